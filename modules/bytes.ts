@@ -1,0 +1,76 @@
+/**
+ * Byte helpers shared by the codecs. Big-endian (network order) throughout.
+ * Readers assume the caller has bounds-checked; the codecs do so once per field group.
+ */
+
+export function readU16(b: Uint8Array, at: number): number {
+  return (b[at] << 8) | b[at + 1];
+}
+
+export function readU32(b: Uint8Array, at: number): number {
+  return ((b[at] << 24) | (b[at + 1] << 16) | (b[at + 2] << 8) | b[at + 3]) >>> 0;
+}
+
+export function writeU16(b: Uint8Array, at: number, v: number): void {
+  b[at] = v >>> 8;
+  b[at + 1] = v;
+}
+
+export function writeU32(b: Uint8Array, at: number, v: number): void {
+  b[at] = v >>> 24;
+  b[at + 1] = v >>> 16;
+  b[at + 2] = v >>> 8;
+  b[at + 3] = v;
+}
+
+export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** Compares `len` bytes of `a` at `ai` with `b` at `bi` without allocating views. */
+export function equalAt(a: Uint8Array, ai: number, b: Uint8Array, bi: number, len: number): boolean {
+  for (let i = 0; i < len; i++) if (a[ai + i] !== b[bi + i]) return false;
+  return true;
+}
+
+export function concatBytes(...parts: Uint8Array[]): Uint8Array {
+  let total = 0;
+  for (const p of parts) total += p.length;
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+const HEX = "0123456789abcdef";
+
+export function toHex(b: Uint8Array): string {
+  let s = "";
+  for (let i = 0; i < b.length; i++) s += HEX[b[i] >> 4] + HEX[b[i] & 15];
+  return s;
+}
+
+/** Parses lowercase or uppercase hex; throws RangeError on odd length or a non-hex digit. */
+export function fromHex(s: string): Uint8Array {
+  if (s.length % 2 !== 0) throw new RangeError("hex string must have an even length");
+  const out = new Uint8Array(s.length / 2);
+  for (let i = 0; i < out.length; i++) {
+    const hi = HEX.indexOf(s[2 * i].toLowerCase());
+    const lo = HEX.indexOf(s[2 * i + 1].toLowerCase());
+    if (hi < 0 || lo < 0) throw new RangeError(`not a hex digit at position ${2 * i}`);
+    out[i] = (hi << 4) | lo;
+  }
+  return out;
+}
+
+/** ASCII-only string to bytes (domain-separation tags, never user text). */
+export function ascii(s: string): Uint8Array {
+  const out = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i) & 0x7f;
+  return out;
+}

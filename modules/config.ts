@@ -1,0 +1,100 @@
+/**
+ * Node parameters: an interface, defaults, `createNodeConfig(partial)` and a validator whose errors
+ * state the rule. Memory figures are for the board (see docs/architecture.md §Memory).
+ */
+import { MAX_HOP_LIMIT } from "./wire/gossip.js";
+import { MAX_HELLO_NEIGHBORS } from "./wire/hello.js";
+
+/** How a node decides to rebroadcast a gossip message it has not seen before. */
+export type RelayPolicy =
+  /** Hyphae: relay only while some neighbor is likely still missing it (loss-aware coverage). */
+  | "coverage"
+  /** Baseline: every node rebroadcasts every new message once. */
+  | "flood"
+  /** Baseline, Meshtastic-style managed flooding: rebroadcast after a random delay unless a copy was heard. */
+  | "managed";
+
+export interface NodeConfig {
+  /** Mean HELLO period, ms (100..60000). */
+  beaconIntervalMs: number;
+  /** HELLO period jitter as a fraction of the period (0..0.5); keeps neighbors from beaconing in step. */
+  beaconJitter: number;
+  /** A neighbor silent for this many of its own beacon periods is dead (2..10). */
+  deadAfterBeacons: number;
+  /** Neighbor table rows (1..32); ≈ 200 B each. */
+  neighborCapacity: number;
+  /** Verified certificates kept (≥ neighborCapacity, ≤ 1024); ≈ 250 B each. */
+  certificateCacheCapacity: number;
+  /** (origin, seq) pairs remembered for duplicate suppression (power of two, 64..32768); 16 B each. Must cover a message's lifetime at the mesh's message rate. */
+  seenCacheCapacity: number;
+  /** Hop limit stamped on messages this node originates (1..32). */
+  hopLimit: number;
+  relayPolicy: RelayPolicy;
+  /** Relay delay unit, ms: the coverage policy waits 1–3 units, managed flooding 0–4 (1..10000). */
+  relayDelayMs: number;
+  /** Coverage policy: relay unless every neighbor's estimated miss probability is below this (0..1). */
+  coverageTarget: number;
+  /** Gossip messages waiting for their relay time (1..256). */
+  pendingRelayCapacity: number;
+  /** Events kept for the host before the oldest are dropped (16..4096). */
+  eventCapacity: number;
+  /** Own data messages covered by one signed checkpoint (1..32). */
+  checkpointEvery: number;
+  /** A checkpoint is sent at most this long after the first uncovered message, ms. */
+  checkpointAfterMs: number;
+  /** Verify other origins' checkpoints and report attribution (gateways, monitors). Costs Ed25519. */
+  attribute: boolean;
+  /** Unattributed messages remembered while waiting for their checkpoint (1..4096). */
+  attributionCapacity: number;
+}
+
+export const DEFAULT_NODE_CONFIG: Readonly<NodeConfig> = Object.freeze({
+  beaconIntervalMs: 5000,
+  beaconJitter: 0.25,
+  deadAfterBeacons: 3,
+  neighborCapacity: 32,
+  certificateCacheCapacity: 64,
+  seenCacheCapacity: 512,
+  hopLimit: 16,
+  relayPolicy: "coverage" as RelayPolicy,
+  relayDelayMs: 40,
+  coverageTarget: 0.02,
+  pendingRelayCapacity: 64,
+  eventCapacity: 256,
+  checkpointEvery: 16,
+  checkpointAfterMs: 30000,
+  attribute: false,
+  attributionCapacity: 256,
+});
+
+function range(name: string, value: number, min: number, max: number, integer = true): void {
+  if (typeof value !== "number" || Number.isNaN(value) || value < min || value > max || (integer && !Number.isInteger(value))) {
+    throw new RangeError(`${name} must be ${integer ? "an integer " : ""}between ${min} and ${max}, got ${value}`);
+  }
+}
+
+export function validateNodeConfig(c: NodeConfig): NodeConfig {
+  range("beaconIntervalMs", c.beaconIntervalMs, 100, 60000);
+  range("beaconJitter", c.beaconJitter, 0, 0.5, false);
+  range("deadAfterBeacons", c.deadAfterBeacons, 2, 10);
+  range("neighborCapacity", c.neighborCapacity, 1, MAX_HELLO_NEIGHBORS);
+  range("certificateCacheCapacity", c.certificateCacheCapacity, c.neighborCapacity, 1024);
+  range("seenCacheCapacity", c.seenCacheCapacity, 64, 32768);
+  if ((c.seenCacheCapacity & (c.seenCacheCapacity - 1)) !== 0) throw new RangeError("seenCacheCapacity must be a power of two");
+  range("hopLimit", c.hopLimit, 1, MAX_HOP_LIMIT);
+  if (c.relayPolicy !== "coverage" && c.relayPolicy !== "flood" && c.relayPolicy !== "managed") {
+    throw new RangeError(`relayPolicy must be coverage, flood or managed, got ${String(c.relayPolicy)}`);
+  }
+  range("relayDelayMs", c.relayDelayMs, 1, 10000);
+  range("coverageTarget", c.coverageTarget, 0, 1, false);
+  range("pendingRelayCapacity", c.pendingRelayCapacity, 1, 256);
+  range("eventCapacity", c.eventCapacity, 16, 4096);
+  range("checkpointEvery", c.checkpointEvery, 1, 32);
+  range("checkpointAfterMs", c.checkpointAfterMs, 100, 3600000);
+  range("attributionCapacity", c.attributionCapacity, 1, 4096);
+  return c;
+}
+
+export function createNodeConfig(partial: Partial<NodeConfig> = {}): NodeConfig {
+  return validateNodeConfig({ ...DEFAULT_NODE_CONFIG, ...partial });
+}

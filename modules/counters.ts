@@ -1,0 +1,66 @@
+/**
+ * What a node counts about itself: traffic, and every dropped input by reason. Plain numbers, so a
+ * monitor can read them cheaply and a report can sum them over nodes.
+ */
+import { WIRE_ERROR_NAMES, WireError } from "./wire/errors.js";
+
+/** Reasons beyond the wire decoder's. Append only: values appear in reports. */
+export enum DropReason {
+  /** Our own broadcast heard back. */
+  Self = 32,
+  /** Sender has no verified certificate with us, and the frame carried none. */
+  UnknownSender = 33,
+  /** The certificate carried did not verify, or does not match the sender id. */
+  BadCertificate = 34,
+  /** Sender's certificate is on the owner's revocation list. */
+  Revoked = 35,
+  /** Frame counter already seen, or older than the replay window. */
+  Replay = 36,
+  /** Neighbor table full of good links. */
+  TableFull = 37,
+  /** A revocation list or checkpoint that failed verification. */
+  BadSignature = 38,
+  /** Relay queue full. */
+  QueueFull = 39,
+  /** Host did not drain events in time; the oldest was dropped. */
+  EventOverflow = 40,
+}
+
+const DROP_NAMES: Record<number, string> = {
+  32: "self", 33: "unknown-sender", 34: "bad-certificate", 35: "revoked", 36: "replay",
+  37: "table-full", 38: "bad-signature", 39: "queue-full", 40: "event-overflow",
+};
+
+export function dropReasonName(reason: WireError | DropReason): string {
+  return reason < 32 ? WIRE_ERROR_NAMES[reason] : DROP_NAMES[reason];
+}
+
+export class Counters {
+  framesIn = 0;
+  framesOut = 0;
+  bytesIn = 0;
+  bytesOut = 0;
+  beaconsOut = 0;
+  /** Gossip messages first received (new to us). */
+  messagesNew = 0;
+  /** Gossip copies received again (duplicates). */
+  messagesDuplicate = 0;
+  /** Gossip messages we rebroadcast. */
+  relays = 0;
+  /** Pending relays cancelled because neighbors were covered (or a copy was heard). */
+  relaysSuppressed = 0;
+  /** Own messages published. */
+  published = 0;
+  certificatesVerified = 0;
+  checkpointsVerified = 0;
+  /** Dropped inputs by reason code (WireError or DropReason). */
+  readonly drops = new Map<number, number>();
+
+  drop(reason: WireError | DropReason): void {
+    this.drops.set(reason, (this.drops.get(reason) ?? 0) + 1);
+  }
+
+  dropped(reason: WireError | DropReason): number {
+    return this.drops.get(reason) ?? 0;
+  }
+}

@@ -1,0 +1,30 @@
+/**
+ * What a node tells its host and application. Drained with `MeshNode.pollEvent()`.
+ */
+export type MeshEvent =
+  | { type: "neighbor-up"; id: string; role: number }
+  | { type: "neighbor-down"; id: string; reason: "silent" | "revoked" | "expired" | "evicted" }
+  | {
+      type: "message";
+      /** Origin node id, hex. */
+      origin: string;
+      seq: number;
+      payload: Uint8Array;
+      /** Hops the first copy travelled. */
+      hops: number;
+    }
+  | {
+      /** A checkpoint from `origin` verified and covered earlier messages: they are attributed. */
+      type: "attributed";
+      origin: string;
+      seqs: number[];
+    }
+  | { type: "revocation"; serial: number; count: number }
+  /** We rebroadcast a gossip message (instrumentation for monitors and the simulator). */
+  | { type: "relayed"; origin: string; seq: number; hops: number };
+
+/** One frame for the host's link to send; `to` null means link-local broadcast. */
+export interface Transmit {
+  bytes: Uint8Array;
+  to: unknown | null;
+}

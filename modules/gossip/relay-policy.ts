@@ -1,0 +1,68 @@
+/**
+ * When to rebroadcast a gossip message, as pure functions over the neighbor table.
+ *
+ * Hyphae's policy is loss-aware neighbor coverage. For each pending message a node keeps, per
+ * neighbor slot, the probability (in 1/255ths) that this neighbor still misses the message, given
+ * the copies it has heard: a copy from transmitter t reaches neighbor n with probability ≈ t's
+ * reported reception of n. The node waits a delay that shrinks as its expected gain grows (the sum
+ * over neighbors of miss × how well that neighbor hears us), so the best-placed relays speak first
+ * and their copies suppress the rest; when the delay ends it relays only if some neighbor's miss
+ * probability is still above the coverage target. Baselines: plain flooding relays everything once;
+ * managed flooding (Meshtastic) waits a random delay and relays only if no copy was heard meanwhile.
+ */
+import type { RelayPolicy } from "../config.js";
+import type { Neighbor, NeighborTable } from "../neighbors/neighbor-table.js";
+
+/** Miss probabilities before any copy is heard: every neighbor misses it. */
+export function resetMiss(miss: Uint8Array): void {
+  miss.fill(255);
+}
+
+/** Folds in one heard copy transmitted by `t`: t has it, and each neighbor t hears may have it too. */
+export function applyCopy(miss: Uint8Array, t: Neighbor): void {
+  miss[t.slot] = 0;
+  let mask = t.adjacency;
+  while (mask !== 0) {
+    const slot = 31 - Math.clz32(mask);
+    mask &= ~(1 << slot);
+    miss[slot] = (miss[slot] * (255 - t.adjacencyQuality[slot]) + 127) / 255 | 0;
+  }
+}
+
+/** Expected number of neighbors that a transmission of ours would newly reach. */
+export function expectedGain(miss: Uint8Array, table: NeighborTable): number {
+  let gain = 0;
+  for (const n of table) gain += (miss[n.slot] / 255) * (n.hearsUs / 255);
+  return gain;
+}
+
+/** Largest miss probability (0..1) among neighbors that hear us. */
+export function worstMiss(miss: Uint8Array, table: NeighborTable): number {
+  let worst = 0;
+  for (const n of table) if (n.hearsUs > 0 && miss[n.slot] > worst) worst = miss[n.slot];
+  return worst / 255;
+}
+
+/** Delay before relaying, ms, given the policy, our expected gain, the unit and a uniform draw u∈[0,1). */
+export function relayDelay(policy: RelayPolicy, gain: number, unitMs: number, u: number): number {
+  switch (policy) {
+    case "flood":
+      return Math.floor(unitMs * u);
+    case "managed":
+      return Math.floor(unitMs * 4 * u);
+    case "coverage":
+      return Math.floor(unitMs * (1 + 2 / (1 + gain) + u));
+  }
+}
+
+/** Whether a message whose delay ended should still go out. `heardCopies` counts duplicates heard. */
+export function shouldRelay(policy: RelayPolicy, heardCopies: number, miss: Uint8Array, table: NeighborTable, target: number): boolean {
+  switch (policy) {
+    case "flood":
+      return true;
+    case "managed":
+      return heardCopies === 0;
+    case "coverage":
+      return worstMiss(miss, table) > target;
+  }
+}

@@ -1,0 +1,92 @@
+/**
+ * Duplicate suppression: the last `capacity` (origin, seq) pairs seen, forgotten oldest first.
+ * Flat typed arrays (no per-message allocation): keys live in an insertion ring; an open-addressed
+ * index with linear probing maps a key to its ring slot. 16 bytes per entry.
+ */
+import { readU32 } from "../bytes.js";
+
+const EMPTY = 0xffff;
+
+export class SeenCache {
+  private readonly ringA: Uint32Array;
+  private readonly ringB: Uint32Array;
+  private readonly ringSeq: Uint32Array;
+  /** Ring slot of each key, EMPTY where free; twice the capacity keeps probes short. */
+  private readonly index: Uint16Array;
+  private readonly mask: number;
+  private head = 0;
+  private count = 0;
+
+  constructor(readonly capacity: number) {
+    if (capacity < 1 || capacity > 32768 || (capacity & (capacity - 1)) !== 0) {
+      throw new RangeError("seen cache capacity must be a power of two from 1 to 32768");
+    }
+    this.ringA = new Uint32Array(capacity);
+    this.ringB = new Uint32Array(capacity);
+    this.ringSeq = new Uint32Array(capacity);
+    this.index = new Uint16Array(capacity * 2).fill(EMPTY);
+    this.mask = capacity * 2 - 1;
+  }
+
+  get size(): number {
+    return this.count;
+  }
+
+  has(origin: Uint8Array, seq: number): boolean {
+    return this.find(readU32(origin, 0), readU32(origin, 4), seq) >= 0;
+  }
+
+  /** Records the pair; false when it was already there. Evicts the oldest when full. */
+  add(origin: Uint8Array, seq: number): boolean {
+    const a = readU32(origin, 0);
+    const b = readU32(origin, 4);
+    if (this.find(a, b, seq) >= 0) return false;
+    const slot = this.head;
+    if (this.count === this.capacity) this.unindex(slot);
+    else this.count++;
+    this.ringA[slot] = a;
+    this.ringB[slot] = b;
+    this.ringSeq[slot] = seq;
+    let i = hash(a, b, seq) & this.mask;
+    while (this.index[i] !== EMPTY) i = (i + 1) & this.mask;
+    this.index[i] = slot;
+    this.head = (slot + 1) % this.capacity;
+    return true;
+  }
+
+  private find(a: number, b: number, seq: number): number {
+    let i = hash(a, b, seq) & this.mask;
+    for (;;) {
+      const slot = this.index[i];
+      if (slot === EMPTY) return -1;
+      if (this.ringSeq[slot] === seq && this.ringA[slot] === a && this.ringB[slot] === b) return i;
+      i = (i + 1) & this.mask;
+    }
+  }
+
+  /** Removes ring slot `slot` from the index, shifting later probes back (no tombstones). */
+  private unindex(slot: number): void {
+    let i = this.find(this.ringA[slot], this.ringB[slot], this.ringSeq[slot]);
+    let j = i;
+    for (;;) {
+      j = (j + 1) & this.mask;
+      const moved = this.index[j];
+      if (moved === EMPTY) break;
+      const home = hash(this.ringA[moved], this.ringB[moved], this.ringSeq[moved]) & this.mask;
+      // Move `moved` into the hole at i unless its home lies cyclically in (i, j].
+      if (i <= j ? home <= i || home > j : home <= i && home > j) {
+        this.index[i] = moved;
+        i = j;
+      }
+    }
+    this.index[i] = EMPTY;
+  }
+}
+
+function hash(a: number, b: number, seq: number): number {
+  let h = (a ^ Math.imul(b, 0x9e3779b1) ^ Math.imul(seq, 0x85ebca6b)) >>> 0;
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x7feb352d);
+  h ^= h >>> 15;
+  return h >>> 0;
+}

@@ -1,0 +1,53 @@
+/**
+ * Seals payloads into link frames and opens received ones under the network key (docs/protocol.md
+ * §Link security). One secretbox per frame each way; no public-key operation.
+ */
+import type { Crypto } from "../ports.js";
+import {
+  decodeFrameHeader, encodeFrameHeader, frameNonce, HEADER_BYTES, MAX_PAYLOAD_BYTES, NONCE_BYTES,
+  type FrameHeader,
+} from "../wire/frame.js";
+import { WireError } from "../wire/errors.js";
+
+export class FrameSealer {
+  private readonly nonce = new Uint8Array(NONCE_BYTES);
+  private readonly header = new Uint8Array(HEADER_BYTES);
+  /** Frames sealed in this epoch; (id, epoch, counter) never repeats, so neither does the nonce. */
+  private counter = 0;
+
+  constructor(
+    private readonly crypto: Crypto,
+    private readonly networkId: number,
+    private readonly networkKey: Uint8Array,
+    private readonly selfId: Uint8Array,
+    private readonly epoch: number,
+  ) {
+    if (networkKey.length !== 32) throw new RangeError("network key must be 32 bytes");
+  }
+
+  /** Returns a sealed frame, or null when the counter space of this epoch is spent (reboot to renew). */
+  seal(payload: Uint8Array): Uint8Array | null {
+    if (payload.length === 0 || payload.length > MAX_PAYLOAD_BYTES) {
+      throw new RangeError(`payload must be 1..${MAX_PAYLOAD_BYTES} bytes`);
+    }
+    if (this.counter >= 0xffffffff) return null;
+    encodeFrameHeader(this.header, this.networkId, this.selfId, this.epoch, this.counter++);
+    const box = this.crypto.seal(payload, frameNonce(this.header, this.nonce), this.networkKey);
+    const frame = new Uint8Array(HEADER_BYTES + box.length);
+    frame.set(this.header);
+    frame.set(box, HEADER_BYTES);
+    return frame;
+  }
+
+  /**
+   * Decodes the header into `out` and opens the box. Returns the plaintext, or a WireError.
+   * Does not judge the sender or replay: the caller does, after authentication.
+   */
+  open(frame: Uint8Array, out: FrameHeader): Uint8Array | WireError {
+    const error = decodeFrameHeader(frame, out);
+    if (error !== WireError.None) return error;
+    if (out.networkId !== this.networkId) return WireError.WrongNetwork;
+    const plain = this.crypto.open(out.box, frameNonce(frame, this.nonce), this.networkKey);
+    return plain ?? WireError.AuthFailed;
+  }
+}

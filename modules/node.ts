@@ -1,0 +1,539 @@
+/**
+ * MeshNode: one Hyphae node as a sans-I/O state machine.
+ *
+ * Inputs:  receive(frame, link, now) · tick(now) · publish(payload, now) · injectRevocation(bytes, now)
+ * Outputs: pollTransmit() frames for the link · pollEvent() events for the application
+ * Time:    nextTimeout() is the next deadline; the host calls tick(now) then. `now` is integer ms
+ *          from a monotonic clock and never goes backwards.
+ *
+ * A received frame goes through these steps, in order, and any failure drops the whole frame with a
+ * counted reason before any state changes:
+ *   1. header, network id and secretbox tag under the network key   (wire/frame, link/frame-sealer)
+ *   2. every record decoded and checked                              (wire/records, hello, gossip)
+ *   3. sender admitted: a verified certificate, cached or carried in this frame's HELLO, not revoked,
+ *      not expired                                                   (identity/*)
+ *   4. (epoch, counter) fresh in the sender's replay window           (link/replay-window)
+ * then its records are applied: a HELLO updates the neighbor table, each gossip message is
+ * delivered once and perhaps scheduled for relay.
+ */
+import { equalBytes, readU32, toHex, writeU32 } from "./bytes.js";
+import { createNodeConfig, type NodeConfig } from "./config.js";
+import { Counters, DropReason } from "./counters.js";
+import type { MeshEvent, Transmit } from "./events.js";
+import { AttributionTable, CheckpointWriter, decodeCheckpoint, messageDigest, verifyCheckpointSignature } from "./gossip/checkpoint.js";
+import { applyCopy, expectedGain, relayDelay, resetMiss, shouldRelay } from "./gossip/relay-policy.js";
+import { SeenCache } from "./gossip/seen-cache.js";
+import { CertificateCache, type CachedPeer } from "./identity/certificate-cache.js";
+import { checkCertificate, CertificateStatus, decodeCertificate, Role, validityStatus } from "./identity/certificate.js";
+import { nodeIdOf } from "./identity/node-id.js";
+import { isRevoked, ownerIdOf, decodeRevocationList, verifyRevocationList, type RevocationList } from "./identity/revocation.js";
+import { FrameSealer } from "./link/frame-sealer.js";
+import { ReplayWindow } from "./link/replay-window.js";
+import { toQualityByte } from "./neighbors/link-quality.js";
+import { NeighborTable, type Neighbor } from "./neighbors/neighbor-table.js";
+import { unitFloat, type Crypto, type Random, type Storage } from "./ports.js";
+import { WireError } from "./wire/errors.js";
+import { MAX_PAYLOAD_BYTES, newFrameHeader } from "./wire/frame.js";
+import { decodeGossip, encodeGossip, GOSSIP_HOPS_OFFSET, GossipKind, newGossipView, type GossipView } from "./wire/gossip.js";
+import { decodeHello, encodeHello, newHelloView, type HelloNeighbor } from "./wire/hello.js";
+import { MAX_RECORDS, parseRecords, RECORD_HEADER_BYTES, RecordType, writeRecord, type RecordView } from "./wire/records.js";
+
+/** What a node is given when it is provisioned (`hyphae keys`, then storage or the build's config). */
+export interface Provisioning {
+  networkId: number;
+  /** 32-byte secretbox key shared by the mesh: it keeps outsiders off the air. */
+  networkKey: Uint8Array;
+  /** The mesh owner's Ed25519 public key: the root of admission. */
+  ownerPublicKey: Uint8Array;
+  /** This node's Ed25519 secret key (64 bytes, seed ‖ public). */
+  secretKey: Uint8Array;
+  /** This node's admission certificate, signed by the owner. */
+  certificate: Uint8Array;
+}
+
+export interface NodePorts {
+  crypto: Crypto;
+  random: Random;
+  storage: Storage;
+}
+
+interface PendingRelay {
+  origin: Uint8Array;
+  seq: number;
+  /** The gossip body to send, hop count already advanced. */
+  body: Uint8Array;
+  fireAt: number;
+  /** Copies heard since scheduling. */
+  copies: number;
+  /** Per neighbor slot: probability (/255) that it still misses this message. */
+  miss: Uint8Array;
+}
+
+export interface NeighborSummary {
+  id: string;
+  role: number;
+  /** Our reception ratio of its beacons, 0..1. */
+  reception: number;
+  /** Its reception ratio of ours, 0..1. */
+  hearsUs: number;
+  etx: number;
+}
+
+const KEY_EPOCH = "epoch";
+const KEY_SEQ = "seq";
+const KEY_REVOCATION = "revocation";
+/** Sequence numbers reserved per flash write: a reboot skips the unused rest, never reuses one. */
+const SEQ_BLOCK = 64;
+/** A HELLO carries the full certificate at least every this many beacons. */
+const CERTIFICATE_EVERY = 8;
+const OUTBOX_CAPACITY = 32;
+
+export class MeshNode {
+  readonly id: Uint8Array;
+  readonly idHex: string;
+  readonly role: Role;
+  readonly config: NodeConfig;
+  readonly counters = new Counters();
+
+  private readonly crypto: Crypto;
+  private readonly random: Random;
+  private readonly storage: Storage;
+  private readonly ownerId: Uint8Array;
+  private readonly certificates: CertificateCache;
+  private readonly replay = new Map<string, ReplayWindow>();
+  private readonly neighbors: NeighborTable;
+  private readonly seen: SeenCache;
+  private readonly pending: PendingRelay[] = [];
+  private readonly checkpoints: CheckpointWriter;
+  private readonly attribution: AttributionTable;
+  private readonly outbox: Transmit[] = [];
+  private readonly events: MeshEvent[] = [];
+  /** Gossip bodies of our own to send at the next flush. */
+  private readonly ownQueue: Uint8Array[] = [];
+
+  private sealer: FrameSealer | null = null;
+  private nextSeq = 1;
+  private reservedSeq = 0;
+  private beaconSeq = 0;
+  private nextBeaconAt = Infinity;
+  private certificateWanted = true;
+  private revocation: RevocationList | null = null;
+  private revocationBytes: Uint8Array | null = null;
+  private revocationPushedAt = -Infinity;
+  private wallBase: number | undefined;
+  private wallAt = 0;
+
+  // Decoding scratch, reused for every frame.
+  private readonly header = newFrameHeader();
+  private readonly records: RecordView[] = [];
+  private readonly hello = newHelloView();
+  private readonly gossip: GossipView[] = Array.from({ length: MAX_RECORDS }, newGossipView);
+
+  constructor(private readonly provisioning: Provisioning, ports: NodePorts, config: NodeConfig = createNodeConfig()) {
+    this.crypto = ports.crypto;
+    this.random = ports.random;
+    this.storage = ports.storage;
+    this.config = config;
+    const { certificate, secretKey, ownerPublicKey, networkId } = provisioning;
+    const cert = decodeCertificate(certificate);
+    if (typeof cert === "number") throw new TypeError("own certificate is malformed");
+    if (secretKey.length !== 64 || !equalBytes(cert.publicKey, secretKey.subarray(32))) {
+      throw new TypeError("own certificate is not for this secret key");
+    }
+    const status = checkCertificate(this.crypto, certificate, ownerPublicKey, networkId, undefined);
+    if (status !== CertificateStatus.Valid) throw new TypeError(`own certificate does not verify (${CertificateStatus[status]})`);
+    this.id = nodeIdOf(this.crypto, cert.publicKey);
+    this.idHex = toHex(this.id);
+    this.role = cert.role;
+    this.ownerId = ownerIdOf(this.crypto, ownerPublicKey);
+    this.certificates = new CertificateCache(config.certificateCacheCapacity);
+    this.neighbors = new NeighborTable(config.neighborCapacity, config.deadAfterBeacons);
+    this.seen = new SeenCache(config.seenCacheCapacity);
+    this.checkpoints = new CheckpointWriter(config.checkpointEvery, config.checkpointAfterMs);
+    this.attribution = new AttributionTable(config.attributionCapacity);
+  }
+
+  /**
+   * Boots the node: a new epoch (so frame nonces never repeat across reboots), a fresh block of
+   * sequence numbers, the stored revocation list, and a first beacon at a random point of the period.
+   */
+  start(now: number): void {
+    const epoch = readStoredU32(this.storage, KEY_EPOCH) + 1;
+    writeStoredU32(this.storage, KEY_EPOCH, epoch);
+    this.sealer = new FrameSealer(this.crypto, this.provisioning.networkId, this.provisioning.networkKey, this.id, epoch);
+    this.nextSeq = Math.max(1, readStoredU32(this.storage, KEY_SEQ));
+    this.reserveSeq();
+    const stored = this.storage.get(KEY_REVOCATION);
+    const list = stored ? decodeRevocationList(stored) : null;
+    // Stored lists were verified before they were written: trusting flash saves a verify per boot.
+    if (stored && list && typeof list !== "number") {
+      this.revocation = list;
+      this.revocationBytes = stored;
+    }
+    this.nextBeaconAt = now + Math.floor(unitFloat(this.random) * this.config.beaconIntervalMs);
+  }
+
+  /** Sets the wall clock (unix seconds) used for certificate validity; until then windows are not checked. */
+  setWallClock(unixSeconds: number, now: number): void {
+    this.wallBase = unixSeconds;
+    this.wallAt = now;
+  }
+
+  wallSeconds(now: number): number | undefined {
+    return this.wallBase === undefined ? undefined : this.wallBase + Math.floor((now - this.wallAt) / 1000);
+  }
+
+  /** Publishes an application message to the whole mesh; returns its sequence number. */
+  publish(payload: Uint8Array, now: number): number {
+    const seq = this.takeSeq();
+    const body = encodeGossip(this.id, seq, GossipKind.Data, 0, this.config.hopLimit, payload);
+    this.seen.add(this.id, seq);
+    this.checkpoints.add(seq, messageDigest(this.crypto, this.id, seq, GossipKind.Data, payload), now);
+    this.ownQueue.push(body);
+    this.counters.published++;
+    this.flush(now);
+    return seq;
+  }
+
+  /** Accepts an owner-signed revocation list from a tool; false if it does not verify or is not newer. */
+  injectRevocation(bytes: Uint8Array, now: number): boolean {
+    const list = verifyRevocationList(this.crypto, bytes, this.provisioning.ownerPublicKey, this.provisioning.networkId);
+    if (!list || (this.revocation && list.serial <= this.revocation.serial)) return false;
+    this.seen.add(this.ownerId, list.serial);
+    this.applyRevocation(list, bytes.slice());
+    this.ownQueue.push(encodeGossip(this.ownerId, list.serial, GossipKind.Revocation, 0, this.config.hopLimit, bytes));
+    this.flush(now);
+    return true;
+  }
+
+  receive(frame: Uint8Array, link: unknown, now: number): void {
+    const sealer = this.sealer;
+    if (!sealer) return;
+    this.counters.framesIn++;
+    this.counters.bytesIn += frame.length;
+    const header = this.header;
+    const plain = sealer.open(frame, header);
+    if (typeof plain === "number") return this.counters.drop(plain);
+    if (equalBytes(header.sender, this.id)) return this.counters.drop(DropReason.Self);
+
+    // Decode every record before applying any.
+    const records = this.records;
+    const error = parseRecords(plain, records);
+    if (error !== WireError.None) return this.counters.drop(error);
+    let hasHello = false;
+    let gossipCount = 0;
+    for (const r of records) {
+      const e = r.type === RecordType.Hello
+        ? (hasHello ? WireError.BadField : decodeHello(r.body, this.hello))
+        : decodeGossip(r.body, this.gossip[gossipCount++]);
+      if (e !== WireError.None) return this.counters.drop(e);
+      if (r.type === RecordType.Hello) hasHello = true;
+    }
+
+    const senderHex = toHex(header.sender);
+    const peer = this.admit(senderHex, header.sender, hasHello ? this.hello.certificate : null, now);
+    if (!peer) return;
+    let window = this.replay.get(senderHex);
+    if (!window) this.replay.set(senderHex, (window = new ReplayWindow()));
+    if (!window.accept(header.epoch, header.counter)) return this.counters.drop(DropReason.Replay);
+
+    let transmitter = this.neighbors.get(senderHex);
+    if (hasHello) transmitter = this.onHello(peer, senderHex, link, now);
+    let g = 0;
+    for (const r of records) {
+      if (r.type === RecordType.Gossip) this.onGossip(this.gossip[g++], r.body, transmitter, now);
+    }
+    this.flush(now);
+  }
+
+  tick(now: number): void {
+    if (!this.sealer) return;
+    for (const dead of this.neighbors.expire(now)) {
+      this.emit({ type: "neighbor-down", id: dead.idHex, reason: "silent" });
+    }
+    if (now >= this.checkpoints.deadline()) {
+      const seq = this.takeSeq();
+      const payload = this.checkpoints.take(this.crypto, this.provisioning.secretKey, this.provisioning.certificate, this.id, seq);
+      this.seen.add(this.id, seq);
+      this.ownQueue.push(encodeGossip(this.id, seq, GossipKind.Checkpoint, 0, this.config.hopLimit, payload));
+    }
+    this.flush(now);
+  }
+
+  nextTimeout(): number {
+    let t = Math.min(this.nextBeaconAt, this.neighbors.nextExpiry(), this.checkpoints.deadline());
+    for (const p of this.pending) if (p.fireAt < t) t = p.fireAt;
+    return t;
+  }
+
+  pollTransmit(): Transmit | undefined {
+    return this.outbox.shift();
+  }
+
+  pollEvent(): MeshEvent | undefined {
+    return this.events.shift();
+  }
+
+  neighborSummary(now: number): NeighborSummary[] {
+    const out: NeighborSummary[] = [];
+    for (const n of this.neighbors) {
+      out.push({ id: n.idHex, role: n.role, reception: n.reception(now), hearsUs: n.hearsUs / 255, etx: n.etx(now) });
+    }
+    return out;
+  }
+
+  get revocationSerial(): number {
+    return this.revocation ? this.revocation.serial : 0;
+  }
+
+  /** Step 3: the sender's verified certificate, verifying the one its HELLO carries if new to us. */
+  private admit(senderHex: string, sender: Uint8Array, carried: Uint8Array | null, now: number): CachedPeer | null {
+    let entry = this.certificates.get(senderHex, now);
+    if (carried && (!entry || !equalBytes(entry.certificate, carried))) {
+      const wall = this.wallSeconds(now);
+      this.counters.certificatesVerified++;
+      const status = checkCertificate(this.crypto, carried, this.provisioning.ownerPublicKey, this.provisioning.networkId, wall);
+      const cert = status === CertificateStatus.Valid ? decodeCertificate(carried) : null;
+      if (!cert || typeof cert === "number" || !equalBytes(nodeIdOf(this.crypto, cert.publicKey), sender)) {
+        this.counters.drop(DropReason.BadCertificate);
+        return null;
+      }
+      if (this.isRevoked(sender)) {
+        this.counters.drop(DropReason.Revoked);
+        return null;
+      }
+      const evicted = this.certificates.put(senderHex, {
+        id: sender, publicKey: cert.publicKey, role: cert.role, notBefore: cert.notBefore,
+        notAfter: cert.notAfter, certificate: carried,
+      }, now);
+      if (evicted) this.replay.delete(evicted);
+      entry = this.certificates.get(senderHex, now);
+    }
+    if (!entry) {
+      this.counters.drop(DropReason.UnknownSender);
+      // Whoever this is does not know us either, most likely: introduce ourselves in the next HELLO.
+      this.certificateWanted = true;
+      return null;
+    }
+    const wall = this.wallSeconds(now);
+    if (wall !== undefined && validityStatus(entry, wall) !== CertificateStatus.Valid) {
+      this.forgetPeer(senderHex, "expired");
+      this.counters.drop(DropReason.BadCertificate);
+      return null;
+    }
+    return entry;
+  }
+
+  private onHello(peer: CachedPeer, senderHex: string, link: unknown, now: number): Neighbor | undefined {
+    const hello = this.hello;
+    let n = this.neighbors.get(senderHex);
+    if (!n) {
+      const admitted = this.neighbors.admit(peer.id, senderHex, link, peer.role, hello.beaconSeq, hello.intervalMs, now);
+      if (!admitted) {
+        this.counters.drop(DropReason.TableFull);
+      } else {
+        n = admitted.neighbor;
+        if (admitted.evicted) this.emit({ type: "neighbor-down", id: admitted.evicted.idHex, reason: "evicted" });
+        this.emit({ type: "neighbor-up", id: senderHex, role: peer.role });
+      }
+    }
+    if (n) this.neighbors.heard(n, hello, this.id, link, now);
+    // Anti-entropy for revocations: a neighbor that holds an older list gets ours, once per period.
+    if (this.revocationBytes && hello.revocationSerial < this.revocation!.serial &&
+        now - this.revocationPushedAt >= this.config.beaconIntervalMs) {
+      this.revocationPushedAt = now;
+      this.ownQueue.push(encodeGossip(this.ownerId, this.revocation!.serial, GossipKind.Revocation, 0, this.config.hopLimit, this.revocationBytes));
+    }
+    return n;
+  }
+
+  private onGossip(g: GossipView, body: Uint8Array, transmitter: Neighbor | undefined, now: number): void {
+    if (this.seen.has(g.origin, g.seq)) {
+      this.counters.messagesDuplicate++;
+      const p = this.findPending(g.origin, g.seq);
+      if (p) {
+        p.copies++;
+        if (transmitter) applyCopy(p.miss, transmitter);
+      }
+      return;
+    }
+    if (g.kind === GossipKind.Revocation) {
+      // Self-authenticating: verified before it is marked seen or relayed, so a forgery cannot
+      // occupy the slot of the real list.
+      if (g.seq <= this.revocationSerial) return;
+      const list = equalBytes(g.origin, this.ownerId)
+        ? verifyRevocationList(this.crypto, g.payload, this.provisioning.ownerPublicKey, this.provisioning.networkId)
+        : null;
+      if (!list || list.serial !== g.seq) return this.counters.drop(DropReason.BadSignature);
+      this.applyRevocation(list, g.payload.slice());
+    }
+    this.seen.add(g.origin, g.seq);
+    this.counters.messagesNew++;
+    const originHex = toHex(g.origin);
+    if (g.kind === GossipKind.Data) {
+      this.emit({ type: "message", origin: originHex, seq: g.seq, payload: g.payload.slice(), hops: g.hops + 1 });
+      if (this.config.attribute) {
+        this.attribution.remember(originHex, g.seq, messageDigest(this.crypto, g.origin, g.seq, g.kind, g.payload));
+      }
+    } else if (g.kind === GossipKind.Checkpoint && this.config.attribute) {
+      this.attributeCheckpoint(g, originHex, now);
+    }
+    this.scheduleRelay(g, body, transmitter, now);
+  }
+
+  private scheduleRelay(g: GossipView, body: Uint8Array, transmitter: Neighbor | undefined, now: number): void {
+    if (this.role === Role.Leaf || g.hops + 1 >= g.hopLimit) return;
+    if (this.pending.length >= this.config.pendingRelayCapacity) return this.counters.drop(DropReason.QueueFull);
+    const copy = body.slice();
+    copy[GOSSIP_HOPS_OFFSET] = g.hops + 1;
+    const miss = new Uint8Array(this.neighbors.capacity);
+    resetMiss(miss);
+    if (transmitter) applyCopy(miss, transmitter);
+    const { relayPolicy, relayDelayMs } = this.config;
+    const delay = relayDelay(relayPolicy, expectedGain(miss, this.neighbors), relayDelayMs, unitFloat(this.random));
+    this.pending.push({ origin: copy.subarray(0, 8), seq: g.seq, body: copy, fireAt: now + delay, copies: 0, miss });
+  }
+
+  private attributeCheckpoint(g: GossipView, originHex: string, now: number): void {
+    const view = decodeCheckpoint(g.payload, g.seq);
+    if (!view) return this.counters.drop(DropReason.BadSignature);
+    const peer = this.admit(originHex, g.origin, view.certificate, now);
+    if (!peer) return;
+    this.counters.checkpointsVerified++;
+    if (!verifyCheckpointSignature(this.crypto, view, g.origin, g.seq, peer.publicKey)) {
+      return this.counters.drop(DropReason.BadSignature);
+    }
+    const seqs = this.attribution.attribute(originHex, view);
+    if (seqs.length > 0) this.emit({ type: "attributed", origin: originHex, seqs });
+  }
+
+  private applyRevocation(list: RevocationList, bytes: Uint8Array): void {
+    this.revocation = list;
+    this.revocationBytes = bytes;
+    this.storage.set(KEY_REVOCATION, bytes);
+    for (const n of [...this.neighbors]) {
+      if (isRevoked(list, n.id)) this.forgetPeer(n.idHex, "revoked");
+    }
+    for (const [idHex, entry] of [...this.certificates]) {
+      if (isRevoked(list, entry.id)) this.forgetPeer(idHex, "revoked");
+    }
+    this.emit({ type: "revocation", serial: list.serial, count: list.count });
+  }
+
+  private forgetPeer(idHex: string, reason: "revoked" | "expired"): void {
+    const n = this.neighbors.get(idHex);
+    if (n) {
+      this.neighbors.remove(n);
+      this.emit({ type: "neighbor-down", id: idHex, reason });
+    }
+    this.certificates.delete(idHex);
+    this.replay.delete(idHex);
+  }
+
+  private isRevoked(id: Uint8Array): boolean {
+    return this.revocation !== null && isRevoked(this.revocation, id);
+  }
+
+  private findPending(origin: Uint8Array, seq: number): PendingRelay | undefined {
+    for (const p of this.pending) if (p.seq === seq && equalBytes(p.origin, origin)) return p;
+    return undefined;
+  }
+
+  /** Sends what is due now — a beacon, relays whose delay ended, our own messages — packed into frames. */
+  private flush(now: number): void {
+    const parts: { type: RecordType; body: Uint8Array }[] = [];
+    if (now >= this.nextBeaconAt) {
+      parts.push({ type: RecordType.Hello, body: this.buildHello(now) });
+      const { beaconIntervalMs, beaconJitter } = this.config;
+      this.nextBeaconAt = now + Math.max(1, Math.round(beaconIntervalMs * (1 + beaconJitter * (2 * unitFloat(this.random) - 1))));
+      this.counters.beaconsOut++;
+    }
+    for (const body of this.ownQueue) parts.push({ type: RecordType.Gossip, body });
+    this.ownQueue.length = 0;
+    for (let i = 0; i < this.pending.length; ) {
+      const p = this.pending[i];
+      if (p.fireAt > now) {
+        i++;
+        continue;
+      }
+      this.pending.splice(i, 1);
+      if (shouldRelay(this.config.relayPolicy, p.copies, p.miss, this.neighbors, this.config.coverageTarget)) {
+        parts.push({ type: RecordType.Gossip, body: p.body });
+        this.counters.relays++;
+        this.emit({ type: "relayed", origin: toHex(p.origin), seq: p.seq, hops: p.body[GOSSIP_HOPS_OFFSET] });
+      } else {
+        this.counters.relaysSuppressed++;
+      }
+    }
+    if (parts.length > 0) this.pack(parts);
+  }
+
+  private pack(parts: { type: RecordType; body: Uint8Array }[]): void {
+    let start = 0;
+    while (start < parts.length) {
+      let size = 0;
+      let end = start;
+      while (end < parts.length && end - start < MAX_RECORDS &&
+             size + RECORD_HEADER_BYTES + parts[end].body.length <= MAX_PAYLOAD_BYTES) {
+        size += RECORD_HEADER_BYTES + parts[end].body.length;
+        end++;
+      }
+      const payload = new Uint8Array(size);
+      let at = 0;
+      for (let i = start; i < end; i++) at = writeRecord(payload, at, parts[i].type, parts[i].body);
+      const frame = this.sealer!.seal(payload);
+      if (frame && this.outbox.length < OUTBOX_CAPACITY) {
+        this.outbox.push({ bytes: frame, to: null });
+        this.counters.framesOut++;
+        this.counters.bytesOut += frame.length;
+      }
+      start = end;
+    }
+  }
+
+  private buildHello(now: number): Uint8Array {
+    const list: HelloNeighbor[] = [];
+    let unacknowledged = this.neighbors.size === 0;
+    for (const n of this.neighbors) {
+      list.push({ id: n.id, quality: toQualityByte(n.reception(now)) });
+      if (n.hearsUs === 0) unacknowledged = true;
+    }
+    const withCertificate = unacknowledged || this.certificateWanted || this.beaconSeq % CERTIFICATE_EVERY === 0;
+    this.certificateWanted = false;
+    const body = encodeHello(this.beaconSeq, this.config.beaconIntervalMs, this.revocationSerial,
+      withCertificate ? this.provisioning.certificate : null, list);
+    this.beaconSeq = (this.beaconSeq + 1) & 0xffff;
+    return body;
+  }
+
+  private takeSeq(): number {
+    const seq = this.nextSeq++;
+    if (this.nextSeq >= this.reservedSeq) this.reserveSeq();
+    return seq;
+  }
+
+  /** Persists the end of a new block before any number in it is used. */
+  private reserveSeq(): void {
+    this.reservedSeq = this.nextSeq + SEQ_BLOCK;
+    writeStoredU32(this.storage, KEY_SEQ, this.reservedSeq);
+  }
+
+  private emit(event: MeshEvent): void {
+    if (this.events.length >= this.config.eventCapacity) {
+      this.events.shift();
+      this.counters.drop(DropReason.EventOverflow);
+    }
+    this.events.push(event);
+  }
+}
+
+function readStoredU32(storage: Storage, key: string): number {
+  const v = storage.get(key);
+  return v && v.length === 4 ? readU32(v, 0) : 0;
+}
+
+function writeStoredU32(storage: Storage, key: string, value: number): void {
+  const v = new Uint8Array(4);
+  writeU32(v, 0, value);
+  storage.set(key, v);
+}

@@ -1,0 +1,78 @@
+/**
+ * GOSSIP: one mesh-wide message as it travels (docs/protocol.md §GOSSIP).
+ *
+ *   off  size  field
+ *   0    8     origin node id (the owner's id for revocation lists)
+ *   8    4     origin sequence (u32, ≥ 1; the revocation serial for revocation lists)
+ *   12   1     kind: 1 data, 2 checkpoint, 3 revocation list
+ *   13   1     hops travelled so far (≤ hop limit)
+ *   14   1     hop limit (1..MAX_HOP_LIMIT)
+ *   15   n     payload (0..MAX_GOSSIP_PAYLOAD bytes)
+ *
+ * Only `hops` changes in flight; relays rewrite that one byte (GOSSIP_HOPS_OFFSET).
+ */
+import { readU32, writeU32 } from "../bytes.js";
+import { WireError } from "./errors.js";
+import { MAX_PAYLOAD_BYTES, NODE_ID_BYTES } from "./frame.js";
+import { RECORD_HEADER_BYTES } from "./records.js";
+
+/** Append only: these values are on the wire. */
+export enum GossipKind {
+  Data = 1,
+  Checkpoint = 2,
+  Revocation = 3,
+}
+
+export const GOSSIP_FIXED_BYTES = 15;
+export const GOSSIP_HOPS_OFFSET = 13;
+export const MAX_HOP_LIMIT = 32;
+export const MAX_GOSSIP_PAYLOAD = MAX_PAYLOAD_BYTES - RECORD_HEADER_BYTES - GOSSIP_FIXED_BYTES;
+
+export interface GossipView {
+  /** View into the record; copy before keeping. */
+  origin: Uint8Array;
+  seq: number;
+  kind: GossipKind;
+  hops: number;
+  hopLimit: number;
+  payload: Uint8Array;
+}
+
+export function newGossipView(): GossipView {
+  return { origin: new Uint8Array(0), seq: 0, kind: GossipKind.Data, hops: 0, hopLimit: 0, payload: new Uint8Array(0) };
+}
+
+export function decodeGossip(body: Uint8Array, out: GossipView): WireError {
+  if (body.length < GOSSIP_FIXED_BYTES) return WireError.Truncated;
+  if (body.length > GOSSIP_FIXED_BYTES + MAX_GOSSIP_PAYLOAD) return WireError.Oversized;
+  const seq = readU32(body, 8);
+  const kind = body[12];
+  const hops = body[13];
+  const hopLimit = body[14];
+  if (kind < GossipKind.Data || kind > GossipKind.Revocation) return WireError.BadType;
+  if (seq === 0 || hopLimit < 1 || hopLimit > MAX_HOP_LIMIT || hops > hopLimit) return WireError.BadField;
+  out.origin = body.subarray(0, NODE_ID_BYTES);
+  out.seq = seq;
+  out.kind = kind;
+  out.hops = hops;
+  out.hopLimit = hopLimit;
+  out.payload = body.subarray(GOSSIP_FIXED_BYTES);
+  return WireError.None;
+}
+
+/** Encodes a GOSSIP body. Throws RangeError on values the decoder would reject (a local bug). */
+export function encodeGossip(
+  origin: Uint8Array, seq: number, kind: GossipKind, hops: number, hopLimit: number, payload: Uint8Array,
+): Uint8Array {
+  if (payload.length > MAX_GOSSIP_PAYLOAD) throw new RangeError(`gossip payload over ${MAX_GOSSIP_PAYLOAD} bytes`);
+  if (seq < 1 || seq > 0xffffffff) throw new RangeError("sequence must be 1..2^32-1");
+  if (hopLimit < 1 || hopLimit > MAX_HOP_LIMIT || hops < 0 || hops > hopLimit) throw new RangeError("bad hop count");
+  const out = new Uint8Array(GOSSIP_FIXED_BYTES + payload.length);
+  out.set(origin.subarray(0, NODE_ID_BYTES), 0);
+  writeU32(out, 8, seq);
+  out[12] = kind;
+  out[13] = hops;
+  out[14] = hopLimit;
+  out.set(payload, GOSSIP_FIXED_BYTES);
+  return out;
+}

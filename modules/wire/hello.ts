@@ -1,0 +1,113 @@
+/**
+ * HELLO: the neighbor beacon (docs/protocol.md §HELLO).
+ *
+ *   off  size   field
+ *   0    2      beacon sequence (u16, wraps): receivers count gaps to estimate link quality
+ *   2    2      beacon interval in units of 100 ms (1..600): receivers expect the next one by then
+ *   4    1      flags: bit 0 = certificate follows; other bits must be 0
+ *   5    4      highest revocation-list serial the sender holds
+ *   9    110    admission certificate (only with flag bit 0)
+ *   ..   1      neighbor count n (0..MAX_HELLO_NEIGHBORS)
+ *   ..   9n     per neighbor: node id (8) ‖ how well the sender hears it (u8, 255 = every beacon)
+ */
+import { readU16, readU32, writeU16, writeU32 } from "../bytes.js";
+import { WireError } from "./errors.js";
+import { NODE_ID_BYTES } from "./frame.js";
+
+export const CERTIFICATE_BYTES = 110;
+export const MAX_HELLO_NEIGHBORS = 32;
+export const HELLO_FLAG_CERTIFICATE = 1;
+const FIXED = 9;
+const NEIGHBOR_ENTRY = NODE_ID_BYTES + 1;
+
+export interface HelloView {
+  beaconSeq: number;
+  intervalMs: number;
+  revocationSerial: number;
+  /** View of the certificate bytes, or null when the sender left it out. */
+  certificate: Uint8Array | null;
+  neighborCount: number;
+  /** View of the n × 9 neighbor entries; read with helloNeighborId / helloNeighborQuality. */
+  neighbors: Uint8Array;
+}
+
+export function newHelloView(): HelloView {
+  return {
+    beaconSeq: 0, intervalMs: 0, revocationSerial: 0, certificate: null,
+    neighborCount: 0, neighbors: new Uint8Array(0),
+  };
+}
+
+export function decodeHello(body: Uint8Array, out: HelloView): WireError {
+  if (body.length < FIXED + 1) return WireError.Truncated;
+  const interval = readU16(body, 2);
+  if (interval < 1 || interval > 600) return WireError.BadField;
+  const flags = body[4];
+  if ((flags & ~HELLO_FLAG_CERTIFICATE) !== 0) return WireError.BadField;
+  let at = FIXED;
+  let certificate: Uint8Array | null = null;
+  if (flags & HELLO_FLAG_CERTIFICATE) {
+    if (body.length < at + CERTIFICATE_BYTES + 1) return WireError.Truncated;
+    certificate = body.subarray(at, at + CERTIFICATE_BYTES);
+    at += CERTIFICATE_BYTES;
+  }
+  const count = body[at++];
+  if (count > MAX_HELLO_NEIGHBORS) return WireError.Oversized;
+  const end = at + count * NEIGHBOR_ENTRY;
+  if (body.length < end) return WireError.Truncated;
+  if (body.length > end) return WireError.TrailingBytes;
+  out.beaconSeq = readU16(body, 0);
+  out.intervalMs = interval * 100;
+  out.revocationSerial = readU32(body, 5);
+  out.certificate = certificate;
+  out.neighborCount = count;
+  out.neighbors = body.subarray(at, end);
+  return WireError.None;
+}
+
+/** Offset of neighbor `i`'s id inside `view.neighbors`. */
+export function helloNeighborOffset(i: number): number {
+  return i * NEIGHBOR_ENTRY;
+}
+
+export function helloNeighborQuality(view: HelloView, i: number): number {
+  return view.neighbors[i * NEIGHBOR_ENTRY + NODE_ID_BYTES];
+}
+
+export interface HelloNeighbor {
+  id: Uint8Array;
+  /** 0..255 */
+  quality: number;
+}
+
+export function helloBytes(certificatePresent: boolean, neighborCount: number): number {
+  return FIXED + (certificatePresent ? CERTIFICATE_BYTES : 0) + 1 + neighborCount * NEIGHBOR_ENTRY;
+}
+
+/** Encodes a HELLO body. Throws RangeError on values that the decoder would reject (a local bug). */
+export function encodeHello(
+  beaconSeq: number, intervalMs: number, revocationSerial: number,
+  certificate: Uint8Array | null, neighbors: readonly HelloNeighbor[],
+): Uint8Array {
+  const interval = Math.round(intervalMs / 100);
+  if (interval < 1 || interval > 600) throw new RangeError("beacon interval must be 100..60000 ms");
+  if (neighbors.length > MAX_HELLO_NEIGHBORS) throw new RangeError(`at most ${MAX_HELLO_NEIGHBORS} neighbors`);
+  if (certificate && certificate.length !== CERTIFICATE_BYTES) throw new RangeError("certificate must be 110 bytes");
+  const out = new Uint8Array(helloBytes(certificate !== null, neighbors.length));
+  writeU16(out, 0, beaconSeq & 0xffff);
+  writeU16(out, 2, interval);
+  out[4] = certificate ? HELLO_FLAG_CERTIFICATE : 0;
+  writeU32(out, 5, revocationSerial);
+  let at = FIXED;
+  if (certificate) {
+    out.set(certificate, at);
+    at += CERTIFICATE_BYTES;
+  }
+  out[at++] = neighbors.length;
+  for (const n of neighbors) {
+    out.set(n.id.subarray(0, NODE_ID_BYTES), at);
+    out[at + NODE_ID_BYTES] = n.quality;
+    at += NEIGHBOR_ENTRY;
+  }
+  return out;
+}

@@ -1,0 +1,52 @@
+/**
+ * The decrypted payload is a sequence of records, each `type u8 ‖ length u16 ‖ body`.
+ * A frame may batch several records (a HELLO and queued gossip) so one seal and one radio
+ * transmission carry them all. Parsing checks every record before any is applied.
+ */
+import { readU16, writeU16 } from "../bytes.js";
+import { WireError } from "./errors.js";
+
+/** Append only: these values are on the wire. */
+export enum RecordType {
+  Hello = 1,
+  Gossip = 2,
+}
+
+export const RECORD_HEADER_BYTES = 3;
+/** A frame carries at most this many records (bounds the work one frame can cause). */
+export const MAX_RECORDS = 16;
+
+export interface RecordView {
+  type: RecordType;
+  body: Uint8Array;
+}
+
+/**
+ * Splits `payload` into record views in `out` (reused between calls). Returns the count through
+ * `out.length`. Fails on an unknown type, a length past the end, an empty payload or too many records.
+ */
+export function parseRecords(payload: Uint8Array, out: RecordView[]): WireError {
+  out.length = 0;
+  if (payload.length === 0) return WireError.Truncated;
+  let at = 0;
+  while (at < payload.length) {
+    if (out.length === MAX_RECORDS) return WireError.Oversized;
+    if (payload.length - at < RECORD_HEADER_BYTES) return WireError.Truncated;
+    const type = payload[at];
+    if (type !== RecordType.Hello && type !== RecordType.Gossip) return WireError.BadType;
+    const length = readU16(payload, at + 1);
+    at += RECORD_HEADER_BYTES;
+    if (payload.length - at < length) return WireError.Truncated;
+    out.push({ type, body: payload.subarray(at, at + length) });
+    at += length;
+  }
+  return WireError.None;
+}
+
+/** Writes one record at `at` and returns the offset after it. The caller checked the space. */
+export function writeRecord(out: Uint8Array, at: number, type: RecordType, body: Uint8Array): number {
+  out[at] = type;
+  writeU16(out, at + 1, body.length);
+  out.set(body, at + RECORD_HEADER_BYTES);
+  return at + RECORD_HEADER_BYTES + body.length;
+}

@@ -27,10 +27,10 @@ export interface NodeConfig {
   certificateCacheCapacity: number;
   /** (origin, seq) pairs remembered for duplicate suppression (power of two, 64..32768); 16 B each. Must cover a message's lifetime at the mesh's message rate. */
   seenCacheCapacity: number;
-  /** Hop limit stamped on messages this node originates (1..32). */
+  /** Hop limit stamped on messages this node originates (1..255); must exceed the mesh diameter. */
   hopLimit: number;
   relayPolicy: RelayPolicy;
-  /** Relay delay unit, ms: the coverage policy waits 1–3 units, managed flooding 0–4 (1..10000). */
+  /** Relay delay unit, ms: the coverage policy waits 0–8 units, managed flooding 0–4, flooding 0–1 (1..10000). */
   relayDelayMs: number;
   /** Coverage policy: relay unless every neighbor's estimated miss probability is below this (0..1). */
   coverageTarget: number;
@@ -55,14 +55,14 @@ export const DEFAULT_NODE_CONFIG: Readonly<NodeConfig> = Object.freeze({
   neighborCapacity: 32,
   certificateCacheCapacity: 64,
   seenCacheCapacity: 512,
-  hopLimit: 16,
+  hopLimit: 32,
   relayPolicy: "coverage" as RelayPolicy,
   relayDelayMs: 40,
-  coverageTarget: 0.02,
+  coverageTarget: 0.5,
   pendingRelayCapacity: 64,
   eventCapacity: 256,
   checkpointEvery: 16,
-  checkpointAfterMs: 30000,
+  checkpointAfterMs: 300000,
   attribute: false,
   attributionCapacity: 256,
 });

@@ -20,7 +20,7 @@ export enum DropReason {
   TableFull = 37,
   /** A revocation list or checkpoint that failed verification. */
   BadSignature = 38,
-  /** Relay queue full. */
+  /** Relay queue or outbox full (the host is not draining, or a burst exceeded the caps). */
   QueueFull = 39,
   /** Host did not drain events in time; the oldest was dropped. */
   EventOverflow = 40,

@@ -22,6 +22,7 @@ import { Counters, DropReason } from "./counters.js";
 import type { MeshEvent, Transmit } from "./events.js";
 import { AttributionTable, CheckpointWriter, decodeCheckpoint, messageDigest, verifyCheckpointSignature } from "./gossip/checkpoint.js";
 import { applyCopy, expectedGain, relayDelay, resetMiss, shouldRelay } from "./gossip/relay-policy.js";
+import { messageKey, RecentMessages } from "./gossip/recent-messages.js";
 import { SeenCache } from "./gossip/seen-cache.js";
 import { CertificateCache, type CachedPeer } from "./identity/certificate-cache.js";
 import { checkCertificate, CertificateStatus, decodeCertificate, Role, validityStatus } from "./identity/certificate.js";
@@ -35,7 +36,7 @@ import { unitFloat, type Crypto, type Random, type Storage } from "./ports.js";
 import { WireError } from "./wire/errors.js";
 import { MAX_PAYLOAD_BYTES, newFrameHeader } from "./wire/frame.js";
 import { decodeGossip, encodeGossip, GOSSIP_HOPS_OFFSET, GossipKind, newGossipView, type GossipView } from "./wire/gossip.js";
-import { decodeHello, encodeHello, newHelloView, type HelloNeighbor } from "./wire/hello.js";
+import { decodeHello, encodeHello, helloRecentKey, MAX_RECENT_KEYS, newHelloView, type HelloNeighbor, type HelloView } from "./wire/hello.js";
 import { MAX_RECORDS, parseRecords, RECORD_HEADER_BYTES, RecordType, writeRecord, type RecordView } from "./wire/records.js";
 
 /** What a node is given when it is provisioned (`hyphae keys`, then storage or the build's config). */
@@ -67,6 +68,8 @@ interface PendingRelay {
   copies: number;
   /** Per neighbor slot: probability (/255) that it still misses this message. */
   miss: Uint8Array;
+  /** A repair for a neighbor whose HELLO showed it missed the message, not a first relay. */
+  repair: boolean;
 }
 
 export interface NeighborSummary {
@@ -87,6 +90,16 @@ const SEQ_BLOCK = 64;
 /** A HELLO carries the full certificate at least every this many beacons. */
 const CERTIFICATE_EVERY = 8;
 const OUTBOX_CAPACITY = 32;
+/** Messages kept for repair, and the largest body kept (docs/architecture.md §Memory). */
+const RECENT_CAPACITY = 32;
+const RECENT_MAX_BODY = 256;
+/**
+ * A neighbor's HELLO list is judged only for messages we got at least this long before it and this
+ * long after its window opened: the message was in flight to it meanwhile.
+ */
+const REPAIR_MARGIN_MS = 1000;
+/** A repair is cancelled once the missing neighbor's estimated miss probability drops below this. */
+const REPAIR_SUPPRESS_BELOW = 0.5;
 
 export class MeshNode {
   readonly id: Uint8Array;
@@ -104,6 +117,8 @@ export class MeshNode {
   private readonly neighbors: NeighborTable;
   private readonly seen: SeenCache;
   private readonly pending: PendingRelay[] = [];
+  private readonly recent = new RecentMessages(RECENT_CAPACITY, RECENT_MAX_BODY);
+  private readonly recentKeys: number[] = [];
   private readonly checkpoints: CheckpointWriter;
   private readonly attribution: AttributionTable;
   private readonly outbox: Transmit[] = [];
@@ -189,6 +204,7 @@ export class MeshNode {
     const body = encodeGossip(this.id, seq, GossipKind.Data, 0, this.config.hopLimit, payload);
     this.seen.add(this.id, seq);
     this.checkpoints.add(seq, messageDigest(this.crypto, this.id, seq, GossipKind.Data, payload), now);
+    this.recent.add(messageKey(this.id, seq), body, now);
     this.ownQueue.push(body);
     this.counters.published++;
     this.flush(now);
@@ -196,11 +212,12 @@ export class MeshNode {
   }
 
   /** Accepts an owner-signed revocation list from a tool; false if it does not verify or is not newer. */
-  injectRevocation(bytes: Uint8Array, now: number): boolean {
+  injectRevocation(revocation: Uint8Array, now: number): boolean {
+    const bytes = revocation.slice();
     const list = verifyRevocationList(this.crypto, bytes, this.provisioning.ownerPublicKey, this.provisioning.networkId);
     if (!list || (this.revocation && list.serial <= this.revocation.serial)) return false;
     this.seen.add(this.ownerId, list.serial);
-    this.applyRevocation(list, bytes.slice());
+    this.applyRevocation(list, bytes);
     this.ownQueue.push(encodeGossip(this.ownerId, list.serial, GossipKind.Revocation, 0, this.config.hopLimit, bytes));
     this.flush(now);
     return true;
@@ -337,7 +354,10 @@ export class MeshNode {
         this.emit({ type: "neighbor-up", id: senderHex, role: peer.role });
       }
     }
-    if (n) this.neighbors.heard(n, hello, this.id, link, now);
+    if (n) {
+      this.neighbors.heard(n, hello, this.id, link, now);
+      if (this.config.relayPolicy === "coverage") this.repairFor(n, hello, now);
+    }
     // Anti-entropy for revocations: a neighbor that holds an older list gets ours, once per period.
     if (this.revocationBytes && hello.revocationSerial < this.revocation!.serial &&
         now - this.revocationPushedAt >= this.config.beaconIntervalMs) {
@@ -361,11 +381,12 @@ export class MeshNode {
       // Self-authenticating: verified before it is marked seen or relayed, so a forgery cannot
       // occupy the slot of the real list.
       if (g.seq <= this.revocationSerial) return;
+      const bytes = g.payload.slice();
       const list = equalBytes(g.origin, this.ownerId)
-        ? verifyRevocationList(this.crypto, g.payload, this.provisioning.ownerPublicKey, this.provisioning.networkId)
+        ? verifyRevocationList(this.crypto, bytes, this.provisioning.ownerPublicKey, this.provisioning.networkId)
         : null;
       if (!list || list.serial !== g.seq) return this.counters.drop(DropReason.BadSignature);
-      this.applyRevocation(list, g.payload.slice());
+      this.applyRevocation(list, bytes);
     }
     this.seen.add(g.origin, g.seq);
     this.counters.messagesNew++;
@@ -383,15 +404,37 @@ export class MeshNode {
 
   private scheduleRelay(g: GossipView, body: Uint8Array, transmitter: Neighbor | undefined, now: number): void {
     if (this.role === Role.Leaf || g.hops + 1 >= g.hopLimit) return;
-    if (this.pending.length >= this.config.pendingRelayCapacity) return this.counters.drop(DropReason.QueueFull);
     const copy = body.slice();
     copy[GOSSIP_HOPS_OFFSET] = g.hops + 1;
+    this.recent.add(messageKey(g.origin, g.seq), copy, now);
     const miss = new Uint8Array(this.neighbors.capacity);
     resetMiss(miss);
     if (transmitter) applyCopy(miss, transmitter);
+    this.enqueueRelay(copy, g.seq, miss, false, now);
+  }
+
+  /** Schedules repairs of the recent messages that `n`'s HELLO shows it missed. */
+  private repairFor(n: Neighbor, hello: HelloView, now: number): void {
+    if (this.role === Role.Leaf || n.hearsUs === 0) return;
+    for (const m of this.recent.between(now - hello.recentWindowMs + REPAIR_MARGIN_MS, now - REPAIR_MARGIN_MS)) {
+      if (helloListsKey(hello, m.key)) continue;
+      const seq = readU32(m.body, 8);
+      const p = this.findPending(m.body, seq);
+      if (p) {
+        p.miss[n.slot] = 255;
+        continue;
+      }
+      const miss = new Uint8Array(this.neighbors.capacity);
+      miss[n.slot] = 255;
+      this.enqueueRelay(m.body, seq, miss, true, now);
+    }
+  }
+
+  private enqueueRelay(body: Uint8Array, seq: number, miss: Uint8Array, repair: boolean, now: number): void {
+    if (this.pending.length >= this.config.pendingRelayCapacity) return this.counters.drop(DropReason.QueueFull);
     const { relayPolicy, relayDelayMs } = this.config;
     const delay = relayDelay(relayPolicy, expectedGain(miss, this.neighbors), relayDelayMs, unitFloat(this.random));
-    this.pending.push({ origin: copy.subarray(0, 8), seq: g.seq, body: copy, fireAt: now + delay, copies: 0, miss });
+    this.pending.push({ origin: body.subarray(0, 8), seq, body, fireAt: now + delay, copies: 0, miss, repair });
   }
 
   private attributeCheckpoint(g: GossipView, originHex: string, now: number): void {
@@ -457,7 +500,8 @@ export class MeshNode {
         continue;
       }
       this.pending.splice(i, 1);
-      if (shouldRelay(this.config.relayPolicy, p.copies, p.miss, this.neighbors, this.config.coverageTarget)) {
+      const target = p.repair ? REPAIR_SUPPRESS_BELOW : this.config.coverageTarget;
+      if (shouldRelay(this.config.relayPolicy, p.copies, p.miss, this.neighbors, target)) {
         parts.push({ type: RecordType.Gossip, body: p.body });
         this.counters.relays++;
         this.emit({ type: "relayed", origin: toHex(p.origin), seq: p.seq, hops: p.body[GOSSIP_HOPS_OFFSET] });
@@ -482,7 +526,9 @@ export class MeshNode {
       let at = 0;
       for (let i = start; i < end; i++) at = writeRecord(payload, at, parts[i].type, parts[i].body);
       const frame = this.sealer!.seal(payload);
-      if (frame && this.outbox.length < OUTBOX_CAPACITY) {
+      if (!frame || this.outbox.length >= OUTBOX_CAPACITY) {
+        this.counters.drop(DropReason.QueueFull);
+      } else {
         this.outbox.push({ bytes: frame, to: null });
         this.counters.framesOut++;
         this.counters.bytesOut += frame.length;
@@ -500,8 +546,9 @@ export class MeshNode {
     }
     const withCertificate = unacknowledged || this.certificateWanted || this.beaconSeq % CERTIFICATE_EVERY === 0;
     this.certificateWanted = false;
+    const window = this.recent.keysSince(now - 2 * this.config.beaconIntervalMs, now, MAX_RECENT_KEYS, this.recentKeys);
     const body = encodeHello(this.beaconSeq, this.config.beaconIntervalMs, this.revocationSerial,
-      withCertificate ? this.provisioning.certificate : null, list);
+      withCertificate ? this.provisioning.certificate : null, list, window, this.recentKeys);
     this.beaconSeq = (this.beaconSeq + 1) & 0xffff;
     return body;
   }
@@ -525,6 +572,11 @@ export class MeshNode {
     }
     this.events.push(event);
   }
+}
+
+function helloListsKey(hello: HelloView, key: number): boolean {
+  for (let i = 0; i < hello.recentCount; i++) if (helloRecentKey(hello, i) === key) return true;
+  return false;
 }
 
 function readStoredU32(storage: Storage, key: string): number {

@@ -7,7 +7,8 @@
  * reported reception of n. The node waits a delay that shrinks as its expected gain grows (the sum
  * over neighbors of miss × how well that neighbor hears us), so the best-placed relays speak first
  * and their copies suppress the rest; when the delay ends it relays only if some neighbor's miss
- * probability is still above the coverage target. Baselines: plain flooding relays everything once;
+ * probability is still above the coverage target. What this lets slip through, the HELLO-driven
+ * repair catches (gossip/recent-messages.ts). Baselines: plain flooding relays everything once;
  * managed flooding (Meshtastic) waits a random delay and relays only if no copy was heard meanwhile.
  */
 import type { RelayPolicy } from "../config.js";
@@ -51,7 +52,8 @@ export function relayDelay(policy: RelayPolicy, gain: number, unitMs: number, u:
     case "managed":
       return Math.floor(unitMs * 4 * u);
     case "coverage":
-      return Math.floor(unitMs * (1 + 2 / (1 + gain) + u));
+      // 0–8 units: 6/(1+gain) ranks relays by usefulness, 2u breaks ties between equals.
+      return Math.floor(unitMs * (6 / (1 + gain) + 2 * u));
   }
 }
 

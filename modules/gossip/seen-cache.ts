@@ -18,7 +18,7 @@ export class SeenCache {
   private count = 0;
 
   constructor(readonly capacity: number) {
-    if (capacity < 1 || capacity > 32768 || (capacity & (capacity - 1)) !== 0) {
+    if (!Number.isInteger(capacity) || capacity < 1 || capacity > 32768 || (capacity & (capacity - 1)) !== 0) {
       throw new RangeError("seen cache capacity must be a power of two from 1 to 32768");
     }
     this.ringA = new Uint32Array(capacity);
@@ -47,7 +47,7 @@ export class SeenCache {
     this.ringA[slot] = a;
     this.ringB[slot] = b;
     this.ringSeq[slot] = seq;
-    let i = hash(a, b, seq) & this.mask;
+    let i = messageHash(a, b, seq) & this.mask;
     while (this.index[i] !== EMPTY) i = (i + 1) & this.mask;
     this.index[i] = slot;
     this.head = (slot + 1) % this.capacity;
@@ -55,7 +55,7 @@ export class SeenCache {
   }
 
   private find(a: number, b: number, seq: number): number {
-    let i = hash(a, b, seq) & this.mask;
+    let i = messageHash(a, b, seq) & this.mask;
     for (;;) {
       const slot = this.index[i];
       if (slot === EMPTY) return -1;
@@ -72,7 +72,7 @@ export class SeenCache {
       j = (j + 1) & this.mask;
       const moved = this.index[j];
       if (moved === EMPTY) break;
-      const home = hash(this.ringA[moved], this.ringB[moved], this.ringSeq[moved]) & this.mask;
+      const home = messageHash(this.ringA[moved], this.ringB[moved], this.ringSeq[moved]) & this.mask;
       // Move `moved` into the hole at i unless its home lies cyclically in (i, j].
       if (i <= j ? home <= i || home > j : home <= i && home > j) {
         this.index[i] = moved;
@@ -83,7 +83,8 @@ export class SeenCache {
   }
 }
 
-function hash(a: number, b: number, seq: number): number {
+/** 32-bit mix of a message's (origin, seq): the index hash here, and the key HELLO lists carry. */
+export function messageHash(a: number, b: number, seq: number): number {
   let h = (a ^ Math.imul(b, 0x9e3779b1) ^ Math.imul(seq, 0x85ebca6b)) >>> 0;
   h ^= h >>> 16;
   h = Math.imul(h, 0x7feb352d);

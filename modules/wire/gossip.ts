@@ -6,7 +6,7 @@
  *   8    4     origin sequence (u32, ≥ 1; the revocation serial for revocation lists)
  *   12   1     kind: 1 data, 2 checkpoint, 3 revocation list
  *   13   1     hops travelled so far (≤ hop limit)
- *   14   1     hop limit (1..MAX_HOP_LIMIT)
+ *   14   1     hop limit (1..255)
  *   15   n     payload (0..MAX_GOSSIP_PAYLOAD bytes)
  *
  * Only `hops` changes in flight; relays rewrite that one byte (GOSSIP_HOPS_OFFSET).
@@ -25,7 +25,8 @@ export enum GossipKind {
 
 export const GOSSIP_FIXED_BYTES = 15;
 export const GOSSIP_HOPS_OFFSET = 13;
-export const MAX_HOP_LIMIT = 32;
+/** The field is a byte: large simulated meshes need more than the default limit of 32. */
+export const MAX_HOP_LIMIT = 255;
 export const MAX_GOSSIP_PAYLOAD = MAX_PAYLOAD_BYTES - RECORD_HEADER_BYTES - GOSSIP_FIXED_BYTES;
 
 export interface GossipView {

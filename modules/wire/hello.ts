@@ -9,6 +9,10 @@
  *   9    110    admission certificate (only with flag bit 0)
  *   ..   1      neighbor count n (0..MAX_HELLO_NEIGHBORS)
  *   ..   9n     per neighbor: node id (8) ‖ how well the sender hears it (u8, 255 = every beacon)
+ *   ..   2      recent window in units of 100 ms (0..65535): the keys below are every gossip message
+ *               the sender received in the last `window` (the newest MAX_RECENT_KEYS of them)
+ *   ..   1      recent key count r (0..MAX_RECENT_KEYS)
+ *   ..   4r     message keys (u32, messageKey(origin, seq)): what the sender has, for repair
  */
 import { readU16, readU32, writeU16, writeU32 } from "../bytes.js";
 import { WireError } from "./errors.js";
@@ -16,9 +20,11 @@ import { NODE_ID_BYTES } from "./frame.js";
 
 export const CERTIFICATE_BYTES = 110;
 export const MAX_HELLO_NEIGHBORS = 32;
+export const MAX_RECENT_KEYS = 32;
 export const HELLO_FLAG_CERTIFICATE = 1;
 const FIXED = 9;
 const NEIGHBOR_ENTRY = NODE_ID_BYTES + 1;
+const RECENT_FIXED = 3;
 
 export interface HelloView {
   beaconSeq: number;
@@ -27,14 +33,18 @@ export interface HelloView {
   /** View of the certificate bytes, or null when the sender left it out. */
   certificate: Uint8Array | null;
   neighborCount: number;
-  /** View of the n × 9 neighbor entries; read with helloNeighborId / helloNeighborQuality. */
+  /** View of the n × 9 neighbor entries; read with helloNeighborOffset / helloNeighborQuality. */
   neighbors: Uint8Array;
+  recentWindowMs: number;
+  recentCount: number;
+  /** View of the r × 4 recent message keys; read with helloRecentKey. */
+  recent: Uint8Array;
 }
 
 export function newHelloView(): HelloView {
   return {
     beaconSeq: 0, intervalMs: 0, revocationSerial: 0, certificate: null,
-    neighborCount: 0, neighbors: new Uint8Array(0),
+    neighborCount: 0, neighbors: new Uint8Array(0), recentWindowMs: 0, recentCount: 0, recent: new Uint8Array(0),
   };
 }
 
@@ -53,7 +63,11 @@ export function decodeHello(body: Uint8Array, out: HelloView): WireError {
   }
   const count = body[at++];
   if (count > MAX_HELLO_NEIGHBORS) return WireError.Oversized;
-  const end = at + count * NEIGHBOR_ENTRY;
+  const neighborsEnd = at + count * NEIGHBOR_ENTRY;
+  if (body.length < neighborsEnd + RECENT_FIXED) return WireError.Truncated;
+  const recentCount = body[neighborsEnd + 2];
+  if (recentCount > MAX_RECENT_KEYS) return WireError.Oversized;
+  const end = neighborsEnd + RECENT_FIXED + 4 * recentCount;
   if (body.length < end) return WireError.Truncated;
   if (body.length > end) return WireError.TrailingBytes;
   out.beaconSeq = readU16(body, 0);
@@ -61,8 +75,15 @@ export function decodeHello(body: Uint8Array, out: HelloView): WireError {
   out.revocationSerial = readU32(body, 5);
   out.certificate = certificate;
   out.neighborCount = count;
-  out.neighbors = body.subarray(at, end);
+  out.neighbors = body.subarray(at, neighborsEnd);
+  out.recentWindowMs = readU16(body, neighborsEnd) * 100;
+  out.recentCount = recentCount;
+  out.recent = body.subarray(neighborsEnd + RECENT_FIXED, end);
   return WireError.None;
+}
+
+export function helloRecentKey(view: HelloView, i: number): number {
+  return readU32(view.recent, 4 * i);
 }
 
 /** Offset of neighbor `i`'s id inside `view.neighbors`. */
@@ -80,20 +101,24 @@ export interface HelloNeighbor {
   quality: number;
 }
 
-export function helloBytes(certificatePresent: boolean, neighborCount: number): number {
-  return FIXED + (certificatePresent ? CERTIFICATE_BYTES : 0) + 1 + neighborCount * NEIGHBOR_ENTRY;
+export function helloBytes(certificatePresent: boolean, neighborCount: number, recentCount = 0): number {
+  return FIXED + (certificatePresent ? CERTIFICATE_BYTES : 0) + 1 + neighborCount * NEIGHBOR_ENTRY + RECENT_FIXED + 4 * recentCount;
 }
 
 /** Encodes a HELLO body. Throws RangeError on values that the decoder would reject (a local bug). */
 export function encodeHello(
   beaconSeq: number, intervalMs: number, revocationSerial: number,
   certificate: Uint8Array | null, neighbors: readonly HelloNeighbor[],
+  recentWindowMs = 0, recentKeys: ArrayLike<number> = [],
 ): Uint8Array {
   const interval = Math.round(intervalMs / 100);
   if (interval < 1 || interval > 600) throw new RangeError("beacon interval must be 100..60000 ms");
   if (neighbors.length > MAX_HELLO_NEIGHBORS) throw new RangeError(`at most ${MAX_HELLO_NEIGHBORS} neighbors`);
   if (certificate && certificate.length !== CERTIFICATE_BYTES) throw new RangeError("certificate must be 110 bytes");
-  const out = new Uint8Array(helloBytes(certificate !== null, neighbors.length));
+  if (recentKeys.length > MAX_RECENT_KEYS) throw new RangeError(`at most ${MAX_RECENT_KEYS} recent keys`);
+  const window = Math.round(recentWindowMs / 100);
+  if (window < 0 || window > 0xffff) throw new RangeError("recent window must be 0..6553500 ms");
+  const out = new Uint8Array(helloBytes(certificate !== null, neighbors.length, recentKeys.length));
   writeU16(out, 0, beaconSeq & 0xffff);
   writeU16(out, 2, interval);
   out[4] = certificate ? HELLO_FLAG_CERTIFICATE : 0;
@@ -109,5 +134,9 @@ export function encodeHello(
     out[at + NODE_ID_BYTES] = n.quality;
     at += NEIGHBOR_ENTRY;
   }
+  writeU16(out, at, window);
+  out[at + 2] = recentKeys.length;
+  at += RECENT_FIXED;
+  for (let i = 0; i < recentKeys.length; i++, at += 4) writeU32(out, at, recentKeys[i]);
   return out;
 }

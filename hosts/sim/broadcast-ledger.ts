@@ -1,0 +1,153 @@
+/**
+ * Book-keeping of every broadcast in a simulation: who could have received it (the source's
+ * connected component among powered nodes, across no active partition, at publish time), who did,
+ * after how many hops compared with the breadth-first limit, and how many transmissions it took.
+ * A broadcast is closed SETTLE_MS after it was published; its tables are then released.
+ */
+import type { Topology } from "./topology.js";
+
+export const SETTLE_MS = 60_000;
+
+export interface BroadcastTotals {
+  count: number;
+  /** Sum over broadcasts of the nodes that could receive it (source excluded). */
+  reachable: number;
+  /** Of those, how many received it. */
+  delivered: number;
+  deliveryRatio: number;
+  /** Smallest per-broadcast delivery ratio. */
+  worstDeliveryRatio: number;
+  /** Mean transmissions of one broadcast: the origin's plus every relay. */
+  transmissionsPerBroadcast: number;
+  /** Mean hops of the first copy each receiver got. */
+  meanHops: number;
+  /** Mean breadth-first distance of the same receivers: the latency limit. */
+  meanBfsHops: number;
+  /** meanHops / meanBfsHops. */
+  hopStretch: number;
+  /** Mean over broadcasts of (largest first-copy hops) / (source eccentricity). */
+  maxHopRatio: number;
+}
+
+interface Flight {
+  at: number;
+  dist: Int16Array;
+  got: Uint8Array;
+  reachable: number;
+  delivered: number;
+  hopsSum: number;
+  bfsSum: number;
+  maxHops: number;
+  eccentricity: number;
+  transmissions: number;
+}
+
+interface Cut {
+  group: Int32Array;
+  from: number;
+  to: number;
+}
+
+export class BroadcastLedger {
+  private readonly open = new Map<string, Flight>();
+  private readonly cuts: Cut[] = [];
+  private readonly queue: Int32Array;
+  private closed = { count: 0, reachable: 0, delivered: 0, worst: 1, transmissions: 0, hops: 0, bfs: 0, maxRatio: 0 };
+
+  constructor(private readonly topology: Topology, private readonly isOn: (i: number) => boolean) {
+    this.queue = new Int32Array(topology.neighbors.length);
+  }
+
+  partition(group: Int32Array, from: number, to: number): void {
+    this.cuts.push({ group, from, to });
+  }
+
+  published(source: number, origin: string, seq: number, now: number): void {
+    this.closeBefore(now - SETTLE_MS);
+    const dist = this.distances(source, now);
+    let reachable = 0;
+    let eccentricity = 0;
+    for (let i = 0; i < dist.length; i++) {
+      if (dist[i] > 0) {
+        reachable++;
+        if (dist[i] > eccentricity) eccentricity = dist[i];
+      }
+    }
+    this.open.set(origin + ":" + seq, {
+      at: now, dist, got: new Uint8Array(dist.length), reachable, delivered: 0, hopsSum: 0, bfsSum: 0,
+      maxHops: 0, eccentricity, transmissions: 1,
+    });
+  }
+
+  delivered(receiver: number, origin: string, seq: number, hops: number, _now: number): void {
+    const f = this.open.get(origin + ":" + seq);
+    if (!f || f.dist[receiver] <= 0 || f.got[receiver]) return;
+    f.got[receiver] = 1;
+    f.delivered++;
+    f.hopsSum += hops;
+    f.bfsSum += f.dist[receiver];
+    if (hops > f.maxHops) f.maxHops = hops;
+  }
+
+  relayed(origin: string, seq: number): void {
+    const f = this.open.get(origin + ":" + seq);
+    if (f) f.transmissions++;
+  }
+
+  /** Closes every open broadcast and returns the totals. */
+  totals(): BroadcastTotals {
+    this.closeBefore(Infinity);
+    const c = this.closed;
+    return {
+      count: c.count,
+      reachable: c.reachable,
+      delivered: c.delivered,
+      deliveryRatio: c.reachable ? c.delivered / c.reachable : 1,
+      worstDeliveryRatio: c.count ? c.worst : 1,
+      transmissionsPerBroadcast: c.count ? c.transmissions / c.count : 0,
+      meanHops: c.delivered ? c.hops / c.delivered : 0,
+      meanBfsHops: c.delivered ? c.bfs / c.delivered : 0,
+      hopStretch: c.bfs ? c.hops / c.bfs : 1,
+      maxHopRatio: c.count ? c.maxRatio / c.count : 1,
+    };
+  }
+
+  private closeBefore(t: number): void {
+    for (const [key, f] of this.open) {
+      if (f.at >= t) break; // insertion order is publish order
+      this.open.delete(key);
+      if (f.reachable === 0) continue;
+      const c = this.closed;
+      c.count++;
+      c.reachable += f.reachable;
+      c.delivered += f.delivered;
+      c.worst = Math.min(c.worst, f.delivered / f.reachable);
+      c.transmissions += f.transmissions;
+      c.hops += f.hopsSum;
+      c.bfs += f.bfsSum;
+      c.maxRatio += f.maxHops / f.eccentricity;
+    }
+  }
+
+  /** Breadth-first hop distances from `source` over powered nodes and uncut links; -1 unreachable. */
+  private distances(source: number, now: number): Int16Array {
+    const n = this.topology.neighbors.length;
+    const dist = new Int16Array(n).fill(-1);
+    const cuts = this.cuts.filter((c) => now >= c.from && now < c.to);
+    const q = this.queue;
+    let head = 0;
+    let tail = 0;
+    dist[source] = 0;
+    q[tail++] = source;
+    while (head < tail) {
+      const u = q[head++];
+      for (const v of this.topology.neighbors[u]) {
+        if (dist[v] !== -1 || !this.isOn(v)) continue;
+        if (cuts.some((c) => c.group[u] !== c.group[v])) continue;
+        dist[v] = dist[u] + 1;
+        q[tail++] = v;
+      }
+    }
+    return dist;
+  }
+}

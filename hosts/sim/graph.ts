@@ -1,0 +1,163 @@
+/**
+ * Pure graph metrics over adjacency lists, used to judge protocol runs against what the topology
+ * allows (hop distances, reachability, a near-minimal relay set). `up` (1 = powered) restricts
+ * every metric to live nodes; a down source reaches nothing, not even itself.
+ */
+
+/** adj[i] lists i's neighbours; assumed symmetric. */
+export type Adjacency = ReadonlyArray<ArrayLike<number>>;
+
+/** Symmetric adjacency from an undirected edge list (for hand-made graphs). */
+export function adjacencyFromEdges(n: number, edges: ReadonlyArray<readonly [number, number]>): Int32Array[] {
+  const lists: number[][] = Array.from({ length: n }, () => []);
+  for (const [a, b] of edges) {
+    lists[a].push(b);
+    lists[b].push(a);
+  }
+  return lists.map((l) => Int32Array.from(l).sort());
+}
+
+function isUp(up: Uint8Array | undefined, i: number): boolean {
+  return up === undefined || up[i] !== 0;
+}
+
+/** Hop distance from `source` to every node; -1 where unreachable (or down). */
+export function bfsDistances(adj: Adjacency, source: number, up?: Uint8Array): Int32Array {
+  const dist = new Int32Array(adj.length).fill(-1);
+  if (!isUp(up, source)) return dist;
+  const queue = new Int32Array(adj.length);
+  let head = 0;
+  let tail = 0;
+  dist[source] = 0;
+  queue[tail++] = source;
+  while (head < tail) {
+    const u = queue[head++];
+    const nbrs = adj[u];
+    for (let k = 0; k < nbrs.length; k++) {
+      const v = nbrs[k];
+      if (dist[v] !== -1 || !isUp(up, v)) continue;
+      dist[v] = dist[u] + 1;
+      queue[tail++] = v;
+    }
+  }
+  return dist;
+}
+
+/** Largest hop distance from `source` within its component; -1 when the source is down. */
+export function eccentricity(adj: Adjacency, source: number, up?: Uint8Array): number {
+  const dist = bfsDistances(adj, source, up);
+  let max = -1;
+  for (let i = 0; i < dist.length; i++) if (dist[i] > max) max = dist[i];
+  return max;
+}
+
+/** The live nodes reachable from `source`, ascending. */
+export function componentOf(adj: Adjacency, source: number, up?: Uint8Array): Int32Array {
+  const dist = bfsDistances(adj, source, up);
+  let count = 0;
+  for (let i = 0; i < dist.length; i++) if (dist[i] >= 0) count++;
+  const out = new Int32Array(count);
+  for (let i = 0, k = 0; i < dist.length; i++) if (dist[i] >= 0) out[k++] = i;
+  return out;
+}
+
+/** Mean number of live neighbours over live nodes. */
+export function meanDegree(adj: Adjacency, up?: Uint8Array): number {
+  let nodes = 0;
+  let links = 0;
+  for (let i = 0; i < adj.length; i++) {
+    if (!isUp(up, i)) continue;
+    nodes++;
+    const nbrs = adj[i];
+    for (let k = 0; k < nbrs.length; k++) if (isUp(up, nbrs[k])) links++;
+  }
+  return nodes === 0 ? 0 : links / nodes;
+}
+
+/**
+ * A connected dominating set of `source`'s component, containing `source` — the greedy of Guha &
+ * Khuller (Algorithm I, without their pair look-ahead): colour the source black, its neighbours
+ * gray, then repeatedly blacken the gray node with the most white neighbours (ties: lowest index).
+ *
+ * Rooted at the source rather than at the max-degree node because a broadcast from `source` has
+ * the source as its first transmitter: the size approximates the fewest transmissions a flood from
+ * `source` needs, the yardstick for relay counts. Returns the black nodes in the order chosen.
+ */
+export function greedyConnectedDominatingSet(adj: Adjacency, source: number, up?: Uint8Array): Int32Array {
+  const n = adj.length;
+  if (!isUp(up, source)) return new Int32Array(0);
+  const inComponent = bfsDistances(adj, source, up);
+  const WHITE = 0, GRAY = 1, BLACK = 2;
+  const colour = new Uint8Array(n);
+  // whiteCount[u]: live white neighbours of u; only ever decreases.
+  const whiteCount = new Int32Array(n);
+  let white = 0;
+  for (let u = 0; u < n; u++) {
+    if (inComponent[u] < 0) continue;
+    white++;
+    const nbrs = adj[u];
+    for (let k = 0; k < nbrs.length; k++) if (inComponent[nbrs[k]] >= 0) whiteCount[u]++;
+  }
+  // Lazy max-heap of gray candidates keyed count·n + (n − 1 − index): larger count, then lower index.
+  const heap: number[] = [];
+  const pushKey = (key: number): void => {
+    let i = heap.length;
+    heap.push(key);
+    while (i > 0 && heap[(i - 1) >> 1] < key) {
+      heap[i] = heap[(i - 1) >> 1];
+      i = (i - 1) >> 1;
+    }
+    heap[i] = key;
+  };
+  const popKey = (): number => {
+    const top = heap[0];
+    const last = heap.pop() as number;
+    if (heap.length > 0) {
+      let i = 0;
+      for (;;) {
+        let c = 2 * i + 1;
+        if (c >= heap.length) break;
+        if (c + 1 < heap.length && heap[c + 1] > heap[c]) c++;
+        if (heap[c] <= last) break;
+        heap[i] = heap[c];
+        i = c;
+      }
+      heap[i] = last;
+    }
+    return top;
+  };
+  const leaveWhite = (v: number): void => {
+    white--;
+    const nbrs = adj[v];
+    for (let k = 0; k < nbrs.length; k++) whiteCount[nbrs[k]]--;
+  };
+  const blacken = (u: number): void => {
+    colour[u] = BLACK;
+    const nbrs = adj[u];
+    for (let k = 0; k < nbrs.length; k++) {
+      const v = nbrs[k];
+      if (colour[v] !== WHITE || inComponent[v] < 0) continue;
+      colour[v] = GRAY;
+      leaveWhite(v);
+      pushKey(whiteCount[v] * n + (n - 1 - v));
+    }
+  };
+
+  const chosen: number[] = [source];
+  leaveWhite(source);
+  blacken(source);
+  while (white > 0) {
+    const key = popKey();
+    const u = n - 1 - (key % n);
+    const count = (key - (n - 1 - u)) / n;
+    if (colour[u] !== GRAY) continue;
+    // Counts only fall, so a stale key overestimates: requeue with the true count and retry.
+    if (count !== whiteCount[u]) {
+      if (whiteCount[u] > 0) pushKey(whiteCount[u] * n + (n - 1 - u));
+      continue;
+    }
+    chosen.push(u);
+    blacken(u);
+  }
+  return Int32Array.from(chosen);
+}

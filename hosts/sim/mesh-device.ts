@@ -1,0 +1,59 @@
+/**
+ * A simulated board: the real MeshNode plus the little application the firmware runs on top of it
+ * (publish a reading every so often). Satisfies SimDevice.
+ */
+import type { MeshEvent, Transmit } from "../../modules/events.js";
+import type { MeshNode } from "../../modules/node.js";
+import type { SimDevice } from "./device.js";
+import { SIM_EPOCH_SECONDS } from "./provision.js";
+
+/** When the application publishes next: the first time strictly after `after` (Infinity: never). */
+export type PublishSchedule = (after: number) => number;
+
+export type PublishHook = (origin: string, seq: number, now: number) => void;
+
+export class MeshDevice implements SimDevice {
+  private nextPublishAt = Infinity;
+  private readonly reading = new Uint8Array(8);
+
+  constructor(
+    readonly node: MeshNode,
+    private readonly schedule: PublishSchedule | null,
+    private readonly onPublish: PublishHook | null,
+  ) {}
+
+  start(now: number): void {
+    this.node.start(now);
+    // Simulated boards know the time (in the field a gateway or RTC tells them): certificates' windows apply.
+    this.node.setWallClock(SIM_EPOCH_SECONDS + Math.floor(now / 1000), now);
+    if (this.schedule) this.nextPublishAt = this.schedule(now - 1);
+  }
+
+  receive(bytes: Uint8Array, link: unknown, now: number): void {
+    this.node.receive(bytes, link, now);
+  }
+
+  tick(now: number): void {
+    while (now >= this.nextPublishAt) {
+      // A stand-in reading: the publish time, as a sensor would stamp it.
+      const view = new DataView(this.reading.buffer);
+      view.setFloat64(0, now);
+      const seq = this.node.publish(this.reading, now);
+      this.onPublish?.(this.node.idHex, seq, now);
+      this.nextPublishAt = this.schedule ? this.schedule(now) : Infinity;
+    }
+    this.node.tick(now);
+  }
+
+  nextTimeout(): number {
+    return Math.min(this.node.nextTimeout(), this.nextPublishAt);
+  }
+
+  pollTransmit(): Transmit | undefined {
+    return this.node.pollTransmit();
+  }
+
+  pollEvent(): MeshEvent | undefined {
+    return this.node.pollEvent();
+  }
+}

@@ -1,0 +1,221 @@
+/**
+ * A whole simulated mesh: a topology, the radio, one MeshDevice per node running the real core,
+ * scripted failures and partitions, and the measurements the report and the benchmarks need.
+ */
+import { createNodeConfig, type NodeConfig } from "../../modules/config.js";
+import { dropReasonName } from "../../modules/counters.js";
+import type { MeshEvent } from "../../modules/events.js";
+import { Role } from "../../modules/identity/certificate.js";
+import { MeshNode } from "../../modules/node.js";
+import { nodeCrypto } from "../node/node-crypto.js";
+import { CountingCrypto, type CryptoCounts } from "./counting-crypto.js";
+import { BroadcastLedger, type BroadcastTotals } from "./broadcast-ledger.js";
+import { MeshDevice, type PublishSchedule } from "./mesh-device.js";
+import { createMeshKeys, provisionNode } from "./provision.js";
+import { Rng } from "./rng.js";
+import { Simulator } from "./simulator.js";
+import { randomGeometricGraph, type Topology } from "./topology.js";
+import { Trace } from "./trace.js";
+
+export interface Scenario {
+  seed: number;
+  nodes: number;
+  averageDegree: number;
+  /** Simulated time to run, ms. */
+  durationMs: number;
+  /** Probability that any one reception is lost. */
+  loss: number;
+  /** Each node publishes a reading this often (ms, with a random phase); 0 = never. */
+  publishPeriodMs: number;
+  /** No publishing before this (neighbor tables form first), ms. */
+  warmupMs: number;
+  /** Single broadcasts at chosen times (benchmarks), in addition to periodic ones. */
+  broadcasts?: { node: number; at: number }[];
+  /** Crash node `node` at `at` for `downMs` (RAM lost, storage kept), then reboot. */
+  reboots?: { node: number; at: number; downMs: number }[];
+  /** Power nodes off for good. */
+  stops?: { node: number; at: number }[];
+  /** Split the plane at x = side/2 between `from` and `to`. */
+  partitions?: { from: number; to: number }[];
+  /** Nodes with a role other than Node. */
+  roles?: { node: number; role: Role }[];
+  config?: Partial<NodeConfig>;
+  /** Use this topology instead of a random geometric graph. */
+  topology?: Topology;
+}
+
+export interface SimulationReport {
+  scenario: Omit<Scenario, "topology">;
+  nodes: number;
+  /** Mean radio-range degree of the graph. */
+  graphDegree: number;
+  /** Mean neighbor-table size at the end, over nodes that are on. */
+  tableNeighbors: number;
+  broadcasts: BroadcastTotals;
+  framesSent: number;
+  bytesSent: number;
+  beaconsSent: number;
+  relays: number;
+  relaysSuppressed: number;
+  certificatesVerified: number;
+  crypto: CryptoCounts;
+  drops: Record<string, number>;
+  /** Hash of every transmission and event: the same seed gives the same digest. */
+  traceDigest: string;
+  /** Real time the run took, ms (not part of the trace). */
+  wallMs: number;
+}
+
+export function defaultScenario(): Scenario {
+  return {
+    seed: 1, nodes: 50, averageDegree: 8, durationMs: 5 * 60_000, loss: 0.1,
+    publishPeriodMs: 60_000, warmupMs: 20_000,
+  };
+}
+
+export class MeshSimulation {
+  readonly topology: Topology;
+  readonly simulator: Simulator;
+  readonly crypto = new CountingCrypto(nodeCrypto);
+  readonly ledger: BroadcastLedger;
+  readonly trace = new Trace();
+  private readonly devices: (MeshDevice | undefined)[];
+  private readonly nodeIndex = new Map<string, number>();
+  private framesSent = 0;
+  private bytesSent = 0;
+  /** Counters of nodes whose devices were replaced by a reboot, so totals survive crashes. */
+  private readonly retired: MeshNode[] = [];
+
+  constructor(readonly scenario: Scenario) {
+    const { seed, nodes } = scenario;
+    this.topology = scenario.topology ?? randomGeometricGraph({ nodes, averageDegree: scenario.averageDegree, seed });
+    const n = this.topology.x.length;
+    const root = new Rng(seed);
+    const keys = createMeshKeys(root.fork("keys"));
+    const roles = new Map(scenario.roles?.map((r) => [r.node, r.role]));
+    const provisioning = Array.from({ length: n }, (_, i) => provisionNode(keys, root.fork("node").fork(i), roles.get(i) ?? Role.Node));
+    const config = createNodeConfig(scenario.config);
+    const appRng = root.fork("app");
+    this.devices = new Array<MeshDevice | undefined>(n).fill(undefined);
+    this.ledger = new BroadcastLedger(this.topology, (i) => this.simulator.isOn(i));
+
+    const explicit = new Map<number, number[]>();
+    for (const b of scenario.broadcasts ?? []) {
+      const list = explicit.get(b.node) ?? [];
+      list.push(b.at);
+      explicit.set(b.node, list);
+    }
+    for (const list of explicit.values()) list.sort((a, b) => a - b);
+
+    this.simulator = new Simulator({
+      topology: this.topology,
+      seed,
+      radio: { loss: scenario.loss },
+      createDevice: (i, ports) => {
+        const node = new MeshNode(provisioning[i], { crypto: this.crypto, random: ports.random, storage: ports.storage }, config);
+        this.nodeIndex.set(node.idHex, i);
+        const old = this.devices[i];
+        if (old) this.retired.push(old.node);
+        const device = new MeshDevice(node, this.scheduleFor(appRng.fork(i), explicit.get(i)),
+          (origin, seq, now) => this.ledger.published(i, origin, seq, now));
+        this.devices[i] = device;
+        return device;
+      },
+      onTransmit: (i, bytes, now) => {
+        this.framesSent++;
+        this.bytesSent += bytes.length;
+        this.trace.transmit(i, bytes, now);
+      },
+      onEvent: (i, event, now) => this.onEvent(i, event, now),
+    });
+
+    this.simulator.startAll(0);
+    for (const r of scenario.reboots ?? []) this.simulator.reboot(r.node, r.at, r.downMs);
+    for (const s of scenario.stops ?? []) this.simulator.stop(s.node, s.at);
+    for (const p of scenario.partitions ?? []) {
+      const side = this.topology.side;
+      const groups = Int32Array.from(this.topology.x, (x) => (x < side / 2 ? 0 : 1));
+      this.simulator.partition(groups, p.from, p.to);
+      this.ledger.partition(groups, p.from, p.to);
+    }
+  }
+
+  /** Periodic publishing with a random phase, merged with any explicit broadcast times. */
+  private scheduleFor(rng: Rng, explicit: number[] | undefined): PublishSchedule | null {
+    const { publishPeriodMs: period, warmupMs } = this.scenario;
+    if (period <= 0 && !explicit) return null;
+    const base = warmupMs + (period > 0 ? Math.floor(rng.float() * period) : 0);
+    return (after: number) => {
+      let next = Infinity;
+      if (period > 0) next = after < base ? base : base + (Math.floor((after - base) / period) + 1) * period;
+      const t = explicit?.find((t) => t > after);
+      return t !== undefined && t < next ? t : next;
+    };
+  }
+
+  private onEvent(i: number, event: MeshEvent, now: number): void {
+    this.trace.event(i, event, now);
+    if (event.type === "message") this.ledger.delivered(i, event.origin, event.seq, event.hops, now);
+    else if (event.type === "relayed") this.ledger.relayed(event.origin, event.seq);
+  }
+
+  node(i: number): MeshNode | undefined {
+    return this.devices[i]?.node;
+  }
+
+  indexOf(idHex: string): number | undefined {
+    return this.nodeIndex.get(idHex);
+  }
+
+  run(): SimulationReport {
+    const started = performance.now();
+    this.simulator.runUntil(this.scenario.durationMs);
+    return this.report(performance.now() - started);
+  }
+
+  report(wallMs: number): SimulationReport {
+    const drops: Record<string, number> = {};
+    let beaconsSent = 0, relays = 0, relaysSuppressed = 0, certificatesVerified = 0, tableSum = 0, onCount = 0;
+    const all: MeshNode[] = [...this.retired];
+    for (let i = 0; i < this.devices.length; i++) {
+      const node = this.devices[i]?.node;
+      if (!node) continue;
+      all.push(node);
+      if (this.simulator.isOn(i)) {
+        tableSum += node.neighborSummary(this.simulator.now).length;
+        onCount++;
+      }
+    }
+    for (const node of all) {
+      const c = node.counters;
+      beaconsSent += c.beaconsOut;
+      relays += c.relays;
+      relaysSuppressed += c.relaysSuppressed;
+      certificatesVerified += c.certificatesVerified;
+      for (const [reason, count] of c.drops) {
+        const name = dropReasonName(reason);
+        drops[name] = (drops[name] ?? 0) + count;
+      }
+    }
+    let degreeSum = 0;
+    for (const adj of this.topology.neighbors) degreeSum += adj.length;
+    const { topology: _omit, ...scenario } = this.scenario;
+    return {
+      scenario,
+      nodes: this.devices.length,
+      graphDegree: degreeSum / this.devices.length,
+      tableNeighbors: onCount ? tableSum / onCount : 0,
+      broadcasts: this.ledger.totals(),
+      framesSent: this.framesSent,
+      bytesSent: this.bytesSent,
+      beaconsSent,
+      relays,
+      relaysSuppressed,
+      certificatesVerified,
+      crypto: { ...this.crypto.counts },
+      drops,
+      traceDigest: this.trace.digest(),
+      wallMs,
+    };
+  }
+}

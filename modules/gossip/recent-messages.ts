@@ -1,0 +1,57 @@
+/**
+ * The last few gossip messages a node received, kept whole so that it can repair a neighbor that
+ * missed one (docs/protocol.md §Repair). Each HELLO lists the keys of the messages its sender got
+ * within a recent window; a neighbor that holds one of its own recent messages, received well
+ * inside that window, that the list lacks, knows the sender missed it and schedules a repair.
+ *
+ * Bounded: `capacity` entries, bodies of at most `maxBodyBytes` (larger messages are not kept).
+ */
+import { readU32 } from "../bytes.js";
+import { messageHash } from "./seen-cache.js";
+
+export interface RecentMessage {
+  key: number;
+  /** The gossip body exactly as we would send it (hop count already advanced). */
+  body: Uint8Array;
+  receivedAt: number;
+}
+
+export function messageKey(origin: Uint8Array, seq: number): number {
+  return messageHash(readU32(origin, 0), readU32(origin, 4), seq);
+}
+
+export class RecentMessages {
+  /** Oldest first. */
+  private readonly entries: RecentMessage[] = [];
+
+  constructor(readonly capacity: number, readonly maxBodyBytes: number) {
+    if (capacity < 1 || capacity > 256) throw new RangeError("recent message capacity must be 1..256");
+  }
+
+  /** Keeps `body` (not copied: pass a copy you will not change). */
+  add(key: number, body: Uint8Array, now: number): void {
+    if (body.length > this.maxBodyBytes) return;
+    if (this.entries.length >= this.capacity) this.entries.shift();
+    this.entries.push({ key, body, receivedAt: now });
+  }
+
+  /**
+   * Keys received after `since`, newest first, at most `max`; returns the window they cover in ms
+   * (shorter than `now - since` when `max` cut the list).
+   */
+  keysSince(since: number, now: number, max: number, out: number[]): number {
+    out.length = 0;
+    for (let i = this.entries.length - 1; i >= 0; i--) {
+      const e = this.entries[i];
+      if (e.receivedAt <= since) break;
+      if (out.length === max) return now - e.receivedAt;
+      out.push(e.key);
+    }
+    return now - since;
+  }
+
+  /** Entries received in (from, to], oldest first. */
+  *between(from: number, to: number): IterableIterator<RecentMessage> {
+    for (const e of this.entries) if (e.receivedAt > from && e.receivedAt <= to) yield e;
+  }
+}

@@ -1,0 +1,69 @@
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import type { BroadcastTotals } from "../hosts/sim/broadcast-ledger.js";
+import { componentOf } from "../hosts/sim/graph.js";
+import { randomGeometricGraph } from "../hosts/sim/topology.js";
+import { broadcastScenario, chooseSources, main, pool } from "../tools/bench.js";
+
+test("sources: distinct, in the largest component, a function of the seed", () => {
+  const topology = randomGeometricGraph({ nodes: 120, averageDegree: 5, seed: 4 });
+  const a = chooseSources(topology, 4, 20);
+  assert.equal(chooseSources(topology, 4, 20), a);
+  assert.not.equal(chooseSources(topology, 5, 20), a);
+  assert.is(new Set(a).size, 20);
+  const component = new Set(componentOf(topology.neighbors, a[0]));
+  for (const s of a) assert.ok(component.has(s), `source ${s} outside the component`);
+  for (let i = 0; i < 120; i++) assert.ok(componentOf(topology.neighbors, i).length <= component.size);
+});
+
+test("broadcast scenario: beacons first, spaced broadcasts, settle time", () => {
+  const s = broadcastScenario(50, 0.3, 2, [7, 8, 9], { hopLimit: 255, relayPolicy: "flood" });
+  assert.equal(s.broadcasts, [{ node: 7, at: 30_000 }, { node: 8, at: 33_000 }, { node: 9, at: 36_000 }]);
+  assert.is(s.durationMs, 56_000);
+  assert.is(s.publishPeriodMs, 0);
+  assert.is(s.warmupMs, 0);
+  assert.equal(s.config, { hopLimit: 255, relayPolicy: "flood" });
+});
+
+test("pooling weights by broadcasts and deliveries", () => {
+  const t = (count: number, reachable: number, delivered: number, tx: number, hops: number, bfs: number): BroadcastTotals => ({
+    count, reachable, delivered, deliveryRatio: delivered / reachable, worstDeliveryRatio: delivered / reachable,
+    transmissionsPerBroadcast: tx, meanHops: hops, meanBfsHops: bfs, hopStretch: hops / bfs, maxHopRatio: 1,
+  });
+  const p = pool([{ totals: t(1, 10, 10, 4, 2, 2), wallMs: 5 }, { totals: t(3, 30, 15, 8, 3, 2), wallMs: 7 }]);
+  assert.is(p.deliveryRatio, 25 / 40);
+  assert.is(p.worstDeliveryRatio, 0.5);
+  assert.is(p.transmissionsPerBroadcast, (4 + 24) / 4);
+  assert.is(p.hopStretch, (20 + 45) / (20 + 30));
+  assert.is(p.wallMs, 12);
+});
+
+test("a tiny plan writes a report with tables and target verdicts", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "hyphae-bench-"));
+  try {
+    const out = join(dir, "b.md");
+    let stderr = "";
+    const io = { stdout: { write: () => true }, stderr: { write: (s: string) => (stderr += s) } };
+    const code = await main(["--out", out], io, { sizes: [40], losses: [0.1], seeds: [1], broadcasts: 3, scale: false });
+    assert.is(code, 0, stderr);
+    const md = readFileSync(out, "utf8");
+    assert.match(md, /^# Hyphae benchmarks\n\nProduced by `[^`]*--out [^`]*` on \d{4}-\d\d-\d\dT/);
+    assert.match(md, /Node v\d+/);
+    assert.match(md, /### N = 40, loss 10 %/);
+    for (const p of ["coverage", "flood", "managed"]) assert.match(md, new RegExp(`\\| ${p} \\| \\d`));
+    assert.match(md, /mean greedy CDS [\d.]+ nodes; mean source eccentricity [\d.]+ hops/);
+    assert.is((md.match(/\| (PASS|\*\*FAIL\*\*) \|/g) ?? []).length, 4);
+    assert.match(stderr, /\[3\/3\]/);
+    assert.match(stderr, /^(PASS|FAIL) {2}coverage N=40/m);
+    const bad = await main(["--bogus"], io);
+    assert.is(bad, 2);
+    assert.match(stderr, /unknown flag --bogus/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test.run();

@@ -1,0 +1,134 @@
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import type { Io } from "../tools/cli.js";
+import { main } from "../tools/hyphae.js";
+import { parseSimArgs } from "../tools/sim-command.js";
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+async function hyphae(...argv: string[]): Promise<Run> {
+  let stdout = "";
+  let stderr = "";
+  const io: Io = {
+    stdout: { write: (text: string) => (stdout += text) },
+    stderr: { write: (text: string) => (stderr += text) },
+  };
+  const code = await main(argv, io);
+  return { code, stdout, stderr };
+}
+
+const SMALL = ["sim", "--nodes", "20", "--minutes", "1", "--seed", "3"];
+
+test("sim prints a readable report and exits 0", async () => {
+  const r = await hyphae(...SMALL);
+  assert.is(r.code, 0, r.stderr);
+  assert.is(r.stderr, "");
+  for (const section of ["Delivery", "Traffic", "Crypto operations", "Drops", "trace digest"]) {
+    assert.ok(r.stdout.includes(section), `missing ${section}:\n${r.stdout}`);
+  }
+  assert.match(r.stdout, /20 nodes/);
+  assert.ok(r.stdout.trimEnd().split("\n").length <= 40, "report longer than 40 lines");
+});
+
+test("the same flags give the same trace digest (--json)", async () => {
+  const a = await hyphae(...SMALL, "--json");
+  const b = await hyphae(...SMALL, "--json");
+  assert.is(a.code, 0, a.stderr);
+  assert.is(b.code, 0, b.stderr);
+  const ra = JSON.parse(a.stdout);
+  const rb = JSON.parse(b.stdout);
+  assert.match(ra.traceDigest, /^[0-9a-f]{16}$/);
+  assert.is(ra.traceDigest, rb.traceDigest);
+  assert.is(ra.nodes, 20);
+  assert.is(ra.scenario.seed, 3);
+  assert.is(ra.scenario.durationMs, 60_000);
+  assert.ok(ra.broadcasts.count > 0);
+  const text = await hyphae(...SMALL);
+  assert.ok(text.stdout.includes(ra.traceDigest), "text and JSON runs disagree");
+});
+
+test("usage errors exit 2 and name the flag", async () => {
+  const cases: [string[], RegExp][] = [
+    [["sim", "--nodes", "abc"], /--nodes must be an integer/],
+    [["sim", "--loss", "2"], /--loss must be a number from 0 to 0\.9/],
+    [["sim", "--policy", "nope"], /--policy must be one of coverage, flood, managed/],
+    [["sim", "--bogus"], /unknown flag --bogus/],
+    [["sim", "--nodes"], /--nodes needs a value/],
+    [["sim", "--json=yes"], /--json takes no value/],
+    [["sim", "stray"], /unexpected argument 'stray'/],
+    [["sim", "--partition-minutes", "3:1"], /--partition-minutes must be START:END/],
+    [["sim", "--partition-minutes", "7:9"], /--partition-minutes must start before the run ends/],
+    [["sim", "--publish-seconds", "0.5"], /--publish-seconds must be 0 \(never\) or/],
+    [["sim", "--reboots", "21", "--nodes", "20"], /--reboots must be an integer from 0 to 20/],
+    [["sim", "--seed", "-1"], /--seed needs a value/],
+    [["sim", "--seed=-1"], /--seed must be an integer from 0/],
+  ];
+  for (const [argv, message] of cases) {
+    const r = await hyphae(...argv);
+    assert.is(r.code, 2, `${argv.join(" ")} → ${r.code}`);
+    assert.match(r.stderr, message, `${argv.join(" ")}: ${r.stderr}`);
+    assert.is(r.stdout, "", `${argv.join(" ")} wrote to stdout`);
+  }
+});
+
+test("unknown subcommand exits 2 and lists the subcommands", async () => {
+  const r = await hyphae("frobnicate");
+  assert.is(r.code, 2);
+  assert.match(r.stderr, /unknown command 'frobnicate'/);
+  assert.match(r.stderr, /commands are: sim/);
+  const none = await hyphae();
+  assert.is(none.code, 2);
+  assert.match(none.stderr, /Usage: hyphae <command>/);
+  const flag = await hyphae("--nodes", "3");
+  assert.is(flag.code, 2);
+  assert.match(flag.stderr, /unknown flag --nodes/);
+});
+
+test("--help documents commands, flags and exit codes", async () => {
+  const top = await hyphae("--help");
+  assert.is(top.code, 0);
+  assert.match(top.stdout, /sim\s+simulate/);
+  assert.match(top.stdout, /0 ok, 2 usage error.*1 runtime failure/);
+  const sim = await hyphae("sim", "--help");
+  assert.is(sim.code, 0);
+  for (const flag of ["--nodes", "--degree", "--minutes", "--loss", "--seed", "--publish-seconds", "--policy", "--json",
+    "--reboots", "--partition-minutes"]) {
+    assert.ok(sim.stdout.includes(flag), `sim --help lacks ${flag}`);
+  }
+  assert.match(sim.stdout, /0 ok, 2 usage error.*1 runtime failure/);
+  assert.is((await hyphae("help", "sim")).stdout, sim.stdout);
+});
+
+test("flags map onto the scenario; reboots are a function of the seed", () => {
+  const o = parseSimArgs(["--nodes", "30", "--degree", "6", "--minutes", "2.5", "--loss", "0.3", "--seed", "9",
+    "--publish-seconds", "0", "--policy", "managed", "--reboots", "4", "--partition-minutes", "1:1.5", "--json"]);
+  const s = o.scenario;
+  assert.is(o.json, true);
+  assert.equal([s.nodes, s.averageDegree, s.durationMs, s.loss, s.seed, s.publishPeriodMs], [30, 6, 150_000, 0.3, 9, 0]);
+  assert.equal(s.config, { relayPolicy: "managed" });
+  assert.equal(s.partitions, [{ from: 60_000, to: 90_000 }]);
+  assert.is(s.reboots!.length, 4);
+  assert.is(new Set(s.reboots!.map((r) => r.node)).size, 4);
+  for (const r of s.reboots!) {
+    assert.is(r.downMs, 30_000);
+    assert.ok(r.at >= s.warmupMs && r.at + r.downMs <= s.durationMs, `reboot at ${r.at}`);
+  }
+  assert.equal(parseSimArgs(["--seed", "9", "--nodes", "30", "--minutes", "2.5", "--reboots", "4"]).scenario.reboots, s.reboots);
+  assert.not.equal(parseSimArgs(["--seed", "10", "--nodes", "30", "--minutes", "2.5", "--reboots", "4"]).scenario.reboots, s.reboots);
+  const d = parseSimArgs([]).scenario;
+  assert.equal([d.nodes, d.averageDegree, d.durationMs, d.loss, d.seed, d.publishPeriodMs], [50, 8, 300_000, 0.1, 1, 60_000]);
+  assert.equal(d.config, { relayPolicy: "coverage" });
+});
+
+test("reboots and a partition run end to end", async () => {
+  const r = await hyphae("sim", "--nodes", "20", "--minutes", "2", "--reboots", "2", "--partition-minutes", "0.5:1", "--seed", "4");
+  assert.is(r.code, 0, r.stderr);
+  assert.match(r.stdout, /2 reboots \(30 s down\)/);
+  assert.match(r.stdout, /partition 0\.5–1 min/);
+});
+
+test.run();

@@ -1,0 +1,418 @@
+/**
+ * `npm run bench`: the relay policies against each other and against what the graph allows, then
+ * how far the simulator scales. Writes BENCHMARKS.md (progress on stderr).
+ *
+ *   node build/tools/bench.js [--quick] [--out FILE]
+ *
+ * Relay policies: for each graph size, loss and seed, one random geometric graph (mean degree 8)
+ * and one set of broadcast sources; every policy runs on that same topology with the same seed, so
+ * the rows of a table differ only in the relay rule. 30 s of beacons first (neighbor tables
+ * form), then K single broadcasts 3 s apart, then 20 s for the last to settle.
+ *
+ * Yardsticks: the greedy connected dominating set rooted at the source (graph.ts) approximates the
+ * fewest transmissions a broadcast can take; the source's eccentricity is the fewest hops to its
+ * farthest node. Wall times are measured and reported, never asserted.
+ */
+import { realpathSync, writeFileSync } from "node:fs";
+import { cpus } from "node:os";
+import { dirname, relative, resolve } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import type { RelayPolicy } from "../modules/config.js";
+import type { BroadcastTotals } from "../hosts/sim/broadcast-ledger.js";
+import { componentOf, eccentricity, greedyConnectedDominatingSet } from "../hosts/sim/graph.js";
+import { defaultScenario, MeshSimulation, type Scenario, type SimulationReport } from "../hosts/sim/mesh-simulation.js";
+import { Rng } from "../hosts/sim/rng.js";
+import { randomGeometricGraph, type Topology } from "../hosts/sim/topology.js";
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type Io, parseFlags, processIo, UsageError } from "./cli.js";
+
+export const POLICIES: readonly RelayPolicy[] = ["coverage", "flood", "managed"];
+const DEGREE = 8;
+const BEACON_PHASE_MS = 30_000;
+const SPACING_MS = 3_000;
+const SETTLE_MS = 20_000;
+
+export interface BenchPlan {
+  sizes: number[];
+  losses: number[];
+  seeds: number[];
+  /** Broadcasts per run (K). */
+  broadcasts: number;
+  scale: boolean;
+}
+
+export const FULL_PLAN: BenchPlan = { sizes: [200, 1000], losses: [0.1, 0.3], seeds: [1, 2], broadcasts: 20, scale: true };
+export const QUICK_PLAN: BenchPlan = { sizes: [200], losses: [0.1, 0.3], seeds: [1], broadcasts: 20, scale: false };
+
+/** Targets for the coverage policy. */
+export const TARGETS = {
+  /** Minimum delivery ratio by loss. */
+  delivery: (loss: number): number => (loss <= 0.1 ? 0.995 : 0.98),
+  maxOfFlooding: 0.4,
+  maxOfCds: 2,
+  maxStretch: 1.3,
+};
+
+/** Distinct sources drawn (by the seed) from the largest connected component. */
+export function chooseSources(topology: Topology, seed: number, count: number): number[] {
+  const n = topology.neighbors.length;
+  const seen = new Uint8Array(n);
+  let largest: Int32Array = new Int32Array(0);
+  for (let i = 0; i < n; i++) {
+    if (seen[i]) continue;
+    const component = componentOf(topology.neighbors, i);
+    for (const j of component) seen[j] = 1;
+    if (component.length > largest.length) largest = component;
+  }
+  const pool = Array.from(largest);
+  const rng = new Rng(seed).fork("bench-sources");
+  const out: number[] = [];
+  for (let k = 0; k < count; k++) {
+    if (k < pool.length) {
+      const j = k + rng.int(pool.length - k);
+      [pool[k], pool[j]] = [pool[j], pool[k]];
+      out.push(pool[k]);
+    } else {
+      out.push(pool[rng.int(pool.length)]); // more broadcasts than nodes: repeat sources
+    }
+  }
+  return out;
+}
+
+export function broadcastScenario(nodes: number, loss: number, seed: number, sources: number[], config: Scenario["config"]): Scenario {
+  return {
+    seed,
+    nodes,
+    averageDegree: DEGREE,
+    durationMs: BEACON_PHASE_MS + (sources.length - 1) * SPACING_MS + SETTLE_MS,
+    loss,
+    publishPeriodMs: 0,
+    warmupMs: 0,
+    broadcasts: sources.map((node, k) => ({ node, at: BEACON_PHASE_MS + k * SPACING_MS })),
+    config,
+  };
+}
+
+/** BroadcastTotals of several runs pooled as if they were one (weights: broadcasts, deliveries). */
+export interface Pooled {
+  count: number;
+  reachable: number;
+  delivered: number;
+  deliveryRatio: number;
+  worstDeliveryRatio: number;
+  transmissionsPerBroadcast: number;
+  hopStretch: number;
+  maxHopRatio: number;
+  wallMs: number;
+}
+
+export function pool(runs: { totals: BroadcastTotals; wallMs: number }[]): Pooled {
+  let count = 0, reachable = 0, delivered = 0, worst = 1, tx = 0, hops = 0, bfs = 0, maxRatio = 0, wallMs = 0;
+  for (const { totals: t, wallMs: w } of runs) {
+    count += t.count;
+    reachable += t.reachable;
+    delivered += t.delivered;
+    worst = Math.min(worst, t.worstDeliveryRatio);
+    tx += t.transmissionsPerBroadcast * t.count;
+    hops += t.meanHops * t.delivered;
+    bfs += t.meanBfsHops * t.delivered;
+    maxRatio += t.maxHopRatio * t.count;
+    wallMs += w;
+  }
+  return {
+    count, reachable, delivered,
+    deliveryRatio: reachable ? delivered / reachable : 1,
+    worstDeliveryRatio: worst,
+    transmissionsPerBroadcast: count ? tx / count : 0,
+    hopStretch: bfs ? hops / bfs : 1,
+    maxHopRatio: count ? maxRatio / count : 1,
+    wallMs,
+  };
+}
+
+export interface CaseResult {
+  nodes: number;
+  loss: number;
+  seeds: number[];
+  sources: number;
+  meanCds: number;
+  meanEccentricity: number;
+  meanDegree: number;
+  policies: Record<RelayPolicy, Pooled>;
+}
+
+function sameTopology(a: Topology, b: Topology): boolean {
+  if (a.neighbors.length !== b.neighbors.length) return false;
+  for (let i = 0; i < a.neighbors.length; i++) {
+    const x = a.neighbors[i], y = b.neighbors[i];
+    if (x.length !== y.length) return false;
+    for (let k = 0; k < x.length; k++) if (x[k] !== y[k]) return false;
+  }
+  return true;
+}
+
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(1)} s`;
+}
+
+/** Every policy on every (size, loss, seed) of the plan. */
+export function runPolicies(plan: BenchPlan, log: (line: string) => void): CaseResult[] {
+  const results: CaseResult[] = [];
+  const total = plan.sizes.length * plan.losses.length * plan.seeds.length * POLICIES.length;
+  let done = 0;
+  for (const nodes of plan.sizes) {
+    for (const loss of plan.losses) {
+      const runs = new Map<RelayPolicy, { totals: BroadcastTotals; wallMs: number }[]>(POLICIES.map((p) => [p, []]));
+      let cdsSum = 0, eccSum = 0, sourceCount = 0, degreeSum = 0;
+      for (const seed of plan.seeds) {
+        // The same derivation MeshSimulation uses; checked against each simulation's own below.
+        const topology = randomGeometricGraph({ nodes, averageDegree: DEGREE, seed });
+        const sources = chooseSources(topology, seed, plan.broadcasts);
+        for (const source of sources) {
+          cdsSum += greedyConnectedDominatingSet(topology.neighbors, source).length;
+          eccSum += eccentricity(topology.neighbors, source);
+          sourceCount++;
+        }
+        for (const relayPolicy of POLICIES) {
+          const sim = new MeshSimulation(broadcastScenario(nodes, loss, seed, sources, { hopLimit: 255, relayPolicy }));
+          if (!sameTopology(sim.topology, topology)) throw new Error("the simulation built a different topology from the same seed");
+          const report = sim.run();
+          runs.get(relayPolicy)!.push({ totals: report.broadcasts, wallMs: report.wallMs });
+          if (relayPolicy === POLICIES[0]) degreeSum += report.graphDegree;
+          done++;
+          const b = report.broadcasts;
+          log(`[${done}/${total}] N=${nodes} loss=${loss} seed=${seed} ${relayPolicy.padEnd(8)} ` +
+            `delivery ${(b.deliveryRatio * 100).toFixed(2)}%  tx/bcast ${b.transmissionsPerBroadcast.toFixed(1)}  ` +
+            `stretch ${b.hopStretch.toFixed(3)}  ${seconds(report.wallMs)}`);
+        }
+      }
+      const policies = {} as Record<RelayPolicy, Pooled>;
+      for (const p of POLICIES) policies[p] = pool(runs.get(p)!);
+      results.push({
+        nodes, loss, seeds: plan.seeds, sources: sourceCount,
+        meanCds: cdsSum / sourceCount, meanEccentricity: eccSum / sourceCount, meanDegree: degreeSum / plan.seeds.length,
+        policies,
+      });
+    }
+  }
+  return results;
+}
+
+export interface TargetCheck {
+  nodes: number;
+  loss: number;
+  name: string;
+  value: string;
+  rule: string;
+  pass: boolean;
+}
+
+export function checkTargets(results: CaseResult[]): TargetCheck[] {
+  const checks: TargetCheck[] = [];
+  for (const r of results) {
+    const c = r.policies.coverage;
+    const flood = r.policies.flood.transmissionsPerBroadcast;
+    const ofFlood = flood ? c.transmissionsPerBroadcast / flood : Infinity;
+    const ofCds = c.transmissionsPerBroadcast / r.meanCds;
+    const minDelivery = TARGETS.delivery(r.loss);
+    const add = (name: string, value: string, rule: string, pass: boolean): void => {
+      checks.push({ nodes: r.nodes, loss: r.loss, name, value, rule, pass });
+    };
+    add("delivery", percent(c.deliveryRatio), `≥ ${percent(minDelivery, 1)}`, c.deliveryRatio >= minDelivery);
+    add("tx vs flooding", percent(ofFlood, 1), `≤ ${percent(TARGETS.maxOfFlooding, 0)}`, ofFlood <= TARGETS.maxOfFlooding);
+    add("tx vs greedy CDS", `${ofCds.toFixed(2)}×`, `≤ ${TARGETS.maxOfCds}×`, ofCds <= TARGETS.maxOfCds);
+    add("hop stretch", c.hopStretch.toFixed(3), `≤ ${TARGETS.maxStretch}`, c.hopStretch <= TARGETS.maxStretch);
+  }
+  return checks;
+}
+
+/** A percentage that shows 100 (or 0) only when it is exactly that. */
+function percent(ratio: number, digits = 2): string {
+  const step = 10 ** -digits;
+  let p = Number((ratio * 100).toFixed(digits));
+  if (p >= 100 && ratio < 1) p = 100 - step;
+  if (p <= 0 && ratio > 0) p = step;
+  return `${p.toFixed(digits)} %`;
+}
+
+export interface ScaleResult {
+  name: string;
+  setupMs: number;
+  report: SimulationReport;
+}
+
+/** The two simulator-scale runs. */
+export function runScale(log: (line: string) => void): ScaleResult[] {
+  const out: ScaleResult[] = [];
+  const timed = (name: string, scenario: Scenario): void => {
+    log(`scale: ${name} …`);
+    const started = performance.now();
+    const sim = new MeshSimulation(scenario);
+    const setupMs = performance.now() - started;
+    const report = sim.run();
+    log(`scale: ${name}: setup ${seconds(setupMs)}, run ${seconds(report.wallMs)}, ${report.framesSent} frames`);
+    out.push({ name, setupMs, report });
+  };
+  timed("1,000 nodes × 10 simulated min, default config", {
+    ...defaultScenario(), nodes: 1000, durationMs: 10 * 60_000, config: { hopLimit: 255 },
+  });
+  const nodes = 10_000;
+  const seed = 1;
+  const sources = chooseSources(randomGeometricGraph({ nodes, averageDegree: DEGREE, seed }), seed, 20);
+  timed("10,000 nodes × 2 simulated min, 20 broadcasts", {
+    ...broadcastScenario(nodes, 0.1, seed, sources, { hopLimit: 255, seenCacheCapacity: 4096 }),
+    durationMs: 2 * 60_000,
+  });
+  return out;
+}
+
+function int(n: number): string {
+  return Math.round(n).toLocaleString("en-US");
+}
+
+export interface MarkdownInput {
+  command: string;
+  date: Date;
+  plan: BenchPlan;
+  results: CaseResult[];
+  checks: TargetCheck[];
+  scale: ScaleResult[] | null;
+  totalMs: number;
+}
+
+export function renderMarkdown(m: MarkdownInput): string {
+  const cpu = cpus();
+  const L: string[] = [];
+  L.push("# Hyphae benchmarks", "");
+  L.push(`Produced by \`${m.command}\` on ${m.date.toISOString().replace(/\.\d+Z$/, "Z")}, ` +
+    `Node ${process.version}, ${cpu[0]?.model.trim() ?? "unknown CPU"} (${cpu.length} cores), ` +
+    `${seconds(m.totalMs)} in all.`, "");
+  L.push("Every figure below comes from the deterministic simulator (`hosts/sim`) running the real firmware core:",
+    "the same command on the same code gives the same numbers, except wall times.", "");
+
+  L.push("## Relay policies", "");
+  L.push(`Random geometric graphs (mean degree ${DEGREE}), ${m.plan.seeds.length === 1 ? `seed ${m.plan.seeds[0]}` : `seeds ${m.plan.seeds.join(", ")} pooled`}. Per run: ${BEACON_PHASE_MS / 1000} s of beacons, ` +
+    `then ${m.plan.broadcasts} single broadcasts ${SPACING_MS / 1000} s apart from distinct sources drawn by the seed from the ` +
+    `largest connected component, then ${SETTLE_MS / 1000} s to settle; no periodic publishing, hop limit 255. ` +
+    "All three policies run on the same topology, sources and seed.", "");
+  L.push("- **coverage**: Hyphae's gossip (relay while a neighbor is likely still missing the message);",
+    "  **flood**: every node rebroadcasts every new message once; **managed**: Meshtastic-style managed flooding.",
+    "- **delivery**: received / reachable over all broadcasts; **worst**: the lowest single broadcast.",
+    "- **tx/bcast**: transmissions per broadcast (origin + relays); **vs flood**: that over flooding's;",
+    "  **vs CDS**: that over the mean greedy connected dominating set rooted at the source (a near-minimal",
+    "  relay set: a lower-bound proxy for transmissions).",
+    "- **stretch**: mean first-copy hops / mean breadth-first hops; **max-hop**: mean over broadcasts of",
+    "  (farthest receiver's hops / source eccentricity).", "");
+  for (const r of m.results) {
+    L.push(`### N = ${int(r.nodes)}, loss ${percent(r.loss, 0)}`, "");
+    L.push(`Limits: mean radio degree ${r.meanDegree.toFixed(2)}; mean greedy CDS ${r.meanCds.toFixed(1)} nodes; ` +
+      `mean source eccentricity ${r.meanEccentricity.toFixed(2)} hops (${r.sources} sources).`, "");
+    L.push("| policy | delivery | worst | tx/bcast | vs flood | vs CDS | stretch | max-hop | wall |");
+    L.push("|---|--:|--:|--:|--:|--:|--:|--:|--:|");
+    const flood = r.policies.flood.transmissionsPerBroadcast;
+    for (const p of POLICIES) {
+      const x = r.policies[p];
+      L.push(`| ${p} | ${percent(x.deliveryRatio)} | ${percent(x.worstDeliveryRatio)} | ` +
+        `${x.transmissionsPerBroadcast.toFixed(1)} | ${percent(flood ? x.transmissionsPerBroadcast / flood : 0, 1)} | ` +
+        `${(x.transmissionsPerBroadcast / r.meanCds).toFixed(2)}× | ${x.hopStretch.toFixed(3)} | ${x.maxHopRatio.toFixed(3)} | ` +
+        `${seconds(x.wallMs)} |`);
+    }
+    L.push("");
+  }
+
+  L.push("### Targets (coverage policy)", "");
+  L.push("| N | loss | target | value | rule | result |");
+  L.push("|--:|--:|---|--:|---|---|");
+  for (const c of m.checks) {
+    L.push(`| ${int(c.nodes)} | ${percent(c.loss, 0)} | ${c.name} | ${c.value} | ${c.rule} | ${c.pass ? "PASS" : "**FAIL**"} |`);
+  }
+  const passed = m.checks.filter((c) => c.pass).length;
+  L.push("", `${passed} of ${m.checks.length} targets met.`, "");
+
+  L.push("## Simulator scale", "");
+  if (!m.scale) {
+    L.push("Skipped (`--quick`).", "");
+  } else {
+    L.push("Setup is building the topology and provisioning every node (keys, certificates); run is the simulation.", "");
+    L.push("| run | setup | run | frames | deliveries | delivery | tx/bcast |");
+    L.push("|---|--:|--:|--:|--:|--:|--:|");
+    for (const s of m.scale) {
+      const b = s.report.broadcasts;
+      L.push(`| ${s.name} | ${seconds(s.setupMs)} | ${seconds(s.report.wallMs)} | ${int(s.report.framesSent)} | ` +
+        `${int(b.delivered)} | ${percent(b.deliveryRatio)} | ${b.transmissionsPerBroadcast.toFixed(1)} |`);
+    }
+    L.push("", "1,000-node run: `defaultScenario()` (beacons every 5 s, each node publishing once a minute after a 20 s warm-up, " +
+      "loss 10 %, seed 1) with hop limit 255. 10,000-node run: degree 8, loss 10 %, hop limit 255, seen cache 4096, " +
+      `no periodic publishing, 20 broadcasts ${SPACING_MS / 1000} s apart after ${BEACON_PHASE_MS / 1000} s of beacons, seed 1.`, "");
+  }
+  return L.join("\n").trimEnd() + "\n";
+}
+
+const HELP = `Usage: node build/tools/bench.js [--quick] [--out FILE]   (or: npm run bench -- [flags])
+
+Benchmarks the relay policies (coverage, flood, managed) on random geometric graphs and the
+simulator's scale; writes a markdown report.
+
+  --quick       N = 200 only, one seed, no scale section (seconds, for tests)
+  --out FILE    where to write the report (default: BENCHMARKS.md at the repo root)
+  -h, --help    this help
+
+Exit codes: 0 ok, 2 usage error, 1 runtime failure. Missed targets are reported, not an error.
+`;
+
+/** The command line that produced the report, as a person would retype it. */
+function commandLine(argv: readonly string[]): string {
+  const quoted = argv.map((a) => (/^[\w./:=@+-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`));
+  if (process.env.npm_lifecycle_event === "bench") return ["npm run bench", ...(quoted.length ? ["--", ...quoted] : [])].join(" ");
+  const script = process.argv[1] ? relative(process.cwd(), process.argv[1]) || process.argv[1] : "build/tools/bench.js";
+  return ["node", script, ...quoted].join(" ");
+}
+
+export async function main(argv: readonly string[], io: Io = processIo, plan?: BenchPlan): Promise<number> {
+  let quick: boolean, out: string;
+  try {
+    const v = parseFlags([...argv], { quick: { type: "boolean" }, out: { type: "string" }, help: { type: "boolean", short: "h" } }) as
+      { quick?: boolean; out?: string; help?: boolean };
+    if (v.help) {
+      io.stdout.write(HELP);
+      return EXIT_OK;
+    }
+    if (v.out !== undefined && v.out.trim() === "") throw new UsageError("--out must name a file");
+    quick = v.quick === true;
+    const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+    out = v.out !== undefined ? resolve(v.out) : resolve(repoRoot, "BENCHMARKS.md");
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    io.stderr.write(`bench: ${e.message}\nRun with --help for the flags.\n`);
+    return EXIT_USAGE;
+  }
+  const chosen = plan ?? (quick ? QUICK_PLAN : FULL_PLAN);
+  const log = (line: string): void => void io.stderr.write(line + "\n");
+  try {
+    const started = performance.now();
+    const date = new Date();
+    const results = runPolicies(chosen, log);
+    const checks = checkTargets(results);
+    for (const c of checks) {
+      log(`${c.pass ? "PASS" : "FAIL"}  coverage N=${c.nodes} loss=${c.loss}: ${c.name} ${c.value} (${c.rule})`);
+    }
+    const scale = chosen.scale ? runScale(log) : null;
+    const markdown = renderMarkdown({ command: commandLine(argv), date, plan: chosen, results, checks, scale, totalMs: performance.now() - started });
+    writeFileSync(out, markdown);
+    log(`wrote ${out} (${checks.filter((c) => c.pass).length} of ${checks.length} targets met)`);
+    return EXIT_OK;
+  } catch (e) {
+    const err = e as Error;
+    io.stderr.write(`bench: failed: ${err.message}\n`);
+    if (err.stack) io.stderr.write(err.stack + "\n");
+    return EXIT_FAILURE;
+  }
+}
+
+function invokedDirectly(): boolean {
+  try {
+    return process.argv[1] !== undefined && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href;
+  } catch {
+    return false;
+  }
+}
+if (invokedDirectly()) process.exitCode = await main(process.argv.slice(2));

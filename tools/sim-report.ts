@@ -1,0 +1,94 @@
+/**
+ * A SimulationReport as text for a person: a header saying what was simulated, then delivery,
+ * traffic, crypto work and drops, each a short aligned block. At most 40 lines.
+ */
+import type { SimulationReport } from "../hosts/sim/mesh-simulation.js";
+
+const LABEL = 22;
+
+function int(n: number): string {
+  return Math.round(n).toLocaleString("en-US");
+}
+
+function fixed(n: number, digits: number): string {
+  return n.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
+}
+
+/** A percentage that never rounds up to 100 (or down to 0) unless it is exactly that. */
+function pct(ratio: number, digits = 2): string {
+  const step = 10 ** -digits;
+  let p = Number((ratio * 100).toFixed(digits));
+  if (p >= 100 && ratio < 1) p = 100 - step;
+  if (p <= 0 && ratio > 0) p = step;
+  return `${fixed(p, digits)} %`;
+}
+
+/** Up to `digits` decimals, trailing zeros dropped: 5, 2.5, 0.25. */
+function short(n: number, digits = 2): string {
+  return String(Number(n.toFixed(digits)));
+}
+
+function row(label: string, value: string): string {
+  return `  ${label.padEnd(LABEL)}${value}`;
+}
+
+export function renderReport(report: SimulationReport): string {
+  const s = report.scenario;
+  const b = report.broadcasts;
+  const minutes = s.durationMs / 60_000;
+  const nodeMinutes = report.nodes * minutes;
+  const policy = s.config?.relayPolicy ?? "coverage";
+  const lines: string[] = [];
+
+  lines.push(`Hyphae simulation: ${int(report.nodes)} nodes, ${policy} relay policy`);
+  lines.push(
+    `  radio degree ${fixed(report.graphDegree, 2)} mean · neighbor table ${fixed(report.tableNeighbors, 2)} mean` +
+      ` · ${short(minutes)} simulated min · loss ${short(s.loss * 100, 1)} % · seed ${s.seed}`,
+  );
+  const extras: string[] = [
+    s.publishPeriodMs > 0 ? `each node publishes every ${short(s.publishPeriodMs / 1000)} s` : "no periodic publishing",
+  ];
+  if (s.broadcasts?.length) extras.push(`${s.broadcasts.length} scripted broadcasts`);
+  if (s.reboots?.length) {
+    const down = s.reboots.map((r) => r.downMs);
+    const same = down.every((d) => d === down[0]);
+    extras.push(`${s.reboots.length} reboot${s.reboots.length === 1 ? "" : "s"}${same ? ` (${short(down[0] / 1000)} s down)` : ""}`);
+  }
+  if (s.stops?.length) extras.push(`${s.stops.length} nodes stopped`);
+  for (const p of s.partitions ?? []) extras.push(`partition ${short(p.from / 60_000)}–${short(p.to / 60_000)} min`);
+  lines.push(`  ${extras.join(" · ")}`);
+
+  lines.push("", "Delivery");
+  lines.push(row("broadcasts", int(b.count)));
+  lines.push(row("delivery ratio", `${pct(b.deliveryRatio)}  (${int(b.delivered)} of ${int(b.reachable)} reachable receivers)`));
+  lines.push(row("worst broadcast", pct(b.worstDeliveryRatio)));
+  lines.push(row("hops", `${fixed(b.meanHops, 2)} mean vs ${fixed(b.meanBfsHops, 2)} breadth-first limit`));
+  lines.push(row("stretch", `${fixed(b.hopStretch, 3)} mean · ${fixed(b.maxHopRatio, 3)} farthest receiver / eccentricity`));
+
+  lines.push("", "Traffic");
+  lines.push(row("frames sent", int(report.framesSent)));
+  lines.push(row("bytes sent", `${int(report.bytesSent)}  (${int(report.framesSent ? report.bytesSent / report.framesSent : 0)} B/frame)`));
+  lines.push(row("beacons", int(report.beaconsSent)));
+  lines.push(row("tx per broadcast", `${fixed(b.transmissionsPerBroadcast, 2)}  (origin + relays, among ${int(report.nodes)} nodes)`));
+  lines.push(row("relays", `${int(report.relays)} sent · ${int(report.relaysSuppressed)} suppressed`));
+
+  lines.push("", `Crypto operations${" ".repeat(LABEL - 15)}${"total".padStart(12)}${"per node·min".padStart(15)}`);
+  const c = report.crypto;
+  for (const [name, count] of [["sha512", c.sha512], ["sign", c.sign], ["verify", c.verify], ["seal", c.seal], ["open", c.open]] as const) {
+    lines.push(row(name, `${int(count).padStart(12)}${fixed(nodeMinutes ? count / nodeMinutes : 0, 2).padStart(15)}`));
+  }
+  lines.push(`  verify = certificate and checkpoint checks (${int(report.certificatesVerified)} certificates); none per relayed frame`);
+
+  lines.push("", "Drops");
+  const drops = Object.entries(report.drops).filter(([, n]) => n > 0).sort((x, y) => y[1] - x[1] || (x[0] < y[0] ? -1 : 1));
+  if (drops.length === 0) lines.push("  none");
+  const shown = drops.length > 8 ? drops.slice(0, 7) : drops;
+  for (const [reason, count] of shown) lines.push(row(reason, int(count)));
+  if (shown.length < drops.length) {
+    const rest = drops.slice(shown.length).reduce((sum, [, n]) => sum + n, 0);
+    lines.push(row(`${drops.length - shown.length} other reasons`, int(rest)));
+  }
+
+  lines.push("", `trace digest ${report.traceDigest} · wall time ${fixed(report.wallMs / 1000, 2)} s`);
+  return lines.join("\n") + "\n";
+}

@@ -6,7 +6,8 @@ import * as assert from "uvu/assert";
 import type { BroadcastTotals } from "../hosts/sim/broadcast-ledger.js";
 import { componentOf } from "../hosts/sim/graph.js";
 import { randomGeometricGraph } from "../hosts/sim/topology.js";
-import { broadcastScenario, chooseSources, main, pool } from "../tools/bench.js";
+import { MeshSimulation } from "../hosts/sim/mesh-simulation.js";
+import { broadcastScenario, chooseSources, main, pool, runWithProgress } from "../tools/bench.js";
 
 test("sources: distinct, in the largest component, a function of the seed", () => {
   const topology = randomGeometricGraph({ nodes: 120, averageDegree: 5, seed: 4 });
@@ -26,6 +27,16 @@ test("broadcast scenario: beacons first, spaced broadcasts, settle time", () => 
   assert.is(s.publishPeriodMs, 0);
   assert.is(s.warmupMs, 0);
   assert.equal(s.config, { hopLimit: 255, relayPolicy: "flood" });
+});
+
+test("stepping the run for progress reports changes nothing", () => {
+  const scenario = broadcastScenario(30, 0.2, 3, [1, 2], { hopLimit: 255 });
+  const whole = new MeshSimulation(scenario).run();
+  const lines: string[] = [];
+  const stepped = runWithProgress(new MeshSimulation(scenario), (l) => lines.push(l), 7_000);
+  assert.is(stepped.traceDigest, whole.traceDigest);
+  assert.equal(stepped.broadcasts, whole.broadcasts);
+  assert.is(lines.length, Math.ceil(scenario.durationMs / 7_000) - 1);
 });
 
 test("pooling weights by broadcasts and deliveries", () => {

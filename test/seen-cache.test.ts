@@ -7,7 +7,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { readU32, writeU32 } from "../modules/bytes.js";
-import { SeenCache } from "../modules/gossip/seen-cache.js";
+import { messageHash, SeenCache } from "../modules/gossip/seen-cache.js";
 import { TestRng } from "./helpers/prng.js";
 
 interface Key {
@@ -25,7 +25,8 @@ function key(a: number, b: number, seq: number): Key {
 
 class Model {
   private readonly set = new Set<string>();
-  private readonly order: string[] = [];
+  /** Keys present, oldest first. */
+  readonly order: Key[] = [];
 
   constructor(readonly capacity: number) {}
 
@@ -39,30 +40,21 @@ class Model {
 
   add(k: Key): boolean {
     if (this.set.has(k.name)) return false;
-    if (this.order.length === this.capacity) this.set.delete(this.order.shift()!);
-    this.order.push(k.name);
+    if (this.order.length === this.capacity) this.set.delete(this.order.shift()!.name);
+    this.order.push(k);
     this.set.add(k.name);
     return true;
   }
 
-  get oldest(): string | undefined {
+  get oldest(): Key | undefined {
     return this.order[0];
   }
 }
 
 /**
- * A copy of the cache's private index hash, used only to *choose* keys that collide. If the cache's
- * hash changes, these keys merely stop colliding; the model comparison stays valid.
+ * `perBucket` keys for each bucket in `buckets` under an index of `indexSize` slots, chosen with the
+ * cache's own index hash so that they share home buckets.
  */
-function indexHash(a: number, b: number, seq: number): number {
-  let h = (a ^ Math.imul(b, 0x9e3779b1) ^ Math.imul(seq, 0x85ebca6b)) >>> 0;
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x7feb352d);
-  h ^= h >>> 15;
-  return h >>> 0;
-}
-
-/** `perBucket` keys for each bucket in `buckets` under an index of `indexSize` slots. */
 function collidingKeys(indexSize: number, buckets: number[], perBucket: number, rng: TestRng): Key[] {
   const want = new Map<number, number>(buckets.map((b) => [b, 0]));
   const total = want.size * perBucket;
@@ -70,7 +62,7 @@ function collidingKeys(indexSize: number, buckets: number[], perBucket: number, 
   const origins = [[0x11111111, 0x22222222], [0xdeadbeef, 0x00000001], [rng.u32(), rng.u32()]];
   for (let seq = 1; out.length < total; seq++) {
     for (const [a, b] of origins) {
-      const bucket = indexHash(a, b, seq) & (indexSize - 1);
+      const bucket = messageHash(a, b, seq) & (indexSize - 1);
       const got = want.get(bucket);
       if (got !== undefined && got < perBucket) {
         want.set(bucket, got + 1);
@@ -107,9 +99,11 @@ function runAgainstModel(capacity: number, steps: number, seed: number): void {
       if (expected && before === capacity) {
         evictions++;
         // The evicted key is the oldest inserted, and it is really gone.
-        const [a, b, s] = oldest!.split(":").map(Number);
-        assert.not.ok(cache.has(key(a, b, s).origin, s), `oldest ${oldest} evicted: ${where}`);
+        assert.not.ok(cache.has(oldest!.origin, oldest!.seq), `oldest ${oldest!.name} evicted: ${where}`);
       }
+      // Every key the model holds is still findable. Checked after every add so that a broken
+      // deletion is reported at once, before a corrupted index can make a later probe loop forever.
+      for (const present of model.order) assert.ok(cache.has(present.origin, present.seq), `${present.name} lost: ${where}`);
     } else {
       assert.is(cache.has(k.origin, k.seq), model.has(k), `has: ${where}`);
     }

@@ -17,7 +17,7 @@ import {
 } from "../modules/wire/gossip.js";
 import {
   CERTIFICATE_BYTES, decodeHello, encodeHello, helloBytes, helloNeighborOffset, helloNeighborQuality,
-  MAX_HELLO_NEIGHBORS, newHelloView, type HelloNeighbor, type HelloView,
+  helloRecentKey, MAX_HELLO_NEIGHBORS, MAX_RECENT_KEYS, newHelloView, type HelloNeighbor, type HelloView,
 } from "../modules/wire/hello.js";
 import {
   MAX_RECORDS, parseRecords, RECORD_HEADER_BYTES, RecordType, writeRecord, type RecordView,
@@ -55,7 +55,9 @@ function reencodeHello(v: HelloView): Uint8Array {
     const at = helloNeighborOffset(i);
     list.push({ id: v.neighbors.subarray(at, at + 8), quality: helloNeighborQuality(v, i) });
   }
-  return encodeHello(v.beaconSeq, v.intervalMs, v.revocationSerial, v.certificate, list);
+  const keys: number[] = [];
+  for (let i = 0; i < v.recentCount; i++) keys.push(helloRecentKey(v, i));
+  return encodeHello(v.beaconSeq, v.intervalMs, v.revocationSerial, v.certificate, list, v.recentWindowMs, keys);
 }
 
 function reencodeGossip(v: GossipView): Uint8Array {
@@ -221,7 +223,7 @@ function recordPayload(bodies: [RecordType, Uint8Array][]): Uint8Array {
   return out;
 }
 
-const HELLO_BODY = encodeHello(9, 5000, 3, null, neighbors(2));
+const HELLO_BODY = encodeHello(9, 5000, 3, null, neighbors(2), 3000, recentKeys(2));
 const GOSSIP_BODY = encodeGossip(testId(5), 77, GossipKind.Data, 1, 8, Uint8Array.of(1, 2, 3, 4, 5));
 const SAMPLE_RECORDS: [RecordType, Uint8Array][] = [
   [RecordType.Hello, HELLO_BODY],
@@ -320,61 +322,88 @@ test("records: mutation of every byte never throws and accepted input re-encodes
 
 // ======================================== HELLO
 
-const HELLO_CASES: [string, Uint8Array | null, number][] = [
-  ["no certificate, 0 neighbors", null, 0],
-  ["no certificate, 32 neighbors", null, MAX_HELLO_NEIGHBORS],
-  ["certificate, 0 neighbors", certificate(), 0],
-  ["certificate, 32 neighbors", certificate(), MAX_HELLO_NEIGHBORS],
+interface HelloCase {
+  label: string;
+  cert: Uint8Array | null;
+  neighbors: number;
+  recent: number;
+}
+
+const HELLO_CASES: HelloCase[] = [
+  { label: "no certificate, 0 neighbors", cert: null, neighbors: 0, recent: 0 },
+  { label: "no certificate, 32 neighbors", cert: null, neighbors: MAX_HELLO_NEIGHBORS, recent: 0 },
+  { label: "certificate, 0 neighbors", cert: certificate(), neighbors: 0, recent: 0 },
+  { label: "certificate, 32 neighbors", cert: certificate(), neighbors: MAX_HELLO_NEIGHBORS, recent: 0 },
+  { label: "no certificate, 0 neighbors, 32 recent keys", cert: null, neighbors: 0, recent: MAX_RECENT_KEYS },
+  { label: "certificate, 32 neighbors, 32 recent keys", cert: certificate(), neighbors: MAX_HELLO_NEIGHBORS, recent: MAX_RECENT_KEYS },
+  { label: "no certificate, 3 neighbors, 5 recent keys", cert: null, neighbors: 3, recent: 5 },
 ];
 
-test("hello: round trip with and without certificate, 0 and 32 neighbors", () => {
-  for (const [label, cert, count] of HELLO_CASES) {
-    const list = neighbors(count);
-    const body = encodeHello(0xfffe, 60000, 0xffffffff, cert, list);
-    assert.is(body.length, helloBytes(cert !== null, count), label);
+function recentKeys(n: number): number[] {
+  return Array.from({ length: n }, (_, i) => (Math.imul(i + 1, 0x9e3779b1) >>> 0));
+}
+
+function helloOf(c: HelloCase, beaconSeq = 5, intervalMs = 5000, serial = 1, windowMs = 12300): Uint8Array {
+  return encodeHello(beaconSeq, intervalMs, serial, c.cert, neighbors(c.neighbors), windowMs, recentKeys(c.recent));
+}
+
+test("hello: round trip with and without certificate, 0 and 32 neighbors, recent keys", () => {
+  for (const c of HELLO_CASES) {
+    const { label } = c;
+    const list = neighbors(c.neighbors);
+    const keys = recentKeys(c.recent);
+    const body = encodeHello(0xfffe, 60000, 0xffffffff, c.cert, list, 6553500, keys);
+    assert.is(body.length, helloBytes(c.cert !== null, c.neighbors, c.recent), label);
     const v = newHelloView();
     isError(decodeHello(body, v), WireError.None, label);
     assert.is(v.beaconSeq, 0xfffe, label);
     assert.is(v.intervalMs, 60000, label);
     assert.is(v.revocationSerial, 0xffffffff, label);
-    if (cert) assert.equal(v.certificate!.slice(), cert, label);
+    if (c.cert) assert.equal(v.certificate!.slice(), c.cert, label);
     else assert.is(v.certificate, null, label);
-    assert.is(v.neighborCount, count, label);
-    assert.is(v.neighbors.length, count * 9, label);
-    for (let i = 0; i < count; i++) {
+    assert.is(v.neighborCount, c.neighbors, label);
+    assert.is(v.neighbors.length, c.neighbors * 9, label);
+    for (let i = 0; i < c.neighbors; i++) {
       const at = helloNeighborOffset(i);
       assert.equal(v.neighbors.slice(at, at + 8), list[i].id, `${label} id ${i}`);
       assert.is(helloNeighborQuality(v, i), list[i].quality, `${label} quality ${i}`);
     }
+    assert.is(v.recentWindowMs, 6553500, label);
+    assert.is(v.recentCount, c.recent, label);
+    for (let i = 0; i < c.recent; i++) assert.is(helloRecentKey(v, i), keys[i], `${label} key ${i}`);
     assert.equal(reencodeHello(v), body, label);
   }
 });
 
-test("hello: field edges (interval 100 ms and 60 s, sequence wraps)", () => {
+test("hello: field edges (interval 100 ms and 60 s, sequence wraps, empty recent window)", () => {
   const v = newHelloView();
   isError(decodeHello(encodeHello(0, 100, 0, null, []), v), WireError.None, "100 ms");
   assert.is(v.intervalMs, 100);
   assert.is(v.beaconSeq, 0);
   assert.is(v.revocationSerial, 0);
-  isError(decodeHello(encodeHello(0x10001, 2500, 7, null, []), v), WireError.None, "wrapped seq");
+  assert.is(v.recentWindowMs, 0);
+  assert.is(v.recentCount, 0);
+  isError(decodeHello(encodeHello(0x10001, 2500, 7, null, [], 100, [0, 0xffffffff]), v), WireError.None, "wrapped seq");
   assert.is(v.beaconSeq, 1);
   assert.is(v.intervalMs, 2500);
+  assert.is(v.recentWindowMs, 100);
+  assert.equal([helloRecentKey(v, 0), helloRecentKey(v, 1)], [0, 0xffffffff]);
 });
 
 test("hello: every truncation → Truncated", () => {
-  for (const [label, cert, count] of HELLO_CASES) {
-    const body = encodeHello(5, 5000, 1, cert, neighbors(count));
+  for (const c of HELLO_CASES) {
+    const body = helloOf(c);
     for (let n = 0; n < body.length; n++) {
-      isError(decodeHello(body.subarray(0, n), newHelloView()), WireError.Truncated, `${label}, length ${n}`);
+      isError(decodeHello(body.subarray(0, n), newHelloView()), WireError.Truncated, `${c.label}, length ${n}`);
     }
   }
 });
 
 test("hello: trailing bytes → TrailingBytes", () => {
-  for (const [label, cert, count] of HELLO_CASES) {
-    const body = encodeHello(5, 5000, 1, cert, neighbors(count));
-    for (const extra of [Uint8Array.of(0), Uint8Array.of(0xff), new Uint8Array(9)]) {
-      isError(decodeHello(concatBytes(body, extra), newHelloView()), WireError.TrailingBytes, `${label} +${extra.length}`);
+  for (const c of HELLO_CASES) {
+    const body = helloOf(c);
+    for (const extra of [Uint8Array.of(0), Uint8Array.of(0xff), new Uint8Array(4), new Uint8Array(9)]) {
+      isError(decodeHello(concatBytes(body, extra), newHelloView()), WireError.TrailingBytes, `${c.label} +${extra.length}`);
     }
   }
 });
@@ -404,25 +433,44 @@ test("hello: certificate flag set without a certificate → Truncated", () => {
   isError(decodeHello(body, newHelloView()), WireError.Truncated, "flag without certificate");
 });
 
+/** A HELLO built byte by byte: `count` neighbor entries, then the recent tail with `keys` keys. */
+function craftHello(withCert: boolean, count: number, keys: number): { body: Uint8Array; countAt: number; keysAt: number } {
+  const countAt = 9 + (withCert ? CERTIFICATE_BYTES : 0);
+  const tailAt = countAt + 1 + count * 9;
+  const body = new Uint8Array(tailAt + 3 + keys * 4);
+  writeU16(body, 0, 1);
+  writeU16(body, 2, 50);
+  body[4] = withCert ? 1 : 0;
+  writeU32(body, 5, 0);
+  body[countAt] = count;
+  for (let i = 0; i < count; i++) body.set(testId(i), countAt + 1 + i * 9);
+  writeU16(body, tailAt, 10);
+  body[tailAt + 2] = keys;
+  for (let i = 0; i < keys; i++) writeU32(body, tailAt + 3 + i * 4, i);
+  return { body, countAt, keysAt: tailAt + 2 };
+}
+
 test("hello: 33 neighbors (hand-crafted) → Oversized", () => {
   for (const withCert of [false, true]) {
     for (const count of [MAX_HELLO_NEIGHBORS + 1, 0xff]) {
-      const fixed = 9 + (withCert ? CERTIFICATE_BYTES : 0);
-      const body = new Uint8Array(fixed + 1 + count * 9);
-      writeU16(body, 0, 1);
-      writeU16(body, 2, 50);
-      body[4] = withCert ? 1 : 0;
-      writeU32(body, 5, 0);
-      body[fixed] = count;
-      for (let i = 0; i < count; i++) body.set(testId(i), fixed + 1 + i * 9);
+      const { body, countAt } = craftHello(withCert, count, 0);
       isError(decodeHello(body, newHelloView()), WireError.Oversized, `${count} neighbors, cert ${withCert}`);
       // The count alone is enough: no entries needed.
-      isError(decodeHello(body.subarray(0, fixed + 1), newHelloView()), WireError.Oversized, `${count} bare`);
-      // Sanity: the same bytes with a count of 32 and 32 entries decode.
-      const ok = body.slice(0, fixed + 1 + MAX_HELLO_NEIGHBORS * 9);
-      ok[fixed] = MAX_HELLO_NEIGHBORS;
-      isError(decodeHello(ok, newHelloView()), WireError.None, "32 neighbors");
+      isError(decodeHello(body.subarray(0, countAt + 1), newHelloView()), WireError.Oversized, `${count} bare`);
     }
+    // Sanity: the crafting is right, 32 decodes.
+    isError(decodeHello(craftHello(withCert, MAX_HELLO_NEIGHBORS, 0).body, newHelloView()), WireError.None, "32 neighbors");
+  }
+});
+
+test("hello: 33 recent keys (hand-crafted) → Oversized", () => {
+  for (const withCert of [false, true]) {
+    for (const keys of [MAX_RECENT_KEYS + 1, 0xff]) {
+      const { body, keysAt } = craftHello(withCert, 2, keys);
+      isError(decodeHello(body, newHelloView()), WireError.Oversized, `${keys} keys, cert ${withCert}`);
+      isError(decodeHello(body.subarray(0, keysAt + 1), newHelloView()), WireError.Oversized, `${keys} keys bare`);
+    }
+    isError(decodeHello(craftHello(withCert, 2, MAX_RECENT_KEYS).body, newHelloView()), WireError.None, "32 keys");
   }
 });
 
@@ -436,21 +484,38 @@ test("hello: encodeHello throws RangeError on bad input", () => {
     ["109-byte certificate", () => encodeHello(0, 5000, 0, new Uint8Array(109), [])],
     ["111-byte certificate", () => encodeHello(0, 5000, 0, new Uint8Array(111), [])],
     ["empty certificate", () => encodeHello(0, 5000, 0, new Uint8Array(0), [])],
+    ["33 recent keys", () => encodeHello(0, 5000, 0, null, [], 1000, recentKeys(MAX_RECENT_KEYS + 1))],
+    ["recent window -100 ms", () => encodeHello(0, 5000, 0, null, [], -100, [])],
+    ["recent window 6553550 ms", () => encodeHello(0, 5000, 0, null, [], 6553550, [])],
   ];
   for (const [label, fn] of bad) assert.throws(fn, (e: unknown) => e instanceof RangeError, label);
 });
 
-test("hello: encodeHello rejects a NaN or infinite interval (decoder would reject the result)", () => {
-  // Math.round(NaN) is NaN and both range comparisons are false, so the check passes and the
-  // interval field is written as 0, which every receiver drops as BadField.
-  for (const interval of [NaN, Infinity]) {
-    assert.throws(() => encodeHello(0, interval, 0, null, []), (e: unknown) => e instanceof RangeError, `interval ${interval}`);
+test("hello: encodeHello rejects NaN or infinite durations (the decoder would reject the result)", () => {
+  // Math.round(NaN) is NaN and both range comparisons are false, so the checks pass. A NaN
+  // interval is written as 0, which every receiver drops as BadField (and with it the whole
+  // frame); a NaN recent window is silently written as 0.
+  const bad: [string, () => Uint8Array][] = [
+    ["interval NaN", () => encodeHello(0, NaN, 0, null, [])],
+    ["interval Infinity", () => encodeHello(0, Infinity, 0, null, [])],
+    ["recent window NaN", () => encodeHello(0, 5000, 0, null, [], NaN, [])],
+  ];
+  for (const [label, fn] of bad) {
+    let body: Uint8Array | null = null;
+    try {
+      body = fn();
+    } catch (e) {
+      assert.ok(e instanceof RangeError, `${label}: threw ${String(e)}, want RangeError`);
+      continue;
+    }
+    assert.unreachable(`${label}: encoded to ${toHex(body)} (${name(decodeHello(body, newHelloView()))} at the receiver)`);
   }
 });
 
 test("hello: mutation of every byte never throws and accepted input re-encodes", () => {
-  for (const [, cert, count] of HELLO_CASES) {
-    const body = encodeHello(0x1234, 5000, 99, cert, neighbors(Math.min(count, 4)));
+  for (const c of HELLO_CASES) {
+    const small = { ...c, neighbors: Math.min(c.neighbors, 4), recent: Math.min(c.recent, 3) };
+    const body = helloOf(small, 0x1234, 5000, 99);
     for (let i = 0; i < body.length; i++) {
       for (const v of [0, 1, 0x21, 0xff, body[i] ^ 0x01, body[i] ^ 0x80]) {
         const m = body.slice();
@@ -593,10 +658,11 @@ test("fuzz: 20,000 random and mutated inputs into all four decoders never throw"
   const seeds: Uint8Array[] = [
     frame,
     recordPayload(SAMPLE_RECORDS),
-    recordPayload([[RecordType.Hello, encodeHello(3, 1000, 2, certificate(), neighbors(5))]]),
+    recordPayload([[RecordType.Hello, encodeHello(3, 1000, 2, certificate(), neighbors(5), 2000, recentKeys(3))]]),
     encodeHello(1, 5000, 0, null, []),
-    encodeHello(2, 100, 1, certificate(), neighbors(MAX_HELLO_NEIGHBORS)),
+    encodeHello(2, 100, 1, certificate(), neighbors(MAX_HELLO_NEIGHBORS), 6553500, recentKeys(MAX_RECENT_KEYS)),
     encodeHello(3, 60000, 2, null, neighbors(7)),
+    encodeHello(4, 5000, 2, null, [], 500, recentKeys(9)),
     GOSSIP_BODY,
     encodeGossip(testId(2), 9, GossipKind.Revocation, 0, MAX_HOP_LIMIT, rng.bytes(200)),
   ];

@@ -240,6 +240,21 @@ export interface ScaleResult {
   report: SimulationReport;
 }
 
+/**
+ * MeshSimulation.run() in one-simulated-minute steps, logging after each so a long run shows it is
+ * alive. Stepping runUntil does not change the event order, so the report is the same.
+ */
+export function runWithProgress(sim: MeshSimulation, log: (line: string) => void, stepMs = 60_000): SimulationReport {
+  const end = sim.scenario.durationMs;
+  const started = performance.now();
+  for (let t = Math.min(stepMs, end); ; t = Math.min(t + stepMs, end)) {
+    sim.simulator.runUntil(t);
+    if (t >= end) break;
+    log(`${(t / 60_000).toFixed(1)} of ${(end / 60_000).toFixed(1)} simulated min, ${seconds(performance.now() - started)}`);
+  }
+  return sim.report(performance.now() - started);
+}
+
 /** The two simulator-scale runs. */
 export function runScale(log: (line: string) => void): ScaleResult[] {
   const out: ScaleResult[] = [];
@@ -248,7 +263,7 @@ export function runScale(log: (line: string) => void): ScaleResult[] {
     const started = performance.now();
     const sim = new MeshSimulation(scenario);
     const setupMs = performance.now() - started;
-    const report = sim.run();
+    const report = runWithProgress(sim, (line) => log(`scale: ${name}: ${line}`));
     log(`scale: ${name}: setup ${seconds(setupMs)}, run ${seconds(report.wallMs)}, ${report.framesSent} frames`);
     out.push({ name, setupMs, report });
   };

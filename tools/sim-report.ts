@@ -59,17 +59,21 @@ export function renderReport(report: SimulationReport): string {
   lines.push(`  ${extras.join(" · ")}`);
 
   lines.push("", "Delivery");
-  lines.push(row("broadcasts", int(b.count)));
-  lines.push(row("delivery ratio", `${pct(b.deliveryRatio)}  (${int(b.delivered)} of ${int(b.reachable)} reachable receivers)`));
-  lines.push(row("worst broadcast", pct(b.worstDeliveryRatio)));
-  lines.push(row("hops", `${fixed(b.meanHops, 2)} mean vs ${fixed(b.meanBfsHops, 2)} breadth-first limit`));
-  lines.push(row("stretch", `${fixed(b.hopStretch, 3)} mean · ${fixed(b.maxHopRatio, 3)} farthest receiver / eccentricity`));
+  if (b.count === 0) {
+    lines.push(row("broadcasts", "0 (none published with a reachable receiver: nothing to measure)"));
+  } else {
+    lines.push(row("broadcasts", int(b.count)));
+    lines.push(row("delivery ratio", `${pct(b.deliveryRatio)}  (${int(b.delivered)} of ${int(b.reachable)} reachable receivers)`));
+    lines.push(row("worst broadcast", pct(b.worstDeliveryRatio)));
+    lines.push(row("hops", `${fixed(b.meanHops, 2)} mean vs ${fixed(b.meanBfsHops, 2)} breadth-first limit`));
+    lines.push(row("stretch", `${fixed(b.hopStretch, 3)} mean · ${fixed(b.maxHopRatio, 3)} farthest receiver / eccentricity`));
+  }
 
   lines.push("", "Traffic");
   lines.push(row("frames sent", int(report.framesSent)));
   lines.push(row("bytes sent", `${int(report.bytesSent)}  (${int(report.framesSent ? report.bytesSent / report.framesSent : 0)} B/frame)`));
   lines.push(row("beacons", int(report.beaconsSent)));
-  lines.push(row("tx per broadcast", `${fixed(b.transmissionsPerBroadcast, 2)}  (origin + relays, among ${int(report.nodes)} nodes)`));
+  if (b.count > 0) lines.push(row("tx per broadcast", `${fixed(b.transmissionsPerBroadcast, 2)}  (origin + relays, among ${int(report.nodes)} nodes)`));
   lines.push(row("relays", `${int(report.relays)} sent · ${int(report.relaysSuppressed)} suppressed`));
 
   lines.push("", `Crypto operations${" ".repeat(LABEL - 15)}${"total".padStart(12)}${"per node·min".padStart(15)}`);

@@ -15,7 +15,7 @@ export type RelayPolicy =
   | "managed";
 
 export interface NodeConfig {
-  /** Mean HELLO period, ms (100..60000). */
+  /** Mean HELLO period, ms (100..60000, a multiple of 100). */
   beaconIntervalMs: number;
   /** HELLO period jitter as a fraction of the period (0..0.5); keeps neighbors from beaconing in step. */
   beaconJitter: number;
@@ -75,6 +75,7 @@ function range(name: string, value: number, min: number, max: number, integer = 
 
 export function validateNodeConfig(c: NodeConfig): NodeConfig {
   range("beaconIntervalMs", c.beaconIntervalMs, 100, 60000);
+  if (c.beaconIntervalMs % 100 !== 0) throw new RangeError("beaconIntervalMs must be a multiple of 100 (HELLO carries 100 ms units)");
   range("beaconJitter", c.beaconJitter, 0, 0.5, false);
   range("deadAfterBeacons", c.deadAfterBeacons, 2, 10);
   range("neighborCapacity", c.neighborCapacity, 1, MAX_HELLO_NEIGHBORS);
@@ -92,6 +93,7 @@ export function validateNodeConfig(c: NodeConfig): NodeConfig {
   range("checkpointEvery", c.checkpointEvery, 1, 32);
   range("checkpointAfterMs", c.checkpointAfterMs, 100, 3600000);
   range("attributionCapacity", c.attributionCapacity, 1, 4096);
+  if (typeof c.attribute !== "boolean") throw new RangeError(`attribute must be a boolean, got ${String(c.attribute)}`);
   return c;
 }
 

@@ -207,6 +207,7 @@ export class MeshNode {
     this.recent.add(messageKey(this.id, seq), body, now);
     this.ownQueue.push(body);
     this.counters.published++;
+    this.checkpointIfDue(now);
     this.flush(now);
     return seq;
   }
@@ -268,13 +269,17 @@ export class MeshNode {
     for (const dead of this.neighbors.expire(now)) {
       this.emit({ type: "neighbor-down", id: dead.idHex, reason: "silent" });
     }
-    if (now >= this.checkpoints.deadline()) {
-      const seq = this.takeSeq();
-      const payload = this.checkpoints.take(this.crypto, this.provisioning.secretKey, this.provisioning.certificate, this.id, seq);
-      this.seen.add(this.id, seq);
-      this.ownQueue.push(encodeGossip(this.id, seq, GossipKind.Checkpoint, 0, this.config.hopLimit, payload));
-    }
+    this.checkpointIfDue(now);
     this.flush(now);
+  }
+
+  /** Signs and queues a checkpoint when enough messages are uncovered or the first has waited long enough. */
+  private checkpointIfDue(now: number): void {
+    if (now < this.checkpoints.deadline()) return;
+    const seq = this.takeSeq();
+    const payload = this.checkpoints.take(this.crypto, this.provisioning.secretKey, this.provisioning.certificate, this.id, seq);
+    this.seen.add(this.id, seq);
+    this.ownQueue.push(encodeGossip(this.id, seq, GossipKind.Checkpoint, 0, this.config.hopLimit, payload));
   }
 
   nextTimeout(): number {
@@ -390,6 +395,10 @@ export class MeshNode {
     }
     this.seen.add(g.origin, g.seq);
     this.counters.messagesNew++;
+    const relayable = this.role !== Role.Leaf && g.hops + 1 < g.hopLimit;
+    const copy = relayable ? body.slice() : null;
+    if (copy) copy[GOSSIP_HOPS_OFFSET] = g.hops + 1;
+    this.recent.add(messageKey(g.origin, g.seq), copy, now);
     const originHex = toHex(g.origin);
     if (g.kind === GossipKind.Data) {
       this.emit({ type: "message", origin: originHex, seq: g.seq, payload: g.payload.slice(), hops: g.hops + 1 });
@@ -399,25 +408,19 @@ export class MeshNode {
     } else if (g.kind === GossipKind.Checkpoint && this.config.attribute) {
       this.attributeCheckpoint(g, originHex, now);
     }
-    this.scheduleRelay(g, body, transmitter, now);
-  }
-
-  private scheduleRelay(g: GossipView, body: Uint8Array, transmitter: Neighbor | undefined, now: number): void {
-    if (this.role === Role.Leaf || g.hops + 1 >= g.hopLimit) return;
-    const copy = body.slice();
-    copy[GOSSIP_HOPS_OFFSET] = g.hops + 1;
-    this.recent.add(messageKey(g.origin, g.seq), copy, now);
-    const miss = new Uint8Array(this.neighbors.capacity);
-    resetMiss(miss);
-    if (transmitter) applyCopy(miss, transmitter);
-    this.enqueueRelay(copy, g.seq, miss, false, now);
+    if (copy) {
+      const miss = new Uint8Array(this.neighbors.capacity);
+      resetMiss(miss);
+      if (transmitter) applyCopy(miss, transmitter);
+      this.enqueueRelay(copy, g.seq, miss, false, now);
+    }
   }
 
   /** Schedules repairs of the recent messages that `n`'s HELLO shows it missed. */
   private repairFor(n: Neighbor, hello: HelloView, now: number): void {
     if (this.role === Role.Leaf || n.hearsUs === 0) return;
     for (const m of this.recent.between(now - hello.recentWindowMs + REPAIR_MARGIN_MS, now - REPAIR_MARGIN_MS)) {
-      if (helloListsKey(hello, m.key)) continue;
+      if (!m.body || helloListsKey(hello, m.key)) continue;
       const seq = readU32(m.body, 8);
       const p = this.findPending(m.body, seq);
       if (p) {

@@ -151,15 +151,25 @@ test("table: full of good links refuses a newcomer", () => {
   assert.is(table.get(toHex(testId(4))), undefined);
 });
 
+/** Beacon rounds 1..rounds at INTERVAL spacing; `hears(n, k)` says whether round k of row n arrives. */
+function beaconRounds(table: NeighborTable, rows: number[], rounds: number, hears: (n: number, k: number) => boolean): number {
+  for (let k = 1; k <= rounds; k++) {
+    for (const n of rows) if (hears(n, k)) table.heard(row(table, n), hello(k), SELF, `link-${n}`, k * INTERVAL);
+  }
+  return rounds * INTERVAL;
+}
+
 test("table: full, a row that misses beacons (< 0.5) is replaced by a newcomer in its slot", () => {
   const table = new NeighborTable(3, 3);
   for (let n = 1; n <= 3; n++) admit(table, n);
   const b = row(table, 2);
-  // B's next beacon arrives with sequence 10: nine missed, reception 2 / 11.
-  table.heard(b, hello(10), SELF, "link-2", 0);
-  assert.ok(Math.abs(b.reception(0) - 2 / 11) < 1e-12);
-  assert.ok(b.reception(0) < EVICT_BELOW);
-  const r = admit(table, 4);
+  // Ten beacon rounds; B's first nine are lost, so its round-10 HELLO skips from sequence 0 to 10.
+  const now = beaconRounds(table, [1, 2, 3], 10, (n, k) => n !== 2 || k === 10);
+  assert.is(b.bits, (1 << 10) | 1);
+  assert.ok(Math.abs(b.reception(now) - 2 / 11) < 1e-12);
+  assert.ok(b.reception(now) < EVICT_BELOW);
+  assert.is(row(table, 1).reception(now), 1);
+  const r = admit(table, 4, now);
   assert.ok(r, "admitted");
   assert.is(r!.evicted, b);
   assert.is(r!.neighbor.slot, b.slot);
@@ -171,9 +181,11 @@ test("table: full, a row that misses beacons (< 0.5) is replaced by a newcomer i
 test("table: when several rows are below 0.5 the worst goes", () => {
   const table = new NeighborTable(3, 3);
   for (let n = 1; n <= 3; n++) admit(table, n);
-  table.heard(row(table, 1), hello(5), SELF, null, 0); // 2 / 6
-  table.heard(row(table, 3), hello(10), SELF, null, 0); // 2 / 11, the worst
-  const r = admit(table, 4);
+  // Row 1 is heard in rounds 5 and 10 (3 of 11 slots), row 3 only in round 10 (2 of 11).
+  const now = beaconRounds(table, [1, 2, 3], 10, (n, k) => n === 2 || k === 10 || (n === 1 && k === 5));
+  assert.ok(Math.abs(row(table, 1).reception(now) - 3 / 11) < 1e-12);
+  assert.ok(Math.abs(row(table, 3).reception(now) - 2 / 11) < 1e-12);
+  const r = admit(table, 4, now);
   assert.is(r!.evicted!.idHex, toHex(testId(3)));
   assert.ok(table.get(toHex(testId(1))), "the better bad row stays");
 });
@@ -339,6 +351,18 @@ test("table: a neighbor that reboots (beacon sequence restarts at 0) is not rate
   assert.is(a.reception(t - INTERVAL), 1);
   table.heard(a, hello(0), SELF, null, t); // rebooted
   assert.ok(a.reception(t) >= EVICT_BELOW, `reception after the reboot is ${a.reception(t)}`);
+});
+
+test("table: a long run of lost beacons is not mistaken for a reboot", () => {
+  // deadAfterBeacons 10 and beaconJitter 0.5 are valid settings: a row survives 10.5 intervals of
+  // silence, in which a neighbor beaconing every 0.5 × interval sends 20 beacons. If the first 19 are
+  // lost and the 20th arrives, the link is bad (1 heard in 16 slots), not fresh.
+  const table = new NeighborTable(4, 10);
+  admit(table, 1, 0, 100);
+  const a = row(table, 1);
+  assert.equal(table.expire(10 * INTERVAL), [], "still within its dead time");
+  table.heard(a, hello(120), SELF, null, 10 * INTERVAL);
+  assert.ok(a.reception(10 * INTERVAL) < EVICT_BELOW, `reception after 19 lost beacons is ${a.reception(10 * INTERVAL)}`);
 });
 
 test.run();

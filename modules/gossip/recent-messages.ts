@@ -4,15 +4,16 @@
  * within a recent window; a neighbor that holds one of its own recent messages, received well
  * inside that window, that the list lacks, knows the sender missed it and schedules a repair.
  *
- * Bounded: `capacity` entries, bodies of at most `maxBodyBytes` (larger messages are not kept).
+ * Bounded: `capacity` entries. Every message received is listed; only bodies of at most
+ * `maxBodyBytes` that this node may relay are kept for repair.
  */
 import { readU32 } from "../bytes.js";
 import { messageHash } from "./seen-cache.js";
 
 export interface RecentMessage {
   key: number;
-  /** The gossip body exactly as we would send it (hop count already advanced). */
-  body: Uint8Array;
+  /** The gossip body exactly as we would send it (hop count already advanced); null if not kept. */
+  body: Uint8Array | null;
   receivedAt: number;
 }
 
@@ -28,11 +29,10 @@ export class RecentMessages {
     if (capacity < 1 || capacity > 256) throw new RangeError("recent message capacity must be 1..256");
   }
 
-  /** Keeps `body` (not copied: pass a copy you will not change). */
-  add(key: number, body: Uint8Array, now: number): void {
-    if (body.length > this.maxBodyBytes) return;
+  /** Lists `key`; keeps `body` (not copied: pass a copy you will not change) if small enough. */
+  add(key: number, body: Uint8Array | null, now: number): void {
     if (this.entries.length >= this.capacity) this.entries.shift();
-    this.entries.push({ key, body, receivedAt: now });
+    this.entries.push({ key, body: body && body.length <= this.maxBodyBytes ? body : null, receivedAt: now });
   }
 
   /**

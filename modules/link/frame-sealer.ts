@@ -23,6 +23,7 @@ export class FrameSealer {
     private readonly epoch: number,
   ) {
     if (networkKey.length !== 32) throw new RangeError("network key must be 32 bytes");
+    if (!Number.isInteger(networkId) || networkId < 0 || networkId > 0xffffffff) throw new RangeError("network id must be a u32");
   }
 
   /** Returns a sealed frame, or null when the counter space of this epoch is spent (reboot to renew). */

@@ -121,7 +121,12 @@ export class NeighborTable {
   /** Records a HELLO from an admitted neighbor: reception bitmap, interval, and whom it hears. */
   heard(n: Neighbor, hello: HelloView, selfId: Uint8Array, link: unknown, now: number): void {
     const advance = (hello.beaconSeq - n.lastBeaconSeq) & 0xffff;
-    if (advance > 0) {
+    // More beacons than the sender could have sent since we last heard it (its period is at least
+    // half its interval, as beaconJitter ≤ 0.5): it rebooted and restarted its sequence.
+    if (advance > Math.floor((now - n.lastHeardAt) / (n.intervalMs / 2)) + 1) {
+      n.bits = 1;
+      n.span = 1;
+    } else if (advance > 0) {
       n.bits = recordBeacon(n.bits, advance);
       n.span = Math.min(BEACON_WINDOW, n.span + advance);
     }

@@ -66,8 +66,11 @@ export function encodeGossip(
   origin: Uint8Array, seq: number, kind: GossipKind, hops: number, hopLimit: number, payload: Uint8Array,
 ): Uint8Array {
   if (payload.length > MAX_GOSSIP_PAYLOAD) throw new RangeError(`gossip payload over ${MAX_GOSSIP_PAYLOAD} bytes`);
-  if (seq < 1 || seq > 0xffffffff) throw new RangeError("sequence must be 1..2^32-1");
-  if (hopLimit < 1 || hopLimit > MAX_HOP_LIMIT || hops < 0 || hops > hopLimit) throw new RangeError("bad hop count");
+  if (!(Number.isInteger(seq) && seq >= 1 && seq <= 0xffffffff)) throw new RangeError("sequence must be an integer 1..2^32-1");
+  if (!(kind >= GossipKind.Data && kind <= GossipKind.Revocation)) throw new RangeError(`unknown gossip kind ${kind}`);
+  if (!(Number.isInteger(hopLimit) && Number.isInteger(hops) && hopLimit >= 1 && hopLimit <= MAX_HOP_LIMIT && hops >= 0 && hops <= hopLimit)) {
+    throw new RangeError("hops must be 0..hopLimit and hopLimit 1..255");
+  }
   const out = new Uint8Array(GOSSIP_FIXED_BYTES + payload.length);
   out.set(origin.subarray(0, NODE_ID_BYTES), 0);
   writeU32(out, 8, seq);

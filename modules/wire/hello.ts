@@ -112,12 +112,12 @@ export function encodeHello(
   recentWindowMs = 0, recentKeys: ArrayLike<number> = [],
 ): Uint8Array {
   const interval = Math.round(intervalMs / 100);
-  if (interval < 1 || interval > 600) throw new RangeError("beacon interval must be 100..60000 ms");
+  if (!(interval >= 1 && interval <= 600)) throw new RangeError("beacon interval must be 100..60000 ms");
   if (neighbors.length > MAX_HELLO_NEIGHBORS) throw new RangeError(`at most ${MAX_HELLO_NEIGHBORS} neighbors`);
   if (certificate && certificate.length !== CERTIFICATE_BYTES) throw new RangeError("certificate must be 110 bytes");
   if (recentKeys.length > MAX_RECENT_KEYS) throw new RangeError(`at most ${MAX_RECENT_KEYS} recent keys`);
   const window = Math.round(recentWindowMs / 100);
-  if (window < 0 || window > 0xffff) throw new RangeError("recent window must be 0..6553500 ms");
+  if (!(window >= 0 && window <= 0xffff)) throw new RangeError("recent window must be 0..6553500 ms");
   const out = new Uint8Array(helloBytes(certificate !== null, neighbors.length, recentKeys.length));
   writeU16(out, 0, beaconSeq & 0xffff);
   writeU16(out, 2, interval);

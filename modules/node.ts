@@ -419,8 +419,10 @@ export class MeshNode {
   /** Schedules repairs of the recent messages that `n`'s HELLO shows it missed. */
   private repairFor(n: Neighbor, hello: HelloView, now: number): void {
     if (this.role === Role.Leaf || n.hearsUs === 0) return;
-    for (const m of this.recent.between(now - hello.recentWindowMs + REPAIR_MARGIN_MS, now - REPAIR_MARGIN_MS)) {
-      if (!m.body || helloListsKey(hello, m.key)) continue;
+    const from = now - hello.recentWindowMs + REPAIR_MARGIN_MS;
+    const to = now - REPAIR_MARGIN_MS;
+    for (const m of this.recent.all) {
+      if (m.receivedAt <= from || m.receivedAt > to || !m.body || helloListsKey(hello, m.key)) continue;
       const seq = readU32(m.body, 8);
       const p = this.findPending(m.body, seq);
       if (p) {

@@ -367,9 +367,12 @@ const HELP = `Usage: node build/tools/bench.js [--quick] [--out FILE]   (or: npm
 Benchmarks the relay policies (coverage, flood, managed) on random geometric graphs and the
 simulator's scale; writes a markdown report.
 
-  --quick       N = 200 only, one seed, no scale section (seconds, for tests)
+  --quick       N = 200 only, one seed, no scale section (well under a minute)
   --out FILE    where to write the report (default: BENCHMARKS.md at the repo root)
   -h, --help    this help
+
+The full run takes about half an hour on a 2-core machine, most of it the 1,000-node ×
+10-minute scale run (about 6 million frames); progress goes to stderr.
 
 Exit codes: 0 ok, 2 usage error, 1 runtime failure. Missed targets are reported, not an error.
 `;

@@ -1,6 +1,6 @@
 /**
- * Book-keeping of every broadcast in a simulation: who could have received it (the source's
- * connected component among powered nodes, across no active partition, at publish time), who did,
+ * Book-keeping of every broadcast in a simulation: who could have received it (nodes within the hop
+ * limit of the source among powered nodes, across no active partition, at publish time), who did,
  * after how many hops compared with the breadth-first limit, and how many transmissions it took.
  * A broadcast is closed SETTLE_MS after it was published; its tables are then released.
  */
@@ -54,7 +54,7 @@ export class BroadcastLedger {
   private readonly queue: Int32Array;
   private closed = { count: 0, reachable: 0, delivered: 0, worst: 1, transmissions: 0, hops: 0, bfs: 0, maxRatio: 0 };
 
-  constructor(private readonly topology: Topology, private readonly isOn: (i: number) => boolean) {
+  constructor(private readonly topology: Topology, private readonly isOn: (i: number) => boolean, private readonly hopLimit: number) {
     this.queue = new Int32Array(topology.neighbors.length);
   }
 
@@ -68,6 +68,7 @@ export class BroadcastLedger {
     let reachable = 0;
     let eccentricity = 0;
     for (let i = 0; i < dist.length; i++) {
+      if (dist[i] > this.hopLimit) dist[i] = -1;
       if (dist[i] > 0) {
         reachable++;
         if (dist[i] > eccentricity) eccentricity = dist[i];

@@ -97,7 +97,7 @@ export class MeshSimulation {
     const config = createNodeConfig(scenario.config);
     const appRng = root.fork("app");
     this.devices = new Array<MeshDevice | undefined>(n).fill(undefined);
-    this.ledger = new BroadcastLedger(this.topology, (i) => this.simulator.isOn(i));
+    this.ledger = new BroadcastLedger(this.topology, (i) => this.simulator.isOn(i), config.hopLimit);
 
     const explicit = new Map<number, number[]>();
     for (const b of scenario.broadcasts ?? []) {

@@ -50,8 +50,8 @@ export class RecentMessages {
     return now - since;
   }
 
-  /** Entries received in (from, to], oldest first. */
-  *between(from: number, to: number): IterableIterator<RecentMessage> {
-    for (const e of this.entries) if (e.receivedAt > from && e.receivedAt <= to) yield e;
+  /** Oldest first; read only. */
+  get all(): readonly RecentMessage[] {
+    return this.entries;
   }
 }

@@ -1,7 +1,8 @@
 /**
  * Peers whose certificates have already been verified, so each signature is checked once, not on
  * every HELLO. Bounded: a node meets at most `capacity` peers before the least recently used goes.
- * The Map's insertion order is the LRU order (a touch is delete + set).
+ * Recency is a use counter on each entry (a touch is one store, no Map reshuffle on the hot path);
+ * eviction, rare, scans for the smallest.
  */
 import type { Role } from "./certificate.js";
 
@@ -22,9 +23,14 @@ export interface CachedPeer {
 /** What put takes: views are fine, the cache copies them. */
 export type PeerFields = Omit<CachedPeer, "lastUsed">;
 
+interface Entry extends CachedPeer {
+  rank: number;
+}
+
 export class CertificateCache {
   readonly capacity: number;
-  private readonly peers = new Map<string, CachedPeer>();
+  private readonly peers = new Map<string, Entry>();
+  private uses = 0;
 
   constructor(capacity: number) {
     if (!Number.isInteger(capacity) || capacity < 1 || capacity > MAX_CACHE_CAPACITY) {
@@ -46,8 +52,7 @@ export class CertificateCache {
   get(idHex: string, now: number): CachedPeer | undefined {
     const peer = this.peers.get(idHex);
     if (peer === undefined) return undefined;
-    this.peers.delete(idHex);
-    this.peers.set(idHex, peer);
+    peer.rank = ++this.uses;
     peer.lastUsed = now;
     return peer;
   }
@@ -56,8 +61,14 @@ export class CertificateCache {
   put(idHex: string, fields: PeerFields, now: number): string | undefined {
     let evicted: string | undefined;
     if (!this.peers.delete(idHex) && this.peers.size >= this.capacity) {
-      evicted = this.peers.keys().next().value as string;
-      this.peers.delete(evicted);
+      let oldest = Infinity;
+      for (const [key, peer] of this.peers) {
+        if (peer.rank < oldest) {
+          oldest = peer.rank;
+          evicted = key;
+        }
+      }
+      this.peers.delete(evicted!);
     }
     this.peers.set(idHex, {
       id: fields.id.slice(),
@@ -67,6 +78,7 @@ export class CertificateCache {
       notAfter: fields.notAfter,
       certificate: fields.certificate.slice(),
       lastUsed: now,
+      rank: ++this.uses,
     });
     return evicted;
   }
@@ -77,6 +89,6 @@ export class CertificateCache {
 
   /** [idHex, entry] pairs, least recently used first. */
   [Symbol.iterator](): IterableIterator<[string, CachedPeer]> {
-    return this.peers.entries();
+    return [...this.peers].sort((a, b) => a[1].rank - b[1].rank)[Symbol.iterator]();
   }
 }

@@ -57,11 +57,14 @@ export type AdmitResult = { neighbor: Neighbor; evicted: Neighbor | null } | nul
 
 export class NeighborTable {
   private readonly rows: (Neighbor | null)[];
+  /** First four id bytes of each row, so lookups compare one number before eight bytes. */
+  private readonly keys: Uint32Array;
   private count = 0;
 
   constructor(readonly capacity: number, private readonly deadAfterBeacons: number) {
     if (capacity < 1 || capacity > 32) throw new RangeError("neighbor capacity must be 1..32");
     this.rows = new Array<Neighbor | null>(capacity).fill(null);
+    this.keys = new Uint32Array(capacity);
   }
 
   get size(): number {
@@ -76,8 +79,10 @@ export class NeighborTable {
   /** Row holding the 8-byte id at `bytes[at..]`, compared in place. */
   findAt(bytes: Uint8Array, at: number): Neighbor | undefined {
     const key = readU32(bytes, at);
-    for (const n of this.rows) {
-      if (n && readU32(n.id, 0) === key && equalAt(n.id, 0, bytes, at, NODE_ID_BYTES)) return n;
+    for (let slot = 0; slot < this.capacity; slot++) {
+      if (this.keys[slot] !== key) continue;
+      const n = this.rows[slot];
+      if (n && equalAt(n.id, 0, bytes, at, NODE_ID_BYTES)) return n;
     }
     return undefined;
   }
@@ -114,6 +119,7 @@ export class NeighborTable {
     }
     const neighbor = new Neighbor(id.slice(0, NODE_ID_BYTES), idHex, slot, link, role, now, now, beaconSeq, intervalMs, this.capacity);
     this.rows[slot] = neighbor;
+    this.keys[slot] = readU32(neighbor.id, 0);
     this.count++;
     return { neighbor, evicted };
   }

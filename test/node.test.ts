@@ -186,4 +186,19 @@ test("a consumer attributes messages once their checkpoint verifies", () => {
   assert.is(gateway.counters.checkpointsVerified, 1);
 });
 
+test("a burst of publishes is split into checkpoints of at most checkpointEvery messages", () => {
+  const a = boot(provision(1), new MemoryStorage(), { checkpointEvery: 16 });
+  const gateway = boot(provision(2, { role: Role.Gateway }), new MemoryStorage(), { attribute: true });
+  run([a, gateway], 0, 12_000);
+  const attributed: number[] = [];
+  for (let i = 0; i < 40; i++) {
+    a.publish(new Uint8Array([i]), 12_010);
+    for (const f of drain(a).frames) gateway.receive(f, 0, 12_011);
+    for (const e of drain(gateway).events) if (e.type === "attributed") attributed.push(...e.seqs);
+  }
+  const expected = [...Array.from({ length: 16 }, (_, i) => 1 + i), ...Array.from({ length: 16 }, (_, i) => 18 + i)];
+  assert.equal(attributed, expected, "seq 17 and 34 are the checkpoints themselves");
+  assert.is(a.counters.dropped(DropReason.QueueFull), 0);
+});
+
 test.run();

@@ -4,6 +4,7 @@
  * after how many hops compared with the breadth-first limit, and how many transmissions it took.
  * A broadcast is closed SETTLE_MS after it was published; its tables are then released.
  */
+import { bfsDistances } from "./graph.js";
 import type { Topology } from "./topology.js";
 
 export const SETTLE_MS = 60_000;
@@ -31,7 +32,7 @@ export interface BroadcastTotals {
 
 interface Flight {
   at: number;
-  dist: Int16Array;
+  dist: Int32Array;
   got: Uint8Array;
   reachable: number;
   delivered: number;
@@ -51,11 +52,9 @@ interface Cut {
 export class BroadcastLedger {
   private readonly open = new Map<string, Flight>();
   private readonly cuts: Cut[] = [];
-  private readonly queue: Int32Array;
   private closed = { count: 0, reachable: 0, delivered: 0, worst: 1, transmissions: 0, hops: 0, bfs: 0, maxRatio: 0 };
 
   constructor(private readonly topology: Topology, private readonly isOn: (i: number) => boolean, private readonly hopLimit: number) {
-    this.queue = new Int32Array(topology.neighbors.length);
   }
 
   partition(group: Int32Array, from: number, to: number): void {
@@ -131,24 +130,9 @@ export class BroadcastLedger {
   }
 
   /** Breadth-first hop distances from `source` over powered nodes and uncut links; -1 unreachable. */
-  private distances(source: number, now: number): Int16Array {
-    const n = this.topology.neighbors.length;
-    const dist = new Int16Array(n).fill(-1);
+  private distances(source: number, now: number): Int32Array {
+    const up = Uint8Array.from(this.topology.neighbors, (_, i) => (this.isOn(i) ? 1 : 0));
     const cuts = this.cuts.filter((c) => now >= c.from && now < c.to);
-    const q = this.queue;
-    let head = 0;
-    let tail = 0;
-    dist[source] = 0;
-    q[tail++] = source;
-    while (head < tail) {
-      const u = q[head++];
-      for (const v of this.topology.neighbors[u]) {
-        if (dist[v] !== -1 || !this.isOn(v)) continue;
-        if (cuts.some((c) => c.group[u] !== c.group[v])) continue;
-        dist[v] = dist[u] + 1;
-        q[tail++] = v;
-      }
-    }
-    return dist;
+    return bfsDistances(this.topology.neighbors, source, up, cuts.length ? (u, v) => cuts.every((c) => c.group[u] === c.group[v]) : undefined);
   }
 }

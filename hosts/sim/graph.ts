@@ -21,8 +21,11 @@ function isUp(up: Uint8Array | undefined, i: number): boolean {
   return up === undefined || up[i] !== 0;
 }
 
-/** Hop distance from `source` to every node; -1 where unreachable (or down). */
-export function bfsDistances(adj: Adjacency, source: number, up?: Uint8Array): Int32Array {
+/**
+ * Hop distance from `source` to every node; -1 where unreachable (or down). `linked(u, v)`, when
+ * given, can cut individual links (partitions).
+ */
+export function bfsDistances(adj: Adjacency, source: number, up?: Uint8Array, linked?: (u: number, v: number) => boolean): Int32Array {
   const dist = new Int32Array(adj.length).fill(-1);
   if (!isUp(up, source)) return dist;
   const queue = new Int32Array(adj.length);
@@ -35,7 +38,7 @@ export function bfsDistances(adj: Adjacency, source: number, up?: Uint8Array): I
     const nbrs = adj[u];
     for (let k = 0; k < nbrs.length; k++) {
       const v = nbrs[k];
-      if (dist[v] !== -1 || !isUp(up, v)) continue;
+      if (dist[v] !== -1 || !isUp(up, v) || (linked && !linked(u, v))) continue;
       dist[v] = dist[u] + 1;
       queue[tail++] = v;
     }

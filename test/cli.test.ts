@@ -56,6 +56,7 @@ test("usage errors exit 2 and name the flag", async () => {
     [["sim", "--nodes", "abc"], /--nodes must be an integer/],
     [["sim", "--loss", "2"], /--loss must be a number from 0 to 0\.9/],
     [["sim", "--policy", "nope"], /--policy must be one of coverage, flood, managed/],
+    [["sim", "--hop-limit", "300"], /--hop-limit must be an integer from 1 to 255/],
     [["sim", "--bogus"], /unknown flag --bogus/],
     [["sim", "--nodes"], /--nodes needs a value/],
     [["sim", "--json=yes"], /--json takes no value/],
@@ -105,11 +106,11 @@ test("--help documents commands, flags and exit codes", async () => {
 
 test("flags map onto the scenario; reboots are a function of the seed", () => {
   const o = parseSimArgs(["--nodes", "30", "--degree", "6", "--minutes", "2.5", "--loss", "0.3", "--seed", "9",
-    "--publish-seconds", "0", "--policy", "managed", "--reboots", "4", "--partition-minutes", "1:1.5", "--json"]);
+    "--publish-seconds", "0", "--policy", "managed", "--hop-limit", "64", "--reboots", "4", "--partition-minutes", "1:1.5", "--json"]);
   const s = o.scenario;
   assert.is(o.json, true);
   assert.equal([s.nodes, s.averageDegree, s.durationMs, s.loss, s.seed, s.publishPeriodMs], [30, 6, 150_000, 0.3, 9, 0]);
-  assert.equal(s.config, { relayPolicy: "managed" });
+  assert.equal(s.config, { relayPolicy: "managed", hopLimit: 64 });
   assert.equal(s.partitions, [{ from: 60_000, to: 90_000 }]);
   assert.is(s.reboots!.length, 4);
   assert.is(new Set(s.reboots!.map((r) => r.node)).size, 4);
@@ -121,7 +122,7 @@ test("flags map onto the scenario; reboots are a function of the seed", () => {
   assert.not.equal(parseSimArgs(["--seed", "10", "--nodes", "30", "--minutes", "2.5", "--reboots", "4"]).scenario.reboots, s.reboots);
   const d = parseSimArgs([]).scenario;
   assert.equal([d.nodes, d.averageDegree, d.durationMs, d.loss, d.seed, d.publishPeriodMs], [50, 8, 300_000, 0.1, 1, 60_000]);
-  assert.equal(d.config, { relayPolicy: "coverage" });
+  assert.equal(d.config, { relayPolicy: "coverage", hopLimit: 32 });
 });
 
 test("reboots and a partition run end to end", async () => {

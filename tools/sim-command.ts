@@ -2,7 +2,7 @@
  * `hyphae sim`: build a Scenario from flags, run the deterministic mesh simulation, print the
  * report (text or JSON). The same flags always give the same trace digest.
  */
-import type { RelayPolicy } from "../modules/config.js";
+import { DEFAULT_NODE_CONFIG, type RelayPolicy } from "../modules/config.js";
 import { defaultScenario, MeshSimulation, type Scenario } from "../hosts/sim/mesh-simulation.js";
 import { Rng } from "../hosts/sim/rng.js";
 import {
@@ -32,6 +32,8 @@ Flags:
                             20 s warm-up; 0 = never, else 1..86400 [60]
   --policy P                relay policy [coverage]: coverage (Hyphae's gossip),
                             flood (plain flooding), managed (Meshtastic-style)
+  --hop-limit H             hop limit of every message, 1..255; must exceed the mesh's
+                            diameter (a 1,000-node mesh needs about 40) [32]
   --reboots K               crash K random nodes at random times after the warm-up,
                             each rebooted 30 s later; chosen from the seed [0]
   --partition-minutes A:B   split the plane into two halves from minute A to B
@@ -54,6 +56,7 @@ const OPTIONS = {
   seed: { type: "string" },
   "publish-seconds": { type: "string" },
   policy: { type: "string" },
+  "hop-limit": { type: "string" },
   reboots: { type: "string" },
   "partition-minutes": { type: "string" },
   json: { type: "boolean" },
@@ -91,12 +94,13 @@ export function parseSimArgs(args: string[]): SimOptions {
   }
   const policy = str("policy") === undefined ? "coverage" : choiceFlag("--policy", str("policy")!, POLICIES);
   const reboots = str("reboots") === undefined ? 0 : integerFlag("--reboots", str("reboots")!, 0, nodes);
+  const hopLimit = str("hop-limit") === undefined ? DEFAULT_NODE_CONFIG.hopLimit : integerFlag("--hop-limit", str("hop-limit")!, 1, 255);
 
   const durationMs = Math.round(minutes * 60_000);
   Object.assign(scenario, {
     seed, nodes, averageDegree: degree, durationMs, loss, publishPeriodMs: Math.round(publishSeconds * 1000),
   });
-  scenario.config = { relayPolicy: policy };
+  scenario.config = { relayPolicy: policy, hopLimit };
 
   if (str("partition-minutes") !== undefined) {
     const [a, b] = rangeFlag("--partition-minutes", str("partition-minutes")!, 0, MAX_MINUTES);

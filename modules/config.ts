@@ -34,6 +34,11 @@ export interface NodeConfig {
   relayDelayMs: number;
   /** Coverage policy: relay unless every neighbor's estimated miss probability is below this (0..1). */
   coverageTarget: number;
+  /**
+   * Coverage policy: designate relays in HELLO until each two-hop neighbor's miss probability is at
+   * most this (0..1); only designated neighbors relay our messages.
+   */
+  relaySelectionMiss: number;
   /** Gossip messages waiting for their relay time (1..256). */
   pendingRelayCapacity: number;
   /** Events kept for the host before the oldest are dropped (16..4096). */
@@ -59,6 +64,7 @@ export const DEFAULT_NODE_CONFIG: Readonly<NodeConfig> = Object.freeze({
   relayPolicy: "coverage" as RelayPolicy,
   relayDelayMs: 40,
   coverageTarget: 0.5,
+  relaySelectionMiss: 0.5,
   pendingRelayCapacity: 64,
   eventCapacity: 256,
   checkpointEvery: 16,
@@ -88,6 +94,7 @@ export function validateNodeConfig(c: NodeConfig): NodeConfig {
   }
   range("relayDelayMs", c.relayDelayMs, 1, 10000);
   range("coverageTarget", c.coverageTarget, 0, 1, false);
+  range("relaySelectionMiss", c.relaySelectionMiss, 0, 1, false);
   range("pendingRelayCapacity", c.pendingRelayCapacity, 1, 256);
   range("eventCapacity", c.eventCapacity, 16, 4096);
   range("checkpointEvery", c.checkpointEvery, 1, 32);

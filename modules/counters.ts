@@ -45,8 +45,10 @@ export class Counters {
   messagesNew = 0;
   /** Gossip copies received again (duplicates). */
   messagesDuplicate = 0;
-  /** Gossip messages we rebroadcast. */
+  /** Gossip messages we rebroadcast (repairs included). */
   relays = 0;
+  /** Of those, repairs for a neighbor whose HELLO showed it missed the message. */
+  repairs = 0;
   /** Pending relays cancelled because neighbors were covered (or a copy was heard). */
   relaysSuppressed = 0;
   /** Own messages published. */

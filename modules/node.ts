@@ -22,6 +22,7 @@ import { Counters, DropReason } from "./counters.js";
 import type { MeshEvent, Transmit } from "./events.js";
 import { AttributionTable, CheckpointWriter, decodeCheckpoint, messageDigest, verifyCheckpointSignature } from "./gossip/checkpoint.js";
 import { applyCopy, expectedGain, relayDelay, resetMiss, shouldRelay } from "./gossip/relay-policy.js";
+import { selectRelays } from "./gossip/relay-selection.js";
 import { messageKey, RecentMessages } from "./gossip/recent-messages.js";
 import { SeenCache } from "./gossip/seen-cache.js";
 import { CertificateCache, type CachedPeer } from "./identity/certificate-cache.js";
@@ -31,7 +32,7 @@ import { isRevoked, ownerIdOf, decodeRevocationList, verifyRevocationList, type 
 import { FrameSealer } from "./link/frame-sealer.js";
 import { ReplayWindow } from "./link/replay-window.js";
 import { toQualityByte } from "./neighbors/link-quality.js";
-import { NeighborTable, type Neighbor } from "./neighbors/neighbor-table.js";
+import { idKey, NeighborTable, type Neighbor } from "./neighbors/neighbor-table.js";
 import { unitFloat, type Crypto, type Random, type Storage } from "./ports.js";
 import { WireError } from "./wire/errors.js";
 import { MAX_PAYLOAD_BYTES, newFrameHeader } from "./wire/frame.js";
@@ -408,7 +409,10 @@ export class MeshNode {
     } else if (g.kind === GossipKind.Checkpoint && this.config.attribute) {
       this.attributeCheckpoint(g, originHex, now);
     }
-    if (copy) {
+    // Under the coverage policy a node relays only if the transmitter of its first copy designated it
+    // (OLSR's rule); an unknown transmitter counts as designating. Repair covers the rest.
+    const designated = this.config.relayPolicy !== "coverage" || !transmitter || transmitter.selectsUs;
+    if (copy && designated) {
       const miss = new Uint8Array(this.neighbors.capacity);
       resetMiss(miss);
       if (transmitter) applyCopy(miss, transmitter);
@@ -509,6 +513,7 @@ export class MeshNode {
       if (shouldRelay(this.config.relayPolicy, p.copies, p.miss, this.neighbors, target)) {
         parts.push({ type: RecordType.Gossip, body: p.body });
         this.counters.relays++;
+        if (p.repair) this.counters.repairs++;
         this.emit({ type: "relayed", origin: toHex(p.origin), seq: p.seq, hops: p.body[GOSSIP_HOPS_OFFSET] });
       } else {
         this.counters.relaysSuppressed++;
@@ -545,8 +550,10 @@ export class MeshNode {
   private buildHello(now: number): Uint8Array {
     const list: HelloNeighbor[] = [];
     let unacknowledged = this.neighbors.size === 0;
+    const relays = this.config.relayPolicy === "coverage"
+      ? selectRelays(this.neighbors, idKey(this.id, 0), this.config.relaySelectionMiss) : 0;
     for (const n of this.neighbors) {
-      list.push({ id: n.id, quality: toQualityByte(n.reception(now)) });
+      list.push({ id: n.id, quality: toQualityByte(n.reception(now)), relay: ((relays >>> n.slot) & 1) === 1 });
       if (n.hearsUs === 0) unacknowledged = true;
     }
     const withCertificate = unacknowledged || this.certificateWanted || this.beaconSeq % CERTIFICATE_EVERY === 0;

@@ -53,7 +53,7 @@ function reencodeHello(v: HelloView): Uint8Array {
   const list: HelloNeighbor[] = [];
   for (let i = 0; i < v.neighborCount; i++) {
     const at = helloNeighborOffset(i);
-    list.push({ id: v.neighbors.subarray(at, at + 8), quality: helloNeighborQuality(v, i) });
+    list.push({ id: v.neighbors.subarray(at, at + 8), quality: helloNeighborQuality(v, i), relay: ((v.relayMask >>> i) & 1) === 1 });
   }
   const keys: number[] = [];
   for (let i = 0; i < v.recentCount; i++) keys.push(helloRecentKey(v, i));
@@ -437,17 +437,17 @@ test("hello: certificate flag set without a certificate → Truncated", () => {
 function craftHello(withCert: boolean, count: number, keys: number): { body: Uint8Array; countAt: number; keysAt: number } {
   const countAt = 9 + (withCert ? CERTIFICATE_BYTES : 0);
   const tailAt = countAt + 1 + count * 9;
-  const body = new Uint8Array(tailAt + 3 + keys * 4);
+  const body = new Uint8Array(tailAt + 4 + 3 + keys * 4);
   writeU16(body, 0, 1);
   writeU16(body, 2, 50);
   body[4] = withCert ? 1 : 0;
   writeU32(body, 5, 0);
   body[countAt] = count;
   for (let i = 0; i < count; i++) body.set(testId(i), countAt + 1 + i * 9);
-  writeU16(body, tailAt, 10);
-  body[tailAt + 2] = keys;
-  for (let i = 0; i < keys; i++) writeU32(body, tailAt + 3 + i * 4, i);
-  return { body, countAt, keysAt: tailAt + 2 };
+  writeU16(body, tailAt + 4, 10);
+  body[tailAt + 6] = keys;
+  for (let i = 0; i < keys; i++) writeU32(body, tailAt + 7 + i * 4, i);
+  return { body, countAt, keysAt: tailAt + 6 };
 }
 
 test("hello: 33 neighbors (hand-crafted) → Oversized", () => {
@@ -461,6 +461,19 @@ test("hello: 33 neighbors (hand-crafted) → Oversized", () => {
     // Sanity: the crafting is right, 32 decodes.
     isError(decodeHello(craftHello(withCert, MAX_HELLO_NEIGHBORS, 0).body, newHelloView()), WireError.None, "32 neighbors");
   }
+});
+
+test("hello: relay mask round-trips, and bits past the neighbor count are rejected", () => {
+  const list = [0, 1, 2].map((i) => ({ id: testId(i), quality: 200, relay: i !== 1 }));
+  const v = newHelloView();
+  isError(decodeHello(encodeHello(3, 5000, 0, null, list), v), WireError.None, "valid");
+  assert.is(v.relayMask, 0b101);
+  const { body, countAt } = craftHello(false, 3, 0);
+  writeU32(body, countAt + 1 + 3 * 9, 0b1000);
+  isError(decodeHello(body, newHelloView()), WireError.BadField, "bit 3 with 3 neighbors");
+  const full = craftHello(false, MAX_HELLO_NEIGHBORS, 0);
+  writeU32(full.body, full.countAt + 1 + MAX_HELLO_NEIGHBORS * 9, 0xffffffff);
+  isError(decodeHello(full.body, newHelloView()), WireError.None, "all 32 bits with 32 neighbors");
 });
 
 test("hello: 33 recent keys (hand-crafted) → Oversized", () => {

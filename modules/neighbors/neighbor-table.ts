@@ -9,8 +9,13 @@
  */
 import { equalAt, readU32 } from "../bytes.js";
 import { NODE_ID_BYTES } from "../wire/frame.js";
-import { helloNeighborOffset, helloNeighborQuality, type HelloView } from "../wire/hello.js";
+import { helloNeighborOffset, helloNeighborQuality, MAX_HELLO_NEIGHBORS, type HelloView } from "../wire/hello.js";
 import { BEACON_WINDOW, etx, receptionRatio, recordBeacon } from "./link-quality.js";
+
+/** A 32-bit key of the 8-byte id at `bytes[at..]`: both halves folded, so ids sharing a prefix differ. */
+export function idKey(bytes: Uint8Array, at: number): number {
+  return (readU32(bytes, at) ^ readU32(bytes, at + 4)) >>> 0;
+}
 
 /** A full table gives a row to a newcomer only if some row is heard worse than this. */
 export const EVICT_BELOW = 0.5;
@@ -26,6 +31,12 @@ export class Neighbor {
   adjacency = 0;
   /** Its reception ratio (0..255) of the neighbor in our slot k. */
   readonly adjacencyQuality: Uint8Array;
+  /** It designated us as one of its relays (its HELLO's relay mask). */
+  selectsUs = false;
+  /** Its own neighbors (idKey) and how well it hears each: our two-hop view. */
+  readonly twoHopKeys = new Uint32Array(MAX_HELLO_NEIGHBORS);
+  readonly twoHopQuality = new Uint8Array(MAX_HELLO_NEIGHBORS);
+  twoHopCount = 0;
 
   constructor(
     readonly id: Uint8Array,
@@ -57,7 +68,7 @@ export type AdmitResult = { neighbor: Neighbor; evicted: Neighbor | null } | nul
 
 export class NeighborTable {
   private readonly rows: (Neighbor | null)[];
-  /** First four id bytes of each row, so lookups compare one number before eight bytes. */
+  /** idKey of each row, so lookups compare one number before eight bytes. */
   private readonly keys: Uint32Array;
   private count = 0;
 
@@ -78,13 +89,19 @@ export class NeighborTable {
 
   /** Row holding the 8-byte id at `bytes[at..]`, compared in place. */
   findAt(bytes: Uint8Array, at: number): Neighbor | undefined {
-    const key = readU32(bytes, at);
+    const key = idKey(bytes, at);
     for (let slot = 0; slot < this.capacity; slot++) {
       if (this.keys[slot] !== key) continue;
       const n = this.rows[slot];
       if (n && equalAt(n.id, 0, bytes, at, NODE_ID_BYTES)) return n;
     }
     return undefined;
+  }
+
+  /** Whether some row has this idKey (a two-hop key). */
+  hasKey(key: number): boolean {
+    for (let slot = 0; slot < this.capacity; slot++) if (this.keys[slot] === key && this.rows[slot]) return true;
+    return false;
   }
 
   bySlot(slot: number): Neighbor | null {
@@ -119,7 +136,7 @@ export class NeighborTable {
     }
     const neighbor = new Neighbor(id.slice(0, NODE_ID_BYTES), idHex, slot, link, role, now, now, beaconSeq, intervalMs, this.capacity);
     this.rows[slot] = neighbor;
-    this.keys[slot] = readU32(neighbor.id, 0);
+    this.keys[slot] = idKey(neighbor.id, 0);
     this.count++;
     return { neighbor, evicted };
   }
@@ -142,13 +159,18 @@ export class NeighborTable {
     n.link = link;
     let hearsUs = 0;
     let adjacency = 0;
+    let selectsUs = false;
+    n.twoHopCount = 0;
     for (let i = 0; i < hello.neighborCount; i++) {
       const at = helloNeighborOffset(i);
       const quality = helloNeighborQuality(hello, i);
       if (equalAt(hello.neighbors, at, selfId, 0, NODE_ID_BYTES)) {
         hearsUs = quality;
+        selectsUs = ((hello.relayMask >>> i) & 1) === 1;
         continue;
       }
+      n.twoHopKeys[n.twoHopCount] = idKey(hello.neighbors, at);
+      n.twoHopQuality[n.twoHopCount++] = quality;
       const other = this.findAt(hello.neighbors, at);
       if (other) {
         adjacency |= 1 << other.slot;
@@ -157,6 +179,7 @@ export class NeighborTable {
     }
     n.hearsUs = hearsUs;
     n.adjacency = adjacency;
+    n.selectsUs = selectsUs;
   }
 
   remove(n: Neighbor): void {

@@ -9,6 +9,8 @@
  *   9    110    admission certificate (only with flag bit 0)
  *   ..   1      neighbor count n (0..MAX_HELLO_NEIGHBORS)
  *   ..   9n     per neighbor: node id (8) ‖ how well the sender hears it (u8, 255 = every beacon)
+ *   ..   4      relay mask (u32): bit i set = the sender asks neighbor i to relay its messages;
+ *               bits at or above n must be 0
  *   ..   2      recent window in units of 100 ms (0..65535): the keys below are every gossip message
  *               the sender received in the last `window` (the newest MAX_RECENT_KEYS of them)
  *   ..   1      recent key count r (0..MAX_RECENT_KEYS)
@@ -24,6 +26,7 @@ export const MAX_RECENT_KEYS = 32;
 export const HELLO_FLAG_CERTIFICATE = 1;
 const FIXED = 9;
 const NEIGHBOR_ENTRY = NODE_ID_BYTES + 1;
+const RELAY_MASK_BYTES = 4;
 const RECENT_FIXED = 3;
 
 export interface HelloView {
@@ -35,6 +38,8 @@ export interface HelloView {
   neighborCount: number;
   /** View of the n × 9 neighbor entries; read with helloNeighborOffset / helloNeighborQuality. */
   neighbors: Uint8Array;
+  /** Bit i: the sender designated neighbor entry i as a relay for its messages. */
+  relayMask: number;
   recentWindowMs: number;
   recentCount: number;
   /** View of the r × 4 recent message keys; read with helloRecentKey. */
@@ -44,7 +49,7 @@ export interface HelloView {
 export function newHelloView(): HelloView {
   return {
     beaconSeq: 0, intervalMs: 0, revocationSerial: 0, certificate: null,
-    neighborCount: 0, neighbors: new Uint8Array(0), recentWindowMs: 0, recentCount: 0, recent: new Uint8Array(0),
+    neighborCount: 0, neighbors: new Uint8Array(0), relayMask: 0, recentWindowMs: 0, recentCount: 0, recent: new Uint8Array(0),
   };
 }
 
@@ -64,10 +69,13 @@ export function decodeHello(body: Uint8Array, out: HelloView): WireError {
   const count = body[at++];
   if (count > MAX_HELLO_NEIGHBORS) return WireError.Oversized;
   const neighborsEnd = at + count * NEIGHBOR_ENTRY;
-  if (body.length < neighborsEnd + RECENT_FIXED) return WireError.Truncated;
-  const recentCount = body[neighborsEnd + 2];
+  const recentAt = neighborsEnd + RELAY_MASK_BYTES;
+  if (body.length < recentAt + RECENT_FIXED) return WireError.Truncated;
+  const relayMask = readU32(body, neighborsEnd);
+  if (count < 32 && relayMask >>> count !== 0) return WireError.BadField;
+  const recentCount = body[recentAt + 2];
   if (recentCount > MAX_RECENT_KEYS) return WireError.Oversized;
-  const end = neighborsEnd + RECENT_FIXED + 4 * recentCount;
+  const end = recentAt + RECENT_FIXED + 4 * recentCount;
   if (body.length < end) return WireError.Truncated;
   if (body.length > end) return WireError.TrailingBytes;
   out.beaconSeq = readU16(body, 0);
@@ -76,9 +84,10 @@ export function decodeHello(body: Uint8Array, out: HelloView): WireError {
   out.certificate = certificate;
   out.neighborCount = count;
   out.neighbors = body.subarray(at, neighborsEnd);
-  out.recentWindowMs = readU16(body, neighborsEnd) * 100;
+  out.relayMask = relayMask;
+  out.recentWindowMs = readU16(body, recentAt) * 100;
   out.recentCount = recentCount;
-  out.recent = body.subarray(neighborsEnd + RECENT_FIXED, end);
+  out.recent = body.subarray(recentAt + RECENT_FIXED, end);
   return WireError.None;
 }
 
@@ -99,10 +108,13 @@ export interface HelloNeighbor {
   id: Uint8Array;
   /** 0..255 */
   quality: number;
+  /** Ask this neighbor to relay our messages. */
+  relay?: boolean;
 }
 
 export function helloBytes(certificatePresent: boolean, neighborCount: number, recentCount = 0): number {
-  return FIXED + (certificatePresent ? CERTIFICATE_BYTES : 0) + 1 + neighborCount * NEIGHBOR_ENTRY + RECENT_FIXED + 4 * recentCount;
+  return FIXED + (certificatePresent ? CERTIFICATE_BYTES : 0) + 1 + neighborCount * NEIGHBOR_ENTRY + RELAY_MASK_BYTES +
+    RECENT_FIXED + 4 * recentCount;
 }
 
 /** Encodes a HELLO body. Throws RangeError on values that the decoder would reject (a local bug). */
@@ -129,11 +141,15 @@ export function encodeHello(
     at += CERTIFICATE_BYTES;
   }
   out[at++] = neighbors.length;
-  for (const n of neighbors) {
+  let relayMask = 0;
+  neighbors.forEach((n, i) => {
     out.set(n.id.subarray(0, NODE_ID_BYTES), at);
     out[at + NODE_ID_BYTES] = n.quality;
     at += NEIGHBOR_ENTRY;
-  }
+    if (n.relay) relayMask |= 1 << i;
+  });
+  writeU32(out, at, relayMask >>> 0);
+  at += RELAY_MASK_BYTES;
   writeU16(out, at, window);
   out[at + 2] = recentKeys.length;
   at += RECENT_FIXED;

@@ -1,0 +1,56 @@
+/**
+ * Sender-designated relays: a node picks, from its neighbor table, the relays for its own messages
+ * and the ones it forwards, and names them in its HELLO's relay mask. It is the multipoint-relay
+ * set of OLSR (RFC 3626 §8.3.1), made loss-aware: a two-hop neighbor counts as reached when the
+ * product of "relay r misses our copy or r's copy misses it" over the chosen relays falls to
+ * `targetMiss`, with both hops' reception ratios taken from HELLOs. Greedy: each round adds the
+ * relay that removes the most expected misses, until every two-hop neighbor is reached or no
+ * relay helps. Leaves and neighbors that do not hear us are never chosen.
+ */
+import { Role } from "../identity/certificate.js";
+import type { NeighborTable } from "../neighbors/neighbor-table.js";
+
+/** A relay must remove at least this many expected misses to be worth a transmission. */
+const MIN_GAIN = 0.05;
+
+/** Bitmask over our neighbor-table slots of the relays to designate. */
+export function selectRelays(table: NeighborTable, selfKey: number, targetMiss: number): number {
+  const index = new Map<number, number>();
+  for (const r of table) {
+    if (r.hearsUs === 0 || r.role === Role.Leaf) continue;
+    for (let j = 0; j < r.twoHopCount; j++) {
+      const key = r.twoHopKeys[j];
+      if (key !== selfKey && !index.has(key) && !table.hasKey(key)) index.set(key, index.size);
+    }
+  }
+  const miss = new Float64Array(index.size).fill(1);
+  let mask = 0;
+  for (;;) {
+    let best = -1;
+    let bestGain = MIN_GAIN;
+    for (const r of table) {
+      if (r.hearsUs === 0 || r.role === Role.Leaf || (mask >>> r.slot) & 1) continue;
+      const reach = r.hearsUs / 255;
+      let gain = 0;
+      for (let j = 0; j < r.twoHopCount; j++) {
+        const t = index.get(r.twoHopKeys[j]);
+        if (t !== undefined) gain += miss[t] * reach * (r.twoHopQuality[j] / 255);
+      }
+      if (gain > bestGain) {
+        bestGain = gain;
+        best = r.slot;
+      }
+    }
+    if (best < 0) return mask >>> 0;
+    mask |= 1 << best;
+    const r = table.bySlot(best)!;
+    const reach = r.hearsUs / 255;
+    let worst = 0;
+    for (let j = 0; j < r.twoHopCount; j++) {
+      const t = index.get(r.twoHopKeys[j]);
+      if (t !== undefined) miss[t] *= 1 - reach * (r.twoHopQuality[j] / 255);
+    }
+    for (let t = 0; t < miss.length; t++) if (miss[t] > worst) worst = miss[t];
+    if (worst <= targetMiss) return mask >>> 0;
+  }
+}

@@ -39,6 +39,11 @@ export interface NodeConfig {
    * most this (0..1); only designated neighbors relay our messages.
    */
   relaySelectionMiss: number;
+  /**
+   * Messages remembered for repair (keys listed in HELLO, bodies ≤ 256 B kept), 8..256. Must cover
+   * two beacon periods at the mesh's message rate; ≈ 40 B plus the body each.
+   */
+  recentCapacity: number;
   /** Gossip messages waiting for their relay time (1..256). */
   pendingRelayCapacity: number;
   /** Events kept for the host before the oldest are dropped (16..4096). */
@@ -65,6 +70,7 @@ export const DEFAULT_NODE_CONFIG: Readonly<NodeConfig> = Object.freeze({
   relayDelayMs: 40,
   coverageTarget: 0.5,
   relaySelectionMiss: 0.5,
+  recentCapacity: 128,
   pendingRelayCapacity: 64,
   eventCapacity: 256,
   checkpointEvery: 16,
@@ -95,6 +101,7 @@ export function validateNodeConfig(c: NodeConfig): NodeConfig {
   range("relayDelayMs", c.relayDelayMs, 1, 10000);
   range("coverageTarget", c.coverageTarget, 0, 1, false);
   range("relaySelectionMiss", c.relaySelectionMiss, 0, 1, false);
+  range("recentCapacity", c.recentCapacity, 8, 256);
   range("pendingRelayCapacity", c.pendingRelayCapacity, 1, 256);
   range("eventCapacity", c.eventCapacity, 16, 4096);
   range("checkpointEvery", c.checkpointEvery, 1, 32);

@@ -91,8 +91,7 @@ const SEQ_BLOCK = 64;
 /** A HELLO carries the full certificate at least every this many beacons. */
 const CERTIFICATE_EVERY = 8;
 const OUTBOX_CAPACITY = 32;
-/** Messages kept for repair, and the largest body kept (docs/architecture.md §Memory). */
-const RECENT_CAPACITY = 32;
+/** The largest message body kept for repair (docs/architecture.md §Memory). */
 const RECENT_MAX_BODY = 256;
 /**
  * A neighbor's HELLO list is judged only for messages we got at least this long before it and this
@@ -101,6 +100,8 @@ const RECENT_MAX_BODY = 256;
 const REPAIR_MARGIN_MS = 1000;
 /** A repair is cancelled once the missing neighbor's estimated miss probability drops below this. */
 const REPAIR_SUPPRESS_BELOW = 0.5;
+/** Extra relay delay, in relay-delay units, of a neighbor that was not designated (after the designated ones). */
+const FALLBACK_DELAY_UNITS = 8;
 
 export class MeshNode {
   readonly id: Uint8Array;
@@ -115,10 +116,15 @@ export class MeshNode {
   private readonly ownerId: Uint8Array;
   private readonly certificates: CertificateCache;
   private readonly replay = new Map<string, ReplayWindow>();
+  /** Per neighbor-table slot: the row's verified certificate and replay window. */
+  private readonly peerBySlot: CachedPeer[] = [];
+  private readonly replayBySlot: ReplayWindow[] = [];
+  /** No neighbor expires before this (a lower bound, refreshed at each tick). */
+  private expiryAt = Infinity;
   private readonly neighbors: NeighborTable;
   private readonly seen: SeenCache;
   private readonly pending: PendingRelay[] = [];
-  private readonly recent = new RecentMessages(RECENT_CAPACITY, RECENT_MAX_BODY);
+  private readonly recent: RecentMessages;
   private readonly recentKeys: number[] = [];
   private readonly checkpoints: CheckpointWriter;
   private readonly attribution: AttributionTable;
@@ -167,6 +173,7 @@ export class MeshNode {
     this.seen = new SeenCache(config.seenCacheCapacity);
     this.checkpoints = new CheckpointWriter(config.checkpointEvery, config.checkpointAfterMs);
     this.attribution = new AttributionTable(config.attributionCapacity);
+    this.recent = new RecentMessages(config.recentCapacity, RECENT_MAX_BODY);
   }
 
   /**
@@ -249,15 +256,32 @@ export class MeshNode {
       if (r.type === RecordType.Hello) hasHello = true;
     }
 
-    const senderHex = toHex(header.sender);
-    const peer = this.admit(senderHex, header.sender, hasHello ? this.hello.certificate : null, now);
-    if (!peer) return;
-    let window = this.replay.get(senderHex);
-    if (!window) this.replay.set(senderHex, (window = new ReplayWindow()));
+    const carried = hasHello ? this.hello.certificate : null;
+    let transmitter = this.neighbors.findAt(header.sender, 0);
+    let peer: CachedPeer | null;
+    let window: ReplayWindow;
+    let senderHex: string;
+    if (transmitter && (!carried || equalBytes(this.peerBySlot[transmitter.slot].certificate, carried))) {
+      // A neighbor: its verified certificate and replay window hang off its row (no lookup by hex).
+      peer = this.peerBySlot[transmitter.slot];
+      senderHex = transmitter.idHex;
+      const wall = this.wallSeconds(now);
+      if (wall !== undefined && validityStatus(peer, wall) !== CertificateStatus.Valid) {
+        this.forgetPeer(senderHex, "expired");
+        return this.counters.drop(DropReason.BadCertificate);
+      }
+      window = this.replayBySlot[transmitter.slot];
+    } else {
+      senderHex = toHex(header.sender);
+      peer = this.admit(senderHex, header.sender, carried, now);
+      if (!peer) return;
+      let known = this.replay.get(senderHex);
+      if (!known) this.replay.set(senderHex, (known = new ReplayWindow()));
+      window = known;
+    }
     if (!window.accept(header.epoch, header.counter)) return this.counters.drop(DropReason.Replay);
 
-    let transmitter = this.neighbors.get(senderHex);
-    if (hasHello) transmitter = this.onHello(peer, senderHex, link, now);
+    if (hasHello) transmitter = this.onHello(peer, senderHex, window, link, now);
     let g = 0;
     for (const r of records) {
       if (r.type === RecordType.Gossip) this.onGossip(this.gossip[g++], r.body, transmitter, now);
@@ -270,6 +294,7 @@ export class MeshNode {
     for (const dead of this.neighbors.expire(now)) {
       this.emit({ type: "neighbor-down", id: dead.idHex, reason: "silent" });
     }
+    this.expiryAt = this.neighbors.nextExpiry();
     this.checkpointIfDue(now);
     this.flush(now);
   }
@@ -284,7 +309,7 @@ export class MeshNode {
   }
 
   nextTimeout(): number {
-    let t = Math.min(this.nextBeaconAt, this.neighbors.nextExpiry(), this.checkpoints.deadline());
+    let t = Math.min(this.nextBeaconAt, this.expiryAt, this.checkpoints.deadline());
     for (const p of this.pending) if (p.fireAt < t) t = p.fireAt;
     return t;
   }
@@ -347,15 +372,20 @@ export class MeshNode {
     return entry;
   }
 
-  private onHello(peer: CachedPeer, senderHex: string, link: unknown, now: number): Neighbor | undefined {
+  private onHello(peer: CachedPeer, senderHex: string, window: ReplayWindow, link: unknown, now: number): Neighbor | undefined {
     const hello = this.hello;
     let n = this.neighbors.get(senderHex);
-    if (!n) {
+    if (n) {
+      this.peerBySlot[n.slot] = peer;
+    } else {
       const admitted = this.neighbors.admit(peer.id, senderHex, link, peer.role, hello.beaconSeq, hello.intervalMs, now);
       if (!admitted) {
         this.counters.drop(DropReason.TableFull);
       } else {
         n = admitted.neighbor;
+        this.peerBySlot[n.slot] = peer;
+        this.replayBySlot[n.slot] = window;
+        this.expiryAt = Math.min(this.expiryAt, this.neighbors.nextExpiry());
         if (admitted.evicted) this.emit({ type: "neighbor-down", id: admitted.evicted.idHex, reason: "evicted" });
         this.emit({ type: "neighbor-up", id: senderHex, role: peer.role });
       }
@@ -409,15 +439,17 @@ export class MeshNode {
     } else if (g.kind === GossipKind.Checkpoint && this.config.attribute) {
       this.attributeCheckpoint(g, originHex, now);
     }
-    // Under the coverage policy a node relays only if the transmitter of its first copy designated it
-    // (OLSR's rule); an unknown transmitter counts as designating. Repair covers the rest.
-    const designated = this.config.relayPolicy !== "coverage" || !transmitter || transmitter.selectsUs;
-    if (copy && designated) {
-      const miss = new Uint8Array(this.neighbors.capacity);
-      resetMiss(miss);
-      if (transmitter) applyCopy(miss, transmitter);
-      this.enqueueRelay(copy, g.seq, miss, false, now);
-    }
+    if (!copy) return;
+    // Under the coverage policy the neighbors that the transmitter of our first copy designated
+    // relay first (OLSR's rule; an unknown transmitter, or one that designated nobody yet, counts as
+    // designating). The others wait FALLBACK_DELAY_UNITS longer and relay only where the copies they
+    // heard meanwhile leave a neighbor likely missing it: that fills the gaps loss tears in the
+    // designated relays' coverage.
+    const designated = this.config.relayPolicy !== "coverage" || !transmitter || transmitter.selectsUs || !transmitter.selectsAny;
+    const miss = new Uint8Array(this.neighbors.capacity);
+    resetMiss(miss);
+    if (transmitter) applyCopy(miss, transmitter);
+    this.enqueueRelay(copy, g.seq, miss, false, now, designated ? 0 : FALLBACK_DELAY_UNITS * this.config.relayDelayMs);
   }
 
   /** Schedules repairs of the recent messages that `n`'s HELLO shows it missed. */
@@ -428,7 +460,7 @@ export class MeshNode {
     for (const m of this.recent.all) {
       if (m.receivedAt <= from || m.receivedAt > to || !m.body || helloListsKey(hello, m.key)) continue;
       const seq = readU32(m.body, 8);
-      const p = this.findPending(m.body, seq);
+      const p = this.findPending(m.body.subarray(0, 8), seq);
       if (p) {
         p.miss[n.slot] = 255;
         continue;
@@ -439,10 +471,10 @@ export class MeshNode {
     }
   }
 
-  private enqueueRelay(body: Uint8Array, seq: number, miss: Uint8Array, repair: boolean, now: number): void {
+  private enqueueRelay(body: Uint8Array, seq: number, miss: Uint8Array, repair: boolean, now: number, extraDelay = 0): void {
     if (this.pending.length >= this.config.pendingRelayCapacity) return this.counters.drop(DropReason.QueueFull);
     const { relayPolicy, relayDelayMs } = this.config;
-    const delay = relayDelay(relayPolicy, expectedGain(miss, this.neighbors), relayDelayMs, unitFloat(this.random));
+    const delay = extraDelay + relayDelay(relayPolicy, expectedGain(miss, this.neighbors), relayDelayMs, unitFloat(this.random));
     this.pending.push({ origin: body.subarray(0, 8), seq, body, fireAt: now + delay, copies: 0, miss, repair });
   }
 

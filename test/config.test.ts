@@ -29,6 +29,7 @@ const RULES: Rule[] = [
   { field: "relayDelayMs", min: 1, max: 10000, integer: true },
   { field: "coverageTarget", min: 0, max: 1, integer: false },
   { field: "relaySelectionMiss", min: 0, max: 1, integer: false },
+  { field: "recentCapacity", min: 8, max: 256, integer: true },
   { field: "pendingRelayCapacity", min: 1, max: 256, integer: true },
   { field: "eventCapacity", min: 16, max: 4096, integer: true },
   { field: "checkpointEvery", min: 1, max: 32, integer: true },

@@ -17,6 +17,9 @@ import { Simulator } from "./simulator.js";
 import { randomGeometricGraph, type Topology } from "./topology.js";
 import { Trace } from "./trace.js";
 
+/** Periodic publishing stops this long before the end of a run. */
+export const DRAIN_MS = 15_000;
+
 export interface Scenario {
   seed: number;
   nodes: number;
@@ -25,7 +28,7 @@ export interface Scenario {
   durationMs: number;
   /** Probability that any one reception is lost. */
   loss: number;
-  /** Each node publishes a reading this often (ms, with a random phase); 0 = never. */
+  /** Each node publishes a reading this often (ms, with a random phase, none in the last DRAIN_MS); 0 = never. */
   publishPeriodMs: number;
   /** No publishing before this (neighbor tables form first), ms. */
   warmupMs: number;
@@ -140,14 +143,18 @@ export class MeshSimulation {
     }
   }
 
-  /** Periodic publishing with a random phase, merged with any explicit broadcast times. */
+  /**
+   * Periodic publishing with a random phase, merged with any explicit broadcast times. Periodic
+   * publishing stops DRAIN_MS before the end so that every counted broadcast had time to spread.
+   */
   private scheduleFor(rng: Rng, explicit: number[] | undefined): PublishSchedule | null {
-    const { publishPeriodMs: period, warmupMs } = this.scenario;
+    const { publishPeriodMs: period, warmupMs, durationMs } = this.scenario;
     if (period <= 0 && !explicit) return null;
     const base = warmupMs + (period > 0 ? Math.floor(rng.float() * period) : 0);
     return (after: number) => {
       let next = Infinity;
       if (period > 0) next = after < base ? base : base + (Math.floor((after - base) / period) + 1) * period;
+      if (next > durationMs - DRAIN_MS) next = Infinity;
       const t = explicit?.find((t) => t > after);
       return t !== undefined && t < next ? t : next;
     };

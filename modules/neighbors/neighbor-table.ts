@@ -33,6 +33,8 @@ export class Neighbor {
   readonly adjacencyQuality: Uint8Array;
   /** It designated us as one of its relays (its HELLO's relay mask). */
   selectsUs = false;
+  /** It designated anyone at all; until it does (it has not learned its two-hop view) all relay. */
+  selectsAny = false;
   /** Its own neighbors (idKey) and how well it hears each: our two-hop view. */
   readonly twoHopKeys = new Uint32Array(MAX_HELLO_NEIGHBORS);
   readonly twoHopQuality = new Uint8Array(MAX_HELLO_NEIGHBORS);
@@ -180,6 +182,7 @@ export class NeighborTable {
     n.hearsUs = hearsUs;
     n.adjacency = adjacency;
     n.selectsUs = selectsUs;
+    n.selectsAny = hello.relayMask !== 0;
   }
 
   remove(n: Neighbor): void {

@@ -22,7 +22,7 @@ import { NODE_ID_BYTES } from "./frame.js";
 
 export const CERTIFICATE_BYTES = 110;
 export const MAX_HELLO_NEIGHBORS = 32;
-export const MAX_RECENT_KEYS = 32;
+export const MAX_RECENT_KEYS = 128;
 export const HELLO_FLAG_CERTIFICATE = 1;
 const FIXED = 9;
 const NEIGHBOR_ENTRY = NODE_ID_BYTES + 1;

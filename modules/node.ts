@@ -126,6 +126,7 @@ export class MeshNode {
   private readonly pending: PendingRelay[] = [];
   private readonly recent: RecentMessages;
   private readonly recentKeys: number[] = [];
+  private readonly listedKeys = new Uint32Array(MAX_RECENT_KEYS);
   private readonly checkpoints: CheckpointWriter;
   private readonly attribution: AttributionTable;
   private readonly outbox: Transmit[] = [];
@@ -457,8 +458,13 @@ export class MeshNode {
     if (this.role === Role.Leaf || n.hearsUs === 0) return;
     const from = now - hello.recentWindowMs + REPAIR_MARGIN_MS;
     const to = now - REPAIR_MARGIN_MS;
+    if (from >= to) return;
+    // Sorted once, so each of our recent messages is looked up in log time.
+    const listed = this.listedKeys.subarray(0, hello.recentCount);
+    for (let i = 0; i < hello.recentCount; i++) listed[i] = helloRecentKey(hello, i);
+    listed.sort();
     for (const m of this.recent.all) {
-      if (m.receivedAt <= from || m.receivedAt > to || !m.body || helloListsKey(hello, m.key)) continue;
+      if (m.receivedAt <= from || m.receivedAt > to || !m.body || sortedHas(listed, m.key)) continue;
       const seq = readU32(m.body, 8);
       const p = this.findPending(m.body.subarray(0, 8), seq);
       if (p) {
@@ -618,8 +624,15 @@ export class MeshNode {
   }
 }
 
-function helloListsKey(hello: HelloView, key: number): boolean {
-  for (let i = 0; i < hello.recentCount; i++) if (helloRecentKey(hello, i) === key) return true;
+function sortedHas(sorted: Uint32Array, key: number): boolean {
+  let lo = 0;
+  let hi = sorted.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid] === key) return true;
+    if (sorted[mid] < key) lo = mid + 1;
+    else hi = mid - 1;
+  }
   return false;
 }
 

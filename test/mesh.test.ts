@@ -52,6 +52,19 @@ test("crashed nodes rejoin after reboot and the mesh keeps delivering", () => {
   assert.is(r.drops["replay"] ?? 0, 0, "a rebooted node's new epoch is not mistaken for a replay");
 });
 
+test("a node switched on late joins the mesh and receives what is published after", () => {
+  const topology = lineLayout(4, 100, 120);
+  const sim = new MeshSimulation(scenario({
+    topology, nodes: 4, loss: 0, publishPeriodMs: 0, starts: [{ node: 3, at: 40_000 }],
+    broadcasts: [{ node: 0, at: 30_000 }, { node: 0, at: 70_000 }], durationMs: 90_000,
+  }));
+  sim.simulator.runUntil(39_999);
+  assert.not.ok(sim.simulator.isOn(3));
+  const report = sim.run();
+  assert.is(sim.node(3)!.counters.messagesNew, 1, "the late node got the second broadcast only");
+  assert.is(report.broadcasts.deliveryRatio, 1, "node 3 was not reachable for the first, and got the second");
+});
+
 test("dead neighbors are detected within a few beacon periods", () => {
   const topology = lineLayout(3, 100, 120);
   const sim = new MeshSimulation(scenario({ topology, nodes: 3, loss: 0, publishPeriodMs: 0, stops: [{ node: 2, at: 30_000 }], durationMs: 50_000 }));

@@ -38,6 +38,8 @@ export interface Scenario {
   reboots?: { node: number; at: number; downMs: number }[];
   /** Power nodes off for good. */
   stops?: { node: number; at: number }[];
+  /** Nodes powered on later than the others (the rest start at 0): late joiners. */
+  starts?: { node: number; at: number }[];
   /** Split the plane at x = side/2 between `from` and `to`. */
   partitions?: { from: number; to: number }[];
   /** Nodes with a role other than Node. */
@@ -132,7 +134,8 @@ export class MeshSimulation {
       onEvent: (i, event, now) => this.onEvent(i, event, now),
     });
 
-    this.simulator.startAll(0);
+    const late = new Map(scenario.starts?.map((s) => [s.node, s.at]));
+    for (let i = 0; i < n; i++) this.simulator.start(i, late.get(i) ?? 0);
     for (const r of scenario.reboots ?? []) this.simulator.reboot(r.node, r.at, r.downMs);
     for (const s of scenario.stops ?? []) this.simulator.stop(s.node, s.at);
     for (const p of scenario.partitions ?? []) {

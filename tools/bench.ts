@@ -299,7 +299,7 @@ export function renderMarkdown(m: MarkdownInput): string {
     `then ${m.plan.broadcasts} single broadcasts ${SPACING_MS / 1000} s apart from distinct sources drawn by the seed from the ` +
     `largest connected component, then ${SETTLE_MS / 1000} s to settle; no periodic publishing, hop limit 255. ` +
     "All three policies run on the same topology, sources and seed.", "");
-  L.push("- **coverage**: Hyphae's gossip (relay while a neighbor is likely still missing the message);",
+  L.push("- **coverage**: Hyphae's gossip (designated relays first, then others where a neighbor is likely still missing the message, plus HELLO-driven repair);",
     "  **flood**: every node rebroadcasts every new message once; **managed**: Meshtastic-style managed flooding.",
     "- **delivery**: received / reachable over all broadcasts; **worst**: the lowest single broadcast.",
     "- **tx/bcast**: transmissions per broadcast (origin + relays); **vs flood**: that over flooding's;",

@@ -100,6 +100,8 @@ const RECENT_MAX_BODY = 256;
 const REPAIR_MARGIN_MS = 1000;
 /** A repair is cancelled once the missing neighbor's estimated miss probability drops below this. */
 const REPAIR_SUPPRESS_BELOW = 0.5;
+/** Relays due within this many relay-delay units join a frame that is going out anyway. */
+const PIGGYBACK_UNITS = 4;
 /** Extra relay delay, in relay-delay units, of a neighbor that was not designated (after the designated ones). */
 const FALLBACK_DELAY_UNITS = 8;
 
@@ -540,15 +542,27 @@ export class MeshNode {
     }
     for (const body of this.ownQueue) parts.push({ type: RecordType.Gossip, body });
     this.ownQueue.length = 0;
+    this.takeDueRelays(now, false, parts);
+    // A frame is going out anyway: relays due within the piggyback window that would go out now ride
+    // along, saving a seal and a transmission each (coverage policy; the baselines stay as defined).
+    if (parts.length > 0 && this.config.relayPolicy === "coverage") {
+      this.takeDueRelays(now + PIGGYBACK_UNITS * this.config.relayDelayMs, true, parts);
+    }
+    if (parts.length > 0) this.pack(parts);
+  }
+
+  /** Moves pending relays due by `until` into `parts` (or drops them as suppressed). */
+  private takeDueRelays(until: number, onlyIfRelaying: boolean, parts: { type: RecordType; body: Uint8Array }[]): void {
     for (let i = 0; i < this.pending.length; ) {
       const p = this.pending[i];
-      if (p.fireAt > now) {
+      const relay = p.fireAt <= until &&
+        shouldRelay(this.config.relayPolicy, p.copies, p.miss, this.neighbors, p.repair ? REPAIR_SUPPRESS_BELOW : this.config.coverageTarget);
+      if (p.fireAt > until || (onlyIfRelaying && !relay)) {
         i++;
         continue;
       }
       this.pending.splice(i, 1);
-      const target = p.repair ? REPAIR_SUPPRESS_BELOW : this.config.coverageTarget;
-      if (shouldRelay(this.config.relayPolicy, p.copies, p.miss, this.neighbors, target)) {
+      if (relay) {
         parts.push({ type: RecordType.Gossip, body: p.body });
         this.counters.relays++;
         if (p.repair) this.counters.repairs++;
@@ -557,7 +571,6 @@ export class MeshNode {
         this.counters.relaysSuppressed++;
       }
     }
-    if (parts.length > 0) this.pack(parts);
   }
 
   private pack(parts: { type: RecordType; body: Uint8Array }[]): void {

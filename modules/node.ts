@@ -460,13 +460,17 @@ export class MeshNode {
     if (this.role === Role.Leaf || n.hearsUs === 0) return;
     const from = now - hello.recentWindowMs + REPAIR_MARGIN_MS;
     const to = now - REPAIR_MARGIN_MS;
-    if (from >= to) return;
+    const recent = this.recent.all;
+    let i = recent.length;
+    while (i > 0 && recent[i - 1].receivedAt > from) i--; // entries are in receive order
+    if (i === recent.length || recent[i].receivedAt > to) return;
     // Sorted once, so each of our recent messages is looked up in log time.
     const listed = this.listedKeys.subarray(0, hello.recentCount);
-    for (let i = 0; i < hello.recentCount; i++) listed[i] = helloRecentKey(hello, i);
+    for (let k = 0; k < hello.recentCount; k++) listed[k] = helloRecentKey(hello, k);
     listed.sort();
-    for (const m of this.recent.all) {
-      if (m.receivedAt <= from || m.receivedAt > to || !m.body || sortedHas(listed, m.key)) continue;
+    for (; i < recent.length && recent[i].receivedAt <= to; i++) {
+      const m = recent[i];
+      if (!m.body || sortedHas(listed, m.key)) continue;
       const seq = readU32(m.body, 8);
       const p = this.findPending(m.body.subarray(0, 8), seq);
       if (p) {

@@ -33,14 +33,14 @@ export function applyCopy(miss: Uint8Array, t: Neighbor): void {
 /** Expected number of neighbors that a transmission of ours would newly reach. */
 export function expectedGain(miss: Uint8Array, table: NeighborTable): number {
   let gain = 0;
-  for (const n of table) gain += (miss[n.slot] / 255) * (n.hearsUs / 255);
+  for (const n of table.all) gain += (miss[n.slot] / 255) * (n.hearsUs / 255);
   return gain;
 }
 
 /** Largest miss probability (0..1) among neighbors that hear us. */
 export function worstMiss(miss: Uint8Array, table: NeighborTable): number {
   let worst = 0;
-  for (const n of table) if (n.hearsUs > 0 && miss[n.slot] > worst) worst = miss[n.slot];
+  for (const n of table.all) if (n.hearsUs > 0 && miss[n.slot] > worst) worst = miss[n.slot];
   return worst / 255;
 }
 

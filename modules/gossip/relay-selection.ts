@@ -16,7 +16,7 @@ const MIN_GAIN = 0.05;
 /** Bitmask over our neighbor-table slots of the relays to designate. */
 export function selectRelays(table: NeighborTable, selfKey: number, targetMiss: number): number {
   const index = new Map<number, number>();
-  for (const r of table) {
+  for (const r of table.all) {
     if (r.hearsUs === 0 || r.role === Role.Leaf) continue;
     for (let j = 0; j < r.twoHopCount; j++) {
       const key = r.twoHopKeys[j];
@@ -28,7 +28,7 @@ export function selectRelays(table: NeighborTable, selfKey: number, targetMiss: 
   for (;;) {
     let best = -1;
     let bestGain = MIN_GAIN;
-    for (const r of table) {
+    for (const r of table.all) {
       if (r.hearsUs === 0 || r.role === Role.Leaf || (mask >>> r.slot) & 1) continue;
       const reach = r.hearsUs / 255;
       let gain = 0;

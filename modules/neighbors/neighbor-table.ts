@@ -70,6 +70,8 @@ export type AdmitResult = { neighbor: Neighbor; evicted: Neighbor | null } | nul
 
 export class NeighborTable {
   private readonly rows: (Neighbor | null)[];
+  /** The occupied rows, compact, for hot loops (rebuilt on admit and remove, which are rare). */
+  private present: Neighbor[] = [];
   /** idKey of each row, so lookups compare one number before eight bytes. */
   private readonly keys: Uint32Array;
   private count = 0;
@@ -110,8 +112,13 @@ export class NeighborTable {
     return this.rows[slot];
   }
 
-  *[Symbol.iterator](): IterableIterator<Neighbor> {
-    for (const n of this.rows) if (n) yield n;
+  /** Occupied rows; read only, replaced (not mutated) when the table changes. */
+  get all(): readonly Neighbor[] {
+    return this.present;
+  }
+
+  [Symbol.iterator](): IterableIterator<Neighbor> {
+    return this.present[Symbol.iterator]();
   }
 
   /**
@@ -140,6 +147,7 @@ export class NeighborTable {
     this.rows[slot] = neighbor;
     this.keys[slot] = idKey(neighbor.id, 0);
     this.count++;
+    this.present = this.rows.filter((r): r is Neighbor => r !== null);
     return { neighbor, evicted };
   }
 
@@ -189,6 +197,7 @@ export class NeighborTable {
     if (this.rows[n.slot] !== n) return;
     this.rows[n.slot] = null;
     this.count--;
+    this.present = this.rows.filter((r): r is Neighbor => r !== null);
     const clear = ~(1 << n.slot);
     for (const other of this.rows) if (other) other.adjacency &= clear;
   }

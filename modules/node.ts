@@ -100,6 +100,8 @@ const RECENT_MAX_BODY = 256;
 const REPAIR_MARGIN_MS = 1000;
 /** A repair is cancelled once the missing neighbor's estimated miss probability drops below this. */
 const REPAIR_SUPPRESS_BELOW = 0.5;
+/** Repairs scheduled for one neighbor's HELLO at most (a node that missed much catches up over several). */
+const MAX_REPAIRS_PER_HELLO = 8;
 /** Relays due within this many relay-delay units join a frame that is going out anyway. */
 const PIGGYBACK_UNITS = 4;
 /** Extra relay delay, in relay-delay units, of a neighbor that was not designated (after the designated ones). */
@@ -468,7 +470,8 @@ export class MeshNode {
     const listed = this.listedKeys.subarray(0, hello.recentCount);
     for (let k = 0; k < hello.recentCount; k++) listed[k] = helloRecentKey(hello, k);
     listed.sort();
-    for (; i < recent.length && recent[i].receivedAt <= to; i++) {
+    let budget = MAX_REPAIRS_PER_HELLO;
+    for (; i < recent.length && recent[i].receivedAt <= to && budget > 0; i++) {
       const m = recent[i];
       if (!m.body || sortedHas(listed, m.key)) continue;
       const seq = readU32(m.body, 8);
@@ -477,9 +480,12 @@ export class MeshNode {
         p.miss[n.slot] = 255;
         continue;
       }
+      // Repairs never take the second half of the relay queue: first relays keep their room.
+      if (this.pending.length >= this.config.pendingRelayCapacity / 2) return;
       const miss = new Uint8Array(this.neighbors.capacity);
       miss[n.slot] = 255;
       this.enqueueRelay(m.body, seq, miss, true, now);
+      budget--;
     }
   }
 

@@ -2,7 +2,7 @@
  * A whole simulated mesh: a topology, the radio, one MeshDevice per node running the real core,
  * scripted failures and partitions, and the measurements the report and the benchmarks need.
  */
-import { createNodeConfig, type NodeConfig } from "../../modules/config.js";
+import { createNodeConfig, DEFAULT_NODE_CONFIG, type NodeConfig } from "../../modules/config.js";
 import { dropReasonName } from "../../modules/counters.js";
 import type { MeshEvent } from "../../modules/events.js";
 import { Role } from "../../modules/identity/certificate.js";
@@ -71,6 +71,17 @@ export interface SimulationReport {
   wallMs: number;
 }
 
+/**
+ * The repair store must span about three beacon periods of the mesh's message rate, or a neighbor
+ * whose HELLO was lost cannot be repaired: boards default to 128 (a 50-node mesh publishing once a
+ * minute needs under 20); big simulated meshes get up to the cap of 256.
+ */
+export function recentCapacityFor(scenario: Scenario): number {
+  const rate = scenario.publishPeriodMs > 0 ? scenario.nodes / scenario.publishPeriodMs : 0;
+  const beaconMs = scenario.config?.beaconIntervalMs ?? DEFAULT_NODE_CONFIG.beaconIntervalMs;
+  return Math.min(256, Math.max(DEFAULT_NODE_CONFIG.recentCapacity, Math.ceil(rate * 3 * beaconMs)));
+}
+
 export function defaultScenario(): Scenario {
   return {
     seed: 1, nodes: 50, averageDegree: 8, durationMs: 5 * 60_000, loss: 0.1,
@@ -99,7 +110,7 @@ export class MeshSimulation {
     const keys = createMeshKeys(root.fork("keys"));
     const roles = new Map(scenario.roles?.map((r) => [r.node, r.role]));
     const provisioning = Array.from({ length: n }, (_, i) => provisionNode(keys, root.fork("node").fork(i), roles.get(i) ?? Role.Node));
-    const config = createNodeConfig(scenario.config);
+    const config = createNodeConfig({ recentCapacity: recentCapacityFor(scenario), ...scenario.config });
     const appRng = root.fork("app");
     this.devices = new Array<MeshDevice | undefined>(n).fill(undefined);
     this.ledger = new BroadcastLedger(this.topology, (i) => this.simulator.isOn(i), config.hopLimit);

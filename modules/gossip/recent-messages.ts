@@ -47,6 +47,9 @@ export class RecentMessages {
       if (out.length === max) return now - e.receivedAt;
       out.push(e.key);
     }
+    // A full store may have forgotten older messages of the window: claim only what it still holds.
+    const oldest = this.entries[0];
+    if (this.entries.length === this.capacity && oldest.receivedAt > since) return now - oldest.receivedAt;
     return now - since;
   }
 

@@ -1,0 +1,42 @@
+/**
+ * The repair store: which keys a HELLO lists and which window it may claim.
+ */
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { RecentMessages } from "../modules/gossip/recent-messages.js";
+
+function store(capacity: number, times: number[]): RecentMessages {
+  const s = new RecentMessages(capacity, 256);
+  times.forEach((t, i) => s.add(1000 + i, new Uint8Array(20), t));
+  return s;
+}
+
+test("lists every key received in the window, newest first, and claims the whole window", () => {
+  const keys: number[] = [];
+  const window = store(8, [100, 200, 300]).keysSince(150, 400, 32, keys);
+  assert.equal(keys, [1002, 1001]);
+  assert.is(window, 250);
+});
+
+test("a key cap shortens the claimed window to what was listed", () => {
+  const keys: number[] = [];
+  const window = store(8, [100, 200, 300, 350]).keysSince(0, 400, 2, keys);
+  assert.equal(keys, [1003, 1002]);
+  assert.is(window, 200, "entries after t=200 are all listed");
+});
+
+test("a full store claims no further back than its oldest entry", () => {
+  const keys: number[] = [];
+  const window = store(3, [100, 200, 300, 350]).keysSince(0, 400, 32, keys);
+  assert.equal(keys, [1003, 1002, 1001]);
+  assert.is(window, 200, "the entry at t=100 was forgotten: the window must not cover it");
+});
+
+test("bodies over the limit are not kept, their keys are", () => {
+  const s = new RecentMessages(4, 16);
+  s.add(7, new Uint8Array(17), 10);
+  assert.is(s.all[0].key, 7);
+  assert.is(s.all[0].body, null);
+});
+
+test.run();

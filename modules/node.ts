@@ -289,7 +289,7 @@ export class MeshNode {
     if (hasHello) transmitter = this.onHello(peer, senderHex, window, link, now);
     let g = 0;
     for (const r of records) {
-      if (r.type === RecordType.Gossip) this.onGossip(this.gossip[g++], r.body, transmitter, now);
+      if (r.type !== RecordType.Hello) this.onGossip(this.gossip[g++], r.body, transmitter, r.type === RecordType.Repair, now);
     }
     this.flush(now);
   }
@@ -408,7 +408,7 @@ export class MeshNode {
     return n;
   }
 
-  private onGossip(g: GossipView, body: Uint8Array, transmitter: Neighbor | undefined, now: number): void {
+  private onGossip(g: GossipView, body: Uint8Array, transmitter: Neighbor | undefined, repaired: boolean, now: number): void {
     if (this.seen.has(g.origin, g.seq)) {
       this.counters.messagesDuplicate++;
       const p = this.findPending(g.origin, g.seq);
@@ -447,10 +447,12 @@ export class MeshNode {
     if (!copy) return;
     // Under the coverage policy the neighbors that the transmitter of our first copy designated
     // relay first (OLSR's rule; an unknown transmitter, or one that designated nobody yet, counts as
-    // designating). The others wait FALLBACK_DELAY_UNITS longer and relay only where the copies they
-    // heard meanwhile leave a neighbor likely missing it: that fills the gaps loss tears in the
-    // designated relays' coverage.
-    const designated = this.config.relayPolicy !== "coverage" || !transmitter || transmitter.selectsUs || !transmitter.selectsAny;
+    // designating, and so does a repair: the chain of designated relays broke where we missed it).
+    // The others wait FALLBACK_DELAY_UNITS longer and relay only where the copies they heard
+    // meanwhile leave a neighbor likely missing it: that fills the gaps loss tears in the designated
+    // relays' coverage.
+    const designated = this.config.relayPolicy !== "coverage" || repaired || !transmitter ||
+      transmitter.selectsUs || !transmitter.selectsAny;
     const miss = new Uint8Array(this.neighbors.capacity);
     resetMiss(miss);
     if (transmitter) applyCopy(miss, transmitter);
@@ -573,7 +575,7 @@ export class MeshNode {
       }
       this.pending.splice(i, 1);
       if (relay) {
-        parts.push({ type: RecordType.Gossip, body: p.body });
+        parts.push({ type: p.repair ? RecordType.Repair : RecordType.Gossip, body: p.body });
         this.counters.relays++;
         if (p.repair) this.counters.repairs++;
         this.emit({ type: "relayed", origin: toHex(p.origin), seq: p.seq, hops: p.body[GOSSIP_HOPS_OFFSET] });

@@ -434,7 +434,7 @@ export class MeshNode {
     const relayable = this.role !== Role.Leaf && g.hops + 1 < g.hopLimit;
     const copy = relayable ? body.slice() : null;
     if (copy) copy[GOSSIP_HOPS_OFFSET] = g.hops + 1;
-    this.recent.add(messageKey(g.origin, g.seq), copy, now);
+    this.recent.add(messageKey(g.origin, g.seq), copy, now, repaired);
     const originHex = toHex(g.origin);
     if (g.kind === GossipKind.Data) {
       this.emit({ type: "message", origin: originHex, seq: g.seq, payload: g.payload.slice(), hops: g.hops + 1 });
@@ -475,7 +475,7 @@ export class MeshNode {
     let budget = MAX_REPAIRS_PER_HELLO;
     for (; i < recent.length && recent[i].receivedAt <= to && budget > 0; i++) {
       const m = recent[i];
-      if (!m.body || sortedHas(listed, m.key)) continue;
+      if (!m.body || m.late || sortedHas(listed, m.key)) continue;
       const seq = readU32(m.body, 8);
       const p = this.findPending(m.body.subarray(0, 8), seq);
       if (p) {

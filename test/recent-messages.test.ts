@@ -39,4 +39,11 @@ test("bodies over the limit are not kept, their keys are", () => {
   assert.is(s.all[0].body, null);
 });
 
+test("a message that arrived as a repair is marked late", () => {
+  const s = new RecentMessages(4, 64);
+  s.add(1, new Uint8Array(8), 10);
+  s.add(2, new Uint8Array(8), 20, true);
+  assert.equal(s.all.map((e) => e.late), [false, true]);
+});
+
 test.run();

@@ -15,6 +15,11 @@ export interface RecentMessage {
   /** The gossip body exactly as we would send it (hop count already advanced); null if not kept. */
   body: Uint8Array | null;
   receivedAt: number;
+  /**
+   * It reached us as a repair, long after our neighbors had it: its receive time says nothing about
+   * theirs, so it is never the ground for repairing them (that would ping-pong).
+   */
+  late: boolean;
 }
 
 export function messageKey(origin: Uint8Array, seq: number): number {
@@ -30,9 +35,9 @@ export class RecentMessages {
   }
 
   /** Lists `key`; keeps `body` (not copied: pass a copy you will not change) if small enough. */
-  add(key: number, body: Uint8Array | null, now: number): void {
+  add(key: number, body: Uint8Array | null, now: number, late = false): void {
     if (this.entries.length >= this.capacity) this.entries.shift();
-    this.entries.push({ key, body: body && body.length <= this.maxBodyBytes ? body : null, receivedAt: now });
+    this.entries.push({ key, body: body && body.length <= this.maxBodyBytes ? body : null, receivedAt: now, late });
   }
 
   /**

@@ -270,11 +270,7 @@ export class MeshNode {
       // A neighbor: its verified certificate and replay window hang off its row (no lookup by hex).
       peer = this.peerBySlot[transmitter.slot];
       senderHex = transmitter.idHex;
-      const wall = this.wallSeconds(now);
-      if (wall !== undefined && validityStatus(peer, wall) !== CertificateStatus.Valid) {
-        this.forgetPeer(senderHex, "expired");
-        return this.counters.drop(DropReason.BadCertificate);
-      }
+      if (this.expired(peer, senderHex, now)) return;
       window = this.replayBySlot[transmitter.slot];
     } else {
       senderHex = toHex(header.sender);
@@ -368,13 +364,16 @@ export class MeshNode {
       this.certificateWanted = true;
       return null;
     }
+    return this.expired(entry, senderHex, now) ? null : entry;
+  }
+
+  /** Whether a cached peer's validity window has passed (then it is forgotten and the frame dropped). */
+  private expired(peer: CachedPeer, idHex: string, now: number): boolean {
     const wall = this.wallSeconds(now);
-    if (wall !== undefined && validityStatus(entry, wall) !== CertificateStatus.Valid) {
-      this.forgetPeer(senderHex, "expired");
-      this.counters.drop(DropReason.BadCertificate);
-      return null;
-    }
-    return entry;
+    if (wall === undefined || validityStatus(peer, wall) === CertificateStatus.Valid) return false;
+    this.forgetPeer(idHex, "expired");
+    this.counters.drop(DropReason.BadCertificate);
+    return true;
   }
 
   private onHello(peer: CachedPeer, senderHex: string, window: ReplayWindow, link: unknown, now: number): Neighbor | undefined {

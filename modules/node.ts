@@ -282,7 +282,7 @@ export class MeshNode {
     }
     if (!window.accept(header.epoch, header.counter)) return this.counters.drop(DropReason.Replay);
 
-    if (hasHello) transmitter = this.onHello(peer, senderHex, window, link, now);
+    if (hasHello) transmitter = this.onHello(transmitter, peer, senderHex, window, link, now);
     let g = 0;
     for (const r of records) {
       if (r.type !== RecordType.Hello) this.onGossip(this.gossip[g++], r.body, transmitter, r.type === RecordType.Repair, now);
@@ -376,9 +376,9 @@ export class MeshNode {
     return true;
   }
 
-  private onHello(peer: CachedPeer, senderHex: string, window: ReplayWindow, link: unknown, now: number): Neighbor | undefined {
+  /** `n` is the sender's row if it has one (found by id when the frame came in). */
+  private onHello(n: Neighbor | undefined, peer: CachedPeer, senderHex: string, window: ReplayWindow, link: unknown, now: number): Neighbor | undefined {
     const hello = this.hello;
-    let n = this.neighbors.get(senderHex);
     if (n) {
       this.peerBySlot[n.slot] = peer;
     } else {

@@ -47,6 +47,20 @@ function neighbors(n: number): HelloNeighbor[] {
   return out;
 }
 
+/** Each encoder call must throw RangeError; an encoded body is reported with the receiver's verdict. */
+function expectRangeErrors(bad: [string, () => Uint8Array][], decode: (body: Uint8Array) => WireError): void {
+  for (const [label, fn] of bad) {
+    let body: Uint8Array;
+    try {
+      body = fn();
+    } catch (e) {
+      assert.ok(e instanceof RangeError, `${label}: threw ${String(e)}, want RangeError`);
+      continue;
+    }
+    assert.unreachable(`${label}: encoded to ${toHex(body)} (${name(decode(body))} at the receiver)`);
+  }
+}
+
 // ---- re-encoders: what a decoder accepted must encode back to the same bytes ----
 
 function reencodeHello(v: HelloView): Uint8Array {
@@ -513,16 +527,7 @@ test("hello: encodeHello rejects NaN or infinite durations (the decoder would re
     ["interval Infinity", () => encodeHello(0, Infinity, 0, null, [])],
     ["recent window NaN", () => encodeHello(0, 5000, 0, null, [], NaN, [])],
   ];
-  for (const [label, fn] of bad) {
-    let body: Uint8Array | null = null;
-    try {
-      body = fn();
-    } catch (e) {
-      assert.ok(e instanceof RangeError, `${label}: threw ${String(e)}, want RangeError`);
-      continue;
-    }
-    assert.unreachable(`${label}: encoded to ${toHex(body)} (${name(decodeHello(body, newHelloView()))} at the receiver)`);
-  }
+  expectRangeErrors(bad, (body) => decodeHello(body, newHelloView()));
 });
 
 test("hello: mutation of every byte never throws and accepted input re-encodes", () => {
@@ -640,16 +645,7 @@ test("gossip: encodeGossip rejects every value the decoder would reject (kind, N
     ["seq NaN", () => encodeGossip(id, NaN, GossipKind.Data, 0, 1, one)],
     ["hop limit NaN", () => encodeGossip(id, 1, GossipKind.Data, 0, NaN, one)],
   ];
-  for (const [label, fn] of bad) {
-    let body: Uint8Array | null = null;
-    try {
-      body = fn();
-    } catch (e) {
-      assert.ok(e instanceof RangeError, `${label}: threw ${String(e)}, want RangeError`);
-      continue;
-    }
-    assert.unreachable(`${label}: encoded to ${toHex(body)} (${name(decodeGossip(body, newGossipView()))} at the receiver)`);
-  }
+  expectRangeErrors(bad, (body) => decodeGossip(body, newGossipView()));
 });
 
 test("gossip: mutation of every byte never throws and accepted input re-encodes", () => {

@@ -1,0 +1,201 @@
+/**
+ * Feeds: the entry codec, the origin's hash-chained log across reboots, and the gateway's verifier —
+ * in-order exactly-once delivery, checkpoints before and after their entries, and flags for a
+ * tampered, reordered or forged feed. Bounds of the verifier's tables.
+ */
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { toHex } from "../modules/bytes.js";
+import { chainHash, decodeFeedEntry, encodeFeedEntry, MAX_SENSOR_CHARS } from "../modules/feed/feed-entry.js";
+import { FEED_CHECKPOINT_BYTES } from "../modules/feed/feed-checkpoint.js";
+import { FeedLog } from "../modules/feed/feed-log.js";
+import { FeedVerifier, type FeedOutcome } from "../modules/feed/feed-verifier.js";
+import { WireError } from "../modules/wire/errors.js";
+import { nodeCrypto as crypto, nodeKeyPairFromSeed } from "../hosts/node/node-crypto.js";
+import { MemoryStorage } from "../hosts/sim/storage.js";
+
+const pair = nodeKeyPairFromSeed(new Uint8Array(32).fill(9));
+const stranger = nodeKeyPairFromSeed(new Uint8Array(32).fill(8));
+const origin = new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8]);
+const originHex = toHex(origin);
+
+function log(storage = new MemoryStorage()): FeedLog {
+  return new FeedLog(crypto, storage, origin, pair.secretKey);
+}
+
+function entries(feed: FeedLog, n: number): Uint8Array[] {
+  return Array.from({ length: n }, (_, i) => feed.append("temp", 20 + i / 4, 1_800_000_000 + 60 * i).bytes);
+}
+
+function readings(out: FeedOutcome[]): { seq: number; value: number; verified: boolean }[] {
+  return out.flatMap((o) => (o.type === "reading" ? [{ seq: o.seq, value: o.value, verified: o.verified }] : []));
+}
+
+function flags(out: FeedOutcome[]): string[] {
+  return out.flatMap((o) => (o.type === "feed-flagged" ? [`${o.reason}@${o.seq}`] : []));
+}
+
+/** The same entry with another value: what an attacker on the path would do. */
+function withValue(bytes: Uint8Array, value: number): Uint8Array {
+  const e = decodeFeedEntry(bytes);
+  if (typeof e === "number") throw new Error("bad fixture");
+  return encodeFeedEntry({ ...e, value });
+}
+
+test("entry round trip and strict decoding", () => {
+  const e = { seq: 7, time: 1_800_000_000, prev: new Uint8Array(16).fill(5), sensor: "soil-moisture", value: -0.125 };
+  const bytes = encodeFeedEntry(e);
+  assert.equal(decodeFeedEntry(bytes), e);
+  assert.is(decodeFeedEntry(bytes.subarray(0, bytes.length - 1)), WireError.Truncated);
+  assert.is(decodeFeedEntry(new Uint8Array([...bytes, 0])), WireError.TrailingBytes);
+  const zeroSeq = bytes.slice();
+  zeroSeq.fill(0, 0, 4);
+  assert.is(decodeFeedEntry(zeroSeq), WireError.BadField);
+  const control = bytes.slice();
+  control[25] = 0x07;
+  assert.is(decodeFeedEntry(control), WireError.BadField);
+  assert.throws(() => encodeFeedEntry({ ...e, sensor: "x".repeat(MAX_SENSOR_CHARS + 1) }), RangeError);
+  assert.throws(() => encodeFeedEntry({ ...e, sensor: "" }), RangeError);
+  assert.throws(() => encodeFeedEntry({ ...e, seq: 0 }), RangeError);
+});
+
+test("the log chains entries and continues the chain after a reboot", () => {
+  const storage = new MemoryStorage();
+  const first = log(storage);
+  const [a, b] = entries(first, 2);
+  const eb = decodeFeedEntry(b);
+  assert.ok(typeof eb !== "number");
+  assert.equal([...eb.prev], [...chainHash(crypto, origin, a)]);
+  const rebooted = log(storage);
+  assert.is(rebooted.headSeq, 2);
+  const c = rebooted.append("temp", 1, 0);
+  assert.is(c.seq, 3);
+  const ec = decodeFeedEntry(c.bytes);
+  assert.ok(typeof ec !== "number");
+  assert.equal([...ec.prev], [...chainHash(crypto, origin, b)]);
+  assert.is(rebooted.checkpoint()?.length, FEED_CHECKPOINT_BYTES);
+  assert.is(rebooted.checkpoint(), rebooted.checkpoint(), "one signature per head");
+});
+
+test("entries are delivered in order, once; a later checkpoint verifies them", () => {
+  const feed = log();
+  const list = entries(feed, 5);
+  const verifier = new FeedVerifier(crypto);
+  const out: FeedOutcome[] = [];
+  for (const i of [0, 3, 1, 3, 4, 2, 0]) verifier.offerEntry(originHex, origin, list[i], out);
+  assert.equal(readings(out).map((r) => r.seq), [1, 2, 3, 4, 5]);
+  assert.ok(readings(out).every((r) => !r.verified));
+  assert.is(verifier.duplicates, 2);
+  const checkpoint = feed.checkpoint()!;
+  out.length = 0;
+  verifier.offerCheckpoint(originHex, origin, pair.publicKey, checkpoint, out);
+  assert.equal(out, [{ type: "feed-verified", origin: originHex, upTo: 5 }]);
+  assert.is(verifier.deliveredSeq(originHex), 5);
+});
+
+test("a checkpoint that arrives first makes its entries arrive verified", () => {
+  const feed = log();
+  const list = entries(feed, 4);
+  const verifier = new FeedVerifier(crypto);
+  const out: FeedOutcome[] = [];
+  verifier.offerCheckpoint(originHex, origin, pair.publicKey, feed.checkpoint()!, out);
+  verifier.offerEntry(originHex, origin, list[0], out);
+  verifier.offerEntry(originHex, origin, list[2], out);
+  verifier.offerEntry(originHex, origin, list[1], out);
+  assert.equal(readings(out), [], "held until the run up to the checkpoint is complete");
+  verifier.offerEntry(originHex, origin, list[3], out);
+  assert.equal(readings(out).map((r) => [r.seq, r.verified]), [[1, true], [2, true], [3, true], [4, true]]);
+  // Entries after the checkpoint flow unverified again.
+  verifier.offerEntry(originHex, origin, feed.append("temp", 0, 0).bytes, out);
+  assert.equal(readings(out).at(-1), { seq: 5, value: 0, verified: false });
+});
+
+test("a tampered value is flagged: by the next link, and by the checkpoint", () => {
+  const feed = log();
+  const list = entries(feed, 3);
+  const verifier = new FeedVerifier(crypto);
+  const out: FeedOutcome[] = [];
+  verifier.offerEntry(originHex, origin, list[0], out);
+  verifier.offerEntry(originHex, origin, withValue(list[1], 99), out);
+  verifier.offerEntry(originHex, origin, list[2], out);
+  assert.equal(flags(out), ["chain-break@3"]);
+  const tampered = new FeedVerifier(crypto);
+  const out2: FeedOutcome[] = [];
+  tampered.offerEntry(originHex, origin, list[0], out2);
+  tampered.offerEntry(originHex, origin, withValue(list[1], 99), out2);
+  const storage = new MemoryStorage();
+  const twin = log(storage);
+  entries(twin, 2);
+  tampered.offerCheckpoint(originHex, origin, pair.publicKey, twin.checkpoint()!, out2);
+  assert.equal(flags(out2), ["checkpoint-mismatch@2"]);
+});
+
+test("with the checkpoint ahead, a tampered run is never delivered", () => {
+  const feed = log();
+  const list = entries(feed, 3);
+  const verifier = new FeedVerifier(crypto);
+  const out: FeedOutcome[] = [];
+  verifier.offerCheckpoint(originHex, origin, pair.publicKey, feed.checkpoint()!, out);
+  verifier.offerEntry(originHex, origin, list[0], out);
+  verifier.offerEntry(originHex, origin, list[1], out);
+  verifier.offerEntry(originHex, origin, withValue(list[2], -1), out);
+  assert.equal(flags(out), ["checkpoint-mismatch@3"]);
+  assert.equal(readings(out).filter((r) => r.verified), []);
+});
+
+test("reordered readings break the chain", () => {
+  const feed = log();
+  const list = entries(feed, 3);
+  const a = decodeFeedEntry(list[1]);
+  const b = decodeFeedEntry(list[2]);
+  if (typeof a === "number" || typeof b === "number") throw new Error("bad fixture");
+  // Readings 2 and 3 swapped, each under the other's seq and link.
+  const swapped = [encodeFeedEntry({ ...b, seq: 2, prev: a.prev }), encodeFeedEntry({ ...a, seq: 3, prev: b.prev })];
+  const verifier = new FeedVerifier(crypto);
+  const out: FeedOutcome[] = [];
+  for (const bytes of [list[0], ...swapped]) verifier.offerEntry(originHex, origin, bytes, out);
+  assert.equal(readings(out).map((r) => r.seq), [1, 2]);
+  assert.equal(flags(out), ["chain-break@3"]);
+  verifier.offerCheckpoint(originHex, origin, pair.publicKey, feed.checkpoint()!, out);
+  // The checkpoint is for seq 3, which was never delivered: it waits ahead and the genuine entries complete it.
+  verifier.offerEntry(originHex, origin, list[2], out);
+  assert.equal(flags(out), ["chain-break@3", "chain-break@3"], "the genuine 3 does not link to the swapped 2");
+});
+
+test("a checkpoint not signed by the origin is flagged and ignored", () => {
+  const feed = log();
+  const list = entries(feed, 2);
+  const forged = new FeedLog(crypto, new MemoryStorage(), origin, stranger.secretKey);
+  entries(forged, 2);
+  const verifier = new FeedVerifier(crypto);
+  const out: FeedOutcome[] = [];
+  verifier.offerCheckpoint(originHex, origin, pair.publicKey, forged.checkpoint()!, out);
+  for (const bytes of list) verifier.offerEntry(originHex, origin, bytes, out);
+  assert.equal(flags(out), ["bad-signature@2"]);
+  assert.equal(readings(out).map((r) => [r.seq, r.verified]), [[1, false], [2, false]]);
+  const bad = new Uint8Array(FEED_CHECKPOINT_BYTES - 1);
+  verifier.offerCheckpoint(originHex, origin, pair.publicKey, bad, out);
+  verifier.offerEntry(originHex, origin, new Uint8Array(3), out);
+  assert.equal(flags(out).slice(1), ["malformed@0", "malformed@0"]);
+});
+
+test("bounded: origins beyond capacity are forgotten oldest first, and the gap buffer is capped", () => {
+  const verifier = new FeedVerifier(crypto, 2, 4);
+  const feed = log();
+  const list = entries(feed, 10);
+  const out: FeedOutcome[] = [];
+  verifier.offerEntry("aa", origin, list[0], out);
+  verifier.offerEntry("bb", origin, list[0], out);
+  verifier.offerEntry("aa", origin, list[1], out);
+  verifier.offerEntry("cc", origin, list[0], out);
+  assert.is(verifier.deliveredSeq("aa"), 2);
+  assert.is(verifier.deliveredSeq("bb"), 0, "least recently active origin forgotten");
+  // Past a gap at seq 3 (for origin aa), only the 4 entries nearest the gap are kept.
+  for (let i = 9; i >= 3; i--) verifier.offerEntry("aa", origin, list[i], out);
+  assert.is(verifier.overflows, 3);
+  verifier.offerEntry("aa", origin, list[2], out);
+  assert.is(verifier.deliveredSeq("aa"), 6, "seq 3 took the farthest slot: 3..6 delivered, 7.. come again");
+  assert.is(verifier.overflows, 4);
+});
+
+test.run();

@@ -25,6 +25,8 @@ export interface NodeConfig {
   neighborCapacity: number;
   /** Verified certificates kept (≥ neighborCapacity, ≤ 1024); ≈ 250 B each. */
   certificateCacheCapacity: number;
+  /** Gateways this node keeps routes to (1..64); ≈ 100 B each with their candidate next hops. */
+  routeCapacity: number;
   /** (origin, seq) pairs remembered for duplicate suppression (power of two, 64..32768); 16 B each. Must cover a message's lifetime at the mesh's message rate. */
   seenCacheCapacity: number;
   /** Hop limit stamped on messages this node originates (1..255); must exceed the mesh diameter. */
@@ -64,6 +66,7 @@ export const DEFAULT_NODE_CONFIG: Readonly<NodeConfig> = Object.freeze({
   deadAfterBeacons: 3,
   neighborCapacity: 32,
   certificateCacheCapacity: 64,
+  routeCapacity: 8,
   seenCacheCapacity: 512,
   hopLimit: 32,
   relayPolicy: "coverage" as RelayPolicy,
@@ -92,6 +95,7 @@ export function validateNodeConfig(c: NodeConfig): NodeConfig {
   range("deadAfterBeacons", c.deadAfterBeacons, 2, 10);
   range("neighborCapacity", c.neighborCapacity, 1, MAX_HELLO_NEIGHBORS);
   range("certificateCacheCapacity", c.certificateCacheCapacity, c.neighborCapacity, 1024);
+  range("routeCapacity", c.routeCapacity, 1, 64);
   range("seenCacheCapacity", c.seenCacheCapacity, 64, 32768);
   if ((c.seenCacheCapacity & (c.seenCacheCapacity - 1)) !== 0) throw new RangeError("seenCacheCapacity must be a power of two");
   range("hopLimit", c.hopLimit, 1, MAX_HOP_LIMIT);

@@ -38,6 +38,8 @@ import { WireError } from "./wire/errors.js";
 import { MAX_PAYLOAD_BYTES, newFrameHeader } from "./wire/frame.js";
 import { decodeGossip, encodeGossip, GOSSIP_HOPS_OFFSET, GossipKind, newGossipView, type GossipView } from "./wire/gossip.js";
 import { decodeHello, encodeHello, helloRecentKey, MAX_RECENT_KEYS, newHelloView, type HelloNeighbor, type HelloView } from "./wire/hello.js";
+import { decodeRoute, encodeRoute, MAX_ROUTE_ENTRIES, newRouteView, type RouteEntry } from "./wire/route.js";
+import { RouteTable, type Route } from "./routing/route-table.js";
 import { MAX_RECORDS, parseRecords, RECORD_HEADER_BYTES, RecordType, writeRecord, type RecordView } from "./wire/records.js";
 
 /** What a node is given when it is provisioned (`hyphae keys`, then storage or the build's config). */
@@ -86,6 +88,11 @@ export interface NeighborSummary {
 const KEY_EPOCH = "epoch";
 const KEY_SEQ = "seq";
 const KEY_REVOCATION = "revocation";
+const KEY_ROUTE_SEQNO = "rseqno";
+/** A gateway's route seqnos reserved per flash write, like message sequence numbers. */
+const ROUTE_SEQNO_BLOCK = 256;
+/** Link cost multiplier of an ordinary node as next hop: mains-powered relays and gateways are preferred. */
+const NODE_HOP_PENALTY = 1.25;
 /** Sequence numbers reserved per flash write: a reboot skips the unused rest, never reuses one. */
 const SEQ_BLOCK = 64;
 /** A HELLO carries the full certificate at least every this many beacons. */
@@ -155,6 +162,12 @@ export class MeshNode {
   private readonly records: RecordView[] = [];
   private readonly hello = newHelloView();
   private readonly gossip: GossipView[] = Array.from({ length: MAX_RECORDS }, newGossipView);
+  private readonly routeView = newRouteView();
+  private readonly routes: RouteTable;
+  private readonly routeEntries: RouteEntry[] = [];
+  /** A gateway's own route seqno (bumped each beacon) and the end of its reserved block. */
+  private routeSeqno = 0;
+  private reservedRouteSeqno = 0;
 
   constructor(private readonly provisioning: Provisioning, ports: NodePorts, config: NodeConfig = createNodeConfig()) {
     this.crypto = ports.crypto;
@@ -179,6 +192,7 @@ export class MeshNode {
     this.checkpoints = new CheckpointWriter(config.checkpointEvery, config.checkpointAfterMs);
     this.attribution = new AttributionTable(config.attributionCapacity);
     this.recent = new RecentMessages(config.recentCapacity, RECENT_MAX_BODY);
+    this.routes = new RouteTable(config.routeCapacity);
   }
 
   /**
@@ -191,6 +205,10 @@ export class MeshNode {
     this.sealer = new FrameSealer(this.crypto, this.provisioning.networkId, this.provisioning.networkKey, this.id, epoch);
     this.nextSeq = Math.max(1, readStoredU32(this.storage, KEY_SEQ));
     this.reserveSeq();
+    if (this.role === Role.Gateway) {
+      this.routeSeqno = readStoredU32(this.storage, KEY_ROUTE_SEQNO);
+      this.reserveRouteSeqno();
+    }
     const stored = this.storage.get(KEY_REVOCATION);
     const list = stored ? decodeRevocationList(stored) : null;
     // Stored lists were verified before they were written: trusting flash saves a verify per boot.
@@ -252,13 +270,20 @@ export class MeshNode {
     const error = parseRecords(plain, records);
     if (error !== WireError.None) return this.counters.drop(error);
     let hasHello = false;
+    let hasRoute = false;
     let gossipCount = 0;
     for (const r of records) {
-      const e = r.type === RecordType.Hello
-        ? (hasHello ? WireError.BadField : decodeHello(r.body, this.hello))
-        : decodeGossip(r.body, this.gossip[gossipCount++]);
+      let e: WireError;
+      if (r.type === RecordType.Hello) {
+        e = hasHello ? WireError.BadField : decodeHello(r.body, this.hello);
+        hasHello = true;
+      } else if (r.type === RecordType.Route) {
+        e = hasRoute ? WireError.BadField : decodeRoute(r.body, this.routeView);
+        hasRoute = true;
+      } else {
+        e = decodeGossip(r.body, this.gossip[gossipCount++]);
+      }
       if (e !== WireError.None) return this.counters.drop(e);
-      if (r.type === RecordType.Hello) hasHello = true;
     }
 
     const carried = hasHello ? this.hello.certificate : null;
@@ -283,9 +308,12 @@ export class MeshNode {
     if (!window.accept(header.epoch, header.counter)) return this.counters.drop(DropReason.Replay);
 
     if (hasHello) transmitter = this.onHello(transmitter, peer, senderHex, window, link, now);
+    if (hasRoute && transmitter) this.onRoute(transmitter, now);
     let g = 0;
     for (const r of records) {
-      if (r.type !== RecordType.Hello) this.onGossip(this.gossip[g++], r.body, transmitter, r.type === RecordType.Repair, now);
+      if (r.type === RecordType.Gossip || r.type === RecordType.Repair) {
+        this.onGossip(this.gossip[g++], r.body, transmitter, r.type === RecordType.Repair, now);
+      }
     }
     this.flush(now);
   }
@@ -293,6 +321,7 @@ export class MeshNode {
   tick(now: number): void {
     if (!this.sealer) return;
     for (const dead of this.neighbors.expire(now)) {
+      this.routes.dropNeighbor(dead.slot);
       this.emit({ type: "neighbor-down", id: dead.idHex, reason: "silent" });
     }
     this.expiryAt = this.neighbors.nextExpiry();
@@ -390,6 +419,7 @@ export class MeshNode {
         this.peerBySlot[n.slot] = peer;
         this.replayBySlot[n.slot] = window;
         this.expiryAt = Math.min(this.expiryAt, this.neighbors.nextExpiry());
+        if (admitted.evicted) this.routes.dropNeighbor(admitted.evicted.slot);
         if (admitted.evicted) this.emit({ type: "neighbor-down", id: admitted.evicted.idHex, reason: "evicted" });
         this.emit({ type: "neighbor-up", id: senderHex, role: peer.role });
       }
@@ -527,6 +557,7 @@ export class MeshNode {
     const n = this.neighbors.get(idHex);
     if (n) {
       this.neighbors.remove(n);
+      this.routes.dropNeighbor(n.slot);
       this.emit({ type: "neighbor-down", id: idHex, reason });
     }
     this.certificates.delete(idHex);
@@ -542,11 +573,64 @@ export class MeshNode {
     return undefined;
   }
 
+  /** A neighbor's ROUTE record: its routes to gateways, candidates for ours. Leaves route for no one. */
+  private onRoute(n: Neighbor, now: number): void {
+    if (n.role === Role.Leaf) return;
+    const view = this.routeView;
+    for (let i = 0; i < view.count; i++) this.routes.update(n.slot, view.entries[i], this.id);
+    this.selectRoutes(now);
+  }
+
+  private selectRoutes(now: number): void {
+    this.routes.select((slot) => {
+      const n = this.neighbors.bySlot(slot);
+      if (!n || n.role === Role.Leaf) return Infinity;
+      return n.etx(now) * 256 * (n.role === Role.Node ? NODE_HOP_PENALTY : 1);
+    });
+  }
+
+  /** Our ROUTE record for this beacon: ourselves if we are a gateway, then the routes we selected. */
+  private buildRoute(now: number): Uint8Array | null {
+    if (this.role === Role.Leaf) return null;
+    const entries = this.routeEntries;
+    entries.length = 0;
+    if (this.role === Role.Gateway) {
+      this.routeSeqno = (this.routeSeqno + 1) >>> 0;
+      if (this.routeSeqno >= this.reservedRouteSeqno) this.reserveRouteSeqno();
+      entries.push({ destination: this.id, seqno: this.routeSeqno & 0xffff, metric: 0 });
+    }
+    this.selectRoutes(now);
+    this.routes.advertise(entries, MAX_ROUTE_ENTRIES);
+    return entries.length > 0 ? encodeRoute(entries) : null;
+  }
+
+  /** The way to the nearest gateway: its id, the neighbor to hand data to, and the path's metric (ETX × 256). */
+  nearestGateway(): { gateway: string; nextHop: string; metric: number } | null {
+    return this.describeRoute(this.routes.nearest());
+  }
+
+  /** Every selected route, for monitors and the simulator's loop checks. */
+  routeSummary(): { gateway: string; nextHop: string; metric: number; seqno: number }[] {
+    const out: { gateway: string; nextHop: string; metric: number; seqno: number }[] = [];
+    for (const r of this.routes.routes()) {
+      const d = this.describeRoute(r);
+      if (d) out.push({ ...d, seqno: r.seqno });
+    }
+    return out;
+  }
+
+  private describeRoute(r: Route | null): { gateway: string; nextHop: string; metric: number } | null {
+    const hop = r ? this.neighbors.bySlot(r.nextHop) : null;
+    return r && hop ? { gateway: r.destinationHex, nextHop: hop.idHex, metric: r.metric } : null;
+  }
+
   /** Sends what is due now — a beacon, relays whose delay ended, our own messages — packed into frames. */
   private flush(now: number): void {
     const parts: { type: RecordType; body: Uint8Array }[] = [];
     if (now >= this.nextBeaconAt) {
       parts.push({ type: RecordType.Hello, body: this.buildHello(now) });
+      const route = this.buildRoute(now);
+      if (route) parts.push({ type: RecordType.Route, body: route });
       const { beaconIntervalMs, beaconJitter } = this.config;
       this.nextBeaconAt = now + Math.max(1, Math.round(beaconIntervalMs * (1 + beaconJitter * (2 * unitFloat(this.random) - 1))));
       this.counters.beaconsOut++;
@@ -637,6 +721,11 @@ export class MeshNode {
   private reserveSeq(): void {
     this.reservedSeq = this.nextSeq + SEQ_BLOCK;
     writeStoredU32(this.storage, KEY_SEQ, this.reservedSeq);
+  }
+
+  private reserveRouteSeqno(): void {
+    this.reservedRouteSeqno = this.routeSeqno + ROUTE_SEQNO_BLOCK;
+    writeStoredU32(this.storage, KEY_ROUTE_SEQNO, this.reservedRouteSeqno);
   }
 
   private emit(event: MeshEvent): void {

@@ -24,6 +24,7 @@ const RULES: Rule[] = [
   { field: "deadAfterBeacons", min: 2, max: 10, integer: true },
   { field: "neighborCapacity", min: 1, max: MAX_HELLO_NEIGHBORS, integer: true, with: { certificateCacheCapacity: 1024 } },
   { field: "certificateCacheCapacity", min: 1, max: 1024, integer: true, with: { neighborCapacity: 1 } },
+  { field: "routeCapacity", min: 1, max: 64, integer: true },
   { field: "seenCacheCapacity", min: 64, max: 32768, integer: true },
   { field: "hopLimit", min: 1, max: MAX_HOP_LIMIT, integer: true },
   { field: "relayDelayMs", min: 1, max: 10000, integer: true },

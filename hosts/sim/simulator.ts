@@ -88,6 +88,11 @@ export class Simulator {
     return this.clock;
   }
 
+  /** Time of the next scheduled event (Infinity when none): lets a test step one instant at a time. */
+  get nextEventAt(): number {
+    return this.queue.peekTime();
+  }
+
   /** Events still queued (including stale ticks). */
   get pending(): number {
     return this.queue.size;

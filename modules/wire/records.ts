@@ -12,6 +12,8 @@ export enum RecordType {
   Gossip = 2,
   /** A GOSSIP body resent to a neighbor that missed it: a receiver new to it relays it as if designated. */
   Repair = 3,
+  /** Routes to gateways, in the same frame as a HELLO (wire/route.ts). */
+  Route = 4,
 }
 
 export const RECORD_HEADER_BYTES = 3;
@@ -35,7 +37,7 @@ export function parseRecords(payload: Uint8Array, out: RecordView[]): WireError 
     if (out.length === MAX_RECORDS) return WireError.Oversized;
     if (payload.length - at < RECORD_HEADER_BYTES) return WireError.Truncated;
     const type = payload[at];
-    if (type < RecordType.Hello || type > RecordType.Repair) return WireError.BadType;
+    if (type < RecordType.Hello || type > RecordType.Route) return WireError.BadType;
     const length = readU16(payload, at + 1);
     at += RECORD_HEADER_BYTES;
     if (payload.length - at < length) return WireError.Truncated;

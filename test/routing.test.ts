@@ -1,0 +1,201 @@
+/**
+ * Routes to gateways: the ROUTE codec, the route table's feasibility rule and bounds, and whole
+ * simulated meshes — convergence, loop freedom checked after every simulator step through churn,
+ * repair after nodes die, stretch against breadth-first distance, leaves never used as next hops.
+ */
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { Role } from "../modules/identity/certificate.js";
+import { RouteTable, seqnoNewer, MAX_CANDIDATES } from "../modules/routing/route-table.js";
+import { WireError } from "../modules/wire/errors.js";
+import { decodeRoute, encodeRoute, INFINITE_METRIC, MAX_ROUTE_ENTRIES, newRouteView, type RouteEntry } from "../modules/wire/route.js";
+import { bfsDistances } from "../hosts/sim/graph.js";
+import { MeshSimulation, type Scenario } from "../hosts/sim/mesh-simulation.js";
+
+const SELF = new Uint8Array(8).fill(0xee);
+const gw = (k: number) => new Uint8Array(8).fill(k);
+const entry = (k: number, seqno: number, metric: number): RouteEntry => ({ destination: gw(k), seqno, metric });
+const unitCost = () => 256;
+
+test("ROUTE codec: round trip and strict decoding", () => {
+  const entries = [entry(1, 7, 0), entry(2, 0xffff, 513)];
+  const bytes = encodeRoute(entries);
+  const view = newRouteView();
+  assert.is(decodeRoute(bytes, view), WireError.None);
+  assert.is(view.count, 2);
+  assert.equal(view.entries.slice(0, 2).map((e) => [[...e.destination], e.seqno, e.metric]), entries.map((e) => [[...e.destination], e.seqno, e.metric]));
+  assert.is(decodeRoute(bytes.subarray(0, bytes.length - 1), view), WireError.Truncated);
+  assert.is(decodeRoute(new Uint8Array([...bytes, 0]), view), WireError.TrailingBytes);
+  assert.is(decodeRoute(new Uint8Array(0), view), WireError.Truncated);
+  assert.is(decodeRoute(Uint8Array.of(MAX_ROUTE_ENTRIES + 1), view), WireError.Oversized);
+  assert.throws(() => encodeRoute(Array.from({ length: MAX_ROUTE_ENTRIES + 1 }, () => entry(1, 1, 1))), RangeError);
+  assert.throws(() => encodeRoute([entry(1, 0x10000, 0)]), RangeError);
+});
+
+test("seqno order is serial arithmetic on 16 bits", () => {
+  assert.ok(seqnoNewer(2, 1));
+  assert.ok(!seqnoNewer(1, 2));
+  assert.ok(!seqnoNewer(5, 5));
+  assert.ok(seqnoNewer(0, 0xffff), "wraps");
+  assert.ok(!seqnoNewer(0x8001, 1), "half the space away is older");
+});
+
+test("feasibility: after advertising, a worse route with the same seqno is refused until a newer seqno", () => {
+  const t = new RouteTable();
+  t.update(0, entry(1, 10, 256), SELF);
+  t.select(unitCost);
+  assert.is(t.nearest()?.metric, 512);
+  t.advertise([], 8); // FD := (10, 512)
+  // The only neighbor now reports a longer way with the same seqno: it may be routing through us.
+  t.update(0, entry(1, 10, 600), SELF);
+  t.update(1, entry(1, 10, 700), SELF);
+  t.select(unitCost);
+  assert.is(t.nearest(), null, "unfeasible routes are never selected");
+  const out: RouteEntry[] = [];
+  t.advertise(out, 8);
+  assert.equal(out.map((e) => e.metric), [INFINITE_METRIC], "the loss is advertised as a retraction");
+  t.update(1, entry(1, 11, 700), SELF);
+  t.select(unitCost);
+  assert.is(t.nearest()?.nextHop, 1, "a newer seqno is feasible at any metric");
+});
+
+test("retractions and lost neighbors remove routes; a better route must beat the current by a margin", () => {
+  const t = new RouteTable();
+  t.update(0, entry(1, 1, 300), SELF);
+  t.update(1, entry(1, 1, 310), SELF);
+  t.select(unitCost);
+  assert.is(t.nearest()?.nextHop, 0);
+  t.update(1, entry(1, 2, 290), SELF);
+  t.select(unitCost);
+  assert.is(t.nearest()?.nextHop, 0, "10 units better is not worth a switch");
+  t.update(1, entry(1, 2, 100), SELF);
+  t.select(unitCost);
+  assert.is(t.nearest()?.nextHop, 1);
+  t.update(1, entry(1, 2, INFINITE_METRIC), SELF);
+  t.select(unitCost);
+  assert.is(t.nearest()?.nextHop, 0);
+  t.dropNeighbor(0);
+  t.select(unitCost);
+  assert.is(t.nearest(), null);
+  t.update(0, entry(0xee, 1, 0), SELF);
+  assert.is(t.size, 1, "routes to ourselves are ignored");
+});
+
+test("bounded: destinations and candidates per destination", () => {
+  const t = new RouteTable(2);
+  t.update(0, entry(1, 1, 100), SELF);
+  t.update(0, entry(2, 1, 200), SELF);
+  t.select(unitCost);
+  t.update(0, entry(3, 1, 900), SELF);
+  assert.is(t.size, 2, "a farther newcomer is refused");
+  t.update(0, entry(4, 1, 50), SELF);
+  t.select(unitCost);
+  assert.equal(t.routes().map((r) => r.destination[0]).sort(), [1, 4], "a nearer newcomer replaces the farthest");
+  for (let slot = 0; slot < MAX_CANDIDATES + 2; slot++) t.update(slot, entry(1, 1, 100 + slot), SELF);
+  t.dropNeighbor(0);
+  t.dropNeighbor(1);
+  t.dropNeighbor(2);
+  t.dropNeighbor(3);
+  t.select(unitCost);
+  assert.is(t.routeTo(gw(1)), null, `only the best ${MAX_CANDIDATES} candidates were kept`);
+});
+
+function meshScenario(overrides: Partial<Scenario>): Scenario {
+  return {
+    seed: 21, nodes: 50, averageDegree: 8, durationMs: 60_000, loss: 0.1, publishPeriodMs: 0, warmupMs: 20_000,
+    roles: [{ node: 0, role: Role.Gateway }, { node: 1, role: Role.Gateway }], ...overrides,
+  };
+}
+
+/** Follows next hops from every node toward `gateway`; fails on a loop. Returns hop counts (-1: no route). */
+function followRoutes(sim: MeshSimulation, gatewayHex: string): number[] {
+  const n = sim.topology.x.length;
+  const next = new Int32Array(n).fill(-1);
+  for (let i = 0; i < n; i++) {
+    if (!sim.simulator.isOn(i)) continue;
+    const r = sim.node(i)?.routeSummary().find((s) => s.gateway === gatewayHex);
+    if (r) next[i] = sim.indexOf(r.nextHop) ?? -1;
+  }
+  const hops: number[] = [];
+  for (let i = 0; i < n; i++) {
+    let at = i;
+    let count = 0;
+    while (next[at] >= 0) {
+      at = next[at];
+      if (++count > n) throw new Error(`routing loop toward ${gatewayHex} from node ${i}, step ${sim.simulator.now} ms`);
+    }
+    hops.push(sim.node(at)?.idHex === gatewayHex ? count : -1);
+  }
+  return hops;
+}
+
+test("routes converge: every node reaches its nearest gateway, close to the shortest path", () => {
+  const sim = new MeshSimulation(meshScenario({}));
+  sim.simulator.runUntil(60_000);
+  const gateways = [0, 1].map((i) => sim.node(i)!.idHex);
+  const distance = [0, 1].map((g) => bfsDistances(sim.topology.neighbors, g));
+  let ratio = 0;
+  let routed = 0;
+  for (let i = 2; i < 50; i++) {
+    const nearest = sim.node(i)!.nearestGateway();
+    assert.ok(nearest, `node ${i} has a route`);
+    const g = gateways.indexOf(nearest.gateway);
+    assert.ok(g >= 0, "routes lead to gateways only");
+    const hops = followRoutes(sim, nearest.gateway)[i];
+    assert.ok(hops > 0, `node ${i}: the next hops reach the gateway`);
+    ratio += hops / Math.min(distance[0][i], distance[1][i]);
+    routed++;
+  }
+  assert.ok(ratio / routed <= 1.3, `mean hop stretch ${(ratio / routed).toFixed(3)} against the nearer gateway`);
+});
+
+test("loop-free after every simulated instant while 10% of nodes die, and routes repair", () => {
+  const stops = [5, 9, 14, 22, 31].map((node, k) => ({ node, at: 40_000 + 3_000 * k }));
+  const sim = new MeshSimulation(meshScenario({ nodes: 40, durationMs: 120_000, loss: 0.15, stops, seed: 23 }));
+  sim.simulator.runUntil(30_000);
+  const gateways = [0, 1].map((i) => sim.node(i)!.idHex);
+  let instants = 0;
+  while (sim.simulator.nextEventAt <= 120_000) {
+    sim.simulator.runUntil(sim.simulator.nextEventAt);
+    for (const g of gateways) followRoutes(sim, g);
+    instants++;
+  }
+  assert.ok(instants > 2_000, `checked after each of ${instants} instants`);
+  const up = new Uint8Array(40).fill(1);
+  for (const s of stops) up[s.node] = 0;
+  const reach = [0, 1].map((g) => bfsDistances(sim.topology.neighbors, g, up));
+  for (let i = 2; i < 40; i++) {
+    if (!up[i] || (reach[0][i] < 0 && reach[1][i] < 0)) continue;
+    const nearest = sim.node(i)!.nearestGateway();
+    assert.ok(nearest, `node ${i} has a route again`);
+    assert.ok(followRoutes(sim, nearest.gateway)[i] > 0, `node ${i}: repaired route reaches the gateway`);
+  }
+});
+
+test("leaves are never next hops and advertise no routes", () => {
+  const leaves = [2, 3, 4, 5, 6, 7, 8, 9].map((node) => ({ node, role: Role.Leaf }));
+  const sim = new MeshSimulation(meshScenario({ roles: [{ node: 0, role: Role.Gateway }, ...leaves], seed: 24 }));
+  sim.simulator.runUntil(60_000);
+  const leafIds = new Set(leaves.map((l) => sim.node(l.node)!.idHex));
+  let routes = 0;
+  for (let i = 0; i < 50; i++) {
+    for (const r of sim.node(i)!.routeSummary()) {
+      routes++;
+      assert.ok(!leafIds.has(r.nextHop), `node ${i} routes through leaf ${r.nextHop}`);
+    }
+  }
+  assert.ok(routes >= 40, `${routes} routes`);
+});
+
+test("a gateway's route seqnos survive its reboot without going back", () => {
+  const sim = new MeshSimulation(meshScenario({ nodes: 20, reboots: [{ node: 0, at: 30_000, downMs: 5_000 }], seed: 25 }));
+  sim.simulator.runUntil(29_000);
+  const gatewayHex = sim.node(0)!.idHex;
+  const before = sim.node(2)!.routeSummary().find((r) => r.gateway === gatewayHex)!.seqno;
+  sim.simulator.runUntil(60_000);
+  const after = sim.node(2)!.routeSummary().find((r) => r.gateway === gatewayHex);
+  assert.ok(after, "the route came back after the gateway rebooted");
+  assert.ok(seqnoNewer(after.seqno, before), `seqno ${after.seqno} is newer than ${before}`);
+});
+
+test.run();

@@ -34,6 +34,24 @@ export interface Storage {
   set(key: string, value: Uint8Array): void;
 }
 
+export const STORAGE_KEY_MAX_CHARS = 15;
+export const STORAGE_VALUE_MAX_BYTES = 4000;
+
+/** Throws RangeError unless `key` is 1..15 printable ASCII chars (Preference's rule). */
+export function checkStorageKey(key: string): void {
+  if (key.length === 0 || key.length > STORAGE_KEY_MAX_CHARS || !/^[\x20-\x7e]+$/.test(key)) {
+    throw new RangeError(`storage key must be 1..${STORAGE_KEY_MAX_CHARS} printable ASCII chars: ${JSON.stringify(key)}`);
+  }
+}
+
+/** Throws RangeError unless the entry fits Preference. Every host's Storage checks it, so an overflow fails everywhere. */
+export function checkStorageEntry(key: string, value: Uint8Array): void {
+  checkStorageKey(key);
+  if (value.length > STORAGE_VALUE_MAX_BYTES) {
+    throw new RangeError(`storage value for ${key} is ${value.length} bytes > ${STORAGE_VALUE_MAX_BYTES}`);
+  }
+}
+
 /** Uniform float in [0, 1) from a Random port. */
 export function unitFloat(random: Random): number {
   return random.nextU32() / 4294967296;

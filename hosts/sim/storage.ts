@@ -5,10 +5,7 @@
  * Values are copied in and out, so neither side can alias the other's buffer. The board's
  * Preference limits are enforced, so a core that would overflow them fails in simulation first.
  */
-import type { Storage } from "../../modules/ports.js";
-
-export const MAX_KEY_CHARS = 15;
-export const MAX_VALUE_BYTES = 4000;
+import { checkStorageEntry, type Storage } from "../../modules/ports.js";
 
 export class MemoryStorage implements Storage {
   /** Number of `set` calls: each is a flash commit on the board, worth watching. */
@@ -21,10 +18,7 @@ export class MemoryStorage implements Storage {
   }
 
   set(key: string, value: Uint8Array): void {
-    if (key.length === 0 || key.length > MAX_KEY_CHARS || !/^[\x20-\x7e]+$/.test(key)) {
-      throw new RangeError(`storage key must be 1..${MAX_KEY_CHARS} printable ASCII chars: ${JSON.stringify(key)}`);
-    }
-    if (value.length > MAX_VALUE_BYTES) throw new RangeError(`storage value for ${key} is ${value.length} bytes > ${MAX_VALUE_BYTES}`);
+    checkStorageEntry(key, value);
     this.writes++;
     this.map.set(key, value.slice());
   }

@@ -1,0 +1,22 @@
+/**
+ * What `hyphae node` prints: one JSON object per line, the core's events (payloads as hex) and the
+ * host's own (started, published, error, stopped). Field `type` names the event in both families.
+ */
+import { toHex } from "../../modules/bytes.js";
+import type { MeshEvent } from "../../modules/events.js";
+
+type MessageEvent = Extract<MeshEvent, { type: "message" }>;
+
+export type HostEvent =
+  | Exclude<MeshEvent, MessageEvent>
+  | (Omit<MessageEvent, "payload"> & { payload: string })
+  | { type: "started"; id: string; address: string; port: number; broadcast: string[] }
+  /** A reading this node published: its sequence number and payload (hex). */
+  | { type: "published"; seq: number; payload: string }
+  /** A socket or send error: reported, never fatal. */
+  | { type: "error"; message: string }
+  | { type: "stopped"; counters: Record<string, number>; drops: Record<string, number> };
+
+export function hostEventOf(e: MeshEvent): HostEvent {
+  return e.type === "message" ? { ...e, payload: toHex(e.payload) } : e;
+}

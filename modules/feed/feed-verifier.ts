@@ -12,9 +12,16 @@
  *     delivered verified at once, so readings that can carry the proof do.
  * Memory is bounded: `originCapacity` origins (least recently active forgotten first), and per origin
  * `bufferCapacity` entries ahead of a gap and as many chain hashes of unverified deliveries.
+ *
+ * A feed met for the first time may start past seq 1 (another gateway got the earlier entries): its
+ * entries wait START_GRACE_MS for lower ones, then delivery starts at the lowest, trusting that
+ * entry's `prev` until a checkpoint proves the chain. With a Storage, each origin's position (last
+ * delivered seq and chain hash) is written at every delivery, so a gateway that reboots delivers
+ * nothing twice; positions live in 256 buckets by the id's first byte ("fv" + 2 hex digits).
  */
-import { equalBytes } from "../bytes.js";
-import type { Crypto } from "../ports.js";
+import { equalBytes, fromHex, readU32, toHex, writeU32 } from "../bytes.js";
+import type { Crypto, Storage } from "../ports.js";
+import { NODE_ID_BYTES } from "../wire/frame.js";
 import { chainHash, CHAIN_HASH_BYTES, decodeFeedEntry, type FeedEntry } from "./feed-entry.js";
 import { decodeFeedCheckpoint, verifyFeedCheckpoint } from "./feed-checkpoint.js";
 
@@ -25,7 +32,14 @@ export type FeedOutcome =
   | { type: "feed-verified"; origin: string; upTo: number }
   | { type: "feed-flagged"; origin: string; seq: number; reason: FeedFlag };
 
+/** How long a feed met for the first time past seq 1 waits for lower entries. */
+export const START_GRACE_MS = 5000;
+const POSITION_BYTES = NODE_ID_BYTES + 4 + 16;
+
 interface OriginFeed {
+  /** False until the first delivery point is known (seq 1 seen, a stored position, or the grace ran out). */
+  started: boolean;
+  startAt: number;
   delivered: number;
   deliveredHash: Uint8Array;
   verified: number;
@@ -43,12 +57,17 @@ export class FeedVerifier {
   duplicates = 0;
   overflows = 0;
 
-  constructor(private readonly crypto: Crypto, private readonly originCapacity = 256, private readonly bufferCapacity = 64) {}
+  constructor(
+    private readonly crypto: Crypto,
+    private readonly storage: Storage | null = null,
+    private readonly originCapacity = 256,
+    private readonly bufferCapacity = 64,
+  ) {}
 
-  offerEntry(originHex: string, origin: Uint8Array, bytes: Uint8Array, out: FeedOutcome[]): void {
+  offerEntry(originHex: string, origin: Uint8Array, bytes: Uint8Array, now: number, out: FeedOutcome[]): void {
     const entry = decodeFeedEntry(bytes);
     if (typeof entry === "number") return void out.push({ type: "feed-flagged", origin: originHex, seq: 0, reason: "malformed" });
-    const feed = this.feed(originHex);
+    const feed = this.feed(originHex, origin, now);
     if (entry.seq <= feed.delivered || feed.buffer.has(entry.seq)) {
       this.duplicates++;
       return;
@@ -61,13 +80,13 @@ export class FeedVerifier {
       this.overflows++;
     }
     feed.buffer.set(entry.seq, bytes.slice());
-    this.drain(originHex, origin, feed, out);
+    this.drain(originHex, origin, feed, out, now);
   }
 
   offerCheckpoint(originHex: string, origin: Uint8Array, publicKey: Uint8Array, bytes: Uint8Array, out: FeedOutcome[]): void {
     const checkpoint = decodeFeedCheckpoint(bytes);
     if (typeof checkpoint === "number") return void out.push({ type: "feed-flagged", origin: originHex, seq: 0, reason: "malformed" });
-    const feed = this.feed(originHex);
+    const feed = this.feed(originHex, origin, Infinity);
     // Nothing to learn from it: skip the verify.
     if (checkpoint.seq <= feed.verified || (feed.ahead && feed.ahead.seq <= checkpoint.seq)) return;
     if (!verifyFeedCheckpoint(this.crypto, bytes, origin, publicKey)) {
@@ -89,24 +108,57 @@ export class FeedVerifier {
     out.push({ type: "feed-verified", origin: originHex, upTo: checkpoint.seq });
   }
 
-  /** Last delivered seq of an origin (0 if none): the summary a gateway advertises for pulls. */
+  /** Last delivered seq of an origin (0 if none): what a gateway confirms to the origin. */
   deliveredSeq(originHex: string): number {
     return this.feeds.get(originHex)?.delivered ?? 0;
   }
 
-  private feed(originHex: string): OriginFeed {
+  /** Starts feeds whose grace ran out; returns when to call again (Infinity: nothing waits). */
+  poll(now: number, out: FeedOutcome[]): number {
+    let next = Infinity;
+    for (const [originHex, feed] of this.feeds) {
+      if (feed.started || feed.buffer.size === 0) continue;
+      if (now >= feed.startAt) this.drain(originHex, fromHex(originHex), feed, out, now);
+      else next = Math.min(next, feed.startAt);
+    }
+    return next;
+  }
+
+  private feed(originHex: string, origin: Uint8Array, now: number): OriginFeed {
     let feed = this.feeds.get(originHex);
     if (feed) {
       this.feeds.delete(originHex); // re-inserted below: Map order is recency order
     } else {
       if (this.feeds.size >= this.originCapacity) this.feeds.delete(this.feeds.keys().next().value as string);
-      feed = { delivered: 0, deliveredHash: new Uint8Array(CHAIN_HASH_BYTES), verified: 0, unverified: [], ahead: null, buffer: new Map() };
+      feed = {
+        started: false, startAt: now + START_GRACE_MS, delivered: 0, deliveredHash: new Uint8Array(CHAIN_HASH_BYTES),
+        verified: 0, unverified: [], ahead: null, buffer: new Map(),
+      };
+      this.restore(origin, feed);
     }
     this.feeds.set(originHex, feed);
     return feed;
   }
 
-  private drain(originHex: string, origin: Uint8Array, feed: OriginFeed, out: FeedOutcome[]): void {
+  private drain(originHex: string, origin: Uint8Array, feed: OriginFeed, out: FeedOutcome[], now = -Infinity): void {
+    if (!feed.started) {
+      if (feed.buffer.has(1)) {
+        feed.started = true;
+      } else if (now >= feed.startAt && feed.buffer.size > 0) {
+        const lowest = Math.min(...feed.buffer.keys());
+        feed.delivered = lowest - 1;
+        feed.deliveredHash = (decodeFeedEntry(feed.buffer.get(lowest)!) as FeedEntry).prev;
+        feed.started = true;
+      } else {
+        return;
+      }
+    }
+    const before = feed.delivered;
+    this.deliverRuns(originHex, origin, feed, out);
+    if (feed.delivered !== before) this.persist(origin, feed);
+  }
+
+  private deliverRuns(originHex: string, origin: Uint8Array, feed: OriginFeed, out: FeedOutcome[]): void {
     for (;;) {
       const ahead = feed.ahead;
       if (ahead && ahead.seq > feed.delivered) {
@@ -148,6 +200,38 @@ export class FeedVerifier {
     out.push({ type: "reading", origin: originHex, seq: e.seq, sensor: e.sensor, value: e.value, time: e.time, verified });
   }
 
+  /** Loads a stored position for an origin met anew (after a reboot, or after it was forgotten). */
+  private restore(origin: Uint8Array, feed: OriginFeed): void {
+    const bucket = this.storage?.get(bucketKey(origin));
+    if (!bucket) return;
+    for (let at = 0; at + POSITION_BYTES <= bucket.length; at += POSITION_BYTES) {
+      if (!equalBytes(bucket.subarray(at, at + NODE_ID_BYTES), origin.subarray(0, NODE_ID_BYTES))) continue;
+      feed.delivered = readU32(bucket, at + NODE_ID_BYTES);
+      feed.verified = feed.delivered;
+      feed.deliveredHash = bucket.slice(at + NODE_ID_BYTES + 4, at + POSITION_BYTES);
+      feed.started = true;
+      return;
+    }
+  }
+
+  /** Writes an origin's position into its bucket (read, replace or append, write). */
+  private persist(origin: Uint8Array, feed: OriginFeed): void {
+    if (!this.storage) return;
+    const key = bucketKey(origin);
+    const old = this.storage.get(key) ?? new Uint8Array(0);
+    let at = 0;
+    while (at + POSITION_BYTES <= old.length && !equalBytes(old.subarray(at, at + NODE_ID_BYTES), origin.subarray(0, NODE_ID_BYTES))) {
+      at += POSITION_BYTES;
+    }
+    const bucket = new Uint8Array(Math.max(old.length, at + POSITION_BYTES));
+    bucket.set(old.subarray(0, Math.floor(old.length / POSITION_BYTES) * POSITION_BYTES));
+    bucket.set(origin.subarray(0, NODE_ID_BYTES), at);
+    writeU32(bucket, at + NODE_ID_BYTES, feed.delivered);
+    bucket.set(feed.deliveredHash, at + NODE_ID_BYTES + 4);
+    // A full bucket (over 140 origins sharing a first byte) keeps its oldest positions.
+    if (bucket.length <= 4000) this.storage.set(key, bucket);
+  }
+
   /** Drops the entry that broke the chain (a good copy may still come) and flags the feed. */
   private reject(originHex: string, feed: OriginFeed, seq: number, reason: FeedFlag, out: FeedOutcome[]): void {
     feed.buffer.delete(seq);
@@ -155,3 +239,8 @@ export class FeedVerifier {
     out.push({ type: "feed-flagged", origin: originHex, seq, reason });
   }
 }
+
+function bucketKey(origin: Uint8Array): string {
+  return "fv" + toHex(origin.subarray(0, 1));
+}
+

@@ -25,6 +25,12 @@ export interface NodeConfig {
   neighborCapacity: number;
   /** Verified certificates kept (≥ neighborCapacity, ≤ 1024); ≈ 250 B each. */
   certificateCacheCapacity: number;
+  /** Readings held for others until the next hop takes them (1..1024); ≈ 100 B each. */
+  custodyCapacity: number;
+  /** Own readings kept in storage until a gateway confirms them (a multiple of 64, 64..1024); ≈ 55 B each in RAM too. */
+  unsentCapacity: number;
+  /** Own readings handed on but not confirmed by a gateway this long are sent again (1000..3600000 ms). */
+  confirmAfterMs: number;
   /** Gateways this node keeps routes to (1..64); ≈ 100 B each with their candidate next hops. */
   routeCapacity: number;
   /** (origin, seq) pairs remembered for duplicate suppression (power of two, 64..32768); 16 B each. Must cover a message's lifetime at the mesh's message rate. */
@@ -66,6 +72,9 @@ export const DEFAULT_NODE_CONFIG: Readonly<NodeConfig> = Object.freeze({
   deadAfterBeacons: 3,
   neighborCapacity: 32,
   certificateCacheCapacity: 64,
+  custodyCapacity: 32,
+  unsentCapacity: 128,
+  confirmAfterMs: 60000,
   routeCapacity: 8,
   seenCacheCapacity: 512,
   hopLimit: 32,
@@ -95,6 +104,10 @@ export function validateNodeConfig(c: NodeConfig): NodeConfig {
   range("deadAfterBeacons", c.deadAfterBeacons, 2, 10);
   range("neighborCapacity", c.neighborCapacity, 1, MAX_HELLO_NEIGHBORS);
   range("certificateCacheCapacity", c.certificateCacheCapacity, c.neighborCapacity, 1024);
+  range("custodyCapacity", c.custodyCapacity, 1, 1024);
+  range("unsentCapacity", c.unsentCapacity, 64, 1024);
+  if (c.unsentCapacity % 64 !== 0) throw new RangeError("unsentCapacity must be a multiple of 64 (readings are stored in chunks of 64)");
+  range("confirmAfterMs", c.confirmAfterMs, 1000, 3600000);
   range("routeCapacity", c.routeCapacity, 1, 64);
   range("seenCacheCapacity", c.seenCacheCapacity, 64, 32768);
   if ((c.seenCacheCapacity & (c.seenCacheCapacity - 1)) !== 0) throw new RangeError("seenCacheCapacity must be a power of two");

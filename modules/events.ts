@@ -1,6 +1,8 @@
 /**
  * What a node tells its host and application. Drained with `MeshNode.pollEvent()`.
  */
+import type { FeedOutcome } from "./feed/feed-verifier.js";
+
 export type MeshEvent =
   | { type: "neighbor-up"; id: string; role: number }
   | { type: "neighbor-down"; id: string; reason: "silent" | "revoked" | "expired" | "evicted" }
@@ -21,7 +23,9 @@ export type MeshEvent =
     }
   | { type: "revocation"; serial: number; count: number }
   /** We rebroadcast a gossip message (instrumentation for monitors and the simulator). */
-  | { type: "relayed"; origin: string; seq: number; hops: number };
+  | { type: "relayed"; origin: string; seq: number; hops: number }
+  /** Gateways only: a reading delivered (once, in order per origin), a feed proven, or a feed flagged. */
+  | FeedOutcome;
 
 /** One frame for the host's link to send; `to` null means link-local broadcast. */
 export interface Transmit {

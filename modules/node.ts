@@ -40,6 +40,8 @@ import { decodeGossip, encodeGossip, GOSSIP_HOPS_OFFSET, GossipKind, newGossipVi
 import { decodeHello, encodeHello, helloRecentKey, MAX_RECENT_KEYS, newHelloView, type HelloNeighbor, type HelloView } from "./wire/hello.js";
 import { decodeRoute, encodeRoute, MAX_ROUTE_ENTRIES, newRouteView, type RouteEntry } from "./wire/route.js";
 import { RouteTable, type Route } from "./routing/route-table.js";
+import { StoreAndForward } from "./forward/store-and-forward.js";
+import { checkAck, decodeData, newDataView, type DataView } from "./wire/data.js";
 import { MAX_RECORDS, parseRecords, RECORD_HEADER_BYTES, RecordType, writeRecord, type RecordView } from "./wire/records.js";
 
 /** What a node is given when it is provisioned (`hyphae keys`, then storage or the build's config). */
@@ -163,6 +165,10 @@ export class MeshNode {
   private readonly hello = newHelloView();
   private readonly gossip: GossipView[] = Array.from({ length: MAX_RECORDS }, newGossipView);
   private readonly routeView = newRouteView();
+  private readonly dataViews: DataView[] = Array.from({ length: MAX_RECORDS }, newDataView);
+  private readonly forward: StoreAndForward;
+  /** Records for one neighbor each (DATA, ACK), sent at the next flush in unicast frames. */
+  private readonly unicast = new Map<number, { type: RecordType; body: Uint8Array }[]>();
   private readonly routes: RouteTable;
   private readonly routeEntries: RouteEntry[] = [];
   /** A gateway's own route seqno (bumped each beacon) and the end of its reserved block. */
@@ -193,6 +199,23 @@ export class MeshNode {
     this.attribution = new AttributionTable(config.attributionCapacity);
     this.recent = new RecentMessages(config.recentCapacity, RECENT_MAX_BODY);
     this.routes = new RouteTable(config.routeCapacity);
+    this.forward = new StoreAndForward({
+      id: this.id,
+      isGateway: this.role === Role.Gateway,
+      nextHopToward: (destination) => {
+        const r = this.routes.routeTo(destination);
+        return r && this.neighbors.bySlot(r.nextHop) ? r.nextHop : -1;
+      },
+      nearestGateway: () => this.routes.nearest()?.destination ?? null,
+      hasNeighbor: (slot) => this.neighbors.bySlot(slot) !== null,
+      sendTo: (slot, type, body) => {
+        let parts = this.unicast.get(slot);
+        if (!parts) this.unicast.set(slot, (parts = []));
+        parts.push({ type, body });
+      },
+      emit: (event) => this.emit(event),
+      admitOrigin: (origin, cert, now) => this.admit(toHex(origin), origin, cert, now)?.publicKey ?? null,
+    }, this.crypto, this.storage, provisioning.secretKey, provisioning.certificate, config);
   }
 
   /**
@@ -217,6 +240,7 @@ export class MeshNode {
       this.revocationBytes = stored;
     }
     this.nextBeaconAt = now + Math.floor(unitFloat(this.random) * this.config.beaconIntervalMs);
+    this.forward.start(now);
   }
 
   /** Sets the wall clock (unix seconds) used for certificate validity; until then windows are not checked. */
@@ -241,6 +265,22 @@ export class MeshNode {
     this.checkpointIfDue(now);
     this.flush(now);
     return seq;
+  }
+
+  /**
+   * Records a sensor reading in this node's feed and sends it toward a gateway, store-and-forward,
+   * to be delivered there exactly once (a gateway's own readings are delivered here). Returns its seq.
+   */
+  publishReading(sensor: string, value: number, now: number): number {
+    const seq = this.forward.publishReading(sensor, value, this.wallSeconds(now) ?? 0, now);
+    this.forward.tick(now);
+    this.flush(now);
+    return seq;
+  }
+
+  /** Own readings kept in storage that no gateway has confirmed yet. */
+  get unconfirmedReadings(): number {
+    return this.forward.unconfirmed;
   }
 
   /** Accepts an owner-signed revocation list from a tool; false if it does not verify or is not newer. */
@@ -272,6 +312,8 @@ export class MeshNode {
     let hasHello = false;
     let hasRoute = false;
     let gossipCount = 0;
+    let dataCount = 0;
+    let hasCustody = false;
     for (const r of records) {
       let e: WireError;
       if (r.type === RecordType.Hello) {
@@ -280,6 +322,12 @@ export class MeshNode {
       } else if (r.type === RecordType.Route) {
         e = hasRoute ? WireError.BadField : decodeRoute(r.body, this.routeView);
         hasRoute = true;
+      } else if (r.type === RecordType.Data) {
+        e = decodeData(r.body, this.dataViews[dataCount++]);
+        hasCustody = true;
+      } else if (r.type === RecordType.Ack) {
+        e = checkAck(r.body);
+        hasCustody = true;
       } else {
         e = decodeGossip(r.body, this.gossip[gossipCount++]);
       }
@@ -309,6 +357,15 @@ export class MeshNode {
 
     if (hasHello) transmitter = this.onHello(transmitter, peer, senderHex, window, link, now);
     if (hasRoute && transmitter) this.onRoute(transmitter, now);
+    // Custody needs a neighbor to answer: DATA and ACK from a sender without a row are ignored.
+    if (transmitter && hasCustody) {
+      let d = 0;
+      for (const r of records) {
+        if (r.type === RecordType.Data) this.forward.onData(this.dataViews[d++], transmitter.slot, now);
+        else if (r.type === RecordType.Ack) this.forward.onAck(r.body, transmitter.slot, now);
+      }
+      this.forward.tick(now);
+    }
     let g = 0;
     for (const r of records) {
       if (r.type === RecordType.Gossip || r.type === RecordType.Repair) {
@@ -326,6 +383,7 @@ export class MeshNode {
     }
     this.expiryAt = this.neighbors.nextExpiry();
     this.checkpointIfDue(now);
+    this.forward.tick(now);
     this.flush(now);
   }
 
@@ -339,7 +397,7 @@ export class MeshNode {
   }
 
   nextTimeout(): number {
-    let t = Math.min(this.nextBeaconAt, this.expiryAt, this.checkpoints.deadline());
+    let t = Math.min(this.nextBeaconAt, this.expiryAt, this.checkpoints.deadline(), this.forward.nextDeadline());
     for (const p of this.pending) if (p.fireAt < t) t = p.fireAt;
     return t;
   }
@@ -643,7 +701,12 @@ export class MeshNode {
     if (parts.length > 0 && this.config.relayPolicy === "coverage") {
       this.takeDueRelays(now + PIGGYBACK_UNITS * this.config.relayDelayMs, true, parts);
     }
-    if (parts.length > 0) this.pack(parts);
+    if (parts.length > 0) this.pack(parts, null);
+    for (const [slot, list] of this.unicast) {
+      const n = this.neighbors.bySlot(slot);
+      if (n) this.pack(list, n.link);
+    }
+    this.unicast.clear();
   }
 
   /** Moves pending relays due by `until` into `parts` (or drops them as suppressed). */
@@ -668,7 +731,8 @@ export class MeshNode {
     }
   }
 
-  private pack(parts: { type: RecordType; body: Uint8Array }[]): void {
+  /** Packs records into as few sealed frames as fit, for broadcast (`to` null) or one neighbor's link. */
+  private pack(parts: { type: RecordType; body: Uint8Array }[], to: unknown | null): void {
     let start = 0;
     while (start < parts.length) {
       let size = 0;
@@ -685,7 +749,7 @@ export class MeshNode {
       if (!frame || this.outbox.length >= OUTBOX_CAPACITY) {
         this.counters.drop(DropReason.QueueFull);
       } else {
-        this.outbox.push({ bytes: frame, to: null });
+        this.outbox.push({ bytes: frame, to });
         this.counters.framesOut++;
         this.counters.bytesOut += frame.length;
       }

@@ -14,6 +14,10 @@ export enum RecordType {
   Repair = 3,
   /** Routes to gateways, in the same frame as a HELLO (wire/route.ts). */
   Route = 4,
+  /** A reading (or confirmation) handed to one neighbor, which takes custody (wire/data.ts). */
+  Data = 5,
+  /** Custody taken of DATA items (wire/data.ts). */
+  Ack = 6,
 }
 
 export const RECORD_HEADER_BYTES = 3;
@@ -37,7 +41,7 @@ export function parseRecords(payload: Uint8Array, out: RecordView[]): WireError 
     if (out.length === MAX_RECORDS) return WireError.Oversized;
     if (payload.length - at < RECORD_HEADER_BYTES) return WireError.Truncated;
     const type = payload[at];
-    if (type < RecordType.Hello || type > RecordType.Route) return WireError.BadType;
+    if (type < RecordType.Hello || type > RecordType.Ack) return WireError.BadType;
     const length = readU16(payload, at + 1);
     at += RECORD_HEADER_BYTES;
     if (payload.length - at < length) return WireError.Truncated;

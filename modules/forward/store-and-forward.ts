@@ -1,0 +1,303 @@
+/**
+ * Store-and-forward of readings to a gateway, exactly once (docs/protocol.md §Store-and-forward).
+ *
+ * 1. An origin appends each reading to its feed (hash-chained), keeps it in storage until a gateway
+ *    confirms it (UnsentStore), and hands it to the next hop toward its home gateway.
+ * 2. Every hop takes custody: it ACKs a DATA item once it holds it (or held it before), keeps it in a
+ *    bounded queue, and hands it on toward the destination, resending with backoff until the next hop
+ *    ACKs. No route: it waits. Queue full: it does not ACK, so the sender keeps the item.
+ * 3. The gateway feeds entries and checkpoints to its FeedVerifier, which delivers each reading once,
+ *    in order, and reports `reading` events; it then sends a CONFIRM (highest seq delivered) back to
+ *    the origin along the reverse path the data came by.
+ * 4. The origin drops confirmed readings; readings left unconfirmed for `confirmAfterMs` are sent
+ *    again. Custodians keep items in RAM only, so a custodian's crash costs at most a resend.
+ * Every few entries the origin also sends a feed checkpoint (with its certificate, so a gateway that
+ * never met it can check the signature).
+ */
+import { equalBytes, toHex } from "../bytes.js";
+import type { MeshEvent } from "../events.js";
+import { FeedLog } from "../feed/feed-log.js";
+import { FEED_CHECKPOINT_BYTES } from "../feed/feed-checkpoint.js";
+import { FeedVerifier, type FeedOutcome } from "../feed/feed-verifier.js";
+import { UnsentStore } from "../feed/unsent-store.js";
+import type { Crypto, Storage } from "../ports.js";
+import { ackItem, checkAck, DataKind, encodeAck, encodeData, MAX_ACKS, MAX_DATA_HOPS, type DataView } from "../wire/data.js";
+import { RecordType } from "../wire/records.js";
+import { CustodyQueue, type CustodyItem } from "./custody-queue.js";
+import { ReverseRoutes } from "./reverse-routes.js";
+
+/** What store-and-forward needs from its node. */
+export interface ForwardContext {
+  readonly id: Uint8Array;
+  readonly isGateway: boolean;
+  /** Slot of the next hop toward gateway `destination`; -1 without a route. */
+  nextHopToward(destination: Uint8Array): number;
+  /** Id of the nearest gateway we have a route to; null without one. */
+  nearestGateway(): Uint8Array | null;
+  /** Whether a neighbor occupies `slot` (reverse routes outlive neighbors). */
+  hasNeighbor(slot: number): boolean;
+  /** Queues a record for a frame addressed to the neighbor in `slot`. */
+  sendTo(slot: number, type: RecordType, body: Uint8Array): void;
+  emit(event: MeshEvent): void;
+  /** The origin's public key if `certificate` admits it (verified once, cached); null otherwise. */
+  admitOrigin(origin: Uint8Array, certificate: Uint8Array, now: number): Uint8Array | null;
+}
+
+export interface ForwardConfig {
+  custodyCapacity: number;
+  unsentCapacity: number;
+  /** Own readings handed on but unconfirmed this long are sent again. */
+  confirmAfterMs: number;
+  /** A feed checkpoint goes with every this many own readings… */
+  checkpointEvery: number;
+  /** …or this long after the first reading it would cover, whichever comes first. */
+  checkpointAfterMs: number;
+}
+
+/** Retry period while no route exists. */
+const NO_ROUTE_RETRY_MS = 2000;
+/** A gateway confirms an origin at most this often (confirmations of one burst coalesce). */
+const CONFIRM_DELAY_MS = 500;
+/** A CONFIRM with no way back is dropped after this many tries: the origin resends, we confirm again. */
+const CONFIRM_TRIES = 4;
+
+export class StoreAndForward {
+  private readonly custody: CustodyQueue;
+  private readonly feed: FeedLog;
+  private readonly unsent: UnsentStore;
+  private readonly verifier: FeedVerifier | null;
+  private readonly reverse = new ReverseRoutes(64);
+  /** Own unconfirmed seq → when it was last handed to a next hop. */
+  private readonly handedAt = new Map<number, number>();
+  private home: Uint8Array | null = null;
+  private sinceCheckpoint = 0;
+  private checkpointDueAt = Infinity;
+  private nextSweepAt = Infinity;
+  private verifierWakeAt = Infinity;
+  /** Gateway: origins to confirm, and when. */
+  private readonly confirmAt = new Map<string, { origin: Uint8Array; at: number }>();
+  private readonly acks = new Map<number, { origin: Uint8Array; kind: DataKind; seq: number }[]>();
+  private readonly outcomes: FeedOutcome[] = [];
+  /** Counted: custody refused (queue full), items dropped at the hop limit, readings delivered here. */
+  refused = 0;
+  expired = 0;
+
+  constructor(
+    private readonly ctx: ForwardContext,
+    crypto: Crypto,
+    storage: Storage,
+    secretKey: Uint8Array,
+    private readonly certificate: Uint8Array,
+    private readonly config: ForwardConfig,
+  ) {
+    this.custody = new CustodyQueue(config.custodyCapacity);
+    this.feed = new FeedLog(crypto, storage, ctx.id, secretKey);
+    this.unsent = new UnsentStore(storage, config.unsentCapacity);
+    this.verifier = ctx.isGateway ? new FeedVerifier(crypto, storage, 1024) : null;
+  }
+
+  /** Readings stored here and not yet confirmed by a gateway. */
+  get unconfirmed(): number {
+    return this.unsent.size;
+  }
+
+  /** After boot: stored unconfirmed readings go out again as soon as a route allows. */
+  start(now: number): void {
+    if (this.unsent.size > 0) this.nextSweepAt = now;
+  }
+
+  publishReading(sensor: string, value: number, time: number, now: number): number {
+    const { seq, bytes } = this.feed.append(sensor, value, time);
+    if (this.verifier) {
+      // A gateway's own readings are delivered where they are taken.
+      this.verifier.offerEntry(toHex(this.ctx.id), this.ctx.id, bytes, now, this.outcomes);
+      this.report(now);
+      return seq;
+    }
+    this.unsent.add(seq, bytes);
+    this.takeOwn(DataKind.Entry, seq, bytes, now);
+    if (this.sinceCheckpoint++ === 0) this.checkpointDueAt = now + this.config.checkpointAfterMs;
+    if (this.sinceCheckpoint >= this.config.checkpointEvery) this.queueCheckpoint(now);
+    return seq;
+  }
+
+  onData(d: DataView, from: number, now: number): void {
+    const kind = d.kind;
+    if (equalBytes(d.destination, this.ctx.id)) {
+      this.ack(from, d);
+      if (kind === DataKind.Confirm) {
+        if (equalBytes(d.origin, this.ctx.id)) this.confirmed(d.seq);
+      } else if (this.verifier) {
+        this.reverse.learn(d.origin, from);
+        this.deliver(d, now);
+      }
+      return;
+    }
+    if (this.custody.find(d.origin, kind, d.seq)) return this.ack(from, d);
+    if (d.hops + 1 >= MAX_DATA_HOPS) {
+      this.expired++;
+      return this.ack(from, d);
+    }
+    if (kind === DataKind.Confirm) {
+      // Only the newest confirmation per origin is worth carrying.
+      for (const item of this.custody.items) {
+        if (item.kind === DataKind.Confirm && item.seq < d.seq && equalBytes(item.origin, d.origin)) this.custody.remove(item);
+      }
+    } else {
+      this.reverse.learn(d.origin, from);
+    }
+    const taken = this.custody.add({
+      origin: d.origin.slice(), destination: d.destination.slice(), kind, seq: d.seq, payload: d.payload.slice(), hops: d.hops + 1,
+    }, now);
+    if (taken) this.ack(from, d);
+    else this.refused++;
+  }
+
+  onAck(body: Uint8Array, from: number, now: number): void {
+    if (checkAck(body) !== 0) return;
+    for (let i = 0; i < body[0]; i++) {
+      const { origin, kind, seq } = ackItem(body, i);
+      const item = this.custody.acknowledged(from, origin, kind, seq);
+      if (item && kind === DataKind.Entry && equalBytes(origin, this.ctx.id)) {
+        // Handed on: if no confirmation comes in time, the sweep sends it again.
+        this.handedAt.set(seq, now);
+        this.nextSweepAt = Math.min(this.nextSweepAt, now + this.config.confirmAfterMs);
+      }
+    }
+  }
+
+  tick(now: number): void {
+    if (now >= this.nextSweepAt) this.sweep(now);
+    if (now >= this.checkpointDueAt) this.queueCheckpoint(now);
+    if (this.verifier && now >= this.verifierWakeAt) {
+      this.verifierWakeAt = this.verifier.poll(now, this.outcomes);
+      this.report(now);
+    }
+    for (const [originHex, c] of this.confirmAt) {
+      if (now < c.at) continue;
+      this.confirmAt.delete(originHex);
+      const seq = this.verifier!.deliveredSeq(originHex);
+      if (seq > 0 && !this.custody.find(c.origin, DataKind.Confirm, seq) && !this.custody.full) {
+        this.custody.add({ origin: c.origin, destination: c.origin, kind: DataKind.Confirm, seq, payload: new Uint8Array(0), hops: 0 }, now);
+      }
+    }
+    for (const item of this.custody.items.slice()) if (item.nextTryAt <= now) this.send(item, now);
+    this.flushAcks();
+  }
+
+  /** ACKs owed are sent with whatever else goes out now. */
+  flushAcks(): void {
+    for (const [slot, items] of this.acks) {
+      for (let i = 0; i < items.length; i += MAX_ACKS) this.ctx.sendTo(slot, RecordType.Ack, encodeAck(items.slice(i, i + MAX_ACKS)));
+    }
+    this.acks.clear();
+  }
+
+  nextDeadline(): number {
+    let t = Math.min(this.custody.nextDeadline(), this.nextSweepAt, this.verifierWakeAt, this.checkpointDueAt);
+    for (const c of this.confirmAt.values()) if (c.at < t) t = c.at;
+    return t;
+  }
+
+  private ack(slot: number, d: DataView): void {
+    let list = this.acks.get(slot);
+    if (!list) this.acks.set(slot, (list = []));
+    if (!list.some((a) => a.seq === d.seq && a.kind === d.kind && equalBytes(a.origin, d.origin))) {
+      list.push({ origin: d.origin.slice(), kind: d.kind, seq: d.seq });
+    }
+  }
+
+  private deliver(d: DataView, now: number): void {
+    const verifier = this.verifier!;
+    const originHex = toHex(d.origin);
+    if (d.kind === DataKind.Entry) {
+      verifier.offerEntry(originHex, d.origin, d.payload, now, this.outcomes);
+      this.verifierWakeAt = Math.min(this.verifierWakeAt, verifier.poll(now, this.outcomes));
+    } else if (d.kind === DataKind.Checkpoint && d.payload.length > FEED_CHECKPOINT_BYTES) {
+      const publicKey = this.ctx.admitOrigin(d.origin, d.payload.subarray(FEED_CHECKPOINT_BYTES), now);
+      if (publicKey) verifier.offerCheckpoint(originHex, d.origin, publicKey, d.payload.subarray(0, FEED_CHECKPOINT_BYTES), this.outcomes);
+    }
+    this.report(now);
+    if (!this.confirmAt.has(originHex)) this.confirmAt.set(originHex, { origin: d.origin.slice(), at: now + CONFIRM_DELAY_MS });
+  }
+
+  private report(_now: number): void {
+    for (const o of this.outcomes) this.ctx.emit(o);
+    this.outcomes.length = 0;
+  }
+
+  private confirmed(seq: number): void {
+    this.unsent.confirm(seq);
+    for (const s of this.handedAt.keys()) if (s <= seq) this.handedAt.delete(s);
+    for (const item of this.custody.items.slice()) {
+      if (item.kind !== DataKind.Confirm && item.seq <= seq && equalBytes(item.origin, this.ctx.id)) this.custody.remove(item);
+    }
+  }
+
+  /** Own items take at most half the custody queue: relayed items keep their room. */
+  private takeOwn(kind: DataKind, seq: number, payload: Uint8Array, now: number): boolean {
+    if (this.custody.find(this.ctx.id, kind, seq)) return true;
+    let own = 0;
+    for (const item of this.custody.items) if (equalBytes(item.origin, this.ctx.id)) own++;
+    if (own < this.custody.capacity / 2 &&
+        this.custody.add({ origin: this.ctx.id, destination: new Uint8Array(0), kind, seq, payload, hops: 0 }, now)) {
+      return true;
+    }
+    // No room now: the sweep tries again soon.
+    this.nextSweepAt = Math.min(this.nextSweepAt, now + NO_ROUTE_RETRY_MS);
+    return false;
+  }
+
+  private queueCheckpoint(now: number): void {
+    const checkpoint = this.feed.checkpoint();
+    this.checkpointDueAt = Infinity;
+    if (!checkpoint) return;
+    this.sinceCheckpoint = 0;
+    const payload = new Uint8Array(checkpoint.length + this.certificate.length);
+    payload.set(checkpoint);
+    payload.set(this.certificate, checkpoint.length);
+    this.takeOwn(DataKind.Checkpoint, this.feed.headSeq, payload, now);
+  }
+
+  /** Sends again the own readings that were handed on but never confirmed, oldest first. */
+  private sweep(now: number): void {
+    this.nextSweepAt = Infinity;
+    let resent = 0;
+    for (const { seq, bytes } of this.unsent.pending) {
+      const at = this.handedAt.get(seq);
+      if (at !== undefined && now - at < this.config.confirmAfterMs) {
+        this.nextSweepAt = Math.min(this.nextSweepAt, at + this.config.confirmAfterMs);
+        continue;
+      }
+      if (!this.takeOwn(DataKind.Entry, seq, bytes, now)) break;
+      this.handedAt.delete(seq);
+      resent++;
+    }
+    if (resent > 0) this.queueCheckpoint(now);
+  }
+
+  private send(item: CustodyItem, now: number): void {
+    let slot = -1;
+    if (item.kind === DataKind.Confirm) {
+      slot = this.reverse.get(item.destination);
+      if (slot >= 0 && !this.ctx.hasNeighbor(slot)) slot = -1;
+      if (slot < 0 && item.tries >= CONFIRM_TRIES) return this.custody.remove(item);
+      if (slot < 0) item.tries++;
+    } else {
+      if (item.destination.length === 0 || this.ctx.nextHopToward(item.destination) < 0) {
+        // Own readings go to a home gateway, kept while a route to it exists.
+        if (equalBytes(item.origin, this.ctx.id)) {
+          if (!this.home || this.ctx.nextHopToward(this.home) < 0) this.home = this.ctx.nearestGateway();
+          if (this.home) item.destination = this.home;
+        }
+      }
+      if (item.destination.length > 0) slot = this.ctx.nextHopToward(item.destination);
+    }
+    if (slot < 0) {
+      item.nextTryAt = now + NO_ROUTE_RETRY_MS;
+      return;
+    }
+    this.ctx.sendTo(slot, RecordType.Data, encodeData(item.origin, item.destination, item.kind, item.hops, item.seq, item.payload));
+    this.custody.sent(item, slot, now);
+  }
+}

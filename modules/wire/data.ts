@@ -1,0 +1,110 @@
+/**
+ * DATA and ACK: readings carried hop by hop toward a gateway, each hop taking custody
+ * (docs/protocol.md §Store-and-forward). Both travel in unicast frames to one neighbor.
+ *
+ * DATA (record type 5):
+ *   off  size  field
+ *   0    8     origin node id (whose feed this is)
+ *   8    8     destination node id (a gateway; for CONFIRM, the origin)
+ *   16   1     kind: 1 feed entry, 2 feed checkpoint, 3 confirm
+ *   17   1     hops travelled so far (< MAX_DATA_HOPS)
+ *   18   4     seq: the entry's or checkpoint's seq; for CONFIRM, the highest seq delivered
+ *   22   n     payload: the feed entry or checkpoint bytes; empty for CONFIRM
+ *
+ * ACK (record type 6): count c (1..MAX_ACKS), then c × (origin 8 ‖ kind 1 ‖ seq 4): the DATA items
+ * the receiver took custody of (or already had).
+ */
+import { readU32, writeU32 } from "../bytes.js";
+import { WireError } from "./errors.js";
+import { NODE_ID_BYTES } from "./frame.js";
+
+/** Append only: these values are on the wire. */
+export enum DataKind {
+  Entry = 1,
+  Checkpoint = 2,
+  Confirm = 3,
+}
+
+export const DATA_FIXED_BYTES = 22;
+/** Feed entries are ≤ 49 bytes, checkpoints 84 plus the 110-byte certificate: a DATA record never needs more. */
+export const MAX_DATA_PAYLOAD = 200;
+/** A DATA item that travelled this far is dropped: routes are loop-free, this bounds a bug's cost. */
+export const MAX_DATA_HOPS = 64;
+export const ACK_ITEM_BYTES = NODE_ID_BYTES + 5;
+export const MAX_ACKS = 32;
+
+export interface DataView {
+  origin: Uint8Array;
+  destination: Uint8Array;
+  kind: DataKind;
+  hops: number;
+  seq: number;
+  payload: Uint8Array;
+}
+
+export function newDataView(): DataView {
+  return { origin: new Uint8Array(0), destination: new Uint8Array(0), kind: DataKind.Entry, hops: 0, seq: 0, payload: new Uint8Array(0) };
+}
+
+export function decodeData(body: Uint8Array, out: DataView): WireError {
+  if (body.length < DATA_FIXED_BYTES) return WireError.Truncated;
+  if (body.length > DATA_FIXED_BYTES + MAX_DATA_PAYLOAD) return WireError.Oversized;
+  const kind = body[16];
+  if (kind < DataKind.Entry || kind > DataKind.Confirm) return WireError.BadType;
+  const hops = body[17];
+  const seq = readU32(body, 18);
+  if (hops >= MAX_DATA_HOPS || seq === 0) return WireError.BadField;
+  if ((kind === DataKind.Confirm) !== (body.length === DATA_FIXED_BYTES)) return WireError.BadField;
+  out.origin = body.subarray(0, NODE_ID_BYTES);
+  out.destination = body.subarray(NODE_ID_BYTES, 2 * NODE_ID_BYTES);
+  out.kind = kind;
+  out.hops = hops;
+  out.seq = seq;
+  out.payload = body.subarray(DATA_FIXED_BYTES);
+  return WireError.None;
+}
+
+export function encodeData(origin: Uint8Array, destination: Uint8Array, kind: DataKind, hops: number, seq: number, payload: Uint8Array): Uint8Array {
+  if (payload.length > MAX_DATA_PAYLOAD) throw new RangeError(`DATA payload above ${MAX_DATA_PAYLOAD} bytes`);
+  const out = new Uint8Array(DATA_FIXED_BYTES + payload.length);
+  out.set(origin.subarray(0, NODE_ID_BYTES), 0);
+  out.set(destination.subarray(0, NODE_ID_BYTES), NODE_ID_BYTES);
+  out[16] = kind;
+  out[17] = hops;
+  writeU32(out, 18, seq);
+  out.set(payload, DATA_FIXED_BYTES);
+  return out;
+}
+
+/** Validates an ACK body; its items are read with ackItem. */
+export function checkAck(body: Uint8Array): WireError {
+  if (body.length < 1) return WireError.Truncated;
+  const count = body[0];
+  if (count < 1 || count > MAX_ACKS) return WireError.BadField;
+  if (body.length < 1 + count * ACK_ITEM_BYTES) return WireError.Truncated;
+  if (body.length > 1 + count * ACK_ITEM_BYTES) return WireError.TrailingBytes;
+  for (let i = 0; i < count; i++) {
+    const kind = body[1 + i * ACK_ITEM_BYTES + NODE_ID_BYTES];
+    if (kind < DataKind.Entry || kind > DataKind.Confirm) return WireError.BadType;
+  }
+  return WireError.None;
+}
+
+/** Item i of a checked ACK body: origin (a view), kind, seq. */
+export function ackItem(body: Uint8Array, i: number): { origin: Uint8Array; kind: DataKind; seq: number } {
+  const at = 1 + i * ACK_ITEM_BYTES;
+  return { origin: body.subarray(at, at + NODE_ID_BYTES), kind: body[at + NODE_ID_BYTES], seq: readU32(body, at + NODE_ID_BYTES + 1) };
+}
+
+export function encodeAck(items: readonly { origin: Uint8Array; kind: DataKind; seq: number }[]): Uint8Array {
+  if (items.length < 1 || items.length > MAX_ACKS) throw new RangeError(`an ACK carries 1..${MAX_ACKS} items`);
+  const out = new Uint8Array(1 + items.length * ACK_ITEM_BYTES);
+  out[0] = items.length;
+  items.forEach((item, i) => {
+    const at = 1 + i * ACK_ITEM_BYTES;
+    out.set(item.origin.subarray(0, NODE_ID_BYTES), at);
+    out[at + NODE_ID_BYTES] = item.kind;
+    writeU32(out, at + NODE_ID_BYTES + 1, item.seq);
+  });
+  return out;
+}

@@ -14,7 +14,8 @@ import { ackItem, checkAck, DataKind, decodeData, encodeAck, encodeData, MAX_DAT
 import { WireError } from "../modules/wire/errors.js";
 import { nodeCrypto } from "../hosts/node/node-crypto.js";
 import type { SimDevice } from "../hosts/sim/device.js";
-import { provisionMesh, SIM_EPOCH_SECONDS } from "../hosts/sim/provision.js";
+import { createMeshKeys, provisionNode, SIM_EPOCH_SECONDS } from "../hosts/sim/provision.js";
+import { Rng } from "../hosts/sim/rng.js";
 import { bfsDistances } from "../hosts/sim/graph.js";
 import { Simulator } from "../hosts/sim/simulator.js";
 import { randomGeometricGraph, type Topology } from "../hosts/sim/topology.js";
@@ -91,7 +92,9 @@ interface Run {
 function meshRun(opts: { nodes: number; seed: number; loss: number; stopAt: number; topology?: Topology; config?: Partial<NodeConfig> }): Run {
   const topology = opts.topology ?? randomGeometricGraph({ nodes: opts.nodes, averageDegree: 7, seed: opts.seed });
   const n = topology.x.length;
-  const provisioning = provisionMesh(opts.seed, n, new Map([[0, Role.Gateway]]));
+  const rng = new Rng(opts.seed);
+  const keys = createMeshKeys(rng);
+  const provisioning = Array.from({ length: n }, (_, i) => provisionNode(keys, rng, i === 0 ? Role.Gateway : Role.Node));
   const config = createNodeConfig({ beaconIntervalMs: 2000, confirmAfterMs: 20_000, checkpointEvery: 4, ...opts.config });
   const run: Run = { sim: undefined as unknown as Simulator, topology, devices: [], published: Array.from({ length: n }, () => []), delivered: new Map(), verified: 0, flagged: 0 };
   run.sim = new Simulator({

@@ -5,7 +5,8 @@
  * an event sink for the application. It then forwards what happens to it:
  *   frame arrives  → driver.receive(bytes, from, now)
  *   timer fires    → driver.tick(now)
- *   app publishes  → driver.publish(payload, now)
+ *   app publishes  → driver.publish(payload, now) (to every node) or
+ *                    driver.publishReading(sensor, value, now) (to a gateway, exactly once)
  * After each call the driver sends every queued frame, hands every event to the sink, and asks the host
  * to wake it at the node's next deadline. `now` is the host's monotonic milliseconds, never decreasing.
  */
@@ -47,6 +48,12 @@ export class NodeDriver {
 
   publish(payload: Uint8Array, now: number): number {
     const seq = this.node.publish(payload, now);
+    this.settle();
+    return seq;
+  }
+
+  publishReading(sensor: string, value: number, now: number): number {
+    const seq = this.node.publishReading(sensor, value, now);
     this.settle();
     return seq;
   }

@@ -9,7 +9,7 @@ import { toHex } from "../modules/bytes.js";
 import { chainHash, decodeFeedEntry, encodeFeedEntry, MAX_SENSOR_CHARS } from "../modules/feed/feed-entry.js";
 import { FEED_CHECKPOINT_BYTES } from "../modules/feed/feed-checkpoint.js";
 import { FeedLog } from "../modules/feed/feed-log.js";
-import { FeedVerifier, START_GRACE_MS, type FeedOutcome } from "../modules/feed/feed-verifier.js";
+import { FeedVerifier, type FeedOutcome } from "../modules/feed/feed-verifier.js";
 import { CHUNK_ENTRIES, UnsentStore } from "../modules/feed/unsent-store.js";
 import { WireError } from "../modules/wire/errors.js";
 import { nodeCrypto as crypto, nodeKeyPairFromSeed } from "../hosts/node/node-crypto.js";
@@ -83,7 +83,7 @@ test("entries are delivered in order, once; a later checkpoint verifies them", (
   const list = entries(feed, 5);
   const verifier = new FeedVerifier(crypto);
   const out: FeedOutcome[] = [];
-  for (const i of [0, 3, 1, 3, 4, 2, 0]) verifier.offerEntry(originHex, origin, list[i], 0, out);
+  for (const i of [0, 3, 1, 3, 4, 2, 0]) verifier.offerEntry(originHex, origin, list[i], 1, out);
   assert.equal(readings(out).map((r) => r.seq), [1, 2, 3, 4, 5]);
   assert.ok(readings(out).every((r) => !r.verified));
   assert.is(verifier.duplicates, 2);
@@ -100,14 +100,14 @@ test("a checkpoint that arrives first makes its entries arrive verified", () => 
   const verifier = new FeedVerifier(crypto);
   const out: FeedOutcome[] = [];
   verifier.offerCheckpoint(originHex, origin, pair.publicKey, feed.checkpoint()!, out);
-  verifier.offerEntry(originHex, origin, list[0], 0, out);
-  verifier.offerEntry(originHex, origin, list[2], 0, out);
-  verifier.offerEntry(originHex, origin, list[1], 0, out);
+  verifier.offerEntry(originHex, origin, list[0], 1, out);
+  verifier.offerEntry(originHex, origin, list[2], 1, out);
+  verifier.offerEntry(originHex, origin, list[1], 1, out);
   assert.equal(readings(out), [], "held until the run up to the checkpoint is complete");
-  verifier.offerEntry(originHex, origin, list[3], 0, out);
+  verifier.offerEntry(originHex, origin, list[3], 1, out);
   assert.equal(readings(out).map((r) => [r.seq, r.verified]), [[1, true], [2, true], [3, true], [4, true]]);
   // Entries after the checkpoint flow unverified again.
-  verifier.offerEntry(originHex, origin, feed.append("temp", 0, 0).bytes, 0, out);
+  verifier.offerEntry(originHex, origin, feed.append("temp", 0, 0).bytes, 1, out);
   assert.equal(readings(out).at(-1), { seq: 5, value: 0, verified: false });
 });
 
@@ -116,14 +116,14 @@ test("a tampered value is flagged: by the next link, and by the checkpoint", () 
   const list = entries(feed, 3);
   const verifier = new FeedVerifier(crypto);
   const out: FeedOutcome[] = [];
-  verifier.offerEntry(originHex, origin, list[0], 0, out);
-  verifier.offerEntry(originHex, origin, withValue(list[1], 99), 0, out);
-  verifier.offerEntry(originHex, origin, list[2], 0, out);
+  verifier.offerEntry(originHex, origin, list[0], 1, out);
+  verifier.offerEntry(originHex, origin, withValue(list[1], 99), 1, out);
+  verifier.offerEntry(originHex, origin, list[2], 1, out);
   assert.equal(flags(out), ["chain-break@3"]);
   const tampered = new FeedVerifier(crypto);
   const out2: FeedOutcome[] = [];
-  tampered.offerEntry(originHex, origin, list[0], 0, out2);
-  tampered.offerEntry(originHex, origin, withValue(list[1], 99), 0, out2);
+  tampered.offerEntry(originHex, origin, list[0], 1, out2);
+  tampered.offerEntry(originHex, origin, withValue(list[1], 99), 1, out2);
   const storage = new MemoryStorage();
   const twin = log(storage);
   entries(twin, 2);
@@ -137,9 +137,9 @@ test("with the checkpoint ahead, a tampered run is never delivered", () => {
   const verifier = new FeedVerifier(crypto);
   const out: FeedOutcome[] = [];
   verifier.offerCheckpoint(originHex, origin, pair.publicKey, feed.checkpoint()!, out);
-  verifier.offerEntry(originHex, origin, list[0], 0, out);
-  verifier.offerEntry(originHex, origin, list[1], 0, out);
-  verifier.offerEntry(originHex, origin, withValue(list[2], -1), 0, out);
+  verifier.offerEntry(originHex, origin, list[0], 1, out);
+  verifier.offerEntry(originHex, origin, list[1], 1, out);
+  verifier.offerEntry(originHex, origin, withValue(list[2], -1), 1, out);
   assert.equal(flags(out), ["checkpoint-mismatch@3"]);
   assert.equal(readings(out).filter((r) => r.verified), []);
 });
@@ -154,12 +154,12 @@ test("reordered readings break the chain", () => {
   const swapped = [encodeFeedEntry({ ...b, seq: 2, prev: a.prev }), encodeFeedEntry({ ...a, seq: 3, prev: b.prev })];
   const verifier = new FeedVerifier(crypto);
   const out: FeedOutcome[] = [];
-  for (const bytes of [list[0], ...swapped]) verifier.offerEntry(originHex, origin, bytes, 0, out);
+  for (const bytes of [list[0], ...swapped]) verifier.offerEntry(originHex, origin, bytes, 1, out);
   assert.equal(readings(out).map((r) => r.seq), [1, 2]);
   assert.equal(flags(out), ["chain-break@3"]);
   verifier.offerCheckpoint(originHex, origin, pair.publicKey, feed.checkpoint()!, out);
   // The checkpoint is for seq 3, which was never delivered: it waits ahead and the genuine entries complete it.
-  verifier.offerEntry(originHex, origin, list[2], 0, out);
+  verifier.offerEntry(originHex, origin, list[2], 1, out);
   assert.equal(flags(out), ["chain-break@3", "chain-break@3"], "the genuine 3 does not link to the swapped 2");
 });
 
@@ -171,12 +171,12 @@ test("a checkpoint not signed by the origin is flagged and ignored", () => {
   const verifier = new FeedVerifier(crypto);
   const out: FeedOutcome[] = [];
   verifier.offerCheckpoint(originHex, origin, pair.publicKey, forged.checkpoint()!, out);
-  for (const bytes of list) verifier.offerEntry(originHex, origin, bytes, 0, out);
+  for (const bytes of list) verifier.offerEntry(originHex, origin, bytes, 1, out);
   assert.equal(flags(out), ["bad-signature@2"]);
   assert.equal(readings(out).map((r) => [r.seq, r.verified]), [[1, false], [2, false]]);
   const bad = new Uint8Array(FEED_CHECKPOINT_BYTES - 1);
   verifier.offerCheckpoint(originHex, origin, pair.publicKey, bad, out);
-  verifier.offerEntry(originHex, origin, new Uint8Array(3), 0, out);
+  verifier.offerEntry(originHex, origin, new Uint8Array(3), 1, out);
   assert.equal(flags(out).slice(1), ["malformed@0", "malformed@0"]);
 });
 
@@ -185,34 +185,37 @@ test("bounded: origins beyond capacity are forgotten oldest first, and the gap b
   const feed = log();
   const list = entries(feed, 10);
   const out: FeedOutcome[] = [];
-  verifier.offerEntry("aa", origin, list[0], 0, out);
-  verifier.offerEntry("bb", origin, list[0], 0, out);
-  verifier.offerEntry("aa", origin, list[1], 0, out);
-  verifier.offerEntry("cc", origin, list[0], 0, out);
+  verifier.offerEntry("aa", origin, list[0], 1, out);
+  verifier.offerEntry("bb", origin, list[0], 1, out);
+  verifier.offerEntry("aa", origin, list[1], 1, out);
+  verifier.offerEntry("cc", origin, list[0], 1, out);
   assert.is(verifier.deliveredSeq("aa"), 2);
   assert.is(verifier.deliveredSeq("bb"), 0, "least recently active origin forgotten");
   // Past a gap at seq 3 (for origin aa), only the 4 entries nearest the gap are kept.
-  for (let i = 9; i >= 3; i--) verifier.offerEntry("aa", origin, list[i], 0, out);
+  for (let i = 9; i >= 3; i--) verifier.offerEntry("aa", origin, list[i], 1, out);
   assert.is(verifier.overflows, 3);
-  verifier.offerEntry("aa", origin, list[2], 0, out);
+  verifier.offerEntry("aa", origin, list[2], 1, out);
   assert.is(verifier.deliveredSeq("aa"), 6, "seq 3 took the farthest slot: 3..6 delivered, 7.. come again");
   assert.is(verifier.overflows, 4);
 });
 
-test("a feed met past seq 1 starts at its lowest entry after the grace period", () => {
+test("a feed met past seq 1 starts at the origin's base; a later base skips what another gateway confirmed", () => {
   const feed = log();
-  const list = entries(feed, 6);
+  const list = entries(feed, 9);
   const verifier = new FeedVerifier(crypto);
   const out: FeedOutcome[] = [];
-  verifier.offerEntry(originHex, origin, list[4], 100, out);
-  verifier.offerEntry(originHex, origin, list[3], 200, out);
-  assert.is(verifier.poll(100 + START_GRACE_MS - 1, out), 100 + START_GRACE_MS);
-  assert.equal(readings(out), [], "waits for lower entries first");
-  verifier.poll(100 + START_GRACE_MS, out);
+  verifier.offerEntry(originHex, origin, list[4], 4, out);
+  assert.equal(readings(out), [], "waits for seq 4, the first the origin has not had confirmed");
+  verifier.offerEntry(originHex, origin, list[3], 4, out);
   assert.equal(readings(out).map((r) => r.seq), [4, 5]);
-  verifier.offerEntry(originHex, origin, list[5], 9_000, out);
+  verifier.offerEntry(originHex, origin, list[5], 4, out);
   verifier.offerCheckpoint(originHex, origin, pair.publicKey, feed.checkpoint()!, out);
-  assert.equal(out.at(-1), { type: "feed-verified", origin: originHex, upTo: 6 }, "the checkpoint proves the trusted start");
+  verifier.offerEntry(originHex, origin, list[8], 9, out);
+  assert.equal(readings(out).map((r) => r.seq), [4, 5, 6, 9], "7 and 8 were confirmed elsewhere");
+  assert.equal(flags(out), []);
+  assert.equal(readings(out).at(-1), { seq: 9, value: 22, verified: true }, "the checkpoint proves the run from the trusted start");
+  verifier.offerEntry(originHex, origin, list[2], 10, out);
+  assert.equal(flags(out), ["malformed@0"], "a base above the entry's own seq is malformed");
 });
 
 test("a gateway that reboots resumes each feed where it was: nothing is delivered twice", () => {
@@ -221,9 +224,9 @@ test("a gateway that reboots resumes each feed where it was: nothing is delivere
   const list = entries(feed, 4);
   const out: FeedOutcome[] = [];
   const before = new FeedVerifier(crypto, storage);
-  for (const bytes of list.slice(0, 3)) before.offerEntry(originHex, origin, bytes, 0, out);
+  for (const bytes of list.slice(0, 3)) before.offerEntry(originHex, origin, bytes, 1, out);
   const after = new FeedVerifier(crypto, storage);
-  for (const bytes of list) after.offerEntry(originHex, origin, bytes, 0, out);
+  for (const bytes of list) after.offerEntry(originHex, origin, bytes, 1, out);
   assert.equal(readings(out).map((r) => r.seq), [1, 2, 3, 4]);
   assert.is(after.duplicates, 3);
   assert.equal(storage.keys(), ["fv01"]);

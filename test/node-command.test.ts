@@ -41,12 +41,12 @@ test("flags map onto options, with the documented defaults", () => {
   const d = parseNodeArgs(["--provisioning", "p.json", "--state", "s"])!;
   assert.equal({ ...d, seed: 0 }, {
     provisioningFile: "p.json", stateDir: "s", port: 47000, bind: "0.0.0.0", broadcast: [{ address: "255.255.255.255" }],
-    publishEveryMs: 60_000, beaconMs: 5000, drop: 0, seed: 0,
+    publishEveryMs: 60_000, readingEveryMs: 0, beaconMs: 5000, drop: 0, seed: 0,
   });
   const o = parseNodeArgs(["--provisioning", "p.json", "--state", "s", "--port", "47001", "--bind", "10.0.0.1",
-    "--broadcast", "10.0.1.255, 10.0.2.255:47002", "--publish-every", "0", "--beacon-ms", "300", "--drop", "0.1", "--seed", "9"])!;
+    "--broadcast", "10.0.1.255, 10.0.2.255:47002", "--publish-every", "0", "--reading-every", "1000", "--beacon-ms", "300", "--drop", "0.1", "--seed", "9"])!;
   assert.equal(o.broadcast, [{ address: "10.0.1.255" }, { address: "10.0.2.255", port: 47002 }]);
-  assert.equal([o.port, o.bind, o.publishEveryMs, o.beaconMs, o.drop, o.seed], [47001, "10.0.0.1", 0, 300, 0.1, 9]);
+  assert.equal([o.port, o.bind, o.publishEveryMs, o.readingEveryMs, o.beaconMs, o.drop, o.seed], [47001, "10.0.0.1", 0, 1000, 300, 0.1, 9]);
 });
 
 test("bad flags exit 2 and name the flag", async () => {
@@ -60,6 +60,7 @@ test("bad flags exit 2 and name the flag", async () => {
     [[...need, "--broadcast", "10.0.0.255:99999"], /--broadcast port must be an integer from 1 to 65535/],
     [[...need, "--drop", "1.5"], /--drop must be a number from 0 to 1/],
     [[...need, "--publish-every", "50"], /--publish-every must be 0 \(never\) or from 100/],
+    [[...need, "--reading-every", "soon"], /--reading-every must be an integer from 0 to 86400000/],
     [[...need, "--beacon-ms", "250"], /--beacon-ms must be a multiple of 100/],
     [[...need, "--beacon-ms", "70000"], /--beacon-ms must be an integer from 100 to 60000/],
     [[...need, "--seed", "x"], /--seed must be an integer from 0 to 4294967295/],

@@ -22,6 +22,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { HyphaeProcess, writeProvisioning } from "./helpers/hyphae-process.js";
+import { Role } from "../modules/identity/certificate.js";
 
 const PREFIX = `hy${process.pid}`;
 const HUB = `${PREFIX}hub`;
@@ -75,13 +76,15 @@ test("five nodes in network namespaces: multi-hop delivery over UDP broadcast, n
   }
   const t0 = Date.now();
   const dir = mkdtempSync(join(tmpdir(), "hyphae-netns-"));
-  const files = writeProvisioning(dir, PLAN.length, 77);
+  // Node 5 is the gateway; nodes 1 and 3 also take sensor readings, which must reach it exactly once.
+  const files = writeProvisioning(dir, PLAN.length, 77, new Map([[5, Role.Gateway]]));
   const nodes: HyphaeProcess[] = [];
   const launch = (i: number): HyphaeProcess => {
     const broadcast = PLAN[i - 1].map((s) => `10.77.${SUBNETS[s]}.255`).join(",");
     return new HyphaeProcess(`node${i}`, [
       "--provisioning", files[i - 1], "--state", join(dir, `state${i}`), "--broadcast", broadcast,
       "--drop", "0.1", "--seed", String(i), "--beacon-ms", BEACON_MS, "--publish-every", PUBLISH_MS,
+      ...(i === 1 || i === 3 ? ["--reading-every", PUBLISH_MS] : []),
     ], ["ip", "netns", "exec", nsOf(i)]);
   };
   try {
@@ -130,6 +133,17 @@ test("five nodes in network namespaces: multi-hop delivery over UDP broadcast, n
     assert.ok(heard3.seq > Math.max(...seqsBefore), `node5 heard node3's new seq ${heard3.seq}`);
     assert.ok(after1.hops >= 2);
     const tRestored = Date.now() - t0;
+
+    // Sensor readings of nodes 1 and 3 reached the gateway (node 5) exactly once, in order, node 3's
+    // across its crash (the unconfirmed ones were kept in its state directory and sent again).
+    const lastTaken3 = Math.max(...n3b.of("reading-taken").map((e) => e.seq), 0);
+    await n5.waitFor("reading", (e) => e.origin === id(3) && e.seq >= lastTaken3, WAIT_MS, "node3's readings after the restart");
+    await n5.waitFor("reading", (e) => e.origin === id(1) && e.seq >= 3, WAIT_MS, "three of node1's readings");
+    for (const k of [1, 3]) {
+      const got = n5.of("reading").filter((e) => e.origin === id(k)).map((e) => e.seq);
+      assert.ok(got.length >= 3, `node${k}: ${got.length} readings at the gateway`);
+      assert.equal(got, got.map((_, j) => j + 1), `node${k}: readings 1..${got.length}, each once, in order`);
+    }
 
     // Only nodes sharing a subnet ever became neighbors.
     nodes.forEach((n, k) => {

@@ -44,7 +44,10 @@ Flags:
   --broadcast LIST       comma-separated ADDR or ADDR:PORT to send every frame to, one per
                          subnet served (e.g. 10.0.1.255,10.0.2.255); a missing port is the mesh
                          port [255.255.255.255]
-  --publish-every MS     sample reading period, ms; 0 = never, else 100..86400000 [${DEFAULT_PUBLISH_MS}]
+  --publish-every MS     sample message (to every node) period, ms; 0 = never, else
+                         100..86400000 [${DEFAULT_PUBLISH_MS}]
+  --reading-every MS     sensor reading (load average, to a gateway, exactly once) period,
+                         ms; 0 = never, else 100..86400000 [0]
   --beacon-ms MS         HELLO period, ms, a multiple of 100 from 100 to 60000 [${DEFAULT_NODE_CONFIG.beaconIntervalMs}]
   --drop P               test/diagnostic: discard each received datagram with probability P,
                          0..1 (injected loss on links that lose nothing) [0]
@@ -65,6 +68,7 @@ const OPTIONS = {
   bind: { type: "string" },
   broadcast: { type: "string" },
   "publish-every": { type: "string" },
+  "reading-every": { type: "string" },
   "beacon-ms": { type: "string" },
   drop: { type: "string" },
   seed: { type: "string" },
@@ -78,6 +82,7 @@ export interface NodeOptions {
   bind: string;
   broadcast: UdpDestination[];
   publishEveryMs: number;
+  readingEveryMs: number;
   beaconMs: number;
   drop: number;
   seed: number;
@@ -107,13 +112,15 @@ export function parseNodeArgs(args: string[]): NodeOptions | null {
   const stateDir = str("state");
   if (!provisioningFile) throw new UsageError("--provisioning FILE is required");
   if (!stateDir) throw new UsageError("--state DIR is required");
-  let publishEveryMs = DEFAULT_PUBLISH_MS;
-  if (str("publish-every") !== undefined) {
-    publishEveryMs = integerFlag("--publish-every", str("publish-every")!, 0, 86_400_000);
-    if (publishEveryMs > 0 && publishEveryMs < 100) {
-      throw new UsageError(`--publish-every must be 0 (never) or from 100 to 86400000, got ${publishEveryMs}`);
-    }
-  }
+  const periodFlag = (flag: "publish-every" | "reading-every", fallback: number): number => {
+    const value = str(flag);
+    if (value === undefined) return fallback;
+    const ms = integerFlag(`--${flag}`, value, 0, 86_400_000);
+    if (ms > 0 && ms < 100) throw new UsageError(`--${flag} must be 0 (never) or from 100 to 86400000, got ${ms}`);
+    return ms;
+  };
+  const publishEveryMs = periodFlag("publish-every", DEFAULT_PUBLISH_MS);
+  const readingEveryMs = periodFlag("reading-every", 0);
   let beaconMs = DEFAULT_NODE_CONFIG.beaconIntervalMs;
   if (str("beacon-ms") !== undefined) {
     beaconMs = integerFlag("--beacon-ms", str("beacon-ms")!, 100, 60_000);
@@ -126,6 +133,7 @@ export function parseNodeArgs(args: string[]): NodeOptions | null {
     bind: str("bind") === undefined ? "0.0.0.0" : ipv4Flag("--bind", str("bind")!),
     broadcast: destinationsFlag("--broadcast", str("broadcast") ?? "255.255.255.255"),
     publishEveryMs,
+    readingEveryMs,
     beaconMs,
     drop: str("drop") === undefined ? 0 : numberFlag("--drop", str("drop")!, 0, 1),
     seed: str("seed") === undefined ? new NodeRandom().nextU32() : integerFlag("--seed", str("seed")!, 0, 0xffffffff),
@@ -197,6 +205,7 @@ export const nodeCommand: Command = {
           dropProbability: options.drop, dropRandom: new Rng(options.seed),
         },
         publishEveryMs: options.publishEveryMs,
+        readingEveryMs: options.readingEveryMs,
         onEvent: (event) => io.stdout.write(JSON.stringify(event) + "\n"),
       });
       await untilSignal();

@@ -11,8 +11,10 @@ export type HostEvent =
   | Exclude<MeshEvent, MessageEvent>
   | (Omit<MessageEvent, "payload"> & { payload: string })
   | { type: "started"; id: string; address: string; port: number; broadcast: string[] }
-  /** A reading this node published: its sequence number and payload (hex). */
+  /** A message this node published to the mesh: its sequence number and payload (hex). */
   | { type: "published"; seq: number; payload: string }
+  /** A sensor reading this node sent toward a gateway (feed seq). */
+  | { type: "reading-taken"; seq: number; sensor: string; value: number }
   /** A socket or send error: reported, never fatal. */
   | { type: "error"; message: string }
   | { type: "stopped"; counters: Record<string, number>; drops: Record<string, number> };

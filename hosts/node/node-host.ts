@@ -13,15 +13,17 @@ import { dropReasonName } from "../../modules/counters.js";
 import { NodeDriver } from "../../modules/driver.js";
 import type { MeshNode } from "../../modules/node.js";
 import { type HostEvent, hostEventOf } from "./host-event.js";
-import { sampleReading } from "./reading.js";
+import { loadAverage, SAMPLE_SENSOR, sampleReading } from "./reading.js";
 import { UdpLink, type UdpLinkOptions, type UdpPeer } from "./udp-link.js";
 
 export interface NodeHostOptions {
   /** Not yet started; the host starts it. */
   node: MeshNode;
   link: Omit<UdpLinkOptions, "onFrame" | "onError">;
-  /** Period of the sample reading, ms; 0 publishes nothing. The first reading is one period after start. */
+  /** Period of the sample message to every node, ms; 0 publishes nothing. The first is one period after start. */
   publishEveryMs: number;
+  /** Period of the sensor reading sent to a gateway (store-and-forward), ms; 0 takes none. */
+  readingEveryMs: number;
   onEvent(event: HostEvent): void;
 }
 
@@ -39,6 +41,7 @@ export class NodeHost {
   /** The node's deadline (from the driver's wakeAt) and the next reading: the one timer serves the earlier. */
   private nodeAt = Infinity;
   private publishAt = Infinity;
+  private readingAt = Infinity;
   private readings = 0;
   private stopped = false;
 
@@ -55,7 +58,7 @@ export class NodeHost {
   }
 
   private constructor(private readonly options: NodeHostOptions, private readonly link: UdpLink) {
-    const { node, onEvent, publishEveryMs } = options;
+    const { node, onEvent, publishEveryMs, readingEveryMs } = options;
     this.driver = new NodeDriver(node, {
       link,
       wakeAt: (at) => {
@@ -69,6 +72,7 @@ export class NodeHost {
     const now = monotonicNow();
     node.setWallClock(unixSeconds(), now);
     if (publishEveryMs > 0) this.publishAt = now + publishEveryMs;
+    if (readingEveryMs > 0) this.readingAt = now + readingEveryMs;
     this.driver.start(now);
     this.arm();
   }
@@ -95,7 +99,7 @@ export class NodeHost {
   private arm(): void {
     if (this.stopped) return;
     clearTimeout(this.timer);
-    const at = Math.min(this.nodeAt, this.publishAt);
+    const at = Math.min(this.nodeAt, this.publishAt, this.readingAt);
     this.timer = at === Infinity ? undefined : setTimeout(() => this.fire(), Math.max(0, at - monotonicNow()));
   }
 
@@ -103,6 +107,7 @@ export class NodeHost {
     const now = monotonicNow();
     this.options.node.setWallClock(unixSeconds(), now);
     if (now >= this.publishAt) this.publish(now);
+    if (now >= this.readingAt) this.takeReading(now);
     if (now >= this.nodeAt) this.driver.tick(now);
     // Always re-arm: Node's timer clock may fire a hair before `now` reaches the deadline, and then
     // tick changes nothing and the driver would not call wakeAt again.
@@ -116,5 +121,15 @@ export class NodeHost {
     const payload = sampleReading(++this.readings);
     const seq = this.driver.publish(payload, now);
     this.options.onEvent({ type: "published", seq, payload: toHex(payload) });
+  }
+
+  /** The stand-in sensor: the host's one-minute load average, sent to a gateway. */
+  private takeReading(now: number): void {
+    const every = this.options.readingEveryMs;
+    this.readingAt += every;
+    if (this.readingAt <= now) this.readingAt = now + every;
+    const value = loadAverage();
+    const seq = this.driver.publishReading(SAMPLE_SENSOR, value, now);
+    this.options.onEvent({ type: "reading-taken", seq, sensor: SAMPLE_SENSOR, value });
   }
 }

@@ -13,13 +13,14 @@
  * Memory is bounded: `originCapacity` origins (least recently active forgotten first), and per origin
  * `bufferCapacity` entries ahead of a gap and as many chain hashes of unverified deliveries.
  *
- * A feed met for the first time may start past seq 1 (another gateway got the earlier entries): its
- * entries wait START_GRACE_MS for lower ones, then delivery starts at the lowest, trusting that
- * entry's `prev` until a checkpoint proves the chain. With a Storage, each origin's position (last
+ * Every entry comes with the origin's `base`: the lowest seq it still waits to have confirmed. A
+ * feed met for the first time starts there (the entries before were confirmed by another gateway),
+ * and a base past our position skips ahead the same way; the first entry's `prev` is then taken on
+ * trust until a checkpoint proves the chain. With a Storage, each origin's position (last
  * delivered seq and chain hash) is written at every delivery, so a gateway that reboots delivers
  * nothing twice; positions live in 256 buckets by the id's first byte ("fv" + 2 hex digits).
  */
-import { equalBytes, fromHex, readU32, toHex, writeU32 } from "../bytes.js";
+import { equalBytes, readU32, toHex, writeU32 } from "../bytes.js";
 import type { Crypto, Storage } from "../ports.js";
 import { NODE_ID_BYTES } from "../wire/frame.js";
 import { chainHash, CHAIN_HASH_BYTES, decodeFeedEntry, type FeedEntry } from "./feed-entry.js";
@@ -32,16 +33,12 @@ export type FeedOutcome =
   | { type: "feed-verified"; origin: string; upTo: number }
   | { type: "feed-flagged"; origin: string; seq: number; reason: FeedFlag };
 
-/** How long a feed met for the first time past seq 1 waits for lower entries. */
-export const START_GRACE_MS = 5000;
 const POSITION_BYTES = NODE_ID_BYTES + 4 + 16;
 
 interface OriginFeed {
-  /** False until the first delivery point is known (seq 1 seen, a stored position, or the grace ran out). */
-  started: boolean;
-  startAt: number;
   delivered: number;
-  deliveredHash: Uint8Array;
+  /** Chain hash of entry `delivered`; null when the next entry's `prev` is taken on trust (a new start). */
+  deliveredHash: Uint8Array | null;
   verified: number;
   /** Chain hashes of entries verified+1 .. delivered, oldest first (at most bufferCapacity). */
   unverified: Uint8Array[];
@@ -64,10 +61,21 @@ export class FeedVerifier {
     private readonly bufferCapacity = 64,
   ) {}
 
-  offerEntry(originHex: string, origin: Uint8Array, bytes: Uint8Array, now: number, out: FeedOutcome[]): void {
+  /** An entry of `origin`'s feed; `base` is the lowest seq the origin has not had confirmed. */
+  offerEntry(originHex: string, origin: Uint8Array, bytes: Uint8Array, base: number, out: FeedOutcome[]): void {
     const entry = decodeFeedEntry(bytes);
-    if (typeof entry === "number") return void out.push({ type: "feed-flagged", origin: originHex, seq: 0, reason: "malformed" });
-    const feed = this.feed(originHex, origin, now);
+    if (typeof entry === "number" || base < 1 || base > entry.seq) {
+      return void out.push({ type: "feed-flagged", origin: originHex, seq: 0, reason: "malformed" });
+    }
+    const feed = this.feed(originHex, origin);
+    if (base > feed.delivered + 1) {
+      // Confirmed elsewhere up to base - 1: start (or resume) there.
+      feed.delivered = base - 1;
+      feed.deliveredHash = null;
+      feed.unverified.length = 0;
+      for (const seq of feed.buffer.keys()) if (seq < base) feed.buffer.delete(seq);
+      if (feed.ahead && feed.ahead.seq < base) feed.ahead = null;
+    }
     if (entry.seq <= feed.delivered || feed.buffer.has(entry.seq)) {
       this.duplicates++;
       return;
@@ -80,13 +88,13 @@ export class FeedVerifier {
       this.overflows++;
     }
     feed.buffer.set(entry.seq, bytes.slice());
-    this.drain(originHex, origin, feed, out, now);
+    this.drain(originHex, origin, feed, out);
   }
 
   offerCheckpoint(originHex: string, origin: Uint8Array, publicKey: Uint8Array, bytes: Uint8Array, out: FeedOutcome[]): void {
     const checkpoint = decodeFeedCheckpoint(bytes);
     if (typeof checkpoint === "number") return void out.push({ type: "feed-flagged", origin: originHex, seq: 0, reason: "malformed" });
-    const feed = this.feed(originHex, origin, Infinity);
+    const feed = this.feed(originHex, origin);
     // Nothing to learn from it: skip the verify.
     if (checkpoint.seq <= feed.verified || (feed.ahead && feed.ahead.seq <= checkpoint.seq)) return;
     if (!verifyFeedCheckpoint(this.crypto, bytes, origin, publicKey)) {
@@ -113,25 +121,14 @@ export class FeedVerifier {
     return this.feeds.get(originHex)?.delivered ?? 0;
   }
 
-  /** Starts feeds whose grace ran out; returns when to call again (Infinity: nothing waits). */
-  poll(now: number, out: FeedOutcome[]): number {
-    let next = Infinity;
-    for (const [originHex, feed] of this.feeds) {
-      if (feed.started || feed.buffer.size === 0) continue;
-      if (now >= feed.startAt) this.drain(originHex, fromHex(originHex), feed, out, now);
-      else next = Math.min(next, feed.startAt);
-    }
-    return next;
-  }
-
-  private feed(originHex: string, origin: Uint8Array, now: number): OriginFeed {
+  private feed(originHex: string, origin: Uint8Array): OriginFeed {
     let feed = this.feeds.get(originHex);
     if (feed) {
       this.feeds.delete(originHex); // re-inserted below: Map order is recency order
     } else {
       if (this.feeds.size >= this.originCapacity) this.feeds.delete(this.feeds.keys().next().value as string);
       feed = {
-        started: false, startAt: now + START_GRACE_MS, delivered: 0, deliveredHash: new Uint8Array(CHAIN_HASH_BYTES),
+        delivered: 0, deliveredHash: new Uint8Array(CHAIN_HASH_BYTES),
         verified: 0, unverified: [], ahead: null, buffer: new Map(),
       };
       this.restore(origin, feed);
@@ -140,19 +137,7 @@ export class FeedVerifier {
     return feed;
   }
 
-  private drain(originHex: string, origin: Uint8Array, feed: OriginFeed, out: FeedOutcome[], now = -Infinity): void {
-    if (!feed.started) {
-      if (feed.buffer.has(1)) {
-        feed.started = true;
-      } else if (now >= feed.startAt && feed.buffer.size > 0) {
-        const lowest = Math.min(...feed.buffer.keys());
-        feed.delivered = lowest - 1;
-        feed.deliveredHash = (decodeFeedEntry(feed.buffer.get(lowest)!) as FeedEntry).prev;
-        feed.started = true;
-      } else {
-        return;
-      }
-    }
+  private drain(originHex: string, origin: Uint8Array, feed: OriginFeed, out: FeedOutcome[]): void {
     const before = feed.delivered;
     this.deliverRuns(originHex, origin, feed, out);
     if (feed.delivered !== before) this.persist(origin, feed);
@@ -169,11 +154,11 @@ export class FeedVerifier {
           const bytes = feed.buffer.get(seq);
           if (!bytes) return;
           const entry = decodeFeedEntry(bytes) as FeedEntry;
-          if (!equalBytes(entry.prev, prev)) return this.reject(originHex, feed, seq, "chain-break", out);
+          if (prev && !equalBytes(entry.prev, prev)) return this.reject(originHex, feed, seq, "chain-break", out);
           prev = chainHash(this.crypto, origin, bytes);
           run.push({ entry, hash: prev });
         }
-        if (!equalBytes(prev, ahead.head)) return this.reject(originHex, feed, ahead.seq, "checkpoint-mismatch", out);
+        if (!prev || !equalBytes(prev, ahead.head)) return this.reject(originHex, feed, ahead.seq, "checkpoint-mismatch", out);
         for (const { entry } of run) this.deliver(originHex, feed, entry, true, out);
         feed.deliveredHash = prev;
         feed.verified = ahead.seq;
@@ -185,7 +170,7 @@ export class FeedVerifier {
       const bytes = feed.buffer.get(seq);
       if (!bytes) return;
       const entry = decodeFeedEntry(bytes) as FeedEntry;
-      if (!equalBytes(entry.prev, feed.deliveredHash)) return this.reject(originHex, feed, seq, "chain-break", out);
+      if (feed.deliveredHash && !equalBytes(entry.prev, feed.deliveredHash)) return this.reject(originHex, feed, seq, "chain-break", out);
       const hash = chainHash(this.crypto, origin, bytes);
       this.deliver(originHex, feed, entry, false, out);
       feed.deliveredHash = hash;
@@ -209,14 +194,13 @@ export class FeedVerifier {
       feed.delivered = readU32(bucket, at + NODE_ID_BYTES);
       feed.verified = feed.delivered;
       feed.deliveredHash = bucket.slice(at + NODE_ID_BYTES + 4, at + POSITION_BYTES);
-      feed.started = true;
       return;
     }
   }
 
   /** Writes an origin's position into its bucket (read, replace or append, write). */
   private persist(origin: Uint8Array, feed: OriginFeed): void {
-    if (!this.storage) return;
+    if (!this.storage || !feed.deliveredHash) return;
     const key = bucketKey(origin);
     const old = this.storage.get(key) ?? new Uint8Array(0);
     let at = 0;

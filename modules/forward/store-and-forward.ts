@@ -14,7 +14,7 @@
  * Every few entries the origin also sends a feed checkpoint (with its certificate, so a gateway that
  * never met it can check the signature).
  */
-import { equalBytes, toHex } from "../bytes.js";
+import { equalBytes, readU32, toHex, writeU32 } from "../bytes.js";
 import type { MeshEvent } from "../events.js";
 import { FeedLog } from "../feed/feed-log.js";
 import { FEED_CHECKPOINT_BYTES } from "../feed/feed-checkpoint.js";
@@ -73,7 +73,6 @@ export class StoreAndForward {
   private sinceCheckpoint = 0;
   private checkpointDueAt = Infinity;
   private nextSweepAt = Infinity;
-  private verifierWakeAt = Infinity;
   /** Gateway: origins to confirm, and when. */
   private readonly confirmAt = new Map<string, { origin: Uint8Array; at: number }>();
   private readonly acks = new Map<number, { origin: Uint8Array; kind: DataKind; seq: number }[]>();
@@ -110,12 +109,12 @@ export class StoreAndForward {
     const { seq, bytes } = this.feed.append(sensor, value, time);
     if (this.verifier) {
       // A gateway's own readings are delivered where they are taken.
-      this.verifier.offerEntry(toHex(this.ctx.id), this.ctx.id, bytes, now, this.outcomes);
+      this.verifier.offerEntry(toHex(this.ctx.id), this.ctx.id, bytes, seq, this.outcomes);
       this.report(now);
       return seq;
     }
     this.unsent.add(seq, bytes);
-    this.takeOwn(DataKind.Entry, seq, bytes, now);
+    this.takeOwn(DataKind.Entry, seq, withBase(bytes), now);
     if (this.sinceCheckpoint++ === 0) this.checkpointDueAt = now + this.config.checkpointAfterMs;
     if (this.sinceCheckpoint >= this.config.checkpointEvery) this.queueCheckpoint(now);
     return seq;
@@ -169,10 +168,6 @@ export class StoreAndForward {
   tick(now: number): void {
     if (now >= this.nextSweepAt) this.sweep(now);
     if (now >= this.checkpointDueAt) this.queueCheckpoint(now);
-    if (this.verifier && now >= this.verifierWakeAt) {
-      this.verifierWakeAt = this.verifier.poll(now, this.outcomes);
-      this.report(now);
-    }
     for (const [originHex, c] of this.confirmAt) {
       if (now < c.at) continue;
       this.confirmAt.delete(originHex);
@@ -194,7 +189,7 @@ export class StoreAndForward {
   }
 
   nextDeadline(): number {
-    let t = Math.min(this.custody.nextDeadline(), this.nextSweepAt, this.verifierWakeAt, this.checkpointDueAt);
+    let t = Math.min(this.custody.nextDeadline(), this.nextSweepAt, this.checkpointDueAt);
     for (const c of this.confirmAt.values()) if (c.at < t) t = c.at;
     return t;
   }
@@ -210,9 +205,8 @@ export class StoreAndForward {
   private deliver(d: DataView, now: number): void {
     const verifier = this.verifier!;
     const originHex = toHex(d.origin);
-    if (d.kind === DataKind.Entry) {
-      verifier.offerEntry(originHex, d.origin, d.payload, now, this.outcomes);
-      this.verifierWakeAt = Math.min(this.verifierWakeAt, verifier.poll(now, this.outcomes));
+    if (d.kind === DataKind.Entry && d.payload.length > 4) {
+      verifier.offerEntry(originHex, d.origin, d.payload.subarray(4), readU32(d.payload, 0), this.outcomes);
     } else if (d.kind === DataKind.Checkpoint && d.payload.length > FEED_CHECKPOINT_BYTES) {
       const publicKey = this.ctx.admitOrigin(d.origin, d.payload.subarray(FEED_CHECKPOINT_BYTES), now);
       if (publicKey) verifier.offerCheckpoint(originHex, d.origin, publicKey, d.payload.subarray(0, FEED_CHECKPOINT_BYTES), this.outcomes);
@@ -269,7 +263,7 @@ export class StoreAndForward {
         this.nextSweepAt = Math.min(this.nextSweepAt, at + this.config.confirmAfterMs);
         continue;
       }
-      if (!this.takeOwn(DataKind.Entry, seq, bytes, now)) break;
+      if (!this.takeOwn(DataKind.Entry, seq, withBase(bytes), now)) break;
       this.handedAt.delete(seq);
       resent++;
     }
@@ -297,7 +291,18 @@ export class StoreAndForward {
       item.nextTryAt = now + NO_ROUTE_RETRY_MS;
       return;
     }
+    // Our own entries say, as they leave, from where a gateway that never met us should start.
+    if (item.kind === DataKind.Entry && item.hops === 0 && equalBytes(item.origin, this.ctx.id)) {
+      writeU32(item.payload, 0, this.unsent.confirmed + 1);
+    }
     this.ctx.sendTo(slot, RecordType.Data, encodeData(item.origin, item.destination, item.kind, item.hops, item.seq, item.payload));
     this.custody.sent(item, slot, now);
   }
+}
+
+/** An entry's DATA payload: base (u32, set when sent) ‖ entry. */
+function withBase(entry: Uint8Array): Uint8Array {
+  const out = new Uint8Array(4 + entry.length);
+  out.set(entry, 4);
+  return out;
 }

@@ -9,7 +9,8 @@
  *   16   1     kind: 1 feed entry, 2 feed checkpoint, 3 confirm
  *   17   1     hops travelled so far (< MAX_DATA_HOPS)
  *   18   4     seq: the entry's or checkpoint's seq; for CONFIRM, the highest seq delivered
- *   22   n     payload: the feed entry or checkpoint bytes; empty for CONFIRM
+ *   22   n     payload: entry: base (u32, the lowest seq the origin has not had confirmed) ‖ the
+ *               feed entry; checkpoint: the feed checkpoint ‖ the origin's certificate; CONFIRM: none
  *
  * ACK (record type 6): count c (1..MAX_ACKS), then c × (origin 8 ‖ kind 1 ‖ seq 4): the DATA items
  * the receiver took custody of (or already had).
@@ -26,7 +27,7 @@ export enum DataKind {
 }
 
 export const DATA_FIXED_BYTES = 22;
-/** Feed entries are ≤ 49 bytes, checkpoints 84 plus the 110-byte certificate: a DATA record never needs more. */
+/** Entries are ≤ 4 + 49 bytes, checkpoints 84 plus the 110-byte certificate: a DATA record never needs more. */
 export const MAX_DATA_PAYLOAD = 200;
 /** A DATA item that travelled this far is dropped: routes are loop-free, this bounds a bug's cost. */
 export const MAX_DATA_HOPS = 64;

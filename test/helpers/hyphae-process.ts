@@ -10,17 +10,18 @@ import type { HostEvent } from "../../hosts/node/host-event.js";
 import { createMeshKeys, provisionNode } from "../../hosts/sim/provision.js";
 import { Rng } from "../../hosts/sim/rng.js";
 import { provisioningToText } from "../../modules/provisioning.js";
+import { Role } from "../../modules/identity/certificate.js";
 
 /** build/test/helpers/ → the repository's bin/hyphae.js */
 export const HYPHAE_BIN = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..", "..", "bin", "hyphae.js");
 
 /** Writes `count` provisioning files of one mesh into `dir` (node1.json …); returns their paths. */
-export function writeProvisioning(dir: string, count: number, seed: number): string[] {
+export function writeProvisioning(dir: string, count: number, seed: number, roles: ReadonlyMap<number, Role> = new Map()): string[] {
   const rng = new Rng(seed);
   const keys = createMeshKeys(rng);
   return Array.from({ length: count }, (_, i) => {
     const file = join(dir, `node${i + 1}.json`);
-    writeFileSync(file, JSON.stringify(provisioningToText(provisionNode(keys, rng))));
+    writeFileSync(file, JSON.stringify(provisioningToText(provisionNode(keys, rng, roles.get(i + 1) ?? Role.Node))));
     return file;
   });
 }

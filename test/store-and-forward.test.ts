@@ -148,19 +148,19 @@ test("every reading reaches the gateway exactly once at 15% loss; checkpoints ve
   });
 });
 
-test("a partition of several minutes loses nothing: readings wait and flow when it heals", () => {
-  const run = meshRun({ nodes: 30, seed: 32, loss: 0.1, stopAt: 420_000 });
+test("a 10-minute partition loses nothing: readings wait in storage and flow when it heals", () => {
+  const run = meshRun({ nodes: 30, seed: 32, loss: 0.1, stopAt: 780_000 });
   const { x, side } = run.topology;
-  // The half of the plane without the gateway is cut off from minute 1 to minute 6.
+  // The half of the plane without the gateway is cut off from minute 1 to minute 11.
   const groups = Int32Array.from(x, (xi) => ((xi < side / 2) === (x[0] < side / 2) ? 0 : 1));
   const cutOff = groups.reduce((a, g) => a + g, 0);
   assert.ok(cutOff >= 5, `${cutOff} nodes cut off`);
-  run.sim.partition(groups, 60_000, 360_000);
-  run.sim.runUntil(300_000);
+  run.sim.partition(groups, 60_000, 660_000);
+  run.sim.runUntil(650_000);
   const reachable = bfsDistances(run.topology.neighbors, 0);
   const waiting = run.devices.filter((_, i) => groups[i] === 1 && reachable[i] > 0);
-  assert.ok(waiting.every((d) => d.node.unconfirmedReadings >= 20), "every cut-off node holds its readings while the partition lasts");
-  run.sim.runUntil(560_000);
+  assert.ok(waiting.every((d) => d.node.unconfirmedReadings >= 55), "every cut-off node holds its readings while the partition lasts");
+  run.sim.runUntil(900_000);
   assertExactlyOnce(run);
 });
 

@@ -77,6 +77,21 @@ interface PendingRelay {
   repair: boolean;
 }
 
+/** How full each bounded table is: for monitors, and for the fuzzer's invariants (docs/architecture.md §Memory). */
+export interface NodeHealth {
+  neighbors: number;
+  certificates: number;
+  replayWindows: number;
+  seen: number;
+  recent: number;
+  pendingRelays: number;
+  routes: number;
+  custody: number;
+  unconfirmedReadings: number;
+  outbox: number;
+  events: number;
+}
+
 export interface NeighborSummary {
   id: string;
   role: number;
@@ -276,6 +291,22 @@ export class MeshNode {
     this.forward.tick(now);
     this.flush(now);
     return seq;
+  }
+
+  health(): NodeHealth {
+    return {
+      neighbors: this.neighbors.size,
+      certificates: this.certificates.size,
+      replayWindows: this.replay.size,
+      seen: this.seen.size,
+      recent: this.recent.all.length,
+      pendingRelays: this.pending.length,
+      routes: this.routes.size,
+      custody: this.forward.custodySize,
+      unconfirmedReadings: this.forward.unconfirmed,
+      outbox: this.outbox.length,
+      events: this.events.length,
+    };
   }
 
   /** Own readings kept in storage that no gateway has confirmed yet. */

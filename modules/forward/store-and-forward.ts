@@ -95,6 +95,11 @@ export class StoreAndForward {
     this.verifier = ctx.isGateway ? new FeedVerifier(crypto, storage, 1024) : null;
   }
 
+  /** Items held for the next hop (own and others'). */
+  get custodySize(): number {
+    return this.custody.items.length;
+  }
+
   /** Readings stored here and not yet confirmed by a gateway. */
   get unconfirmed(): number {
     return this.unsent.size;

@@ -1,0 +1,22 @@
+/**
+ * A fixed-seed sample of the node fuzzer (the benchmark runs a million inputs): no exception escapes,
+ * every table stays within its cap, and a frame rejected as a whole changes nothing but counters.
+ */
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { fuzzNode } from "./attacks/node-fuzzer.js";
+
+test("20,000 random, mutated and replayed frames against a live node: no escape, no violation", () => {
+  const r = fuzzNode(7, 20_000);
+  assert.is(r.inputs, 20_000);
+  assert.equal(r.violations, [], r.violations.join("\n"));
+  assert.is(r.escaped, 0);
+  // The mix must reach both sides of admission, or the fuzzer tests nothing past the MAC.
+  assert.ok(r.rejected > 5_000, `${r.rejected} rejected`);
+  assert.ok(r.accepted > 2_000, `${r.accepted} accepted`);
+  for (const reason of ["auth-failed", "truncated", "bad-type", "bad-field", "replay"]) {
+    assert.ok((r.drops[reason] ?? 0) > 50, `inputs reached the ${reason} check: ${JSON.stringify(r.drops)}`);
+  }
+});
+
+test.run();

@@ -31,6 +31,12 @@ export interface NodeConfig {
   unsentCapacity: number;
   /** Own readings handed on but not confirmed by a gateway this long are sent again (1000..3600000 ms). */
   confirmAfterMs: number;
+  /** Each origin's new messages are relayed at most this often on average (1..6000 per minute)… */
+  originRatePerMinute: number;
+  /** …with bursts of this many (1..1000). */
+  originBurst: number;
+  /** Frames accepted from one neighbor per second on average, bursts of twice that (1..1000). */
+  neighborFramesPerSecond: number;
   /** Gateways this node keeps routes to (1..64); ≈ 100 B each with their candidate next hops. */
   routeCapacity: number;
   /** (origin, seq) pairs remembered for duplicate suppression (power of two, 64..32768); 16 B each. Must cover a message's lifetime at the mesh's message rate. */
@@ -72,6 +78,9 @@ export const DEFAULT_NODE_CONFIG: Readonly<NodeConfig> = Object.freeze({
   deadAfterBeacons: 3,
   neighborCapacity: 32,
   certificateCacheCapacity: 64,
+  originRatePerMinute: 6,
+  originBurst: 10,
+  neighborFramesPerSecond: 20,
   custodyCapacity: 32,
   unsentCapacity: 128,
   confirmAfterMs: 60000,
@@ -104,6 +113,9 @@ export function validateNodeConfig(c: NodeConfig): NodeConfig {
   range("deadAfterBeacons", c.deadAfterBeacons, 2, 10);
   range("neighborCapacity", c.neighborCapacity, 1, MAX_HELLO_NEIGHBORS);
   range("certificateCacheCapacity", c.certificateCacheCapacity, c.neighborCapacity, 1024);
+  range("originRatePerMinute", c.originRatePerMinute, 1, 6000);
+  range("originBurst", c.originBurst, 1, 1000);
+  range("neighborFramesPerSecond", c.neighborFramesPerSecond, 1, 1000);
   range("custodyCapacity", c.custodyCapacity, 1, 1024);
   range("unsentCapacity", c.unsentCapacity, 64, 1024);
   if (c.unsentCapacity % 64 !== 0) throw new RangeError("unsentCapacity must be a multiple of 64 (readings are stored in chunks of 64)");

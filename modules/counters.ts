@@ -24,11 +24,13 @@ export enum DropReason {
   QueueFull = 39,
   /** Host did not drain events in time; the oldest was dropped. */
   EventOverflow = 40,
+  /** A neighbor sent frames faster than its rate limit. */
+  RateLimited = 41,
 }
 
 const DROP_NAMES: Record<number, string> = {
   32: "self", 33: "unknown-sender", 34: "bad-certificate", 35: "revoked", 36: "replay",
-  37: "table-full", 38: "bad-signature", 39: "queue-full", 40: "event-overflow",
+  37: "table-full", 38: "bad-signature", 39: "queue-full", 40: "event-overflow", 41: "rate-limited",
 };
 
 export function dropReasonName(reason: WireError | DropReason): string {
@@ -51,6 +53,8 @@ export class Counters {
   repairs = 0;
   /** Pending relays cancelled because neighbors were covered (or a copy was heard). */
   relaysSuppressed = 0;
+  /** New messages not relayed because their origin exceeded its rate limit. */
+  relaysRateLimited = 0;
   /** Own messages published. */
   published = 0;
   certificatesVerified = 0;

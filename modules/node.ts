@@ -41,6 +41,8 @@ import { decodeHello, encodeHello, helloRecentKey, MAX_RECENT_KEYS, newHelloView
 import { decodeRoute, encodeRoute, MAX_ROUTE_ENTRIES, newRouteView, type RouteEntry } from "./wire/route.js";
 import { RouteTable, type Route } from "./routing/route-table.js";
 import { StoreAndForward } from "./forward/store-and-forward.js";
+import { OriginLimiter } from "./limits/origin-limiter.js";
+import { TokenBucket } from "./limits/token-bucket.js";
 import { checkAck, decodeData, newDataView, type DataView } from "./wire/data.js";
 import { MAX_RECORDS, parseRecords, RECORD_HEADER_BYTES, RecordType, writeRecord, type RecordView } from "./wire/records.js";
 
@@ -147,6 +149,9 @@ export class MeshNode {
   /** Per neighbor-table slot: the row's verified certificate and replay window. */
   private readonly peerBySlot: CachedPeer[] = [];
   private readonly replayBySlot: ReplayWindow[] = [];
+  /** Per neighbor-table slot: its frame-rate bucket (reset when the slot gets a new neighbor). */
+  private readonly framesBySlot: TokenBucket[] = [];
+  private readonly originLimiter: OriginLimiter;
   /** No neighbor expires before this (a lower bound, refreshed at each tick). */
   private expiryAt = Infinity;
   private readonly neighbors: NeighborTable;
@@ -214,6 +219,7 @@ export class MeshNode {
     this.attribution = new AttributionTable(config.attributionCapacity);
     this.recent = new RecentMessages(config.recentCapacity, RECENT_MAX_BODY);
     this.routes = new RouteTable(config.routeCapacity);
+    this.originLimiter = new OriginLimiter(config.originRatePerMinute, config.originBurst, config.certificateCacheCapacity);
     this.forward = new StoreAndForward({
       id: this.id,
       isGateway: this.role === Role.Gateway,
@@ -385,6 +391,8 @@ export class MeshNode {
       window = known;
     }
     if (!window.accept(header.epoch, header.counter)) return this.counters.drop(DropReason.Replay);
+    // An authenticated neighbor over its frame rate: nothing of the frame is applied.
+    if (transmitter && !this.framesBySlot[transmitter.slot].take(now)) return this.counters.drop(DropReason.RateLimited);
 
     if (hasHello) transmitter = this.onHello(transmitter, peer, senderHex, window, link, now);
     if (hasRoute && transmitter) this.onRoute(transmitter, now);
@@ -507,6 +515,8 @@ export class MeshNode {
         n = admitted.neighbor;
         this.peerBySlot[n.slot] = peer;
         this.replayBySlot[n.slot] = window;
+        const rate = this.config.neighborFramesPerSecond;
+        this.framesBySlot[n.slot] = new TokenBucket(rate, 2 * rate, now);
         this.expiryAt = Math.min(this.expiryAt, this.neighbors.nextExpiry());
         if (admitted.evicted) this.routes.dropNeighbor(admitted.evicted.slot);
         if (admitted.evicted) this.emit({ type: "neighbor-down", id: admitted.evicted.idHex, reason: "evicted" });
@@ -549,11 +559,14 @@ export class MeshNode {
     }
     this.seen.add(g.origin, g.seq);
     this.counters.messagesNew++;
-    const relayable = this.role !== Role.Leaf && g.hops + 1 < g.hopLimit;
+    const originHex = toHex(g.origin);
+    // Revocations are the owner's, and urgent: never rate-limited.
+    const withinRate = g.kind === GossipKind.Revocation || this.originLimiter.allow(originHex, now);
+    if (!withinRate) this.counters.relaysRateLimited++;
+    const relayable = this.role !== Role.Leaf && g.hops + 1 < g.hopLimit && withinRate;
     const copy = relayable ? body.slice() : null;
     if (copy) copy[GOSSIP_HOPS_OFFSET] = g.hops + 1;
     this.recent.add(messageKey(g.origin, g.seq), copy, now, repaired);
-    const originHex = toHex(g.origin);
     if (g.kind === GossipKind.Data) {
       this.emit({ type: "message", origin: originHex, seq: g.seq, payload: g.payload.slice(), hops: g.hops + 1 });
       if (this.config.attribute) {

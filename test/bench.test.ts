@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "uvu";
@@ -8,6 +8,7 @@ import { componentOf } from "../hosts/sim/graph.js";
 import { randomGeometricGraph } from "../hosts/sim/topology.js";
 import { MeshSimulation } from "../hosts/sim/mesh-simulation.js";
 import { broadcastScenario, chooseSources, main, pool, runWithProgress } from "../tools/bench.js";
+import { deviceSectionOf, replaceDeviceSection } from "../tools/bench-device.js";
 
 test("sources: distinct, in the largest component, a function of the seed", () => {
   const topology = randomGeometricGraph({ nodes: 120, averageDegree: 5, seed: 4 });
@@ -72,6 +73,31 @@ test("a tiny plan writes a report with tables and target verdicts", async () => 
     const bad = await main(["--bogus"], io);
     assert.is(bad, 2);
     assert.match(stderr, /unknown flag --bogus/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("the Device section is replaced in place or appended, and a run that does not measure it keeps it", async () => {
+  const section = "## Device\n\nnew figures\n";
+  assert.is(replaceDeviceSection("# T\n\n## A\n\na\n", section), "# T\n\n## A\n\na\n\n## Device\n\nnew figures\n");
+  assert.is(replaceDeviceSection("# T\n\n## Device\n\nold\n\n## Z\n\nz\n", section), "# T\n\n## Device\n\nnew figures\n\n## Z\n\nz\n");
+  assert.is(replaceDeviceSection("", section), section);
+  assert.is(deviceSectionOf("# T\n\n## Device\n\nold\n\n### sub\n\n## Z\n"), "## Device\n\nold\n\n### sub\n");
+  assert.is(deviceSectionOf("# T\n\n## Devices\n"), undefined);
+
+  const dir = mkdtempSync(join(tmpdir(), "hyphae-bench-"));
+  try {
+    const out = join(dir, "b.md");
+    const io = { stdout: { write: () => true }, stderr: { write: () => true } };
+    const tiny = { sizes: [30], losses: [0.1], seeds: [1], broadcasts: 2, scale: false };
+    assert.is(await main(["--out", out], io, tiny), 0);
+    assert.match(readFileSync(out, "utf8"), /\n## Device\n\nNot measured yet: `node build\/tools\/bench-device\.js`/);
+    writeFileSync(out, "# Old report\n\n## Device\n\nkept figures\n\n### Heap\n\nrows\n");
+    assert.is(await main(["--out", out], io, tiny), 0);
+    const md = readFileSync(out, "utf8");
+    assert.match(md, /^# Hyphae benchmarks\n/);
+    assert.ok(md.endsWith("\n## Device\n\nkept figures\n\n### Heap\n\nrows\n"), md.slice(-200));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -13,7 +13,7 @@
  * fewest transmissions a broadcast can take; the source's eccentricity is the fewest hops to its
  * farthest node. Wall times are measured and reported, never asserted.
  */
-import { realpathSync, writeFileSync } from "node:fs";
+import { readFileSync, realpathSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { dirname, relative, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -23,6 +23,7 @@ import { componentOf, eccentricity, greedyConnectedDominatingSet } from "../host
 import { defaultScenario, MeshSimulation, type Scenario, type SimulationReport } from "../hosts/sim/mesh-simulation.js";
 import { Rng } from "../hosts/sim/rng.js";
 import { randomGeometricGraph, type Topology } from "../hosts/sim/topology.js";
+import { deviceSectionOf, renderDeviceSection, replaceDeviceSection, runDeviceBench } from "./bench-device.js";
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type Io, parseFlags, processIo, UsageError } from "./cli.js";
 
 export const POLICIES: readonly RelayPolicy[] = ["coverage", "flood", "managed"];
@@ -38,9 +39,11 @@ export interface BenchPlan {
   /** Broadcasts per run (K). */
   broadcasts: number;
   scale: boolean;
+  /** Measure the Device section inside XS (tools/bench-device.ts); otherwise the report keeps the one it had. */
+  device?: boolean;
 }
 
-export const FULL_PLAN: BenchPlan = { sizes: [200, 1000], losses: [0.1, 0.3], seeds: [1, 2], broadcasts: 20, scale: true };
+export const FULL_PLAN: BenchPlan = { sizes: [200, 1000], losses: [0.1, 0.3], seeds: [1, 2], broadcasts: 20, scale: true, device: true };
 export const QUICK_PLAN: BenchPlan = { sizes: [200], losses: [0.1, 0.3], seeds: [1], broadcasts: 20, scale: false };
 
 /** Targets for the coverage policy. */
@@ -357,15 +360,28 @@ const HELP = `Usage: node build/tools/bench.js [--quick] [--out FILE]   (or: npm
 Benchmarks the relay policies (coverage, flood, managed) on random geometric graphs and the
 simulator's scale; writes a markdown report.
 
-  --quick       N = 200 only, one seed, no scale section (well under a minute)
+  --quick       N = 200 only, one seed, no scale section, the Device section kept as it
+                was (well under a minute)
   --out FILE    where to write the report (default: BENCHMARKS.md at the repo root)
   -h, --help    this help
 
 The full run takes about half an hour on a 2-core machine, most of it the 1,000-node ×
-10-minute scale run (about 6 million frames); progress goes to stderr.
+10-minute scale run (about 6 million frames); progress goes to stderr. It ends with the Device
+section, measured inside the real XS engine (node build/tools/bench-device.js does that alone).
 
 Exit codes: 0 ok, 2 usage error, 1 runtime failure. Missed targets are reported, not an error.
 `;
+
+/** The Device section the report at `file` already has, or a note saying how to measure it. */
+function previousDeviceSection(file: string): string {
+  let markdown = "";
+  try {
+    markdown = readFileSync(file, "utf8");
+  } catch {
+    // No report yet.
+  }
+  return deviceSectionOf(markdown) ?? "## Device\n\nNot measured yet: `node build/tools/bench-device.js` writes this section.\n";
+}
 
 /** The command line that produced the report, as a person would retype it. */
 function commandLine(argv: readonly string[]): string {
@@ -405,7 +421,8 @@ export async function main(argv: readonly string[], io: Io = processIo, plan?: B
     }
     const scale = chosen.scale ? runScale(log) : null;
     const markdown = renderMarkdown({ command: commandLine(argv), date, plan: chosen, results, checks, scale, totalMs: performance.now() - started });
-    writeFileSync(out, markdown);
+    const device = chosen.device ? renderDeviceSection(await runDeviceBench(log), commandLine(argv), new Date()) : previousDeviceSection(out);
+    writeFileSync(out, replaceDeviceSection(markdown, device));
     log(`wrote ${out} (${checks.filter((c) => c.pass).length} of ${checks.length} targets met)`);
     return EXIT_OK;
   } catch (e) {

@@ -5,7 +5,7 @@
 import type { MeshEvent, Transmit } from "../../modules/events.js";
 import type { MeshNode } from "../../modules/node.js";
 import type { SimDevice } from "./device.js";
-import { SIM_EPOCH_SECONDS } from "./provision.js";
+import { SIM_EPOCH_SECONDS } from "./sim-epoch.js";
 
 /** When the application publishes next: the first time strictly after `after` (Infinity: never). */
 export type PublishSchedule = (after: number) => number;

@@ -5,7 +5,10 @@
 import type { Provisioning } from "../../modules/node.js";
 import { issueCertificate, Role } from "../../modules/identity/certificate.js";
 import { nodeCrypto, nodeKeyPairFromSeed } from "../node/node-crypto.js";
-import type { Rng } from "./rng.js";
+import { Rng } from "./rng.js";
+import { SIM_EPOCH_SECONDS } from "./sim-epoch.js";
+
+export { SIM_EPOCH_SECONDS } from "./sim-epoch.js";
 
 export interface MeshKeys {
   networkId: number;
@@ -13,8 +16,7 @@ export interface MeshKeys {
   owner: { publicKey: Uint8Array; secretKey: Uint8Array };
 }
 
-/** Certificates in the simulator are valid for this window (unix seconds): 2026-01-01 .. +10 years. */
-export const SIM_EPOCH_SECONDS = 1767225600;
+/** Certificates in the simulator are valid for ten years from SIM_EPOCH_SECONDS. */
 const TEN_YEARS = 10 * 365 * 86400;
 
 function bytesFrom(rng: Rng, n: number): Uint8Array {
@@ -41,4 +43,11 @@ export function provisionNode(keys: MeshKeys, rng: Rng, role: Role = Role.Node):
     networkId: keys.networkId, networkKey: keys.networkKey, ownerPublicKey: keys.owner.publicKey,
     secretKey: pair.secretKey, certificate,
   };
+}
+
+/** Every node of a simulated mesh (MeshPlatform.provision): one owner and network key, then node i's own stream. */
+export function provisionMesh(seed: number, count: number, roles: ReadonlyMap<number, Role>): Provisioning[] {
+  const root = new Rng(seed);
+  const keys = createMeshKeys(root.fork("keys"));
+  return Array.from({ length: count }, (_, i) => provisionNode(keys, root.fork("node").fork(i), roles.get(i) ?? Role.Node));
 }

@@ -157,6 +157,8 @@ function buildNeighbors(x: Float64Array, y: Float64Array, range: number): Int32A
     offsets[i + 1] = used;
   }
   const neighbors = new Array<Int32Array>(n);
-  for (let i = 0; i < n; i++) neighbors[i] = flat.subarray(offsets[i], offsets[i + 1]).sort();
+  // With a comparator: xsnap's XS 13.3 sorts the wrong bytes of a subarray that does not start at
+  // byte 0 when none is given (the board's XS 17.9 does not).
+  for (let i = 0; i < n; i++) neighbors[i] = flat.subarray(offsets[i], offsets[i + 1]).sort((a, b) => a - b);
   return neighbors;
 }

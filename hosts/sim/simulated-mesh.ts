@@ -1,0 +1,259 @@
+/**
+ * A whole simulated mesh: a topology, the radio, one MeshDevice per node running the real core,
+ * scripted failures and partitions, and the measurements the report and the benchmarks need.
+ *
+ * Engine-neutral: the crypto binding and the nodes' provisioning come in as a MeshPlatform, so the
+ * same simulation runs on Node (mesh-simulation.ts) and inside XS (test/xs-mesh.test.ts).
+ */
+import { createNodeConfig, DEFAULT_NODE_CONFIG, type NodeConfig } from "../../modules/config.js";
+import { dropReasonName } from "../../modules/counters.js";
+import type { MeshEvent } from "../../modules/events.js";
+import type { Role } from "../../modules/identity/certificate.js";
+import { MeshNode, type Provisioning } from "../../modules/node.js";
+import type { Crypto } from "../../modules/ports.js";
+import { CountingCrypto, type CryptoCounts } from "./counting-crypto.js";
+import { BroadcastLedger, type BroadcastTotals } from "./broadcast-ledger.js";
+import { MeshDevice, type PublishSchedule } from "./mesh-device.js";
+import { Rng } from "./rng.js";
+import { Simulator } from "./simulator.js";
+import { randomGeometricGraph, type Topology } from "./topology.js";
+import { Trace } from "./trace.js";
+
+/** Periodic publishing stops this long before the end of a run. */
+export const DRAIN_MS = 15_000;
+
+export interface Scenario {
+  seed: number;
+  nodes: number;
+  averageDegree: number;
+  /** Simulated time to run, ms. */
+  durationMs: number;
+  /** Probability that any one reception is lost. */
+  loss: number;
+  /** Each node publishes a reading this often (ms, with a random phase, none in the last DRAIN_MS); 0 = never. */
+  publishPeriodMs: number;
+  /** No publishing before this (neighbor tables form first), ms. */
+  warmupMs: number;
+  /** Single broadcasts at chosen times (benchmarks), in addition to periodic ones. */
+  broadcasts?: { node: number; at: number }[];
+  /** Crash node `node` at `at` for `downMs` (RAM lost, storage kept), then reboot. */
+  reboots?: { node: number; at: number; downMs: number }[];
+  /** Power nodes off for good. */
+  stops?: { node: number; at: number }[];
+  /** Nodes powered on later than the others (the rest start at 0): late joiners. */
+  starts?: { node: number; at: number }[];
+  /** Split the plane at x = side/2 between `from` and `to`. */
+  partitions?: { from: number; to: number }[];
+  /** Nodes with a role other than Node. */
+  roles?: { node: number; role: Role }[];
+  config?: Partial<NodeConfig>;
+  /** Use this topology instead of a random geometric graph. */
+  topology?: Topology;
+}
+
+export interface SimulationReport {
+  scenario: Omit<Scenario, "topology">;
+  nodes: number;
+  /** Mean radio-range degree of the graph. */
+  graphDegree: number;
+  /** Mean neighbor-table size at the end, over nodes that are on. */
+  tableNeighbors: number;
+  broadcasts: BroadcastTotals;
+  framesSent: number;
+  bytesSent: number;
+  beaconsSent: number;
+  relays: number;
+  relaysSuppressed: number;
+  certificatesVerified: number;
+  crypto: CryptoCounts;
+  drops: Record<string, number>;
+  /** Hash of every transmission and event: the same seed gives the same digest. */
+  traceDigest: string;
+  /** Real time the run took, ms (not part of the trace). */
+  wallMs: number;
+}
+
+/**
+ * The repair store must span about three beacon periods of the mesh's message rate, or a neighbor
+ * whose HELLO was lost cannot be repaired: boards default to 128 (a 50-node mesh publishing once a
+ * minute needs under 20); big simulated meshes get up to the cap of 256.
+ */
+export function recentCapacityFor(scenario: Scenario): number {
+  const rate = scenario.publishPeriodMs > 0 ? scenario.nodes / scenario.publishPeriodMs : 0;
+  const beaconMs = scenario.config?.beaconIntervalMs ?? DEFAULT_NODE_CONFIG.beaconIntervalMs;
+  return Math.min(256, Math.max(DEFAULT_NODE_CONFIG.recentCapacity, Math.ceil(rate * 3 * beaconMs)));
+}
+
+/** What a simulated mesh runs on. */
+export interface MeshPlatform {
+  /** The binding every node uses; the simulation counts its calls. */
+  crypto: Crypto;
+  /** Share open and verify results among the receivers of one broadcast (counting-crypto.ts). Default true. */
+  shareResults?: boolean;
+  /** Every node's provisioning, a function of the seed alone; `roles` lists the nodes that are not Role.Node. */
+  provision(seed: number, count: number, roles: ReadonlyMap<number, Role>): Provisioning[];
+}
+
+/** Real time in ms for `wallMs`: `performance` where the host has it (Node, xsnap), else Date. */
+function wallClock(): number {
+  return typeof performance === "undefined" ? Date.now() : performance.now();
+}
+
+export function defaultScenario(): Scenario {
+  return {
+    seed: 1, nodes: 50, averageDegree: 8, durationMs: 5 * 60_000, loss: 0.1,
+    publishPeriodMs: 60_000, warmupMs: 20_000,
+  };
+}
+
+export class SimulatedMesh {
+  readonly topology: Topology;
+  readonly simulator: Simulator;
+  readonly crypto: CountingCrypto;
+  readonly ledger: BroadcastLedger;
+  readonly trace = new Trace();
+  private readonly devices: (MeshDevice | undefined)[];
+  private readonly nodeIndex = new Map<string, number>();
+  private framesSent = 0;
+  private bytesSent = 0;
+  /** Counters of nodes whose devices were replaced by a reboot, so totals survive crashes. */
+  private readonly retired: MeshNode[] = [];
+
+  constructor(readonly scenario: Scenario, platform: MeshPlatform) {
+    const { seed, nodes } = scenario;
+    this.topology = scenario.topology ?? randomGeometricGraph({ nodes, averageDegree: scenario.averageDegree, seed });
+    const n = this.topology.x.length;
+    const root = new Rng(seed);
+    this.crypto = new CountingCrypto(platform.crypto, platform.shareResults ?? true);
+    const provisioning = platform.provision(seed, n, new Map(scenario.roles?.map((r) => [r.node, r.role])));
+    if (provisioning.length !== n) throw new RangeError(`the platform provisioned ${provisioning.length} nodes, the topology has ${n}`);
+    const config = createNodeConfig({ recentCapacity: recentCapacityFor(scenario), ...scenario.config });
+    const appRng = root.fork("app");
+    this.devices = new Array<MeshDevice | undefined>(n).fill(undefined);
+    this.ledger = new BroadcastLedger(this.topology, (i) => this.simulator.isOn(i), config.hopLimit);
+
+    const explicit = new Map<number, number[]>();
+    for (const b of scenario.broadcasts ?? []) {
+      const list = explicit.get(b.node) ?? [];
+      list.push(b.at);
+      explicit.set(b.node, list);
+    }
+    for (const list of explicit.values()) list.sort((a, b) => a - b);
+
+    this.simulator = new Simulator({
+      topology: this.topology,
+      seed,
+      radio: { loss: scenario.loss },
+      createDevice: (i, ports) => {
+        const node = new MeshNode(provisioning[i], { crypto: this.crypto, random: ports.random, storage: ports.storage }, config);
+        this.nodeIndex.set(node.idHex, i);
+        const old = this.devices[i];
+        if (old) this.retired.push(old.node);
+        const device = new MeshDevice(node, this.scheduleFor(appRng.fork(i), explicit.get(i)),
+          (origin, seq, now) => this.ledger.published(i, origin, seq, now));
+        this.devices[i] = device;
+        return device;
+      },
+      onTransmit: (i, bytes, now) => {
+        this.framesSent++;
+        this.bytesSent += bytes.length;
+        this.trace.transmit(i, bytes, now);
+      },
+      onEvent: (i, event, now) => this.onEvent(i, event, now),
+    });
+
+    const late = new Map(scenario.starts?.map((s) => [s.node, s.at]));
+    for (let i = 0; i < n; i++) this.simulator.start(i, late.get(i) ?? 0);
+    for (const r of scenario.reboots ?? []) this.simulator.reboot(r.node, r.at, r.downMs);
+    for (const s of scenario.stops ?? []) this.simulator.stop(s.node, s.at);
+    for (const p of scenario.partitions ?? []) {
+      const side = this.topology.side;
+      const groups = Int32Array.from(this.topology.x, (x) => (x < side / 2 ? 0 : 1));
+      this.simulator.partition(groups, p.from, p.to);
+      this.ledger.partition(groups, p.from, p.to);
+    }
+  }
+
+  /**
+   * Periodic publishing with a random phase, merged with any explicit broadcast times. Periodic
+   * publishing stops DRAIN_MS before the end so that every counted broadcast had time to spread.
+   */
+  private scheduleFor(rng: Rng, explicit: number[] | undefined): PublishSchedule | null {
+    const { publishPeriodMs: period, warmupMs, durationMs } = this.scenario;
+    if (period <= 0 && !explicit) return null;
+    const base = warmupMs + (period > 0 ? Math.floor(rng.float() * period) : 0);
+    return (after: number) => {
+      let next = Infinity;
+      if (period > 0) next = after < base ? base : base + (Math.floor((after - base) / period) + 1) * period;
+      if (next > durationMs - DRAIN_MS) next = Infinity;
+      const t = explicit?.find((t) => t > after);
+      return t !== undefined && t < next ? t : next;
+    };
+  }
+
+  private onEvent(i: number, event: MeshEvent, now: number): void {
+    this.trace.event(i, event, now);
+    if (event.type === "message") this.ledger.delivered(i, event.origin, event.seq, event.hops, now);
+    else if (event.type === "relayed") this.ledger.relayed(event.origin, event.seq);
+  }
+
+  node(i: number): MeshNode | undefined {
+    return this.devices[i]?.node;
+  }
+
+  indexOf(idHex: string): number | undefined {
+    return this.nodeIndex.get(idHex);
+  }
+
+  run(): SimulationReport {
+    const started = wallClock();
+    this.simulator.runUntil(this.scenario.durationMs);
+    return this.report(wallClock() - started);
+  }
+
+  report(wallMs: number): SimulationReport {
+    const drops: Record<string, number> = {};
+    let beaconsSent = 0, relays = 0, relaysSuppressed = 0, certificatesVerified = 0, tableSum = 0, onCount = 0;
+    const all: MeshNode[] = [...this.retired];
+    for (let i = 0; i < this.devices.length; i++) {
+      const node = this.devices[i]?.node;
+      if (!node) continue;
+      all.push(node);
+      if (this.simulator.isOn(i)) {
+        tableSum += node.neighborSummary(this.simulator.now).length;
+        onCount++;
+      }
+    }
+    for (const node of all) {
+      const c = node.counters;
+      beaconsSent += c.beaconsOut;
+      relays += c.relays;
+      relaysSuppressed += c.relaysSuppressed;
+      certificatesVerified += c.certificatesVerified;
+      for (const [reason, count] of c.drops) {
+        const name = dropReasonName(reason);
+        drops[name] = (drops[name] ?? 0) + count;
+      }
+    }
+    let degreeSum = 0;
+    for (const adj of this.topology.neighbors) degreeSum += adj.length;
+    const { topology: _omit, ...scenario } = this.scenario;
+    return {
+      scenario,
+      nodes: this.devices.length,
+      graphDegree: degreeSum / this.devices.length,
+      tableNeighbors: onCount ? tableSum / onCount : 0,
+      broadcasts: this.ledger.totals(),
+      framesSent: this.framesSent,
+      bytesSent: this.bytesSent,
+      beaconsSent,
+      relays,
+      relaysSuppressed,
+      certificatesVerified,
+      crypto: { ...this.crypto.counts },
+      drops,
+      traceDigest: this.trace.digest(),
+      wallMs,
+    };
+  }
+}

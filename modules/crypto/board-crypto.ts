@@ -1,0 +1,90 @@
+/**
+ * The Crypto binding the firmware runs on XS: the fastest well-kept implementation of each primitive
+ * there (measured in /work/shared/platform-notes.md §Crypto cost in real XS).
+ *
+ * - Ed25519 on @noble/curves' point arithmetic. XS does BigInt in C, so it verifies ~10× faster than
+ *   tweetnacl's Float64Array field code (the ESP32 has no double-precision FPU).
+ * - XSalsa20-Poly1305 secretbox from tweetnacl.
+ * - SHA-512 from the host (the Moddable SDK's native Digest on the board), tweetnacl's by default; it
+ *   is also the hash inside Ed25519.
+ *
+ * The bytes are those of every other binding, and so is the judgement of which signatures are valid.
+ */
+import { ed25519 } from "@noble/curves/ed25519.js";
+import { eddsa } from "@noble/curves/abstract/edwards.js";
+import nacl from "tweetnacl";
+import { equalBytes } from "../bytes.js";
+import type { Crypto } from "../ports.js";
+
+const SEED_BYTES = 32;
+const PUBLIC_KEY_BYTES = 32;
+const SIGNATURE_BYTES = 64;
+
+/**
+ * Base-point window: a table of (⌈253 / W⌉ + 1) · 2^(W−1) points, built on first use and kept for
+ * good. Measured in XS (BENCHMARKS.md §Device): W=2 holds 1,292 slots and 45 KB of BigInt chunks,
+ * ≈ 64 KB on the ESP32, for a sign twice and a verify ~1.3× as fast as W=1, which keeps no table.
+ * noble's default W=6 would take ~7,000 slots and far more chunks.
+ */
+export const BASE_WINDOW = 2;
+
+const Point = ed25519.Point;
+Point.BASE.precompute(BASE_WINDOW);
+const ORDER = Point.Fn.ORDER;
+
+/** RFC 8032 §5.1.5: clear the low 3 bits and the top bit, set bit 254. */
+function clamp(bytes: Uint8Array): Uint8Array {
+  bytes[0] &= 248;
+  bytes[31] &= 127;
+  bytes[31] |= 64;
+  return bytes;
+}
+
+function littleEndian(bytes: Uint8Array): bigint {
+  let n = 0n;
+  for (let i = bytes.length - 1; i >= 0; i--) n = (n << 8n) | BigInt(bytes[i]);
+  return n;
+}
+
+function concat(a: Uint8Array, b: Uint8Array, c: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length + c.length);
+  out.set(a);
+  out.set(b, a.length);
+  out.set(c, a.length + b.length);
+  return out;
+}
+
+/** A Crypto port for XS; pass the host's native SHA-512 when it has one. */
+export function createBoardCrypto(sha512: (data: Uint8Array) => Uint8Array = nacl.hash): Crypto {
+  const signer = eddsa(Point, sha512, { adjustScalarBytes: clamp });
+  return {
+    sha512,
+    sign(message, secretKey) {
+      if (secretKey.length !== SEED_BYTES + PUBLIC_KEY_BYTES) throw new RangeError("secret key must be 64 bytes");
+      return signer.sign(message, secretKey.subarray(0, SEED_BYTES));
+    },
+    /**
+     * RFC 8032 §5.1.7 with the cofactorless equation [S]B = R + [k]A checked on R's encoding, as
+     * OpenSSL and tweetnacl do: noble's own verify is cofactored and would accept signatures whose
+     * R has a small-order component that the other bindings reject. S must be below the group order.
+     */
+    verify(message, signature, publicKey) {
+      if (signature.length !== SIGNATURE_BYTES || publicKey.length !== PUBLIC_KEY_BYTES) return false;
+      const s = littleEndian(signature.subarray(32));
+      if (s >= ORDER) return false;
+      let a;
+      try {
+        // Decoded as ref10 does: y is taken mod p (like OpenSSL and tweetnacl), off-curve keys throw.
+        a = Point.fromBytes(publicKey, true);
+      } catch {
+        return false;
+      }
+      const r = signature.subarray(0, 32);
+      const k = littleEndian(sha512(concat(r, publicKey, message))) % ORDER;
+      const expected = Point.BASE.multiplyUnsafe(s).subtract(a.multiplyUnsafe(k));
+      return equalBytes(expected.toBytes(), r);
+    },
+    seal: (plaintext, nonce, key) => nacl.secretbox(plaintext, nonce, key),
+    open: (box, nonce, key) => nacl.secretbox.open(box, nonce, key),
+  };
+}

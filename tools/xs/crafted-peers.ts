@@ -1,0 +1,82 @@
+/**
+ * Certified peers that exist only as the frames they send: sealed HELLOs (with certificate) and
+ * GOSSIP batches, built with the core's own codecs, for driving one MeshNode to its caps without
+ * running the peers' state machines (tools/bench-device.ts).
+ */
+import { writeU32 } from "../../modules/bytes.js";
+import { nodeIdOf } from "../../modules/identity/node-id.js";
+import { FrameSealer } from "../../modules/link/frame-sealer.js";
+import type { Provisioning } from "../../modules/node.js";
+import type { Crypto } from "../../modules/ports.js";
+import { MAX_PAYLOAD_BYTES } from "../../modules/wire/frame.js";
+import { encodeGossip, GossipKind } from "../../modules/wire/gossip.js";
+import { encodeHello, MAX_HELLO_NEIGHBORS, type HelloNeighbor } from "../../modules/wire/hello.js";
+import { MAX_RECORDS, RECORD_HEADER_BYTES, RecordType, writeRecord } from "../../modules/wire/records.js";
+
+const BEACON_MS = 5000;
+const HOP_LIMIT = 32;
+
+export class CraftedPeers {
+  readonly ids: Uint8Array[];
+  private readonly sealers: FrameSealer[];
+  private readonly certificates: Uint8Array[];
+  private beaconSeq = 0;
+  private nextSeq = 1;
+
+  constructor(crypto: Crypto, peers: Provisioning[], private readonly targetId: Uint8Array) {
+    this.ids = peers.map((p) => nodeIdOf(crypto, p.secretKey.subarray(32)));
+    this.sealers = peers.map((p, i) => new FrameSealer(crypto, p.networkId, p.networkKey, this.ids[i], 1));
+    this.certificates = peers.map((p) => p.certificate);
+  }
+
+  get count(): number {
+    return this.ids.length;
+  }
+
+  /**
+   * Peer `i`'s HELLO with its certificate. Crowded: it lists the target and as many other peers as
+   * fit, and designates another peer as its relay, never the target, so the target's relays of its
+   * messages wait the longest delay (they stay queued until ticked). Alone: it hears only the target
+   * and designates it.
+   */
+  hello(i: number, alone = false): Uint8Array {
+    const listed: HelloNeighbor[] = [{ id: this.targetId, quality: 255, relay: alone }];
+    for (let j = 0; j < this.count && listed.length < MAX_HELLO_NEIGHBORS && !alone; j++) {
+      if (j !== i) listed.push({ id: this.ids[j], quality: 200, relay: listed.length === 1 });
+    }
+    const body = encodeHello(this.beaconSeq++, BEACON_MS, 0, this.certificates[i], listed);
+    return this.seal(i, [[RecordType.Hello, body]]);
+  }
+
+  /**
+   * Frames from peer `i` carrying `count` new data messages of `payloadBytes` each, as many per frame
+   * as fit. Origins are nodes further away (ids derived from the sequence), never a peer.
+   */
+  gossip(i: number, count: number, payloadBytes: number): Uint8Array[] {
+    const frames: Uint8Array[] = [];
+    let records: [RecordType, Uint8Array][] = [];
+    let size = 0;
+    for (let k = 0; k < count; k++) {
+      const seq = this.nextSeq++;
+      const origin = new Uint8Array(8).fill(0xa0);
+      writeU32(origin, 4, seq % 97);
+      const body = encodeGossip(origin, seq, GossipKind.Data, 1, HOP_LIMIT, new Uint8Array(payloadBytes).fill(seq));
+      if (records.length === MAX_RECORDS || size + RECORD_HEADER_BYTES + body.length > MAX_PAYLOAD_BYTES) {
+        frames.push(this.seal(i, records));
+        records = [];
+        size = 0;
+      }
+      records.push([RecordType.Gossip, body]);
+      size += RECORD_HEADER_BYTES + body.length;
+    }
+    if (records.length > 0) frames.push(this.seal(i, records));
+    return frames;
+  }
+
+  private seal(i: number, records: [RecordType, Uint8Array][]): Uint8Array {
+    const payload = new Uint8Array(records.reduce((n, [, body]) => n + RECORD_HEADER_BYTES + body.length, 0));
+    let at = 0;
+    for (const [type, body] of records) at = writeRecord(payload, at, type, body);
+    return this.sealers[i].seal(payload)!;
+  }
+}

@@ -26,11 +26,13 @@ export enum DropReason {
   EventOverflow = 40,
   /** A neighbor sent frames faster than its rate limit. */
   RateLimited = 41,
+  /** Sender is ignored for a cool-down after its score fell too low. */
+  Ignored = 42,
 }
 
 const DROP_NAMES: Record<number, string> = {
   32: "self", 33: "unknown-sender", 34: "bad-certificate", 35: "revoked", 36: "replay",
-  37: "table-full", 38: "bad-signature", 39: "queue-full", 40: "event-overflow", 41: "rate-limited",
+  37: "table-full", 38: "bad-signature", 39: "queue-full", 40: "event-overflow", 41: "rate-limited", 42: "ignored",
 };
 
 export function dropReasonName(reason: WireError | DropReason): string {
@@ -53,6 +55,8 @@ export class Counters {
   repairs = 0;
   /** Pending relays cancelled because neighbors were covered (or a copy was heard). */
   relaysSuppressed = 0;
+  /** Own readings sent again because no gateway confirmed them in time. */
+  readingsResent = 0;
   /** New messages not relayed because their origin exceeded its rate limit. */
   relaysRateLimited = 0;
   /** Own messages published. */

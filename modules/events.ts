@@ -5,7 +5,7 @@ import type { FeedOutcome } from "./feed/feed-verifier.js";
 
 export type MeshEvent =
   | { type: "neighbor-up"; id: string; role: number }
-  | { type: "neighbor-down"; id: string; reason: "silent" | "revoked" | "expired" | "evicted" }
+  | { type: "neighbor-down"; id: string; reason: "silent" | "revoked" | "expired" | "evicted" | "ignored" }
   | {
       type: "message";
       /** Origin node id, hex. */

@@ -43,6 +43,7 @@ import { RouteTable, type Route } from "./routing/route-table.js";
 import { StoreAndForward } from "./forward/store-and-forward.js";
 import { OriginLimiter } from "./limits/origin-limiter.js";
 import { TokenBucket } from "./limits/token-bucket.js";
+import { Behavior, IGNORE_BELOW, PeerScores } from "./reputation/peer-scores.js";
 import { checkAck, decodeData, newDataView, type DataView } from "./wire/data.js";
 import { MAX_RECORDS, parseRecords, RECORD_HEADER_BYTES, RecordType, writeRecord, type RecordView } from "./wire/records.js";
 
@@ -152,6 +153,7 @@ export class MeshNode {
   /** Per neighbor-table slot: its frame-rate bucket (reset when the slot gets a new neighbor). */
   private readonly framesBySlot: TokenBucket[] = [];
   private readonly originLimiter: OriginLimiter;
+  private readonly scores: PeerScores;
   /** No neighbor expires before this (a lower bound, refreshed at each tick). */
   private expiryAt = Infinity;
   private readonly neighbors: NeighborTable;
@@ -219,6 +221,7 @@ export class MeshNode {
     this.attribution = new AttributionTable(config.attributionCapacity);
     this.recent = new RecentMessages(config.recentCapacity, RECENT_MAX_BODY);
     this.routes = new RouteTable(config.routeCapacity);
+    this.scores = new PeerScores(config.neighborCapacity);
     this.originLimiter = new OriginLimiter(config.originRatePerMinute, config.originBurst, config.certificateCacheCapacity);
     this.forward = new StoreAndForward({
       id: this.id,
@@ -235,6 +238,11 @@ export class MeshNode {
         parts.push({ type, body });
       },
       emit: (event) => this.emit(event),
+      resent: () => void this.counters.readingsResent++,
+      judge: (slot, behavior, now) => {
+        const n = this.neighbors.bySlot(slot);
+        if (n) this.judge(n, behavior, now);
+      },
       admitOrigin: (origin, cert, now) => this.admit(toHex(origin), origin, cert, now)?.publicKey ?? null,
     }, this.crypto, this.storage, provisioning.secretKey, provisioning.certificate, config);
   }
@@ -345,7 +353,7 @@ export class MeshNode {
     // Decode every record before applying any.
     const records = this.records;
     const error = parseRecords(plain, records);
-    if (error !== WireError.None) return this.counters.drop(error);
+    if (error !== WireError.None) return this.rejectRecords(error, header.sender, now);
     let hasHello = false;
     let hasRoute = false;
     let gossipCount = 0;
@@ -368,7 +376,7 @@ export class MeshNode {
       } else {
         e = decodeGossip(r.body, this.gossip[gossipCount++]);
       }
-      if (e !== WireError.None) return this.counters.drop(e);
+      if (e !== WireError.None) return this.rejectRecords(e, header.sender, now);
     }
 
     const carried = hasHello ? this.hello.certificate : null;
@@ -384,6 +392,7 @@ export class MeshNode {
       window = this.replayBySlot[transmitter.slot];
     } else {
       senderHex = toHex(header.sender);
+      if (this.scores.isIgnored(senderHex, now)) return this.counters.drop(DropReason.Ignored);
       peer = this.admit(senderHex, header.sender, carried, now);
       if (!peer) return;
       let known = this.replay.get(senderHex);
@@ -392,7 +401,10 @@ export class MeshNode {
     }
     if (!window.accept(header.epoch, header.counter)) return this.counters.drop(DropReason.Replay);
     // An authenticated neighbor over its frame rate: nothing of the frame is applied.
-    if (transmitter && !this.framesBySlot[transmitter.slot].take(now)) return this.counters.drop(DropReason.RateLimited);
+    if (transmitter && !this.framesBySlot[transmitter.slot].take(now)) {
+      this.judge(transmitter, Behavior.RateLimited, now);
+      return this.counters.drop(DropReason.RateLimited);
+    }
 
     if (hasHello) transmitter = this.onHello(transmitter, peer, senderHex, window, link, now);
     if (hasRoute && transmitter) this.onRoute(transmitter, now);
@@ -517,6 +529,7 @@ export class MeshNode {
         this.replayBySlot[n.slot] = window;
         const rate = this.config.neighborFramesPerSecond;
         this.framesBySlot[n.slot] = new TokenBucket(rate, 2 * rate, now);
+        this.scores.reset(n.slot, now);
         this.expiryAt = Math.min(this.expiryAt, this.neighbors.nextExpiry());
         if (admitted.evicted) this.routes.dropNeighbor(admitted.evicted.slot);
         if (admitted.evicted) this.emit({ type: "neighbor-down", id: admitted.evicted.idHex, reason: "evicted" });
@@ -559,6 +572,7 @@ export class MeshNode {
     }
     this.seen.add(g.origin, g.seq);
     this.counters.messagesNew++;
+    if (transmitter) this.scores.record(transmitter.slot, Behavior.FirstDelivery, now);
     const originHex = toHex(g.origin);
     // Revocations are the owner's, and urgent: never rate-limited.
     const withinRate = g.kind === GossipKind.Revocation || this.originLimiter.allow(originHex, now);
@@ -686,7 +700,7 @@ export class MeshNode {
   private selectRoutes(now: number): void {
     this.routes.select((slot) => {
       const n = this.neighbors.bySlot(slot);
-      if (!n || n.role === Role.Leaf) return Infinity;
+      if (!n || n.role === Role.Leaf || this.scores.avoid(slot, now)) return Infinity;
       return n.etx(now) * 256 * (n.role === Role.Node ? NODE_HOP_PENALTY : 1);
     });
   }
@@ -805,7 +819,7 @@ export class MeshNode {
     const list: HelloNeighbor[] = [];
     let unacknowledged = this.neighbors.size === 0;
     const relays = this.config.relayPolicy === "coverage"
-      ? selectRelays(this.neighbors, idKey(this.id, 0), this.config.relaySelectionMiss) : 0;
+      ? selectRelays(this.neighbors, idKey(this.id, 0), this.config.relaySelectionMiss, this.avoidedSlots(now)) : 0;
     for (const n of this.neighbors) {
       list.push({ id: n.id, quality: toQualityByte(n.reception(now)), relay: ((relays >>> n.slot) & 1) === 1 });
       if (n.hearsUs === 0) unacknowledged = true;
@@ -829,6 +843,29 @@ export class MeshNode {
   private reserveSeq(): void {
     this.reservedSeq = this.nextSeq + SEQ_BLOCK;
     writeStoredU32(this.storage, KEY_SEQ, this.reservedSeq);
+  }
+
+  /** A frame that authenticated but carried a bad record: dropped whole, and held against its sender. */
+  private rejectRecords(error: WireError, sender: Uint8Array, now: number): void {
+    this.counters.drop(error);
+    const n = this.neighbors.findAt(sender, 0);
+    if (n) this.judge(n, Behavior.InvalidRecord, now);
+  }
+
+  /** Scores what a neighbor did; one that falls below IGNORE_BELOW is dropped and ignored for a while. */
+  private judge(n: Neighbor, behavior: Behavior, now: number): void {
+    if (this.scores.record(n.slot, behavior, now) >= IGNORE_BELOW) return;
+    this.scores.ignore(n.idHex, now);
+    this.neighbors.remove(n);
+    this.routes.dropNeighbor(n.slot);
+    this.emit({ type: "neighbor-down", id: n.idHex, reason: "ignored" });
+  }
+
+  /** Neighbors whose score says not to rely on them, as a slot mask. */
+  private avoidedSlots(now: number): number {
+    let mask = 0;
+    for (const n of this.neighbors) if (this.scores.avoid(n.slot, now)) mask |= 1 << n.slot;
+    return mask >>> 0;
   }
 
   private reserveRouteSeqno(): void {

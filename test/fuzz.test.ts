@@ -13,7 +13,7 @@ test("20,000 random, mutated and replayed frames against a live node: no escape,
   assert.is(r.escaped, 0);
   // The mix must reach both sides of admission, or the fuzzer tests nothing past the MAC.
   assert.ok(r.rejected > 5_000, `${r.rejected} rejected`);
-  assert.ok(r.accepted > 2_000, `${r.accepted} accepted`);
+  assert.ok(r.accepted > 1_000, `${r.accepted} accepted`);
   for (const reason of ["auth-failed", "truncated", "bad-type", "bad-field", "replay"]) {
     assert.ok((r.drops[reason] ?? 0) > 50, `inputs reached the ${reason} check: ${JSON.stringify(r.drops)}`);
   }

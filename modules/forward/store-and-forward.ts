@@ -25,6 +25,7 @@ import { ackItem, checkAck, DataKind, encodeAck, encodeData, MAX_ACKS, MAX_DATA_
 import { RecordType } from "../wire/records.js";
 import { CustodyQueue, type CustodyItem } from "./custody-queue.js";
 import { ReverseRoutes } from "./reverse-routes.js";
+import { Behavior } from "../reputation/peer-scores.js";
 
 /** What store-and-forward needs from its node. */
 export interface ForwardContext {
@@ -39,6 +40,10 @@ export interface ForwardContext {
   /** Queues a record for a frame addressed to the neighbor in `slot`. */
   sendTo(slot: number, type: RecordType, body: Uint8Array): void;
   emit(event: MeshEvent): void;
+  /** Counts an own reading sent again. */
+  resent(): void;
+  /** Holds what a neighbor did against its reputation. */
+  judge(slot: number, behavior: Behavior, now: number): void;
   /** The origin's public key if `certificate` admits it (verified once, cached); null otherwise. */
   admitOrigin(origin: Uint8Array, certificate: Uint8Array, now: number): Uint8Array | null;
 }
@@ -54,12 +59,16 @@ export interface ForwardConfig {
   checkpointAfterMs: number;
 }
 
+/** Sends due this soon join the frame going out now. */
+const BATCH_MS = 500;
 /** Retry period while no route exists. */
 const NO_ROUTE_RETRY_MS = 2000;
 /** A gateway confirms an origin at most this often (confirmations of one burst coalesce). */
 const CONFIRM_DELAY_MS = 500;
 /** A CONFIRM with no way back is dropped after this many tries: the origin resends, we confirm again. */
 const CONFIRM_TRIES = 4;
+/** Unanswered sends to one neighbor before each further one counts against it. */
+const UNACKED_TRIES = 3;
 
 export class StoreAndForward {
   private readonly custody: CustodyQueue;
@@ -67,8 +76,8 @@ export class StoreAndForward {
   private readonly unsent: UnsentStore;
   private readonly verifier: FeedVerifier | null;
   private readonly reverse = new ReverseRoutes(64);
-  /** Own unconfirmed seq → when it was last handed to a next hop. */
-  private readonly handedAt = new Map<number, number>();
+  /** Own unconfirmed seq → when, and to which neighbor slot, it was last handed on. */
+  private readonly handedAt = new Map<number, { at: number; slot: number }>();
   private home: Uint8Array | null = null;
   private sinceCheckpoint = 0;
   private checkpointDueAt = Infinity;
@@ -164,7 +173,7 @@ export class StoreAndForward {
       const item = this.custody.acknowledged(from, origin, kind, seq);
       if (item && kind === DataKind.Entry && equalBytes(origin, this.ctx.id)) {
         // Handed on: if no confirmation comes in time, the sweep sends it again.
-        this.handedAt.set(seq, now);
+        this.handedAt.set(seq, { at: now, slot: from });
         this.nextSweepAt = Math.min(this.nextSweepAt, now + this.config.confirmAfterMs);
       }
     }
@@ -181,7 +190,8 @@ export class StoreAndForward {
         this.custody.add({ origin: c.origin, destination: c.origin, kind: DataKind.Confirm, seq, payload: new Uint8Array(0), hops: 0 }, now);
       }
     }
-    for (const item of this.custody.items.slice()) if (item.nextTryAt <= now) this.send(item, now);
+    // Items due within the batching window go now too: one frame carries them, not one each.
+    for (const item of this.custody.items.slice()) if (item.nextTryAt <= now + BATCH_MS) this.send(item, now);
     this.flushAcks();
   }
 
@@ -263,12 +273,15 @@ export class StoreAndForward {
     this.nextSweepAt = Infinity;
     let resent = 0;
     for (const { seq, bytes } of this.unsent.pending) {
-      const at = this.handedAt.get(seq);
-      if (at !== undefined && now - at < this.config.confirmAfterMs) {
-        this.nextSweepAt = Math.min(this.nextSweepAt, at + this.config.confirmAfterMs);
+      const handed = this.handedAt.get(seq);
+      if (handed && now - handed.at < this.config.confirmAfterMs) {
+        this.nextSweepAt = Math.min(this.nextSweepAt, handed.at + this.config.confirmAfterMs);
         continue;
       }
+      // Custody taken and never honoured: a black or grey hole, or a path through one.
+      if (handed) this.ctx.judge(handed.slot, Behavior.BrokenCustody, now);
       if (!this.takeOwn(DataKind.Entry, seq, withBase(bytes), now)) break;
+      if (handed) this.ctx.resent();
       this.handedAt.delete(seq);
       resent++;
     }
@@ -300,6 +313,8 @@ export class StoreAndForward {
     if (item.kind === DataKind.Entry && item.hops === 0 && equalBytes(item.origin, this.ctx.id)) {
       writeU32(item.payload, 0, this.unsent.confirmed + 1);
     }
+    // Sent to the same neighbor again and again without an ACK: it is not keeping its side.
+    if (item.sentTo === slot && item.tries >= UNACKED_TRIES) this.ctx.judge(slot, Behavior.Unacknowledged, now);
     this.ctx.sendTo(slot, RecordType.Data, encodeData(item.origin, item.destination, item.kind, item.hops, item.seq, item.payload));
     this.custody.sent(item, slot, now);
   }

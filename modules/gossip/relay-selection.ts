@@ -13,8 +13,8 @@ import type { NeighborTable } from "../neighbors/neighbor-table.js";
 /** A relay must remove at least this many expected misses to be worth a transmission. */
 const MIN_GAIN = 0.05;
 
-/** Bitmask over our neighbor-table slots of the relays to designate. */
-export function selectRelays(table: NeighborTable, selfKey: number, targetMiss: number): number {
+/** Bitmask over our neighbor-table slots of the relays to designate; slots in `avoided` are never chosen. */
+export function selectRelays(table: NeighborTable, selfKey: number, targetMiss: number, avoided = 0): number {
   const index = new Map<number, number>();
   for (const r of table.all) {
     if (r.hearsUs === 0 || r.role === Role.Leaf) continue;
@@ -29,7 +29,7 @@ export function selectRelays(table: NeighborTable, selfKey: number, targetMiss: 
     let best = -1;
     let bestGain = MIN_GAIN;
     for (const r of table.all) {
-      if (r.hearsUs === 0 || r.role === Role.Leaf || (mask >>> r.slot) & 1) continue;
+      if (r.hearsUs === 0 || r.role === Role.Leaf || ((mask | avoided) >>> r.slot) & 1) continue;
       const reach = r.hearsUs / 255;
       let gain = 0;
       for (let j = 0; j < r.twoHopCount; j++) {

@@ -5,7 +5,7 @@
  *   - no exception escapes `receive` or `tick`;
  *   - every bounded table stays within its cap;
  *   - a frame rejected as a whole (undecodable, unauthenticated, unknown sender, replay) changes
- *     nothing but counters.
+ *     nothing but counters and its sender's reputation (which may drop the sender from the table).
  * Deterministic for a seed.
  */
 import type { NodeConfig } from "../../modules/config.js";
@@ -16,6 +16,8 @@ import { FrameSealer } from "../../modules/link/frame-sealer.js";
 import { MeshNode, type Provisioning } from "../../modules/node.js";
 import { WireError } from "../../modules/wire/errors.js";
 import { newFrameHeader, HEADER_BYTES, MAX_PAYLOAD_BYTES } from "../../modules/wire/frame.js";
+import { encodeHello } from "../../modules/wire/hello.js";
+import { RECORD_HEADER_BYTES, RecordType, writeRecord } from "../../modules/wire/records.js";
 import { nodeCrypto } from "../../hosts/node/node-crypto.js";
 import { createMeshKeys, provisionNode, SIM_EPOCH_SECONDS } from "../../hosts/sim/provision.js";
 import { Rng } from "../../hosts/sim/rng.js";
@@ -40,13 +42,19 @@ export interface FuzzResult {
 const FRAME_REJECTIONS = new Set<number>([
   ...Object.values(WireError).filter((v): v is number => typeof v === "number" && v !== WireError.None),
   DropReason.Self, DropReason.UnknownSender, DropReason.BadCertificate, DropReason.Revoked, DropReason.Replay,
+  DropReason.RateLimited, DropReason.Ignored,
 ]);
+/** Certified insiders the fuzzer speaks as, one at a time: the victim ignores each after enough bad frames. */
+const INSIDERS = 48;
+/** Inputs sent as one insider before the next takes over. */
+const INPUTS_PER_INSIDER = 40;
 
 const OUTBOX_CAP = 32;
 
 interface Insider {
-  node: MeshNode;
   sealer: FrameSealer;
+  /** A HELLO record with its certificate: the plaintext that gets it admitted. */
+  hello: Uint8Array;
 }
 
 /** A small mesh around the victim: insiders (one a gateway) that produce real traffic to mutate. */
@@ -87,8 +95,14 @@ function setUp(seed: number, config: NodeConfig): { victim: MeshNode; insiders: 
       });
     }
   }
-  const insiders = nodes.slice(1).map((node, i) =>
-    ({ node, sealer: new FrameSealer(nodeCrypto, keys.networkId, keys.networkKey, node.id, 1_000 + i) }));
+  const insiders = Array.from({ length: INSIDERS }, (_, i): Insider => {
+    const p = provisionNode(keys, rng.fork("insider").fork(i), Role.Relay);
+    const id = new MeshNode(p, { crypto: nodeCrypto, random: new Rng(i), storage: new MemoryStorage() }, config).id;
+    const body = encodeHello(0, config.beaconIntervalMs, 0, p.certificate, []);
+    const hello = new Uint8Array(RECORD_HEADER_BYTES + body.length);
+    writeRecord(hello, 0, RecordType.Hello, body);
+    return { sealer: new FrameSealer(nodeCrypto, keys.networkId, keys.networkKey, id, 1), hello };
+  });
   return { victim: nodes[0], insiders, corpus };
 }
 
@@ -142,8 +156,12 @@ export function fuzzNode(seed: number, inputs: number): FuzzResult {
       frame = sent[rng.int(sent.length)]; // replay
     } else if (kind === 2 && sent.length > 0) {
       frame = mutate(rng, sent[rng.int(sent.length)]); // mutated ciphertext or header
+    } else if (k % INPUTS_PER_INSIDER === 3) {
+      // A fresh insider introduces itself with a valid HELLO.
+      const insider = insiders[Math.floor(k / INPUTS_PER_INSIDER) % insiders.length];
+      frame = insider.sealer.seal(insider.hello)!;
     } else {
-      const insider = insiders[rng.int(insiders.length)];
+      const insider = insiders[Math.floor(k / INPUTS_PER_INSIDER) % insiders.length];
       const plain = mutate(rng, corpus[rng.int(corpus.length)]);
       frame = plain.length > 0 ? insider.sealer.seal(plain)! : new Uint8Array(HEADER_BYTES);
       if (sent.length < 512) sent.push(frame);
@@ -155,6 +173,7 @@ export function fuzzNode(seed: number, inputs: number): FuzzResult {
       result.escaped++;
       violation(`tick at ${now}: exception ${(e as Error).message}`);
     }
+    while (victim.pollEvent()) { /* the tick's events are not this input's */ }
     const before = stateOf(victim, now);
     const dropsBefore = new Map(victim.counters.drops);
     try {
@@ -167,9 +186,18 @@ export function fuzzNode(seed: number, inputs: number): FuzzResult {
     for (const [reason, count] of victim.counters.drops) {
       if (count > (dropsBefore.get(reason) ?? 0) && FRAME_REJECTIONS.has(reason)) frameRejected = true;
     }
+    // A rejected frame may cost its sender reputation, and that may drop it from the table.
+    let ignoredSender = false;
+    for (let e = victim.pollEvent(); e; e = victim.pollEvent()) {
+      if (e.type === "neighbor-down" && e.reason === "ignored") ignoredSender = true;
+    }
     if (frameRejected) {
       result.rejected++;
-      if (stateOf(victim, now) !== before) violation(`input ${k}: a rejected frame changed state`);
+      const after = stateOf(victim, now);
+      if (!ignoredSender && after !== before) {
+        const reasons = [...victim.counters.drops].filter(([r, c]) => c > (dropsBefore.get(r) ?? 0)).map(([r]) => dropReasonName(r));
+        violation(`input ${k}: a rejected frame (${reasons.join(", ")}) changed state: ${firstDifference(before, after)}`);
+      }
     } else {
       result.accepted++;
     }
@@ -181,4 +209,11 @@ export function fuzzNode(seed: number, inputs: number): FuzzResult {
   }
   for (const [reason, count] of victim.counters.drops) result.drops[dropReasonName(reason)] = count;
   return result;
+}
+
+
+function firstDifference(a: string, b: string): string {
+  let i = 0;
+  while (i < a.length && a[i] === b[i]) i++;
+  return `…${a.slice(Math.max(0, i - 60), i + 40)} → …${b.slice(Math.max(0, i - 60), i + 40)}`;
 }

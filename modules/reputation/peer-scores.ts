@@ -1,0 +1,113 @@
+/**
+ * Reputation: a score per neighbor from what it was seen to do, in the spirit of gossipsub v1.1
+ * peer scoring. Good acts (being first to bring us a message) earn a little, capped; bad acts
+ * (records that do not decode from an authenticated frame, frames over its rate, custody it took
+ * and never honoured, custody it never acknowledged) cost more. Scores decay toward 0 with a
+ * half-life, so old deeds fade and a peer can recover.
+ *
+ * Consequences (applied by the node): below AVOID_BELOW a neighbor is not designated as a relay and
+ * not used as a next hop; below IGNORE_BELOW it is dropped from the table and its frames are
+ * ignored for a cool-down (bounded list, oldest first out).
+ *
+ * Bounded: one score per neighbor-table slot, IGNORED_CAPACITY ignored ids.
+ */
+
+export enum Behavior {
+  /** It brought us a gossip message we did not have. */
+  FirstDelivery,
+  /** An authenticated frame from it carried a record that did not decode. */
+  InvalidRecord,
+  /** It sent frames beyond its rate limit. */
+  RateLimited,
+  /** It took custody of a reading that was never confirmed (a black or grey hole). */
+  BrokenCustody,
+  /** It never acknowledged an item we kept sending it. */
+  Unacknowledged,
+}
+
+const WEIGHT: Record<Behavior, number> = {
+  [Behavior.FirstDelivery]: 1,
+  [Behavior.InvalidRecord]: -10,
+  [Behavior.RateLimited]: -2,
+  [Behavior.BrokenCustody]: -8,
+  [Behavior.Unacknowledged]: -3,
+};
+
+/** Good behavior counts up to this much: a peer cannot bank credit for later misdeeds. */
+const MAX_SCORE = 20;
+export const AVOID_BELOW = -20;
+export const IGNORE_BELOW = -60;
+const HALF_LIFE_MS = 120_000;
+export const COOL_DOWN_MS = 10 * 60_000;
+const IGNORED_CAPACITY = 16;
+/**
+ * A bad act of one kind counts once per neighbor in this window: a burst of frames or items failing
+ * together is one failure of the neighbor, not one per frame.
+ */
+export const JUDGE_INTERVAL_MS = 10_000;
+const BEHAVIORS = 5;
+
+export class PeerScores {
+  private readonly scores: Float64Array;
+  private readonly at: Float64Array;
+  /** Per slot and behavior: when it last counted. */
+  private readonly countedAt: Float64Array;
+  /** idHex → ignored until (ms). */
+  private readonly ignored = new Map<string, number>();
+
+  constructor(capacity: number) {
+    this.scores = new Float64Array(capacity);
+    this.at = new Float64Array(capacity);
+    this.countedAt = new Float64Array(capacity * BEHAVIORS).fill(-Infinity);
+  }
+
+  /** A new neighbor took the slot: it starts from zero. */
+  reset(slot: number, now: number): void {
+    this.scores[slot] = 0;
+    this.at[slot] = now;
+    this.countedAt.fill(-Infinity, slot * BEHAVIORS, (slot + 1) * BEHAVIORS);
+  }
+
+  record(slot: number, behavior: Behavior, now: number): number {
+    const weight = WEIGHT[behavior];
+    if (weight < 0) {
+      const at = slot * BEHAVIORS + behavior;
+      if (now < this.countedAt[at] + JUDGE_INTERVAL_MS) return this.score(slot, now);
+      this.countedAt[at] = now;
+    }
+    const s = Math.min(MAX_SCORE, this.score(slot, now) + weight);
+    this.scores[slot] = s;
+    return s;
+  }
+
+  score(slot: number, now: number): number {
+    const dt = now - this.at[slot];
+    if (dt > 0) {
+      this.scores[slot] *= Math.pow(0.5, dt / HALF_LIFE_MS);
+      this.at[slot] = now;
+    }
+    return this.scores[slot];
+  }
+
+  avoid(slot: number, now: number): boolean {
+    return this.score(slot, now) < AVOID_BELOW;
+  }
+
+  ignore(idHex: string, now: number): void {
+    this.ignored.delete(idHex);
+    if (this.ignored.size >= IGNORED_CAPACITY) this.ignored.delete(this.ignored.keys().next().value as string);
+    this.ignored.set(idHex, now + COOL_DOWN_MS);
+  }
+
+  isIgnored(idHex: string, now: number): boolean {
+    const until = this.ignored.get(idHex);
+    if (until === undefined) return false;
+    if (now < until) return true;
+    this.ignored.delete(idHex);
+    return false;
+  }
+
+  get ignoredCount(): number {
+    return this.ignored.size;
+  }
+}

@@ -67,6 +67,8 @@ test("usage errors exit 2 and name the flag", async () => {
     [["sim", "--reboots", "21", "--nodes", "20"], /--reboots must be an integer from 0 to 20/],
     [["sim", "--seed", "-1"], /--seed needs a value/],
     [["sim", "--seed=-1"], /--seed must be an integer from 0/],
+    [["sim", "--gateways", "21", "--nodes", "20"], /--gateways must be an integer from 0 to 20/],
+    [["sim", "--reading-seconds", "0.2"], /--reading-seconds must be 0 \(never\) or/],
   ];
   for (const [argv, message] of cases) {
     const r = await hyphae(...argv);
@@ -74,6 +76,19 @@ test("usage errors exit 2 and name the flag", async () => {
     assert.match(r.stderr, message, `${argv.join(" ")}: ${r.stderr}`);
     assert.is(r.stdout, "", `${argv.join(" ")} wrote to stdout`);
   }
+});
+
+test("readings: gateways chosen from the seed collect every reading; --gateways 0 turns them off", async () => {
+  const run = ["sim", "--nodes", "20", "--minutes", "3", "--seed", "3"];
+  const on = await hyphae(...run, "--json");
+  const report = JSON.parse(on.stdout);
+  assert.equal(report.scenario.roles.map((r: { role: number }) => r.role), [4, 4]);
+  assert.ok(report.readings.taken > 0 && report.readings.lost === 0 && report.readings.duplicated === 0, JSON.stringify(report.readings));
+  const text = await hyphae(...run);
+  assert.match(text.stdout, /Readings to gateways/);
+  const off = JSON.parse((await hyphae(...run, "--gateways", "0", "--json")).stdout);
+  assert.is(off.readings, undefined);
+  assert.is(off.scenario.roles, undefined);
 });
 
 test("unknown subcommand exits 2 and lists the subcommands", async () => {

@@ -5,6 +5,7 @@
 import { DEFAULT_NODE_CONFIG, type RelayPolicy } from "../modules/config.js";
 import { defaultScenario, MeshSimulation, type Scenario } from "../hosts/sim/mesh-simulation.js";
 import { Rng } from "../hosts/sim/rng.js";
+import { Role } from "../modules/identity/certificate.js";
 import {
   choiceFlag, type Command, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, integerFlag, type Io, numberFlag, parseFlags, rangeFlag,
   UsageError,
@@ -12,6 +13,10 @@ import {
 import { renderReport } from "./sim-report.js";
 
 const POLICIES: readonly RelayPolicy[] = ["coverage", "flood", "managed"];
+const DEFAULT_GATEWAYS = 2;
+const DEFAULT_READING_SECONDS = 60;
+/** Readings stop this long before the end, so the last ones have time to reach a gateway. */
+const READINGS_DRAIN_MS = 60_000;
 export const REBOOT_DOWN_MS = 30_000;
 const MAX_NODES = 100_000; // keep HELP in step
 const MAX_MINUTES = 7 * 24 * 60;
@@ -30,6 +35,12 @@ Flags:
   --seed S                  integer 0..4294967295: topology, keys, loss and timing [1]
   --publish-seconds S       each node publishes a reading every S seconds after a
                             20 s warm-up; 0 = never, else 1..86400 [60]
+  --gateways K              nodes that are gateways (collect readings), chosen from the
+                            seed, 0..nodes [2]
+  --reading-seconds S       each other node takes a sensor reading every S seconds after
+                            the warm-up, sent store-and-forward to a gateway; the last
+                            minute takes none, so they can arrive; 0 = never, else
+                            1..86400 [60]
   --policy P                relay policy [coverage]: coverage (Hyphae's gossip),
                             flood (plain flooding), managed (Meshtastic-style)
   --hop-limit H             hop limit of every message, 1..255; must exceed the mesh's
@@ -55,6 +66,8 @@ const OPTIONS = {
   loss: { type: "string" },
   seed: { type: "string" },
   "publish-seconds": { type: "string" },
+  gateways: { type: "string" },
+  "reading-seconds": { type: "string" },
   policy: { type: "string" },
   "hop-limit": { type: "string" },
   reboots: { type: "string" },
@@ -92,6 +105,18 @@ export function parseSimArgs(args: string[]): SimOptions {
     }
     if (publishSeconds > 0 && publishSeconds < 1) throw new UsageError(rule);
   }
+  const gateways = str("gateways") === undefined ? Math.min(DEFAULT_GATEWAYS, nodes) : integerFlag("--gateways", str("gateways")!, 0, nodes);
+  let readingSeconds = DEFAULT_READING_SECONDS;
+  if (str("reading-seconds") !== undefined) {
+    const raw = str("reading-seconds")!;
+    const rule = `--reading-seconds must be 0 (never) or a number from 1 to 86400, got ${JSON.stringify(raw)}`;
+    try {
+      readingSeconds = numberFlag("--reading-seconds", raw, 0, 86400);
+    } catch {
+      throw new UsageError(rule);
+    }
+    if (readingSeconds > 0 && readingSeconds < 1) throw new UsageError(rule);
+  }
   const policy = str("policy") === undefined ? "coverage" : choiceFlag("--policy", str("policy")!, POLICIES);
   const reboots = str("reboots") === undefined ? 0 : integerFlag("--reboots", str("reboots")!, 0, nodes);
   const hopLimit = str("hop-limit") === undefined ? DEFAULT_NODE_CONFIG.hopLimit : integerFlag("--hop-limit", str("hop-limit")!, 1, 255);
@@ -101,6 +126,11 @@ export function parseSimArgs(args: string[]): SimOptions {
     seed, nodes, averageDegree: degree, durationMs, loss, publishPeriodMs: Math.round(publishSeconds * 1000),
   });
   scenario.config = { relayPolicy: policy, hopLimit };
+  if (gateways > 0) scenario.roles = chooseGateways(seed, nodes, gateways).map((node) => ({ node, role: Role.Gateway }));
+  if (gateways > 0 && readingSeconds > 0) {
+    scenario.readingPeriodMs = Math.round(readingSeconds * 1000);
+    scenario.readingsUntilMs = Math.max(scenario.warmupMs, durationMs - READINGS_DRAIN_MS);
+  }
 
   if (str("partition-minutes") !== undefined) {
     const [a, b] = rangeFlag("--partition-minutes", str("partition-minutes")!, 0, MAX_MINUTES);
@@ -115,6 +145,17 @@ export function parseSimArgs(args: string[]): SimOptions {
 
 function short(n: number): string {
   return String(Number(n.toFixed(3)));
+}
+
+/** `count` distinct nodes to be gateways, a pure function of the seed. */
+export function chooseGateways(seed: number, nodes: number, count: number): number[] {
+  const rng = new Rng(seed).fork("cli-gateways");
+  const order = Array.from({ length: nodes }, (_, i) => i);
+  for (let k = 0; k < count; k++) {
+    const j = k + rng.int(nodes - k);
+    [order[k], order[j]] = [order[j], order[k]];
+  }
+  return order.slice(0, count).sort((a, b) => a - b);
 }
 
 /**

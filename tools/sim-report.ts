@@ -2,6 +2,7 @@
  * A SimulationReport as text for a person: a header saying what was simulated, then delivery,
  * traffic, crypto work and drops, each a short aligned block. At most 40 lines.
  */
+import { Role } from "../modules/identity/certificate.js";
 import type { SimulationReport } from "../hosts/sim/mesh-simulation.js";
 
 const LABEL = 22;
@@ -49,6 +50,9 @@ export function renderReport(report: SimulationReport): string {
     s.publishPeriodMs > 0 ? `each node publishes every ${short(s.publishPeriodMs / 1000)} s` : "no periodic publishing",
   ];
   if (s.broadcasts?.length) extras.push(`${s.broadcasts.length} scripted broadcasts`);
+  const gateways = s.roles?.filter((r) => r.role === Role.Gateway).length ?? 0;
+  if (gateways > 0) extras.push(`${gateways} gateway${gateways === 1 ? "" : "s"}`);
+  if ((s.readingPeriodMs ?? 0) > 0) extras.push(`a reading every ${short(s.readingPeriodMs! / 1000)} s per node`);
   if (s.reboots?.length) {
     const down = s.reboots.map((r) => r.downMs);
     const same = down.every((d) => d === down[0]);
@@ -67,6 +71,16 @@ export function renderReport(report: SimulationReport): string {
     lines.push(row("worst broadcast", pct(b.worstDeliveryRatio)));
     lines.push(row("hops", `${fixed(b.meanHops, 2)} mean vs ${fixed(b.meanBfsHops, 2)} breadth-first limit`));
     lines.push(row("stretch", `${fixed(b.hopStretch, 3)} mean · ${fixed(b.maxHopRatio, 3)} farthest receiver / eccentricity`));
+  }
+
+  const r = report.readings;
+  if (r) {
+    lines.push("", "Readings to gateways");
+    lines.push(row("taken", int(r.taken)));
+    lines.push(row("delivered", `${int(r.delivered)} · lost ${int(r.lost)} · duplicated ${int(r.duplicated)}`));
+    lines.push(row("verified on delivery", pct(r.delivered ? r.verifiedOnDelivery / r.delivered : 0)));
+    const l = r.latencyMs;
+    lines.push(row("latency", `${short(l.p50 / 1000)} s median · ${short(l.p90 / 1000)} s p90 · ${short(l.p99 / 1000)} s p99 · ${short(l.max / 1000)} s worst`));
   }
 
   lines.push("", "Traffic");

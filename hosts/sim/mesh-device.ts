@@ -1,6 +1,7 @@
 /**
- * A simulated board: the real MeshNode plus the little application the firmware runs on top of it
- * (publish a reading every so often). Satisfies SimDevice.
+ * A simulated board: the real MeshNode plus the little application the firmware runs on top of it:
+ * a message to every node every so often, and a sensor reading for the gateways every so often.
+ * Satisfies SimDevice.
  */
 import type { MeshEvent, Transmit } from "../../modules/events.js";
 import type { MeshNode } from "../../modules/node.js";
@@ -12,14 +13,20 @@ export type PublishSchedule = (after: number) => number;
 
 export type PublishHook = (origin: string, seq: number, now: number) => void;
 
+/** The feed sensor name of the simulated readings. */
+export const SIM_SENSOR = "temp";
+
 export class MeshDevice implements SimDevice {
   private nextPublishAt = Infinity;
+  private nextReadingAt = Infinity;
   private readonly reading = new Uint8Array(8);
 
   constructor(
     readonly node: MeshNode,
     private readonly schedule: PublishSchedule | null,
     private readonly onPublish: PublishHook | null,
+    private readonly readings: PublishSchedule | null = null,
+    private readonly onReading: PublishHook | null = null,
   ) {}
 
   start(now: number): void {
@@ -27,6 +34,7 @@ export class MeshDevice implements SimDevice {
     // Simulated boards know the time (in the field a gateway or RTC tells them): certificates' windows apply.
     this.node.setWallClock(SIM_EPOCH_SECONDS + Math.floor(now / 1000), now);
     if (this.schedule) this.nextPublishAt = this.schedule(now - 1);
+    if (this.readings) this.nextReadingAt = this.readings(now - 1);
   }
 
   receive(bytes: Uint8Array, link: unknown, now: number): void {
@@ -42,11 +50,17 @@ export class MeshDevice implements SimDevice {
       this.onPublish?.(this.node.idHex, seq, now);
       this.nextPublishAt = this.schedule ? this.schedule(now) : Infinity;
     }
+    while (now >= this.nextReadingAt) {
+      // A stand-in temperature: a slow daily wave, so plots show something.
+      const seq = this.node.publishReading(SIM_SENSOR, 20 + 5 * Math.sin(now / 3_600_000), now);
+      this.onReading?.(this.node.idHex, seq, now);
+      this.nextReadingAt = this.readings ? this.readings(now) : Infinity;
+    }
     this.node.tick(now);
   }
 
   nextTimeout(): number {
-    return Math.min(this.node.nextTimeout(), this.nextPublishAt);
+    return Math.min(this.node.nextTimeout(), this.nextPublishAt, this.nextReadingAt);
   }
 
   pollTransmit(): Transmit | undefined {

@@ -8,11 +8,12 @@
 import { createNodeConfig, DEFAULT_NODE_CONFIG, type NodeConfig } from "../../modules/config.js";
 import { dropReasonName } from "../../modules/counters.js";
 import type { MeshEvent } from "../../modules/events.js";
-import type { Role } from "../../modules/identity/certificate.js";
+import { Role } from "../../modules/identity/certificate.js";
 import { MeshNode, type Provisioning } from "../../modules/node.js";
 import type { Crypto } from "../../modules/ports.js";
 import { CountingCrypto, type CryptoCounts } from "./counting-crypto.js";
 import { BroadcastLedger, type BroadcastTotals } from "./broadcast-ledger.js";
+import { ReadingLedger, type ReadingTotals } from "./reading-ledger.js";
 import { MeshDevice, type PublishSchedule } from "./mesh-device.js";
 import { Rng } from "./rng.js";
 import { Simulator } from "./simulator.js";
@@ -44,8 +45,12 @@ export interface Scenario {
   starts?: { node: number; at: number }[];
   /** Split the plane at x = side/2 between `from` and `to`. */
   partitions?: { from: number; to: number }[];
-  /** Nodes with a role other than Node. */
+  /** Nodes with a role other than Node (gateways collect readings). */
   roles?: { node: number; role: Role }[];
+  /** Each node that is not a gateway takes a sensor reading this often (ms, random phase, after the warm-up); 0 or absent = never. */
+  readingPeriodMs?: number;
+  /** No reading is taken after this (ms; default the whole run), so the last ones have time to arrive. */
+  readingsUntilMs?: number;
   config?: Partial<NodeConfig>;
   /** Use this topology instead of a random geometric graph. */
   topology?: Topology;
@@ -59,6 +64,8 @@ export interface SimulationReport {
   /** Mean neighbor-table size at the end, over nodes that are on. */
   tableNeighbors: number;
   broadcasts: BroadcastTotals;
+  /** Sensor readings to gateways (scenarios with readingPeriodMs). */
+  readings?: ReadingTotals;
   framesSent: number;
   bytesSent: number;
   beaconsSent: number;
@@ -111,6 +118,7 @@ export class SimulatedMesh {
   readonly simulator: Simulator;
   readonly crypto: CountingCrypto;
   readonly ledger: BroadcastLedger;
+  readonly readings = new ReadingLedger();
   readonly trace = new Trace();
   private readonly devices: (MeshDevice | undefined)[];
   private readonly nodeIndex = new Map<string, number>();
@@ -125,7 +133,9 @@ export class SimulatedMesh {
     const n = this.topology.x.length;
     const root = new Rng(seed);
     this.crypto = new CountingCrypto(platform.crypto, platform.shareResults ?? true);
-    const provisioning = platform.provision(seed, n, new Map(scenario.roles?.map((r) => [r.node, r.role])));
+    const roles = new Map(scenario.roles?.map((r) => [r.node, r.role]));
+    const provisioning = platform.provision(seed, n, roles);
+    const gateways = new Set([...roles].filter(([, role]) => role === Role.Gateway).map(([i]) => i));
     if (provisioning.length !== n) throw new RangeError(`the platform provisioned ${provisioning.length} nodes, the topology has ${n}`);
     const config = createNodeConfig({ recentCapacity: recentCapacityFor(scenario), ...scenario.config });
     const appRng = root.fork("app");
@@ -150,7 +160,9 @@ export class SimulatedMesh {
         const old = this.devices[i];
         if (old) this.retired.push(old.node);
         const device = new MeshDevice(node, this.scheduleFor(appRng.fork(i), explicit.get(i)),
-          (origin, seq, now) => this.ledger.published(i, origin, seq, now));
+          (origin, seq, now) => this.ledger.published(i, origin, seq, now),
+          gateways.has(i) ? null : this.readingScheduleFor(appRng.fork("readings").fork(i)),
+          (origin, seq, now) => this.readings.took(origin, seq, now));
         this.devices[i] = device;
         return device;
       },
@@ -191,9 +203,21 @@ export class SimulatedMesh {
     };
   }
 
+  private readingScheduleFor(rng: Rng): PublishSchedule | null {
+    const period = this.scenario.readingPeriodMs ?? 0;
+    if (period <= 0) return null;
+    const until = this.scenario.readingsUntilMs ?? this.scenario.durationMs;
+    const base = this.scenario.warmupMs + Math.floor(rng.float() * period);
+    return (after: number) => {
+      const next = after < base ? base : base + (Math.floor((after - base) / period) + 1) * period;
+      return next < until ? next : Infinity;
+    };
+  }
+
   private onEvent(i: number, event: MeshEvent, now: number): void {
     this.trace.event(i, event, now);
     if (event.type === "message") this.ledger.delivered(i, event.origin, event.seq, event.hops, now);
+    else if (event.type === "reading") this.readings.delivered(event.origin, event.seq, event.verified, now);
     else if (event.type === "relayed") this.ledger.relayed(event.origin, event.seq);
   }
 
@@ -244,6 +268,7 @@ export class SimulatedMesh {
       graphDegree: degreeSum / this.devices.length,
       tableNeighbors: onCount ? tableSum / onCount : 0,
       broadcasts: this.ledger.totals(),
+      ...((this.scenario.readingPeriodMs ?? 0) > 0 ? { readings: this.readings.totals() } : {}),
       framesSent: this.framesSent,
       bytesSent: this.bytesSent,
       beaconsSent,

@@ -59,6 +59,8 @@ export interface ForwardConfig {
   checkpointAfterMs: number;
 }
 
+/** A home gateway out of reach this long is replaced by the nearest one. */
+const HOME_SWITCH_MS = 15 * 60_000;
 /** Sends due this soon join the frame going out now. */
 const BATCH_MS = 500;
 /** Retry period while no route exists. */
@@ -79,6 +81,7 @@ export class StoreAndForward {
   /** Own unconfirmed seq → when, and to which neighbor slot, it was last handed on. */
   private readonly handedAt = new Map<number, { at: number; slot: number }>();
   private home: Uint8Array | null = null;
+  private homeLostAt = Infinity;
   private sinceCheckpoint = 0;
   private checkpointDueAt = Infinity;
   private nextSweepAt = Infinity;
@@ -257,6 +260,27 @@ export class StoreAndForward {
     return false;
   }
 
+  /**
+   * Own readings go to one home gateway. It is kept through route losses shorter than
+   * HOME_SWITCH_MS: switching sooner would send readings it delivered but could not yet confirm
+   * to a second gateway, which would deliver them again.
+   */
+  private homeGateway(now: number): Uint8Array | null {
+    if (this.home && this.ctx.nextHopToward(this.home) >= 0) {
+      this.homeLostAt = Infinity;
+      return this.home;
+    }
+    if (this.home && this.homeLostAt === Infinity) this.homeLostAt = now;
+    if (!this.home || now - this.homeLostAt >= HOME_SWITCH_MS) {
+      const nearest = this.ctx.nearestGateway();
+      if (nearest) {
+        this.home = nearest;
+        this.homeLostAt = Infinity;
+      }
+    }
+    return this.home;
+  }
+
   private queueCheckpoint(now: number): void {
     const checkpoint = this.feed.checkpoint();
     this.checkpointDueAt = Infinity;
@@ -296,12 +320,9 @@ export class StoreAndForward {
       if (slot < 0 && item.tries >= CONFIRM_TRIES) return this.custody.remove(item);
       if (slot < 0) item.tries++;
     } else {
-      if (item.destination.length === 0 || this.ctx.nextHopToward(item.destination) < 0) {
-        // Own readings go to a home gateway, kept while a route to it exists.
-        if (equalBytes(item.origin, this.ctx.id)) {
-          if (!this.home || this.ctx.nextHopToward(this.home) < 0) this.home = this.ctx.nearestGateway();
-          if (this.home) item.destination = this.home;
-        }
+      if (equalBytes(item.origin, this.ctx.id)) {
+        const home = this.homeGateway(now);
+        if (home) item.destination = home;
       }
       if (item.destination.length > 0) slot = this.ctx.nextHopToward(item.destination);
     }

@@ -1,0 +1,63 @@
+/**
+ * What happened to every sensor reading in a simulated mesh: taken at an origin, delivered by a
+ * gateway's application (how often, how late). The exactly-once promise is checked here:
+ * `lost` and `duplicated` must be 0.
+ */
+
+export interface ReadingTotals {
+  /** Readings taken by the origins. */
+  taken: number;
+  /** Distinct readings delivered by some gateway's application. */
+  delivered: number;
+  /** Taken and never delivered. */
+  lost: number;
+  /** Deliveries beyond the first, at any gateway. */
+  duplicated: number;
+  /** Delivered with a verified feed checkpoint at the time of delivery. */
+  verifiedOnDelivery: number;
+  /** Delivery latency of the first delivery, ms: percentiles and the worst. */
+  latencyMs: { p50: number; p90: number; p99: number; max: number };
+}
+
+export class ReadingLedger {
+  /** "origin:seq" → time taken. */
+  private readonly taken = new Map<string, number>();
+  /** "origin:seq" → deliveries so far. */
+  private readonly deliveries = new Map<string, number>();
+  private readonly latencies: number[] = [];
+  private verified = 0;
+
+  took(origin: string, seq: number, now: number): void {
+    this.taken.set(`${origin}:${seq}`, now);
+  }
+
+  delivered(origin: string, seq: number, verified: boolean, now: number): void {
+    const key = `${origin}:${seq}`;
+    const count = (this.deliveries.get(key) ?? 0) + 1;
+    this.deliveries.set(key, count);
+    if (count > 1) return;
+    const at = this.taken.get(key);
+    if (at !== undefined) this.latencies.push(now - at);
+    if (verified) this.verified++;
+  }
+
+  totals(): ReadingTotals {
+    let delivered = 0;
+    let duplicated = 0;
+    for (const [key, count] of this.deliveries) {
+      if (!this.taken.has(key)) continue;
+      delivered++;
+      duplicated += count - 1;
+    }
+    const sorted = Float64Array.from(this.latencies).sort();
+    const at = (q: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] : 0);
+    return {
+      taken: this.taken.size,
+      delivered,
+      lost: this.taken.size - delivered,
+      duplicated,
+      verifiedOnDelivery: this.verified,
+      latencyMs: { p50: at(0.5), p90: at(0.9), p99: at(0.99), max: sorted.length ? sorted[sorted.length - 1] : 0 },
+    };
+  }
+}

@@ -77,7 +77,8 @@ export function renderReport(report: SimulationReport): string {
   if (r) {
     lines.push("", "Readings to gateways");
     lines.push(row("taken", int(r.taken)));
-    lines.push(row("delivered", `${int(r.delivered)} · lost ${int(r.lost)} · duplicated ${int(r.duplicated)}`));
+    lines.push(row("delivered", `${int(r.delivered)} · lost ${int(r.lost)} · duplicated ${int(r.duplicated)}` +
+      (r.unreachable ? ` · ${int(r.unreachable)} waiting (no path to a gateway)` : "")));
     lines.push(row("verified on delivery", pct(r.delivered ? r.verifiedOnDelivery / r.delivered : 0)));
     const l = r.latencyMs;
     lines.push(row("latency", `${short(l.p50 / 1000)} s median · ${short(l.p90 / 1000)} s p90 · ${short(l.p99 / 1000)} s p99 · ${short(l.max / 1000)} s worst`));

@@ -9,8 +9,10 @@ export interface ReadingTotals {
   taken: number;
   /** Distinct readings delivered by some gateway's application. */
   delivered: number;
-  /** Taken and never delivered. */
+  /** Taken by a node with a path to a gateway, and never delivered. */
   lost: number;
+  /** Taken by nodes with no path to any gateway in the graph: they wait in the origins' storage. */
+  unreachable: number;
   /** Deliveries beyond the first, at any gateway. */
   duplicated: number;
   /** Delivered with a verified feed checkpoint at the time of delivery. */
@@ -41,20 +43,26 @@ export class ReadingLedger {
     if (verified) this.verified++;
   }
 
-  totals(): ReadingTotals {
+  /** `reachable(origin)`: whether the origin has a path to some gateway in the graph. */
+  totals(reachable: (origin: string) => boolean = () => true): ReadingTotals {
     let delivered = 0;
     let duplicated = 0;
+    let unreachable = 0;
     for (const [key, count] of this.deliveries) {
       if (!this.taken.has(key)) continue;
       delivered++;
       duplicated += count - 1;
+    }
+    for (const key of this.taken.keys()) {
+      if (!this.deliveries.has(key) && !reachable(key.slice(0, key.indexOf(":")))) unreachable++;
     }
     const sorted = Float64Array.from(this.latencies).sort();
     const at = (q: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] : 0);
     return {
       taken: this.taken.size,
       delivered,
-      lost: this.taken.size - delivered,
+      lost: this.taken.size - delivered - unreachable,
+      unreachable,
       duplicated,
       verifiedOnDelivery: this.verified,
       latencyMs: { p50: at(0.5), p90: at(0.9), p99: at(0.99), max: sorted.length ? sorted[sorted.length - 1] : 0 },

@@ -14,6 +14,7 @@ import type { Crypto } from "../../modules/ports.js";
 import { CountingCrypto, type CryptoCounts } from "./counting-crypto.js";
 import { BroadcastLedger, type BroadcastTotals } from "./broadcast-ledger.js";
 import { ReadingLedger, type ReadingTotals } from "./reading-ledger.js";
+import { bfsDistances } from "./graph.js";
 import { MeshDevice, type PublishSchedule } from "./mesh-device.js";
 import { Rng } from "./rng.js";
 import { Simulator } from "./simulator.js";
@@ -123,6 +124,7 @@ export class SimulatedMesh {
   private readonly devices: (MeshDevice | undefined)[];
   private readonly nodeIndex = new Map<string, number>();
   private framesSent = 0;
+  private gatewayReach: Uint8Array | null = null;
   private bytesSent = 0;
   /** Counters of nodes whose devices were replaced by a reboot, so totals survive crashes. */
   private readonly retired: MeshNode[] = [];
@@ -221,6 +223,21 @@ export class SimulatedMesh {
     else if (event.type === "relayed") this.ledger.relayed(event.origin, event.seq);
   }
 
+  /** Whether node `idHex` has a path to some gateway in the graph (partitions aside). */
+  private reachesGateway(idHex: string): boolean {
+    if (!this.gatewayReach) {
+      const n = this.topology.neighbors.length;
+      this.gatewayReach = new Uint8Array(n);
+      for (const r of this.scenario.roles ?? []) {
+        if (r.role !== Role.Gateway) continue;
+        const d = bfsDistances(this.topology.neighbors, r.node);
+        for (let i = 0; i < n; i++) if (d[i] >= 0) this.gatewayReach[i] = 1;
+      }
+    }
+    const i = this.nodeIndex.get(idHex);
+    return i !== undefined && this.gatewayReach[i] === 1;
+  }
+
   node(i: number): MeshNode | undefined {
     return this.devices[i]?.node;
   }
@@ -268,7 +285,7 @@ export class SimulatedMesh {
       graphDegree: degreeSum / this.devices.length,
       tableNeighbors: onCount ? tableSum / onCount : 0,
       broadcasts: this.ledger.totals(),
-      ...((this.scenario.readingPeriodMs ?? 0) > 0 ? { readings: this.readings.totals() } : {}),
+      ...((this.scenario.readingPeriodMs ?? 0) > 0 ? { readings: this.readings.totals((origin) => this.reachesGateway(origin)) } : {}),
       framesSent: this.framesSent,
       bytesSent: this.bytesSent,
       beaconsSent,

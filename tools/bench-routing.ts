@@ -1,0 +1,231 @@
+/**
+ * The "Routing and readings" section of BENCHMARKS.md (issue 5's figures), on the same random
+ * geometric graphs and seeds as the relay-policy tables:
+ *   1. routes: after 90 s of beacons, the share of nodes with a route to a gateway and its hop
+ *      stretch against the breadth-first distance to the nearest gateway (under uniform loss every
+ *      link has the same ETX, so this is also the stretch against the shortest ETX path);
+ *   2. repair: 10% of the nodes (not gateways) die at once; how long until every node whose route
+ *      went through one of them has a working route again, in beacon intervals;
+ *   3. control overhead: bytes per node per second with no data, only HELLO and ROUTE;
+ *   4. readings under stress: 20% loss, a 10-minute partition, 10% of the nodes rebooting; readings
+ *      lost and duplicated at the gateways' applications (targets 0), and their latency.
+ */
+import { DEFAULT_NODE_CONFIG } from "../modules/config.js";
+import { Role } from "../modules/identity/certificate.js";
+import { bfsDistances } from "../hosts/sim/graph.js";
+import { MeshSimulation, type Scenario } from "../hosts/sim/mesh-simulation.js";
+import type { ReadingTotals } from "../hosts/sim/reading-ledger.js";
+import { Rng } from "../hosts/sim/rng.js";
+import { chooseGateways, chooseReboots } from "./sim-command.js";
+
+const DEGREE = 8;
+const CONVERGE_MS = 90_000;
+const QUIET_FROM_MS = 60_000;
+const REPAIR_WINDOW_MS = 120_000;
+const STEP_MS = 250;
+
+export const ROUTING_TARGETS = { maxStretch: 1.15, maxRepairBeacons: 3, maxLost: 0, maxDuplicated: 0 };
+
+export interface RouteResult {
+  nodes: number;
+  seed: number;
+  gateways: number;
+  routedShare: number;
+  stretch: number;
+  overheadBytesPerNodeSecond: number;
+  /** Nodes whose route crossed a killed node. */
+  affected: number;
+  repairMeanBeacons: number;
+  repairMaxBeacons: number;
+  /** Affected nodes with an honest path left that had no working route at the end of the window. */
+  unrepaired: number;
+}
+
+export interface StressResult {
+  nodes: number;
+  seed: number;
+  readings: ReadingTotals;
+  wallMs: number;
+}
+
+function gatewayCount(nodes: number): number {
+  return Math.max(2, Math.round(nodes / 100));
+}
+
+/** Hops from each node along its next hops to a gateway; -1 without a working route (or through a dead node). */
+function routeHops(sim: MeshSimulation, n: number): Int32Array {
+  const next = new Int32Array(n).fill(-1);
+  const isGateway = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    const node = sim.node(i);
+    if (!node || !sim.simulator.isOn(i)) continue;
+    if (node.role === Role.Gateway) isGateway[i] = 1;
+    const route = node.nearestGateway();
+    if (route) next[i] = sim.indexOf(route.nextHop) ?? -1;
+  }
+  const hops = new Int32Array(n).fill(-1);
+  for (let i = 0; i < n; i++) {
+    if (!sim.simulator.isOn(i) || isGateway[i]) continue;
+    let at = i;
+    let count = 0;
+    while (next[at] >= 0 && sim.simulator.isOn(next[at]) && count <= n) {
+      at = next[at];
+      count++;
+      if (isGateway[at]) break;
+    }
+    if (isGateway[at] && count > 0 && count <= n) hops[i] = count;
+  }
+  return hops;
+}
+
+/** Multi-source BFS: hops from every node to its nearest gateway over the nodes that are up. */
+function nearestGatewayHops(sim: MeshSimulation, gateways: number[], up?: Uint8Array): Int32Array {
+  const n = sim.topology.neighbors.length;
+  const best = new Int32Array(n).fill(-1);
+  for (const g of gateways) {
+    const d = bfsDistances(sim.topology.neighbors, g, up);
+    for (let i = 0; i < n; i++) if (d[i] >= 0 && (best[i] < 0 || d[i] < best[i])) best[i] = d[i];
+  }
+  return best;
+}
+
+export function runRoutes(nodes: number, seed: number, log: (line: string) => void): RouteResult {
+  const gateways = chooseGateways(seed, nodes, gatewayCount(nodes));
+  const rng = new Rng(seed).fork("bench-kill");
+  const candidates = Array.from({ length: nodes }, (_, i) => i).filter((i) => !gateways.includes(i));
+  for (let k = candidates.length - 1; k > 0; k--) {
+    const j = rng.int(k + 1);
+    [candidates[k], candidates[j]] = [candidates[j], candidates[k]];
+  }
+  const killed = candidates.slice(0, Math.round(nodes / 10));
+  const scenario: Scenario = {
+    seed, nodes, averageDegree: DEGREE, durationMs: CONVERGE_MS + REPAIR_WINDOW_MS, loss: 0.1, publishPeriodMs: 0, warmupMs: 20_000,
+    roles: gateways.map((node) => ({ node, role: Role.Gateway })),
+    stops: killed.map((node) => ({ node, at: CONVERGE_MS })),
+    config: { hopLimit: 255 },
+  };
+  const sim = new MeshSimulation(scenario);
+  sim.simulator.runUntil(QUIET_FROM_MS);
+  const bytesBefore = sim.report(0).bytesSent;
+  sim.simulator.runUntil(CONVERGE_MS - 1);
+  const overhead = (sim.report(0).bytesSent - bytesBefore) / nodes / ((CONVERGE_MS - 1 - QUIET_FROM_MS) / 1000);
+
+  const hops = routeHops(sim, nodes);
+  const shortest = nearestGatewayHops(sim, gateways);
+  let routed = 0, reachable = 0, stretchSum = 0;
+  for (let i = 0; i < nodes; i++) {
+    if (gateways.includes(i) || shortest[i] <= 0) continue;
+    reachable++;
+    if (hops[i] > 0) {
+      routed++;
+      stretchSum += hops[i] / shortest[i];
+    }
+  }
+  // Who routes through a node about to die?
+  const dying = new Set(killed);
+  const affected: number[] = [];
+  for (let i = 0; i < nodes; i++) {
+    if (dying.has(i) || gateways.includes(i) || hops[i] <= 0) continue;
+    let at = i;
+    for (let k = 0; k < hops[i]; k++) {
+      const r = sim.node(at)!.nearestGateway();
+      at = sim.indexOf(r!.nextHop)!;
+      if (dying.has(at)) {
+        affected.push(i);
+        break;
+      }
+    }
+  }
+  const up = new Uint8Array(nodes).fill(1);
+  for (const k of killed) up[k] = 0;
+  const stillReachable = nearestGatewayHops(sim, gateways, up);
+  const repairedAt = new Map<number, number>();
+  for (let t = CONVERGE_MS; t <= CONVERGE_MS + REPAIR_WINDOW_MS; t += STEP_MS) {
+    sim.simulator.runUntil(t);
+    const now = routeHops(sim, nodes);
+    for (const i of affected) if (!repairedAt.has(i) && now[i] > 0) repairedAt.set(i, t - CONVERGE_MS);
+    if (repairedAt.size === affected.length) break;
+  }
+  const beacon = DEFAULT_NODE_CONFIG.beaconIntervalMs;
+  const repairable = affected.filter((i) => stillReachable[i] > 0);
+  const times = repairable.map((i) => repairedAt.get(i) ?? Infinity);
+  const finite = times.filter(Number.isFinite);
+  const result: RouteResult = {
+    nodes, seed, gateways: gateways.length,
+    routedShare: reachable ? routed / reachable : 0,
+    stretch: routed ? stretchSum / routed : 0,
+    overheadBytesPerNodeSecond: overhead,
+    affected: repairable.length,
+    repairMeanBeacons: finite.length ? finite.reduce((a, b) => a + b, 0) / finite.length / beacon : 0,
+    repairMaxBeacons: finite.length ? Math.max(...finite) / beacon : 0,
+    unrepaired: times.length - finite.length,
+  };
+  log(`routing N=${nodes} seed=${seed}: routed ${(100 * result.routedShare).toFixed(1)}%, stretch ${result.stretch.toFixed(3)}, ` +
+    `repair ${result.repairMeanBeacons.toFixed(2)} mean / ${result.repairMaxBeacons.toFixed(2)} max beacons (${result.affected} affected, ` +
+    `${result.unrepaired} unrepaired), overhead ${result.overheadBytesPerNodeSecond.toFixed(1)} B/node·s`);
+  return result;
+}
+
+export function runStress(nodes: number, seed: number, log: (line: string) => void): StressResult {
+  const minute = 60_000;
+  const gateways = chooseGateways(seed, nodes, gatewayCount(nodes));
+  const scenario: Scenario = {
+    seed, nodes, averageDegree: DEGREE, durationMs: 22 * minute, loss: 0.2, publishPeriodMs: 0, warmupMs: 20_000,
+    roles: gateways.map((node) => ({ node, role: Role.Gateway })),
+    readingPeriodMs: minute, readingsUntilMs: 16 * minute,
+    partitions: [{ from: 3 * minute, to: 13 * minute }],
+    reboots: chooseReboots(seed, nodes, Math.round(nodes / 10), 20_000, 16 * minute).filter((r) => !gateways.includes(r.node)),
+    config: { hopLimit: 255 },
+  };
+  const started = performance.now();
+  const sim = new MeshSimulation(scenario);
+  for (let t = minute; t <= scenario.durationMs; t += minute) sim.simulator.runUntil(t);
+  const readings = sim.report(0).readings!;
+  const wallMs = performance.now() - started;
+  log(`readings N=${nodes} seed=${seed}: ${readings.taken} taken, ${readings.lost} lost, ${readings.duplicated} duplicated, ` +
+    `latency p50 ${(readings.latencyMs.p50 / 1000).toFixed(2)} s max ${(readings.latencyMs.max / 1000).toFixed(1)} s (${(wallMs / 1000).toFixed(1)} s)`);
+  return { nodes, seed, readings, wallMs };
+}
+
+export function runRoutingBench(sizes: number[], seeds: number[], log: (line: string) => void): { routes: RouteResult[]; stress: StressResult[] } {
+  const routes: RouteResult[] = [];
+  const stress: StressResult[] = [];
+  for (const nodes of sizes) for (const seed of seeds) routes.push(runRoutes(nodes, seed, log));
+  for (const nodes of sizes) stress.push(runStress(nodes, seeds[0], log));
+  return { routes, stress };
+}
+
+function mark(pass: boolean): string {
+  return pass ? "PASS" : "**FAIL**";
+}
+
+export function renderRoutingSection(r: { routes: RouteResult[]; stress: StressResult[] }): string {
+  const L: string[] = ["## Routing and readings", ""];
+  L.push("Routes to gateways (distance vector with Babel feasibility, docs/protocol.md §Routing) on the graphs above,",
+    `10% loss, ${DEFAULT_NODE_CONFIG.beaconIntervalMs / 1000} s beacons, max(2, N/100) gateways chosen from the seed. ` +
+    "Stretch: hops along the next hops to a gateway over the breadth-first hops to the nearest one (uniform loss: every link has",
+    "the same ETX, so this is the stretch against the shortest ETX path). Repair: 10% of the nodes die at once after 90 s; for each",
+    "node whose route crossed one of them (and that still has a path), the time until its next hops reach a gateway again,",
+    "sampled every 250 ms. Overhead: all bytes sent from 60 to 90 s with no data (HELLO and ROUTE) per node per second.", "");
+  L.push("| N | seed | gateways | routed | stretch (≤ 1.15) | affected | repair mean | repair max (≤ 3 beacons) | unrepaired | overhead B/node·s |");
+  L.push("|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
+  for (const x of r.routes) {
+    L.push(`| ${x.nodes} | ${x.seed} | ${x.gateways} | ${(100 * x.routedShare).toFixed(1)}% | ${x.stretch.toFixed(3)} ${mark(x.stretch <= ROUTING_TARGETS.maxStretch)} | ` +
+      `${x.affected} | ${x.repairMeanBeacons.toFixed(2)} | ${x.repairMaxBeacons.toFixed(2)} ${mark(x.repairMaxBeacons <= ROUTING_TARGETS.maxRepairBeacons && x.unrepaired === 0)} | ` +
+      `${x.unrepaired} | ${x.overheadBytesPerNodeSecond.toFixed(1)} |`);
+  }
+  L.push("", "Readings under stress: 20% loss, the plane split in two from minute 3 to 13, 10% of the nodes (not gateways) crash",
+    "and reboot 30 s later at random times, every other node takes a reading each minute until minute 16, run to minute 22.",
+    "Counted at the gateways' applications (the `reading` events). Readings of nodes with no path to any gateway in the graph",
+    "(isolated by the random placement) are not lost: they wait in the origin's storage, and are counted apart.", "");
+  L.push("| N | taken | lost (target 0) | duplicated (target 0) | waiting, no path | verified on delivery | latency p50 | p90 | p99 | max | wall |");
+  L.push("|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
+  for (const s of r.stress) {
+    const x = s.readings;
+    const sec = (ms: number) => `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 0)} s`;
+    L.push(`| ${s.nodes} | ${x.taken} | ${x.lost} ${mark(x.lost === 0)} | ${x.duplicated} ${mark(x.duplicated === 0)} | ${x.unreachable} | ` +
+      `${(100 * x.verifiedOnDelivery / Math.max(1, x.delivered)).toFixed(1)}% | ${sec(x.latencyMs.p50)} | ${sec(x.latencyMs.p90)} | ` +
+      `${sec(x.latencyMs.p99)} | ${sec(x.latencyMs.max)} | ${(s.wallMs / 1000).toFixed(0)} s |`);
+  }
+  return L.join("\n") + "\n";
+}

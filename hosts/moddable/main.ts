@@ -1,0 +1,203 @@
+/**
+ * The Hyphae firmware: one mesh node on a Moddable board (ESP32) or in the Moddable simulator.
+ *
+ * Boot: read the settings and provisioning from the build's config (README §Firmware) or, without
+ * provisioning there, from what an earlier boot stored; build the MeshNode on the board's ports
+ * (crypto.ts, random.ts, storage.ts) and run it with the NodeDriver: frames from the link go to
+ * `receive`, the one node timer to `tick`, the sample reading to `publish`. The network comes up
+ * alongside (Wi-Fi on the ESP32; nothing to do on the desktop) and the link opens when it is up.
+ *
+ * Output, one JSON object per line through `trace` (the serial console, xsbug, or mcsim's stdout),
+ * the same shapes `hyphae node` prints (hosts/node/host-event.ts) plus the firmware's own:
+ *   {"type":"started","id":…,"role":…,"address":…,"port":…,"broadcast":[…],"link":…,…}
+ *   {"type":"neighbor-up","id":…,"role":…}   {"type":"neighbor-down","id":…,"reason":…}
+ *   {"type":"message","origin":…,"seq":…,"payload":"<hex>","hops":…}
+ *   {"type":"published","seq":…,"payload":"<hex>"}   {"type":"relayed",…}
+ *   {"type":"reading-taken","seq":…,"sensor":…,"value":…}
+ *   {"type":"wifi","phase":…,"ssid":…,"station":…,"ap":…}   {"type":"link","broadcast":[…]}
+ *   {"type":"status",…counters}   {"type":"error","message":…}
+ */
+import "./globals.js"; // first: installs what XS lacks before anything below loads
+import config from "mc/config";
+import Time from "time";
+import Timer from "timer";
+import { toHex } from "../../modules/bytes.js";
+import { createNodeConfig, DEFAULT_NODE_CONFIG, type NodeConfig } from "../../modules/config.js";
+import { NodeDriver } from "../../modules/driver.js";
+import type { MeshEvent } from "../../modules/events.js";
+import { nodeIdOf } from "../../modules/identity/node-id.js";
+import { MeshNode } from "../../modules/node.js";
+import { type Endpoint, subnetBroadcast } from "./addresses.js";
+import { MonotonicClock, wallClockSeconds } from "./clock.js";
+import { boardCrypto } from "./crypto.js";
+import { loadProvisioning } from "./provisioning-store.js";
+import { hardwareRandom } from "./random.js";
+import { SAMPLE_SENSOR, sampleMessage } from "./reading.js";
+import { type ConfigRecord, type FirmwareSettings, settingsFromConfig } from "./settings.js";
+import { PreferenceStorage } from "./storage.js";
+import { UdpLink } from "./link.js";
+import { MeshWiFi, type WiFiState } from "./wifi.js";
+
+/** Preference domain of the provisioning copy; each identity's counters live in a domain of its own. */
+const PROVISIONING_DOMAIN = "hyphae";
+const STATUS_EVERY_MS = 60_000;
+/** The node timer's repeat interval: only a safety net, since it is rescheduled after every tick. */
+const TIMER_GUARD_MS = 60_000;
+
+function emit(event: object): void {
+  trace(JSON.stringify(event, (_key, value) => (value instanceof Uint8Array ? toHex(value) : value)) + "\n");
+}
+
+/**
+ * Runs a callback from the SDK (timer, socket) and reports what it throws instead of letting it
+ * end the VM: a release build would only print "XS abort", and the node would be gone.
+ */
+function guarded(what: string, callback: () => void): void {
+  try {
+    callback();
+  } catch (e) {
+    emit({ type: "error", message: `${what}: ${(e as Error).message}` });
+  }
+}
+
+function eventOf(e: MeshEvent): object {
+  return e.type === "message" ? { ...e, payload: toHex(e.payload) } : e;
+}
+
+/** Where frames for everyone go: the configured override, else each interface's subnet broadcast. */
+function broadcastTargets(settings: FirmwareSettings, addresses: (string | undefined)[]): Endpoint[] {
+  if (settings.broadcast.length > 0) return settings.broadcast;
+  const out: Endpoint[] = [];
+  for (const address of addresses) {
+    const b = subnetBroadcast(address);
+    if (b && !out.some((e) => e.address === b)) out.push({ address: b, port: settings.port });
+  }
+  return out;
+}
+
+/** The core's config: its defaults, the build's `node` overrides (names checked here, values by the core), `beaconMs`. */
+function nodeConfigOf(settings: FirmwareSettings): NodeConfig {
+  const partial: Record<string, number | string | boolean> = {};
+  for (const [key, value] of Object.entries(settings.node)) {
+    if (!(key in DEFAULT_NODE_CONFIG)) throw new TypeError(`config.node.${key} is not a node setting (modules/config.ts)`);
+    partial[key] = value;
+  }
+  if (settings.beaconMs !== undefined) partial.beaconIntervalMs = settings.beaconMs;
+  return createNodeConfig(partial as Partial<NodeConfig>);
+}
+
+function boot(): void {
+  const settings = settingsFromConfig(config as ConfigRecord);
+  const clock = new MonotonicClock(() => Time.ticks);
+  const { crypto, native } = boardCrypto();
+  if (!native) emit({ type: "error", message: "native SHA-512 failed its known-answer test: using the JS one" });
+
+  const loaded = loadProvisioning(settings.provisioning, new PreferenceStorage(PROVISIONING_DOMAIN));
+  if (!loaded) {
+    throw new Error("no provisioning in the build's config or in storage: build with networkId=… networkKey=… " +
+      "ownerPublicKey=… secretKey=… certificate=… (README §Firmware)");
+  }
+  const { provisioning, source } = loaded;
+  // Counters (epoch, sequence block) belong to the identity: a re-provisioned board starts afresh.
+  const idHex = toHex(nodeIdOf(crypto, provisioning.secretKey.subarray(32)));
+  const storage = new PreferenceStorage("n" + idHex.slice(0, 14));
+  const node = new MeshNode(provisioning, { crypto, random: hardwareRandom, storage }, nodeConfigOf(settings));
+
+  let driver: NodeDriver | undefined;
+  const link = new UdpLink({
+    port: settings.port,
+    onFrame: (bytes, from) => guarded("receive", () => driver?.receive(bytes, from, clock.now())),
+    onError: (message) => emit({ type: "error", message }),
+    now: () => clock.now(),
+  });
+
+  // One timer for the node: rescheduled to its next deadline after every call into the driver.
+  let deadline = Infinity;
+  const timer = Timer.repeat(() => {
+    guarded("tick", () => driver!.tick(clock.now()));
+    arm();
+  }, TIMER_GUARD_MS);
+  const arm = (): void => {
+    if (deadline === Infinity) Timer.schedule(timer);
+    else Timer.schedule(timer, Math.max(1, deadline - clock.now()), TIMER_GUARD_MS);
+  };
+  driver = new NodeDriver(node, {
+    link,
+    wakeAt(at) {
+      deadline = at;
+      arm();
+    },
+    onEvent: (e) => emit(eventOf(e)),
+  });
+
+  const setWallClock = (): void => {
+    const wall = wallClockSeconds();
+    if (wall !== undefined) node.setWallClock(wall, clock.now());
+  };
+
+  const started = clock.now();
+  setWallClock();
+  if (settings.link === "peers" && !settings.wifi) {
+    link.open();
+    link.setTargets(settings.peers);
+  } else if (!settings.wifi) {
+    link.open(); // a wired board: the override, or the limited broadcast
+    link.setTargets(settings.broadcast.length > 0 ? settings.broadcast : [{ address: "255.255.255.255", port: settings.port }]);
+  }
+  driver.start(clock.now());
+  emit({
+    type: "started", id: node.idHex, role: node.role, address: "0.0.0.0", port: settings.port, broadcast: link.targetList,
+    link: settings.link, provisioning: source, sha512: native ? "native" : "js", wallClock: wallClockSeconds() ?? null,
+  });
+
+  if (settings.wifi) {
+    const wifi = new MeshWiFi(settings.wifi, (state: WiFiState) => {
+      emit({ type: "wifi", ...state });
+      if (state.phase !== "connected" && state.phase !== "access-point") return;
+      try {
+        link.open();
+      } catch (e) {
+        emit({ type: "error", message: `cannot bind UDP port ${settings.port}: ${(e as Error).message}` });
+        return;
+      }
+      const own = [state.station, state.ap].filter((a): a is string => a !== undefined);
+      link.setTargets(settings.link === "peers" ? settings.peers : broadcastTargets(settings, own), own);
+      emit({ type: "link", broadcast: link.targetList });
+    });
+    wifi.start();
+  }
+
+  if (settings.publishMs > 0) {
+    let messages = 0;
+    Timer.repeat(() => guarded("publish", () => {
+      setWallClock();
+      const payload = sampleMessage(++messages);
+      const seq = driver!.publish(payload, clock.now());
+      emit({ type: "published", seq, payload: toHex(payload) });
+    }), settings.publishMs);
+  }
+  if (settings.readingMs > 0) {
+    let readings = 0;
+    Timer.repeat(() => guarded("reading", () => {
+      setWallClock();
+      const value = ++readings;
+      const seq = driver!.publishReading(SAMPLE_SENSOR, value, clock.now());
+      emit({ type: "reading-taken", seq, sensor: SAMPLE_SENSOR, value });
+    }), settings.readingMs);
+  }
+
+  Timer.repeat(() => guarded("status", () => {
+    const c = node.counters;
+    emit({
+      type: "status", uptime: Math.floor((clock.now() - started) / 1000), neighbors: node.neighborSummary(clock.now()).length,
+      framesIn: c.framesIn, framesOut: c.framesOut, published: c.published, relays: c.relays, link: link.counters,
+    });
+  }), STATUS_EVERY_MS);
+}
+
+try {
+  boot();
+} catch (e) {
+  // A release build shows an uncaught exception only as "XS abort": say what went wrong first.
+  emit({ type: "error", message: `boot failed: ${(e as Error).message}` });
+}

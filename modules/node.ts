@@ -111,6 +111,12 @@ const KEY_REVOCATION = "revocation";
 const KEY_ROUTE_SEQNO = "rseqno";
 /** A gateway's route seqnos reserved per flash write, like message sequence numbers. */
 const ROUTE_SEQNO_BLOCK = 256;
+/** A next hop not heard for this many of its beacon periods carries no route. */
+const STALE_BEACONS = 2.2;
+/** A triggered ROUTE record waits 50–100 ms (so one frame carries several changes)… */
+const TRIGGER_DELAY_MS = 50;
+/** …and comes at most once a second. */
+const MIN_TRIGGER_GAP_MS = 1000;
 /** Link cost multiplier of an ordinary node as next hop: mains-powered relays and gateways are preferred. */
 const NODE_HOP_PENALTY = 1.25;
 /** Sequence numbers reserved per flash write: a reboot skips the unused rest, never reuses one. */
@@ -193,6 +199,11 @@ export class MeshNode {
   private readonly unicast = new Map<number, { type: RecordType; body: Uint8Array }[]>();
   private readonly routes: RouteTable;
   private readonly routeEntries: RouteEntry[] = [];
+  /** Next hop of the nearest gateway route at the last selection (-1: none), to notice changes. */
+  private nearestHop = -1;
+  /** A triggered ROUTE record is due then (Infinity: none); the last ROUTE went out at routeUpdatedAt. */
+  private routeUpdateAt = Infinity;
+  private routeUpdatedAt = -Infinity;
   /** A gateway's own route seqno (bumped each beacon) and the end of its reserved block. */
   private routeSeqno = 0;
   private reservedRouteSeqno = 0;
@@ -448,7 +459,7 @@ export class MeshNode {
   }
 
   nextTimeout(): number {
-    let t = Math.min(this.nextBeaconAt, this.expiryAt, this.checkpoints.deadline(), this.forward.nextDeadline());
+    let t = Math.min(this.nextBeaconAt, this.expiryAt, this.checkpoints.deadline(), this.forward.nextDeadline(), this.routeUpdateAt);
     for (const p of this.pending) if (p.fireAt < t) t = p.fireAt;
     return t;
   }
@@ -701,13 +712,27 @@ export class MeshNode {
     this.routes.select((slot) => {
       const n = this.neighbors.bySlot(slot);
       if (!n || n.role === Role.Leaf || this.scores.avoid(slot, now)) return Infinity;
+      // Silent for two beacons and more: probably gone, so it carries no route (the table waits
+      // longer before dropping it); a route through it would hold readings for nothing.
+      if (now - n.lastHeardAt > STALE_BEACONS * n.intervalMs) return Infinity;
       return n.etx(now) * 256 * (n.role === Role.Node ? NODE_HOP_PENALTY : 1);
     });
+    // A route lost, found or moved to another next hop is news worth telling before the next beacon:
+    // neighbors that route through us repair one hop per trigger instead of one per beacon.
+    const hop = this.routes.nearest()?.nextHop ?? -1;
+    if (hop !== this.nearestHop && this.role !== Role.Leaf) {
+      this.nearestHop = hop;
+      if (this.routeUpdateAt === Infinity && now - this.routeUpdatedAt >= MIN_TRIGGER_GAP_MS) {
+        this.routeUpdateAt = now + TRIGGER_DELAY_MS + Math.floor(unitFloat(this.random) * TRIGGER_DELAY_MS);
+      }
+    }
   }
 
   /** Our ROUTE record for this beacon: ourselves if we are a gateway, then the routes we selected. */
   private buildRoute(now: number): Uint8Array | null {
     if (this.role === Role.Leaf) return null;
+    this.routeUpdateAt = Infinity;
+    this.routeUpdatedAt = now;
     const entries = this.routeEntries;
     entries.length = 0;
     if (this.role === Role.Gateway) {
@@ -750,6 +775,9 @@ export class MeshNode {
       const { beaconIntervalMs, beaconJitter } = this.config;
       this.nextBeaconAt = now + Math.max(1, Math.round(beaconIntervalMs * (1 + beaconJitter * (2 * unitFloat(this.random) - 1))));
       this.counters.beaconsOut++;
+    } else if (now >= this.routeUpdateAt) {
+      const route = this.buildRoute(now);
+      if (route) parts.push({ type: RecordType.Route, body: route });
     }
     for (const body of this.ownQueue) parts.push({ type: RecordType.Gossip, body });
     this.ownQueue.length = 0;

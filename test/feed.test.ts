@@ -94,21 +94,33 @@ test("entries are delivered in order, once; a later checkpoint verifies them", (
   assert.is(verifier.deliveredSeq(originHex), 5);
 });
 
-test("a checkpoint that arrives first makes its entries arrive verified", () => {
+test("a checkpoint that arrives first: a complete run is delivered verified, a partial one as it comes", () => {
   const feed = log();
   const list = entries(feed, 4);
-  const verifier = new FeedVerifier(crypto);
+  const checkpoint = feed.checkpoint()!;
+  const whole = new FeedVerifier(crypto);
   const out: FeedOutcome[] = [];
-  verifier.offerCheckpoint(originHex, origin, pair.publicKey, feed.checkpoint()!, out);
-  verifier.offerEntry(originHex, origin, list[0], 1, out);
-  verifier.offerEntry(originHex, origin, list[2], 1, out);
-  verifier.offerEntry(originHex, origin, list[1], 1, out);
-  assert.equal(readings(out), [], "held until the run up to the checkpoint is complete");
-  verifier.offerEntry(originHex, origin, list[3], 1, out);
+  whole.offerCheckpoint(originHex, origin, pair.publicKey, checkpoint, out);
+  for (const i of [3, 1, 2]) whole.offerEntry(originHex, origin, list[i], 1, out);
+  assert.equal(readings(out), [], "seq 1 is missing: nothing can be delivered");
+  whole.offerEntry(originHex, origin, list[0], 1, out);
   assert.equal(readings(out).map((r) => [r.seq, r.verified]), [[1, true], [2, true], [3, true], [4, true]]);
+
+  const partial = new FeedVerifier(crypto);
+  const out2: FeedOutcome[] = [];
+  partial.offerCheckpoint(originHex, origin, pair.publicKey, checkpoint, out2);
+  partial.offerEntry(originHex, origin, list[0], 1, out2);
+  partial.offerEntry(originHex, origin, list[2], 1, out2);
+  partial.offerEntry(originHex, origin, list[1], 1, out2);
+  assert.equal(readings(out2).map((r) => [r.seq, r.verified]), [[1, false], [2, false], [3, false]], "readings do not wait for seq 4");
+  partial.offerEntry(originHex, origin, list[3], 1, out2);
+  assert.equal(out2.slice(-2), [
+    { type: "reading", origin: originHex, seq: 4, sensor: "temp", value: 20.75, time: 1_800_000_180, verified: true },
+    { type: "feed-verified", origin: originHex, upTo: 4 },
+  ]);
   // Entries after the checkpoint flow unverified again.
-  verifier.offerEntry(originHex, origin, feed.append("temp", 0, 0).bytes, 1, out);
-  assert.equal(readings(out).at(-1), { seq: 5, value: 0, verified: false });
+  partial.offerEntry(originHex, origin, feed.append("temp", 0, 0).bytes, 1, out2);
+  assert.equal(readings(out2).at(-1), { seq: 5, value: 0, verified: false });
 });
 
 test("a tampered value is flagged: by the next link, and by the checkpoint", () => {
@@ -131,7 +143,7 @@ test("a tampered value is flagged: by the next link, and by the checkpoint", () 
   assert.equal(flags(out2), ["checkpoint-mismatch@2"]);
 });
 
-test("with the checkpoint ahead, a tampered run is never delivered", () => {
+test("with the checkpoint ahead, the tampered entry is never delivered", () => {
   const feed = log();
   const list = entries(feed, 3);
   const verifier = new FeedVerifier(crypto);

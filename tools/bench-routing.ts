@@ -170,7 +170,7 @@ export function runStress(nodes: number, seed: number, log: (line: string) => vo
   const minute = 60_000;
   const gateways = chooseGateways(seed, nodes, gatewayCount(nodes));
   const scenario: Scenario = {
-    seed, nodes, averageDegree: DEGREE, durationMs: 22 * minute, loss: 0.2, publishPeriodMs: 0, warmupMs: 20_000,
+    seed, nodes, averageDegree: DEGREE, durationMs: 30 * minute, loss: 0.2, publishPeriodMs: 0, warmupMs: 20_000,
     roles: gateways.map((node) => ({ node, role: Role.Gateway })),
     readingPeriodMs: minute, readingsUntilMs: 16 * minute,
     partitions: [{ from: 3 * minute, to: 13 * minute }],
@@ -215,7 +215,7 @@ export function renderRoutingSection(r: { routes: RouteResult[]; stress: StressR
       `${x.unrepaired} | ${x.overheadBytesPerNodeSecond.toFixed(1)} |`);
   }
   L.push("", "Readings under stress: 20% loss, the plane split in two from minute 3 to 13, 10% of the nodes (not gateways) crash",
-    "and reboot 30 s later at random times, every other node takes a reading each minute until minute 16, run to minute 22.",
+    "and reboot 30 s later at random times, every other node takes a reading each minute until minute 16, run to minute 30.",
     "Counted at the gateways' applications (the `reading` events). Readings of nodes with no path to any gateway in the graph",
     "(isolated by the random placement) are not lost: they wait in the origin's storage, and are counted apart.", "");
   L.push("| N | taken | lost (target 0) | duplicated (target 0) | waiting, no path | verified on delivery | latency p50 | p90 | p99 | max | wall |");

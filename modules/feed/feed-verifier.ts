@@ -8,8 +8,9 @@
  * A checkpoint's signature is verified once; then
  *   - if it covers entries already delivered, their kept chain hash must match its head: they become
  *     verified (`feed-verified`), or the feed is flagged (`checkpoint-mismatch`);
- *   - if it covers entries still to come, they are held until the run up to its seq is complete and
- *     delivered verified at once, so readings that can carry the proof do.
+ *   - if it covers entries still to come, a complete run up to its seq is delivered verified at once;
+ *     entries arriving before the run is complete are delivered as they come, unverified, and the
+ *     checkpoint judges them when delivery reaches its seq (`feed-verified` or `checkpoint-mismatch`).
  * Memory is bounded: `originCapacity` origins (least recently active forgotten first), and per origin
  * `bufferCapacity` entries ahead of a gap and as many chain hashes of unverified deliveries.
  *
@@ -146,13 +147,12 @@ export class FeedVerifier {
   private deliverRuns(originHex: string, origin: Uint8Array, feed: OriginFeed, out: FeedOutcome[]): void {
     for (;;) {
       const ahead = feed.ahead;
-      if (ahead && ahead.seq > feed.delivered) {
-        // Held until the whole run up to the checkpoint is here, then judged as one.
+      if (ahead && ahead.seq > feed.delivered && this.haveRun(feed, ahead.seq)) {
+        // The whole run up to the checkpoint is here: judged as one and delivered verified.
         const run: { entry: FeedEntry; hash: Uint8Array }[] = [];
         let prev = feed.deliveredHash;
         for (let seq = feed.delivered + 1; seq <= ahead.seq; seq++) {
-          const bytes = feed.buffer.get(seq);
-          if (!bytes) return;
+          const bytes = feed.buffer.get(seq)!;
           const entry = decodeFeedEntry(bytes) as FeedEntry;
           if (prev && !equalBytes(entry.prev, prev)) return this.reject(originHex, feed, seq, "chain-break", out);
           prev = chainHash(this.crypto, origin, bytes);
@@ -162,8 +162,10 @@ export class FeedVerifier {
         for (const { entry } of run) this.deliver(originHex, feed, entry, true, out);
         feed.deliveredHash = prev;
         feed.verified = ahead.seq;
-        feed.unverified.length = 0;
         feed.ahead = null;
+        // The chain proves the entries delivered unverified before the run as well.
+        if (feed.unverified.length > 0) out.push({ type: "feed-verified", origin: originHex, upTo: ahead.seq });
+        feed.unverified.length = 0;
         continue;
       }
       const seq = feed.delivered + 1;
@@ -171,12 +173,30 @@ export class FeedVerifier {
       if (!bytes) return;
       const entry = decodeFeedEntry(bytes) as FeedEntry;
       if (feed.deliveredHash && !equalBytes(entry.prev, feed.deliveredHash)) return this.reject(originHex, feed, seq, "chain-break", out);
+      // Part of the run is missing: what is here is delivered now, unverified (a reading should not
+      // wait on a later one); the checkpoint judges them when the run reaches it.
       const hash = chainHash(this.crypto, origin, bytes);
       this.deliver(originHex, feed, entry, false, out);
       feed.deliveredHash = hash;
       feed.unverified.push(hash);
       if (feed.unverified.length > this.bufferCapacity) feed.unverified.shift();
+      if (ahead && ahead.seq === seq) {
+        feed.ahead = null;
+        if (!equalBytes(hash, ahead.head)) {
+          out.push({ type: "feed-flagged", origin: originHex, seq, reason: "checkpoint-mismatch" });
+        } else {
+          feed.verified = seq;
+          feed.unverified.length = 0;
+          out.push({ type: "feed-verified", origin: originHex, upTo: seq });
+        }
+      }
     }
+  }
+
+  /** Whether every entry after the last delivered one up to `seq` is buffered. */
+  private haveRun(feed: OriginFeed, seq: number): boolean {
+    for (let s = feed.delivered + 1; s <= seq; s++) if (!feed.buffer.has(s)) return false;
+    return true;
   }
 
   private deliver(originHex: string, feed: OriginFeed, e: FeedEntry, verified: boolean, out: FeedOutcome[]): void {

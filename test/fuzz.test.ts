@@ -4,7 +4,7 @@
  */
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { fuzzNode } from "./attacks/node-fuzzer.js";
+import { fuzzNode } from "../hosts/sim/node-fuzzer.js";
 
 test("20,000 random, mutated and replayed frames against a live node: no escape, no violation", () => {
   const r = fuzzNode(7, 20_000);

@@ -23,6 +23,8 @@ import { componentOf, eccentricity, greedyConnectedDominatingSet } from "../host
 import { defaultScenario, MeshSimulation, type Scenario, type SimulationReport } from "../hosts/sim/mesh-simulation.js";
 import { Rng } from "../hosts/sim/rng.js";
 import { randomGeometricGraph, type Topology } from "../hosts/sim/topology.js";
+import { renderAttackSection, runAttackBench, type AttackResults } from "./bench-attacks.js";
+import { renderRoutingSection, runRoutingBench, type RouteResult, type StressResult } from "./bench-routing.js";
 import { deviceSectionOf, renderDeviceSection, replaceDeviceSection, runDeviceBench } from "./bench-device.js";
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type Io, parseFlags, processIo, UsageError } from "./cli.js";
 
@@ -41,10 +43,16 @@ export interface BenchPlan {
   scale: boolean;
   /** Measure the Device section inside XS (tools/bench-device.ts); otherwise the report keeps the one it had. */
   device?: boolean;
+  /** Run the routing-and-readings section (tools/bench-routing.ts) on `sizes` and `seeds`. */
+  routing?: boolean;
+  /** Inputs for the fuzzer in the Under-attack section (tools/bench-attacks.ts); 0 or absent skips the section. */
+  fuzzInputs?: number;
 }
 
-export const FULL_PLAN: BenchPlan = { sizes: [200, 1000], losses: [0.1, 0.3], seeds: [1, 2], broadcasts: 20, scale: true, device: true };
-export const QUICK_PLAN: BenchPlan = { sizes: [200], losses: [0.1, 0.3], seeds: [1], broadcasts: 20, scale: false };
+export const FULL_PLAN: BenchPlan = {
+  sizes: [200, 1000], losses: [0.1, 0.3], seeds: [1, 2], broadcasts: 20, scale: true, device: true, routing: true, fuzzInputs: 1_000_000,
+};
+export const QUICK_PLAN: BenchPlan = { sizes: [200], losses: [0.1, 0.3], seeds: [1], broadcasts: 20, scale: false, routing: true, fuzzInputs: 100_000 };
 
 /** Targets for the coverage policy. */
 export const TARGETS = {
@@ -284,6 +292,8 @@ export interface MarkdownInput {
   results: CaseResult[];
   checks: TargetCheck[];
   scale: ScaleResult[] | null;
+  routing: { routes: RouteResult[]; stress: StressResult[] } | null;
+  attacks: AttackResults | null;
   totalMs: number;
 }
 
@@ -352,6 +362,8 @@ export function renderMarkdown(m: MarkdownInput): string {
       "loss 10 %, seed 1) with hop limit 255. 10,000-node run: degree 8, loss 10 %, hop limit 255, seen cache 4096, " +
       `no periodic publishing, 20 broadcasts ${SPACING_MS / 1000} s apart after ${BEACON_PHASE_MS / 1000} s of beacons, seed 1.`, "");
   }
+  L.push(m.routing ? renderRoutingSection(m.routing) : "## Routing and readings\n\nSkipped by this plan.\n");
+  L.push(m.attacks ? renderAttackSection(m.attacks) : "## Under attack\n\nSkipped by this plan.\n");
   return L.join("\n").trimEnd() + "\n";
 }
 
@@ -360,14 +372,16 @@ const HELP = `Usage: node build/tools/bench.js [--quick] [--out FILE]   (or: npm
 Benchmarks the relay policies (coverage, flood, managed) on random geometric graphs and the
 simulator's scale; writes a markdown report.
 
-  --quick       N = 200 only, one seed, no scale section, the Device section kept as it
-                was (well under a minute)
+  --quick       N = 200 only, one seed, no scale section, 100,000 fuzz inputs, the Device
+                section kept as it was (a few minutes)
   --out FILE    where to write the report (default: BENCHMARKS.md at the repo root)
   -h, --help    this help
 
-The full run takes about half an hour on a 2-core machine, most of it the 1,000-node ×
-10-minute scale run (about 6 million frames); progress goes to stderr. It ends with the Device
-section, measured inside the real XS engine (node build/tools/bench-device.js does that alone).
+The full run takes about an hour on a 2-core machine, most of it the 1,000-node × 10-minute
+scale run and the 1,000-node routing runs; progress goes to stderr. Sections: relay policies,
+simulator scale, routing and readings (tools/bench-routing.ts), under attack (a million fuzz
+inputs, an insider flood: tools/bench-attacks.ts), and the Device section, measured inside the
+real XS engine (node build/tools/bench-device.js does that alone).
 
 Exit codes: 0 ok, 2 usage error, 1 runtime failure. Missed targets are reported, not an error.
 `;
@@ -420,7 +434,11 @@ export async function main(argv: readonly string[], io: Io = processIo, plan?: B
       log(`${c.pass ? "PASS" : "FAIL"}  coverage N=${c.nodes} loss=${c.loss}: ${c.name} ${c.value} (${c.rule})`);
     }
     const scale = chosen.scale ? runScale(log) : null;
-    const markdown = renderMarkdown({ command: commandLine(argv), date, plan: chosen, results, checks, scale, totalMs: performance.now() - started });
+    const routing = chosen.routing ? runRoutingBench(chosen.sizes, chosen.seeds, log) : null;
+    const attacks = chosen.fuzzInputs ? runAttackBench(chosen.fuzzInputs, log) : null;
+    const markdown = renderMarkdown({
+      command: commandLine(argv), date, plan: chosen, results, checks, scale, routing, attacks, totalMs: performance.now() - started,
+    });
     const device = chosen.device ? renderDeviceSection(await runDeviceBench(log), commandLine(argv), new Date()) : previousDeviceSection(out);
     writeFileSync(out, replaceDeviceSection(markdown, device));
     log(`wrote ${out} (${checks.filter((c) => c.pass).length} of ${checks.length} targets met)`);

@@ -18,10 +18,10 @@ import { WireError } from "../../modules/wire/errors.js";
 import { newFrameHeader, HEADER_BYTES, MAX_PAYLOAD_BYTES } from "../../modules/wire/frame.js";
 import { encodeHello } from "../../modules/wire/hello.js";
 import { RECORD_HEADER_BYTES, RecordType, writeRecord } from "../../modules/wire/records.js";
-import { nodeCrypto } from "../../hosts/node/node-crypto.js";
-import { createMeshKeys, provisionNode, SIM_EPOCH_SECONDS } from "../../hosts/sim/provision.js";
-import { Rng } from "../../hosts/sim/rng.js";
-import { MemoryStorage } from "../../hosts/sim/storage.js";
+import { nodeCrypto } from "../node/node-crypto.js";
+import { createMeshKeys, provisionNode, SIM_EPOCH_SECONDS } from "./provision.js";
+import { Rng } from "./rng.js";
+import { MemoryStorage } from "./storage.js";
 
 export interface FuzzResult {
   inputs: number;

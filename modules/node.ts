@@ -591,7 +591,9 @@ export class MeshNode {
     const relayable = this.role !== Role.Leaf && g.hops + 1 < g.hopLimit && withinRate;
     const copy = relayable ? body.slice() : null;
     if (copy) copy[GOSSIP_HOPS_OFFSET] = g.hops + 1;
-    this.recent.add(messageKey(g.origin, g.seq), copy, now, repaired);
+    // Over-budget messages stay out of the repair store and HELLO lists: a flood must not push honest
+    // messages out of them.
+    if (withinRate) this.recent.add(messageKey(g.origin, g.seq), copy, now, repaired);
     if (g.kind === GossipKind.Data) {
       this.emit({ type: "message", origin: originHex, seq: g.seq, payload: g.payload.slice(), hops: g.hops + 1 });
       if (this.config.attribute) {
@@ -640,6 +642,8 @@ export class MeshNode {
       }
       // Repairs never take the second half of the relay queue: first relays keep their room.
       if (this.pending.length >= this.config.pendingRelayCapacity / 2) return;
+      // A repair is a transmission of the origin's traffic too: it counts against its budget.
+      if (!this.originLimiter.allow(toHex(m.body.subarray(0, 8)), now)) continue;
       const miss = new Uint8Array(this.neighbors.capacity);
       miss[n.slot] = 255;
       this.enqueueRelay(m.body, seq, miss, true, now);

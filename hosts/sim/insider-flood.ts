@@ -16,7 +16,7 @@ import { randomGeometricGraph } from "./topology.js";
 
 export interface FloodResult {
   honestMessages: number;
-  /** Receptions of honest messages over (honest messages × reachable receivers). */
+  /** Receptions of honest messages over the receivers each could reach (its origin's component). */
   honestDelivery: number;
   attackerPublished: number;
   /** The most any node relayed of the attacker's messages, and the budget it had for the run. */
@@ -60,9 +60,23 @@ export function runInsiderFlood(opts: { nodes: number; seed: number; factor: num
   });
   sim.startAll(0);
   sim.runUntil(durationMs);
-  const reachable = Array.from(bfsDistances(topology.neighbors, attacker)).filter((d) => d >= 0).length;
+  // Each honest message can reach its origin's connected component.
+  const component = new Int32Array(nodes).fill(-1);
+  const sizes: number[] = [];
+  for (let i = 0; i < nodes; i++) {
+    if (component[i] >= 0) continue;
+    const d = bfsDistances(topology.neighbors, i);
+    let size = 0;
+    for (let j = 0; j < nodes; j++) if (d[j] >= 0) { component[j] = sizes.length; size++; }
+    sizes.push(size);
+  }
+  const indexOf = new Map(devices.map((n, i) => [n.idHex, i]));
   let delivered = 0;
-  for (const key of published) delivered += received.get(key) ?? 0;
+  let possible = 0;
+  for (const key of published) {
+    delivered += received.get(key) ?? 0;
+    possible += sizes[component[indexOf.get(key.slice(0, key.indexOf(":")))!]] - 1;
+  }
   let capsHeld = true;
   for (const n of devices) {
     const h = n.health();
@@ -70,10 +84,10 @@ export function runInsiderFlood(opts: { nodes: number; seed: number; factor: num
   }
   return {
     honestMessages: published.size,
-    honestDelivery: published.size ? delivered / (published.size * (reachable - 1)) : 0,
+    honestDelivery: possible ? delivered / possible : 0,
     attackerPublished: devices[attacker].counters.published,
     worstRelayed: Math.max(...relayed.filter((_, i) => i !== attacker)),
-    allowance: config.originBurst + (config.originRatePerMinute * (stopAt - warmup)) / 60_000,
+    allowance: config.originBurst + (config.originRatePerMinute * (durationMs - warmup)) / 60_000,
     relaysRefused: devices.reduce((a, n, i) => a + (i === attacker ? 0 : n.counters.relaysRateLimited), 0),
     capsHeld,
   };

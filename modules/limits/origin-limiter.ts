@@ -3,10 +3,14 @@
  * on average (bursts of `burst`), however fast it publishes, so one flooding insider cannot take the
  * mesh's airtime. Messages over the limit are still delivered here, just not passed on.
  *
- * Bounded: buckets for `capacity` origins, the least recently active forgotten first (a forgotten
- * origin starts again with a full burst, which bounds what forgetting can give away).
+ * Bounded: buckets for `capacity` origins, the least recently active forgotten first. An origin met
+ * anew starts with NEW_TOKENS, not a full burst: a flooder whose bucket was forgotten (because many
+ * other origins were active meanwhile) gains that little, while an honest origin's next message still
+ * goes through.
  */
 import { TokenBucket } from "./token-bucket.js";
+
+const NEW_TOKENS = 2;
 
 export class OriginLimiter {
   private readonly buckets = new Map<string, TokenBucket>();
@@ -19,7 +23,7 @@ export class OriginLimiter {
       this.buckets.delete(originHex);
     } else {
       if (this.buckets.size >= this.capacity) this.buckets.delete(this.buckets.keys().next().value as string);
-      bucket = new TokenBucket(this.ratePerMinute / 60, this.burst, now);
+      bucket = new TokenBucket(this.ratePerMinute / 60, this.burst, now, Math.min(this.burst, NEW_TOKENS));
     }
     this.buckets.set(originHex, bucket);
     return bucket.take(now);

@@ -5,8 +5,9 @@ export class TokenBucket {
   private tokens: number;
   private at: number;
 
-  constructor(private readonly ratePerSecond: number, private readonly burst: number, now: number) {
-    this.tokens = burst;
+  /** Starts with `initial` tokens (default: a full burst). */
+  constructor(private readonly ratePerSecond: number, private readonly burst: number, now: number, initial = burst) {
+    this.tokens = initial;
     this.at = now;
   }
 

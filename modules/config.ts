@@ -31,6 +31,8 @@ export interface NodeConfig {
   unsentCapacity: number;
   /** Own readings handed on but not confirmed by a gateway this long are sent again (1000..3600000 ms). */
   confirmAfterMs: number;
+  /** Certificate verifies spent on average (1..6000 per minute), bursts of neighborCapacity: new certificates beyond it wait. */
+  certificateVerifiesPerMinute: number;
   /** Each origin's new messages are relayed at most this often on average (1..6000 per minute)… */
   originRatePerMinute: number;
   /** …with bursts of this many (1..1000). */
@@ -78,6 +80,7 @@ export const DEFAULT_NODE_CONFIG: Readonly<NodeConfig> = Object.freeze({
   deadAfterBeacons: 3,
   neighborCapacity: 32,
   certificateCacheCapacity: 64,
+  certificateVerifiesPerMinute: 20,
   originRatePerMinute: 6,
   originBurst: 10,
   neighborFramesPerSecond: 20,
@@ -113,6 +116,7 @@ export function validateNodeConfig(c: NodeConfig): NodeConfig {
   range("deadAfterBeacons", c.deadAfterBeacons, 2, 10);
   range("neighborCapacity", c.neighborCapacity, 1, MAX_HELLO_NEIGHBORS);
   range("certificateCacheCapacity", c.certificateCacheCapacity, c.neighborCapacity, 1024);
+  range("certificateVerifiesPerMinute", c.certificateVerifiesPerMinute, 1, 6000);
   range("originRatePerMinute", c.originRatePerMinute, 1, 6000);
   range("originBurst", c.originBurst, 1, 1000);
   range("neighborFramesPerSecond", c.neighborFramesPerSecond, 1, 1000);

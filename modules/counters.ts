@@ -28,11 +28,13 @@ export enum DropReason {
   RateLimited = 41,
   /** Sender is ignored for a cool-down after its score fell too low. */
   Ignored = 42,
+  /** A certificate to verify arrived with this node's verify budget spent. */
+  VerifyBudget = 43,
 }
 
 const DROP_NAMES: Record<number, string> = {
   32: "self", 33: "unknown-sender", 34: "bad-certificate", 35: "revoked", 36: "replay",
-  37: "table-full", 38: "bad-signature", 39: "queue-full", 40: "event-overflow", 41: "rate-limited", 42: "ignored",
+  37: "table-full", 38: "bad-signature", 39: "queue-full", 40: "event-overflow", 41: "rate-limited", 42: "ignored", 43: "verify-budget",
 };
 
 export function dropReasonName(reason: WireError | DropReason): string {

@@ -159,6 +159,8 @@ export class MeshNode {
   /** Per neighbor-table slot: its frame-rate bucket (reset when the slot gets a new neighbor). */
   private readonly framesBySlot: TokenBucket[] = [];
   private readonly originLimiter: OriginLimiter;
+  /** Certificate verifies this node will spend (rate, burst): see config.certificateVerifiesPerMinute. */
+  private readonly verifyBudget: TokenBucket;
   private readonly scores: PeerScores;
   /** No neighbor expires before this (a lower bound, refreshed at each tick). */
   private expiryAt = Infinity;
@@ -233,6 +235,7 @@ export class MeshNode {
     this.recent = new RecentMessages(config.recentCapacity, RECENT_MAX_BODY);
     this.routes = new RouteTable(config.routeCapacity);
     this.scores = new PeerScores(config.neighborCapacity);
+    this.verifyBudget = new TokenBucket(config.certificateVerifiesPerMinute / 60, config.neighborCapacity, 0);
     this.originLimiter = new OriginLimiter(config.originRatePerMinute, config.originBurst, config.certificateCacheCapacity);
     this.forward = new StoreAndForward({
       id: this.id,
@@ -488,6 +491,11 @@ export class MeshNode {
   private admit(senderHex: string, sender: Uint8Array, carried: Uint8Array | null, now: number): CachedPeer | null {
     let entry = this.certificates.get(senderHex, now);
     if (carried && (!entry || !equalBytes(entry.certificate, carried))) {
+      // A verify costs about a second on the board: a swarm of fake identities must not buy them at will.
+      if (!this.verifyBudget.take(now)) {
+        this.counters.drop(DropReason.VerifyBudget);
+        return null;
+      }
       const wall = this.wallSeconds(now);
       this.counters.certificatesVerified++;
       const status = checkCertificate(this.crypto, carried, this.provisioning.ownerPublicKey, this.provisioning.networkId, wall);

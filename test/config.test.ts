@@ -24,6 +24,7 @@ const RULES: Rule[] = [
   { field: "deadAfterBeacons", min: 2, max: 10, integer: true },
   { field: "neighborCapacity", min: 1, max: MAX_HELLO_NEIGHBORS, integer: true, with: { certificateCacheCapacity: 1024 } },
   { field: "certificateCacheCapacity", min: 1, max: 1024, integer: true, with: { neighborCapacity: 1 } },
+  { field: "certificateVerifiesPerMinute", min: 1, max: 6000, integer: true },
   { field: "originRatePerMinute", min: 1, max: 6000, integer: true },
   { field: "originBurst", min: 1, max: 1000, integer: true },
   { field: "neighborFramesPerSecond", min: 1, max: 1000, integer: true },

@@ -16,7 +16,7 @@
  * then its records are applied: a HELLO updates the neighbor table, each gossip message is
  * delivered once and perhaps scheduled for relay.
  */
-import { equalBytes, readU32, toHex, writeU32 } from "./bytes.js";
+import { equalBytes, fromHex, readU32, toHex, writeU32 } from "./bytes.js";
 import { createNodeConfig, type NodeConfig } from "./config.js";
 import { Counters, DropReason } from "./counters.js";
 import type { MeshEvent, Transmit } from "./events.js";
@@ -31,6 +31,7 @@ import { nodeIdOf } from "./identity/node-id.js";
 import { isRevoked, ownerIdOf, decodeRevocationList, verifyRevocationList, type RevocationList } from "./identity/revocation.js";
 import { FrameSealer } from "./link/frame-sealer.js";
 import { ReplayWindow } from "./link/replay-window.js";
+import { ReplayFloors } from "./link/replay-floors.js";
 import { toQualityByte } from "./neighbors/link-quality.js";
 import { idKey, NeighborTable, type Neighbor } from "./neighbors/neighbor-table.js";
 import { unitFloat, type Crypto, type Random, type Storage } from "./ports.js";
@@ -111,6 +112,8 @@ const KEY_REVOCATION = "revocation";
 const KEY_ROUTE_SEQNO = "rseqno";
 /** A gateway's route seqnos reserved per flash write, like message sequence numbers. */
 const ROUTE_SEQNO_BLOCK = 256;
+/** Floors kept for forgotten senders' replay windows (12 B each). */
+const REPLAY_FLOORS = 64;
 /** A next hop not heard for this many of its beacon periods carries no route. */
 const STALE_BEACONS = 2.2;
 /** A triggered ROUTE record waits 50–100 ms (so one frame carries several changes)… */
@@ -153,6 +156,7 @@ export class MeshNode {
   private readonly ownerId: Uint8Array;
   private readonly certificates: CertificateCache;
   private readonly replay = new Map<string, ReplayWindow>();
+  private readonly replayFloors = new ReplayFloors(REPLAY_FLOORS);
   /** Per neighbor-table slot: the row's verified certificate and replay window. */
   private readonly peerBySlot: CachedPeer[] = [];
   private readonly replayBySlot: ReplayWindow[] = [];
@@ -235,7 +239,7 @@ export class MeshNode {
     this.recent = new RecentMessages(config.recentCapacity, RECENT_MAX_BODY);
     this.routes = new RouteTable(config.routeCapacity);
     this.scores = new PeerScores(config.neighborCapacity);
-    this.verifyBudget = new TokenBucket(config.certificateVerifiesPerMinute / 60, config.neighborCapacity, 0);
+    this.verifyBudget = new TokenBucket(config.certificateVerifiesPerMinute / 60, Math.max(8, config.neighborCapacity), 0);
     this.originLimiter = new OriginLimiter(config.originRatePerMinute, config.originBurst, config.certificateCacheCapacity);
     this.forward = new StoreAndForward({
       id: this.id,
@@ -410,7 +414,10 @@ export class MeshNode {
       peer = this.admit(senderHex, header.sender, carried, now);
       if (!peer) return;
       let known = this.replay.get(senderHex);
-      if (!known) this.replay.set(senderHex, (known = new ReplayWindow()));
+      if (!known) {
+        this.replay.set(senderHex, (known = new ReplayWindow()));
+        this.replayFloors.restore(idKey(header.sender, 0), known);
+      }
       window = known;
     }
     if (!window.accept(header.epoch, header.counter)) return this.counters.drop(DropReason.Replay);
@@ -512,7 +519,7 @@ export class MeshNode {
         id: sender, publicKey: cert.publicKey, role: cert.role, notBefore: cert.notBefore,
         notAfter: cert.notAfter, certificate: carried,
       }, now);
-      if (evicted) this.replay.delete(evicted);
+      if (evicted) this.dropReplayWindow(evicted);
       entry = this.certificates.get(senderHex, now);
     }
     if (!entry) {
@@ -700,6 +707,14 @@ export class MeshNode {
       this.emit({ type: "neighbor-down", id: idHex, reason });
     }
     this.certificates.delete(idHex);
+    this.dropReplayWindow(idHex);
+  }
+
+  /** Forgets a sender's replay window, keeping its floor so frames captured earlier stay refused. */
+  private dropReplayWindow(idHex: string): void {
+    const window = this.replay.get(idHex);
+    if (!window) return;
+    this.replayFloors.remember(idKey(fromHex(idHex), 0), window);
     this.replay.delete(idHex);
   }
 

@@ -11,6 +11,9 @@ test("20,000 random, mutated and replayed frames against a live node: no escape,
   assert.is(r.inputs, 20_000);
   assert.equal(r.violations, [], r.violations.join("\n"));
   assert.is(r.escaped, 0);
+  assert.ok(r.replaysTried > 1_000 && r.forgeriesTried > 2_000, `${r.replaysTried} replays, ${r.forgeriesTried} forgeries tried`);
+  assert.is(r.replaysAccepted, 0);
+  assert.is(r.forgeriesAccepted, 0);
   // The mix must reach both sides of admission, or the fuzzer tests nothing past the MAC.
   assert.ok(r.rejected > 5_000, `${r.rejected} rejected`);
   assert.ok(r.accepted > 1_000, `${r.accepted} accepted`);

@@ -36,8 +36,7 @@ export function renderAttackSection(r: AttackResults): string {
   const drops = Object.entries(f.drops).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v.toLocaleString("en-US")}`).join(", ");
   return [
     "## Under attack", "",
-    "Fixed seeds. Scenarios still to come with issue 6: eclipse, black and grey holes at scale, replay and forgery",
-    "counts, revocation time.", "",
+    "Fixed seeds. Scenarios still to come with issue 6: eclipse, black and grey holes at 200 nodes, revocation time.", "",
     "| attack | figure | target | result |",
     "|---|---|---|---|",
     `| fuzzing a live node (random, mutated-and-sealed by insiders, replayed frames; seed 1) | ${f.inputs.toLocaleString("en-US")} inputs: ` +
@@ -49,6 +48,9 @@ export function renderAttackSection(r: AttackResults): string {
       `the most any node relayed was ${d.worstRelayed} (budget ${d.allowance.toFixed(0)}); ${d.relaysRefused.toLocaleString("en-US")} relays refused; ` +
       `caps ${d.capsHeld ? "held" : "**exceeded**"} | ≥ 99%, within budget, caps held | ` +
       `${pass(d.honestDelivery >= 0.99 && d.worstRelayed <= d.allowance && d.capsHeld)} |`,
+    `| replay and forgery (from the fuzzing run) | ${f.replaysTried.toLocaleString("en-US")} replays tried, ${f.replaysAccepted} accepted; ` +
+      `${f.forgeriesTried.toLocaleString("en-US")} frames forged without the network key, ${f.forgeriesAccepted} accepted | 0 and 0 | ` +
+      `${pass(f.replaysAccepted === 0 && f.forgeriesAccepted === 0)} |`,
     `| Sybil: ${y.identities.toLocaleString("en-US")} identities with the network key but certificates not signed by the owner, from ` +
       `${y.attackers} radios among ${y.nodes} nodes, 6 min | ${y.admitted} admitted or delivered of ${y.framesSent.toLocaleString("en-US")} forged frames; ` +
       `honest delivery ${(100 * y.honestDelivery).toFixed(2)}%; ${y.verifiesPerNodeMinute.toFixed(1)} signature verifies per node per minute ` +

@@ -34,6 +34,12 @@ export interface FuzzResult {
   /** Invariant violations, described (the first 20). */
   violations: string[];
   violationCount: number;
+  /** Exact copies of frames the node accepted before, and how many it accepted again (target 0). */
+  replaysTried: number;
+  replaysAccepted: number;
+  /** Frames made without the network key (random bytes, mutated ciphertexts), and how many got in (target 0). */
+  forgeriesTried: number;
+  forgeriesAccepted: number;
   /** The victim's drop counters at the end, by reason: which decoders the inputs reached. */
   drops: Record<string, number>;
 }
@@ -42,7 +48,7 @@ export interface FuzzResult {
 const FRAME_REJECTIONS = new Set<number>([
   ...Object.values(WireError).filter((v): v is number => typeof v === "number" && v !== WireError.None),
   DropReason.Self, DropReason.UnknownSender, DropReason.BadCertificate, DropReason.Revoked, DropReason.Replay,
-  DropReason.RateLimited, DropReason.Ignored,
+  DropReason.RateLimited, DropReason.Ignored, DropReason.VerifyBudget,
 ]);
 /** Certified insiders the fuzzer speaks as, one at a time: the victim ignores each after enough bad frames. */
 const INSIDERS = 48;
@@ -140,7 +146,10 @@ export function fuzzNode(seed: number, inputs: number): FuzzResult {
     ["events", config.eventCapacity],
   ];
   const sent: Uint8Array[] = [];
-  const result: FuzzResult = { inputs: 0, rejected: 0, accepted: 0, escaped: 0, violations: [], violationCount: 0, drops: {} };
+  const result: FuzzResult = {
+    inputs: 0, rejected: 0, accepted: 0, escaped: 0, violations: [], violationCount: 0,
+    replaysTried: 0, replaysAccepted: 0, forgeriesTried: 0, forgeriesAccepted: 0, drops: {},
+  };
   const violation = (text: string) => {
     result.violationCount++;
     if (result.violations.length < 20) result.violations.push(text);
@@ -148,14 +157,18 @@ export function fuzzNode(seed: number, inputs: number): FuzzResult {
   for (let k = 0; k < inputs; k++) {
     now += 1 + rng.int(20);
     let frame: Uint8Array;
+    let origin: "replay" | "forgery" | "insider" = "insider";
     const kind = rng.int(10);
     if (kind === 0) {
       frame = new Uint8Array(rng.int(1300));
       for (let i = 0; i < frame.length; i++) frame[i] = rng.int(256);
+      origin = "forgery";
     } else if (kind === 1 && sent.length > 0) {
-      frame = sent[rng.int(sent.length)]; // replay
+      frame = sent[rng.int(sent.length)];
+      origin = "replay";
     } else if (kind === 2 && sent.length > 0) {
       frame = mutate(rng, sent[rng.int(sent.length)]); // mutated ciphertext or header
+      origin = "forgery";
     } else if (k % INPUTS_PER_INSIDER === 3) {
       // A fresh insider introduces itself with a valid HELLO.
       const insider = insiders[Math.floor(k / INPUTS_PER_INSIDER) % insiders.length];
@@ -164,7 +177,6 @@ export function fuzzNode(seed: number, inputs: number): FuzzResult {
       const insider = insiders[Math.floor(k / INPUTS_PER_INSIDER) % insiders.length];
       const plain = mutate(rng, corpus[rng.int(corpus.length)]);
       frame = plain.length > 0 ? insider.sealer.seal(plain)! : new Uint8Array(HEADER_BYTES);
-      if (sent.length < 512) sent.push(frame);
     }
     // Deadlines first, so that the receive alone is judged.
     try {
@@ -200,6 +212,16 @@ export function fuzzNode(seed: number, inputs: number): FuzzResult {
       }
     } else {
       result.accepted++;
+      if (origin !== "insider") violation(`input ${k}: a ${origin} was accepted`);
+      // Frames the node took in are what an attacker would replay.
+      else if (sent.length < 512) sent.push(frame);
+    }
+    if (origin === "replay") {
+      result.replaysTried++;
+      if (!frameRejected) result.replaysAccepted++;
+    } else if (origin === "forgery") {
+      result.forgeriesTried++;
+      if (!frameRejected) result.forgeriesAccepted++;
     }
     const health = victim.health();
     for (const [field, cap] of caps) if (health[field] > cap) violation(`input ${k}: ${field} ${health[field]} > cap ${cap}`);

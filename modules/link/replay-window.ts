@@ -12,6 +12,13 @@ export class ReplayWindow {
   /** Bit i set = counter (highest - i) seen. */
   private bits = 0;
 
+  /** Starts as if every frame up to (epoch, highest) had been seen (a forgotten sender's floor). */
+  startAt(epoch: number, highest: number): void {
+    this.epoch = epoch;
+    this.highest = highest;
+    this.bits = 0xffffffff;
+  }
+
   /** True if (epoch, counter) has not been accepted before and is not too old; records it. */
   accept(epoch: number, counter: number): boolean {
     if (epoch > this.epoch) {

@@ -5,19 +5,19 @@
  */
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { createNodeConfig } from "../modules/config.js";
-import { Role } from "../modules/identity/certificate.js";
-import { MeshNode } from "../modules/node.js";
-import { AVOID_BELOW, Behavior, COOL_DOWN_MS, IGNORE_BELOW, JUDGE_INTERVAL_MS, PeerScores } from "../modules/reputation/peer-scores.js";
-import type { DataView } from "../modules/wire/data.js";
-import { nodeCrypto } from "../hosts/node/node-crypto.js";
-import { bfsDistances } from "../hosts/sim/graph.js";
-import { createMeshKeys, provisionNode, SIM_EPOCH_SECONDS } from "../hosts/sim/provision.js";
-import { Rng } from "../hosts/sim/rng.js";
-import { Simulator } from "../hosts/sim/simulator.js";
-import { randomGeometricGraph } from "../hosts/sim/topology.js";
-import type { MeshEvent, Transmit } from "../modules/events.js";
-import type { SimDevice } from "../hosts/sim/device.js";
+import { createNodeConfig } from "../../modules/config.js";
+import { Role } from "../../modules/identity/certificate.js";
+import { MeshNode } from "../../modules/node.js";
+import { AVOID_BELOW, Behavior, COOL_DOWN_MS, IGNORE_BELOW, JUDGE_INTERVAL_MS, PeerScores } from "../../modules/reputation/peer-scores.js";
+import type { DataView } from "../../modules/wire/data.js";
+import { nodeCrypto } from "../../hosts/node/node-crypto.js";
+import { bfsDistances } from "../../hosts/sim/graph.js";
+import { createMeshKeys, provisionNode, SIM_EPOCH_SECONDS } from "../../hosts/sim/provision.js";
+import { Rng } from "../../hosts/sim/rng.js";
+import { Simulator } from "../../hosts/sim/simulator.js";
+import { randomGeometricGraph } from "../../hosts/sim/topology.js";
+import type { MeshEvent, Transmit } from "../../modules/events.js";
+import type { SimDevice } from "../../hosts/sim/device.js";
 
 test("scores: good deeds are capped, bad ones cost more, everything decays", () => {
   const s = new PeerScores(4);

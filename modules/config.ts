@@ -103,6 +103,25 @@ export const DEFAULT_NODE_CONFIG: Readonly<NodeConfig> = Object.freeze({
   attributionCapacity: 256,
 });
 
+/**
+ * The board's caps (ESP32 without PSRAM, where the mesh state must fit 48 KB of XS heap; measured in
+ * BENCHMARKS.md §Device), sized for a mesh of about 50 boards publishing once a minute; each cap is
+ * argued in docs/architecture.md §Memory. The firmware runs these; the simulator and the tests run
+ * the defaults (traces depend on them).
+ */
+export const BOARD_NODE_CONFIG: Readonly<NodeConfig> = Object.freeze({
+  ...DEFAULT_NODE_CONFIG,
+  neighborCapacity: 16,
+  certificateCacheCapacity: 24,
+  seenCacheCapacity: 256,
+  recentCapacity: 48,
+  pendingRelayCapacity: 32,
+  custodyCapacity: 16,
+  unsentCapacity: 64,
+  routeCapacity: 4,
+  eventCapacity: 64,
+});
+
 function range(name: string, value: number, min: number, max: number, integer = true): void {
   if (typeof value !== "number" || Number.isNaN(value) || value < min || value > max || (integer && !Number.isInteger(value))) {
     throw new RangeError(`${name} must be ${integer ? "an integer " : ""}between ${min} and ${max}, got ${value}`);
@@ -146,4 +165,9 @@ export function validateNodeConfig(c: NodeConfig): NodeConfig {
 
 export function createNodeConfig(partial: Partial<NodeConfig> = {}): NodeConfig {
   return validateNodeConfig({ ...DEFAULT_NODE_CONFIG, ...partial });
+}
+
+/** The board's caps with `partial` on top, validated. */
+export function createBoardConfig(partial: Partial<NodeConfig> = {}): NodeConfig {
+  return validateNodeConfig({ ...BOARD_NODE_CONFIG, ...partial });
 }

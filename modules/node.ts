@@ -16,36 +16,38 @@
  * then its records are applied: a HELLO updates the neighbor table, each gossip message is
  * delivered once and perhaps scheduled for relay.
  */
-import { equalBytes, fromHex, readU32, toHex, writeU32 } from "./bytes.js";
+import { equalBytes, readU32, toHex, writeU32 } from "./bytes.js";
 import { createNodeConfig, type NodeConfig } from "./config.js";
 import { Counters, DropReason } from "./counters.js";
 import type { MeshEvent, Transmit } from "./events.js";
 import { AttributionTable, CheckpointWriter, decodeCheckpoint, messageDigest, verifyCheckpointSignature } from "./gossip/checkpoint.js";
 import { applyCopy, expectedGain, relayDelay, resetMiss, shouldRelay } from "./gossip/relay-policy.js";
+import { RelayQueue } from "./gossip/relay-queue.js";
 import { selectRelays } from "./gossip/relay-selection.js";
 import { messageKey, RecentMessages } from "./gossip/recent-messages.js";
 import { SeenCache } from "./gossip/seen-cache.js";
-import { CertificateCache, type CachedPeer } from "./identity/certificate-cache.js";
-import { checkCertificate, CertificateStatus, decodeCertificate, Role, validityStatus } from "./identity/certificate.js";
+import { CertificateCache } from "./identity/certificate-cache.js";
+import { CertificateSlots } from "./identity/certificate-slots.js";
+import { checkCertificate, CertificateStatus, decodeCertificate, Role } from "./identity/certificate.js";
 import { nodeIdOf } from "./identity/node-id.js";
 import { isRevoked, ownerIdOf, decodeRevocationList, verifyRevocationList, type RevocationList } from "./identity/revocation.js";
 import { FrameSealer } from "./link/frame-sealer.js";
-import { ReplayWindow } from "./link/replay-window.js";
+import { ReplayWindows } from "./link/replay-window.js";
 import { ReplayFloors } from "./link/replay-floors.js";
 import { toQualityByte } from "./neighbors/link-quality.js";
 import { idKey, NeighborTable, type Neighbor } from "./neighbors/neighbor-table.js";
 import { unitFloat, type Crypto, type Random, type Storage } from "./ports.js";
 import { WireError } from "./wire/errors.js";
 import { MAX_PAYLOAD_BYTES, newFrameHeader } from "./wire/frame.js";
-import { decodeGossip, encodeGossip, GOSSIP_HOPS_OFFSET, GossipKind, newGossipView, type GossipView } from "./wire/gossip.js";
+import { checkGossip, decodeGossip, encodeGossip, GOSSIP_HOPS_OFFSET, GossipKind, newGossipView, type GossipView } from "./wire/gossip.js";
 import { decodeHello, encodeHello, helloRecentKey, MAX_RECENT_KEYS, newHelloView, type HelloNeighbor, type HelloView } from "./wire/hello.js";
 import { decodeRoute, encodeRoute, MAX_ROUTE_ENTRIES, newRouteView, type RouteEntry } from "./wire/route.js";
 import { RouteTable, type Route } from "./routing/route-table.js";
 import { StoreAndForward } from "./forward/store-and-forward.js";
 import { OriginLimiter } from "./limits/origin-limiter.js";
-import { TokenBucket } from "./limits/token-bucket.js";
+import { TokenBucket, TokenBuckets } from "./limits/token-bucket.js";
 import { Behavior, IGNORE_BELOW, PeerScores } from "./reputation/peer-scores.js";
-import { checkAck, decodeData, newDataView, type DataView } from "./wire/data.js";
+import { checkAck, checkData, decodeData, newDataView } from "./wire/data.js";
 import { MAX_RECORDS, parseRecords, RECORD_HEADER_BYTES, RecordType, writeRecord, type RecordView } from "./wire/records.js";
 
 /** What a node is given when it is provisioned (`hyphae keys`, then storage or the build's config). */
@@ -65,20 +67,6 @@ export interface NodePorts {
   crypto: Crypto;
   random: Random;
   storage: Storage;
-}
-
-interface PendingRelay {
-  origin: Uint8Array;
-  seq: number;
-  /** The gossip body to send, hop count already advanced. */
-  body: Uint8Array;
-  fireAt: number;
-  /** Copies heard since scheduling. */
-  copies: number;
-  /** Per neighbor slot: probability (/255) that it still misses this message. */
-  miss: Uint8Array;
-  /** A repair for a neighbor whose HELLO showed it missed the message, not a first relay. */
-  repair: boolean;
 }
 
 /** How full each bounded table is: for monitors, and for the fuzzer's invariants (docs/architecture.md §Memory). */
@@ -140,6 +128,8 @@ const REPAIR_SUPPRESS_BELOW = 0.5;
 const MAX_REPAIRS_PER_HELLO = 8;
 /** Relays due within this many relay-delay units join a frame that is going out anyway. */
 const PIGGYBACK_UNITS = 4;
+/** What scratch views point at between frames. */
+const NO_BYTES = new Uint8Array(0);
 /** Extra relay delay, in relay-delay units, of a neighbor that was not designated (after the designated ones). */
 const FALLBACK_DELAY_UNITS = 8;
 
@@ -154,14 +144,14 @@ export class MeshNode {
   private readonly random: Random;
   private readonly storage: Storage;
   private readonly ownerId: Uint8Array;
+  /** Senders' replay windows, held by their certificate-cache entries and neighbor rows. */
+  private readonly windows: ReplayWindows;
   private readonly certificates: CertificateCache;
-  private readonly replay = new Map<string, ReplayWindow>();
-  private readonly replayFloors = new ReplayFloors(REPLAY_FLOORS);
-  /** Per neighbor-table slot: the row's verified certificate and replay window. */
-  private readonly peerBySlot: CachedPeer[] = [];
-  private readonly replayBySlot: ReplayWindow[] = [];
+  /** Per neighbor-table slot: the row's verified certificate and replay window (-1: none yet). */
+  private readonly peerBySlot: CertificateSlots;
+  private readonly replayBySlot: Int32Array;
   /** Per neighbor-table slot: its frame-rate bucket (reset when the slot gets a new neighbor). */
-  private readonly framesBySlot: TokenBucket[] = [];
+  private readonly framesBySlot: TokenBuckets;
   private readonly originLimiter: OriginLimiter;
   /** Certificate verifies this node will spend (rate, burst): see config.certificateVerifiesPerMinute. */
   private readonly verifyBudget: TokenBucket;
@@ -170,9 +160,10 @@ export class MeshNode {
   private expiryAt = Infinity;
   private readonly neighbors: NeighborTable;
   private readonly seen: SeenCache;
-  private readonly pending: PendingRelay[] = [];
+  private readonly pending: RelayQueue;
   private readonly recent: RecentMessages;
-  private readonly recentKeys: number[] = [];
+  /** The keys our next HELLO lists. */
+  private readonly recentKeys: Uint32Array;
   private readonly listedKeys = new Uint32Array(MAX_RECENT_KEYS);
   private readonly checkpoints: CheckpointWriter;
   private readonly attribution: AttributionTable;
@@ -193,13 +184,13 @@ export class MeshNode {
   private wallBase: number | undefined;
   private wallAt = 0;
 
-  // Decoding scratch, reused for every frame.
+  // Decoding scratch, reused for every frame; records are checked first, decoded one at a time when applied.
   private readonly header = newFrameHeader();
   private readonly records: RecordView[] = [];
   private readonly hello = newHelloView();
-  private readonly gossip: GossipView[] = Array.from({ length: MAX_RECORDS }, newGossipView);
+  private readonly gossip: GossipView = newGossipView();
   private readonly routeView = newRouteView();
-  private readonly dataViews: DataView[] = Array.from({ length: MAX_RECORDS }, newDataView);
+  private readonly dataView = newDataView();
   private readonly forward: StoreAndForward;
   /** Records for one neighbor each (DATA, ACK), sent at the next flush in unicast frames. */
   private readonly unicast = new Map<number, { type: RecordType; body: Uint8Array }[]>();
@@ -231,12 +222,19 @@ export class MeshNode {
     this.idHex = toHex(this.id);
     this.role = cert.role;
     this.ownerId = ownerIdOf(this.crypto, ownerPublicKey);
-    this.certificates = new CertificateCache(config.certificateCacheCapacity);
+    // Each window is held by at most one cache entry and one row slot.
+    this.windows = new ReplayWindows(config.certificateCacheCapacity + config.neighborCapacity);
+    this.certificates = new CertificateCache(config.certificateCacheCapacity, this.windows, new ReplayFloors(REPLAY_FLOORS));
+    this.peerBySlot = new CertificateSlots(config.neighborCapacity);
+    this.replayBySlot = new Int32Array(config.neighborCapacity).fill(-1);
+    this.framesBySlot = new TokenBuckets(config.neighborCapacity, config.neighborFramesPerSecond, 2 * config.neighborFramesPerSecond);
     this.neighbors = new NeighborTable(config.neighborCapacity, config.deadAfterBeacons);
+    this.pending = new RelayQueue(config.pendingRelayCapacity, config.neighborCapacity);
     this.seen = new SeenCache(config.seenCacheCapacity);
     this.checkpoints = new CheckpointWriter(config.checkpointEvery, config.checkpointAfterMs);
     this.attribution = new AttributionTable(config.attributionCapacity);
     this.recent = new RecentMessages(config.recentCapacity, RECENT_MAX_BODY);
+    this.recentKeys = new Uint32Array(Math.min(MAX_RECENT_KEYS, config.recentCapacity));
     this.routes = new RouteTable(config.routeCapacity);
     this.scores = new PeerScores(config.neighborCapacity);
     this.verifyBudget = new TokenBucket(config.certificateVerifiesPerMinute / 60, Math.max(8, config.neighborCapacity), 0);
@@ -261,7 +259,10 @@ export class MeshNode {
         const n = this.neighbors.bySlot(slot);
         if (n) this.judge(n, behavior, now);
       },
-      admitOrigin: (origin, cert, now) => this.admit(toHex(origin), origin, cert, now)?.publicKey ?? null,
+      admitOrigin: (origin, cert, now) => {
+        const peer = this.admit(toHex(origin), origin, cert, now);
+        return peer < 0 ? null : this.certificates.entries.publicKey(peer);
+      },
     }, this.crypto, this.storage, provisioning.secretKey, provisioning.certificate, config);
   }
 
@@ -329,9 +330,9 @@ export class MeshNode {
     return {
       neighbors: this.neighbors.size,
       certificates: this.certificates.size,
-      replayWindows: this.replay.size,
+      replayWindows: this.certificates.windowsOpen,
       seen: this.seen.size,
-      recent: this.recent.all.length,
+      recent: this.recent.size,
       pendingRelays: this.pending.length,
       routes: this.routes.size,
       custody: this.forward.custodySize,
@@ -359,6 +360,25 @@ export class MeshNode {
   }
 
   receive(frame: Uint8Array, link: unknown, now: number): void {
+    this.handleFrame(frame, link, now);
+    this.releaseFrame();
+  }
+
+  /**
+   * Lets go of the frame just handled: the scratch views point into its bytes (cipher and plain
+   * text, up to 2.4 KB) and would keep them alive until the next frame.
+   */
+  private releaseFrame(): void {
+    this.records.length = 0;
+    this.header.sender = this.header.box = NO_BYTES;
+    this.hello.certificate = null;
+    this.hello.neighbors = this.hello.recent = NO_BYTES;
+    this.gossip.origin = this.gossip.payload = NO_BYTES;
+    this.dataView.origin = this.dataView.destination = this.dataView.payload = NO_BYTES;
+    for (const e of this.routeView.entries) e.destination = NO_BYTES;
+  }
+
+  private handleFrame(frame: Uint8Array, link: unknown, now: number): void {
     const sealer = this.sealer;
     if (!sealer) return;
     this.counters.framesIn++;
@@ -374,8 +394,6 @@ export class MeshNode {
     if (error !== WireError.None) return this.rejectRecords(error, header.sender, now);
     let hasHello = false;
     let hasRoute = false;
-    let gossipCount = 0;
-    let dataCount = 0;
     let hasCustody = false;
     for (const r of records) {
       let e: WireError;
@@ -386,43 +404,38 @@ export class MeshNode {
         e = hasRoute ? WireError.BadField : decodeRoute(r.body, this.routeView);
         hasRoute = true;
       } else if (r.type === RecordType.Data) {
-        e = decodeData(r.body, this.dataViews[dataCount++]);
+        e = checkData(r.body);
         hasCustody = true;
       } else if (r.type === RecordType.Ack) {
         e = checkAck(r.body);
         hasCustody = true;
       } else {
-        e = decodeGossip(r.body, this.gossip[gossipCount++]);
+        e = checkGossip(r.body);
       }
       if (e !== WireError.None) return this.rejectRecords(e, header.sender, now);
     }
 
     const carried = hasHello ? this.hello.certificate : null;
     let transmitter = this.neighbors.findAt(header.sender, 0);
-    let peer: CachedPeer | null;
-    let window: ReplayWindow;
+    // The certificate-cache slot the sender was admitted by; -1 for a neighbor known by its row.
+    let peer = -1;
+    let window: number;
     let senderHex: string;
-    if (transmitter && (!carried || equalBytes(this.peerBySlot[transmitter.slot].certificate, carried))) {
-      // A neighbor: its verified certificate and replay window hang off its row (no lookup by hex).
-      peer = this.peerBySlot[transmitter.slot];
+    if (transmitter && (!carried || this.peerBySlot.equals(transmitter.slot, carried))) {
+      // A neighbor: its verified certificate and replay window hang off its row (no lookup by id).
       senderHex = transmitter.idHex;
-      if (this.expired(peer, senderHex, now)) return;
+      if (this.expired(this.peerBySlot, transmitter.slot, header.sender, senderHex, now)) return;
       window = this.replayBySlot[transmitter.slot];
     } else {
       senderHex = toHex(header.sender);
       if (this.scores.isIgnored(senderHex, now)) return this.counters.drop(DropReason.Ignored);
       peer = this.admit(senderHex, header.sender, carried, now);
-      if (!peer) return;
-      let known = this.replay.get(senderHex);
-      if (!known) {
-        this.replay.set(senderHex, (known = new ReplayWindow()));
-        this.replayFloors.restore(idKey(header.sender, 0), known);
-      }
-      window = known;
+      if (peer < 0) return;
+      window = this.certificates.window(peer);
     }
-    if (!window.accept(header.epoch, header.counter)) return this.counters.drop(DropReason.Replay);
+    if (!this.windows.accept(window, header.epoch, header.counter)) return this.counters.drop(DropReason.Replay);
     // An authenticated neighbor over its frame rate: nothing of the frame is applied.
-    if (transmitter && !this.framesBySlot[transmitter.slot].take(now)) {
+    if (transmitter && !this.framesBySlot.take(transmitter.slot, now)) {
       this.judge(transmitter, Behavior.RateLimited, now);
       return this.counters.drop(DropReason.RateLimited);
     }
@@ -431,18 +444,20 @@ export class MeshNode {
     if (hasRoute && transmitter) this.onRoute(transmitter, now);
     // Custody needs a neighbor to answer: DATA and ACK from a sender without a row are ignored.
     if (transmitter && hasCustody) {
-      let d = 0;
       for (const r of records) {
-        if (r.type === RecordType.Data) this.forward.onData(this.dataViews[d++], transmitter.slot, now);
-        else if (r.type === RecordType.Ack) this.forward.onAck(r.body, transmitter.slot, now);
+        if (r.type === RecordType.Data) {
+          decodeData(r.body, this.dataView); // checked above
+          this.forward.onData(this.dataView, transmitter.slot, now);
+        } else if (r.type === RecordType.Ack) {
+          this.forward.onAck(r.body, transmitter.slot, now);
+        }
       }
       this.forward.tick(now);
     }
-    let g = 0;
     for (const r of records) {
-      if (r.type === RecordType.Gossip || r.type === RecordType.Repair) {
-        this.onGossip(this.gossip[g++], r.body, transmitter, r.type === RecordType.Repair, now);
-      }
+      if (r.type !== RecordType.Gossip && r.type !== RecordType.Repair) continue;
+      decodeGossip(r.body, this.gossip); // checked above
+      this.onGossip(this.gossip, r.body, transmitter, r.type === RecordType.Repair, now);
     }
     this.flush(now);
   }
@@ -469,9 +484,8 @@ export class MeshNode {
   }
 
   nextTimeout(): number {
-    let t = Math.min(this.nextBeaconAt, this.expiryAt, this.checkpoints.deadline(), this.forward.nextDeadline(), this.routeUpdateAt);
-    for (const p of this.pending) if (p.fireAt < t) t = p.fireAt;
-    return t;
+    return Math.min(this.nextBeaconAt, this.expiryAt, this.checkpoints.deadline(), this.forward.nextDeadline(), this.routeUpdateAt,
+      this.pending.earliest());
   }
 
   pollTransmit(): Transmit | undefined {
@@ -494,14 +508,17 @@ export class MeshNode {
     return this.revocation ? this.revocation.serial : 0;
   }
 
-  /** Step 3: the sender's verified certificate, verifying the one its HELLO carries if new to us. */
-  private admit(senderHex: string, sender: Uint8Array, carried: Uint8Array | null, now: number): CachedPeer | null {
-    let entry = this.certificates.get(senderHex, now);
-    if (carried && (!entry || !equalBytes(entry.certificate, carried))) {
+  /**
+   * Step 3: the sender's verified certificate, verifying the one its HELLO carries if new to us.
+   * Returns its certificate-cache slot, or -1 (dropped).
+   */
+  private admit(senderHex: string, sender: Uint8Array, carried: Uint8Array | null, now: number): number {
+    let peer = this.certificates.get(sender);
+    if (carried && (peer < 0 || !this.certificates.entries.equals(peer, carried))) {
       // A verify costs about a second on the board: a swarm of fake identities must not buy them at will.
       if (!this.verifyBudget.take(now)) {
         this.counters.drop(DropReason.VerifyBudget);
-        return null;
+        return -1;
       }
       const wall = this.wallSeconds(now);
       this.counters.certificatesVerified++;
@@ -509,57 +526,63 @@ export class MeshNode {
       const cert = status === CertificateStatus.Valid ? decodeCertificate(carried) : null;
       if (!cert || typeof cert === "number" || !equalBytes(nodeIdOf(this.crypto, cert.publicKey), sender)) {
         this.counters.drop(DropReason.BadCertificate);
-        return null;
+        return -1;
       }
       if (this.isRevoked(sender)) {
         this.counters.drop(DropReason.Revoked);
-        return null;
+        return -1;
       }
-      const evicted = this.certificates.put(senderHex, {
-        id: sender, publicKey: cert.publicKey, role: cert.role, notBefore: cert.notBefore,
-        notAfter: cert.notAfter, certificate: carried,
-      }, now);
-      if (evicted) this.dropReplayWindow(evicted);
-      entry = this.certificates.get(senderHex, now);
+      peer = this.certificates.put(sender, carried);
     }
-    if (!entry) {
+    if (peer < 0) {
       this.counters.drop(DropReason.UnknownSender);
       // Whoever this is does not know us either, most likely: introduce ourselves in the next HELLO.
       this.certificateWanted = true;
-      return null;
+      return -1;
     }
-    return this.expired(entry, senderHex, now) ? null : entry;
+    return this.expired(this.certificates.entries, peer, sender, senderHex, now) ? -1 : peer;
   }
 
-  /** Whether a cached peer's validity window has passed (then it is forgotten and the frame dropped). */
-  private expired(peer: CachedPeer, idHex: string, now: number): boolean {
+  /**
+   * Whether the validity window of peer `id`'s certificate (`slot` of `certificates`) has passed;
+   * then the peer is forgotten and the frame dropped.
+   */
+  private expired(certificates: CertificateSlots, slot: number, id: Uint8Array, idHex: string, now: number): boolean {
     const wall = this.wallSeconds(now);
-    if (wall === undefined || validityStatus(peer, wall) === CertificateStatus.Valid) return false;
-    this.forgetPeer(idHex, "expired");
+    if (wall === undefined || certificates.validity(slot, wall) === CertificateStatus.Valid) return false;
+    this.forgetPeer(id, idHex, "expired");
     this.counters.drop(DropReason.BadCertificate);
     return true;
   }
 
-  /** `n` is the sender's row if it has one (found by id when the frame came in). */
-  private onHello(n: Neighbor | undefined, peer: CachedPeer, senderHex: string, window: ReplayWindow, link: unknown, now: number): Neighbor | undefined {
+  /**
+   * `n` is the sender's row if it has one (found by id when the frame came in); `peer` its
+   * certificate-cache slot if the cache admitted it (always so without a row), -1 if its row did.
+   */
+  private onHello(n: Neighbor | undefined, peer: number, senderHex: string, window: number, link: unknown, now: number): Neighbor | undefined {
     const hello = this.hello;
+    const cache = this.certificates;
     if (n) {
-      this.peerBySlot[n.slot] = peer;
+      if (peer >= 0) this.peerBySlot.copy(n.slot, cache.entries, peer);
     } else {
-      const admitted = this.neighbors.admit(peer.id, senderHex, link, peer.role, hello.beaconSeq, hello.intervalMs, now);
+      const role = cache.entries.role(peer);
+      const admitted = this.neighbors.admit(cache.idOf(peer), senderHex, link, role, hello.beaconSeq, hello.intervalMs, now);
       if (!admitted) {
         this.counters.drop(DropReason.TableFull);
       } else {
         n = admitted.neighbor;
-        this.peerBySlot[n.slot] = peer;
+        this.peerBySlot.copy(n.slot, cache.entries, peer);
+        // The slot's previous window (if any) is let go only now, as a slot held it until reused.
+        const previous = this.replayBySlot[n.slot];
+        this.windows.hold(window);
+        if (previous >= 0) this.windows.release(previous);
         this.replayBySlot[n.slot] = window;
-        const rate = this.config.neighborFramesPerSecond;
-        this.framesBySlot[n.slot] = new TokenBucket(rate, 2 * rate, now);
+        this.framesBySlot.reset(n.slot, now);
         this.scores.reset(n.slot, now);
         this.expiryAt = Math.min(this.expiryAt, this.neighbors.nextExpiry());
         if (admitted.evicted) this.routes.dropNeighbor(admitted.evicted.slot);
         if (admitted.evicted) this.emit({ type: "neighbor-down", id: admitted.evicted.idHex, reason: "evicted" });
-        this.emit({ type: "neighbor-up", id: senderHex, role: peer.role });
+        this.emit({ type: "neighbor-up", id: senderHex, role });
       }
     }
     if (n) {
@@ -578,10 +601,10 @@ export class MeshNode {
   private onGossip(g: GossipView, body: Uint8Array, transmitter: Neighbor | undefined, repaired: boolean, now: number): void {
     if (this.seen.has(g.origin, g.seq)) {
       this.counters.messagesDuplicate++;
-      const p = this.findPending(g.origin, g.seq);
-      if (p) {
-        p.copies++;
-        if (transmitter) applyCopy(p.miss, transmitter);
+      const p = this.pending.find(g.origin, g.seq);
+      if (p >= 0) {
+        this.pending.heardCopy(p);
+        if (transmitter) applyCopy(this.pending.miss, transmitter, this.pending.missAt(p));
       }
       return;
     }
@@ -601,7 +624,7 @@ export class MeshNode {
     if (transmitter) this.scores.record(transmitter.slot, Behavior.FirstDelivery, now);
     const originHex = toHex(g.origin);
     // Revocations are the owner's, and urgent: never rate-limited.
-    const withinRate = g.kind === GossipKind.Revocation || this.originLimiter.allow(originHex, now);
+    const withinRate = g.kind === GossipKind.Revocation || this.originLimiter.allow(g.origin, now);
     if (!withinRate) this.counters.relaysRateLimited++;
     const relayable = this.role !== Role.Leaf && g.hops + 1 < g.hopLimit && withinRate;
     const copy = relayable ? body.slice() : null;
@@ -626,10 +649,11 @@ export class MeshNode {
     // relays' coverage.
     const designated = this.config.relayPolicy !== "coverage" || repaired || !transmitter ||
       transmitter.selectsUs || !transmitter.selectsAny;
-    const miss = new Uint8Array(this.neighbors.capacity);
-    resetMiss(miss);
-    if (transmitter) applyCopy(miss, transmitter);
-    this.enqueueRelay(copy, g.seq, miss, false, now, designated ? 0 : FALLBACK_DELAY_UNITS * this.config.relayDelayMs);
+    const p = this.pending.add(copy, g.seq, false);
+    if (p < 0) return this.counters.drop(DropReason.QueueFull);
+    resetMiss(this.pending.miss, this.pending.missAt(p), this.neighbors.capacity);
+    if (transmitter) applyCopy(this.pending.miss, transmitter, this.pending.missAt(p));
+    this.schedule(p, now, designated ? 0 : FALLBACK_DELAY_UNITS * this.config.relayDelayMs);
   }
 
   /** Schedules repairs of the recent messages that `n`'s HELLO shows it missed. */
@@ -637,49 +661,49 @@ export class MeshNode {
     if (this.role === Role.Leaf || n.hearsUs === 0) return;
     const from = now - hello.recentWindowMs + REPAIR_MARGIN_MS;
     const to = now - REPAIR_MARGIN_MS;
-    const recent = this.recent.all;
-    let i = recent.length;
-    while (i > 0 && recent[i - 1].receivedAt > from) i--; // entries are in receive order
-    if (i === recent.length || recent[i].receivedAt > to) return;
+    const recent = this.recent;
+    let i = recent.size;
+    while (i > 0 && recent.receivedAt(i - 1) > from) i--; // entries are in receive order
+    if (i === recent.size || recent.receivedAt(i) > to) return;
     // Sorted once, so each of our recent messages is looked up in log time.
     const listed = this.listedKeys.subarray(0, hello.recentCount);
     for (let k = 0; k < hello.recentCount; k++) listed[k] = helloRecentKey(hello, k);
     listed.sort();
     let budget = MAX_REPAIRS_PER_HELLO;
-    for (; i < recent.length && recent[i].receivedAt <= to && budget > 0; i++) {
-      const m = recent[i];
-      if (!m.body || m.late || sortedHas(listed, m.key)) continue;
-      const seq = readU32(m.body, 8);
-      const p = this.findPending(m.body.subarray(0, 8), seq);
-      if (p) {
-        p.miss[n.slot] = 255;
+    for (; i < recent.size && recent.receivedAt(i) <= to && budget > 0; i++) {
+      const body = recent.body(i);
+      if (!body || recent.late(i) || sortedHas(listed, recent.key(i))) continue;
+      const seq = readU32(body, 8);
+      const p = this.pending.find(body, seq);
+      if (p >= 0) {
+        this.pending.miss[this.pending.missAt(p) + n.slot] = 255;
         continue;
       }
       // Repairs never take the second half of the relay queue: first relays keep their room.
       if (this.pending.length >= this.config.pendingRelayCapacity / 2) return;
       // A repair is a transmission of the origin's traffic too: it counts against its budget.
-      if (!this.originLimiter.allow(toHex(m.body.subarray(0, 8)), now)) continue;
-      const miss = new Uint8Array(this.neighbors.capacity);
-      miss[n.slot] = 255;
-      this.enqueueRelay(m.body, seq, miss, true, now);
+      if (!this.originLimiter.allow(body, now)) continue;
+      const repair = this.pending.add(body, seq, true);
+      this.pending.miss[this.pending.missAt(repair) + n.slot] = 255;
+      this.schedule(repair, now, 0);
       budget--;
     }
   }
 
-  private enqueueRelay(body: Uint8Array, seq: number, miss: Uint8Array, repair: boolean, now: number, extraDelay = 0): void {
-    if (this.pending.length >= this.config.pendingRelayCapacity) return this.counters.drop(DropReason.QueueFull);
+  /** Sets when queued relay `p` fires: a delay that shrinks as its expected gain (from its miss row) grows. */
+  private schedule(p: number, now: number, extraDelay: number): void {
     const { relayPolicy, relayDelayMs } = this.config;
-    const delay = extraDelay + relayDelay(relayPolicy, expectedGain(miss, this.neighbors), relayDelayMs, unitFloat(this.random));
-    this.pending.push({ origin: body.subarray(0, 8), seq, body, fireAt: now + delay, copies: 0, miss, repair });
+    const gain = expectedGain(this.pending.miss, this.neighbors, this.pending.missAt(p));
+    this.pending.setFireAt(p, now + extraDelay + relayDelay(relayPolicy, gain, relayDelayMs, unitFloat(this.random)));
   }
 
   private attributeCheckpoint(g: GossipView, originHex: string, now: number): void {
     const view = decodeCheckpoint(g.payload, g.seq);
     if (!view) return this.counters.drop(DropReason.BadSignature);
     const peer = this.admit(originHex, g.origin, view.certificate, now);
-    if (!peer) return;
+    if (peer < 0) return;
     this.counters.checkpointsVerified++;
-    if (!verifyCheckpointSignature(this.crypto, view, g.origin, g.seq, peer.publicKey)) {
+    if (!verifyCheckpointSignature(this.crypto, view, g.origin, g.seq, this.certificates.entries.publicKey(peer))) {
       return this.counters.drop(DropReason.BadSignature);
     }
     const seqs = this.attribution.attribute(originHex, view);
@@ -691,40 +715,27 @@ export class MeshNode {
     this.revocationBytes = bytes;
     this.storage.set(KEY_REVOCATION, bytes);
     for (const n of [...this.neighbors]) {
-      if (isRevoked(list, n.id)) this.forgetPeer(n.idHex, "revoked");
+      if (isRevoked(list, n.id)) this.forgetPeer(n.id, n.idHex, "revoked");
     }
-    for (const [idHex, entry] of [...this.certificates]) {
-      if (isRevoked(list, entry.id)) this.forgetPeer(idHex, "revoked");
+    for (const slot of this.certificates.slotsByUse()) {
+      const id = this.certificates.idOf(slot);
+      if (isRevoked(list, id)) this.forgetPeer(id, toHex(id), "revoked");
     }
     this.emit({ type: "revocation", serial: list.serial, count: list.count });
   }
 
-  private forgetPeer(idHex: string, reason: "revoked" | "expired"): void {
+  private forgetPeer(id: Uint8Array, idHex: string, reason: "revoked" | "expired"): void {
     const n = this.neighbors.get(idHex);
     if (n) {
       this.neighbors.remove(n);
       this.routes.dropNeighbor(n.slot);
       this.emit({ type: "neighbor-down", id: idHex, reason });
     }
-    this.certificates.delete(idHex);
-    this.dropReplayWindow(idHex);
-  }
-
-  /** Forgets a sender's replay window, keeping its floor so frames captured earlier stay refused. */
-  private dropReplayWindow(idHex: string): void {
-    const window = this.replay.get(idHex);
-    if (!window) return;
-    this.replayFloors.remember(idKey(fromHex(idHex), 0), window);
-    this.replay.delete(idHex);
+    this.certificates.delete(id);
   }
 
   private isRevoked(id: Uint8Array): boolean {
     return this.revocation !== null && isRevoked(this.revocation, id);
-  }
-
-  private findPending(origin: Uint8Array, seq: number): PendingRelay | undefined {
-    for (const p of this.pending) if (p.seq === seq && equalBytes(p.origin, origin)) return p;
-    return undefined;
   }
 
   /** A neighbor's ROUTE record: its routes to gateways, candidates for ours. Leaves route for no one. */
@@ -824,20 +835,25 @@ export class MeshNode {
 
   /** Moves pending relays due by `until` into `parts` (or drops them as suppressed). */
   private takeDueRelays(until: number, onlyIfRelaying: boolean, parts: { type: RecordType; body: Uint8Array }[]): void {
-    for (let i = 0; i < this.pending.length; ) {
-      const p = this.pending[i];
-      const relay = p.fireAt <= until &&
-        shouldRelay(this.config.relayPolicy, p.copies, p.miss, this.neighbors, p.repair ? REPAIR_SUPPRESS_BELOW : this.config.coverageTarget);
-      if (p.fireAt > until || (onlyIfRelaying && !relay)) {
+    const pending = this.pending;
+    for (let i = 0; i < pending.length; ) {
+      const p = pending.slotAt(i);
+      const fireAt = pending.fireAt(p);
+      const repair = pending.isRepair(p);
+      const relay = fireAt <= until && shouldRelay(this.config.relayPolicy, pending.copies(p), pending.miss, this.neighbors,
+        repair ? REPAIR_SUPPRESS_BELOW : this.config.coverageTarget, pending.missAt(p));
+      if (fireAt > until || (onlyIfRelaying && !relay)) {
         i++;
         continue;
       }
-      this.pending.splice(i, 1);
+      const body = pending.body(p);
+      const seq = pending.seq(p);
+      pending.removeAt(i);
       if (relay) {
-        parts.push({ type: p.repair ? RecordType.Repair : RecordType.Gossip, body: p.body });
+        parts.push({ type: repair ? RecordType.Repair : RecordType.Gossip, body });
         this.counters.relays++;
-        if (p.repair) this.counters.repairs++;
-        this.emit({ type: "relayed", origin: toHex(p.origin), seq: p.seq, hops: p.body[GOSSIP_HOPS_OFFSET] });
+        if (repair) this.counters.repairs++;
+        this.emit({ type: "relayed", origin: toHex(body.subarray(0, 8)), seq, hops: body[GOSSIP_HOPS_OFFSET] });
       } else {
         this.counters.relaysSuppressed++;
       }
@@ -881,9 +897,11 @@ export class MeshNode {
     }
     const withCertificate = unacknowledged || this.certificateWanted || this.beaconSeq % CERTIFICATE_EVERY === 0;
     this.certificateWanted = false;
-    const window = this.recent.keysSince(now - 2 * this.config.beaconIntervalMs, now, MAX_RECENT_KEYS, this.recentKeys);
+    const since = now - 2 * this.config.beaconIntervalMs;
+    const listed = this.recent.keysSince(since, this.recentKeys);
     const body = encodeHello(this.beaconSeq, this.config.beaconIntervalMs, this.revocationSerial,
-      withCertificate ? this.provisioning.certificate : null, list, window, this.recentKeys);
+      withCertificate ? this.provisioning.certificate : null, list, this.recent.listedWindow(since, now, listed),
+      this.recentKeys.subarray(0, listed));
     this.beaconSeq = (this.beaconSeq + 1) & 0xffff;
     return body;
   }

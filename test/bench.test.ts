@@ -9,6 +9,7 @@ import { randomGeometricGraph } from "../hosts/sim/topology.js";
 import { MeshSimulation } from "../hosts/sim/mesh-simulation.js";
 import { broadcastScenario, chooseSources, main, pool, runWithProgress } from "../tools/bench.js";
 import { deviceSectionOf, replaceDeviceSection } from "../tools/bench-device.js";
+import { firmwareSectionOf, replaceFirmwareSection, SECTION_HEADING } from "../tools/bench-firmware.js";
 
 test("sources: distinct, in the largest component, a function of the seed", () => {
   const topology = randomGeometricGraph({ nodes: 120, averageDegree: 5, seed: 4 });
@@ -98,6 +99,31 @@ test("the Device section is replaced in place or appended, and a run that does n
     const md = readFileSync(out, "utf8");
     assert.match(md, /^# Hyphae benchmarks\n/);
     assert.ok(md.endsWith("\n## Device\n\nkept figures\n\n### Heap\n\nrows\n"), md.slice(-200));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("the firmware section sits right after Device, is replaced in place, and survives both Device writers", async () => {
+  const fw = `${SECTION_HEADING}\n\nfirmware figures\n`;
+  const report = "# T\n\n## A\n\na\n\n## Device\n\nd\n\n### sub\n\ns\n\n## Z\n\nz\n";
+  const placed = replaceFirmwareSection(report, fw);
+  assert.is(placed, `# T\n\n## A\n\na\n\n## Device\n\nd\n\n### sub\n\ns\n\n${fw}\n## Z\n\nz\n`);
+  assert.is(replaceFirmwareSection(placed, `${SECTION_HEADING}\n\nnewer\n`), placed.replace("firmware figures", "newer"));
+  assert.is(firmwareSectionOf(placed), fw);
+  assert.is(deviceSectionOf(placed), "## Device\n\nd\n\n### sub\n\ns\n", "the Device section ends where the firmware one starts");
+  assert.is(replaceDeviceSection(placed, "## Device\n\nnew\n"), placed.replace("d\n\n### sub\n\ns\n", "new\n"));
+  assert.is(replaceFirmwareSection("# T\n\n## Device\n\nd\n", fw), `# T\n\n## Device\n\nd\n\n${fw}`);
+  assert.is(replaceFirmwareSection("", fw), fw);
+
+  const dir = mkdtempSync(join(tmpdir(), "hyphae-bench-"));
+  try {
+    const out = join(dir, "b.md");
+    writeFileSync(out, `# Old report\n\n## Device\n\nkept figures\n\n${fw}`);
+    const io = { stdout: { write: () => true }, stderr: { write: () => true } };
+    assert.is(await main(["--out", out], io, { sizes: [30], losses: [0.1], seeds: [1], broadcasts: 2, scale: false }), 0);
+    const md = readFileSync(out, "utf8");
+    assert.ok(md.endsWith(`\n## Device\n\nkept figures\n\n${fw}`), md.slice(-200));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

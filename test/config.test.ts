@@ -1,7 +1,9 @@
 /** Node configuration: defaults validate, and every out-of-range field is refused by name. */
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { createNodeConfig, DEFAULT_NODE_CONFIG, validateNodeConfig, type NodeConfig } from "../modules/config.js";
+import {
+  BOARD_NODE_CONFIG, createBoardConfig, createNodeConfig, DEFAULT_NODE_CONFIG, validateNodeConfig, type NodeConfig,
+} from "../modules/config.js";
 import { MAX_HOP_LIMIT } from "../modules/wire/gossip.js";
 import { MAX_HELLO_NEIGHBORS } from "../modules/wire/hello.js";
 
@@ -125,6 +127,21 @@ test("attribute must be a boolean", () => {
   for (const v of ["false", "true", 0, 1, null]) {
     refused({ attribute: v } as unknown as Partial<NodeConfig>, "attribute", `attribute = ${JSON.stringify(v)}`);
   }
+});
+
+test("the board's caps validate, differ from the defaults in caps only, and createBoardConfig() merges onto them", () => {
+  assert.ok(Object.isFrozen(BOARD_NODE_CONFIG));
+  assert.equal(validateNodeConfig({ ...BOARD_NODE_CONFIG }), { ...BOARD_NODE_CONFIG });
+  const changed = (Object.keys(DEFAULT_NODE_CONFIG) as (keyof NodeConfig)[]).filter((k) => BOARD_NODE_CONFIG[k] !== DEFAULT_NODE_CONFIG[k]);
+  assert.equal(changed.sort(), [
+    "certificateCacheCapacity", "custodyCapacity", "eventCapacity", "neighborCapacity", "pendingRelayCapacity",
+    "recentCapacity", "routeCapacity", "seenCacheCapacity", "unsentCapacity",
+  ]);
+  for (const k of changed) assert.ok(BOARD_NODE_CONFIG[k] < DEFAULT_NODE_CONFIG[k], `${k} is smaller on the board`);
+  const c = createBoardConfig({ beaconIntervalMs: 2000 });
+  assert.is(c.beaconIntervalMs, 2000);
+  assert.is(c.neighborCapacity, BOARD_NODE_CONFIG.neighborCapacity);
+  assert.throws(() => createBoardConfig({ certificateCacheCapacity: BOARD_NODE_CONFIG.neighborCapacity - 1 }), RangeError);
 });
 
 test.run();

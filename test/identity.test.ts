@@ -1,6 +1,6 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { ascii, equalBytes, toHex } from "../modules/bytes.js";
+import { ascii, toHex } from "../modules/bytes.js";
 import { keyPairFromSeed, tweetnaclCrypto as crypto } from "../modules/crypto/tweetnacl-crypto.js";
 import { WireError } from "../modules/wire/errors.js";
 import { CERTIFICATE_BYTES } from "../modules/wire/hello.js";
@@ -12,7 +12,9 @@ import {
 import {
   decodeRevocationList, isRevoked, issueRevocationList, MAX_REVOKED, ownerIdOf, verifyRevocationList,
 } from "../modules/identity/revocation.js";
-import { CertificateCache, type PeerFields } from "../modules/identity/certificate-cache.js";
+import { CertificateCache } from "../modules/identity/certificate-cache.js";
+import { ReplayFloors } from "../modules/link/replay-floors.js";
+import { ReplayWindows } from "../modules/link/replay-window.js";
 import { nodeCrypto } from "../hosts/node/node-crypto.js";
 
 const owner = keyPairFromSeed(new Uint8Array(32).fill(0x0a));
@@ -244,63 +246,92 @@ test("revocation: issue rejects more than MAX_REVOKED ids and bad values", () =>
 
 // certificate cache
 
-function peer(n: number): PeerFields {
-  const certificate = new Uint8Array(CERTIFICATE_BYTES).fill(n);
-  return {
-    id: id(n), publicKey: certificate.subarray(5, 37), role: Role.Node, notBefore: 0, notAfter: 10,
-    certificate,
-  };
+function certificateOf(n: number): Uint8Array {
+  return new Uint8Array(CERTIFICATE_BYTES).fill(n);
 }
 
-test("cache: evicts the least recently used, get touches, has does not", () => {
-  const cache = new CertificateCache(3);
+function cacheOf(capacity: number): { cache: CertificateCache; windows: ReplayWindows } {
+  const windows = new ReplayWindows(capacity + 1);
+  return { cache: new CertificateCache(capacity, windows, new ReplayFloors(4)), windows };
+}
+
+/** Cached ids, least recently used first. */
+function idsByUse(cache: CertificateCache): string[] {
+  return cache.slotsByUse().map((slot) => toHex(cache.idOf(slot)));
+}
+
+test("cache: evicts the least recently used, get touches, find does not", () => {
+  const { cache } = cacheOf(3);
   const hex = (n: number) => toHex(id(n));
-  assert.is(cache.put(hex(1), peer(1), 1), undefined);
-  assert.is(cache.put(hex(2), peer(2), 2), undefined);
-  assert.is(cache.put(hex(3), peer(3), 3), undefined);
+  for (const n of [1, 2, 3]) assert.ok(cache.put(id(n), certificateOf(n)) >= 0);
   assert.is(cache.size, 3);
-  assert.is(cache.get(hex(1), 4)?.lastUsed, 4); // 2 is now the oldest
-  assert.ok(cache.has(hex(2))); // does not touch
-  assert.is(cache.put(hex(4), peer(4), 5), hex(2));
-  assert.not.ok(cache.has(hex(2)));
-  assert.is(cache.put(hex(5), peer(5), 6), hex(3));
-  assert.equal([...cache].map(([k]) => k), [hex(1), hex(4), hex(5)]);
-  // Re-putting a present id replaces it without evicting.
-  assert.is(cache.put(hex(1), peer(1), 7), undefined);
-  assert.equal([...cache].map(([k]) => k), [hex(4), hex(5), hex(1)]);
-  assert.ok(cache.delete(hex(4)));
-  assert.not.ok(cache.delete(hex(4)));
+  assert.ok(cache.get(id(1)) >= 0); // 2 is now the oldest
+  assert.ok(cache.find(id(2)) >= 0); // does not touch
+  const slotOf2 = cache.find(id(2));
+  assert.is(cache.put(id(4), certificateOf(4)), slotOf2, "4 takes the slot of 2");
+  assert.is(cache.find(id(2)), -1);
+  cache.put(id(5), certificateOf(5));
+  assert.equal(idsByUse(cache), [hex(1), hex(4), hex(5)]);
+  // Re-putting a present id replaces it in its own slot, without evicting.
+  const slotOf1 = cache.find(id(1));
+  assert.is(cache.put(id(1), certificateOf(7)), slotOf1);
+  assert.ok(cache.entries.equals(slotOf1, certificateOf(7)));
+  assert.equal(idsByUse(cache), [hex(4), hex(5), hex(1)]);
+  assert.ok(cache.delete(id(4)));
+  assert.not.ok(cache.delete(id(4)));
   assert.is(cache.size, 2);
-  assert.is(cache.put(hex(6), peer(6), 8), undefined);
-  assert.is(cache.get(hex(99), 9), undefined);
+  cache.put(id(6), certificateOf(6));
+  assert.is(cache.size, 3);
+  assert.is(cache.get(id(99)), -1);
 });
 
 test("cache: size stays bounded and entries are copies", () => {
-  const cache = new CertificateCache(16);
-  const evicted: string[] = [];
+  const { cache } = cacheOf(16);
   for (let n = 0; n < 100; n++) {
-    const out = cache.put(toHex(id(n)), peer(n), n);
-    if (out !== undefined) evicted.push(out);
+    cache.put(id(n), certificateOf(n));
     assert.ok(cache.size <= 16);
   }
   assert.is(cache.size, 16);
-  assert.equal(evicted, Array.from({ length: 84 }, (_, n) => toHex(id(n))));
-  const fields = peer(200);
-  cache.put("x", fields, 0);
-  fields.certificate.fill(0);
-  fields.id.fill(0);
-  const entry = cache.get("x", 1)!;
-  assert.ok(equalBytes(entry.certificate, new Uint8Array(CERTIFICATE_BYTES).fill(200)));
-  assert.equal(entry.id, id(200));
-  assert.is(entry.certificate.buffer.byteLength, CERTIFICATE_BYTES);
+  assert.equal(idsByUse(cache), Array.from({ length: 16 }, (_, n) => toHex(id(84 + n))));
+  const certificate = certificateOf(200);
+  const peerId = id(200);
+  const slot = cache.put(peerId, certificate);
+  certificate.fill(0);
+  peerId.fill(0);
+  assert.ok(cache.entries.equals(slot, certificateOf(200)));
+  assert.equal(cache.idOf(slot), id(200));
+  assert.is(cache.get(id(200)), slot);
+});
+
+test("cache: an entry's replay window opens with its first use, survives a re-put and goes with the entry", () => {
+  const { cache, windows } = cacheOf(2);
+  const a = cache.put(id(1), certificateOf(1));
+  assert.is(cache.windowsOpen, 0);
+  const w = cache.window(a);
+  assert.is(cache.window(a), w, "opened once");
+  assert.is(cache.windowsOpen, 1);
+  assert.ok(windows.accept(w, 1, 5));
+  cache.put(id(1), certificateOf(9));
+  assert.is(cache.window(a), w, "a new certificate for the same peer keeps its window");
+  assert.not.ok(windows.accept(w, 1, 5), "and what the window saw");
+  // A holder besides the cache (a neighbor row) keeps the window alive after the entry goes.
+  windows.hold(w);
+  cache.put(id(2), certificateOf(2));
+  cache.put(id(3), certificateOf(3)); // evicts 1
+  assert.is(cache.find(id(1)), -1);
+  assert.is(cache.windowsOpen, 0);
+  assert.not.ok(windows.accept(w, 1, 5), "still held, still the same window");
+  windows.release(w);
+  const fresh = cache.window(cache.find(id(3)));
+  assert.ok(windows.accept(fresh, 1, 5), "a new peer's window starts empty");
 });
 
 test("cache: capacity is validated", () => {
   for (const bad of [0, -1, 1025, 1.5, NaN]) {
-    assert.throws(() => new CertificateCache(bad), RangeError, `capacity ${bad}`);
+    assert.throws(() => new CertificateCache(bad, new ReplayWindows(1), new ReplayFloors(1)), RangeError, `capacity ${bad}`);
   }
-  assert.is(new CertificateCache(1).capacity, 1);
-  assert.is(new CertificateCache(1024).capacity, 1024);
+  assert.is(new CertificateCache(1, new ReplayWindows(1), new ReplayFloors(1)).capacity, 1);
+  assert.is(new CertificateCache(1024, new ReplayWindows(1), new ReplayFloors(1)).capacity, 1024);
 });
 
 test.run();

@@ -3,17 +3,45 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { tweetnaclCrypto } from "../modules/crypto/tweetnacl-crypto.js";
 import { FrameSealer } from "../modules/link/frame-sealer.js";
-import { REPLAY_WINDOW, ReplayWindow } from "../modules/link/replay-window.js";
+import { REPLAY_WINDOW, ReplayWindows } from "../modules/link/replay-window.js";
 import { WIRE_ERROR_NAMES, WireError } from "../modules/wire/errors.js";
 import {
   HEADER_BYTES, MAX_FRAME_BYTES, MAX_PAYLOAD_BYTES, newFrameHeader, TAG_BYTES,
 } from "../modules/wire/frame.js";
 import { TestRng, testId } from "./helpers/prng.js";
 
-// ======================================== ReplayWindow
+// ======================================== ReplayWindows
+
+/** One window of a table, read like an object. */
+function newWindow(): { accept(epoch: number, counter: number): boolean; readonly epoch: number; readonly highest: number } {
+  const table = new ReplayWindows(1);
+  const i = table.open();
+  return {
+    accept: (epoch, counter) => table.accept(i, epoch, counter),
+    get epoch() { return table.epoch(i); },
+    get highest() { return table.highestCounter(i); },
+  };
+}
+
+test("replay windows: held windows are kept apart, a released one is reused fresh", () => {
+  const table = new ReplayWindows(2);
+  const a = table.open();
+  const b = table.open();
+  assert.is.not(a, b);
+  assert.throws(() => table.open(), RangeError, "all held");
+  assert.ok(table.accept(a, 1, 1));
+  assert.ok(table.accept(b, 1, 1), "b has its own window");
+  table.hold(a);
+  table.release(a);
+  assert.throws(() => table.open(), RangeError, "a is still held once");
+  table.release(a);
+  const c = table.open();
+  assert.is(c, a);
+  assert.ok(table.accept(c, 1, 1), "reopened empty");
+});
 
 test("replay: in-order counters accepted, exact replay rejected", () => {
-  const w = new ReplayWindow();
+  const w = newWindow();
   for (let c = 0; c < 100; c++) {
     assert.ok(w.accept(7, c), `counter ${c}`);
     assert.not.ok(w.accept(7, c), `replay of ${c}`);
@@ -26,7 +54,7 @@ test("replay: in-order counters accepted, exact replay rejected", () => {
 
 test("replay: out-of-order within the window accepted exactly once", () => {
   assert.is(REPLAY_WINDOW, 32);
-  const w = new ReplayWindow();
+  const w = newWindow();
   assert.ok(w.accept(1, 100));
   // Every counter from 69 to 99 (ages 1..31) is new: accepted once, then a replay.
   for (let c = 99; c >= 100 - (REPLAY_WINDOW - 1); c--) {
@@ -39,7 +67,7 @@ test("replay: out-of-order within the window accepted exactly once", () => {
 });
 
 test("replay: the oldest slot of the window (age 31, the sign bit) works", () => {
-  const w = new ReplayWindow();
+  const w = newWindow();
   assert.ok(w.accept(0, 40));
   assert.ok(w.accept(0, 9), "age 31");
   assert.not.ok(w.accept(0, 9), "age 31 replay");
@@ -51,7 +79,7 @@ test("replay: the oldest slot of the window (age 31, the sign bit) works", () =>
 });
 
 test("replay: older than the window rejected even if never seen", () => {
-  const w = new ReplayWindow();
+  const w = newWindow();
   assert.ok(w.accept(3, 1000));
   assert.not.ok(w.accept(3, 1000 - REPLAY_WINDOW));
   assert.not.ok(w.accept(3, 0));
@@ -59,7 +87,7 @@ test("replay: older than the window rejected even if never seen", () => {
 });
 
 test("replay: a new epoch resets the window; an old epoch is rejected", () => {
-  const w = new ReplayWindow();
+  const w = newWindow();
   assert.ok(w.accept(1, 5000));
   assert.ok(w.accept(2, 0), "new epoch, counter restarts");
   assert.is(w.epoch, 2);
@@ -77,7 +105,7 @@ test("replay: a new epoch resets the window; an old epoch is rejected", () => {
 
 test("replay: a jump of ≥ 32 then an old one", () => {
   for (const jump of [32, 33, 1000]) {
-    const w = new ReplayWindow();
+    const w = newWindow();
     for (let c = 0; c <= 10; c++) assert.ok(w.accept(0, c));
     assert.ok(w.accept(0, 10 + jump), `jump ${jump}`);
     // Everything seen before the jump is now at age ≥ 32.
@@ -94,7 +122,7 @@ test("replay: a jump of ≥ 32 then an old one", () => {
 test("replay: matches a reference model over random traffic", () => {
   const rng = new TestRng(32);
   for (let run = 0; run < 50; run++) {
-    const w = new ReplayWindow();
+    const w = newWindow();
     let epoch = -1;
     let highest = -1;
     let seen = new Set<number>();
@@ -271,7 +299,7 @@ test("sealer: the counter space ends at 2^32 - 2; then seal returns null", () =>
 test("sealer + replay window: a re-sent frame opens but the window rejects it", () => {
   const a = sealer();
   const b = sealer(NETWORK, KEY, BOB);
-  const w = new ReplayWindow();
+  const w = newWindow();
   const f1 = a.seal(Uint8Array.of(1))!;
   const f2 = a.seal(Uint8Array.of(2))!;
   const h = newFrameHeader();

@@ -241,15 +241,15 @@ test("table: heard sets hearsUs from our own entry, adjacency from listed ids in
   ]), SELF, null, 0);
   assert.is(a.hearsUs, 200);
   assert.is(a.adjacency, (1 << b.slot) | (1 << d.slot));
-  assert.is(a.adjacencyQuality[b.slot], 100);
-  assert.is(a.adjacencyQuality[d.slot], 255);
+  assert.is(a.adjacencyQuality(b.slot), 100);
+  assert.is(a.adjacencyQuality(d.slot), 255);
   assert.is(a.adjacency & (1 << c.slot), 0);
   assert.ok(Math.abs(a.etx(0) - 255 / 200) < 1e-12);
   // The next HELLO replaces, not merges: no self entry → hearsUs 0; only C listed now.
   table.heard(a, hello(2, [{ id: testId(3), quality: 7 }]), SELF, null, 0);
   assert.is(a.hearsUs, 0);
   assert.is(a.adjacency, 1 << c.slot);
-  assert.is(a.adjacencyQuality[c.slot], 7);
+  assert.is(a.adjacencyQuality(c.slot), 7);
   assert.is(a.etx(0), Infinity);
   // Lists of other rows are independent.
   assert.is(b.adjacency, 0);
@@ -330,7 +330,7 @@ test("table: slot 31 (the sign bit of the masks) works in heard, remove and expi
   const other = table.bySlot(30)!;
   table.heard(first, hello(1, [{ id: last.id, quality: 77 }, { id: other.id, quality: 1 }]), SELF, null, 0);
   assert.is(first.adjacency >>> 0, (0x80000000 | 0x40000000) >>> 0);
-  assert.is(first.adjacencyQuality[31], 77);
+  assert.is(first.adjacencyQuality(31), 77);
   table.remove(last);
   assert.is(first.adjacency >>> 0, 0x40000000, "only slot 31's bit cleared");
   assert.is(table.size, 31);

@@ -11,23 +11,27 @@ function store(capacity: number, times: number[]): RecentMessages {
   return s;
 }
 
+/** The keys a HELLO would list after `since` (at most `max`) and the window it would claim. */
+function listed(s: RecentMessages, since: number, now: number, max: number): { keys: number[]; window: number } {
+  const out = new Uint32Array(max);
+  const n = s.keysSince(since, out);
+  return { keys: [...out.subarray(0, n)], window: s.listedWindow(since, now, n) };
+}
+
 test("lists every key received in the window, newest first, and claims the whole window", () => {
-  const keys: number[] = [];
-  const window = store(8, [100, 200, 300]).keysSince(150, 400, 32, keys);
+  const { keys, window } = listed(store(8, [100, 200, 300]), 150, 400, 32);
   assert.equal(keys, [1002, 1001]);
   assert.is(window, 250);
 });
 
 test("a key cap shortens the claimed window to what was listed", () => {
-  const keys: number[] = [];
-  const window = store(8, [100, 200, 300, 350]).keysSince(0, 400, 2, keys);
+  const { keys, window } = listed(store(8, [100, 200, 300, 350]), 0, 400, 2);
   assert.equal(keys, [1003, 1002]);
   assert.is(window, 200, "entries after t=200 are all listed");
 });
 
 test("a full store claims no further back than its oldest entry", () => {
-  const keys: number[] = [];
-  const window = store(3, [100, 200, 300, 350]).keysSince(0, 400, 32, keys);
+  const { keys, window } = listed(store(3, [100, 200, 300, 350]), 0, 400, 32);
   assert.equal(keys, [1003, 1002, 1001]);
   assert.is(window, 200, "the entry at t=100 was forgotten: the window must not cover it");
 });
@@ -35,15 +39,15 @@ test("a full store claims no further back than its oldest entry", () => {
 test("bodies over the limit are not kept, their keys are", () => {
   const s = new RecentMessages(4, 16);
   s.add(7, new Uint8Array(17), 10);
-  assert.is(s.all[0].key, 7);
-  assert.is(s.all[0].body, null);
+  assert.is(s.key(0), 7);
+  assert.is(s.body(0), null);
 });
 
 test("a message that arrived as a repair is marked late", () => {
   const s = new RecentMessages(4, 64);
   s.add(1, new Uint8Array(8), 10);
   s.add(2, new Uint8Array(8), 20, true);
-  assert.equal(s.all.map((e) => e.late), [false, true]);
+  assert.equal([s.late(0), s.late(1)], [false, true]);
 });
 
 test.run();

@@ -21,12 +21,12 @@ const PUBLIC_KEY_BYTES = 32;
 const SIGNATURE_BYTES = 64;
 
 /**
- * Base-point window: a table of (⌈253 / W⌉ + 1) · 2^(W−1) points, built on first use and kept for
- * good. Measured in XS (BENCHMARKS.md §Device): W=2 holds 1,292 slots and 45 KB of BigInt chunks,
- * ≈ 64 KB on the ESP32, for a sign twice and a verify ~1.3× as fast as W=1, which keeps no table.
- * noble's default W=6 would take ~7,000 slots and far more chunks.
+ * Base-point window: W > 1 keeps a table of (⌈253 / W⌉ + 1) · 2^(W−1) points, built on first use and
+ * kept for good; W=1 keeps none. Measured in XS (BENCHMARKS.md §Device): W=2 would hold 1,292 slots
+ * and 45 KB of BigInt chunks, ≈ 64 KB on the ESP32 (more than a node's whole mesh state may take),
+ * for a verify only ~20% faster; noble's default W=6 ~7,000 slots and far more chunks. So none.
  */
-export const BASE_WINDOW = 2;
+export const BASE_WINDOW = 1;
 
 const Point = ed25519.Point;
 Point.BASE.precompute(BASE_WINDOW);

@@ -4,62 +4,97 @@
  * within a recent window; a neighbor that holds one of its own recent messages, received well
  * inside that window, that the list lacks, knows the sender missed it and schedules a repair.
  *
- * Bounded: `capacity` entries. Every message received is listed; only bodies of at most
- * `maxBodyBytes` that this node may relay are kept for repair.
+ * Bounded: `capacity` entries, a ring in typed arrays (key and flag in u32, time in f64) and one
+ * array of bodies. Every message received is listed; only bodies of at most `maxBodyBytes` that this node
+ * may relay are kept for repair.
  */
 import { readU32 } from "../bytes.js";
 import { messageHash } from "./seen-cache.js";
-
-export interface RecentMessage {
-  key: number;
-  /** The gossip body exactly as we would send it (hop count already advanced); null if not kept. */
-  body: Uint8Array | null;
-  receivedAt: number;
-  /**
-   * It reached us as a repair, long after our neighbors had it: its receive time says nothing about
-   * theirs, so it is never the ground for repairing them (that would ping-pong).
-   */
-  late: boolean;
-}
 
 export function messageKey(origin: Uint8Array, seq: number): number {
   return messageHash(readU32(origin, 0), readU32(origin, 4), seq);
 }
 
+/** Per entry, u32: its key, then 1 if it reached us as a repair (late). */
+const KEY = 0;
+const LATE = 1;
+
 export class RecentMessages {
-  /** Oldest first. */
-  private readonly entries: RecentMessage[] = [];
+  private readonly u32: Uint32Array;
+  private readonly times: Float64Array;
+  /** The gossip body exactly as we would send it (hop count already advanced); null if not kept. */
+  private readonly bodies: (Uint8Array | null)[];
+  /** Ring position of the oldest entry. */
+  private head = 0;
+  private count = 0;
 
   constructor(readonly capacity: number, readonly maxBodyBytes: number) {
     if (capacity < 1 || capacity > 256) throw new RangeError("recent message capacity must be 1..256");
+    this.u32 = new Uint32Array(capacity * 2);
+    this.times = new Float64Array(capacity);
+    this.bodies = new Array<Uint8Array | null>(capacity).fill(null);
+  }
+
+  /** Entries held; `i` below runs from 0, the oldest, to size - 1, the newest (receive order). */
+  get size(): number {
+    return this.count;
+  }
+
+  key(i: number): number {
+    return this.u32[2 * this.at(i) + KEY];
+  }
+
+  body(i: number): Uint8Array | null {
+    return this.bodies[this.at(i)];
+  }
+
+  receivedAt(i: number): number {
+    return this.times[this.at(i)];
+  }
+
+  /**
+   * It reached us as a repair, long after our neighbors had it: its receive time says nothing about
+   * theirs, so it is never the ground for repairing them (that would ping-pong).
+   */
+  late(i: number): boolean {
+    return this.u32[2 * this.at(i) + LATE] === 1;
   }
 
   /** Lists `key`; keeps `body` (not copied: pass a copy you will not change) if small enough. */
   add(key: number, body: Uint8Array | null, now: number, late = false): void {
-    if (this.entries.length >= this.capacity) this.entries.shift();
-    this.entries.push({ key, body: body && body.length <= this.maxBodyBytes ? body : null, receivedAt: now, late });
+    let slot: number;
+    if (this.count === this.capacity) {
+      slot = this.head;
+      this.head = (this.head + 1) % this.capacity;
+    } else {
+      slot = this.at(this.count++);
+    }
+    this.u32[2 * slot + KEY] = key;
+    this.u32[2 * slot + LATE] = late ? 1 : 0;
+    this.times[slot] = now;
+    this.bodies[slot] = body && body.length <= this.maxBodyBytes ? body : null;
+  }
+
+  /** Writes the keys received after `since` into `out`, newest first, as many as it holds; returns how many. */
+  keysSince(since: number, out: Uint32Array): number {
+    let n = 0;
+    for (let i = this.count - 1; i >= 0 && n < out.length && this.receivedAt(i) > since; i--) out[n++] = this.key(i);
+    return n;
   }
 
   /**
-   * Keys received after `since`, newest first, at most `max`; returns the window they cover in ms
-   * (shorter than `now - since` when `max` cut the list).
+   * The window, in ms before `now`, that the `listed` newest keys after `since` cover: `now - since`,
+   * or less when they are not all of them (`out` was full) or the store forgot older ones.
    */
-  keysSince(since: number, now: number, max: number, out: number[]): number {
-    out.length = 0;
-    for (let i = this.entries.length - 1; i >= 0; i--) {
-      const e = this.entries[i];
-      if (e.receivedAt <= since) break;
-      if (out.length === max) return now - e.receivedAt;
-      out.push(e.key);
-    }
+  listedWindow(since: number, now: number, listed: number): number {
+    const next = this.count - 1 - listed;
+    if (next >= 0 && this.receivedAt(next) > since) return now - this.receivedAt(next);
     // A full store may have forgotten older messages of the window: claim only what it still holds.
-    const oldest = this.entries[0];
-    if (this.entries.length === this.capacity && oldest.receivedAt > since) return now - oldest.receivedAt;
+    if (this.count === this.capacity && this.receivedAt(0) > since) return now - this.receivedAt(0);
     return now - since;
   }
 
-  /** Oldest first; read only. */
-  get all(): readonly RecentMessage[] {
-    return this.entries;
+  private at(i: number): number {
+    return (this.head + i) % this.capacity;
   }
 }

@@ -14,33 +14,38 @@
 import type { RelayPolicy } from "../config.js";
 import type { Neighbor, NeighborTable } from "../neighbors/neighbor-table.js";
 
+/*
+ * A message's miss probabilities are one byte per neighbor slot, `miss[at + slot]`: `at` lets many
+ * messages share one buffer (the relay queue keeps them all in one, docs/architecture.md §Memory).
+ */
+
 /** Miss probabilities before any copy is heard: every neighbor misses it. */
-export function resetMiss(miss: Uint8Array): void {
-  miss.fill(255);
+export function resetMiss(miss: Uint8Array, at = 0, length = miss.length - at): void {
+  miss.fill(255, at, at + length);
 }
 
 /** Folds in one heard copy transmitted by `t`: t has it, and each neighbor t hears may have it too. */
-export function applyCopy(miss: Uint8Array, t: Neighbor): void {
-  miss[t.slot] = 0;
+export function applyCopy(miss: Uint8Array, t: Neighbor, at = 0): void {
+  miss[at + t.slot] = 0;
   let mask = t.adjacency;
   while (mask !== 0) {
     const slot = 31 - Math.clz32(mask);
     mask &= ~(1 << slot);
-    miss[slot] = (miss[slot] * (255 - t.adjacencyQuality[slot]) + 127) / 255 | 0;
+    miss[at + slot] = (miss[at + slot] * (255 - t.adjacencyQuality(slot)) + 127) / 255 | 0;
   }
 }
 
 /** Expected number of neighbors that a transmission of ours would newly reach. */
-export function expectedGain(miss: Uint8Array, table: NeighborTable): number {
+export function expectedGain(miss: Uint8Array, table: NeighborTable, at = 0): number {
   let gain = 0;
-  for (const n of table.all) gain += (miss[n.slot] / 255) * (n.hearsUs / 255);
+  for (const n of table.all) gain += (miss[at + n.slot] / 255) * (n.hearsUs / 255);
   return gain;
 }
 
 /** Largest miss probability (0..1) among neighbors that hear us. */
-export function worstMiss(miss: Uint8Array, table: NeighborTable): number {
+export function worstMiss(miss: Uint8Array, table: NeighborTable, at = 0): number {
   let worst = 0;
-  for (const n of table.all) if (n.hearsUs > 0 && miss[n.slot] > worst) worst = miss[n.slot];
+  for (const n of table.all) if (n.hearsUs > 0 && miss[at + n.slot] > worst) worst = miss[at + n.slot];
   return worst / 255;
 }
 
@@ -58,13 +63,15 @@ export function relayDelay(policy: RelayPolicy, gain: number, unitMs: number, u:
 }
 
 /** Whether a message whose delay ended should still go out. `heardCopies` counts duplicates heard. */
-export function shouldRelay(policy: RelayPolicy, heardCopies: number, miss: Uint8Array, table: NeighborTable, target: number): boolean {
+export function shouldRelay(
+  policy: RelayPolicy, heardCopies: number, miss: Uint8Array, table: NeighborTable, target: number, at = 0,
+): boolean {
   switch (policy) {
     case "flood":
       return true;
     case "managed":
       return heardCopies === 0;
     case "coverage":
-      return worstMiss(miss, table) > target;
+      return worstMiss(miss, table, at) > target;
   }
 }

@@ -19,7 +19,7 @@ export function selectRelays(table: NeighborTable, selfKey: number, targetMiss: 
   for (const r of table.all) {
     if (r.hearsUs === 0 || r.role === Role.Leaf) continue;
     for (let j = 0; j < r.twoHopCount; j++) {
-      const key = r.twoHopKeys[j];
+      const key = r.twoHopKey(j);
       if (key !== selfKey && !index.has(key) && !table.hasKey(key)) index.set(key, index.size);
     }
   }
@@ -33,8 +33,8 @@ export function selectRelays(table: NeighborTable, selfKey: number, targetMiss: 
       const reach = r.hearsUs / 255;
       let gain = 0;
       for (let j = 0; j < r.twoHopCount; j++) {
-        const t = index.get(r.twoHopKeys[j]);
-        if (t !== undefined) gain += miss[t] * reach * (r.twoHopQuality[j] / 255);
+        const t = index.get(r.twoHopKey(j));
+        if (t !== undefined) gain += miss[t] * reach * (r.twoHopQuality(j) / 255);
       }
       if (gain > bestGain) {
         bestGain = gain;
@@ -47,8 +47,8 @@ export function selectRelays(table: NeighborTable, selfKey: number, targetMiss: 
     const reach = r.hearsUs / 255;
     let worst = 0;
     for (let j = 0; j < r.twoHopCount; j++) {
-      const t = index.get(r.twoHopKeys[j]);
-      if (t !== undefined) miss[t] *= 1 - reach * (r.twoHopQuality[j] / 255);
+      const t = index.get(r.twoHopKey(j));
+      if (t !== undefined) miss[t] *= 1 - reach * (r.twoHopQuality(j) / 255);
     }
     for (let t = 0; t < miss.length; t++) if (miss[t] > worst) worst = miss[t];
     if (worst <= targetMiss) return mask >>> 0;

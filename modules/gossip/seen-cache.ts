@@ -1,16 +1,15 @@
 /**
  * Duplicate suppression: the last `capacity` (origin, seq) pairs seen, forgotten oldest first.
- * Flat typed arrays (no per-message allocation): keys live in an insertion ring; an open-addressed
- * index with linear probing maps a key to its ring slot. 16 bytes per entry.
+ * Flat typed arrays (no per-message allocation): keys live in an insertion ring (origin as two u32
+ * words, then seq: three words per slot); an open-addressed index with linear probing maps a key to
+ * its ring slot. 16 bytes per entry.
  */
 import { readU32 } from "../bytes.js";
 
 const EMPTY = 0xffff;
 
 export class SeenCache {
-  private readonly ringA: Uint32Array;
-  private readonly ringB: Uint32Array;
-  private readonly ringSeq: Uint32Array;
+  private readonly ring: Uint32Array;
   /** Ring slot of each key, EMPTY where free; twice the capacity keeps probes short. */
   private readonly index: Uint16Array;
   private readonly mask: number;
@@ -21,9 +20,7 @@ export class SeenCache {
     if (!Number.isInteger(capacity) || capacity < 1 || capacity > 32768 || (capacity & (capacity - 1)) !== 0) {
       throw new RangeError("seen cache capacity must be a power of two from 1 to 32768");
     }
-    this.ringA = new Uint32Array(capacity);
-    this.ringB = new Uint32Array(capacity);
-    this.ringSeq = new Uint32Array(capacity);
+    this.ring = new Uint32Array(capacity * 3);
     this.index = new Uint16Array(capacity * 2).fill(EMPTY);
     this.mask = capacity * 2 - 1;
   }
@@ -44,9 +41,9 @@ export class SeenCache {
     const slot = this.head;
     if (this.count === this.capacity) this.unindex(slot);
     else this.count++;
-    this.ringA[slot] = a;
-    this.ringB[slot] = b;
-    this.ringSeq[slot] = seq;
+    this.ring[3 * slot] = a;
+    this.ring[3 * slot + 1] = b;
+    this.ring[3 * slot + 2] = seq;
     let i = messageHash(a, b, seq) & this.mask;
     while (this.index[i] !== EMPTY) i = (i + 1) & this.mask;
     this.index[i] = slot;
@@ -59,20 +56,20 @@ export class SeenCache {
     for (;;) {
       const slot = this.index[i];
       if (slot === EMPTY) return -1;
-      if (this.ringSeq[slot] === seq && this.ringA[slot] === a && this.ringB[slot] === b) return i;
+      if (this.ring[3 * slot + 2] === seq && this.ring[3 * slot] === a && this.ring[3 * slot + 1] === b) return i;
       i = (i + 1) & this.mask;
     }
   }
 
   /** Removes ring slot `slot` from the index, shifting later probes back (no tombstones). */
   private unindex(slot: number): void {
-    let i = this.find(this.ringA[slot], this.ringB[slot], this.ringSeq[slot]);
+    let i = this.find(this.ring[3 * slot], this.ring[3 * slot + 1], this.ring[3 * slot + 2]);
     let j = i;
     for (;;) {
       j = (j + 1) & this.mask;
       const moved = this.index[j];
       if (moved === EMPTY) break;
-      const home = messageHash(this.ringA[moved], this.ringB[moved], this.ringSeq[moved]) & this.mask;
+      const home = messageHash(this.ring[3 * moved], this.ring[3 * moved + 1], this.ring[3 * moved + 2]) & this.mask;
       // Move `moved` into the hole at i unless its home lies cyclically in (i, j].
       if (i <= j ? home <= i || home > j : home <= i && home > j) {
         this.index[i] = moved;

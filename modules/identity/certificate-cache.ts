@@ -1,94 +1,148 @@
 /**
  * Peers whose certificates have already been verified, so each signature is checked once, not on
  * every HELLO. Bounded: a node meets at most `capacity` peers before the least recently used goes.
- * Recency is a use counter on each entry (a touch is one store, no Map reshuffle on the hot path);
- * eviction, rare, scans for the smallest.
+ * Recency is a use counter per entry (a touch is one store); eviction, rare, scans for the smallest.
+ *
+ * Each entry also holds its peer's replay window (link/replay-window.ts), opened with the peer's
+ * first frame, from the peer's floor if it was forgotten before (link/replay-floors.ts), and released
+ * when the entry goes, its floor kept.
+ *
+ * Memory: entries are slots of typed arrays allocated once (certificate, id, window, use): about
+ * 130 bytes each and nothing per entry on the heap; a lookup compares two u32 words per slot.
  */
-import type { Role } from "./certificate.js";
+import { readU32, writeU32 } from "../bytes.js";
+import type { ReplayFloors } from "../link/replay-floors.js";
+import type { ReplayWindows } from "../link/replay-window.js";
+import { NODE_ID_BYTES } from "../wire/frame.js";
+import { CertificateSlots } from "./certificate-slots.js";
 
 export const MAX_CACHE_CAPACITY = 1024;
 
-export interface CachedPeer {
-  id: Uint8Array;
-  publicKey: Uint8Array;
-  role: Role;
-  notBefore: number;
-  notAfter: number;
-  /** The 110 certificate bytes, to forward in our own HELLOs or re-check later. */
-  certificate: Uint8Array;
-  /** Monotonic ms of the last put or get. */
-  lastUsed: number;
-}
-
-/** What put takes: views are fine, the cache copies them. */
-export type PeerFields = Omit<CachedPeer, "lastUsed">;
-
-interface Entry extends CachedPeer {
-  rank: number;
-}
+/** Per entry, u32: the id as two big-endian words, then its replay window + 1 (0: none yet). */
+const ID_HIGH = 0;
+const ID_LOW = 1;
+const WINDOW = 2;
+const STRIDE = 3;
 
 export class CertificateCache {
   readonly capacity: number;
-  private readonly peers = new Map<string, Entry>();
+  /** The verified certificates, by slot. */
+  readonly entries: CertificateSlots;
+  private readonly u32: Uint32Array;
+  /** Use counter at the last put or get; 0 = free slot. */
+  private readonly ranks: Float64Array;
   private uses = 0;
+  private count = 0;
+  private windowCount = 0;
 
-  constructor(capacity: number) {
+  constructor(capacity: number, private readonly windows: ReplayWindows, private readonly floors: ReplayFloors) {
     if (!Number.isInteger(capacity) || capacity < 1 || capacity > MAX_CACHE_CAPACITY) {
       throw new RangeError(`capacity must be an integer 1..${MAX_CACHE_CAPACITY}`);
     }
     this.capacity = capacity;
+    this.entries = new CertificateSlots(capacity);
+    this.u32 = new Uint32Array(capacity * STRIDE);
+    this.ranks = new Float64Array(capacity);
   }
 
   get size(): number {
-    return this.peers.size;
+    return this.count;
   }
 
-  /** Presence only; does not count as a use. */
-  has(idHex: string): boolean {
-    return this.peers.has(idHex);
+  /** Entries whose peer's replay window is open. */
+  get windowsOpen(): number {
+    return this.windowCount;
   }
 
-  /** The entry, marked most recently used. */
-  get(idHex: string, now: number): CachedPeer | undefined {
-    const peer = this.peers.get(idHex);
-    if (peer === undefined) return undefined;
-    peer.rank = ++this.uses;
-    peer.lastUsed = now;
-    return peer;
-  }
-
-  /** Stores copies of `fields` as most recently used; returns the evicted id hex when full. */
-  put(idHex: string, fields: PeerFields, now: number): string | undefined {
-    let evicted: string | undefined;
-    if (!this.peers.delete(idHex) && this.peers.size >= this.capacity) {
-      let oldest = Infinity;
-      for (const [key, peer] of this.peers) {
-        if (peer.rank < oldest) {
-          oldest = peer.rank;
-          evicted = key;
-        }
-      }
-      this.peers.delete(evicted!);
+  /** Slot of the peer with the 8-byte `id`, or -1; does not count as a use. */
+  find(id: Uint8Array): number {
+    const high = readU32(id, 0);
+    const low = readU32(id, 4);
+    for (let slot = 0; slot < this.capacity; slot++) {
+      const u = slot * STRIDE;
+      if (this.u32[u + ID_LOW] === low && this.u32[u + ID_HIGH] === high && this.ranks[slot] !== 0) return slot;
     }
-    this.peers.set(idHex, {
-      id: fields.id.slice(),
-      publicKey: fields.publicKey.slice(),
-      role: fields.role,
-      notBefore: fields.notBefore,
-      notAfter: fields.notAfter,
-      certificate: fields.certificate.slice(),
-      lastUsed: now,
-      rank: ++this.uses,
-    });
-    return evicted;
+    return -1;
   }
 
-  delete(idHex: string): boolean {
-    return this.peers.delete(idHex);
+  /** Slot of the peer `id`, marked most recently used; -1 if not cached. */
+  get(id: Uint8Array): number {
+    const slot = this.find(id);
+    if (slot >= 0) this.ranks[slot] = ++this.uses;
+    return slot;
   }
 
-  /** [idHex, entry] pairs, least recently used first. */
-  [Symbol.iterator](): IterableIterator<[string, CachedPeer]> {
-    return [...this.peers].sort((a, b) => a[1].rank - b[1].rank)[Symbol.iterator]();
+  /**
+   * Stores a copy of `certificate` (verified by the caller) as peer `id`'s, most recently used, and
+   * returns its slot. A peer already cached keeps its slot and replay window; a new one takes a free
+   * slot, or the least recently used one's when full.
+   */
+  put(id: Uint8Array, certificate: Uint8Array): number {
+    let slot = this.find(id);
+    if (slot < 0) {
+      slot = this.ranks.indexOf(0);
+      if (slot < 0) {
+        slot = 0;
+        for (let s = 1; s < this.capacity; s++) if (this.ranks[s] < this.ranks[slot]) slot = s;
+        this.free(slot);
+      }
+      this.u32[slot * STRIDE + ID_HIGH] = readU32(id, 0);
+      this.u32[slot * STRIDE + ID_LOW] = readU32(id, 4);
+      this.count++;
+    }
+    this.entries.set(slot, certificate);
+    this.ranks[slot] = ++this.uses;
+    return slot;
+  }
+
+  delete(id: Uint8Array): boolean {
+    const slot = this.find(id);
+    if (slot < 0) return false;
+    this.free(slot);
+    return true;
+  }
+
+  /** The id in `slot` (a new array). */
+  idOf(slot: number): Uint8Array {
+    const id = new Uint8Array(NODE_ID_BYTES);
+    writeU32(id, 0, this.u32[slot * STRIDE + ID_HIGH]);
+    writeU32(id, 4, this.u32[slot * STRIDE + ID_LOW]);
+    return id;
+  }
+
+  /** The replay window of the peer in `slot` (in the table given at construction), opened on first use. */
+  window(slot: number): number {
+    const u = slot * STRIDE + WINDOW;
+    if (this.u32[u] === 0) {
+      const w = this.windows.open();
+      this.floors.restore(this.keyOf(slot), this.windows, w);
+      this.u32[u] = w + 1;
+      this.windowCount++;
+    }
+    return this.u32[u] - 1;
+  }
+
+  /** Occupied slots, least recently used first. */
+  slotsByUse(): number[] {
+    const slots: number[] = [];
+    for (let slot = 0; slot < this.capacity; slot++) if (this.ranks[slot] !== 0) slots.push(slot);
+    return slots.sort((a, b) => this.ranks[a] - this.ranks[b]);
+  }
+
+  /** idKey (neighbor-table.ts) of the id in `slot`. */
+  private keyOf(slot: number): number {
+    return (this.u32[slot * STRIDE + ID_HIGH] ^ this.u32[slot * STRIDE + ID_LOW]) >>> 0;
+  }
+
+  private free(slot: number): void {
+    const u = slot * STRIDE + WINDOW;
+    if (this.u32[u] !== 0) {
+      this.floors.remember(this.keyOf(slot), this.windows, this.u32[u] - 1);
+      this.windows.release(this.u32[u] - 1);
+      this.u32[u] = 0;
+      this.windowCount--;
+    }
+    this.ranks[slot] = 0;
+    this.count--;
   }
 }

@@ -7,7 +7,7 @@
  * Bounded and flat: `capacity` floors in typed arrays, overwritten oldest first, keyed by the 32-bit
  * idKey of the sender id (a collision can only make a sender's old frames look old, never accept one).
  */
-import { type ReplayWindow } from "./replay-window.js";
+import { type ReplayWindows } from "./replay-window.js";
 
 export class ReplayFloors {
   private readonly keys: Uint32Array;
@@ -23,23 +23,24 @@ export class ReplayFloors {
     this.used = new Uint8Array(capacity);
   }
 
-  remember(key: number, window: ReplayWindow): void {
-    if (window.epoch < 0) return;
-    let i = this.find(key);
-    if (i < 0) {
-      i = this.next;
+  /** Keeps where window `i` of `windows` stands as `key`'s floor (nothing if it never accepted a frame). */
+  remember(key: number, windows: ReplayWindows, i: number): void {
+    if (windows.epoch(i) < 0) return;
+    let at = this.find(key);
+    if (at < 0) {
+      at = this.next;
       this.next = (this.next + 1) % this.capacity;
     }
-    this.keys[i] = key;
-    this.epochs[i] = window.epoch;
-    this.counters[i] = window.highest;
-    this.used[i] = 1;
+    this.keys[at] = key;
+    this.epochs[at] = windows.epoch(i);
+    this.counters[at] = windows.highestCounter(i);
+    this.used[at] = 1;
   }
 
-  /** Starts `window` at the floor kept for `key`, if any. */
-  restore(key: number, window: ReplayWindow): void {
-    const i = this.find(key);
-    if (i >= 0) window.startAt(this.epochs[i], this.counters[i]);
+  /** Starts window `i` of `windows` at the floor kept for `key`, if any. */
+  restore(key: number, windows: ReplayWindows, i: number): void {
+    const at = this.find(key);
+    if (at >= 0) windows.startAt(i, this.epochs[at], this.counters[at]);
   }
 
   private find(key: number): number {

@@ -1,44 +1,91 @@
 /**
  * Anti-replay for one sender, in the manner of IPsec's sliding window (RFC 4303 §3.4.3):
  * frames are ordered by (epoch, counter); a frame is fresh if it is newer than any seen, or within
- * the last WINDOW counters and not yet seen. A newer epoch (the sender rebooted) restarts the window.
- * Check only after the frame authenticated, so forgeries cannot move the window.
+ * the last REPLAY_WINDOW counters and not yet seen. A newer epoch (the sender rebooted) restarts the
+ * window. Check only after the frame authenticated, so forgeries cannot move the window.
+ *
+ * A node keeps its senders' windows in one table of typed arrays (no object per window). A window
+ * is shared by whoever holds it (the sender's certificate-cache entry, its neighbor row) and freed
+ * when the last holder releases it, so each holder sees the same window as long as it holds it.
  */
 export const REPLAY_WINDOW = 32;
 
-export class ReplayWindow {
-  epoch = -1;
-  highest = -1;
-  /** Bit i set = counter (highest - i) seen. */
-  private bits = 0;
+/** Per window: f64 [epoch (-1 until the first frame), highest counter]; u32 [seen bitmap, holders]. */
+const EPOCH = 0;
+const HIGHEST = 1;
+/** Bit i set = counter (highest - i) seen. */
+const BITS = 0;
+/** Holders of the window; 0 = free. */
+const HOLDERS = 1;
 
-  /** Starts as if every frame up to (epoch, highest) had been seen (a forgotten sender's floor). */
-  startAt(epoch: number, highest: number): void {
-    this.epoch = epoch;
-    this.highest = highest;
-    this.bits = 0xffffffff;
+export class ReplayWindows {
+  private readonly f64: Float64Array;
+  private readonly u32: Uint32Array;
+
+  constructor(readonly capacity: number) {
+    this.f64 = new Float64Array(capacity * 2);
+    this.u32 = new Uint32Array(capacity * 2);
   }
 
-  /** True if (epoch, counter) has not been accepted before and is not too old; records it. */
-  accept(epoch: number, counter: number): boolean {
-    if (epoch > this.epoch) {
-      this.epoch = epoch;
-      this.highest = counter;
-      this.bits = 1;
+  /** A fresh window with one holder. Throws when every window is held (the caller sized the table too small). */
+  open(): number {
+    let i = 0;
+    while (i < this.capacity && this.u32[2 * i + HOLDERS] !== 0) i++;
+    if (i === this.capacity) throw new RangeError("every replay window is held");
+    this.u32[2 * i + HOLDERS] = 1;
+    this.u32[2 * i + BITS] = 0;
+    this.f64[2 * i + EPOCH] = -1;
+    this.f64[2 * i + HIGHEST] = -1;
+    return i;
+  }
+
+  hold(i: number): void {
+    this.u32[2 * i + HOLDERS]++;
+  }
+
+  /** One holder lets go; the window is freed with the last. */
+  release(i: number): void {
+    this.u32[2 * i + HOLDERS]--;
+  }
+
+  /** Window `i` starts as if every frame up to (epoch, highest) had been seen (a forgotten sender's floor). */
+  startAt(i: number, epoch: number, highest: number): void {
+    this.f64[2 * i + EPOCH] = epoch;
+    this.f64[2 * i + HIGHEST] = highest;
+    this.u32[2 * i + BITS] = 0xffffffff;
+  }
+
+  epoch(i: number): number {
+    return this.f64[2 * i + EPOCH];
+  }
+
+  highestCounter(i: number): number {
+    return this.f64[2 * i + HIGHEST];
+  }
+
+  /** True if (epoch, counter) has not been accepted by window `i` before and is not too old; records it. */
+  accept(i: number, epoch: number, counter: number): boolean {
+    const f = 2 * i;
+    if (epoch > this.f64[f + EPOCH]) {
+      this.f64[f + EPOCH] = epoch;
+      this.f64[f + HIGHEST] = counter;
+      this.u32[f + BITS] = 1;
       return true;
     }
-    if (epoch < this.epoch) return false;
-    if (counter > this.highest) {
-      const shift = counter - this.highest;
-      this.bits = shift >= REPLAY_WINDOW ? 1 : ((this.bits << shift) | 1) >>> 0;
-      this.highest = counter;
+    if (epoch < this.f64[f + EPOCH]) return false;
+    const highest = this.f64[f + HIGHEST];
+    const bits = this.u32[f + BITS];
+    if (counter > highest) {
+      const shift = counter - highest;
+      this.u32[f + BITS] = shift >= REPLAY_WINDOW ? 1 : ((bits << shift) | 1) >>> 0;
+      this.f64[f + HIGHEST] = counter;
       return true;
     }
-    const age = this.highest - counter;
+    const age = highest - counter;
     if (age >= REPLAY_WINDOW) return false;
     const bit = (1 << age) >>> 0;
-    if ((this.bits & bit) !== 0) return false;
-    this.bits = (this.bits | bit) >>> 0;
+    if ((bits & bit) !== 0) return false;
+    this.u32[f + BITS] = (bits | bit) >>> 0;
     return true;
   }
 }

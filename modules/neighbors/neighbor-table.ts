@@ -6,6 +6,10 @@
  * Bounded: `capacity` rows (≤ 32, one mask bit each). Admission when full: a newcomer replaces the
  * row with the worst reception ratio if that ratio is below EVICT_BELOW; otherwise it is refused.
  * Expiry: a row silent for `deadAfterBeacons` of its own beacon periods is removed.
+ *
+ * Memory: the rows live in typed arrays shared by the whole table, one element (or one fixed run)
+ * per slot, allocated once; a `Neighbor` is only a handle on its slot. On XS every object and typed
+ * array costs slots, so objects and arrays per row would cost several times the bytes they hold.
  */
 import { equalAt, readU32 } from "../bytes.js";
 import { NODE_ID_BYTES } from "../wire/frame.js";
@@ -20,39 +24,129 @@ export function idKey(bytes: Uint8Array, at: number): number {
 /** A full table gives a row to a newcomer only if some row is heard worse than this. */
 export const EVICT_BELOW = 0.5;
 
-export class Neighbor {
-  /** Beacon-slot bitmap, bit 0 = newest slot. */
-  bits = 1;
-  /** Beacon slots observed since first heard, capped at BEACON_WINDOW. */
-  span = 1;
-  /** How well this neighbor hears us (from its HELLO), 0..255; 0 until it lists us. */
-  hearsUs = 0;
-  /** Bit k set: this neighbor lists the neighbor in our slot k. */
-  adjacency = 0;
-  /** Its reception ratio (0..255) of the neighbor in our slot k. */
-  readonly adjacencyQuality: Uint8Array;
-  /** It designated us as one of its relays (its HELLO's relay mask). */
-  selectsUs = false;
-  /** It designated anyone at all; until it does (it has not learned its two-hop view) all relay. */
-  selectsAny = false;
-  /** Its own neighbors (idKey) and how well it hears each: our two-hop view. */
-  readonly twoHopKeys = new Uint32Array(MAX_HELLO_NEIGHBORS);
-  readonly twoHopQuality = new Uint8Array(MAX_HELLO_NEIGHBORS);
-  twoHopCount = 0;
+/*
+ * Row layout. Each row is a fixed run in each of three typed arrays shared by the whole table:
+ *   u8:  id (8) · role · span · hearsUs · selectsUs · selectsAny · twoHopCount · adjacency
+ *        qualities (one per slot, `capacity`) · two-hop qualities (MAX_HELLO_NEIGHBORS)
+ *   u32: idKey · adjacency mask · beacon bitmap · last beacon seq · two-hop keys (MAX_HELLO_NEIGHBORS)
+ *   f64: first heard · last heard · beacon interval (ms)
+ */
+const ROLE = NODE_ID_BYTES;
+const SPAN = ROLE + 1;
+const HEARS_US = ROLE + 2;
+const SELECTS_US = ROLE + 3;
+const SELECTS_ANY = ROLE + 4;
+const TWO_HOP_COUNT = ROLE + 5;
+const ADJACENCY_QUALITY = ROLE + 6;
+const KEY = 0;
+const ADJACENCY = 1;
+const BITS = 2;
+const LAST_BEACON_SEQ = 3;
+const TWO_HOP_KEYS = 4;
+const U32_STRIDE = TWO_HOP_KEYS + MAX_HELLO_NEIGHBORS;
+const FIRST_HEARD = 0;
+const LAST_HEARD = 1;
+const INTERVAL = 2;
+const F64_STRIDE = 3;
 
-  constructor(
-    readonly id: Uint8Array,
-    readonly idHex: string,
-    readonly slot: number,
-    public link: unknown,
-    public role: number,
-    readonly firstHeardAt: number,
-    public lastHeardAt: number,
-    public lastBeaconSeq: number,
-    public intervalMs: number,
-    capacity: number,
-  ) {
-    this.adjacencyQuality = new Uint8Array(capacity);
+/**
+ * One admitted neighbor: a handle on its row. Its fields read the table's arrays, so a handle is
+ * current while its row is in the table; after removal it still reads the row as it was, until the
+ * slot is given to a newcomer (which gets a handle of its own).
+ */
+export class Neighbor {
+  constructor(private readonly table: NeighborTable, readonly slot: number, readonly idHex: string) {}
+
+  /** Where this row starts in the table's u8, u32 and f64 arrays. */
+  private get u8(): number {
+    return this.slot * this.table.u8Stride;
+  }
+
+  private get u32(): number {
+    return this.slot * U32_STRIDE;
+  }
+
+  private get f64(): number {
+    return this.slot * F64_STRIDE;
+  }
+
+  /** The 8-byte id (a view into the table). */
+  get id(): Uint8Array {
+    return this.table.u8.subarray(this.u8, this.u8 + NODE_ID_BYTES);
+  }
+
+  get link(): unknown {
+    return this.table.links[this.slot];
+  }
+
+  get role(): number {
+    return this.table.u8[this.u8 + ROLE];
+  }
+
+  /** Beacon-slot bitmap, bit 0 = newest slot. */
+  get bits(): number {
+    return this.table.u32[this.u32 + BITS];
+  }
+
+  /** Beacon slots observed since first heard, capped at BEACON_WINDOW. */
+  get span(): number {
+    return this.table.u8[this.u8 + SPAN];
+  }
+
+  /** How well this neighbor hears us (from its HELLO), 0..255; 0 until it lists us. */
+  get hearsUs(): number {
+    return this.table.u8[this.u8 + HEARS_US];
+  }
+
+  /** Bit k set: this neighbor lists the neighbor in our slot k (an int32, as the bitwise operators give). */
+  get adjacency(): number {
+    return this.table.u32[this.u32 + ADJACENCY] | 0;
+  }
+
+  /** Its reception ratio (0..255) of the neighbor in our slot `k` (meaningful where `adjacency` has bit k). */
+  adjacencyQuality(k: number): number {
+    return this.table.u8[this.u8 + ADJACENCY_QUALITY + k];
+  }
+
+  /** It designated us as one of its relays (its HELLO's relay mask). */
+  get selectsUs(): boolean {
+    return this.table.u8[this.u8 + SELECTS_US] === 1;
+  }
+
+  /** It designated anyone at all; until it does (it has not learned its two-hop view) all relay. */
+  get selectsAny(): boolean {
+    return this.table.u8[this.u8 + SELECTS_ANY] === 1;
+  }
+
+  /** How many neighbors of its own it lists: our two-hop view through it. */
+  get twoHopCount(): number {
+    return this.table.u8[this.u8 + TWO_HOP_COUNT];
+  }
+
+  /** idKey of its `j`-th listed neighbor (j < twoHopCount). */
+  twoHopKey(j: number): number {
+    return this.table.u32[this.u32 + TWO_HOP_KEYS + j];
+  }
+
+  /** How well it hears its `j`-th listed neighbor, 0..255. */
+  twoHopQuality(j: number): number {
+    return this.table.u8[this.u8 + this.table.twoHopQualityAt + j];
+  }
+
+  get firstHeardAt(): number {
+    return this.table.f64[this.f64 + FIRST_HEARD];
+  }
+
+  get lastHeardAt(): number {
+    return this.table.f64[this.f64 + LAST_HEARD];
+  }
+
+  get lastBeaconSeq(): number {
+    return this.table.u32[this.u32 + LAST_BEACON_SEQ];
+  }
+
+  get intervalMs(): number {
+    return this.table.f64[this.f64 + INTERVAL];
   }
 
   /** Our reception ratio of its beacons at `now`. */
@@ -72,14 +166,25 @@ export class NeighborTable {
   private readonly rows: (Neighbor | null)[];
   /** The occupied rows, compact, for hot loops (rebuilt on admit and remove, which are rare). */
   private present: Neighbor[] = [];
-  /** idKey of each row, so lookups compare one number before eight bytes. */
-  private readonly keys: Uint32Array;
   private count = 0;
+  /** The rows' fields (see the layout above), read through Neighbor handles. */
+  readonly u8: Uint8Array;
+  readonly u32: Uint32Array;
+  readonly f64: Float64Array;
+  readonly links: unknown[];
+  readonly u8Stride: number;
+  /** Where a row's two-hop qualities start in its u8 run. */
+  readonly twoHopQualityAt: number;
 
   constructor(readonly capacity: number, private readonly deadAfterBeacons: number) {
     if (capacity < 1 || capacity > 32) throw new RangeError("neighbor capacity must be 1..32");
     this.rows = new Array<Neighbor | null>(capacity).fill(null);
-    this.keys = new Uint32Array(capacity);
+    this.twoHopQualityAt = ADJACENCY_QUALITY + capacity;
+    this.u8Stride = this.twoHopQualityAt + MAX_HELLO_NEIGHBORS;
+    this.u8 = new Uint8Array(capacity * this.u8Stride);
+    this.u32 = new Uint32Array(capacity * U32_STRIDE);
+    this.f64 = new Float64Array(capacity * F64_STRIDE);
+    this.links = new Array<unknown>(capacity).fill(null);
   }
 
   get size(): number {
@@ -95,16 +200,16 @@ export class NeighborTable {
   findAt(bytes: Uint8Array, at: number): Neighbor | undefined {
     const key = idKey(bytes, at);
     for (let slot = 0; slot < this.capacity; slot++) {
-      if (this.keys[slot] !== key) continue;
+      if (this.u32[slot * U32_STRIDE + KEY] !== key) continue;
       const n = this.rows[slot];
-      if (n && equalAt(n.id, 0, bytes, at, NODE_ID_BYTES)) return n;
+      if (n && equalAt(this.u8, slot * this.u8Stride, bytes, at, NODE_ID_BYTES)) return n;
     }
     return undefined;
   }
 
   /** Whether some row has this idKey (a two-hop key). */
   hasKey(key: number): boolean {
-    for (let slot = 0; slot < this.capacity; slot++) if (this.keys[slot] === key && this.rows[slot]) return true;
+    for (let slot = 0; slot < this.capacity; slot++) if (this.u32[slot * U32_STRIDE + KEY] === key && this.rows[slot]) return true;
     return false;
   }
 
@@ -143,9 +248,23 @@ export class NeighborTable {
       slot = worst.slot;
       this.remove(worst);
     }
-    const neighbor = new Neighbor(id.slice(0, NODE_ID_BYTES), idHex, slot, link, role, now, now, beaconSeq, intervalMs, this.capacity);
+    const u8 = slot * this.u8Stride;
+    const u32 = slot * U32_STRIDE;
+    const f64 = slot * F64_STRIDE;
+    this.u8.fill(0, u8, u8 + this.u8Stride);
+    this.u8.set(id.subarray(0, NODE_ID_BYTES), u8);
+    this.u8[u8 + ROLE] = role;
+    this.u8[u8 + SPAN] = 1;
+    this.u32.fill(0, u32, u32 + U32_STRIDE);
+    this.u32[u32 + KEY] = idKey(id, 0);
+    this.u32[u32 + BITS] = 1;
+    this.u32[u32 + LAST_BEACON_SEQ] = beaconSeq;
+    this.f64[f64 + FIRST_HEARD] = now;
+    this.f64[f64 + LAST_HEARD] = now;
+    this.f64[f64 + INTERVAL] = intervalMs;
+    this.links[slot] = link;
+    const neighbor = new Neighbor(this, slot, idHex);
     this.rows[slot] = neighbor;
-    this.keys[slot] = idKey(neighbor.id, 0);
     this.count++;
     this.present = this.rows.filter((r): r is Neighbor => r !== null);
     return { neighbor, evicted };
@@ -153,24 +272,27 @@ export class NeighborTable {
 
   /** Records a HELLO from an admitted neighbor: reception bitmap, interval, and whom it hears. */
   heard(n: Neighbor, hello: HelloView, selfId: Uint8Array, link: unknown, now: number): void {
-    const advance = (hello.beaconSeq - n.lastBeaconSeq) & 0xffff;
+    const u8 = n.slot * this.u8Stride;
+    const u32 = n.slot * U32_STRIDE;
+    const f64 = n.slot * F64_STRIDE;
+    const advance = (hello.beaconSeq - this.u32[u32 + LAST_BEACON_SEQ]) & 0xffff;
     // More beacons than the sender could have sent since we last heard it (its period is at least
     // half its interval, as beaconJitter ≤ 0.5): it rebooted and restarted its sequence.
-    if (advance > Math.floor((now - n.lastHeardAt) / (n.intervalMs / 2)) + 1) {
-      n.bits = 1;
-      n.span = 1;
+    if (advance > Math.floor((now - this.f64[f64 + LAST_HEARD]) / (this.f64[f64 + INTERVAL] / 2)) + 1) {
+      this.u32[u32 + BITS] = 1;
+      this.u8[u8 + SPAN] = 1;
     } else if (advance > 0) {
-      n.bits = recordBeacon(n.bits, advance);
-      n.span = Math.min(BEACON_WINDOW, n.span + advance);
+      this.u32[u32 + BITS] = recordBeacon(this.u32[u32 + BITS], advance);
+      this.u8[u8 + SPAN] = Math.min(BEACON_WINDOW, this.u8[u8 + SPAN] + advance);
     }
-    n.lastBeaconSeq = hello.beaconSeq;
-    n.lastHeardAt = now;
-    n.intervalMs = hello.intervalMs;
-    n.link = link;
+    this.u32[u32 + LAST_BEACON_SEQ] = hello.beaconSeq;
+    this.f64[f64 + LAST_HEARD] = now;
+    this.f64[f64 + INTERVAL] = hello.intervalMs;
+    this.links[n.slot] = link;
     let hearsUs = 0;
     let adjacency = 0;
     let selectsUs = false;
-    n.twoHopCount = 0;
+    let twoHops = 0;
     for (let i = 0; i < hello.neighborCount; i++) {
       const at = helloNeighborOffset(i);
       const quality = helloNeighborQuality(hello, i);
@@ -179,18 +301,19 @@ export class NeighborTable {
         selectsUs = ((hello.relayMask >>> i) & 1) === 1;
         continue;
       }
-      n.twoHopKeys[n.twoHopCount] = idKey(hello.neighbors, at);
-      n.twoHopQuality[n.twoHopCount++] = quality;
+      this.u32[u32 + TWO_HOP_KEYS + twoHops] = idKey(hello.neighbors, at);
+      this.u8[u8 + this.twoHopQualityAt + twoHops++] = quality;
       const other = this.findAt(hello.neighbors, at);
       if (other) {
         adjacency |= 1 << other.slot;
-        n.adjacencyQuality[other.slot] = quality;
+        this.u8[u8 + ADJACENCY_QUALITY + other.slot] = quality;
       }
     }
-    n.hearsUs = hearsUs;
-    n.adjacency = adjacency;
-    n.selectsUs = selectsUs;
-    n.selectsAny = hello.relayMask !== 0;
+    this.u8[u8 + TWO_HOP_COUNT] = twoHops;
+    this.u8[u8 + HEARS_US] = hearsUs;
+    this.u32[u32 + ADJACENCY] = adjacency;
+    this.u8[u8 + SELECTS_US] = selectsUs ? 1 : 0;
+    this.u8[u8 + SELECTS_ANY] = hello.relayMask !== 0 ? 1 : 0;
   }
 
   remove(n: Neighbor): void {
@@ -199,7 +322,7 @@ export class NeighborTable {
     this.count--;
     this.present = this.rows.filter((r): r is Neighbor => r !== null);
     const clear = ~(1 << n.slot);
-    for (const other of this.rows) if (other) other.adjacency &= clear;
+    for (const other of this.rows) if (other) this.u32[other.slot * U32_STRIDE + ADJACENCY] &= clear;
   }
 
   /** Removes and returns the rows silent for longer than allowed at `now`. */

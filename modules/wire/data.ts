@@ -43,24 +43,32 @@ export interface DataView {
   payload: Uint8Array;
 }
 
+/** What a fresh view points at: one empty array for every view, not three per view. */
+const NONE = new Uint8Array(0);
+
 export function newDataView(): DataView {
-  return { origin: new Uint8Array(0), destination: new Uint8Array(0), kind: DataKind.Entry, hops: 0, seq: 0, payload: new Uint8Array(0) };
+  return { origin: NONE, destination: NONE, kind: DataKind.Entry, hops: 0, seq: 0, payload: NONE };
 }
 
-export function decodeData(body: Uint8Array, out: DataView): WireError {
+/** Checks a DATA body as decodeData does, without decoding it anywhere. */
+export function checkData(body: Uint8Array): WireError {
   if (body.length < DATA_FIXED_BYTES) return WireError.Truncated;
   if (body.length > DATA_FIXED_BYTES + MAX_DATA_PAYLOAD) return WireError.Oversized;
   const kind = body[16];
   if (kind < DataKind.Entry || kind > DataKind.Confirm) return WireError.BadType;
-  const hops = body[17];
-  const seq = readU32(body, 18);
-  if (hops >= MAX_DATA_HOPS || seq === 0) return WireError.BadField;
+  if (body[17] >= MAX_DATA_HOPS || readU32(body, 18) === 0) return WireError.BadField;
   if ((kind === DataKind.Confirm) !== (body.length === DATA_FIXED_BYTES)) return WireError.BadField;
+  return WireError.None;
+}
+
+export function decodeData(body: Uint8Array, out: DataView): WireError {
+  const error = checkData(body);
+  if (error !== WireError.None) return error;
   out.origin = body.subarray(0, NODE_ID_BYTES);
   out.destination = body.subarray(NODE_ID_BYTES, 2 * NODE_ID_BYTES);
-  out.kind = kind;
-  out.hops = hops;
-  out.seq = seq;
+  out.kind = body[16];
+  out.hops = body[17];
+  out.seq = readU32(body, 18);
   out.payload = body.subarray(DATA_FIXED_BYTES);
   return WireError.None;
 }

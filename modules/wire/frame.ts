@@ -34,8 +34,11 @@ export interface FrameHeader {
   box: Uint8Array;
 }
 
+/** What a fresh header points at: one empty array for every header, not two per header. */
+const NONE = new Uint8Array(0);
+
 export function newFrameHeader(): FrameHeader {
-  return { networkId: 0, sender: new Uint8Array(0), epoch: 0, counter: 0, box: new Uint8Array(0) };
+  return { networkId: 0, sender: NONE, epoch: 0, counter: 0, box: NONE };
 }
 
 /** Checks the cleartext header and fills `out` with views; nothing is copied. */

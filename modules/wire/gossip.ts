@@ -39,11 +39,15 @@ export interface GossipView {
   payload: Uint8Array;
 }
 
+/** What a fresh view points at: one empty array for every view, not two per view. */
+const NONE = new Uint8Array(0);
+
 export function newGossipView(): GossipView {
-  return { origin: new Uint8Array(0), seq: 0, kind: GossipKind.Data, hops: 0, hopLimit: 0, payload: new Uint8Array(0) };
+  return { origin: NONE, seq: 0, kind: GossipKind.Data, hops: 0, hopLimit: 0, payload: NONE };
 }
 
-export function decodeGossip(body: Uint8Array, out: GossipView): WireError {
+/** Checks a GOSSIP body as decodeGossip does, without decoding it anywhere. */
+export function checkGossip(body: Uint8Array): WireError {
   if (body.length < GOSSIP_FIXED_BYTES) return WireError.Truncated;
   if (body.length > GOSSIP_FIXED_BYTES + MAX_GOSSIP_PAYLOAD) return WireError.Oversized;
   const seq = readU32(body, 8);
@@ -52,11 +56,17 @@ export function decodeGossip(body: Uint8Array, out: GossipView): WireError {
   const hopLimit = body[14];
   if (kind < GossipKind.Data || kind > GossipKind.Revocation) return WireError.BadType;
   if (seq === 0 || hopLimit < 1 || hopLimit > MAX_HOP_LIMIT || hops > hopLimit) return WireError.BadField;
+  return WireError.None;
+}
+
+export function decodeGossip(body: Uint8Array, out: GossipView): WireError {
+  const error = checkGossip(body);
+  if (error !== WireError.None) return error;
   out.origin = body.subarray(0, NODE_ID_BYTES);
-  out.seq = seq;
-  out.kind = kind;
-  out.hops = hops;
-  out.hopLimit = hopLimit;
+  out.seq = readU32(body, 8);
+  out.kind = body[12];
+  out.hops = body[13];
+  out.hopLimit = body[14];
   out.payload = body.subarray(GOSSIP_FIXED_BYTES);
   return WireError.None;
 }

@@ -46,10 +46,13 @@ export interface HelloView {
   recent: Uint8Array;
 }
 
+/** What a fresh view points at: one empty array for every view, not two per view. */
+const NONE = new Uint8Array(0);
+
 export function newHelloView(): HelloView {
   return {
     beaconSeq: 0, intervalMs: 0, revocationSerial: 0, certificate: null,
-    neighborCount: 0, neighbors: new Uint8Array(0), relayMask: 0, recentWindowMs: 0, recentCount: 0, recent: new Uint8Array(0),
+    neighborCount: 0, neighbors: NONE, relayMask: 0, recentWindowMs: 0, recentCount: 0, recent: NONE,
   };
 }
 

@@ -25,15 +25,12 @@ export interface RouteEntry {
 
 export interface RouteView {
   count: number;
-  /** Entries as views into the record; copy destinations before keeping them. */
+  /** Entries as views into the record; copy destinations before keeping them. Grown as records need. */
   entries: RouteEntry[];
 }
 
 export function newRouteView(): RouteView {
-  return {
-    count: 0,
-    entries: Array.from({ length: MAX_ROUTE_ENTRIES }, () => ({ destination: new Uint8Array(0), seqno: 0, metric: 0 })),
-  };
+  return { count: 0, entries: [] };
 }
 
 export function decodeRoute(body: Uint8Array, out: RouteView): WireError {
@@ -44,7 +41,7 @@ export function decodeRoute(body: Uint8Array, out: RouteView): WireError {
   if (body.length > 1 + count * ROUTE_ENTRY_BYTES) return WireError.TrailingBytes;
   for (let i = 0; i < count; i++) {
     const at = 1 + i * ROUTE_ENTRY_BYTES;
-    const e = out.entries[i];
+    const e = out.entries[i] ?? (out.entries[i] = { destination: body, seqno: 0, metric: 0 });
     e.destination = body.subarray(at, at + NODE_ID_BYTES);
     e.seqno = readU16(body, at + NODE_ID_BYTES);
     e.metric = readU16(body, at + NODE_ID_BYTES + 2);

@@ -6,9 +6,10 @@
 import { ed25519 } from "@noble/curves/ed25519.js";
 import { createBoardCrypto } from "../../modules/crypto/board-crypto.js";
 import { keyPairFromSeed, tweetnaclCrypto } from "../../modules/crypto/tweetnacl-crypto.js";
+import { validateNodeConfig, type NodeConfig } from "../../modules/config.js";
 import { dropReasonName } from "../../modules/counters.js";
 import { nodeIdOf } from "../../modules/identity/node-id.js";
-import { MeshNode, type Provisioning } from "../../modules/node.js";
+import { MeshNode, type NodeHealth, type Provisioning } from "../../modules/node.js";
 import type { Crypto } from "../../modules/ports.js";
 import { provisioningFromText, type ProvisioningText } from "../../modules/provisioning.js";
 import { Rng } from "../../hosts/sim/rng.js";
@@ -23,11 +24,11 @@ export type DeviceRequest =
   | { op: "ed25519" }
   | { op: "crypto" }
   | { op: "setup"; target: ProvisioningText; peers: ProvisioningText[] }
-  | { op: "boot" }
+  | { op: "boot"; config: NodeConfig }
   | { op: "hellos"; from: number; to: number }
   | { op: "messages" | "burst"; count: number; payloadBytes: number }
   | { op: "drop" }
-  | { op: "relay"; payloadBytes: number; rounds: number };
+  | { op: "relay"; config: NodeConfig; payloadBytes: number; rounds: number };
 
 /** Mean ms per operation of the board binding's Ed25519. */
 export interface Ed25519Cost {
@@ -52,6 +53,8 @@ export interface NodeFigures {
   messagesNew: number;
   relays: number;
   drops: Record<string, number>;
+  /** How full each table is. */
+  health: NodeHealth;
 }
 
 const crypto: Crypto = createBoardCrypto();
@@ -113,8 +116,8 @@ function settle(n: MeshNode, until: number): void {
   now = Math.max(now, until);
 }
 
-function boot(p: Provisioning, seed: number): MeshNode {
-  const n = new MeshNode(p, { crypto, random: new Rng(seed), storage: new MemoryStorage() });
+function boot(p: Provisioning, seed: number, config: NodeConfig): MeshNode {
+  const n = new MeshNode(p, { crypto, random: new Rng(seed), storage: new MemoryStorage() }, validateNodeConfig(config));
   n.start(now);
   n.setWallClock(SIM_EPOCH_SECONDS, now);
   drain(n);
@@ -125,7 +128,10 @@ function figures(n: MeshNode): NodeFigures {
   const drops: Record<string, number> = {};
   for (const [reason, count] of n.counters.drops) drops[dropReasonName(reason)] = count;
   const c = n.counters;
-  return { neighbors: n.neighborSummary(now).length, certificatesVerified: c.certificatesVerified, messagesNew: c.messagesNew, relays: c.relays, drops };
+  return {
+    neighbors: n.neighborSummary(now).length, certificatesVerified: c.certificatesVerified, messagesNew: c.messagesNew,
+    relays: c.relays, drops, health: n.health(),
+  };
 }
 
 function receive(n: MeshNode, frame: Uint8Array, from: number): void {
@@ -137,9 +143,9 @@ function receive(n: MeshNode, frame: Uint8Array, from: number): void {
  * CPU per relayed frame (median ms): peer 0's frame with one new message in, the relay out to peer 1,
  * which hears only the relay. Each round is 1.1 s of node time; the peers beacon every 5 rounds.
  */
-function relayCost(payloadBytes: number, rounds: number): { medianMs: number; relayed: number } {
+function relayCost(config: NodeConfig, payloadBytes: number, rounds: number): { medianMs: number; relayed: number } {
   const p = peers!;
-  const r = boot(target!, 11);
+  const r = boot(target!, 11, config);
   const samples: number[] = [];
   for (let k = 0; k < rounds; k++) {
     now += 100;
@@ -181,11 +187,12 @@ serveJson((request: DeviceRequest): unknown => {
       peers = new CraftedPeers(crypto, request.peers.map(provisioningFromText), nodeIdOf(crypto, target.secretKey.subarray(32)));
       return peers.count;
     case "boot":
-      node = boot(target!, 7);
+      node = boot(target!, 7, request.config);
       return figures(node);
     case "hellos":
+      // 10 ms apart: the certificate-verify budget the benchmark boots with lets one through per 10 ms.
       for (let i = request.from; i < request.to; i++) {
-        now += 1;
+        now += 10;
         receive(node!, peers!.hello(i), i);
       }
       return figures(node!);
@@ -206,6 +213,6 @@ serveJson((request: DeviceRequest): unknown => {
       node = null;
       return null;
     case "relay":
-      return relayCost(request.payloadBytes, request.rounds);
+      return relayCost(request.config, request.payloadBytes, request.rounds);
   }
 });

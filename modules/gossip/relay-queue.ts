@@ -1,0 +1,120 @@
+/**
+ * Gossip messages waiting for their relay time (relay-policy.ts decides when, and whether).
+ *
+ * Bounded: `capacity` entries, kept in typed arrays allocated once: per entry its sequence number,
+ * copies heard and kind (u32), fire time (f64), and a row of miss probabilities (one byte per
+ * neighbor slot) in one shared buffer, `miss`. The body to send is the only object per entry, and is shared with the
+ * repair store when kept there. Entries leave in any order; `order` keeps the queue order (the
+ * order entries are scanned in) and, after the last live entry, the free slots.
+ */
+import { equalAt } from "../bytes.js";
+import { NODE_ID_BYTES } from "../wire/frame.js";
+
+const SEQ = 0;
+const COPIES = 1;
+const REPAIR = 2;
+const STRIDE = 3;
+
+export class RelayQueue {
+  /** Miss probabilities (/255): entry `slot`'s row of `width` bytes starts at missAt(slot). */
+  readonly miss: Uint8Array;
+  private readonly u32: Uint32Array;
+  private readonly fireTimes: Float64Array;
+  /** The gossip body to send, hop count already advanced; null when free. */
+  private readonly bodies: (Uint8Array | null)[];
+  /** Slots of live entries in queue order, then the free ones. */
+  private readonly order: Uint16Array;
+  private count = 0;
+
+  constructor(readonly capacity: number, private readonly width: number) {
+    this.miss = new Uint8Array(capacity * width);
+    this.u32 = new Uint32Array(capacity * STRIDE);
+    this.fireTimes = new Float64Array(capacity);
+    this.bodies = new Array<Uint8Array | null>(capacity).fill(null);
+    this.order = new Uint16Array(capacity);
+    for (let i = 0; i < capacity; i++) this.order[i] = i;
+  }
+
+  get length(): number {
+    return this.count;
+  }
+
+  /** Slot of the `i`-th entry in queue order (i < length). */
+  slotAt(i: number): number {
+    return this.order[i];
+  }
+
+  /**
+   * Appends `body` (origin at its first 8 bytes) as a first relay or a repair; returns its slot, or
+   * -1 when full. Its miss row reads 0 (no neighbor known to miss it); set its fire time next.
+   */
+  add(body: Uint8Array, seq: number, repair: boolean): number {
+    if (this.count === this.capacity) return -1;
+    const slot = this.order[this.count++];
+    this.bodies[slot] = body;
+    this.u32[slot * STRIDE + SEQ] = seq;
+    this.u32[slot * STRIDE + COPIES] = 0;
+    this.u32[slot * STRIDE + REPAIR] = repair ? 1 : 0;
+    this.fireTimes[slot] = Infinity;
+    this.miss.fill(0, slot * this.width, (slot + 1) * this.width);
+    return slot;
+  }
+
+  /** Removes the `i`-th entry in queue order; later ones move up. */
+  removeAt(i: number): void {
+    const slot = this.order[i];
+    this.order.copyWithin(i, i + 1, this.count);
+    this.order[--this.count] = slot;
+    this.bodies[slot] = null;
+  }
+
+  /** Slot of the entry for (origin at `origin[0..8]`, seq), first in queue order, or -1. */
+  find(origin: Uint8Array, seq: number): number {
+    for (let i = 0; i < this.count; i++) {
+      const slot = this.order[i];
+      if (this.u32[slot * STRIDE + SEQ] === seq && equalAt(this.bodies[slot]!, 0, origin, 0, NODE_ID_BYTES)) return slot;
+    }
+    return -1;
+  }
+
+  missAt(slot: number): number {
+    return slot * this.width;
+  }
+
+  body(slot: number): Uint8Array {
+    return this.bodies[slot]!;
+  }
+
+  seq(slot: number): number {
+    return this.u32[slot * STRIDE + SEQ];
+  }
+
+  fireAt(slot: number): number {
+    return this.fireTimes[slot];
+  }
+
+  setFireAt(slot: number, fireAt: number): void {
+    this.fireTimes[slot] = fireAt;
+  }
+
+  /** Duplicates heard since it was queued. */
+  copies(slot: number): number {
+    return this.u32[slot * STRIDE + COPIES];
+  }
+
+  heardCopy(slot: number): void {
+    this.u32[slot * STRIDE + COPIES]++;
+  }
+
+  /** A repair for a neighbor whose HELLO showed it missed the message, not a first relay. */
+  isRepair(slot: number): boolean {
+    return this.u32[slot * STRIDE + REPAIR] === 1;
+  }
+
+  /** The earliest fire time (Infinity when empty). */
+  earliest(): number {
+    let t = Infinity;
+    for (let i = 0; i < this.count; i++) t = Math.min(t, this.fireTimes[this.order[i]]);
+    return t;
+  }
+}

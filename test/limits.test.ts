@@ -1,0 +1,38 @@
+/** Rate limits: token buckets in one table, and the per-origin relay budget's bounded memory. */
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { OriginLimiter } from "../modules/limits/origin-limiter.js";
+import { TokenBuckets } from "../modules/limits/token-bucket.js";
+
+function origin(n: number): Uint8Array {
+  return Uint8Array.of(0xa0, 0, 0, 0, 0, 0, 0, n);
+}
+
+test("token buckets: a burst, then the rate; buckets are independent", () => {
+  const b = new TokenBuckets(2, 2, 3);
+  b.reset(0, 0);
+  b.reset(1, 0);
+  for (let i = 0; i < 3; i++) assert.ok(b.take(0, 0), `burst ${i}`);
+  assert.not.ok(b.take(0, 0));
+  assert.ok(b.take(1, 0), "the other bucket is full");
+  assert.not.ok(b.take(0, 400), "0.8 of a token");
+  assert.ok(b.take(0, 500), "one token after 500 ms at 2/s");
+  assert.not.ok(b.take(0, 500));
+  for (let i = 0; i < 3; i++) assert.ok(b.take(0, 60_000), `refilled to the burst, not beyond: ${i}`);
+  assert.not.ok(b.take(0, 60_000));
+});
+
+test("origin limiter: each origin its own budget; when full the least recently active is forgotten", () => {
+  const limiter = new OriginLimiter(60, 2, 2); // 1 per second, bursts of 2, two origins remembered
+  assert.ok(limiter.allow(origin(1), 0));
+  assert.ok(limiter.allow(origin(1), 0));
+  assert.not.ok(limiter.allow(origin(1), 0), "origin 1 spent its burst");
+  assert.ok(limiter.allow(origin(2), 0), "origin 2 has its own");
+  assert.not.ok(limiter.allow(origin(1), 10), "1 is the most recent now");
+  assert.ok(limiter.allow(origin(3), 10), "3 takes the place of 2, the least recent");
+  assert.is(limiter.size, 2);
+  assert.not.ok(limiter.allow(origin(1), 20), "1 was kept, still spent");
+  assert.ok(limiter.allow(origin(2), 20), "2 was forgotten: a full burst again");
+});
+
+test.run();

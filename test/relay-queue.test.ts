@@ -1,0 +1,63 @@
+/** The relay queue: queue order, a bounded pool of slots reused in any order, one miss row per entry. */
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { RelayQueue } from "../modules/gossip/relay-queue.js";
+
+/** A gossip body whose origin is eight bytes of `origin`. */
+function body(origin: number): Uint8Array {
+  return new Uint8Array(20).fill(origin);
+}
+
+function seqsInOrder(q: RelayQueue): number[] {
+  return Array.from({ length: q.length }, (_, i) => q.seq(q.slotAt(i)));
+}
+
+test("entries keep queue order as others leave from anywhere; a full queue refuses", () => {
+  const q = new RelayQueue(3, 4);
+  for (const seq of [1, 2, 3]) assert.ok(q.add(body(seq), seq, false) >= 0);
+  assert.is(q.add(body(4), 4, false), -1, "full");
+  q.removeAt(1);
+  assert.equal(seqsInOrder(q), [1, 3]);
+  assert.ok(q.add(body(4), 4, true) >= 0, "the freed slot is reused");
+  assert.equal(seqsInOrder(q), [1, 3, 4]);
+  assert.ok(q.isRepair(q.slotAt(2)));
+  assert.not.ok(q.isRepair(q.slotAt(0)));
+  q.removeAt(0);
+  q.removeAt(1);
+  assert.equal(seqsInOrder(q), [3]);
+});
+
+test("find matches origin and seq, first in queue order", () => {
+  const q = new RelayQueue(4, 2);
+  const a = q.add(body(7), 5, false);
+  q.add(body(8), 5, false);
+  const c = q.add(body(7), 6, false);
+  assert.is(q.find(new Uint8Array(8).fill(7), 5), a);
+  assert.is(q.find(new Uint8Array(8).fill(7), 6), c);
+  assert.is(q.find(new Uint8Array(8).fill(9), 5), -1);
+  assert.is(q.body(c)[0], 7);
+});
+
+test("each entry has its own miss row, zeroed when the slot is taken again; copies and fire times per entry", () => {
+  const q = new RelayQueue(2, 3);
+  const a = q.add(body(1), 1, false);
+  const b = q.add(body(2), 2, false);
+  q.miss.fill(255, q.missAt(a), q.missAt(a) + 3);
+  assert.equal([...q.miss.subarray(q.missAt(b), q.missAt(b) + 3)], [0, 0, 0], "rows do not overlap");
+  q.heardCopy(a);
+  q.heardCopy(a);
+  assert.is(q.copies(a), 2);
+  assert.is(q.copies(b), 0);
+  assert.is(q.earliest(), Infinity, "not scheduled yet");
+  q.setFireAt(a, 50);
+  q.setFireAt(b, 20);
+  assert.is(q.earliest(), 20);
+  q.removeAt(0);
+  const c = q.add(body(3), 3, false);
+  assert.is(c, a, "slot reused");
+  assert.equal([...q.miss.subarray(q.missAt(c), q.missAt(c) + 3)], [0, 0, 0]);
+  assert.is(q.copies(c), 0);
+  assert.is(q.earliest(), 20);
+});
+
+test.run();

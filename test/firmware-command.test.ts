@@ -9,7 +9,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { spawn } from "node:child_process";
 import { createSocket } from "node:dgram";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { toHex } from "../modules/bytes.js";
@@ -45,12 +45,14 @@ function hyphaeProcess(env: NodeJS.ProcessEnv, ...argv: string[]): Promise<{ cod
 const dir = mkdtempSync(join(tmpdir(), "hyphae-firmware-"));
 const [p1] = writeProvisioning(dir, 1, 41);
 const PEERS = "127.0.0.1:47301,127.0.0.1:47302";
+/** mcconfig's output, shared with firmware-mesh.test.ts: after the first build, images take seconds. */
+const WORK = join(REPOSITORY, "build", "firmware", "work-test-lin");
 
 test("--help documents the action, the flags and the exit codes; the command is listed", async () => {
   const r = await hyphae("firmware", "--help");
   assert.is(r.code, 0);
   for (const flag of ["--provisioning", "--target", "--peers", "--port", "--broadcast", "--ssid", "--mesh-ssid", "--publish-every",
-    "--reading-every", "--beacon-ms", "--out", "--state", "--work", "--debug", "--flash", "--source"]) {
+    "--reading-every", "--beacon-ms", "--status-every", "--out", "--state", "--work", "--debug", "--flash", "--source"]) {
     assert.ok(r.stdout.includes(flag), `firmware --help lacks ${flag}`);
   }
   assert.match(r.stdout, /hyphae firmware build --provisioning FILE/);
@@ -67,11 +69,12 @@ test("flags map onto the build's config, with the documented defaults", () => {
   assert.is(lin.debug, false);
   assert.is(lin.source, REPOSITORY);
   const esp = parseFirmwareArgs(["build", "--provisioning", "p.json", "--target", "esp32/moddable_two", "--ssid", "home", "--password", "pw",
-    "--mesh-ssid", "orchard", "--mesh-password", "12345678", "--broadcast", "10.0.255.255", "--beacon-ms", "2000", "--publish-every", "0", "--flash"])!;
+    "--mesh-ssid", "orchard", "--mesh-password", "12345678", "--broadcast", "10.0.255.255", "--beacon-ms", "2000", "--publish-every", "0", "--flash",
+    "--status-every", "5000"])!;
   assert.not.ok(esp.desktop);
   assert.ok(esp.flash);
   assert.equal(esp.config, {
-    port: 47000, publishMs: 0, readingMs: 60000, beaconMs: 2000, broadcast: "10.0.255.255", ssid: "home", password: "pw", meshSsid: "orchard",
+    port: 47000, publishMs: 0, readingMs: 60000, statusMs: 5000, beaconMs: 2000, broadcast: "10.0.255.255", ssid: "home", password: "pw", meshSsid: "orchard",
     meshPassword: "12345678",
   });
   assert.is(parseFirmwareArgs(["--help"]), null);
@@ -92,6 +95,7 @@ test("bad flags are usage errors (exit 2) naming the flag and the rule", async (
     [["build", "--provisioning", p1, "--peers", PEERS, "--port", "0"], /--port must be an integer from 1 to 65535/],
     [["build", "--provisioning", p1, "--peers", PEERS, "--beacon-ms", "150"], /--beacon-ms must be a multiple of 100/],
     [["build", "--provisioning", p1, "--peers", PEERS, "--publish-every", "5"], /--publish-every must be 0 \(never\) or from 100/],
+    [["build", "--provisioning", p1, "--peers", PEERS, "--status-every", "50"], /--status-every must be 0 \(never\) or from 100/],
     [["build", "--provisioning", p1, "--peers", PEERS, "--bogus"], /unknown flag --bogus/],
   ];
   for (const [args, message] of cases) {
@@ -149,7 +153,7 @@ if (typeof sdk === "string") {
     const id = toHex(nodeIdOf(tweetnaclCrypto, provisioningFromText(JSON.parse(readFileSync(p1, "utf8"))).secretKey.subarray(32)));
     const out = join(dir, "node1");
     const r = await hyphaeProcess(sdk.env, "firmware", "build", "--provisioning", p1, "--port", String(port), "--peers", peers,
-      "--publish-every", "1000", "--reading-every", "0", "--out", out, "--work", join(REPOSITORY, "build", "firmware", "work-test-lin"));
+      "--publish-every", "1000", "--reading-every", "0", "--out", out, "--work", WORK);
     assert.is(r.code, 0, r.stderr);
     const image = r.stdout.trim();
     assert.is(image, join(out, "mc.so"));
@@ -170,6 +174,31 @@ if (typeof sdk === "string") {
       await sim.stop();
     }
     assert.ok(existsSync(join(out, "state", "modpreferences.json")), "the node's flash is in its own state directory");
+  });
+
+  test("a type error in hosts/moddable fails the real build (exit 1), showing the compiler's message", async () => {
+    // A copy of the tree (hosts/moddable and manifest.json copied, modules/ and node_modules/ linked)
+    // with a deliberate type error, built into a copy of the warm work directory: the XS library is
+    // reused, the copy's TypeScript is compiled afresh, and the build stops at the error. The error
+    // sits in addresses.ts, the first file mcconfig compiles, so the failure comes in seconds.
+    const source = join(dir, "broken");
+    mkdirSync(join(source, "hosts"), { recursive: true });
+    cpSync(join(REPOSITORY, "hosts", "moddable"), join(source, "hosts", "moddable"), { recursive: true, preserveTimestamps: true });
+    cpSync(join(REPOSITORY, "manifest.json"), join(source, "manifest.json"), { preserveTimestamps: true });
+    symlinkSync(join(REPOSITORY, "modules"), join(source, "modules"));
+    symlinkSync(join(REPOSITORY, "node_modules"), join(source, "node_modules"));
+    const file = join(source, "hosts", "moddable", "addresses.ts");
+    writeFileSync(file, readFileSync(file, "utf8") + '\nexport const broken: number = "not a number";\n');
+    const work = join(dir, "work-broken");
+    if (existsSync(WORK)) cpSync(WORK, work, { recursive: true, preserveTimestamps: true });
+    rmSync(join(work, ".hyphae-build.lock"), { force: true }); // copied from a build running now, it would hold ours
+    const out = join(dir, "broken-out");
+    const r = await hyphaeProcess(sdk.env, "firmware", "build", "--provisioning", p1, "--peers", PEERS, "--source", source,
+      "--work", work, "--out", out);
+    assert.is(r.code, 1, r.stderr);
+    assert.match(r.stderr, /the build failed/);
+    assert.match(r.stderr, /addresses\.ts\(\d+,\d+\): error TS2322: Type 'string' is not assignable to type 'number'/);
+    assert.not.ok(existsSync(join(out, "mc.so")), "no image");
   });
 }
 

@@ -15,7 +15,7 @@ import { REPOSITORY } from "./helpers/moddable.js";
 
 const out = mkdtempSync(join(tmpdir(), "hyphae-moddable-"));
 mkdirSync(join(out, "hosts", "moddable"), { recursive: true });
-for (const name of ["addresses", "clock", "settings", "globals"]) {
+for (const name of ["addresses", "clock", "settings", "globals", "random"]) {
   const source = readFileSync(join(REPOSITORY, "hosts", "moddable", `${name}.ts`), "utf8");
   const js = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.ES2022, target: ts.ScriptTarget.ES2022 } });
   writeFileSync(join(out, "hosts", "moddable", `${name}.js`), js.outputText);
@@ -25,6 +25,7 @@ const load = (name: string) => import(pathToFileURL(join(out, "hosts", "moddable
 const { subnetBroadcast, parseEndpoints, ipv4Octets } = await load("addresses");
 const { MonotonicClock, wallClockSeconds } = await load("clock");
 const { settingsFromConfig, DEFAULT_MESH_PORT, DEFAULT_MESH_SSID } = await load("settings");
+const { boardRandom } = await load("random");
 const { utf8 } = await load("globals"); // Node has a TextEncoder, so importing it changes nothing here
 rmSync(out, { recursive: true, force: true });
 
@@ -94,6 +95,25 @@ const PROVISIONING = {
   certificate: "dd".repeat(10),
 };
 
+test("random: nodes and boots draw apart even where Math.random() is the same unseeded rand() (the simulator)", () => {
+  const real = Math.random;
+  Math.random = () => 0.25; // the worst case: the same number every call, in every node
+  try {
+    const draws = (seed: number[], now: number): number[] => {
+      const r = boardRandom(Uint8Array.from(seed), now);
+      return Array.from({ length: 8 }, () => r.nextU32());
+    };
+    const a = draws([1, 2, 3, 4, 5, 6, 7, 8], 1_795_000_000_000);
+    assert.ok(a.every((x) => Number.isInteger(x) && x >= 0 && x <= 0xffffffff));
+    assert.is(new Set(a).size, a.length, "a stream, not one value");
+    assert.not.equal(draws([1, 2, 3, 4, 5, 6, 7, 9], 1_795_000_000_000), a, "another node");
+    assert.not.equal(draws([1, 2, 3, 4, 5, 6, 7, 8], 1_795_000_000_001), a, "another boot");
+    assert.equal(draws([1, 2, 3, 4, 5, 6, 7, 8], 1_795_000_000_000), a, "a function of its inputs and Math.random");
+  } finally {
+    Math.random = real;
+  }
+});
+
 test("settings: defaults from an empty config (the ESP32: broadcast, Wi-Fi on, readings every minute)", () => {
   const s = settingsFromConfig({});
   assert.is(s.port, DEFAULT_MESH_PORT);
@@ -103,6 +123,7 @@ test("settings: defaults from an empty config (the ESP32: broadcast, Wi-Fi on, r
   assert.equal(s.wifi, { ssid: undefined, password: undefined, meshSsid: DEFAULT_MESH_SSID, meshPassword: undefined, meshChannel: 1 });
   assert.is(s.publishMs, 60000);
   assert.is(s.readingMs, 60000);
+  assert.is(s.statusMs, 60000);
   assert.is(s.beaconMs, undefined);
   assert.equal(s.node, {});
   assert.is(s.provisioning, undefined);
@@ -111,14 +132,16 @@ test("settings: defaults from an empty config (the ESP32: broadcast, Wi-Fi on, r
 test("settings: the manifest's values (JSON types) and mcconfig's command-line strings read alike", () => {
   const fromManifest = settingsFromConfig({
     port: 47001, link: "peers", peers: "127.0.0.1:47001,127.0.0.1:47002", wifi: false, publishMs: 5000, readingMs: 0, beaconMs: 1000,
-    ssid: "", networkId: "", networkKey: "", ownerPublicKey: "", secretKey: "", certificate: "", file: { root: "/tmp/" },
+    statusMs: 1000, ssid: "", networkId: "", networkKey: "", ownerPublicKey: "", secretKey: "", certificate: "", file: { root: "/tmp/" },
   });
   const cli = settingsFromConfig({
     port: "47001", link: "peers", peers: "127.0.0.1:47001,127.0.0.1:47002", wifi: "false", publishMs: "5000", readingMs: "0", beaconMs: "1000",
+    statusMs: "1000",
   });
   assert.equal(fromManifest, cli);
   assert.is(cli.wifi, undefined);
   assert.is(cli.readingMs, 0);
+  assert.is(cli.statusMs, 1000);
   assert.is(cli.peers.length, 2);
   const full = settingsFromConfig({ ...PROVISIONING, ssid: "home", password: "secret123", meshSsid: "orchard", meshPassword: "12345678", meshChannel: "6" });
   assert.equal(full.provisioning, PROVISIONING);
@@ -142,6 +165,7 @@ test("settings: each bad value fails naming its key and the rule", () => {
     [{ meshPassword: "short" }, /config\.meshPassword must be 8\.\.63/],
     [{ meshChannel: 14 }, /config\.meshChannel/],
     [{ publishMs: 50 }, /config\.publishMs must be 0 \(never\) or from 100/],
+    [{ statusMs: 99 }, /config\.statusMs must be 0 \(never\) or from 100/],
     [{ beaconMs: 150 }, /config\.beaconMs must be a multiple of 100/],
     [{ networkKey: "aa" }, /part of a provisioning: missing networkId, ownerPublicKey, secretKey, certificate/],
     [{ port: { nested: 1 } }, /config\.port must be a string, number or boolean/],

@@ -55,7 +55,8 @@ test("the root build leaves hosts/moddable out (its globals would clash with Nod
 // ---- manifest.json's module map against what the firmware imports ----
 
 /** Modules the SDK provides through the manifests that manifest.json includes. */
-const SDK_MODULES = new Set(["mc/config", "time", "timer", "preference", "net", "wifi", "crypt", "embedded:io/socket/udp"]);
+const SDK_MODULES = new Set(["mc/config", "time", "timer", "preference", "net", "wifi", "crypt", "embedded:io/socket/udp", "instrumentation",
+  "debug"]);
 
 type ModuleMap = Record<string, string | string[]>;
 

@@ -26,6 +26,7 @@ import { randomGeometricGraph, type Topology } from "../hosts/sim/topology.js";
 import { renderAttackSection, runAttackBench, type AttackResults } from "./bench-attacks.js";
 import { renderRoutingSection, runRoutingBench, type RouteResult, type StressResult } from "./bench-routing.js";
 import { deviceSectionOf, renderDeviceSection, replaceDeviceSection, runDeviceBench } from "./bench-device.js";
+import { firmwareSectionOf, replaceFirmwareSection } from "./bench-firmware.js";
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type Io, parseFlags, processIo, UsageError } from "./cli.js";
 
 export const POLICIES: readonly RelayPolicy[] = ["coverage", "flood", "managed"];
@@ -386,6 +387,15 @@ real XS engine (node build/tools/bench-device.js does that alone).
 Exit codes: 0 ok, 2 usage error, 1 runtime failure. Missed targets are reported, not an error.
 `;
 
+/** The text of `file`, or "" when there is none. */
+function readIfThere(file: string): string {
+  try {
+    return readFileSync(file, "utf8");
+  } catch {
+    return "";
+  }
+}
+
 /** The Device section the report at `file` already has, or a note saying how to measure it. */
 function previousDeviceSection(file: string): string {
   let markdown = "";
@@ -440,7 +450,10 @@ export async function main(argv: readonly string[], io: Io = processIo, plan?: B
       command: commandLine(argv), date, plan: chosen, results, checks, scale, routing, attacks, totalMs: performance.now() - started,
     });
     const device = chosen.device ? renderDeviceSection(await runDeviceBench(log), commandLine(argv), new Date()) : previousDeviceSection(out);
-    writeFileSync(out, replaceDeviceSection(markdown, device));
+    // The firmware-in-the-simulator section needs the Moddable SDK: bench-firmware.js writes it; keep it.
+    const firmware = firmwareSectionOf(readIfThere(out));
+    const report = replaceDeviceSection(markdown, device);
+    writeFileSync(out, firmware ? replaceFirmwareSection(report, firmware) : report);
     log(`wrote ${out} (${checks.filter((c) => c.pass).length} of ${checks.length} targets met)`);
     return EXIT_OK;
   } catch (e) {

@@ -63,6 +63,8 @@ Flags:
   --reading-every MS     sensor reading (to a gateway, exactly once) period, ms; 0 = never,
                          else 100..86400000 [${DEFAULT_PERIOD_MS}]
   --beacon-ms MS         HELLO period, a multiple of 100 from 100 to 60000 [the core's, 5000]
+  --status-every MS      period of the firmware's \`status\` line (counters, drops by reason),
+                         ms; 0 = never, else 100..86400000 [${DEFAULT_PERIOD_MS}]
   --out DIR              the node's directory: generated manifest, build log, image, state
                          [build/firmware/<target>/<node id>]
   --state DIR            desktop targets: the node's flash (its preference file) [<out>/state]
@@ -96,6 +98,7 @@ const OPTIONS = {
   "publish-every": { type: "string" },
   "reading-every": { type: "string" },
   "beacon-ms": { type: "string" },
+  "status-every": { type: "string" },
   out: { type: "string" },
   state: { type: "string" },
   work: { type: "string" },
@@ -165,6 +168,7 @@ export function parseFirmwareArgs(args: string[]): FirmwareBuildOptions | null {
     publishMs: periodFlag("--publish-every", str("publish-every")),
     readingMs: periodFlag("--reading-every", str("reading-every")),
   };
+  if (str("status-every") !== undefined) config.statusMs = periodFlag("--status-every", str("status-every"));
   if (str("beacon-ms") !== undefined) {
     const beacon = integerFlag("--beacon-ms", str("beacon-ms")!, 100, 60_000);
     if (beacon % 100 !== 0) throw new UsageError(`--beacon-ms must be a multiple of 100, got ${beacon}`);

@@ -15,14 +15,18 @@
  *   {"type":"published","seq":…,"payload":"<hex>"}   {"type":"relayed",…}
  *   {"type":"reading-taken","seq":…,"sensor":…,"value":…}
  *   {"type":"wifi","phase":…,"ssid":…,"station":…,"ap":…}   {"type":"link","broadcast":[…]}
- *   {"type":"status",…counters}   {"type":"error","message":…}
+ *   {"type":"status",…counters,"drops":{reason:count},"link":{…},"heap":{…}} (every statusMs; heap: debug builds)
+ *   {"type":"error","message":…}
  */
 import "./globals.js"; // first: installs what XS lacks before anything below loads
 import config from "mc/config";
+import Debug from "debug";
+import Instrumentation from "instrumentation";
 import Time from "time";
 import Timer from "timer";
 import { toHex } from "../../modules/bytes.js";
-import { createNodeConfig, DEFAULT_NODE_CONFIG, type NodeConfig } from "../../modules/config.js";
+import { createBoardConfig, DEFAULT_NODE_CONFIG, type NodeConfig } from "../../modules/config.js";
+import { dropReasonName } from "../../modules/counters.js";
 import { NodeDriver } from "../../modules/driver.js";
 import type { MeshEvent } from "../../modules/events.js";
 import { nodeIdOf } from "../../modules/identity/node-id.js";
@@ -31,7 +35,7 @@ import { type Endpoint, subnetBroadcast } from "./addresses.js";
 import { MonotonicClock, wallClockSeconds } from "./clock.js";
 import { boardCrypto } from "./crypto.js";
 import { loadProvisioning } from "./provisioning-store.js";
-import { hardwareRandom } from "./random.js";
+import { boardRandom } from "./random.js";
 import { SAMPLE_SENSOR, sampleMessage } from "./reading.js";
 import { type ConfigRecord, type FirmwareSettings, settingsFromConfig } from "./settings.js";
 import { PreferenceStorage } from "./storage.js";
@@ -40,7 +44,6 @@ import { MeshWiFi, type WiFiState } from "./wifi.js";
 
 /** Preference domain of the provisioning copy; each identity's counters live in a domain of its own. */
 const PROVISIONING_DOMAIN = "hyphae";
-const STATUS_EVERY_MS = 60_000;
 /** The node timer's repeat interval: only a safety net, since it is rescheduled after every tick. */
 const TIMER_GUARD_MS = 60_000;
 
@@ -58,6 +61,21 @@ function guarded(what: string, callback: () => void): void {
   } catch (e) {
     emit({ type: "error", message: `${what}: ${(e as Error).message}` });
   }
+}
+
+/**
+ * The XS heap in use right after a full collection, bytes (slots: 16 B each on the ESP32, 32 B in
+ * the 64-bit simulator), from the SDK's instrumentation, which only debug builds (`mcconfig -d`,
+ * `hyphae firmware build --debug`) compile in; undefined in a release build.
+ */
+function heapInUse(): { slotBytes: number; chunkBytes: number } | undefined {
+  const slots = Instrumentation.map("XS Slot Heap Used");
+  const chunks = Instrumentation.map("XS Chunk Heap Used");
+  if (slots === undefined || chunks === undefined) return undefined;
+  Debug.gc();
+  const slotBytes = Instrumentation.get(slots);
+  const chunkBytes = Instrumentation.get(chunks);
+  return slotBytes === undefined || chunkBytes === undefined ? undefined : { slotBytes, chunkBytes };
 }
 
 function eventOf(e: MeshEvent): object {
@@ -83,7 +101,7 @@ function nodeConfigOf(settings: FirmwareSettings): NodeConfig {
     partial[key] = value;
   }
   if (settings.beaconMs !== undefined) partial.beaconIntervalMs = settings.beaconMs;
-  return createNodeConfig(partial as Partial<NodeConfig>);
+  return createBoardConfig(partial as Partial<NodeConfig>);
 }
 
 function boot(): void {
@@ -99,9 +117,10 @@ function boot(): void {
   }
   const { provisioning, source } = loaded;
   // Counters (epoch, sequence block) belong to the identity: a re-provisioned board starts afresh.
-  const idHex = toHex(nodeIdOf(crypto, provisioning.secretKey.subarray(32)));
-  const storage = new PreferenceStorage("n" + idHex.slice(0, 14));
-  const node = new MeshNode(provisioning, { crypto, random: hardwareRandom, storage }, nodeConfigOf(settings));
+  const id = nodeIdOf(crypto, provisioning.secretKey.subarray(32));
+  const storage = new PreferenceStorage("n" + toHex(id).slice(0, 14));
+  const random = boardRandom(id, Date.now());
+  const node = new MeshNode(provisioning, { crypto, random, storage }, nodeConfigOf(settings));
 
   let driver: NodeDriver | undefined;
   const link = new UdpLink({
@@ -186,13 +205,18 @@ function boot(): void {
     }), settings.readingMs);
   }
 
-  Timer.repeat(() => guarded("status", () => {
-    const c = node.counters;
-    emit({
-      type: "status", uptime: Math.floor((clock.now() - started) / 1000), neighbors: node.neighborSummary(clock.now()).length,
-      framesIn: c.framesIn, framesOut: c.framesOut, published: c.published, relays: c.relays, link: link.counters,
-    });
-  }), STATUS_EVERY_MS);
+  if (settings.statusMs > 0) {
+    Timer.repeat(() => guarded("status", () => {
+      const c = node.counters;
+      const drops: Record<string, number> = {};
+      for (const [reason, n] of c.drops) drops[dropReasonName(reason)] = n;
+      emit({
+        type: "status", uptime: Math.floor((clock.now() - started) / 1000), neighbors: node.neighborSummary(clock.now()).length,
+        framesIn: c.framesIn, framesOut: c.framesOut, published: c.published, relays: c.relays, drops, link: link.counters,
+        heap: heapInUse(), // debug builds only (JSON leaves it out when undefined)
+      });
+    }), settings.statusMs);
+  }
 }
 
 try {

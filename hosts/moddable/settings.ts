@@ -19,6 +19,8 @@
  *   readingMs       period of the sensor reading sent to a gateway (store-and-forward, exactly
  *                   once), ms; 0 = never, else ≥ 100 [60000]
  *   beaconMs        HELLO period, ms, a multiple of 100 [the core's default, 5000]
+ *   statusMs        period of the `status` line (counters, drops by reason), ms; 0 = never,
+ *                   else ≥ 100 [60000]
  *   node            an object of NodeConfig fields (modules/config.ts) overriding the core's
  *                   defaults: the ESP32 entry of manifest.json sets smaller table caps (its heap)
  *   networkId, networkKey, ownerPublicKey, secretKey, certificate
@@ -54,6 +56,8 @@ export interface FirmwareSettings {
   publishMs: number;
   /** Sensor reading to a gateway, ms; 0 = never. */
   readingMs: number;
+  /** The `status` line (counters), ms; 0 = never. */
+  statusMs: number;
   beaconMs: number | undefined;
   /** NodeConfig overrides as given (main.ts checks the names, createNodeConfig the values). */
   node: Readonly<Record<string, number | string | boolean>>;
@@ -123,6 +127,7 @@ export function settingsFromConfig(config: ConfigRecord): FirmwareSettings {
   };
   const publishMs = period("publishMs");
   const readingMs = period("readingMs");
+  const statusMs = period("statusMs");
   const beacon = integer(config, "beaconMs", 0, 60000, 0);
   if (beacon !== 0 && (beacon < 100 || beacon % 100 !== 0)) {
     throw new TypeError(`config.beaconMs must be a multiple of 100 from 100 to 60000 (or 0: the default), got ${beacon}`);
@@ -153,5 +158,5 @@ export function settingsFromConfig(config: ConfigRecord): FirmwareSettings {
     }
   }
 
-  return { port, link, peers, broadcast, wifi, publishMs, readingMs, beaconMs: beacon === 0 ? undefined : beacon, node, provisioning };
+  return { port, link, peers, broadcast, wifi, publishMs, readingMs, statusMs, beaconMs: beacon === 0 ? undefined : beacon, node, provisioning };
 }

@@ -59,6 +59,7 @@ export interface ForwardConfig {
   checkpointAfterMs: number;
 }
 
+const KEY_HOME = "fhome";
 /** A home gateway out of reach this long is replaced by the nearest one. */
 const HOME_SWITCH_MS = 15 * 60_000;
 /** Sends due this soon join the frame going out now. */
@@ -96,7 +97,7 @@ export class StoreAndForward {
   constructor(
     private readonly ctx: ForwardContext,
     crypto: Crypto,
-    storage: Storage,
+    private readonly storage: Storage,
     secretKey: Uint8Array,
     private readonly certificate: Uint8Array,
     private readonly config: ForwardConfig,
@@ -105,6 +106,10 @@ export class StoreAndForward {
     this.feed = new FeedLog(crypto, storage, ctx.id, secretKey);
     this.unsent = new UnsentStore(storage, config.unsentCapacity);
     this.verifier = ctx.isGateway ? new FeedVerifier(crypto, storage, 1024) : null;
+    // The home gateway survives a reboot: picking another one would hand it readings the first
+    // delivered but had not confirmed yet.
+    const home = storage.get(KEY_HOME);
+    if (home && home.length === 8) this.home = home;
   }
 
   /** Items held for the next hop (own and others'). */
@@ -274,6 +279,7 @@ export class StoreAndForward {
     if (!this.home || now - this.homeLostAt >= HOME_SWITCH_MS) {
       const nearest = this.ctx.nearestGateway();
       if (nearest) {
+        if (!this.home || !equalBytes(nearest, this.home)) this.storage.set(KEY_HOME, nearest);
         this.home = nearest;
         this.homeLostAt = Infinity;
       }

@@ -5,6 +5,10 @@
  * (n = capacity / CHUNK_ENTRIES), so a reading costs one flash write of its chunk and the store never
  * holds more than `capacity` entries: when the oldest unconfirmed chunk's key is reused, those readings
  * are lost, and counted. The highest confirmed seq is kept under "fqc".
+ *
+ * RAM holds three numbers, not the readings: the unconfirmed ones are always the seqs from `first`
+ * to `last` (readings are taken and confirmed in order), and their bytes are read back from flash
+ * when they are sent again, which is rare.
  */
 import { readU16, readU32, writeU16, writeU32 } from "../bytes.js";
 import type { Storage } from "../ports.js";
@@ -13,9 +17,10 @@ export const CHUNK_ENTRIES = 64;
 const KEY_CONFIRMED = "fqc";
 
 export class UnsentStore {
-  /** Unconfirmed entries by seq, ascending. */
-  private readonly entries: { seq: number; bytes: Uint8Array }[] = [];
   private confirmedSeq = 0;
+  /** Lowest seq still held (first ≤ last when any is); 0 when nothing was ever stored. */
+  private first = 0;
+  private last = 0;
   /** Readings overwritten before any gateway confirmed them. */
   lost = 0;
   private readonly chunks: number;
@@ -27,46 +32,66 @@ export class UnsentStore {
     if (confirmed && confirmed.length === 4) this.confirmedSeq = readU32(confirmed, 0);
     for (let k = 0; k < this.chunks; k++) {
       const chunk = storage.get(chunkKey(k));
-      if (chunk) for (const e of splitChunk(chunk)) if (e.seq > this.confirmedSeq) this.entries.push(e);
+      if (!chunk) continue;
+      for (const e of splitChunk(chunk)) {
+        if (e.seq <= this.confirmedSeq) continue;
+        if (this.first === 0 || e.seq < this.first) this.first = e.seq;
+        if (e.seq > this.last) this.last = e.seq;
+      }
     }
-    this.entries.sort((a, b) => a.seq - b.seq);
   }
 
   get size(): number {
-    return this.entries.length;
+    return this.first === 0 ? 0 : Math.max(0, this.last - Math.max(this.first, this.confirmedSeq + 1) + 1);
   }
 
   get confirmed(): number {
     return this.confirmedSeq;
   }
 
-  /** Unconfirmed entries, oldest first (read-only view). */
-  get pending(): readonly { seq: number; bytes: Uint8Array }[] {
-    return this.entries;
+  /** Unconfirmed entries, oldest first, read from flash one chunk at a time. */
+  *pending(): Generator<{ seq: number; bytes: Uint8Array }> {
+    const from = Math.max(this.first, this.confirmedSeq + 1);
+    if (this.first === 0 || from > this.last) return;
+    for (let chunk = chunkOf(from); chunk <= chunkOf(this.last); chunk++) {
+      const stored = this.storage.get(chunkKey(chunk % this.chunks));
+      if (!stored) continue;
+      for (const e of splitChunk(stored)) if (e.seq >= from && e.seq <= this.last && chunkOf(e.seq) === chunk) yield e;
+    }
   }
 
   /** Stores a new entry (seq above every stored one) with one write of its chunk. */
   add(seq: number, bytes: Uint8Array): void {
-    const chunkOf = (s: number) => Math.floor((s - 1) / CHUNK_ENTRIES);
     const chunk = chunkOf(seq);
-    // Entries whose chunk key this chunk reuses are gone.
-    while (this.entries.length > 0 && chunk - chunkOf(this.entries[0].seq) >= this.chunks) {
-      this.entries.shift();
-      this.lost++;
+    // The chunk whose key this one reuses is gone: its unconfirmed readings are lost.
+    const reused = chunk - this.chunks;
+    if (this.first !== 0 && reused >= 0 && chunkOf(Math.max(this.first, this.confirmedSeq + 1)) <= reused) {
+      const newFirst = (reused + 1) * CHUNK_ENTRIES + 1;
+      const from = Math.max(this.first, this.confirmedSeq + 1);
+      this.lost += Math.max(0, Math.min(this.last, newFirst - 1) - from + 1);
+      this.first = newFirst;
     }
-    this.entries.push({ seq, bytes: bytes.slice() });
-    this.storage.set(chunkKey(chunk % this.chunks), joinChunk(this.entries.filter((e) => chunkOf(e.seq) === chunk)));
+    const key = chunkKey(chunk % this.chunks);
+    const old = this.storage.get(key);
+    const kept = old ? splitChunk(old).filter((e) => chunkOf(e.seq) === chunk && e.seq < seq) : [];
+    kept.push({ seq, bytes });
+    this.storage.set(key, joinChunk(kept));
+    if (this.first === 0 || this.first > seq) this.first = seq;
+    this.last = seq;
   }
 
   /** A gateway delivered everything up to `seq`: those entries are no longer needed. */
   confirm(seq: number): void {
     if (seq <= this.confirmedSeq) return;
     this.confirmedSeq = seq;
-    while (this.entries.length > 0 && this.entries[0].seq <= seq) this.entries.shift();
     const v = new Uint8Array(4);
     writeU32(v, 0, seq);
     this.storage.set(KEY_CONFIRMED, v);
   }
+}
+
+function chunkOf(seq: number): number {
+  return Math.floor((seq - 1) / CHUNK_ENTRIES);
 }
 
 function chunkKey(k: number): string {

@@ -302,7 +302,7 @@ export class StoreAndForward {
   private sweep(now: number): void {
     this.nextSweepAt = Infinity;
     let resent = 0;
-    for (const { seq, bytes } of this.unsent.pending) {
+    for (const { seq, bytes } of this.unsent.pending()) {
       const handed = this.handedAt.get(seq);
       if (handed && now - handed.at < this.config.confirmAfterMs) {
         this.nextSweepAt = Math.min(this.nextSweepAt, handed.at + this.config.confirmAfterMs);

@@ -25,6 +25,7 @@ import { ackItem, checkAck, DataKind, encodeAck, encodeData, MAX_ACKS, MAX_DATA_
 import { RecordType } from "../wire/records.js";
 import { CustodyQueue, type CustodyItem } from "./custody-queue.js";
 import { ReverseRoutes } from "./reverse-routes.js";
+import { Handoffs } from "./handoffs.js";
 import { Behavior } from "../reputation/peer-scores.js";
 
 /** What store-and-forward needs from its node. */
@@ -79,8 +80,8 @@ export class StoreAndForward {
   private readonly unsent: UnsentStore;
   private readonly verifier: FeedVerifier | null;
   private readonly reverse = new ReverseRoutes(64);
-  /** Own unconfirmed seq → when, and to which neighbor slot, it was last handed on. */
-  private readonly handedAt = new Map<number, { at: number; slot: number }>();
+  /** When, and to which neighbor slot, each own unconfirmed reading was last handed on. */
+  private readonly handoffs: Handoffs;
   private home: Uint8Array | null = null;
   private homeLostAt = Infinity;
   private sinceCheckpoint = 0;
@@ -105,6 +106,7 @@ export class StoreAndForward {
     this.custody = new CustodyQueue(config.custodyCapacity);
     this.feed = new FeedLog(crypto, storage, ctx.id, secretKey);
     this.unsent = new UnsentStore(storage, config.unsentCapacity);
+    this.handoffs = new Handoffs(config.unsentCapacity);
     this.verifier = ctx.isGateway ? new FeedVerifier(crypto, storage, 1024) : null;
     // The home gateway survives a reboot: picking another one would hand it readings the first
     // delivered but had not confirmed yet.
@@ -181,7 +183,7 @@ export class StoreAndForward {
       const item = this.custody.acknowledged(from, origin, kind, seq);
       if (item && kind === DataKind.Entry && equalBytes(origin, this.ctx.id)) {
         // Handed on: if no confirmation comes in time, the sweep sends it again.
-        this.handedAt.set(seq, { at: now, slot: from });
+        this.handoffs.set(seq, now, from);
         this.nextSweepAt = Math.min(this.nextSweepAt, now + this.config.confirmAfterMs);
       }
     }
@@ -245,7 +247,7 @@ export class StoreAndForward {
 
   private confirmed(seq: number): void {
     this.unsent.confirm(seq);
-    for (const s of this.handedAt.keys()) if (s <= seq) this.handedAt.delete(s);
+    this.handoffs.deleteUpTo(seq);
     for (const item of this.custody.items.slice()) {
       if (item.kind !== DataKind.Confirm && item.seq <= seq && equalBytes(item.origin, this.ctx.id)) this.custody.remove(item);
     }
@@ -303,16 +305,16 @@ export class StoreAndForward {
     this.nextSweepAt = Infinity;
     let resent = 0;
     for (const { seq, bytes } of this.unsent.pending()) {
-      const handed = this.handedAt.get(seq);
-      if (handed && now - handed.at < this.config.confirmAfterMs) {
-        this.nextSweepAt = Math.min(this.nextSweepAt, handed.at + this.config.confirmAfterMs);
+      const handedAt = this.handoffs.at(seq);
+      if (handedAt >= 0 && now - handedAt < this.config.confirmAfterMs) {
+        this.nextSweepAt = Math.min(this.nextSweepAt, handedAt + this.config.confirmAfterMs);
         continue;
       }
       // Custody taken and never honoured: a black or grey hole, or a path through one.
-      if (handed) this.ctx.judge(handed.slot, Behavior.BrokenCustody, now);
+      if (handedAt >= 0) this.ctx.judge(this.handoffs.slot(seq), Behavior.BrokenCustody, now);
       if (!this.takeOwn(DataKind.Entry, seq, withBase(bytes), now)) break;
-      if (handed) this.ctx.resent();
-      this.handedAt.delete(seq);
+      if (handedAt >= 0) this.ctx.resent();
+      this.handoffs.delete(seq);
       resent++;
     }
     if (resent > 0) this.queueCheckpoint(now);

@@ -1,0 +1,44 @@
+/**
+ * When, and to which neighbor, each own unconfirmed reading was last handed on: what the sweep needs
+ * to resend it in time and to hold a neighbor to the custody it took. Flat and bounded: one row per
+ * unsent-store slot (seq modulo capacity), since at most that many readings are unconfirmed.
+ */
+export class Handoffs {
+  private readonly seqs: Uint32Array;
+  private readonly times: Float64Array;
+  private readonly slots: Int8Array;
+
+  constructor(readonly capacity: number) {
+    this.seqs = new Uint32Array(capacity);
+    this.times = new Float64Array(capacity);
+    this.slots = new Int8Array(capacity);
+  }
+
+  set(seq: number, at: number, slot: number): void {
+    const i = seq % this.capacity;
+    this.seqs[i] = seq;
+    this.times[i] = at;
+    this.slots[i] = slot;
+  }
+
+  /** When `seq` was handed on, or -1 if it was not (or its row was reused). */
+  at(seq: number): number {
+    const i = seq % this.capacity;
+    return this.seqs[i] === seq ? this.times[i] : -1;
+  }
+
+  /** The neighbor slot `seq` was handed to (meaningful when at(seq) ≥ 0). */
+  slot(seq: number): number {
+    return this.slots[seq % this.capacity];
+  }
+
+  delete(seq: number): void {
+    const i = seq % this.capacity;
+    if (this.seqs[i] === seq) this.seqs[i] = 0;
+  }
+
+  /** Forgets every seq up to `seq` (confirmed). */
+  deleteUpTo(seq: number): void {
+    for (let i = 0; i < this.capacity; i++) if (this.seqs[i] !== 0 && this.seqs[i] <= seq) this.seqs[i] = 0;
+  }
+}

@@ -14,13 +14,14 @@
  * 16, so ESP32 bytes ≈ slots × 16 + chunk bytes (an upper bound: chunk headers and the slot arrays
  * stored in chunks are smaller there too).
  */
-import { readFileSync, realpathSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { dirname, relative, resolve } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { fileURLToPath } from "node:url";
 import { BOARD_NODE_CONFIG, DEFAULT_NODE_CONFIG, type NodeConfig } from "../modules/config.js";
 import { provisioningToText } from "../modules/provisioning.js";
 import { provisionMesh } from "../hosts/sim/provision.js";
-import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type Io, parseFlags, processIo, UsageError } from "./cli.js";
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type Io, parseFlags, processIo, runAsScript, UsageError } from "./cli.js";
+import { replaceSection, sectionOf } from "./markdown-section.js";
 import { BASE_WINDOW } from "../modules/crypto/board-crypto.js";
 import type { NodeHealth } from "../modules/node.js";
 import type { CryptoCost, DeviceRequest, Ed25519Cost, NodeFigures } from "./xs/device-entry.js";
@@ -393,26 +394,17 @@ export function renderDeviceSection(r: DeviceResult, command: string, date: Date
   return L.join("\n").trimEnd() + "\n";
 }
 
-/** Where the `## Device` section of `markdown` starts and ends (at the next `## ` heading), if it has one. */
-function deviceSectionBounds(markdown: string): [number, number] | undefined {
-  const start = markdown.search(/^## Device$/m);
-  if (start < 0) return undefined;
-  const next = markdown.slice(start + 1).search(/^## /m);
-  return [start, next < 0 ? markdown.length : start + 1 + next];
-}
+const DEVICE_HEADING = "## Device";
 
 /** The `## Device` section of `markdown`, if it has one. */
 export function deviceSectionOf(markdown: string): string | undefined {
-  const bounds = deviceSectionBounds(markdown);
-  return bounds && markdown.slice(...bounds).trimEnd() + "\n";
+  return sectionOf(markdown, DEVICE_HEADING);
 }
 
 /** `markdown` with its `## Device` section replaced by `section`, or `section` appended. */
 export function replaceDeviceSection(markdown: string, section: string): string {
-  const bounds = deviceSectionBounds(markdown);
-  if (!bounds) return markdown.trim() ? markdown.trimEnd() + "\n\n" + section : section;
-  const after = markdown.slice(bounds[1]);
-  return markdown.slice(0, bounds[0]) + section + (after ? "\n" + after : "");
+  return replaceSection(markdown, DEVICE_HEADING, section) ??
+    (markdown.trim() ? markdown.trimEnd() + "\n\n" + section : section);
 }
 
 const HELP = `Usage: node build/tools/bench-device.js [--out FILE]
@@ -461,11 +453,4 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
   }
 }
 
-function invokedDirectly(): boolean {
-  try {
-    return process.argv[1] !== undefined && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href;
-  } catch {
-    return false;
-  }
-}
-if (invokedDirectly()) process.exitCode = await main(process.argv.slice(2));
+if (runAsScript(import.meta.url)) process.exitCode = await main(process.argv.slice(2));

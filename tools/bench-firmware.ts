@@ -23,11 +23,11 @@
  */
 import { spawn } from "node:child_process";
 import { createSocket, type Socket } from "node:dgram";
-import { mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { fileURLToPath } from "node:url";
 import { createNodeConfig } from "../modules/config.js";
 import { MeshNode } from "../modules/node.js";
 import { provisioningFromText } from "../modules/provisioning.js";
@@ -36,7 +36,8 @@ import { NodeHost } from "../hosts/node/node-host.js";
 import { NodeRandom } from "../hosts/node/node-random.js";
 import type { HostEvent } from "../hosts/node/host-event.js";
 import { MemoryStorage } from "../hosts/sim/storage.js";
-import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, integerFlag, type Io, parseFlags, processIo, UsageError } from "./cli.js";
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, integerFlag, type Io, parseFlags, processIo, runAsScript, UsageError } from "./cli.js";
+import { replaceSection, sectionBounds, sectionOf } from "./markdown-section.js";
 import { findModdableSdk, McsimProcess, type ModdableSdk } from "./firmware-sim.js";
 import { main as hyphae } from "./hyphae.js";
 
@@ -460,19 +461,9 @@ export function renderFirmwareSection(r: FirmwareBenchResult, command: string, d
   return L.join("\n").trimEnd() + "\n";
 }
 
-/** Where this section of `markdown` starts and ends (at the next `## ` heading), if it has one. */
-function sectionBounds(markdown: string): [number, number] | undefined {
-  const start = markdown.indexOf(`\n${SECTION_HEADING}\n`);
-  const from = start >= 0 ? start + 1 : markdown.startsWith(`${SECTION_HEADING}\n`) ? 0 : -1;
-  if (from < 0) return undefined;
-  const next = markdown.slice(from + 1).search(/^## /m);
-  return [from, next < 0 ? markdown.length : from + 1 + next];
-}
-
 /** This section of `markdown`, if it has one. */
 export function firmwareSectionOf(markdown: string): string | undefined {
-  const bounds = sectionBounds(markdown);
-  return bounds && markdown.slice(...bounds).trimEnd() + "\n";
+  return sectionOf(markdown, SECTION_HEADING);
 }
 
 /**
@@ -480,18 +471,11 @@ export function firmwareSectionOf(markdown: string): string | undefined {
  * `## Device` section (before the next `## ` heading), or at the end when there is no Device section.
  */
 export function replaceFirmwareSection(markdown: string, section: string): string {
-  const bounds = sectionBounds(markdown);
-  if (bounds) {
-    const after = markdown.slice(bounds[1]);
-    return markdown.slice(0, bounds[0]) + section + (after ? "\n" + after : "");
-  }
-  const device = markdown.search(/^## Device$/m);
-  if (device >= 0) {
-    const next = markdown.slice(device + 1).search(/^## /m);
-    if (next >= 0) {
-      const at = device + 1 + next;
-      return markdown.slice(0, at) + section + "\n" + markdown.slice(at);
-    }
+  const replaced = replaceSection(markdown, SECTION_HEADING, section);
+  if (replaced !== undefined) return replaced;
+  const device = sectionBounds(markdown, "## Device");
+  if (device && device[1] < markdown.length) {
+    return markdown.slice(0, device[1]) + section + "\n" + markdown.slice(device[1]);
   }
   return markdown.trim() ? markdown.trimEnd() + "\n\n" + section : section;
 }
@@ -550,11 +534,4 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
   }
 }
 
-function invokedDirectly(): boolean {
-  try {
-    return process.argv[1] !== undefined && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href;
-  } catch {
-    return false;
-  }
-}
-if (invokedDirectly()) process.exitCode = await main(process.argv.slice(2));
+if (runAsScript(import.meta.url)) process.exitCode = await main(process.argv.slice(2));

@@ -13,10 +13,10 @@
  * fewest transmissions a broadcast can take; the source's eccentricity is the fewest hops to its
  * farthest node. Wall times are measured and reported, never asserted.
  */
-import { readFileSync, realpathSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { dirname, relative, resolve } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { fileURLToPath } from "node:url";
 import type { RelayPolicy } from "../modules/config.js";
 import type { BroadcastTotals } from "../hosts/sim/broadcast-ledger.js";
 import { componentOf, eccentricity, greedyConnectedDominatingSet } from "../hosts/sim/graph.js";
@@ -27,7 +27,7 @@ import { renderAttackSection, runAttackBench, type AttackResults } from "./bench
 import { renderRoutingSection, runRoutingBench, type RouteResult, type StressResult } from "./bench-routing.js";
 import { deviceSectionOf, renderDeviceSection, replaceDeviceSection, runDeviceBench } from "./bench-device.js";
 import { firmwareSectionOf, replaceFirmwareSection } from "./bench-firmware.js";
-import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type Io, parseFlags, processIo, UsageError } from "./cli.js";
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type Io, parseFlags, processIo, runAsScript, UsageError } from "./cli.js";
 
 export const POLICIES: readonly RelayPolicy[] = ["coverage", "flood", "managed"];
 const DEGREE = 8;
@@ -464,11 +464,4 @@ export async function main(argv: readonly string[], io: Io = processIo, plan?: B
   }
 }
 
-function invokedDirectly(): boolean {
-  try {
-    return process.argv[1] !== undefined && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href;
-  } catch {
-    return false;
-  }
-}
-if (invokedDirectly()) process.exitCode = await main(process.argv.slice(2));
+if (runAsScript(import.meta.url)) process.exitCode = await main(process.argv.slice(2));

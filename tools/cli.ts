@@ -5,6 +5,8 @@
  *
  * Exit codes, for every subcommand: 0 ok, 2 usage error, 1 runtime failure.
  */
+import { realpathSync } from "node:fs";
+import { pathToFileURL } from "node:url";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 
 export const EXIT_OK = 0;
@@ -110,4 +112,13 @@ export function rangeFlag(flag: string, value: string, min: number, max: number)
   const b = Number(parts[1]);
   if (!(a >= min && a < b && b <= max)) throw new UsageError(rule);
   return [a, b];
+}
+
+/** Whether the module at `moduleUrl` is the script node was started with (not imported by a test). */
+export function runAsScript(moduleUrl: string): boolean {
+  try {
+    return process.argv[1] !== undefined && moduleUrl === pathToFileURL(realpathSync(process.argv[1])).href;
+  } catch {
+    return false;
+  }
 }

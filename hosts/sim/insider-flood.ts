@@ -8,7 +8,7 @@ import { Role } from "../../modules/identity/certificate.js";
 import { MeshNode } from "../../modules/node.js";
 import { nodeCrypto } from "../node/node-crypto.js";
 import { bfsDistances } from "./graph.js";
-import { MeshDevice } from "./mesh-device.js";
+import { MeshDevice, periodicSchedule } from "./mesh-device.js";
 import { createMeshKeys, provisionNode } from "./provision.js";
 import { Rng } from "./rng.js";
 import { Simulator } from "./simulator.js";
@@ -46,11 +46,7 @@ export function runInsiderFlood(opts: { nodes: number; seed: number; factor: num
       const node = new MeshNode(provisioning[i], { crypto: nodeCrypto, random: ports.random, storage: ports.storage }, config);
       devices[i] = node;
       const period = i === attacker ? periodMs / factor : periodMs;
-      const phase = warmup + ((i * 997) % periodMs);
-      const schedule = (after: number) => {
-        const next = after < phase ? phase : phase + (Math.floor((after - phase) / period) + 1) * period;
-        return next < stopAt ? next : Infinity;
-      };
+      const schedule = periodicSchedule(warmup + ((i * 997) % periodMs), period, stopAt);
       return new MeshDevice(node, schedule, (origin, seq) => { if (i !== attacker) published.add(`${origin}:${seq}`); });
     },
     onEvent: (i, e) => {

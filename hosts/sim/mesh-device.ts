@@ -13,6 +13,14 @@ export type PublishSchedule = (after: number) => number;
 
 export type PublishHook = (origin: string, seq: number, now: number) => void;
 
+/** Every `period` ms from `first` on, none at or after `until`. */
+export function periodicSchedule(first: number, period: number, until: number): PublishSchedule {
+  return (after: number) => {
+    const next = after < first ? first : first + (Math.floor((after - first) / period) + 1) * period;
+    return next < until ? next : Infinity;
+  };
+}
+
 /** The feed sensor name of the simulated readings. */
 export const SIM_SENSOR = "temp";
 

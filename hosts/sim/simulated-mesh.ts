@@ -15,7 +15,7 @@ import { CountingCrypto, type CryptoCounts } from "./counting-crypto.js";
 import { BroadcastLedger, type BroadcastTotals } from "./broadcast-ledger.js";
 import { ReadingLedger, type ReadingTotals } from "./reading-ledger.js";
 import { bfsDistances } from "./graph.js";
-import { MeshDevice, type PublishSchedule } from "./mesh-device.js";
+import { MeshDevice, periodicSchedule, type PublishSchedule } from "./mesh-device.js";
 import { Rng } from "./rng.js";
 import { Simulator } from "./simulator.js";
 import { randomGeometricGraph, type Topology } from "./topology.js";
@@ -209,11 +209,7 @@ export class SimulatedMesh {
     const period = this.scenario.readingPeriodMs ?? 0;
     if (period <= 0) return null;
     const until = this.scenario.readingsUntilMs ?? this.scenario.durationMs;
-    const base = this.scenario.warmupMs + Math.floor(rng.float() * period);
-    return (after: number) => {
-      const next = after < base ? base : base + (Math.floor((after - base) / period) + 1) * period;
-      return next < until ? next : Infinity;
-    };
+    return periodicSchedule(this.scenario.warmupMs + Math.floor(rng.float() * period), period, until);
   }
 
   private onEvent(i: number, event: MeshEvent, now: number): void {

@@ -18,7 +18,7 @@ import { nodeCrypto, nodeKeyPairFromSeed } from "../node/node-crypto.js";
 import { CountingCrypto } from "./counting-crypto.js";
 import type { SimDevice } from "./device.js";
 import { bfsDistances } from "./graph.js";
-import { MeshDevice } from "./mesh-device.js";
+import { MeshDevice, periodicSchedule } from "./mesh-device.js";
 import { createMeshKeys, provisionNode, SIM_EPOCH_SECONDS } from "./provision.js";
 import { Rng } from "./rng.js";
 import { Simulator } from "./simulator.js";
@@ -111,11 +111,7 @@ export function runSybilSwarm(opts: { nodes: number; attackers: number; identiti
       }
       const node = new MeshNode(provisionNode(keys, rng.fork("node").fork(i)), { crypto, random: ports.random, storage: ports.storage }, config);
       honest[i] = node;
-      const phase = 20_000 + ((i * 997) % 60_000);
-      const schedule = (after: number) => {
-        const next = after < phase ? phase : phase + (Math.floor((after - phase) / 60_000) + 1) * 60_000;
-        return next < durationMs - 20_000 ? next : Infinity;
-      };
+      const schedule = periodicSchedule(20_000 + ((i * 997) % 60_000), 60_000, durationMs - 20_000);
       return new MeshDevice(node, schedule, (origin, seq) => published.add(`${origin}:${seq}`));
     },
     onEvent: (_i, e) => {

@@ -146,11 +146,12 @@ test("settings: the manifest's values (JSON types) and mcconfig's command-line s
   const full = settingsFromConfig({ ...PROVISIONING, ssid: "home", password: "secret123", meshSsid: "orchard", meshPassword: "12345678", meshChannel: "6" });
   assert.equal(full.provisioning, PROVISIONING);
   assert.equal(full.wifi, { ssid: "home", password: "secret123", meshSsid: "orchard", meshPassword: "12345678", meshChannel: 6 });
-  // The ESP32 entry of manifest.json shrinks the core's tables through `node`.
+  // The ESP32 entry of manifest.json runs the board's caps as measured (BOARD_NODE_CONFIG): no override.
   const manifest = JSON.parse(readFileSync(join(REPOSITORY, "manifest.json"), "utf8"));
   const esp32 = settingsFromConfig({ ...manifest.config, ...manifest.platforms.esp32.config });
-  assert.is(esp32.node.neighborCapacity, 12);
+  assert.equal(esp32.node, {});
   assert.is(esp32.link, "broadcast");
+  assert.is(settingsFromConfig({ node: { neighborCapacity: 12 } }).node.neighborCapacity, 12, "config.node overrides a cap");
 });
 
 test("settings: each bad value fails naming its key and the rule", () => {

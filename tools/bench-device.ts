@@ -67,7 +67,7 @@ export interface HeapCost {
 }
 
 /** The stages that fill a node, in order; each one fills one structure (or two, see byStructure). */
-export type StageId = "boot" | "neighbors" | "certificates" | "messages" | "burst";
+export type StageId = "boot" | "neighbors" | "certificates" | "messages" | "burst" | "routes" | "forward";
 
 /**
  * The tables a cap sizes. Their typed arrays are allocated at boot, so each one's share of the boot
@@ -75,14 +75,19 @@ export type StageId = "boot" | "neighbors" | "certificates" | "messages" | "burs
  * the caps one at a time in this order (certificates before neighbors: there must be as many), the
  * growth per entry times the cap. What filling them adds comes from the stages.
  */
-export type TableId = "certificates" | "neighbors" | "seen" | "recent" | "pending";
+export type TableId = "certificates" | "neighbors" | "seen" | "recent" | "pending" | "routes" | "custody";
 const TABLES: readonly { id: TableId; field: keyof NodeConfig & `${string}Capacity`; smallest: number }[] = [
   { id: "certificates", field: "certificateCacheCapacity", smallest: 1 },
   { id: "neighbors", field: "neighborCapacity", smallest: 1 },
   { id: "seen", field: "seenCacheCapacity", smallest: 64 },
   { id: "recent", field: "recentCapacity", smallest: 8 },
   { id: "pending", field: "pendingRelayCapacity", smallest: 1 },
+  { id: "routes", field: "routeCapacity", smallest: 1 },
+  { id: "custody", field: "custodyCapacity", smallest: 1 },
 ];
+
+/** Distinct origins whose readings a custodian is handed: as many as it keeps reverse routes for (forward/store-and-forward.ts). */
+const FORWARD_ORIGINS = 64;
 
 export interface HeapStage extends HeapCost {
   id: StageId;
@@ -198,11 +203,19 @@ async function heapRun(worker: XsWorker, caps: NodeConfig, payloadBytes: number)
   let last = base;
   const stages: HeapStage[] = [];
   let figures: NodeFigures | undefined;
+  const figuresAfter = {} as Record<StageId, NodeFigures>;
+  // The node's storage is flash on the board: what it holds is weighed (by copying it) and left out.
+  let storedLast: HeapCost = { slots: 0, chunkBytes: 0 };
   const stage = async (id: StageId, name: string, request: DeviceRequest): Promise<void> => {
-    figures = await worker.request<NodeFigures>(request);
+    figures = figuresAfter[id] = await worker.request<NodeFigures>(request);
     const now = await worker.heap();
-    stages.push({ id, name, ...minus(now, last) });
+    await worker.request({ op: "copy-storage" });
+    const stored = minus(await worker.heap(), now);
+    await worker.request({ op: "drop-storage-copy" });
+    const grown = minus(now, last);
+    stages.push({ id, name, slots: grown.slots - (stored.slots - storedLast.slots), chunkBytes: grown.chunkBytes - (stored.chunkBytes - storedLast.chunkBytes) });
     last = now;
+    storedLast = stored;
   };
   const peers = c.certificateCacheCapacity;
   await stage("boot", "booted, at rest (tables allocated empty)", { op: "boot", config: c });
@@ -214,12 +227,23 @@ async function heapRun(worker: XsWorker, caps: NodeConfig, payloadBytes: number)
     { op: "messages", count: messagesFor(c), payloadBytes });
   await stage("burst", `${burstFor(c)} messages at one instant: relay queue full (${c.pendingRelayCapacity})`,
     { op: "burst", count: burstFor(c), payloadBytes });
-  const full: [keyof NodeHealth, number][] = [["neighbors", c.neighborCapacity], ["certificates", c.certificateCacheCapacity],
-    ["seen", c.seenCacheCapacity], ["recent", c.recentCapacity], ["pendingRelays", c.pendingRelayCapacity]];
-  for (const [table, cap] of full) {
-    if (figures!.health[table] !== cap) throw new Error(`the stages left ${table} at ${figures!.health[table]} of ${cap}`);
+  await stage("routes", `every neighbor advertises ${c.routeCapacity} gateways: route table full, each with its candidate next hops`,
+    { op: "routes", gateways: c.routeCapacity });
+  await stage("forward", `${c.unsentCapacity} own readings unconfirmed, readings of ${FORWARD_ORIGINS} origins handed on by ` +
+    `neighbors and never ACKed onward: custody full (${c.custodyCapacity}), reverse routes full`,
+    { op: "forward", readings: c.unsentCapacity, origins: FORWARD_ORIGINS });
+  // Each table full after the stage that fills it (the relay queue drains as later stages run).
+  const full: [StageId, keyof NodeHealth, number][] = [["certificates", "neighbors", c.neighborCapacity],
+    ["certificates", "certificates", c.certificateCacheCapacity], ["messages", "seen", c.seenCacheCapacity],
+    ["messages", "recent", c.recentCapacity], ["burst", "pendingRelays", c.pendingRelayCapacity], ["routes", "routes", c.routeCapacity],
+    ["forward", "custody", c.custodyCapacity], ["forward", "unconfirmedReadings", c.unsentCapacity]];
+  for (const [id, table, cap] of full) {
+    const held = figuresAfter[id].health[table];
+    if (held !== cap) throw new Error(`the ${id} stage left ${table} at ${held} of ${cap}`);
   }
   const total = minus(last, base);
+  total.slots -= storedLast.slots;
+  total.chunkBytes -= storedLast.chunkBytes;
   await worker.request({ op: "drop" });
   const residual = minus(await worker.heap(), base);
   const bootPerEntry = {} as Record<TableId, number>;
@@ -263,9 +287,13 @@ export function byStructure(run: HeapRun): { name: string; entries: number; byte
     { name: "seen cache", entries: c.seenCacheCapacity, bytes: atBoot("seen") },
     { name: `recent store (${run.payloadBytes}-byte messages, the keys our HELLO lists)`, entries: c.recentCapacity, bytes: atBoot("recent") + of("messages") },
     { name: "pending relays (bodies shared with the recent store)", entries: c.pendingRelayCapacity, bytes: atBoot("pending") + of("burst") },
+    { name: "routes to gateways, with their candidate next hops", entries: c.routeCapacity, bytes: atBoot("routes") + of("routes") },
+    { name: `custody queue (readings held for the next hop), with what filling it adds: ${FORWARD_ORIGINS} reverse routes, ` +
+      `${c.unsentCapacity} unconfirmed own readings (kept in storage) and their checkpoints`, entries: c.custodyCapacity,
+    bytes: atBoot("custody") + of("forward") },
   ];
   const fixed = of("boot") - TABLES.reduce((sum, t) => sum + atBoot(t.id), 0);
-  return [{ name: "fixed at boot: scratch, config, counters, store-and-forward, reputation", entries: 0, bytes: fixed }, ...tables];
+  return [{ name: "fixed at boot: scratch, config, counters, reverse routes, handoffs, reputation", entries: 0, bytes: fixed }, ...tables];
 }
 
 function kb(bytes: number): string {
@@ -286,6 +314,7 @@ function onEsp32(here: number): string {
 function capsText(c: NodeConfig): string {
   return `${c.neighborCapacity} neighbors, ${c.certificateCacheCapacity} verified certificates (each with a replay window), ` +
     `seen cache ${c.seenCacheCapacity}, recent store ${c.recentCapacity} (bodies ≤ 256 B kept), ${c.pendingRelayCapacity} pending relays, ` +
+    `${c.routeCapacity} routes, custody ${c.custodyCapacity}, ${c.unsentCapacity} unconfirmed readings (in storage), ` +
     `events (${c.eventCapacity}) and outbox drained as a host does`;
 }
 
@@ -316,7 +345,8 @@ export function renderDeviceSection(r: DeviceResult, command: string, date: Date
 
   L.push("### Heap of one node", "");
   L.push("Filled by crafted frames from certified peers; each peer's HELLO carries its certificate and lists the node and " +
-    "31 other peers. Not filled: the attribution table (gateways only), custody, unsent readings and routes. " +
+    "31 other peers, and routes to gateways; neighbors then hand it readings it keeps in custody (the crafted gateways never " +
+    "answer), while its own readings wait unconfirmed. Not filled: a gateway's own tables (feed verifier, attribution). " +
     "The node's share is the heap with the node minus the same heap without it (after a full collection). The peers " +
     "introduce themselves 10 ms apart, so the node runs with its certificate-verify budget at its most (a rate, not a cap). " +
     "By structure: the tables are typed arrays allocated at boot, so each one's boot share is measured by booting with " +

@@ -21,9 +21,9 @@ import { FEED_CHECKPOINT_BYTES } from "../feed/feed-checkpoint.js";
 import { FeedVerifier, type FeedOutcome } from "../feed/feed-verifier.js";
 import { UnsentStore } from "../feed/unsent-store.js";
 import type { Crypto, Storage } from "../ports.js";
-import { ackItem, checkAck, DataKind, encodeAck, encodeData, MAX_ACKS, MAX_DATA_HOPS, type DataView } from "../wire/data.js";
+import { ackItem, checkAck, DataKind, encodeAck, MAX_ACKS, MAX_DATA_HOPS, type DataView } from "../wire/data.js";
 import { RecordType } from "../wire/records.js";
-import { CustodyQueue, type CustodyItem } from "./custody-queue.js";
+import { CustodyQueue } from "./custody-queue.js";
 import { ReverseRoutes } from "./reverse-routes.js";
 import { Handoffs } from "./handoffs.js";
 import { Behavior } from "../reputation/peer-scores.js";
@@ -73,9 +73,12 @@ const CONFIRM_DELAY_MS = 500;
 const CONFIRM_TRIES = 4;
 /** Unanswered sends to one neighbor before each further one counts against it. */
 const UNACKED_TRIES = 3;
+const NO_PAYLOAD = new Uint8Array(0);
 
 export class StoreAndForward {
   private readonly custody: CustodyQueue;
+  /** Rows due in this tick (reused). */
+  private readonly due: Uint16Array;
   private readonly feed: FeedLog;
   private readonly unsent: UnsentStore;
   private readonly verifier: FeedVerifier | null;
@@ -104,6 +107,7 @@ export class StoreAndForward {
     private readonly config: ForwardConfig,
   ) {
     this.custody = new CustodyQueue(config.custodyCapacity);
+    this.due = new Uint16Array(config.custodyCapacity);
     this.feed = new FeedLog(crypto, storage, ctx.id, secretKey);
     this.unsent = new UnsentStore(storage, config.unsentCapacity);
     this.handoffs = new Handoffs(config.unsentCapacity);
@@ -116,7 +120,7 @@ export class StoreAndForward {
 
   /** Items held for the next hop (own and others'). */
   get custodySize(): number {
-    return this.custody.items.length;
+    return this.custody.size;
   }
 
   /** Readings stored here and not yet confirmed by a gateway. */
@@ -156,22 +160,22 @@ export class StoreAndForward {
       }
       return;
     }
-    if (this.custody.find(d.origin, kind, d.seq)) return this.ack(from, d);
+    if (this.custody.find(d.origin, kind, d.seq) >= 0) return this.ack(from, d);
     if (d.hops + 1 >= MAX_DATA_HOPS) {
       this.expired++;
       return this.ack(from, d);
     }
     if (kind === DataKind.Confirm) {
       // Only the newest confirmation per origin is worth carrying.
-      for (const item of this.custody.items) {
-        if (item.kind === DataKind.Confirm && item.seq < d.seq && equalBytes(item.origin, d.origin)) this.custody.remove(item);
+      const custody = this.custody;
+      for (let i = custody.size - 1; i >= 0; i--) {
+        const row = custody.at(i);
+        if (custody.kind(row) === DataKind.Confirm && custody.seq(row) < d.seq && custody.isFrom(row, d.origin)) custody.remove(row);
       }
     } else {
       this.reverse.learn(d.origin, from);
     }
-    const taken = this.custody.add({
-      origin: d.origin.slice(), destination: d.destination.slice(), kind, seq: d.seq, payload: d.payload.slice(), hops: d.hops + 1,
-    }, now);
+    const taken = this.custody.add(d.origin, d.destination, kind, d.seq, d.hops + 1, d.payload, now);
     if (taken) this.ack(from, d);
     else this.refused++;
   }
@@ -180,8 +184,8 @@ export class StoreAndForward {
     if (checkAck(body) !== 0) return;
     for (let i = 0; i < body[0]; i++) {
       const { origin, kind, seq } = ackItem(body, i);
-      const item = this.custody.acknowledged(from, origin, kind, seq);
-      if (item && kind === DataKind.Entry && equalBytes(origin, this.ctx.id)) {
+      const row = this.custody.acknowledged(from, origin, kind, seq);
+      if (row >= 0 && kind === DataKind.Entry && equalBytes(origin, this.ctx.id)) {
         // Handed on: if no confirmation comes in time, the sweep sends it again.
         this.handoffs.set(seq, now, from);
         this.nextSweepAt = Math.min(this.nextSweepAt, now + this.config.confirmAfterMs);
@@ -196,12 +200,19 @@ export class StoreAndForward {
       if (now < c.at) continue;
       this.confirmAt.delete(originHex);
       const seq = this.verifier!.deliveredSeq(originHex);
-      if (seq > 0 && !this.custody.find(c.origin, DataKind.Confirm, seq) && !this.custody.full) {
-        this.custody.add({ origin: c.origin, destination: c.origin, kind: DataKind.Confirm, seq, payload: new Uint8Array(0), hops: 0 }, now);
+      if (seq > 0 && this.custody.find(c.origin, DataKind.Confirm, seq) < 0 && !this.custody.full) {
+        this.custody.add(c.origin, c.origin, DataKind.Confirm, seq, 0, NO_PAYLOAD, now);
       }
     }
-    // Items due within the batching window go now too: one frame carries them, not one each.
-    for (const item of this.custody.items.slice()) if (item.nextTryAt <= now + BATCH_MS) this.send(item, now);
+    // Items due within the batching window go now too: one frame carries them, not one each. A send
+    // may remove its item, so the due rows are listed first.
+    const due = this.due;
+    let count = 0;
+    for (let i = 0; i < this.custody.size; i++) {
+      const row = this.custody.at(i);
+      if (this.custody.nextTryAt(row) <= now + BATCH_MS) due[count++] = row;
+    }
+    for (let i = 0; i < count; i++) this.send(due[i], now);
     this.flushAcks();
   }
 
@@ -248,18 +259,20 @@ export class StoreAndForward {
   private confirmed(seq: number): void {
     this.unsent.confirm(seq);
     this.handoffs.deleteUpTo(seq);
-    for (const item of this.custody.items.slice()) {
-      if (item.kind !== DataKind.Confirm && item.seq <= seq && equalBytes(item.origin, this.ctx.id)) this.custody.remove(item);
+    for (let i = this.custody.size - 1; i >= 0; i--) {
+      const row = this.custody.at(i);
+      if (this.custody.kind(row) !== DataKind.Confirm && this.custody.seq(row) <= seq && this.custody.isFrom(row, this.ctx.id)) {
+        this.custody.remove(row);
+      }
     }
   }
 
   /** Own items take at most half the custody queue: relayed items keep their room. */
   private takeOwn(kind: DataKind, seq: number, payload: Uint8Array, now: number): boolean {
-    if (this.custody.find(this.ctx.id, kind, seq)) return true;
+    if (this.custody.find(this.ctx.id, kind, seq) >= 0) return true;
     let own = 0;
-    for (const item of this.custody.items) if (equalBytes(item.origin, this.ctx.id)) own++;
-    if (own < this.custody.capacity / 2 &&
-        this.custody.add({ origin: this.ctx.id, destination: new Uint8Array(0), kind, seq, payload, hops: 0 }, now)) {
+    for (let i = 0; i < this.custody.size; i++) if (this.custody.isFrom(this.custody.at(i), this.ctx.id)) own++;
+    if (own < this.custody.capacity / 2 && this.custody.add(this.ctx.id, null, kind, seq, 0, payload, now)) {
       return true;
     }
     // No room now: the sweep tries again soon.
@@ -320,32 +333,31 @@ export class StoreAndForward {
     if (resent > 0) this.queueCheckpoint(now);
   }
 
-  private send(item: CustodyItem, now: number): void {
+  private send(row: number, now: number): void {
+    const custody = this.custody;
+    const kind = custody.kind(row);
     let slot = -1;
-    if (item.kind === DataKind.Confirm) {
-      slot = this.reverse.get(item.destination);
+    if (kind === DataKind.Confirm) {
+      slot = this.reverse.get(custody.destination(row)!);
       if (slot >= 0 && !this.ctx.hasNeighbor(slot)) slot = -1;
-      if (slot < 0 && item.tries >= CONFIRM_TRIES) return this.custody.remove(item);
-      if (slot < 0) item.tries++;
+      if (slot < 0 && custody.tries(row) >= CONFIRM_TRIES) return custody.remove(row);
     } else {
-      if (equalBytes(item.origin, this.ctx.id)) {
+      if (custody.isFrom(row, this.ctx.id)) {
         const home = this.homeGateway(now);
-        if (home) item.destination = home;
+        if (home) custody.setDestination(row, home);
       }
-      if (item.destination.length > 0) slot = this.ctx.nextHopToward(item.destination);
+      const destination = custody.destination(row);
+      if (destination) slot = this.ctx.nextHopToward(destination);
     }
-    if (slot < 0) {
-      item.nextTryAt = now + NO_ROUTE_RETRY_MS;
-      return;
-    }
+    if (slot < 0) return custody.unsent(row, now + NO_ROUTE_RETRY_MS, kind === DataKind.Confirm);
     // Our own entries say, as they leave, from where a gateway that never met us should start.
-    if (item.kind === DataKind.Entry && item.hops === 0 && equalBytes(item.origin, this.ctx.id)) {
-      writeU32(item.payload, 0, this.unsent.confirmed + 1);
+    if (kind === DataKind.Entry && custody.hops(row) === 0 && custody.isFrom(row, this.ctx.id)) {
+      writeU32(custody.payload(row), 0, this.unsent.confirmed + 1);
     }
     // Sent to the same neighbor again and again without an ACK: it is not keeping its side.
-    if (item.sentTo === slot && item.tries >= UNACKED_TRIES) this.ctx.judge(slot, Behavior.Unacknowledged, now);
-    this.ctx.sendTo(slot, RecordType.Data, encodeData(item.origin, item.destination, item.kind, item.hops, item.seq, item.payload));
-    this.custody.sent(item, slot, now);
+    if (custody.lastSentTo(row) === slot && custody.tries(row) >= UNACKED_TRIES) this.ctx.judge(slot, Behavior.Unacknowledged, now);
+    this.ctx.sendTo(slot, RecordType.Data, custody.body(row).slice());
+    custody.sent(row, slot, now);
   }
 }
 

@@ -10,6 +10,7 @@
  *
  * Bounded: `capacity` destinations (a newcomer replaces the one without a route, else the farthest,
  * and only if it is nearer) and MAX_CANDIDATES neighbor routes per destination (the worst dropped).
+ * Neighbor slots are < 256 (the neighbor table has at most 32).
  */
 import { equalBytes, toHex } from "../bytes.js";
 import { INFINITE_METRIC, type RouteEntry } from "../wire/route.js";
@@ -24,13 +25,6 @@ export function seqnoNewer(a: number, b: number): boolean {
   return d !== 0 && d < 0x8000;
 }
 
-interface Candidate {
-  slot: number;
-  seqno: number;
-  /** As the neighbor advertised it. */
-  metric: number;
-}
-
 export interface Route {
   destination: Uint8Array;
   destinationHex: string;
@@ -41,64 +35,76 @@ export interface Route {
   metric: number;
 }
 
-class Destination {
-  readonly candidates: Candidate[] = [];
-  fdSeqno = 0;
-  fdMetric = INFINITE_METRIC;
-  hasFd = false;
-  selected: Route | null = null;
-  /** Our last advertisement of this destination was a retraction still worth repeating. */
-  retractions = 0;
-
-  constructor(readonly id: Uint8Array, readonly idHex: string) {}
-
-  feasible(c: Candidate): boolean {
-    if (c.metric >= INFINITE_METRIC) return false;
-    return !this.hasFd || seqnoNewer(c.seqno, this.fdSeqno) || (c.seqno === this.fdSeqno && c.metric < this.fdMetric);
-  }
-}
-
 /** How many beacons a lost route is still advertised as retracted, so neighbors drop it promptly. */
 const RETRACTION_REPEATS = 3;
 
-export class RouteTable {
-  private readonly destinations: Destination[] = [];
+/**
+ * Flat: one row per destination in two typed arrays allocated at boot (bytes: flags and candidates'
+ * neighbor slots; words: the FD and candidates' advertised seqno and metric), MAX_CANDIDATES per row
+ * in arrival order. A row's Route object is
+ * made when the destination is admitted and updated in place; `order` keeps rows in admission order.
+ */
+/** Per row in `bytes`: selected, FD known, retractions left, candidates held, then each candidate's neighbor slot. */
+const SELECTED = 0;
+const HAS_FD = 1;
+const RETRACTIONS = 2;
+const COUNT = 3;
+const SLOTS = 4;
+const BYTES_STRIDE = SLOTS + MAX_CANDIDATES;
+/** Per row in `words`: the feasibility distance (seqno, metric), then each candidate's (seqno, metric). */
+const FD = 0;
+const CANDIDATES = 2;
+const WORDS_STRIDE = CANDIDATES + 2 * MAX_CANDIDATES;
 
-  constructor(private readonly capacity = 8) {}
+export class RouteTable {
+  private readonly order: Uint8Array;
+  private count = 0;
+  private readonly rows: (Route | null)[];
+  private readonly bytes: Uint8Array;
+  private readonly words: Uint16Array;
+
+  constructor(private readonly capacity = 8) {
+    if (capacity < 1 || capacity > 255) throw new RangeError("route capacity must be 1..255");
+    this.order = new Uint8Array(capacity);
+    this.rows = new Array<Route | null>(capacity).fill(null);
+    this.bytes = new Uint8Array(capacity * BYTES_STRIDE);
+    this.words = new Uint16Array(capacity * WORDS_STRIDE);
+  }
 
   /** Applies one entry of a neighbor's ROUTE record. `ownId` entries (routes to ourselves) are ignored. */
   update(slot: number, entry: RouteEntry, ownId: Uint8Array): void {
     if (equalBytes(entry.destination, ownId)) return;
-    let d = this.find(entry.destination);
-    if (!d) {
+    let row = this.find(entry.destination);
+    if (row < 0) {
       if (entry.metric >= INFINITE_METRIC) return;
-      d = this.admit(entry);
-      if (!d) return;
+      row = this.admit(entry);
+      if (row < 0) return;
     }
-    const i = d.candidates.findIndex((c) => c.slot === slot);
+    const i = this.candidateOf(row, slot);
     if (entry.metric >= INFINITE_METRIC) {
-      if (i >= 0) d.candidates.splice(i, 1);
+      if (i >= 0) this.removeCandidate(row, i);
       return;
     }
     if (i >= 0) {
-      d.candidates[i].seqno = entry.seqno;
-      d.candidates[i].metric = entry.metric;
+      this.setCandidate(row, i, slot, entry.seqno, entry.metric);
       return;
     }
-    if (d.candidates.length >= MAX_CANDIDATES) {
+    const n = this.bytes[row * BYTES_STRIDE + COUNT];
+    if (n >= MAX_CANDIDATES) {
       let worst = 0;
-      for (let k = 1; k < d.candidates.length; k++) if (d.candidates[k].metric > d.candidates[worst].metric) worst = k;
-      if (d.candidates[worst].metric <= entry.metric) return;
-      d.candidates.splice(worst, 1);
+      for (let k = 1; k < n; k++) if (this.metricOf(row, k) > this.metricOf(row, worst)) worst = k;
+      if (this.metricOf(row, worst) <= entry.metric) return;
+      this.removeCandidate(row, worst);
     }
-    d.candidates.push({ slot, seqno: entry.seqno, metric: entry.metric });
+    this.setCandidate(row, this.bytes[row * BYTES_STRIDE + COUNT]++, slot, entry.seqno, entry.metric);
   }
 
   /** Forgets every route through a neighbor that left the table. */
   dropNeighbor(slot: number): void {
-    for (const d of this.destinations) {
-      const i = d.candidates.findIndex((c) => c.slot === slot);
-      if (i >= 0) d.candidates.splice(i, 1);
+    for (let k = 0; k < this.count; k++) {
+      const row = this.order[k];
+      const i = this.candidateOf(row, slot);
+      if (i >= 0) this.removeCandidate(row, i);
     }
   }
 
@@ -108,28 +114,37 @@ export class RouteTable {
    * unfeasible or unusable, or another is better by SWITCH_MARGIN.
    */
   select(linkCost: (slot: number) => number): void {
-    for (const d of this.destinations) {
-      let best: Candidate | null = null;
+    for (let k = 0; k < this.count; k++) {
+      const row = this.order[k];
+      const route = this.rows[row]!;
+      let best = -1;
       let bestMetric = Infinity;
-      let current = Infinity;
-      for (const c of d.candidates) {
-        if (!d.feasible(c)) continue;
-        const m = c.metric + linkCost(c.slot);
+      let current = -1;
+      let currentMetric = Infinity;
+      for (let i = 0; i < this.bytes[row * BYTES_STRIDE + COUNT]; i++) {
+        if (!this.feasible(row, i)) continue;
+        const slot = this.slotOf(row, i);
+        const m = this.metricOf(row, i) + linkCost(slot);
         if (m < bestMetric) {
-          best = c;
+          best = i;
           bestMetric = m;
         }
-        if (d.selected && c.slot === d.selected.nextHop) current = m;
+        if (this.bytes[row * BYTES_STRIDE + SELECTED] && slot === route.nextHop) {
+          current = i;
+          currentMetric = m;
+        }
       }
-      if (best && bestMetric < INFINITE_METRIC) {
-        const keep = current < INFINITE_METRIC && current <= bestMetric + SWITCH_MARGIN;
-        const chosen = keep ? d.candidates.find((c) => c.slot === d.selected!.nextHop)! : best;
-        const metric = Math.round(keep ? current : bestMetric);
-        d.selected = { destination: d.id, destinationHex: d.idHex, nextHop: chosen.slot, seqno: chosen.seqno, metric };
-        d.retractions = 0;
-      } else if (d.selected) {
-        d.selected = null;
-        d.retractions = RETRACTION_REPEATS;
+      if (best >= 0 && bestMetric < INFINITE_METRIC) {
+        const keep = currentMetric < INFINITE_METRIC && currentMetric <= bestMetric + SWITCH_MARGIN;
+        const chosen = keep ? current : best;
+        route.nextHop = this.slotOf(row, chosen);
+        route.seqno = this.seqnoOf(row, chosen);
+        route.metric = Math.round(keep ? currentMetric : bestMetric);
+        this.bytes[row * BYTES_STRIDE + SELECTED] = 1;
+        this.bytes[row * BYTES_STRIDE + RETRACTIONS] = 0;
+      } else if (this.bytes[row * BYTES_STRIDE + SELECTED]) {
+        this.bytes[row * BYTES_STRIDE + SELECTED] = 0;
+        this.bytes[row * BYTES_STRIDE + RETRACTIONS] = RETRACTION_REPEATS;
       }
     }
   }
@@ -139,23 +154,24 @@ export class RouteTable {
    * recent losses as retractions. Destinations with neither, and no candidates, are forgotten.
    */
   advertise(out: RouteEntry[], max: number): void {
-    for (let i = 0; i < this.destinations.length; i++) {
-      const d = this.destinations[i];
-      const r = d.selected;
-      if (r && out.length < max) {
-        out.push({ destination: d.id, seqno: r.seqno, metric: r.metric });
-        if (!d.hasFd || seqnoNewer(r.seqno, d.fdSeqno)) {
-          d.fdSeqno = r.seqno;
-          d.fdMetric = r.metric;
-          d.hasFd = true;
-        } else if (r.seqno === d.fdSeqno && r.metric < d.fdMetric) {
-          d.fdMetric = r.metric;
+    for (let k = 0; k < this.count; k++) {
+      const row = this.order[k];
+      const r = this.rows[row]!;
+      const fd = row * WORDS_STRIDE + FD;
+      if (this.bytes[row * BYTES_STRIDE + SELECTED] && out.length < max) {
+        out.push({ destination: r.destination, seqno: r.seqno, metric: r.metric });
+        if (!this.bytes[row * BYTES_STRIDE + HAS_FD] || seqnoNewer(r.seqno, this.words[fd])) {
+          this.words[fd] = r.seqno;
+          this.words[fd + 1] = r.metric;
+          this.bytes[row * BYTES_STRIDE + HAS_FD] = 1;
+        } else if (r.seqno === this.words[fd] && r.metric < this.words[fd + 1]) {
+          this.words[fd + 1] = r.metric;
         }
-      } else if (!r && d.retractions > 0 && out.length < max) {
-        out.push({ destination: d.id, seqno: d.fdSeqno, metric: INFINITE_METRIC });
-        d.retractions--;
-      } else if (!r && d.candidates.length === 0 && d.retractions === 0) {
-        this.destinations.splice(i--, 1);
+      } else if (!this.bytes[row * BYTES_STRIDE + SELECTED] && this.bytes[row * BYTES_STRIDE + RETRACTIONS] > 0 && out.length < max) {
+        out.push({ destination: r.destination, seqno: this.words[fd], metric: INFINITE_METRIC });
+        this.bytes[row * BYTES_STRIDE + RETRACTIONS]--;
+      } else if (!this.bytes[row * BYTES_STRIDE + SELECTED] && this.bytes[row * BYTES_STRIDE + COUNT] === 0 && this.bytes[row * BYTES_STRIDE + RETRACTIONS] === 0) {
+        this.forget(k--);
       }
     }
   }
@@ -163,46 +179,110 @@ export class RouteTable {
   /** The selected route with the lowest metric: the way to the nearest gateway. */
   nearest(): Route | null {
     let best: Route | null = null;
-    for (const d of this.destinations) if (d.selected && (!best || d.selected.metric < best.metric)) best = d.selected;
+    for (let k = 0; k < this.count; k++) {
+      const row = this.order[k];
+      const r = this.rows[row]!;
+      if (this.bytes[row * BYTES_STRIDE + SELECTED] && (!best || r.metric < best.metric)) best = r;
+    }
     return best;
   }
 
+  /** The selected route to `destination` (updated in place as routes change), or null. */
   routeTo(destination: Uint8Array): Route | null {
-    return this.find(destination)?.selected ?? null;
+    const row = this.find(destination);
+    return row >= 0 && this.bytes[row * BYTES_STRIDE + SELECTED] ? this.rows[row] : null;
   }
 
   /** Every selected route (for monitors and the simulator's loop checks). */
   routes(): Route[] {
     const out: Route[] = [];
-    for (const d of this.destinations) if (d.selected) out.push(d.selected);
+    for (let k = 0; k < this.count; k++) if (this.bytes[this.order[k] * BYTES_STRIDE + SELECTED]) out.push(this.rows[this.order[k]]!);
     return out;
   }
 
   get size(): number {
-    return this.destinations.length;
+    return this.count;
   }
 
-  private find(id: Uint8Array): Destination | undefined {
-    for (const d of this.destinations) if (equalBytes(d.id, id)) return d;
-    return undefined;
+  private feasible(row: number, i: number): boolean {
+    const seqno = this.seqnoOf(row, i);
+    const metric = this.metricOf(row, i);
+    if (metric >= INFINITE_METRIC) return false;
+    const fd = row * WORDS_STRIDE + FD;
+    return !this.bytes[row * BYTES_STRIDE + HAS_FD] || seqnoNewer(seqno, this.words[fd]) || (seqno === this.words[fd] && metric < this.words[fd + 1]);
   }
 
-  private admit(entry: RouteEntry): Destination | undefined {
-    if (this.destinations.length >= this.capacity) {
+  private metricOf(row: number, i: number): number {
+    return this.words[row * WORDS_STRIDE + CANDIDATES + 2 * i + 1];
+  }
+
+  private seqnoOf(row: number, i: number): number {
+    return this.words[row * WORDS_STRIDE + CANDIDATES + 2 * i];
+  }
+
+  private slotOf(row: number, i: number): number {
+    return this.bytes[row * BYTES_STRIDE + SLOTS + i];
+  }
+
+  private candidateOf(row: number, slot: number): number {
+    for (let i = 0; i < this.bytes[row * BYTES_STRIDE + COUNT]; i++) if (this.slotOf(row, i) === slot) return i;
+    return -1;
+  }
+
+  private setCandidate(row: number, i: number, slot: number, seqno: number, metric: number): void {
+    this.bytes[row * BYTES_STRIDE + SLOTS + i] = slot;
+    const w = row * WORDS_STRIDE + CANDIDATES + 2 * i;
+    this.words[w] = seqno;
+    this.words[w + 1] = metric;
+  }
+
+  /** Removes candidate i of `row`, keeping the others in order. */
+  private removeCandidate(row: number, i: number): void {
+    const b = row * BYTES_STRIDE + SLOTS;
+    const w = row * WORDS_STRIDE + CANDIDATES;
+    const n = this.bytes[row * BYTES_STRIDE + COUNT];
+    this.bytes.copyWithin(b + i, b + i + 1, b + n);
+    this.words.copyWithin(w + 2 * i, w + 2 * (i + 1), w + 2 * n);
+    this.bytes[row * BYTES_STRIDE + COUNT] = n - 1;
+  }
+
+  private find(id: Uint8Array): number {
+    for (let k = 0; k < this.count; k++) {
+      const row = this.order[k];
+      if (equalBytes(this.rows[row]!.destination, id)) return row;
+    }
+    return -1;
+  }
+
+  /** Drops the k-th destination in order. */
+  private forget(k: number): void {
+    this.rows[this.order[k]] = null;
+    this.order.copyWithin(k, k + 1, this.count);
+    this.count--;
+  }
+
+  private admit(entry: RouteEntry): number {
+    if (this.count >= this.capacity) {
       let victim = -1;
       let worst = -1;
-      for (let i = 0; i < this.destinations.length; i++) {
-        const m = this.destinations[i].selected?.metric ?? Infinity;
+      for (let k = 0; k < this.count; k++) {
+        const row = this.order[k];
+        const m = this.bytes[row * BYTES_STRIDE + SELECTED] ? this.rows[row]!.metric : Infinity;
         if (m > worst) {
           worst = m;
-          victim = i;
+          victim = k;
         }
       }
-      if (worst <= entry.metric) return undefined;
-      this.destinations.splice(victim, 1);
+      if (worst <= entry.metric) return -1;
+      this.forget(victim);
     }
-    const d = new Destination(entry.destination.slice(), toHex(entry.destination));
-    this.destinations.push(d);
-    return d;
+    let row = 0;
+    while (this.rows[row]) row++;
+    this.rows[row] = { destination: entry.destination.slice(), destinationHex: toHex(entry.destination), nextHop: -1, seqno: 0, metric: INFINITE_METRIC };
+    this.bytes.fill(0, row * BYTES_STRIDE, row * BYTES_STRIDE + SLOTS);
+    this.words[row * WORDS_STRIDE + FD] = 0;
+    this.words[row * WORDS_STRIDE + FD + 1] = INFINITE_METRIC;
+    this.order[this.count++] = row;
+    return row;
   }
 }

@@ -9,12 +9,16 @@ import { FrameSealer } from "../../modules/link/frame-sealer.js";
 import type { Provisioning } from "../../modules/node.js";
 import type { Crypto } from "../../modules/ports.js";
 import { MAX_PAYLOAD_BYTES } from "../../modules/wire/frame.js";
+import { DataKind, encodeData } from "../../modules/wire/data.js";
 import { encodeGossip, GossipKind } from "../../modules/wire/gossip.js";
 import { encodeHello, MAX_HELLO_NEIGHBORS, type HelloNeighbor } from "../../modules/wire/hello.js";
 import { MAX_RECORDS, RECORD_HEADER_BYTES, RecordType, writeRecord } from "../../modules/wire/records.js";
+import { encodeRoute } from "../../modules/wire/route.js";
 
 const BEACON_MS = 5000;
 const HOP_LIMIT = 32;
+/** A DATA entry's payload as a custodian holds it: base (u32) ‖ a feed entry with a reading. */
+const ENTRY_PAYLOAD_BYTES = 4 + 49;
 
 export class CraftedPeers {
   readonly ids: Uint8Array[];
@@ -39,13 +43,25 @@ export class CraftedPeers {
    * messages wait the longest delay (they stay queued until ticked). Alone: it hears only the target
    * and designates it.
    */
-  hello(i: number, alone = false): Uint8Array {
+  hello(i: number, alone = false, gateways: readonly Uint8Array[] = []): Uint8Array {
     const listed: HelloNeighbor[] = [{ id: this.targetId, quality: 255, relay: alone }];
     for (let j = 0; j < this.count && listed.length < MAX_HELLO_NEIGHBORS && !alone; j++) {
       if (j !== i) listed.push({ id: this.ids[j], quality: 200, relay: listed.length === 1 });
     }
     const body = encodeHello(this.beaconSeq++, BEACON_MS, 0, this.certificates[i], listed);
-    return this.seal(i, [[RecordType.Hello, body]]);
+    const records: [RecordType, Uint8Array][] = [[RecordType.Hello, body]];
+    // Routes to `gateways`, one hop away each, in the same frame as the HELLO as nodes send them.
+    if (gateways.length > 0) records.push([RecordType.Route, encodeRoute(gateways.map((destination) => ({ destination, seqno: 1, metric: 256 })))]);
+    return this.seal(i, records);
+  }
+
+  /**
+   * Frames from peer `i` handing the target one reading each from `origins` (nodes further away) for
+   * `destination`, as many per frame as fit: the target takes custody of them.
+   */
+  data(i: number, origins: readonly Uint8Array[], destination: Uint8Array): Uint8Array[] {
+    const bodies = origins.map((origin) => encodeData(origin, destination, DataKind.Entry, 1, this.nextSeq++, new Uint8Array(ENTRY_PAYLOAD_BYTES).fill(7)));
+    return this.frames(i, RecordType.Data, bodies);
   }
 
   /**
@@ -53,20 +69,28 @@ export class CraftedPeers {
    * as fit. Origins are nodes further away (ids derived from the sequence), never a peer.
    */
   gossip(i: number, count: number, payloadBytes: number): Uint8Array[] {
-    const frames: Uint8Array[] = [];
-    let records: [RecordType, Uint8Array][] = [];
-    let size = 0;
+    const bodies: Uint8Array[] = [];
     for (let k = 0; k < count; k++) {
       const seq = this.nextSeq++;
       const origin = new Uint8Array(8).fill(0xa0);
       writeU32(origin, 4, seq % 97);
-      const body = encodeGossip(origin, seq, GossipKind.Data, 1, HOP_LIMIT, new Uint8Array(payloadBytes).fill(seq));
+      bodies.push(encodeGossip(origin, seq, GossipKind.Data, 1, HOP_LIMIT, new Uint8Array(payloadBytes).fill(seq)));
+    }
+    return this.frames(i, RecordType.Gossip, bodies);
+  }
+
+  /** Peer `i`'s frames carrying `bodies` as records of `type`, as many per frame as fit. */
+  private frames(i: number, type: RecordType, bodies: readonly Uint8Array[]): Uint8Array[] {
+    const frames: Uint8Array[] = [];
+    let records: [RecordType, Uint8Array][] = [];
+    let size = 0;
+    for (const body of bodies) {
       if (records.length === MAX_RECORDS || size + RECORD_HEADER_BYTES + body.length > MAX_PAYLOAD_BYTES) {
         frames.push(this.seal(i, records));
         records = [];
         size = 0;
       }
-      records.push([RecordType.Gossip, body]);
+      records.push([type, body]);
       size += RECORD_HEADER_BYTES + body.length;
     }
     if (records.length > 0) frames.push(this.seal(i, records));

@@ -16,6 +16,7 @@ import { Rng } from "../../hosts/sim/rng.js";
 import { SIM_EPOCH_SECONDS } from "../../hosts/sim/sim-epoch.js";
 import { MemoryStorage } from "../../hosts/sim/storage.js";
 import { CraftedPeers } from "./crafted-peers.js";
+import { MAX_RECORDS } from "../../modules/wire/records.js";
 import { serveJson } from "./xs-bridge.js";
 
 export type DeviceRequest =
@@ -27,7 +28,10 @@ export type DeviceRequest =
   | { op: "boot"; config: NodeConfig }
   | { op: "hellos"; from: number; to: number }
   | { op: "messages" | "burst"; count: number; payloadBytes: number }
+  | { op: "routes"; gateways: number }
+  | { op: "forward"; readings: number; origins: number }
   | { op: "drop" }
+  | { op: "copy-storage" | "drop-storage-copy" }
   | { op: "relay"; config: NodeConfig; payloadBytes: number; rounds: number };
 
 /** Mean ms per operation of the board binding's Ed25519. */
@@ -61,6 +65,9 @@ const crypto: Crypto = createBoardCrypto();
 let peers: CraftedPeers | undefined;
 let target: Provisioning | undefined;
 let node: MeshNode | null = null;
+/** The node's flash stand-in, and a copy of it made only to weigh it (flash is not heap on the board). */
+let storage: MemoryStorage | null = null;
+let storageCopy: MemoryStorage | null = null;
 let now = 0;
 
 function msPer(rounds: number, op: () => unknown): number {
@@ -116,8 +123,8 @@ function settle(n: MeshNode, until: number): void {
   now = Math.max(now, until);
 }
 
-function boot(p: Provisioning, seed: number, config: NodeConfig): MeshNode {
-  const n = new MeshNode(p, { crypto, random: new Rng(seed), storage: new MemoryStorage() }, validateNodeConfig(config));
+function boot(p: Provisioning, seed: number, config: NodeConfig, storage = new MemoryStorage()): MeshNode {
+  const n = new MeshNode(p, { crypto, random: new Rng(seed), storage }, validateNodeConfig(config));
   n.start(now);
   n.setWallClock(SIM_EPOCH_SECONDS, now);
   drain(n);
@@ -132,6 +139,13 @@ function figures(n: MeshNode): NodeFigures {
     neighbors: n.neighborSummary(now).length, certificatesVerified: c.certificatesVerified, messagesNew: c.messagesNew,
     relays: c.relays, drops, health: n.health(),
   };
+}
+
+/** Ids of `count` gateways that exist only in the routes the peers advertise. */
+function gatewayIds(count: number): Uint8Array[] {
+  const ids: Uint8Array[] = [];
+  for (let k = 0; k < count; k++) ids.push(new Uint8Array(8).fill(0xb0 + k));
+  return ids;
 }
 
 function receive(n: MeshNode, frame: Uint8Array, from: number): void {
@@ -187,7 +201,8 @@ serveJson((request: DeviceRequest): unknown => {
       peers = new CraftedPeers(crypto, request.peers.map(provisioningFromText), nodeIdOf(crypto, target.secretKey.subarray(32)));
       return peers.count;
     case "boot":
-      node = boot(target!, 7, request.config);
+      storage = new MemoryStorage();
+      node = boot(target!, 7, request.config, storage);
       return figures(node);
     case "hellos":
       // 10 ms apart: the certificate-verify budget the benchmark boots with lets one through per 10 ms.
@@ -209,8 +224,47 @@ serveJson((request: DeviceRequest): unknown => {
       if (request.op === "messages") settle(n, now + 2000);
       return figures(n);
     }
+    case "routes": {
+      // Every neighbor advertises every gateway: the route table holds each with its candidates.
+      const n = node!;
+      for (let i = 0; i < n.config.neighborCapacity; i++) {
+        now += 10;
+        receive(n, peers!.hello(i, false, gatewayIds(request.gateways)), i);
+      }
+      return figures(n);
+    }
+    case "forward": {
+      // Own readings no gateway confirms, then readings handed on by neighbors from distinct origins,
+      // all for the gateways advertised: custody full, reverse routes learned, nothing ever ACKed.
+      const n = node!;
+      for (let k = 0; k < request.readings; k++) {
+        now += 10;
+        n.publishReading("t", k, now);
+        drain(n);
+      }
+      const gateway = gatewayIds(1)[0];
+      const origins: Uint8Array[] = [];
+      for (let k = 0; k < request.origins; k++) origins.push(new Uint8Array(8).fill(0xc0 + (k >> 8)).fill(k & 0xff, 4));
+      // A frame's worth from each neighbor in turn.
+      for (let at = 0, peer = 0; at < origins.length; at += MAX_RECORDS, peer = (peer + 1) % n.config.neighborCapacity) {
+        for (const frame of peers!.data(peer, origins.slice(at, at + MAX_RECORDS), gateway)) {
+          now += 10;
+          receive(n, frame, peer);
+        }
+      }
+      settle(n, now + 500);
+      return figures(n);
+    }
+    case "copy-storage":
+      storageCopy = new MemoryStorage();
+      for (const key of storage!.keys()) storageCopy.set(key, storage!.get(key)!);
+      return null;
+    case "drop-storage-copy":
+      storageCopy = null;
+      return storageCopy;
     case "drop":
       node = null;
+      storage = null;
       return null;
     case "relay":
       return relayCost(request.config, request.payloadBytes, request.rounds);

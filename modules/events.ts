@@ -2,6 +2,8 @@
  * What a node tells its host and application. Drained with `MeshNode.pollEvent()`.
  */
 import type { FeedOutcome } from "./feed/feed-verifier.js";
+import type { AnomalyName } from "./monitor/anomaly-detector.js";
+import type { HealthReport } from "./monitor/health-report.js";
 
 export type MeshEvent =
   | { type: "neighbor-up"; id: string; role: number }
@@ -24,6 +26,13 @@ export type MeshEvent =
   | { type: "revocation"; serial: number; count: number }
   /** We rebroadcast a gossip message (instrumentation for monitors and the simulator). */
   | { type: "relayed"; origin: string; seq: number; hops: number }
+  /**
+   * Gateways only: a node's health report (its own too, every healthIntervalMs). Best effort: reports
+   * may arrive twice or out of order (by different paths); `seq` grows with each, across reboots too.
+   */
+  | { type: "health"; origin: string; seq: number; report: HealthReport }
+  /** This node saw something unusual in its own traffic (monitor/anomaly-detector.ts). */
+  | { type: "anomaly"; kind: AnomalyName; value: number; threshold: number }
   /** Gateways only: a reading delivered (once, in order per origin), a feed proven, or a feed flagged. */
   | FeedOutcome;
 

@@ -44,6 +44,8 @@ import { decodeHello, encodeHello, helloRecentKey, MAX_RECENT_KEYS, newHelloView
 import { decodeRoute, encodeRoute, MAX_ROUTE_ENTRIES, newRouteView, type RouteEntry } from "./wire/route.js";
 import { RouteTable, type Route } from "./routing/route-table.js";
 import { StoreAndForward } from "./forward/store-and-forward.js";
+import { decodeHealthReport, MAX_REPORT_NEIGHBORS, type HealthNeighbor } from "./monitor/health-report.js";
+import { NodeMonitor } from "./monitor/node-monitor.js";
 import { OriginLimiter } from "./limits/origin-limiter.js";
 import { TokenBucket, TokenBuckets } from "./limits/token-bucket.js";
 import { Behavior, IGNORE_BELOW, PeerScores } from "./reputation/peer-scores.js";
@@ -192,6 +194,7 @@ export class MeshNode {
   private readonly routeView = newRouteView();
   private readonly dataView = newDataView();
   private readonly forward: StoreAndForward;
+  private readonly monitor: NodeMonitor;
   /** Records for one neighbor each (DATA, ACK), sent at the next flush in unicast frames. */
   private readonly unicast = new Map<number, { type: RecordType; body: Uint8Array }[]>();
   private readonly routes: RouteTable;
@@ -259,11 +262,29 @@ export class MeshNode {
         const n = this.neighbors.bySlot(slot);
         if (n) this.judge(n, behavior, now);
       },
+      onHealth: (origin, seq, report) => {
+        const decoded = decodeHealthReport(report);
+        if (typeof decoded === "number") return this.counters.drop(decoded);
+        this.emit({ type: "health", origin: toHex(origin), seq, report: decoded });
+      },
       admitOrigin: (origin, cert, now) => {
         const peer = this.admit(toHex(origin), origin, cert, now);
         return peer < 0 ? null : this.certificates.entries.publicKey(peer);
       },
     }, this.crypto, this.storage, provisioning.secretKey, provisioning.certificate, config);
+    this.monitor = new NodeMonitor({
+      counters: this.counters,
+      isGateway: this.role === Role.Gateway,
+      health: () => this.health(),
+      neighborReport: (now) => this.neighborReport(now),
+      neighborIds: () => {
+        const ids = new Set<string>();
+        for (const n of this.neighbors) ids.add(n.idHex);
+        return ids;
+      },
+      emit: (event) => this.emit(event),
+      sendReport: (report, seq, now) => this.forward.publishHealth(report, seq, now),
+    }, config.healthIntervalMs);
   }
 
   /**
@@ -288,6 +309,8 @@ export class MeshNode {
       this.revocationBytes = stored;
     }
     this.nextBeaconAt = now + Math.floor(unitFloat(this.random) * this.config.beaconIntervalMs);
+    // The first report once the neighborhood has formed, at a random point so nodes do not report together.
+    this.monitor.start(now, epoch, Math.floor((0.5 + unitFloat(this.random)) * this.config.healthIntervalMs));
     this.forward.start(now);
   }
 
@@ -470,6 +493,7 @@ export class MeshNode {
     }
     this.expiryAt = this.neighbors.nextExpiry();
     this.checkpointIfDue(now);
+    this.monitor.tick(now);
     this.forward.tick(now);
     this.flush(now);
   }
@@ -485,7 +509,7 @@ export class MeshNode {
 
   nextTimeout(): number {
     return Math.min(this.nextBeaconAt, this.expiryAt, this.checkpoints.deadline(), this.forward.nextDeadline(), this.routeUpdateAt,
-      this.pending.earliest());
+      this.pending.earliest(), this.monitor.deadline);
   }
 
   pollTransmit(): Transmit | undefined {
@@ -501,6 +525,15 @@ export class MeshNode {
     for (const n of this.neighbors) {
       out.push({ id: n.idHex, role: n.role, reception: n.reception(now), hearsUs: n.hearsUs / 255, etx: n.etx(now) });
     }
+    return out;
+  }
+
+  /** Neighbors for a health report: the best-heard MAX_REPORT_NEIGHBORS with their reputation. */
+  private neighborReport(now: number): HealthNeighbor[] {
+    const out: HealthNeighbor[] = [];
+    for (const n of this.neighbors) out.push({ id: n.idHex, reception: n.reception(now), score: this.scores.score(n.slot, now) });
+    out.sort((a, b) => b.reception - a.reception);
+    out.length = Math.min(out.length, MAX_REPORT_NEIGHBORS);
     return out;
   }
 

@@ -45,6 +45,8 @@ export interface ForwardContext {
   resent(): void;
   /** Holds what a neighbor did against its reputation. */
   judge(slot: number, behavior: Behavior, now: number): void;
+  /** Gateways: a health report from `origin` (or our own) arrived. */
+  onHealth(origin: Uint8Array, seq: number, report: Uint8Array): void;
   /** The origin's public key if `certificate` admits it (verified once, cached); null otherwise. */
   admitOrigin(origin: Uint8Array, certificate: Uint8Array, now: number): Uint8Array | null;
 }
@@ -148,12 +150,24 @@ export class StoreAndForward {
     return seq;
   }
 
+  /**
+   * Sends a health report (numbered `seq`) toward the home gateway; a gateway reports its own where
+   * it is. Only the newest is worth carrying: an older one still held here is dropped.
+   */
+  publishHealth(report: Uint8Array, seq: number, now: number): void {
+    if (this.verifier) return this.ctx.onHealth(this.ctx.id, seq, report);
+    this.dropOlder(this.ctx.id, DataKind.Health, seq + 1);
+    this.takeOwn(DataKind.Health, seq, report, now);
+  }
+
   onData(d: DataView, from: number, now: number): void {
     const kind = d.kind;
     if (equalBytes(d.destination, this.ctx.id)) {
       this.ack(from, d);
       if (kind === DataKind.Confirm) {
         if (equalBytes(d.origin, this.ctx.id)) this.confirmed(d.seq);
+      } else if (kind === DataKind.Health) {
+        if (this.verifier) this.ctx.onHealth(d.origin, d.seq, d.payload);
       } else if (this.verifier) {
         this.reverse.learn(d.origin, from);
         this.deliver(d, now);
@@ -165,13 +179,9 @@ export class StoreAndForward {
       this.expired++;
       return this.ack(from, d);
     }
-    if (kind === DataKind.Confirm) {
-      // Only the newest confirmation per origin is worth carrying.
-      const custody = this.custody;
-      for (let i = custody.size - 1; i >= 0; i--) {
-        const row = custody.at(i);
-        if (custody.kind(row) === DataKind.Confirm && custody.seq(row) < d.seq && custody.isFrom(row, d.origin)) custody.remove(row);
-      }
+    if (kind === DataKind.Confirm || kind === DataKind.Health) {
+      // Only the newest confirmation (or health report) per origin is worth carrying.
+      this.dropOlder(d.origin, kind, d.seq);
     } else {
       this.reverse.learn(d.origin, from);
     }
@@ -261,9 +271,19 @@ export class StoreAndForward {
     this.handoffs.deleteUpTo(seq);
     for (let i = this.custody.size - 1; i >= 0; i--) {
       const row = this.custody.at(i);
-      if (this.custody.kind(row) !== DataKind.Confirm && this.custody.seq(row) <= seq && this.custody.isFrom(row, this.ctx.id)) {
+      const kind = this.custody.kind(row);
+      if ((kind === DataKind.Entry || kind === DataKind.Checkpoint) && this.custody.seq(row) <= seq && this.custody.isFrom(row, this.ctx.id)) {
         this.custody.remove(row);
       }
+    }
+  }
+
+  /** Drops items of `kind` from `origin` older than `seq`. */
+  private dropOlder(origin: Uint8Array, kind: DataKind, seq: number): void {
+    const custody = this.custody;
+    for (let i = custody.size - 1; i >= 0; i--) {
+      const row = custody.at(i);
+      if (custody.kind(row) === kind && custody.seq(row) < seq && custody.isFrom(row, origin)) custody.remove(row);
     }
   }
 

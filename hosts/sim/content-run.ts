@@ -6,6 +6,7 @@
  * bytes on air, against the naive baseline of the gateway unicasting the whole image to every node.
  */
 import { createNodeConfig } from "../../modules/config.js";
+import { DropReason } from "../../modules/counters.js";
 import { buildManifest, ContentKind } from "../../modules/content/content-manifest.js";
 import { MemoryContentStore } from "../../modules/content/content-store.js";
 import { Role } from "../../modules/identity/certificate.js";
@@ -34,6 +35,13 @@ export interface ContentRunOptions {
   /** Crash node `node` at `at` for `downMs` (RAM lost, its store and storage kept). */
   reboots?: { node: number; at: number; downMs: number }[];
   topology?: Topology;
+  /** These nodes are corrupters and liars instead of ones drawn by the seed. */
+  corrupters?: number[];
+  liars?: number[];
+  /** Node i's content store (one the test watches); default a fresh MemoryContentStore. */
+  storeFor?: (i: number) => MemoryContentStore | undefined;
+  /** Called after every simulated second. */
+  onStep?: (now: number) => void;
 }
 
 export interface ContentRunResult {
@@ -56,6 +64,10 @@ export interface ContentRunResult {
   baseline: { bytesOnAir: number; timeToAllMs: number };
   /** Pieces rejected for a bad hash or forged manifests (bad-content drops), over honest nodes. */
   badContentDrops: number;
+  /** The nodes as they ended (for tests). */
+  devices: MeshNode[];
+  /** When each node installed (Infinity: never). */
+  installedAt: Float64Array;
   wallMs: number;
 }
 
@@ -92,8 +104,8 @@ export function runContent(opts: ContentRunOptions): ContentRunResult {
     [order[k], order[j]] = [order[j], order[k]];
   }
   const bad = Math.round((opts.malicious ?? 0) * (nodes - 1));
-  const corrupters = new Set(order.slice(0, Math.ceil(bad / 2)));
-  const liars = new Set(order.slice(Math.ceil(bad / 2), bad));
+  const corrupters = new Set(opts.corrupters ?? order.slice(0, Math.ceil(bad / 2)));
+  const liars = new Set(opts.liars ?? order.slice(Math.ceil(bad / 2), bad));
 
   const stores: MemoryContentStore[] = [];
   const devices: MeshNode[] = [];
@@ -102,7 +114,7 @@ export function runContent(opts: ContentRunOptions): ContentRunResult {
   const sim = new Simulator({
     topology, seed, radio: { loss },
     createDevice: (i, ports) => {
-      const store = stores[i] ?? (stores[i] = corrupters.has(i) ? corruptingStore() : new MemoryContentStore());
+      const store = stores[i] ?? (stores[i] = corrupters.has(i) ? corruptingStore() : opts.storeFor?.(i) ?? new MemoryContentStore());
       const node = new MeshNode(provisioning[i], { crypto: nodeCrypto, random: ports.random, storage: ports.storage, content: { store } }, config);
       if (liars.has(i)) makeLiar(node);
       devices[i] = node;
@@ -135,6 +147,7 @@ export function runContent(opts: ContentRunOptions): ContentRunResult {
   let bytesAtAll = Infinity;
   for (let t = STEP_MS; t <= publishAt + maxMs; t += STEP_MS) {
     sim.runUntil(t);
+    opts.onStep?.(t);
     if (t > publishAt && t >= lastReboot && allInstalled(installedAt, reach)) {
       bytesAtAll = bytes;
       break;
@@ -146,7 +159,7 @@ export function runContent(opts: ContentRunOptions): ContentRunResult {
   const idleRate = idleBytes / (publishAt - WARMUP_MS / 3);
   const bytesOnAir = bytesAtAll === Infinity ? bytes : bytesAtAll;
   let badContentDrops = 0;
-  devices.forEach((n, i) => { if (honest[i]) badContentDrops += n.counters.dropped(44); });
+  devices.forEach((n, i) => { if (honest[i]) badContentDrops += n.counters.dropped(DropReason.BadContent); });
   return {
     nodes, honestReachable, installedRight, installedWrong, corrupters: corrupters.size, liars: liars.size,
     timeToAllMs,
@@ -155,6 +168,8 @@ export function runContent(opts: ContentRunOptions): ContentRunResult {
     imageBytesDelivered: imageBytes * installedRight,
     baseline: naiveBaseline(topology, reach, pieces.length - blocks, imageBytes, loss),
     badContentDrops,
+    devices,
+    installedAt,
     wallMs: performance.now() - started,
   };
 }

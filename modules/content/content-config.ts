@@ -29,7 +29,7 @@ export interface ContentConfig {
 }
 
 export const DEFAULT_CONTENT_CONFIG: Readonly<ContentConfig> = Object.freeze({
-  inFlightPerNeighbor: 2,
+  inFlightPerNeighbor: 4,
   inFlightTotal: 16,
   requestGapMs: 100,
   requestTimeoutMs: 2000,

@@ -97,6 +97,8 @@ export enum ManifestStatus {
   KindNotDelegated,
   /** The delegate key's id is on the revocation list. */
   Revoked,
+  /** Not newer than what the node installed or is fetching, or under its floor: a rollback. */
+  Rollback,
 }
 
 function isU32(v: number): boolean {

@@ -80,6 +80,8 @@ export class ContentSwarm {
   /** Per kind: the neighbor asked for a manifest and until when (one such request at a time). */
   private readonly manifestSlot = [-1, -1, -1];
   private readonly manifestDeadline = [0, 0, 0];
+  /** Per kind: the bitfield advertised with the manifest we asked for, that neighbor's row once it verifies. */
+  private readonly manifestBits: (Uint8Array | null)[] = [null, null, null];
   private readonly blocked: string[] = [];
   private readonly upload: TokenBucket;
   private readonly verifyBudget: TokenBucket;
@@ -150,7 +152,7 @@ export class ContentSwarm {
     if (typeof m === "number" || pieces.length !== m.blocks + m.pieces) return ManifestStatus.Malformed;
     const status = checkManifest(this.crypto, bytes, m, this.ctx.ownerPublicKey, this.ctx.networkId, this.ctx.isRevoked);
     if (status !== ManifestStatus.Valid) return status;
-    if (!this.acceptable(m)) return ManifestStatus.Malformed;
+    if (!this.acceptable(m)) return ManifestStatus.Rollback;
     const t = this.begin(m, bytes);
     for (let i = 0; i < pieces.length; i++) {
       if (!this.verifies(t, i, pieces[i])) return ManifestStatus.Malformed;
@@ -173,7 +175,7 @@ export class ContentSwarm {
     }
     t?.clearRow(slot);
     const ours = Math.max(this.installed[h.kind], t ? t.manifest.version : 0);
-    if (h.version > ours && h.version >= this.floors[h.kind]) this.askManifest(h.kind, h.contentId, slot, now);
+    if (h.version > ours && h.version >= this.floors[h.kind]) this.askManifest(h, slot, now);
     else if (t && h.version < t.manifest.version) t.neededAt = now;
   }
 
@@ -256,11 +258,14 @@ export class ContentSwarm {
     return m.version > this.installed[m.kind] && m.version >= this.floors[m.kind] && (!t || m.version > t.manifest.version);
   }
 
-  private askManifest(kind: number, contentId: Uint8Array, slot: number, now: number): void {
+  private askManifest(h: HaveView, slot: number, now: number): void {
+    const kind = h.kind;
     if (this.manifestSlot[kind] >= 0 || now < this.backoffUntil[slot]) return;
     this.manifestSlot[kind] = slot;
     this.manifestDeadline[kind] = now + this.config.requestTimeoutMs;
-    this.ctx.sendTo(slot, RecordType.ContentRequest, encodeRequest(contentId, [MANIFEST_INDEX]));
+    // Its bits too: piece requests can start as soon as the manifest verifies.
+    this.manifestBits[kind] = h.bits.slice();
+    this.ctx.sendTo(slot, RecordType.ContentRequest, encodeRequest(h.contentId, [MANIFEST_INDEX]));
   }
 
   private onManifest(slot: number, data: Uint8Array, now: number): void {
@@ -276,13 +281,24 @@ export class ContentSwarm {
     if (!this.verifyBudget.take(now)) return this.ctx.drop(DropReason.VerifyBudget);
     const status = checkManifest(this.crypto, bytes, m, this.ctx.ownerPublicKey, this.ctx.networkId, this.ctx.isRevoked);
     if (status !== ManifestStatus.Valid) return this.reject(slot, this.ids[slot]!, now);
-    this.begin(m, bytes);
+    const t = this.begin(m, bytes);
+    const bits = this.manifestBits[kind];
+    this.manifestBits[kind] = null;
+    if (bits && bits.length === t.held.length) t.setRow(slot, bits);
     this.schedule(now);
   }
 
-  /** A new transfer replaces the kind's old one, in the store too. */
+  /**
+   * A new transfer replaces the kind's old one, in the store too. Its floor holds from now on: once
+   * a node has seen the owner say "nothing below F", a replayed older manifest is refused even if
+   * this transfer never completes.
+   */
   private begin(m: ContentManifest, bytes: Uint8Array): ContentTransfer {
     const kind = m.kind;
+    if (m.floor > this.floors[kind]) {
+      this.floors[kind] = m.floor;
+      this.saveVersion(kind);
+    }
     for (let f = this.flights - 1; f >= 0; f--) if (this.flightKind[f] === kind) this.removeFlight(f);
     this.store.reset(kind, bytes);
     const t = new ContentTransfer(m, bytes, this.slots);
@@ -305,11 +321,16 @@ export class ContentSwarm {
     if (!this.acceptableInstall(m) || !targets(m, this.ctx.role, this.config.boardType)) return;
     this.installed[m.kind] = m.version;
     this.floors[m.kind] = Math.max(this.floors[m.kind], m.floor);
-    const v = new Uint8Array(8);
-    writeU32(v, 0, m.version);
-    writeU32(v, 4, this.floors[m.kind]);
-    this.storage.set(versionKey(m.kind), v);
+    this.saveVersion(m.kind);
     this.ctx.emit({ type: "content-installed", kind: m.kind, version: m.version });
+  }
+
+  /** Installed version and floor of `kind`, in one storage entry (one flash commit). */
+  private saveVersion(kind: number): void {
+    const v = new Uint8Array(8);
+    writeU32(v, 0, this.installed[kind]);
+    writeU32(v, 4, this.floors[kind]);
+    this.storage.set(versionKey(kind), v);
   }
 
   private acceptableInstall(m: ContentManifest): boolean {

@@ -45,3 +45,16 @@ export class MemoryContentStore implements ContentStore {
     return [...(this.slots.get(kind)?.pieces.keys() ?? [])];
   }
 }
+
+/** The content in `kind`'s slot (its data pieces in order), or null while a piece is missing: what a host installs. */
+export function assembleImage(store: ContentStore, kind: number, m: { blocks: number; pieces: number; totalBytes: number }): Uint8Array | null {
+  const out = new Uint8Array(m.totalBytes);
+  let at = 0;
+  for (let i = 0; i < m.pieces; i++) {
+    const piece = store.read(kind, m.blocks + i);
+    if (!piece || at + piece.length > out.length) return null;
+    out.set(piece, at);
+    at += piece.length;
+  }
+  return at === out.length ? out : null;
+}

@@ -48,6 +48,7 @@ function secondsOf(ms: number): string {
 
 export function renderContentSection(cases: ContentCase[], skipped: string | null): string {
   const L: string[] = [CONTENT_HEADING, ""];
+  L.push("Measured by `node build/tools/bench-content.js` (also part of `npm run bench`).", "");
   L.push(`A ${IMAGE_BYTES / 1024} KB firmware image (1,024-byte pieces: 256 data pieces and 4 hash blocks) signed by the owner and ` +
     `published by a gateway to a random geometric mesh (mean degree 8, seed 1) at ${LOSS * 100}% frame loss, after 30 s of beacons. ` +
     "Every node fetches it from its neighbors (modules/content) and installs it. **Time** runs from publishing to the last node's install; " +

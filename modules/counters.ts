@@ -30,11 +30,14 @@ export enum DropReason {
   Ignored = 42,
   /** A certificate to verify arrived with this node's verify budget spent. */
   VerifyBudget = 43,
+  /** A content piece whose hash is wrong, or a content manifest that does not verify. */
+  BadContent = 44,
 }
 
 const DROP_NAMES: Record<number, string> = {
   32: "self", 33: "unknown-sender", 34: "bad-certificate", 35: "revoked", 36: "replay",
   37: "table-full", 38: "bad-signature", 39: "queue-full", 40: "event-overflow", 41: "rate-limited", 42: "ignored", 43: "verify-budget",
+  44: "bad-content",
 };
 
 export function dropReasonName(reason: WireError | DropReason): string {

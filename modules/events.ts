@@ -24,6 +24,8 @@ export type MeshEvent =
       seqs: number[];
     }
   | { type: "revocation"; serial: number; count: number }
+  /** Every piece of owner-signed content this node is a target of verified: the host installs it from the content store. */
+  | { type: "content-installed"; kind: number; version: number }
   /** We rebroadcast a gossip message (instrumentation for monitors and the simulator). */
   | { type: "relayed"; origin: string; seq: number; hops: number }
   /**

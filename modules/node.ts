@@ -51,6 +51,11 @@ import { TokenBucket, TokenBuckets } from "./limits/token-bucket.js";
 import { Behavior, IGNORE_BELOW, PeerScores } from "./reputation/peer-scores.js";
 import { checkAck, checkData, decodeData, newDataView } from "./wire/data.js";
 import { MAX_RECORDS, parseRecords, RECORD_HEADER_BYTES, RecordType, writeRecord, type RecordView } from "./wire/records.js";
+import { createContentConfig, type ContentConfig } from "./content/content-config.js";
+import type { ManifestStatus } from "./content/content-manifest.js";
+import type { ContentStore } from "./content/content-store.js";
+import { ContentSwarm } from "./content/content-swarm.js";
+import { checkRequest, decodeHave, decodePiece, newHaveView, newPieceView } from "./wire/content.js";
 
 /** What a node is given when it is provisioned (`hyphae keys`, then storage or the build's config). */
 export interface Provisioning {
@@ -69,6 +74,8 @@ export interface NodePorts {
   crypto: Crypto;
   random: Random;
   storage: Storage;
+  /** Where content pieces go (firmware and configuration over the mesh); without it the node takes no part in content transfers. */
+  content?: { store: ContentStore; config?: Partial<ContentConfig> };
 }
 
 /** How full each bounded table is: for monitors, and for the fuzzer's invariants (docs/architecture.md §Memory). */
@@ -193,8 +200,12 @@ export class MeshNode {
   private readonly gossip: GossipView = newGossipView();
   private readonly routeView = newRouteView();
   private readonly dataView = newDataView();
+  private readonly haveView = newHaveView();
+  private readonly pieceView = newPieceView();
   private readonly forward: StoreAndForward;
   private readonly monitor: NodeMonitor;
+  /** Content distribution (modules/content), when the host gave a content store. */
+  readonly content: ContentSwarm | null;
   /** Records for one neighbor each (DATA, ACK), sent at the next flush in unicast frames. */
   private readonly unicast = new Map<number, { type: RecordType; body: Uint8Array }[]>();
   private readonly routes: RouteTable;
@@ -251,11 +262,7 @@ export class MeshNode {
       },
       nearestGateway: () => this.routes.nearest()?.destination ?? null,
       hasNeighbor: (slot) => this.neighbors.bySlot(slot) !== null,
-      sendTo: (slot, type, body) => {
-        let parts = this.unicast.get(slot);
-        if (!parts) this.unicast.set(slot, (parts = []));
-        parts.push({ type, body });
-      },
+      sendTo: (slot, type, body) => this.sendTo(slot, type, body),
       emit: (event) => this.emit(event),
       resent: () => void this.counters.readingsResent++,
       judge: (slot, behavior, now) => {
@@ -285,6 +292,20 @@ export class MeshNode {
       emit: (event) => this.emit(event),
       sendReport: (report, seq, now) => this.forward.publishHealth(report, seq, now),
     }, config.healthIntervalMs);
+    this.content = !ports.content ? null : new ContentSwarm({
+      role: this.role,
+      ownerPublicKey,
+      networkId,
+      neighborAt: (slot) => this.neighbors.bySlot(slot)?.idHex ?? null,
+      sendTo: (slot, type, body) => this.sendTo(slot, type, body),
+      judge: (slot, behavior, now) => {
+        const n = this.neighbors.bySlot(slot);
+        if (n) this.judge(n, behavior, now);
+      },
+      emit: (event) => this.emit(event),
+      drop: (reason) => this.counters.drop(reason),
+      isRevoked: (id) => this.isRevoked(id),
+    }, this.crypto, this.random, this.storage, ports.content.store, createContentConfig(ports.content.config), config.neighborCapacity);
   }
 
   /**
@@ -312,6 +333,18 @@ export class MeshNode {
     // The first report once the neighborhood has formed, at a random point so nodes do not report together.
     this.monitor.start(now, epoch, Math.floor((0.5 + unitFloat(this.random)) * this.config.healthIntervalMs));
     this.forward.start(now);
+    this.content?.start();
+  }
+
+  /**
+   * Seeds owner-signed content (a manifest and every swarm piece, as `buildManifest` gives them) from
+   * a tool: it is stored, installed here if it targets this node, and offered to neighbors.
+   */
+  publishContent(manifest: Uint8Array, pieces: readonly Uint8Array[], now: number): ManifestStatus | null {
+    if (!this.content) return null;
+    const status = this.content.publish(manifest, pieces);
+    this.flush(now);
+    return status;
   }
 
   /** Sets the wall clock (unix seconds) used for certificate validity; until then windows are not checked. */
@@ -398,6 +431,7 @@ export class MeshNode {
     this.hello.neighbors = this.hello.recent = NO_BYTES;
     this.gossip.origin = this.gossip.payload = NO_BYTES;
     this.dataView.origin = this.dataView.destination = this.dataView.payload = NO_BYTES;
+    this.haveView.contentId = this.haveView.bits = this.pieceView.contentId = this.pieceView.data = NO_BYTES;
     for (const e of this.routeView.entries) e.destination = NO_BYTES;
   }
 
@@ -418,6 +452,7 @@ export class MeshNode {
     let hasHello = false;
     let hasRoute = false;
     let hasCustody = false;
+    let hasContent = false;
     for (const r of records) {
       let e: WireError;
       if (r.type === RecordType.Hello) {
@@ -432,6 +467,15 @@ export class MeshNode {
       } else if (r.type === RecordType.Ack) {
         e = checkAck(r.body);
         hasCustody = true;
+      } else if (r.type === RecordType.ContentHave) {
+        e = decodeHave(r.body, this.haveView);
+        hasContent = true;
+      } else if (r.type === RecordType.ContentRequest) {
+        e = checkRequest(r.body);
+        hasContent = true;
+      } else if (r.type === RecordType.ContentPiece) {
+        e = decodePiece(r.body, this.pieceView);
+        hasContent = true;
       } else {
         e = checkGossip(r.body);
       }
@@ -477,12 +521,29 @@ export class MeshNode {
       }
       this.forward.tick(now);
     }
+    // Content records need a neighbor too: requests are answered and pieces judged per neighbor.
+    if (transmitter && hasContent && this.content) this.onContent(transmitter, now);
     for (const r of records) {
       if (r.type !== RecordType.Gossip && r.type !== RecordType.Repair) continue;
       decodeGossip(r.body, this.gossip); // checked above
       this.onGossip(this.gossip, r.body, transmitter, r.type === RecordType.Repair, now);
     }
     this.flush(now);
+  }
+
+  private onContent(n: Neighbor, now: number): void {
+    const content = this.content!;
+    for (const r of this.records) {
+      if (r.type === RecordType.ContentHave) {
+        decodeHave(r.body, this.haveView); // checked above
+        content.onHave(n.slot, n.idHex, this.haveView, now);
+      } else if (r.type === RecordType.ContentRequest) {
+        content.onRequest(n.slot, n.idHex, r.body, now);
+      } else if (r.type === RecordType.ContentPiece) {
+        decodePiece(r.body, this.pieceView);
+        content.onPiece(n.slot, n.idHex, this.pieceView, now);
+      }
+    }
   }
 
   tick(now: number): void {
@@ -495,6 +556,7 @@ export class MeshNode {
     this.checkpointIfDue(now);
     this.monitor.tick(now);
     this.forward.tick(now);
+    this.content?.tick(now);
     this.flush(now);
   }
 
@@ -509,7 +571,7 @@ export class MeshNode {
 
   nextTimeout(): number {
     return Math.min(this.nextBeaconAt, this.expiryAt, this.checkpoints.deadline(), this.forward.nextDeadline(), this.routeUpdateAt,
-      this.pending.earliest(), this.monitor.deadline);
+      this.pending.earliest(), this.monitor.deadline, this.content ? this.content.nextDeadline() : Infinity);
   }
 
   pollTransmit(): Transmit | undefined {
@@ -839,7 +901,8 @@ export class MeshNode {
   /** Sends what is due now — a beacon, relays whose delay ended, our own messages — packed into frames. */
   private flush(now: number): void {
     const parts: { type: RecordType; body: Uint8Array }[] = [];
-    if (now >= this.nextBeaconAt) {
+    const beacon = now >= this.nextBeaconAt;
+    if (beacon) {
       parts.push({ type: RecordType.Hello, body: this.buildHello(now) });
       const route = this.buildRoute(now);
       if (route) parts.push({ type: RecordType.Route, body: route });
@@ -852,6 +915,7 @@ export class MeshNode {
     }
     for (const body of this.ownQueue) parts.push({ type: RecordType.Gossip, body });
     this.ownQueue.length = 0;
+    this.content?.takeBroadcast(parts, beacon, now);
     this.takeDueRelays(now, false, parts);
     // A frame is going out anyway: relays due within the piggyback window that would go out now ride
     // along, saving a seal and a transmission each (coverage policy; the baselines stay as defined).
@@ -972,6 +1036,13 @@ export class MeshNode {
     let mask = 0;
     for (const n of this.neighbors) if (this.scores.avoid(n.slot, now)) mask |= 1 << n.slot;
     return mask >>> 0;
+  }
+
+  /** Queues a record for a frame addressed to the neighbor in `slot` (sent at the next flush). */
+  private sendTo(slot: number, type: RecordType, body: Uint8Array): void {
+    let parts = this.unicast.get(slot);
+    if (!parts) this.unicast.set(slot, (parts = []));
+    parts.push({ type, body });
   }
 
   private reserveRouteSeqno(): void {

@@ -27,6 +27,8 @@ import { renderAttackSection, runAttackBench, type AttackResults } from "./bench
 import { renderRoutingSection, runRoutingBench, type RouteResult, type StressResult } from "./bench-routing.js";
 import { deviceSectionOf, renderDeviceSection, replaceDeviceSection, runDeviceBench } from "./bench-device.js";
 import { firmwareSectionOf, replaceFirmwareSection } from "./bench-firmware.js";
+import { CONTENT_HEADING, renderContentSection, runContentBench, withContentSection } from "./bench-content.js";
+import { sectionOf } from "./markdown-section.js";
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type Io, parseFlags, processIo, runAsScript, UsageError } from "./cli.js";
 
 export const POLICIES: readonly RelayPolicy[] = ["coverage", "flood", "managed"];
@@ -48,12 +50,17 @@ export interface BenchPlan {
   routing?: boolean;
   /** Inputs for the fuzzer in the Under-attack section (tools/bench-attacks.ts); 0 or absent skips the section. */
   fuzzInputs?: number;
+  /** Mesh sizes for the Content section (tools/bench-content.ts; the first also with 10% malicious nodes); absent keeps the report's. */
+  contentSizes?: number[];
 }
 
 export const FULL_PLAN: BenchPlan = {
   sizes: [200, 1000], losses: [0.1, 0.3], seeds: [1, 2], broadcasts: 20, scale: true, device: true, routing: true, fuzzInputs: 1_000_000,
+  contentSizes: [100, 500],
 };
-export const QUICK_PLAN: BenchPlan = { sizes: [200], losses: [0.1, 0.3], seeds: [1], broadcasts: 20, scale: false, routing: true, fuzzInputs: 100_000 };
+export const QUICK_PLAN: BenchPlan = {
+  sizes: [200], losses: [0.1, 0.3], seeds: [1], broadcasts: 20, scale: false, routing: true, fuzzInputs: 100_000, contentSizes: [100],
+};
 
 /** Targets for the coverage policy. */
 export const TARGETS = {
@@ -452,7 +459,11 @@ export async function main(argv: readonly string[], io: Io = processIo, plan?: B
     const device = chosen.device ? renderDeviceSection(await runDeviceBench(log), commandLine(argv), new Date()) : previousDeviceSection(out);
     // The firmware-in-the-simulator section needs the Moddable SDK: bench-firmware.js writes it; keep it.
     const firmware = firmwareSectionOf(readIfThere(out));
-    const report = replaceDeviceSection(markdown, device);
+    const content = chosen.contentSizes
+      ? renderContentSection(runContentBench(chosen.contentSizes, log), chosen.contentSizes.includes(500) ? null : "The 500-node run is in full runs only.")
+      : sectionOf(readIfThere(out), CONTENT_HEADING);
+    let report = replaceDeviceSection(markdown, device);
+    if (content) report = withContentSection(report, content);
     writeFileSync(out, firmware ? replaceFirmwareSection(report, firmware) : report);
     log(`wrote ${out} (${checks.filter((c) => c.pass).length} of ${checks.length} targets met)`);
     return EXIT_OK;

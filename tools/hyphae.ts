@@ -6,12 +6,13 @@
  * own module and add it to COMMANDS.
  */
 import { type Command, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type Io, processIo } from "./cli.js";
+import { contentCommand } from "./content-command.js";
 import { firmwareCommand } from "./firmware-command.js";
 import { keysCommand } from "./keys-command.js";
 import { nodeCommand } from "./node-command.js";
 import { simCommand } from "./sim-command.js";
 
-export const COMMANDS: readonly Command[] = [simCommand, keysCommand, nodeCommand, firmwareCommand];
+export const COMMANDS: readonly Command[] = [simCommand, keysCommand, nodeCommand, firmwareCommand, contentCommand];
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length)) + 4;

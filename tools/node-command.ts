@@ -10,6 +10,7 @@ import { isIPv4 } from "node:net";
 import { createNodeConfig, DEFAULT_NODE_CONFIG } from "../modules/config.js";
 import { MeshNode, type Provisioning } from "../modules/node.js";
 import { provisioningFromText, type ProvisioningText } from "../modules/provisioning.js";
+import { FileContentStore } from "../hosts/node/file-content-store.js";
 import { FileStorage } from "../hosts/node/file-storage.js";
 import { nodeCrypto } from "../hosts/node/node-crypto.js";
 import { NodeHost } from "../hosts/node/node-host.js";
@@ -36,7 +37,7 @@ event on stdout until SIGINT or SIGTERM:
 Flags:
   --provisioning FILE    this node's provisioning (JSON: networkId, networkKey, ownerPublicKey,
                          secretKey, certificate, as hex) [required]
-  --state DIR            state directory (boot epoch, sequence numbers); created if missing,
+  --state DIR            state directory (boot epoch, sequence numbers, content pieces); created if missing,
                          one process at a time [required]
   --port N               the mesh UDP port, 1..65535 [${DEFAULT_MESH_PORT}]
   --bind ADDR            local IPv4 address to bind [0.0.0.0]; on Linux a socket bound to a
@@ -192,7 +193,9 @@ export const nodeCommand: Command = {
     try {
       let node: MeshNode;
       try {
-        node = new MeshNode(provisioning, { crypto: nodeCrypto, random: new NodeRandom(), storage },
+        node = new MeshNode(provisioning, {
+          crypto: nodeCrypto, random: new NodeRandom(), storage, content: { store: new FileContentStore(options.stateDir) },
+        },
           createNodeConfig({ beaconIntervalMs: options.beaconMs }));
       } catch (e) {
         io.stderr.write(`hyphae node: --provisioning ${options.provisioningFile}: ${(e as Error).message}\n`);

@@ -23,6 +23,10 @@ export enum Behavior {
   BrokenCustody,
   /** It never acknowledged an item we kept sending it. */
   Unacknowledged,
+  /** It served a content piece whose hash is wrong, or a manifest that does not verify. */
+  BadContent,
+  /** It left requests for content pieces it advertised unanswered, many in a row. */
+  FalseAdvertisement,
 }
 
 const WEIGHT: Record<Behavior, number> = {
@@ -31,6 +35,8 @@ const WEIGHT: Record<Behavior, number> = {
   [Behavior.RateLimited]: -2,
   [Behavior.BrokenCustody]: -8,
   [Behavior.Unacknowledged]: -3,
+  [Behavior.BadContent]: -25,
+  [Behavior.FalseAdvertisement]: -5,
 };
 
 /** Good behavior counts up to this much: a peer cannot bank credit for later misdeeds. */
@@ -45,7 +51,7 @@ const IGNORED_CAPACITY = 16;
  * together is one failure of the neighbor, not one per frame.
  */
 export const JUDGE_INTERVAL_MS = 10_000;
-const BEHAVIORS = 5;
+const BEHAVIORS = 7;
 
 export class PeerScores {
   private readonly scores: Float64Array;

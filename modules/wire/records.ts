@@ -18,6 +18,12 @@ export enum RecordType {
   Data = 5,
   /** Custody taken of DATA items (wire/data.ts). */
   Ack = 6,
+  /** Pieces of a content transfer a node holds (wire/content.ts). */
+  ContentHave = 7,
+  /** Content pieces asked of one neighbor. */
+  ContentRequest = 8,
+  /** A content piece (or the manifest) for one neighbor. */
+  ContentPiece = 9,
 }
 
 export const RECORD_HEADER_BYTES = 3;
@@ -41,7 +47,7 @@ export function parseRecords(payload: Uint8Array, out: RecordView[]): WireError 
     if (out.length === MAX_RECORDS) return WireError.Oversized;
     if (payload.length - at < RECORD_HEADER_BYTES) return WireError.Truncated;
     const type = payload[at];
-    if (type < RecordType.Hello || type > RecordType.Ack) return WireError.BadType;
+    if (type < RecordType.Hello || type > RecordType.ContentPiece) return WireError.BadType;
     const length = readU16(payload, at + 1);
     at += RECORD_HEADER_BYTES;
     if (payload.length - at < length) return WireError.Truncated;

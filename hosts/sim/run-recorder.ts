@@ -18,15 +18,22 @@ export interface TimelineBucket {
   /** Broadcasts published in this bucket: receivers that could get them, and those that did. */
   broadcastReachable: number;
   broadcastDelivered: number;
-  /** First copies delivered in this bucket: how many, mean and worst latency since publishing, ms. */
-  messagesDelivered: number;
-  messageLatencyMeanMs: number;
-  messageLatencyMaxMs: number;
+  /** First copies delivered in this bucket: latency since publishing, ms. */
+  messageLatencyMs: LatencySummary;
   /** Readings taken in this bucket, and how many of them reached a gateway (by the end of the run). */
   readingsTaken: number;
   readingsDelivered: number;
-  /** Readings delivered in this bucket: latency since taken, ms (0 when none). */
-  readingLatencyMs: { p50: number; p90: number; max: number };
+  /** Readings delivered in this bucket (first deliveries): latency since taken, ms. */
+  readingLatencyMs: LatencySummary;
+}
+
+/** Latencies that fell into one bucket: how many, percentiles (to within 9 %: LatencyHistograms) and the worst. */
+export interface LatencySummary {
+  count: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
 }
 
 export class RunRecorder {
@@ -37,12 +44,10 @@ export class RunRecorder {
   private readonly bytes: Float64Array;
   private readonly reachable: Float64Array;
   private readonly delivered: Float64Array;
-  private readonly latencySum: Float64Array;
-  private readonly latencyCount: Float64Array;
-  private readonly latencyMax: Float64Array;
+  private readonly messageLatency: LatencyHistograms;
   private readonly readingsTaken: Float64Array;
   private readonly readingsDelivered: Float64Array;
-  private readonly readingLatencies: number[][];
+  private readonly readingLatency: LatencyHistograms;
 
   /** `sampleFrom`: the sample is the first broadcast with a reachable receiver published at or after it. */
   constructor(durationMs: number, nodes: number, sampleFrom: number) {
@@ -53,12 +58,10 @@ export class RunRecorder {
     this.bytes = series();
     this.reachable = series();
     this.delivered = series();
-    this.latencySum = series();
-    this.latencyCount = series();
-    this.latencyMax = series();
+    this.messageLatency = new LatencyHistograms(this.count);
     this.readingsTaken = series();
     this.readingsDelivered = series();
-    this.readingLatencies = Array.from({ length: this.count }, () => []);
+    this.readingLatency = new LatencyHistograms(this.count);
     this.sample = new SampleBroadcast(nodes, sampleFrom);
   }
 
@@ -78,11 +81,7 @@ export class RunRecorder {
     this.sample.delivered(receiver, origin, seq, hops, now);
     if (publishedAt < 0) return;
     this.delivered[this.bucketOf(publishedAt)]++;
-    const k = this.bucketOf(now);
-    const latency = now - publishedAt;
-    this.latencySum[k] += latency;
-    this.latencyCount[k]++;
-    if (latency > this.latencyMax[k]) this.latencyMax[k] = latency;
+    this.messageLatency.add(this.bucketOf(now), now - publishedAt);
   }
 
   relayed(node: number, origin: string, seq: number, hops: number, now: number): void {
@@ -97,31 +96,67 @@ export class RunRecorder {
   readingDelivered(takenAt: number, now: number): void {
     if (takenAt < 0) return;
     this.readingsDelivered[this.bucketOf(takenAt)]++;
-    this.readingLatencies[this.bucketOf(now)].push(now - takenAt);
+    this.readingLatency.add(this.bucketOf(now), now - takenAt);
   }
 
   buckets(): TimelineBucket[] {
-    return Array.from({ length: this.count }, (_, k) => {
-      const latencies = Float64Array.from(this.readingLatencies[k]).sort();
-      const at = (q: number) => (latencies.length ? latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] : 0);
-      return {
-        startMs: k * this.bucketMs,
-        framesSent: this.frames[k],
-        bytesSent: this.bytes[k],
-        broadcastReachable: this.reachable[k],
-        broadcastDelivered: this.delivered[k],
-        messagesDelivered: this.latencyCount[k],
-        messageLatencyMeanMs: this.latencyCount[k] ? this.latencySum[k] / this.latencyCount[k] : 0,
-        messageLatencyMaxMs: this.latencyMax[k],
-        readingsTaken: this.readingsTaken[k],
-        readingsDelivered: this.readingsDelivered[k],
-        readingLatencyMs: { p50: at(0.5), p90: at(0.9), max: latencies.length ? latencies[latencies.length - 1] : 0 },
-      };
-    });
+    return Array.from({ length: this.count }, (_, k) => ({
+      startMs: k * this.bucketMs,
+      framesSent: this.frames[k],
+      bytesSent: this.bytes[k],
+      broadcastReachable: this.reachable[k],
+      broadcastDelivered: this.delivered[k],
+      messageLatencyMs: this.messageLatency.summary(k),
+      readingsTaken: this.readingsTaken[k],
+      readingsDelivered: this.readingsDelivered[k],
+      readingLatencyMs: this.readingLatency.summary(k),
+    }));
   }
 
   private bucketOf(t: number): number {
     return Math.min(this.count - 1, Math.floor(t / this.bucketMs));
+  }
+}
+
+/**
+ * Latency percentiles per time bucket in fixed memory: a histogram per bucket with 8 bins per
+ * doubling (bin b holds latencies in (2^((b−1)/8), 2^(b/8)] ms), so a percentile is the upper edge
+ * of its bin, at most 9 % high, and never above the bucket's exact worst.
+ */
+export class LatencyHistograms {
+  static readonly BINS_PER_DOUBLING = 8;
+  /** Up to 2^24 ms (4.7 h); longer latencies share the last bin. */
+  static readonly BINS = 24 * LatencyHistograms.BINS_PER_DOUBLING + 1;
+  private readonly bins: Uint32Array;
+  private readonly counts: Float64Array;
+  private readonly max: Float64Array;
+
+  constructor(buckets: number) {
+    this.bins = new Uint32Array(buckets * LatencyHistograms.BINS);
+    this.counts = new Float64Array(buckets);
+    this.max = new Float64Array(buckets);
+  }
+
+  add(bucket: number, ms: number): void {
+    const bin = ms <= 1 ? 0 : Math.min(LatencyHistograms.BINS - 1, Math.ceil(LatencyHistograms.BINS_PER_DOUBLING * Math.log2(ms)));
+    this.bins[bucket * LatencyHistograms.BINS + bin]++;
+    this.counts[bucket]++;
+    if (ms > this.max[bucket]) this.max[bucket] = ms;
+  }
+
+  summary(bucket: number): LatencySummary {
+    const count = this.counts[bucket];
+    const max = this.max[bucket];
+    const at = (q: number): number => {
+      const rank = Math.floor(q * count);
+      let seen = 0;
+      for (let b = 0; b < LatencyHistograms.BINS; b++) {
+        seen += this.bins[bucket * LatencyHistograms.BINS + b];
+        if (seen > rank) return Math.min(max, 2 ** (b / LatencyHistograms.BINS_PER_DOUBLING));
+      }
+      return max;
+    };
+    return count === 0 ? { count, p50: 0, p90: 0, p99: 0, max } : { count, p50: at(0.5), p90: at(0.9), p99: at(0.99), max };
   }
 }
 

@@ -1,7 +1,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { defaultScenario, MeshSimulation, type Scenario } from "../hosts/sim/mesh-simulation.js";
-import { BUCKET_MS } from "../hosts/sim/run-recorder.js";
+import { BUCKET_MS, LatencyHistograms } from "../hosts/sim/run-recorder.js";
 import { Role } from "../modules/identity/certificate.js";
 
 const SCENARIO: Scenario = {
@@ -50,6 +50,23 @@ test("the sample broadcast's path runs from its source over radio links, one hop
   let reached = 0;
   for (let i = 0; i < parent.length; i++) if (sample.hops[i] > 0) reached += parent[i] >= 0 ? 1 : 0;
   assert.is(reached, [...sample.hops].filter((h) => h > 0).length, "every receiver has a parent");
+});
+
+test("latency histograms: percentiles at most 9 % high, never above the worst", () => {
+  const h = new LatencyHistograms(2);
+  const latencies = Array.from({ length: 1000 }, (_, k) => 3 + ((k * 7919) % 1000) * 4.5);
+  for (const ms of latencies) h.add(1, ms);
+  const sorted = [...latencies].sort((a, b) => a - b);
+  const s = h.summary(1);
+  assert.is(s.count, 1000);
+  assert.is(s.max, sorted[999]);
+  for (const [q, got] of [[0.5, s.p50], [0.9, s.p90], [0.99, s.p99]]) {
+    const exact = sorted[Math.floor(q * 1000)];
+    assert.ok(got >= exact && got <= exact * 1.0906 && got <= s.max, `p${q * 100}: ${got} vs ${exact}`);
+  }
+  assert.equal(h.summary(0), { count: 0, p50: 0, p90: 0, p99: 0, max: 0 });
+  h.add(0, 0);
+  assert.equal(h.summary(0), { count: 1, p50: 0, p90: 0, p99: 0, max: 0 });
 });
 
 test.run();

@@ -133,7 +133,12 @@ export function renderMeshPicture(p: MeshPictureData): string {
   }
   parts.push("</g>");
   for (const [i, label] of [[source, "source"], [farthest, "farthest"]] as const) {
-    if (i >= 0) parts.push(`<text class="end-label" x="${c(Number(px(i)) + radius + 3)}" y="${c(Number(py(i)) - radius - 2)}">${label}</text>`);
+    if (i < 0) continue;
+    // Labels point inwards, so none runs off the picture's edge.
+    const left = Number(px(i)) > width / 2;
+    const x = Number(px(i)) + (left ? -1 : 1) * (radius + 3);
+    const y = Number(py(i)) + (Number(py(i)) < 2 * PAD ? radius + 12 : -radius - 2);
+    parts.push(`<text class="end-label" x="${c(x)}" y="${c(y)}"${left ? ' text-anchor="end"' : ""}>${label}</text>`);
   }
   return `<svg class="mesh" data-picture="mesh" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}"` +
     ` role="img" aria-label="the simulated mesh: ${n} nodes">${parts.join("")}</svg>`;

@@ -88,7 +88,7 @@ export function svgPlot(o: PlotOptions): string {
   let legendX = MARGIN.left;
   for (const s of o.series) {
     const swatch = s.bars
-      ? `<rect x="${legendX}" y="26" width="12" height="8" fill="${s.color}"/>`
+      ? `<rect class="swatch" x="${legendX}" y="26" width="12" height="8" fill="${s.color}"/>`
       : `<line x1="${legendX}" y1="30" x2="${legendX + 12}" y2="30" stroke="${s.color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="4 3"' : ""}/>`;
     parts.push(swatch, `<text class="legend" x="${legendX + 16}" y="34">${escapeXml(s.name)}</text>`);
     legendX += 28 + 6.5 * s.name.length;

@@ -1,12 +1,12 @@
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import type { Io } from "../tools/cli.js";
 import { main } from "../tools/hyphae.js";
-import { DEFAULT_REPORT_PATH, parseSimArgs } from "../tools/sim-command.js";
+import { DEFAULT_REPORT_PATH, parseSimArgs, SCENARIO_FIELDS } from "../tools/sim-command.js";
 import { HYPHAE_BIN } from "./helpers/hyphae-process.js";
 
 /** Pages and scenario files of this file's tests; removed at the end. */
@@ -241,6 +241,19 @@ test("--scenario: a bad file is one line naming the file and the field, exit 2",
   }
   const flag = await hyphae("sim", "--scenario", scenarioFile("ok.json", `{"nodes": 5}`), "--nodes", "1");
   assert.match(flag.stderr, /^hyphae sim: --nodes must be an integer from 2/, "a flag's error names the flag");
+});
+
+test("the scenario schema is documented field by field; the example files are valid", () => {
+  const root = join(HYPHAE_BIN, "..", "..");
+  const docs = [readFileSync(join(root, "docs", "scenario.md"), "utf8"), readFileSync(join(root, "README.md"), "utf8")];
+  for (const field of Object.keys(SCENARIO_FIELDS)) {
+    for (const doc of docs) assert.ok(doc.includes(`\`${field}\``), `${field} is not documented`);
+  }
+  const examples = join(root, "docs", "examples");
+  const files = readdirSync(examples).filter((f) => f.endsWith(".json"));
+  assert.ok(files.length >= 2);
+  for (const f of files) parseSimArgs(["--scenario", join(examples, f)]);
+  assert.ok(docs[1].includes("--scenario docs/examples/partition.json") && docs[1].includes("--html"));
 });
 
 test.after(() => rmSync(DIR, { recursive: true, force: true }));

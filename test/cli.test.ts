@@ -165,6 +165,9 @@ test("--html writes the page and says where; --json writes none unless asked", a
   const json = await hyphae("sim", "--nodes", "10", "--minutes", "0.5", "--json", "--html", join(DIR, "json.html"));
   assert.ok(JSON.parse(json.stdout).traceDigest, "stdout is the JSON alone");
   assert.ok(existsSync(join(DIR, "json.html")));
+  const unwritable = await hyphae("sim", "--nodes", "10", "--minutes", "0.1", "--html", join(page, "inside-a-file.html"));
+  assert.is(unwritable.code, 1);
+  assert.match(unwritable.stderr, /^hyphae sim: cannot write the report page .*inside-a-file\.html: /);
   assert.is(parseSimArgs(["--json"]).html, null);
   assert.is(parseSimArgs([]).html, DEFAULT_REPORT_PATH);
 });

@@ -98,8 +98,10 @@ export function renderMeshPicture(p: MeshPictureData): string {
   const scale = (SIZE - 2 * PAD) / span;
   const width = Math.round((maxX - minX) * scale + 2 * PAD);
   const height = Math.round((maxY - minY) * scale + 2 * PAD);
-  const px = (i: number) => c(PAD + (p.x[i] - minX) * scale);
-  const py = (i: number) => c(PAD + (p.y[i] - minY) * scale);
+  const x = (i: number) => PAD + (p.x[i] - minX) * scale;
+  const y = (i: number) => PAD + (p.y[i] - minY) * scale;
+  const px = (i: number) => c(x(i));
+  const py = (i: number) => c(y(i));
   const radius = Math.max(1.5, Math.min(7, 180 / Math.sqrt(Math.max(1, n))));
   const segment = (a: number, b: number) => `x1="${px(a)}" y1="${py(a)}" x2="${px(b)}" y2="${py(b)}"`;
 
@@ -135,10 +137,10 @@ export function renderMeshPicture(p: MeshPictureData): string {
   for (const [i, label] of [[source, "source"], [farthest, "farthest"]] as const) {
     if (i < 0) continue;
     // Labels point inwards, so none runs off the picture's edge.
-    const left = Number(px(i)) > width / 2;
-    const x = Number(px(i)) + (left ? -1 : 1) * (radius + 3);
-    const y = Number(py(i)) + (Number(py(i)) < 2 * PAD ? radius + 12 : -radius - 2);
-    parts.push(`<text class="end-label" x="${c(x)}" y="${c(y)}"${left ? ' text-anchor="end"' : ""}>${label}</text>`);
+    const left = x(i) > width / 2;
+    const labelX = x(i) + (left ? -1 : 1) * (radius + 3);
+    const labelY = y(i) + (y(i) < 2 * PAD ? radius + 12 : -radius - 2);
+    parts.push(`<text class="end-label" x="${c(labelX)}" y="${c(labelY)}"${left ? ' text-anchor="end"' : ""}>${label}</text>`);
   }
   return `<svg class="mesh" data-picture="mesh" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}"` +
     ` role="img" aria-label="the simulated mesh: ${n} nodes">${parts.join("")}</svg>`;

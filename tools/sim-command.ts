@@ -255,15 +255,16 @@ export const simCommand: Command = {
       io.stdout.write(HELP);
       return EXIT_OK;
     }
-    let report: SimulationReport;
-    let page: string | null = null;
+    const { html } = options;
     const sim = new MeshSimulation(options.scenario);
-    const recorder = options.html === null ? null : sim.record();
+    const recorder = html === null ? null : sim.record();
     const bar = new ProgressBar(io.stderr, {
       label: "hyphae sim",
       total: options.scenario.durationMs,
       describe: (done, total) => `${(done / 60_000).toFixed(1)} of ${(total / 60_000).toFixed(1)} simulated min`,
     });
+    let report: SimulationReport;
+    let page = "";
     try {
       report = sim.run({ stepMs: PROGRESS_STEP_MS, onStep: (now) => bar.update(now) });
       if (recorder) page = renderReportPage(reportPageData(sim, recorder, report));
@@ -275,17 +276,17 @@ export const simCommand: Command = {
     } finally {
       bar.finish();
     }
-    if (options.html !== null && page !== null) {
+    if (html !== null) {
       try {
-        mkdirSync(dirname(options.html), { recursive: true });
-        writeFileSync(options.html, page);
+        mkdirSync(dirname(html), { recursive: true });
+        writeFileSync(html, page);
       } catch (e) {
-        io.stderr.write(`hyphae sim: cannot write the report page ${options.html}: ${(e as Error).message}\n`);
+        io.stderr.write(`hyphae sim: cannot write the report page ${html}: ${(e as Error).message}\n`);
         return EXIT_FAILURE;
       }
     }
     if (options.json) io.stdout.write(JSON.stringify(report, null, 2) + "\n");
-    else io.stdout.write(renderReport(report) + (options.html === null ? "" : `report page ${options.html}\n`));
+    else io.stdout.write(renderReport(report) + (html === null ? "" : `report page ${html}\n`));
     return EXIT_OK;
   },
 };

@@ -181,7 +181,10 @@ export class SampleBroadcast {
 
   published(source: number, origin: string, seq: number, now: number): void {
     if (this.source >= 0 || now < this.from) return;
-    Object.assign(this, { source, origin, seq, publishedAt: now });
+    this.source = source;
+    this.origin = origin;
+    this.seq = seq;
+    this.publishedAt = now;
     this.hops[source] = 0;
     this.arrivedAt[source] = now;
   }

@@ -1,8 +1,16 @@
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import type { Io } from "../tools/cli.js";
 import { main } from "../tools/hyphae.js";
-import { parseSimArgs } from "../tools/sim-command.js";
+import { DEFAULT_REPORT_PATH, parseSimArgs, SCENARIO_FIELDS } from "../tools/sim-command.js";
+import { HYPHAE_BIN } from "./helpers/hyphae-process.js";
+
+/** Pages and scenario files of this file's tests; removed at the end. */
+const DIR = mkdtempSync(join(tmpdir(), "hyphae-cli-"));
 
 interface Run {
   code: number;
@@ -21,7 +29,8 @@ async function hyphae(...argv: string[]): Promise<Run> {
   return { code, stdout, stderr };
 }
 
-const SMALL = ["sim", "--nodes", "20", "--minutes", "1", "--seed", "3"];
+const PAGE = join(DIR, "report.html");
+const SMALL = ["sim", "--nodes", "20", "--minutes", "1", "--seed", "3", "--html", PAGE];
 
 test("sim prints a readable report and exits 0", async () => {
   const r = await hyphae(...SMALL);
@@ -79,7 +88,7 @@ test("usage errors exit 2 and name the flag", async () => {
 });
 
 test("readings: gateways chosen from the seed collect every reading; --gateways 0 turns them off", async () => {
-  const run = ["sim", "--nodes", "20", "--minutes", "3", "--seed", "3"];
+  const run = ["sim", "--nodes", "20", "--minutes", "3", "--seed", "3", "--html", PAGE];
   const on = await hyphae(...run, "--json");
   const report = JSON.parse(on.stdout);
   assert.equal(report.scenario.roles.map((r: { role: number }) => r.role), [4, 4]);
@@ -112,7 +121,7 @@ test("--help documents commands, flags and exit codes", async () => {
   const sim = await hyphae("sim", "--help");
   assert.is(sim.code, 0);
   for (const flag of ["--nodes", "--degree", "--minutes", "--loss", "--seed", "--publish-seconds", "--policy", "--json",
-    "--reboots", "--partition-minutes"]) {
+    "--reboots", "--partition-minutes", "--scenario", "--html"]) {
     assert.ok(sim.stdout.includes(flag), `sim --help lacks ${flag}`);
   }
   assert.match(sim.stdout, /0 ok, 2 usage error.*1 runtime failure/);
@@ -141,10 +150,115 @@ test("flags map onto the scenario; reboots are a function of the seed", () => {
 });
 
 test("reboots and a partition run end to end", async () => {
-  const r = await hyphae("sim", "--nodes", "20", "--minutes", "2", "--reboots", "2", "--partition-minutes", "0.5:1", "--seed", "4");
+  const r = await hyphae("sim", "--nodes", "20", "--minutes", "2", "--reboots", "2", "--partition-minutes", "0.5:1", "--seed", "4", "--html", PAGE);
   assert.is(r.code, 0, r.stderr);
   assert.match(r.stdout, /2 reboots \(30 s down\)/);
   assert.match(r.stdout, /partition 0\.5–1 min/);
 });
+
+test("--html writes the page and says where; --json writes none unless asked", async () => {
+  const page = join(DIR, "sub", "dir", "page.html");
+  const text = await hyphae("sim", "--nodes", "10", "--minutes", "0.5", "--html", page);
+  assert.is(text.code, 0, text.stderr);
+  assert.ok(text.stdout.endsWith(`report page ${page}\n`), text.stdout);
+  assert.match(readFileSync(page, "utf8"), /^<!doctype html>/);
+  const json = await hyphae("sim", "--nodes", "10", "--minutes", "0.5", "--json", "--html", join(DIR, "json.html"));
+  assert.ok(JSON.parse(json.stdout).traceDigest, "stdout is the JSON alone");
+  assert.ok(existsSync(join(DIR, "json.html")));
+  const unwritable = await hyphae("sim", "--nodes", "10", "--minutes", "0.1", "--html", join(page, "inside-a-file.html"));
+  assert.is(unwritable.code, 1);
+  assert.match(unwritable.stderr, /^hyphae sim: cannot write the report page .*inside-a-file\.html: /);
+  assert.is(parseSimArgs(["--json"]).html, null);
+  assert.is(parseSimArgs([]).html, DEFAULT_REPORT_PATH);
+});
+
+test("the page is a function of the settings: same seed, same bytes", async () => {
+  const page = (name: string, seed: string) => {
+    const file = join(DIR, name);
+    return hyphae("sim", "--nodes", "15", "--minutes", "1", "--seed", seed, "--html", file).then((r) => {
+      assert.is(r.code, 0, r.stderr);
+      return readFileSync(file, "utf8");
+    });
+  };
+  const a = await page("a.html", "8");
+  assert.is(await page("b.html", "8"), a);
+  assert.is.not(await page("c.html", "9"), a);
+});
+
+test("npm start's run: the real binary writes the page to the default path and prints it", () => {
+  const cwd = mkdtempSync(join(DIR, "cwd-"));
+  const r = spawnSync(process.execPath, [HYPHAE_BIN, "sim", "--nodes", "10", "--minutes", "0.5"], { cwd, encoding: "utf8" });
+  assert.is(r.status, 0, r.stderr);
+  assert.is(r.stderr, "", "no progress bar on a pipe");
+  assert.match(r.stdout, new RegExp(`report page ${DEFAULT_REPORT_PATH}\n$`));
+  assert.ok(existsSync(join(cwd, DEFAULT_REPORT_PATH)));
+});
+
+function scenarioFile(name: string, content: string): string {
+  const file = join(DIR, name);
+  writeFileSync(file, content);
+  return file;
+}
+
+test("--scenario: a file's fields map onto the scenario, flags override them", () => {
+  const file = scenarioFile("good.json", JSON.stringify({
+    nodes: 30, degree: 6, minutes: 2.5, loss: 0.3, seed: 9, publishSeconds: 0, gateways: 3, readingSeconds: 30,
+    policy: "managed", hopLimit: 64, reboots: 4, partitionMinutes: "1:1.5",
+  }));
+  const fromFile = parseSimArgs(["--scenario", file]).scenario;
+  const fromFlags = parseSimArgs(["--nodes", "30", "--degree", "6", "--minutes", "2.5", "--loss", "0.3", "--seed", "9",
+    "--publish-seconds", "0", "--gateways", "3", "--reading-seconds", "30", "--policy", "managed", "--hop-limit", "64",
+    "--reboots", "4", "--partition-minutes", "1:1.5"]).scenario;
+  assert.equal(fromFile, fromFlags);
+  const overridden = parseSimArgs(["--scenario", file, "--nodes", "40", "--policy", "flood"]).scenario;
+  assert.is(overridden.nodes, 40);
+  assert.is(overridden.config!.relayPolicy, "flood");
+  assert.is(overridden.loss, 0.3);
+  assert.equal(parseSimArgs(["--scenario", scenarioFile("empty.json", "{}")]).scenario, parseSimArgs([]).scenario);
+});
+
+test("--scenario: a bad file is one line naming the file and the field, exit 2", async () => {
+  const missing = join(DIR, "missing.json");
+  const cases: [string, RegExp][] = [
+    [missing, /missing\.json: cannot read the scenario file \(no such file\)/],
+    [scenarioFile("not-json.json", "{nodes: 5}"), /not-json\.json: not JSON \(/],
+    [scenarioFile("array.json", "[1, 2]"), /array\.json: a scenario file is one JSON object/],
+    [scenarioFile("unknown.json", `{"nodez": 5}`), /unknown\.json: unknown field "nodez"; the fields are: nodes, degree, /],
+    [scenarioFile("type.json", `{"nodes": "50"}`), /type\.json: nodes must be a JSON number, got string "50"/],
+    [scenarioFile("null.json", `{"loss": null}`), /null\.json: loss must be a JSON number, got null/],
+    [scenarioFile("range.json", `{"nodes": 1}`), /range\.json: nodes must be an integer from 2 to 100000, got "1"/],
+    [scenarioFile("fraction.json", `{"seed": 1.5}`), /fraction\.json: seed must be an integer from 0 to 4294967295/],
+    [scenarioFile("loss.json", `{"loss": 0.95}`), /loss\.json: loss must be a number from 0 to 0\.9/],
+    [scenarioFile("policy.json", `{"policy": "gossip"}`), /policy\.json: policy must be one of coverage, flood, managed/],
+    [scenarioFile("period.json", `{"readingSeconds": 0.5}`), /period\.json: readingSeconds must be 0 \(never\) or/],
+    [scenarioFile("partition.json", `{"minutes": 2, "partitionMinutes": "3:4"}`),
+      /partition\.json: partitionMinutes must start before the run ends \(.*partition\.json: minutes 2\)/],
+    [scenarioFile("gateways.json", `{"nodes": 5, "gateways": 6}`), /gateways\.json: gateways must be an integer from 0 to 5/],
+  ];
+  for (const [file, message] of cases) {
+    const r = await hyphae("sim", "--scenario", file);
+    assert.is(r.code, 2, `${file} → ${r.code}: ${r.stderr}`);
+    assert.match(r.stderr, message);
+    assert.match(r.stderr, /^hyphae sim: [^\n]+\n$/, `not one line: ${r.stderr}`);
+    assert.is(r.stdout, "");
+  }
+  const flag = await hyphae("sim", "--scenario", scenarioFile("ok.json", `{"nodes": 5}`), "--nodes", "1");
+  assert.match(flag.stderr, /^hyphae sim: --nodes must be an integer from 2/, "a flag's error names the flag");
+});
+
+test("the scenario schema is documented field by field; the example files are valid", () => {
+  const root = join(HYPHAE_BIN, "..", "..");
+  const docs = [readFileSync(join(root, "docs", "scenario.md"), "utf8"), readFileSync(join(root, "README.md"), "utf8")];
+  for (const field of Object.keys(SCENARIO_FIELDS)) {
+    for (const doc of docs) assert.ok(doc.includes(`\`${field}\``), `${field} is not documented`);
+  }
+  const examples = join(root, "docs", "examples");
+  const files = readdirSync(examples).filter((f) => f.endsWith(".json"));
+  assert.ok(files.length >= 2);
+  for (const f of files) parseSimArgs(["--scenario", join(examples, f)]);
+  assert.ok(docs[1].includes("--scenario docs/examples/partition.json") && docs[1].includes("--html"));
+});
+
+test.after(() => rmSync(DIR, { recursive: true, force: true }));
 
 test.run();

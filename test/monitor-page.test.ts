@@ -4,12 +4,10 @@
  */
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { readFileSync } from "node:fs";
 import { MeshView, type NodeStatus } from "../tools/monitor-view.js";
 import { MonitorServer } from "../tools/monitor-server.js";
-import { chromiumMissing, launchChromium } from "./helpers/browser.js";
+import { artifactPath, chromiumMissing, launchChromium } from "./helpers/browser.js";
 
 const NETWORK = "48590001";
 const id = (i: number): string => (0xa0 + i).toString(16).padStart(16, "0");
@@ -64,7 +62,7 @@ test("the monitor page in headless Chromium: a circle per node, live updates, no
     await page.waitForFunction("document.querySelectorAll('svg#mesh circle').length === 6", undefined, { timeout: 5000 });
     assert.is(await page.locator("svg#mesh circle.anomaly").count(), 1);
     assert.match(await page.locator("#events").innerText(), /neighbor-churn/);
-    const shot = join(mkdtempSync(join(tmpdir(), "hyphae-monitor-")), "monitor.png");
+    const shot = artifactPath("monitor-page.png");
     await page.screenshot({ path: shot });
     const png = readFileSync(shot);
     assert.ok(png.length > 1000 && png.subarray(1, 4).toString() === "PNG", `screenshot at ${shot}`);

@@ -249,19 +249,15 @@ export interface ScaleResult {
   report: SimulationReport;
 }
 
-/**
- * MeshSimulation.run() in one-simulated-minute steps, logging after each so a long run shows it is
- * alive. Stepping runUntil does not change the event order, so the report is the same.
- */
+/** MeshSimulation.run() in one-simulated-minute steps, logging after each so a long run shows it is alive. */
 export function runWithProgress(sim: MeshSimulation, log: (line: string) => void, stepMs = 60_000): SimulationReport {
   const end = sim.scenario.durationMs;
-  const started = performance.now();
-  for (let t = Math.min(stepMs, end); ; t = Math.min(t + stepMs, end)) {
-    sim.simulator.runUntil(t);
-    if (t >= end) break;
-    log(`${(t / 60_000).toFixed(1)} of ${(end / 60_000).toFixed(1)} simulated min, ${seconds(performance.now() - started)}`);
-  }
-  return sim.report(performance.now() - started);
+  return sim.run({
+    stepMs,
+    onStep: (t, wallMs) => {
+      if (t < end) log(`${(t / 60_000).toFixed(1)} of ${(end / 60_000).toFixed(1)} simulated min, ${seconds(wallMs)}`);
+    },
+  });
 }
 
 /** The two simulator-scale runs. */

@@ -16,6 +16,10 @@ export const EXIT_USAGE = 2;
 /** Anything with `write(text)`: process.stdout, or a string collector in tests. */
 export interface Writer {
   write(text: string): unknown;
+  /** True on a terminal (process streams set it): progress bars draw only there. */
+  readonly isTTY?: boolean;
+  /** Terminal width in characters, where known. */
+  readonly columns?: number;
 }
 
 export interface Io {

@@ -1,15 +1,21 @@
 /**
- * `hyphae sim`: build a Scenario from flags, run the deterministic mesh simulation, print the
- * report (text or JSON). The same flags always give the same trace digest.
+ * `hyphae sim`: build a Scenario from flags and a scenario file, run the deterministic mesh
+ * simulation, print the report (text or JSON) and write it as an HTML page. The same settings
+ * always give the same trace digest and the same page.
  */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
 import { DEFAULT_NODE_CONFIG, type RelayPolicy } from "../modules/config.js";
-import { defaultScenario, MeshSimulation, type Scenario } from "../hosts/sim/mesh-simulation.js";
+import { defaultScenario, MeshSimulation, type Scenario, type SimulationReport } from "../hosts/sim/mesh-simulation.js";
 import { Rng } from "../hosts/sim/rng.js";
 import { Role } from "../modules/identity/certificate.js";
 import {
   choiceFlag, type Command, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, integerFlag, type Io, numberFlag, parseFlags, rangeFlag,
   UsageError,
 } from "./cli.js";
+import { ProgressBar } from "./progress-bar.js";
+import { renderReportPage, reportPageData } from "./report-page.js";
+import { readScenarioFile, type ScenarioField, ScenarioFileError, type SettingText } from "./scenario-file.js";
 import { renderReport } from "./sim-report.js";
 
 const POLICIES: readonly RelayPolicy[] = ["coverage", "flood", "managed"];
@@ -20,12 +26,17 @@ const READINGS_DRAIN_MS = 60_000;
 export const REBOOT_DOWN_MS = 30_000;
 const MAX_NODES = 100_000; // keep HELP in step
 const MAX_MINUTES = 7 * 24 * 60;
+/** Where the text report's run writes its HTML page unless --html says otherwise (in .gitignore). */
+export const DEFAULT_REPORT_PATH = "reports/hyphae-report.html";
+/** Simulated time between progress updates. */
+const PROGRESS_STEP_MS = 1000;
 
 const HELP = `Usage: hyphae sim [flags]
 
 Runs a deterministic simulation of a Hyphae mesh: nodes scattered at random on a plane, a disc
 radio with random loss, every node running the real firmware core. Prints a report: delivery,
-traffic, crypto work, drops, and a trace digest (same flags, same digest).
+traffic, crypto work, drops, and a trace digest (same flags, same digest); and writes it as an
+HTML page with a picture of the mesh and plots over time (same flags, same page).
 
 Flags:
   --nodes N                 nodes in the mesh, an integer 2..100000 [50]
@@ -48,14 +59,21 @@ Flags:
   --reboots K               crash K random nodes at random times after the warm-up,
                             each rebooted 30 s later; chosen from the seed [0]
   --partition-minutes A:B   split the plane into two halves from minute A to B
+  --scenario FILE           read these settings from a JSON file (docs/scenario.md);
+                            flags on the command line override its fields
+  --html FILE               write the HTML report to FILE [${DEFAULT_REPORT_PATH}, or
+                            none with --json]
   --json                    print the report as JSON instead of text
   -h, --help                this help
 
-Exit codes: 0 ok, 2 usage error (bad flag or value), 1 runtime failure.
+A progress bar is drawn on stderr when it is a terminal and the run takes over a second.
+
+Exit codes: 0 ok, 2 usage error (bad flag or value, bad scenario file), 1 runtime failure.
 
 Examples:
   hyphae sim
-  hyphae sim --nodes 500 --loss 0.3 --policy flood
+  hyphae sim --nodes 500 --loss 0.3 --policy flood --html flood.html
+  hyphae sim --scenario docs/examples/partition.json --seed 7
   hyphae sim --nodes 200 --minutes 10 --reboots 5 --partition-minutes 3:6 --json
 `;
 
@@ -72,54 +90,70 @@ const OPTIONS = {
   "hop-limit": { type: "string" },
   reboots: { type: "string" },
   "partition-minutes": { type: "string" },
+  scenario: { type: "string" },
+  html: { type: "string" },
   json: { type: "boolean" },
   help: { type: "boolean", short: "h" },
 } as const;
 
+type ScenarioFlag = Exclude<keyof typeof OPTIONS, "scenario" | "html" | "json" | "help">;
+
+/** The fields of a scenario file (docs/scenario.md): one per scenario flag. */
+export const SCENARIO_FIELDS: Readonly<Record<string, ScenarioField & { flag: ScenarioFlag }>> = {
+  nodes: { flag: "nodes", type: "number" },
+  degree: { flag: "degree", type: "number" },
+  minutes: { flag: "minutes", type: "number" },
+  loss: { flag: "loss", type: "number" },
+  seed: { flag: "seed", type: "number" },
+  publishSeconds: { flag: "publish-seconds", type: "number" },
+  gateways: { flag: "gateways", type: "number" },
+  readingSeconds: { flag: "reading-seconds", type: "number" },
+  policy: { flag: "policy", type: "string" },
+  hopLimit: { flag: "hop-limit", type: "number" },
+  reboots: { flag: "reboots", type: "number" },
+  partitionMinutes: { flag: "partition-minutes", type: "string" },
+};
+
 export interface SimOptions {
   scenario: Scenario;
   json: boolean;
+  /** Where to write the HTML report; null: nowhere. */
+  html: string | null;
   help: boolean;
 }
 
-/** Flags → scenario. Throws UsageError naming the flag and the rule. */
+/**
+ * Flags (over a scenario file's fields, over the defaults) → scenario. Throws UsageError naming
+ * the flag and the rule, or ScenarioFileError naming the file and the field.
+ */
 export function parseSimArgs(args: string[]): SimOptions {
   const v = parseFlags(args, OPTIONS) as Partial<Record<keyof typeof OPTIONS, string | boolean>>;
-  const str = (k: keyof typeof OPTIONS): string | undefined => v[k] as string | undefined;
-  if (v.help) return { scenario: defaultScenario(), json: false, help: true };
+  if (v.help) return { scenario: defaultScenario(), json: false, html: null, help: true };
+  const file = typeof v.scenario === "string" ? readScenarioFile(v.scenario, SCENARIO_FIELDS) : new Map<string, SettingText>();
+  const setting = (flag: ScenarioFlag): SettingText | undefined =>
+    typeof v[flag] === "string" ? { raw: v[flag] as string, name: `--${flag}`, fromFile: false } : file.get(flag);
+  /** The setting checked by `check`, or `fallback` when neither the flags nor the file give it. */
+  const value = <T>(flag: ScenarioFlag, fallback: T, check: (name: string, raw: string) => T): T => {
+    const s = setting(flag);
+    return s ? checked(s, () => check(s.name, s.raw)) : fallback;
+  };
+  const integer = (flag: ScenarioFlag, fallback: number, min: number, max: number) =>
+    value(flag, fallback, (name, raw) => integerFlag(name, raw, min, max));
+  const number = (flag: ScenarioFlag, fallback: number, min: number, max: number) =>
+    value(flag, fallback, (name, raw) => numberFlag(name, raw, min, max));
 
   const scenario = defaultScenario();
-  const nodes = str("nodes") === undefined ? scenario.nodes : integerFlag("--nodes", str("nodes")!, 2, MAX_NODES);
-  const degree = str("degree") === undefined ? scenario.averageDegree : numberFlag("--degree", str("degree")!, 1, 1000);
-  const minutes = str("minutes") === undefined ? scenario.durationMs / 60_000 : numberFlag("--minutes", str("minutes")!, 0.01, MAX_MINUTES);
-  const loss = str("loss") === undefined ? scenario.loss : numberFlag("--loss", str("loss")!, 0, 0.9);
-  const seed = str("seed") === undefined ? scenario.seed : integerFlag("--seed", str("seed")!, 0, 0xffffffff);
-  let publishSeconds = scenario.publishPeriodMs / 1000;
-  if (str("publish-seconds") !== undefined) {
-    const raw = str("publish-seconds")!;
-    const rule = `--publish-seconds must be 0 (never) or a number from 1 to 86400, got ${JSON.stringify(raw)}`;
-    try {
-      publishSeconds = numberFlag("--publish-seconds", raw, 0, 86400);
-    } catch {
-      throw new UsageError(rule);
-    }
-    if (publishSeconds > 0 && publishSeconds < 1) throw new UsageError(rule);
-  }
-  const gateways = str("gateways") === undefined ? Math.min(DEFAULT_GATEWAYS, nodes) : integerFlag("--gateways", str("gateways")!, 0, nodes);
-  let readingSeconds = DEFAULT_READING_SECONDS;
-  if (str("reading-seconds") !== undefined) {
-    const raw = str("reading-seconds")!;
-    const rule = `--reading-seconds must be 0 (never) or a number from 1 to 86400, got ${JSON.stringify(raw)}`;
-    try {
-      readingSeconds = numberFlag("--reading-seconds", raw, 0, 86400);
-    } catch {
-      throw new UsageError(rule);
-    }
-    if (readingSeconds > 0 && readingSeconds < 1) throw new UsageError(rule);
-  }
-  const policy = str("policy") === undefined ? "coverage" : choiceFlag("--policy", str("policy")!, POLICIES);
-  const reboots = str("reboots") === undefined ? 0 : integerFlag("--reboots", str("reboots")!, 0, nodes);
-  const hopLimit = str("hop-limit") === undefined ? DEFAULT_NODE_CONFIG.hopLimit : integerFlag("--hop-limit", str("hop-limit")!, 1, 255);
+  const nodes = integer("nodes", scenario.nodes, 2, MAX_NODES);
+  const degree = number("degree", scenario.averageDegree, 1, 1000);
+  const minutes = number("minutes", scenario.durationMs / 60_000, 0.01, MAX_MINUTES);
+  const loss = number("loss", scenario.loss, 0, 0.9);
+  const seed = integer("seed", scenario.seed, 0, 0xffffffff);
+  const publishSeconds = value("publish-seconds", scenario.publishPeriodMs / 1000, periodSeconds);
+  const gateways = integer("gateways", Math.min(DEFAULT_GATEWAYS, nodes), 0, nodes);
+  const readingSeconds = value("reading-seconds", DEFAULT_READING_SECONDS, periodSeconds);
+  const policy = value("policy", "coverage", (name, raw) => choiceFlag(name, raw, POLICIES));
+  const reboots = integer("reboots", 0, 0, nodes);
+  const hopLimit = integer("hop-limit", DEFAULT_NODE_CONFIG.hopLimit, 1, 255);
 
   const durationMs = Math.round(minutes * 60_000);
   Object.assign(scenario, {
@@ -132,15 +166,41 @@ export function parseSimArgs(args: string[]): SimOptions {
     scenario.readingsUntilMs = Math.max(scenario.warmupMs, durationMs - READINGS_DRAIN_MS);
   }
 
-  if (str("partition-minutes") !== undefined) {
-    const [a, b] = rangeFlag("--partition-minutes", str("partition-minutes")!, 0, MAX_MINUTES);
+  const partition = value("partition-minutes", null, (name, raw) => {
+    const [a, b] = rangeFlag(name, raw, 0, MAX_MINUTES);
     if (a >= minutes) {
-      throw new UsageError(`--partition-minutes must start before the run ends (--minutes ${short(minutes)}), got ${short(a)}`);
+      const end = setting("minutes")?.name ?? "--minutes";
+      throw new UsageError(`${name} must start before the run ends (${end} ${short(minutes)}), got ${short(a)}`);
     }
-    scenario.partitions = [{ from: Math.round(a * 60_000), to: Math.round(b * 60_000) }];
-  }
+    return [a, b];
+  });
+  if (partition) scenario.partitions = [{ from: Math.round(partition[0] * 60_000), to: Math.round(partition[1] * 60_000) }];
   if (reboots > 0) scenario.reboots = chooseReboots(seed, nodes, reboots, scenario.warmupMs, durationMs);
-  return { scenario, json: v.json === true, help: false };
+  const html = typeof v.html === "string" ? v.html : v.json ? null : DEFAULT_REPORT_PATH;
+  return { scenario, json: v.json === true, html, help: false };
+}
+
+/** Runs `check` on a setting; a file's bad value becomes a ScenarioFileError (one line, no flag hint). */
+function checked<T>(s: SettingText, check: () => T): T {
+  try {
+    return check();
+  } catch (e) {
+    if (s.fromFile && e instanceof UsageError) throw new ScenarioFileError(e.message);
+    throw e;
+  }
+}
+
+/** A period in seconds: 0 (never) or 1..86400. */
+function periodSeconds(name: string, raw: string): number {
+  const rule = `${name} must be 0 (never) or a number from 1 to 86400, got ${JSON.stringify(raw)}`;
+  let seconds: number;
+  try {
+    seconds = numberFlag(name, raw, 0, 86400);
+  } catch {
+    throw new UsageError(rule);
+  }
+  if (seconds > 0 && seconds < 1) throw new UsageError(rule);
+  return seconds;
 }
 
 function short(n: number): string {
@@ -187,22 +247,46 @@ export const simCommand: Command = {
       options = parseSimArgs(args);
     } catch (e) {
       if (!(e instanceof UsageError)) throw e;
-      io.stderr.write(`hyphae sim: ${e.message}\nRun \`hyphae sim --help\` for the flags.\n`);
+      const hint = e instanceof ScenarioFileError ? "" : "\nRun `hyphae sim --help` for the flags.";
+      io.stderr.write(`hyphae sim: ${e.message}${hint}\n`);
       return EXIT_USAGE;
     }
     if (options.help) {
       io.stdout.write(HELP);
       return EXIT_OK;
     }
+    const { html } = options;
+    const sim = new MeshSimulation(options.scenario);
+    const recorder = html === null ? null : sim.record();
+    const bar = new ProgressBar(io.stderr, {
+      label: "hyphae sim",
+      total: options.scenario.durationMs,
+      describe: (done, total) => `${(done / 60_000).toFixed(1)} of ${(total / 60_000).toFixed(1)} simulated min`,
+    });
+    let report: SimulationReport;
+    let page = "";
     try {
-      const report = new MeshSimulation(options.scenario).run();
-      io.stdout.write(options.json ? JSON.stringify(report, null, 2) + "\n" : renderReport(report));
-      return EXIT_OK;
+      report = sim.run({ stepMs: PROGRESS_STEP_MS, onStep: (now) => bar.update(now) });
+      if (recorder) page = renderReportPage(reportPageData(sim, recorder, report));
     } catch (e) {
       const err = e as Error;
       io.stderr.write(`hyphae sim: simulation failed: ${err.message}\n`);
       if (process.env.HYPHAE_DEBUG && err.stack) io.stderr.write(err.stack + "\n");
       return EXIT_FAILURE;
+    } finally {
+      bar.finish();
     }
+    if (html !== null) {
+      try {
+        mkdirSync(dirname(html), { recursive: true });
+        writeFileSync(html, page);
+      } catch (e) {
+        io.stderr.write(`hyphae sim: cannot write the report page ${html}: ${(e as Error).message}\n`);
+        return EXIT_FAILURE;
+      }
+    }
+    if (options.json) io.stdout.write(JSON.stringify(report, null, 2) + "\n");
+    else io.stdout.write(renderReport(report) + (html === null ? "" : `report page ${html}\n`));
+    return EXIT_OK;
   },
 };

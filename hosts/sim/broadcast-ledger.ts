@@ -61,7 +61,8 @@ export class BroadcastLedger {
     this.cuts.push({ group, from, to });
   }
 
-  published(source: number, origin: string, seq: number, now: number): void {
+  /** Opens a broadcast; returns how many nodes could receive it. */
+  published(source: number, origin: string, seq: number, now: number): number {
     this.closeBefore(now - SETTLE_MS);
     const dist = this.distances(source, now);
     let reachable = 0;
@@ -77,16 +78,19 @@ export class BroadcastLedger {
       at: now, dist, got: new Uint8Array(dist.length), reachable, delivered: 0, hopsSum: 0, bfsSum: 0,
       maxHops: 0, eccentricity, transmissions: 1,
     });
+    return reachable;
   }
 
-  delivered(receiver: number, origin: string, seq: number, hops: number, _now: number): void {
+  /** Returns the broadcast's publish time when this delivery counts (a reachable receiver's first), else -1. */
+  delivered(receiver: number, origin: string, seq: number, hops: number): number {
     const f = this.open.get(origin + ":" + seq);
-    if (!f || f.dist[receiver] <= 0 || f.got[receiver]) return;
+    if (!f || f.dist[receiver] <= 0 || f.got[receiver]) return -1;
     f.got[receiver] = 1;
     f.delivered++;
     f.hopsSum += hops;
     f.bfsSum += f.dist[receiver];
     if (hops > f.maxHops) f.maxHops = hops;
+    return f.at;
   }
 
   relayed(origin: string, seq: number): void {

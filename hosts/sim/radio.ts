@@ -70,6 +70,11 @@ export class Radio {
     this.linkLoss.set(from * this.n + to, loss);
   }
 
+  /** The loss probability of frames from `from` to `to`: its override, else the radio's. */
+  lossOf(from: number, to: number): number {
+    return this.linkLoss.get(from * this.n + to) ?? this.loss;
+  }
+
   /**
    * During [from, to) (judged at send time), nodes with different `group` values can't hear
    * each other. Overlapping partitions combine: any one separating a pair blocks it.
@@ -100,7 +105,7 @@ export class Radio {
   private offer(now: number, from: number, j: number, bytes: Uint8Array, rng: Rng, active: number): number {
     if (this.listening[j] === 0) return 0;
     for (let k = 0; k < active; k++) if (this.active[k][from] !== this.active[k][j]) return 0;
-    const loss = this.linkLoss.size === 0 ? this.loss : (this.linkLoss.get(from * this.n + j) ?? this.loss);
+    const loss = this.linkLoss.size === 0 ? this.loss : this.lossOf(from, j);
     if (loss > 0 && rng.float() < loss) return 0;
     const jitter = this.jitterMs > 0 ? rng.int(this.jitterMs + 1) : 0;
     this.deliver(now + this.latencyMs + jitter, j, from, bytes);

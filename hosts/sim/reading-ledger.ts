@@ -33,14 +33,17 @@ export class ReadingLedger {
     this.taken.set(`${origin}:${seq}`, now);
   }
 
-  delivered(origin: string, seq: number, verified: boolean, now: number): void {
+  /** Returns when the reading was taken, on its first delivery; -1 for a repeat or a reading never taken. */
+  delivered(origin: string, seq: number, verified: boolean, now: number): number {
     const key = `${origin}:${seq}`;
     const count = (this.deliveries.get(key) ?? 0) + 1;
     this.deliveries.set(key, count);
-    if (count > 1) return;
-    const at = this.taken.get(key);
-    if (at !== undefined) this.latencies.push(now - at);
+    if (count > 1) return -1;
     if (verified) this.verified++;
+    const at = this.taken.get(key);
+    if (at === undefined) return -1;
+    this.latencies.push(now - at);
+    return at;
   }
 
   /** `reachable(origin)`: whether the origin has a path to some gateway in the graph. */

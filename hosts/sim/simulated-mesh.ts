@@ -17,6 +17,7 @@ import { ReadingLedger, type ReadingTotals } from "./reading-ledger.js";
 import { bfsDistances } from "./graph.js";
 import { MeshDevice, periodicSchedule, type PublishSchedule } from "./mesh-device.js";
 import { Rng } from "./rng.js";
+import { RunRecorder } from "./run-recorder.js";
 import { Simulator } from "./simulator.js";
 import { randomGeometricGraph, type Topology } from "./topology.js";
 import { Trace } from "./trace.js";
@@ -128,6 +129,7 @@ export class SimulatedMesh {
   private bytesSent = 0;
   /** Counters of nodes whose devices were replaced by a reboot, so totals survive crashes. */
   private readonly retired: MeshNode[] = [];
+  private recorder: RunRecorder | null = null;
 
   constructor(readonly scenario: Scenario, platform: MeshPlatform) {
     const { seed, nodes } = scenario;
@@ -162,9 +164,15 @@ export class SimulatedMesh {
         const old = this.devices[i];
         if (old) this.retired.push(old.node);
         const device = new MeshDevice(node, this.scheduleFor(appRng.fork(i), explicit.get(i)),
-          (origin, seq, now) => this.ledger.published(i, origin, seq, now),
+          (origin, seq, now) => {
+            const reachable = this.ledger.published(i, origin, seq, now);
+            this.recorder?.published(i, origin, seq, reachable, now);
+          },
           gateways.has(i) ? null : this.readingScheduleFor(appRng.fork("readings").fork(i)),
-          (origin, seq, now) => this.readings.took(origin, seq, now));
+          (origin, seq, now) => {
+            this.readings.took(origin, seq, now);
+            this.recorder?.readingTaken(now);
+          });
         this.devices[i] = device;
         return device;
       },
@@ -172,6 +180,7 @@ export class SimulatedMesh {
         this.framesSent++;
         this.bytesSent += bytes.length;
         this.trace.transmit(i, bytes, now);
+        this.recorder?.transmitted(bytes.length, now);
       },
       onEvent: (i, event, now) => this.onEvent(i, event, now),
     });
@@ -214,9 +223,25 @@ export class SimulatedMesh {
 
   private onEvent(i: number, event: MeshEvent, now: number): void {
     this.trace.event(i, event, now);
-    if (event.type === "message") this.ledger.delivered(i, event.origin, event.seq, event.hops, now);
-    else if (event.type === "reading") this.readings.delivered(event.origin, event.seq, event.verified, now);
-    else if (event.type === "relayed") this.ledger.relayed(event.origin, event.seq);
+    if (event.type === "message") {
+      const publishedAt = this.ledger.delivered(i, event.origin, event.seq, event.hops);
+      this.recorder?.messageDelivered(i, event.origin, event.seq, event.hops, publishedAt, now);
+    } else if (event.type === "reading") {
+      const takenAt = this.readings.delivered(event.origin, event.seq, event.verified, now);
+      this.recorder?.readingDelivered(takenAt, now);
+    } else if (event.type === "relayed") {
+      this.ledger.relayed(event.origin, event.seq);
+      this.recorder?.relayed(i, event.origin, event.seq, event.hops, now);
+    }
+  }
+
+  /**
+   * Starts sampling what the HTML report shows (time series, one broadcast's spread); call before
+   * running. The sample is the first broadcast published after the warm-up.
+   */
+  record(): RunRecorder {
+    this.recorder ??= new RunRecorder(this.scenario.durationMs, this.topology.x.length, this.scenario.warmupMs);
+    return this.recorder;
   }
 
   /** Whether node `idHex` has a path to some gateway in the graph (partitions aside). */
@@ -242,9 +267,20 @@ export class SimulatedMesh {
     return this.nodeIndex.get(idHex);
   }
 
-  run(): SimulationReport {
+  /**
+   * Runs the whole scenario. With `progress`, in steps of `stepMs` simulated ms, calling `onStep`
+   * with the simulated time after each; stepping does not change the event order, so the report
+   * is the same.
+   */
+  run(progress?: { stepMs: number; onStep(now: number, wallMs: number): void }): SimulationReport {
     const started = wallClock();
-    this.simulator.runUntil(this.scenario.durationMs);
+    const end = this.scenario.durationMs;
+    if (!progress) this.simulator.runUntil(end);
+    for (let t = this.simulator.now; progress && t < end;) {
+      t = Math.min(t + progress.stepMs, end);
+      this.simulator.runUntil(t);
+      progress.onStep(t, wallClock() - started);
+    }
     return this.report(wallClock() - started);
   }
 

@@ -1,0 +1,192 @@
+/**
+ * The gateway's durable outbox: readings the mesh delivered here that the MQTT broker has not
+ * acknowledged yet. A reading is written (and fsynced) when the gateway receives it, before anything
+ * is sent, and leaves when its PUBACK arrives; a gateway restarted after a crash or a kill publishes
+ * whatever is left.
+ *
+ * The file is an append-only journal of JSON lines:
+ *   {"add":ID,"r":{origin,seq,sensor,value,time,verified}}   a reading, IDs increasing
+ *   {"ack":ID}                                                the broker has it
+ *   {"drop":ID}                                               dropped to make room (below)
+ * Opening replays it (a torn last line, from a crash in mid-write, is skipped) and rewrites it with
+ * only the live entries (temporary file, fsync, rename); so does an add or an ack once the journal holds more
+ * than `COMPACT_LINES` lines and more than twice the live entries. The file thus stays within about
+ * 2 × capacity + COMPACT_LINES lines.
+ *
+ * Bounded: at most `capacity` readings. When full, the oldest reading (of any origin) is dropped to
+ * make room and reported to the caller: the newest values are what dashboards show, and every
+ * dropped one is counted and announced, never silently lost.
+ */
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
+import { dirname } from "node:path";
+
+export interface OutboxReading {
+  origin: string;
+  seq: number;
+  sensor: string;
+  /** JSON has no NaN or infinities: those are kept (and published) as null. */
+  value: number | null;
+  /** Unix seconds at the origin; 0 when it had no clock. */
+  time: number;
+  verified: boolean;
+}
+
+export interface OutboxEntry {
+  id: number;
+  reading: OutboxReading;
+}
+
+/** Journal lines beyond which an ack may trigger a rewrite (when most of them are dead). */
+const COMPACT_LINES = 1024;
+
+export class ReadingOutbox {
+  /** Live entries by id, in id (arrival) order. */
+  private readonly entries = new Map<number, OutboxEntry>();
+  /** Per origin, the ids of its live entries, oldest first. */
+  private readonly byOrigin = new Map<string, number[]>();
+  private nextId = 1;
+  private fd: number;
+  private journalLines = 0;
+  /** Journal lines that did not parse when it was opened (a torn last write). */
+  readonly skippedLines: number;
+
+  private constructor(readonly path: string, private capacity: number, lines: string[]) {
+    let skipped = 0;
+    for (const line of lines) {
+      if (!line.trim()) continue;
+      try {
+        const record = JSON.parse(line) as { add?: number; ack?: number; drop?: number; r?: OutboxReading };
+        if (typeof record.add === "number" && record.r) {
+          this.insert({ id: record.add, reading: record.r });
+        } else if (typeof record.ack === "number" || typeof record.drop === "number") {
+          this.remove((record.ack ?? record.drop)!);
+        } else {
+          skipped++;
+        }
+      } catch {
+        skipped++;
+      }
+    }
+    this.skippedLines = skipped;
+    this.fd = this.rewrite();
+  }
+
+  /**
+   * Opens (or creates) the journal at `path` and compacts it. Returns the readings dropped because
+   * `capacity` is now smaller than what the journal held, with the outbox.
+   */
+  static open(path: string, capacity: number): { outbox: ReadingOutbox; dropped: OutboxEntry[] } {
+    if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError("outbox capacity must be a positive integer");
+    let text = "";
+    try {
+      text = readFileSync(path, "utf8");
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
+    }
+    const outbox = new ReadingOutbox(path, Number.MAX_SAFE_INTEGER, text.split("\n"));
+    const dropped = outbox.shrinkTo(capacity);
+    return { outbox, dropped };
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  /** Writes a reading durably; returns its entry and the entry dropped to make room, if any. */
+  add(reading: OutboxReading): { entry: OutboxEntry; dropped: OutboxEntry | null } {
+    const dropped = this.entries.size >= this.capacity ? this.dropOldest() : null;
+    const entry = { id: this.nextId, reading };
+    if (dropped) this.append({ drop: dropped.id }, false);
+    this.append({ add: entry.id, r: reading });
+    this.insert(entry);
+    this.compactIfDue();
+    return { entry, dropped };
+  }
+
+  /** The broker has entry `id` (no-op when it is gone already, e.g. dropped while in flight). */
+  ack(id: number): void {
+    if (!this.entries.has(id)) return;
+    this.append({ ack: id });
+    this.remove(id);
+    this.compactIfDue();
+  }
+
+  /** The oldest live reading of `origin`. */
+  firstOf(origin: string): OutboxEntry | undefined {
+    const ids = this.byOrigin.get(origin);
+    return ids ? this.entries.get(ids[0]) : undefined;
+  }
+
+  origins(): IterableIterator<string> {
+    return this.byOrigin.keys();
+  }
+
+  close(): void {
+    closeSync(this.fd);
+  }
+
+  private insert(entry: OutboxEntry): void {
+    this.entries.set(entry.id, entry);
+    const ids = this.byOrigin.get(entry.reading.origin);
+    if (ids) ids.push(entry.id);
+    else this.byOrigin.set(entry.reading.origin, [entry.id]);
+    this.nextId = Math.max(this.nextId, entry.id + 1);
+  }
+
+  private remove(id: number): void {
+    const entry = this.entries.get(id);
+    if (!entry) return;
+    this.entries.delete(id);
+    const ids = this.byOrigin.get(entry.reading.origin)!;
+    ids.splice(ids.indexOf(id), 1);
+    if (ids.length === 0) this.byOrigin.delete(entry.reading.origin);
+  }
+
+  /** Forgets the oldest entry; the caller journals it (a `drop` line, or a rewrite). */
+  private dropOldest(): OutboxEntry {
+    const oldest = this.entries.values().next().value as OutboxEntry;
+    this.remove(oldest.id);
+    return oldest;
+  }
+
+  private shrinkTo(capacity: number): OutboxEntry[] {
+    this.capacity = capacity;
+    const dropped: OutboxEntry[] = [];
+    while (this.entries.size > capacity) dropped.push(this.dropOldest());
+    if (dropped.length > 0) {
+      closeSync(this.fd);
+      this.fd = this.rewrite();
+    }
+    return dropped;
+  }
+
+  private compactIfDue(): void {
+    if (this.journalLines > COMPACT_LINES && this.journalLines > 2 * this.entries.size) {
+      closeSync(this.fd);
+      this.fd = this.rewrite();
+    }
+  }
+
+  private append(record: object, sync = true): void {
+    writeSync(this.fd, JSON.stringify(record) + "\n");
+    if (sync) fsyncSync(this.fd);
+    this.journalLines++;
+  }
+
+  /** Replaces the journal with the live entries (atomically); returns a descriptor appending to it. */
+  private rewrite(): number {
+    const temporary = `${this.path}.tmp`;
+    const fd = openSync(temporary, "w", 0o600);
+    let text = "";
+    for (const entry of this.entries.values()) text += JSON.stringify({ add: entry.id, r: entry.reading }) + "\n";
+    writeSync(fd, text);
+    fsyncSync(fd);
+    closeSync(fd);
+    renameSync(temporary, this.path);
+    const dir = openSync(dirname(this.path), "r");
+    fsyncSync(dir);
+    closeSync(dir);
+    this.journalLines = this.entries.size;
+    return openSync(this.path, "a");
+  }
+}

@@ -10,8 +10,8 @@
  *   {"drop":ID}                                               dropped to make room (below)
  * Opening replays it (a torn last line, from a crash in mid-write, is skipped) and rewrites it with
  * only the live entries (temporary file, fsync, rename); so does an add or an ack once the journal holds more
- * than `COMPACT_LINES` lines and more than twice the live entries. The file thus stays within about
- * 2 × capacity + COMPACT_LINES lines.
+ * than `compactLines` lines (1024 by default) and more than twice the live entries. The file thus
+ * stays within about 2 × capacity + compactLines lines.
  *
  * Bounded: at most `capacity` readings. When full, the oldest reading (of any origin) is dropped to
  * make room and reported to the caller: the newest values are what dashboards show, and every
@@ -36,7 +36,7 @@ export interface OutboxEntry {
   reading: OutboxReading;
 }
 
-/** Journal lines beyond which an ack may trigger a rewrite (when most of them are dead). */
+/** Journal lines beyond which an add or ack may trigger a rewrite (when most of them are dead). */
 const COMPACT_LINES = 1024;
 
 export class ReadingOutbox {
@@ -50,7 +50,7 @@ export class ReadingOutbox {
   /** Journal lines that did not parse when it was opened (a torn last write). */
   readonly skippedLines: number;
 
-  private constructor(readonly path: string, private capacity: number, lines: string[]) {
+  private constructor(readonly path: string, private capacity: number, private readonly compactLines: number, lines: string[]) {
     let skipped = 0;
     for (const line of lines) {
       if (!line.trim()) continue;
@@ -75,7 +75,7 @@ export class ReadingOutbox {
    * Opens (or creates) the journal at `path` and compacts it. Returns the readings dropped because
    * `capacity` is now smaller than what the journal held, with the outbox.
    */
-  static open(path: string, capacity: number): { outbox: ReadingOutbox; dropped: OutboxEntry[] } {
+  static open(path: string, capacity: number, compactLines = COMPACT_LINES): { outbox: ReadingOutbox; dropped: OutboxEntry[] } {
     if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError("outbox capacity must be a positive integer");
     let text = "";
     try {
@@ -83,7 +83,7 @@ export class ReadingOutbox {
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
     }
-    const outbox = new ReadingOutbox(path, Number.MAX_SAFE_INTEGER, text.split("\n"));
+    const outbox = new ReadingOutbox(path, Number.MAX_SAFE_INTEGER, compactLines, text.split("\n"));
     const dropped = outbox.shrinkTo(capacity);
     return { outbox, dropped };
   }
@@ -161,7 +161,7 @@ export class ReadingOutbox {
   }
 
   private compactIfDue(): void {
-    if (this.journalLines > COMPACT_LINES && this.journalLines > 2 * this.entries.size) {
+    if (this.journalLines > this.compactLines && this.journalLines > 2 * this.entries.size) {
       closeSync(this.fd);
       this.fd = this.rewrite();
     }

@@ -1,8 +1,8 @@
 /**
  * `hyphae gateway` against a real Mosquitto: its flags and refusals, then real processes on loopback
  * (two `hyphae node` taking readings every 250 ms and one `hyphae gateway`, one UDP port on 127.0.0.2–4)
- * with an independent subscriber (`mosquitto_sub`, a persistent QoS 1 session as a real consumer
- * keeps). Checked:
+ * with an independent subscriber (`mosquitto_sub` with a persistent session, as a real consumer
+ * keeps; see test/helpers/mosquitto.ts for its QoS). Checked:
  *   - readings arrive at the subscriber, with Home Assistant discovery configs and status topics;
  *   - the broker is stopped for a while and started again on the same port: every reading the
  *     gateway delivered arrives exactly once, in order per node;

@@ -2,7 +2,8 @@
  * A real Mosquitto broker for tests: its own config file in a temporary directory, a loopback
  * listener, started in the foreground and ended by its PID (also when a test fails: call `stop` in
  * `finally`). With `persistent` it keeps its database (sessions, queued and retained messages) in that
- * directory across `stop`/`start`, as a broker that is restarted in production does.
+ * directory across `stop`/`start`, as a broker that is restarted in production does, and queues QoS 0
+ * messages for disconnected persistent sessions too (for the subscriber below).
  *
  * Also: `mosquitto_sub` as an independent subscriber, its lines parsed as they arrive.
  */
@@ -56,7 +57,7 @@ export class MosquittoBroker {
   constructor(readonly port: number, readonly options: { persistent?: boolean; prefix?: string[] } = {}) {
     this.dir = mkdtempSync(join(tmpdir(), "hyphae-mosquitto-"));
     const lines = [`listener ${port} 127.0.0.1`, "allow_anonymous true", "log_dest stderr", "user root"];
-    lines.push(options.persistent ? `persistence true\npersistence_location ${this.dir}/` : "persistence false");
+    lines.push(options.persistent ? `persistence true\npersistence_location ${this.dir}/\nqueue_qos0_messages true` : "persistence false");
     writeFileSync(join(this.dir, "mosquitto.conf"), lines.join("\n") + "\n");
   }
 
@@ -109,8 +110,12 @@ export interface SubscribedMessage {
 }
 
 /**
- * `mosquitto_sub` with a persistent session (QoS 1, fixed client id, clean session off), so that,
- * like a real consumer, it gets what was published while it was reconnecting to a restarted broker.
+ * `mosquitto_sub` with a persistent session (fixed client id, clean session off), so that, like a
+ * real consumer, it gets what was published while it was reconnecting to a restarted broker (queued
+ * by the broker's `queue_qos0_messages`). It subscribes at QoS 0 on purpose: at QoS 1 the broker
+ * itself resends, after its restart, a message whose PUBACK from the subscriber it had not yet
+ * processed — a duplicate of the broker → subscriber leg (seen here), which would hide whether the
+ * gateway → broker leg ever duplicates, the leg under test.
  */
 export class Subscriber {
   readonly messages: SubscribedMessage[] = [];
@@ -119,7 +124,7 @@ export class Subscriber {
   stderr = "";
 
   constructor(port: number, filters: string[], clientId: string, prefix: string[] = []) {
-    const argv = [...prefix, MOSQUITTO_SUB, "-h", "127.0.0.1", "-p", String(port), "-q", "1", "-c", "-i", clientId,
+    const argv = [...prefix, MOSQUITTO_SUB, "-h", "127.0.0.1", "-p", String(port), "-q", "0", "-c", "-i", clientId,
       "-F", "%r %t %p", ...filters.flatMap((f) => ["-t", f])];
     this.child = spawn(argv[0], argv.slice(1), { stdio: ["ignore", "pipe", "pipe"] });
     this.child.stdout!.setEncoding("utf8").on("data", (chunk: string) => {

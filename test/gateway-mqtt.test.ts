@@ -134,7 +134,7 @@ function delivered(gateways: HyphaeProcess[]): Map<string, number[]> {
   return out;
 }
 
-const countFrom = (p: HyphaeProcess, type: "reading" | "mqtt-published" | "mqtt-connected", from = 0) =>
+const countFrom = (p: HyphaeProcess, type: "reading" | "mqtt-published", from = 0) =>
   p.events.slice(from).filter((e) => e.type === type).length;
 
 test("readings reach a subscriber exactly once and in order per node, across a broker restart", async () => {
@@ -224,6 +224,56 @@ test("readings reach a subscriber exactly once and in order per node, across a b
     console.log(`  gateway-mqtt: first readings ${tFirst} ms, ${whileDown} readings while the broker was down, total ${Date.now() - t0} ms`);
   } finally {
     await Promise.all([...nodes, gateway].map((p) => p?.stop("SIGKILL")));
+    await subscriber?.stop();
+    await broker.dispose();
+  }
+});
+
+test("a gateway killed while the broker is down publishes its outbox when restarted; its will marks it offline", async () => {
+  if (skip) return;
+  const state = join(dir, "kill");
+  const broker = new MosquittoBroker(await freeTcpPort(), { persistent: true });
+  const { nodes, launchGateway } = await mesh(await freeUdpPort(), broker.port, state);
+  const gateways: HyphaeProcess[] = [];
+  let subscriber: Subscriber | undefined;
+  try {
+    // First run: no broker at all; readings pile up in the outbox, then the gateway is killed.
+    const first = launchGateway("gateway-run1");
+    gateways.push(first);
+    const ids = (await Promise.all(nodes.map((n) => n.waitFor("started", () => true, WAIT_MS, "start")))).map((s) => s.id);
+    await first.waitFor("reading", () => ids.every((id) => first.of("reading").filter((r) => r.origin === id).length >= 4), WAIT_MS, "readings");
+    assert.is(await first.stop("SIGKILL"), "SIGKILL");
+    assert.equal(first.of("mqtt-connected"), []);
+    const kept = first.of("reading").length;
+
+    await broker.start();
+    subscriber = new Subscriber(broker.port, ["hyphae/#"], `hy-sub2-${process.pid}`);
+    await sleep(300); // subscribed before anything is published
+    const second = launchGateway("gateway-run2");
+    gateways.push(second);
+    const loaded = await second.waitFor("outbox-loaded", () => true, WAIT_MS, "the outbox");
+    assert.is(loaded.pending, kept, "every reading of the first run still waits");
+    await second.waitFor("mqtt-connected", () => true, WAIT_MS, "the broker");
+    await second.waitFor("reading", () => ids.every((id) => second.of("reading").some((r) => r.origin === id)), WAIT_MS, "new readings");
+    await Promise.all(nodes.map((n) => n.stop("SIGTERM")));
+    await second.waitFor("mqtt-published", () => second.of("mqtt-published").length === kept + second.of("reading").length, WAIT_MS, "both runs' readings published");
+    const atGateway = delivered(gateways);
+    await subscriber.waitFor("every reading", WAIT_MS, (m) => ids.every((id) => (liveReadings(m).get(id)?.length ?? 0) >= atGateway.get(id)!.length));
+    await sleep(300);
+    const atSubscriber = liveReadings(subscriber.messages);
+    for (const id of ids) {
+      const seqs = atGateway.get(id)!;
+      assert.equal(seqs, seqs.map((_, j) => j + 1), `${id}: delivered 1..${seqs.length} over two runs`);
+      assert.equal(atSubscriber.get(id), seqs, `${id}: each once, in order`);
+    }
+
+    // Killed while connected: the broker publishes the will.
+    const gwId = (await second.waitFor("started", () => true, WAIT_MS, "start")).id;
+    assert.is(await second.stop("SIGKILL"), "SIGKILL");
+    await subscriber.waitFor("the will", WAIT_MS, (m) =>
+      m.some((x) => x.topic.endsWith(`/${gwId}/status`) && JSON.parse(x.payload).state === "offline"));
+  } finally {
+    await Promise.all([...nodes, ...gateways].map((p) => p.stop("SIGKILL")));
     await subscriber?.stop();
     await broker.dispose();
   }

@@ -181,8 +181,9 @@ export async function runNode(command: string, options: NodeOptions, provisionin
       publishEveryMs: options.publishEveryMs,
       readingEveryMs: options.readingEveryMs,
       onEvent: (event) => {
-        io.stdout.write(JSON.stringify(event) + "\n");
+        // The attachment first: once a gateway prints a reading, its outbox holds it.
         attachment?.onEvent(event);
+        io.stdout.write(JSON.stringify(event) + "\n");
       },
     });
     await untilSignal();

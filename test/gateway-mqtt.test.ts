@@ -21,8 +21,8 @@ import { Role } from "../modules/identity/certificate.js";
 import type { Io } from "../tools/cli.js";
 import { parseGatewayArgs } from "../tools/gateway-command.js";
 import { main } from "../tools/hyphae.js";
-import { HyphaeProcess, writeProvisioning } from "./helpers/hyphae-process.js";
-import { freeTcpPort, MosquittoBroker, mosquittoMissing, type SubscribedMessage, Subscriber } from "./helpers/mosquitto.js";
+import { deliveredSeqs, HyphaeProcess, writeProvisioning } from "./helpers/hyphae-process.js";
+import { freeTcpPort, MosquittoBroker, mosquittoMissing, readingSeqs, Subscriber } from "./helpers/mosquitto.js";
 
 const skip = mosquittoMissing();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -116,24 +116,6 @@ async function mesh(udpPort: number, brokerPort: number, state: string): Promise
   return { nodes, launchGateway };
 }
 
-/** The readings a subscriber got live (not retained replays), per node: seqs in arrival order. */
-function liveReadings(messages: SubscribedMessage[]): Map<string, number[]> {
-  const out = new Map<string, number[]>();
-  for (const m of messages) {
-    const [, , node, sensor] = m.topic.split("/");
-    if (m.retained || !m.topic.startsWith("hyphae/") || sensor !== "load") continue;
-    out.set(node, [...(out.get(node) ?? []), JSON.parse(m.payload).seq as number]);
-  }
-  return out;
-}
-
-/** Seqs of the `reading` lines of gateway processes, per origin. */
-function delivered(gateways: HyphaeProcess[]): Map<string, number[]> {
-  const out = new Map<string, number[]>();
-  for (const g of gateways) for (const r of g.of("reading")) out.set(r.origin, [...(out.get(r.origin) ?? []), r.seq]);
-  return out;
-}
-
 const countFrom = (p: HyphaeProcess, type: "reading" | "mqtt-published", from = 0) =>
   p.events.slice(from).filter((e) => e.type === type).length;
 
@@ -153,7 +135,7 @@ test("readings reach a subscriber exactly once and in order per node, across a b
     const gwId = (await gw.waitFor("started", () => true, WAIT_MS, "start")).id;
     await gw.waitFor("mqtt-connected", () => true, WAIT_MS, "the broker");
     const ids = (await Promise.all(nodes.map((n) => n.waitFor("started", () => true, WAIT_MS, "start")))).map((s) => s.id);
-    await subscriber.waitFor("three readings per node", WAIT_MS, (m) => ids.every((id) => (liveReadings(m).get(id)?.length ?? 0) >= 3));
+    await subscriber.waitFor("three readings per node", WAIT_MS, (m) => ids.every((id) => (readingSeqs(m).get(id)?.length ?? 0) >= 3));
     const tFirst = Date.now() - t0;
 
     // The broker goes away; readings keep arriving at the gateway and wait in its outbox.
@@ -173,13 +155,13 @@ test("readings reach a subscriber exactly once and in order per node, across a b
 
     // Drained: every reading the gateway delivered is published, and the subscriber has each once.
     await gw.waitFor("mqtt-published", () => countFrom(gw, "mqtt-published") === countFrom(gw, "reading"), WAIT_MS, "the outbox drained");
-    const atGateway = delivered([gw]);
+    const atGateway = deliveredSeqs([gw]);
     await subscriber.waitFor("every reading", WAIT_MS, (m) => {
-      const got = liveReadings(m);
+      const got = readingSeqs(m);
       return ids.every((id) => (got.get(id)?.length ?? 0) >= atGateway.get(id)!.length);
     });
     await sleep(300); // a duplicate would come right behind
-    const atSubscriber = liveReadings(subscriber.messages);
+    const atSubscriber = readingSeqs(subscriber.messages);
     for (const id of ids) {
       const seqs = atGateway.get(id)!;
       assert.equal(seqs, seqs.map((_, j) => j + 1), `${id}: the gateway delivered 1..${seqs.length}`);
@@ -252,19 +234,29 @@ test("a gateway killed while the broker is down publishes its outbox when restar
     const second = launchGateway("gateway-run2");
     gateways.push(second);
     const loaded = await second.waitFor("outbox-loaded", () => true, WAIT_MS, "the outbox");
-    assert.is(loaded.pending, kept, "every reading of the first run still waits");
+    // The gateway prints a reading after writing it to the outbox: a kill in between (during the
+    // fsync) leaves one more per node in the outbox than the test saw. (A kill after the outbox but
+    // before the feed position was written makes the second run deliver it again: the outbox drops
+    // the repeat; the subscriber checks below would see any that got through.)
+    assert.ok(loaded.pending >= kept && loaded.pending <= kept + ids.length, `${loaded.pending} kept of ${kept} seen`);
     await second.waitFor("mqtt-connected", () => true, WAIT_MS, "the broker");
-    await second.waitFor("reading", () => ids.every((id) => second.of("reading").some((r) => r.origin === id)), WAIT_MS, "new readings");
+    // What the outbox kept goes out first; readings delivered since follow (unless the kill left the
+    // feed position behind a reading the origin had handed on: then that origin's delivery waits for
+    // its resend, after confirmAfterMs, which this test does not wait for; nothing is lost).
+    await second.waitFor("mqtt-published", () => second.of("mqtt-published").length >= loaded.pending, WAIT_MS, "the kept readings published");
+    await sleep(1500);
     await Promise.all(nodes.map((n) => n.stop("SIGTERM")));
-    await second.waitFor("mqtt-published", () => second.of("mqtt-published").length === kept + second.of("reading").length, WAIT_MS, "both runs' readings published");
-    const atGateway = delivered(gateways);
-    await subscriber.waitFor("every reading", WAIT_MS, (m) => ids.every((id) => (liveReadings(m).get(id)?.length ?? 0) >= atGateway.get(id)!.length));
+    await sleep(500); // the last readings on their way in
+    const atGateway = deliveredSeqs(gateways);
+    const last = (id: string) => Math.max(...atGateway.get(id)!);
+    await subscriber.waitFor("every reading", WAIT_MS, (m) => ids.every((id) => (readingSeqs(m).get(id) ?? []).includes(last(id))));
     await sleep(300);
-    const atSubscriber = liveReadings(subscriber.messages);
+    const atSubscriber = readingSeqs(subscriber.messages);
     for (const id of ids) {
-      const seqs = atGateway.get(id)!;
-      assert.equal(seqs, seqs.map((_, j) => j + 1), `${id}: delivered 1..${seqs.length} over two runs`);
-      assert.equal(atSubscriber.get(id), seqs, `${id}: each once, in order`);
+      const seqs = atSubscriber.get(id)!;
+      assert.equal(seqs, seqs.map((_, j) => j + 1), `${id}: 1..${seqs.length} over two runs, each once, in order; gateway lines ${atGateway.get(id)}, pending ${loaded.pending} of ${kept}`);
+      // Everything the gateway printed, and at most the one it held unprinted when killed.
+      assert.ok(seqs.length >= last(id) && seqs.length <= last(id) + 1, `${id}: ${seqs.length} at the subscriber, ${last(id)} printed`);
     }
 
     // Killed while connected: the broker publishes the will.

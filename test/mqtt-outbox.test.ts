@@ -21,7 +21,7 @@ const lines = (path: string) => readFileSync(path, "utf8").split("\n").filter(Bo
 test("readings wait per origin in order, leave on ack, and survive reopening", () => {
   const path = fresh();
   const { outbox } = ReadingOutbox.open(path, 100);
-  const ids = [reading("a", 1), reading("b", 1), reading("a", 2), reading("a", 3)].map((r) => outbox.add(r).entry.id);
+  const ids = [reading("a", 1), reading("b", 1), reading("a", 2), reading("a", 3)].map((r) => outbox.add(r)!.entry.id);
   assert.equal(ids, [1, 2, 3, 4]);
   assert.equal([...outbox.origins()], ["a", "b"]);
   assert.is(outbox.firstOf("a")!.reading.seq, 1);
@@ -38,16 +38,32 @@ test("readings wait per origin in order, leave on ack, and survive reopening", (
   assert.is(again.skippedLines, 1);
   assert.is(again.size, 2);
   assert.equal([again.firstOf("a")!.id, again.firstOf("a")!.reading], [3, reading("a", 2)]);
-  assert.is(lines(path), 2, "compacted to the live entries");
-  assert.is(again.add(reading("c", 1)).entry.id, 5, "ids keep increasing");
+  assert.is(lines(path), 4, "compacted: a mark per origin and the live entries");
+  assert.is(again.add(reading("c", 1))!.entry.id, 5, "ids keep increasing");
   again.close();
+});
+
+test("a reading at or below its origin's last seq is refused as a repeat, also after acks, rewrites and a reopen", () => {
+  const path = fresh();
+  const { outbox } = ReadingOutbox.open(path, 100, 4);
+  for (let seq = 1; seq <= 6; seq++) outbox.ack(outbox.add(reading("a", seq))!.entry.id); // compacted on the way
+  outbox.add(reading("b", 3));
+  assert.is(outbox.add(reading("a", 6)), null);
+  assert.is(outbox.add(reading("a", 2)), null);
+  assert.is(outbox.add(reading("b", 3)), null);
+  outbox.close();
+  const reopened = ReadingOutbox.open(path, 100).outbox;
+  assert.is(reopened.add(reading("a", 6)), null, "the mark survived the rewrite");
+  assert.is(reopened.add(reading("b", 2)), null);
+  assert.is(reopened.add(reading("a", 7))!.entry.reading.seq, 7);
+  reopened.close();
 });
 
 test("the cap drops the oldest reading, also across a reopen and a smaller cap", () => {
   const path = fresh();
   const { outbox } = ReadingOutbox.open(path, 3);
-  for (let seq = 1; seq <= 3; seq++) assert.is(outbox.add(reading("a", seq)).dropped, null);
-  const { dropped } = outbox.add(reading("b", 1));
+  for (let seq = 1; seq <= 3; seq++) assert.is(outbox.add(reading("a", seq))!.dropped, null);
+  const { dropped } = outbox.add(reading("b", 1))!;
   assert.equal(dropped?.reading, reading("a", 1));
   outbox.ack(dropped!.id); // the dropped one was in flight: its late PUBACK changes nothing
   assert.is(outbox.size, 3);
@@ -65,7 +81,7 @@ test("the cap drops the oldest reading, also across a reopen and a smaller cap",
 test("the journal is compacted once acknowledged lines dominate, and stays bounded while the broker is down", () => {
   const path = fresh();
   const { outbox } = ReadingOutbox.open(path, 10, 40);
-  for (let seq = 1; seq <= 150; seq++) outbox.ack(outbox.add(reading("a", seq)).entry.id);
+  for (let seq = 1; seq <= 150; seq++) outbox.ack(outbox.add(reading("a", seq))!.entry.id);
   assert.ok(lines(path) <= 41, `${lines(path)} lines after 150 adds and acks`);
   for (let seq = 151; seq <= 400; seq++) outbox.add(reading("a", seq)); // nothing acknowledged: drops
   assert.is(outbox.size, 10);

@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { decodeCertificate, Role } from "../modules/identity/certificate.js";
 import { MqttBridge, type GatewayEvent } from "../hosts/node/mqtt-bridge.js";
 import { GatewayTopics, isTopicPrefix, networkHex } from "../hosts/node/mqtt-topics.js";
+import { PositionDeferringStorage } from "../hosts/node/position-storage.js";
 import { ReadingOutbox } from "../hosts/node/reading-outbox.js";
 import { type Command, EXIT_OK, EXIT_USAGE, integerFlag, type Io, parseFlags, UsageError } from "./cli.js";
 import { ROLE_NAMES } from "./key-store.js";
@@ -153,23 +154,33 @@ export const gatewayCommand: Command = {
       const provisioning = readProvisioning(options.node.provisioningFile);
       requireGatewayRole(provisioning.certificate, options.node.provisioningFile);
       const print = (event: GatewayEvent): void => void io.stdout.write(JSON.stringify(event) + "\n");
-      return await runNode("gateway", options.node, provisioning, io, (node) => {
-        const { outbox, dropped } = ReadingOutbox.open(join(options.node.stateDir, OUTBOX_FILE), options.outboxMax);
-        for (const { reading } of dropped) print({ type: "outbox-dropped", origin: reading.origin, seq: reading.seq, sensor: reading.sensor });
-        const bridge = new MqttBridge({
-          mqtt: {
-            host: options.mqttHost, port: options.mqttPort, clientId: options.clientId ?? `hyphae-${node.idHex}`,
-            keepaliveSeconds: options.keepaliveSeconds,
-          },
-          outbox,
-          topics: new GatewayTopics(options.topicPrefix, options.discoveryPrefix, networkHex(provisioning.networkId)),
-          gatewayId: node.idHex,
-          health: () => node.health(),
-          statusEveryMs: options.statusEveryMs,
-          onEvent: print,
-        });
-        bridge.start();
-        return { onEvent: (event) => bridge.handle(event), stop: () => bridge.stop() };
+      let storage: PositionDeferringStorage;
+      return await runNode("gateway", options.node, provisioning, io, {
+        storage: (files) => (storage = new PositionDeferringStorage(files)),
+        attach: (node) => {
+          const { outbox, dropped } = ReadingOutbox.open(join(options.node.stateDir, OUTBOX_FILE), options.outboxMax);
+          for (const { reading } of dropped) print({ type: "outbox-dropped", origin: reading.origin, seq: reading.seq, sensor: reading.sensor });
+          const bridge = new MqttBridge({
+            mqtt: {
+              host: options.mqttHost, port: options.mqttPort, clientId: options.clientId ?? `hyphae-${node.idHex}`,
+              keepaliveSeconds: options.keepaliveSeconds,
+            },
+            outbox,
+            topics: new GatewayTopics(options.topicPrefix, options.discoveryPrefix, networkHex(provisioning.networkId)),
+            gatewayId: node.idHex,
+            health: () => node.health(),
+            statusEveryMs: options.statusEveryMs,
+            onEvent: print,
+          });
+          bridge.start();
+          return {
+            onEvent: (event) => bridge.handle(event),
+            stop: async () => {
+              storage.flush();
+              await bridge.stop();
+            },
+          };
+        },
       });
     } catch (e) {
       if (!(e instanceof UsageError)) throw e;

@@ -8,6 +8,7 @@ import { readFileSync } from "node:fs";
 import { isIPv4 } from "node:net";
 import { createNodeConfig, DEFAULT_NODE_CONFIG } from "../modules/config.js";
 import { MeshNode, type Provisioning } from "../modules/node.js";
+import type { Storage } from "../modules/ports.js";
 import { provisioningFromText, type ProvisioningText } from "../modules/provisioning.js";
 import { FileStorage } from "../hosts/node/file-storage.js";
 import type { HostEvent } from "../hosts/node/host-event.js";
@@ -152,26 +153,34 @@ export interface NodeAttachment {
   stop(): Promise<void>;
 }
 
+/** What a command adds to the node (the gateway: its bridge). */
+export interface NodeExtension {
+  /** The node's Storage port over the state directory's files [the files themselves]. */
+  storage?(files: FileStorage): Storage;
+  /** Called once the state directory is held and the node built, before it starts, so it misses no event. */
+  attach(node: MeshNode): NodeAttachment;
+}
+
 /**
- * Runs the node until a signal. `attach` is called once the state directory is held and the node
- * built, before it starts, so it misses no event. Resolves to the exit code: 0 after a signal, 2
- * when the certificate does not fit its own key; runtime failures (state directory in use, socket
- * not bound, what `attach` throws) reject, and the CLI reports them with exit 1.
+ * Runs the node until a signal. Resolves to the exit code: 0 after a signal, 2 when the certificate
+ * does not fit its own key; runtime failures (state directory in use, socket not bound, what the
+ * extension throws) reject, and the CLI reports them with exit 1.
  */
 export async function runNode(command: string, options: NodeOptions, provisioning: Provisioning, io: Io,
-    attach?: (node: MeshNode) => NodeAttachment): Promise<number> {
-  const storage = FileStorage.open(options.stateDir);
+    extension?: NodeExtension): Promise<number> {
+  const files = FileStorage.open(options.stateDir);
   let attachment: NodeAttachment | undefined;
   try {
     let node: MeshNode;
     try {
+      const storage = extension?.storage?.(files) ?? files;
       node = new MeshNode(provisioning, { crypto: nodeCrypto, random: new NodeRandom(), storage },
         createNodeConfig({ beaconIntervalMs: options.beaconMs }));
     } catch (e) {
       io.stderr.write(`hyphae ${command}: --provisioning ${options.provisioningFile}: ${(e as Error).message}\n`);
       return EXIT_USAGE;
     }
-    attachment = attach?.(node);
+    attachment = extension?.attach(node);
     const host = await NodeHost.start({
       node,
       link: {
@@ -191,6 +200,6 @@ export async function runNode(command: string, options: NodeOptions, provisionin
     return EXIT_OK;
   } finally {
     await attachment?.stop();
-    storage.close();
+    files.close();
   }
 }

@@ -88,6 +88,7 @@ export class MqttBridge {
   private statusTimer: NodeJS.Timeout | undefined;
   private published = 0;
   private dropped = 0;
+  private repeats = 0;
 
   constructor(private readonly options: MqttBridgeOptions) {
     const { topics, gatewayId, outbox, onEvent } = options;
@@ -114,8 +115,9 @@ export class MqttBridge {
       case "reading": {
         const { origin, seq, sensor, value, time, verified } = event;
         const reading: OutboxReading = { origin, seq, sensor, value: Number.isFinite(value) ? value : null, time, verified };
-        const { dropped } = this.options.outbox.add(reading);
-        if (dropped) this.drop(dropped);
+        const added = this.options.outbox.add(reading);
+        if (added === null) return void this.repeats++; // delivered again after a kill: already handled
+        if (added.dropped) this.drop(added.dropped);
         const status = this.originStatus(origin);
         status.lastSeq = seq;
         status.lastTime = time;
@@ -202,7 +204,7 @@ export class MqttBridge {
     const own = this.origins.get(gatewayId);
     const gateway = {
       state: "online", role: "gateway", time: unixSeconds(), health: this.options.health(),
-      outbox: outbox.size, published: this.published, dropped: this.dropped, origins: this.origins.size,
+      outbox: outbox.size, published: this.published, dropped: this.dropped, repeats: this.repeats, origins: this.origins.size,
       ...(own ? { via: gatewayId, ...own } : {}),
     };
     void this.client.publish(topics.status(gatewayId), JSON.stringify(gateway), 1, true);

@@ -8,12 +8,18 @@
  *   {"add":ID,"r":{origin,seq,sensor,value,time,verified}}   a reading, IDs increasing
  *   {"ack":ID}                                                the broker has it
  *   {"drop":ID}                                               dropped to make room (below)
+ *   {"mark":ORIGIN,"seq":N}                                   the last seq added for an origin (rewrites)
  * Opening replays it (a torn last line, from a crash in mid-write, is skipped) and rewrites it with
  * only the live entries (temporary file, fsync, rename); so does an add or an ack once the journal holds more
- * than `compactLines` lines (1024 by default) and more than twice the live entries. The file thus
- * stays within about 2 × capacity + compactLines lines.
+ * than `compactLines` lines (1024 by default) and more than twice the live entries and marks. The
+ * file thus stays within about 2 × (capacity + MARK_CAPACITY) + compactLines lines.
  *
- * Bounded: at most `capacity` readings. When full, the oldest reading (of any origin) is dropped to
+ * Each origin's last seq added is remembered (in the add lines, and as mark lines across rewrites),
+ * and a reading at or below it is refused as a repeat: after a kill, the gateway's feed verifier may
+ * deliver again readings that already reached the outbox (hosts/node/position-storage.ts).
+ *
+ * Bounded: at most `capacity` readings, and marks for `MARK_CAPACITY` origins (the least recently
+ * added to forgotten first). When full, the oldest reading (of any origin) is dropped to
  * make room and reported to the caller: the newest values are what dashboards show, and every
  * dropped one is counted and announced, never silently lost.
  */
@@ -36,6 +42,7 @@ export interface OutboxEntry {
   reading: OutboxReading;
 }
 
+export const MARK_CAPACITY = 4096;
 /** Journal lines beyond which an add or ack may trigger a rewrite (when most of them are dead). */
 const COMPACT_LINES = 1024;
 
@@ -44,6 +51,8 @@ export class ReadingOutbox {
   private readonly entries = new Map<number, OutboxEntry>();
   /** Per origin, the ids of its live entries, oldest first. */
   private readonly byOrigin = new Map<string, number[]>();
+  /** Per origin, the last seq added (LRU order). */
+  private readonly marks = new Map<string, number>();
   private nextId = 1;
   private fd: number;
   private journalLines = 0;
@@ -55,8 +64,10 @@ export class ReadingOutbox {
     for (const line of lines) {
       if (!line.trim()) continue;
       try {
-        const record = JSON.parse(line) as { add?: number; ack?: number; drop?: number; r?: OutboxReading };
-        if (typeof record.add === "number" && record.r) {
+        const record = JSON.parse(line) as { add?: number; ack?: number; drop?: number; r?: OutboxReading; mark?: string; seq?: number };
+        if (typeof record.mark === "string" && typeof record.seq === "number") {
+          this.remember(record.mark, record.seq);
+        } else if (typeof record.add === "number" && record.r) {
           this.insert({ id: record.add, reading: record.r });
         } else if (typeof record.ack === "number" || typeof record.drop === "number") {
           this.remove((record.ack ?? record.drop)!);
@@ -92,8 +103,12 @@ export class ReadingOutbox {
     return this.entries.size;
   }
 
-  /** Writes a reading durably; returns its entry and the entry dropped to make room, if any. */
-  add(reading: OutboxReading): { entry: OutboxEntry; dropped: OutboxEntry | null } {
+  /**
+   * Writes a reading durably; returns its entry and the entry dropped to make room, if any, or null
+   * for a repeat (seq not above its origin's last).
+   */
+  add(reading: OutboxReading): { entry: OutboxEntry; dropped: OutboxEntry | null } | null {
+    if (reading.seq <= (this.marks.get(reading.origin) ?? 0)) return null;
     const dropped = this.entries.size >= this.capacity ? this.dropOldest() : null;
     const entry = { id: this.nextId, reading };
     if (dropped) this.append({ drop: dropped.id }, false);
@@ -131,6 +146,14 @@ export class ReadingOutbox {
     if (ids) ids.push(entry.id);
     else this.byOrigin.set(entry.reading.origin, [entry.id]);
     this.nextId = Math.max(this.nextId, entry.id + 1);
+    this.remember(entry.reading.origin, entry.reading.seq);
+  }
+
+  private remember(origin: string, seq: number): void {
+    const last = Math.max(seq, this.marks.get(origin) ?? 0);
+    this.marks.delete(origin);
+    this.marks.set(origin, last);
+    if (this.marks.size > MARK_CAPACITY) this.marks.delete(this.marks.keys().next().value as string);
   }
 
   private remove(id: number): void {
@@ -161,7 +184,7 @@ export class ReadingOutbox {
   }
 
   private compactIfDue(): void {
-    if (this.journalLines > this.compactLines && this.journalLines > 2 * this.entries.size) {
+    if (this.journalLines > this.compactLines && this.journalLines > 2 * (this.entries.size + this.marks.size)) {
       closeSync(this.fd);
       this.fd = this.rewrite();
     }
@@ -178,6 +201,7 @@ export class ReadingOutbox {
     const temporary = `${this.path}.tmp`;
     const fd = openSync(temporary, "w", 0o600);
     let text = "";
+    for (const [origin, seq] of this.marks) text += JSON.stringify({ mark: origin, seq }) + "\n";
     for (const entry of this.entries.values()) text += JSON.stringify({ add: entry.id, r: entry.reading }) + "\n";
     writeSync(fd, text);
     fsyncSync(fd);
@@ -186,7 +210,7 @@ export class ReadingOutbox {
     const dir = openSync(dirname(this.path), "r");
     fsyncSync(dir);
     closeSync(dir);
-    this.journalLines = this.entries.size;
+    this.journalLines = this.marks.size + this.entries.size;
     return openSync(this.path, "a");
   }
 }

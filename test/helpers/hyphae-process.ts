@@ -27,6 +27,13 @@ export function writeProvisioning(dir: string, count: number, seed: number, role
   });
 }
 
+/** Seqs of the `reading` lines of gateway processes (in the order given), per origin. */
+export function deliveredSeqs(gateways: HyphaeProcess[]): Map<string, number[]> {
+  const out = new Map<string, number[]>();
+  for (const g of gateways) for (const r of g.of("reading")) out.set(r.origin, [...(out.get(r.origin) ?? []), r.seq]);
+  return out;
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A JSON line of either command. */
@@ -47,7 +54,7 @@ export class HyphaeProcess {
     this.child = spawn(argv[0], argv.slice(1), { stdio: ["ignore", "pipe", "pipe"] });
     this.child.stdout!.setEncoding("utf8").on("data", (chunk: string) => this.onStdout(chunk));
     this.child.stderr!.setEncoding("utf8").on("data", (chunk: string) => (this.stderr += chunk));
-    this.exited = new Promise((resolve) => this.child.on("exit", (code, signal) => resolve((this.exit = code ?? signal ?? "?"))));
+    this.exited = new Promise((resolve) => this.child.on("close", (code, signal) => resolve((this.exit = code ?? signal ?? "?"))));
   }
 
   get pid(): number {

@@ -150,3 +150,14 @@ export class Subscriber {
     await exited;
   }
 }
+
+/** The `load` readings a subscriber got live (retained replays left out), per node: seqs in arrival order. */
+export function readingSeqs(messages: SubscribedMessage[]): Map<string, number[]> {
+  const out = new Map<string, number[]>();
+  for (const m of messages) {
+    const [prefix, , node, sensor] = m.topic.split("/");
+    if (m.retained || prefix !== "hyphae" || sensor !== "load") continue;
+    out.set(node, [...(out.get(node) ?? []), JSON.parse(m.payload).seq as number]);
+  }
+  return out;
+}

@@ -179,7 +179,7 @@ export class MqttClient {
     });
     socket.on("data", (chunk: Buffer) => {
       this.lastReceivedAt = Date.now();
-      parser.parse(chunk);
+      this.guard(() => parser.parse(chunk));
     });
     socket.on("error", (e: Error) => {
       this.failure ??= e.message;

@@ -22,7 +22,7 @@ const DEFAULT_KEEPALIVE_S = 30;
 const DEFAULT_OUTBOX_MAX = 10_000;
 const DEFAULT_STATUS_MS = 60_000;
 /** The outbox journal's file in the state directory (FileStorage's own files never contain a dot). */
-export const OUTBOX_FILE = "mqtt-outbox.jsonl";
+const OUTBOX_FILE = "mqtt-outbox.jsonl";
 
 const HELP = `Usage: hyphae gateway --provisioning FILE --state DIR --mqtt HOST[:PORT] [flags]
 

@@ -17,57 +17,21 @@
  */
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { HyphaeProcess, writeProvisioning } from "./helpers/hyphae-process.js";
+import { BridgedNetwork, netnsUnavailable } from "./helpers/netns.js";
 import { Role } from "../modules/identity/certificate.js";
 
-const PREFIX = `hy${process.pid}`;
-const HUB = `${PREFIX}hub`;
-const SUBNETS = { A: 1, B: 2 } as const;
-type Subnet = keyof typeof SUBNETS;
-/** Node i (1-based) → the subnets it joins. */
-const PLAN: Subnet[][] = [["A"], ["A"], ["A", "B"], ["B"], ["B"]];
+/** Node i (1-based) → the subnets it joins: A is 10.77.1.0/24, B 10.77.2.0/24. */
+const network = new BridgedNetwork(`hy${process.pid}`, "10.77", { A: 1, B: 2 }, [["A"], ["A"], ["A", "B"], ["B"], ["B"]]);
+const PLAN = network.members;
 const BEACON_MS = "300";
 const PUBLISH_MS = "400";
 const WAIT_MS = 8000;
 
-const nsOf = (i: number) => `${PREFIX}n${i}`;
-const ip = (...args: string[]) => execFileSync("ip", args, { stdio: ["ignore", "ignore", "pipe"] });
-
-function runnable(): string | null {
-  if (process.platform !== "linux" || process.getuid?.() !== 0) return "needs root on Linux";
-  if (spawnSync("ip", ["netns", "list"], { stdio: "ignore" }).status !== 0) return "needs iproute2 (`ip netns`)";
-  return null;
-}
-
-/** The hub with one bridge per subnet, and per node a namespace with a veth into each of its bridges. */
-function buildNetwork(): void {
-  ip("netns", "add", HUB);
-  for (const s of Object.keys(SUBNETS)) {
-    ip("-n", HUB, "link", "add", `br${s}`, "type", "bridge");
-    ip("-n", HUB, "link", "set", `br${s}`, "up");
-  }
-  PLAN.forEach((subnets, k) => {
-    const i = k + 1;
-    ip("netns", "add", nsOf(i));
-    ip("-n", nsOf(i), "link", "set", "lo", "up");
-    for (const s of subnets) {
-      ip("link", "add", `v${s}`, "netns", nsOf(i), "type", "veth", "peer", "name", `p${i}${s}`, "netns", HUB);
-      ip("-n", HUB, "link", "set", `p${i}${s}`, "master", `br${s}`, "up");
-      ip("-n", nsOf(i), "addr", "add", `10.77.${SUBNETS[s]}.${i}/24`, "brd", "+", "dev", `v${s}`);
-      ip("-n", nsOf(i), "link", "set", `v${s}`, "up");
-    }
-  });
-}
-
-function deleteNetwork(): void {
-  for (const name of [HUB, ...PLAN.map((_, k) => nsOf(k + 1))]) spawnSync("ip", ["netns", "del", name], { stdio: "ignore" });
-}
-
-const skip = runnable();
+const skip = netnsUnavailable();
 
 test("five nodes in network namespaces: multi-hop delivery over UDP broadcast, node 3 restarts with its state", async () => {
   if (skip) {
@@ -80,15 +44,15 @@ test("five nodes in network namespaces: multi-hop delivery over UDP broadcast, n
   const files = writeProvisioning(dir, PLAN.length, 77, new Map([[5, Role.Gateway]]));
   const nodes: HyphaeProcess[] = [];
   const launch = (i: number): HyphaeProcess => {
-    const broadcast = PLAN[i - 1].map((s) => `10.77.${SUBNETS[s]}.255`).join(",");
+    const broadcast = PLAN[i - 1].map((s) => network.broadcast(s)).join(",");
     return new HyphaeProcess(`node${i}`, [
       "--provisioning", files[i - 1], "--state", join(dir, `state${i}`), "--broadcast", broadcast,
       "--drop", "0.1", "--seed", String(i), "--beacon-ms", BEACON_MS, "--publish-every", PUBLISH_MS,
       ...(i === 1 || i === 3 ? ["--reading-every", PUBLISH_MS] : []),
-    ], ["ip", "netns", "exec", nsOf(i)]);
+    ], network.exec(i));
   };
   try {
-    buildNetwork();
+    network.build();
     for (let i = 1; i <= PLAN.length; i++) nodes.push(launch(i));
     const ids = (await Promise.all(nodes.map((n) => n.waitFor("started", () => true, WAIT_MS, "start")))).map((s) => s.id);
     const id = (i: number) => ids[i - 1];
@@ -166,7 +130,7 @@ test("five nodes in network namespaces: multi-hop delivery over UDP broadcast, n
     console.log(`  udp-netns: neighbors ${tFormed} ms, 1⇄5 ${tDelivered} ms, restored after restart ${tRestored} ms, total ${Date.now() - t0} ms`);
   } finally {
     await Promise.all(nodes.map((n) => n.stop("SIGKILL")));
-    deleteNetwork();
+    network.delete();
     rmSync(dir, { recursive: true, force: true });
   }
 });

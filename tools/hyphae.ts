@@ -8,11 +8,12 @@
 import { type Command, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type Io, processIo } from "./cli.js";
 import { contentCommand } from "./content-command.js";
 import { firmwareCommand } from "./firmware-command.js";
+import { gatewayCommand } from "./gateway-command.js";
 import { keysCommand } from "./keys-command.js";
 import { nodeCommand } from "./node-command.js";
 import { simCommand } from "./sim-command.js";
 
-export const COMMANDS: readonly Command[] = [simCommand, keysCommand, nodeCommand, firmwareCommand, contentCommand];
+export const COMMANDS: readonly Command[] = [simCommand, keysCommand, nodeCommand, gatewayCommand, firmwareCommand, contentCommand];
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length)) + 4;

@@ -244,7 +244,10 @@ export class FeedVerifier {
   }
 }
 
+/** Storage keys of delivery positions start with this (a gateway host orders their writes: hosts/node). */
+export const POSITION_KEY_PREFIX = "fv";
+
 function bucketKey(origin: Uint8Array): string {
-  return "fv" + toHex(origin.subarray(0, 1));
+  return POSITION_KEY_PREFIX + toHex(origin.subarray(0, 1));
 }
 

@@ -1,12 +1,13 @@
 /**
- * `hyphae node` as a child process for tests: provisioning files for a small mesh, the process's JSON
+ * `hyphae node` (or `hyphae gateway`) as a child process for tests: provisioning files for a small mesh, the process's JSON
  * lines parsed as they arrive, waits with a deadline, and an end by PID.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { HostEvent } from "../../hosts/node/host-event.js";
+import type { HostEvent as NodeEvent } from "../../hosts/node/host-event.js";
+import type { GatewayEvent } from "../../hosts/node/mqtt-bridge.js";
 import { createMeshKeys, provisionNode } from "../../hosts/sim/provision.js";
 import { Rng } from "../../hosts/sim/rng.js";
 import { provisioningToText } from "../../modules/provisioning.js";
@@ -26,7 +27,17 @@ export function writeProvisioning(dir: string, count: number, seed: number, role
   });
 }
 
+/** Seqs of the `reading` lines of gateway processes (in the order given), per origin. */
+export function deliveredSeqs(gateways: HyphaeProcess[]): Map<string, number[]> {
+  const out = new Map<string, number[]>();
+  for (const g of gateways) for (const r of g.of("reading")) out.set(r.origin, [...(out.get(r.origin) ?? []), r.seq]);
+  return out;
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A JSON line of either command. */
+type HostEvent = NodeEvent | GatewayEvent;
 
 export class HyphaeProcess {
   readonly events: HostEvent[] = [];
@@ -37,13 +48,13 @@ export class HyphaeProcess {
   private readonly child: ChildProcess;
   private partial = "";
 
-  /** Runs `prefix… node bin/hyphae.js node flags…` (prefix: e.g. `ip netns exec NS`). */
-  constructor(readonly name: string, flags: string[], prefix: string[] = []) {
-    const argv = [...prefix, process.execPath, HYPHAE_BIN, "node", ...flags];
+  /** Runs `prefix… node bin/hyphae.js COMMAND flags…` (prefix: e.g. `ip netns exec NS`). */
+  constructor(readonly name: string, flags: string[], prefix: string[] = [], command: "node" | "gateway" = "node") {
+    const argv = [...prefix, process.execPath, HYPHAE_BIN, command, ...flags];
     this.child = spawn(argv[0], argv.slice(1), { stdio: ["ignore", "pipe", "pipe"] });
     this.child.stdout!.setEncoding("utf8").on("data", (chunk: string) => this.onStdout(chunk));
     this.child.stderr!.setEncoding("utf8").on("data", (chunk: string) => (this.stderr += chunk));
-    this.exited = new Promise((resolve) => this.child.on("exit", (code, signal) => resolve((this.exit = code ?? signal ?? "?"))));
+    this.exited = new Promise((resolve) => this.child.on("close", (code, signal) => resolve((this.exit = code ?? signal ?? "?"))));
   }
 
   get pid(): number {

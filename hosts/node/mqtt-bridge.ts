@@ -1,0 +1,228 @@
+/**
+ * The gateway's bridge from the mesh to an MQTT broker (docs/protocol.md §MQTT gateway).
+ *
+ * Readings: each `reading` event is written to the durable outbox first, then published retained,
+ * QoS 1, to `<prefix>/<network>/<node>/<sensor>`; it leaves the outbox when the broker acknowledges
+ * it. Per origin exactly one reading is in flight at a time, the oldest first, so each node's readings
+ * reach the broker in order, and a broker that dies leaves at most one unacknowledged reading per
+ * origin: it is published again on the next connection, and is the only way a subscriber can see a
+ * reading twice (the broker took it but its PUBACK was lost).
+ *
+ * Discovery: the first reading of a (node, sensor) publishes Home Assistant's discovery config before
+ * it; every config known is published again on each new connection (a broker restarted without
+ * persistence forgets retained messages) and when Home Assistant announces `online`.
+ *
+ * Status: the gateway's own (`state`, MeshNode.health(), outbox) every `statusEveryMs` and on connect,
+ * with a last will that marks it offline; per origin what the gateway knows (last seq, its time, when
+ * it was heard, verified-up-to, the last flag), published when it has changed.
+ *
+ * Commands on `<prefix>/<network>/+/set/#` are refused: no certificate grants a right to command
+ * nodes yet (certificates carry only a role), so each one is reported as `command-refused`.
+ *
+ * Tables: known (node, sensor) pairs and origin statuses, each at most `TABLE_CAPACITY`, the least
+ * recently heard forgotten first; origins in flight are a subset of the outbox's.
+ */
+import type { NodeHealth } from "../../modules/node.js";
+import type { HostEvent } from "./host-event.js";
+import { MqttClient, type MqttClientOptions, type MqttEvent } from "./mqtt-client.js";
+import { type GatewayTopics, readingPayload } from "./mqtt-topics.js";
+import type { OutboxEntry, OutboxReading, ReadingOutbox } from "./reading-outbox.js";
+
+export type GatewayEvent =
+  | MqttEvent
+  | { type: "outbox-loaded"; pending: number; skippedLines: number }
+  /** The broker acknowledged a reading. */
+  | { type: "mqtt-published"; origin: string; seq: number; sensor: string; topic: string }
+  /** The outbox was full: its oldest reading was dropped unpublished. */
+  | { type: "outbox-dropped"; origin: string; seq: number; sensor: string }
+  | { type: "command-refused"; topic: string; node: string; reason: string };
+
+/** Known (node, sensor) pairs and origin statuses kept, each. */
+export const TABLE_CAPACITY = 1024;
+/** The offline status on a clean stop waits at most this for its PUBACK, ms. */
+const STOP_PUBLISH_TIMEOUT_MS = 1000;
+const COMMAND_REFUSAL =
+  "no certificate right to command nodes: Hyphae certificates carry only a role, so the gateway forwards no commands";
+
+interface OriginStatus {
+  lastSeq: number;
+  /** The reading's own time (unix s at the origin, 0 without a clock). */
+  lastTime: number;
+  /** When the gateway received it, unix s. */
+  lastHeard: number;
+  verifiedUpTo: number | null;
+  flagged: { seq: number; reason: string } | null;
+}
+
+export interface MqttBridgeOptions {
+  mqtt: Omit<MqttClientOptions, "onEvent" | "onMessage" | "onConnect" | "will">;
+  outbox: ReadingOutbox;
+  topics: GatewayTopics;
+  /** This gateway's node id, hex. */
+  gatewayId: string;
+  health(): NodeHealth;
+  /** Gateway status period, ms (> 0). */
+  statusEveryMs: number;
+  onEvent(event: GatewayEvent): void;
+}
+
+function unixSeconds(): number {
+  return Math.floor(Date.now() / 1000);
+}
+
+/** Map as an LRU: touching a key moves it to the back; beyond `TABLE_CAPACITY` the front goes. */
+function touch<V>(map: Map<string, V>, key: string, value: V): void {
+  map.delete(key);
+  map.set(key, value);
+  if (map.size > TABLE_CAPACITY) map.delete(map.keys().next().value as string);
+}
+
+export class MqttBridge {
+  private readonly client: MqttClient;
+  private readonly inFlight = new Set<string>();
+  /** "origin/sensor" → the pair, for discovery. */
+  private readonly sensors = new Map<string, { origin: string; sensor: string }>();
+  private readonly origins = new Map<string, OriginStatus>();
+  /** Origins whose status changed since it was last published. */
+  private readonly changed = new Set<string>();
+  private statusTimer: NodeJS.Timeout | undefined;
+  private published = 0;
+  private dropped = 0;
+  private repeats = 0;
+
+  constructor(private readonly options: MqttBridgeOptions) {
+    const { topics, gatewayId, outbox, onEvent } = options;
+    this.client = new MqttClient({
+      ...options.mqtt,
+      will: { topic: topics.status(gatewayId), payload: JSON.stringify({ state: "offline", role: "gateway" }), qos: 1, retain: true },
+      onEvent,
+      onConnect: () => this.connected(),
+      onMessage: (topic, payload) => this.message(topic, payload),
+    });
+    this.client.subscribe(topics.commandFilter, 0);
+    this.client.subscribe(topics.discoveryStatus, 0);
+    onEvent({ type: "outbox-loaded", pending: outbox.size, skippedLines: outbox.skippedLines });
+  }
+
+  start(): void {
+    this.client.start();
+    this.statusTimer = setInterval(() => this.publishStatuses(false), this.options.statusEveryMs);
+  }
+
+  /** Takes the node's events; readings go to the outbox, then to the broker. */
+  handle(event: HostEvent): void {
+    switch (event.type) {
+      case "reading": {
+        const { origin, seq, sensor, value, time, verified } = event;
+        const reading: OutboxReading = { origin, seq, sensor, value: Number.isFinite(value) ? value : null, time, verified };
+        const added = this.options.outbox.add(reading);
+        if (added === null) return void this.repeats++; // delivered again after a kill: already handled
+        if (added.dropped) this.drop(added.dropped);
+        const status = this.originStatus(origin);
+        status.lastSeq = seq;
+        status.lastTime = time;
+        status.lastHeard = unixSeconds();
+        this.learnSensor(origin, sensor);
+        this.pump(origin);
+        return;
+      }
+      case "feed-verified":
+        this.originStatus(event.origin).verifiedUpTo = event.upTo;
+        return;
+      case "feed-flagged":
+        this.originStatus(event.origin).flagged = { seq: event.seq, reason: event.reason };
+        return;
+      default:
+        return;
+    }
+  }
+
+  /** Marks the gateway offline (retained), disconnects and closes the outbox. */
+  async stop(): Promise<void> {
+    clearInterval(this.statusTimer);
+    const offline = this.client.publish(this.options.topics.status(this.options.gatewayId),
+      JSON.stringify({ state: "offline", role: "gateway", time: unixSeconds() }), 1, true);
+    await Promise.race([offline, new Promise((resolve) => setTimeout(resolve, STOP_PUBLISH_TIMEOUT_MS).unref())]);
+    await this.client.stop();
+    this.options.outbox.close();
+  }
+
+  private connected(): void {
+    for (const { origin, sensor } of this.sensors.values()) this.announce(origin, sensor);
+    this.publishStatuses(true);
+    for (const origin of [...this.options.outbox.origins()]) this.pump(origin);
+  }
+
+  /** Publishes the oldest unacknowledged reading of `origin`, unless one is in flight; then the next. */
+  private pump(origin: string): void {
+    if (!this.client.isConnected || this.inFlight.has(origin)) return;
+    const entry = this.options.outbox.firstOf(origin);
+    if (!entry) return;
+    this.inFlight.add(origin);
+    const { reading } = entry;
+    const topic = this.options.topics.reading(origin, reading.sensor);
+    void this.client.publish(topic, readingPayload(reading), 1, true).then((acked) => {
+      this.inFlight.delete(origin);
+      if (!acked) return; // lost with the connection: the next connection publishes it again
+      this.options.outbox.ack(entry.id);
+      this.published++;
+      this.options.onEvent({ type: "mqtt-published", origin, seq: reading.seq, sensor: reading.sensor, topic });
+      this.pump(origin);
+    });
+  }
+
+  private drop(entry: OutboxEntry): void {
+    this.dropped++;
+    const { origin, seq, sensor } = entry.reading;
+    this.options.onEvent({ type: "outbox-dropped", origin, seq, sensor });
+  }
+
+  private learnSensor(origin: string, sensor: string): void {
+    const key = `${origin}/${sensor}`;
+    const known = this.sensors.has(key);
+    touch(this.sensors, key, { origin, sensor });
+    if (!known) this.announce(origin, sensor);
+  }
+
+  private announce(origin: string, sensor: string): void {
+    const { topics, gatewayId } = this.options;
+    void this.client.publish(topics.discovery(origin, sensor), topics.discoveryConfig(origin, sensor, gatewayId), 1, true);
+  }
+
+  private originStatus(origin: string): OriginStatus {
+    const status = this.origins.get(origin) ?? { lastSeq: 0, lastTime: 0, lastHeard: 0, verifiedUpTo: null, flagged: null };
+    touch(this.origins, origin, status);
+    this.changed.add(origin);
+    if (this.changed.size > TABLE_CAPACITY) this.changed.delete(this.changed.values().next().value as string);
+    return status;
+  }
+
+  /** The gateway's status, and each origin's that changed (all of them when `all`). */
+  private publishStatuses(all: boolean): void {
+    if (!this.client.isConnected) return;
+    const { topics, gatewayId, outbox } = this.options;
+    const own = this.origins.get(gatewayId);
+    const gateway = {
+      state: "online", role: "gateway", time: unixSeconds(), health: this.options.health(),
+      outbox: outbox.size, published: this.published, dropped: this.dropped, repeats: this.repeats, origins: this.origins.size,
+      ...(own ? { via: gatewayId, ...own } : {}),
+    };
+    void this.client.publish(topics.status(gatewayId), JSON.stringify(gateway), 1, true);
+    for (const origin of all ? this.origins.keys() : this.changed) {
+      const status = this.origins.get(origin);
+      if (origin === gatewayId || !status) continue;
+      void this.client.publish(topics.status(origin), JSON.stringify({ via: gatewayId, ...status }), 1, true);
+    }
+    this.changed.clear();
+  }
+
+  private message(topic: string, payload: Buffer): void {
+    const { topics, onEvent } = this.options;
+    if (topic === topics.discoveryStatus) {
+      if (payload.toString() === "online") for (const { origin, sensor } of this.sensors.values()) this.announce(origin, sensor);
+      return;
+    }
+    const node = topics.commandTarget(topic);
+    if (node !== null) onEvent({ type: "command-refused", topic, node, reason: COMMAND_REFUSAL });
+  }
+}

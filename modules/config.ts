@@ -68,7 +68,7 @@ export interface NodeConfig {
   checkpointEvery: number;
   /** A checkpoint is sent at most this long after the first uncovered message, ms. */
   checkpointAfterMs: number;
-  /** A health report (counters, tables, neighbors) goes to the home gateway this often; 0 = never (0 or 10000..86400000 ms). */
+  /** A health report (counters, tables, neighbors) goes to the home gateway this often; 0 = never (0 or 1000..86400000 ms). */
   healthIntervalMs: number;
   /** Verify other origins' checkpoints and report attribution (gateways, monitors). Costs Ed25519. */
   attribute: boolean;
@@ -161,7 +161,7 @@ export function validateNodeConfig(c: NodeConfig): NodeConfig {
   range("eventCapacity", c.eventCapacity, 16, 4096);
   range("checkpointEvery", c.checkpointEvery, 1, 32);
   range("checkpointAfterMs", c.checkpointAfterMs, 100, 3600000);
-  if (c.healthIntervalMs !== 0) range("healthIntervalMs", c.healthIntervalMs, 10000, 86400000);
+  if (c.healthIntervalMs !== 0) range("healthIntervalMs", c.healthIntervalMs, 1000, 86400000);
   range("attributionCapacity", c.attributionCapacity, 1, 4096);
   if (typeof c.attribute !== "boolean") throw new RangeError(`attribute must be a boolean, got ${String(c.attribute)}`);
   return c;

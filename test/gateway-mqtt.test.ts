@@ -13,7 +13,6 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { spawnSync } from "node:child_process";
-import { createSocket } from "node:dgram";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -21,7 +20,7 @@ import { Role } from "../modules/identity/certificate.js";
 import type { Io } from "../tools/cli.js";
 import { parseGatewayArgs } from "../tools/gateway-command.js";
 import { main } from "../tools/hyphae.js";
-import { deliveredSeqs, HyphaeProcess, writeProvisioning } from "./helpers/hyphae-process.js";
+import { deliveredSeqs, freeUdpPort, HyphaeProcess, writeProvisioning } from "./helpers/hyphae-process.js";
 import { freeTcpPort, MosquittoBroker, mosquittoMissing, readingSeqs, Subscriber } from "./helpers/mosquitto.js";
 
 const skip = mosquittoMissing();
@@ -91,15 +90,6 @@ test("a provisioning whose certificate is not a gateway's is refused with exit 2
     assert.match(r.stderr, new RegExp(`certificate's role is ${role}, not gateway .*--role gateway`));
   }
 });
-
-/** A UDP port free on 127.0.0.2 (every process binds its own loopback address on it). */
-function freeUdpPort(): Promise<number> {
-  const s = createSocket("udp4");
-  return new Promise((resolve) => s.bind(0, "127.0.0.2", () => {
-    const { port } = s.address();
-    s.close(() => resolve(port));
-  }));
-}
 
 interface Mesh {
   nodes: HyphaeProcess[];

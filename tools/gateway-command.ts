@@ -10,14 +10,14 @@
 import { join } from "node:path";
 import { decodeCertificate, Role } from "../modules/identity/certificate.js";
 import { MqttBridge, type GatewayEvent } from "../hosts/node/mqtt-bridge.js";
-import { GatewayTopics, isTopicPrefix, networkHex } from "../hosts/node/mqtt-topics.js";
+import { GatewayTopics, networkHex } from "../hosts/node/mqtt-topics.js";
 import { PositionDeferringStorage } from "../hosts/node/position-storage.js";
 import { ReadingOutbox } from "../hosts/node/reading-outbox.js";
 import { type Command, EXIT_OK, EXIT_USAGE, integerFlag, type Io, parseFlags, UsageError } from "./cli.js";
 import { ROLE_NAMES } from "./key-store.js";
+import { brokerFlag, DEFAULT_MQTT_PORT, prefixFlag } from "./mqtt-flags.js";
 import { NODE_FLAG_OPTIONS, NODE_FLAGS_HELP, nodeOptionsOf, type NodeOptions, readProvisioning, runNode } from "./node-runner.js";
 
-const DEFAULT_MQTT_PORT = 1883;
 const DEFAULT_KEEPALIVE_S = 30;
 const DEFAULT_OUTBOX_MAX = 10_000;
 const DEFAULT_STATUS_MS = 60_000;
@@ -89,18 +89,6 @@ export interface GatewayOptions {
   discoveryPrefix: string;
   outboxMax: number;
   statusEveryMs: number;
-}
-
-function brokerFlag(value: string): { host: string; port: number } {
-  const match = /^(\[[^\]]+\]|[^:]+)(?::([^:]*))?$/.exec(value.trim());
-  if (!match || match[1].length === 0) throw new UsageError(`--mqtt must be HOST or HOST:PORT, got ${JSON.stringify(value)}`);
-  const host = match[1].replace(/^\[|\]$/g, "");
-  return { host, port: match[2] === undefined ? DEFAULT_MQTT_PORT : integerFlag("--mqtt port", match[2], 1, 65535) };
-}
-
-function prefixFlag(flag: string, value: string): string {
-  if (!isTopicPrefix(value)) throw new UsageError(`${flag} must be topic levels without + or # or empty levels, got ${JSON.stringify(value)}`);
-  return value;
 }
 
 /** Flags → options; null for --help. Throws UsageError naming the flag and the rule. */

@@ -10,10 +10,11 @@ import { contentCommand } from "./content-command.js";
 import { firmwareCommand } from "./firmware-command.js";
 import { gatewayCommand } from "./gateway-command.js";
 import { keysCommand } from "./keys-command.js";
+import { monitorCommand } from "./monitor-command.js";
 import { nodeCommand } from "./node-command.js";
 import { simCommand } from "./sim-command.js";
 
-export const COMMANDS: readonly Command[] = [simCommand, keysCommand, nodeCommand, gatewayCommand, firmwareCommand, contentCommand];
+export const COMMANDS: readonly Command[] = [simCommand, keysCommand, nodeCommand, gatewayCommand, monitorCommand, firmwareCommand, contentCommand];
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length)) + 4;

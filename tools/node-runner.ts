@@ -33,6 +33,7 @@ export const NODE_FLAG_OPTIONS = {
   "publish-every": { type: "string" },
   "reading-every": { type: "string" },
   "beacon-ms": { type: "string" },
+  "health-every": { type: "string" },
   drop: { type: "string" },
   seed: { type: "string" },
 } as const;
@@ -53,6 +54,8 @@ export const NODE_FLAGS_HELP = `  --provisioning FILE    this node's provisionin
   --reading-every MS     sensor reading (load average, to a gateway, exactly once) period,
                          ms; 0 = never, else 100..86400000 [0]
   --beacon-ms MS         HELLO period, ms, a multiple of 100 from 100 to 60000 [${DEFAULT_NODE_CONFIG.beaconIntervalMs}]
+  --health-every MS      health report to the gateway (docs/protocol.md §Monitoring) period, ms;
+                         0 = never, else 1000..86400000 [${DEFAULT_NODE_CONFIG.healthIntervalMs}]
   --drop P               test/diagnostic: discard each received datagram with probability P,
                          0..1 (injected loss on links that lose nothing) [0]
   --seed N               seed of the injected loss, integer 0..4294967295 [random]`;
@@ -66,6 +69,7 @@ export interface NodeOptions {
   publishEveryMs: number;
   readingEveryMs: number;
   beaconMs: number;
+  healthEveryMs: number;
   drop: number;
   seed: number;
 }
@@ -107,9 +111,12 @@ export function nodeOptionsOf(v: NodeFlagValues): NodeOptions {
     beaconMs = integerFlag("--beacon-ms", v["beacon-ms"], 100, 60_000);
     if (beaconMs % 100 !== 0) throw new UsageError(`--beacon-ms must be a multiple of 100, got ${beaconMs}`);
   }
+  const healthEveryMs = v["health-every"] === undefined ? DEFAULT_NODE_CONFIG.healthIntervalMs : integerFlag("--health-every", v["health-every"], 0, 86_400_000);
+  if (healthEveryMs > 0 && healthEveryMs < 1000) throw new UsageError(`--health-every must be 0 (never) or from 1000 to 86400000, got ${healthEveryMs}`);
   return {
     provisioningFile,
     stateDir,
+    healthEveryMs,
     port: v.port === undefined ? DEFAULT_MESH_PORT : integerFlag("--port", v.port, 1, 65535),
     bind: v.bind === undefined ? "0.0.0.0" : ipv4Flag("--bind", v.bind),
     broadcast: destinationsFlag("--broadcast", v.broadcast ?? "255.255.255.255"),
@@ -177,7 +184,7 @@ export async function runNode(command: string, options: NodeOptions, provisionin
       const storage = extension?.storage?.(files) ?? files;
       node = new MeshNode(provisioning,
         { crypto: nodeCrypto, random: new NodeRandom(), storage, content: { store: new FileContentStore(options.stateDir) } },
-        createNodeConfig({ beaconIntervalMs: options.beaconMs }));
+        createNodeConfig({ beaconIntervalMs: options.beaconMs, healthIntervalMs: options.healthEveryMs }));
     } catch (e) {
       io.stderr.write(`hyphae ${command}: --provisioning ${options.provisioningFile}: ${(e as Error).message}\n`);
       return EXIT_USAGE;

@@ -14,7 +14,7 @@
  *
  * Status: the gateway's own (`state`, MeshNode.health(), outbox) every `statusEveryMs` and on connect,
  * with a last will that marks it offline; per origin what the gateway knows (last seq, its time, when
- * it was heard, verified-up-to, the last flag), published when it has changed.
+ * it was heard, verified-up-to, the last flag, its newest health report), published when it has changed.
  *
  * Commands on `<prefix>/<network>/+/set/#` are refused: no certificate grants a right to command
  * nodes yet (certificates carry only a role), so each one is reported as `command-refused`.
@@ -22,6 +22,7 @@
  * Tables: known (node, sensor) pairs and origin statuses, each at most `TABLE_CAPACITY`, the least
  * recently heard forgotten first; origins in flight are a subset of the outbox's.
  */
+import type { HealthReport } from "../../modules/monitor/health-report.js";
 import type { NodeHealth } from "../../modules/node.js";
 import type { HostEvent } from "./host-event.js";
 import { MqttClient, type MqttClientOptions, type MqttEvent } from "./mqtt-client.js";
@@ -52,6 +53,8 @@ interface OriginStatus {
   lastHeard: number;
   verifiedUpTo: number | null;
   flagged: { seq: number; reason: string } | null;
+  /** The node's newest health report (docs/protocol.md §Monitoring), with when the gateway got it (unix s). */
+  report: ({ seq: number; at: number } & HealthReport) | null;
 }
 
 export interface MqttBridgeOptions {
@@ -132,6 +135,12 @@ export class MqttBridge {
       case "feed-flagged":
         this.originStatus(event.origin).flagged = { seq: event.seq, reason: event.reason };
         return;
+      case "health": {
+        // Reports may come twice or out of order (best effort, several paths): keep the newest.
+        const status = this.originStatus(event.origin);
+        if (!status.report || event.seq > status.report.seq) status.report = { seq: event.seq, at: unixSeconds(), ...event.report };
+        return;
+      }
       default:
         return;
     }
@@ -190,7 +199,7 @@ export class MqttBridge {
   }
 
   private originStatus(origin: string): OriginStatus {
-    const status = this.origins.get(origin) ?? { lastSeq: 0, lastTime: 0, lastHeard: 0, verifiedUpTo: null, flagged: null };
+    const status = this.origins.get(origin) ?? { lastSeq: 0, lastTime: 0, lastHeard: 0, verifiedUpTo: null, flagged: null, report: null };
     touch(this.origins, origin, status);
     this.changed.add(origin);
     if (this.changed.size > TABLE_CAPACITY) this.changed.delete(this.changed.values().next().value as string);

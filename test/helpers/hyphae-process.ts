@@ -3,6 +3,7 @@
  * lines parsed as they arrive, waits with a deadline, and an end by PID.
  */
 import { type ChildProcess, spawn } from "node:child_process";
+import { createSocket } from "node:dgram";
 import { writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -34,6 +35,15 @@ export function deliveredSeqs(gateways: HyphaeProcess[]): Map<string, number[]> 
   return out;
 }
 
+/** A UDP port free on 127.0.0.2 (every process binds its own loopback address on it). */
+export function freeUdpPort(): Promise<number> {
+  const s = createSocket("udp4");
+  return new Promise((resolve) => s.bind(0, "127.0.0.2", () => {
+    const { port } = s.address();
+    s.close(() => resolve(port));
+  }));
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A JSON line of either command. */
@@ -49,7 +59,7 @@ export class HyphaeProcess {
   private partial = "";
 
   /** Runs `prefix… node bin/hyphae.js COMMAND flags…` (prefix: e.g. `ip netns exec NS`). */
-  constructor(readonly name: string, flags: string[], prefix: string[] = [], command: "node" | "gateway" = "node") {
+  constructor(readonly name: string, flags: string[], prefix: string[] = [], command: "node" | "gateway" | "monitor" = "node") {
     const argv = [...prefix, process.execPath, HYPHAE_BIN, command, ...flags];
     this.child = spawn(argv[0], argv.slice(1), { stdio: ["ignore", "pipe", "pipe"] });
     this.child.stdout!.setEncoding("utf8").on("data", (chunk: string) => this.onStdout(chunk));

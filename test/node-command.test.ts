@@ -4,7 +4,6 @@
  */
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { createSocket } from "node:dgram";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -12,7 +11,7 @@ import { FileStorage } from "../hosts/node/file-storage.js";
 import type { Io } from "../tools/cli.js";
 import { main } from "../tools/hyphae.js";
 import { parseNodeArgs } from "../tools/node-command.js";
-import { HyphaeProcess, writeProvisioning } from "./helpers/hyphae-process.js";
+import { freeUdpPort, HyphaeProcess, writeProvisioning } from "./helpers/hyphae-process.js";
 
 async function hyphae(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = "";
@@ -111,17 +110,8 @@ test("a state directory in use or an address that cannot be bound exits 1", asyn
   assert.not.ok(existsSync(join(state("unbound"), ".lock")), "the lock is released");
 });
 
-/** A UDP port free on 127.0.0.2 (the two nodes share it on .2 and .3). */
-function freePort(): Promise<number> {
-  const s = createSocket("udp4");
-  return new Promise((resolve) => s.bind(0, "127.0.0.2", () => {
-    const { port } = s.address();
-    s.close(() => resolve(port));
-  }));
-}
-
 test("two processes on loopback become neighbors, exchange readings and stop cleanly on SIGTERM", async () => {
-  const port = String(await freePort());
+  const port = String(await freeUdpPort("127.0.0.2"));
   const start = Date.now();
   const common = ["--port", port, "--broadcast", "127.0.0.2,127.0.0.3", "--beacon-ms", "200", "--publish-every", "300"];
   const nodes = [

@@ -10,17 +10,21 @@ import { isIPv4 } from "node:net";
 import { createNodeConfig, DEFAULT_NODE_CONFIG } from "../modules/config.js";
 import { MeshNode, type Provisioning } from "../modules/node.js";
 import { provisioningFromText, type ProvisioningText } from "../modules/provisioning.js";
+import { contentKindName } from "../modules/content/content-manifest.js";
 import { FileContentStore } from "../hosts/node/file-content-store.js";
 import { FileStorage } from "../hosts/node/file-storage.js";
 import { nodeCrypto } from "../hosts/node/node-crypto.js";
+import type { HostEvent } from "../hosts/node/host-event.js";
 import { NodeHost } from "../hosts/node/node-host.js";
 import { NodeRandom } from "../hosts/node/node-random.js";
 import type { UdpDestination } from "../hosts/node/udp-link.js";
 import { Rng } from "../hosts/sim/rng.js";
-import { type Command, EXIT_OK, EXIT_USAGE, integerFlag, type Io, numberFlag, parseFlags, UsageError } from "./cli.js";
+import { type Command, EXIT_OK, EXIT_USAGE, integerFlag, type Io, numberFlag, parseFlags, UsageError, type Writer } from "./cli.js";
 
 export const DEFAULT_MESH_PORT = 47000;
 const DEFAULT_PUBLISH_MS = 60_000;
+/** content-progress lines: at most one a second per content kind, and only when something changed. */
+const PROGRESS_EVERY_MS = 1000;
 
 const HELP = `Usage: hyphae node --provisioning FILE --state DIR [flags]
 
@@ -32,6 +36,11 @@ event on stdout until SIGINT or SIGTERM:
   {"type":"neighbor-up","id":…,"role":…}   {"type":"neighbor-down","id":…,"reason":…}
   {"type":"message","origin":…,"seq":…,"payload":"<hex>","hops":…}
   {"type":"published","seq":…,"payload":"<hex>"}   {"type":"relayed",…}
+  {"type":"content-installed","kind":…,"version":…}   (kind 1 firmware, 2 config)
+  {"type":"content-progress","kind":…,"version":…,"held":…,"total":…,"neighbors":[{"id":…,"held":…}]}
+                         pieces held here and by each neighbor that advertised them, when they
+                         changed, at most once a second (also a status line on stderr when it is
+                         a terminal); \`hyphae content publish\` seeds content
   {"type":"error","message":…}   {"type":"stopped","counters":{…},"drops":{…}}
 
 Flags:
@@ -62,7 +71,8 @@ Example:
   hyphae node --provisioning node1.json --state state/node1 --broadcast 192.168.1.255
 `;
 
-const OPTIONS = {
+/** The node's flags; `hyphae content publish` takes them too. */
+export const NODE_FLAGS = {
   provisioning: { type: "string" },
   state: { type: "string" },
   port: { type: "string" },
@@ -75,6 +85,8 @@ const OPTIONS = {
   seed: { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
+
+type NodeFlagValues = Partial<Record<keyof typeof NODE_FLAGS, string | boolean>>;
 
 export interface NodeOptions {
   provisioningFile: string;
@@ -106,9 +118,13 @@ function destinationsFlag(flag: string, value: string): UdpDestination[] {
 
 /** Flags → options; null for --help. Throws UsageError naming the flag and the rule. */
 export function parseNodeArgs(args: string[]): NodeOptions | null {
-  const v = parseFlags(args, OPTIONS) as Partial<Record<keyof typeof OPTIONS, string | boolean>>;
-  if (v.help) return null;
-  const str = (k: keyof typeof OPTIONS): string | undefined => v[k] as string | undefined;
+  const v = parseFlags(args, NODE_FLAGS) as NodeFlagValues;
+  return v.help ? null : nodeOptionsOf(v);
+}
+
+/** Parsed node flags (parseFlags over NODE_FLAGS, or a superset) → options; throws UsageError naming the flag. */
+export function nodeOptionsOf(v: NodeFlagValues): NodeOptions {
+  const str = (k: keyof typeof NODE_FLAGS): string | undefined => v[k] as string | undefined;
   const provisioningFile = str("provisioning");
   const stateDir = str("state");
   if (!provisioningFile) throw new UsageError("--provisioning FILE is required");
@@ -142,7 +158,7 @@ export function parseNodeArgs(args: string[]): NodeOptions | null {
 }
 
 /** Reads and checks the provisioning file; every failure is a UsageError naming the file. */
-function readProvisioning(file: string): Provisioning {
+export function readProvisioning(file: string): Provisioning {
   let text: string;
   try {
     text = readFileSync(file, "utf8");
@@ -168,6 +184,83 @@ function untilSignal(): Promise<void> {
   });
 }
 
+/** What a command built on `runNode` adds to a plain node. */
+export interface NodeRun {
+  /** Sees every event after it is printed. */
+  watch?(event: HostEvent): void;
+  /** Runs once the node is up; resolves to the exit code. Without it the node runs until SIGINT or SIGTERM (0). */
+  main?(host: NodeHost, node: MeshNode): Promise<number>;
+}
+
+/**
+ * Runs one node (the state directory locked, the socket bound) for `hyphae <command>`: events as JSON
+ * lines on stdout, content progress as a status line on stderr when it is a terminal.
+ */
+export async function runNode(command: string, options: NodeOptions, provisioning: Provisioning, io: Io, run: NodeRun = {}): Promise<number> {
+  // Failures from here on are runtime failures (exit 1, reported by the CLI), except a certificate
+  // that does not fit its own key, which is the provisioning file's fault.
+  const storage = FileStorage.open(options.stateDir);
+  const bar = (io.stderr as { isTTY?: boolean }).isTTY === true ? new ProgressLine(io.stderr) : null;
+  try {
+    let node: MeshNode;
+    try {
+      node = new MeshNode(provisioning, {
+        crypto: nodeCrypto, random: new NodeRandom(), storage, content: { store: new FileContentStore(options.stateDir) },
+      },
+        createNodeConfig({ beaconIntervalMs: options.beaconMs }));
+    } catch (e) {
+      io.stderr.write(`hyphae ${command}: --provisioning ${options.provisioningFile}: ${(e as Error).message}\n`);
+      return EXIT_USAGE;
+    }
+    const host = await NodeHost.start({
+      node,
+      link: {
+        port: options.port, bind: options.bind, broadcast: options.broadcast,
+        dropProbability: options.drop, dropRandom: new Rng(options.seed),
+      },
+      publishEveryMs: options.publishEveryMs,
+      readingEveryMs: options.readingEveryMs,
+      progressEveryMs: PROGRESS_EVERY_MS,
+      onEvent: (event) => {
+        io.stdout.write(JSON.stringify(event) + "\n");
+        if (event.type === "content-progress") bar?.show(event);
+        run.watch?.(event);
+      },
+    });
+    try {
+      return await (run.main ? run.main(host, node) : untilSignal().then(() => EXIT_OK));
+    } finally {
+      bar?.end();
+      await host.stop();
+    }
+  } finally {
+    storage.close();
+  }
+}
+
+/** The content progress of the last content-progress event, redrawn in place on a terminal. */
+class ProgressLine {
+  private shown = false;
+
+  constructor(private readonly out: Writer) {}
+
+  show(e: Extract<HostEvent, { type: "content-progress" }>): void {
+    const width = 20;
+    const filled = Math.round((width * e.held) / e.total);
+    const complete = e.neighbors.filter((n) => n.held === e.total).length;
+    const behind = e.neighbors.filter((n) => n.held < e.total).map((n) => `${n.id.slice(0, 8)} ${n.held}`);
+    this.out.write(`\r\x1b[K${contentKindName(e.kind)} v${e.version} [${"#".repeat(filled)}${"-".repeat(width - filled)}] ` +
+      `${e.held}/${e.total} here; neighbors: ${complete} of ${e.neighbors.length} complete` +
+      `${behind.length > 0 ? ` (${behind.slice(0, 4).join(", ")}${behind.length > 4 ? ", …" : ""})` : ""}`);
+    this.shown = true;
+  }
+
+  end(): void {
+    if (this.shown) this.out.write("\n");
+    this.shown = false;
+  }
+}
+
 export const nodeCommand: Command = {
   name: "node",
   summary: "run one mesh node on this machine over UDP, printing events as JSON lines",
@@ -187,35 +280,6 @@ export const nodeCommand: Command = {
       io.stderr.write(`hyphae node: ${e.message}\nRun \`hyphae node --help\` for the flags.\n`);
       return EXIT_USAGE;
     }
-    // Failures from here on are runtime failures (exit 1, reported by the CLI), except a certificate
-    // that does not fit its own key, which is the provisioning file's fault.
-    const storage = FileStorage.open(options.stateDir);
-    try {
-      let node: MeshNode;
-      try {
-        node = new MeshNode(provisioning, {
-          crypto: nodeCrypto, random: new NodeRandom(), storage, content: { store: new FileContentStore(options.stateDir) },
-        },
-          createNodeConfig({ beaconIntervalMs: options.beaconMs }));
-      } catch (e) {
-        io.stderr.write(`hyphae node: --provisioning ${options.provisioningFile}: ${(e as Error).message}\n`);
-        return EXIT_USAGE;
-      }
-      const host = await NodeHost.start({
-        node,
-        link: {
-          port: options.port, bind: options.bind, broadcast: options.broadcast,
-          dropProbability: options.drop, dropRandom: new Rng(options.seed),
-        },
-        publishEveryMs: options.publishEveryMs,
-        readingEveryMs: options.readingEveryMs,
-        onEvent: (event) => io.stdout.write(JSON.stringify(event) + "\n"),
-      });
-      await untilSignal();
-      await host.stop();
-      return EXIT_OK;
-    } finally {
-      storage.close();
-    }
+    return runNode("node", options, provisioning, io);
   },
 };

@@ -142,6 +142,17 @@ export class ContentSwarm {
     return t ? { version: t.manifest.version, held: t.heldCount, total: t.total } : { version: 0, held: 0, total: 0 };
   }
 
+  /** What each neighbor that advertised the `kind` transfer holds of it, by its last HAVE (for progress reports). */
+  neighborProgress(kind: ContentKind): { id: string; held: number }[] {
+    const t = this.transfers[kind];
+    const out: { id: string; held: number }[] = [];
+    for (let slot = 0; t && slot < this.slots; slot++) {
+      const id = this.ids[slot];
+      if (id !== null && t.advertises(slot)) out.push({ id, held: t.rowCount(slot) });
+    }
+    return out;
+  }
+
   /**
    * Seeds the mesh: an owner-signed manifest and every swarm piece (as buildManifest returns them)
    * go into the store, checked like any received ones. Returns why it was refused, or Valid.

@@ -1,8 +1,9 @@
 /**
- * `hyphae node` as a child process for tests: provisioning files for a small mesh, the process's JSON
+ * `hyphae node` (or another long-running `hyphae` command) as a child process for tests: provisioning files for a small mesh, the process's JSON
  * lines parsed as they arrive, waits with a deadline, and an end by PID.
  */
 import { type ChildProcess, spawn } from "node:child_process";
+import { createSocket } from "node:dgram";
 import { writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -26,6 +27,15 @@ export function writeProvisioning(dir: string, count: number, seed: number, role
   });
 }
 
+/** A UDP port free on `address` now (loopback nodes of one test share it on .2, .3, …). */
+export function freeUdpPort(address: string): Promise<number> {
+  const s = createSocket("udp4");
+  return new Promise((resolve) => s.bind(0, address, () => {
+    const { port } = s.address();
+    s.close(() => resolve(port));
+  }));
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export class HyphaeProcess {
@@ -37,9 +47,9 @@ export class HyphaeProcess {
   private readonly child: ChildProcess;
   private partial = "";
 
-  /** Runs `prefix… node bin/hyphae.js node flags…` (prefix: e.g. `ip netns exec NS`). */
-  constructor(readonly name: string, flags: string[], prefix: string[] = []) {
-    const argv = [...prefix, process.execPath, HYPHAE_BIN, "node", ...flags];
+  /** Runs `prefix… node bin/hyphae.js COMMAND flags…` (prefix: e.g. `ip netns exec NS`; command: `node`, or e.g. `content`). */
+  constructor(readonly name: string, flags: string[], prefix: string[] = [], command = "node") {
+    const argv = [...prefix, process.execPath, HYPHAE_BIN, command, ...flags];
     this.child = spawn(argv[0], argv.slice(1), { stdio: ["ignore", "pipe", "pipe"] });
     this.child.stdout!.setEncoding("utf8").on("data", (chunk: string) => this.onStdout(chunk));
     this.child.stderr!.setEncoding("utf8").on("data", (chunk: string) => (this.stderr += chunk));

@@ -137,6 +137,7 @@ const REFUSALS: Readonly<Record<number, string>> = {
   [ManifestStatus.BadDelegation]: "its delegation is not the owner's, or for another network",
   [ManifestStatus.KindNotDelegated]: "its delegated key may not sign this kind of content",
   [ManifestStatus.Revoked]: "its delegated key is revoked",
+  [ManifestStatus.TooLarge]: "it is larger than this node's content store holds",
 };
 
 function readInput(what: string, file: string): Uint8Array {

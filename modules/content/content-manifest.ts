@@ -104,6 +104,8 @@ export enum ManifestStatus {
   Revoked,
   /** Not newer than what the node installed or is fetching, or under its floor: a rollback. */
   Rollback,
+  /** Bigger than this node's content store can hold (its OTA partition, on the board). */
+  TooLarge,
 }
 
 function isU32(v: number): boolean {

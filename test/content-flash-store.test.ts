@@ -11,7 +11,7 @@ import { buildManifest, ContentKind, decodeManifest, ManifestStatus } from "../m
 import { assembleImage, MemoryContentStore } from "../modules/content/content-store.js";
 import { ContentSwarm, type ContentContext } from "../modules/content/content-swarm.js";
 import { createContentConfig } from "../modules/content/content-config.js";
-import { espImageLength, FlashContentStore, type FlashPartition, type ImageWriter } from "../modules/content/flash-content-store.js";
+import { espImageLength, FlashContentStore, ImageCopy, type FlashPartition, type ImageWriter } from "../modules/content/flash-content-store.js";
 import { Role } from "../modules/identity/certificate.js";
 import { nodeCrypto, nodeKeyPairFromSeed } from "../hosts/node/node-crypto.js";
 import { Rng } from "../hosts/sim/rng.js";
@@ -126,7 +126,11 @@ test("install streams the image in order through the OTA writer into the same pa
     store.write(ContentKind.Firmware, i, built.pieces[i]);
   }
   const ota = new SequentialOta(spare);
-  store.install(ota);
+  const copy = store.install(ota);
+  assert.is(store.capacity(ContentKind.Firmware), 0, "no new firmware while the copy runs");
+  let steps = 1;
+  while (!copy.step()) steps++;
+  assert.is(steps, Math.ceil(IMAGE.length / SECTOR), "a sector a step");
   assert.ok(ota.completed && !ota.cancelled);
   assert.is(ota.written, IMAGE.length);
   assert.equal(spare.bytes.subarray(0, IMAGE.length), IMAGE, "the partition holds the image, copied in place");
@@ -143,6 +147,15 @@ test("install streams the image in order through the OTA writer into the same pa
   const missing = new FlashContentStore(nodeCrypto, new MemoryStorage(), new NorFlash(PARTITION, rng), null, new MemoryContentStore());
   missing.reset(ContentKind.Firmware, built.manifest);
   assert.throws(() => missing.install(new SequentialOta(spare)), /no complete firmware/);
+  const refusing = new SequentialOta(spare);
+  refusing.complete = () => {
+    throw new Error("end failed");
+  };
+  const failing = new ImageCopy(spare, IMAGE.length, refusing);
+  assert.throws(() => {
+    while (!failing.step());
+  }, /end failed/);
+  assert.ok(refusing.cancelled, "a refused image is cancelled");
 });
 
 test("content bigger than the OTA partition is refused before any piece is asked; other kinds go to their own store", () => {
@@ -150,6 +163,9 @@ test("content bigger than the OTA partition is refused before any piece is asked
   const small = new FlashContentStore(nodeCrypto, new MemoryStorage(), new NorFlash(64 * 1024, rng), null, new MemoryContentStore(2048));
   assert.is(small.capacity(ContentKind.Firmware), 64 * 1024 - 32 * 1024 - SECTOR);
   assert.is(small.capacity(ContentKind.Config), 2048);
+  small.holdSpare(true);
+  assert.is(small.capacity(ContentKind.Firmware), 0, "the previous image is kept while the new one is on trial");
+  small.holdSpare(false);
   assert.is(new FlashContentStore(nodeCrypto, new MemoryStorage(), null, null, new MemoryContentStore()).capacity(ContentKind.Firmware), 0);
   const ctx: ContentContext = {
     role: Role.Node, ownerPublicKey: owner.publicKey, networkId: 7, neighborAt: () => null, sendTo: () => {}, judge: () => {},

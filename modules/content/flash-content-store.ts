@@ -13,7 +13,7 @@
  * read back and hashed against the manifest (hash blocks first), so a piece torn by a power cut is
  * simply fetched again and no flash commit is spent per piece.
  *
- * Install streams the image, sector by sector, through the OTA writer into the same partition: the
+ * Install copies the image, sector by sector, through the OTA writer into the same partition: the
  * writer erases each sector as it reaches it, after the sector was read (so the copy is in place),
  * then validates the image and marks the partition bootable. After the restart the content is the
  * running image: the store finds it there and serves it from the running partition, read only.
@@ -53,6 +53,8 @@ export class FlashContentStore implements ContentStore {
   /** Where the pieces are read from: the spare partition, or the running one once the content was installed and booted. */
   private source: FlashPartition | null;
   private held: Uint8Array = new Uint8Array(0);
+  /** While a new image is on trial the spare partition holds the image to roll back to: nothing goes there. */
+  private spareHeld = false;
   /** The erase-sector size: hash blocks start at the first sector boundary after the image. */
   private readonly sectorBytes: number;
 
@@ -78,6 +80,11 @@ export class FlashContentStore implements ContentStore {
     // The content may be the image running now (installed, restarted into): then it is served from there.
     if (running && this.scan(running, m) === this.held.length) this.source = running;
     else if (spare) this.scan(spare, m);
+  }
+
+  /** Keeps the spare partition (the previous image) untouched while `held`: no firmware is taken meanwhile. */
+  holdSpare(held: boolean): void {
+    this.spareHeld = held;
   }
 
   manifest(kind: number): Uint8Array | undefined {
@@ -126,19 +133,19 @@ export class FlashContentStore implements ContentStore {
   /** The spare partition, less room for the largest hash-block table and a sector of alignment. */
   capacity(kind: number): number {
     if (kind !== ContentKind.Firmware) return this.others.capacity(kind);
-    return this.spare ? Math.max(0, this.spare.byteLength - MAX_BLOCKS * BLOCK_STRIDE - this.spare.blockSize) : 0;
+    return this.spare && !this.spareHeld ? Math.max(0, this.spare.byteLength - MAX_BLOCKS * BLOCK_STRIDE - this.spare.blockSize) : 0;
   }
 
   /**
-   * Streams the complete image into `writer` in order, a sector at a time, and completes it (the
-   * partition boots next). Throws (after cancelling the writer) when a piece is missing or the
-   * writer refuses, e.g. an image the bootloader would not run.
+   * The copy of the complete image, in order, into `writer` (the partition boots next once it
+   * completes); the spare partition is held meanwhile. Throws when no complete firmware is there.
    */
-  install(writer: ImageWriter): void {
+  install(writer: ImageWriter): ImageCopy {
     const m = this.m;
     const flash = this.source;
     if (!m || !flash || flash !== this.spare || this.held.indexOf(0) >= 0) throw new Error("content store: no complete firmware to install");
-    streamImage(flash, m.totalBytes, writer);
+    this.spareHeld = true;
+    return new ImageCopy(flash, m.totalBytes, writer);
   }
 
   /** Marks the pieces of `m` in `flash` whose hashes verify; returns how many did. */
@@ -196,15 +203,28 @@ function alignUp(n: number, to: number): number {
 
 /**
  * Copies the first `length` bytes of `flash` through `writer` (which may write into the same
- * partition: each sector is read before the writer reaches it) and completes the writer.
+ * partition: each sector is read before the writer reaches it), one sector per step so the host can
+ * yield between steps (an erase and a write take tens of ms on the board), then completes the writer.
  */
-export function streamImage(flash: FlashPartition, length: number, writer: ImageWriter): void {
-  try {
-    for (let at = 0; at < length; at += flash.blockSize) writer.write(flash.read(at, Math.min(flash.blockSize, length - at)));
-    writer.complete();
-  } catch (e) {
-    writer.cancel();
-    throw e;
+export class ImageCopy {
+  private at = 0;
+
+  constructor(private readonly flash: FlashPartition, private readonly length: number, private readonly writer: ImageWriter) {}
+
+  /** Copies the next sector; true once the image is whole and the writer completed. Throws, the writer cancelled, on a failure. */
+  step(): boolean {
+    try {
+      if (this.at < this.length) {
+        this.writer.write(this.flash.read(this.at, Math.min(this.flash.blockSize, this.length - this.at)));
+        this.at += this.flash.blockSize;
+        if (this.at < this.length) return false;
+      }
+      this.writer.complete();
+      return true;
+    } catch (e) {
+      this.writer.cancel();
+      throw e;
+    }
   }
 }
 

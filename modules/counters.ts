@@ -32,12 +32,14 @@ export enum DropReason {
   VerifyBudget = 43,
   /** A content piece whose hash is wrong, or a content manifest that does not verify. */
   BadContent = 44,
+  /** Content bigger than this node's store can hold (its manifest is dropped before any piece is asked). */
+  ContentTooLarge = 45,
 }
 
 const DROP_NAMES: Record<number, string> = {
   32: "self", 33: "unknown-sender", 34: "bad-certificate", 35: "revoked", 36: "replay",
   37: "table-full", 38: "bad-signature", 39: "queue-full", 40: "event-overflow", 41: "rate-limited", 42: "ignored", 43: "verify-budget",
-  44: "bad-content",
+  44: "bad-content", 45: "content-too-large",
 };
 
 export function dropReasonName(reason: WireError | DropReason): string {

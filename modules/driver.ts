@@ -7,9 +7,11 @@
  *   timer fires    → driver.tick(now)
  *   app publishes  → driver.publish(payload, now) (to every node) or
  *                    driver.publishReading(sensor, value, now) (to a gateway, exactly once)
+ *   a tool seeds   → driver.publishContent(manifest, pieces, now)
  * After each call the driver sends every queued frame, hands every event to the sink, and asks the host
  * to wake it at the node's next deadline. `now` is the host's monotonic milliseconds, never decreasing.
  */
+import type { ManifestStatus } from "./content/content-manifest.js";
 import type { MeshEvent } from "./events.js";
 import type { MeshNode } from "./node.js";
 
@@ -56,6 +58,13 @@ export class NodeDriver {
     const seq = this.node.publishReading(sensor, value, now);
     this.settle();
     return seq;
+  }
+
+  /** Seeds owner-signed content (MeshNode.publishContent); null when the node has no content store. */
+  publishContent(manifest: Uint8Array, pieces: readonly Uint8Array[], now: number): ManifestStatus | null {
+    const status = this.node.publishContent(manifest, pieces, now);
+    this.settle();
+    return status;
   }
 
   /** Drains frames and events, then re-arms the timer only when the deadline moved. */

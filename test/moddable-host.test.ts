@@ -125,6 +125,7 @@ test("settings: defaults from an empty config (the ESP32: broadcast, Wi-Fi on, r
   assert.is(s.readingMs, 60000);
   assert.is(s.statusMs, 60000);
   assert.is(s.beaconMs, undefined);
+  assert.equal([s.content, s.restartMs, s.rejoinMs], [false, 10000, 600000]);
   assert.equal(s.node, {});
   assert.is(s.provisioning, undefined);
 });
@@ -143,6 +144,10 @@ test("settings: the manifest's values (JSON types) and mcconfig's command-line s
   assert.is(cli.readingMs, 0);
   assert.is(cli.statusMs, 1000);
   assert.is(cli.peers.length, 2);
+  const content = settingsFromConfig({ content: "true", restartMs: "2000", rejoinMs: "0" });
+  assert.equal([content.content, content.restartMs, content.rejoinMs], [true, 2000, 0]);
+  assert.throws(() => settingsFromConfig({ rejoinMs: 5000 }), /config\.rejoinMs must be 0 \(never roll back\) or from 10000/);
+  assert.throws(() => settingsFromConfig({ restartMs: 0 }), /config\.restartMs must be an integer from 1000 to 600000/);
   const full = settingsFromConfig({ ...PROVISIONING, ssid: "home", password: "secret123", meshSsid: "orchard", meshPassword: "12345678", meshChannel: "6" });
   assert.equal(full.provisioning, PROVISIONING);
   assert.equal(full.wifi, { ssid: "home", password: "secret123", meshSsid: "orchard", meshPassword: "12345678", meshChannel: 6 });

@@ -103,31 +103,39 @@ function xsName(from: string, specifier: string): string {
   return posix.normalize(posix.join(posix.dirname(from), bare));
 }
 
-test("manifest.json maps every module the firmware imports, as XS names it", () => {
+/** Modules the SDK adds for one platform (manifest.json's platform includes). */
+const PLATFORM_SDK_MODULES: Record<string, string[]> = { esp32: ["flash", "ota"], lin: [] };
+
+test("manifest.json maps every module the firmware imports, as XS names it, on each platform", () => {
   const manifest = JSON.parse(readFileSync(join(REPOSITORY, "manifest.json"), "utf8"));
-  const map = manifest.modules as ModuleMap;
   const main = manifest.creation.main as string;
   assert.is(main, "hosts/moddable/main");
-  const missing: string[] = [];
-  const seen = new Set<string>();
-  const queue = [main];
-  while (queue.length > 0) {
-    const name = queue.pop()!;
-    if (seen.has(name)) continue;
-    seen.add(name);
-    const file = sourceOf(map, name);
-    if (!file) {
-      missing.push(name);
-      continue;
+  for (const [platform, extra] of Object.entries(PLATFORM_SDK_MODULES)) {
+    const map = { ...manifest.modules, ...manifest.platforms[platform]?.modules } as ModuleMap;
+    const sdk = new Set([...SDK_MODULES, ...extra]);
+    const missing: string[] = [];
+    const seen = new Set<string>();
+    const queue = [main];
+    while (queue.length > 0) {
+      const name = queue.pop()!;
+      if (seen.has(name)) continue;
+      seen.add(name);
+      const file = sourceOf(map, name);
+      if (!file) {
+        missing.push(name);
+        continue;
+      }
+      for (const spec of imports(readFileSync(file, "utf8"))) {
+        const next = xsName(name, spec);
+        if (!sdk.has(next)) queue.push(next);
+      }
     }
-    for (const spec of imports(readFileSync(file, "utf8"))) {
-      const next = xsName(name, spec);
-      if (!SDK_MODULES.has(next)) queue.push(next);
+    assert.equal(missing, [], `manifest.json lacks modules for ${platform}: ${missing.join(", ")}`);
+    for (const name of ["modules/node", "modules/crypto/board-crypto", "tweetnacl", "tweetnacl/nacl-fast", "@noble/curves/ed25519", "@noble/hashes/sha2",
+      "hosts/moddable/platform/board-content"]) {
+      assert.ok(seen.has(name), `the walk never reached ${name} (${platform})`);
     }
-  }
-  assert.equal(missing, [], `manifest.json lacks modules: ${missing.join(", ")}`);
-  for (const name of ["modules/node", "modules/crypto/board-crypto", "tweetnacl", "tweetnacl/nacl-fast", "@noble/curves/ed25519", "@noble/hashes/sha2"]) {
-    assert.ok(seen.has(name), `the walk never reached ${name}`);
+    assert.is(seen.has("modules/content/flash-content-store"), platform === "esp32", `${platform}: the OTA store is the ESP32's only`);
   }
 });
 

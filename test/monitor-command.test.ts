@@ -50,7 +50,7 @@ test("the monitor shows the mesh as the gateway sees it: every node, its health 
   const dir = mkdtempSync(join(tmpdir(), "hyphae-monitor-"));
   const files = writeProvisioning(dir, 3, 91, new Map([[3, Role.Gateway]]));
   const broker = new MosquittoBroker(await freeTcpPort());
-  const udp = await freeUdpPort();
+  const udp = await freeUdpPort("127.0.0.2");
   const common = ["--port", String(udp), "--broadcast", "127.0.0.2,127.0.0.3,127.0.0.4", "--beacon-ms", "200", "--publish-every", "0",
     "--health-every", "1000"];
   const processes: HyphaeProcess[] = [];

@@ -4,7 +4,6 @@
  */
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { createSocket } from "node:dgram";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -12,7 +11,7 @@ import { FileStorage } from "../hosts/node/file-storage.js";
 import type { Io } from "../tools/cli.js";
 import { main } from "../tools/hyphae.js";
 import { parseNodeArgs } from "../tools/node-command.js";
-import { HyphaeProcess, writeProvisioning } from "./helpers/hyphae-process.js";
+import { freeUdpPort, HyphaeProcess, writeProvisioning } from "./helpers/hyphae-process.js";
 
 async function hyphae(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = "";
@@ -41,12 +40,13 @@ test("flags map onto options, with the documented defaults", () => {
   const d = parseNodeArgs(["--provisioning", "p.json", "--state", "s"])!;
   assert.equal({ ...d, seed: 0 }, {
     provisioningFile: "p.json", stateDir: "s", port: 47000, bind: "0.0.0.0", broadcast: [{ address: "255.255.255.255" }],
-    publishEveryMs: 60_000, readingEveryMs: 0, beaconMs: 5000, drop: 0, seed: 0,
+    publishEveryMs: 60_000, readingEveryMs: 0, beaconMs: 5000, healthEveryMs: 300_000, drop: 0, seed: 0,
   });
   const o = parseNodeArgs(["--provisioning", "p.json", "--state", "s", "--port", "47001", "--bind", "10.0.0.1",
-    "--broadcast", "10.0.1.255, 10.0.2.255:47002", "--publish-every", "0", "--reading-every", "1000", "--beacon-ms", "300", "--drop", "0.1", "--seed", "9"])!;
+    "--broadcast", "10.0.1.255, 10.0.2.255:47002", "--publish-every", "0", "--reading-every", "1000", "--beacon-ms", "300", "--drop", "0.1", "--seed", "9", "--health-every", "0"])!;
   assert.equal(o.broadcast, [{ address: "10.0.1.255" }, { address: "10.0.2.255", port: 47002 }]);
-  assert.equal([o.port, o.bind, o.publishEveryMs, o.readingEveryMs, o.beaconMs, o.drop, o.seed], [47001, "10.0.0.1", 0, 1000, 300, 0.1, 9]);
+  assert.equal([o.port, o.bind, o.publishEveryMs, o.readingEveryMs, o.beaconMs, o.drop, o.seed, o.healthEveryMs], [47001, "10.0.0.1", 0, 1000, 300, 0.1, 9, 0]);
+  assert.throws(() => parseNodeArgs(["--provisioning", "p.json", "--state", "s", "--health-every", "500"]), /--health-every must be 0 \(never\) or from 1000/);
 });
 
 test("bad flags exit 2 and name the flag", async () => {
@@ -111,17 +111,8 @@ test("a state directory in use or an address that cannot be bound exits 1", asyn
   assert.not.ok(existsSync(join(state("unbound"), ".lock")), "the lock is released");
 });
 
-/** A UDP port free on 127.0.0.2 (the two nodes share it on .2 and .3). */
-function freePort(): Promise<number> {
-  const s = createSocket("udp4");
-  return new Promise((resolve) => s.bind(0, "127.0.0.2", () => {
-    const { port } = s.address();
-    s.close(() => resolve(port));
-  }));
-}
-
 test("two processes on loopback become neighbors, exchange readings and stop cleanly on SIGTERM", async () => {
-  const port = String(await freePort());
+  const port = String(await freeUdpPort("127.0.0.2"));
   const start = Date.now();
   const common = ["--port", port, "--broadcast", "127.0.0.2,127.0.0.3", "--beacon-ms", "200", "--publish-every", "300"];
   const nodes = [

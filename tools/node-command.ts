@@ -19,6 +19,11 @@ event on stdout until SIGINT or SIGTERM:
   {"type":"neighbor-up","id":…,"role":…}   {"type":"neighbor-down","id":…,"reason":…}
   {"type":"message","origin":…,"seq":…,"payload":"<hex>","hops":…}
   {"type":"published","seq":…,"payload":"<hex>"}   {"type":"relayed",…}
+  {"type":"content-installed","kind":…,"version":…}   (kind 1 firmware, 2 config)
+  {"type":"content-progress","kind":…,"version":…,"held":…,"total":…,"neighbors":[{"id":…,"held":…}]}
+                         pieces held here and by each neighbor that advertised them, when they
+                         changed, at most once a second (also a status line on stderr when it is
+                         a terminal); \`hyphae content publish\` seeds content
   {"type":"error","message":…}   {"type":"stopped","counters":{…},"drops":{…}}
 
 Flags:

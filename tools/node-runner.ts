@@ -18,10 +18,13 @@ import { NodeHost } from "../hosts/node/node-host.js";
 import { NodeRandom } from "../hosts/node/node-random.js";
 import type { UdpDestination } from "../hosts/node/udp-link.js";
 import { Rng } from "../hosts/sim/rng.js";
-import { EXIT_OK, EXIT_USAGE, integerFlag, type Io, numberFlag, UsageError } from "./cli.js";
+import { contentKindName } from "../modules/content/content-manifest.js";
+import { EXIT_OK, EXIT_USAGE, integerFlag, type Io, numberFlag, UsageError, type Writer } from "./cli.js";
 
 export const DEFAULT_MESH_PORT = 47000;
 const DEFAULT_PUBLISH_MS = 60_000;
+/** content-progress lines: at most one a second per content kind, and only when something changed. */
+const PROGRESS_EVERY_MS = 1000;
 
 /** The node's flags, for parseFlags (each command adds its own and `help`). */
 export const NODE_FLAG_OPTIONS = {
@@ -161,22 +164,26 @@ export interface NodeAttachment {
   stop(): Promise<void>;
 }
 
-/** What a command adds to the node (the gateway: its bridge). */
+/** What a command adds to the node (the gateway: its bridge; content publish: its seeding). */
 export interface NodeExtension {
   /** The node's Storage port over the state directory's files [the files themselves]. */
   storage?(files: FileStorage): Storage;
   /** Called once the state directory is held and the node built, before it starts, so it misses no event. */
-  attach(node: MeshNode): NodeAttachment;
+  attach?(node: MeshNode): NodeAttachment;
+  /** Runs once the node is up; resolves to the exit code. Without it the node runs until SIGINT or SIGTERM (0). */
+  main?(host: NodeHost, node: MeshNode): Promise<number>;
 }
 
 /**
- * Runs the node until a signal. Resolves to the exit code: 0 after a signal, 2 when the certificate
- * does not fit its own key; runtime failures (state directory in use, socket not bound, what the
- * extension throws) reject, and the CLI reports them with exit 1.
+ * Runs the node until a signal (or the extension's `main` ends). Resolves to the exit code: 0 after a
+ * signal, 2 when the certificate does not fit its own key; runtime failures (state directory in use,
+ * socket not bound, what the extension throws) reject, and the CLI reports them with exit 1. Content
+ * progress is also a status line on stderr when it is a terminal.
  */
 export async function runNode(command: string, options: NodeOptions, provisioning: Provisioning, io: Io,
     extension?: NodeExtension): Promise<number> {
   const files = FileStorage.open(options.stateDir);
+  const bar = (io.stderr as { isTTY?: boolean }).isTTY === true ? new ProgressLine(io.stderr) : null;
   let attachment: NodeAttachment | undefined;
   try {
     let node: MeshNode;
@@ -189,7 +196,7 @@ export async function runNode(command: string, options: NodeOptions, provisionin
       io.stderr.write(`hyphae ${command}: --provisioning ${options.provisioningFile}: ${(e as Error).message}\n`);
       return EXIT_USAGE;
     }
-    attachment = extension?.attach(node);
+    attachment = extension?.attach?.(node);
     const host = await NodeHost.start({
       node,
       link: {
@@ -198,17 +205,45 @@ export async function runNode(command: string, options: NodeOptions, provisionin
       },
       publishEveryMs: options.publishEveryMs,
       readingEveryMs: options.readingEveryMs,
+      progressEveryMs: PROGRESS_EVERY_MS,
       onEvent: (event) => {
         // The attachment first: once a gateway prints a reading, its outbox holds it.
         attachment?.onEvent(event);
         io.stdout.write(JSON.stringify(event) + "\n");
+        if (event.type === "content-progress") bar?.show(event);
       },
     });
-    await untilSignal();
-    await host.stop();
-    return EXIT_OK;
+    try {
+      return await (extension?.main ? extension.main(host, node) : untilSignal().then(() => EXIT_OK));
+    } finally {
+      bar?.end();
+      await host.stop();
+    }
   } finally {
     await attachment?.stop();
     files.close();
+  }
+}
+
+/** The content progress of the last content-progress event, redrawn in place on a terminal. */
+class ProgressLine {
+  private shown = false;
+
+  constructor(private readonly out: Writer) {}
+
+  show(e: Extract<HostEvent, { type: "content-progress" }>): void {
+    const width = 20;
+    const filled = Math.round((width * e.held) / e.total);
+    const complete = e.neighbors.filter((n) => n.held === e.total).length;
+    const behind = e.neighbors.filter((n) => n.held < e.total).map((n) => `${n.id.slice(0, 8)} ${n.held}`);
+    this.out.write(`\r\x1b[K${contentKindName(e.kind)} v${e.version} [${"#".repeat(filled)}${"-".repeat(width - filled)}] ` +
+      `${e.held}/${e.total} here; neighbors: ${complete} of ${e.neighbors.length} complete` +
+      `${behind.length > 0 ? ` (${behind.slice(0, 4).join(", ")}${behind.length > 4 ? ", …" : ""})` : ""}`);
+    this.shown = true;
+  }
+
+  end(): void {
+    if (this.shown) this.out.write("\n");
+    this.shown = false;
   }
 }

@@ -15,6 +15,9 @@
  *   {"type":"published","seq":…,"payload":"<hex>"}   {"type":"relayed",…}
  *   {"type":"reading-taken","seq":…,"sensor":…,"value":…}
  *   {"type":"wifi","phase":…,"ssid":…,"station":…,"ap":…}   {"type":"link","broadcast":[…]}
+ *   {"type":"content-installed","kind":…,"version":…} (with config `content`; on the ESP32 then
+ *   {"type":"firmware-restart",…}, and after the restart {"type":"firmware-trial",…} until
+ *   {"type":"firmware-confirmed"} or {"type":"firmware-rollback",…}: hosts/moddable/esp32/board-content.ts)
  *   {"type":"status",…counters,"drops":{reason:count},"link":{…},"heap":{…}} (every statusMs; heap: debug builds)
  *   {"type":"error","message":…}
  */
@@ -31,6 +34,8 @@ import { NodeDriver } from "../../modules/driver.js";
 import type { MeshEvent } from "../../modules/events.js";
 import { nodeIdOf } from "../../modules/identity/node-id.js";
 import { MeshNode } from "../../modules/node.js";
+// Per platform (manifest.json): the OTA partition on the ESP32, RAM in the desktop simulator.
+import { openBoardContent } from "hosts/moddable/platform/board-content";
 import { type Endpoint, subnetBroadcast } from "./addresses.js";
 import { MonotonicClock, wallClockSeconds } from "./clock.js";
 import { boardCrypto } from "./crypto.js";
@@ -120,7 +125,10 @@ function boot(): void {
   const id = nodeIdOf(crypto, provisioning.secretKey.subarray(32));
   const storage = new PreferenceStorage("n" + toHex(id).slice(0, 14));
   const random = boardRandom(id, Date.now());
-  const node = new MeshNode(provisioning, { crypto, random, storage }, nodeConfigOf(settings));
+  const board = settings.content
+    ? openBoardContent({ crypto, storage, restartMs: settings.restartMs, rejoinMs: settings.rejoinMs, emit })
+    : null;
+  const node = new MeshNode(provisioning, { crypto, random, storage, content: board ? { store: board.store } : undefined }, nodeConfigOf(settings));
 
   let driver: NodeDriver | undefined;
   const link = new UdpLink({
@@ -146,7 +154,10 @@ function boot(): void {
       deadline = at;
       arm();
     },
-    onEvent: (e) => emit(eventOf(e)),
+    onEvent: (e) => {
+      emit(eventOf(e));
+      board?.onEvent(e);
+    },
   });
 
   const setWallClock = (): void => {

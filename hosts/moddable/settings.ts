@@ -21,6 +21,12 @@
  *   beaconMs        HELLO period, ms, a multiple of 100 [the core's default, 5000]
  *   statusMs        period of the `status` line (counters, drops by reason), ms; 0 = never,
  *                   else ≥ 100 [60000]
+ *   content         true: take part in content distribution (firmware through the spare OTA
+ *                   partition on the ESP32, installed and restarted into; reported only in the
+ *                   desktop simulator, which has no OTA) [false]
+ *   restartMs       after installing firmware, restart this much later, ms, 1000..600000 [10000]
+ *   rejoinMs        a new firmware that hears no neighbor this long after its first boot rolls
+ *                   back to the previous image, ms; 0 = never, else 10000..86400000 [600000]
  *   node            an object of NodeConfig fields (modules/config.ts) overriding the core's
  *                   defaults: the ESP32 entry of manifest.json sets smaller table caps (its heap)
  *   networkId, networkKey, ownerPublicKey, secretKey, certificate
@@ -59,6 +65,12 @@ export interface FirmwareSettings {
   /** The `status` line (counters), ms; 0 = never. */
   statusMs: number;
   beaconMs: number | undefined;
+  /** Content distribution on (the board's content store, install and rollback). */
+  content: boolean;
+  /** From a firmware install to the restart into it, ms. */
+  restartMs: number;
+  /** A new firmware's time to hear a neighbor before it rolls back, ms; 0 = never. */
+  rejoinMs: number;
   /** NodeConfig overrides as given (main.ts checks the names, createNodeConfig the values). */
   node: Readonly<Record<string, number | string | boolean>>;
   /** Undefined when the build carries none (the node then uses what it stored at an earlier boot). */
@@ -133,6 +145,9 @@ export function settingsFromConfig(config: ConfigRecord): FirmwareSettings {
     throw new TypeError(`config.beaconMs must be a multiple of 100 from 100 to 60000 (or 0: the default), got ${beacon}`);
   }
 
+  const rejoinMs = integer(config, "rejoinMs", 0, MAX_PERIOD_MS, 600_000);
+  if (rejoinMs > 0 && rejoinMs < 10_000) throw new TypeError(`config.rejoinMs must be 0 (never roll back) or from 10000 to ${MAX_PERIOD_MS}, got ${rejoinMs}`);
+
   const given = PROVISIONING_KEYS.filter((k) => text(config, k) !== undefined);
   if (given.length > 0 && given.length < PROVISIONING_KEYS.length) {
     const missing = PROVISIONING_KEYS.filter((k) => !given.includes(k));
@@ -158,5 +173,8 @@ export function settingsFromConfig(config: ConfigRecord): FirmwareSettings {
     }
   }
 
-  return { port, link, peers, broadcast, wifi, publishMs, readingMs, statusMs, beaconMs: beacon === 0 ? undefined : beacon, node, provisioning };
+  return {
+    port, link, peers, broadcast, wifi, publishMs, readingMs, statusMs, beaconMs: beacon === 0 ? undefined : beacon,
+    content: flag(config, "content", false), restartMs: integer(config, "restartMs", 1000, 600_000, 10_000), rejoinMs, node, provisioning,
+  };
 }

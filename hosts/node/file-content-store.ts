@@ -45,6 +45,11 @@ export class FileContentStore implements ContentStore {
     return names.filter((n) => /^\d+$/.test(n)).map(Number);
   }
 
+  /** Bounded by the manifest format (MAX_PIECES × MAX_PIECE_BYTES), not by the disk. */
+  capacity(): number {
+    return Infinity;
+  }
+
   private slot(kind: number): string {
     return join(this.dir, `content-${kind}`);
   }

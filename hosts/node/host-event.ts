@@ -15,6 +15,11 @@ export type HostEvent =
   | { type: "published"; seq: number; payload: string }
   /** A sensor reading this node sent toward a gateway (feed seq). */
   | { type: "reading-taken"; seq: number; sensor: string; value: number }
+  /**
+   * Content held here and by each neighbor that advertised it (its last HAVE), pieces of `total`
+   * swarm pieces (hash blocks and data pieces); printed when it changed, at most once per period.
+   */
+  | { type: "content-progress"; kind: number; version: number; held: number; total: number; neighbors: { id: string; held: number }[] }
   /** A socket or send error: reported, never fatal. */
   | { type: "error"; message: string }
   | { type: "stopped"; counters: Record<string, number>; drops: Record<string, number> };

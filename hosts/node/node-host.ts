@@ -10,6 +10,7 @@
 import { performance } from "node:perf_hooks";
 import { toHex } from "../../modules/bytes.js";
 import { dropReasonName } from "../../modules/counters.js";
+import { ContentKind, type ManifestStatus } from "../../modules/content/content-manifest.js";
 import { NodeDriver } from "../../modules/driver.js";
 import type { MeshNode } from "../../modules/node.js";
 import { type HostEvent, hostEventOf } from "./host-event.js";
@@ -24,6 +25,8 @@ export interface NodeHostOptions {
   publishEveryMs: number;
   /** Period of the sensor reading sent to a gateway (store-and-forward), ms; 0 takes none. */
   readingEveryMs: number;
+  /** A content-progress event per content kind that changed is emitted at most this often, ms; 0 or absent: never. */
+  progressEveryMs?: number;
   onEvent(event: HostEvent): void;
 }
 
@@ -42,6 +45,9 @@ export class NodeHost {
   private nodeAt = Infinity;
   private publishAt = Infinity;
   private readingAt = Infinity;
+  private progressAt = Infinity;
+  /** The last content-progress line per kind, to print only changes. */
+  private readonly lastProgress = new Map<number, string>();
   private readings = 0;
   private stopped = false;
 
@@ -73,6 +79,7 @@ export class NodeHost {
     node.setWallClock(unixSeconds(), now);
     if (publishEveryMs > 0) this.publishAt = now + publishEveryMs;
     if (readingEveryMs > 0) this.readingAt = now + readingEveryMs;
+    if (options.progressEveryMs && node.content) this.progressAt = now + options.progressEveryMs;
     this.driver.start(now);
     this.arm();
   }
@@ -91,6 +98,13 @@ export class NodeHost {
     this.options.onEvent({ type: "stopped", counters, drops });
   }
 
+  /** Seeds owner-signed content into the mesh (NodeDriver.publishContent). */
+  publishContent(manifest: Uint8Array, pieces: readonly Uint8Array[]): ManifestStatus | null {
+    const status = this.driver.publishContent(manifest, pieces, monotonicNow());
+    this.arm();
+    return status;
+  }
+
   private receive(bytes: Uint8Array, from: UdpPeer): void {
     if (!this.stopped) this.driver.receive(bytes, from, monotonicNow());
   }
@@ -99,7 +113,7 @@ export class NodeHost {
   private arm(): void {
     if (this.stopped) return;
     clearTimeout(this.timer);
-    const at = Math.min(this.nodeAt, this.publishAt, this.readingAt);
+    const at = Math.min(this.nodeAt, this.publishAt, this.readingAt, this.progressAt);
     this.timer = at === Infinity ? undefined : setTimeout(() => this.fire(), Math.max(0, at - monotonicNow()));
   }
 
@@ -109,6 +123,7 @@ export class NodeHost {
     if (now >= this.publishAt) this.publish(now);
     if (now >= this.readingAt) this.takeReading(now);
     if (now >= this.nodeAt) this.driver.tick(now);
+    if (now >= this.progressAt) this.reportProgress(now);
     // Always re-arm: Node's timer clock may fire a hair before `now` reaches the deadline, and then
     // tick changes nothing and the driver would not call wakeAt again.
     this.arm();
@@ -121,6 +136,22 @@ export class NodeHost {
     const payload = sampleReading(++this.readings);
     const seq = this.driver.publish(payload, now);
     this.options.onEvent({ type: "published", seq, payload: toHex(payload) });
+  }
+
+  /** Emits content-progress for each content kind whose progress changed since the last report. */
+  private reportProgress(now: number): void {
+    const content = this.options.node.content;
+    this.progressAt = now + this.options.progressEveryMs!;
+    if (!content) return;
+    for (const kind of [ContentKind.Firmware, ContentKind.Config]) {
+      const { version, held, total } = content.progress(kind);
+      if (total === 0) continue;
+      const event: HostEvent = { type: "content-progress", kind, version, held, total, neighbors: content.neighborProgress(kind) };
+      const line = JSON.stringify(event);
+      if (this.lastProgress.get(kind) === line) continue;
+      this.lastProgress.set(kind, line);
+      this.options.onEvent(event);
+    }
   }
 
   /** The stand-in sensor: the host's one-minute load average, sent to a gateway. */

@@ -38,6 +38,11 @@ export enum ContentKind {
   Config = 2,
 }
 
+/** "firmware", "config", or "kind N" for one this code does not know. */
+export function contentKindName(kind: number): string {
+  return kind === ContentKind.Firmware ? "firmware" : kind === ContentKind.Config ? "config" : `kind ${kind}`;
+}
+
 export const MANIFEST_VERSION = 1;
 export const CONTENT_ID_BYTES = 8;
 /**
@@ -99,6 +104,8 @@ export enum ManifestStatus {
   Revoked,
   /** Not newer than what the node installed or is fetching, or under its floor: a rollback. */
   Rollback,
+  /** Bigger than this node's content store can hold (its OTA partition, on the board). */
+  TooLarge,
 }
 
 function isU32(v: number): boolean {
@@ -150,16 +157,8 @@ export function buildManifest(
   const contentId = fields.contentId ?? crypto.sha512(image).subarray(0, CONTENT_ID_BYTES);
   if (contentId.length !== CONTENT_ID_BYTES) throw new RangeError(`content id must be ${CONTENT_ID_BYTES} bytes`);
 
-  const n = piecesOf(image.length, pieceBytes);
-  const data: Uint8Array[] = [];
-  for (let i = 0; i < n; i++) data.push(image.slice(i * pieceBytes, Math.min(image.length, (i + 1) * pieceBytes)));
-  const blocks: Uint8Array[] = [];
-  for (let j = 0; j * HASHES_PER_BLOCK < n; j++) {
-    const count = Math.min(HASHES_PER_BLOCK, n - j * HASHES_PER_BLOCK);
-    const block = new Uint8Array(count * PIECE_HASH_BYTES);
-    for (let k = 0; k < count; k++) block.set(pieceHash(crypto, data[j * HASHES_PER_BLOCK + k]), k * PIECE_HASH_BYTES);
-    blocks.push(block);
-  }
+  const pieces = swarmPieces(crypto, image, pieceBytes);
+  const blocks = pieces.slice(0, Math.ceil(piecesOf(image.length, pieceBytes) / HASHES_PER_BLOCK));
   const d = MANIFEST_FIXED_BYTES + (delegation ? DELEGATION_BYTES : 0);
   const signedEnd = d + blocks.length * PIECE_HASH_BYTES;
   const out = new Uint8Array(signedEnd + SIGNATURE_BYTES);
@@ -178,7 +177,34 @@ export function buildManifest(
   if (delegation) out.set(delegation, MANIFEST_FIXED_BYTES);
   blocks.forEach((b, j) => out.set(pieceHash(crypto, b), d + j * PIECE_HASH_BYTES));
   out.set(crypto.sign(concatBytes(CONTEXT, out.subarray(0, signedEnd)), signerSecretKey), signedEnd);
-  return { manifest: out, pieces: [...blocks, ...data] };
+  return { manifest: out, pieces };
+}
+
+/** `image` cut into swarm pieces: its hash blocks, then its data pieces of `pieceBytes` (the last may be short). */
+function swarmPieces(crypto: Crypto, image: Uint8Array, pieceBytes: number): Uint8Array[] {
+  const n = piecesOf(image.length, pieceBytes);
+  const data: Uint8Array[] = [];
+  for (let i = 0; i < n; i++) data.push(image.slice(i * pieceBytes, Math.min(image.length, (i + 1) * pieceBytes)));
+  const blocks: Uint8Array[] = [];
+  for (let j = 0; j * HASHES_PER_BLOCK < n; j++) {
+    const count = Math.min(HASHES_PER_BLOCK, n - j * HASHES_PER_BLOCK);
+    const block = new Uint8Array(count * PIECE_HASH_BYTES);
+    for (let k = 0; k < count; k++) block.set(pieceHash(crypto, data[j * HASHES_PER_BLOCK + k]), k * PIECE_HASH_BYTES);
+    blocks.push(block);
+  }
+  return [...blocks, ...data];
+}
+
+/**
+ * The swarm pieces of `image` when it is the content `m` describes (its size and every piece hash),
+ * else the index of the first hash block that differs (-1: the size differs). What a seeder checks
+ * before it offers a file: the manifest's signature covers the hashes, not the file.
+ */
+export function imagePieces(crypto: Crypto, m: ContentManifest, image: Uint8Array): Uint8Array[] | number {
+  if (image.length !== m.totalBytes) return -1;
+  const pieces = swarmPieces(crypto, image, m.pieceBytes);
+  for (let j = 0; j < m.blocks; j++) if (!hashMatches(pieceHash(crypto, pieces[j]), m.blockHashes, j * PIECE_HASH_BYTES)) return j;
+  return pieces;
 }
 
 /** Parses without verifying anything signed; views into `bytes`. Strict and total: never throws. */

@@ -17,10 +17,15 @@ export interface ContentStore {
   read(kind: number, index: number): Uint8Array | undefined;
   /** Indices of the pieces held (after a reboot: what to resume from). */
   present(kind: number): number[];
+  /** The largest content of `kind` (total bytes) the slot can hold: bigger manifests are refused before any piece is asked. */
+  capacity(kind: number): number;
 }
 
 /** RAM only, lost with the object: the simulator keeps one per node across reboots (it stands for flash). */
 export class MemoryContentStore implements ContentStore {
+  /** `maxBytes`: the capacity of every slot (the board bounds what it keeps in RAM). */
+  constructor(private readonly maxBytes = Infinity) {}
+
   private readonly slots = new Map<number, { manifest: Uint8Array; pieces: Map<number, Uint8Array> }>();
 
   manifest(kind: number): Uint8Array | undefined {
@@ -43,6 +48,10 @@ export class MemoryContentStore implements ContentStore {
 
   present(kind: number): number[] {
     return [...(this.slots.get(kind)?.pieces.keys() ?? [])];
+  }
+
+  capacity(): number {
+    return this.maxBytes;
   }
 }
 

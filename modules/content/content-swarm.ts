@@ -83,6 +83,8 @@ export class ContentSwarm {
   /** Per kind: the bitfield advertised with the manifest we asked for, that neighbor's row once it verifies. */
   private readonly manifestBits: (Uint8Array | null)[] = [null, null, null];
   private readonly blocked: string[] = [];
+  /** Per kind: the content id last refused as too large for the store (its HAVEs are then ignored). */
+  private readonly tooLarge: (Uint8Array | null)[] = [null, null, null];
   private readonly upload: TokenBucket;
   private readonly verifyBudget: TokenBucket;
   private beacons = 0;
@@ -142,6 +144,17 @@ export class ContentSwarm {
     return t ? { version: t.manifest.version, held: t.heldCount, total: t.total } : { version: 0, held: 0, total: 0 };
   }
 
+  /** What each neighbor that advertised the `kind` transfer holds of it, by its last HAVE (for progress reports). */
+  neighborProgress(kind: ContentKind): { id: string; held: number }[] {
+    const t = this.transfers[kind];
+    const out: { id: string; held: number }[] = [];
+    for (let slot = 0; t && slot < this.slots; slot++) {
+      const id = this.ids[slot];
+      if (id !== null && t.advertises(slot)) out.push({ id, held: t.rowCount(slot) });
+    }
+    return out;
+  }
+
   /**
    * Seeds the mesh: an owner-signed manifest and every swarm piece (as buildManifest returns them)
    * go into the store, checked like any received ones. Returns why it was refused, or Valid.
@@ -153,6 +166,7 @@ export class ContentSwarm {
     const status = checkManifest(this.crypto, bytes, m, this.ctx.ownerPublicKey, this.ctx.networkId, this.ctx.isRevoked);
     if (status !== ManifestStatus.Valid) return status;
     if (!this.acceptable(m)) return ManifestStatus.Rollback;
+    if (m.totalBytes > this.store.capacity(m.kind)) return ManifestStatus.TooLarge;
     const t = this.begin(m, bytes);
     for (let i = 0; i < pieces.length; i++) {
       if (!this.verifies(t, i, pieces[i])) return ManifestStatus.Malformed;
@@ -175,7 +189,8 @@ export class ContentSwarm {
     }
     t?.clearRow(slot);
     const ours = Math.max(this.installed[h.kind], t ? t.manifest.version : 0);
-    if (h.version > ours && h.version >= this.floors[h.kind]) this.askManifest(h, slot, now);
+    const skipped = this.tooLarge[h.kind];
+    if (h.version > ours && h.version >= this.floors[h.kind] && !(skipped && equalBytes(skipped, h.contentId))) this.askManifest(h, slot, now);
     else if (t && h.version < t.manifest.version) t.neededAt = now;
   }
 
@@ -277,6 +292,11 @@ export class ContentSwarm {
     const m = decodeManifest(bytes);
     if (typeof m === "number" || m.kind !== kind) return this.reject(slot, this.ids[slot]!, now);
     if (!this.acceptable(m)) return;
+    if (m.totalBytes > this.store.capacity(kind)) {
+      // Unsigned yet, but nothing this node could hold: not asked for again (a liar can only make us skip that id).
+      this.tooLarge[kind] = m.contentId.slice();
+      return this.ctx.drop(DropReason.ContentTooLarge);
+    }
     // A forgery costs a verify (1–3 s on the board): the budget bounds what a liar can make us spend.
     if (!this.verifyBudget.take(now)) return this.ctx.drop(DropReason.VerifyBudget);
     const status = checkManifest(this.crypto, bytes, m, this.ctx.ownerPublicKey, this.ctx.networkId, this.ctx.isRevoked);

@@ -75,6 +75,14 @@ export class ContentTransfer {
     this.rowOn[slot] = 1;
   }
 
+  /** Pieces the slot last advertised (0 without an advertisement). */
+  rowCount(slot: number): number {
+    if (this.rowOn[slot] === 0) return 0;
+    let n = 0;
+    for (let i = 0; i < this.total; i++) if (hasBit(this.rows, slot * this.rowBytes, i)) n++;
+    return n;
+  }
+
   clearRow(slot: number): void {
     if (this.rowOn[slot] === 0) return;
     const at = slot * this.rowBytes;

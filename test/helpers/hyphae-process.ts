@@ -1,5 +1,5 @@
 /**
- * `hyphae node` (or `hyphae gateway`) as a child process for tests: provisioning files for a small mesh, the process's JSON
+ * `hyphae node` (or another long-running `hyphae` command) as a child process for tests: provisioning files for a small mesh, the process's JSON
  * lines parsed as they arrive, waits with a deadline, and an end by PID.
  */
 import { type ChildProcess, spawn } from "node:child_process";
@@ -35,10 +35,10 @@ export function deliveredSeqs(gateways: HyphaeProcess[]): Map<string, number[]> 
   return out;
 }
 
-/** A UDP port free on 127.0.0.2 (every process binds its own loopback address on it). */
-export function freeUdpPort(): Promise<number> {
+/** A UDP port free on `address` now (loopback nodes of one test share it on .2, .3, …). */
+export function freeUdpPort(address: string): Promise<number> {
   const s = createSocket("udp4");
-  return new Promise((resolve) => s.bind(0, "127.0.0.2", () => {
+  return new Promise((resolve) => s.bind(0, address, () => {
     const { port } = s.address();
     s.close(() => resolve(port));
   }));
@@ -58,8 +58,8 @@ export class HyphaeProcess {
   private readonly child: ChildProcess;
   private partial = "";
 
-  /** Runs `prefix… node bin/hyphae.js COMMAND flags…` (prefix: e.g. `ip netns exec NS`). */
-  constructor(readonly name: string, flags: string[], prefix: string[] = [], command: "node" | "gateway" | "monitor" = "node") {
+  /** Runs `prefix… node bin/hyphae.js COMMAND flags…` (prefix: e.g. `ip netns exec NS`; command: `node`, or e.g. `content`). */
+  constructor(readonly name: string, flags: string[], prefix: string[] = [], command = "node") {
     const argv = [...prefix, process.execPath, HYPHAE_BIN, command, ...flags];
     this.child = spawn(argv[0], argv.slice(1), { stdio: ["ignore", "pipe", "pipe"] });
     this.child.stdout!.setEncoding("utf8").on("data", (chunk: string) => this.onStdout(chunk));

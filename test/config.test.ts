@@ -45,6 +45,8 @@ const RULES: Rule[] = [
   { field: "checkpointEvery", min: 1, max: 32, integer: true },
   { field: "checkpointAfterMs", min: 100, max: 3600000, integer: true },
   { field: "attributionCapacity", min: 1, max: 4096, integer: true },
+  // 0 turns health reports off (checked below); else 1000..86400000.
+  { field: "healthIntervalMs", min: 1000, max: 86400000, integer: true },
 ];
 
 function refused(partial: Partial<NodeConfig>, field: string, label: string): void {
@@ -68,6 +70,7 @@ test("defaults validate and createNodeConfig() returns a mutable copy of them", 
   assert.ok(Object.isFrozen(DEFAULT_NODE_CONFIG));
   c.hopLimit = 3;
   assert.is.not(DEFAULT_NODE_CONFIG.hopLimit, 3);
+  assert.is(createNodeConfig({ healthIntervalMs: 0 }).healthIntervalMs, 0, "0: no health reports");
   // Every field of the interface has a default.
   assert.equal(Object.keys(DEFAULT_NODE_CONFIG).sort(), [...RULES.map((r) => r.field), "relayPolicy", "attribute"].sort());
 });

@@ -22,6 +22,11 @@ export type MeshEvent =
       seqs: number[];
     }
   | { type: "revocation"; serial: number; count: number }
+  /**
+   * This node may be eclipsed: most of its neighbors are avoided, or it heard far fewer distinct
+   * origins in the last window than before (docs/security.md §Eclipse).
+   */
+  | { type: "eclipse-suspected"; origins: number; usualOrigins: number; avoidedNeighbors: number; neighbors: number }
   /** We rebroadcast a gossip message (instrumentation for monitors and the simulator). */
   | { type: "relayed"; origin: string; seq: number; hops: number }
   /** Gateways only: a reading delivered (once, in order per origin), a feed proven, or a feed flagged. */

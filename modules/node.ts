@@ -34,7 +34,7 @@ import { isRevoked, ownerIdOf, decodeRevocationList, verifyRevocationList, type 
 import { FrameSealer } from "./link/frame-sealer.js";
 import { ReplayWindows } from "./link/replay-window.js";
 import { ReplayFloors } from "./link/replay-floors.js";
-import { toQualityByte } from "./neighbors/link-quality.js";
+import { popcount16, toQualityByte } from "./neighbors/link-quality.js";
 import { idKey, NeighborTable, type Neighbor } from "./neighbors/neighbor-table.js";
 import { unitFloat, type Crypto, type Random, type Storage } from "./ports.js";
 import { WireError } from "./wire/errors.js";
@@ -46,7 +46,9 @@ import { RouteTable, type Route } from "./routing/route-table.js";
 import { StoreAndForward } from "./forward/store-and-forward.js";
 import { OriginLimiter } from "./limits/origin-limiter.js";
 import { TokenBucket, TokenBuckets } from "./limits/token-bucket.js";
+import { EclipseWatch } from "./reputation/eclipse-watch.js";
 import { Behavior, IGNORE_BELOW, PeerScores } from "./reputation/peer-scores.js";
+import { RelayWatch } from "./reputation/relay-watch.js";
 import { checkAck, checkData, decodeData, newDataView } from "./wire/data.js";
 import { MAX_RECORDS, parseRecords, RECORD_HEADER_BYTES, RecordType, writeRecord, type RecordView } from "./wire/records.js";
 
@@ -92,6 +94,8 @@ export interface NeighborSummary {
   /** Its reception ratio of ours, 0..1. */
   hearsUs: number;
   etx: number;
+  /** Not designated as a relay nor chosen as next hop (low score, or never heard relaying). */
+  avoided: boolean;
 }
 
 const KEY_EPOCH = "epoch";
@@ -156,6 +160,8 @@ export class MeshNode {
   /** Certificate verifies this node will spend (rate, burst): see config.certificateVerifiesPerMinute. */
   private readonly verifyBudget: TokenBucket;
   private readonly scores: PeerScores;
+  private readonly relayWatch: RelayWatch;
+  private readonly eclipseWatch = new EclipseWatch();
   /** No neighbor expires before this (a lower bound, refreshed at each tick). */
   private expiryAt = Infinity;
   private readonly neighbors: NeighborTable;
@@ -237,6 +243,7 @@ export class MeshNode {
     this.recentKeys = new Uint32Array(Math.min(MAX_RECENT_KEYS, config.recentCapacity));
     this.routes = new RouteTable(config.routeCapacity);
     this.scores = new PeerScores(config.neighborCapacity);
+    this.relayWatch = new RelayWatch(config.neighborCapacity);
     this.verifyBudget = new TokenBucket(config.certificateVerifiesPerMinute / 60, Math.max(8, config.neighborCapacity), 0);
     this.originLimiter = new OriginLimiter(config.originRatePerMinute, config.originBurst, config.certificateCacheCapacity);
     this.forward = new StoreAndForward({
@@ -499,7 +506,7 @@ export class MeshNode {
   neighborSummary(now: number): NeighborSummary[] {
     const out: NeighborSummary[] = [];
     for (const n of this.neighbors) {
-      out.push({ id: n.idHex, role: n.role, reception: n.reception(now), hearsUs: n.hearsUs / 255, etx: n.etx(now) });
+      out.push({ id: n.idHex, role: n.role, reception: n.reception(now), hearsUs: n.hearsUs / 255, etx: n.etx(now), avoided: this.avoids(n.slot, now) });
     }
     return out;
   }
@@ -579,6 +586,7 @@ export class MeshNode {
         this.replayBySlot[n.slot] = window;
         this.framesBySlot.reset(n.slot, now);
         this.scores.reset(n.slot, now);
+        this.relayWatch.reset(n.slot);
         this.expiryAt = Math.min(this.expiryAt, this.neighbors.nextExpiry());
         if (admitted.evicted) this.routes.dropNeighbor(admitted.evicted.slot);
         if (admitted.evicted) this.emit({ type: "neighbor-down", id: admitted.evicted.idHex, reason: "evicted" });
@@ -599,6 +607,7 @@ export class MeshNode {
   }
 
   private onGossip(g: GossipView, body: Uint8Array, transmitter: Neighbor | undefined, repaired: boolean, now: number): void {
+    if (transmitter && !equalBytes(g.origin, transmitter.id)) this.relayWatch.heardRelaying(transmitter.slot);
     if (this.seen.has(g.origin, g.seq)) {
       this.counters.messagesDuplicate++;
       const p = this.pending.find(g.origin, g.seq);
@@ -621,6 +630,8 @@ export class MeshNode {
     }
     this.seen.add(g.origin, g.seq);
     this.counters.messagesNew++;
+    this.relayWatch.newMessage();
+    this.eclipseWatch.heardOrigin(idKey(g.origin, 0));
     if (transmitter) this.scores.record(transmitter.slot, Behavior.FirstDelivery, now);
     const originHex = toHex(g.origin);
     // Revocations are the owner's, and urgent: never rate-limited.
@@ -741,15 +752,21 @@ export class MeshNode {
   /** A neighbor's ROUTE record: its routes to gateways, candidates for ours. Leaves route for no one. */
   private onRoute(n: Neighbor, now: number): void {
     if (n.role === Role.Leaf) return;
-    const view = this.routeView;
-    for (let i = 0; i < view.count; i++) this.routes.update(n.slot, view.entries[i], this.id);
+    // An avoided neighbor's routes take no candidate places: a liar's attractive routes would crowd
+    // the honest ones out of the table.
+    if (this.avoids(n.slot, now)) {
+      this.routes.dropNeighbor(n.slot);
+    } else {
+      const view = this.routeView;
+      for (let i = 0; i < view.count; i++) this.routes.update(n.slot, view.entries[i], this.id);
+    }
     this.selectRoutes(now);
   }
 
   private selectRoutes(now: number): void {
     this.routes.select((slot) => {
       const n = this.neighbors.bySlot(slot);
-      if (!n || n.role === Role.Leaf || this.scores.avoid(slot, now)) return Infinity;
+      if (!n || n.role === Role.Leaf || this.avoids(slot, now)) return Infinity;
       // Silent for two beacons and more: probably gone, so it carries no route (the table waits
       // longer before dropping it); a route through it would hold readings for nothing.
       if (now - n.lastHeardAt > STALE_BEACONS * n.intervalMs) return Infinity;
@@ -889,8 +906,11 @@ export class MeshNode {
   private buildHello(now: number): Uint8Array {
     const list: HelloNeighbor[] = [];
     let unacknowledged = this.neighbors.size === 0;
+    const avoided = this.avoidedSlots(now);
     const relays = this.config.relayPolicy === "coverage"
-      ? selectRelays(this.neighbors, idKey(this.id, 0), this.config.relaySelectionMiss, this.avoidedSlots(now)) : 0;
+      ? selectRelays(this.neighbors, idKey(this.id, 0), this.config.relaySelectionMiss, avoided) : 0;
+    const signs = this.eclipseWatch.check(now, popcount16(avoided & 0xffff) + popcount16(avoided >>> 16), this.neighbors.size);
+    if (signs) this.emit({ type: "eclipse-suspected", ...signs });
     for (const n of this.neighbors) {
       list.push({ id: n.id, quality: toQualityByte(n.reception(now)), relay: ((relays >>> n.slot) & 1) === 1 });
       if (n.hearsUs === 0) unacknowledged = true;
@@ -934,11 +954,15 @@ export class MeshNode {
     this.emit({ type: "neighbor-down", id: n.idHex, reason: "ignored" });
   }
 
-  /** Neighbors whose score says not to rely on them, as a slot mask. */
+  /** Neighbors not to rely on (low score, or never heard relaying), as a slot mask. */
   private avoidedSlots(now: number): number {
     let mask = 0;
-    for (const n of this.neighbors) if (this.scores.avoid(n.slot, now)) mask |= 1 << n.slot;
+    for (const n of this.neighbors) if (this.avoids(n.slot, now)) mask |= 1 << n.slot;
     return mask >>> 0;
+  }
+
+  private avoids(slot: number, now: number): boolean {
+    return this.scores.avoid(slot, now) || this.relayWatch.silent(slot);
   }
 
   private reserveRouteSeqno(): void {

@@ -23,6 +23,7 @@ import { UnsentStore } from "../feed/unsent-store.js";
 import type { Crypto, Storage } from "../ports.js";
 import { ackItem, checkAck, DataKind, encodeAck, encodeData, MAX_ACKS, MAX_DATA_HOPS, type DataView } from "../wire/data.js";
 import { RecordType } from "../wire/records.js";
+import { CustodyPromises } from "./custody-promises.js";
 import { CustodyQueue, type CustodyItem } from "./custody-queue.js";
 import { ReverseRoutes } from "./reverse-routes.js";
 import { Handoffs } from "./handoffs.js";
@@ -76,6 +77,8 @@ const UNACKED_TRIES = 3;
 
 export class StoreAndForward {
   private readonly custody: CustodyQueue;
+  /** Others' readings we handed on, until their CONFIRM comes back through us. */
+  private readonly promises: CustodyPromises;
   private readonly feed: FeedLog;
   private readonly unsent: UnsentStore;
   private readonly verifier: FeedVerifier | null;
@@ -104,6 +107,7 @@ export class StoreAndForward {
     private readonly config: ForwardConfig,
   ) {
     this.custody = new CustodyQueue(config.custodyCapacity);
+    this.promises = new CustodyPromises(2 * config.custodyCapacity, config.confirmAfterMs);
     this.feed = new FeedLog(crypto, storage, ctx.id, secretKey);
     this.unsent = new UnsentStore(storage, config.unsentCapacity);
     this.handoffs = new Handoffs(config.unsentCapacity);
@@ -162,6 +166,7 @@ export class StoreAndForward {
       return this.ack(from, d);
     }
     if (kind === DataKind.Confirm) {
+      this.promises.kept(d.origin, d.seq);
       // Only the newest confirmation per origin is worth carrying.
       for (const item of this.custody.items) {
         if (item.kind === DataKind.Confirm && item.seq < d.seq && equalBytes(item.origin, d.origin)) this.custody.remove(item);
@@ -181,16 +186,21 @@ export class StoreAndForward {
     for (let i = 0; i < body[0]; i++) {
       const { origin, kind, seq } = ackItem(body, i);
       const item = this.custody.acknowledged(from, origin, kind, seq);
-      if (item && kind === DataKind.Entry && equalBytes(origin, this.ctx.id)) {
+      if (!item || kind !== DataKind.Entry) continue;
+      if (equalBytes(origin, this.ctx.id)) {
         // Handed on: if no confirmation comes in time, the sweep sends it again.
         this.handoffs.set(seq, now, from);
         this.nextSweepAt = Math.min(this.nextSweepAt, now + this.config.confirmAfterMs);
+      } else {
+        this.promises.made(origin, seq, from, now);
       }
     }
   }
 
   tick(now: number): void {
     if (now >= this.nextSweepAt) this.sweep(now);
+    // Custody taken of others' readings and never honoured: the next hop is a hole, or leads to one.
+    this.promises.expire(now, (slot) => this.ctx.judge(slot, Behavior.BrokenCustody, now));
     if (now >= this.checkpointDueAt) this.queueCheckpoint(now);
     for (const [originHex, c] of this.confirmAt) {
       if (now < c.at) continue;
@@ -214,7 +224,7 @@ export class StoreAndForward {
   }
 
   nextDeadline(): number {
-    let t = Math.min(this.custody.nextDeadline(), this.nextSweepAt, this.checkpointDueAt);
+    let t = Math.min(this.custody.nextDeadline(), this.nextSweepAt, this.checkpointDueAt, this.promises.deadline);
     for (const c of this.confirmAt.values()) if (c.at < t) t = c.at;
     return t;
   }

@@ -47,6 +47,7 @@ import { StoreAndForward } from "./forward/store-and-forward.js";
 import { OriginLimiter } from "./limits/origin-limiter.js";
 import { TokenBucket, TokenBuckets } from "./limits/token-bucket.js";
 import { EclipseWatch } from "./reputation/eclipse-watch.js";
+import { CustodyTrust } from "./reputation/custody-trust.js";
 import { Behavior, IGNORE_BELOW, PeerScores } from "./reputation/peer-scores.js";
 import { RelayWatch } from "./reputation/relay-watch.js";
 import { checkAck, checkData, decodeData, newDataView } from "./wire/data.js";
@@ -161,6 +162,7 @@ export class MeshNode {
   private readonly verifyBudget: TokenBucket;
   private readonly scores: PeerScores;
   private readonly relayWatch: RelayWatch;
+  private readonly custodyTrust: CustodyTrust;
   private readonly eclipseWatch = new EclipseWatch();
   /** No neighbor expires before this (a lower bound, refreshed at each tick). */
   private expiryAt = Infinity;
@@ -244,6 +246,7 @@ export class MeshNode {
     this.routes = new RouteTable(config.routeCapacity);
     this.scores = new PeerScores(config.neighborCapacity);
     this.relayWatch = new RelayWatch(config.neighborCapacity);
+    this.custodyTrust = new CustodyTrust(config.neighborCapacity);
     this.verifyBudget = new TokenBucket(config.certificateVerifiesPerMinute / 60, Math.max(8, config.neighborCapacity), 0);
     this.originLimiter = new OriginLimiter(config.originRatePerMinute, config.originBurst, config.certificateCacheCapacity);
     this.forward = new StoreAndForward({
@@ -587,6 +590,7 @@ export class MeshNode {
         this.framesBySlot.reset(n.slot, now);
         this.scores.reset(n.slot, now);
         this.relayWatch.reset(n.slot);
+        this.custodyTrust.reset(n.slot, now);
         this.expiryAt = Math.min(this.expiryAt, this.neighbors.nextExpiry());
         if (admitted.evicted) this.routes.dropNeighbor(admitted.evicted.slot);
         if (admitted.evicted) this.emit({ type: "neighbor-down", id: admitted.evicted.idHex, reason: "evicted" });
@@ -752,9 +756,9 @@ export class MeshNode {
   /** A neighbor's ROUTE record: its routes to gateways, candidates for ours. Leaves route for no one. */
   private onRoute(n: Neighbor, now: number): void {
     if (n.role === Role.Leaf) return;
-    // An avoided neighbor's routes take no candidate places: a liar's attractive routes would crowd
+    // An unfit next hop's routes take no candidate places: a liar's attractive routes would crowd
     // the honest ones out of the table.
-    if (this.avoids(n.slot, now)) {
+    if (this.unfitNextHop(n.slot, now)) {
       this.routes.dropNeighbor(n.slot);
     } else {
       const view = this.routeView;
@@ -766,7 +770,7 @@ export class MeshNode {
   private selectRoutes(now: number): void {
     this.routes.select((slot) => {
       const n = this.neighbors.bySlot(slot);
-      if (!n || n.role === Role.Leaf || this.avoids(slot, now)) return Infinity;
+      if (!n || n.role === Role.Leaf || this.unfitNextHop(slot, now)) return Infinity;
       // Silent for two beacons and more: probably gone, so it carries no route (the table waits
       // longer before dropping it); a route through it would hold readings for nothing.
       if (now - n.lastHeardAt > STALE_BEACONS * n.intervalMs) return Infinity;
@@ -947,6 +951,8 @@ export class MeshNode {
 
   /** Scores what a neighbor did; one that falls below IGNORE_BELOW is dropped and ignored for a while. */
   private judge(n: Neighbor, behavior: Behavior, now: number): void {
+    if (behavior === Behavior.BrokenCustody) this.custodyTrust.recordBroken(n.slot, now);
+    else if (behavior === Behavior.KeptCustody) this.custodyTrust.recordKept(n.slot, now);
     if (this.scores.record(n.slot, behavior, now) >= IGNORE_BELOW) return;
     this.scores.ignore(n.idHex, now);
     this.neighbors.remove(n);
@@ -963,6 +969,11 @@ export class MeshNode {
 
   private avoids(slot: number, now: number): boolean {
     return this.scores.avoid(slot, now) || this.relayWatch.silent(slot);
+  }
+
+  /** Not to be handed readings: avoided, or it lost too many of those it took (custody-trust.ts). */
+  private unfitNextHop(slot: number, now: number): boolean {
+    return this.avoids(slot, now) || this.custodyTrust.distrusted(slot, now);
   }
 
   private reserveRouteSeqno(): void {

@@ -39,10 +39,13 @@ export class CustodyPromises {
     this.due = Math.min(this.due, now + this.waitMs);
   }
 
-  /** A CONFIRM for `origin` up to `seq` passed through: those promises were kept. */
-  kept(origin: Uint8Array, seq: number): void {
+  /** A CONFIRM for `origin` up to `seq` passed through: those promises were kept (`kept` gets each one's slot). */
+  confirm(origin: Uint8Array, seq: number, kept: (slot: number) => void): void {
     for (let i = 0; i < this.capacity; i++) {
-      if (this.seqs[i] <= seq && !Number.isNaN(this.at[i]) && equalAt(this.origins, i * NODE_ID_BYTES, origin, 0, NODE_ID_BYTES)) this.at[i] = NaN;
+      if (this.seqs[i] <= seq && !Number.isNaN(this.at[i]) && equalAt(this.origins, i * NODE_ID_BYTES, origin, 0, NODE_ID_BYTES)) {
+        this.at[i] = NaN;
+        kept(this.slots[i]);
+      }
     }
   }
 

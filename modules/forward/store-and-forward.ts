@@ -153,7 +153,7 @@ export class StoreAndForward {
     if (equalBytes(d.destination, this.ctx.id)) {
       this.ack(from, d);
       if (kind === DataKind.Confirm) {
-        if (equalBytes(d.origin, this.ctx.id)) this.confirmed(d.seq);
+        if (equalBytes(d.origin, this.ctx.id)) this.confirmed(d.seq, now);
       } else if (this.verifier) {
         this.reverse.learn(d.origin, from);
         this.deliver(d, now);
@@ -166,7 +166,7 @@ export class StoreAndForward {
       return this.ack(from, d);
     }
     if (kind === DataKind.Confirm) {
-      this.promises.kept(d.origin, d.seq);
+      this.promises.confirm(d.origin, d.seq, (slot) => this.ctx.judge(slot, Behavior.KeptCustody, now));
       // Only the newest confirmation per origin is worth carrying.
       for (const item of this.custody.items) {
         if (item.kind === DataKind.Confirm && item.seq < d.seq && equalBytes(item.origin, d.origin)) this.custody.remove(item);
@@ -255,9 +255,9 @@ export class StoreAndForward {
     this.outcomes.length = 0;
   }
 
-  private confirmed(seq: number): void {
+  private confirmed(seq: number, now: number): void {
     this.unsent.confirm(seq);
-    this.handoffs.deleteUpTo(seq);
+    this.handoffs.confirm(seq, (slot) => this.ctx.judge(slot, Behavior.KeptCustody, now));
     for (const item of this.custody.items.slice()) {
       if (item.kind !== DataKind.Confirm && item.seq <= seq && equalBytes(item.origin, this.ctx.id)) this.custody.remove(item);
     }

@@ -95,8 +95,6 @@ export interface NeighborSummary {
   /** Its reception ratio of ours, 0..1. */
   hearsUs: number;
   etx: number;
-  /** Not designated as a relay nor chosen as next hop (low score, or never heard relaying). */
-  avoided: boolean;
 }
 
 const KEY_EPOCH = "epoch";
@@ -115,6 +113,12 @@ const TRIGGER_DELAY_MS = 50;
 const MIN_TRIGGER_GAP_MS = 1000;
 /** Link cost multiplier of an ordinary node as next hop: mains-powered relays and gateways are preferred. */
 const NODE_HOP_PENALTY = 1.25;
+/**
+ * Added to the link cost of a next hop that lost too many of our readings (custody-trust.ts): sixteen
+ * perfect hops, so any other route wins, yet a node whose every way out leads through one still has
+ * a route (an honest hop blamed for a hole behind it earns its trust back by delivering).
+ */
+const DISTRUSTED_HOP_COST = 16 * 256;
 /** Sequence numbers reserved per flash write: a reboot skips the unused rest, never reuses one. */
 const SEQ_BLOCK = 64;
 /** A HELLO carries the full certificate at least every this many beacons. */
@@ -509,7 +513,7 @@ export class MeshNode {
   neighborSummary(now: number): NeighborSummary[] {
     const out: NeighborSummary[] = [];
     for (const n of this.neighbors) {
-      out.push({ id: n.idHex, role: n.role, reception: n.reception(now), hearsUs: n.hearsUs / 255, etx: n.etx(now), avoided: this.avoids(n.slot, now) });
+      out.push({ id: n.idHex, role: n.role, reception: n.reception(now), hearsUs: n.hearsUs / 255, etx: n.etx(now) });
     }
     return out;
   }
@@ -756,9 +760,9 @@ export class MeshNode {
   /** A neighbor's ROUTE record: its routes to gateways, candidates for ours. Leaves route for no one. */
   private onRoute(n: Neighbor, now: number): void {
     if (n.role === Role.Leaf) return;
-    // An unfit next hop's routes take no candidate places: a liar's attractive routes would crowd
+    // An avoided neighbor's routes take no candidate places: a liar's attractive routes would crowd
     // the honest ones out of the table.
-    if (this.unfitNextHop(n.slot, now)) {
+    if (this.avoids(n.slot, now)) {
       this.routes.dropNeighbor(n.slot);
     } else {
       const view = this.routeView;
@@ -770,11 +774,12 @@ export class MeshNode {
   private selectRoutes(now: number): void {
     this.routes.select((slot) => {
       const n = this.neighbors.bySlot(slot);
-      if (!n || n.role === Role.Leaf || this.unfitNextHop(slot, now)) return Infinity;
+      if (!n || n.role === Role.Leaf || this.avoids(slot, now)) return Infinity;
       // Silent for two beacons and more: probably gone, so it carries no route (the table waits
       // longer before dropping it); a route through it would hold readings for nothing.
       if (now - n.lastHeardAt > STALE_BEACONS * n.intervalMs) return Infinity;
-      return n.etx(now) * 256 * (n.role === Role.Node ? NODE_HOP_PENALTY : 1);
+      const cost = n.etx(now) * 256 * (n.role === Role.Node ? NODE_HOP_PENALTY : 1);
+      return this.custodyTrust.distrusted(slot, now) ? cost + DISTRUSTED_HOP_COST : cost;
     });
     // A route lost, found or moved to another next hop is news worth telling before the next beacon:
     // neighbors that route through us repair one hop per trigger instead of one per beacon.
@@ -969,11 +974,6 @@ export class MeshNode {
 
   private avoids(slot: number, now: number): boolean {
     return this.scores.avoid(slot, now) || this.relayWatch.silent(slot);
-  }
-
-  /** Not to be handed readings: avoided, or it lost too many of those it took (custody-trust.ts). */
-  private unfitNextHop(slot: number, now: number): boolean {
-    return this.avoids(slot, now) || this.custodyTrust.distrusted(slot, now);
   }
 
   private reserveRouteSeqno(): void {

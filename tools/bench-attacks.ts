@@ -31,8 +31,8 @@ export interface AttackResults {
   revocation: RevocationResult & { nodes: number };
 }
 
-/** The hole scenarios: 200 nodes, 2 gateways, 3 holes next to each, 15 min with readings for the first 10. */
-const HOLES = { nodes: 200, seed: 1, gateways: 2, holesPerGateway: 3, durationMs: 15 * MINUTE, drainMs: 5 * MINUTE };
+/** The hole scenarios: 200 nodes, 2 gateways, 3 holes next to each, 18 min with readings for the first 10. */
+const HOLES = { nodes: 200, seed: 1, gateways: 2, holesPerGateway: 3, durationMs: 18 * MINUTE, drainMs: 8 * MINUTE };
 
 export function runAttackBench(fuzzInputs: number, log: (line: string) => void): AttackResults {
   let started = performance.now();
@@ -113,7 +113,7 @@ export function renderAttackSection(r: AttackResults, produced?: string): string
       `${e.suspectedAt === null ? "**never**" : `at ${(e.suspectedAt / 1000).toFixed(0)} s`} | ≥ 95%, readings delivered | ` +
       `${pass(e.victimDelivery >= 0.95 && e.victimReadings.delivered === e.victimReadings.taken && e.readings.lost === 0)} |`,
     holeRow(`black holes: ${r.black.holes} certified routers next to the ${HOLES.gateways} gateways of ${HOLES.nodes} nodes claim one perfect hop ` +
-      "to the gateway and drop every reading they take custody of; 10% loss, a reading from every node each minute for 10 min, 15 min", r.black),
+      "to the gateway and drop every reading they take custody of; 10% loss, a reading from every node each minute for 10 min, 18 min", r.black),
     holeRow(`grey holes: the same, dropping half of the readings (chosen per reading, so a resend through them is dropped again)`, r.grey),
     `| revocation of a stolen certificate: the best-connected of ${v.nodes} nodes, the owner's list handed to a gateway at 90 s | ` +
       `${v.holding} of ${v.others} nodes cut it off (hold the list, forgot it, refuse its frames), the last after ${(v.cutOffMs / 1000).toFixed(2)} s ` +

@@ -2,8 +2,9 @@
  * Whether a neighbor keeps the custody it takes: per neighbor, the readings it took from us that
  * were then confirmed by a gateway (kept) and those never confirmed in time (broken), both fading
  * with a half-life of HALF_LIFE_MS. A neighbor that broke at least MIN_BROKEN and kept fewer than
- * two in three is not chosen as next hop (a black hole keeps none, a grey hole dropping half keeps
- * half). Unlike the score, which forgives in minutes so that one bad moment does not cost a good
+ * two in three is distrusted: the node makes it a next hop of last resort (a black hole keeps none,
+ * a grey hole dropping half keeps half). Last resort, not never: the one blamed may be an honest
+ * hop in front of a hole, and a node whose every way out was blamed must keep a route. Unlike the score, which forgives in minutes so that one bad moment does not cost a good
  * neighbor, this memory is long: a black hole that lost five readings is trusted again after some
  * thirteen minutes, and loses its trust again with the next two it drops.
  *

@@ -26,6 +26,11 @@ export type MeshEvent =
   | { type: "revocation"; serial: number; count: number }
   /** Every piece of owner-signed content this node is a target of verified: the host installs it from the content store. */
   | { type: "content-installed"; kind: number; version: number }
+  /**
+   * This node may be eclipsed: most of its neighbors are avoided, or it heard far fewer distinct
+   * origins in the last window than before (docs/security.md §Eclipse).
+   */
+  | { type: "eclipse-suspected"; origins: number; usualOrigins: number; avoidedNeighbors: number; neighbors: number }
   /** We rebroadcast a gossip message (instrumentation for monitors and the simulator). */
   | { type: "relayed"; origin: string; seq: number; hops: number }
   /**

@@ -34,7 +34,7 @@ import { isRevoked, ownerIdOf, decodeRevocationList, verifyRevocationList, type 
 import { FrameSealer } from "./link/frame-sealer.js";
 import { ReplayWindows } from "./link/replay-window.js";
 import { ReplayFloors } from "./link/replay-floors.js";
-import { toQualityByte } from "./neighbors/link-quality.js";
+import { popcount16, toQualityByte } from "./neighbors/link-quality.js";
 import { idKey, NeighborTable, type Neighbor } from "./neighbors/neighbor-table.js";
 import { unitFloat, type Crypto, type Random, type Storage } from "./ports.js";
 import { WireError } from "./wire/errors.js";
@@ -48,7 +48,10 @@ import { decodeHealthReport, MAX_REPORT_NEIGHBORS, type HealthNeighbor } from ".
 import { NodeMonitor } from "./monitor/node-monitor.js";
 import { OriginLimiter } from "./limits/origin-limiter.js";
 import { TokenBucket, TokenBuckets } from "./limits/token-bucket.js";
+import { EclipseWatch } from "./reputation/eclipse-watch.js";
+import { CustodyTrust } from "./reputation/custody-trust.js";
 import { Behavior, IGNORE_BELOW, PeerScores } from "./reputation/peer-scores.js";
+import { RelayWatch } from "./reputation/relay-watch.js";
 import { checkAck, checkData, decodeData, newDataView } from "./wire/data.js";
 import { MAX_RECORDS, parseRecords, RECORD_HEADER_BYTES, RecordType, writeRecord, type RecordView } from "./wire/records.js";
 import { createContentConfig, type ContentConfig } from "./content/content-config.js";
@@ -119,6 +122,12 @@ const TRIGGER_DELAY_MS = 50;
 const MIN_TRIGGER_GAP_MS = 1000;
 /** Link cost multiplier of an ordinary node as next hop: mains-powered relays and gateways are preferred. */
 const NODE_HOP_PENALTY = 1.25;
+/**
+ * Added to the link cost of a next hop that lost too many of our readings (custody-trust.ts): sixteen
+ * perfect hops, so any other route wins, yet a node whose every way out leads through one still has
+ * a route (an honest hop blamed for a hole behind it earns its trust back by delivering).
+ */
+const DISTRUSTED_HOP_COST = 16 * 256;
 /** Sequence numbers reserved per flash write: a reboot skips the unused rest, never reuses one. */
 const SEQ_BLOCK = 64;
 /** A HELLO carries the full certificate at least every this many beacons. */
@@ -165,6 +174,9 @@ export class MeshNode {
   /** Certificate verifies this node will spend (rate, burst): see config.certificateVerifiesPerMinute. */
   private readonly verifyBudget: TokenBucket;
   private readonly scores: PeerScores;
+  private readonly relayWatch: RelayWatch;
+  private readonly custodyTrust: CustodyTrust;
+  private readonly eclipseWatch = new EclipseWatch();
   /** No neighbor expires before this (a lower bound, refreshed at each tick). */
   private expiryAt = Infinity;
   private readonly neighbors: NeighborTable;
@@ -251,6 +263,8 @@ export class MeshNode {
     this.recentKeys = new Uint32Array(Math.min(MAX_RECENT_KEYS, config.recentCapacity));
     this.routes = new RouteTable(config.routeCapacity);
     this.scores = new PeerScores(config.neighborCapacity);
+    this.relayWatch = new RelayWatch(config.neighborCapacity);
+    this.custodyTrust = new CustodyTrust(config.neighborCapacity);
     this.verifyBudget = new TokenBucket(config.certificateVerifiesPerMinute / 60, Math.max(8, config.neighborCapacity), 0);
     this.originLimiter = new OriginLimiter(config.originRatePerMinute, config.originBurst, config.certificateCacheCapacity);
     this.forward = new StoreAndForward({
@@ -674,6 +688,8 @@ export class MeshNode {
         this.replayBySlot[n.slot] = window;
         this.framesBySlot.reset(n.slot, now);
         this.scores.reset(n.slot, now);
+        this.relayWatch.reset(n.slot);
+        this.custodyTrust.reset(n.slot, now);
         this.expiryAt = Math.min(this.expiryAt, this.neighbors.nextExpiry());
         if (admitted.evicted) this.routes.dropNeighbor(admitted.evicted.slot);
         if (admitted.evicted) this.emit({ type: "neighbor-down", id: admitted.evicted.idHex, reason: "evicted" });
@@ -694,6 +710,7 @@ export class MeshNode {
   }
 
   private onGossip(g: GossipView, body: Uint8Array, transmitter: Neighbor | undefined, repaired: boolean, now: number): void {
+    if (transmitter && !equalBytes(g.origin, transmitter.id)) this.relayWatch.heardRelaying(transmitter.slot);
     if (this.seen.has(g.origin, g.seq)) {
       this.counters.messagesDuplicate++;
       const p = this.pending.find(g.origin, g.seq);
@@ -716,6 +733,8 @@ export class MeshNode {
     }
     this.seen.add(g.origin, g.seq);
     this.counters.messagesNew++;
+    this.relayWatch.newMessage();
+    this.eclipseWatch.heardOrigin(idKey(g.origin, 0));
     if (transmitter) this.scores.record(transmitter.slot, Behavior.FirstDelivery, now);
     const originHex = toHex(g.origin);
     // Revocations are the owner's, and urgent: never rate-limited.
@@ -836,19 +855,26 @@ export class MeshNode {
   /** A neighbor's ROUTE record: its routes to gateways, candidates for ours. Leaves route for no one. */
   private onRoute(n: Neighbor, now: number): void {
     if (n.role === Role.Leaf) return;
-    const view = this.routeView;
-    for (let i = 0; i < view.count; i++) this.routes.update(n.slot, view.entries[i], this.id);
+    // An avoided neighbor's routes take no candidate places: a liar's attractive routes would crowd
+    // the honest ones out of the table.
+    if (this.avoids(n.slot, now)) {
+      this.routes.dropNeighbor(n.slot);
+    } else {
+      const view = this.routeView;
+      for (let i = 0; i < view.count; i++) this.routes.update(n.slot, view.entries[i], this.id);
+    }
     this.selectRoutes(now);
   }
 
   private selectRoutes(now: number): void {
     this.routes.select((slot) => {
       const n = this.neighbors.bySlot(slot);
-      if (!n || n.role === Role.Leaf || this.scores.avoid(slot, now)) return Infinity;
+      if (!n || n.role === Role.Leaf || this.avoids(slot, now)) return Infinity;
       // Silent for two beacons and more: probably gone, so it carries no route (the table waits
       // longer before dropping it); a route through it would hold readings for nothing.
       if (now - n.lastHeardAt > STALE_BEACONS * n.intervalMs) return Infinity;
-      return n.etx(now) * 256 * (n.role === Role.Node ? NODE_HOP_PENALTY : 1);
+      const cost = n.etx(now) * 256 * (n.role === Role.Node ? NODE_HOP_PENALTY : 1);
+      return this.custodyTrust.distrusted(slot, now) ? cost + DISTRUSTED_HOP_COST : cost;
     });
     // A route lost, found or moved to another next hop is news worth telling before the next beacon:
     // neighbors that route through us repair one hop per trigger instead of one per beacon.
@@ -986,8 +1012,11 @@ export class MeshNode {
   private buildHello(now: number): Uint8Array {
     const list: HelloNeighbor[] = [];
     let unacknowledged = this.neighbors.size === 0;
+    const avoided = this.avoidedSlots(now);
     const relays = this.config.relayPolicy === "coverage"
-      ? selectRelays(this.neighbors, idKey(this.id, 0), this.config.relaySelectionMiss, this.avoidedSlots(now)) : 0;
+      ? selectRelays(this.neighbors, idKey(this.id, 0), this.config.relaySelectionMiss, avoided) : 0;
+    const signs = this.eclipseWatch.check(now, popcount16(avoided & 0xffff) + popcount16(avoided >>> 16), this.neighbors.size);
+    if (signs) this.emit({ type: "eclipse-suspected", ...signs });
     for (const n of this.neighbors) {
       list.push({ id: n.id, quality: toQualityByte(n.reception(now)), relay: ((relays >>> n.slot) & 1) === 1 });
       if (n.hearsUs === 0) unacknowledged = true;
@@ -1024,6 +1053,8 @@ export class MeshNode {
 
   /** Scores what a neighbor did; one that falls below IGNORE_BELOW is dropped and ignored for a while. */
   private judge(n: Neighbor, behavior: Behavior, now: number): void {
+    if (behavior === Behavior.BrokenCustody) this.custodyTrust.recordBroken(n.slot, now);
+    else if (behavior === Behavior.KeptCustody) this.custodyTrust.recordKept(n.slot, now);
     if (this.scores.record(n.slot, behavior, now) >= IGNORE_BELOW) return;
     this.scores.ignore(n.idHex, now);
     this.neighbors.remove(n);
@@ -1031,10 +1062,10 @@ export class MeshNode {
     this.emit({ type: "neighbor-down", id: n.idHex, reason: "ignored" });
   }
 
-  /** Neighbors whose score says not to rely on them, as a slot mask. */
+  /** Neighbors not to rely on (low score, or never heard relaying), as a slot mask. */
   private avoidedSlots(now: number): number {
     let mask = 0;
-    for (const n of this.neighbors) if (this.scores.avoid(n.slot, now)) mask |= 1 << n.slot;
+    for (const n of this.neighbors) if (this.avoids(n.slot, now)) mask |= 1 << n.slot;
     return mask >>> 0;
   }
 
@@ -1043,6 +1074,10 @@ export class MeshNode {
     let parts = this.unicast.get(slot);
     if (!parts) this.unicast.set(slot, (parts = []));
     parts.push({ type, body });
+  }
+
+  private avoids(slot: number, now: number): boolean {
+    return this.scores.avoid(slot, now) || this.relayWatch.silent(slot);
   }
 
   private reserveRouteSeqno(): void {

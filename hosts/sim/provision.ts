@@ -45,9 +45,14 @@ export function provisionNode(keys: MeshKeys, rng: Rng, role: Role = Role.Node):
   };
 }
 
+/** The owner and network keys of the simulated mesh of `seed` (what provisionMesh gives its nodes). */
+export function meshKeysFor(seed: number): MeshKeys {
+  return createMeshKeys(new Rng(seed).fork("keys"));
+}
+
 /** Every node of a simulated mesh (MeshPlatform.provision): one owner and network key, then node i's own stream. */
 export function provisionMesh(seed: number, count: number, roles: ReadonlyMap<number, Role>): Provisioning[] {
-  const root = new Rng(seed);
-  const keys = createMeshKeys(root.fork("keys"));
-  return Array.from({ length: count }, (_, i) => provisionNode(keys, root.fork("node").fork(i), roles.get(i) ?? Role.Node));
+  const keys = meshKeysFor(seed);
+  const nodes = new Rng(seed).fork("node");
+  return Array.from({ length: count }, (_, i) => provisionNode(keys, nodes.fork(i), roles.get(i) ?? Role.Node));
 }

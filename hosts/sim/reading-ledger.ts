@@ -46,6 +46,18 @@ export class ReadingLedger {
     return at;
   }
 
+  /** One origin's readings: how many it took, how many some gateway delivered. */
+  takenBy(origin: string): { taken: number; delivered: number } {
+    let taken = 0;
+    let delivered = 0;
+    for (const key of this.taken.keys()) {
+      if (!key.startsWith(`${origin}:`)) continue;
+      taken++;
+      if (this.deliveries.has(key)) delivered++;
+    }
+    return { taken, delivered };
+  }
+
   /** `reachable(origin)`: whether the origin has a path to some gateway in the graph. */
   totals(reachable: (origin: string) => boolean = () => true): ReadingTotals {
     let delivered = 0;

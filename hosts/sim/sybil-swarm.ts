@@ -17,7 +17,7 @@ import { RECORD_HEADER_BYTES, RecordType, writeRecord } from "../../modules/wire
 import { nodeCrypto, nodeKeyPairFromSeed } from "../node/node-crypto.js";
 import { CountingCrypto } from "./counting-crypto.js";
 import type { SimDevice } from "./device.js";
-import { bfsDistances } from "./graph.js";
+import { HonestDelivery } from "./honest-delivery.js";
 import { MeshDevice, periodicSchedule } from "./mesh-device.js";
 import { createMeshKeys, provisionNode, SIM_EPOCH_SECONDS } from "./provision.js";
 import { Rng } from "./rng.js";
@@ -96,9 +96,9 @@ export function runSybilSwarm(opts: { nodes: number; attackers: number; identiti
     return f.sealer.seal(payload)!;
   };
 
-  const honest: MeshNode[] = [];
-  const published = new Set<string>();
-  const received = new Map<string, number>();
+  const up = new Uint8Array(total);
+  up.fill(1, 0, nodes);
+  const delivery = new HonestDelivery(topology.neighbors, up);
   let admitted = 0;
   const radios: SybilRadio[] = [];
   const sim = new Simulator({
@@ -110,14 +110,13 @@ export function runSybilSwarm(opts: { nodes: number; attackers: number; identiti
         return radio;
       }
       const node = new MeshNode(provisionNode(keys, rng.fork("node").fork(i)), { crypto, random: ports.random, storage: ports.storage }, config);
-      honest[i] = node;
       const schedule = periodicSchedule(20_000 + ((i * 997) % 60_000), 60_000, durationMs - 20_000);
-      return new MeshDevice(node, schedule, (origin, seq) => published.add(`${origin}:${seq}`));
+      return new MeshDevice(node, schedule, (origin, seq) => delivery.publishedBy(i, `${origin}:${seq}`));
     },
-    onEvent: (_i, e) => {
+    onEvent: (i, e) => {
       if (e.type === "message") {
         if (fakeIds.has(e.origin)) admitted++;
-        received.set(`${e.origin}:${e.seq}`, (received.get(`${e.origin}:${e.seq}`) ?? 0) + 1);
+        delivery.receivedAt(i, `${e.origin}:${e.seq}`);
       } else if (e.type === "neighbor-up" && fakeIds.has(e.id)) {
         admitted++;
       }
@@ -125,23 +124,11 @@ export function runSybilSwarm(opts: { nodes: number; attackers: number; identiti
   });
   sim.startAll(0);
   sim.runUntil(durationMs);
-  // Honest delivery, each message against its origin's component among honest nodes.
-  const up = new Uint8Array(total);
-  up.fill(1, 0, nodes);
-  const index = new Map(honest.map((n, i) => [n.idHex, i]));
-  let delivered = 0, possible = 0;
-  const componentSize = new Map<number, number>();
-  for (const key of published) {
-    const origin = index.get(key.slice(0, key.indexOf(":")))!;
-    if (!componentSize.has(origin)) componentSize.set(origin, Array.from(bfsDistances(topology.neighbors, origin, up)).filter((d) => d >= 0).length);
-    possible += componentSize.get(origin)! - 1;
-    delivered += received.get(key) ?? 0;
-  }
   return {
     identities,
     framesSent: radios.reduce((a, r) => a + r.sent, 0),
     admitted,
-    honestDelivery: possible ? delivered / possible : 0,
+    honestDelivery: delivery.ratio(),
     verifiesPerNodeMinute: crypto.counts.verify / nodes / (durationMs / 60_000),
   };
 }

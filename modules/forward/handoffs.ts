@@ -37,8 +37,12 @@ export class Handoffs {
     if (this.seqs[i] === seq) this.seqs[i] = 0;
   }
 
-  /** Forgets every seq up to `seq` (confirmed). */
-  deleteUpTo(seq: number): void {
-    for (let i = 0; i < this.capacity; i++) if (this.seqs[i] !== 0 && this.seqs[i] <= seq) this.seqs[i] = 0;
+  /** Forgets every seq up to `seq` (confirmed), calling `kept` with the slot each was handed to. */
+  confirm(seq: number, kept: (slot: number) => void): void {
+    for (let i = 0; i < this.capacity; i++) {
+      if (this.seqs[i] === 0 || this.seqs[i] > seq) continue;
+      this.seqs[i] = 0;
+      kept(this.slots[i]);
+    }
   }
 }

@@ -23,6 +23,7 @@ import { UnsentStore } from "../feed/unsent-store.js";
 import type { Crypto, Storage } from "../ports.js";
 import { ackItem, checkAck, DataKind, encodeAck, MAX_ACKS, MAX_DATA_HOPS, type DataView } from "../wire/data.js";
 import { RecordType } from "../wire/records.js";
+import { CustodyPromises } from "./custody-promises.js";
 import { CustodyQueue } from "./custody-queue.js";
 import { ReverseRoutes } from "./reverse-routes.js";
 import { Handoffs } from "./handoffs.js";
@@ -81,6 +82,8 @@ export class StoreAndForward {
   private readonly custody: CustodyQueue;
   /** Rows due in this tick (reused). */
   private readonly due: Uint16Array;
+  /** Others' readings we handed on, until their CONFIRM comes back through us. */
+  private readonly promises: CustodyPromises;
   private readonly feed: FeedLog;
   private readonly unsent: UnsentStore;
   private readonly verifier: FeedVerifier | null;
@@ -110,6 +113,7 @@ export class StoreAndForward {
   ) {
     this.custody = new CustodyQueue(config.custodyCapacity);
     this.due = new Uint16Array(config.custodyCapacity);
+    this.promises = new CustodyPromises(2 * config.custodyCapacity, config.confirmAfterMs);
     this.feed = new FeedLog(crypto, storage, ctx.id, secretKey);
     this.unsent = new UnsentStore(storage, config.unsentCapacity);
     this.handoffs = new Handoffs(config.unsentCapacity);
@@ -165,7 +169,7 @@ export class StoreAndForward {
     if (equalBytes(d.destination, this.ctx.id)) {
       this.ack(from, d);
       if (kind === DataKind.Confirm) {
-        if (equalBytes(d.origin, this.ctx.id)) this.confirmed(d.seq);
+        if (equalBytes(d.origin, this.ctx.id)) this.confirmed(d.seq, now);
       } else if (kind === DataKind.Health) {
         if (this.verifier) this.ctx.onHealth(d.origin, d.seq, d.payload);
       } else if (this.verifier) {
@@ -180,6 +184,7 @@ export class StoreAndForward {
       return this.ack(from, d);
     }
     if (kind === DataKind.Confirm || kind === DataKind.Health) {
+      if (kind === DataKind.Confirm) this.promises.confirm(d.origin, d.seq, (slot) => this.ctx.judge(slot, Behavior.KeptCustody, now));
       // Only the newest confirmation (or health report) per origin is worth carrying.
       this.dropOlder(d.origin, kind, d.seq);
     } else {
@@ -195,16 +200,21 @@ export class StoreAndForward {
     for (let i = 0; i < body[0]; i++) {
       const { origin, kind, seq } = ackItem(body, i);
       const row = this.custody.acknowledged(from, origin, kind, seq);
-      if (row >= 0 && kind === DataKind.Entry && equalBytes(origin, this.ctx.id)) {
+      if (row < 0 || kind !== DataKind.Entry) continue;
+      if (equalBytes(origin, this.ctx.id)) {
         // Handed on: if no confirmation comes in time, the sweep sends it again.
         this.handoffs.set(seq, now, from);
         this.nextSweepAt = Math.min(this.nextSweepAt, now + this.config.confirmAfterMs);
+      } else {
+        this.promises.made(origin, seq, from, now);
       }
     }
   }
 
   tick(now: number): void {
     if (now >= this.nextSweepAt) this.sweep(now);
+    // Custody taken of others' readings and never honoured: the next hop is a hole, or leads to one.
+    this.promises.expire(now, (slot) => this.ctx.judge(slot, Behavior.BrokenCustody, now));
     if (now >= this.checkpointDueAt) this.queueCheckpoint(now);
     for (const [originHex, c] of this.confirmAt) {
       if (now < c.at) continue;
@@ -235,7 +245,7 @@ export class StoreAndForward {
   }
 
   nextDeadline(): number {
-    let t = Math.min(this.custody.nextDeadline(), this.nextSweepAt, this.checkpointDueAt);
+    let t = Math.min(this.custody.nextDeadline(), this.nextSweepAt, this.checkpointDueAt, this.promises.deadline);
     for (const c of this.confirmAt.values()) if (c.at < t) t = c.at;
     return t;
   }
@@ -266,9 +276,9 @@ export class StoreAndForward {
     this.outcomes.length = 0;
   }
 
-  private confirmed(seq: number): void {
+  private confirmed(seq: number, now: number): void {
     this.unsent.confirm(seq);
-    this.handoffs.deleteUpTo(seq);
+    this.handoffs.confirm(seq, (slot) => this.ctx.judge(slot, Behavior.KeptCustody, now));
     for (let i = this.custody.size - 1; i >= 0; i--) {
       const row = this.custody.at(i);
       const kind = this.custody.kind(row);

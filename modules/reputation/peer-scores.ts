@@ -1,6 +1,6 @@
 /**
  * Reputation: a score per neighbor from what it was seen to do, in the spirit of gossipsub v1.1
- * peer scoring. Good acts (being first to bring us a message) earn a little, capped; bad acts
+ * peer scoring. Good acts (being first to bring us a message, custody kept) earn a little, capped; bad acts
  * (records that do not decode from an authenticated frame, frames over its rate, custody it took
  * and never honoured, custody it never acknowledged) cost more. Scores decay toward 0 with a
  * half-life, so old deeds fade and a peer can recover.
@@ -27,6 +27,8 @@ export enum Behavior {
   BadContent,
   /** It left requests for content pieces it advertised unanswered, many in a row. */
   FalseAdvertisement,
+  /** A reading it took custody of from us was confirmed by a gateway. */
+  KeptCustody,
 }
 
 const WEIGHT: Record<Behavior, number> = {
@@ -37,6 +39,7 @@ const WEIGHT: Record<Behavior, number> = {
   [Behavior.Unacknowledged]: -3,
   [Behavior.BadContent]: -25,
   [Behavior.FalseAdvertisement]: -5,
+  [Behavior.KeptCustody]: 1,
 };
 
 /** Good behavior counts up to this much: a peer cannot bank credit for later misdeeds. */
@@ -51,7 +54,7 @@ const IGNORED_CAPACITY = 16;
  * together is one failure of the neighbor, not one per frame.
  */
 export const JUDGE_INTERVAL_MS = 10_000;
-const BEHAVIORS = 7;
+const BEHAVIORS = 8;
 
 export class PeerScores {
   private readonly scores: Float64Array;

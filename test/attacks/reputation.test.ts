@@ -9,9 +9,9 @@ import { createNodeConfig } from "../../modules/config.js";
 import { Role } from "../../modules/identity/certificate.js";
 import { MeshNode } from "../../modules/node.js";
 import { AVOID_BELOW, Behavior, COOL_DOWN_MS, IGNORE_BELOW, JUDGE_INTERVAL_MS, PeerScores } from "../../modules/reputation/peer-scores.js";
-import type { DataView } from "../../modules/wire/data.js";
 import { nodeCrypto } from "../../hosts/node/node-crypto.js";
 import { bfsDistances } from "../../hosts/sim/graph.js";
+import { InsiderAttacker } from "../../hosts/sim/insider-attacker.js";
 import { createMeshKeys, provisionNode, SIM_EPOCH_SECONDS } from "../../hosts/sim/provision.js";
 import { Rng } from "../../hosts/sim/rng.js";
 import { Simulator } from "../../hosts/sim/simulator.js";
@@ -79,11 +79,8 @@ test("black holes that take custody and drop readings are routed around: nothing
     createDevice: (i, ports) => {
       const node = new MeshNode(provisioning[i], { crypto: nodeCrypto, random: ports.random, storage: ports.storage }, config);
       nodes[i] = node;
-      if (holes.includes(i)) {
-        // The attack: acknowledge custody, then drop (an insider's modified firmware).
-        const forward = (node as unknown as { forward: { onData(d: DataView, from: number): void; ack(from: number, d: DataView): void } }).forward;
-        forward.onData = (d, from) => forward.ack(from, d);
-      }
+      // The attack: acknowledge custody, then drop (an insider's modified firmware).
+      if (holes.includes(i)) return new InsiderAttacker(node, { dropsGossip: false, dropsData: 1, liesAboutRoutes: false }, nodeCrypto, provisioning[i]);
       return readingDevice(node, 15_000 + 113 * i, 240_000, (seq) => {
         const list = published.get(node.idHex) ?? [];
         list.push(seq);

@@ -1,0 +1,77 @@
+/**
+ * Promises a next hop made to this node by taking custody of someone else's reading: each is kept
+ * until the gateway's CONFIRM for that origin (covering its seq) passes back through us, which
+ * proves the reading got there. A promise still open `waitMs` after the handoff was broken: the
+ * next hop, or a hop behind it, dropped the reading (a black or grey hole), and the next hop is
+ * held responsible. So every custodian on a path, not only the origin, learns which of its next
+ * hops loses readings.
+ *
+ * Bounded: a ring of `capacity` promises; when full, the oldest is forgotten unjudged.
+ */
+import { equalAt } from "../bytes.js";
+import { NODE_ID_BYTES } from "../wire/frame.js";
+
+export class CustodyPromises {
+  private readonly origins: Uint8Array;
+  private readonly seqs: Uint32Array;
+  /** When the promise was made; NaN: free. */
+  private readonly at: Float64Array;
+  private readonly slots: Int8Array;
+  private cursor = 0;
+  /** The earliest time some promise breaks (Infinity: none open). */
+  private due = Infinity;
+
+  constructor(readonly capacity: number, private readonly waitMs: number) {
+    this.origins = new Uint8Array(capacity * NODE_ID_BYTES);
+    this.seqs = new Uint32Array(capacity);
+    this.at = new Float64Array(capacity).fill(NaN);
+    this.slots = new Int8Array(capacity);
+  }
+
+  /** The neighbor in `slot` took custody of `origin`'s reading `seq` from us. */
+  made(origin: Uint8Array, seq: number, slot: number, now: number): void {
+    const i = this.cursor;
+    this.cursor = (i + 1) % this.capacity;
+    this.origins.set(origin.subarray(0, NODE_ID_BYTES), i * NODE_ID_BYTES);
+    this.seqs[i] = seq;
+    this.at[i] = now;
+    this.slots[i] = slot;
+    this.due = Math.min(this.due, now + this.waitMs);
+  }
+
+  /** A CONFIRM for `origin` up to `seq` passed through: those promises were kept (`kept` gets each one's slot). */
+  confirm(origin: Uint8Array, seq: number, kept: (slot: number) => void): void {
+    for (let i = 0; i < this.capacity; i++) {
+      if (this.seqs[i] <= seq && !Number.isNaN(this.at[i]) && equalAt(this.origins, i * NODE_ID_BYTES, origin, 0, NODE_ID_BYTES)) {
+        this.at[i] = NaN;
+        kept(this.slots[i]);
+      }
+    }
+  }
+
+  /** Forgets the promises broken by `now`, calling `broken` with each one's slot. */
+  expire(now: number, broken: (slot: number) => void): void {
+    if (now < this.due) return;
+    this.due = Infinity;
+    for (let i = 0; i < this.capacity; i++) {
+      const at = this.at[i];
+      if (Number.isNaN(at)) continue;
+      if (now >= at + this.waitMs) {
+        this.at[i] = NaN;
+        broken(this.slots[i]);
+      } else {
+        this.due = Math.min(this.due, at + this.waitMs);
+      }
+    }
+  }
+
+  get deadline(): number {
+    return this.due;
+  }
+
+  get open(): number {
+    let n = 0;
+    for (let i = 0; i < this.capacity; i++) if (!Number.isNaN(this.at[i])) n++;
+    return n;
+  }
+}

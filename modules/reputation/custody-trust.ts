@@ -1,0 +1,59 @@
+/**
+ * Whether a neighbor keeps the custody it takes: per neighbor, the readings it took from us that
+ * were then confirmed by a gateway (kept) and those never confirmed in time (broken), both fading
+ * with a half-life of HALF_LIFE_MS. A neighbor that broke at least MIN_BROKEN and kept fewer than
+ * two in three is distrusted: the node makes it a next hop of last resort (a black hole keeps none,
+ * a grey hole dropping half keeps half). Last resort, not never: the one blamed may be an honest
+ * hop in front of a hole, and a node whose every way out was blamed must keep a route. Unlike the score, which forgives in minutes so that one bad moment does not cost a good
+ * neighbor, this memory is long: a black hole that lost five readings is trusted again after some
+ * thirteen minutes, and loses its trust again with the next two it drops.
+ *
+ * Blame goes to the neighbor we handed to even when the reading was lost further on: an honest
+ * next hop in front of a hole loses trust too, until it routes around the hole and its readings
+ * are confirmed again. Bounded: three numbers per neighbor-table slot.
+ */
+export const HALF_LIFE_MS = 10 * 60_000;
+export const MIN_BROKEN = 2;
+
+export class CustodyTrust {
+  private readonly kept: Float64Array;
+  private readonly broken: Float64Array;
+  private readonly at: Float64Array;
+
+  constructor(capacity: number) {
+    this.kept = new Float64Array(capacity);
+    this.broken = new Float64Array(capacity);
+    this.at = new Float64Array(capacity);
+  }
+
+  /** A new neighbor took the slot: it starts with a clean record. */
+  reset(slot: number, now: number): void {
+    this.kept[slot] = this.broken[slot] = 0;
+    this.at[slot] = now;
+  }
+
+  recordKept(slot: number, now: number): void {
+    this.fade(slot, now);
+    this.kept[slot]++;
+  }
+
+  recordBroken(slot: number, now: number): void {
+    this.fade(slot, now);
+    this.broken[slot]++;
+  }
+
+  distrusted(slot: number, now: number): boolean {
+    this.fade(slot, now);
+    const broken = this.broken[slot];
+    return broken >= MIN_BROKEN && 3 * this.kept[slot] < 2 * (this.kept[slot] + broken);
+  }
+
+  private fade(slot: number, now: number): void {
+    const dt = now - this.at[slot];
+    if (dt <= 0) return;
+    const f = Math.pow(0.5, dt / HALF_LIFE_MS);
+    this.kept[slot] *= f;
+    this.broken[slot] *= f;
+    this.at[slot] = now;
+  }
+}

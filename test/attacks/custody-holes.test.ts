@@ -1,0 +1,67 @@
+/**
+ * Black and grey holes: routers next to the gateway that advertise attractive routes, take custody of
+ * readings and drop all (black) or half (grey) of them. Every honest reading still arrives, once:
+ * custodians hold their next hops to the CONFIRMs of what they handed on, and a next hop that keeps
+ * too few is a next hop of last resort for a long while.
+ */
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { runCustodyHoles } from "../../hosts/sim/custody-holes.js";
+import { CustodyPromises } from "../../modules/forward/custody-promises.js";
+import { CustodyTrust, HALF_LIFE_MS } from "../../modules/reputation/custody-trust.js";
+
+for (const [name, dropShare] of [["black", 1], ["grey", 0.5]] as const) {
+  test(`${name} holes around the gateway: every reading delivered once`, () => {
+    const r = runCustodyHoles({ nodes: 60, seed: 7, gateways: 1, holesPerGateway: 2, dropShare, durationMs: 14 * 60_000, drainMs: 7 * 60_000 });
+    assert.is(r.holes, 2);
+    assert.ok(r.droppedByHoles > 10, `the holes dropped ${r.droppedByHoles} readings`);
+    assert.ok(r.readings.taken > 300, `${r.readings.taken} readings taken`);
+    assert.is(r.readings.lost, 0, "none lost");
+    assert.is(r.readings.duplicated, 0, "none twice");
+  });
+}
+
+test("custody promises: kept by a CONFIRM that covers them, broken after the wait, a bounded ring", () => {
+  const p = new CustodyPromises(4, 60_000);
+  const a = Uint8Array.of(1, 1, 1, 1, 1, 1, 1, 1);
+  const b = Uint8Array.of(2, 2, 2, 2, 2, 2, 2, 2);
+  p.made(a, 5, 3, 0);
+  p.made(a, 6, 3, 1_000);
+  p.made(b, 9, 7, 2_000);
+  const kept: number[] = [];
+  p.confirm(a, 5, (slot) => kept.push(slot));
+  assert.equal(kept, [3], "a's seq 5 confirmed, 6 not yet");
+  const broken: number[] = [];
+  p.expire(60_999, (slot) => broken.push(slot));
+  assert.equal(broken, [], "nothing broken before its time");
+  assert.is(p.deadline, 61_000);
+  p.expire(62_000, (slot) => broken.push(slot));
+  assert.equal(broken, [3, 7]);
+  assert.is(p.open, 0);
+  for (let s = 1; s <= 6; s++) p.made(a, s, 1, 100_000 + s);
+  assert.is(p.open, 4, "the ring holds 4; the oldest were forgotten unjudged");
+});
+
+test("custody trust: a next hop that keeps fewer than two in three is distrusted, for a long while", () => {
+  const t = new CustodyTrust(2);
+  t.reset(0, 0);
+  t.reset(1, 0);
+  t.recordBroken(0, 0);
+  assert.not.ok(t.distrusted(0, 0), "one broken reading is not enough");
+  t.recordBroken(0, 0);
+  assert.ok(t.distrusted(0, 0), "a black hole: none kept");
+  t.recordBroken(0, 0);
+  t.recordBroken(0, 0);
+  assert.ok(t.distrusted(0, HALF_LIFE_MS / 2), "still, minutes later");
+  assert.not.ok(t.distrusted(0, 2 * HALF_LIFE_MS), "forgiven once the record fades");
+  for (let i = 0; i < 20; i++) t.recordKept(1, 0);
+  t.recordBroken(1, 0);
+  t.recordBroken(1, 0);
+  assert.not.ok(t.distrusted(1, 0), "an honest next hop that lost two of 22 behind a hole");
+  for (let i = 0; i < 20; i++) t.recordBroken(1, 0);
+  assert.ok(t.distrusted(1, 0), "a grey hole dropping half");
+  t.reset(1, 0);
+  assert.not.ok(t.distrusted(1, 0), "a newcomer in the slot starts clean");
+});
+
+test.run();

@@ -114,10 +114,10 @@ export const DEFAULT_NODE_CONFIG: Readonly<NodeConfig> = Object.freeze({
  */
 export const BOARD_NODE_CONFIG: Readonly<NodeConfig> = Object.freeze({
   ...DEFAULT_NODE_CONFIG,
-  neighborCapacity: 16,
-  certificateCacheCapacity: 20,
+  neighborCapacity: 12,
+  certificateCacheCapacity: 16,
   seenCacheCapacity: 128,
-  recentCapacity: 32,
+  recentCapacity: 24,
   pendingRelayCapacity: 16,
   custodyCapacity: 12,
   unsentCapacity: 64,

@@ -5,7 +5,9 @@ import { toHex } from "../modules/bytes.js";
 import {
   BEACON_WINDOW, etx, popcount16, receptionRatio, recordBeacon, toQualityByte,
 } from "../modules/neighbors/link-quality.js";
-import { EVICT_BELOW, NeighborTable, type Neighbor } from "../modules/neighbors/neighbor-table.js";
+import {
+  EVICT_BELOW, EVICT_SETTLED_BELOW, NeighborTable, REPLACE_SPACING_MS, SETTLED_MS, type Neighbor,
+} from "../modules/neighbors/neighbor-table.js";
 import { WireError } from "../modules/wire/errors.js";
 import { decodeHello, encodeHello, newHelloView, type HelloNeighbor, type HelloView } from "../modules/wire/hello.js";
 import { testId } from "./helpers/prng.js";
@@ -188,6 +190,44 @@ test("table: when several rows are below 0.5 the worst goes", () => {
   const r = admit(table, 4, now);
   assert.is(r!.evicted!.idHex, toHex(testId(3)));
   assert.ok(table.get(toHex(testId(1))), "the better bad row stays");
+});
+
+test("table: a burst of newcomers fills at most half the rows while settled neighbors exist; a boot takes everyone", () => {
+  const boot = new NeighborTable(8, 3);
+  for (let n = 1; n <= 8; n++) assert.ok(admit(boot, n, 0), `boot: ${n} admitted`);
+
+  const table = new NeighborTable(8, 3);
+  for (const n of [1, 2]) admit(table, n, 0);
+  const settled = beaconRounds(table, [1, 2], SETTLED_MS / INTERVAL, () => true);
+  const admitted = [3, 4, 5, 6, 7, 8].filter((n) => admit(table, n, settled + n) !== null);
+  assert.equal(admitted, [3, 4, 5, 6], "newcomers stop at half the table (4 of 8)");
+  assert.is(table.size, 6);
+  // Once the first newcomers have settled, room opens again.
+  const later = beaconRounds(table, [1, 2, 3, 4, 5, 6], SETTLED_MS / INTERVAL + 1, () => true) + settled;
+  assert.ok(admit(table, 7, later), "admitted after the burst settled");
+});
+
+test("table: full, at most one replacement per spacing; a settled row survives a fade a newcomer would not", () => {
+  const table = new NeighborTable(4, 3);
+  for (let n = 1; n <= 4; n++) admit(table, n, 0);
+  // Rows 1–4 heard every beacon for a minute, then rows 2 and 3 fade to 40% for the next twenty.
+  const rounds = SETTLED_MS / INTERVAL;
+  let now = beaconRounds(table, [1, 2, 3, 4], rounds, () => true);
+  for (let k = rounds + 1; k <= rounds + 20; k++) {
+    for (const n of [1, 2, 3, 4]) if (n === 1 || n === 4 || k % 5 < 2) table.heard(row(table, n), hello(k), SELF, `link-${n}`, k * INTERVAL);
+  }
+  now = (rounds + 20) * INTERVAL;
+  const faded = row(table, 2).reception(now);
+  assert.ok(faded < EVICT_BELOW && faded >= EVICT_SETTLED_BELOW, `row 2 at ${faded}`);
+  assert.is(admit(table, 5, now), null, "a settled row below 0.5 but above 0.25 keeps its place");
+  // Rows 2 and 3 go silent: both are now below 0.25, yet only one is replaced per spacing.
+  now += 10 * INTERVAL;
+  assert.ok(row(table, 2).reception(now) < EVICT_SETTLED_BELOW && row(table, 3).reception(now) < EVICT_SETTLED_BELOW);
+  assert.ok(admit(table, 5, now), "the first newcomer replaces a silent settled row");
+  assert.is(admit(table, 6, now + 1), null, "a second replacement waits");
+  assert.ok(admit(table, 6, now + REPLACE_SPACING_MS), "and comes after the spacing");
+  for (const n of [1, 4, 6]) row(table, n); // the steady rows stay; 6 is in
+  assert.is(table.size, 4);
 });
 
 test("table: a row at exactly 0.5 is not evicted; silence below 0.5 is", () => {

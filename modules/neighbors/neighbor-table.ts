@@ -4,7 +4,12 @@
  * can reason about two-hop coverage without allocating).
  *
  * Bounded: `capacity` rows (≤ 32, one mask bit each). Admission when full: a newcomer replaces the
- * row with the worst reception ratio if that ratio is below EVICT_BELOW; otherwise it is refused.
+ * row with the worst reception ratio if that ratio is below EVICT_BELOW (below EVICT_SETTLED_BELOW
+ * for a row heard SETTLED_MS and more, so a long-lived neighbor is not lost to a passing fade), and
+ * at most one row is replaced per REPLACE_SPACING_MS; otherwise it is refused. Newcomers (rows
+ * younger than SETTLED_MS) may hold at most half the rows while settled ones exist, so a burst of
+ * new identities cannot fill the table around a node (eclipse, docs/security.md); a node whose
+ * table is empty or all new (a boot) takes everyone.
  * Expiry: a row silent for `deadAfterBeacons` of its own beacon periods is removed.
  *
  * Memory: the rows live in typed arrays shared by the whole table, one element (or one fixed run)
@@ -21,8 +26,14 @@ export function idKey(bytes: Uint8Array, at: number): number {
   return (readU32(bytes, at) ^ readU32(bytes, at + 4)) >>> 0;
 }
 
-/** A full table gives a row to a newcomer only if some row is heard worse than this. */
+/** A full table gives a row to a newcomer only if some row is heard worse than this… */
 export const EVICT_BELOW = 0.5;
+/** …or, for a settled row, worse than this. */
+export const EVICT_SETTLED_BELOW = 0.25;
+/** A row heard this long is settled; younger rows are newcomers. */
+export const SETTLED_MS = 60_000;
+/** A full table replaces at most one row this often. */
+export const REPLACE_SPACING_MS = 10_000;
 
 /*
  * Row layout. Each row is a fixed run in each of three typed arrays shared by the whole table:
@@ -167,6 +178,7 @@ export class NeighborTable {
   /** The occupied rows, compact, for hot loops (rebuilt on admit and remove, which are rare). */
   private present: Neighbor[] = [];
   private count = 0;
+  private replacedAt = -Infinity;
   /** The rows' fields (see the layout above), read through Neighbor handles. */
   readonly u8: Uint8Array;
   readonly u32: Uint32Array;
@@ -231,19 +243,25 @@ export class NeighborTable {
    * `id` is copied.
    */
   admit(id: Uint8Array, idHex: string, link: unknown, role: number, beaconSeq: number, intervalMs: number, now: number): AdmitResult {
+    let newcomers = 0;
+    for (const n of this.present) if (now - n.firstHeardAt < SETTLED_MS) newcomers++;
+    if (newcomers < this.count && newcomers >= this.capacity >> 1) return null;
     let slot = this.rows.indexOf(null);
     let evicted: Neighbor | null = null;
     if (slot < 0) {
+      if (now - this.replacedAt < REPLACE_SPACING_MS) return null;
       let worst: Neighbor | null = null;
-      let worstRatio = EVICT_BELOW;
+      let worstMargin = 0;
       for (const n of this.rows) {
-        const r = n!.reception(now);
-        if (r < worstRatio) {
+        const below = now - n!.firstHeardAt >= SETTLED_MS ? EVICT_SETTLED_BELOW : EVICT_BELOW;
+        const margin = below - n!.reception(now);
+        if (margin > worstMargin) {
           worst = n;
-          worstRatio = r;
+          worstMargin = margin;
         }
       }
       if (!worst) return null;
+      this.replacedAt = now;
       evicted = worst;
       slot = worst.slot;
       this.remove(worst);

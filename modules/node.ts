@@ -55,7 +55,7 @@ import { RelayWatch } from "./reputation/relay-watch.js";
 import { checkAck, checkData, decodeData, newDataView } from "./wire/data.js";
 import { MAX_RECORDS, parseRecords, RECORD_HEADER_BYTES, RecordType, writeRecord, type RecordView } from "./wire/records.js";
 import { createContentConfig, type ContentConfig } from "./content/content-config.js";
-import type { ManifestStatus } from "./content/content-manifest.js";
+import { ContentKind, type ManifestStatus } from "./content/content-manifest.js";
 import type { ContentStore } from "./content/content-store.js";
 import { ContentSwarm } from "./content/content-swarm.js";
 import { checkRequest, decodeHave, decodePiece, newHaveView, newPieceView } from "./wire/content.js";
@@ -274,7 +274,7 @@ export class MeshNode {
         const r = this.routes.routeTo(destination);
         return r && this.neighbors.bySlot(r.nextHop) ? r.nextHop : -1;
       },
-      nearestGateway: () => this.routes.nearest()?.destination ?? null,
+      nearestGateway: (except) => this.routes.nearest(except)?.destination ?? null,
       hasNeighbor: (slot) => this.neighbors.bySlot(slot) !== null,
       sendTo: (slot, type, body) => this.sendTo(slot, type, body),
       emit: (event) => this.emit(event),
@@ -302,6 +302,15 @@ export class MeshNode {
         const ids = new Set<string>();
         for (const n of this.neighbors) ids.add(n.idHex);
         return ids;
+      },
+      content: () => {
+        const swarm = this.content;
+        const transfer = swarm ? swarm.progress(ContentKind.Firmware) : { version: 0, held: 0, total: 0 };
+        return {
+          firmwareVersion: swarm ? swarm.installedVersion(ContentKind.Firmware) : 0,
+          configVersion: swarm ? swarm.installedVersion(ContentKind.Config) : 0,
+          transferVersion: transfer.version, transferHeld: transfer.held, transferTotal: transfer.total,
+        };
       },
       emit: (event) => this.emit(event),
       sendReport: (report, seq, now) => this.forward.publishHealth(report, seq, now),

@@ -18,7 +18,7 @@ function status(i: number, neighbors: number[], anomalies = 0, seq = 1): NodeSta
     report: {
       seq, at: 1_800_000_000, gateway: i === 0, anomalies, uptimeSeconds: 600 + i, framesIn: 1000 + i, framesOut: 900, messagesNew: 50,
       relays: 40, drops: 3, authFailures: 0, rateLimited: 0, neighborCount: neighbors.length, certificates: neighbors.length, custody: 0,
-      routes: 1, unconfirmedReadings: 0, neighbors: neighbors.map((n) => ({ id: id(n), reception: 0.9, score: n === 3 ? -12 : 2 })),
+      routes: 1, unconfirmedReadings: 0, firmwareVersion: 3, configVersion: 0, transferVersion: 0, transferHeld: 0, transferTotal: 0, neighbors: neighbors.map((n) => ({ id: id(n), reception: 0.9, score: n === 3 ? -12 : 2 })),
     },
   };
 }
@@ -54,6 +54,7 @@ test("the monitor page in headless Chromium: a circle per node, live updates, no
     await page.waitForFunction("document.querySelectorAll('svg#mesh circle').length === 5");
     assert.is(await page.locator("svg#mesh circle.gateway").count(), 1);
     assert.is(await page.locator("#nodes tbody tr").count(), 5);
+    assert.match(await page.locator("#nodes tbody tr").first().innerText(), /\bv3\b/, "the installed firmware version");
     assert.is(await page.locator("svg#mesh line.link").count(), 6, "one line per neighbor pair");
 
     // A sixth node reports, with a neighbor churn anomaly: the open page redraws by itself.

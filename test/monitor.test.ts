@@ -5,11 +5,13 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { createNodeConfig } from "../modules/config.js";
+import { Counters } from "../modules/counters.js";
 import type { MeshEvent } from "../modules/events.js";
 import { Role } from "../modules/identity/certificate.js";
 import { FrameSealer } from "../modules/link/frame-sealer.js";
 import { ANOMALY_WINDOW_MS, AnomalyDetector, AnomalyKind, AUTH_BURST } from "../modules/monitor/anomaly-detector.js";
 import { decodeHealthReport, encodeHealthReport, HEALTH_FIXED_BYTES, MAX_REPORT_NEIGHBORS, type HealthReport } from "../modules/monitor/health-report.js";
+import { NodeMonitor } from "../modules/monitor/node-monitor.js";
 import { MeshNode } from "../modules/node.js";
 import { WireError } from "../modules/wire/errors.js";
 import { nodeCrypto } from "../hosts/node/node-crypto.js";
@@ -24,6 +26,7 @@ function sampleReport(neighbors: number): HealthReport {
   return {
     gateway: false, anomalies: 0b101, uptimeSeconds: 3600, framesIn: 0xfffffff0, framesOut: 12, messagesNew: 3, relays: 2, drops: 9,
     authFailures: 4, rateLimited: 1, neighborCount: 7, certificates: 9, custody: 2, routes: 1, unconfirmedReadings: 300,
+    firmwareVersion: 7, configVersion: 0x01020304, transferVersion: 8, transferHeld: 200, transferTotal: 256,
     neighbors: Array.from({ length: neighbors }, (_, i) => ({ id: i.toString(16).padStart(16, "0"), reception: (255 - i) / 255, score: i - 7 })),
   };
 }
@@ -33,7 +36,7 @@ test("health report: round trip, fits a DATA payload, strict decoding", () => {
   const bytes = encodeHealthReport(full);
   assert.ok(bytes.length <= 200, `${bytes.length} bytes`);
   const back = decodeHealthReport(bytes);
-  assert.equal(back, { ...full, neighbors: full.neighbors.slice(0, MAX_REPORT_NEIGHBORS) }, "only the first 15 neighbors are listed");
+  assert.equal(back, { ...full, neighbors: full.neighbors.slice(0, MAX_REPORT_NEIGHBORS) }, "only the first 14 neighbors are listed");
   assert.is(decodeHealthReport(bytes.subarray(0, HEALTH_FIXED_BYTES - 1)), WireError.Truncated);
   assert.is(decodeHealthReport(bytes.subarray(0, bytes.length - 1)), WireError.Truncated);
   assert.is(decodeHealthReport(Uint8Array.from([...bytes, 0])), WireError.TrailingBytes);
@@ -44,7 +47,37 @@ test("health report: round trip, fits a DATA payload, strict decoding", () => {
   };
   assert.is(decodeHealthReport(bad(0, 2)), WireError.BadVersion);
   assert.is(decodeHealthReport(bad(1, 0x10)), WireError.BadField, "reserved flag bits");
-  assert.is(decodeHealthReport(bad(40, MAX_REPORT_NEIGHBORS + 1)), WireError.Oversized);
+  assert.is(decodeHealthReport(bad(56, MAX_REPORT_NEIGHBORS + 1)), WireError.Oversized);
+});
+
+test("node monitor: reports numbered from the boot epoch, with the counters, tables, content and anomalies since the last", () => {
+  const counters = new Counters();
+  const sent: { seq: number; report: HealthReport }[] = [];
+  const events: MeshEvent[] = [];
+  const monitor = new NodeMonitor({
+    counters, isGateway: false,
+    health: () => ({ neighbors: 2, certificates: 3, replayWindows: 3, seen: 0, recent: 0, pendingRelays: 0, routes: 1, custody: 4, unconfirmedReadings: 5, outbox: 0, events: 0 }),
+    neighborReport: () => [{ id: "00000000000000aa", reception: 1, score: 3 }],
+    neighborIds: () => new Set(["00000000000000aa"]),
+    content: () => ({ firmwareVersion: 4, configVersion: 2, transferVersion: 5, transferHeld: 100, transferTotal: 256 }),
+    emit: (e) => void events.push(e),
+    sendReport: (report, seq) => void sent.push({ seq, report: decodeHealthReport(report) as HealthReport }),
+  }, 120_000);
+  monitor.start(0, 3, 60_000);
+  for (let t = monitor.deadline; t <= 300_000; t = monitor.deadline) {
+    counters.framesIn += 100;
+    for (let k = 0; t === 120_000 && k < AUTH_BURST; k++) counters.drop(WireError.AuthFailed);
+    monitor.tick(t);
+  }
+  assert.equal(sent.map((s) => s.seq), [3 * 65536 + 1, 3 * 65536 + 2, 3 * 65536 + 3], "at 60 s, 180 s and 300 s");
+  const [first, second] = sent.map((s) => s.report);
+  assert.equal([first.uptimeSeconds, first.custody, first.unconfirmedReadings, first.firmwareVersion, first.configVersion,
+    first.transferVersion, first.transferHeld, first.transferTotal], [60, 4, 5, 4, 2, 5, 100, 256]);
+  assert.is(first.anomalies, 0);
+  assert.is(second.anomalies, 1 << AnomalyKind.AuthFailures, "the burst at 120 s is flagged in the next report, once");
+  assert.is(sent[2].report.anomalies, 0);
+  assert.equal(events.map((e) => e.type === "anomaly" && e.kind), ["auth-failures"]);
+  assert.is(second.authFailures, AUTH_BURST);
 });
 
 test("anomalies: a rate spike only against a baseline, an auth-failure burst, a neighborhood replaced", () => {

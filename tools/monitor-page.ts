@@ -27,7 +27,7 @@ li.event{font-family:monospace}
 <p class="muted" id="summary">waiting for the gateway…</p>
 <svg id="mesh" width="640" height="640" viewBox="0 0 640 640" role="img" aria-label="mesh topology"></svg>
 <table id="nodes"><thead><tr><th>node</th><th>role</th><th>uptime s</th><th>neighbors</th><th>frames in</th><th>frames out</th>
-<th>drops</th><th>auth failures</th><th>rate-limited</th><th>custody</th><th>unconfirmed</th><th>lowest score</th><th>anomalies</th></tr></thead><tbody></tbody></table>
+<th>drops</th><th>auth failures</th><th>rate-limited</th><th>custody</th><th>unconfirmed</th><th>firmware</th><th>lowest score</th><th>anomalies</th></tr></thead><tbody></tbody></table>
 <h2>Anomaly events</h2><ul id="events"></ul>
 <script>
 "use strict";
@@ -82,6 +82,9 @@ function draw(s) {
     cell(row, node.id, "id");
     cell(row, node.gateway ? "gateway" : "node");
     for (const v of h ? [h.uptimeSeconds, h.neighborCount, h.framesIn, h.framesOut, h.drops, h.authFailures, h.rateLimited, h.custody, h.unconfirmedReadings] : Array(9).fill("—")) cell(row, v);
+    // The installed version, and a transfer under way as "v4: 120/256".
+    cell(row, !h ? "—" : (h.firmwareVersion ? "v" + h.firmwareVersion : "—") +
+      (h.transferVersion && h.transferHeld < h.transferTotal ? " (v" + h.transferVersion + ": " + h.transferHeld + "/" + h.transferTotal + ")" : ""));
     cell(row, node.lowestScore === null ? "—" : node.lowestScore);
     cell(row, h ? ANOMALIES.filter((_, b) => h.anomalies & (1 << b)).join(" ") : "");
   }

@@ -12,18 +12,22 @@
  *               authentication failures (bad tag, bad or revoked certificate, replay), rate-limit hits
  *   34   1     neighbor rows   35  1  certificates cached   36  1  custody items   37  1  routes
  *   38   2     own readings not yet confirmed
- *   40   1     n, neighbors listed (≤ MAX_REPORT_NEIGHBORS, best reception first)
- *   41   10n   per neighbor: id (8) ‖ reception × 255 (u8) ‖ reputation score (i8, rounded, clamped)
+ *   40   4     installed firmware version (0: none installed over the mesh)
+ *   44   4     installed configuration version
+ *   48   4     firmware transfer under way: its version (0: none) ‖ 52 2 pieces held ‖ 54 2 pieces in all
+ *   56   1     n, neighbors listed (≤ MAX_REPORT_NEIGHBORS, best reception first)
+ *   57   10n   per neighbor: id (8) ‖ reception × 255 (u8) ‖ reputation score (i8, rounded, clamped)
  */
 import { readU16, readU32, toHex, writeU16, writeU32 } from "../bytes.js";
 import { WireError } from "../wire/errors.js";
 import { NODE_ID_BYTES } from "../wire/frame.js";
 
 export const HEALTH_VERSION = 1;
-export const HEALTH_FIXED_BYTES = 41;
+export const HEALTH_FIXED_BYTES = 57;
 export const HEALTH_NEIGHBOR_BYTES = NODE_ID_BYTES + 2;
-/** Fits a DATA payload (200 bytes) with room to spare. */
-export const MAX_REPORT_NEIGHBORS = 15;
+/** Fits a DATA payload (200 bytes): 57 + 14 × 10. */
+export const MAX_REPORT_NEIGHBORS = 14;
+const LISTED_AT = 56;
 
 export interface HealthNeighbor {
   /** Node id, hex. */
@@ -50,6 +54,13 @@ export interface HealthReport {
   custody: number;
   routes: number;
   unconfirmedReadings: number;
+  /** Content installed over the mesh (docs/protocol.md §Content), 0 for none. */
+  firmwareVersion: number;
+  configVersion: number;
+  /** The firmware transfer under way (version 0: none): pieces held of how many. */
+  transferVersion: number;
+  transferHeld: number;
+  transferTotal: number;
   neighbors: HealthNeighbor[];
 }
 
@@ -67,7 +78,12 @@ export function encodeHealthReport(r: HealthReport): Uint8Array {
   out[36] = byte(r.custody);
   out[37] = byte(r.routes);
   writeU16(out, 38, Math.min(0xffff, r.unconfirmedReadings));
-  out[40] = listed;
+  writeU32(out, 40, r.firmwareVersion >>> 0);
+  writeU32(out, 44, r.configVersion >>> 0);
+  writeU32(out, 48, r.transferVersion >>> 0);
+  writeU16(out, 52, Math.min(0xffff, r.transferHeld));
+  writeU16(out, 54, Math.min(0xffff, r.transferTotal));
+  out[LISTED_AT] = listed;
   for (let i = 0; i < listed; i++) {
     const n = r.neighbors[i];
     const at = HEALTH_FIXED_BYTES + i * HEALTH_NEIGHBOR_BYTES;
@@ -83,7 +99,7 @@ export function decodeHealthReport(body: Uint8Array): HealthReport | WireError {
   if (body.length < HEALTH_FIXED_BYTES) return WireError.Truncated;
   if (body[0] !== HEALTH_VERSION) return WireError.BadVersion;
   if (body[1] & 0xf0) return WireError.BadField;
-  const listed = body[40];
+  const listed = body[LISTED_AT];
   if (listed > MAX_REPORT_NEIGHBORS) return WireError.Oversized;
   const length = HEALTH_FIXED_BYTES + listed * HEALTH_NEIGHBOR_BYTES;
   if (body.length < length) return WireError.Truncated;
@@ -104,6 +120,8 @@ export function decodeHealthReport(body: Uint8Array): HealthReport | WireError {
     framesIn: counter(0), framesOut: counter(1), messagesNew: counter(2), relays: counter(3), drops: counter(4),
     authFailures: counter(5), rateLimited: counter(6),
     neighborCount: body[34], certificates: body[35], custody: body[36], routes: body[37], unconfirmedReadings: readU16(body, 38),
+    firmwareVersion: readU32(body, 40), configVersion: readU32(body, 44),
+    transferVersion: readU32(body, 48), transferHeld: readU16(body, 52), transferTotal: readU16(body, 54),
     neighbors,
   };
 }

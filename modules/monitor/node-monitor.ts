@@ -21,6 +21,8 @@ export interface MonitorContext {
   neighborReport(now: number): HealthNeighbor[];
   /** Current neighbor ids (hex). */
   neighborIds(): ReadonlySet<string>;
+  /** Content installed, and the firmware transfer under way (zeros without a content store). */
+  content(): { firmwareVersion: number; configVersion: number; transferVersion: number; transferHeld: number; transferTotal: number };
   emit(event: MeshEvent): void;
   sendReport(report: Uint8Array, seq: number, now: number): void;
 }
@@ -76,7 +78,7 @@ export class NodeMonitor {
       framesIn: c.framesIn, framesOut: c.framesOut, messagesNew: c.messagesNew, relays: c.relays, drops,
       authFailures: this.authFailures(), rateLimited: c.dropped(DropReason.RateLimited) + c.relaysRateLimited,
       neighborCount: h.neighbors, certificates: h.certificates, custody: h.custody, routes: h.routes,
-      unconfirmedReadings: h.unconfirmedReadings, neighbors: this.ctx.neighborReport(now),
+      unconfirmedReadings: h.unconfirmedReadings, ...this.ctx.content(), neighbors: this.ctx.neighborReport(now),
     });
   }
 

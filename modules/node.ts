@@ -274,7 +274,7 @@ export class MeshNode {
         const r = this.routes.routeTo(destination);
         return r && this.neighbors.bySlot(r.nextHop) ? r.nextHop : -1;
       },
-      nearestGateway: (except) => this.routes.nearest(except)?.destination ?? null,
+      nearestGateway: () => this.routes.nearest()?.destination ?? null,
       hasNeighbor: (slot) => this.neighbors.bySlot(slot) !== null,
       sendTo: (slot, type, body) => this.sendTo(slot, type, body),
       emit: (event) => this.emit(event),

@@ -35,8 +35,8 @@ export interface ForwardContext {
   readonly isGateway: boolean;
   /** Slot of the next hop toward gateway `destination`; -1 without a route. */
   nextHopToward(destination: Uint8Array): number;
-  /** Id of the nearest gateway we have a route to (other than `except`); null without one. */
-  nearestGateway(except?: Uint8Array): Uint8Array | null;
+  /** Id of the nearest gateway we have a route to; null without one. */
+  nearestGateway(): Uint8Array | null;
   /** Whether a neighbor occupies `slot` (reverse routes outlive neighbors). */
   hasNeighbor(slot: number): boolean;
   /** Queues a record for a frame addressed to the neighbor in `slot`. */
@@ -92,8 +92,6 @@ export class StoreAndForward {
   private readonly handoffs: Handoffs;
   private home: Uint8Array | null = null;
   private homeLostAt = Infinity;
-  /** Since when own readings have waited with no confirmation coming back (reset by each one). */
-  private waitingSince = 0;
   private sinceCheckpoint = 0;
   private checkpointDueAt = Infinity;
   private nextSweepAt = Infinity;
@@ -139,7 +137,6 @@ export class StoreAndForward {
   /** After boot: stored unconfirmed readings go out again as soon as a route allows. */
   start(now: number): void {
     if (this.unsent.size > 0) this.nextSweepAt = now;
-    this.waitingSince = now;
   }
 
   publishReading(sensor: string, value: number, time: number, now: number): number {
@@ -150,8 +147,6 @@ export class StoreAndForward {
       this.report(now);
       return seq;
     }
-    // Waiting starts with the first reading nobody has confirmed yet.
-    if (this.unsent.size === 0) this.waitingSince = now;
     this.unsent.add(seq, bytes);
     this.takeOwn(DataKind.Entry, seq, withBase(bytes), now);
     if (this.sinceCheckpoint++ === 0) this.checkpointDueAt = now + this.config.checkpointAfterMs;
@@ -282,7 +277,6 @@ export class StoreAndForward {
   }
 
   private confirmed(seq: number, now: number): void {
-    this.waitingSince = now;
     this.unsent.confirm(seq);
     this.handoffs.confirm(seq, (slot) => this.ctx.judge(slot, Behavior.KeptCustody, now));
     for (let i = this.custody.size - 1; i >= 0; i--) {
@@ -319,23 +313,21 @@ export class StoreAndForward {
   /**
    * Own readings go to one home gateway. It is kept through route losses shorter than
    * HOME_SWITCH_MS: switching sooner would send readings it delivered but could not yet confirm
-   * to a second gateway, which would deliver them again. A home still routed to but silent as long
-   * (readings waiting, no confirmation back: the way to it runs through a hole) is left for another
-   * gateway too, if there is one.
+   * to a second gateway, which would deliver them again.
    */
   private homeGateway(now: number): Uint8Array | null {
-    const home = this.home;
-    const routed = home !== null && this.ctx.nextHopToward(home) >= 0;
-    const silent = this.unsent.size > 0 && now - this.waitingSince >= HOME_SWITCH_MS;
-    if (routed) this.homeLostAt = Infinity;
-    else if (home && this.homeLostAt === Infinity) this.homeLostAt = now;
-    if (home && (routed ? !silent : now - this.homeLostAt < HOME_SWITCH_MS)) return home;
-    const next = home ? this.ctx.nearestGateway(home) : this.ctx.nearestGateway();
-    if (next) {
-      this.storage.set(KEY_HOME, next);
-      this.home = next;
+    if (this.home && this.ctx.nextHopToward(this.home) >= 0) {
       this.homeLostAt = Infinity;
-      this.waitingSince = now;
+      return this.home;
+    }
+    if (this.home && this.homeLostAt === Infinity) this.homeLostAt = now;
+    if (!this.home || now - this.homeLostAt >= HOME_SWITCH_MS) {
+      const nearest = this.ctx.nearestGateway();
+      if (nearest) {
+        if (!this.home || !equalBytes(nearest, this.home)) this.storage.set(KEY_HOME, nearest);
+        this.home = nearest;
+        this.homeLostAt = Infinity;
+      }
     }
     return this.home;
   }

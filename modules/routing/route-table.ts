@@ -176,15 +176,13 @@ export class RouteTable {
     }
   }
 
-  /** The selected route with the lowest metric (to a destination other than `except`): the way to the nearest gateway. */
-  nearest(except?: Uint8Array): Route | null {
+  /** The selected route with the lowest metric: the way to the nearest gateway. */
+  nearest(): Route | null {
     let best: Route | null = null;
     for (let k = 0; k < this.count; k++) {
       const row = this.order[k];
       const r = this.rows[row]!;
-      if (!this.bytes[row * BYTES_STRIDE + SELECTED] || (best && r.metric >= best.metric)) continue;
-      if (except && equalBytes(r.destination, except)) continue;
-      best = r;
+      if (this.bytes[row * BYTES_STRIDE + SELECTED] && (!best || r.metric < best.metric)) best = r;
     }
     return best;
   }

@@ -113,6 +113,20 @@ test("unknown subcommand exits 2 and lists the subcommands", async () => {
   assert.match(flag.stderr, /unknown flag --nodes/);
 });
 
+test("the real binary: every subcommand answers --help, and a bad flag with one line on stderr and exit 2", () => {
+  for (const command of ["sim", "keys", "node", "gateway", "monitor", "firmware", "content"]) {
+    const help = spawnSync(process.execPath, [HYPHAE_BIN, command, "--help"], { encoding: "utf8" });
+    assert.is(help.status, 0, `${command} --help: ${help.stderr}`);
+    assert.match(help.stdout, new RegExp(`Usage: hyphae ${command}`), `${command} --help`);
+    const bad = spawnSync(process.execPath, [HYPHAE_BIN, command, "--no-such-flag"], { encoding: "utf8" });
+    assert.is(bad.status, 2, `${command} --no-such-flag → ${bad.status}`);
+    const lines = bad.stderr.trimEnd().split("\n");
+    assert.is(lines.length, 1, `${command}: ${bad.stderr}`);
+    assert.match(lines[0], new RegExp(`^hyphae ${command}: .*no-such-flag`), command);
+    assert.is(bad.stdout, "");
+  }
+});
+
 test("--help documents commands, flags and exit codes", async () => {
   const top = await hyphae("--help");
   assert.is(top.code, 0);

@@ -421,7 +421,7 @@ export const firmwareCommand: Command = {
       return EXIT_OK;
     } catch (e) {
       if (e instanceof UsageError) {
-        io.stderr.write(`hyphae firmware: ${e.message}\nRun \`hyphae firmware --help\` for the flags.\n`);
+        io.stderr.write(`hyphae firmware: ${e.message} (see \`hyphae firmware --help\`)\n`);
         return EXIT_USAGE;
       }
       if (e instanceof BuildError) {

@@ -172,7 +172,7 @@ export const gatewayCommand: Command = {
       });
     } catch (e) {
       if (!(e instanceof UsageError)) throw e;
-      io.stderr.write(`hyphae gateway: ${e.message}\nRun \`hyphae gateway --help\` for the flags.\n`);
+      io.stderr.write(`hyphae gateway: ${e.message} (see \`hyphae gateway --help\`)\n`);
       return EXIT_USAGE;
     }
   },

@@ -95,7 +95,7 @@ export const monitorCommand: Command = {
       options = parseMonitorArgs(args);
     } catch (e) {
       if (!(e instanceof UsageError)) throw e;
-      io.stderr.write(`hyphae monitor: ${e.message}\nRun \`hyphae monitor --help\` for the flags.\n`);
+      io.stderr.write(`hyphae monitor: ${e.message} (see \`hyphae monitor --help\`)\n`);
       return EXIT_USAGE;
     }
     if (options === null) {

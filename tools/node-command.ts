@@ -60,7 +60,7 @@ export const nodeCommand: Command = {
       return await runNode("node", options, provisioning, io);
     } catch (e) {
       if (!(e instanceof UsageError)) throw e;
-      io.stderr.write(`hyphae node: ${e.message}\nRun \`hyphae node --help\` for the flags.\n`);
+      io.stderr.write(`hyphae node: ${e.message} (see \`hyphae node --help\`)\n`);
       return EXIT_USAGE;
     }
   },

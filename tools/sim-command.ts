@@ -247,7 +247,7 @@ export const simCommand: Command = {
       options = parseSimArgs(args);
     } catch (e) {
       if (!(e instanceof UsageError)) throw e;
-      const hint = e instanceof ScenarioFileError ? "" : "\nRun `hyphae sim --help` for the flags.";
+      const hint = e instanceof ScenarioFileError ? "" : " (see `hyphae sim --help`)";
       io.stderr.write(`hyphae sim: ${e.message}${hint}\n`);
       return EXIT_USAGE;
     }

@@ -2,6 +2,7 @@
  * The simulator's crypto port: every call counted, shared results exact. A memo may only ever answer
  * what the real primitive would: a wrong key, nonce or a tampered box still fails to open.
  */
+import nacl from "tweetnacl";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { tweetnaclCrypto } from "../modules/crypto/tweetnacl-crypto.js";
@@ -47,6 +48,25 @@ test("a wrong key, another nonce or a tampered box fails to open, as with the re
   assert.is(crypto.open(box.slice(), otherNonce, key), null);
   assert.is(crypto.open(tampered, nonce, key), null);
   assert.equal(crypto.open(box.slice(), nonce, key), plaintext, "the genuine box still opens");
+});
+
+test("a signature is verified once in any buffer; another message, key or signature gets its own answer", () => {
+  let verifies = 0;
+  const crypto = new CountingCrypto({ ...tweetnaclCrypto, verify: (m, s, k) => (verifies++, tweetnaclCrypto.verify(m, s, k)) });
+  const pair = nacl.sign.keyPair.fromSeed(new Uint8Array(32).fill(3));
+  const other = nacl.sign.keyPair.fromSeed(new Uint8Array(32).fill(4));
+  const signature = tweetnaclCrypto.sign(plaintext, pair.secretKey);
+  assert.ok(crypto.verify(plaintext, signature, pair.publicKey));
+  assert.ok(crypto.verify(plaintext.slice(), signature.slice(), pair.publicKey.slice()), "the same certificate in another HELLO");
+  assert.is(verifies, 1);
+  const forged = signature.slice();
+  forged[5] ^= 1;
+  const altered = plaintext.slice();
+  altered[0] ^= 1;
+  assert.not.ok(crypto.verify(plaintext, forged, pair.publicKey));
+  assert.not.ok(crypto.verify(altered, signature, pair.publicKey));
+  assert.not.ok(crypto.verify(plaintext, signature, other.publicKey));
+  assert.is(crypto.counts.verify, 5);
 });
 
 test("without sharing every open reaches the real primitive", () => {

@@ -6,8 +6,10 @@
  * eight neighbors open one broadcast, the bytes, nonce and key are identical, so the first result
  * is the result. The first open of a frame is shared with its seal: secretbox is deterministic, so
  * a box that is byte for byte the one `seal` produced under the same nonce and key opens to the
- * plaintext that was sealed. Hits are checked on content, not just on identity, so a memo can never
- * answer for different bytes: a wrong key, nonce or a tampered box still reaches the real `open`.
+ * plaintext that was sealed. A signature is verified once per (message, signature, key) for the whole
+ * mesh: a certificate travels in many HELLOs, each opened into a buffer of its own. Hits are checked
+ * on content, not just on identity, so a memo can never answer for different bytes: a wrong key,
+ * nonce or a tampered box or signature still reaches the real primitive.
  */
 import { equalBytes } from "../../modules/bytes.js";
 import type { Crypto } from "../../modules/ports.js";
@@ -36,7 +38,7 @@ interface SealMemo {
 }
 
 interface VerifyMemo {
-  byteOffset: number;
+  signature: Uint8Array;
   publicKey: Uint8Array;
   message: Uint8Array;
   result: boolean;
@@ -47,19 +49,27 @@ interface VerifyMemo {
  * every reception was lost is never opened and ages out, oldest first.
  */
 const SEALS_REMEMBERED = 4096;
+/** Verify results remembered, oldest forgotten first: every certificate of a 10,000-node mesh. */
+const VERIFIES_REMEMBERED = 16384;
 
-/** A 32-bit hash of a nonce: the seal memo's key (hits are then checked on content). */
-function nonceHash(nonce: Uint8Array): number {
+/** A 32-bit FNV-1a hash of a nonce or signature: a memo's key (hits are then checked on content). */
+function bytesHash(bytes: Uint8Array): number {
   let h = 0x811c9dc5;
-  for (let i = 0; i < nonce.length; i++) h = Math.imul(h ^ nonce[i], 0x01000193);
+  for (let i = 0; i < bytes.length; i++) h = Math.imul(h ^ bytes[i], 0x01000193);
   return h >>> 0;
+}
+
+/** Sets `key` in a map bounded to `capacity` entries by forgetting the oldest insertion. */
+function remember<V>(map: Map<number, V>, capacity: number, key: number, value: V): void {
+  if (map.size >= capacity) map.delete(map.keys().next().value as number);
+  map.set(key, value);
 }
 
 export class CountingCrypto implements Crypto {
   readonly counts: CryptoCounts = { sha512: 0, sign: 0, verify: 0, seal: 0, open: 0 };
   private readonly opened = new WeakMap<ArrayBufferLike, OpenMemo>();
   private readonly sealed = new Map<number, SealMemo>();
-  private readonly verified = new WeakMap<ArrayBufferLike, VerifyMemo>();
+  private readonly verified = new Map<number, VerifyMemo>();
 
   /** `share` false: every call reaches `inner` (real per-node cost, e.g. inside XS); only counted. */
   constructor(private readonly inner: Crypto, private readonly share = true) {}
@@ -77,13 +87,15 @@ export class CountingCrypto implements Crypto {
   verify(message: Uint8Array, signature: Uint8Array, publicKey: Uint8Array): boolean {
     this.counts.verify++;
     if (!this.share) return this.inner.verify(message, signature, publicKey);
-    const memo = this.verified.get(signature.buffer);
-    if (memo && memo.byteOffset === signature.byteOffset && equalBytes(memo.publicKey, publicKey) &&
-        equalBytes(memo.message, message)) {
+    const hash = bytesHash(signature);
+    const memo = this.verified.get(hash);
+    if (memo && equalBytes(memo.signature, signature) && equalBytes(memo.publicKey, publicKey) && equalBytes(memo.message, message)) {
       return memo.result;
     }
     const result = this.inner.verify(message, signature, publicKey);
-    this.verified.set(signature.buffer, { byteOffset: signature.byteOffset, publicKey, message: message.slice(), result });
+    remember(this.verified, VERIFIES_REMEMBERED, hash, {
+      signature: signature.slice(), publicKey: publicKey.slice(), message: message.slice(), result,
+    });
     return result;
   }
 
@@ -91,10 +103,8 @@ export class CountingCrypto implements Crypto {
     this.counts.seal++;
     const box = this.inner.seal(plaintext, nonce, key);
     if (this.share) {
-      const sealed = this.sealed;
-      if (sealed.size >= SEALS_REMEMBERED) sealed.delete(sealed.keys().next().value as number);
       // Copies: the caller may reuse its nonce and plaintext buffers, and owns the box.
-      sealed.set(nonceHash(nonce), { box: box.slice(), key: key.slice(), nonce: nonce.slice(), plaintext: plaintext.slice() });
+      remember(this.sealed, SEALS_REMEMBERED, bytesHash(nonce), { box: box.slice(), key: key.slice(), nonce: nonce.slice(), plaintext: plaintext.slice() });
     }
     return box;
   }
@@ -114,7 +124,7 @@ export class CountingCrypto implements Crypto {
 
   /** The plaintext `seal` turned into exactly this box under this nonce and key, or null. */
   private sealedPlaintext(box: Uint8Array, nonce: Uint8Array, key: Uint8Array): Uint8Array | null {
-    const hash = nonceHash(nonce);
+    const hash = bytesHash(nonce);
     const memo = this.sealed.get(hash);
     if (!memo || !equalBytes(memo.nonce, nonce) || !equalBytes(memo.key, key) || !equalBytes(memo.box, box)) return null;
     this.sealed.delete(hash); // later receivers of the same buffer hit `opened`

@@ -149,7 +149,8 @@ export class BroadcastLedger {
 
   /** Breadth-first hop distances from `source` over powered nodes and uncut links; -1 unreachable. */
   private distances(source: number, now: number): Int32Array {
-    const up = Uint8Array.from(this.topology.neighbors, (_, i) => (this.isOn(i) ? 1 : 0));
+    const up = new Uint8Array(this.topology.neighbors.length);
+    for (let i = 0; i < up.length; i++) up[i] = this.isOn(i) ? 1 : 0;
     const cuts = this.cuts.filter((c) => now >= c.from && now < c.to);
     return bfsDistances(this.topology.neighbors, source, up, cuts.length ? (u, v) => cuts.every((c) => c.group[u] === c.group[v]) : undefined);
   }

@@ -48,10 +48,12 @@ export function concatBytes(...parts: Uint8Array[]): Uint8Array {
 }
 
 const HEX = "0123456789abcdef";
+/** The two hex digits of every byte value: one concatenation per byte (ids are hexed per message). */
+const BYTE_HEX: readonly string[] = Object.freeze(Array.from({ length: 256 }, (_, v) => HEX[v >> 4] + HEX[v & 15]));
 
 export function toHex(b: Uint8Array): string {
   let s = "";
-  for (let i = 0; i < b.length; i++) s += HEX[b[i] >> 4] + HEX[b[i] & 15];
+  for (let i = 0; i < b.length; i++) s += BYTE_HEX[b[i]];
   return s;
 }
 

@@ -785,8 +785,7 @@ export class MeshNode {
     const from = now - hello.recentWindowMs + REPAIR_MARGIN_MS;
     const to = now - REPAIR_MARGIN_MS;
     const recent = this.recent;
-    let i = recent.size;
-    while (i > 0 && recent.receivedAt(i - 1) > from) i--; // entries are in receive order
+    let i = recent.firstAfter(from);
     if (i === recent.size || recent.receivedAt(i) > to) return;
     // Sorted once, so each of our recent messages is looked up in log time.
     const listed = this.listedKeys.subarray(0, hello.recentCount);

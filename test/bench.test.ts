@@ -7,7 +7,7 @@ import type { BroadcastTotals } from "../hosts/sim/broadcast-ledger.js";
 import { componentOf } from "../hosts/sim/graph.js";
 import { randomGeometricGraph } from "../hosts/sim/topology.js";
 import { MeshSimulation } from "../hosts/sim/mesh-simulation.js";
-import { broadcastScenario, chooseSources, main, pool, runWithProgress } from "../tools/bench.js";
+import { broadcastScenario, chooseSources, main, pool, renderScaleSection, runWithProgress, type ScaleResult, withScaleSection } from "../tools/bench.js";
 import { deviceSectionOf, replaceDeviceSection } from "../tools/bench-device.js";
 import { firmwareSectionOf, replaceFirmwareSection, SECTION_HEADING } from "../tools/bench-firmware.js";
 
@@ -77,6 +77,23 @@ test("a tiny plan writes a report with tables and target verdicts", async () => 
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test("--only scale rewrites just the Simulator-scale section, naming the command; --only takes known sections", async () => {
+  const sim = new MeshSimulation({ seed: 1, nodes: 12, averageDegree: 6, durationMs: 5_000, loss: 0, publishPeriodMs: 0, warmupMs: 0 });
+  const scale: ScaleResult[] = [{ name: "12 nodes", setupMs: 10, report: sim.run() }];
+  const section = renderScaleSection(scale, { command: "node build/tools/bench.js --only scale", date: new Date(0) });
+  assert.match(section, /^## Simulator scale\n\nMeasured alone by `node build\/tools\/bench\.js --only scale` on 1970-01-01T00:00:00Z, Node v/);
+  assert.match(section, /\| 12 nodes \| 0\.0 s \| /);
+  const report = "# T\n\n## Relay policies\n\nr\n\n## Simulator scale\n\nold\n\n## Routing and readings\n\nz\n";
+  assert.is(withScaleSection(report, section), `# T\n\n## Relay policies\n\nr\n\n${section}\n## Routing and readings\n\nz\n`);
+  assert.is(withScaleSection("# T\n", section), `# T\n\n${section}`);
+
+  let stderr = "";
+  const io = { stdout: { write: () => true }, stderr: { write: (s: string) => (stderr += s) } };
+  assert.is(await main(["--only", "relay"], io), 2);
+  assert.match(stderr, /--only takes one of: scale/);
+  assert.is(await main(["--only", "scale", "--quick"], io), 2);
 });
 
 test("the Device section is replaced in place or appended, and a run that does not measure it keeps it", async () => {

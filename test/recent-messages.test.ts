@@ -36,6 +36,19 @@ test("a full store claims no further back than its oldest entry", () => {
   assert.is(window, 200, "the entry at t=100 was forgotten: the window must not cover it");
 });
 
+test("firstAfter: the oldest entry received after t, equal times included in order, across the ring's wrap", () => {
+  const times = [100, 200, 200, 300, 350];
+  const wrapped = store(3, times); // holds 200, 300, 350
+  for (const [s, capacity] of [[store(8, times), 8], [wrapped, 3]] as const) {
+    for (const t of [0, 99, 100, 199, 200, 250, 300, 349, 350, 1000]) {
+      let expected = s.size;
+      while (expected > 0 && s.receivedAt(expected - 1) > t) expected--;
+      assert.is(s.firstAfter(t), expected, `capacity ${capacity}, t=${t}`);
+    }
+  }
+  assert.is(new RecentMessages(4, 16).firstAfter(0), 0, "an empty store");
+});
+
 test("bodies over the limit are not kept, their keys are", () => {
   const s = new RecentMessages(4, 16);
   s.add(7, new Uint8Array(17), 10);

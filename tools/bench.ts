@@ -2,7 +2,7 @@
  * `npm run bench`: the relay policies against each other and against what the graph allows, then
  * how far the simulator scales. Writes BENCHMARKS.md (progress on stderr).
  *
- *   node build/tools/bench.js [--quick] [--out FILE]
+ *   node build/tools/bench.js [--quick] [--only scale] [--out FILE]
  *
  * Relay policies: for each graph size, loss and seed, one random geometric graph (mean degree 8)
  * and one set of broadcast sources; every policy runs on that same topology with the same seed, so
@@ -14,7 +14,7 @@
  * farthest node. Wall times are measured and reported, never asserted.
  */
 import { readFileSync, writeFileSync } from "node:fs";
-import { cpus } from "node:os";
+import { cpus, loadavg } from "node:os";
 import { dirname, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { RelayPolicy } from "../modules/config.js";
@@ -28,7 +28,7 @@ import { renderRoutingSection, runRoutingBench, type RouteResult, type StressRes
 import { deviceSectionOf, renderDeviceSection, replaceDeviceSection, runDeviceBench } from "./bench-device.js";
 import { firmwareSectionOf, replaceFirmwareSection } from "./bench-firmware.js";
 import { CONTENT_HEADING, renderContentSection, runContentBench, withContentSection } from "./bench-content.js";
-import { sectionOf } from "./markdown-section.js";
+import { replaceSection, sectionOf } from "./markdown-section.js";
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type Io, parseFlags, processIo, runAsScript, UsageError } from "./cli.js";
 
 export const POLICIES: readonly RelayPolicy[] = ["coverage", "flood", "managed"];
@@ -260,6 +260,10 @@ export function runWithProgress(sim: MeshSimulation, log: (line: string) => void
   });
 }
 
+export const SCALE_HEADING = "## Simulator scale";
+/** Sections `--only` can measure alone, rewriting just that section of the report. */
+const ONLY_SECTIONS = ["scale"] as const;
+
 /** The two simulator-scale runs. */
 export function runScale(log: (line: string) => void): ScaleResult[] {
   const out: ScaleResult[] = [];
@@ -350,34 +354,53 @@ export function renderMarkdown(m: MarkdownInput): string {
   const passed = m.checks.filter((c) => c.pass).length;
   L.push("", `${passed} of ${m.checks.length} targets met.`, "");
 
-  L.push("## Simulator scale", "");
-  if (!m.scale) {
-    L.push("Skipped (`--quick`).", "");
-  } else {
-    L.push("Setup is building the topology and provisioning every node (keys, certificates); run is the simulation.", "");
-    L.push("| run | setup | run | frames | deliveries | delivery | tx/bcast |");
-    L.push("|---|--:|--:|--:|--:|--:|--:|");
-    for (const s of m.scale) {
-      const b = s.report.broadcasts;
-      L.push(`| ${s.name} | ${seconds(s.setupMs)} | ${seconds(s.report.wallMs)} | ${int(s.report.framesSent)} | ` +
-        `${int(b.delivered)} | ${percent(b.deliveryRatio)} | ${b.transmissionsPerBroadcast.toFixed(1)} |`);
-    }
-    L.push("", "1,000-node run: `defaultScenario()` (beacons every 5 s, each node publishing once a minute after a 20 s warm-up, " +
-      "loss 10 %, seed 1) with hop limit 255. 10,000-node run: degree 8, loss 10 %, hop limit 255, seen cache 4096, " +
-      `no periodic publishing, 20 broadcasts ${SPACING_MS / 1000} s apart after ${BEACON_PHASE_MS / 1000} s of beacons, seed 1.`, "");
-  }
+  L.push(renderScaleSection(m.scale));
   L.push(m.routing ? renderRoutingSection(m.routing) : "## Routing and readings\n\nSkipped by this plan.\n");
   L.push(m.attacks ? renderAttackSection(m.attacks) : "## Under attack\n\nSkipped by this plan.\n");
   return L.join("\n").trimEnd() + "\n";
 }
 
-const HELP = `Usage: node build/tools/bench.js [--quick] [--out FILE]   (or: npm run bench -- [flags])
+/**
+ * The Simulator-scale section. `alone` names the command and time when the section was measured by
+ * itself (`--only scale`), as the report's header then speaks for the other sections only.
+ */
+export function renderScaleSection(scale: ScaleResult[] | null, alone?: { command: string; date: Date }): string {
+  const L: string[] = [SCALE_HEADING, ""];
+  if (!scale) return [...L, "Skipped (`--quick`).", ""].join("\n");
+  if (alone) {
+    const cpu = cpus();
+    L.push(`Measured alone by \`${alone.command}\` on ${alone.date.toISOString().replace(/\.\d+Z$/, "Z")}, Node ${process.version}, ` +
+      `${cpu[0]?.model.trim() ?? "unknown CPU"} (${cpu.length} cores), load average ${loadavg()[0].toFixed(1)} at the start ` +
+      "(wall times grow with other work on the machine).", "");
+  }
+  L.push("Setup is building the topology and provisioning every node (keys, certificates); run is the simulation.", "");
+  L.push("| run | setup | run | frames | deliveries | delivery | tx/bcast |");
+  L.push("|---|--:|--:|--:|--:|--:|--:|");
+  for (const s of scale) {
+    const b = s.report.broadcasts;
+    L.push(`| ${s.name} | ${seconds(s.setupMs)} | ${seconds(s.report.wallMs)} | ${int(s.report.framesSent)} | ` +
+      `${int(b.delivered)} | ${percent(b.deliveryRatio)} | ${b.transmissionsPerBroadcast.toFixed(1)} |`);
+  }
+  L.push("", "1,000-node run: `defaultScenario()` (beacons every 5 s, each node publishing once a minute after a 20 s warm-up, " +
+    "loss 10 %, seed 1) with hop limit 255. 10,000-node run: degree 8, loss 10 %, hop limit 255, seen cache 4096, " +
+    `no periodic publishing, 20 broadcasts ${SPACING_MS / 1000} s apart after ${BEACON_PHASE_MS / 1000} s of beacons, seed 1.`, "");
+  return L.join("\n");
+}
+
+/** `markdown` with its Simulator-scale section replaced by `section` (appended when it has none). */
+export function withScaleSection(markdown: string, section: string): string {
+  return replaceSection(markdown, SCALE_HEADING, section) ?? markdown.trimEnd() + "\n\n" + section;
+}
+
+const HELP = `Usage: node build/tools/bench.js [--quick] [--only scale] [--out FILE]   (or: npm run bench -- [flags])
 
 Benchmarks the relay policies (coverage, flood, managed) on random geometric graphs and the
 simulator's scale; writes a markdown report.
 
   --quick       N = 200 only, one seed, no scale section, 100,000 fuzz inputs, the Device
                 section kept as it was (a few minutes)
+  --only scale  run only the simulator-scale section and rewrite just that section of the
+                report (the rest is kept as it is)
   --out FILE    where to write the report (default: BENCHMARKS.md at the repo root)
   -h, --help    this help
 
@@ -419,16 +442,22 @@ function commandLine(argv: readonly string[]): string {
 }
 
 export async function main(argv: readonly string[], io: Io = processIo, plan?: BenchPlan): Promise<number> {
-  let quick: boolean, out: string;
+  let quick: boolean, out: string, only: string | undefined;
   try {
-    const v = parseFlags([...argv], { quick: { type: "boolean" }, out: { type: "string" }, help: { type: "boolean", short: "h" } }) as
-      { quick?: boolean; out?: string; help?: boolean };
+    const v = parseFlags([...argv], {
+      quick: { type: "boolean" }, only: { type: "string" }, out: { type: "string" }, help: { type: "boolean", short: "h" },
+    }) as { quick?: boolean; only?: string; out?: string; help?: boolean };
     if (v.help) {
       io.stdout.write(HELP);
       return EXIT_OK;
     }
     if (v.out !== undefined && v.out.trim() === "") throw new UsageError("--out must name a file");
     quick = v.quick === true;
+    only = v.only;
+    if (only !== undefined && !(ONLY_SECTIONS as readonly string[]).includes(only)) {
+      throw new UsageError(`--only takes one of: ${ONLY_SECTIONS.join(", ")}`);
+    }
+    if (only !== undefined && quick) throw new UsageError("--only and --quick do not go together");
     const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
     out = v.out !== undefined ? resolve(v.out) : resolve(repoRoot, "BENCHMARKS.md");
   } catch (e) {
@@ -439,6 +468,10 @@ export async function main(argv: readonly string[], io: Io = processIo, plan?: B
   const chosen = plan ?? (quick ? QUICK_PLAN : FULL_PLAN);
   const log = (line: string): void => void io.stderr.write(line + "\n");
   try {
+    if (only === "scale") {
+      writeScaleSection(out, commandLine(argv), log);
+      return EXIT_OK;
+    }
     const started = performance.now();
     const date = new Date();
     const results = runPolicies(chosen, log);
@@ -469,6 +502,14 @@ export async function main(argv: readonly string[], io: Io = processIo, plan?: B
     if (err.stack) io.stderr.write(err.stack + "\n");
     return EXIT_FAILURE;
   }
+}
+
+/** `--only scale`: the two scale runs, written over the Simulator-scale section of `out`. */
+function writeScaleSection(out: string, command: string, log: (line: string) => void): void {
+  const date = new Date();
+  const section = renderScaleSection(runScale(log), { command, date });
+  writeFileSync(out, withScaleSection(readIfThere(out), section));
+  log(`wrote the ${SCALE_HEADING.slice(3)} section of ${out}`);
 }
 
 if (runAsScript(import.meta.url)) process.exitCode = await main(process.argv.slice(2));

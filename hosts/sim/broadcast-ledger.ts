@@ -31,6 +31,8 @@ export interface BroadcastTotals {
 }
 
 interface Flight {
+  origin: string;
+  seq: number;
   at: number;
   dist: Int32Array;
   got: Uint8Array;
@@ -50,7 +52,11 @@ interface Cut {
 }
 
 export class BroadcastLedger {
-  private readonly open = new Map<string, Flight>();
+  /** Open broadcasts by origin, then seq: found without building a key string per event. */
+  private readonly open = new Map<string, Map<number, Flight>>();
+  /** The same broadcasts in publish order, to close them oldest first. */
+  private readonly flights: Flight[] = [];
+  private closedUpTo = 0;
   private readonly cuts: Cut[] = [];
   private closed = { count: 0, reachable: 0, delivered: 0, worst: 1, transmissions: 0, hops: 0, bfs: 0, maxRatio: 0 };
 
@@ -74,16 +80,20 @@ export class BroadcastLedger {
         if (dist[i] > eccentricity) eccentricity = dist[i];
       }
     }
-    this.open.set(origin + ":" + seq, {
-      at: now, dist, got: new Uint8Array(dist.length), reachable, delivered: 0, hopsSum: 0, bfsSum: 0,
+    const flight: Flight = {
+      origin, seq, at: now, dist, got: new Uint8Array(dist.length), reachable, delivered: 0, hopsSum: 0, bfsSum: 0,
       maxHops: 0, eccentricity, transmissions: 1,
-    });
+    };
+    let bySeq = this.open.get(origin);
+    if (!bySeq) this.open.set(origin, (bySeq = new Map()));
+    bySeq.set(seq, flight);
+    this.flights.push(flight);
     return reachable;
   }
 
   /** Returns the broadcast's publish time when this delivery counts (a reachable receiver's first), else -1. */
   delivered(receiver: number, origin: string, seq: number, hops: number): number {
-    const f = this.open.get(origin + ":" + seq);
+    const f = this.open.get(origin)?.get(seq);
     if (!f || f.dist[receiver] <= 0 || f.got[receiver]) return -1;
     f.got[receiver] = 1;
     f.delivered++;
@@ -94,7 +104,7 @@ export class BroadcastLedger {
   }
 
   relayed(origin: string, seq: number): void {
-    const f = this.open.get(origin + ":" + seq);
+    const f = this.open.get(origin)?.get(seq);
     if (f) f.transmissions++;
   }
 
@@ -117,9 +127,12 @@ export class BroadcastLedger {
   }
 
   private closeBefore(t: number): void {
-    for (const [key, f] of this.open) {
-      if (f.at >= t) break; // insertion order is publish order
-      this.open.delete(key);
+    const flights = this.flights;
+    for (; this.closedUpTo < flights.length && flights[this.closedUpTo].at < t; this.closedUpTo++) {
+      const f = flights[this.closedUpTo];
+      const bySeq = this.open.get(f.origin)!;
+      bySeq.delete(f.seq);
+      if (bySeq.size === 0) this.open.delete(f.origin);
       if (f.reachable === 0) continue;
       const c = this.closed;
       c.count++;
@@ -131,11 +144,17 @@ export class BroadcastLedger {
       c.bfs += f.bfsSum;
       c.maxRatio += f.maxHops / f.eccentricity;
     }
+    // Let closed flights (and their per-node arrays) go, in amortized O(1).
+    if (this.closedUpTo * 2 >= flights.length) {
+      flights.splice(0, this.closedUpTo);
+      this.closedUpTo = 0;
+    }
   }
 
   /** Breadth-first hop distances from `source` over powered nodes and uncut links; -1 unreachable. */
   private distances(source: number, now: number): Int32Array {
-    const up = Uint8Array.from(this.topology.neighbors, (_, i) => (this.isOn(i) ? 1 : 0));
+    const up = new Uint8Array(this.topology.neighbors.length);
+    for (let i = 0; i < up.length; i++) up[i] = this.isOn(i) ? 1 : 0;
     const cuts = this.cuts.filter((c) => now >= c.from && now < c.to);
     return bfsDistances(this.topology.neighbors, source, up, cuts.length ? (u, v) => cuts.every((c) => c.group[u] === c.group[v]) : undefined);
   }

@@ -4,8 +4,12 @@
  *
  * Sharing is sound because the radio hands the same frame buffer to every receiver (radio.ts): when
  * eight neighbors open one broadcast, the bytes, nonce and key are identical, so the first result
- * is the result. Hits are checked on content, not just on identity, so a memo can never answer for
- * different bytes.
+ * is the result. The first open of a frame is shared with its seal: secretbox is deterministic, so
+ * a box that is byte for byte the one `seal` produced under the same nonce and key opens to the
+ * plaintext that was sealed. A signature is verified once per (message, signature, key) for the whole
+ * mesh: a certificate travels in many HELLOs, each opened into a buffer of its own. Hits are checked
+ * on content, not just on identity, so a memo can never answer for different bytes: a wrong key,
+ * nonce or a tampered box or signature still reaches the real primitive.
  */
 import { equalBytes } from "../../modules/bytes.js";
 import type { Crypto } from "../../modules/ports.js";
@@ -26,17 +30,46 @@ interface OpenMemo {
   result: Uint8Array | null;
 }
 
+interface SealMemo {
+  box: Uint8Array;
+  key: Uint8Array;
+  nonce: Uint8Array;
+  plaintext: Uint8Array;
+}
+
 interface VerifyMemo {
-  byteOffset: number;
+  signature: Uint8Array;
   publicKey: Uint8Array;
   message: Uint8Array;
   result: boolean;
 }
 
+/**
+ * Seals remembered until their first open. A frame is opened a few ms after it is sealed; one whose
+ * every reception was lost is never opened and ages out, oldest first.
+ */
+const SEALS_REMEMBERED = 4096;
+/** Verify results remembered, oldest forgotten first: every certificate of a 10,000-node mesh. */
+const VERIFIES_REMEMBERED = 16384;
+
+/** A 32-bit FNV-1a hash of a nonce or signature: a memo's key (hits are then checked on content). */
+function bytesHash(bytes: Uint8Array): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < bytes.length; i++) h = Math.imul(h ^ bytes[i], 0x01000193);
+  return h >>> 0;
+}
+
+/** Sets `key` in a map bounded to `capacity` entries by forgetting the oldest insertion. */
+function remember<V>(map: Map<number, V>, capacity: number, key: number, value: V): void {
+  if (map.size >= capacity) map.delete(map.keys().next().value as number);
+  map.set(key, value);
+}
+
 export class CountingCrypto implements Crypto {
   readonly counts: CryptoCounts = { sha512: 0, sign: 0, verify: 0, seal: 0, open: 0 };
   private readonly opened = new WeakMap<ArrayBufferLike, OpenMemo>();
-  private readonly verified = new WeakMap<ArrayBufferLike, VerifyMemo>();
+  private readonly sealed = new Map<number, SealMemo>();
+  private readonly verified = new Map<number, VerifyMemo>();
 
   /** `share` false: every call reaches `inner` (real per-node cost, e.g. inside XS); only counted. */
   constructor(private readonly inner: Crypto, private readonly share = true) {}
@@ -54,19 +87,26 @@ export class CountingCrypto implements Crypto {
   verify(message: Uint8Array, signature: Uint8Array, publicKey: Uint8Array): boolean {
     this.counts.verify++;
     if (!this.share) return this.inner.verify(message, signature, publicKey);
-    const memo = this.verified.get(signature.buffer);
-    if (memo && memo.byteOffset === signature.byteOffset && equalBytes(memo.publicKey, publicKey) &&
-        equalBytes(memo.message, message)) {
+    const hash = bytesHash(signature);
+    const memo = this.verified.get(hash);
+    if (memo && equalBytes(memo.signature, signature) && equalBytes(memo.publicKey, publicKey) && equalBytes(memo.message, message)) {
       return memo.result;
     }
     const result = this.inner.verify(message, signature, publicKey);
-    this.verified.set(signature.buffer, { byteOffset: signature.byteOffset, publicKey, message: message.slice(), result });
+    remember(this.verified, VERIFIES_REMEMBERED, hash, {
+      signature: signature.slice(), publicKey: publicKey.slice(), message: message.slice(), result,
+    });
     return result;
   }
 
   seal(plaintext: Uint8Array, nonce: Uint8Array, key: Uint8Array): Uint8Array {
     this.counts.seal++;
-    return this.inner.seal(plaintext, nonce, key);
+    const box = this.inner.seal(plaintext, nonce, key);
+    if (this.share) {
+      // Copies: the caller may reuse its nonce and plaintext buffers, and owns the box.
+      remember(this.sealed, SEALS_REMEMBERED, bytesHash(nonce), { box: box.slice(), key: key.slice(), nonce: nonce.slice(), plaintext: plaintext.slice() });
+    }
+    return box;
   }
 
   open(box: Uint8Array, nonce: Uint8Array, key: Uint8Array): Uint8Array | null {
@@ -77,8 +117,17 @@ export class CountingCrypto implements Crypto {
         equalBytes(memo.key, key) && equalBytes(memo.nonce, nonce)) {
       return memo.result;
     }
-    const result = this.inner.open(box, nonce, key);
+    const result = this.sealedPlaintext(box, nonce, key) ?? this.inner.open(box, nonce, key);
     this.opened.set(box.buffer, { byteOffset: box.byteOffset, length: box.length, key, nonce: nonce.slice(), result });
     return result;
+  }
+
+  /** The plaintext `seal` turned into exactly this box under this nonce and key, or null. */
+  private sealedPlaintext(box: Uint8Array, nonce: Uint8Array, key: Uint8Array): Uint8Array | null {
+    const hash = bytesHash(nonce);
+    const memo = this.sealed.get(hash);
+    if (!memo || !equalBytes(memo.nonce, nonce) || !equalBytes(memo.key, key) || !equalBytes(memo.box, box)) return null;
+    this.sealed.delete(hash); // later receivers of the same buffer hit `opened`
+    return memo.plaintext;
   }
 }

@@ -75,6 +75,18 @@ export class RecentMessages {
     this.bodies[slot] = body && body.length <= this.maxBodyBytes ? body : null;
   }
 
+  /** Index of the oldest entry received after `t` (size when none): entries are in receive order, so a binary search. */
+  firstAfter(t: number): number {
+    let lo = 0;
+    let hi = this.count;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.receivedAt(mid) > t) hi = mid;
+      else lo = mid + 1;
+    }
+    return lo;
+  }
+
   /** Writes the keys received after `since` into `out`, newest first, as many as it holds; returns how many. */
   keysSince(since: number, out: Uint32Array): number {
     let n = 0;

@@ -125,7 +125,8 @@ export const BOARD_NODE_CONFIG: Readonly<NodeConfig> = Object.freeze({
   eventCapacity: 64,
 });
 
-function range(name: string, value: number, min: number, max: number, integer = true): void {
+/** Throws a RangeError naming `name` unless `value` is a number from `min` to `max` (an integer unless `integer` is false). */
+export function range(name: string, value: number, min: number, max: number, integer = true): void {
   if (typeof value !== "number" || Number.isNaN(value) || value < min || value > max || (integer && !Number.isInteger(value))) {
     throw new RangeError(`${name} must be ${integer ? "an integer " : ""}between ${min} and ${max}, got ${value}`);
   }

@@ -3,6 +3,8 @@
  * errors state the rule. Defaults keep a serving neighbor's frames to us well under its per-neighbor
  * frame budget (config.neighborFramesPerSecond, 20 a second).
  */
+import { range } from "../config.js";
+
 export interface ContentConfig {
   /** Piece requests waiting for one neighbor's answer (1..8). */
   inFlightPerNeighbor: number;
@@ -41,10 +43,6 @@ export const DEFAULT_CONTENT_CONFIG: Readonly<ContentConfig> = Object.freeze({
   manifestVerifiesPerMinute: 4,
   boardType: 0,
 });
-
-function range(name: string, value: number, min: number, max: number): void {
-  if (!Number.isInteger(value) || value < min || value > max) throw new RangeError(`${name} must be an integer between ${min} and ${max}, got ${value}`);
-}
 
 export function validateContentConfig(c: ContentConfig): ContentConfig {
   range("inFlightPerNeighbor", c.inFlightPerNeighbor, 1, 8);

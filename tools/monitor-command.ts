@@ -12,6 +12,7 @@ import { type Command, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, integerFlag, type Io, 
 import { MonitorServer } from "./monitor-server.js";
 import { MeshView, type NodeStatus } from "./monitor-view.js";
 import { brokerFlag, DEFAULT_MQTT_PORT, prefixFlag } from "./mqtt-flags.js";
+import { untilSignal } from "./node-runner.js";
 
 const DEFAULT_WEB_PORT = 8470;
 const KEEPALIVE_S = 30;
@@ -132,10 +133,7 @@ export const monitorCommand: Command = {
     });
     client.subscribe(`${topicPrefix}/${network ?? "+"}/+/status`, 0);
     client.start();
-    await new Promise<void>((resolve) => {
-      process.once("SIGINT", resolve);
-      process.once("SIGTERM", resolve);
-    });
+    await untilSignal();
     await client.stop();
     await server.close();
     return EXIT_OK;

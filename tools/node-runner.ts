@@ -146,7 +146,8 @@ export function readProvisioning(file: string): Provisioning {
   }
 }
 
-function untilSignal(): Promise<void> {
+/** Resolves at the first SIGINT or SIGTERM, and stops listening for both. */
+export function untilSignal(): Promise<void> {
   return new Promise((resolve) => {
     const done = (): void => {
       process.off("SIGINT", done);

@@ -12,17 +12,8 @@ import { join } from "node:path";
 import { assembleImage } from "../modules/content/content-store.js";
 import { ContentKind, decodeManifest } from "../modules/content/content-manifest.js";
 import { FileContentStore } from "../hosts/node/file-content-store.js";
-import type { Io } from "../tools/cli.js";
-import { main } from "../tools/hyphae.js";
 import { freeUdpPort, HyphaeProcess } from "./helpers/hyphae-process.js";
-
-async function hyphae(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = "";
-  let stderr = "";
-  const io: Io = { stdout: { write: (t: string) => (stdout += t) }, stderr: { write: (t: string) => (stderr += t) } };
-  const code = await main(argv, io);
-  return { code, stdout, stderr };
-}
+import { runHyphae as hyphae } from "./helpers/run-hyphae.js";
 
 async function ok(...argv: string[]): Promise<string> {
   const r = await hyphae(...argv);

@@ -16,19 +16,10 @@ import { toHex } from "../modules/bytes.js";
 import { tweetnaclCrypto } from "../modules/crypto/tweetnacl-crypto.js";
 import { nodeIdOf } from "../modules/identity/node-id.js";
 import { provisioningFromText } from "../modules/provisioning.js";
-import type { Io } from "../tools/cli.js";
 import { compilerMessage, parseFirmwareArgs } from "../tools/firmware-command.js";
-import { main } from "../tools/hyphae.js";
 import { writeProvisioning } from "./helpers/hyphae-process.js";
 import { Mcsim, moddableSdk, REPOSITORY } from "./helpers/moddable.js";
-
-async function hyphae(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = "";
-  let stderr = "";
-  const io: Io = { stdout: { write: (t: string) => (stdout += t) }, stderr: { write: (t: string) => (stderr += t) } };
-  const code = await main(argv, io);
-  return { code, stdout, stderr };
-}
+import { runHyphae as hyphae } from "./helpers/run-hyphae.js";
 
 /** bin/hyphae.js as a child process, with its own environment. */
 function hyphaeProcess(env: NodeJS.ProcessEnv, ...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {

@@ -17,23 +17,14 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Role } from "../modules/identity/certificate.js";
-import type { Io } from "../tools/cli.js";
 import { parseGatewayArgs } from "../tools/gateway-command.js";
-import { main } from "../tools/hyphae.js";
 import { deliveredSeqs, freeUdpPort, HyphaeProcess, writeProvisioning } from "./helpers/hyphae-process.js";
 import { freeTcpPort, MosquittoBroker, mosquittoMissing, readingSeqs, Subscriber } from "./helpers/mosquitto.js";
+import { runHyphae as hyphae } from "./helpers/run-hyphae.js";
 
 const skip = mosquittoMissing();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const WAIT_MS = 15_000;
-
-async function hyphae(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = "";
-  let stderr = "";
-  const io: Io = { stdout: { write: (t: string) => (stdout += t) }, stderr: { write: (t: string) => (stderr += t) } };
-  const code = await main(argv, io);
-  return { code, stdout, stderr };
-}
 
 const dir = mkdtempSync(join(tmpdir(), "hyphae-gateway-"));
 // Nodes 1 and 2 take readings; node 3 is the gateway; node 4 is a relay (refused as a gateway).

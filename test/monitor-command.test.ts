@@ -9,22 +9,14 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Role } from "../modules/identity/certificate.js";
-import type { Io } from "../tools/cli.js";
-import { main } from "../tools/hyphae.js";
 import type { MeshSnapshot } from "../tools/monitor-view.js";
 import { freeUdpPort, HyphaeProcess, writeProvisioning } from "./helpers/hyphae-process.js";
 import { freeTcpPort, MosquittoBroker, mosquittoMissing } from "./helpers/mosquitto.js";
+import { runHyphae as hyphae } from "./helpers/run-hyphae.js";
 
 const skip = mosquittoMissing();
 const WAIT_MS = 20_000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function hyphae(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = "";
-  let stderr = "";
-  const io: Io = { stdout: { write: (t: string) => (stdout += t) }, stderr: { write: (t: string) => (stderr += t) } };
-  return { code: await main(argv, io), stdout, stderr };
-}
 
 test("monitor flags: --help, and each bad flag a one-line reason with exit 2", async () => {
   const help = await hyphae("monitor", "--help");

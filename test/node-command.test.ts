@@ -8,18 +8,9 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { FileStorage } from "../hosts/node/file-storage.js";
-import type { Io } from "../tools/cli.js";
-import { main } from "../tools/hyphae.js";
 import { parseNodeArgs } from "../tools/node-command.js";
 import { freeUdpPort, HyphaeProcess, writeProvisioning } from "./helpers/hyphae-process.js";
-
-async function hyphae(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = "";
-  let stderr = "";
-  const io: Io = { stdout: { write: (t: string) => (stdout += t) }, stderr: { write: (t: string) => (stderr += t) } };
-  const code = await main(argv, io);
-  return { code, stdout, stderr };
-}
+import { runHyphae as hyphae } from "./helpers/run-hyphae.js";
 
 const dir = mkdtempSync(join(tmpdir(), "hyphae-node-"));
 const [p1, p2] = writeProvisioning(dir, 2, 31);

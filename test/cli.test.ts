@@ -4,30 +4,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import type { Io } from "../tools/cli.js";
-import { main } from "../tools/hyphae.js";
 import { DEFAULT_REPORT_PATH, parseSimArgs, SCENARIO_FIELDS } from "../tools/sim-command.js";
 import { HYPHAE_BIN } from "./helpers/hyphae-process.js";
+import { runHyphae as hyphae } from "./helpers/run-hyphae.js";
 
 /** Pages and scenario files of this file's tests; removed at the end. */
 const DIR = mkdtempSync(join(tmpdir(), "hyphae-cli-"));
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function hyphae(...argv: string[]): Promise<Run> {
-  let stdout = "";
-  let stderr = "";
-  const io: Io = {
-    stdout: { write: (text: string) => (stdout += text) },
-    stderr: { write: (text: string) => (stderr += text) },
-  };
-  const code = await main(argv, io);
-  return { code, stdout, stderr };
-}
 
 const PAGE = join(DIR, "report.html");
 const SMALL = ["sim", "--nodes", "20", "--minutes", "1", "--seed", "3", "--html", PAGE];

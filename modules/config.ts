@@ -4,6 +4,7 @@
  */
 import { MAX_HOP_LIMIT } from "./wire/gossip.js";
 import { MAX_HELLO_NEIGHBORS } from "./wire/hello.js";
+import { MAX_ROUTE_DESTINATIONS } from "./wire/route.js";
 
 /** How a node decides to rebroadcast a gossip message it has not seen before. */
 export type RelayPolicy =
@@ -147,7 +148,7 @@ export function validateNodeConfig(c: NodeConfig): NodeConfig {
   range("unsentCapacity", c.unsentCapacity, 64, 1024);
   if (c.unsentCapacity % 64 !== 0) throw new RangeError("unsentCapacity must be a multiple of 64 (readings are stored in chunks of 64)");
   range("confirmAfterMs", c.confirmAfterMs, 1000, 3600000);
-  range("routeCapacity", c.routeCapacity, 1, 64);
+  range("routeCapacity", c.routeCapacity, 1, MAX_ROUTE_DESTINATIONS);
   range("seenCacheCapacity", c.seenCacheCapacity, 64, 32768);
   if ((c.seenCacheCapacity & (c.seenCacheCapacity - 1)) !== 0) throw new RangeError("seenCacheCapacity must be a power of two");
   range("hopLimit", c.hopLimit, 1, MAX_HOP_LIMIT);

@@ -41,7 +41,7 @@ import { WireError } from "./wire/errors.js";
 import { MAX_PAYLOAD_BYTES, newFrameHeader } from "./wire/frame.js";
 import { checkGossip, decodeGossip, encodeGossip, GOSSIP_HOPS_OFFSET, GossipKind, newGossipView, type GossipView } from "./wire/gossip.js";
 import { decodeHello, encodeHello, helloRecentKey, MAX_RECENT_KEYS, newHelloView, type HelloNeighbor, type HelloView } from "./wire/hello.js";
-import { decodeRoute, encodeRoute, MAX_ROUTE_ENTRIES, newRouteView, type RouteEntry } from "./wire/route.js";
+import { decodeRoute, encodeRoute, INFINITE_METRIC, MAX_ROUTE_ENTRIES, newRouteView, type RouteEntry } from "./wire/route.js";
 import { RouteTable, type Route } from "./routing/route-table.js";
 import { StoreAndForward } from "./forward/store-and-forward.js";
 import { decodeHealthReport, MAX_REPORT_NEIGHBORS, type HealthNeighbor } from "./monitor/health-report.js";
@@ -869,7 +869,16 @@ export class MeshNode {
       this.routes.dropNeighbor(n.slot);
     } else {
       const view = this.routeView;
-      for (let i = 0; i < view.count; i++) this.routes.update(n.slot, view.entries[i], this.id);
+      for (let i = 0; i < view.count; i++) {
+        const entry = view.entries[i];
+        // A retraction (with the sender's FD seqno) asks for a newer seqno: a gateway issues one
+        // with its next record, and a neighbor holding one already tells it now.
+        if (entry.metric !== INFINITE_METRIC) continue;
+        const wanted = (entry.seqno + 1) & 0xffff;
+        const ours = this.role === Role.Gateway && equalBytes(entry.destination, this.id);
+        if (ours || this.routes.wants(n.slot, entry.destination, wanted)) this.triggerRouteUpdate(now);
+      }
+      this.routes.updateFrom(n.slot, view, this.id);
     }
     this.selectRoutes(now);
   }
@@ -887,12 +896,21 @@ export class MeshNode {
     // A route lost, found or moved to another next hop is news worth telling before the next beacon:
     // neighbors that route through us repair one hop per trigger instead of one per beacon.
     const hop = this.routes.nearest()?.nextHop ?? -1;
-    if (hop !== this.nearestHop && this.role !== Role.Leaf) {
+    if (this.routes.takeAnswered()) this.triggerRouteUpdate(now);
+    if (hop !== this.nearestHop) {
       this.nearestHop = hop;
-      if (this.routeUpdateAt === Infinity && now - this.routeUpdatedAt >= MIN_TRIGGER_GAP_MS) {
-        this.routeUpdateAt = now + TRIGGER_DELAY_MS + Math.floor(unitFloat(this.random) * TRIGGER_DELAY_MS);
-      }
+      this.triggerRouteUpdate(now);
     }
+  }
+
+  /**
+   * Schedules our ROUTE record 50–100 ms from now, or as soon as the once-a-second limit allows:
+   * a repair found just after a retraction went out must still travel before the next beacon.
+   */
+  private triggerRouteUpdate(now: number): void {
+    if (this.routeUpdateAt !== Infinity || this.role === Role.Leaf) return;
+    const soon = now + TRIGGER_DELAY_MS + Math.floor(unitFloat(this.random) * TRIGGER_DELAY_MS);
+    this.routeUpdateAt = Math.max(soon, this.routeUpdatedAt + MIN_TRIGGER_GAP_MS);
   }
 
   /** Our ROUTE record for this beacon: ourselves if we are a gateway, then the routes we selected. */

@@ -6,6 +6,7 @@ import {
 } from "../modules/config.js";
 import { MAX_HOP_LIMIT } from "../modules/wire/gossip.js";
 import { MAX_HELLO_NEIGHBORS } from "../modules/wire/hello.js";
+import { MAX_ROUTE_DESTINATIONS } from "../modules/wire/route.js";
 
 type NumericField = {
   [K in keyof NodeConfig]: NodeConfig[K] extends number ? K : never;
@@ -33,7 +34,7 @@ const RULES: Rule[] = [
   { field: "custodyCapacity", min: 1, max: 1024, integer: true },
   { field: "unsentCapacity", min: 64, max: 1024, integer: true },
   { field: "confirmAfterMs", min: 1000, max: 3600000, integer: true },
-  { field: "routeCapacity", min: 1, max: 64, integer: true },
+  { field: "routeCapacity", min: 1, max: MAX_ROUTE_DESTINATIONS, integer: true },
   { field: "seenCacheCapacity", min: 64, max: 32768, integer: true },
   { field: "hopLimit", min: 1, max: MAX_HOP_LIMIT, integer: true },
   { field: "relayDelayMs", min: 1, max: 10000, integer: true },

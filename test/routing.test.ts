@@ -172,6 +172,35 @@ test("loop-free after every simulated instant while 10% of nodes die, and routes
   }
 });
 
+test("loop-free through churn with more gateways than route rows: destinations forgotten and relearned", () => {
+  // Six gateways, three rows: nodes keep evicting and re-admitting destinations, the case where a
+  // neighbor's stale candidate (a route it no longer advertises) could close a loop.
+  const roles = [0, 1, 2, 3, 4, 5].map((node) => ({ node, role: Role.Gateway }));
+  const stops = [8, 13, 17, 26, 33, 41].map((node, k) => ({ node, at: 35_000 + 2_000 * k }));
+  const sim = new MeshSimulation(meshScenario({ nodes: 60, durationMs: 60_000, loss: 0.15, roles, stops, seed: 26, config: { routeCapacity: 3 } }));
+  sim.simulator.runUntil(20_000);
+  const gateways = roles.map((r) => sim.node(r.node)!.idHex);
+  let instants = 0;
+  while (sim.simulator.nextEventAt <= 60_000) {
+    sim.simulator.runUntil(sim.simulator.nextEventAt);
+    for (const g of gateways) followRoutes(sim, g);
+    instants++;
+  }
+  assert.ok(instants > 2_000, `checked after each of ${instants} instants`);
+});
+
+test("a destination left out of a neighbor's ROUTE record loses that neighbor as candidate", () => {
+  const t = new RouteTable(4);
+  const view = { count: 2, entries: [{ destination: gw(1), seqno: 5, metric: 256 }, { destination: gw(2), seqno: 9, metric: 512 }] };
+  t.updateFrom(3, view, gw(0));
+  t.select(() => 256);
+  assert.is(t.routeTo(gw(2))?.nextHop, 3);
+  t.updateFrom(3, { count: 1, entries: [view.entries[0]] }, gw(0));
+  t.select(() => 256);
+  assert.is(t.routeTo(gw(2)), null, "gone with the candidate");
+  assert.is(t.routeTo(gw(1))?.nextHop, 3, "the listed destination stays");
+});
+
 test("leaves are never next hops and advertise no routes", () => {
   const leaves = [2, 3, 4, 5, 6, 7, 8, 9].map((node) => ({ node, role: Role.Leaf }));
   const sim = new MeshSimulation(meshScenario({ roles: [{ node: 0, role: Role.Gateway }, ...leaves], seed: 24 }));

@@ -52,28 +52,35 @@ function gatewayCount(nodes: number): number {
   return Math.max(2, Math.round(nodes / 100));
 }
 
-/** Hops from each node along its next hops to a gateway; -1 without a working route (or through a dead node). */
-function routeHops(sim: MeshSimulation, n: number): Int32Array {
-  const next = new Int32Array(n).fill(-1);
-  const isGateway = new Uint8Array(n);
-  for (let i = 0; i < n; i++) {
-    const node = sim.node(i);
-    if (!node || !sim.simulator.isOn(i)) continue;
-    if (node.role === Role.Gateway) isGateway[i] = 1;
-    const route = node.nearestGateway();
-    if (route) next[i] = sim.indexOf(route.nextHop) ?? -1;
+/**
+ * The path a reading from node i would take: its nearest gateway D, then at every hop that hop's own
+ * route to D (custody follows the route to the reading's gateway, not each hop's nearest one). Null
+ * without a working route: no route, a hop that is down, or a loop.
+ */
+function routePath(sim: MeshSimulation, i: number): number[] | null {
+  const start = sim.node(i)?.nearestGateway();
+  if (!start) return null;
+  const path: number[] = [];
+  const limit = sim.topology.neighbors.length;
+  let hop: string | undefined = start.nextHop;
+  while (hop !== undefined && path.length <= limit) {
+    const next = sim.indexOf(hop);
+    if (next === undefined || !sim.simulator.isOn(next)) return null;
+    path.push(next);
+    const node = sim.node(next)!;
+    if (node.idHex === start.gateway) return path;
+    hop = node.routeSummary().find((r) => r.gateway === start.gateway)?.nextHop;
   }
+  return null;
+}
+
+/** Hops from each node along its route to its nearest gateway; -1 without a working route. */
+function routeHops(sim: MeshSimulation, n: number): Int32Array {
   const hops = new Int32Array(n).fill(-1);
   for (let i = 0; i < n; i++) {
-    if (!sim.simulator.isOn(i) || isGateway[i]) continue;
-    let at = i;
-    let count = 0;
-    while (next[at] >= 0 && sim.simulator.isOn(next[at]) && count <= n) {
-      at = next[at];
-      count++;
-      if (isGateway[at]) break;
-    }
-    if (isGateway[at] && count > 0 && count <= n) hops[i] = count;
+    if (!sim.simulator.isOn(i) || sim.node(i)!.role === Role.Gateway) continue;
+    const path = routePath(sim, i);
+    if (path) hops[i] = path.length;
   }
   return hops;
 }
@@ -126,15 +133,7 @@ export function runRoutes(nodes: number, seed: number, log: (line: string) => vo
   const affected: number[] = [];
   for (let i = 0; i < nodes; i++) {
     if (dying.has(i) || gateways.includes(i) || hops[i] <= 0) continue;
-    let at = i;
-    for (let k = 0; k < hops[i]; k++) {
-      const r = sim.node(at)!.nearestGateway();
-      at = sim.indexOf(r!.nextHop)!;
-      if (dying.has(at)) {
-        affected.push(i);
-        break;
-      }
-    }
+    if (routePath(sim, i)!.some((at) => dying.has(at))) affected.push(i);
   }
   const up = new Uint8Array(nodes).fill(1);
   for (const k of killed) up[k] = 0;
@@ -203,9 +202,10 @@ export function renderRoutingSection(r: { routes: RouteResult[]; stress: StressR
   const L: string[] = ["## Routing and readings", ""];
   L.push("Routes to gateways (distance vector with Babel feasibility, docs/protocol.md §Routing) on the graphs above,",
     `10% loss, ${DEFAULT_NODE_CONFIG.beaconIntervalMs / 1000} s beacons, max(2, N/100) gateways chosen from the seed. ` +
-    "Stretch: hops along the next hops to a gateway over the breadth-first hops to the nearest one (uniform loss: every link has",
+    "A node's route is the path a reading would take: its nearest gateway, then every hop's own route to that gateway.",
+    "Stretch: hops along that path over the breadth-first hops to the nearest gateway (uniform loss: every link has",
     "the same ETX, so this is the stretch against the shortest ETX path). Repair: 10% of the nodes die at once after 90 s; for each",
-    "node whose route crossed one of them (and that still has a path), the time until its next hops reach a gateway again,",
+    "node whose route crossed one of them (and that still has a path), the time until its route reaches a gateway again,",
     "sampled every 250 ms. Overhead: all bytes sent from 60 to 90 s with no data (HELLO and ROUTE) per node per second.", "");
   L.push("| N | seed | gateways | routed | stretch (≤ 1.15) | affected | repair mean | repair max (≤ 3 beacons) | unrepaired | overhead B/node·s |");
   L.push("|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|");

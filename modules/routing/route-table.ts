@@ -8,12 +8,13 @@
  * then no node downstream can be routing through us, so choosing it cannot close a loop. A node whose
  * every route turned unfeasible waits for the destination's next seqno (gateways bump it each beacon).
  *
- * Bounded: `capacity` destinations (a newcomer replaces the one without a route, else the farthest,
- * and only if it is nearer) and MAX_CANDIDATES neighbor routes per destination (the worst dropped).
+ * Bounded: `capacity` destinations (a newcomer takes the place of one we never advertised or whose
+ * loss we retracted; else the farthest route, if farther, retires: retracted, then freed) and
+ * MAX_CANDIDATES neighbor routes per destination (the worst dropped).
  * Neighbor slots are < 256 (the neighbor table has at most 32).
  */
 import { equalBytes, toHex } from "../bytes.js";
-import { INFINITE_METRIC, type RouteEntry } from "../wire/route.js";
+import { INFINITE_METRIC, MAX_ROUTE_DESTINATIONS, type RouteEntry, type RouteView } from "../wire/route.js";
 
 export const MAX_CANDIDATES = 4;
 /** A better route must beat the selected one by this much (metric units) to replace it: no flapping. */
@@ -44,16 +45,28 @@ const RETRACTION_REPEATS = 3;
  * in arrival order. A row's Route object is
  * made when the destination is admitted and updated in place; `order` keeps rows in admission order.
  */
-/** Per row in `bytes`: selected, FD known, retractions left, candidates held, then each candidate's neighbor slot. */
+/**
+ * Per row in `bytes`: selected, FD known, retractions left, candidates held, retiring (evicted, its
+ * retractions still to send), a neighbor's retraction waiting for a newer seqno, then each
+ * candidate's neighbor slot.
+ */
 const SELECTED = 0;
 const HAS_FD = 1;
 const RETRACTIONS = 2;
 const COUNT = 3;
-const SLOTS = 4;
+const RETIRING = 4;
+const PENDING = 5;
+const SLOTS = 6;
 const BYTES_STRIDE = SLOTS + MAX_CANDIDATES;
-/** Per row in `words`: the feasibility distance (seqno, metric), then each candidate's (seqno, metric). */
+/** Per row in `words`: the feasibility distance (seqno, metric), the seqno wanted, then each candidate's (seqno, metric). */
 const FD = 0;
-const CANDIDATES = 2;
+const WANTED = 2;
+const CANDIDATES = 3;
+/**
+ * How far beyond our route's seqno a wanted one may be: a gateway issues one seqno per ROUTE
+ * record, so a genuine retraction is a few ahead; one far ahead would stay pending for good.
+ */
+const MAX_WANTED_AHEAD = 16;
 const WORDS_STRIDE = CANDIDATES + 2 * MAX_CANDIDATES;
 
 export class RouteTable {
@@ -62,9 +75,10 @@ export class RouteTable {
   private readonly rows: (Route | null)[];
   private readonly bytes: Uint8Array;
   private readonly words: Uint16Array;
+  private answered = false;
 
   constructor(private readonly capacity = 8) {
-    if (capacity < 1 || capacity > 255) throw new RangeError("route capacity must be 1..255");
+    if (capacity < 1 || capacity > MAX_ROUTE_DESTINATIONS) throw new RangeError(`route capacity must be 1..${MAX_ROUTE_DESTINATIONS}`);
     this.order = new Uint8Array(capacity);
     this.rows = new Array<Route | null>(capacity).fill(null);
     this.bytes = new Uint8Array(capacity * BYTES_STRIDE);
@@ -80,6 +94,7 @@ export class RouteTable {
       row = this.admit(entry);
       if (row < 0) return;
     }
+    if (this.bytes[row * BYTES_STRIDE + RETIRING]) return;
     const i = this.candidateOf(row, slot);
     if (entry.metric >= INFINITE_METRIC) {
       if (i >= 0) this.removeCandidate(row, i);
@@ -97,6 +112,49 @@ export class RouteTable {
       this.removeCandidate(row, worst);
     }
     this.setCandidate(row, this.bytes[row * BYTES_STRIDE + COUNT]++, slot, entry.seqno, entry.metric);
+  }
+
+  /**
+   * Applies a neighbor's whole ROUTE record. A record lists every route its sender holds (capacity
+   * ≤ MAX_ROUTE_DESTINATIONS), so a destination it leaves out is one it no longer routes to: its candidate
+   * goes, as a retraction would (retractions are repeated only three times and can all be lost).
+   */
+  updateFrom(slot: number, view: RouteView, ownId: Uint8Array): void {
+    for (let i = 0; i < view.count; i++) this.update(slot, view.entries[i], ownId);
+    for (let k = 0; k < this.count; k++) {
+      const row = this.order[k];
+      const i = this.candidateOf(row, slot);
+      if (i >= 0 && !listed(view, this.rows[row]!.destination)) this.removeCandidate(row, i);
+    }
+  }
+
+  /**
+   * A neighbor retracted its route to `destination`: it now wants a route with a seqno of at least
+   * `wanted` (newer than its FD), which is feasible for it whatever its metric — a retraction is
+   * Babel's seqno request (RFC 8966 §3.8.1) without a message of its own. True when ours is new
+   * enough and not through that neighbor: our ROUTE record should go out now. When ours is older,
+   * it is remembered, and `takeAnswered` says so once a new enough seqno reaches us. Requests are
+   * not passed on toward the gateway: on a broadcast link that floods; seqnos come each beacon.
+   */
+  wants(slot: number, destination: Uint8Array, wanted: number): boolean {
+    const row = this.find(destination);
+    if (row < 0 || !this.bytes[row * BYTES_STRIDE + SELECTED]) return false;
+    const route = this.rows[row]!;
+    if (route.nextHop === slot) return false;
+    if (!seqnoNewer(wanted, route.seqno)) return true;
+    if (((wanted - route.seqno) & 0xffff) > MAX_WANTED_AHEAD) return false;
+    const b = row * BYTES_STRIDE;
+    const w = row * WORDS_STRIDE + WANTED;
+    if (!this.bytes[b + PENDING] || seqnoNewer(this.words[w], wanted)) this.words[w] = wanted;
+    this.bytes[b + PENDING] = 1;
+    return false;
+  }
+
+  /** Whether a seqno a neighbor wanted reached us in the last `select` (our record should then go out). */
+  takeAnswered(): boolean {
+    const answered = this.answered;
+    this.answered = false;
+    return answered;
   }
 
   /** Forgets every route through a neighbor that left the table. */
@@ -134,17 +192,23 @@ export class RouteTable {
           currentMetric = m;
         }
       }
+      const b = row * BYTES_STRIDE;
       if (best >= 0 && bestMetric < INFINITE_METRIC) {
         const keep = currentMetric < INFINITE_METRIC && currentMetric <= bestMetric + SWITCH_MARGIN;
         const chosen = keep ? current : best;
         route.nextHop = this.slotOf(row, chosen);
         route.seqno = this.seqnoOf(row, chosen);
         route.metric = Math.round(keep ? currentMetric : bestMetric);
-        this.bytes[row * BYTES_STRIDE + SELECTED] = 1;
-        this.bytes[row * BYTES_STRIDE + RETRACTIONS] = 0;
-      } else if (this.bytes[row * BYTES_STRIDE + SELECTED]) {
-        this.bytes[row * BYTES_STRIDE + SELECTED] = 0;
-        this.bytes[row * BYTES_STRIDE + RETRACTIONS] = RETRACTION_REPEATS;
+        this.bytes[b + SELECTED] = 1;
+        this.bytes[b + RETRACTIONS] = 0;
+        if (this.bytes[b + PENDING] && !seqnoNewer(this.words[row * WORDS_STRIDE + WANTED], route.seqno)) {
+          this.bytes[b + PENDING] = 0;
+          this.answered = true;
+        }
+      } else if (this.bytes[b + SELECTED]) {
+        this.bytes[b + SELECTED] = 0;
+        this.bytes[b + RETRACTIONS] = RETRACTION_REPEATS;
+        this.bytes[b + PENDING] = 0;
       }
     }
   }
@@ -246,6 +310,15 @@ export class RouteTable {
     this.bytes[row * BYTES_STRIDE + COUNT] = n - 1;
   }
 
+  private retire(row: number): void {
+    const at = row * BYTES_STRIDE;
+    this.bytes[at + RETIRING] = 1;
+    this.bytes[at + SELECTED] = 0;
+    this.bytes[at + RETRACTIONS] = RETRACTION_REPEATS;
+    this.bytes[at + COUNT] = 0;
+    this.bytes[at + PENDING] = 0;
+  }
+
   private find(id: Uint8Array): number {
     for (let k = 0; k < this.count; k++) {
       const row = this.order[k];
@@ -261,19 +334,31 @@ export class RouteTable {
     this.count--;
   }
 
+  /**
+   * A row for a new destination. When the table is full, a row we never advertised, or whose loss
+   * we already retracted, makes room at once. Otherwise the farthest route, if farther than the
+   * newcomer, retires: it is retracted like a lost route and freed after its retractions, and the
+   * newcomer comes in with a later advertisement. Forgetting an advertised route's feasibility
+   * distance while neighbors may still route through us would let its return close a loop.
+   */
   private admit(entry: RouteEntry): number {
     if (this.count >= this.capacity) {
       let victim = -1;
+      let farthest = -1;
       let worst = -1;
       for (let k = 0; k < this.count; k++) {
-        const row = this.order[k];
-        const m = this.bytes[row * BYTES_STRIDE + SELECTED] ? this.rows[row]!.metric : Infinity;
-        if (m > worst) {
-          worst = m;
-          victim = k;
+        const at = this.order[k] * BYTES_STRIDE;
+        if (this.bytes[at + RETIRING]) return -1;
+        if (!this.bytes[at + HAS_FD] || (!this.bytes[at + SELECTED] && this.bytes[at + RETRACTIONS] === 0)) victim = k;
+        else if (this.bytes[at + SELECTED] && this.rows[this.order[k]]!.metric > worst) {
+          worst = this.rows[this.order[k]]!.metric;
+          farthest = this.order[k];
         }
       }
-      if (worst <= entry.metric) return -1;
+      if (victim < 0) {
+        if (farthest >= 0 && worst > entry.metric) this.retire(farthest);
+        return -1;
+      }
       this.forget(victim);
     }
     let row = 0;
@@ -285,4 +370,9 @@ export class RouteTable {
     this.order[this.count++] = row;
     return row;
   }
+}
+
+function listed(view: RouteView, destination: Uint8Array): boolean {
+  for (let i = 0; i < view.count; i++) if (equalBytes(view.entries[i].destination, destination)) return true;
+  return false;
 }

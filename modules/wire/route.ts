@@ -12,7 +12,10 @@ import { readU16, writeU16 } from "../bytes.js";
 import { WireError } from "./errors.js";
 import { NODE_ID_BYTES } from "./frame.js";
 
-export const MAX_ROUTE_ENTRIES = 8;
+/** Destinations a node may hold routes to: every one of them fits in each ROUTE record. */
+export const MAX_ROUTE_DESTINATIONS = 8;
+/** A gateway's own entry, then per destination its route or retraction. */
+export const MAX_ROUTE_ENTRIES = 1 + MAX_ROUTE_DESTINATIONS;
 export const ROUTE_ENTRY_BYTES = NODE_ID_BYTES + 4;
 /** A metric that says "no route": sent to retract, never selected. */
 export const INFINITE_METRIC = 0xffff;

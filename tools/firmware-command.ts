@@ -310,7 +310,7 @@ export function compilerMessage(output: string): string {
  * Takes the work directory for this process, waiting (up to LOCK_WAIT_MS) while another live build
  * holds it; a lock left by a process that died is taken over.
  */
-async function lockWork(work: string, progress: (line: string) => void): Promise<() => void> {
+async function lockWork(work: string, status: (line: string) => void): Promise<() => void> {
   const lock = join(work, ".hyphae-build.lock");
   const end = Date.now() + LOCK_WAIT_MS;
   let told = false;
@@ -338,7 +338,7 @@ async function lockWork(work: string, progress: (line: string) => void): Promise
         continue;
       }
       if (Date.now() > end) throw new BuildError(`another build (pid ${pid}) has held --work ${work} for too long: give another --work`);
-      if (!told) progress(`hyphae firmware: waiting for another build (pid ${pid}) using ${work}`);
+      if (!told) status(`hyphae firmware: waiting for another build (pid ${pid}) using ${work}`);
       told = true;
       await new Promise((r) => setTimeout(r, 500));
     }
@@ -373,7 +373,7 @@ export interface BuildReporting {
 
 /** Builds one node's image; throws BuildError (environment, compile) or UsageError (provisioning). */
 export async function buildFirmware(options: FirmwareBuildOptions, reporting: BuildReporting): Promise<FirmwareImage> {
-  const progress = (line: string): void => void reporting.stderr.write(line + "\n");
+  const status = (line: string): void => void reporting.stderr.write(line + "\n");
   const { text, provisioning } = readProvisioning(options.provisioningFile);
   const rootManifest = join(options.source, "manifest.json");
   if (!existsSync(rootManifest)) throw new UsageError(`--source ${options.source} has no manifest.json`);
@@ -400,7 +400,7 @@ export async function buildFirmware(options: FirmwareBuildOptions, reporting: Bu
   }, null, "\t") + "\n", { mode: 0o600 });
 
   const logFile = join(out, "build.log");
-  const unlock = await lockWork(work, progress);
+  const unlock = await lockWork(work, status);
   const log = openSync(logFile, "w");
   try {
     const flavor = options.debug ? "debug" : "release";
@@ -408,7 +408,7 @@ export async function buildFirmware(options: FirmwareBuildOptions, reporting: Bu
     const layout = (root: "bin" | "tmp"): string =>
       join(work, root, ...options.target.split("/"), ...(options.desktop ? ["mc"] : []), flavor, APP_NAME);
     const mcconfigArgs = [...(options.debug ? ["-d"] : []), "-p", options.target, "-o", work, manifest];
-    progress(`hyphae firmware: building ${options.target} ${flavor} for node ${nodeId} (log: ${logFile})`);
+    status(`hyphae firmware: building ${options.target} ${flavor} for node ${nodeId} (log: ${logFile})`);
     // mcconfig without -m only writes the makefile: its dry run counts the steps for the progress bar.
     let result = await run("mcconfig", mcconfigArgs, out, env, log);
     if (result.code === 0) {

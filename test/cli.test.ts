@@ -242,6 +242,60 @@ test("--scenario: a bad file is one line naming the file and the field, exit 2",
   assert.match(flag.stderr, /^hyphae sim: --nodes must be an integer from 2/, "a flag's error names the flag");
 });
 
+test("--scenario: a YAML file (.yaml, .yml or any name but .json) gives the same run as the same JSON", async () => {
+  const json = scenarioFile("same.json", `{"nodes": 12, "minutes": 1, "loss": 0.2, "seed": 5, "policy": "managed", "partitionMinutes": "0.4:0.6"}`);
+  const yaml = "# the same scenario\nnodes: 12\nminutes: 1\nloss: 0.2\nseed: 5\npolicy: managed   # a plain word is a string\n" +
+    "partitionMinutes: 0.4:0.6\n";
+  const expected = parseSimArgs(["--scenario", json]).scenario;
+  for (const name of ["same.yaml", "same.yml", "same-scenario"]) {
+    assert.equal(parseSimArgs(["--scenario", scenarioFile(name, yaml)]).scenario, expected, name);
+  }
+  assert.equal(parseSimArgs(["--scenario", scenarioFile("flow.yaml", JSON.stringify({ nodes: 12, minutes: 1, loss: 0.2, seed: 5,
+    policy: "managed", partitionMinutes: "0.4:0.6" }))]).scenario, expected, "JSON text is YAML too");
+  const fromJson = await hyphae("sim", "--scenario", json, "--json");
+  const fromYaml = spawnSync(process.execPath, [HYPHAE_BIN, "sim", "--scenario", join(DIR, "same.yaml"), "--json"], { encoding: "utf8" });
+  assert.is(fromJson.code, 0, fromJson.stderr);
+  assert.is(fromYaml.status, 0, fromYaml.stderr);
+  const report = (stdout: string) => {
+    const { wallMs, ...rest } = JSON.parse(stdout);
+    assert.type(wallMs, "number");
+    return rest; // the same but for the wall-clock time
+  };
+  assert.equal(report(fromYaml.stdout), report(fromJson.stdout));
+  assert.is(report(fromYaml.stdout).nodes, 12);
+});
+
+test("--scenario: a bad YAML file is one line naming the file, the line and the field, exit 2", async () => {
+  const cases: [string, RegExp][] = [
+    [scenarioFile("syntax.yaml", "nodes: 5\nloss: [0.1\n"), /syntax\.yaml:3:1: not YAML \(Flow sequence in block collection must be/],
+    [scenarioFile("indent.yaml", "nodes: 5\n  loss: 0.1\n"), /indent\.yaml:1:8: not YAML \(Nested mappings are not allowed/],
+    [scenarioFile("twice.yml", "seed: 1\nseed: 2\n"), /twice\.yml:2:1: not YAML \(Map keys must be unique\)/],
+    [scenarioFile("list.yaml", "- nodes: 5\n"), /list\.yaml: a scenario file is one YAML mapping/],
+    [scenarioFile("blank.yaml", "# nothing\n"), /blank\.yaml: a scenario file is one YAML mapping/],
+    [scenarioFile("unknown.yaml", "seed: 3\nnodez: 5\n"), /unknown\.yaml:2: unknown field "nodez"; the fields are: nodes, degree, /],
+    [scenarioFile("key.yaml", "? [nodes]\n: 5\n"), /key\.yaml:1: a field name must be a plain word/],
+    [scenarioFile("type.yaml", "seed: 3\n\nnodes: \"50\"\n"), /type\.yaml:3: nodes must be a YAML number, got string "50"/],
+    [scenarioFile("empty-value.yaml", "loss:\n"), /empty-value\.yaml:1: loss must be a YAML number, got null/],
+    [scenarioFile("nested.yaml", "policy:\n  name: flood\n"), /nested\.yaml:1: policy must be a YAML string, got object/],
+    [scenarioFile("range.yaml", "loss: 0.1\nnodes: 1\n"), /range\.yaml:2: nodes must be an integer from 2 to 100000, got "1"/],
+    [scenarioFile("yes.yaml", "policy: yes\n"), /yes\.yaml:1: policy must be one of coverage, flood, managed, got "yes"/],
+    [scenarioFile("partition.yaml", "minutes: 2\npartitionMinutes: 3:4\n"),
+      /partition\.yaml:2: partitionMinutes must start before the run ends \(.*partition\.yaml:1: minutes 2\)/],
+  ];
+  for (const [file, message] of cases) {
+    const r = await hyphae("sim", "--scenario", file);
+    assert.is(r.code, 2, `${file} → ${r.code}: ${r.stderr}`);
+    assert.match(r.stderr, message);
+    assert.match(r.stderr, /^hyphae sim: [^\n]+\n$/, `not one line: ${r.stderr}`);
+    assert.is(r.stdout, "");
+  }
+  for (const file of ["syntax.yaml", "type.yaml"]) {
+    const r = spawnSync(process.execPath, [HYPHAE_BIN, "sim", "--scenario", join(DIR, file)], { encoding: "utf8" });
+    assert.is(r.status, 2, `the binary on ${file}: ${r.stderr}`);
+    assert.match(r.stderr, /^hyphae sim: [^\n]+\n$/);
+  }
+});
+
 test("the scenario schema is documented field by field; the example files are valid", () => {
   const root = join(HYPHAE_BIN, "..", "..");
   const docs = [readFileSync(join(root, "docs", "scenario.md"), "utf8"), readFileSync(join(root, "README.md"), "utf8")];
@@ -249,8 +303,8 @@ test("the scenario schema is documented field by field; the example files are va
     for (const doc of docs) assert.ok(doc.includes(`\`${field}\``), `${field} is not documented`);
   }
   const examples = join(root, "docs", "examples");
-  const files = readdirSync(examples).filter((f) => f.endsWith(".json"));
-  assert.ok(files.length >= 2);
+  const files = readdirSync(examples);
+  assert.ok(files.some((f) => f.endsWith(".json")) && files.some((f) => f.endsWith(".yaml")), `JSON and YAML examples: ${files}`);
   for (const f of files) parseSimArgs(["--scenario", join(examples, f)]);
   assert.ok(docs[1].includes("--scenario docs/examples/partition.json") && docs[1].includes("--html"));
 });

@@ -16,7 +16,7 @@ import { toHex } from "../modules/bytes.js";
 import { tweetnaclCrypto } from "../modules/crypto/tweetnacl-crypto.js";
 import { nodeIdOf } from "../modules/identity/node-id.js";
 import { provisioningFromText } from "../modules/provisioning.js";
-import { compilerMessage, parseFirmwareArgs } from "../tools/firmware-command.js";
+import { buildFirmware, compilerMessage, parseFirmwareArgs } from "../tools/firmware-command.js";
 import { writeProvisioning } from "./helpers/hyphae-process.js";
 import { Mcsim, moddableSdk, REPOSITORY } from "./helpers/moddable.js";
 import { runHyphae as hyphae } from "./helpers/run-hyphae.js";
@@ -146,6 +146,7 @@ if (typeof sdk === "string") {
     const r = await hyphaeProcess(sdk.env, "firmware", "build", "--provisioning", p1, "--port", String(port), "--peers", peers,
       "--publish-every", "1000", "--reading-every", "0", "--out", out, "--work", WORK);
     assert.is(r.code, 0, r.stderr);
+    assert.not.match(r.stderr, /\r/, "no progress bar on a pipe");
     const image = r.stdout.trim();
     assert.is(image, join(out, "mc.so"));
     assert.ok(existsSync(image));
@@ -165,6 +166,24 @@ if (typeof sdk === "string") {
       await sim.stop();
     }
     assert.ok(existsSync(join(out, "state", "modpreferences.json")), "the node's flash is in its own state directory");
+  });
+
+  test("on a terminal the build draws a progress bar: each step of the build, against the total its dry run planned", async () => {
+    const writes: string[] = [];
+    const stderr = { isTTY: true, columns: 200, write: (text: string) => writes.push(text) };
+    const out = join(dir, "node1-terminal");
+    // Another port: this node's config changes, so the warm work directory rebuilds part of the image.
+    const options = parseFirmwareArgs(["build", "--provisioning", p1, "--port", "47309", "--peers", PEERS, "--out", out, "--work", WORK])!;
+    const built = await buildFirmware(options, { stderr, environment: sdk.env, barTiming: { delayMs: 0, intervalMs: 0 } });
+    assert.ok(existsSync(built.image));
+    const steps = readFileSync(join(out, "build.log"), "utf8").split("\n").filter((l) => /^# (cc|xsc|tsc|xsid|xsl|mcrez|ld) /.test(l));
+    assert.ok(steps.length > 0, "the config was rebuilt");
+    assert.match(writes[0], /^hyphae firmware: building lin release for node [0-9a-f]{16}/);
+    const draws = writes.filter((w) => w.startsWith("\rhyphae firmware ["));
+    assert.is(draws.length, steps.length, `one draw per step of the log:\n${steps.join("\n")}`);
+    draws.forEach((draw, i) => assert.ok(draw.includes(` ${i + 1} of ${steps.length} steps · ${steps[i].slice(2)}`), draw));
+    assert.match(draws.at(-1)!, /\] 100 % /);
+    assert.is(writes.at(-1), "\r\x1b[K", "erased at the end");
   });
 
   test("a type error in hosts/moddable fails the real build (exit 1), showing the compiler's message", async () => {

@@ -41,6 +41,16 @@ test("on a pipe or file: writes nothing at all", () => {
   assert.equal(writes, []);
 });
 
+test("the line is cut to the terminal's width; a terminal of unknown size (0 columns) gets 80", () => {
+  for (const [columns, width] of [[40, 39], [0, 79], [undefined, 79]] as const) {
+    const writes: string[] = [];
+    const progress = new ProgressBar({ isTTY: true, columns, write: (text: string) => writes.push(text) },
+      { label: "sim", total: 10, describe: () => "x".repeat(200), clock: () => 0, delayMs: 0, intervalMs: 0 });
+    progress.update(5);
+    assert.is(writes[0].length, 1 + width + 3, `columns ${columns}`);
+  }
+});
+
 test("a run that ends within the delay erases nothing", () => {
   const { progress, writes } = bar(true);
   progress.update(100);

@@ -442,8 +442,8 @@ export function renderFirmwareSection(r: FirmwareBenchResult, command: string, d
     `from each firmware node, a message every ${MESH_PERIOD_MS} ms from one Node node): ${h.neighbors} neighbors, ` +
     `${h.readingsDelivered} of its readings delivered at the gateway, ${h.messagesHeard} messages heard. Slots are ` +
     `${SIM_SLOT_BYTES} B in the 64-bit simulator, ${ESP32_SLOT_BYTES} B on the ESP32: ESP32 ≈ slots × ${ESP32_SLOT_BYTES} + chunk bytes. ` +
-    "This is the whole firmware — the core with its tables, the host, tweetnacl, @noble/curves with its base-point table, the " +
-    "SDK's modules — less what the build preloads into flash.", "");
+    "This is the whole firmware — the core with its tables, the host, tweetnacl, @noble/curves (loaded at boot: it cannot " +
+    "be preloaded), the SDK's modules — less what the build preloads into flash.", "");
   L.push("| state | slots | slot bytes here | chunk bytes | ESP32 ≈ |", "|---|--:|--:|--:|--:|");
   const row = (name: string, x: HeapSample): string =>
     `| ${name} | ${(x.slotBytes / SIM_SLOT_BYTES).toLocaleString("en-US")} | ${x.slotBytes.toLocaleString("en-US")} | ` +
@@ -454,8 +454,8 @@ export function renderFirmwareSection(r: FirmwareBenchResult, command: string, d
   const restEsp32 = (h.rest.slotBytes / SIM_SLOT_BYTES) * ESP32_SLOT_BYTES + h.rest.chunkBytes;
   L.push("", `The ESP32 entry of manifest.json gives XS ${slots.toLocaleString("en-US")} slots and ${kb(chunkBytes)} of chunks ` +
     `(${kb(budget)} with 16-byte slots). Already at rest the firmware projects to ` +
-    `${kb(restEsp32)}, ${restEsp32 > budget ? "more than" : "within"} that budget (README §manifest.json: @noble/curves' ` +
-    "base-point table is the largest part left out of flash); the mesh adds " +
+    `${kb(restEsp32)}, ${restEsp32 > budget ? "more than" : "within"} that budget (README §manifest.json: ` +
+    "@noble/curves, which cannot be preloaded into flash, is the largest part); the mesh adds " +
     `${kb(((h.mesh.slotBytes - h.rest.slotBytes) / SIM_SLOT_BYTES) * ESP32_SLOT_BYTES + h.mesh.chunkBytes - h.rest.chunkBytes)} ` +
     "(neighbors, certificates, messages kept for repair, readings in custody).");
   return L.join("\n").trimEnd() + "\n";

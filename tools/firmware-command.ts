@@ -7,12 +7,13 @@
  * so the image boots as that certified node. mcconfig runs the project's own TypeScript compiler
  * (node_modules/.bin first on PATH). Builds share a work directory: the first compiles everything
  * (a minute or two), later ones, for other nodes, recompile only the config (seconds); the image is
- * copied out to the node's own directory, beside its state.
+ * copied out to the node's own directory, beside its state. On a terminal a progress bar counts the
+ * build's steps (build-progress.ts).
  *
  * Exit codes: 0 built, 2 usage error (bad flag, value or provisioning file), 1 the environment or
  * the build failed (MODDABLE unset, no mcconfig, a compile error: the compiler's message is shown).
  */
-import { spawn } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from "node:fs";
 import { cpus } from "node:os";
 import { delimiter, dirname, join, resolve } from "node:path";
@@ -23,7 +24,8 @@ import { tweetnaclCrypto } from "../modules/crypto/tweetnacl-crypto.js";
 import { nodeIdOf } from "../modules/identity/node-id.js";
 import { MeshNode, type Provisioning } from "../modules/node.js";
 import { provisioningFromText, provisioningToText, type ProvisioningText } from "../modules/provisioning.js";
-import { type Command, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, integerFlag, type Io, parseFlags, UsageError } from "./cli.js";
+import { type BarTiming, BuildProgress, plannedSteps } from "./build-progress.js";
+import { type Command, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, integerFlag, type Io, parseFlags, UsageError, type Writer } from "./cli.js";
 
 /** build/tools/firmware-command.js → the repository root. */
 const REPOSITORY = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -74,6 +76,8 @@ Flags:
   --flash                esp32: also flash the board (mcconfig's deploy step)
   --source DIR           the Hyphae tree to build [this repository]
   -h, --help             this help
+
+On a terminal a progress bar on stderr counts the build's steps against those it will run.
 
 Exit codes: 0 built, 2 usage error (bad flag, value or provisioning file), 1 the build failed or
 the SDK is missing (the compiler's message is shown; the full log is in <out>/build.log).
@@ -247,8 +251,8 @@ function hostPlatform(): string {
 }
 
 /** The environment mcconfig needs: the SDK's tools and this project's tsc on PATH. */
-function buildEnvironment(source: string): NodeJS.ProcessEnv {
-  const moddable = process.env.MODDABLE;
+function buildEnvironment(source: string, base: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const moddable = base.MODDABLE;
   if (!moddable) {
     throw new BuildError("MODDABLE is not set: install the Moddable SDK (https://github.com/Moddable-OpenSource/moddable, " +
       "documentation/Moddable SDK - Getting Started.md) and export MODDABLE=<its directory>");
@@ -260,23 +264,32 @@ function buildEnvironment(source: string): NodeJS.ProcessEnv {
   }
   const bin = join(source, "node_modules", ".bin");
   if (!existsSync(join(bin, "tsc"))) throw new BuildError(`${join(bin, "tsc")} is missing: run \`npm install\` in ${source}`);
-  const env: NodeJS.ProcessEnv = { ...process.env, PATH: [bin, tools, process.env.PATH ?? ""].join(delimiter) };
+  const env: NodeJS.ProcessEnv = { ...base, PATH: [bin, tools, base.PATH ?? ""].join(delimiter) };
   // mcconfig's makefiles compile each module separately: let make use every core.
   env.MAKEFLAGS ??= `-j${Math.max(1, cpus().length)}`;
   return env;
 }
 
-function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv, log: number): Promise<{ code: number; output: string }> {
+/** Runs a build command, its output into the log and, line by line, to `onLine`. */
+function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv, log: number,
+    onLine: (line: string) => void = () => {}): Promise<{ code: number; output: string }> {
   return new Promise((resolvePromise) => {
     writeSync(log, `$ ${command} ${args.join(" ")}\n`);
     const child = spawn(command, args, { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
     let output = "";
-    const take = (chunk: Buffer): void => {
-      output += chunk.toString("utf8");
-      writeSync(log, chunk);
+    const lineReader = (): ((chunk: Buffer) => void) => {
+      let partial = "";
+      return (chunk) => {
+        const text = chunk.toString("utf8");
+        output += text;
+        writeSync(log, chunk);
+        const lines = (partial + text).split("\n");
+        partial = lines.pop()!;
+        lines.forEach(onLine);
+      };
     };
-    child.stdout.on("data", take);
-    child.stderr.on("data", take);
+    child.stdout.on("data", lineReader());
+    child.stderr.on("data", lineReader());
     child.on("error", (e) => {
       output += `${command}: ${e.message}\n`;
       resolvePromise({ code: 127, output });
@@ -297,7 +310,7 @@ export function compilerMessage(output: string): string {
  * Takes the work directory for this process, waiting (up to LOCK_WAIT_MS) while another live build
  * holds it; a lock left by a process that died is taken over.
  */
-async function lockWork(work: string, progress: (line: string) => void): Promise<() => void> {
+async function lockWork(work: string, status: (line: string) => void): Promise<() => void> {
   const lock = join(work, ".hyphae-build.lock");
   const end = Date.now() + LOCK_WAIT_MS;
   let told = false;
@@ -325,7 +338,7 @@ async function lockWork(work: string, progress: (line: string) => void): Promise
         continue;
       }
       if (Date.now() > end) throw new BuildError(`another build (pid ${pid}) has held --work ${work} for too long: give another --work`);
-      if (!told) progress(`hyphae firmware: waiting for another build (pid ${pid}) using ${work}`);
+      if (!told) status(`hyphae firmware: waiting for another build (pid ${pid}) using ${work}`);
       told = true;
       await new Promise((r) => setTimeout(r, 500));
     }
@@ -340,12 +353,31 @@ export interface FirmwareImage {
   state: string | undefined;
 }
 
+/** The steps `make build` would run now on `makefile` (its dry run); 0 if the dry run fails. */
+function stepsToRun(makefile: string, cwd: string, env: NodeJS.ProcessEnv): Promise<number> {
+  return new Promise((resolvePromise) => {
+    execFile("make", ["-n", "-f", makefile, "build"], { cwd, env, maxBuffer: 64 << 20 }, (error, stdout) => {
+      resolvePromise(error ? 0 : plannedSteps(stdout));
+    });
+  });
+}
+
+export interface BuildReporting {
+  /** Status lines, and the progress bar when it is a terminal. */
+  stderr: Writer;
+  /** Where MODDABLE and PATH are read [process.env]. */
+  environment?: NodeJS.ProcessEnv;
+  /** The progress bar's timing [ProgressBar's: drawn after a second, every 100 ms at most]. */
+  barTiming?: BarTiming;
+}
+
 /** Builds one node's image; throws BuildError (environment, compile) or UsageError (provisioning). */
-export async function buildFirmware(options: FirmwareBuildOptions, progress: (line: string) => void): Promise<FirmwareImage> {
+export async function buildFirmware(options: FirmwareBuildOptions, reporting: BuildReporting): Promise<FirmwareImage> {
+  const status = (line: string): void => void reporting.stderr.write(line + "\n");
   const { text, provisioning } = readProvisioning(options.provisioningFile);
   const rootManifest = join(options.source, "manifest.json");
   if (!existsSync(rootManifest)) throw new UsageError(`--source ${options.source} has no manifest.json`);
-  const env = buildEnvironment(options.source);
+  const env = buildEnvironment(options.source, reporting.environment ?? process.env);
   const nodeId = toHex(nodeIdOf(tweetnaclCrypto, provisioning.secretKey.subarray(32)));
   const targetDir = options.target.replace("/", "-");
   const out = resolve(options.out ?? join(options.source, "build", "firmware", targetDir, nodeId));
@@ -368,30 +400,35 @@ export async function buildFirmware(options: FirmwareBuildOptions, progress: (li
   }, null, "\t") + "\n", { mode: 0o600 });
 
   const logFile = join(out, "build.log");
-  const unlock = await lockWork(work, progress);
+  const unlock = await lockWork(work, status);
   const log = openSync(logFile, "w");
   try {
     const flavor = options.debug ? "debug" : "release";
+    // mcconfig's layout: <bin or tmp>/<platform>/<subplatform, or "mc" for a desktop platform>/<flavor>/<name>
+    const layout = (root: "bin" | "tmp"): string =>
+      join(work, root, ...options.target.split("/"), ...(options.desktop ? ["mc"] : []), flavor, APP_NAME);
     const mcconfigArgs = [...(options.debug ? ["-d"] : []), "-p", options.target, "-o", work, manifest];
-    let result: { code: number; output: string };
-    progress(`hyphae firmware: building ${options.target} ${flavor} for node ${nodeId} (log: ${logFile})`);
-    if (options.desktop && options.debug) {
-      // `mcconfig -d -m` would also launch xsbug and end every running mcsim (pkill): make only.
-      result = await run("mcconfig", mcconfigArgs, out, env, log);
-      if (result.code === 0) {
-        const makefile = join(work, "tmp", options.target, "mc", flavor, APP_NAME, "makefile");
-        result = await run("make", ["-f", makefile, "build"], out, env, log);
+    status(`hyphae firmware: building ${options.target} ${flavor} for node ${nodeId} (log: ${logFile})`);
+    // mcconfig without -m only writes the makefile: its dry run counts the steps for the progress bar.
+    let result = await run("mcconfig", mcconfigArgs, out, env, log);
+    if (result.code === 0) {
+      const makefile = join(layout("tmp"), "makefile");
+      const bar = new BuildProgress(reporting.stderr, await stepsToRun(makefile, out, env), reporting.barTiming);
+      try {
+        // Desktop: make's `build` target only (`mcconfig -m -d` would also launch xsbug and end every
+        // running mcsim with pkill). ESP32: mcconfig -m, which sets up ESP-IDF's environment for make.
+        result = options.desktop
+          ? await run("make", ["-f", makefile, "build"], out, env, log, (line) => bar.line(line))
+          : await run("mcconfig", ["-m", "-t", options.flash ? "all" : "build", ...mcconfigArgs], out, env, log, (line) => bar.line(line));
+      } finally {
+        bar.finish();
       }
-    } else {
-      const make = options.desktop ? ["-m"] : ["-m", "-t", options.flash ? "all" : "build"];
-      result = await run("mcconfig", [...make, ...mcconfigArgs], out, env, log);
     }
     if (result.code !== 0) {
       throw new BuildError(`the build failed (exit ${result.code}); the compiler said:\n${compilerMessage(result.output)}\n` +
         `full log: ${logFile}`);
     }
-    // mcconfig's layout: bin/<platform>/<subplatform, or "mc" for a desktop platform>/<flavor>/<name>
-    const built = join(work, "bin", ...options.target.split("/"), ...(options.desktop ? ["mc"] : []), flavor, APP_NAME);
+    const built = layout("bin");
     if (!options.desktop) return { image: built, nodeId, out, state };
     const image = join(out, "mc.so");
     // Copy, then rename over: a simulator still running the old image keeps its file.
@@ -416,7 +453,7 @@ export const firmwareCommand: Command = {
         io.stdout.write(HELP);
         return EXIT_OK;
       }
-      const built = await buildFirmware(options, (line) => io.stderr.write(line + "\n"));
+      const built = await buildFirmware(options, { stderr: io.stderr });
       io.stdout.write(built.image + "\n");
       return EXIT_OK;
     } catch (e) {

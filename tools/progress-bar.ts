@@ -46,7 +46,8 @@ export class ProgressBar {
     const filled = Math.round(fraction * BAR_WIDTH);
     const line = `${label} [${"#".repeat(filled)}${"-".repeat(BAR_WIDTH - filled)}] ${String(Math.floor(fraction * 100)).padStart(3)} %  ${describe(done, total)}`;
     // \r returns to the line start, ESC[K clears what a longer earlier line left.
-    this.stream.write(`\r${line.slice(0, Math.max(20, (this.stream.columns ?? 80) - 1))}\x1b[K`);
+    // A terminal that does not know its size says 0 columns.
+    this.stream.write(`\r${line.slice(0, Math.max(20, (this.stream.columns || 80) - 1))}\x1b[K`);
   }
 
   /** Erases the bar, if it was ever drawn. */

@@ -59,8 +59,9 @@ Flags:
   --reboots K               crash K random nodes at random times after the warm-up,
                             each rebooted 30 s later; chosen from the seed [0]
   --partition-minutes A:B   split the plane into two halves from minute A to B
-  --scenario FILE           read these settings from a JSON file (docs/scenario.md);
-                            flags on the command line override its fields
+  --scenario FILE           read these settings from a JSON file (FILE.json) or a YAML
+                            file (any other name; docs/scenario.md); flags on the
+                            command line override its fields
   --html FILE               write the HTML report to FILE [${DEFAULT_REPORT_PATH}, or
                             none with --json]
   --json                    print the report as JSON instead of text
@@ -74,6 +75,7 @@ Examples:
   hyphae sim
   hyphae sim --nodes 500 --loss 0.3 --policy flood --html flood.html
   hyphae sim --scenario docs/examples/partition.json --seed 7
+  hyphae sim --scenario docs/examples/field-trial.yaml
   hyphae sim --nodes 200 --minutes 10 --reboots 5 --partition-minutes 3:6 --json
 `;
 

@@ -641,7 +641,7 @@ test("gossip: encodeGossip rejects every value the decoder would reject (kind, N
   const one = Uint8Array.of(1);
   const bad: [string, () => Uint8Array][] = [
     ["kind 0", () => encodeGossip(id, 1, 0 as GossipKind, 0, 1, one)],
-    ["kind 4", () => encodeGossip(id, 1, 4 as GossipKind, 0, 1, one)],
+    ["kind 5", () => encodeGossip(id, 1, 5 as GossipKind, 0, 1, one)],
     ["seq NaN", () => encodeGossip(id, NaN, GossipKind.Data, 0, 1, one)],
     ["hop limit NaN", () => encodeGossip(id, 1, GossipKind.Data, 0, NaN, one)],
   ];

@@ -53,7 +53,7 @@ import { CustodyTrust } from "./reputation/custody-trust.js";
 import { Behavior, IGNORE_BELOW, PeerScores } from "./reputation/peer-scores.js";
 import { RelayWatch } from "./reputation/relay-watch.js";
 import { CommandInbox } from "./command/command-inbox.js";
-import { encodeCommand } from "./command/command-message.js";
+import { checkCommandFields, encodeCommand } from "./command/command-message.js";
 import { checkAck, checkData, decodeData, newDataView } from "./wire/data.js";
 import { MAX_RECORDS, parseRecords, RECORD_HEADER_BYTES, RecordType, writeRecord, type RecordView } from "./wire/records.js";
 import { createContentConfig, type ContentConfig } from "./content/content-config.js";
@@ -404,6 +404,8 @@ export class MeshNode {
   sendCommand(target: Uint8Array, path: string, value: Uint8Array, now: number): number {
     if (!this.mayCommand) throw new TypeError("this node's certificate lacks the command right");
     if (equalBytes(target, this.id)) throw new RangeError("a node does not command itself");
+    // Before a seq is taken: one taken and not sent would leave a hole in the next checkpoint's range.
+    checkCommandFields(target, path, value);
     const seq = this.takeSeq();
     const { secretKey, certificate } = this.provisioning;
     this.publishOwn(seq, GossipKind.Command, encodeCommand(this.crypto, secretKey, certificate, this.id, seq, target, path, value), now);

@@ -124,8 +124,11 @@ test("MeshNode.sendCommand needs the right and another node as the target", () =
   const gateway = new MeshNode(gatewayP, { crypto, random: new Rng(1), storage: new MemoryStorage() });
   gateway.start(0);
   assert.is(gateway.mayCommand, true);
+  const before = gateway.publish(ascii("a message"), 1);
   assert.throws(() => gateway.sendCommand(gateway.id, "led", ascii("on"), 1), RangeError);
   assert.throws(() => gateway.sendCommand(plain.id, "a+b", ascii("on"), 1), RangeError);
+  assert.throws(() => gateway.sendCommand(plain.id.subarray(0, 4), "led", ascii("on"), 1), RangeError);
+  assert.is(gateway.sendCommand(plain.id, "led", ascii("on"), 2), before + 1, "a refused command takes no sequence number (checkpoints cover every one)");
 });
 
 /** A node that runs scheduled actions (sending commands) at their times. */
@@ -193,9 +196,11 @@ test("a gateway with the right commands a node four hops away: once each, forger
   const ids = provisioning.map((p) => nodeIdOf(crypto, p.secretKey.subarray(32)));
   const target = ids[4];
   const forgerId = nodeIdOf(crypto, forgerP.secretKey.subarray(32));
-  const config = createNodeConfig({ beaconIntervalMs: 2000 });
+  // Node 1 attributes (as a gateway would): the gateway's checkpoint covers its command between two messages.
+  const config = (i: number) => createNodeConfig({ beaconIntervalMs: 2000, checkpointAfterMs: 5000, attribute: i === 1 });
   const command = (path: string, value: number[]) => (node: MeshNode, now: number) => void sent.push(node.sendCommand(target, path, Uint8Array.from(value), now));
   const sent: number[] = [];
+  const messages: number[] = [];
 
   // What the forger sends (gossip bodies; the gateway's first command is rebuilt byte for byte: Ed25519 is deterministic).
   const gossip = (origin: Uint8Array, seq: number, payload: Uint8Array) => encodeGossip(origin, seq, GossipKind.Command, 0, 32, payload);
@@ -221,10 +226,13 @@ test("a gateway with the right commands a node four hops away: once each, forger
   const sim = new Simulator({
     topology, seed: 9, radio: { loss: 0 },
     createDevice: (i, ports) => {
-      if (i === 5) return (devices[i] = new Forger(forgerP, [{ at: 30_000, gossip: () => forged }, { at: 60_000, gossip: () => [replayed()] }]));
-      const node = new MeshNode(provisioning[i], { crypto, random: ports.random, storage: ports.storage }, config);
-      const script = i === 0 ? [{ at: 20_000, run: command("led", [0x6f, 0x6e]) }, { at: 25_000, run: command("fan/speed", [3]) },
-        { at: 70_000, run: command("led", [0x6f, 0x66, 0x66]) }] : [];
+      if (i === 5) return (devices[i] = new Forger(forgerP, [{ at: 36_000, gossip: () => forged }, { at: 60_000, gossip: () => [replayed()] }]));
+      const node = new MeshNode(provisioning[i], { crypto, random: ports.random, storage: ports.storage }, config(i));
+      const message = (node: MeshNode, now: number) => void messages.push(node.publish(ascii("hello"), now));
+      // Commands spend the gateway's relay budget like any gossip (a new origin starts with 2 tokens,
+      // then 6 a minute), so the second command waits for a token.
+      const script = i === 0 ? [{ at: 19_000, run: message }, { at: 20_000, run: command("led", [0x6f, 0x6e]) }, { at: 21_000, run: message },
+        { at: 32_000, run: command("fan/speed", [3]) }, { at: 70_000, run: command("led", [0x6f, 0x66, 0x66]) }] : [];
       return (devices[i] = new ScriptedNode(node, script));
     },
     onEvent: (i, e) => void (i < 5 && events[i].push(e)),
@@ -249,6 +257,8 @@ test("a gateway with the right commands a node four hops away: once each, forger
   assert.is(before.dropped(DropReason.BadSignature), 1, "the gateway's certificate without its key");
   assert.is(before.dropped(WireError.BadField), 1, "malformed path");
   assert.is(after.dropped(DropReason.CommandReplay), 1, "the first command, replayed after the reboot");
+  const attributed = events[1].flatMap((e) => (e.type === "attributed" && e.origin === toHex(gatewayId) ? e.seqs : []));
+  assert.equal(attributed, messages, "the checkpoint over message, command, message verified at an attributing node");
   for (const i of [1, 2, 3]) {
     const c = (devices[i] as ScriptedNode).node.counters;
     assert.equal([...c.drops.keys()].filter((r) => r >= DropReason.CommandUnauthorized || r === DropReason.BadSignature), [], `relay ${i} verifies nothing`);

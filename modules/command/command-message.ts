@@ -61,15 +61,18 @@ function signedBytes(origin: Uint8Array, seq: number, signed: Uint8Array): Uint8
   return concatBytes(CONTEXT, origin.subarray(0, NODE_ID_BYTES), numbers, signed);
 }
 
-/**
- * Builds and signs a command payload for gossip (origin, seq). Throws RangeError on a path or value
- * the decoder would reject (callers check first: isCommandPath, MAX_COMMAND_VALUE).
- */
-export function encodeCommand(crypto: Crypto, secretKey: Uint8Array, certificate: Uint8Array, origin: Uint8Array, seq: number,
-    target: Uint8Array, path: string, value: Uint8Array): Uint8Array {
+/** Throws RangeError for a target, path or value the decoder would reject. */
+export function checkCommandFields(target: Uint8Array, path: string, value: Uint8Array): void {
+  if (target.length !== NODE_ID_BYTES) throw new RangeError(`command target must be a ${NODE_ID_BYTES}-byte node id`);
   if (!isCommandPath(path)) throw new RangeError(`command path must be 1..${MAX_COMMAND_PATH} of ASCII 0x21..0x7e except + and #`);
   if (value.length > MAX_COMMAND_VALUE) throw new RangeError(`command value over ${MAX_COMMAND_VALUE} bytes`);
-  if (certificate.length !== CERTIFICATE_BYTES || target.length !== NODE_ID_BYTES) throw new RangeError("bad certificate or target length");
+}
+
+/** Builds and signs a command payload for gossip (origin, seq). Throws RangeError as checkCommandFields does. */
+export function encodeCommand(crypto: Crypto, secretKey: Uint8Array, certificate: Uint8Array, origin: Uint8Array, seq: number,
+    target: Uint8Array, path: string, value: Uint8Array): Uint8Array {
+  checkCommandFields(target, path, value);
+  if (certificate.length !== CERTIFICATE_BYTES) throw new RangeError(`certificate must be ${CERTIFICATE_BYTES} bytes`);
   const out = new Uint8Array(COMMAND_FIXED_BYTES + path.length + value.length);
   out.set(certificate, 0);
   out.set(target, TARGET_AT);

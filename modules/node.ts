@@ -1,7 +1,8 @@
 /**
  * MeshNode: one Hyphae node as a sans-I/O state machine.
  *
- * Inputs:  receive(frame, link, now) · tick(now) · publish(payload, now) · injectRevocation(bytes, now)
+ * Inputs:  receive(frame, link, now) · tick(now) · publish(payload, now) · sendCommand(target, path, value, now)
+ *          · injectRevocation(bytes, now)
  * Outputs: pollTransmit() frames for the link · pollEvent() events for the application
  * Time:    nextTimeout() is the next deadline; the host calls tick(now) then. `now` is integer ms
  *          from a monotonic clock and never goes backwards.

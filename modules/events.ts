@@ -26,7 +26,7 @@ export type MeshEvent =
   | { type: "revocation"; serial: number; count: number }
   /**
    * A command for this node, from an origin whose owner-signed certificate grants the command right,
-   * signed by it, newer than any acted on from it (modules/command/command-inbox.ts): act on it.
+   * signed by it, newer than any acted on from it (docs/protocol.md §Commands): act on it.
    */
   | { type: "command"; origin: string; seq: number; path: string; value: Uint8Array; hops: number }
   /** Every piece of owner-signed content this node is a target of verified: the host installs it from the content store. */

@@ -54,7 +54,7 @@ import { CustodyTrust } from "./reputation/custody-trust.js";
 import { Behavior, IGNORE_BELOW, PeerScores } from "./reputation/peer-scores.js";
 import { RelayWatch } from "./reputation/relay-watch.js";
 import { CommandInbox } from "./command/command-inbox.js";
-import { checkCommandFields, encodeCommand } from "./command/command-message.js";
+import { checkCommandFields, commandPathText, encodeCommand, isCommandFor, verifyCommandSignature } from "./command/command-message.js";
 import { checkAck, checkData, decodeData, newDataView } from "./wire/data.js";
 import { MAX_RECORDS, parseRecords, RECORD_HEADER_BYTES, RecordType, writeRecord, type RecordView } from "./wire/records.js";
 import { createContentConfig, type ContentConfig } from "./content/content-config.js";
@@ -319,12 +319,7 @@ export class MeshNode {
       emit: (event) => this.emit(event),
       sendReport: (report, seq, now) => this.forward.publishHealth(report, seq, now),
     }, config.healthIntervalMs);
-    this.commands = new CommandInbox({
-      id: this.id, crypto: this.crypto, storage: this.storage,
-      admitOrigin: (origin, cert, now) => this.admitOrigin(origin, cert, now),
-      drop: (reason) => this.counters.drop(reason),
-      emit: (event) => this.emit(event),
-    });
+    this.commands = new CommandInbox(this.storage);
     this.content = !ports.content ? null : new ContentSwarm({
       role: this.role,
       ownerPublicKey,
@@ -799,8 +794,8 @@ export class MeshNode {
       }
     } else if (g.kind === GossipKind.Checkpoint && this.config.attribute) {
       this.attributeCheckpoint(g, originHex, now);
-    } else if (g.kind === GossipKind.Command) {
-      this.commands.receive(g, now);
+    } else if (g.kind === GossipKind.Command && isCommandFor(g.payload, this.id)) {
+      this.onCommand(g, originHex, now);
     }
     if (!copy) return;
     // Under the coverage policy the neighbors that the transmitter of our first copy designated
@@ -816,6 +811,20 @@ export class MeshNode {
     resetMiss(this.pending.miss, this.pending.missAt(p), this.neighbors.capacity);
     if (transmitter) applyCopy(this.pending.miss, transmitter, this.pending.missAt(p));
     this.schedule(p, now, designated ? 0 : FALLBACK_DELAY_UNITS * this.config.relayDelayMs);
+  }
+
+  /**
+   * A command for this node (docs/protocol.md §Commands): the inbox's cheap checks, then the carried
+   * certificate's admission and the origin's signature; only then is it acted on.
+   */
+  private onCommand(g: GossipView, originHex: string, now: number): void {
+    const view = this.commands.check(g);
+    if (typeof view === "number") return this.counters.drop(view);
+    const publicKey = this.admitOrigin(g.origin, view.certificate, now);
+    if (!publicKey) return;
+    if (!verifyCommandSignature(this.crypto, view, g.origin, g.seq, publicKey)) return this.counters.drop(DropReason.BadSignature);
+    this.commands.accept(g.origin, g.seq);
+    this.emit({ type: "command", origin: originHex, seq: g.seq, path: commandPathText(view), value: view.value.slice(), hops: g.hops + 1 });
   }
 
   /** Schedules repairs of the recent messages that `n`'s HELLO shows it missed. */

@@ -1,87 +1,76 @@
 /**
- * The target's side of commands (docs/protocol.md §Commands): a command addressed to this node is
- * acted on (a `command` event) only when
+ * The target's side of commands (docs/protocol.md §Commands). A command addressed to this node is
+ * acted on only when
  *   1. it decodes strictly                                  (else the WireError is counted)
  *   2. its seq is above the last one acted on from its origin (else `command-replay`)
  *   3. its carried certificate has the command right         (else `command-unauthorized`)
  *   4. that certificate is admitted: owner-signed, for this key, unrevoked, in its window
- *      (else admit's own reason: bad-certificate, revoked, verify-budget)
+ *      (MeshNode's admission; else its reason: bad-certificate, revoked, verify-budget)
  *   5. the origin's signature verifies                       (else `bad-signature`)
- * Cheap checks come first, so replays and un-righted origins cost no verify.
+ * `check` does 1–3, the cheap ones, so replays and un-righted origins cost no verify; MeshNode does
+ * 4 and 5 (it holds the certificate cache) and then `accept`s the command.
  *
  * Replay floors: the last seq acted on per origin, for COMMAND_ORIGINS origins (12 B each, the
- * least recently heard forgotten first), written to storage at every command, so a command captured
- * before a reboot (or before the seen cache forgot it) is refused after it.
+ * least recently commanding forgotten first), written to storage at every command, so a command
+ * captured before a reboot (or before the seen cache forgot it) is refused after it. The buffer is
+ * allocated at the first command: a node that is never commanded keeps none.
  */
-import { equalAt, readU32, toHex, writeU32 } from "../bytes.js";
+import { equalAt, readU32, writeU32 } from "../bytes.js";
 import { DropReason } from "../counters.js";
-import type { MeshEvent } from "../events.js";
-import type { Crypto, Storage } from "../ports.js";
+import type { Storage } from "../ports.js";
 import { COMMAND_RIGHT, ROLE_AT } from "../identity/certificate.js";
-import { WireError } from "../wire/errors.js";
+import type { WireError } from "../wire/errors.js";
 import { NODE_ID_BYTES } from "../wire/frame.js";
 import type { GossipView } from "../wire/gossip.js";
-import { commandPathText, decodeCommand, isCommandFor, verifyCommandSignature } from "./command-message.js";
+import { type CommandView, decodeCommand } from "./command-message.js";
 
 /** Commanding origins whose replay floor is kept (in practice the mesh's one or two gateways). */
 export const COMMAND_ORIGINS = 8;
 const ROW_BYTES = NODE_ID_BYTES + 4;
 const KEY_FLOORS = "cmdfloors";
 
-export interface CommandInboxContext {
-  id: Uint8Array;
-  crypto: Crypto;
-  storage: Storage;
-  /** Admits the origin by the certificate it carried (verified once, then cached): its public key, or null (dropped and counted). */
-  admitOrigin(origin: Uint8Array, certificate: Uint8Array, now: number): Uint8Array | null;
-  drop(reason: WireError | DropReason): void;
-  emit(event: MeshEvent): void;
-}
-
 export class CommandInbox {
-  /** Rows of origin ‖ last seq acted on, least recently commanding first. */
-  private readonly floors = new Uint8Array(COMMAND_ORIGINS * ROW_BYTES);
-  private count = -1;
+  /** Rows of origin ‖ last seq acted on, least recently commanding first; null until the first command. */
+  private floors: Uint8Array | null = null;
+  private count = 0;
 
-  constructor(private readonly ctx: CommandInboxContext) {}
+  constructor(private readonly storage: Storage) {}
 
-  /** A new (not seen before) command gossip; anything not addressed to this node is only relayed. */
-  receive(g: GossipView, now: number): void {
-    const ctx = this.ctx;
-    if (!isCommandFor(g.payload, ctx.id)) return;
+  /** Checks 1–3 of a new command gossip addressed to this node: its view, or why it is dropped. */
+  check(g: GossipView): CommandView | WireError | DropReason {
     const view = decodeCommand(g.payload);
-    if (typeof view === "number") return ctx.drop(view);
+    if (typeof view === "number") return view;
     const row = this.rowOf(g.origin);
-    if (row >= 0 && g.seq <= readU32(this.floors, row * ROW_BYTES + NODE_ID_BYTES)) return ctx.drop(DropReason.CommandReplay);
-    if ((view.certificate[ROLE_AT] & COMMAND_RIGHT) === 0) return ctx.drop(DropReason.CommandUnauthorized);
-    const publicKey = ctx.admitOrigin(g.origin, view.certificate, now);
-    if (!publicKey) return;
-    if (!verifyCommandSignature(ctx.crypto, view, g.origin, g.seq, publicKey)) return ctx.drop(DropReason.BadSignature);
-    this.advance(row, g.origin, g.seq);
-    ctx.emit({ type: "command", origin: toHex(g.origin), seq: g.seq, path: commandPathText(view), value: view.value.slice(), hops: g.hops + 1 });
+    if (row >= 0 && g.seq <= readU32(this.floors!, row * ROW_BYTES + NODE_ID_BYTES)) return DropReason.CommandReplay;
+    if ((view.certificate[ROLE_AT] & COMMAND_RIGHT) === 0) return DropReason.CommandUnauthorized;
+    return view;
   }
 
-  /** The row of `origin`, or -1; loads the floors from storage the first time. */
-  private rowOf(origin: Uint8Array): number {
-    if (this.count < 0) {
-      const stored = this.ctx.storage.get(KEY_FLOORS);
-      const valid = stored && stored.length % ROW_BYTES === 0 && stored.length <= this.floors.length;
-      this.count = valid ? stored.length / ROW_BYTES : 0;
-      if (valid) this.floors.set(stored);
-    }
-    for (let r = 0; r < this.count; r++) if (equalAt(this.floors, r * ROW_BYTES, origin, 0, NODE_ID_BYTES)) return r;
-    return -1;
-  }
-
-  /** Moves `origin`'s row (new if -1; the oldest goes when full) to the back with `seq`, and persists the table. */
-  private advance(row: number, origin: Uint8Array, seq: number): void {
-    const floors = this.floors;
+  /** A command that passed every check is acted on: its origin's floor moves to `seq` (the oldest row goes when full), persisted. */
+  accept(origin: Uint8Array, seq: number): void {
+    const floors = this.floors!;
+    const row = this.rowOf(origin);
     const from = row >= 0 ? row : this.count === COMMAND_ORIGINS ? 0 : this.count;
     floors.copyWithin(from * ROW_BYTES, (from + 1) * ROW_BYTES, this.count * ROW_BYTES);
     if (row < 0 && this.count < COMMAND_ORIGINS) this.count++;
     const at = (this.count - 1) * ROW_BYTES;
     floors.set(origin.subarray(0, NODE_ID_BYTES), at);
     writeU32(floors, at + NODE_ID_BYTES, seq);
-    this.ctx.storage.set(KEY_FLOORS, floors.slice(0, this.count * ROW_BYTES));
+    this.storage.set(KEY_FLOORS, floors.slice(0, this.count * ROW_BYTES));
+  }
+
+  /** The row of `origin`, or -1; loads the floors from storage the first time. */
+  private rowOf(origin: Uint8Array): number {
+    let floors = this.floors;
+    if (!floors) {
+      floors = this.floors = new Uint8Array(COMMAND_ORIGINS * ROW_BYTES);
+      const stored = this.storage.get(KEY_FLOORS);
+      if (stored && stored.length % ROW_BYTES === 0 && stored.length <= floors.length) {
+        floors.set(stored);
+        this.count = stored.length / ROW_BYTES;
+      }
+    }
+    for (let r = 0; r < this.count; r++) if (equalAt(floors, r * ROW_BYTES, origin, 0, NODE_ID_BYTES)) return r;
+    return -1;
   }
 }

@@ -18,7 +18,7 @@ export enum DropReason {
   Replay = 36,
   /** Neighbor table full of good links. */
   TableFull = 37,
-  /** A revocation list or checkpoint that failed verification. */
+  /** A revocation list, checkpoint or command that failed verification. */
   BadSignature = 38,
   /** Relay queue or outbox full (the host is not draining, or a burst exceeded the caps). */
   QueueFull = 39,
@@ -34,12 +34,16 @@ export enum DropReason {
   BadContent = 44,
   /** Content bigger than this node's store can hold (its manifest is dropped before any piece is asked). */
   ContentTooLarge = 45,
+  /** A command for this node whose origin's certificate lacks the command right (modules/command). */
+  CommandUnauthorized = 46,
+  /** A command for this node no newer than the last one acted on from its origin (a replay). */
+  CommandReplay = 47,
 }
 
 const DROP_NAMES: Record<number, string> = {
   32: "self", 33: "unknown-sender", 34: "bad-certificate", 35: "revoked", 36: "replay",
   37: "table-full", 38: "bad-signature", 39: "queue-full", 40: "event-overflow", 41: "rate-limited", 42: "ignored", 43: "verify-budget",
-  44: "bad-content", 45: "content-too-large",
+  44: "bad-content", 45: "content-too-large", 46: "command-unauthorized", 47: "command-replay",
 };
 
 export function dropReasonName(reason: WireError | DropReason): string {

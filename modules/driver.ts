@@ -8,6 +8,7 @@
  *   app publishes  → driver.publish(payload, now) (to every node) or
  *                    driver.publishReading(sensor, value, now) (to a gateway, exactly once)
  *   a tool seeds   → driver.publishContent(manifest, pieces, now)
+ *   a gateway commands → driver.sendCommand(target, path, value, now) (one node, signed)
  * After each call the driver sends every queued frame, hands every event to the sink, and asks the host
  * to wake it at the node's next deadline. `now` is the host's monotonic milliseconds, never decreasing.
  */
@@ -56,6 +57,13 @@ export class NodeDriver {
 
   publishReading(sensor: string, value: number, now: number): number {
     const seq = this.node.publishReading(sensor, value, now);
+    this.settle();
+    return seq;
+  }
+
+  /** Sends a signed command to one node (MeshNode.sendCommand, which throws without the right). */
+  sendCommand(target: Uint8Array, path: string, value: Uint8Array, now: number): number {
+    const seq = this.node.sendCommand(target, path, value, now);
     this.settle();
     return seq;
   }

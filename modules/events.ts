@@ -24,6 +24,11 @@ export type MeshEvent =
       seqs: number[];
     }
   | { type: "revocation"; serial: number; count: number }
+  /**
+   * A command for this node, from an origin whose owner-signed certificate grants the command right,
+   * signed by it, newer than any acted on from it (docs/protocol.md §Commands): act on it.
+   */
+  | { type: "command"; origin: string; seq: number; path: string; value: Uint8Array; hops: number }
   /** Every piece of owner-signed content this node is a target of verified: the host installs it from the content store. */
   | { type: "content-installed"; kind: number; version: number }
   /**

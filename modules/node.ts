@@ -1,7 +1,8 @@
 /**
  * MeshNode: one Hyphae node as a sans-I/O state machine.
  *
- * Inputs:  receive(frame, link, now) · tick(now) · publish(payload, now) · injectRevocation(bytes, now)
+ * Inputs:  receive(frame, link, now) · tick(now) · publish(payload, now) · sendCommand(target, path, value, now)
+ *          · injectRevocation(bytes, now)
  * Outputs: pollTransmit() frames for the link · pollEvent() events for the application
  * Time:    nextTimeout() is the next deadline; the host calls tick(now) then. `now` is integer ms
  *          from a monotonic clock and never goes backwards.
@@ -52,6 +53,8 @@ import { EclipseWatch } from "./reputation/eclipse-watch.js";
 import { CustodyTrust } from "./reputation/custody-trust.js";
 import { Behavior, IGNORE_BELOW, PeerScores } from "./reputation/peer-scores.js";
 import { RelayWatch } from "./reputation/relay-watch.js";
+import { CommandInbox } from "./command/command-inbox.js";
+import { checkCommandFields, commandPathText, encodeCommand, isCommandFor, verifyCommandSignature } from "./command/command-message.js";
 import { checkAck, checkData, decodeData, newDataView } from "./wire/data.js";
 import { MAX_RECORDS, parseRecords, RECORD_HEADER_BYTES, RecordType, writeRecord, type RecordView } from "./wire/records.js";
 import { createContentConfig, type ContentConfig } from "./content/content-config.js";
@@ -155,6 +158,8 @@ export class MeshNode {
   readonly id: Uint8Array;
   readonly idHex: string;
   readonly role: Role;
+  /** Whether the owner granted this node the right to command others (sendCommand). */
+  readonly mayCommand: boolean;
   readonly config: NodeConfig;
   readonly counters = new Counters();
 
@@ -216,6 +221,7 @@ export class MeshNode {
   private readonly pieceView = newPieceView();
   private readonly forward: StoreAndForward;
   private readonly monitor: NodeMonitor;
+  private readonly commands: CommandInbox;
   /** Content distribution (modules/content), when the host gave a content store. */
   readonly content: ContentSwarm | null;
   /** Records for one neighbor each (DATA, ACK), sent at the next flush in unicast frames. */
@@ -247,6 +253,7 @@ export class MeshNode {
     this.id = nodeIdOf(this.crypto, cert.publicKey);
     this.idHex = toHex(this.id);
     this.role = cert.role;
+    this.mayCommand = cert.command;
     this.ownerId = ownerIdOf(this.crypto, ownerPublicKey);
     // Each window is held by at most one cache entry and one row slot.
     this.windows = new ReplayWindows(config.certificateCacheCapacity + config.neighborCapacity);
@@ -288,10 +295,7 @@ export class MeshNode {
         if (typeof decoded === "number") return this.counters.drop(decoded);
         this.emit({ type: "health", origin: toHex(origin), seq, report: decoded });
       },
-      admitOrigin: (origin, cert, now) => {
-        const peer = this.admit(toHex(origin), origin, cert, now);
-        return peer < 0 ? null : this.certificates.entries.publicKey(peer);
-      },
+      admitOrigin: (origin, cert, now) => this.admitOrigin(origin, cert, now),
     }, this.crypto, this.storage, provisioning.secretKey, provisioning.certificate, config);
     this.monitor = new NodeMonitor({
       counters: this.counters,
@@ -315,6 +319,7 @@ export class MeshNode {
       emit: (event) => this.emit(event),
       sendReport: (report, seq, now) => this.forward.publishHealth(report, seq, now),
     }, config.healthIntervalMs);
+    this.commands = new CommandInbox(this.storage);
     this.content = !ports.content ? null : new ContentSwarm({
       role: this.role,
       ownerPublicKey,
@@ -383,15 +388,36 @@ export class MeshNode {
   /** Publishes an application message to the whole mesh; returns its sequence number. */
   publish(payload: Uint8Array, now: number): number {
     const seq = this.takeSeq();
-    const body = encodeGossip(this.id, seq, GossipKind.Data, 0, this.config.hopLimit, payload);
+    this.publishOwn(seq, GossipKind.Data, payload, now);
+    return seq;
+  }
+
+  /**
+   * Sends a signed command to node `target` (8-byte id) through the mesh; returns its sequence
+   * number. Throws TypeError without the command right, RangeError for a path or value the target
+   * would refuse (command-message.ts: isCommandPath, MAX_COMMAND_VALUE) or this node as the target.
+   */
+  sendCommand(target: Uint8Array, path: string, value: Uint8Array, now: number): number {
+    if (!this.mayCommand) throw new TypeError("this node's certificate lacks the command right");
+    if (equalBytes(target, this.id)) throw new RangeError("a node does not command itself");
+    // Before a seq is taken: one taken and not sent would leave a hole in the next checkpoint's range.
+    checkCommandFields(target, path, value);
+    const seq = this.takeSeq();
+    const { secretKey, certificate } = this.provisioning;
+    this.publishOwn(seq, GossipKind.Command, encodeCommand(this.crypto, secretKey, certificate, this.id, seq, target, path, value), now);
+    return seq;
+  }
+
+  /** Sends own gossip `seq`; its digest joins the next checkpoint, which must cover every seq in its range. */
+  private publishOwn(seq: number, kind: GossipKind, payload: Uint8Array, now: number): void {
+    const body = encodeGossip(this.id, seq, kind, 0, this.config.hopLimit, payload);
     this.seen.add(this.id, seq);
-    this.checkpoints.add(seq, messageDigest(this.crypto, this.id, seq, GossipKind.Data, payload), now);
+    this.checkpoints.add(seq, messageDigest(this.crypto, this.id, seq, kind, payload), now);
     this.recent.add(messageKey(this.id, seq), body, now);
     this.ownQueue.push(body);
     this.counters.published++;
     this.checkpointIfDue(now);
     this.flush(now);
-    return seq;
   }
 
   /**
@@ -661,6 +687,12 @@ export class MeshNode {
     return this.expired(this.certificates.entries, peer, sender, senderHex, now) ? -1 : peer;
   }
 
+  /** An origin known by the certificate its message carried (admit): its public key, or null (dropped). */
+  private admitOrigin(origin: Uint8Array, certificate: Uint8Array, now: number): Uint8Array | null {
+    const peer = this.admit(toHex(origin), origin, certificate, now);
+    return peer < 0 ? null : this.certificates.entries.publicKey(peer);
+  }
+
   /**
    * Whether the validity window of peer `id`'s certificate (`slot` of `certificates`) has passed;
    * then the peer is forgotten and the frame dropped.
@@ -762,6 +794,8 @@ export class MeshNode {
       }
     } else if (g.kind === GossipKind.Checkpoint && this.config.attribute) {
       this.attributeCheckpoint(g, originHex, now);
+    } else if (g.kind === GossipKind.Command && isCommandFor(g.payload, this.id)) {
+      this.onCommand(g, originHex, now);
     }
     if (!copy) return;
     // Under the coverage policy the neighbors that the transmitter of our first copy designated
@@ -777,6 +811,20 @@ export class MeshNode {
     resetMiss(this.pending.miss, this.pending.missAt(p), this.neighbors.capacity);
     if (transmitter) applyCopy(this.pending.miss, transmitter, this.pending.missAt(p));
     this.schedule(p, now, designated ? 0 : FALLBACK_DELAY_UNITS * this.config.relayDelayMs);
+  }
+
+  /**
+   * A command for this node (docs/protocol.md §Commands): the inbox's cheap checks, then the carried
+   * certificate's admission and the origin's signature; only then is it acted on.
+   */
+  private onCommand(g: GossipView, originHex: string, now: number): void {
+    const view = this.commands.check(g);
+    if (typeof view === "number") return this.counters.drop(view);
+    const publicKey = this.admitOrigin(g.origin, view.certificate, now);
+    if (!publicKey) return;
+    if (!verifyCommandSignature(this.crypto, view, g.origin, g.seq, publicKey)) return this.counters.drop(DropReason.BadSignature);
+    this.commands.accept(g.origin, g.seq);
+    this.emit({ type: "command", origin: originHex, seq: g.seq, path: commandPathText(view), value: view.value.slice(), hops: g.hops + 1 });
   }
 
   /** Schedules repairs of the recent messages that `n`'s HELLO shows it missed. */

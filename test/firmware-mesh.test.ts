@@ -8,7 +8,9 @@
  * the owner signed); the firmware nodes' sample readings reach the gateway process exactly once and
  * in order, with the values the firmware took; a message published by a Node peer reaches both
  * firmware nodes (they trace it); a firmware node stopped and started again keeps its identity,
- * never reuses a sequence number (messages or readings) and is taken back; a third firmware node
+ * never reuses a sequence number (messages or readings) and is taken back; a command published on
+ * MQTT reaches a firmware node through the gateway (run as `hyphae gateway` with the command right,
+ * when Mosquitto is installed) and the firmware traces it; a third firmware node
  * whose certificate another owner signed (same network key, so it boots and its frames open) is
  * never anyone's neighbor, and every other node counts its frames as bad-certificate drops.
  *
@@ -19,7 +21,7 @@
  */
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { createSocket } from "node:dgram";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -27,7 +29,9 @@ import { join } from "node:path";
 import { Role } from "../modules/identity/certificate.js";
 import type { Io } from "../tools/cli.js";
 import { main } from "../tools/hyphae.js";
+import { networkHex } from "../hosts/node/mqtt-topics.js";
 import { HYPHAE_BIN, HyphaeProcess } from "./helpers/hyphae-process.js";
+import { freeTcpPort, MosquittoBroker, mosquittoMissing } from "./helpers/mosquitto.js";
 import { Mcsim, moddableSdk, type ModdableSdk, REPOSITORY } from "./helpers/moddable.js";
 
 const BEACON_MS = "300";
@@ -78,6 +82,8 @@ if (typeof sdk === "string") {
     const dir = mkdtempSync(join(tmpdir(), "hyphae-fwmesh-"));
     const sims: Mcsim[] = [];
     const nodes: HyphaeProcess[] = [];
+    // With a broker, the gateway runs as `hyphae gateway` and forwards a command to fw2.
+    const broker = mosquittoMissing() ? null : new MosquittoBroker(await freeTcpPort());
     try {
       // ---- provisioning with the owner's key tool ----
       const keys = join(dir, "keys");
@@ -86,7 +92,7 @@ if (typeof sdk === "string") {
       const file: Record<string, string> = {};
       const id: Record<string, string> = {};
       for (const [name, role] of Object.entries(roles)) {
-        await hyphae("keys", "issue", "--dir", keys, "--name", name, "--role", role);
+        await hyphae("keys", "issue", "--dir", keys, "--name", name, "--role", role, ...(name === "gw" ? ["--command"] : []));
         const exported = await hyphae("keys", "export", "--dir", keys, "--name", name);
         file[name] = join(dir, `${name}.json`);
         writeFileSync(file[name], exported, { mode: 0o600 });
@@ -127,10 +133,13 @@ if (typeof sdk === "string") {
       };
       for (const name of ["fw1", "fw2", "rogue"]) launchSim(name);
       const node: Record<string, HyphaeProcess> = {};
+      await broker?.start();
       for (const name of ["n1", "n2", "gw"]) {
+        const asGateway = name === "gw" && broker;
         const p = new HyphaeProcess(name, ["--provisioning", file[name], "--state", join(dir, `state-${name}`), "--port", String(port[name]),
           "--bind", "127.0.0.1", "--broadcast", names.filter((n) => n !== name).map(endpoint).join(","), "--beacon-ms", BEACON_MS,
-          "--publish-every", name === "n1" ? PERIOD_MS : "0", "--reading-every", "0"]);
+          "--publish-every", name === "n1" ? PERIOD_MS : "0", "--reading-every", "0",
+          ...(asGateway ? ["--mqtt", `127.0.0.1:${broker.port}`] : [])], [], asGateway ? "gateway" : "node");
         nodes.push(p);
         node[name] = p;
       }
@@ -170,6 +179,18 @@ if (typeof sdk === "string") {
         await node.gw.waitFor("reading", (e) => e.origin === id[name] && e.seq >= 3, WAIT_MS, `three readings of ${name}`);
       }
       const tReadings = lap();
+
+      // ---- a command from MQTT: through the gateway (command right) to fw2, which traces it ----
+      if (broker) {
+        await node.gw.waitFor("mqtt-connected", () => true, WAIT_MS, "the broker");
+        spawnSync("mosquitto_pub", ["-h", "127.0.0.1", "-p", String(broker.port), "-t",
+          `hyphae/${networkHex(Number(mesh.networkId))}/${id.fw2}/set/led`, "-m", "on"]);
+        const sent = await node.gw.waitFor("command-sent", () => true, WAIT_MS, "the command sent");
+        const got = await sim.fw2.waitFor((e) => e.type === "command" && e.seq === sent.seq, WAIT_MS, "fw2: the command");
+        assert.equal([got.origin, got.path, got.value, got.hops], [id.gw, "led", "6f6e", 1], "fw2 traced the command");
+        assert.equal(sim.fw1.of("command"), [], "fw1 is not the target");
+      }
+      const tCommand = lap();
 
       // ---- fw1 stopped and started again: same identity, fresh sequence numbers, taken back ----
       const first = sim.fw1;
@@ -232,9 +253,10 @@ if (typeof sdk === "string") {
         assert.equal(node[name].of("error"), [], `${name} reported no error`);
       }
       for (const s of [first, second, sim.fw2]) assert.equal(s.of("error"), [], `${s.image}: no error`);
-      console.log(`  firmware-mesh: built ${tBuilt}, neighbors ${tNeighbors}, readings ${tReadings}, restart done ${tRestarted}, total ${lap()}`);
+      console.log(`  firmware-mesh: built ${tBuilt}, neighbors ${tNeighbors}, readings ${tReadings}, command ${tCommand}, restart done ${tRestarted}, total ${lap()}`);
     } finally {
       await Promise.all([...sims.map((s) => s.stop()), ...nodes.map((n) => n.stop("SIGKILL"))]);
+      await broker?.dispose();
       rmSync(dir, { recursive: true, force: true });
     }
   });

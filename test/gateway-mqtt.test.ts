@@ -7,16 +7,21 @@
  *   - the broker is stopped for a while and started again on the same port: every reading the
  *     gateway delivered arrives exactly once, in order per node;
  *   - a gateway killed while the broker is down publishes what its outbox kept when it is started
- *     again, and the broker publishes its will when it dies while connected.
+ *     again, and the broker publishes its will when it dies while connected;
+ *   - commands: `mosquitto_pub` on `hyphae/<network>/<node>/set/led` reaches that `hyphae node` as a
+ *     `command` line when the gateway's certificate grants the command right, is refused with the
+ *     reason when it does not, and retained or malformed ones are refused.
  * Every process is ended by its PID in `finally`. Skipped (one line) when mosquitto is not installed.
  */
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Role } from "../modules/identity/certificate.js";
+import { provisioningFromText } from "../modules/provisioning.js";
+import { networkHex } from "../hosts/node/mqtt-topics.js";
 import { parseGatewayArgs } from "../tools/gateway-command.js";
 import { deliveredSeqs, freeUdpPort, HyphaeProcess, writeProvisioning } from "./helpers/hyphae-process.js";
 import { freeTcpPort, MosquittoBroker, mosquittoMissing, readingSeqs, Subscriber } from "./helpers/mosquitto.js";
@@ -173,10 +178,12 @@ test("readings reach a subscriber exactly once and in order per node, across a b
     assert.is(gwStatuses.at(-1).state, "online");
     assert.ok(gwStatuses.some((s) => s.health.neighbors >= 1), JSON.stringify(gwStatuses.at(-1)));
 
-    // A command is refused and reported.
+    // This gateway's certificate has no command right: a command is refused and reported, and never reaches the node.
     spawnSync("mosquitto_pub", ["-h", "127.0.0.1", "-p", String(broker.port), "-t", `hyphae/${network}/${ids[0]}/set/led`, "-m", "on"]);
     const refused = await gw.waitFor("command-refused", () => true, WAIT_MS, "the command refused");
     assert.is(refused.node, ids[0]);
+    assert.match(refused.reason, /certificate lacks the command right/);
+    assert.equal(gw.of("command-sent"), []);
 
     // A clean stop marks the gateway offline.
     assert.is(await gw.stop("SIGTERM"), 0);
@@ -249,6 +256,64 @@ test("a gateway killed while the broker is down publishes its outbox when restar
   } finally {
     await Promise.all([...nodes, ...gateways].map((p) => p.stop("SIGKILL")));
     await subscriber?.stop();
+    await broker.dispose();
+  }
+});
+
+test("a gateway with the command right forwards set/… publishes to the addressed node, which prints each once", async () => {
+  if (skip) return;
+  const t0 = Date.now();
+  const state = join(dir, "commands");
+  mkdirSync(state);
+  // Node 1 takes commands; node 2 is a gateway whose certificate grants the command right.
+  const [nodeFile, gatewayFile] = writeProvisioning(state, 2, 85, new Map([[2, Role.Gateway]]), new Set([2]));
+  const broker = new MosquittoBroker(await freeTcpPort());
+  const udpPort = await freeUdpPort("127.0.0.2");
+  const common = ["--port", String(udpPort), "--broadcast", "127.0.0.2,127.0.0.3", "--beacon-ms", "200", "--publish-every", "0"];
+  let node: HyphaeProcess | undefined;
+  let gateway: HyphaeProcess | undefined;
+  try {
+    await broker.start();
+    node = new HyphaeProcess("node", ["--provisioning", nodeFile, "--state", join(state, "n1"), "--bind", "127.0.0.2", ...common]);
+    const target = (await node.waitFor("started", () => true, WAIT_MS, "start")).id;
+    const network = networkHex(provisioningFromText(JSON.parse(readFileSync(nodeFile, "utf8"))).networkId);
+    const base = `hyphae/${network}`;
+    const pub = (topic: string, message: string, ...flags: string[]) =>
+      spawnSync("mosquitto_pub", ["-h", "127.0.0.1", "-p", String(broker.port), "-t", topic, "-m", message, ...flags]);
+    // Retained before the gateway subscribes: the broker hands it over as a stored message, which is refused.
+    pub(`${base}/${target}/set/led`, "off", "-r");
+    gateway = new HyphaeProcess("gateway", ["--provisioning", gatewayFile, "--state", join(state, "gw"), "--bind", "127.0.0.3",
+      "--mqtt", `127.0.0.1:${broker.port}`, ...common], [], "gateway");
+    const gwId = (await gateway.waitFor("started", () => true, WAIT_MS, "start")).id;
+    await gateway.waitFor("command-refused", () => true, WAIT_MS, "the retained command refused");
+    pub(`${base}/${target}/set/led`, "", "-r", "-n"); // clears it
+    await node.waitFor("neighbor-up", (e) => e.id === gwId, WAIT_MS, "the gateway as a neighbor");
+
+    pub(`${base}/${target}/set/led`, "on");
+    const sent = await gateway.waitFor("command-sent", () => true, WAIT_MS, "the command sent");
+    assert.equal([sent.node, sent.path, sent.bytes], [target, "led", 2]);
+    const got = await node.waitFor("command", () => true, WAIT_MS, "the command at the node");
+    assert.equal([got.origin, got.seq, got.path, got.value, got.hops], [gwId, sent.seq, "led", "6f6e", 1]);
+
+    // Refused at the gateway, each with its reason: a bad node id, a path too long, the gateway itself.
+    pub(`${base}/not-a-node/set/led`, "off");
+    pub(`${base}/${target}/set/${"p".repeat(33)}`, "off");
+    pub(`${base}/${gwId}/set/led`, "off");
+    pub(`${base}/${target}/set/fan/speed`, "3");
+    const second = await gateway.waitFor("command-sent", (e) => e.path === "fan/speed", WAIT_MS, "the second command");
+    await node.waitFor("command", (e) => e.path === "fan/speed", WAIT_MS, "the second command at the node");
+    const reasons = gateway.of("command-refused").map((e) => e.reason);
+    assert.is(reasons.length, 4, reasons.join("; "));
+    for (const [i, pattern] of [/retained/, /16 lowercase hex/, /1\.\.32 characters/, /does not command itself/].entries()) {
+      assert.match(reasons[i], pattern);
+    }
+    await new Promise((r) => setTimeout(r, 500)); // a duplicate would come right behind
+    assert.equal(node.of("command").map((e) => [e.seq, e.path, e.value]), [[sent.seq, "led", "6f6e"], [second.seq, "fan/speed", "33"]],
+      "each forwarded command once, nothing else");
+    assert.is(node.stderr + gateway.stderr, "");
+    console.log(`  gateway-mqtt: commands forwarded and refused in ${Date.now() - t0} ms`);
+  } finally {
+    await Promise.all([node, gateway].map((p) => p?.stop("SIGKILL")));
     await broker.dispose();
   }
 });

@@ -85,6 +85,29 @@ test("revoke signs a list with a growing serial that names the node", () => with
   assert.match(keys(dir, "list").stdout, /a1 .* REVOKED/);
 }));
 
+test("issue --command grants the owner-signed command right; list shows it; without the flag there is none", () => withDir((dir) => {
+  assert.is(keys(dir, "init").code, 0);
+  const issued = keys(dir, "issue", "--name", "hall", "--role", "gateway", "--command");
+  assert.is(issued.code, 0, issued.stderr);
+  assert.match(issued.stdout, /hall .* gateway .* COMMAND/);
+  assert.is(keys(dir, "issue", "--name", "porch", "--role", "gateway").code, 0);
+  const exported = (name: string) => provisioningFromText(JSON.parse(keys(dir, "export", "--name", name).stdout));
+  const hall = exported("hall");
+  const cert = decodeCertificate(hall.certificate);
+  assert.ok(typeof cert !== "number" && cert.command && cert.role === Role.Gateway);
+  const now = Math.floor(Date.now() / 1000);
+  assert.is(checkCertificate(nodeCrypto, hall.certificate, hall.ownerPublicKey, hall.networkId, now), CertificateStatus.Valid, "the owner signed the right");
+  const porch = decodeCertificate(exported("porch").certificate);
+  assert.ok(typeof porch !== "number" && !porch.command);
+  const node = new MeshNode(hall, { crypto: nodeCrypto, random: new Rng(1), storage: new MemoryStorage() });
+  assert.is(node.mayCommand, true);
+  const listed = JSON.parse(keys(dir, "list", "--json").stdout);
+  assert.equal(listed.map((n: { name: string; role: string; command: boolean }) => [n.name, n.role, n.command]), [["hall", "gateway", true], ["porch", "gateway", false]]);
+  const text = keys(dir, "list").stdout.trim().split("\n");
+  assert.match(text[0], /^hall .* COMMAND$/);
+  assert.not.match(text[1], /COMMAND/);
+}));
+
 test("bad flags and missing keys: one line, the right exit code", () => withDir((dir) => {
   const cases: [string[], number, RegExp][] = [
     [["issue", "--name", "x"], 1, /no owner key at .*owner\.json/],
@@ -95,6 +118,7 @@ test("bad flags and missing keys: one line, the right exit code", () => withDir(
     [["issue", "--name", "x", "--days", "0"], 2, /--days must be an integer from 1 to 36500/],
     [["init", "--network-id", "0x1ffffffff"], 2, /--network-id must be an integer/],
     [["list", "--colour"], 2, /unknown flag --colour/],
+    [["issue", "--name", "x", "--command=yes"], 2, /--command/],
   ];
   for (const [args, code, message] of cases) {
     const r = keys(dir, ...args);

@@ -104,8 +104,12 @@ test("topics escape sensor names; payloads and discovery follow the documented s
   assert.is(topics.reading(node, "a/b"), `hyphae/0000beef/${node}/a%2Fb`);
   assert.is(topics.status(node), `hyphae/0000beef/${node}/status`);
   assert.is(topics.commandFilter, "hyphae/0000beef/+/set/#");
-  assert.is(topics.commandTarget(`hyphae/0000beef/${node}/set/led`), node);
-  assert.is(topics.commandTarget(`hyphae/0000beef/${node}/load`), null);
+  assert.equal(topics.command(`hyphae/0000beef/${node}/set/led`), { node, path: "led" });
+  assert.equal(topics.command(`hyphae/0000beef/${node}/set/light/level`), { node, path: "light/level" });
+  assert.equal(topics.command(`hyphae/0000beef/${node}/set`), { node, path: "" }, "the filter's # matches set itself");
+  for (const other of [`hyphae/0000beef/${node}/load`, `hyphae/0000beef/${node}/settings/x`, `hyphae/0000beef/${node}`, `site/0000beef/${node}/set/led`]) {
+    assert.is(topics.command(other), null, other);
+  }
   assert.is(topics.discovery(node, "a/b.c"), `homeassistant/sensor/hyphae_0000beef_${node}_a_2Fb_c/config`);
   assert.equal(JSON.parse(readingPayload({ origin: node, seq: 7, sensor: "temperature", value: 21.5, time: 1_700_000_000, verified: true })),
     { value: 21.5, unit: "°C", time: 1_700_000_000, seq: 7, verified: true });

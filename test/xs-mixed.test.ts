@@ -1,7 +1,8 @@
 /**
  * Wire interop between engines: half the nodes of one mesh run on Node (node:crypto), half inside one
  * XS VM (the board's crypto), joined by the simulator's radio through an async pump. On a line that
- * alternates engines, every link and every relay crosses between them.
+ * alternates engines, every link and every relay crosses between them. Commands cross too: one
+ * signed in Node and checked in XS, one signed in XS and checked in Node.
  */
 import { test } from "uvu";
 import * as assert from "uvu/assert";
@@ -10,7 +11,9 @@ import { ascii, toHex } from "../modules/bytes.js";
 import { nodeIdOf } from "../modules/identity/node-id.js";
 import { provisioningToText } from "../modules/provisioning.js";
 import { nodeCrypto } from "../hosts/node/node-crypto.js";
-import { provisionMesh } from "../hosts/sim/provision.js";
+import { Role } from "../modules/identity/certificate.js";
+import { meshKeysFor, provisionMesh, provisionNode } from "../hosts/sim/provision.js";
+import { Rng } from "../hosts/sim/rng.js";
 import { lineLayout } from "../hosts/sim/topology.js";
 import { bundleForXs, startXsWorker } from "../tools/xs/xs-worker.js";
 import { EnginePump } from "./xs/engine-pump.js";
@@ -63,6 +66,32 @@ test("nodes in Node and in XS become neighbors and carry each other's messages o
     }
     const relayers = new Set(pump.events.filter((e) => e.event.type === "relayed").map((e) => e.node));
     for (let i = 1; i < N - 1; i++) assert.ok(relayers.has(i), `inner node ${i} relayed (Node and XS alike)`);
+  } finally {
+    await worker.close();
+  }
+});
+
+test("commands cross engines: signed in one, checked and acted on once in the other, three hops away or one", async () => {
+  // Line 0 (Node) - 1 (XS) - 2 (Node) - 3 (XS); nodes 0 and 1 hold the command right.
+  const keys = meshKeysFor(SEED);
+  const provisioning = [0, 1, 2, 3].map((i) => provisionNode(keys, new Rng(SEED).fork(i), i < 2 ? Role.Gateway : Role.Node, i < 2));
+  const ids = provisioning.map((p) => toHex(nodeIdOf(nodeCrypto, p.secretKey.subarray(32))));
+  const local = new NodePool([provisioning[0], provisioning[2]], nodeCrypto, SEED);
+  const worker = await startXsWorker(await bundleForXs(ENTRY), "hyphae-mixed-commands");
+  try {
+    const ask = <T>(request: PoolRequest): Promise<T> => worker.request<T>(request);
+    await ask({ create: { provisioning: [1, 3].map((i) => provisioningToText(provisioning[i])), seed: SEED + 1 } });
+    const pump = new EnginePump(lineLayout(4, 100, 120), [
+      { members: [0, 2], apply: (now, steps) => local.apply(now, steps) },
+      { members: [1, 3], apply: (now, steps) => ask<StepOutput[]>({ now, steps }) },
+    ], SEED);
+    pump.command(0, 20_000, ids[3], "led", ascii("on"));
+    pump.command(1, 21_000, ids[2], "fan/speed", Uint8Array.of(3));
+    await pump.runUntil(30_000);
+    const commands = pump.events.filter((e) => e.event.type === "command").map((e) => [e.node, e.event.origin, e.event.path, e.event.payload]);
+    assert.equal(commands, [[3, ids[0], "led", toHex(ascii("on"))], [2, ids[1], "fan/speed", "03"]]);
+    const states = [...local.state(30_000), ...(await ask<NodeState[]>({ state: 30_000 }))];
+    for (const s of states) assert.equal(s.drops, {}, `${s.id} dropped nothing`);
   } finally {
     await worker.close();
   }

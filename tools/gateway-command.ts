@@ -16,7 +16,8 @@ import { ReadingOutbox } from "../hosts/node/reading-outbox.js";
 import { type Command, EXIT_OK, EXIT_USAGE, integerFlag, type Io, parseFlags, UsageError } from "./cli.js";
 import { ROLE_NAMES } from "./key-store.js";
 import { brokerFlag, DEFAULT_MQTT_PORT, prefixFlag } from "./mqtt-flags.js";
-import { NODE_FLAG_OPTIONS, NODE_FLAGS_HELP, nodeOptionsOf, type NodeOptions, readProvisioning, runNode } from "./node-runner.js";
+import type { NodeHost } from "../hosts/node/node-host.js";
+import { NODE_FLAG_OPTIONS, NODE_FLAGS_HELP, nodeOptionsOf, type NodeOptions, readProvisioning, runNode, untilSignal } from "./node-runner.js";
 
 const DEFAULT_KEEPALIVE_S = 30;
 const DEFAULT_OUTBOX_MAX = 10_000;
@@ -34,14 +35,19 @@ gateway, publishing every reading delivered to it to an MQTT broker (MQTT 3.1.1,
   <discovery>/sensor/<id>/config        retained Home Assistant MQTT discovery, one per sensor
 <network> is the network id (8 hex digits), <node> a node id (16). Readings wait in a durable outbox
 (<state>/${OUTBOX_FILE}) until the broker acknowledges them, so none is lost while the broker
-is down or across a restart of the gateway. Commands on <prefix>/<network>/<node>/set/… are
-refused (no certificate carries a right to command nodes yet) and reported.
+is down or across a restart of the gateway.
+
+Commands: a message published (not retained) on <prefix>/<network>/<node>/set/<path> goes into
+the mesh as a command signed by this gateway, and that node reports it as a "command" line — if
+this gateway's certificate grants the command right (\`hyphae keys issue … --command\`). <path> is
+1..32 printable ASCII characters, the payload (the value) at most 128 bytes. Otherwise, or for a
+bad node id, the command is refused and reported with the reason.
 
 Prints the JSON lines of \`hyphae node\` (a "reading" line per reading delivered) and its own:
   {"type":"mqtt-connected","broker":…,"clientId":…}   {"type":"mqtt-disconnected","reason":…,"retryInMs":…}
   {"type":"mqtt-published","origin":…,"seq":…,"sensor":…,"topic":…}   {"type":"mqtt-error","message":…}
   {"type":"outbox-loaded","pending":…,"skippedLines":…}   {"type":"outbox-dropped","origin":…,"seq":…,"sensor":…}
-  {"type":"command-refused","topic":…,"node":…,"reason":…}
+  {"type":"command-sent","topic":…,"node":…,"path":…,"seq":…,"bytes":…}   {"type":"command-refused","topic":…,"node":…,"reason":…}
 
 Flags:
   --mqtt HOST[:PORT]     the broker [required; port ${DEFAULT_MQTT_PORT}]
@@ -64,6 +70,7 @@ Example:
   hyphae keys issue --name desk --role gateway && hyphae keys export --name desk > desk.json
   hyphae gateway --provisioning desk.json --state state/desk --broadcast 192.168.1.255 --mqtt localhost:1883
   mosquitto_sub -h localhost -t 'hyphae/#' -v
+  mosquitto_pub -h localhost -t hyphae/<network>/<node>/set/led -m on   (with a --command certificate)
 `;
 
 const OPTIONS = {
@@ -143,6 +150,8 @@ export const gatewayCommand: Command = {
       requireGatewayRole(provisioning.certificate, options.node.provisioningFile);
       const print = (event: GatewayEvent): void => void io.stdout.write(JSON.stringify(event) + "\n");
       let storage: PositionDeferringStorage;
+      // Commands go through the host (it sends the frames); null until it has started.
+      let host: NodeHost | null = null;
       return await runNode("gateway", options.node, provisioning, io, {
         storage: (files) => (storage = new PositionDeferringStorage(files)),
         attach: (node) => {
@@ -157,6 +166,8 @@ export const gatewayCommand: Command = {
             topics: new GatewayTopics(options.topicPrefix, options.discoveryPrefix, networkHex(provisioning.networkId)),
             gatewayId: node.idHex,
             health: () => node.health(),
+            mayCommand: node.mayCommand,
+            sendCommand: (target, path, value) => host?.sendCommand(target, path, value) ?? null,
             statusEveryMs: options.statusEveryMs,
             onEvent: print,
           });
@@ -168,6 +179,11 @@ export const gatewayCommand: Command = {
               await bridge.stop();
             },
           };
+        },
+        main: async (started) => {
+          host = started;
+          await untilSignal();
+          return EXIT_OK;
         },
       });
     } catch (e) {

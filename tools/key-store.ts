@@ -91,11 +91,12 @@ export class KeyStore {
     }
   }
 
-  issue(name: string, role: RoleName, notBefore: number, notAfter: number): NodeFile {
+  /** `command`: the certificate grants the right to command other nodes (docs/security.md §Commands). */
+  issue(name: string, role: RoleName, notBefore: number, notAfter: number, command = false): NodeFile {
     const owner = this.owner();
     const pair = nodeKeyPairFromSeed(randomBytes(32));
     const certificate = issueCertificate(nodeCrypto, owner.secretKey, {
-      networkId: owner.networkId, publicKey: pair.publicKey, role: ROLE_OF[role], notBefore, notAfter,
+      networkId: owner.networkId, publicKey: pair.publicKey, role: ROLE_OF[role], notBefore, notAfter, command,
     });
     const file: NodeFile = {
       name, id: toHex(nodeIdOf(nodeCrypto, pair.publicKey)), role, notBefore, notAfter,
@@ -145,11 +146,11 @@ export class KeyStore {
   }
 }
 
-/** Role name of a node file's certificate (as signed, not as labelled). */
-export function certificateRole(file: NodeFile): RoleName {
+/** Role name of a node file's certificate, and whether it grants the command right (as signed, not as labelled). */
+export function certificateGrants(file: NodeFile): { role: RoleName; command: boolean } {
   const cert = decodeCertificate(fromHex(file.certificate));
   if (typeof cert === "number") throw new KeyStoreError(`node ${file.name}: certificate is malformed`);
-  return ROLE_NAMES.find((r) => ROLE_OF[r] === cert.role) ?? "node";
+  return { role: ROLE_NAMES.find((r) => ROLE_OF[r] === cert.role) ?? "node", command: cert.command };
 }
 
 function createSecret(path: string, value: unknown): void {

@@ -5,7 +5,7 @@
  * Exit codes: 0 ok, 2 usage error, 1 when the key directory refuses (a file exists, none found, …).
  */
 import { randomBytes } from "node:crypto";
-import { certificateRole, KeyStore, KeyStoreError, NODE_NAME, ROLE_NAMES, type NodeFile } from "./key-store.js";
+import { certificateGrants, KeyStore, KeyStoreError, NODE_NAME, ROLE_NAMES, type NodeFile } from "./key-store.js";
 import { choiceFlag, type Command, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, integerFlag, type Io, parseFlags, UsageError } from "./cli.js";
 
 const DEFAULT_DIR = "hyphae-keys";
@@ -18,7 +18,7 @@ directory off the devices (files are written 0600 and never overwritten).
 
 Actions:
   init      create the owner key and the network key     [--network-id N]
-  issue     create a node key and its certificate          --name NAME [--role R] [--days D]
+  issue     create a node key and its certificate          --name NAME [--role R] [--days D] [--command]
   revoke    add a node to the signed revocation list       --name NAME
   list      list the nodes and whether they are revoked    [--json]
   export    print a node's provisioning (JSON) for         --name NAME
@@ -30,6 +30,8 @@ Flags:
   --name NAME        node name: 1..32 of a-z 0-9 _ -, starting with a letter or digit
   --role R           issue: ${ROLE_NAMES.join(", ")} [node]
   --days D           issue: certificate validity from now, 1..36500 days [${DEFAULT_DAYS}]
+  --command          issue: grant the right to command other nodes (a gateway forwarding MQTT
+                     set/… topics into the mesh); whoever holds this key can drive every node
   --json             list: machine-readable output
   -h, --help         this help
 
@@ -38,6 +40,7 @@ Exit codes: 0 ok, 2 usage error, 1 the key directory refused (file exists, not f
 Example:
   hyphae keys init && hyphae keys issue --name kitchen --role relay
   hyphae keys export --name kitchen > kitchen.json
+  hyphae keys issue --name hall --role gateway --command
 `;
 
 const OPTIONS = {
@@ -47,6 +50,7 @@ const OPTIONS = {
   role: { type: "string" },
   days: { type: "string" },
   json: { type: "boolean" },
+  command: { type: "boolean" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -65,7 +69,8 @@ function networkIdFlag(value: string | undefined): number {
 
 function describe(file: NodeFile, revoked: boolean): string {
   const until = new Date(file.notAfter * 1000).toISOString().slice(0, 10);
-  return `${file.name.padEnd(20)} ${file.id}  ${certificateRole(file).padEnd(7)}  until ${until}${revoked ? "  REVOKED" : ""}`;
+  const { role, command } = certificateGrants(file);
+  return `${file.name.padEnd(20)} ${file.id}  ${role.padEnd(7)}  until ${until}${command ? "  COMMAND" : ""}${revoked ? "  REVOKED" : ""}`;
 }
 
 export const keysCommand: Command = {
@@ -97,7 +102,7 @@ export const keysCommand: Command = {
           const days = flags.days === undefined ? DEFAULT_DAYS : integerFlag("--days", flags.days, 1, 36500);
           const now = Math.floor(Date.now() / 1000);
           // Valid from a day back, so boards whose clocks lag a little still accept it.
-          const file = store.issue(name, role, now - 86400, now + days * 86400);
+          const file = store.issue(name, role, now - 86400, now + days * 86400, flags.command === true);
           io.stdout.write(`${describe(file, false)}\nwritten to ${store.nodeFile(name)}\n`);
           return EXIT_OK;
         }
@@ -111,7 +116,7 @@ export const keysCommand: Command = {
           const revoked = new Set(store.revocations().ids);
           const nodes = store.nodes();
           if (flags.json) {
-            io.stdout.write(JSON.stringify(nodes.map((n) => ({ name: n.name, id: n.id, role: certificateRole(n), notBefore: n.notBefore, notAfter: n.notAfter, revoked: revoked.has(n.id) }))) + "\n");
+            io.stdout.write(JSON.stringify(nodes.map((n) => ({ name: n.name, id: n.id, ...certificateGrants(n), notBefore: n.notBefore, notAfter: n.notAfter, revoked: revoked.has(n.id) }))) + "\n");
           } else {
             for (const n of nodes) io.stdout.write(describe(n, revoked.has(n.id)) + "\n");
             if (nodes.length === 0) io.stdout.write(`no nodes in ${store.dir} (hyphae keys issue --name NAME)\n`);

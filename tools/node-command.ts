@@ -18,6 +18,9 @@ event on stdout until SIGINT or SIGTERM:
   {"type":"started","id":…,"address":…,"port":…,"broadcast":[…]}
   {"type":"neighbor-up","id":…,"role":…}   {"type":"neighbor-down","id":…,"reason":…}
   {"type":"message","origin":…,"seq":…,"payload":"<hex>","hops":…}
+  {"type":"command","origin":…,"seq":…,"path":…,"value":"<hex>","hops":…}
+                         a command for this node from a gateway with the command right
+                         (docs/protocol.md §Commands)
   {"type":"published","seq":…,"payload":"<hex>"}   {"type":"relayed",…}
   {"type":"content-installed","kind":…,"version":…}   (kind 1 firmware, 2 config)
   {"type":"content-progress","kind":…,"version":…,"held":…,"total":…,"neighbors":[{"id":…,"held":…}]}

@@ -12,6 +12,8 @@
  *   {"type":"started","id":…,"role":…,"address":…,"port":…,"broadcast":[…],"link":…,…}
  *   {"type":"neighbor-up","id":…,"role":…}   {"type":"neighbor-down","id":…,"reason":…}
  *   {"type":"message","origin":…,"seq":…,"payload":"<hex>","hops":…}
+ *   {"type":"command","origin":…,"seq":…,"path":…,"value":"<hex>","hops":…} (a command for this node:
+ *   an application acts on it in the driver's onEvent below)
  *   {"type":"published","seq":…,"payload":"<hex>"}   {"type":"relayed",…}
  *   {"type":"reading-taken","seq":…,"sensor":…,"value":…}
  *   {"type":"wifi","phase":…,"ssid":…,"station":…,"ap":…}   {"type":"link","broadcast":[…]}

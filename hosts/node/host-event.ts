@@ -1,15 +1,18 @@
 /**
- * What `hyphae node` prints: one JSON object per line, the core's events (payloads as hex) and the
+ * What `hyphae node` prints: one JSON object per line, the core's events (payloads and command values as hex) and the
  * host's own (started, published, error, stopped). Field `type` names the event in both families.
  */
 import { toHex } from "../../modules/bytes.js";
 import type { MeshEvent } from "../../modules/events.js";
 
 type MessageEvent = Extract<MeshEvent, { type: "message" }>;
+type CommandEvent = Extract<MeshEvent, { type: "command" }>;
 
 export type HostEvent =
-  | Exclude<MeshEvent, MessageEvent>
+  | Exclude<MeshEvent, MessageEvent | CommandEvent>
   | (Omit<MessageEvent, "payload"> & { payload: string })
+  /** A command for this node, its value as hex. */
+  | (Omit<CommandEvent, "value"> & { value: string })
   | { type: "started"; id: string; address: string; port: number; broadcast: string[] }
   /** A message this node published to the mesh: its sequence number and payload (hex). */
   | { type: "published"; seq: number; payload: string }
@@ -25,5 +28,7 @@ export type HostEvent =
   | { type: "stopped"; counters: Record<string, number>; drops: Record<string, number> };
 
 export function hostEventOf(e: MeshEvent): HostEvent {
-  return e.type === "message" ? { ...e, payload: toHex(e.payload) } : e;
+  if (e.type === "message") return { ...e, payload: toHex(e.payload) };
+  if (e.type === "command") return { ...e, value: toHex(e.value) };
+  return e;
 }

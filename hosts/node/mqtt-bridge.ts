@@ -16,12 +16,17 @@
  * with a last will that marks it offline; per origin what the gateway knows (last seq, its time, when
  * it was heard, verified-up-to, the last flag, its newest health report), published when it has changed.
  *
- * Commands on `<prefix>/<network>/+/set/#` are refused: no certificate grants a right to command
- * nodes yet (certificates carry only a role), so each one is reported as `command-refused`.
+ * Commands: a publish on `<prefix>/<network>/<node>/set/<path>` goes into the mesh as a signed command
+ * for that node (MeshNode.sendCommand, reported as `command-sent`) when this gateway's certificate
+ * grants the command right; otherwise, or when the node id, path or value cannot travel, or the
+ * message is a retained one (a stored command would be sent again at every connection), it is
+ * reported as `command-refused` with the reason. Nothing is published back.
  *
  * Tables: known (node, sensor) pairs and origin statuses, each at most `TABLE_CAPACITY`, the least
  * recently heard forgotten first; origins in flight are a subset of the outbox's.
  */
+import { fromHex } from "../../modules/bytes.js";
+import { isCommandPath, MAX_COMMAND_PATH, MAX_COMMAND_VALUE } from "../../modules/command/command-message.js";
 import type { HealthReport } from "../../modules/monitor/health-report.js";
 import type { NodeHealth } from "../../modules/node.js";
 import type { HostEvent } from "./host-event.js";
@@ -36,14 +41,15 @@ export type GatewayEvent =
   | { type: "mqtt-published"; origin: string; seq: number; sensor: string; topic: string }
   /** The outbox was full: its oldest reading was dropped unpublished. */
   | { type: "outbox-dropped"; origin: string; seq: number; sensor: string }
+  /** A command went into the mesh as gossip `seq` of this gateway. */
+  | { type: "command-sent"; topic: string; node: string; path: string; seq: number; bytes: number }
   | { type: "command-refused"; topic: string; node: string; reason: string };
 
 /** Known (node, sensor) pairs and origin statuses kept, each. */
 export const TABLE_CAPACITY = 1024;
 /** The offline status on a clean stop waits at most this for its PUBACK, ms. */
 const STOP_PUBLISH_TIMEOUT_MS = 1000;
-const COMMAND_REFUSAL =
-  "no certificate right to command nodes: Hyphae certificates carry only a role, so the gateway forwards no commands";
+const NODE_ID = /^[0-9a-f]{16}$/;
 
 interface OriginStatus {
   lastSeq: number;
@@ -64,6 +70,10 @@ export interface MqttBridgeOptions {
   /** This gateway's node id, hex. */
   gatewayId: string;
   health(): NodeHealth;
+  /** Whether this gateway's certificate grants the command right. */
+  mayCommand: boolean;
+  /** Sends a command into the mesh (MeshNode.sendCommand): its seq, or null while the node is not running. */
+  sendCommand(target: Uint8Array, path: string, value: Uint8Array): number | null;
   /** Gateway status period, ms (> 0). */
   statusEveryMs: number;
   onEvent(event: GatewayEvent): void;
@@ -100,7 +110,7 @@ export class MqttBridge {
       will: { topic: topics.status(gatewayId), payload: JSON.stringify({ state: "offline", role: "gateway" }), qos: 1, retain: true },
       onEvent,
       onConnect: () => this.connected(),
-      onMessage: (topic, payload) => this.message(topic, payload),
+      onMessage: (topic, payload, retain) => this.message(topic, payload, retain),
     });
     this.client.subscribe(topics.commandFilter, 0);
     this.client.subscribe(topics.discoveryStatus, 0);
@@ -225,13 +235,31 @@ export class MqttBridge {
     this.changed.clear();
   }
 
-  private message(topic: string, payload: Buffer): void {
+  private message(topic: string, payload: Buffer, retain: boolean): void {
     const { topics, onEvent } = this.options;
     if (topic === topics.discoveryStatus) {
       if (payload.toString() === "online") for (const { origin, sensor } of this.sensors.values()) this.announce(origin, sensor);
       return;
     }
-    const node = topics.commandTarget(topic);
-    if (node !== null) onEvent({ type: "command-refused", topic, node, reason: COMMAND_REFUSAL });
+    const command = topics.command(topic);
+    if (command === null) return;
+    const { node, path } = command;
+    const refused = (reason: string): void => onEvent({ type: "command-refused", topic, node, reason });
+    const reason = this.commandRefusal(node, path, payload, retain);
+    if (reason !== null) return refused(reason);
+    const seq = this.options.sendCommand(fromHex(node), path, payload);
+    if (seq === null) return refused("the mesh node is not running yet");
+    onEvent({ type: "command-sent", topic, node, path, seq, bytes: payload.length });
+  }
+
+  /** Why a command cannot go into the mesh, or null when it can. */
+  private commandRefusal(node: string, path: string, value: Buffer, retain: boolean): string | null {
+    if (!this.options.mayCommand) return "certificate lacks the command right (issue one with `hyphae keys issue … --command`)";
+    if (retain) return "retained: a stored command is not sent (publish it without the retain flag)";
+    if (!NODE_ID.test(node)) return "the node id must be 16 lowercase hex digits";
+    if (node === this.options.gatewayId) return "the gateway does not command itself";
+    if (!isCommandPath(path)) return `the path after set/ must be 1..${MAX_COMMAND_PATH} characters of printable ASCII`;
+    if (value.length > MAX_COMMAND_VALUE) return `the value is ${value.length} bytes, over ${MAX_COMMAND_VALUE}`;
+    return null;
   }
 }

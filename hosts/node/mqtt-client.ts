@@ -53,7 +53,8 @@ export interface MqttClientOptions {
   random?: () => number;
   onEvent(event: MqttEvent): void;
   /** A message on a subscribed topic. */
-  onMessage?(topic: string, payload: Buffer): void;
+  /** `retain`: the broker sent a stored (retained) message, not one published just now. */
+  onMessage?(topic: string, payload: Buffer, retain: boolean): void;
   /** Each time a connection is accepted (after the subscriptions are sent again). */
   onConnect?(): void;
 }
@@ -214,7 +215,7 @@ export class MqttClient {
         return;
       case "publish":
         if (packet.qos > 0) this.send({ cmd: "puback", messageId: packet.messageId });
-        this.options.onMessage?.(packet.topic, Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload));
+        this.options.onMessage?.(packet.topic, Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload), packet.retain);
         return;
       default:
         return; // PINGRESP and anything else: only proof of life (lastReceivedAt).

@@ -3,7 +3,7 @@
  *
  *   <prefix>/<network>/<node>/<sensor>     a reading, retained: {value, unit, time, seq, verified}
  *   <prefix>/<network>/<node>/status       what the gateway knows of a node (the gateway's own: its health)
- *   <prefix>/<network>/<node>/set/…        commands (subscribed; see the bridge)
+ *   <prefix>/<network>/<node>/set/<path>   commands (subscribed; forwarded into the mesh by the bridge)
  *   <discovery>/sensor/<object>/config     Home Assistant MQTT discovery, retained
  *
  * <network> is the network id as 8 hex digits, <node> a node id as 16. A sensor name is printable
@@ -61,12 +61,14 @@ export class GatewayTopics {
     return `${this.discoveryPrefix}/status`;
   }
 
-  /** The node a command topic addresses, or null when `topic` is not one. */
-  commandTarget(topic: string): string | null {
+  /** The node a command topic addresses and the path after `set/` (unchecked), or null when `topic` is not one. */
+  command(topic: string): { node: string; path: string } | null {
     const head = `${this.prefix}/${this.network}/`;
     if (!topic.startsWith(head)) return null;
-    const [node, set] = topic.slice(head.length).split("/");
-    return set === "set" ? node : null;
+    const rest = topic.slice(head.length);
+    const slash = rest.indexOf("/");
+    if (slash < 0 || !rest.startsWith("/set", slash) || (rest.length > slash + 4 && rest[slash + 4] !== "/")) return null;
+    return { node: rest.slice(0, slash), path: rest.slice(slash + 5) };
   }
 
   objectId(node: string, sensor: string): string {

@@ -98,6 +98,13 @@ export class NodeHost {
     this.options.onEvent({ type: "stopped", counters, drops });
   }
 
+  /** Sends a command into the mesh (NodeDriver.sendCommand); returns its seq. */
+  sendCommand(target: Uint8Array, path: string, value: Uint8Array): number {
+    const seq = this.driver.sendCommand(target, path, value, monotonicNow());
+    this.arm();
+    return seq;
+  }
+
   /** Seeds owner-signed content into the mesh (NodeDriver.publishContent). */
   publishContent(manifest: Uint8Array, pieces: readonly Uint8Array[]): ManifestStatus | null {
     const status = this.driver.publishContent(manifest, pieces, monotonicNow());

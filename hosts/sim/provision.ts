@@ -32,11 +32,11 @@ export function createMeshKeys(rng: Rng, networkId = 0x48590001): MeshKeys {
   return { networkId, networkKey: bytesFrom(rng, 32), owner: nodeKeyPairFromSeed(bytesFrom(rng, 32)) };
 }
 
-/** A node's provisioning: a fresh key pair and an owner-signed certificate for `role`. */
-export function provisionNode(keys: MeshKeys, rng: Rng, role: Role = Role.Node): Provisioning {
+/** A node's provisioning: a fresh key pair and an owner-signed certificate for `role` (with the command right if `command`). */
+export function provisionNode(keys: MeshKeys, rng: Rng, role: Role = Role.Node, command = false): Provisioning {
   const pair = nodeKeyPairFromSeed(bytesFrom(rng, 32));
   const certificate = issueCertificate(nodeCrypto, keys.owner.secretKey, {
-    networkId: keys.networkId, publicKey: pair.publicKey, role,
+    networkId: keys.networkId, publicKey: pair.publicKey, role, command,
     notBefore: SIM_EPOCH_SECONDS, notAfter: SIM_EPOCH_SECONDS + TEN_YEARS,
   });
   return {

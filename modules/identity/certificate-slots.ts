@@ -5,11 +5,10 @@
  */
 import { equalAt, readU32 } from "../bytes.js";
 import { CERTIFICATE_BYTES } from "../wire/hello.js";
-import { type CertificateStatus, type Role, validityStatus } from "./certificate.js";
+import { COMMAND_RIGHT, type CertificateStatus, type Role, ROLE_AT, validityStatus } from "./certificate.js";
 
 const PUBLIC_KEY_AT = 5;
 const PUBLIC_KEY_BYTES = 32;
-const ROLE_AT = 37;
 const NOT_BEFORE_AT = 38;
 const NOT_AFTER_AT = 42;
 
@@ -36,7 +35,12 @@ export class CertificateSlots {
   }
 
   role(slot: number): Role {
-    return this.bytes[slot * CERTIFICATE_BYTES + ROLE_AT];
+    return this.bytes[slot * CERTIFICATE_BYTES + ROLE_AT] & ~COMMAND_RIGHT;
+  }
+
+  /** Whether the owner granted `slot`'s key the right to command nodes. */
+  mayCommand(slot: number): boolean {
+    return (this.bytes[slot * CERTIFICATE_BYTES + ROLE_AT] & COMMAND_RIGHT) !== 0;
   }
 
   /** Where `wallSeconds` falls in the validity window of `slot` (certificate.ts validityStatus). */

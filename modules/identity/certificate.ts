@@ -6,7 +6,7 @@
  *   0    1     version (1)
  *   1    4     network id (u32)
  *   5    32    node Ed25519 public key
- *   37   1     role (Role)
+ *   37   1     role (Role) in bits 0..3; bit 7 = the command right (COMMAND_RIGHT); bits 4..6 zero
  *   38   4     notBefore, unix seconds (u32)
  *   42   4     notAfter, unix seconds (u32, > notBefore)
  *   46   64    owner's Ed25519 signature over ascii("hyphae/cert/v1") ‖ bytes[0..46)
@@ -22,6 +22,14 @@ const SIGNED_BYTES = 46;
 const SECRET_KEY_BYTES = 64;
 /** Domain separation: an owner signature over a certificate can never pass as any other message. */
 const CONTEXT = ascii("hyphae/cert/v1");
+/** The role byte's offset; CertificateSlots reads it in place. */
+export const ROLE_AT = 37;
+/**
+ * Bit 7 of the role byte: the owner lets this key command other nodes (modules/command). In the
+ * signed bytes, so only the owner grants it; a certificate without it is byte for byte a v1 one.
+ */
+export const COMMAND_RIGHT = 0x80;
+const ROLE_BITS = 0x0f;
 
 /** Append only: these values are on the wire. */
 export enum Role {
@@ -43,9 +51,12 @@ export interface CertificateFields {
   notBefore: number;
   /** Unix seconds, inclusive, > notBefore. */
   notAfter: number;
+  /** The right to command other nodes (docs/protocol.md §Commands); absent means no. */
+  command?: boolean;
 }
 
 export interface Certificate extends CertificateFields {
+  command: boolean;
   /** View into the decoded bytes, like publicKey; copy both before keeping them. */
   signature: Uint8Array;
 }
@@ -86,7 +97,7 @@ export function issueCertificate(crypto: Crypto, ownerSecretKey: Uint8Array, fie
   out[0] = CERTIFICATE_VERSION;
   writeU32(out, 1, fields.networkId);
   out.set(fields.publicKey, 5);
-  out[37] = fields.role;
+  out[ROLE_AT] = fields.role | (fields.command ? COMMAND_RIGHT : 0);
   writeU32(out, 38, fields.notBefore);
   writeU32(out, 42, fields.notAfter);
   out.set(crypto.sign(signedMessage(out), ownerSecretKey), SIGNED_BYTES);
@@ -95,7 +106,7 @@ export function issueCertificate(crypto: Crypto, ownerSecretKey: Uint8Array, fie
 
 export function newCertificate(): Certificate {
   return {
-    networkId: 0, publicKey: new Uint8Array(0), role: Role.Node, notBefore: 0, notAfter: 0,
+    networkId: 0, publicKey: new Uint8Array(0), role: Role.Node, notBefore: 0, notAfter: 0, command: false,
     signature: new Uint8Array(0),
   };
 }
@@ -108,13 +119,16 @@ export function decodeCertificate(bytes: Uint8Array, out: Certificate = newCerti
   if (bytes.length < CERTIFICATE_BYTES) return WireError.Truncated;
   if (bytes.length > CERTIFICATE_BYTES) return WireError.Oversized;
   if (bytes[0] !== CERTIFICATE_VERSION) return WireError.BadVersion;
-  const role = bytes[37];
+  const roleByte = bytes[ROLE_AT];
+  const role = roleByte & ROLE_BITS;
   const notBefore = readU32(bytes, 38);
   const notAfter = readU32(bytes, 42);
-  if (!isRole(role) || notAfter <= notBefore) return WireError.BadField;
+  // Reserved bits 4..6 set: no owner of this version issued it.
+  if (!isRole(role) || (roleByte & ~(ROLE_BITS | COMMAND_RIGHT)) !== 0 || notAfter <= notBefore) return WireError.BadField;
   out.networkId = readU32(bytes, 1);
   out.publicKey = bytes.subarray(5, 5 + PUBLIC_KEY_BYTES);
   out.role = role;
+  out.command = (roleByte & COMMAND_RIGHT) !== 0;
   out.notBefore = notBefore;
   out.notAfter = notAfter;
   out.signature = bytes.subarray(SIGNED_BYTES, CERTIFICATE_BYTES);

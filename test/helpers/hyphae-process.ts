@@ -17,13 +17,17 @@ import { Role } from "../../modules/identity/certificate.js";
 /** build/test/helpers/ → the repository's bin/hyphae.js */
 export const HYPHAE_BIN = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..", "..", "bin", "hyphae.js");
 
-/** Writes `count` provisioning files of one mesh into `dir` (node1.json …); returns their paths. */
-export function writeProvisioning(dir: string, count: number, seed: number, roles: ReadonlyMap<number, Role> = new Map()): string[] {
+/**
+ * Writes `count` provisioning files of one mesh into `dir` (node1.json …); returns their paths. Nodes
+ * are numbered from 1; `commanders` are those whose certificate grants the command right.
+ */
+export function writeProvisioning(dir: string, count: number, seed: number, roles: ReadonlyMap<number, Role> = new Map(),
+    commanders: ReadonlySet<number> = new Set()): string[] {
   const rng = new Rng(seed);
   const keys = createMeshKeys(rng);
   return Array.from({ length: count }, (_, i) => {
     const file = join(dir, `node${i + 1}.json`);
-    writeFileSync(file, JSON.stringify(provisioningToText(provisionNode(keys, rng, roles.get(i + 1) ?? Role.Node))));
+    writeFileSync(file, JSON.stringify(provisioningToText(provisionNode(keys, rng, roles.get(i + 1) ?? Role.Node, commanders.has(i + 1)))));
     return file;
   });
 }

@@ -30,7 +30,8 @@ export class EnginePump {
   private readonly deadline: Float64Array;
   /** Mesh index → [engine, index in its pool]. */
   private readonly home: [number, number][] = [];
-  private readonly publications: { node: number; at: number; payload: Uint8Array }[] = [];
+  /** What nodes send on their own (messages, commands), in time order. */
+  private readonly publications: { node: number; at: number; step: (local: number) => Step }[] = [];
   private started = false;
 
   /** Lossless radio (2–5 ms per frame) over `topology`, its jitter drawn from `seed`. */
@@ -45,7 +46,16 @@ export class EnginePump {
 
   /** Node `node` publishes `payload` at `at`. */
   publish(node: number, at: number, payload: Uint8Array): void {
-    this.publications.push({ node, at, payload });
+    this.schedule(node, at, (local) => ({ node: local, op: "publish", payload: toHex(payload) }));
+  }
+
+  /** Node `node` sends a command to node id `target` (hex) at `at`. */
+  command(node: number, at: number, target: string, path: string, value: Uint8Array): void {
+    this.schedule(node, at, (local) => ({ node: local, op: "command", target, path, value: toHex(value) }));
+  }
+
+  private schedule(node: number, at: number, step: (local: number) => Step): void {
+    this.publications.push({ node, at, step });
     this.publications.sort((a, b) => a.at - b.at || a.node - b.node);
   }
 
@@ -71,7 +81,7 @@ export class EnginePump {
       }
       while (this.publications.length > 0 && this.publications[0].at === t) {
         const p = this.publications.shift()!;
-        batch.add(p.node, (local) => ({ node: local, op: "publish", payload: toHex(p.payload) }));
+        batch.add(p.node, p.step);
       }
       this.deadline.forEach((d, node) => {
         if (Math.ceil(d) <= t) batch.add(node, (local) => ({ node: local, op: "tick" }));

@@ -16,7 +16,8 @@ import { MemoryStorage } from "../../hosts/sim/storage.js";
 export type Step =
   | { node: number; op: "start" | "tick" }
   | { node: number; op: "receive"; frame: string; link: number }
-  | { node: number; op: "publish"; payload: string };
+  | { node: number; op: "publish"; payload: string }
+  | { node: number; op: "command"; target: string; path: string; value: string };
 
 /** A MeshEvent with its bytes in hex. */
 export interface EventRecord {
@@ -24,7 +25,9 @@ export interface EventRecord {
   id?: string;
   origin?: string;
   seq?: number;
+  /** A message's payload or a command's value, hex. */
   payload?: string;
+  path?: string;
 }
 
 export interface StepOutput {
@@ -50,6 +53,8 @@ function eventRecord(e: MeshEvent): EventRecord {
       return { type: e.type, id: e.id };
     case "message":
       return { type: e.type, origin: e.origin, seq: e.seq, payload: toHex(e.payload) };
+    case "command":
+      return { type: e.type, origin: e.origin, seq: e.seq, path: e.path, payload: toHex(e.value) };
     case "relayed":
       return { type: e.type, origin: e.origin, seq: e.seq };
     default:
@@ -87,6 +92,9 @@ export class NodePool {
           break;
         case "publish":
           node.publish(fromHex(step.payload), now);
+          break;
+        case "command":
+          node.sendCommand(fromHex(step.target), step.path, fromHex(step.value), now);
           break;
       }
       const frames: string[] = [];

@@ -40,9 +40,4 @@ export class DirectLedger {
       this.totals.latenciesMs.push(now - m.at);
     }
   }
-
-  /** Whether the message `originHex:seq` reached its destination. */
-  wasDelivered(originHex: string, seq: number): boolean {
-    return this.pending.get(`${originHex}:${seq}`)?.delivered ?? false;
-  }
 }

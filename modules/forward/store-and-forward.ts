@@ -81,7 +81,7 @@ const CONFIRM_DELAY_MS = 500;
 /** A CONFIRM with no way back is dropped after this many tries: the origin resends, we confirm again. */
 const CONFIRM_TRIES = 4;
 /** A message still without a route after this many tries (2 s apart, sends included) is dropped. */
-const MESSAGE_TRIES = 6;
+const MESSAGE_TRIES = 8;
 /** Unanswered sends to one neighbor before each further one counts against it. */
 const UNACKED_TRIES = 3;
 const NO_PAYLOAD = new Uint8Array(0);

@@ -5,8 +5,9 @@
  * each (origin, origin seqno) once, after a delay proportional to the cost of the link it came by,
  * so the first copy to arrive anywhere came the cheapest way: flooding in Dijkstra order). Every
  * copy teaches its receiver the way back to the origin. The target answers the first copy with a
- * ROUTE_REPLY under a fresh seqno of its own, unicast back along those reverse routes; each hop it
- * passes learns the way to the target. Only targets reply (no intermediate replies): a reply's seqno
+ * ROUTE_REPLY under a fresh seqno of its own, unicast back along those reverse routes (and the first
+ * copy from another neighbor with a second one, the same seqno, along another way back); each hop
+ * it passes learns the way to the target. Only targets reply (no intermediate replies): a reply's seqno
  * is always newer than any route to the target already in the mesh.
  *
  * Bounded: the route cache (NodeRoutes), the requests seen (a ring of SEEN_REQUESTS), the requests
@@ -74,6 +75,11 @@ export class RouteDiscovery {
   private readonly repeats = new Uint8Array(REPEATS * ROUTE_REPLY_BYTES);
   private readonly repeatSlot = new Uint8Array(REPEATS);
   private readonly repeatAt = new Float64Array(REPEATS).fill(Infinity);
+  /** The request we answered last (origin, seqno, the neighbor its first copy came from, the seqno we gave), for a second answer. */
+  private readonly answered = new Uint8Array(NODE_ID_BYTES);
+  private answeredSeqno = -1;
+  private answeredSlot = -1;
+  private answeredWith = 0;
   /** Requests started here, relayed, dropped for a full queue; replies sent. */
   requestsStarted = 0;
   requestsRelayed = 0;
@@ -126,12 +132,24 @@ export class RouteDiscovery {
     const metric = Math.min(MAX_NODE_METRIC, r.metric + Math.round(cost));
     // Every copy may shorten the way back; only the first is answered or relayed.
     this.routes.offer(r.origin, slot, r.originSeqno, metric, now);
-    if (this.wasSeen(r.origin, r.originSeqno)) return;
+    const toUs = equalBytes(r.target, this.ctx.id);
+    if (this.wasSeen(r.origin, r.originSeqno)) {
+      // The first copy by another neighbor gets a second answer, along another way back: one path
+      // broken by a dying node or a lost frame then costs no new flood. Same seqno: no loop either way.
+      if (toUs && r.originSeqno === this.answeredSeqno && slot !== this.answeredSlot && this.answeredSlot >= 0 &&
+          equalAt(this.answered, 0, r.origin, 0, NODE_ID_BYTES)) {
+        this.answeredSlot = -1;
+        this.reply(r.origin, this.answeredWith, slot, now);
+      }
+      return;
+    }
     this.markSeen(r.origin, r.originSeqno);
-    if (equalBytes(r.target, this.ctx.id)) {
-      const reply: RouteReplyView = { target: this.ctx.id, origin: r.origin, targetSeqno: this.ctx.freshSeqno(r.targetSeqno), metric: 0, hops: 0 };
-      this.sendReply(slot, encodeRouteReply(reply), now);
-      this.repliesSent++;
+    if (toUs) {
+      this.answered.set(r.origin.subarray(0, NODE_ID_BYTES));
+      this.answeredSeqno = r.originSeqno;
+      this.answeredSlot = slot;
+      this.answeredWith = this.ctx.freshSeqno(r.targetSeqno);
+      this.reply(r.origin, this.answeredWith, slot, now);
       return;
     }
     if (!this.ctx.relays || r.hops + 1 >= r.hopLimit || !this.ctx.allowOrigin(r.origin, now)) return;
@@ -152,6 +170,12 @@ export class RouteDiscovery {
     const back = this.routes.nextHop(reply.origin, now);
     if (back < 0 || back === slot || reply.hops >= 255) return;
     this.sendReply(back, encodeRouteReply({ ...reply, metric, hops: reply.hops + 1 }), now);
+  }
+
+  private reply(origin: Uint8Array, seqno: number, slot: number, now: number): void {
+    const reply: RouteReplyView = { target: this.ctx.id, origin, targetSeqno: seqno, metric: 0, hops: 0 };
+    this.sendReply(slot, encodeRouteReply(reply), now);
+    this.repliesSent++;
   }
 
   private sendReply(slot: number, body: Uint8Array, now: number): void {

@@ -1012,10 +1012,11 @@ export class MeshNode {
     return out;
   }
 
-  /** Route discovery's traffic so far: requests started here, relayed, dropped (queue full); replies sent. */
-  get discoveryCounters(): { requestsStarted: number; requestsRelayed: number; requestsDropped: number; repliesSent: number } {
+  /** Route discovery's traffic so far: requests started here, relayed, dropped (queue full); replies sent as target, reply records sent. */
+  get discoveryCounters(): { requestsStarted: number; requestsRelayed: number; requestsDropped: number; repliesSent: number; replyRecords: number } {
     const d = this.discovery;
-    return { requestsStarted: d.requestsStarted, requestsRelayed: d.requestsRelayed, requestsDropped: d.requestsDropped, repliesSent: d.repliesSent };
+    return { requestsStarted: d.requestsStarted, requestsRelayed: d.requestsRelayed, requestsDropped: d.requestsDropped,
+      repliesSent: d.repliesSent, replyRecords: d.replyRecords };
   }
 
   /** The way to the nearest gateway: its id, the neighbor to hand data to, and the path's metric (ETX × 256). */

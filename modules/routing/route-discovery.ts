@@ -80,11 +80,12 @@ export class RouteDiscovery {
   private answeredSeqno = -1;
   private answeredSlot = -1;
   private answeredWith = 0;
-  /** Requests started here, relayed, dropped for a full queue; replies sent. */
+  /** Requests started here, relayed, dropped for a full queue; replies sent as target; reply records sent (passed on and repeats too). */
   requestsStarted = 0;
   requestsRelayed = 0;
   requestsDropped = 0;
   repliesSent = 0;
+  replyRecords = 0;
 
   constructor(private readonly ctx: DiscoveryContext, capacity: number) {
     this.routes = new NodeRoutes(capacity);
@@ -180,6 +181,7 @@ export class RouteDiscovery {
 
   private sendReply(slot: number, body: Uint8Array, now: number): void {
     this.ctx.sendTo(slot, RecordType.RouteReply, body);
+    this.replyRecords++;
     let i = 0;
     while (i < REPEATS && this.repeatAt[i] !== Infinity) i++;
     if (i === REPEATS) return;
@@ -200,6 +202,7 @@ export class RouteDiscovery {
       if (this.repeatAt[i] > now) continue;
       this.repeatAt[i] = Infinity;
       this.ctx.sendTo(this.repeatSlot[i], RecordType.RouteReply, this.repeats.slice(i * ROUTE_REPLY_BYTES, (i + 1) * ROUTE_REPLY_BYTES));
+      this.replyRecords++;
     }
     for (let i = 0; i < RELAY_QUEUE; i++) {
       if (this.fireAt[i] > now) continue;

@@ -45,7 +45,6 @@ import { decodeRoute, encodeRoute, MAX_ROUTE_ENTRIES, newRouteView, type RouteEn
 import { RouteTable, seqnoNewer, type Route } from "./routing/route-table.js";
 import { RouteDiscovery } from "./routing/route-discovery.js";
 import type { NodeRoute } from "./routing/node-routes.js";
-import { decodeRouteReply, decodeRouteRequest, newRouteReplyView, newRouteRequestView } from "./wire/node-route.js";
 import { StoreAndForward } from "./forward/store-and-forward.js";
 import { decodeHealthReport, MAX_REPORT_NEIGHBORS, type HealthNeighbor } from "./monitor/health-report.js";
 import { NodeMonitor } from "./monitor/node-monitor.js";
@@ -215,8 +214,6 @@ export class MeshNode {
   private readonly hello = newHelloView();
   private readonly gossip: GossipView = newGossipView();
   private readonly routeView = newRouteView();
-  private readonly requestView = newRouteRequestView();
-  private readonly replyView = newRouteReplyView();
   private readonly dataView = newDataView();
   private readonly haveView = newHaveView();
   private readonly pieceView = newPieceView();
@@ -309,12 +306,11 @@ export class MeshNode {
       relays: this.role !== Role.Leaf,
       hopLimit: config.hopLimit,
       relayDelayMs: config.relayDelayMs,
+      random: this.random,
+      budget: this.originLimiter,
       linkCost: (slot, now) => this.linkCost(slot, now, false),
-      allowOrigin: (origin, now) => this.originLimiter.allow(origin, now),
       freshSeqno: (after) => this.freshRouteSeqno(after),
       sendTo: (slot, type, body) => this.sendTo(slot, type, body),
-      random: () => unitFloat(this.random),
-      routeFound: (target, now) => this.forward.routeFound(target, now),
     }, config.nodeRouteCapacity);
     this.monitor = new NodeMonitor({
       counters: this.counters,
@@ -496,7 +492,7 @@ export class MeshNode {
     this.dataView.origin = this.dataView.destination = this.dataView.payload = NO_BYTES;
     this.haveView.contentId = this.haveView.bits = this.pieceView.contentId = this.pieceView.data = NO_BYTES;
     for (const e of this.routeView.entries) e.destination = NO_BYTES;
-    this.requestView.origin = this.requestView.target = this.replyView.origin = this.replyView.target = NO_BYTES;
+    this.discovery.release(NO_BYTES);
   }
 
   private handleFrame(frame: Uint8Array, link: unknown, now: number): void {
@@ -542,10 +538,10 @@ export class MeshNode {
         e = decodePiece(r.body, this.pieceView);
         hasContent = true;
       } else if (r.type === RecordType.RouteRequest) {
-        e = decodeRouteRequest(r.body, this.requestView);
+        e = this.discovery.checkRequest(r.body);
         hasDiscovery = true;
       } else if (r.type === RecordType.RouteReply) {
-        e = decodeRouteReply(r.body, this.replyView);
+        e = this.discovery.checkReply(r.body);
         hasDiscovery = true;
       } else {
         e = checkGossip(r.body);
@@ -598,8 +594,8 @@ export class MeshNode {
         if (r.type === RecordType.RouteRequest) {
           this.discovery.onRequest(r.body, transmitter.slot, now);
         } else if (r.type === RecordType.RouteReply) {
-          decodeRouteReply(r.body, this.replyView); // checked above
-          this.discovery.onReply(this.replyView, transmitter.slot, now);
+          const found = this.discovery.onReply(r.body, transmitter.slot, now);
+          if (found) this.forward.routeFound(found, now);
         }
       }
     }

@@ -5,11 +5,12 @@
 import { toHex } from "../../modules/bytes.js";
 import type { MeshEvent } from "../../modules/events.js";
 
-type MessageEvent = Extract<MeshEvent, { type: "message" }>;
+type MessageEvent = Extract<MeshEvent, { type: "message" | "direct-message" }>;
 
 export type HostEvent =
   | Exclude<MeshEvent, MessageEvent>
-  | (Omit<MessageEvent, "payload"> & { payload: string })
+  | (Omit<Extract<MeshEvent, { type: "message" }>, "payload"> & { payload: string })
+  | (Omit<Extract<MeshEvent, { type: "direct-message" }>, "payload"> & { payload: string })
   | { type: "started"; id: string; address: string; port: number; broadcast: string[] }
   /** A message this node published to the mesh: its sequence number and payload (hex). */
   | { type: "published"; seq: number; payload: string }
@@ -25,5 +26,5 @@ export type HostEvent =
   | { type: "stopped"; counters: Record<string, number>; drops: Record<string, number> };
 
 export function hostEventOf(e: MeshEvent): HostEvent {
-  return e.type === "message" ? { ...e, payload: toHex(e.payload) } : e;
+  return e.type === "message" || e.type === "direct-message" ? { ...e, payload: toHex(e.payload) } : e;
 }

@@ -12,26 +12,30 @@
  *
  * Bounded: the route cache (NodeRoutes), the requests seen (a ring of SEEN_REQUESTS), the requests
  * waiting for their relay time (RELAY_QUEUE rows, full: dropped and counted), the replies waiting to be
- * sent again (REPEATS rows, full: sent once) and the targets asked for
- * lately (ASKED rows; a target is asked again only after RETRY_MS). Requests count against their
- * origin's relay budget, the same one its gossip spends.
+ * sent again (REPEATS rows, full: sent once) and the targets asked for lately (ASKED rows; a target is
+ * asked again only after RETRY_MS). Requests count against their origin's relay budget, the same one
+ * its gossip spends. Flat, for the board's heap: all of it in one byte array and one array of times,
+ * allocated at boot (docs/architecture.md §Memory).
  */
 import { equalAt, equalBytes } from "../bytes.js";
+import type { OriginLimiter } from "../limits/origin-limiter.js";
+import { unitFloat, type Random } from "../ports.js";
+import type { WireError } from "../wire/errors.js";
 import { NODE_ID_BYTES } from "../wire/frame.js";
 import {
-  decodeRouteRequest, encodeRouteReply, MAX_NODE_METRIC, newRouteRequestView, ROUTE_REPLY_BYTES, ROUTE_REQUEST_BYTES, writeRouteRequest,
-  type RouteReplyView, type RouteRequestView,
+  decodeRouteReply, decodeRouteRequest, encodeRouteReply, MAX_NODE_METRIC, newRouteReplyView, newRouteRequestView, ROUTE_REPLY_BYTES,
+  ROUTE_REQUEST_BYTES, writeRouteRequest, type RouteReplyView, type RouteRequestView,
 } from "../wire/node-route.js";
 import { RecordType } from "../wire/records.js";
 import { NodeRoutes } from "./node-routes.js";
 
 /** Requests remembered for duplicate suppression: far more than are in flight at once. */
-const SEEN_REQUESTS = 32;
+const SEEN_REQUESTS = 16;
 const SEEN_BYTES = NODE_ID_BYTES + 2;
-/** Requests waiting for their relay time. */
-const RELAY_QUEUE = 8;
+/** Requests waiting for their relay time (each waits well under a second). */
+const RELAY_QUEUE = 4;
 /** Targets asked for lately. */
-const ASKED = 4;
+const ASKED = 2;
 /** A target is asked for again no sooner than this (the reply needs a round trip). */
 export const RETRY_MS = 1500;
 /**
@@ -39,8 +43,23 @@ export const RETRY_MS = 1500;
  * flood, a second copy one small frame (the next hop ignores it if the first arrived).
  */
 const REPEAT_MS = 50;
-/** Replies waiting for their second send. */
-const REPEATS = 4;
+/** Replies waiting for their second send: the neighbor slot, then the reply. */
+const REPEATS = 2;
+const REPEAT_BYTES = 1 + ROUTE_REPLY_BYTES;
+
+// Offsets in `bytes`…
+const SEEN = 0;
+const QUEUE = SEEN + SEEN_REQUESTS * SEEN_BYTES;
+const ASKED_IDS = QUEUE + RELAY_QUEUE * ROUTE_REQUEST_BYTES;
+const REPEAT = ASKED_IDS + ASKED * NODE_ID_BYTES;
+/** The origin of the request we answered last, for a second answer. */
+const ANSWERED = REPEAT + REPEATS * REPEAT_BYTES;
+const BYTES = ANSWERED + NODE_ID_BYTES;
+// …and in `times` (Infinity: free; -Infinity: never asked).
+const FIRE = 0;
+const ASKED_AT = FIRE + RELAY_QUEUE;
+const REPEAT_AT = ASKED_AT + ASKED;
+const TIMES = REPEAT_AT + REPEATS;
 
 export interface DiscoveryContext {
   readonly id: Uint8Array;
@@ -49,34 +68,26 @@ export interface DiscoveryContext {
   readonly hopLimit: number;
   /** Relay delay per perfect hop, ms. */
   readonly relayDelayMs: number;
+  readonly random: Random;
+  /** The per-origin relay budget (gossip's): each request spends a token of its origin's. */
+  readonly budget: OriginLimiter;
   /** Cost of the link to the neighbor in `slot` (ETX × 256, relays preferred), Infinity when unusable. */
   linkCost(slot: number, now: number): number;
-  /** Whether `origin`'s relay budget allows another request now (takes a token). */
-  allowOrigin(origin: Uint8Array, now: number): boolean;
   /** A fresh seqno of our own, newer than `after` (-1: any), persisted before it is used. */
   freshSeqno(after: number): number;
   sendTo(slot: number, type: RecordType, body: Uint8Array): void;
-  /** A uniform draw in [0, 1). */
-  random(): number;
-  /** A route to `target` was found (items waiting for it may go now). */
-  routeFound(target: Uint8Array, now: number): void;
 }
 
 export class RouteDiscovery {
   readonly routes: NodeRoutes;
-  private readonly seen = new Uint8Array(SEEN_REQUESTS * SEEN_BYTES);
+  private readonly bytes = new Uint8Array(BYTES);
+  private readonly times = new Float64Array(TIMES);
   private seenNext = 0;
   private seenCount = 0;
-  private readonly queue = new Uint8Array(RELAY_QUEUE * ROUTE_REQUEST_BYTES);
-  private readonly fireAt = new Float64Array(RELAY_QUEUE).fill(Infinity);
-  private readonly asked = new Uint8Array(ASKED * NODE_ID_BYTES);
-  private readonly askedAt = new Float64Array(ASKED).fill(-Infinity);
+  /** Decoding scratch, and the request being started or relayed. */
   private readonly request: RouteRequestView = newRouteRequestView();
-  private readonly repeats = new Uint8Array(REPEATS * ROUTE_REPLY_BYTES);
-  private readonly repeatSlot = new Uint8Array(REPEATS);
-  private readonly repeatAt = new Float64Array(REPEATS).fill(Infinity);
-  /** The request we answered last (origin, seqno, the neighbor its first copy came from, the seqno we gave), for a second answer. */
-  private readonly answered = new Uint8Array(NODE_ID_BYTES);
+  private readonly reply: RouteReplyView = newRouteReplyView();
+  /** The request we answered last: its origin seqno, the neighbor its first copy came from (-1: answered twice), our seqno. */
   private answeredSeqno = -1;
   private answeredSlot = -1;
   private answeredWith = 0;
@@ -89,6 +100,21 @@ export class RouteDiscovery {
 
   constructor(private readonly ctx: DiscoveryContext, capacity: number) {
     this.routes = new NodeRoutes(capacity);
+    this.times.fill(Infinity);
+    this.times.fill(-Infinity, ASKED_AT, ASKED_AT + ASKED);
+  }
+
+  checkRequest(body: Uint8Array): WireError {
+    return decodeRouteRequest(body, this.request);
+  }
+
+  checkReply(body: Uint8Array): WireError {
+    return decodeRouteReply(body, this.reply);
+  }
+
+  /** Lets go of the last frame's bytes (the views point into them). */
+  release(empty: Uint8Array): void {
+    this.request.origin = this.request.target = this.reply.origin = this.reply.target = empty;
   }
 
   /** The neighbor slot toward `target`, or -1 (then a discovery starts, unless one is under way). */
@@ -103,14 +129,15 @@ export class RouteDiscovery {
 
   /** Floods a request for `target` unless one went out lately or our relay budget is spent. */
   discover(target: Uint8Array, now: number): void {
+    const { bytes, times } = this;
     let row = 0;
     for (let i = 0; i < ASKED; i++) {
-      if (equalAt(this.asked, i * NODE_ID_BYTES, target, 0, NODE_ID_BYTES) && now - this.askedAt[i] < RETRY_MS) return;
-      if (this.askedAt[i] < this.askedAt[row]) row = i;
+      if (equalAt(bytes, ASKED_IDS + i * NODE_ID_BYTES, target, 0, NODE_ID_BYTES) && now - times[ASKED_AT + i] < RETRY_MS) return;
+      if (times[ASKED_AT + i] < times[ASKED_AT + row]) row = i;
     }
-    if (!this.ctx.allowOrigin(this.ctx.id, now)) return;
-    this.asked.set(target.subarray(0, NODE_ID_BYTES), row * NODE_ID_BYTES);
-    this.askedAt[row] = now;
+    if (!this.ctx.budget.allow(this.ctx.id, now)) return;
+    bytes.set(target.subarray(0, NODE_ID_BYTES), ASKED_IDS + row * NODE_ID_BYTES);
+    times[ASKED_AT + row] = now;
     const r = this.request;
     r.origin = this.ctx.id;
     r.target = target;
@@ -138,43 +165,88 @@ export class RouteDiscovery {
       // The first copy by another neighbor gets a second answer, along another way back: one path
       // broken by a dying node or a lost frame then costs no new flood. Same seqno: no loop either way.
       if (toUs && r.originSeqno === this.answeredSeqno && slot !== this.answeredSlot && this.answeredSlot >= 0 &&
-          equalAt(this.answered, 0, r.origin, 0, NODE_ID_BYTES)) {
+          equalAt(this.bytes, ANSWERED, r.origin, 0, NODE_ID_BYTES)) {
         this.answeredSlot = -1;
-        this.reply(r.origin, this.answeredWith, slot, now);
+        this.answer(r.origin, this.answeredWith, slot, now);
       }
       return;
     }
     this.markSeen(r.origin, r.originSeqno);
     if (toUs) {
-      this.answered.set(r.origin.subarray(0, NODE_ID_BYTES));
+      this.bytes.set(r.origin.subarray(0, NODE_ID_BYTES), ANSWERED);
       this.answeredSeqno = r.originSeqno;
       this.answeredSlot = slot;
       this.answeredWith = this.ctx.freshSeqno(r.targetSeqno);
-      this.reply(r.origin, this.answeredWith, slot, now);
+      this.answer(r.origin, this.answeredWith, slot, now);
       return;
     }
-    if (!this.ctx.relays || r.hops + 1 >= r.hopLimit || !this.ctx.allowOrigin(r.origin, now)) return;
+    if (!this.ctx.relays || r.hops + 1 >= r.hopLimit || !this.ctx.budget.allow(r.origin, now)) return;
     r.metric = metric;
     r.hops++;
     // Cheaper links relay sooner, so the first copy anywhere came the cheapest way.
-    if (this.enqueue(r, now + (cost / 256) * this.ctx.relayDelayMs * (0.9 + 0.2 * this.ctx.random()))) this.requestsRelayed++;
+    if (this.enqueue(r, now + (cost / 256) * this.ctx.relayDelayMs * (0.9 + 0.2 * unitFloat(this.ctx.random)))) this.requestsRelayed++;
   }
 
-  /** A neighbor's reply (decoded), heard from `slot`: a route to its target, passed on toward its origin. */
-  onReply(reply: RouteReplyView, slot: number, now: number): void {
+  /**
+   * A neighbor's reply (`body`, checked), heard from `slot`: a route to its target, passed on toward
+   * its origin. Returns the target when the reply was for us and gave a route to it (items waiting
+   * for it may go), else null.
+   */
+  onReply(body: Uint8Array, slot: number, now: number): Uint8Array | null {
+    const reply = this.reply;
+    decodeRouteReply(body, reply);
     const cost = this.ctx.linkCost(slot, now);
-    if (cost === Infinity || equalBytes(reply.target, this.ctx.id)) return;
+    if (cost === Infinity || equalBytes(reply.target, this.ctx.id)) return null;
     const metric = Math.min(MAX_NODE_METRIC, reply.metric + Math.round(cost));
     // A stale or longer copy teaches nothing and goes no further.
-    if (!this.routes.offer(reply.target, slot, reply.targetSeqno, metric, now)) return;
-    if (equalBytes(reply.origin, this.ctx.id)) return this.ctx.routeFound(reply.target, now);
+    if (!this.routes.offer(reply.target, slot, reply.targetSeqno, metric, now)) return null;
+    if (equalBytes(reply.origin, this.ctx.id)) return reply.target;
     const back = this.routes.nextHop(reply.origin, now);
-    if (back < 0 || back === slot || reply.hops >= 255) return;
-    this.sendReply(back, encodeRouteReply({ ...reply, metric, hops: reply.hops + 1 }), now);
+    if (back >= 0 && back !== slot && reply.hops < 255) {
+      reply.metric = metric;
+      reply.hops++;
+      this.sendReply(back, encodeRouteReply(reply), now);
+    }
+    return null;
   }
 
-  private reply(origin: Uint8Array, seqno: number, slot: number, now: number): void {
-    const reply: RouteReplyView = { target: this.ctx.id, origin, targetSeqno: seqno, metric: 0, hops: 0 };
+  /** A neighbor left the table: no route goes through it, no reply is repeated to its slot's next holder. */
+  dropNeighbor(slot: number): void {
+    this.routes.dropNeighbor(slot);
+    for (let i = 0; i < REPEATS; i++) if (this.bytes[REPEAT + i * REPEAT_BYTES] === slot) this.times[REPEAT_AT + i] = Infinity;
+  }
+
+  /** Requests due by `now`, as broadcast records; replies due again go to their next hops. */
+  takeDue(now: number, parts: { type: RecordType; body: Uint8Array }[]): void {
+    const { bytes, times } = this;
+    for (let i = 0; i < REPEATS; i++) {
+      if (times[REPEAT_AT + i] > now) continue;
+      times[REPEAT_AT + i] = Infinity;
+      const at = REPEAT + i * REPEAT_BYTES;
+      this.ctx.sendTo(bytes[at], RecordType.RouteReply, bytes.slice(at + 1, at + REPEAT_BYTES));
+      this.replyRecords++;
+    }
+    for (let i = 0; i < RELAY_QUEUE; i++) {
+      if (times[FIRE + i] > now) continue;
+      times[FIRE + i] = Infinity;
+      parts.push({ type: RecordType.RouteRequest, body: bytes.slice(QUEUE + i * ROUTE_REQUEST_BYTES, QUEUE + (i + 1) * ROUTE_REQUEST_BYTES) });
+    }
+  }
+
+  nextDeadline(): number {
+    let t = Infinity;
+    for (let i = FIRE; i < FIRE + RELAY_QUEUE; i++) if (this.times[i] < t) t = this.times[i];
+    for (let i = REPEAT_AT; i < REPEAT_AT + REPEATS; i++) if (this.times[i] < t) t = this.times[i];
+    return t;
+  }
+
+  private answer(origin: Uint8Array, seqno: number, slot: number, now: number): void {
+    const reply = this.reply;
+    reply.target = this.ctx.id;
+    reply.origin = origin;
+    reply.targetSeqno = seqno;
+    reply.metric = 0;
+    reply.hops = 0;
     this.sendReply(slot, encodeRouteReply(reply), now);
     this.repliesSent++;
   }
@@ -183,66 +255,39 @@ export class RouteDiscovery {
     this.ctx.sendTo(slot, RecordType.RouteReply, body);
     this.replyRecords++;
     let i = 0;
-    while (i < REPEATS && this.repeatAt[i] !== Infinity) i++;
+    while (i < REPEATS && this.times[REPEAT_AT + i] !== Infinity) i++;
     if (i === REPEATS) return;
-    this.repeats.set(body, i * ROUTE_REPLY_BYTES);
-    this.repeatSlot[i] = slot;
-    this.repeatAt[i] = now + REPEAT_MS;
-  }
-
-  /** A neighbor left the table: no route goes through it, no reply is repeated to its slot's next holder. */
-  dropNeighbor(slot: number): void {
-    this.routes.dropNeighbor(slot);
-    for (let i = 0; i < REPEATS; i++) if (this.repeatSlot[i] === slot) this.repeatAt[i] = Infinity;
-  }
-
-  /** Requests due by `now`, as broadcast records; replies due again go to their next hops. */
-  takeDue(now: number, parts: { type: RecordType; body: Uint8Array }[]): void {
-    for (let i = 0; i < REPEATS; i++) {
-      if (this.repeatAt[i] > now) continue;
-      this.repeatAt[i] = Infinity;
-      this.ctx.sendTo(this.repeatSlot[i], RecordType.RouteReply, this.repeats.slice(i * ROUTE_REPLY_BYTES, (i + 1) * ROUTE_REPLY_BYTES));
-      this.replyRecords++;
-    }
-    for (let i = 0; i < RELAY_QUEUE; i++) {
-      if (this.fireAt[i] > now) continue;
-      this.fireAt[i] = Infinity;
-      parts.push({ type: RecordType.RouteRequest, body: this.queue.slice(i * ROUTE_REQUEST_BYTES, (i + 1) * ROUTE_REQUEST_BYTES) });
-    }
-  }
-
-  nextDeadline(): number {
-    let t = Infinity;
-    for (let i = 0; i < RELAY_QUEUE; i++) if (this.fireAt[i] < t) t = this.fireAt[i];
-    for (let i = 0; i < REPEATS; i++) if (this.repeatAt[i] < t) t = this.repeatAt[i];
-    return t;
+    this.bytes[REPEAT + i * REPEAT_BYTES] = slot;
+    this.bytes.set(body, REPEAT + i * REPEAT_BYTES + 1);
+    this.times[REPEAT_AT + i] = now + REPEAT_MS;
   }
 
   private enqueue(r: RouteRequestView, at: number): boolean {
     let i = 0;
-    while (i < RELAY_QUEUE && this.fireAt[i] !== Infinity) i++;
+    while (i < RELAY_QUEUE && this.times[FIRE + i] !== Infinity) i++;
     if (i === RELAY_QUEUE) {
       this.requestsDropped++;
       return false;
     }
-    writeRouteRequest(this.queue, i * ROUTE_REQUEST_BYTES, r);
-    this.fireAt[i] = at;
+    writeRouteRequest(this.bytes, QUEUE + i * ROUTE_REQUEST_BYTES, r);
+    this.times[FIRE + i] = at;
     return true;
   }
 
   private wasSeen(origin: Uint8Array, seqno: number): boolean {
-    for (let i = 0, at = 0; i < this.seenCount; i++, at += SEEN_BYTES) {
-      if (this.seen[at + NODE_ID_BYTES] === seqno >>> 8 && this.seen[at + NODE_ID_BYTES + 1] === (seqno & 0xff) &&
-          equalAt(this.seen, at, origin, 0, NODE_ID_BYTES)) return true;
+    const seen = this.bytes;
+    for (let i = 0, at = SEEN; i < this.seenCount; i++, at += SEEN_BYTES) {
+      if (seen[at + NODE_ID_BYTES] === seqno >>> 8 && seen[at + NODE_ID_BYTES + 1] === (seqno & 0xff) &&
+          equalAt(seen, at, origin, 0, NODE_ID_BYTES)) return true;
     }
     return false;
   }
 
   private markSeen(origin: Uint8Array, seqno: number): void {
-    const at = this.seenNext * SEEN_BYTES;
-    this.seen.set(origin.subarray(0, NODE_ID_BYTES), at);
-    this.seen[at + NODE_ID_BYTES] = seqno >>> 8;
-    this.seen[at + NODE_ID_BYTES + 1] = seqno & 0xff;
+    const at = SEEN + this.seenNext * SEEN_BYTES;
+    this.bytes.set(origin.subarray(0, NODE_ID_BYTES), at);
+    this.bytes[at + NODE_ID_BYTES] = seqno >>> 8;
+    this.bytes[at + NODE_ID_BYTES + 1] = seqno & 0xff;
     this.seenNext = (this.seenNext + 1) % SEEN_REQUESTS;
     if (this.seenCount < SEEN_REQUESTS) this.seenCount++;
   }

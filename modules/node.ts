@@ -308,7 +308,8 @@ export class MeshNode {
       relayDelayMs: config.relayDelayMs,
       random: this.random,
       budget: this.originLimiter,
-      linkCost: (slot, now) => this.linkCost(slot, now, false),
+      // A Leaf's own requests and replies teach the way to it (it relays and passes on neither).
+      linkCost: (slot, now) => this.linkCost(slot, now, true),
       freshSeqno: (after) => this.freshRouteSeqno(after),
       sendTo: (slot, type, body) => this.sendTo(slot, type, body),
     }, config.nodeRouteCapacity);

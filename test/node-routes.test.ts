@@ -7,6 +7,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { createBoardConfig } from "../modules/config.js";
+import { Role } from "../modules/identity/certificate.js";
 import { NodeRoutes, ROUTE_LIFETIME_MS } from "../modules/routing/node-routes.js";
 import { seqnoNewer } from "../modules/routing/route-table.js";
 import { WireError } from "../modules/wire/errors.js";
@@ -148,6 +149,24 @@ test("every sampled pair gets a route and its message, close to the shortest pat
   }
   assert.ok(measured >= 15, `${measured} multi-hop routes measured`);
   assert.ok(stretch / measured <= 1.3, `mean hop stretch ${(stretch / measured).toFixed(3)} (uniform loss: also the ETX stretch)`);
+});
+
+test("leaves reach and are reached, and are never a route's middle", () => {
+  const leaves = [3, 8, 12, 17, 25, 33, 41, 47];
+  const base = scenario({ nodes: 50, seed: 41, roles: leaves.map((node) => ({ node, role: Role.Leaf })) });
+  const probe = new MeshSimulation(base);
+  const pairs = samplePairs(50, 60, 41, 30_000, 1_000, probe.topology.neighbors)
+    .filter((p) => leaves.includes(p.from) || leaves.includes(p.to)).slice(0, 12);
+  assert.ok(pairs.length >= 8, `${pairs.length} pairs with a leaf`);
+  const sim = new MeshSimulation({ ...base, directMessages: pairs });
+  sim.simulator.runUntil(100_000);
+  assert.is(sim.direct.totals.delivered, pairs.length);
+  const leafIds = new Set(leaves.map((i) => sim.node(i)!.idHex));
+  for (let i = 0; i < 50; i++) {
+    for (const r of sim.node(i)!.nodeRouteSummary(100_000)) {
+      assert.ok(!leafIds.has(r.nextHop) || r.nextHop === r.destination, `node ${i} routes to ${r.destination} through leaf ${r.nextHop}`);
+    }
+  }
 });
 
 test("loop-free after every simulated instant while nodes die, and messages still get through", () => {

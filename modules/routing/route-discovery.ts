@@ -63,7 +63,7 @@ const TIMES = REPEAT_AT + REPEATS;
 
 export interface DiscoveryContext {
   readonly id: Uint8Array;
-  /** Whether this node relays requests (leaves do not). */
+  /** Whether this node relays requests and passes replies on (leaves do neither: they are only ever a route's end). */
   readonly relays: boolean;
   readonly hopLimit: number;
   /** Relay delay per perfect hop, ms. */
@@ -201,6 +201,7 @@ export class RouteDiscovery {
     // A stale or longer copy teaches nothing and goes no further.
     if (!this.routes.offer(reply.target, slot, reply.targetSeqno, metric, now)) return null;
     if (equalBytes(reply.origin, this.ctx.id)) return reply.target;
+    if (!this.ctx.relays) return null;
     const back = this.routes.nextHop(reply.origin, now);
     if (back >= 0 && back !== slot && reply.hops < 255) {
       reply.metric = metric;

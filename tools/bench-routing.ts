@@ -22,7 +22,7 @@ import { HEADER_BYTES, TAG_BYTES } from "../modules/wire/frame.js";
 import { ROUTE_REPLY_BYTES, ROUTE_REQUEST_BYTES } from "../modules/wire/node-route.js";
 import { RECORD_HEADER_BYTES } from "../modules/wire/records.js";
 import { runAsScript } from "./cli.js";
-import { replaceSection } from "./markdown-section.js";
+import { sectionBounds } from "./markdown-section.js";
 import { Role } from "../modules/identity/certificate.js";
 import { bfsDistances } from "../hosts/sim/graph.js";
 import { MeshSimulation, type Scenario } from "../hosts/sim/mesh-simulation.js";
@@ -305,7 +305,7 @@ function mark(pass: boolean): string {
 }
 
 export function renderRoutingSection(r: { routes: RouteResult[]; stress: StressResult[]; nodeRoutes: NodeRouteResult[] }): string {
-  const L: string[] = ["## Routing and readings", ""];
+  const L: string[] = [ROUTING_HEADING, ""];
   L.push("Routes to gateways (distance vector with Babel feasibility, docs/protocol.md §Routing) on the graphs above,",
     `10% loss, ${DEFAULT_NODE_CONFIG.beaconIntervalMs / 1000} s beacons, max(2, N/100) gateways chosen from the seed. ` +
     "Stretch: hops along the next hops to a gateway over the breadth-first hops to the nearest one (uniform loss: every link has",
@@ -335,6 +335,7 @@ export function renderRoutingSection(r: { routes: RouteResult[]; stress: StressR
   return L.join("\n") + "\n\n" + renderNodeRouteSection(r.nodeRoutes);
 }
 
+export const ROUTING_HEADING = "## Routing and readings";
 export const NODE_ROUTE_HEADING = "### Routes to any node";
 
 /** The last subsection of §Routing and readings: on-demand routes (docs/protocol.md §Routes to any node). */
@@ -357,15 +358,25 @@ export function renderNodeRouteSection(results: NodeRouteResult[]): string {
   return L.join("\n") + "\n";
 }
 
+/**
+ * `markdown` with its Routes-to-any-node subsection replaced by `section`: it ends §Routing and
+ * readings, so it runs to the next "## " heading (added there the first time); undefined without
+ * that section.
+ */
+export function withNodeRouteSection(markdown: string, section: string): string | undefined {
+  const routing = sectionBounds(markdown, ROUTING_HEADING);
+  if (!routing) return undefined;
+  const at = markdown.slice(0, routing[1]).search(/^### Routes to any node$/m);
+  const start = at >= 0 ? at : routing[1];
+  const rest = markdown.slice(routing[1]);
+  return markdown.slice(0, start) + section + (rest ? "\n" + rest : "");
+}
+
 if (runAsScript(import.meta.url)) {
   const file = resolve(dirname(fileURLToPath(import.meta.url)), "../..", "BENCHMARKS.md");
   const section = renderNodeRouteSection(runNodeRouteBench([200, 1000], [1, 2], (line) => void process.stderr.write(line + "\n")));
-  const markdown = readFileSync(file, "utf8");
-  // The subsection ends §Routing and readings, so it runs to the next "## " heading; the first time it goes there.
-  const next = markdown.search(/^## Under attack$/m);
-  const updated = replaceSection(markdown, NODE_ROUTE_HEADING, section) ??
-    (next < 0 ? undefined : markdown.slice(0, next) + section + "\n" + markdown.slice(next));
-  if (!updated) throw new Error(`${file} has neither "${NODE_ROUTE_HEADING}" nor "## Under attack" to put it before`);
+  const updated = withNodeRouteSection(readFileSync(file, "utf8"), section);
+  if (!updated) throw new Error(`${file} has no "## Routing and readings" section`);
   writeFileSync(file, updated);
   process.stderr.write(`wrote the ${NODE_ROUTE_HEADING.slice(4)} subsection of ${file}\n`);
 }

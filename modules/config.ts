@@ -42,6 +42,8 @@ export interface NodeConfig {
   neighborFramesPerSecond: number;
   /** Gateways this node keeps routes to (1..64); ≈ 100 B each with their candidate next hops. */
   routeCapacity: number;
+  /** On-demand routes to other nodes kept (1..255; unused for 5 min: forgotten, full: least recently used out); ≈ 20 B each. */
+  nodeRouteCapacity: number;
   /** (origin, seq) pairs remembered for duplicate suppression (power of two, 64..32768); 16 B each. Must cover a message's lifetime at the mesh's message rate. */
   seenCacheCapacity: number;
   /** Hop limit stamped on messages this node originates (1..255); must exceed the mesh diameter. */
@@ -91,6 +93,7 @@ export const DEFAULT_NODE_CONFIG: Readonly<NodeConfig> = Object.freeze({
   unsentCapacity: 128,
   confirmAfterMs: 60000,
   routeCapacity: 8,
+  nodeRouteCapacity: 32,
   seenCacheCapacity: 512,
   hopLimit: 32,
   relayPolicy: "coverage" as RelayPolicy,
@@ -123,6 +126,7 @@ export const BOARD_NODE_CONFIG: Readonly<NodeConfig> = Object.freeze({
   custodyCapacity: 12,
   unsentCapacity: 64,
   routeCapacity: 4,
+  nodeRouteCapacity: 8,
   eventCapacity: 64,
 });
 
@@ -149,6 +153,7 @@ export function validateNodeConfig(c: NodeConfig): NodeConfig {
   if (c.unsentCapacity % 64 !== 0) throw new RangeError("unsentCapacity must be a multiple of 64 (readings are stored in chunks of 64)");
   range("confirmAfterMs", c.confirmAfterMs, 1000, 3600000);
   range("routeCapacity", c.routeCapacity, 1, MAX_ROUTE_DESTINATIONS);
+  range("nodeRouteCapacity", c.nodeRouteCapacity, 1, 255);
   range("seenCacheCapacity", c.seenCacheCapacity, 64, 32768);
   if ((c.seenCacheCapacity & (c.seenCacheCapacity - 1)) !== 0) throw new RangeError("seenCacheCapacity must be a power of two");
   range("hopLimit", c.hopLimit, 1, MAX_HOP_LIMIT);

@@ -72,6 +72,10 @@ export class Counters {
   relaysRateLimited = 0;
   /** Own messages published. */
   published = 0;
+  /** Messages to nodes sent here (`sendToNode`), delivered here, and dropped: no room to hold them, or no route found in time. */
+  directSent = 0;
+  directDelivered = 0;
+  directDropped = 0;
   certificatesVerified = 0;
   checkpointsVerified = 0;
   /** Dropped inputs by reason code (WireError or DropReason). */

@@ -18,6 +18,19 @@ export type MeshEvent =
       hops: number;
     }
   | {
+      /**
+       * A message sent to this node alone (`MeshNode.sendToNode`). Each hop authenticated the frame
+       * it came in, `from` (hex) handed it over; `origin` is what the hops said, not signed by it
+       * (docs/protocol.md §Routes to any node). Once per (origin, seq) while the seen cache remembers it.
+       */
+      type: "direct-message";
+      origin: string;
+      seq: number;
+      payload: Uint8Array;
+      hops: number;
+      from: string;
+    }
+  | {
       /** A checkpoint from `origin` verified and covered earlier messages: they are attributed. */
       type: "attributed";
       origin: string;

@@ -43,7 +43,9 @@ import { MAX_PAYLOAD_BYTES, newFrameHeader } from "./wire/frame.js";
 import { checkGossip, decodeGossip, encodeGossip, GOSSIP_HOPS_OFFSET, GossipKind, newGossipView, type GossipView } from "./wire/gossip.js";
 import { decodeHello, encodeHello, helloRecentKey, MAX_RECENT_KEYS, newHelloView, type HelloNeighbor, type HelloView } from "./wire/hello.js";
 import { decodeRoute, encodeRoute, INFINITE_METRIC, MAX_ROUTE_ENTRIES, newRouteView, type RouteEntry } from "./wire/route.js";
-import { RouteTable, type Route } from "./routing/route-table.js";
+import { RouteTable, seqnoNewer, type Route } from "./routing/route-table.js";
+import { RouteDiscovery } from "./routing/route-discovery.js";
+import type { NodeRoute } from "./routing/node-routes.js";
 import { StoreAndForward } from "./forward/store-and-forward.js";
 import { decodeHealthReport, MAX_REPORT_NEIGHBORS, type HealthNeighbor } from "./monitor/health-report.js";
 import { NodeMonitor } from "./monitor/node-monitor.js";
@@ -55,7 +57,7 @@ import { Behavior, IGNORE_BELOW, PeerScores } from "./reputation/peer-scores.js"
 import { RelayWatch } from "./reputation/relay-watch.js";
 import { CommandInbox } from "./command/command-inbox.js";
 import { checkCommandFields, commandPathText, encodeCommand, isCommandFor, verifyCommandSignature } from "./command/command-message.js";
-import { checkAck, checkData, decodeData, newDataView } from "./wire/data.js";
+import { checkAck, checkData, decodeData, MAX_DATA_PAYLOAD, newDataView } from "./wire/data.js";
 import { MAX_RECORDS, parseRecords, RECORD_HEADER_BYTES, RecordType, writeRecord, type RecordView } from "./wire/records.js";
 import { createContentConfig, type ContentConfig } from "./content/content-config.js";
 import { ContentKind, type ManifestStatus } from "./content/content-manifest.js";
@@ -93,6 +95,7 @@ export interface NodeHealth {
   recent: number;
   pendingRelays: number;
   routes: number;
+  nodeRoutes: number;
   custody: number;
   unconfirmedReadings: number;
   outbox: number;
@@ -113,7 +116,7 @@ const KEY_EPOCH = "epoch";
 const KEY_SEQ = "seq";
 const KEY_REVOCATION = "revocation";
 const KEY_ROUTE_SEQNO = "rseqno";
-/** A gateway's route seqnos reserved per flash write, like message sequence numbers. */
+/** Route seqnos (a gateway's, bumped each beacon; any node's, per route request and reply) reserved per flash write. */
 const ROUTE_SEQNO_BLOCK = 256;
 /** Floors kept for forgotten senders' replay windows (12 B each). */
 const REPLAY_FLOORS = 64;
@@ -233,7 +236,9 @@ export class MeshNode {
   /** A triggered ROUTE record is due then (Infinity: none); the last ROUTE went out at routeUpdatedAt. */
   private routeUpdateAt = Infinity;
   private routeUpdatedAt = -Infinity;
-  /** A gateway's own route seqno (bumped each beacon) and the end of its reserved block. */
+  /** On-demand routes to any node (routing/route-discovery.ts). */
+  private readonly discovery: RouteDiscovery;
+  /** Our own route seqno (bumped by a gateway's beacons and by route requests and replies) and the end of its reserved block (0: not read from storage yet). */
   private routeSeqno = 0;
   private reservedRouteSeqno = 0;
 
@@ -281,6 +286,9 @@ export class MeshNode {
         const r = this.routes.routeTo(destination);
         return r && this.neighbors.bySlot(r.nextHop) ? r.nextHop : -1;
       },
+      nextHopToNode: (destination, now) => this.nextHopToNode(destination, now),
+      onMessage: (origin, seq, payload, hops, slot) => this.onDirectMessage(origin, seq, payload, hops, slot),
+      unroutable: () => void this.counters.directDropped++,
       nearestGateway: () => this.routes.nearest()?.destination ?? null,
       hasNeighbor: (slot) => this.neighbors.bySlot(slot) !== null,
       sendTo: (slot, type, body) => this.sendTo(slot, type, body),
@@ -297,6 +305,18 @@ export class MeshNode {
       },
       admitOrigin: (origin, cert, now) => this.admitOrigin(origin, cert, now),
     }, this.crypto, this.storage, provisioning.secretKey, provisioning.certificate, config);
+    this.discovery = new RouteDiscovery({
+      id: this.id,
+      relays: this.role !== Role.Leaf,
+      hopLimit: config.hopLimit,
+      relayDelayMs: config.relayDelayMs,
+      random: this.random,
+      budget: this.originLimiter,
+      // A Leaf's own requests and replies teach the way to it (it relays and passes on neither).
+      linkCost: (slot, now) => this.linkCost(slot, now, true),
+      freshSeqno: (after) => this.freshRouteSeqno(after),
+      sendTo: (slot, type, body) => this.sendTo(slot, type, body),
+    }, config.nodeRouteCapacity);
     this.monitor = new NodeMonitor({
       counters: this.counters,
       isGateway: this.role === Role.Gateway,
@@ -346,10 +366,7 @@ export class MeshNode {
     this.sealer = new FrameSealer(this.crypto, this.provisioning.networkId, this.provisioning.networkKey, this.id, epoch);
     this.nextSeq = Math.max(1, readStoredU32(this.storage, KEY_SEQ));
     this.reserveSeq();
-    if (this.role === Role.Gateway) {
-      this.routeSeqno = readStoredU32(this.storage, KEY_ROUTE_SEQNO);
-      this.reserveRouteSeqno();
-    }
+    if (this.role === Role.Gateway) this.loadRouteSeqno();
     const stored = this.storage.get(KEY_REVOCATION);
     const list = stored ? decodeRevocationList(stored) : null;
     // Stored lists were verified before they were written: trusting flash saves a verify per boot.
@@ -431,6 +448,25 @@ export class MeshNode {
     return seq;
   }
 
+  /**
+   * Sends `payload` (1..200 bytes) to node `destination` alone, hop by hop with custody along an
+   * on-demand route (found first if need be). Returns its seq (numbered with our gossip), or 0 when
+   * own items already fill their half of the custody queue (counted in `directDropped`).
+   */
+  sendToNode(destination: Uint8Array, payload: Uint8Array, now: number): number {
+    if (destination.length !== 8 || equalBytes(destination, this.id)) throw new RangeError("destination must be another node's 8-byte id");
+    if (payload.length < 1 || payload.length > MAX_DATA_PAYLOAD) throw new RangeError(`a message carries 1..${MAX_DATA_PAYLOAD} bytes`);
+    const seq = this.takeSeq();
+    if (!this.forward.sendMessage(destination, seq, payload, now)) {
+      this.counters.directDropped++;
+      return 0;
+    }
+    this.counters.directSent++;
+    this.forward.tick(now);
+    this.flush(now);
+    return seq;
+  }
+
   health(): NodeHealth {
     return {
       neighbors: this.neighbors.size,
@@ -440,6 +476,7 @@ export class MeshNode {
       recent: this.recent.size,
       pendingRelays: this.pending.length,
       routes: this.routes.size,
+      nodeRoutes: this.discovery.routes.size,
       custody: this.forward.custodySize,
       unconfirmedReadings: this.forward.unconfirmed,
       outbox: this.outbox.length,
@@ -482,6 +519,7 @@ export class MeshNode {
     this.dataView.origin = this.dataView.destination = this.dataView.payload = NO_BYTES;
     this.haveView.contentId = this.haveView.bits = this.pieceView.contentId = this.pieceView.data = NO_BYTES;
     for (const e of this.routeView.entries) e.destination = NO_BYTES;
+    this.discovery.release(NO_BYTES);
   }
 
   private handleFrame(frame: Uint8Array, link: unknown, now: number): void {
@@ -502,6 +540,7 @@ export class MeshNode {
     let hasRoute = false;
     let hasCustody = false;
     let hasContent = false;
+    let hasDiscovery = false;
     for (const r of records) {
       let e: WireError;
       if (r.type === RecordType.Hello) {
@@ -525,6 +564,12 @@ export class MeshNode {
       } else if (r.type === RecordType.ContentPiece) {
         e = decodePiece(r.body, this.pieceView);
         hasContent = true;
+      } else if (r.type === RecordType.RouteRequest) {
+        e = this.discovery.checkRequest(r.body);
+        hasDiscovery = true;
+      } else if (r.type === RecordType.RouteReply) {
+        e = this.discovery.checkReply(r.body);
+        hasDiscovery = true;
       } else {
         e = checkGossip(r.body);
       }
@@ -570,6 +615,17 @@ export class MeshNode {
       }
       this.forward.tick(now);
     }
+    // Route requests and replies teach routes through their sender: it must be a neighbor.
+    if (transmitter && hasDiscovery) {
+      for (const r of records) {
+        if (r.type === RecordType.RouteRequest) {
+          this.discovery.onRequest(r.body, transmitter.slot, now);
+        } else if (r.type === RecordType.RouteReply) {
+          const found = this.discovery.onReply(r.body, transmitter.slot, now);
+          if (found) this.forward.routeFound(found, now);
+        }
+      }
+    }
     // Content records need a neighbor too: requests are answered and pieces judged per neighbor.
     if (transmitter && hasContent && this.content) this.onContent(transmitter, now);
     for (const r of records) {
@@ -598,7 +654,7 @@ export class MeshNode {
   tick(now: number): void {
     if (!this.sealer) return;
     for (const dead of this.neighbors.expire(now)) {
-      this.routes.dropNeighbor(dead.slot);
+      this.dropRoutesVia(dead.slot);
       this.emit({ type: "neighbor-down", id: dead.idHex, reason: "silent" });
     }
     this.expiryAt = this.neighbors.nextExpiry();
@@ -620,7 +676,7 @@ export class MeshNode {
 
   nextTimeout(): number {
     return Math.min(this.nextBeaconAt, this.expiryAt, this.checkpoints.deadline(), this.forward.nextDeadline(), this.routeUpdateAt,
-      this.pending.earliest(), this.monitor.deadline, this.content ? this.content.nextDeadline() : Infinity);
+      this.pending.earliest(), this.monitor.deadline, this.content ? this.content.nextDeadline() : Infinity, this.discovery.nextDeadline());
   }
 
   pollTransmit(): Transmit | undefined {
@@ -732,7 +788,7 @@ export class MeshNode {
         this.relayWatch.reset(n.slot);
         this.custodyTrust.reset(n.slot, now);
         this.expiryAt = Math.min(this.expiryAt, this.neighbors.nextExpiry());
-        if (admitted.evicted) this.routes.dropNeighbor(admitted.evicted.slot);
+        if (admitted.evicted) this.dropRoutesVia(admitted.evicted.slot);
         if (admitted.evicted) this.emit({ type: "neighbor-down", id: admitted.evicted.idHex, reason: "evicted" });
         this.emit({ type: "neighbor-up", id: senderHex, role });
       }
@@ -898,10 +954,16 @@ export class MeshNode {
     const n = this.neighbors.get(idHex);
     if (n) {
       this.neighbors.remove(n);
-      this.routes.dropNeighbor(n.slot);
+      this.dropRoutesVia(n.slot);
       this.emit({ type: "neighbor-down", id: idHex, reason });
     }
     this.certificates.delete(id);
+  }
+
+  /** A neighbor left the table: no route of either kind goes through it any more. */
+  private dropRoutesVia(slot: number): void {
+    this.routes.dropNeighbor(slot);
+    this.discovery.dropNeighbor(slot);
   }
 
   private isRevoked(id: Uint8Array): boolean {
@@ -931,16 +993,22 @@ export class MeshNode {
     this.selectRoutes(now);
   }
 
+  /**
+   * Cost of handing data to the neighbor in `slot` (metric units), Infinity when it carries no
+   * route. Leaves relay for no one; `leafOk` admits one as the last hop of a route to itself.
+   */
+  private linkCost(slot: number, now: number, leafOk: boolean): number {
+    const n = this.neighbors.bySlot(slot);
+    if (!n || (n.role === Role.Leaf && !leafOk) || this.avoids(slot, now)) return Infinity;
+    // Silent for two beacons and more: probably gone, so it carries no route (the table waits
+    // longer before dropping it); a route through it would hold readings for nothing.
+    if (now - n.lastHeardAt > STALE_BEACONS * n.intervalMs) return Infinity;
+    const cost = n.etx(now) * 256 * (n.role === Role.Node ? NODE_HOP_PENALTY : 1);
+    return this.custodyTrust.distrusted(slot, now) ? cost + DISTRUSTED_HOP_COST : cost;
+  }
+
   private selectRoutes(now: number): void {
-    this.routes.select((slot) => {
-      const n = this.neighbors.bySlot(slot);
-      if (!n || n.role === Role.Leaf || this.avoids(slot, now)) return Infinity;
-      // Silent for two beacons and more: probably gone, so it carries no route (the table waits
-      // longer before dropping it); a route through it would hold readings for nothing.
-      if (now - n.lastHeardAt > STALE_BEACONS * n.intervalMs) return Infinity;
-      const cost = n.etx(now) * 256 * (n.role === Role.Node ? NODE_HOP_PENALTY : 1);
-      return this.custodyTrust.distrusted(slot, now) ? cost + DISTRUSTED_HOP_COST : cost;
-    });
+    this.routes.select((slot) => this.linkCost(slot, now, false));
     // A route lost, found or moved to another next hop is news worth telling before the next beacon:
     // neighbors that route through us repair one hop per trigger instead of one per beacon.
     const hop = this.routes.nearest()?.nextHop ?? -1;
@@ -969,13 +1037,49 @@ export class MeshNode {
     const entries = this.routeEntries;
     entries.length = 0;
     if (this.role === Role.Gateway) {
-      this.routeSeqno = (this.routeSeqno + 1) >>> 0;
-      if (this.routeSeqno >= this.reservedRouteSeqno) this.reserveRouteSeqno();
-      entries.push({ destination: this.id, seqno: this.routeSeqno & 0xffff, metric: 0 });
+      entries.push({ destination: this.id, seqno: this.freshRouteSeqno(-1), metric: 0 });
     }
     this.selectRoutes(now);
     this.routes.advertise(entries, MAX_ROUTE_ENTRIES);
     return entries.length > 0 ? encodeRoute(entries) : null;
+  }
+
+  /**
+   * The next hop toward any node: the node itself when it is a usable neighbor, else the gateway
+   * route when it is a gateway, else the on-demand route (discovered when missing or broken).
+   */
+  private nextHopToNode(destination: Uint8Array, now: number): number {
+    const n = this.neighbors.findAt(destination, 0);
+    if (n && this.linkCost(n.slot, now, true) < Infinity) return n.slot;
+    const r = this.routes.routeTo(destination);
+    if (r && this.linkCost(r.nextHop, now, false) < Infinity) return r.nextHop;
+    return this.discovery.nextHop(destination, now);
+  }
+
+  private onDirectMessage(origin: Uint8Array, seq: number, payload: Uint8Array, hops: number, slot: number): void {
+    // Custody resends after a lost ACK: deliver each (origin, seq) once.
+    if (this.seen.has(origin, seq)) return;
+    this.seen.add(origin, seq);
+    this.counters.directDelivered++;
+    const from = this.neighbors.bySlot(slot);
+    this.emit({ type: "direct-message", origin: toHex(origin), seq, payload: payload.slice(), hops, from: from ? from.idHex : "" });
+  }
+
+  /** Valid on-demand routes to other nodes, for monitors and the simulator's loop checks (next hops as ids). */
+  nodeRouteSummary(now: number): { destination: string; nextHop: string; seqno: number; metric: number }[] {
+    const out: { destination: string; nextHop: string; seqno: number; metric: number }[] = [];
+    for (const r of this.discovery.routes.routes(now) as NodeRoute[]) {
+      const hop = this.neighbors.bySlot(r.nextHop);
+      if (hop) out.push({ destination: r.destination, nextHop: hop.idHex, seqno: r.seqno, metric: r.metric });
+    }
+    return out;
+  }
+
+  /** Route discovery's traffic so far: requests started here, relayed, dropped (queue full); replies sent as target, reply records sent. */
+  get discoveryCounters(): { requestsStarted: number; requestsRelayed: number; requestsDropped: number; repliesSent: number; replyRecords: number } {
+    const d = this.discovery;
+    return { requestsStarted: d.requestsStarted, requestsRelayed: d.requestsRelayed, requestsDropped: d.requestsDropped,
+      repliesSent: d.repliesSent, replyRecords: d.replyRecords };
   }
 
   /** The way to the nearest gateway: its id, the neighbor to hand data to, and the path's metric (ETX × 256). */
@@ -1015,6 +1119,7 @@ export class MeshNode {
     }
     for (const body of this.ownQueue) parts.push({ type: RecordType.Gossip, body });
     this.ownQueue.length = 0;
+    this.discovery.takeDue(now, parts);
     this.content?.takeBroadcast(parts, beacon, now);
     this.takeDueRelays(now, false, parts);
     // A frame is going out anyway: relays due within the piggyback window that would go out now ride
@@ -1132,7 +1237,7 @@ export class MeshNode {
     if (this.scores.record(n.slot, behavior, now) >= IGNORE_BELOW) return;
     this.scores.ignore(n.idHex, now);
     this.neighbors.remove(n);
-    this.routes.dropNeighbor(n.slot);
+    this.dropRoutesVia(n.slot);
     this.emit({ type: "neighbor-down", id: n.idHex, reason: "ignored" });
   }
 
@@ -1152,6 +1257,21 @@ export class MeshNode {
 
   private avoids(slot: number, now: number): boolean {
     return this.scores.avoid(slot, now) || this.relayWatch.silent(slot);
+  }
+
+  /** A route seqno of our own newer than `after` (-1: any); storage is read at the first one, and written once per block. */
+  private freshRouteSeqno(after: number): number {
+    if (this.reservedRouteSeqno === 0) this.loadRouteSeqno();
+    this.routeSeqno = (this.routeSeqno + 1) >>> 0;
+    // A requester knew a newer one of ours (our storage was lost): go past it.
+    if (after >= 0 && !seqnoNewer(this.routeSeqno & 0xffff, after)) this.routeSeqno += ((after - this.routeSeqno) & 0xffff) + 1;
+    if (this.routeSeqno >= this.reservedRouteSeqno) this.reserveRouteSeqno();
+    return this.routeSeqno & 0xffff;
+  }
+
+  private loadRouteSeqno(): void {
+    this.routeSeqno = readStoredU32(this.storage, KEY_ROUTE_SEQNO);
+    this.reserveRouteSeqno();
   }
 
   private reserveRouteSeqno(): void {

@@ -10,6 +10,7 @@ import { MeshSimulation } from "../hosts/sim/mesh-simulation.js";
 import { broadcastScenario, chooseSources, main, pool, renderScaleSection, runWithProgress, type ScaleResult, withScaleSection } from "../tools/bench.js";
 import { deviceSectionOf, replaceDeviceSection } from "../tools/bench-device.js";
 import { firmwareSectionOf, replaceFirmwareSection, SECTION_HEADING } from "../tools/bench-firmware.js";
+import { NODE_ROUTE_HEADING, withNodeRouteSection } from "../tools/bench-routing.js";
 
 test("sources: distinct, in the largest component, a function of the seed", () => {
   const topology = randomGeometricGraph({ nodes: 120, averageDegree: 5, seed: 4 });
@@ -94,6 +95,14 @@ test("--only scale rewrites just the Simulator-scale section, naming the command
   assert.is(await main(["--only", "relay"], io), 2);
   assert.match(stderr, /--only takes one of: scale/);
   assert.is(await main(["--only", "scale", "--quick"], io), 2);
+});
+
+test("the Routes-to-any-node subsection ends §Routing and readings: added there, then replaced in place", () => {
+  const before = "# B\n\n## Routing and readings\n\nrows\n\n## Under attack\n\nfuzz\n";
+  const first = withNodeRouteSection(before, `${NODE_ROUTE_HEADING}\n\nold\n`)!;
+  assert.is(first, `# B\n\n## Routing and readings\n\nrows\n\n${NODE_ROUTE_HEADING}\n\nold\n\n## Under attack\n\nfuzz\n`);
+  assert.is(withNodeRouteSection(first, `${NODE_ROUTE_HEADING}\n\nnew\n`), first.replace("old", "new"));
+  assert.is(withNodeRouteSection("# B\n", "x\n"), undefined);
 });
 
 test("the Device section is replaced in place or appended, and a run that does not measure it keeps it", async () => {

@@ -35,6 +35,7 @@ const RULES: Rule[] = [
   { field: "unsentCapacity", min: 64, max: 1024, integer: true },
   { field: "confirmAfterMs", min: 1000, max: 3600000, integer: true },
   { field: "routeCapacity", min: 1, max: MAX_ROUTE_DESTINATIONS, integer: true },
+  { field: "nodeRouteCapacity", min: 1, max: 255, integer: true },
   { field: "seenCacheCapacity", min: 64, max: 32768, integer: true },
   { field: "hopLimit", min: 1, max: MAX_HOP_LIMIT, integer: true },
   { field: "relayDelayMs", min: 1, max: 10000, integer: true },
@@ -138,7 +139,7 @@ test("the board's caps validate, differ from the defaults in caps only, and crea
   assert.equal(validateNodeConfig({ ...BOARD_NODE_CONFIG }), { ...BOARD_NODE_CONFIG });
   const changed = (Object.keys(DEFAULT_NODE_CONFIG) as (keyof NodeConfig)[]).filter((k) => BOARD_NODE_CONFIG[k] !== DEFAULT_NODE_CONFIG[k]);
   assert.equal(changed.sort(), [
-    "certificateCacheCapacity", "custodyCapacity", "eventCapacity", "neighborCapacity", "pendingRelayCapacity",
+    "certificateCacheCapacity", "custodyCapacity", "eventCapacity", "neighborCapacity", "nodeRouteCapacity", "pendingRelayCapacity",
     "recentCapacity", "routeCapacity", "seenCacheCapacity", "unsentCapacity",
   ]);
   for (const k of changed) assert.ok(BOARD_NODE_CONFIG[k] < DEFAULT_NODE_CONFIG[k], `${k} is smaller on the board`);

@@ -56,7 +56,7 @@ test("node monitor: reports numbered from the boot epoch, with the counters, tab
   const events: MeshEvent[] = [];
   const monitor = new NodeMonitor({
     counters, isGateway: false,
-    health: () => ({ neighbors: 2, certificates: 3, replayWindows: 3, seen: 0, recent: 0, pendingRelays: 0, routes: 1, custody: 4, unconfirmedReadings: 5, outbox: 0, events: 0 }),
+    health: () => ({ neighbors: 2, certificates: 3, replayWindows: 3, seen: 0, recent: 0, pendingRelays: 0, routes: 1, nodeRoutes: 0, custody: 4, unconfirmedReadings: 5, outbox: 0, events: 0 }),
     neighborReport: () => [{ id: "00000000000000aa", reception: 1, score: 3 }],
     neighborIds: () => new Set(["00000000000000aa"]),
     content: () => ({ firmwareVersion: 4, configVersion: 2, transferVersion: 5, transferHeld: 100, transferTotal: 256 }),

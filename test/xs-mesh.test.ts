@@ -18,6 +18,8 @@ const SCENARIO: Scenario = {
   seed: 3, nodes: 24, averageDegree: 6, durationMs: 150_000, loss: 0.1,
   publishPeriodMs: 30_000, warmupMs: 20_000,
   reboots: [{ node: 9, at: 60_000, downMs: 10_000 }],
+  // Messages to one node: route discovery and custody run in XS too (the last to the rebooted node).
+  directMessages: [{ from: 2, to: 17, at: 40_000 }, { from: 11, to: 4, at: 70_000 }, { from: 20, to: 9, at: 100_000 }],
 };
 
 /** Everything but the wall time, which is not part of a run's behavior. */
@@ -53,6 +55,7 @@ test("a 24-node mesh inside XS gives the same trace, deliveries, frames and cryp
   assert.ok(onNode.broadcasts.count >= 90, `broadcasts: ${onNode.broadcasts.count}`);
   assert.ok(onNode.broadcasts.deliveryRatio >= 0.99, `delivery ${onNode.broadcasts.deliveryRatio}`);
   assert.ok(onNode.relays > 0 && onNode.certificatesVerified >= SCENARIO.nodes, "relays and certificate checks happened");
+  assert.is(sim.direct.totals.delivered, 3, "messages to one node arrived (their events are in the trace)");
   assert.ok(inXs.report.crypto.open > 5000 && inXs.report.crypto.verify > 100, "XS did the crypto work itself");
   // Only what the reboot causes: for a moment node 9 hears neighbors whose certificates it forgot.
   assert.equal(Object.keys(onNode.drops), ["unknown-sender"]);

@@ -67,7 +67,7 @@ export interface HeapCost {
 }
 
 /** The stages that fill a node, in order; each one fills one structure (or two, see byStructure). */
-export type StageId = "boot" | "neighbors" | "certificates" | "messages" | "burst" | "routes" | "forward";
+export type StageId = "boot" | "neighbors" | "certificates" | "messages" | "burst" | "routes" | "node-routes" | "forward";
 
 /**
  * The tables a cap sizes. Their typed arrays are allocated at boot, so each one's share of the boot
@@ -75,7 +75,7 @@ export type StageId = "boot" | "neighbors" | "certificates" | "messages" | "burs
  * the caps one at a time in this order (certificates before neighbors: there must be as many), the
  * growth per entry times the cap. What filling them adds comes from the stages.
  */
-export type TableId = "certificates" | "neighbors" | "seen" | "recent" | "pending" | "routes" | "custody";
+export type TableId = "certificates" | "neighbors" | "seen" | "recent" | "pending" | "routes" | "custody" | "nodeRoutes";
 const TABLES: readonly { id: TableId; field: keyof NodeConfig & `${string}Capacity`; smallest: number }[] = [
   { id: "certificates", field: "certificateCacheCapacity", smallest: 1 },
   { id: "neighbors", field: "neighborCapacity", smallest: 1 },
@@ -84,6 +84,7 @@ const TABLES: readonly { id: TableId; field: keyof NodeConfig & `${string}Capaci
   { id: "pending", field: "pendingRelayCapacity", smallest: 1 },
   { id: "routes", field: "routeCapacity", smallest: 1 },
   { id: "custody", field: "custodyCapacity", smallest: 1 },
+  { id: "nodeRoutes", field: "nodeRouteCapacity", smallest: 1 },
 ];
 
 /** Distinct origins whose readings a custodian is handed: as many as it keeps reverse routes for (forward/store-and-forward.ts). */
@@ -229,6 +230,9 @@ async function heapRun(worker: XsWorker, caps: NodeConfig, payloadBytes: number)
     { op: "burst", count: burstFor(c), payloadBytes });
   await stage("routes", `every neighbor advertises ${c.routeCapacity} gateways: route table full, each with its candidate next hops`,
     { op: "routes", gateways: c.routeCapacity });
+  // Before the forward stage, whose unanswered sends leave neighbors avoided (they would carry no route).
+  await stage("node-routes", `route requests of ${c.nodeRouteCapacity} origins heard: routes to nodes full (${c.nodeRouteCapacity}), requests waiting to be relayed`,
+    { op: "node-routes", origins: c.nodeRouteCapacity });
   await stage("forward", `${c.unsentCapacity} own readings unconfirmed, readings of ${FORWARD_ORIGINS} origins handed on by ` +
     `neighbors and never ACKed onward: custody full (${c.custodyCapacity}), reverse routes full`,
     { op: "forward", readings: c.unsentCapacity, origins: FORWARD_ORIGINS });
@@ -236,7 +240,7 @@ async function heapRun(worker: XsWorker, caps: NodeConfig, payloadBytes: number)
   const full: [StageId, keyof NodeHealth, number][] = [["certificates", "neighbors", c.neighborCapacity],
     ["certificates", "certificates", c.certificateCacheCapacity], ["messages", "seen", c.seenCacheCapacity],
     ["messages", "recent", c.recentCapacity], ["burst", "pendingRelays", c.pendingRelayCapacity], ["routes", "routes", c.routeCapacity],
-    ["forward", "custody", c.custodyCapacity], ["forward", "unconfirmedReadings", c.unsentCapacity]];
+    ["forward", "custody", c.custodyCapacity], ["forward", "unconfirmedReadings", c.unsentCapacity], ["node-routes", "nodeRoutes", c.nodeRouteCapacity]];
   for (const [id, table, cap] of full) {
     const held = figuresAfter[id].health[table];
     if (held !== cap) throw new Error(`the ${id} stage left ${table} at ${held} of ${cap}`);
@@ -291,6 +295,7 @@ export function byStructure(run: HeapRun): { name: string; entries: number; byte
     { name: `custody queue (readings held for the next hop), with what filling it adds: ${FORWARD_ORIGINS} reverse routes, ` +
       `${c.unsentCapacity} unconfirmed own readings (kept in storage) and their checkpoints`, entries: c.custodyCapacity,
     bytes: atBoot("custody") + of("forward") },
+    { name: "routes to nodes (on demand), with what filling them adds", entries: c.nodeRouteCapacity, bytes: atBoot("nodeRoutes") + of("node-routes") },
   ];
   const fixed = of("boot") - TABLES.reduce((sum, t) => sum + atBoot(t.id), 0);
   return [{ name: "fixed at boot: scratch, config, counters, reverse routes, handoffs, reputation", entries: 0, bytes: fixed }, ...tables];

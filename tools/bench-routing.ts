@@ -8,9 +8,21 @@
  *      went through one of them has a working route again, in beacon intervals;
  *   3. control overhead: bytes per node per second with no data, only HELLO and ROUTE;
  *   4. readings under stress: 20% loss, a 10-minute partition, 10% of the nodes rebooting; readings
- *      lost and duplicated at the gateways' applications (targets 0), and their latency.
+ *      lost and duplicated at the gateways' applications (targets 0), and their latency;
+ *   5. routes to any node (on demand): one message each between sampled pairs, one after the other;
+ *      routes found, messages delivered, hop stretch, and the route requests' and replies' bytes per
+ *      discovery. `node build/tools/bench-routing.js` measures this part alone and rewrites its
+ *      subsection of BENCHMARKS.md (the last of §Routing and readings).
  */
+import { readFileSync, writeFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import { DEFAULT_NODE_CONFIG } from "../modules/config.js";
+import { HEADER_BYTES, TAG_BYTES } from "../modules/wire/frame.js";
+import { ROUTE_REPLY_BYTES, ROUTE_REQUEST_BYTES } from "../modules/wire/node-route.js";
+import { RECORD_HEADER_BYTES } from "../modules/wire/records.js";
+import { runAsScript } from "./cli.js";
+import { sectionBounds } from "./markdown-section.js";
 import { Role } from "../modules/identity/certificate.js";
 import { bfsDistances } from "../hosts/sim/graph.js";
 import { MeshSimulation, type Scenario } from "../hosts/sim/mesh-simulation.js";
@@ -186,20 +198,113 @@ export function runStress(nodes: number, seed: number, log: (line: string) => vo
   return { nodes, seed, readings, wallMs };
 }
 
-export function runRoutingBench(sizes: number[], seeds: number[], log: (line: string) => void): { routes: RouteResult[]; stress: StressResult[] } {
+/** Pairs sampled per run, one message each, NODE_ROUTE_GAP_MS apart from NODE_ROUTE_START_MS. */
+const NODE_ROUTE_PAIRS = 20;
+const NODE_ROUTE_START_MS = 60_000;
+const NODE_ROUTE_GAP_MS = 5_000;
+/** Bytes on the air per request or reply: the record in a frame of its own (header, tag, record header). */
+const REQUEST_FRAME_BYTES = HEADER_BYTES + TAG_BYTES + RECORD_HEADER_BYTES + ROUTE_REQUEST_BYTES;
+const REPLY_FRAME_BYTES = HEADER_BYTES + TAG_BYTES + RECORD_HEADER_BYTES + ROUTE_REPLY_BYTES;
+
+export interface NodeRouteResult {
+  nodes: number;
+  seed: number;
+  pairs: number;
+  /** Pairs whose origin held a route to the destination NODE_ROUTE_GAP_MS after sending. */
+  routeShare: number;
+  deliveredShare: number;
+  /** Hops along the next hops over the breadth-first hops, mean over the routes found. */
+  stretch: number;
+  /** Floods started (retries and custodians' repairs included). */
+  discoveries: number;
+  /** Requests and replies on the air per flood, bytes. */
+  controlBytesPerDiscovery: number;
+  latencyMeanMs: number;
+}
+
+/**
+ * Routes to any node on the graph, seed and gateways of runRoutes: after NODE_ROUTE_START_MS of
+ * beacons, one message each between NODE_ROUTE_PAIRS sampled pairs at least two hops apart (a
+ * neighbor is reached directly; gateways are not destinations: their routes are proactive).
+ */
+export function runNodeRoutes(nodes: number, seed: number, log: (line: string) => void): NodeRouteResult {
+  const gateways = chooseGateways(seed, nodes, gatewayCount(nodes));
+  const base: Scenario = {
+    seed, nodes, averageDegree: DEGREE, durationMs: NODE_ROUTE_START_MS + NODE_ROUTE_GAP_MS * (NODE_ROUTE_PAIRS + 4), loss: 0.1,
+    publishPeriodMs: 0, warmupMs: 20_000, roles: gateways.map((node) => ({ node, role: Role.Gateway })), config: { hopLimit: 255 },
+  };
+  const started = performance.now();
+  const topology = new MeshSimulation(base).topology;
+  const rng = new Rng(seed).fork("bench-pairs");
+  const pairs: { from: number; to: number; at: number; shortest: number }[] = [];
+  while (pairs.length < NODE_ROUTE_PAIRS) {
+    const from = rng.int(nodes);
+    const to = rng.int(nodes);
+    const shortest = bfsDistances(topology.neighbors, from)[to];
+    if (shortest >= 2 && !gateways.includes(to)) pairs.push({ from, to, shortest, at: NODE_ROUTE_START_MS + NODE_ROUTE_GAP_MS * pairs.length });
+  }
+  const sim = new MeshSimulation({ ...base, topology, directMessages: pairs.map(({ from, to, at }) => ({ from, to, at })) });
+  let routed = 0;
+  let stretchSum = 0;
+  for (const p of pairs) {
+    sim.simulator.runUntil(p.at + NODE_ROUTE_GAP_MS - 1);
+    const toHex = sim.node(p.to)!.idHex;
+    let at = p.from;
+    let hops = 0;
+    while (at !== p.to && hops <= nodes) {
+      const r = sim.node(at)?.nodeRouteSummary(sim.simulator.now).find((x) => x.destination === toHex);
+      if (!r) break;
+      at = sim.indexOf(r.nextHop)!;
+      hops++;
+    }
+    // The last hop may be the destination as a neighbor, with no route entry.
+    if (at !== p.to && hops > 0 && sim.node(at)?.neighborSummary(sim.simulator.now).some((n) => n.id === toHex)) hops++, at = p.to;
+    if (at === p.to) {
+      routed++;
+      stretchSum += hops / p.shortest;
+    }
+  }
+  sim.simulator.runUntil(base.durationMs);
+  let discoveries = 0;
+  let controlBytes = 0;
+  for (let i = 0; i < nodes; i++) {
+    const c = sim.node(i)?.discoveryCounters;
+    if (!c) continue;
+    discoveries += c.requestsStarted;
+    controlBytes += (c.requestsStarted + c.requestsRelayed) * REQUEST_FRAME_BYTES + c.replyRecords * REPLY_FRAME_BYTES;
+  }
+  const t = sim.direct.totals;
+  const result: NodeRouteResult = {
+    nodes, seed, pairs: pairs.length, routeShare: routed / pairs.length, deliveredShare: t.delivered / pairs.length,
+    stretch: routed ? stretchSum / routed : 0, discoveries, controlBytesPerDiscovery: discoveries ? controlBytes / discoveries : 0,
+    latencyMeanMs: t.latenciesMs.length ? t.latenciesMs.reduce((a, b) => a + b, 0) / t.latenciesMs.length : 0,
+  };
+  log(`node routes N=${nodes} seed=${seed}: routes ${(100 * result.routeShare).toFixed(0)}%, delivered ${(100 * result.deliveredShare).toFixed(0)}%, ` +
+    `stretch ${result.stretch.toFixed(3)}, ${discoveries} floods, ${(result.controlBytesPerDiscovery / 1000).toFixed(1)} KB each ` +
+    `(${((performance.now() - started) / 1000).toFixed(0)} s)`);
+  return result;
+}
+
+export function runRoutingBench(sizes: number[], seeds: number[], log: (line: string) => void): { routes: RouteResult[]; stress: StressResult[]; nodeRoutes: NodeRouteResult[] } {
   const routes: RouteResult[] = [];
   const stress: StressResult[] = [];
   for (const nodes of sizes) for (const seed of seeds) routes.push(runRoutes(nodes, seed, log));
   for (const nodes of sizes) stress.push(runStress(nodes, seeds[0], log));
-  return { routes, stress };
+  return { routes, stress, nodeRoutes: runNodeRouteBench(sizes, seeds, log) };
+}
+
+export function runNodeRouteBench(sizes: number[], seeds: number[], log: (line: string) => void): NodeRouteResult[] {
+  const out: NodeRouteResult[] = [];
+  for (const nodes of sizes) for (const seed of seeds) out.push(runNodeRoutes(nodes, seed, log));
+  return out;
 }
 
 function mark(pass: boolean): string {
   return pass ? "PASS" : "**FAIL**";
 }
 
-export function renderRoutingSection(r: { routes: RouteResult[]; stress: StressResult[] }): string {
-  const L: string[] = ["## Routing and readings", ""];
+export function renderRoutingSection(r: { routes: RouteResult[]; stress: StressResult[]; nodeRoutes: NodeRouteResult[] }): string {
+  const L: string[] = [ROUTING_HEADING, ""];
   L.push("Routes to gateways (distance vector with Babel feasibility, docs/protocol.md §Routing) on the graphs above,",
     `10% loss, ${DEFAULT_NODE_CONFIG.beaconIntervalMs / 1000} s beacons, max(2, N/100) gateways chosen from the seed. ` +
     "A node's route is the path a reading would take: its nearest gateway, then every hop's own route to that gateway.",
@@ -227,5 +332,51 @@ export function renderRoutingSection(r: { routes: RouteResult[]; stress: StressR
       `${(100 * x.verifiedOnDelivery / Math.max(1, x.delivered)).toFixed(1)}% | ${sec(x.latencyMs.p50)} | ${sec(x.latencyMs.p90)} | ` +
       `${sec(x.latencyMs.p99)} | ${sec(x.latencyMs.max)} | ${(s.wallMs / 1000).toFixed(0)} s |`);
   }
+  return L.join("\n") + "\n\n" + renderNodeRouteSection(r.nodeRoutes);
+}
+
+export const ROUTING_HEADING = "## Routing and readings";
+export const NODE_ROUTE_HEADING = "### Routes to any node";
+
+/** The last subsection of §Routing and readings: on-demand routes (docs/protocol.md §Routes to any node). */
+export function renderNodeRouteSection(results: NodeRouteResult[]): string {
+  const L: string[] = [NODE_ROUTE_HEADING, ""];
+  L.push(`Measured by \`node build/tools/bench-routing.js\` (this subsection only). On-demand routes (AODV/LOADng-style route`,
+    `requests and replies, docs/protocol.md §Routes to any node) on the graphs, seeds and gateways of the first table, 10% loss:`,
+    `after ${NODE_ROUTE_START_MS / 1000} s of beacons, ${NODE_ROUTE_PAIRS} sampled pairs at least two hops apart (not gateways as destinations)`,
+    `send one message each, ${NODE_ROUTE_GAP_MS / 1000} s apart. Routes: the origin holds a route that its next hops follow to the`,
+    `destination ${NODE_ROUTE_GAP_MS / 1000} s after sending. Stretch: those hops over the breadth-first hops (uniform loss: also against the shortest`,
+    "ETX path). Floods: route requests started (retries and custodians' repairs included). Bytes per flood: every request and reply",
+    `sent, each counted as a frame of its own (${REQUEST_FRAME_BYTES} and ${REPLY_FRAME_BYTES} B with header and tag), over the floods.`, "");
+  L.push("| N | seed | pairs | routes found | delivered | stretch | floods | bytes per flood | bytes per flood per node | mean latency |");
+  L.push("|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
+  for (const x of results) {
+    L.push(`| ${x.nodes} | ${x.seed} | ${x.pairs} | ${(100 * x.routeShare).toFixed(0)}% | ${(100 * x.deliveredShare).toFixed(0)}% | ${x.stretch.toFixed(3)} | ` +
+      `${x.discoveries} | ${Math.round(x.controlBytesPerDiscovery).toLocaleString("en-US")} | ${(x.controlBytesPerDiscovery / x.nodes).toFixed(1)} | ` +
+      `${(x.latencyMeanMs / 1000).toFixed(2)} s |`);
+  }
   return L.join("\n") + "\n";
+}
+
+/**
+ * `markdown` with its Routes-to-any-node subsection replaced by `section`: it ends §Routing and
+ * readings, so it runs to the next "## " heading (added there the first time); undefined without
+ * that section.
+ */
+export function withNodeRouteSection(markdown: string, section: string): string | undefined {
+  const routing = sectionBounds(markdown, ROUTING_HEADING);
+  if (!routing) return undefined;
+  const at = markdown.slice(0, routing[1]).search(/^### Routes to any node$/m);
+  const start = at >= 0 ? at : routing[1];
+  const rest = markdown.slice(routing[1]);
+  return markdown.slice(0, start) + section + (rest ? "\n" + rest : "");
+}
+
+if (runAsScript(import.meta.url)) {
+  const file = resolve(dirname(fileURLToPath(import.meta.url)), "../..", "BENCHMARKS.md");
+  const section = renderNodeRouteSection(runNodeRouteBench([200, 1000], [1, 2], (line) => void process.stderr.write(line + "\n")));
+  const updated = withNodeRouteSection(readFileSync(file, "utf8"), section);
+  if (!updated) throw new Error(`${file} has no "## Routing and readings" section`);
+  writeFileSync(file, updated);
+  process.stderr.write(`wrote the ${NODE_ROUTE_HEADING.slice(4)} subsection of ${file}\n`);
 }

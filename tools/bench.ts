@@ -24,7 +24,7 @@ import { defaultScenario, MeshSimulation, type Scenario, type SimulationReport }
 import { Rng } from "../hosts/sim/rng.js";
 import { randomGeometricGraph, type Topology } from "../hosts/sim/topology.js";
 import { renderAttackSection, runAttackBench, type AttackResults } from "./bench-attacks.js";
-import { renderRoutingSection, runRoutingBench, type RouteResult, type StressResult } from "./bench-routing.js";
+import { renderRoutingSection, runRoutingBench, type NodeRouteResult, type RouteResult, type StressResult } from "./bench-routing.js";
 import { deviceSectionOf, renderDeviceSection, replaceDeviceSection, runDeviceBench } from "./bench-device.js";
 import { firmwareSectionOf, replaceFirmwareSection } from "./bench-firmware.js";
 import { CONTENT_HEADING, renderContentSection, runContentBench, withContentSection } from "./bench-content.js";
@@ -300,7 +300,7 @@ export interface MarkdownInput {
   results: CaseResult[];
   checks: TargetCheck[];
   scale: ScaleResult[] | null;
-  routing: { routes: RouteResult[]; stress: StressResult[] } | null;
+  routing: { routes: RouteResult[]; stress: StressResult[]; nodeRoutes: NodeRouteResult[] } | null;
   attacks: AttackResults | null;
   totalMs: number;
 }

@@ -86,7 +86,7 @@ function heapInUse(): { slotBytes: number; chunkBytes: number } | undefined {
 }
 
 function eventOf(e: MeshEvent): object {
-  return e.type === "message" ? { ...e, payload: toHex(e.payload) } : e;
+  return e.type === "message" || e.type === "direct-message" ? { ...e, payload: toHex(e.payload) } : e;
 }
 
 /** Where frames for everyone go: the configured override, else each interface's subnet broadcast. */

@@ -5,12 +5,13 @@
 import { toHex } from "../../modules/bytes.js";
 import type { MeshEvent } from "../../modules/events.js";
 
-type MessageEvent = Extract<MeshEvent, { type: "message" }>;
+type MessageEvent = Extract<MeshEvent, { type: "message" | "direct-message" }>;
 type CommandEvent = Extract<MeshEvent, { type: "command" }>;
 
 export type HostEvent =
   | Exclude<MeshEvent, MessageEvent | CommandEvent>
-  | (Omit<MessageEvent, "payload"> & { payload: string })
+  | (Omit<Extract<MeshEvent, { type: "message" }>, "payload"> & { payload: string })
+  | (Omit<Extract<MeshEvent, { type: "direct-message" }>, "payload"> & { payload: string })
   /** A command for this node, its value as hex. */
   | (Omit<CommandEvent, "value"> & { value: string })
   | { type: "started"; id: string; address: string; port: number; broadcast: string[] }
@@ -28,7 +29,7 @@ export type HostEvent =
   | { type: "stopped"; counters: Record<string, number>; drops: Record<string, number> };
 
 export function hostEventOf(e: MeshEvent): HostEvent {
-  if (e.type === "message") return { ...e, payload: toHex(e.payload) };
+  if (e.type === "message" || e.type === "direct-message") return { ...e, payload: toHex(e.payload) };
   if (e.type === "command") return { ...e, value: toHex(e.value) };
   return e;
 }

@@ -35,6 +35,8 @@ export class MeshDevice implements SimDevice {
     private readonly onPublish: PublishHook | null,
     private readonly readings: PublishSchedule | null = null,
     private readonly onReading: PublishHook | null = null,
+    /** Sends at chosen times (messages to one node), in time order. */
+    private readonly sends: { at: number; send(now: number): void }[] = [],
   ) {}
 
   start(now: number): void {
@@ -50,6 +52,7 @@ export class MeshDevice implements SimDevice {
   }
 
   tick(now: number): void {
+    while (this.sends.length > 0 && now >= this.sends[0].at) this.sends.shift()!.send(now);
     while (now >= this.nextPublishAt) {
       // A stand-in reading: the publish time, as a sensor would stamp it.
       const view = new DataView(this.reading.buffer);
@@ -68,7 +71,7 @@ export class MeshDevice implements SimDevice {
   }
 
   nextTimeout(): number {
-    return Math.min(this.node.nextTimeout(), this.nextPublishAt, this.nextReadingAt);
+    return Math.min(this.node.nextTimeout(), this.nextPublishAt, this.nextReadingAt, this.sends.length > 0 ? this.sends[0].at : Infinity);
   }
 
   pollTransmit(): Transmit | undefined {

@@ -17,6 +17,7 @@ import { MeshNode, type Provisioning } from "../../modules/node.js";
 import { WireError } from "../../modules/wire/errors.js";
 import { newFrameHeader, HEADER_BYTES, MAX_PAYLOAD_BYTES } from "../../modules/wire/frame.js";
 import { encodeHello } from "../../modules/wire/hello.js";
+import { encodeRouteReply } from "../../modules/wire/node-route.js";
 import { RECORD_HEADER_BYTES, RecordType, writeRecord } from "../../modules/wire/records.js";
 import { nodeCrypto } from "../node/node-crypto.js";
 import { createMeshKeys, provisionNode, SIM_EPOCH_SECONDS } from "./provision.js";
@@ -84,6 +85,9 @@ function setUp(seed: number, config: NodeConfig): { victim: MeshNode; insiders: 
     nodes.forEach((n, i) => {
       if (i > 0 && now % 5_000 === 1_000 * i) n.publishReading("temp", now, now);
       if (i > 0 && now % 7_000 === 500 * i) n.publish(Uint8Array.of(i, now & 255), now);
+      // Messages to a neighbor (DATA) and to a node nobody knows (route requests, flooded).
+      if (i > 0 && now % 9_000 === 300 * i) n.sendToNode(nodes[i === 3 ? 1 : i + 1].id, Uint8Array.of(i), now);
+      if (i > 0 && now % 13_000 === 400 * i) n.sendToNode(Uint8Array.of(0xee, 0xee, 0xee, 0xee, 0xee, 0xee, 0xee, i), Uint8Array.of(i), now);
       if (n.nextTimeout() <= now) n.tick(now);
     });
     for (let moved = true; moved; ) {
@@ -101,6 +105,11 @@ function setUp(seed: number, config: NodeConfig): { victim: MeshNode; insiders: 
       });
     }
   }
+  // Route replies go only to the nodes on a discovery's way back, which a full mesh never needs: one made up.
+  const reply = encodeRouteReply({ target: nodes[2].id, origin: nodes[0].id, targetSeqno: 1, metric: 256, hops: 1 });
+  const replyRecord = new Uint8Array(RECORD_HEADER_BYTES + reply.length);
+  writeRecord(replyRecord, 0, RecordType.RouteReply, reply);
+  corpus.push(replyRecord);
   const insiders = Array.from({ length: INSIDERS }, (_, i): Insider => {
     const p = provisionNode(keys, rng.fork("insider").fork(i), Role.Relay);
     const id = new MeshNode(p, { crypto: nodeCrypto, random: new Rng(i), storage: new MemoryStorage() }, config).id;
@@ -114,7 +123,7 @@ function setUp(seed: number, config: NodeConfig): { victim: MeshNode; insiders: 
 
 /** A snapshot of everything but counters, at one instant. */
 function stateOf(node: MeshNode, now: number): string {
-  return JSON.stringify([node.health(), node.neighborSummary(now), node.routeSummary(), node.revocationSerial]);
+  return JSON.stringify([node.health(), node.neighborSummary(now), node.routeSummary(), node.nodeRouteSummary(now), node.revocationSerial]);
 }
 
 function mutate(rng: Rng, src: Uint8Array): Uint8Array {
@@ -142,6 +151,7 @@ export function fuzzNode(seed: number, inputs: number): FuzzResult {
     ["neighbors", config.neighborCapacity], ["certificates", config.certificateCacheCapacity],
     ["replayWindows", config.certificateCacheCapacity], ["seen", config.seenCacheCapacity],
     ["recent", config.recentCapacity], ["pendingRelays", config.pendingRelayCapacity], ["routes", config.routeCapacity],
+    ["nodeRoutes", config.nodeRouteCapacity],
     ["custody", config.custodyCapacity], ["unconfirmedReadings", config.unsentCapacity], ["outbox", OUTBOX_CAP],
     ["events", config.eventCapacity],
   ];

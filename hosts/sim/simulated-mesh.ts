@@ -14,6 +14,7 @@ import type { Crypto } from "../../modules/ports.js";
 import { CountingCrypto, type CryptoCounts } from "./counting-crypto.js";
 import { BroadcastLedger, type BroadcastTotals } from "./broadcast-ledger.js";
 import { ReadingLedger, type ReadingTotals } from "./reading-ledger.js";
+import { DirectLedger } from "./direct-ledger.js";
 import { bfsDistances } from "./graph.js";
 import { MeshDevice, periodicSchedule, type PublishSchedule } from "./mesh-device.js";
 import { Rng } from "./rng.js";
@@ -37,6 +38,8 @@ export interface Scenario {
   publishPeriodMs: number;
   /** No publishing before this (neighbor tables form first), ms. */
   warmupMs: number;
+  /** Messages from node `from` to node `to` alone at `at` (`sendToNode`, routes found on demand), counted in `direct`. */
+  directMessages?: { from: number; to: number; at: number }[];
   /** Single broadcasts at chosen times (benchmarks), in addition to periodic ones. */
   broadcasts?: { node: number; at: number }[];
   /** Crash node `node` at `at` for `downMs` (RAM lost, storage kept), then reboot. */
@@ -121,9 +124,12 @@ export class SimulatedMesh {
   readonly crypto: CountingCrypto;
   readonly ledger: BroadcastLedger;
   readonly readings = new ReadingLedger();
+  readonly direct = new DirectLedger();
   readonly trace = new Trace();
   private readonly devices: (MeshDevice | undefined)[];
   private readonly nodeIndex = new Map<string, number>();
+  /** Each node's id, once it started. */
+  private readonly ids: (Uint8Array | undefined)[] = [];
   private framesSent = 0;
   private gatewayReach: Uint8Array | null = null;
   private bytesSent = 0;
@@ -153,6 +159,13 @@ export class SimulatedMesh {
       explicit.set(b.node, list);
     }
     for (const list of explicit.values()) list.sort((a, b) => a - b);
+    const direct = new Map<number, { from: number; to: number; at: number }[]>();
+    for (const m of scenario.directMessages ?? []) {
+      const list = direct.get(m.from) ?? [];
+      list.push(m);
+      direct.set(m.from, list);
+    }
+    for (const list of direct.values()) list.sort((a, b) => a.at - b.at);
 
     this.simulator = new Simulator({
       topology: this.topology,
@@ -161,6 +174,7 @@ export class SimulatedMesh {
       createDevice: (i, ports) => {
         const node = new MeshNode(provisioning[i], { crypto: this.crypto, random: ports.random, storage: ports.storage }, config);
         this.nodeIndex.set(node.idHex, i);
+        this.ids[i] = node.id;
         const old = this.devices[i];
         if (old) this.retired.push(old.node);
         const device = new MeshDevice(node, this.scheduleFor(appRng.fork(i), explicit.get(i)),
@@ -172,7 +186,15 @@ export class SimulatedMesh {
           (origin, seq, now) => {
             this.readings.took(origin, seq, now);
             this.recorder?.readingTaken(now);
-          });
+          },
+          direct.get(i)?.filter((m) => m.at >= this.simulator.now).map((m) => ({
+            at: m.at,
+            send: (now: number) => {
+              const to = this.ids[m.to];
+              if (!to) throw new RangeError(`direct message at ${m.at} ms to node ${m.to}, which never started`);
+              this.direct.sent(node.idHex, node.sendToNode(to, Uint8Array.of(m.from >>> 8, m.from, m.to >>> 8, m.to), now), m.to, now);
+            },
+          })) ?? []);
         this.devices[i] = device;
         return device;
       },
@@ -226,6 +248,8 @@ export class SimulatedMesh {
     if (event.type === "message") {
       const publishedAt = this.ledger.delivered(i, event.origin, event.seq, event.hops);
       this.recorder?.messageDelivered(i, event.origin, event.seq, event.hops, publishedAt, now);
+    } else if (event.type === "direct-message") {
+      this.direct.delivered(i, event.origin, event.seq, now);
     } else if (event.type === "reading") {
       const takenAt = this.readings.delivered(event.origin, event.seq, event.verified, now);
       this.recorder?.readingDelivered(takenAt, now);

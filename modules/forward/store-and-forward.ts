@@ -35,6 +35,12 @@ export interface ForwardContext {
   readonly isGateway: boolean;
   /** Slot of the next hop toward gateway `destination`; -1 without a route. */
   nextHopToward(destination: Uint8Array): number;
+  /** Slot of the next hop toward any node; -1 without a route (then one is being discovered). */
+  nextHopToNode(destination: Uint8Array, now: number): number;
+  /** A message for this node arrived from neighbor `slot` (each (origin, seq) may arrive more than once). */
+  onMessage(origin: Uint8Array, seq: number, payload: Uint8Array, hops: number, slot: number): void;
+  /** A message was dropped: no route to its destination was found in time. */
+  unroutable(): void;
   /** Id of the nearest gateway we have a route to; null without one. */
   nearestGateway(): Uint8Array | null;
   /** Whether a neighbor occupies `slot` (reverse routes outlive neighbors). */
@@ -74,6 +80,8 @@ const NO_ROUTE_RETRY_MS = 2000;
 const CONFIRM_DELAY_MS = 500;
 /** A CONFIRM with no way back is dropped after this many tries: the origin resends, we confirm again. */
 const CONFIRM_TRIES = 4;
+/** A message still without a route after this many tries (2 s apart, sends included) is dropped. */
+const MESSAGE_TRIES = 8;
 /** Unanswered sends to one neighbor before each further one counts against it. */
 const UNACKED_TRIES = 3;
 const NO_PAYLOAD = new Uint8Array(0);
@@ -164,11 +172,27 @@ export class StoreAndForward {
     this.takeOwn(DataKind.Health, seq, report, now);
   }
 
+  /** Sends an application message to node `destination`; false when own items fill their half of the queue. */
+  sendMessage(destination: Uint8Array, seq: number, payload: Uint8Array, now: number): boolean {
+    return this.ownRoom() && this.custody.add(this.ctx.id, destination, DataKind.Message, seq, 0, payload, now);
+  }
+
+  /** A route to `destination` was found: items waiting for one go at the next tick. */
+  routeFound(destination: Uint8Array, now: number): void {
+    for (let i = 0; i < this.custody.size; i++) {
+      const row = this.custody.at(i);
+      const to = this.custody.destination(row);
+      if (to && equalBytes(to, destination) && this.custody.nextTryAt(row) > now) this.custody.unsent(row, now, false);
+    }
+  }
+
   onData(d: DataView, from: number, now: number): void {
     const kind = d.kind;
     if (equalBytes(d.destination, this.ctx.id)) {
       this.ack(from, d);
-      if (kind === DataKind.Confirm) {
+      if (kind === DataKind.Message) {
+        this.ctx.onMessage(d.origin, d.seq, d.payload, d.hops + 1, from);
+      } else if (kind === DataKind.Confirm) {
         if (equalBytes(d.origin, this.ctx.id)) this.confirmed(d.seq, now);
       } else if (kind === DataKind.Health) {
         if (this.verifier) this.ctx.onHealth(d.origin, d.seq, d.payload);
@@ -300,14 +324,18 @@ export class StoreAndForward {
   /** Own items take at most half the custody queue: relayed items keep their room. */
   private takeOwn(kind: DataKind, seq: number, payload: Uint8Array, now: number): boolean {
     if (this.custody.find(this.ctx.id, kind, seq) >= 0) return true;
-    let own = 0;
-    for (let i = 0; i < this.custody.size; i++) if (this.custody.isFrom(this.custody.at(i), this.ctx.id)) own++;
-    if (own < this.custody.capacity / 2 && this.custody.add(this.ctx.id, null, kind, seq, 0, payload, now)) {
+    if (this.ownRoom() && this.custody.add(this.ctx.id, null, kind, seq, 0, payload, now)) {
       return true;
     }
     // No room now: the sweep tries again soon.
     this.nextSweepAt = Math.min(this.nextSweepAt, now + NO_ROUTE_RETRY_MS);
     return false;
+  }
+
+  private ownRoom(): boolean {
+    let own = 0;
+    for (let i = 0; i < this.custody.size; i++) if (this.custody.isFrom(this.custody.at(i), this.ctx.id)) own++;
+    return own < this.custody.capacity / 2;
   }
 
   /**
@@ -371,6 +399,12 @@ export class StoreAndForward {
       slot = this.reverse.get(custody.destination(row)!);
       if (slot >= 0 && !this.ctx.hasNeighbor(slot)) slot = -1;
       if (slot < 0 && custody.tries(row) >= CONFIRM_TRIES) return custody.remove(row);
+    } else if (kind === DataKind.Message) {
+      slot = this.ctx.nextHopToNode(custody.destination(row)!, now);
+      if (slot < 0 && custody.tries(row) >= MESSAGE_TRIES) {
+        this.ctx.unroutable();
+        return custody.remove(row);
+      }
     } else {
       if (custody.isFrom(row, this.ctx.id)) {
         const home = this.homeGateway(now);
@@ -379,7 +413,7 @@ export class StoreAndForward {
       const destination = custody.destination(row);
       if (destination) slot = this.ctx.nextHopToward(destination);
     }
-    if (slot < 0) return custody.unsent(row, now + NO_ROUTE_RETRY_MS, kind === DataKind.Confirm);
+    if (slot < 0) return custody.unsent(row, now + NO_ROUTE_RETRY_MS, kind === DataKind.Confirm || kind === DataKind.Message);
     // Our own entries say, as they leave, from where a gateway that never met us should start.
     if (kind === DataKind.Entry && custody.hops(row) === 0 && custody.isFrom(row, this.ctx.id)) {
       writeU32(custody.payload(row), 0, this.unsent.confirmed + 1);

@@ -6,12 +6,13 @@
  *   off  size  field
  *   0    8     origin node id (whose feed this is)
  *   8    8     destination node id (a gateway; for CONFIRM, the origin)
- *   16   1     kind: 1 feed entry, 2 feed checkpoint, 3 confirm, 4 health report
+ *   16   1     kind: 1 feed entry, 2 feed checkpoint, 3 confirm, 4 health report, 5 message to a node
  *   17   1     hops travelled so far (< MAX_DATA_HOPS)
  *   18   4     seq: the entry's or checkpoint's seq; for CONFIRM, the highest seq delivered
  *   22   n     payload: entry: base (u32, the lowest seq the origin has not had confirmed) ‖ the
  *               feed entry; checkpoint: the feed checkpoint ‖ the origin's certificate; CONFIRM: none;
- *               health: the report (monitor/health-report.ts); seq numbers the origin's reports
+ *               health: the report (monitor/health-report.ts); seq numbers the origin's reports;
+ *               message: the application's payload (1..200 bytes), seq from the origin's message seqs
  *
  * ACK (record type 6): count c (1..MAX_ACKS), then c × (origin 8 ‖ kind 1 ‖ seq 4): the DATA items
  * the receiver took custody of (or already had).
@@ -27,6 +28,8 @@ export enum DataKind {
   Confirm = 3,
   /** A node's health report for its gateway: best effort, never confirmed, only the newest kept. */
   Health = 4,
+  /** An application message for one node, routed by on-demand routes (routing/route-discovery.ts). */
+  Message = 5,
 }
 
 export const DATA_FIXED_BYTES = 22;
@@ -58,7 +61,7 @@ export function checkData(body: Uint8Array): WireError {
   if (body.length < DATA_FIXED_BYTES) return WireError.Truncated;
   if (body.length > DATA_FIXED_BYTES + MAX_DATA_PAYLOAD) return WireError.Oversized;
   const kind = body[16];
-  if (kind < DataKind.Entry || kind > DataKind.Health) return WireError.BadType;
+  if (kind < DataKind.Entry || kind > DataKind.Message) return WireError.BadType;
   if (body[17] >= MAX_DATA_HOPS || readU32(body, 18) === 0) return WireError.BadField;
   if ((kind === DataKind.Confirm) !== (body.length === DATA_FIXED_BYTES)) return WireError.BadField;
   return WireError.None;
@@ -97,7 +100,7 @@ export function checkAck(body: Uint8Array): WireError {
   if (body.length > 1 + count * ACK_ITEM_BYTES) return WireError.TrailingBytes;
   for (let i = 0; i < count; i++) {
     const kind = body[1 + i * ACK_ITEM_BYTES + NODE_ID_BYTES];
-    if (kind < DataKind.Entry || kind > DataKind.Health) return WireError.BadType;
+    if (kind < DataKind.Entry || kind > DataKind.Message) return WireError.BadType;
   }
   return WireError.None;
 }

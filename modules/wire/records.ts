@@ -24,6 +24,10 @@ export enum RecordType {
   ContentRequest = 8,
   /** A content piece (or the manifest) for one neighbor. */
   ContentPiece = 9,
+  /** A flooded request for a route to one node (wire/node-route.ts). */
+  RouteRequest = 10,
+  /** The answer to a route request, unicast back along the request's way (wire/node-route.ts). */
+  RouteReply = 11,
 }
 
 export const RECORD_HEADER_BYTES = 3;
@@ -47,7 +51,7 @@ export function parseRecords(payload: Uint8Array, out: RecordView[]): WireError 
     if (out.length === MAX_RECORDS) return WireError.Oversized;
     if (payload.length - at < RECORD_HEADER_BYTES) return WireError.Truncated;
     const type = payload[at];
-    if (type < RecordType.Hello || type > RecordType.ContentPiece) return WireError.BadType;
+    if (type < RecordType.Hello || type > RecordType.RouteReply) return WireError.BadType;
     const length = readU16(payload, at + 1);
     at += RECORD_HEADER_BYTES;
     if (payload.length - at < length) return WireError.Truncated;

@@ -13,6 +13,7 @@ import { DataKind, encodeData } from "../../modules/wire/data.js";
 import { encodeGossip, GossipKind } from "../../modules/wire/gossip.js";
 import { encodeHello, MAX_HELLO_NEIGHBORS, type HelloNeighbor } from "../../modules/wire/hello.js";
 import { MAX_RECORDS, RECORD_HEADER_BYTES, RecordType, writeRecord } from "../../modules/wire/records.js";
+import { encodeRouteRequest } from "../../modules/wire/node-route.js";
 import { encodeRoute } from "../../modules/wire/route.js";
 
 const BEACON_MS = 5000;
@@ -62,6 +63,13 @@ export class CraftedPeers {
   data(i: number, origins: readonly Uint8Array[], destination: Uint8Array): Uint8Array[] {
     const bodies = origins.map((origin) => encodeData(origin, destination, DataKind.Entry, 1, this.nextSeq++, new Uint8Array(ENTRY_PAYLOAD_BYTES).fill(7)));
     return this.frames(i, RecordType.Data, bodies);
+  }
+
+  /** Frames from peer `i` carrying a route request from each of `origins` (for nodes nobody knows): each teaches a way back. */
+  routeRequests(i: number, origins: readonly Uint8Array[]): Uint8Array[] {
+    const target = new Uint8Array(8).fill(0xdd);
+    const bodies = origins.map((origin) => encodeRouteRequest({ origin, target, originSeqno: this.nextSeq++ & 0xffff, targetSeqno: -1, metric: 256, hops: 1, hopLimit: HOP_LIMIT }));
+    return this.frames(i, RecordType.RouteRequest, bodies);
   }
 
   /**

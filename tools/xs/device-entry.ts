@@ -30,6 +30,7 @@ export type DeviceRequest =
   | { op: "messages" | "burst"; count: number; payloadBytes: number }
   | { op: "routes"; gateways: number }
   | { op: "forward"; readings: number; origins: number }
+  | { op: "node-routes"; origins: number }
   | { op: "drop" }
   | { op: "copy-storage" | "drop-storage-copy" }
   | { op: "relay"; config: NodeConfig; payloadBytes: number; rounds: number };
@@ -253,6 +254,23 @@ serveJson((request: DeviceRequest): unknown => {
         }
       }
       settle(n, now + 500);
+      return figures(n);
+    }
+    case "node-routes": {
+      // Route requests from distinct origins for a node nobody knows, a frame's worth from each neighbor
+      // in turn, the last heard relaying first (the first ones, long silent, are avoided and carry no
+      // route): each teaches the way back to its origin, so the route cache fills.
+      const n = node!;
+      const last = n.config.neighborCapacity - 1;
+      const origins: Uint8Array[] = [];
+      for (let k = 0; k < request.origins; k++) origins.push(new Uint8Array(8).fill(0xb0 + (k >> 8)).fill(k & 0xff, 4));
+      for (let at = 0, peer = last; at < origins.length; at += MAX_RECORDS, peer = peer > 0 ? peer - 1 : last) {
+        for (const frame of peers!.routeRequests(peer, origins.slice(at, at + MAX_RECORDS))) {
+          now += 10;
+          receive(n, frame, peer);
+        }
+      }
+      settle(n, now + 2000);
       return figures(n);
     }
     case "copy-storage":

@@ -7,7 +7,9 @@ import type { BroadcastTotals } from "../hosts/sim/broadcast-ledger.js";
 import { componentOf } from "../hosts/sim/graph.js";
 import { randomGeometricGraph } from "../hosts/sim/topology.js";
 import { MeshSimulation } from "../hosts/sim/mesh-simulation.js";
-import { broadcastScenario, chooseSources, main, pool, renderScaleSection, runWithProgress, type ScaleResult, withScaleSection } from "../tools/bench.js";
+import {
+  broadcastScenario, chooseSources, main, pool, renderScaleSection, runWithProgress, type ScaleResult, withRelaySection, withScaleSection,
+} from "../tools/bench.js";
 import { deviceSectionOf, replaceDeviceSection } from "../tools/bench-device.js";
 import { firmwareSectionOf, replaceFirmwareSection, SECTION_HEADING } from "../tools/bench-firmware.js";
 import { NODE_ROUTE_HEADING, withNodeRouteSection } from "../tools/bench-routing.js";
@@ -92,8 +94,8 @@ test("--only scale rewrites just the Simulator-scale section, naming the command
 
   let stderr = "";
   const io = { stdout: { write: () => true }, stderr: { write: (s: string) => (stderr += s) } };
-  assert.is(await main(["--only", "relay"], io), 2);
-  assert.match(stderr, /--only takes one of: scale/);
+  assert.is(await main(["--only", "routing"], io), 2);
+  assert.match(stderr, /--only takes one of: relay, scale/);
   assert.is(await main(["--only", "scale", "--quick"], io), 2);
 });
 
@@ -103,6 +105,27 @@ test("the Routes-to-any-node subsection ends §Routing and readings: added there
   assert.is(first, `# B\n\n## Routing and readings\n\nrows\n\n${NODE_ROUTE_HEADING}\n\nold\n\n## Under attack\n\nfuzz\n`);
   assert.is(withNodeRouteSection(first, `${NODE_ROUTE_HEADING}\n\nnew\n`), first.replace("old", "new"));
   assert.is(withNodeRouteSection("# B\n", "x\n"), undefined);
+});
+
+test("--only relay rewrites just the Relay-policies section, naming the command", async () => {
+  const report = "# T\n\n## Relay policies\n\nold\n\n## Simulator scale\n\nkept\n";
+  assert.is(withRelaySection(report, "## Relay policies\n\nnew\n"), "# T\n\n## Relay policies\n\nnew\n\n## Simulator scale\n\nkept\n");
+  const dir = mkdtempSync(join(tmpdir(), "hyphae-bench-"));
+  try {
+    const out = join(dir, "b.md");
+    writeFileSync(out, report);
+    let stderr = "";
+    const io = { stdout: { write: () => true }, stderr: { write: (s: string) => (stderr += s) } };
+    const tiny = { sizes: [30], losses: [0.1], seeds: [1], broadcasts: 2, scale: false };
+    assert.is(await main(["--only", "relay", "--out", out], io, tiny), 0, stderr);
+    const md = readFileSync(out, "utf8");
+    assert.match(md, /^# T\n\n## Relay policies\n\nMeasured alone by `[^`]*--only relay[^`]*` on \d{4}-/);
+    assert.match(md, /### N = 30, loss 10 %/);
+    assert.is((md.match(/\| (PASS|\*\*FAIL\*\*) \|/g) ?? []).length, 4);
+    assert.ok(md.endsWith("\n## Simulator scale\n\nkept\n"), md.slice(-100));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test("the Device section is replaced in place or appended, and a run that does not measure it keeps it", async () => {

@@ -2,7 +2,7 @@
  * `npm run bench`: the relay policies against each other and against what the graph allows, then
  * how far the simulator scales. Writes BENCHMARKS.md (progress on stderr).
  *
- *   node build/tools/bench.js [--quick] [--only scale] [--out FILE]
+ *   node build/tools/bench.js [--quick] [--only relay|scale] [--out FILE]
  *
  * Relay policies: for each graph size, loss and seed, one random geometric graph (mean degree 8)
  * and one set of broadcast sources; every policy runs on that same topology with the same seed, so
@@ -243,6 +243,10 @@ function percent(ratio: number, digits = 2): string {
   return `${p.toFixed(digits)} %`;
 }
 
+function logChecks(checks: TargetCheck[], log: (line: string) => void): void {
+  for (const c of checks) log(`${c.pass ? "PASS" : "FAIL"}  coverage N=${c.nodes} loss=${c.loss}: ${c.name} ${c.value} (${c.rule})`);
+}
+
 export interface ScaleResult {
   name: string;
   setupMs: number;
@@ -261,8 +265,9 @@ export function runWithProgress(sim: MeshSimulation, log: (line: string) => void
 }
 
 export const SCALE_HEADING = "## Simulator scale";
+export const RELAY_HEADING = "## Relay policies";
 /** Sections `--only` can measure alone, rewriting just that section of the report. */
-const ONLY_SECTIONS = ["scale"] as const;
+const ONLY_SECTIONS = ["relay", "scale"] as const;
 
 /** The two simulator-scale runs. */
 export function runScale(log: (line: string) => void): ScaleResult[] {
@@ -315,9 +320,30 @@ export function renderMarkdown(m: MarkdownInput): string {
   L.push("Every figure below comes from the deterministic simulator (`hosts/sim`) running the real firmware core:",
     "the same command on the same code gives the same numbers, except wall times.", "");
 
-  L.push("## Relay policies", "");
-  L.push(`Random geometric graphs (mean degree ${DEGREE}), ${m.plan.seeds.length === 1 ? `seed ${m.plan.seeds[0]}` : `seeds ${m.plan.seeds.join(", ")} pooled`}. Per run: ${BEACON_PHASE_MS / 1000} s of beacons, ` +
-    `then ${m.plan.broadcasts} single broadcasts ${SPACING_MS / 1000} s apart from distinct sources drawn by the seed from the ` +
+  L.push(renderRelaySection(m.plan, m.results, m.checks));
+  L.push(renderScaleSection(m.scale));
+  L.push(m.routing ? renderRoutingSection(m.routing) : "## Routing and readings\n\nSkipped by this plan.\n");
+  L.push(m.attacks ? renderAttackSection(m.attacks) : "## Under attack\n\nSkipped by this plan.\n");
+  return L.join("\n").trimEnd() + "\n";
+}
+
+/** The note of a section measured by itself: by which command, when, on what. */
+function measuredAlone(alone: { command: string; date: Date }): string {
+  const cpu = cpus();
+  return `Measured alone by \`${alone.command}\` on ${alone.date.toISOString().replace(/\.\d+Z$/, "Z")}, Node ${process.version}, ` +
+    `${cpu[0]?.model.trim() ?? "unknown CPU"} (${cpu.length} cores), load average ${loadavg()[0].toFixed(1)} at the start ` +
+    "(wall times grow with other work on the machine).";
+}
+
+/**
+ * The Relay-policies section. `alone` names the command and time when the section was measured by
+ * itself (`--only relay`), as the report's header then speaks for the other sections only.
+ */
+export function renderRelaySection(plan: BenchPlan, results: CaseResult[], checks: TargetCheck[], alone?: { command: string; date: Date }): string {
+  const L: string[] = [RELAY_HEADING, ""];
+  if (alone) L.push(measuredAlone(alone), "");
+  L.push(`Random geometric graphs (mean degree ${DEGREE}), ${plan.seeds.length === 1 ? `seed ${plan.seeds[0]}` : `seeds ${plan.seeds.join(", ")} pooled`}. Per run: ${BEACON_PHASE_MS / 1000} s of beacons, ` +
+    `then ${plan.broadcasts} single broadcasts ${SPACING_MS / 1000} s apart from distinct sources drawn by the seed from the ` +
     `largest connected component, then ${SETTLE_MS / 1000} s to settle; no periodic publishing, hop limit 255. ` +
     "All three policies run on the same topology, sources and seed.", "");
   L.push("- **coverage**: Hyphae's gossip (designated relays first, then others where a neighbor is likely still missing the message, plus HELLO-driven repair);",
@@ -328,7 +354,7 @@ export function renderMarkdown(m: MarkdownInput): string {
     "  relay set: a lower-bound proxy for transmissions).",
     "- **stretch**: mean first-copy hops / mean breadth-first hops; **max-hop**: mean over broadcasts of",
     "  (farthest receiver's hops / source eccentricity).", "");
-  for (const r of m.results) {
+  for (const r of results) {
     L.push(`### N = ${int(r.nodes)}, loss ${percent(r.loss, 0)}`, "");
     L.push(`Limits: mean radio degree ${r.meanDegree.toFixed(2)}; mean greedy CDS ${r.meanCds.toFixed(1)} nodes; ` +
       `mean source eccentricity ${r.meanEccentricity.toFixed(2)} hops (${r.sources} sources).`, "");
@@ -348,16 +374,17 @@ export function renderMarkdown(m: MarkdownInput): string {
   L.push("### Targets (coverage policy)", "");
   L.push("| N | loss | target | value | rule | result |");
   L.push("|--:|--:|---|--:|---|---|");
-  for (const c of m.checks) {
+  for (const c of checks) {
     L.push(`| ${int(c.nodes)} | ${percent(c.loss, 0)} | ${c.name} | ${c.value} | ${c.rule} | ${c.pass ? "PASS" : "**FAIL**"} |`);
   }
-  const passed = m.checks.filter((c) => c.pass).length;
-  L.push("", `${passed} of ${m.checks.length} targets met.`, "");
+  const passed = checks.filter((c) => c.pass).length;
+  L.push("", `${passed} of ${checks.length} targets met.`, "");
+  return L.join("\n");
+}
 
-  L.push(renderScaleSection(m.scale));
-  L.push(m.routing ? renderRoutingSection(m.routing) : "## Routing and readings\n\nSkipped by this plan.\n");
-  L.push(m.attacks ? renderAttackSection(m.attacks) : "## Under attack\n\nSkipped by this plan.\n");
-  return L.join("\n").trimEnd() + "\n";
+/** `markdown` with its Relay-policies section replaced by `section` (appended when it has none). */
+export function withRelaySection(markdown: string, section: string): string {
+  return replaceSection(markdown, RELAY_HEADING, section) ?? markdown.trimEnd() + "\n\n" + section;
 }
 
 /**
@@ -367,12 +394,7 @@ export function renderMarkdown(m: MarkdownInput): string {
 export function renderScaleSection(scale: ScaleResult[] | null, alone?: { command: string; date: Date }): string {
   const L: string[] = [SCALE_HEADING, ""];
   if (!scale) return [...L, "Skipped (`--quick`).", ""].join("\n");
-  if (alone) {
-    const cpu = cpus();
-    L.push(`Measured alone by \`${alone.command}\` on ${alone.date.toISOString().replace(/\.\d+Z$/, "Z")}, Node ${process.version}, ` +
-      `${cpu[0]?.model.trim() ?? "unknown CPU"} (${cpu.length} cores), load average ${loadavg()[0].toFixed(1)} at the start ` +
-      "(wall times grow with other work on the machine).", "");
-  }
+  if (alone) L.push(measuredAlone(alone), "");
   L.push("Setup is building the topology and provisioning every node (keys, certificates); run is the simulation.", "");
   L.push("| run | setup | run | frames | deliveries | delivery | tx/bcast |");
   L.push("|---|--:|--:|--:|--:|--:|--:|");
@@ -392,13 +414,15 @@ export function withScaleSection(markdown: string, section: string): string {
   return replaceSection(markdown, SCALE_HEADING, section) ?? markdown.trimEnd() + "\n\n" + section;
 }
 
-const HELP = `Usage: node build/tools/bench.js [--quick] [--only scale] [--out FILE]   (or: npm run bench -- [flags])
+const HELP = `Usage: node build/tools/bench.js [--quick] [--only relay|scale] [--out FILE]   (or: npm run bench -- [flags])
 
 Benchmarks the relay policies (coverage, flood, managed) on random geometric graphs and the
 simulator's scale; writes a markdown report.
 
   --quick       N = 200 only, one seed, no scale section, 100,000 fuzz inputs, the Device
                 section kept as it was (a few minutes)
+  --only relay  run only the relay-policy section (the full plan's sizes and seeds, a few
+                minutes) and rewrite just that section of the report (the rest is kept)
   --only scale  run only the simulator-scale section and rewrite just that section of the
                 report (the rest is kept as it is)
   --out FILE    where to write the report (default: BENCHMARKS.md at the repo root)
@@ -472,13 +496,15 @@ export async function main(argv: readonly string[], io: Io = processIo, plan?: B
       writeScaleSection(out, commandLine(argv), log);
       return EXIT_OK;
     }
+    if (only === "relay") {
+      writeRelaySection(out, plan ?? FULL_PLAN, commandLine(argv), log);
+      return EXIT_OK;
+    }
     const started = performance.now();
     const date = new Date();
     const results = runPolicies(chosen, log);
     const checks = checkTargets(results);
-    for (const c of checks) {
-      log(`${c.pass ? "PASS" : "FAIL"}  coverage N=${c.nodes} loss=${c.loss}: ${c.name} ${c.value} (${c.rule})`);
-    }
+    logChecks(checks, log);
     const scale = chosen.scale ? runScale(log) : null;
     const routing = chosen.routing ? runRoutingBench(chosen.sizes, chosen.seeds, log) : null;
     const attacks = chosen.fuzzInputs ? runAttackBench(chosen.fuzzInputs, log) : null;
@@ -502,6 +528,16 @@ export async function main(argv: readonly string[], io: Io = processIo, plan?: B
     if (err.stack) io.stderr.write(err.stack + "\n");
     return EXIT_FAILURE;
   }
+}
+
+/** `--only relay`: the relay-policy runs of `plan`, written over the Relay-policies section of `out`. */
+function writeRelaySection(out: string, plan: BenchPlan, command: string, log: (line: string) => void): void {
+  const date = new Date();
+  const results = runPolicies(plan, log);
+  const checks = checkTargets(results);
+  logChecks(checks, log);
+  writeFileSync(out, withRelaySection(readIfThere(out), renderRelaySection(plan, results, checks, { command, date })));
+  log(`wrote the ${RELAY_HEADING.slice(3)} section of ${out} (${checks.filter((c) => c.pass).length} of ${checks.length} targets met)`);
 }
 
 /** `--only scale`: the two scale runs, written over the Simulator-scale section of `out`. */

@@ -62,7 +62,7 @@ import { MAX_RECORDS, parseRecords, RECORD_HEADER_BYTES, RecordType, writeRecord
 import { createContentConfig, type ContentConfig } from "./content/content-config.js";
 import { ContentKind, type ManifestStatus } from "./content/content-manifest.js";
 import type { ContentStore } from "./content/content-store.js";
-import { ContentSwarm } from "./content/content-swarm.js";
+import { ContentSwarm, type ContentContext } from "./content/content-swarm.js";
 import { checkRequest, decodeHave, decodePiece, newHaveView, newPieceView } from "./wire/content.js";
 
 /** What a node is given when it is provisioned (`hyphae keys`, then storage or the build's config). */
@@ -157,7 +157,7 @@ const NO_BYTES = new Uint8Array(0);
 /** Extra relay delay, in relay-delay units, of a neighbor that was not designated (after the designated ones). */
 const FALLBACK_DELAY_UNITS = 8;
 
-export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContext {
+export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContext, ContentContext {
   readonly id: Uint8Array;
   readonly idHex: string;
   readonly role: Role;
@@ -279,25 +279,13 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
     this.custodyTrust = new CustodyTrust(config.neighborCapacity);
     this.verifyBudget = new TokenBucket(config.certificateVerifiesPerMinute / 60, Math.max(8, config.neighborCapacity), 0);
     this.originLimiter = new OriginLimiter(config.originRatePerMinute, config.originBurst, config.certificateCacheCapacity);
-    // The node is its parts' context (ForwardContext, DiscoveryContext, MonitorContext): no closures per node.
+    // The node is its parts' context (ForwardContext, DiscoveryContext, MonitorContext, ContentContext): no closures per node.
     this.forward = new StoreAndForward(this, this.crypto, this.storage, provisioning.secretKey, provisioning.certificate, config);
     this.discovery = new RouteDiscovery(this, config.nodeRouteCapacity, this.random, this.originLimiter);
     this.monitor = new NodeMonitor(this, config.healthIntervalMs);
     this.commands = new CommandInbox(this.storage);
-    this.content = !ports.content ? null : new ContentSwarm({
-      role: this.role,
-      ownerPublicKey,
-      networkId,
-      neighborAt: (slot) => this.neighbors.bySlot(slot)?.idHex ?? null,
-      sendTo: (slot, type, body) => this.sendTo(slot, type, body),
-      judge: (slot, behavior, now) => {
-        const n = this.neighbors.bySlot(slot);
-        if (n) this.judge(n, behavior, now);
-      },
-      emit: (event) => this.emit(event),
-      drop: (reason) => this.counters.drop(reason),
-      isRevoked: (id) => this.isRevoked(id),
-    }, this.crypto, this.random, this.storage, ports.content.store, createContentConfig(ports.content.config), config.neighborCapacity);
+    this.content = !ports.content ? null : new ContentSwarm(this, this.crypto, this.random, this.storage, ports.content.store,
+      createContentConfig(ports.content.config), config.neighborCapacity);
   }
 
   /**
@@ -541,7 +529,7 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
     if (!this.windows.accept(window, header.epoch, header.counter)) return this.counters.drop(DropReason.Replay);
     // An authenticated neighbor over its frame rate: nothing of the frame is applied.
     if (transmitter && !this.framesBySlot.take(transmitter.slot, now)) {
-      this.judge(transmitter, Behavior.RateLimited, now);
+      this.judgeNeighbor(transmitter, Behavior.RateLimited, now);
       return this.counters.drop(DropReason.RateLimited);
     }
 
@@ -910,7 +898,7 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
     this.discovery.dropNeighbor(slot);
   }
 
-  private isRevoked(id: Uint8Array): boolean {
+  isRevoked(id: Uint8Array): boolean {
     return this.revocation !== null && isRevoked(this.revocation, id);
   }
 
@@ -1171,11 +1159,11 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
   private rejectRecords(error: WireError, sender: Uint8Array, now: number): void {
     this.counters.drop(error);
     const n = this.neighbors.findAt(sender, 0);
-    if (n) this.judge(n, Behavior.InvalidRecord, now);
+    if (n) this.judgeNeighbor(n, Behavior.InvalidRecord, now);
   }
 
   /** Scores what a neighbor did; one that falls below IGNORE_BELOW is dropped and ignored for a while. */
-  private judge(n: Neighbor, behavior: Behavior, now: number): void {
+  private judgeNeighbor(n: Neighbor, behavior: Behavior, now: number): void {
     if (behavior === Behavior.BrokenCustody) this.custodyTrust.recordBroken(n.slot, now);
     else if (behavior === Behavior.KeptCustody) this.custodyTrust.recordKept(n.slot, now);
     if (this.scores.record(n.slot, behavior, now) >= IGNORE_BELOW) return;
@@ -1200,6 +1188,22 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
 
   get isLeaf(): boolean {
     return this.role === Role.Leaf;
+  }
+
+  get ownerPublicKey(): Uint8Array {
+    return this.provisioning.ownerPublicKey;
+  }
+
+  get networkId(): number {
+    return this.provisioning.networkId;
+  }
+
+  neighborAt(slot: number): string | null {
+    return this.neighbors.bySlot(slot)?.idHex ?? null;
+  }
+
+  drop(reason: DropReason | WireError): void {
+    this.counters.drop(reason);
   }
 
   nextHopToward(destination: Uint8Array): number {
@@ -1228,9 +1232,9 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
     this.counters.readingsResent++;
   }
 
-  judgeSlot(slot: number, behavior: Behavior, now: number): void {
+  judge(slot: number, behavior: Behavior, now: number): void {
     const n = this.neighbors.bySlot(slot);
-    if (n) this.judge(n, behavior, now);
+    if (n) this.judgeNeighbor(n, behavior, now);
   }
 
   onHealthReport(origin: Uint8Array, seq: number, report: Uint8Array): void {

@@ -54,7 +54,7 @@ export interface ForwardContext {
   /** Counts an own reading sent again. */
   readingResent(): void;
   /** Holds what the neighbor in `slot` (if any) did against its reputation. */
-  judgeSlot(slot: number, behavior: Behavior, now: number): void;
+  judge(slot: number, behavior: Behavior, now: number): void;
   /** Gateways: a health report from `origin` (or our own) arrived. */
   onHealthReport(origin: Uint8Array, seq: number, report: Uint8Array): void;
   /** The origin's public key if `certificate` admits it (verified once, cached); null otherwise. */
@@ -211,7 +211,7 @@ export class StoreAndForward {
       return this.ack(from, d);
     }
     if (kind === DataKind.Confirm || kind === DataKind.Health) {
-      if (kind === DataKind.Confirm) this.promises.confirm(d.origin, d.seq, (slot) => this.ctx.judgeSlot(slot, Behavior.KeptCustody, now));
+      if (kind === DataKind.Confirm) this.promises.confirm(d.origin, d.seq, (slot) => this.ctx.judge(slot, Behavior.KeptCustody, now));
       // Only the newest confirmation (or health report) per origin is worth carrying.
       this.dropOlder(d.origin, kind, d.seq);
     } else {
@@ -241,7 +241,7 @@ export class StoreAndForward {
   tick(now: number): void {
     if (now >= this.nextSweepAt) this.sweep(now);
     // Custody taken of others' readings and never honoured: the next hop is a hole, or leads to one.
-    this.promises.expire(now, (slot) => this.ctx.judgeSlot(slot, Behavior.BrokenCustody, now));
+    this.promises.expire(now, (slot) => this.ctx.judge(slot, Behavior.BrokenCustody, now));
     if (now >= this.checkpointDueAt) this.queueCheckpoint(now);
     for (const [originHex, c] of this.confirmAt) {
       if (now < c.at) continue;
@@ -305,7 +305,7 @@ export class StoreAndForward {
 
   private confirmed(seq: number, now: number): void {
     this.unsent.confirm(seq);
-    this.handoffs.confirm(seq, (slot) => this.ctx.judgeSlot(slot, Behavior.KeptCustody, now));
+    this.handoffs.confirm(seq, (slot) => this.ctx.judge(slot, Behavior.KeptCustody, now));
     for (let i = this.custody.size - 1; i >= 0; i--) {
       const row = this.custody.at(i);
       const kind = this.custody.kind(row);
@@ -385,7 +385,7 @@ export class StoreAndForward {
         continue;
       }
       // Custody taken and never honoured: a black or grey hole, or a path through one.
-      if (handedAt >= 0) this.ctx.judgeSlot(this.handoffs.slot(seq), Behavior.BrokenCustody, now);
+      if (handedAt >= 0) this.ctx.judge(this.handoffs.slot(seq), Behavior.BrokenCustody, now);
       if (!this.takeOwn(DataKind.Entry, seq, withBase(bytes), now)) break;
       if (handedAt >= 0) this.ctx.readingResent();
       this.handoffs.delete(seq);
@@ -422,7 +422,7 @@ export class StoreAndForward {
       writeU32(custody.payload(row), 0, this.unsent.confirmed + 1);
     }
     // Sent to the same neighbor again and again without an ACK: it is not keeping its side.
-    if (custody.lastSentTo(row) === slot && custody.tries(row) >= UNACKED_TRIES) this.ctx.judgeSlot(slot, Behavior.Unacknowledged, now);
+    if (custody.lastSentTo(row) === slot && custody.tries(row) >= UNACKED_TRIES) this.ctx.judge(slot, Behavior.Unacknowledged, now);
     this.ctx.sendTo(slot, RecordType.Data, custody.body(row).slice());
     custody.sent(row, slot, now);
   }

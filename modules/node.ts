@@ -44,11 +44,11 @@ import { checkGossip, decodeGossip, encodeGossip, GOSSIP_HOPS_OFFSET, GossipKind
 import { decodeHello, encodeHello, helloRecentKey, MAX_RECENT_KEYS, newHelloView, type HelloNeighbor, type HelloView } from "./wire/hello.js";
 import { decodeRoute, encodeRoute, INFINITE_METRIC, MAX_ROUTE_ENTRIES, newRouteView, type RouteEntry } from "./wire/route.js";
 import { RouteTable, seqnoNewer, type Route } from "./routing/route-table.js";
-import { RouteDiscovery } from "./routing/route-discovery.js";
+import { RouteDiscovery, type DiscoveryContext } from "./routing/route-discovery.js";
 import type { NodeRoute } from "./routing/node-routes.js";
-import { StoreAndForward } from "./forward/store-and-forward.js";
+import { StoreAndForward, type ForwardContext } from "./forward/store-and-forward.js";
 import { decodeHealthReport, MAX_REPORT_NEIGHBORS, type HealthNeighbor } from "./monitor/health-report.js";
-import { NodeMonitor } from "./monitor/node-monitor.js";
+import { NodeMonitor, type MonitorContext } from "./monitor/node-monitor.js";
 import { OriginLimiter } from "./limits/origin-limiter.js";
 import { TokenBucket, TokenBuckets } from "./limits/token-bucket.js";
 import { EclipseWatch } from "./reputation/eclipse-watch.js";
@@ -62,7 +62,7 @@ import { MAX_RECORDS, parseRecords, RECORD_HEADER_BYTES, RecordType, writeRecord
 import { createContentConfig, type ContentConfig } from "./content/content-config.js";
 import { ContentKind, type ManifestStatus } from "./content/content-manifest.js";
 import type { ContentStore } from "./content/content-store.js";
-import { ContentSwarm } from "./content/content-swarm.js";
+import { ContentSwarm, type ContentContext } from "./content/content-swarm.js";
 import { checkRequest, decodeHave, decodePiece, newHaveView, newPieceView } from "./wire/content.js";
 
 /** What a node is given when it is provisioned (`hyphae keys`, then storage or the build's config). */
@@ -157,7 +157,7 @@ const NO_BYTES = new Uint8Array(0);
 /** Extra relay delay, in relay-delay units, of a neighbor that was not designated (after the designated ones). */
 const FALLBACK_DELAY_UNITS = 8;
 
-export class MeshNode {
+export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContext, ContentContext {
   readonly id: Uint8Array;
   readonly idHex: string;
   readonly role: Role;
@@ -279,81 +279,13 @@ export class MeshNode {
     this.custodyTrust = new CustodyTrust(config.neighborCapacity);
     this.verifyBudget = new TokenBucket(config.certificateVerifiesPerMinute / 60, Math.max(8, config.neighborCapacity), 0);
     this.originLimiter = new OriginLimiter(config.originRatePerMinute, config.originBurst, config.certificateCacheCapacity);
-    this.forward = new StoreAndForward({
-      id: this.id,
-      isGateway: this.role === Role.Gateway,
-      nextHopToward: (destination) => {
-        const r = this.routes.routeTo(destination);
-        return r && this.neighbors.bySlot(r.nextHop) ? r.nextHop : -1;
-      },
-      nextHopToNode: (destination, now) => this.nextHopToNode(destination, now),
-      onMessage: (origin, seq, payload, hops, slot) => this.onDirectMessage(origin, seq, payload, hops, slot),
-      unroutable: () => void this.counters.directDropped++,
-      nearestGateway: () => this.routes.nearest()?.destination ?? null,
-      hasNeighbor: (slot) => this.neighbors.bySlot(slot) !== null,
-      sendTo: (slot, type, body) => this.sendTo(slot, type, body),
-      emit: (event) => this.emit(event),
-      resent: () => void this.counters.readingsResent++,
-      judge: (slot, behavior, now) => {
-        const n = this.neighbors.bySlot(slot);
-        if (n) this.judge(n, behavior, now);
-      },
-      onHealth: (origin, seq, report) => {
-        const decoded = decodeHealthReport(report);
-        if (typeof decoded === "number") return this.counters.drop(decoded);
-        this.emit({ type: "health", origin: toHex(origin), seq, report: decoded });
-      },
-      admitOrigin: (origin, cert, now) => this.admitOrigin(origin, cert, now),
-    }, this.crypto, this.storage, provisioning.secretKey, provisioning.certificate, config);
-    this.discovery = new RouteDiscovery({
-      id: this.id,
-      relays: this.role !== Role.Leaf,
-      hopLimit: config.hopLimit,
-      relayDelayMs: config.relayDelayMs,
-      random: this.random,
-      budget: this.originLimiter,
-      // A Leaf's own requests and replies teach the way to it (it relays and passes on neither).
-      linkCost: (slot, now) => this.linkCost(slot, now, true),
-      freshSeqno: (after) => this.freshRouteSeqno(after),
-      sendTo: (slot, type, body) => this.sendTo(slot, type, body),
-    }, config.nodeRouteCapacity);
-    this.monitor = new NodeMonitor({
-      counters: this.counters,
-      isGateway: this.role === Role.Gateway,
-      health: () => this.health(),
-      neighborReport: (now) => this.neighborReport(now),
-      neighborIds: () => {
-        const ids = new Set<string>();
-        for (const n of this.neighbors) ids.add(n.idHex);
-        return ids;
-      },
-      content: () => {
-        const swarm = this.content;
-        const transfer = swarm ? swarm.progress(ContentKind.Firmware) : { version: 0, held: 0, total: 0 };
-        return {
-          firmwareVersion: swarm ? swarm.installedVersion(ContentKind.Firmware) : 0,
-          configVersion: swarm ? swarm.installedVersion(ContentKind.Config) : 0,
-          transferVersion: transfer.version, transferHeld: transfer.held, transferTotal: transfer.total,
-        };
-      },
-      emit: (event) => this.emit(event),
-      sendReport: (report, seq, now) => this.forward.publishHealth(report, seq, now),
-    }, config.healthIntervalMs);
+    // The node is its parts' context (ForwardContext, DiscoveryContext, MonitorContext, ContentContext): no closures per node.
+    this.forward = new StoreAndForward(this, this.crypto, this.storage, provisioning.secretKey, provisioning.certificate, config);
+    this.discovery = new RouteDiscovery(this, config.nodeRouteCapacity, this.random, this.originLimiter);
+    this.monitor = new NodeMonitor(this, config.healthIntervalMs);
     this.commands = new CommandInbox(this.storage);
-    this.content = !ports.content ? null : new ContentSwarm({
-      role: this.role,
-      ownerPublicKey,
-      networkId,
-      neighborAt: (slot) => this.neighbors.bySlot(slot)?.idHex ?? null,
-      sendTo: (slot, type, body) => this.sendTo(slot, type, body),
-      judge: (slot, behavior, now) => {
-        const n = this.neighbors.bySlot(slot);
-        if (n) this.judge(n, behavior, now);
-      },
-      emit: (event) => this.emit(event),
-      drop: (reason) => this.counters.drop(reason),
-      isRevoked: (id) => this.isRevoked(id),
-    }, this.crypto, this.random, this.storage, ports.content.store, createContentConfig(ports.content.config), config.neighborCapacity);
+    this.content = !ports.content ? null : new ContentSwarm(this, this.crypto, this.random, this.storage, ports.content.store,
+      createContentConfig(ports.content.config), config.neighborCapacity);
   }
 
   /**
@@ -597,7 +529,7 @@ export class MeshNode {
     if (!this.windows.accept(window, header.epoch, header.counter)) return this.counters.drop(DropReason.Replay);
     // An authenticated neighbor over its frame rate: nothing of the frame is applied.
     if (transmitter && !this.framesBySlot.take(transmitter.slot, now)) {
-      this.judge(transmitter, Behavior.RateLimited, now);
+      this.judgeNeighbor(transmitter, Behavior.RateLimited, now);
       return this.counters.drop(DropReason.RateLimited);
     }
 
@@ -696,7 +628,7 @@ export class MeshNode {
   }
 
   /** Neighbors for a health report: the best-heard MAX_REPORT_NEIGHBORS with their reputation. */
-  private neighborReport(now: number): HealthNeighbor[] {
+  neighborReport(now: number): HealthNeighbor[] {
     const out: HealthNeighbor[] = [];
     for (const n of this.neighbors) out.push({ id: n.idHex, reception: n.reception(now), score: this.scores.score(n.slot, now) });
     out.sort((a, b) => b.reception - a.reception);
@@ -744,7 +676,7 @@ export class MeshNode {
   }
 
   /** An origin known by the certificate its message carried (admit): its public key, or null (dropped). */
-  private admitOrigin(origin: Uint8Array, certificate: Uint8Array, now: number): Uint8Array | null {
+  admitOrigin(origin: Uint8Array, certificate: Uint8Array, now: number): Uint8Array | null {
     const peer = this.admit(toHex(origin), origin, certificate, now);
     return peer < 0 ? null : this.certificates.entries.publicKey(peer);
   }
@@ -966,7 +898,7 @@ export class MeshNode {
     this.discovery.dropNeighbor(slot);
   }
 
-  private isRevoked(id: Uint8Array): boolean {
+  isRevoked(id: Uint8Array): boolean {
     return this.revocation !== null && isRevoked(this.revocation, id);
   }
 
@@ -1048,7 +980,7 @@ export class MeshNode {
    * The next hop toward any node: the node itself when it is a usable neighbor, else the gateway
    * route when it is a gateway, else the on-demand route (discovered when missing or broken).
    */
-  private nextHopToNode(destination: Uint8Array, now: number): number {
+  nextHopToNode(destination: Uint8Array, now: number): number {
     const n = this.neighbors.findAt(destination, 0);
     if (n && this.linkCost(n.slot, now, true) < Infinity) return n.slot;
     const r = this.routes.routeTo(destination);
@@ -1056,7 +988,7 @@ export class MeshNode {
     return this.discovery.nextHop(destination, now);
   }
 
-  private onDirectMessage(origin: Uint8Array, seq: number, payload: Uint8Array, hops: number, slot: number): void {
+  onDirectMessage(origin: Uint8Array, seq: number, payload: Uint8Array, hops: number, slot: number): void {
     // Custody resends after a lost ACK: deliver each (origin, seq) once.
     if (this.seen.has(origin, seq)) return;
     this.seen.add(origin, seq);
@@ -1227,11 +1159,11 @@ export class MeshNode {
   private rejectRecords(error: WireError, sender: Uint8Array, now: number): void {
     this.counters.drop(error);
     const n = this.neighbors.findAt(sender, 0);
-    if (n) this.judge(n, Behavior.InvalidRecord, now);
+    if (n) this.judgeNeighbor(n, Behavior.InvalidRecord, now);
   }
 
   /** Scores what a neighbor did; one that falls below IGNORE_BELOW is dropped and ignored for a while. */
-  private judge(n: Neighbor, behavior: Behavior, now: number): void {
+  private judgeNeighbor(n: Neighbor, behavior: Behavior, now: number): void {
     if (behavior === Behavior.BrokenCustody) this.custodyTrust.recordBroken(n.slot, now);
     else if (behavior === Behavior.KeptCustody) this.custodyTrust.recordKept(n.slot, now);
     if (this.scores.record(n.slot, behavior, now) >= IGNORE_BELOW) return;
@@ -1248,8 +1180,91 @@ export class MeshNode {
     return mask >>> 0;
   }
 
+  // What the node's parts ask of it (their contexts); hosts have no use for these.
+
+  get isGateway(): boolean {
+    return this.role === Role.Gateway;
+  }
+
+  get isLeaf(): boolean {
+    return this.role === Role.Leaf;
+  }
+
+  get ownerPublicKey(): Uint8Array {
+    return this.provisioning.ownerPublicKey;
+  }
+
+  get networkId(): number {
+    return this.provisioning.networkId;
+  }
+
+  neighborAt(slot: number): string | null {
+    return this.neighbors.bySlot(slot)?.idHex ?? null;
+  }
+
+  drop(reason: DropReason | WireError): void {
+    this.counters.drop(reason);
+  }
+
+  nextHopToward(destination: Uint8Array): number {
+    const r = this.routes.routeTo(destination);
+    return r && this.neighbors.bySlot(r.nextHop) ? r.nextHop : -1;
+  }
+
+  nearestGatewayId(): Uint8Array | null {
+    return this.routes.nearest()?.destination ?? null;
+  }
+
+  hasNeighbor(slot: number): boolean {
+    return this.neighbors.bySlot(slot) !== null;
+  }
+
+  /** A Leaf's own requests and replies teach the way to it (it relays and passes on neither). */
+  nodeRouteLinkCost(slot: number, now: number): number {
+    return this.linkCost(slot, now, true);
+  }
+
+  messageUnroutable(): void {
+    this.counters.directDropped++;
+  }
+
+  readingResent(): void {
+    this.counters.readingsResent++;
+  }
+
+  judge(slot: number, behavior: Behavior, now: number): void {
+    const n = this.neighbors.bySlot(slot);
+    if (n) this.judgeNeighbor(n, behavior, now);
+  }
+
+  onHealthReport(origin: Uint8Array, seq: number, report: Uint8Array): void {
+    const decoded = decodeHealthReport(report);
+    if (typeof decoded === "number") return this.counters.drop(decoded);
+    this.emit({ type: "health", origin: toHex(origin), seq, report: decoded });
+  }
+
+  sendHealthReport(report: Uint8Array, seq: number, now: number): void {
+    this.forward.publishHealth(report, seq, now);
+  }
+
+  neighborIds(): Set<string> {
+    const ids = new Set<string>();
+    for (const n of this.neighbors) ids.add(n.idHex);
+    return ids;
+  }
+
+  contentStatus(): { firmwareVersion: number; configVersion: number; transferVersion: number; transferHeld: number; transferTotal: number } {
+    const swarm = this.content;
+    const transfer = swarm ? swarm.progress(ContentKind.Firmware) : { version: 0, held: 0, total: 0 };
+    return {
+      firmwareVersion: swarm ? swarm.installedVersion(ContentKind.Firmware) : 0,
+      configVersion: swarm ? swarm.installedVersion(ContentKind.Config) : 0,
+      transferVersion: transfer.version, transferHeld: transfer.held, transferTotal: transfer.total,
+    };
+  }
+
   /** Queues a record for a frame addressed to the neighbor in `slot` (sent at the next flush). */
-  private sendTo(slot: number, type: RecordType, body: Uint8Array): void {
+  sendTo(slot: number, type: RecordType, body: Uint8Array): void {
     let parts = this.unicast.get(slot);
     if (!parts) this.unicast.set(slot, (parts = []));
     parts.push({ type, body });
@@ -1260,7 +1275,7 @@ export class MeshNode {
   }
 
   /** A route seqno of our own newer than `after` (-1: any); storage is read at the first one, and written once per block. */
-  private freshRouteSeqno(after: number): number {
+  freshRouteSeqno(after: number): number {
     if (this.reservedRouteSeqno === 0) this.loadRouteSeqno();
     this.routeSeqno = (this.routeSeqno + 1) >>> 0;
     // A requester knew a newer one of ours (our storage was lost): go past it.
@@ -1279,7 +1294,7 @@ export class MeshNode {
     writeStoredU32(this.storage, KEY_ROUTE_SEQNO, this.reservedRouteSeqno);
   }
 
-  private emit(event: MeshEvent): void {
+  emit(event: MeshEvent): void {
     if (this.events.length >= this.config.eventCapacity) {
       this.events.shift();
       this.counters.drop(DropReason.EventOverflow);

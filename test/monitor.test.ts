@@ -59,9 +59,9 @@ test("node monitor: reports numbered from the boot epoch, with the counters, tab
     health: () => ({ neighbors: 2, certificates: 3, replayWindows: 3, seen: 0, recent: 0, pendingRelays: 0, routes: 1, nodeRoutes: 0, custody: 4, unconfirmedReadings: 5, outbox: 0, events: 0 }),
     neighborReport: () => [{ id: "00000000000000aa", reception: 1, score: 3 }],
     neighborIds: () => new Set(["00000000000000aa"]),
-    content: () => ({ firmwareVersion: 4, configVersion: 2, transferVersion: 5, transferHeld: 100, transferTotal: 256 }),
+    contentStatus: () => ({ firmwareVersion: 4, configVersion: 2, transferVersion: 5, transferHeld: 100, transferTotal: 256 }),
     emit: (e) => void events.push(e),
-    sendReport: (report, seq) => void sent.push({ seq, report: decodeHealthReport(report) as HealthReport }),
+    sendHealthReport: (report, seq) => void sent.push({ seq, report: decodeHealthReport(report) as HealthReport }),
   }, 120_000);
   monitor.start(0, 3, 60_000);
   for (let t = monitor.deadline; t <= 300_000; t = monitor.deadline) {

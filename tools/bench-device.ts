@@ -298,7 +298,7 @@ export function byStructure(run: HeapRun): { name: string; entries: number; byte
     { name: "routes to nodes (on demand), with what filling them adds", entries: c.nodeRouteCapacity, bytes: atBoot("nodeRoutes") + of("node-routes") },
   ];
   const fixed = of("boot") - TABLES.reduce((sum, t) => sum + atBoot(t.id), 0);
-  return [{ name: "fixed at boot: scratch, config, counters, reverse routes, handoffs, reputation", entries: 0, bytes: fixed }, ...tables];
+  return [{ name: "fixed at boot: scratch, config, counters, reverse routes, handoffs, reputation, route discovery", entries: 0, bytes: fixed }, ...tables];
 }
 
 function kb(bytes: number): string {

@@ -37,7 +37,7 @@ import {
 import type { ContentStore } from "./content-store.js";
 import { ContentTransfer } from "./content-transfer.js";
 
-/** What the swarm needs from its node. */
+/** What the swarm needs from its node: the MeshNode itself (no closures kept per node). */
 export interface ContentContext {
   readonly role: Role;
   readonly ownerPublicKey: Uint8Array;
@@ -163,7 +163,7 @@ export class ContentSwarm {
     const bytes = manifest.slice();
     const m = decodeManifest(bytes);
     if (typeof m === "number" || pieces.length !== m.blocks + m.pieces) return ManifestStatus.Malformed;
-    const status = checkManifest(this.crypto, bytes, m, this.ctx.ownerPublicKey, this.ctx.networkId, this.ctx.isRevoked);
+    const status = checkManifest(this.crypto, bytes, m, this.ctx.ownerPublicKey, this.ctx.networkId, (id) => this.ctx.isRevoked(id));
     if (status !== ManifestStatus.Valid) return status;
     if (!this.acceptable(m)) return ManifestStatus.Rollback;
     if (m.totalBytes > this.store.capacity(m.kind)) return ManifestStatus.TooLarge;
@@ -299,7 +299,7 @@ export class ContentSwarm {
     }
     // A forgery costs a verify (1–3 s on the board): the budget bounds what a liar can make us spend.
     if (!this.verifyBudget.take(now)) return this.ctx.drop(DropReason.VerifyBudget);
-    const status = checkManifest(this.crypto, bytes, m, this.ctx.ownerPublicKey, this.ctx.networkId, this.ctx.isRevoked);
+    const status = checkManifest(this.crypto, bytes, m, this.ctx.ownerPublicKey, this.ctx.networkId, (id) => this.ctx.isRevoked(id));
     if (status !== ManifestStatus.Valid) return this.reject(slot, this.ids[slot]!, now);
     const t = this.begin(m, bytes);
     const bits = this.manifestBits[kind];

@@ -29,7 +29,10 @@ import { ReverseRoutes } from "./reverse-routes.js";
 import { Handoffs } from "./handoffs.js";
 import { Behavior } from "../reputation/peer-scores.js";
 
-/** What store-and-forward needs from its node. */
+/**
+ * What store-and-forward needs from its node: the MeshNode itself (methods on its prototype cost
+ * the board's heap nothing per node, where a closure each costs some 240 B).
+ */
 export interface ForwardContext {
   readonly id: Uint8Array;
   readonly isGateway: boolean;
@@ -38,22 +41,22 @@ export interface ForwardContext {
   /** Slot of the next hop toward any node; -1 without a route (then one is being discovered). */
   nextHopToNode(destination: Uint8Array, now: number): number;
   /** A message for this node arrived from neighbor `slot` (each (origin, seq) may arrive more than once). */
-  onMessage(origin: Uint8Array, seq: number, payload: Uint8Array, hops: number, slot: number): void;
+  onDirectMessage(origin: Uint8Array, seq: number, payload: Uint8Array, hops: number, slot: number): void;
   /** A message was dropped: no route to its destination was found in time. */
-  unroutable(): void;
+  messageUnroutable(): void;
   /** Id of the nearest gateway we have a route to; null without one. */
-  nearestGateway(): Uint8Array | null;
+  nearestGatewayId(): Uint8Array | null;
   /** Whether a neighbor occupies `slot` (reverse routes outlive neighbors). */
   hasNeighbor(slot: number): boolean;
   /** Queues a record for a frame addressed to the neighbor in `slot`. */
   sendTo(slot: number, type: RecordType, body: Uint8Array): void;
   emit(event: MeshEvent): void;
   /** Counts an own reading sent again. */
-  resent(): void;
-  /** Holds what a neighbor did against its reputation. */
+  readingResent(): void;
+  /** Holds what the neighbor in `slot` (if any) did against its reputation. */
   judge(slot: number, behavior: Behavior, now: number): void;
   /** Gateways: a health report from `origin` (or our own) arrived. */
-  onHealth(origin: Uint8Array, seq: number, report: Uint8Array): void;
+  onHealthReport(origin: Uint8Array, seq: number, report: Uint8Array): void;
   /** The origin's public key if `certificate` admits it (verified once, cached); null otherwise. */
   admitOrigin(origin: Uint8Array, certificate: Uint8Array, now: number): Uint8Array | null;
 }
@@ -167,7 +170,7 @@ export class StoreAndForward {
    * it is. Only the newest is worth carrying: an older one still held here is dropped.
    */
   publishHealth(report: Uint8Array, seq: number, now: number): void {
-    if (this.verifier) return this.ctx.onHealth(this.ctx.id, seq, report);
+    if (this.verifier) return this.ctx.onHealthReport(this.ctx.id, seq, report);
     this.dropOlder(this.ctx.id, DataKind.Health, seq + 1);
     this.takeOwn(DataKind.Health, seq, report, now);
   }
@@ -191,11 +194,11 @@ export class StoreAndForward {
     if (equalBytes(d.destination, this.ctx.id)) {
       this.ack(from, d);
       if (kind === DataKind.Message) {
-        this.ctx.onMessage(d.origin, d.seq, d.payload, d.hops + 1, from);
+        this.ctx.onDirectMessage(d.origin, d.seq, d.payload, d.hops + 1, from);
       } else if (kind === DataKind.Confirm) {
         if (equalBytes(d.origin, this.ctx.id)) this.confirmed(d.seq, now);
       } else if (kind === DataKind.Health) {
-        if (this.verifier) this.ctx.onHealth(d.origin, d.seq, d.payload);
+        if (this.verifier) this.ctx.onHealthReport(d.origin, d.seq, d.payload);
       } else if (this.verifier) {
         this.reverse.learn(d.origin, from);
         this.deliver(d, now);
@@ -350,7 +353,7 @@ export class StoreAndForward {
     }
     if (this.home && this.homeLostAt === Infinity) this.homeLostAt = now;
     if (!this.home || now - this.homeLostAt >= HOME_SWITCH_MS) {
-      const nearest = this.ctx.nearestGateway();
+      const nearest = this.ctx.nearestGatewayId();
       if (nearest) {
         if (!this.home || !equalBytes(nearest, this.home)) this.storage.set(KEY_HOME, nearest);
         this.home = nearest;
@@ -384,7 +387,7 @@ export class StoreAndForward {
       // Custody taken and never honoured: a black or grey hole, or a path through one.
       if (handedAt >= 0) this.ctx.judge(this.handoffs.slot(seq), Behavior.BrokenCustody, now);
       if (!this.takeOwn(DataKind.Entry, seq, withBase(bytes), now)) break;
-      if (handedAt >= 0) this.ctx.resent();
+      if (handedAt >= 0) this.ctx.readingResent();
       this.handoffs.delete(seq);
       resent++;
     }
@@ -402,7 +405,7 @@ export class StoreAndForward {
     } else if (kind === DataKind.Message) {
       slot = this.ctx.nextHopToNode(custody.destination(row)!, now);
       if (slot < 0 && custody.tries(row) >= MESSAGE_TRIES) {
-        this.ctx.unroutable();
+        this.ctx.messageUnroutable();
         return custody.remove(row);
       }
     } else {

@@ -4,23 +4,26 @@
  * new window that starts when the sender comes back. So the (epoch, highest counter) of each dropped
  * window is kept here and a new window starts from it: every frame at or below the floor is refused.
  *
- * Bounded and flat: `capacity` floors in typed arrays, overwritten oldest first, keyed by the 32-bit
+ * Bounded and flat: `capacity` floors in one typed array, overwritten oldest first, keyed by the 32-bit
  * idKey of the sender id (a collision can only make a sender's old frames look old, never accept one).
  */
 import { type ReplayWindows } from "./replay-window.js";
 
+// Fields of each floor's row in `rows`.
+const KEY = 0;
+const EPOCH = 1;
+const COUNTER = 2;
+const ROW = 3;
+
 export class ReplayFloors {
-  private readonly keys: Uint32Array;
-  private readonly epochs: Uint32Array;
-  private readonly counters: Uint32Array;
-  private readonly used: Uint8Array;
+  /** One row per floor, in a single array (one typed array costs the board about 140 B). */
+  private readonly rows: Uint32Array;
+  /** Rows in use: they fill in order, then the oldest is overwritten. */
+  private count = 0;
   private next = 0;
 
   constructor(readonly capacity: number) {
-    this.keys = new Uint32Array(capacity);
-    this.epochs = new Uint32Array(capacity);
-    this.counters = new Uint32Array(capacity);
-    this.used = new Uint8Array(capacity);
+    this.rows = new Uint32Array(capacity * ROW);
   }
 
   /** Keeps where window `i` of `windows` stands as `key`'s floor (nothing if it never accepted a frame). */
@@ -28,23 +31,24 @@ export class ReplayFloors {
     if (windows.epoch(i) < 0) return;
     let at = this.find(key);
     if (at < 0) {
-      at = this.next;
+      at = this.next * ROW;
       this.next = (this.next + 1) % this.capacity;
+      if (this.count < this.capacity) this.count++;
     }
-    this.keys[at] = key;
-    this.epochs[at] = windows.epoch(i);
-    this.counters[at] = windows.highestCounter(i);
-    this.used[at] = 1;
+    this.rows[at + KEY] = key;
+    this.rows[at + EPOCH] = windows.epoch(i);
+    this.rows[at + COUNTER] = windows.highestCounter(i);
   }
 
   /** Starts window `i` of `windows` at the floor kept for `key`, if any. */
   restore(key: number, windows: ReplayWindows, i: number): void {
     const at = this.find(key);
-    if (at >= 0) windows.startAt(i, this.epochs[at], this.counters[at]);
+    if (at >= 0) windows.startAt(i, this.rows[at + EPOCH], this.rows[at + COUNTER]);
   }
 
+  /** Where `key`'s row starts in `rows`, or -1. */
   private find(key: number): number {
-    for (let i = 0; i < this.capacity; i++) if (this.used[i] && this.keys[i] === key) return i;
+    for (let at = 0; at < this.count * ROW; at += ROW) if (this.rows[at + KEY] === key) return at;
     return -1;
   }
 }

@@ -13,6 +13,7 @@ import { WireError } from "../wire/errors.js";
 import { ANOMALY_NAMES, AnomalyDetector } from "./anomaly-detector.js";
 import { encodeHealthReport, type HealthNeighbor } from "./health-report.js";
 
+/** What the monitor needs from its node: the MeshNode itself (no closures kept per node). */
 export interface MonitorContext {
   readonly counters: Counters;
   readonly isGateway: boolean;
@@ -22,9 +23,9 @@ export interface MonitorContext {
   /** Current neighbor ids (hex). */
   neighborIds(): ReadonlySet<string>;
   /** Content installed, and the firmware transfer under way (zeros without a content store). */
-  content(): { firmwareVersion: number; configVersion: number; transferVersion: number; transferHeld: number; transferTotal: number };
+  contentStatus(): { firmwareVersion: number; configVersion: number; transferVersion: number; transferHeld: number; transferTotal: number };
   emit(event: MeshEvent): void;
-  sendReport(report: Uint8Array, seq: number, now: number): void;
+  sendHealthReport(report: Uint8Array, seq: number, now: number): void;
 }
 
 /** Drops that mean a frame failed authentication: a wrong key, a forged or revoked certificate, a replay. */
@@ -63,7 +64,7 @@ export class NodeMonitor {
     }
     if (now >= this.nextReportAt) {
       this.nextReportAt = now + this.intervalMs;
-      ctx.sendReport(this.report(now), this.seqBase + (this.reports++ % 0xffff) + 1, now);
+      ctx.sendHealthReport(this.report(now), this.seqBase + (this.reports++ % 0xffff) + 1, now);
       this.raised = 0;
     }
   }
@@ -78,7 +79,7 @@ export class NodeMonitor {
       framesIn: c.framesIn, framesOut: c.framesOut, messagesNew: c.messagesNew, relays: c.relays, drops,
       authFailures: this.authFailures(), rateLimited: c.dropped(DropReason.RateLimited) + c.relaysRateLimited,
       neighborCount: h.neighbors, certificates: h.certificates, custody: h.custody, routes: h.routes,
-      unconfirmedReadings: h.unconfirmedReadings, ...this.ctx.content(), neighbors: this.ctx.neighborReport(now),
+      unconfirmedReadings: h.unconfirmedReadings, ...this.ctx.contentStatus(), neighbors: this.ctx.neighborReport(now),
     });
   }
 

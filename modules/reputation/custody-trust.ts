@@ -15,45 +15,51 @@
 export const HALF_LIFE_MS = 10 * 60_000;
 export const MIN_BROKEN = 2;
 
+// Fields of each slot's row in `rows`.
+const KEPT = 0;
+const BROKEN = 1;
+const AT = 2;
+const ROW = 3;
+
 export class CustodyTrust {
-  private readonly kept: Float64Array;
-  private readonly broken: Float64Array;
-  private readonly at: Float64Array;
+  /** One row per neighbor-table slot, in a single array (one typed array costs the board about 140 B). */
+  private readonly rows: Float64Array;
 
   constructor(capacity: number) {
-    this.kept = new Float64Array(capacity);
-    this.broken = new Float64Array(capacity);
-    this.at = new Float64Array(capacity);
+    this.rows = new Float64Array(capacity * ROW);
   }
 
   /** A new neighbor took the slot: it starts with a clean record. */
   reset(slot: number, now: number): void {
-    this.kept[slot] = this.broken[slot] = 0;
-    this.at[slot] = now;
+    const at = slot * ROW;
+    this.rows[at + KEPT] = this.rows[at + BROKEN] = 0;
+    this.rows[at + AT] = now;
   }
 
   recordKept(slot: number, now: number): void {
     this.fade(slot, now);
-    this.kept[slot]++;
+    this.rows[slot * ROW + KEPT]++;
   }
 
   recordBroken(slot: number, now: number): void {
     this.fade(slot, now);
-    this.broken[slot]++;
+    this.rows[slot * ROW + BROKEN]++;
   }
 
   distrusted(slot: number, now: number): boolean {
     this.fade(slot, now);
-    const broken = this.broken[slot];
-    return broken >= MIN_BROKEN && 3 * this.kept[slot] < 2 * (this.kept[slot] + broken);
+    const kept = this.rows[slot * ROW + KEPT];
+    const broken = this.rows[slot * ROW + BROKEN];
+    return broken >= MIN_BROKEN && 3 * kept < 2 * (kept + broken);
   }
 
   private fade(slot: number, now: number): void {
-    const dt = now - this.at[slot];
+    const at = slot * ROW;
+    const dt = now - this.rows[at + AT];
     if (dt <= 0) return;
     const f = Math.pow(0.5, dt / HALF_LIFE_MS);
-    this.kept[slot] *= f;
-    this.broken[slot] *= f;
-    this.at[slot] = now;
+    this.rows[at + KEPT] *= f;
+    this.rows[at + BROKEN] *= f;
+    this.rows[at + AT] = now;
   }
 }

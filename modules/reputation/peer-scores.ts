@@ -56,46 +56,51 @@ const IGNORED_CAPACITY = 16;
 export const JUDGE_INTERVAL_MS = 10_000;
 const BEHAVIORS = 8;
 
+// Fields of each slot's row in `rows`: the score, when it last decayed, and per behavior when it last counted.
+const SCORE = 0;
+const AT = 1;
+const COUNTED_AT = 2;
+const ROW = COUNTED_AT + BEHAVIORS;
+
 export class PeerScores {
-  private readonly scores: Float64Array;
-  private readonly at: Float64Array;
-  /** Per slot and behavior: when it last counted. */
-  private readonly countedAt: Float64Array;
+  /** One row per neighbor-table slot, in a single array (one typed array costs the board about 140 B). */
+  private readonly rows: Float64Array;
   /** idHex → ignored until (ms). */
   private readonly ignored = new Map<string, number>();
 
   constructor(capacity: number) {
-    this.scores = new Float64Array(capacity);
-    this.at = new Float64Array(capacity);
-    this.countedAt = new Float64Array(capacity * BEHAVIORS).fill(-Infinity);
+    this.rows = new Float64Array(capacity * ROW);
+    for (let slot = 0; slot < capacity; slot++) this.rows.fill(-Infinity, slot * ROW + COUNTED_AT, (slot + 1) * ROW);
   }
 
   /** A new neighbor took the slot: it starts from zero. */
   reset(slot: number, now: number): void {
-    this.scores[slot] = 0;
-    this.at[slot] = now;
-    this.countedAt.fill(-Infinity, slot * BEHAVIORS, (slot + 1) * BEHAVIORS);
+    const row = slot * ROW;
+    this.rows[row + SCORE] = 0;
+    this.rows[row + AT] = now;
+    this.rows.fill(-Infinity, row + COUNTED_AT, row + ROW);
   }
 
   record(slot: number, behavior: Behavior, now: number): number {
     const weight = WEIGHT[behavior];
     if (weight < 0) {
-      const at = slot * BEHAVIORS + behavior;
-      if (now < this.countedAt[at] + JUDGE_INTERVAL_MS) return this.score(slot, now);
-      this.countedAt[at] = now;
+      const at = slot * ROW + COUNTED_AT + behavior;
+      if (now < this.rows[at] + JUDGE_INTERVAL_MS) return this.score(slot, now);
+      this.rows[at] = now;
     }
     const s = Math.min(MAX_SCORE, this.score(slot, now) + weight);
-    this.scores[slot] = s;
+    this.rows[slot * ROW + SCORE] = s;
     return s;
   }
 
   score(slot: number, now: number): number {
-    const dt = now - this.at[slot];
+    const row = slot * ROW;
+    const dt = now - this.rows[row + AT];
     if (dt > 0) {
-      this.scores[slot] *= Math.pow(0.5, dt / HALF_LIFE_MS);
-      this.at[slot] = now;
+      this.rows[row + SCORE] *= Math.pow(0.5, dt / HALF_LIFE_MS);
+      this.rows[row + AT] = now;
     }
-    return this.scores[slot];
+    return this.rows[row + SCORE];
   }
 
   avoid(slot: number, now: number): boolean {

@@ -61,20 +61,17 @@ const ASKED_AT = FIRE + RELAY_QUEUE;
 const REPEAT_AT = ASKED_AT + ASKED;
 const TIMES = REPEAT_AT + REPEATS;
 
+/** What discovery needs from its node: the MeshNode itself (no closures kept per node). */
 export interface DiscoveryContext {
   readonly id: Uint8Array;
-  /** Whether this node relays requests and passes replies on (leaves do neither: they are only ever a route's end). */
-  readonly relays: boolean;
-  readonly hopLimit: number;
-  /** Relay delay per perfect hop, ms. */
-  readonly relayDelayMs: number;
-  readonly random: Random;
-  /** The per-origin relay budget (gossip's): each request spends a token of its origin's. */
-  readonly budget: OriginLimiter;
+  /** Leaves relay no requests and pass no replies on: they are only ever a route's end. */
+  readonly isLeaf: boolean;
+  /** `hopLimit`, and `relayDelayMs`: the relay delay per perfect hop, ms. */
+  readonly config: { readonly hopLimit: number; readonly relayDelayMs: number };
   /** Cost of the link to the neighbor in `slot` (ETX × 256, relays preferred), Infinity when unusable. */
-  linkCost(slot: number, now: number): number;
+  nodeRouteLinkCost(slot: number, now: number): number;
   /** A fresh seqno of our own, newer than `after` (-1: any), persisted before it is used. */
-  freshSeqno(after: number): number;
+  freshRouteSeqno(after: number): number;
   sendTo(slot: number, type: RecordType, body: Uint8Array): void;
 }
 
@@ -98,7 +95,8 @@ export class RouteDiscovery {
   repliesSent = 0;
   replyRecords = 0;
 
-  constructor(private readonly ctx: DiscoveryContext, capacity: number) {
+  /** `budget`: the per-origin relay budget (gossip's), each request spends a token of its origin's. */
+  constructor(private readonly ctx: DiscoveryContext, capacity: number, private readonly random: Random, private readonly budget: OriginLimiter) {
     this.routes = new NodeRoutes(capacity);
     this.times.fill(Infinity);
     this.times.fill(-Infinity, ASKED_AT, ASKED_AT + ASKED);
@@ -120,7 +118,7 @@ export class RouteDiscovery {
   /** The neighbor slot toward `target`, or -1 (then a discovery starts, unless one is under way). */
   nextHop(target: Uint8Array, now: number): number {
     const slot = this.routes.nextHop(target, now);
-    if (slot >= 0 && this.ctx.linkCost(slot, now) < Infinity) return slot;
+    if (slot >= 0 && this.ctx.nodeRouteLinkCost(slot, now) < Infinity) return slot;
     // The next hop went silent, or avoided: the route is repaired by a new discovery.
     if (slot >= 0) this.routes.invalidate(target, now);
     this.discover(target, now);
@@ -135,17 +133,17 @@ export class RouteDiscovery {
       if (equalAt(bytes, ASKED_IDS + i * NODE_ID_BYTES, target, 0, NODE_ID_BYTES) && now - times[ASKED_AT + i] < RETRY_MS) return;
       if (times[ASKED_AT + i] < times[ASKED_AT + row]) row = i;
     }
-    if (!this.ctx.budget.allow(this.ctx.id, now)) return;
+    if (!this.budget.allow(this.ctx.id, now)) return;
     bytes.set(target.subarray(0, NODE_ID_BYTES), ASKED_IDS + row * NODE_ID_BYTES);
     times[ASKED_AT + row] = now;
     const r = this.request;
     r.origin = this.ctx.id;
     r.target = target;
-    r.originSeqno = this.ctx.freshSeqno(-1);
+    r.originSeqno = this.ctx.freshRouteSeqno(-1);
     r.targetSeqno = this.routes.seqnoOf(target, now);
     r.metric = 0;
     r.hops = 0;
-    r.hopLimit = this.ctx.hopLimit;
+    r.hopLimit = this.ctx.config.hopLimit;
     this.markSeen(r.origin, r.originSeqno);
     if (this.enqueue(r, now)) this.requestsStarted++;
   }
@@ -155,7 +153,7 @@ export class RouteDiscovery {
     const r = this.request;
     decodeRouteRequest(body, r);
     if (equalBytes(r.origin, this.ctx.id)) return;
-    const cost = this.ctx.linkCost(slot, now);
+    const cost = this.ctx.nodeRouteLinkCost(slot, now);
     if (cost === Infinity) return;
     const metric = Math.min(MAX_NODE_METRIC, r.metric + Math.round(cost));
     // Every copy may shorten the way back; only the first is answered or relayed.
@@ -176,15 +174,15 @@ export class RouteDiscovery {
       this.bytes.set(r.origin.subarray(0, NODE_ID_BYTES), ANSWERED);
       this.answeredSeqno = r.originSeqno;
       this.answeredSlot = slot;
-      this.answeredWith = this.ctx.freshSeqno(r.targetSeqno);
+      this.answeredWith = this.ctx.freshRouteSeqno(r.targetSeqno);
       this.answer(r.origin, this.answeredWith, slot, now);
       return;
     }
-    if (!this.ctx.relays || r.hops + 1 >= r.hopLimit || !this.ctx.budget.allow(r.origin, now)) return;
+    if (this.ctx.isLeaf || r.hops + 1 >= r.hopLimit || !this.budget.allow(r.origin, now)) return;
     r.metric = metric;
     r.hops++;
     // Cheaper links relay sooner, so the first copy anywhere came the cheapest way.
-    if (this.enqueue(r, now + (cost / 256) * this.ctx.relayDelayMs * (0.9 + 0.2 * unitFloat(this.ctx.random)))) this.requestsRelayed++;
+    if (this.enqueue(r, now + (cost / 256) * this.ctx.config.relayDelayMs * (0.9 + 0.2 * unitFloat(this.random)))) this.requestsRelayed++;
   }
 
   /**
@@ -195,13 +193,13 @@ export class RouteDiscovery {
   onReply(body: Uint8Array, slot: number, now: number): Uint8Array | null {
     const reply = this.reply;
     decodeRouteReply(body, reply);
-    const cost = this.ctx.linkCost(slot, now);
+    const cost = this.ctx.nodeRouteLinkCost(slot, now);
     if (cost === Infinity || equalBytes(reply.target, this.ctx.id)) return null;
     const metric = Math.min(MAX_NODE_METRIC, reply.metric + Math.round(cost));
     // A stale or longer copy teaches nothing and goes no further.
     if (!this.routes.offer(reply.target, slot, reply.targetSeqno, metric, now)) return null;
     if (equalBytes(reply.origin, this.ctx.id)) return reply.target;
-    if (!this.ctx.relays) return null;
+    if (this.ctx.isLeaf) return null;
     const back = this.routes.nextHop(reply.origin, now);
     if (back >= 0 && back !== slot && reply.hops < 255) {
       reply.metric = metric;

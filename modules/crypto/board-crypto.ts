@@ -5,8 +5,9 @@
  * - Ed25519 on @noble/curves' point arithmetic. XS does BigInt in C, so it verifies ~10× faster than
  *   tweetnacl's Float64Array field code (the ESP32 has no double-precision FPU). The curve is built
  *   here from `abstract/edwards` rather than imported from `@noble/curves/ed25519.js`, which on load
- *   also builds ed25519ctx, ed25519ph, x25519, ristretto255, FROST and OPRF: ≈ 60 KB of XS heap the
- *   firmware would never use (BENCHMARKS.md §Device: the firmware in the Moddable simulator).
+ *   also builds ed25519ctx, ed25519ph, x25519, ristretto255, FROST and OPRF: with the hashes they
+ *   import, 73 KB of the firmware's XS heap at rest (BENCHMARKS.md §Device: the firmware in the
+ *   Moddable simulator, 181.5 KB before, 108.1 KB after).
  * - XSalsa20-Poly1305 secretbox from tweetnacl.
  * - SHA-512 from the host (the Moddable SDK's native Digest on the board), tweetnacl's by default; it
  *   is also the hash inside Ed25519.

@@ -197,6 +197,40 @@ test("board verify agrees with node and tweetnacl on small-order keys and mixed-
   assert.is(ed25519.verify(cases.at(-1)![1], message, cases.at(-1)![2], { zip215: false }), true);
 });
 
+function isPoint(bytes: Uint8Array): boolean {
+  try {
+    ed25519.Point.fromBytes(bytes, true);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The board builds edwards25519 itself (RFC 8032 parameters) and decodes keys with its own square
+ * root: a key decoded to the wrong root, or off-curve bytes accepted, would show here.
+ */
+test("board decodes keys as node does: both roots of x, and y off the curve", () => {
+  const message = ascii("decode");
+  let roots = 0;
+  let offCurve = 0;
+  for (let i = 0; i < 32; i++) {
+    const { secretKey, publicKey } = nodeKeyPairFromSeed(nacl.hash(Uint8Array.of(i)).subarray(0, 32));
+    const signature = nodeCrypto.sign(message, secretKey);
+    const otherRoot = publicKey.slice();
+    otherRoot[31] ^= 0x80;
+    assert.ok(boardCrypto.verify(message, signature, publicKey), `key ${i}`);
+    assert.not.ok(boardCrypto.verify(message, signature, otherRoot), `key ${i}, x negated`);
+    roots |= 1 << (publicKey[31] >> 7);
+    const bytes = nacl.hash(Uint8Array.of(i, 1)).subarray(0, 32);
+    const reference = nodeCrypto.verify(message, signature, bytes);
+    assert.is(boardCrypto.verify(message, signature, bytes), reference, `random bytes ${i} as key`);
+    if (!isPoint(bytes)) offCurve++;
+  }
+  assert.is(roots, 3, "keys with even and odd x");
+  assert.ok(offCurve > 0, "some random bytes are no point");
+});
+
 test("board crypto hashes with the SHA-512 it is given, inside Ed25519 too", () => {
   let calls = 0;
   const counted = createBoardCrypto((data) => {

@@ -15,7 +15,7 @@ import { REPOSITORY } from "./helpers/moddable.js";
 
 const out = mkdtempSync(join(tmpdir(), "hyphae-moddable-"));
 mkdirSync(join(out, "hosts", "moddable"), { recursive: true });
-for (const name of ["addresses", "clock", "settings", "globals", "random"]) {
+for (const name of ["addresses", "clock", "settings", "random"]) {
   const source = readFileSync(join(REPOSITORY, "hosts", "moddable", `${name}.ts`), "utf8");
   const js = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.ES2022, target: ts.ScriptTarget.ES2022 } });
   writeFileSync(join(out, "hosts", "moddable", `${name}.js`), js.outputText);
@@ -26,7 +26,6 @@ const { subnetBroadcast, parseEndpoints, ipv4Octets } = await load("addresses");
 const { MonotonicClock, wallClockSeconds } = await load("clock");
 const { settingsFromConfig, DEFAULT_MESH_PORT, DEFAULT_MESH_SSID } = await load("settings");
 const { boardRandom } = await load("random");
-const { utf8 } = await load("globals"); // Node has a TextEncoder, so importing it changes nothing here
 rmSync(out, { recursive: true, force: true });
 
 test("subnet broadcast: /24 by default (the ESP32 soft AP's 192.168.4.0/24), any prefix on request", () => {
@@ -74,12 +73,6 @@ test("the clock is monotonic across a 32-bit wrap of Time.ticks and counts from 
   const c3 = new MonotonicClock(() => big);
   big += 123;
   assert.is(c3.now(), 123);
-});
-
-test("the board's stand-in TextEncoder encodes UTF-8 as the WHATWG one does", () => {
-  for (const text of ["", "SigEd25519 no Ed25519 collisions", "FROST-ED25519-SHA512-v1rho", "héllo €", "😀 a\u{10FFFF}", "lone \ud800 and \udc00"]) {
-    assert.equal([...utf8(text)], [...new TextEncoder().encode(text)], JSON.stringify(text));
-  }
 });
 
 test("the wall clock counts only once set (after 2024)", () => {

@@ -131,11 +131,14 @@ test("manifest.json maps every module the firmware imports, as XS names it, on e
       }
     }
     assert.equal(missing, [], `manifest.json lacks modules for ${platform}: ${missing.join(", ")}`);
-    for (const name of ["modules/node", "modules/crypto/board-crypto", "tweetnacl", "tweetnacl/nacl-fast", "@noble/curves/ed25519", "@noble/hashes/sha2",
+    for (const name of ["modules/node", "modules/crypto/board-crypto", "tweetnacl", "tweetnacl/nacl-fast", "@noble/curves/abstract/edwards",
       "hosts/moddable/platform/board-content"]) {
       assert.ok(seen.has(name), `the walk never reached ${name} (${platform})`);
     }
     assert.is(seen.has("modules/content/flash-content-store"), platform === "esp32", `${platform}: the OTA store is the ESP32's only`);
+    for (const name of ["@noble/curves/ed25519", "@noble/hashes/sha2"]) {
+      assert.not.ok(seen.has(name), `${name} loads curves and hashes the firmware never uses (${platform})`);
+    }
   }
 });
 

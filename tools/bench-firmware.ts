@@ -442,8 +442,9 @@ export function renderFirmwareSection(r: FirmwareBenchResult, command: string, d
     `from each firmware node, a message every ${MESH_PERIOD_MS} ms from one Node node): ${h.neighbors} neighbors, ` +
     `${h.readingsDelivered} of its readings delivered at the gateway, ${h.messagesHeard} messages heard. Slots are ` +
     `${SIM_SLOT_BYTES} B in the 64-bit simulator, ${ESP32_SLOT_BYTES} B on the ESP32: ESP32 ≈ slots × ${ESP32_SLOT_BYTES} + chunk bytes. ` +
-    "This is the whole firmware — the core with its tables, the host, tweetnacl, @noble/curves (loaded at boot: it cannot " +
-    "be preloaded), the SDK's modules — less what the build preloads into flash.", "");
+    "This is the whole firmware — the core with its tables, the host, tweetnacl, the Edwards arithmetic of @noble/curves " +
+    "that board-crypto.ts builds Ed25519 on (loaded at boot: it cannot be preloaded), the SDK's modules — less what the " +
+    "build preloads into flash.", "");
   L.push("| state | slots | slot bytes here | chunk bytes | ESP32 ≈ |", "|---|--:|--:|--:|--:|");
   const row = (name: string, x: HeapSample): string =>
     `| ${name} | ${(x.slotBytes / SIM_SLOT_BYTES).toLocaleString("en-US")} | ${x.slotBytes.toLocaleString("en-US")} | ` +
@@ -452,12 +453,16 @@ export function renderFirmwareSection(r: FirmwareBenchResult, command: string, d
   const { slots, chunkBytes } = r.esp32Creation;
   const budget = slots * ESP32_SLOT_BYTES + chunkBytes;
   const restEsp32 = (h.rest.slotBytes / SIM_SLOT_BYTES) * ESP32_SLOT_BYTES + h.rest.chunkBytes;
+  const peakSlots = h.meshPeak.slotBytes / SIM_SLOT_BYTES;
+  const share = (used: number, of: number): string => `${Math.round((used / of) * 100)} %`;
+  const tighter = peakSlots / slots >= h.meshPeak.chunkBytes / chunkBytes ? "slot" : "chunk";
   L.push("", `The ESP32 entry of manifest.json gives XS ${slots.toLocaleString("en-US")} slots and ${kb(chunkBytes)} of chunks ` +
-    `(${kb(budget)} with 16-byte slots). Already at rest the firmware projects to ` +
-    `${kb(restEsp32)}, ${restEsp32 > budget ? "more than" : "within"} that budget (README §manifest.json: ` +
-    "@noble/curves, which cannot be preloaded into flash, is the largest part); the mesh adds " +
+    `(${kb(budget)} with 16-byte slots), each a heap of its own that does not grow. At rest the firmware projects to ` +
+    `${kb(restEsp32)}, ${restEsp32 > budget ? "more than" : "within"} that budget; the mesh adds ` +
     `${kb(((h.mesh.slotBytes - h.rest.slotBytes) / SIM_SLOT_BYTES) * ESP32_SLOT_BYTES + h.mesh.chunkBytes - h.rest.chunkBytes)} ` +
-    "(neighbors, certificates, messages kept for repair, readings in custody).");
+    "(neighbors, certificates, messages kept for repair, readings in custody). At its largest it holds " +
+    `${peakSlots.toLocaleString("en-US")} slots (${share(peakSlots, slots)} of the slot heap) and ${kb(h.meshPeak.chunkBytes)} ` +
+    `of chunks (${share(h.meshPeak.chunkBytes, chunkBytes)}): the ${tighter} heap is the tighter one.`);
   return L.join("\n").trimEnd() + "\n";
 }
 

@@ -23,7 +23,6 @@
  *   {"type":"status",…counters,"drops":{reason:count},"link":{…},"heap":{…}} (every statusMs; heap: debug builds)
  *   {"type":"error","message":…}
  */
-import "./globals.js"; // first: installs what XS lacks before anything below loads
 import config from "mc/config";
 import Debug from "debug";
 import Instrumentation from "instrumentation";

@@ -3,15 +3,18 @@
  * there (measured in /work/shared/platform-notes.md §Crypto cost in real XS).
  *
  * - Ed25519 on @noble/curves' point arithmetic. XS does BigInt in C, so it verifies ~10× faster than
- *   tweetnacl's Float64Array field code (the ESP32 has no double-precision FPU).
+ *   tweetnacl's Float64Array field code (the ESP32 has no double-precision FPU). The curve is built
+ *   here from `abstract/edwards` rather than imported from `@noble/curves/ed25519.js`, which on load
+ *   also builds ed25519ctx, ed25519ph, x25519, ristretto255, FROST and OPRF: with the hashes they
+ *   import, 73 KB of the firmware's XS heap at rest (BENCHMARKS.md §Device: the firmware in the
+ *   Moddable simulator, 181.5 KB before, 108.1 KB after).
  * - XSalsa20-Poly1305 secretbox from tweetnacl.
  * - SHA-512 from the host (the Moddable SDK's native Digest on the board), tweetnacl's by default; it
  *   is also the hash inside Ed25519.
  *
  * The bytes are those of every other binding, and so is the judgement of which signatures are valid.
  */
-import { ed25519 } from "@noble/curves/ed25519.js";
-import { eddsa } from "@noble/curves/abstract/edwards.js";
+import { eddsa, edwards } from "@noble/curves/abstract/edwards.js";
 import nacl from "tweetnacl";
 import { equalBytes } from "../bytes.js";
 import type { Crypto } from "../ports.js";
@@ -28,7 +31,19 @@ const SIGNATURE_BYTES = 64;
  */
 export const BASE_WINDOW = 1;
 
-const Point = ed25519.Point;
+/** RFC 8032 §5.1: edwards25519, −x² + y² = 1 + d·x²·y² over GF(2^255 − 19), base point B of order L. */
+const P = 2n ** 255n - 19n;
+const ED25519 = {
+  p: P,
+  n: 2n ** 252n + 27742317777372353535851937790883648493n,
+  h: 8n,
+  a: P - 1n,
+  d: 37095705934669439343138083508754565189542113879843219016388785533085940283555n,
+  Gx: 15112221349535400772501151409588531511454012693041857206046113283949847762202n,
+  Gy: 46316835694926478169428394003475163141307993866256225615783033603165251855960n,
+};
+
+const Point = edwards(ED25519);
 Point.BASE.precompute(BASE_WINDOW);
 const ORDER = Point.Fn.ORDER;
 

@@ -8,7 +8,7 @@ import { componentOf } from "../hosts/sim/graph.js";
 import { randomGeometricGraph } from "../hosts/sim/topology.js";
 import { MeshSimulation } from "../hosts/sim/mesh-simulation.js";
 import {
-  broadcastScenario, chooseSources, main, pool, renderScaleSection, runWithProgress, type ScaleResult, withRelaySection, withScaleSection,
+  broadcastScenario, chooseSources, main, pool, renderScaleSection, runWithProgress, type ScaleResult, withRelaySection, withRoutingSection, withScaleSection,
 } from "../tools/bench.js";
 import { deviceSectionOf, replaceDeviceSection } from "../tools/bench-device.js";
 import { firmwareSectionOf, replaceFirmwareSection, SECTION_HEADING } from "../tools/bench-firmware.js";
@@ -94,8 +94,8 @@ test("--only scale rewrites just the Simulator-scale section, naming the command
 
   let stderr = "";
   const io = { stdout: { write: () => true }, stderr: { write: (s: string) => (stderr += s) } };
-  assert.is(await main(["--only", "routing"], io), 2);
-  assert.match(stderr, /--only takes one of: relay, scale/);
+  assert.is(await main(["--only", "content"], io), 2);
+  assert.match(stderr, /--only takes one of: relay, routing, scale/);
   assert.is(await main(["--only", "scale", "--quick"], io), 2);
 });
 
@@ -105,6 +105,12 @@ test("the Routes-to-any-node subsection ends §Routing and readings: added there
   assert.is(first, `# B\n\n## Routing and readings\n\nrows\n\n${NODE_ROUTE_HEADING}\n\nold\n\n## Under attack\n\nfuzz\n`);
   assert.is(withNodeRouteSection(first, `${NODE_ROUTE_HEADING}\n\nnew\n`), first.replace("old", "new"));
   assert.is(withNodeRouteSection("# B\n", "x\n"), undefined);
+});
+
+test("--only routing replaces just the Routing-and-readings section, subsections included", () => {
+  const report = "# T\n\n## Routing and readings\n\nold\n\n### Routes to any node\n\nold too\n\n## Under attack\n\nkept\n";
+  assert.is(withRoutingSection(report, "## Routing and readings\n\nnew\n"), "# T\n\n## Routing and readings\n\nnew\n\n## Under attack\n\nkept\n");
+  assert.is(withRoutingSection("# T\n", "## Routing and readings\n\nnew\n"), "# T\n\n## Routing and readings\n\nnew\n");
 });
 
 test("--only relay rewrites just the Relay-policies section, naming the command", async () => {

@@ -2,7 +2,7 @@
  * `npm run bench`: the relay policies against each other and against what the graph allows, then
  * how far the simulator scales. Writes BENCHMARKS.md (progress on stderr).
  *
- *   node build/tools/bench.js [--quick] [--only relay|scale] [--out FILE]
+ *   node build/tools/bench.js [--quick] [--only relay|routing|scale] [--out FILE]
  *
  * Relay policies: for each graph size, loss and seed, one random geometric graph (mean degree 8)
  * and one set of broadcast sources; every policy runs on that same topology with the same seed, so
@@ -24,7 +24,7 @@ import { defaultScenario, MeshSimulation, type Scenario, type SimulationReport }
 import { Rng } from "../hosts/sim/rng.js";
 import { randomGeometricGraph, type Topology } from "../hosts/sim/topology.js";
 import { renderAttackSection, runAttackBench, type AttackResults } from "./bench-attacks.js";
-import { renderRoutingSection, runRoutingBench, type NodeRouteResult, type RouteResult, type StressResult } from "./bench-routing.js";
+import { renderRoutingSection, ROUTING_HEADING, runRoutingBench, type NodeRouteResult, type RouteResult, type StressResult } from "./bench-routing.js";
 import { deviceSectionOf, renderDeviceSection, replaceDeviceSection, runDeviceBench } from "./bench-device.js";
 import { firmwareSectionOf, replaceFirmwareSection } from "./bench-firmware.js";
 import { CONTENT_HEADING, renderContentSection, runContentBench, withContentSection } from "./bench-content.js";
@@ -267,7 +267,7 @@ export function runWithProgress(sim: MeshSimulation, log: (line: string) => void
 export const SCALE_HEADING = "## Simulator scale";
 export const RELAY_HEADING = "## Relay policies";
 /** Sections `--only` can measure alone, rewriting just that section of the report. */
-const ONLY_SECTIONS = ["relay", "scale"] as const;
+const ONLY_SECTIONS = ["relay", "routing", "scale"] as const;
 
 /** The two simulator-scale runs. */
 export function runScale(log: (line: string) => void): ScaleResult[] {
@@ -414,7 +414,7 @@ export function withScaleSection(markdown: string, section: string): string {
   return replaceSection(markdown, SCALE_HEADING, section) ?? markdown.trimEnd() + "\n\n" + section;
 }
 
-const HELP = `Usage: node build/tools/bench.js [--quick] [--only relay|scale] [--out FILE]   (or: npm run bench -- [flags])
+const HELP = `Usage: node build/tools/bench.js [--quick] [--only relay|routing|scale] [--out FILE]   (or: npm run bench -- [flags])
 
 Benchmarks the relay policies (coverage, flood, managed) on random geometric graphs and the
 simulator's scale; writes a markdown report.
@@ -423,6 +423,9 @@ simulator's scale; writes a markdown report.
                 section kept as it was (a few minutes)
   --only relay  run only the relay-policy section (the full plan's sizes and seeds, a few
                 minutes) and rewrite just that section of the report (the rest is kept)
+  --only routing  run only the routing-and-readings section (routes, repair, readings under
+                stress, routes to any node; 200 and 1,000 nodes, about ten minutes) and rewrite
+                just that section of the report
   --only scale  run only the simulator-scale section and rewrite just that section of the
                 report (the rest is kept as it is)
   --out FILE    where to write the report (default: BENCHMARKS.md at the repo root)
@@ -500,6 +503,10 @@ export async function main(argv: readonly string[], io: Io = processIo, plan?: B
       writeRelaySection(out, plan ?? FULL_PLAN, commandLine(argv), log);
       return EXIT_OK;
     }
+    if (only === "routing") {
+      writeRoutingSection(out, plan ?? FULL_PLAN, commandLine(argv), log);
+      return EXIT_OK;
+    }
     const started = performance.now();
     const date = new Date();
     const results = runPolicies(chosen, log);
@@ -538,6 +545,20 @@ function writeRelaySection(out: string, plan: BenchPlan, command: string, log: (
   logChecks(checks, log);
   writeFileSync(out, withRelaySection(readIfThere(out), renderRelaySection(plan, results, checks, { command, date })));
   log(`wrote the ${RELAY_HEADING.slice(3)} section of ${out} (${checks.filter((c) => c.pass).length} of ${checks.length} targets met)`);
+}
+
+/** `--only routing`: the routing runs of `plan`, written over the Routing-and-readings section of `out`. */
+function writeRoutingSection(out: string, plan: BenchPlan, command: string, log: (line: string) => void): void {
+  const date = new Date();
+  const section = renderRoutingSection(runRoutingBench(plan.sizes, plan.seeds, log))
+    .replace(`${ROUTING_HEADING}\n\n`, `${ROUTING_HEADING}\n\n${measuredAlone({ command, date })}\n\n`);
+  writeFileSync(out, withRoutingSection(readIfThere(out), section));
+  log(`wrote the ${ROUTING_HEADING.slice(3)} section of ${out}`);
+}
+
+/** `markdown` with its Routing-and-readings section replaced by `section` (appended when it has none). */
+export function withRoutingSection(markdown: string, section: string): string {
+  return replaceSection(markdown, ROUTING_HEADING, section) ?? markdown.trimEnd() + "\n\n" + section;
 }
 
 /** `--only scale`: the two scale runs, written over the Simulator-scale section of `out`. */

@@ -213,6 +213,17 @@ test("--scenario: a file's fields map onto the scenario, flags override them", (
   assert.equal(parseSimArgs(["--scenario", scenarioFile("empty.json", "{}")]).scenario, parseSimArgs([]).scenario);
 });
 
+/** Each bad scenario file: exit 2, one line on stderr matching its message, nothing on stdout. */
+async function assertScenarioErrors(cases: [string, RegExp][]): Promise<void> {
+  for (const [file, message] of cases) {
+    const r = await hyphae("sim", "--scenario", file);
+    assert.is(r.code, 2, `${file} → ${r.code}: ${r.stderr}`);
+    assert.match(r.stderr, message);
+    assert.match(r.stderr, /^hyphae sim: [^\n]+\n$/, `not one line: ${r.stderr}`);
+    assert.is(r.stdout, "");
+  }
+}
+
 test("--scenario: a bad file is one line naming the file and the field, exit 2", async () => {
   const missing = join(DIR, "missing.json");
   const cases: [string, RegExp][] = [
@@ -231,13 +242,7 @@ test("--scenario: a bad file is one line naming the file and the field, exit 2",
       /partition\.json: partitionMinutes must start before the run ends \(.*partition\.json: minutes 2\)/],
     [scenarioFile("gateways.json", `{"nodes": 5, "gateways": 6}`), /gateways\.json: gateways must be an integer from 0 to 5/],
   ];
-  for (const [file, message] of cases) {
-    const r = await hyphae("sim", "--scenario", file);
-    assert.is(r.code, 2, `${file} → ${r.code}: ${r.stderr}`);
-    assert.match(r.stderr, message);
-    assert.match(r.stderr, /^hyphae sim: [^\n]+\n$/, `not one line: ${r.stderr}`);
-    assert.is(r.stdout, "");
-  }
+  await assertScenarioErrors(cases);
   const flag = await hyphae("sim", "--scenario", scenarioFile("ok.json", `{"nodes": 5}`), "--nodes", "1");
   assert.match(flag.stderr, /^hyphae sim: --nodes must be an integer from 2/, "a flag's error names the flag");
 });
@@ -282,13 +287,7 @@ test("--scenario: a bad YAML file is one line naming the file, the line and the 
     [scenarioFile("partition.yaml", "minutes: 2\npartitionMinutes: 3:4\n"),
       /partition\.yaml:2: partitionMinutes must start before the run ends \(.*partition\.yaml:1: minutes 2\)/],
   ];
-  for (const [file, message] of cases) {
-    const r = await hyphae("sim", "--scenario", file);
-    assert.is(r.code, 2, `${file} → ${r.code}: ${r.stderr}`);
-    assert.match(r.stderr, message);
-    assert.match(r.stderr, /^hyphae sim: [^\n]+\n$/, `not one line: ${r.stderr}`);
-    assert.is(r.stdout, "");
-  }
+  await assertScenarioErrors(cases);
   for (const file of ["syntax.yaml", "type.yaml"]) {
     const r = spawnSync(process.execPath, [HYPHAE_BIN, "sim", "--scenario", join(DIR, file)], { encoding: "utf8" });
     assert.is(r.status, 2, `the binary on ${file}: ${r.stderr}`);

@@ -129,6 +129,18 @@ function followRoutes(sim: MeshSimulation, gatewayHex: string): number[] {
   return hops;
 }
 
+/** Runs the simulation to `until`, following every node's routes to each gateway after every instant (thousands of them). */
+function assertLoopFreeUntil(sim: MeshSimulation, gatewayNodes: number[], until: number): void {
+  const gateways = gatewayNodes.map((i) => sim.node(i)!.idHex);
+  let instants = 0;
+  while (sim.simulator.nextEventAt <= until) {
+    sim.simulator.runUntil(sim.simulator.nextEventAt);
+    for (const g of gateways) followRoutes(sim, g);
+    instants++;
+  }
+  assert.ok(instants > 2_000, `checked after each of ${instants} instants`);
+}
+
 test("routes converge: every node reaches its nearest gateway, close to the shortest path", () => {
   const sim = new MeshSimulation(meshScenario({}));
   sim.simulator.runUntil(60_000);
@@ -153,14 +165,7 @@ test("loop-free after every simulated instant while 10% of nodes die, and routes
   const stops = [5, 9, 14, 22, 31].map((node, k) => ({ node, at: 40_000 + 3_000 * k }));
   const sim = new MeshSimulation(meshScenario({ nodes: 40, durationMs: 120_000, loss: 0.15, stops, seed: 23 }));
   sim.simulator.runUntil(30_000);
-  const gateways = [0, 1].map((i) => sim.node(i)!.idHex);
-  let instants = 0;
-  while (sim.simulator.nextEventAt <= 120_000) {
-    sim.simulator.runUntil(sim.simulator.nextEventAt);
-    for (const g of gateways) followRoutes(sim, g);
-    instants++;
-  }
-  assert.ok(instants > 2_000, `checked after each of ${instants} instants`);
+  assertLoopFreeUntil(sim, [0, 1], 120_000);
   const up = new Uint8Array(40).fill(1);
   for (const s of stops) up[s.node] = 0;
   const reach = [0, 1].map((g) => bfsDistances(sim.topology.neighbors, g, up));
@@ -179,14 +184,7 @@ test("loop-free through churn with more gateways than route rows: destinations f
   const stops = [8, 13, 17, 26, 33, 41].map((node, k) => ({ node, at: 35_000 + 2_000 * k }));
   const sim = new MeshSimulation(meshScenario({ nodes: 60, durationMs: 60_000, loss: 0.15, roles, stops, seed: 26, config: { routeCapacity: 3 } }));
   sim.simulator.runUntil(20_000);
-  const gateways = roles.map((r) => sim.node(r.node)!.idHex);
-  let instants = 0;
-  while (sim.simulator.nextEventAt <= 60_000) {
-    sim.simulator.runUntil(sim.simulator.nextEventAt);
-    for (const g of gateways) followRoutes(sim, g);
-    instants++;
-  }
-  assert.ok(instants > 2_000, `checked after each of ${instants} instants`);
+  assertLoopFreeUntil(sim, roles.map((r) => r.node), 60_000);
 });
 
 test("a destination left out of a neighbor's ROUTE record loses that neighbor as candidate", () => {

@@ -40,7 +40,7 @@ export interface NodeConfig {
   originBurst: number;
   /** Frames accepted from one neighbor per second on average, bursts of twice that (1..1000). */
   neighborFramesPerSecond: number;
-  /** Gateways this node keeps routes to (1..64); ≈ 100 B each with their candidate next hops. */
+  /** Gateways this node keeps routes to (1..8: all fit in each ROUTE record); ≈ 130 B each with their candidate next hops. */
   routeCapacity: number;
   /** On-demand routes to other nodes kept (1..255; unused for 5 min: forgotten, full: least recently used out); ≈ 20 B each. */
   nodeRouteCapacity: number;

@@ -206,9 +206,7 @@ export class RouteTable {
           this.answered = true;
         }
       } else if (this.bytes[b + SELECTED]) {
-        this.bytes[b + SELECTED] = 0;
-        this.bytes[b + RETRACTIONS] = RETRACTION_REPEATS;
-        this.bytes[b + PENDING] = 0;
+        this.retract(row);
       }
     }
   }
@@ -310,13 +308,19 @@ export class RouteTable {
     this.bytes[row * BYTES_STRIDE + COUNT] = n - 1;
   }
 
-  private retire(row: number): void {
+  /** The route is lost: advertised as retracted RETRACTION_REPEATS times, and nobody's wanted seqno waits on it. */
+  private retract(row: number): void {
     const at = row * BYTES_STRIDE;
-    this.bytes[at + RETIRING] = 1;
     this.bytes[at + SELECTED] = 0;
     this.bytes[at + RETRACTIONS] = RETRACTION_REPEATS;
-    this.bytes[at + COUNT] = 0;
     this.bytes[at + PENDING] = 0;
+  }
+
+  /** Evicted: retracted like a lost route, without candidates, and freed once its retractions are sent. */
+  private retire(row: number): void {
+    this.retract(row);
+    this.bytes[row * BYTES_STRIDE + RETIRING] = 1;
+    this.bytes[row * BYTES_STRIDE + COUNT] = 0;
   }
 
   private find(id: Uint8Array): number {

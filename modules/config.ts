@@ -30,6 +30,11 @@ export interface NodeConfig {
   custodyCapacity: number;
   /** Own readings kept in storage until a gateway confirms them (a multiple of 64, 64..1024); ≈ 55 B each in RAM too. */
   unsentCapacity: number;
+  /**
+   * Neighbors' readings this node keeps in storage for them when theirs is full (0..1024, a multiple
+   * of 16: one borrower per 16); ≈ 13 B each in RAM, the bytes in storage.
+   */
+  replicaCapacity: number;
   /** Own readings handed on but not confirmed by a gateway this long are sent again (1000..3600000 ms). */
   confirmAfterMs: number;
   /** Certificate verifies spent on average (1..6000 per minute), bursts of neighborCapacity: new certificates beyond it wait. */
@@ -91,6 +96,7 @@ export const DEFAULT_NODE_CONFIG: Readonly<NodeConfig> = Object.freeze({
   neighborFramesPerSecond: 20,
   custodyCapacity: 32,
   unsentCapacity: 128,
+  replicaCapacity: 64,
   confirmAfterMs: 60000,
   routeCapacity: 8,
   nodeRouteCapacity: 32,
@@ -125,6 +131,7 @@ export const BOARD_NODE_CONFIG: Readonly<NodeConfig> = Object.freeze({
   pendingRelayCapacity: 16,
   custodyCapacity: 12,
   unsentCapacity: 64,
+  replicaCapacity: 32,
   routeCapacity: 4,
   nodeRouteCapacity: 8,
   eventCapacity: 64,
@@ -151,6 +158,8 @@ export function validateNodeConfig(c: NodeConfig): NodeConfig {
   range("custodyCapacity", c.custodyCapacity, 1, 1024);
   range("unsentCapacity", c.unsentCapacity, 64, 1024);
   if (c.unsentCapacity % 64 !== 0) throw new RangeError("unsentCapacity must be a multiple of 64 (readings are stored in chunks of 64)");
+  range("replicaCapacity", c.replicaCapacity, 0, 1024);
+  if (c.replicaCapacity % 16 !== 0) throw new RangeError("replicaCapacity must be a multiple of 16 (one borrower per 16 readings)");
   range("confirmAfterMs", c.confirmAfterMs, 1000, 3600000);
   range("routeCapacity", c.routeCapacity, 1, MAX_ROUTE_DESTINATIONS);
   range("nodeRouteCapacity", c.nodeRouteCapacity, 1, 255);

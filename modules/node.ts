@@ -1219,6 +1219,20 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
     return this.neighbors.bySlot(slot) !== null;
   }
 
+  lenderSlot(k: number): number {
+    // Leaves keep their battery; a neighbor that does not hear us could not ACK.
+    let count = 0;
+    for (const n of this.neighbors) if (n.role !== Role.Leaf && n.hearsUs > 0) count++;
+    if (count === 0) return -1;
+    let i = k % count;
+    for (const n of this.neighbors) if (n.role !== Role.Leaf && n.hearsUs > 0 && i-- === 0) return n.slot;
+    return -1;
+  }
+
+  neighborId(slot: number): Uint8Array | null {
+    return this.neighbors.bySlot(slot)?.id ?? null;
+  }
+
   /** A Leaf's own requests and replies teach the way to it (it relays and passes on neither). */
   nodeRouteLinkCost(slot: number, now: number): number {
     return this.linkCost(slot, now, true);

@@ -33,6 +33,7 @@ const RULES: Rule[] = [
   { field: "neighborFramesPerSecond", min: 1, max: 1000, integer: true },
   { field: "custodyCapacity", min: 1, max: 1024, integer: true },
   { field: "unsentCapacity", min: 64, max: 1024, integer: true },
+  { field: "replicaCapacity", min: 0, max: 1024, integer: true },
   { field: "confirmAfterMs", min: 1000, max: 3600000, integer: true },
   { field: "routeCapacity", min: 1, max: MAX_ROUTE_DESTINATIONS, integer: true },
   { field: "nodeRouteCapacity", min: 1, max: 255, integer: true },
@@ -140,7 +141,7 @@ test("the board's caps validate, differ from the defaults in caps only, and crea
   const changed = (Object.keys(DEFAULT_NODE_CONFIG) as (keyof NodeConfig)[]).filter((k) => BOARD_NODE_CONFIG[k] !== DEFAULT_NODE_CONFIG[k]);
   assert.equal(changed.sort(), [
     "certificateCacheCapacity", "custodyCapacity", "eventCapacity", "neighborCapacity", "nodeRouteCapacity", "pendingRelayCapacity",
-    "recentCapacity", "routeCapacity", "seenCacheCapacity", "unsentCapacity",
+    "recentCapacity", "replicaCapacity", "routeCapacity", "seenCacheCapacity", "unsentCapacity",
   ]);
   for (const k of changed) assert.ok(BOARD_NODE_CONFIG[k] < DEFAULT_NODE_CONFIG[k], `${k} is smaller on the board`);
   const c = createBoardConfig({ beaconIntervalMs: 2000 });

@@ -122,6 +122,14 @@ export class FeedVerifier {
     return this.feeds.get(originHex)?.delivered ?? 0;
   }
 
+  /** The lowest seq held past a gap in an origin's feed (0: no gap): seqs delivered+1 up to it are missing. */
+  heldPast(originHex: string): number {
+    const feed = this.feeds.get(originHex);
+    let lowest = 0;
+    if (feed) for (const seq of feed.buffer.keys()) if (lowest === 0 || seq < lowest) lowest = seq;
+    return lowest;
+  }
+
   private feed(originHex: string, origin: Uint8Array): OriginFeed {
     let feed = this.feeds.get(originHex);
     if (feed) {

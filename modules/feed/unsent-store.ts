@@ -15,14 +15,21 @@ import type { Storage } from "../ports.js";
 
 export const CHUNK_ENTRIES = 64;
 const KEY_CONFIRMED = "fqc";
+const KEY_LOST = "fql";
 
 export class UnsentStore {
   private confirmedSeq = 0;
   /** Lowest seq still held (first ≤ last when any is); 0 when nothing was ever stored. */
   private first = 0;
   private last = 0;
-  /** Readings overwritten before any gateway confirmed them. */
+  /** Readings overwritten before any gateway confirmed them (and not held by a lender). */
   lost = 0;
+  /**
+   * The last run of seqs so lost: a gateway waiting for them would wait forever. Those below it are
+   * held by lenders (lent in order), so the gateway skips the run only once it has confirmed them.
+   */
+  private lostFrom = 0;
+  private lostThrough = 0;
   private readonly chunks: number;
 
   constructor(private readonly storage: Storage, capacity: number) {
@@ -30,6 +37,11 @@ export class UnsentStore {
     this.chunks = capacity / CHUNK_ENTRIES;
     const confirmed = storage.get(KEY_CONFIRMED);
     if (confirmed && confirmed.length === 4) this.confirmedSeq = readU32(confirmed, 0);
+    const lost = storage.get(KEY_LOST);
+    if (lost && lost.length === 8) {
+      this.lostFrom = readU32(lost, 0);
+      this.lostThrough = readU32(lost, 4);
+    }
     for (let k = 0; k < this.chunks; k++) {
       const chunk = storage.get(chunkKey(k));
       if (!chunk) continue;
@@ -49,6 +61,11 @@ export class UnsentStore {
     return this.confirmedSeq;
   }
 
+  /** The lowest seq a gateway can still get (from here or a lender): the `base` entries carry. */
+  get base(): number {
+    return this.confirmedSeq + 1 < this.lostFrom ? this.confirmedSeq + 1 : Math.max(this.confirmedSeq, this.lostThrough) + 1;
+  }
+
   /** Unconfirmed entries, oldest first, read from flash one chunk at a time. */
   *pending(): Generator<{ seq: number; bytes: Uint8Array }> {
     const from = Math.max(this.first, this.confirmedSeq + 1);
@@ -60,15 +77,38 @@ export class UnsentStore {
     }
   }
 
-  /** Stores a new entry (seq above every stored one) with one write of its chunk. */
-  add(seq: number, bytes: Uint8Array): void {
+  /**
+   * The highest seq that `ahead` more readings would overwrite unconfirmed (0: none): the readings
+   * to lend to a neighbor before they are lost.
+   */
+  doomedThrough(ahead: number): number {
+    const from = Math.max(this.first, this.confirmedSeq + 1);
+    if (this.first === 0 || from > this.last) return 0;
+    const reused = chunkOf(this.last + ahead) - this.chunks;
+    return reused >= chunkOf(from) ? Math.min(this.last, (reused + 1) * CHUNK_ENTRIES) : 0;
+  }
+
+  /**
+   * Stores a new entry (seq above every stored one) with one write of its chunk. Readings up to
+   * `keptThrough` are held by a neighbor too (lent): overwriting them loses nothing.
+   */
+  add(seq: number, bytes: Uint8Array, keptThrough = 0): void {
     const chunk = chunkOf(seq);
     // The chunk whose key this one reuses is gone: its unconfirmed readings are lost.
     const reused = chunk - this.chunks;
     if (this.first !== 0 && reused >= 0 && chunkOf(Math.max(this.first, this.confirmedSeq + 1)) <= reused) {
       const newFirst = (reused + 1) * CHUNK_ENTRIES + 1;
-      const from = Math.max(this.first, this.confirmedSeq + 1);
-      this.lost += Math.max(0, Math.min(this.last, newFirst - 1) - from + 1);
+      const from = Math.max(this.first, this.confirmedSeq + 1, keptThrough + 1);
+      const lostThrough = Math.min(this.last, newFirst - 1);
+      if (lostThrough >= from) {
+        this.lost += lostThrough - from + 1;
+        this.lostFrom = from;
+        this.lostThrough = lostThrough;
+        const v = new Uint8Array(8);
+        writeU32(v, 0, from);
+        writeU32(v, 4, lostThrough);
+        this.storage.set(KEY_LOST, v);
+      }
       this.first = newFirst;
     }
     const key = chunkKey(chunk % this.chunks);

@@ -11,6 +11,11 @@
  *    the origin along the reverse path the data came by.
  * 4. The origin drops confirmed readings; readings left unconfirmed for `confirmAfterMs` are sent
  *    again. Custodians keep items in RAM only, so a custodian's crash costs at most a resend.
+ * 5. An origin whose store would overwrite unconfirmed readings lends them first to a neighbor, which
+ *    keeps them in its storage and carries them on like its own (ReplicaStore).
+ * 6. A gateway holding an origin's entries past a gap pulls the gap: its CONFIRM names the lowest seq
+ *    held, and every node on the way back holding the missing ones (the origin, custodians, lenders)
+ *    sends them at once rather than at its next resend.
  * Every few entries the origin also sends a feed checkpoint (with its certificate, so a gateway that
  * never met it can check the signature).
  */
@@ -21,12 +26,15 @@ import { FEED_CHECKPOINT_BYTES } from "../feed/feed-checkpoint.js";
 import { FeedVerifier, type FeedOutcome } from "../feed/feed-verifier.js";
 import { UnsentStore } from "../feed/unsent-store.js";
 import type { Crypto, Storage } from "../ports.js";
-import { ackItem, checkAck, DataKind, encodeAck, MAX_ACKS, MAX_DATA_HOPS, type DataView } from "../wire/data.js";
+import { ackItem, checkAck, DataKind, encodeAck, LEND_HOME_BYTES, MAX_ACKS, MAX_DATA_HOPS, PULL_BYTES, type DataView } from "../wire/data.js";
+import { WireError } from "../wire/errors.js";
+import { NODE_ID_BYTES } from "../wire/frame.js";
 import { RecordType } from "../wire/records.js";
 import { CustodyPromises } from "./custody-promises.js";
 import { CustodyQueue } from "./custody-queue.js";
 import { ReverseRoutes } from "./reverse-routes.js";
 import { Handoffs } from "./handoffs.js";
+import { ReplicaStore } from "./replica-store.js";
 import { Behavior } from "../reputation/peer-scores.js";
 
 /**
@@ -48,6 +56,12 @@ export interface ForwardContext {
   nearestGatewayId(): Uint8Array | null;
   /** Whether a neighbor occupies `slot` (reverse routes outlive neighbors). */
   hasNeighbor(slot: number): boolean;
+  /** The slot of the k-th neighbor (k modulo their number) that may keep readings for us; -1 with none. */
+  lenderSlot(k: number): number;
+  /** The id of the neighbor in `slot` (a view), or null. */
+  neighborId(slot: number): Uint8Array | null;
+  /** Counts a record dropped for `reason`. */
+  drop(reason: WireError): void;
   /** Queues a record for a frame addressed to the neighbor in `slot`. */
   sendTo(slot: number, type: RecordType, body: Uint8Array): void;
   emit(event: MeshEvent): void;
@@ -70,6 +84,8 @@ export interface ForwardConfig {
   checkpointEvery: number;
   /** …or this long after the first reading it would cover, whichever comes first. */
   checkpointAfterMs: number;
+  /** Readings this node keeps in storage for its neighbors (a multiple of 16; 0: lends nothing). */
+  replicaCapacity: number;
 }
 
 const KEY_HOME = "fhome";
@@ -88,6 +104,13 @@ const MESSAGE_TRIES = 8;
 /** Unanswered sends to one neighbor before each further one counts against it. */
 const UNACKED_TRIES = 3;
 const NO_PAYLOAD = new Uint8Array(0);
+const NO_HOME = new Uint8Array(NODE_ID_BYTES);
+/** Readings that this many more would overwrite unconfirmed are lent to a neighbor now. */
+const LEND_AHEAD = 32;
+/** While a gateway holds an origin's entries past a gap it pulls again this often… */
+const PULL_EVERY_MS = 10_000;
+/** …this many times (then each new delivery starts again). */
+const PULL_TRIES = 6;
 
 export class StoreAndForward {
   private readonly custody: CustodyQueue;
@@ -107,7 +130,12 @@ export class StoreAndForward {
   private checkpointDueAt = Infinity;
   private nextSweepAt = Infinity;
   /** Gateway: origins to confirm, and when. */
-  private readonly confirmAt = new Map<string, { origin: Uint8Array; at: number }>();
+  private readonly confirmAt = new Map<string, { origin: Uint8Array; at: number; pulls: number }>();
+  /** Storage lent to neighbors (null on gateways and with replicaCapacity 0). */
+  private readonly replicas: ReplicaStore | null;
+  private nextReplicaAt = Infinity;
+  /** Own readings up to this seq are held by a lender too (lent in order; not kept through reboots). */
+  private lentThrough = 0;
   private readonly acks = new Map<number, { origin: Uint8Array; kind: DataKind; seq: number }[]>();
   private readonly outcomes: FeedOutcome[] = [];
   /** Counted: custody refused (queue full), items dropped at the hop limit, readings delivered here. */
@@ -129,6 +157,7 @@ export class StoreAndForward {
     this.unsent = new UnsentStore(storage, config.unsentCapacity);
     this.handoffs = new Handoffs(config.unsentCapacity);
     this.verifier = ctx.isGateway ? new FeedVerifier(crypto, storage, 1024) : null;
+    this.replicas = ctx.isGateway || config.replicaCapacity === 0 ? null : new ReplicaStore(storage, config.replicaCapacity);
     // The home gateway survives a reboot: picking another one would hand it readings the first
     // delivered but had not confirmed yet.
     const home = storage.get(KEY_HOME);
@@ -145,9 +174,20 @@ export class StoreAndForward {
     return this.unsent.size;
   }
 
-  /** After boot: stored unconfirmed readings go out again as soon as a route allows. */
+  /** Readings held here for neighbors (lent storage). */
+  get replicasHeld(): number {
+    return this.replicas ? this.replicas.size : 0;
+  }
+
+  /** Own readings overwritten before any gateway confirmed them or a neighbor took a replica. */
+  get readingsLost(): number {
+    return this.unsent.lost;
+  }
+
+  /** After boot: stored unconfirmed readings, and readings kept for neighbors, go out again as soon as a route allows. */
   start(now: number): void {
     if (this.unsent.size > 0) this.nextSweepAt = now;
+    if (this.replicas && this.replicas.size > 0) this.nextReplicaAt = now;
   }
 
   publishReading(sensor: string, value: number, time: number, now: number): number {
@@ -158,8 +198,12 @@ export class StoreAndForward {
       this.report(now);
       return seq;
     }
-    this.unsent.add(seq, bytes);
+    this.unsent.add(seq, bytes, this.lentThrough);
     this.takeOwn(DataKind.Entry, seq, withBase(bytes), now);
+    // Readings about to be overwritten are lent, unless confirmed meanwhile (in a mesh with a route, soon).
+    if (this.replicas && this.unsent.doomedThrough(LEND_AHEAD) > this.lentThrough) {
+      this.nextSweepAt = Math.min(this.nextSweepAt, now + NO_ROUTE_RETRY_MS);
+    }
     if (this.sinceCheckpoint++ === 0) this.checkpointDueAt = now + this.config.checkpointAfterMs;
     if (this.sinceCheckpoint >= this.config.checkpointEvery) this.queueCheckpoint(now);
     return seq;
@@ -192,26 +236,37 @@ export class StoreAndForward {
   onData(d: DataView, from: number, now: number): void {
     const kind = d.kind;
     if (equalBytes(d.destination, this.ctx.id)) {
+      // A lend is ACKed only if kept: a lender with no room stays silent and the origin asks another.
+      if (kind === DataKind.Lend) return this.lent(d, from, now);
       this.ack(from, d);
       if (kind === DataKind.Message) {
         this.ctx.onDirectMessage(d.origin, d.seq, d.payload, d.hops + 1, from);
       } else if (kind === DataKind.Confirm) {
-        if (equalBytes(d.origin, this.ctx.id)) this.confirmed(d.seq, now);
+        if (equalBytes(d.origin, this.ctx.id)) {
+          this.confirmed(d.seq, now);
+          if (d.payload.length === PULL_BYTES) this.pulled(d.origin, d.seq + 1, readU32(d.payload, 0) - 1, now);
+        }
       } else if (kind === DataKind.Health) {
         if (this.verifier) this.ctx.onHealthReport(d.origin, d.seq, d.payload);
       } else if (this.verifier) {
         this.reverse.learn(d.origin, from);
-        this.deliver(d, now);
+        this.deliver(d.origin, kind, d.payload, now);
       }
       return;
     }
+    // A lend goes to the neighbor it names, never further.
+    if (kind === DataKind.Lend) return this.ctx.drop(WireError.BadField);
     if (this.custody.find(d.origin, kind, d.seq) >= 0) return this.ack(from, d);
     if (d.hops + 1 >= MAX_DATA_HOPS) {
       this.expired++;
       return this.ack(from, d);
     }
     if (kind === DataKind.Confirm || kind === DataKind.Health) {
-      if (kind === DataKind.Confirm) this.promises.confirm(d.origin, d.seq, (slot) => this.ctx.judge(slot, Behavior.KeptCustody, now));
+      if (kind === DataKind.Confirm) {
+        this.promises.confirm(d.origin, d.seq, (slot) => this.ctx.judge(slot, Behavior.KeptCustody, now));
+        this.replicas?.confirm(d.origin, d.seq);
+        if (d.payload.length === PULL_BYTES) this.pulled(d.origin, d.seq + 1, readU32(d.payload, 0) - 1, now);
+      }
       // Only the newest confirmation (or health report) per origin is worth carrying.
       this.dropOlder(d.origin, kind, d.seq);
     } else {
@@ -227,6 +282,7 @@ export class StoreAndForward {
     for (let i = 0; i < body[0]; i++) {
       const { origin, kind, seq } = ackItem(body, i);
       const row = this.custody.acknowledged(from, origin, kind, seq);
+      if (row >= 0 && kind === DataKind.Lend && seq === Math.max(this.lentThrough, this.unsent.confirmed) + 1) this.lentThrough = seq;
       if (row < 0 || kind !== DataKind.Entry) continue;
       if (equalBytes(origin, this.ctx.id)) {
         // Handed on: if no confirmation comes in time, the sweep sends it again.
@@ -240,6 +296,7 @@ export class StoreAndForward {
 
   tick(now: number): void {
     if (now >= this.nextSweepAt) this.sweep(now);
+    if (now >= this.nextReplicaAt) this.forwardReplicas(now);
     // Custody taken of others' readings and never honoured: the next hop is a hole, or leads to one.
     this.promises.expire(now, (slot) => this.ctx.judge(slot, Behavior.BrokenCustody, now));
     if (now >= this.checkpointDueAt) this.queueCheckpoint(now);
@@ -247,9 +304,15 @@ export class StoreAndForward {
       if (now < c.at) continue;
       this.confirmAt.delete(originHex);
       const seq = this.verifier!.deliveredSeq(originHex);
+      // Entries held past a gap: the CONFIRM pulls the gap, again every PULL_EVERY_MS while it lasts.
+      const held = this.verifier!.heldPast(originHex);
+      const pull = seq > 0 && held > seq;
       if (seq > 0 && this.custody.find(c.origin, DataKind.Confirm, seq) < 0 && !this.custody.full) {
-        this.custody.add(c.origin, c.origin, DataKind.Confirm, seq, 0, NO_PAYLOAD, now);
+        let payload = NO_PAYLOAD;
+        if (pull) writeU32((payload = new Uint8Array(PULL_BYTES)), 0, held);
+        this.custody.add(c.origin, c.origin, DataKind.Confirm, seq, 0, payload, now);
       }
+      if (pull && c.pulls < PULL_TRIES) this.confirmAt.set(originHex, { origin: c.origin, at: now + PULL_EVERY_MS, pulls: c.pulls + 1 });
     }
     // Items due within the batching window go now too: one frame carries them, not one each. A send
     // may remove its item, so the due rows are listed first.
@@ -272,7 +335,7 @@ export class StoreAndForward {
   }
 
   nextDeadline(): number {
-    let t = Math.min(this.custody.nextDeadline(), this.nextSweepAt, this.checkpointDueAt, this.promises.deadline);
+    let t = Math.min(this.custody.nextDeadline(), this.nextSweepAt, this.nextReplicaAt, this.checkpointDueAt, this.promises.deadline);
     for (const c of this.confirmAt.values()) if (c.at < t) t = c.at;
     return t;
   }
@@ -285,17 +348,65 @@ export class StoreAndForward {
     }
   }
 
-  private deliver(d: DataView, now: number): void {
+  private deliver(origin: Uint8Array, kind: DataKind, payload: Uint8Array, now: number): void {
     const verifier = this.verifier!;
-    const originHex = toHex(d.origin);
-    if (d.kind === DataKind.Entry && d.payload.length > 4) {
-      verifier.offerEntry(originHex, d.origin, d.payload.subarray(4), readU32(d.payload, 0), this.outcomes);
-    } else if (d.kind === DataKind.Checkpoint && d.payload.length > FEED_CHECKPOINT_BYTES) {
-      const publicKey = this.ctx.admitOrigin(d.origin, d.payload.subarray(FEED_CHECKPOINT_BYTES), now);
-      if (publicKey) verifier.offerCheckpoint(originHex, d.origin, publicKey, d.payload.subarray(0, FEED_CHECKPOINT_BYTES), this.outcomes);
+    const originHex = toHex(origin);
+    if (kind === DataKind.Entry && payload.length > 4) {
+      verifier.offerEntry(originHex, origin, payload.subarray(4), readU32(payload, 0), this.outcomes);
+    } else if (kind === DataKind.Checkpoint && payload.length > FEED_CHECKPOINT_BYTES) {
+      const publicKey = this.ctx.admitOrigin(origin, payload.subarray(FEED_CHECKPOINT_BYTES), now);
+      if (publicKey) verifier.offerCheckpoint(originHex, origin, publicKey, payload.subarray(0, FEED_CHECKPOINT_BYTES), this.outcomes);
     }
     this.report(now);
-    if (!this.confirmAt.has(originHex)) this.confirmAt.set(originHex, { origin: d.origin.slice(), at: now + CONFIRM_DELAY_MS });
+    const c = this.confirmAt.get(originHex);
+    if (!c) this.confirmAt.set(originHex, { origin: origin.slice(), at: now + CONFIRM_DELAY_MS, pulls: 0 });
+    else c.pulls = 0;
+  }
+
+  /** A neighbor asks us to keep one of its readings: kept (and ACKed) if our lending quota allows. */
+  private lent(d: DataView, from: number, now: number): void {
+    const entry = d.payload.subarray(LEND_HOME_BYTES);
+    if (this.verifier) {
+      // A gateway keeps nothing for later: it delivers.
+      this.ack(from, d);
+      this.reverse.learn(d.origin, from);
+      return this.deliver(d.origin, DataKind.Entry, entry, now);
+    }
+    if (!this.replicas || !this.replicas.add(d.origin, d.payload.subarray(0, LEND_HOME_BYTES), d.seq, entry, now)) return;
+    this.ack(from, d);
+    this.reverse.learn(d.origin, from);
+    this.nextReplicaAt = Math.min(this.nextReplicaAt, now);
+  }
+
+  /** A gateway misses `origin`'s seqs `from`..`to`: whatever of them is held here goes now. */
+  private pulled(origin: Uint8Array, from: number, to: number, now: number): void {
+    const own = equalBytes(origin, this.ctx.id);
+    for (let i = 0; i < this.custody.size; i++) {
+      const row = this.custody.at(i);
+      const seq = this.custody.seq(row);
+      if (this.custody.kind(row) === DataKind.Entry && seq >= from && seq <= to && this.custody.nextTryAt(row) > now && this.custody.isFrom(row, origin)) {
+        this.custody.unsent(row, now, false);
+      }
+    }
+    if (own) {
+      for (let seq = from; seq <= to && seq - from < this.config.unsentCapacity; seq++) this.handoffs.delete(seq);
+      this.nextSweepAt = now;
+    }
+    if (this.replicas?.pull(origin, from, to)) this.nextReplicaAt = now;
+  }
+
+  /** Carries the readings kept for neighbors toward their gateways, again after `confirmAfterMs` without a CONFIRM. */
+  private forwardReplicas(now: number): void {
+    const replicas = this.replicas!;
+    let stopped = false;
+    replicas.due(now, this.config.confirmAfterMs, (origin, home, seq, payload) => {
+      if (this.custody.find(origin, DataKind.Entry, seq) >= 0) return true;
+      const to = equalBytes(home, NO_HOME) ? this.ctx.nearestGatewayId() : home;
+      // Relayed items keep half the queue, as against own items.
+      stopped = !to || this.custody.size >= this.custody.capacity / 2 || !this.custody.add(origin, to, DataKind.Entry, seq, 0, payload, now);
+      return !stopped;
+    });
+    this.nextReplicaAt = stopped ? now + NO_ROUTE_RETRY_MS : replicas.nextDue(this.config.confirmAfterMs);
   }
 
   private report(_now: number): void {
@@ -332,6 +443,19 @@ export class StoreAndForward {
     }
     // No room now: the sweep tries again soon.
     this.nextSweepAt = Math.min(this.nextSweepAt, now + NO_ROUTE_RETRY_MS);
+    return false;
+  }
+
+  /** Drops the newest own entry from the queue (it stays in storage, never handed on); false if none. */
+  private dropNewestOwnEntry(): boolean {
+    for (let i = this.custody.size - 1; i >= 0; i--) {
+      const row = this.custody.at(i);
+      if (this.custody.kind(row) === DataKind.Entry && this.custody.isFrom(row, this.ctx.id)) {
+        this.custody.remove(row);
+        this.nextSweepAt = Math.min(this.nextSweepAt, this.custody.nextTryAt(row));
+        return true;
+      }
+    }
     return false;
   }
 
@@ -374,9 +498,33 @@ export class StoreAndForward {
     this.takeOwn(DataKind.Checkpoint, this.feed.headSeq, payload, now);
   }
 
+  /**
+   * Lends a neighbor the own readings that LEND_AHEAD more would overwrite unconfirmed, oldest first:
+   * home ‖ base ‖ entry, as a DATA lend to the neighbor chosen when it leaves.
+   */
+  private lend(now: number): void {
+    const through = this.unsent.doomedThrough(LEND_AHEAD);
+    if (through <= this.lentThrough) return;
+    for (const { seq, bytes } of this.unsent.pending()) {
+      if (seq > through) break;
+      if (seq <= this.lentThrough || this.custody.find(this.ctx.id, DataKind.Lend, seq) >= 0) continue;
+      // A lend goes before own entries waiting in the queue: they are in storage, the sweep takes them back.
+      if (!this.ownRoom() && !this.dropNewestOwnEntry()) {
+        this.nextSweepAt = Math.min(this.nextSweepAt, now + NO_ROUTE_RETRY_MS);
+        break;
+      }
+      const payload = new Uint8Array(LEND_HOME_BYTES + 4 + bytes.length);
+      payload.set(this.home ?? NO_HOME, 0);
+      writeU32(payload, LEND_HOME_BYTES, this.unsent.base);
+      payload.set(bytes, LEND_HOME_BYTES + 4);
+      this.custody.add(this.ctx.id, null, DataKind.Lend, seq, 0, payload, now);
+    }
+  }
+
   /** Sends again the own readings that were handed on but never confirmed, oldest first. */
   private sweep(now: number): void {
     this.nextSweepAt = Infinity;
+    if (this.replicas) this.lend(now);
     let resent = 0;
     for (const { seq, bytes } of this.unsent.pending()) {
       const handedAt = this.handoffs.at(seq);
@@ -402,6 +550,12 @@ export class StoreAndForward {
       slot = this.reverse.get(custody.destination(row)!);
       if (slot >= 0 && !this.ctx.hasNeighbor(slot)) slot = -1;
       if (slot < 0 && custody.tries(row) >= CONFIRM_TRIES) return custody.remove(row);
+    } else if (kind === DataKind.Lend) {
+      // Each try asks the next neighbor: one with no room left does not ACK.
+      slot = this.ctx.lenderSlot(custody.tries(row));
+      const id = slot >= 0 ? this.ctx.neighborId(slot) : null;
+      if (id) custody.setDestination(row, id);
+      else slot = -1;
     } else if (kind === DataKind.Message) {
       slot = this.ctx.nextHopToNode(custody.destination(row)!, now);
       if (slot < 0 && custody.tries(row) >= MESSAGE_TRIES) {
@@ -419,10 +573,10 @@ export class StoreAndForward {
     if (slot < 0) return custody.unsent(row, now + NO_ROUTE_RETRY_MS, kind === DataKind.Confirm || kind === DataKind.Message);
     // Our own entries say, as they leave, from where a gateway that never met us should start.
     if (kind === DataKind.Entry && custody.hops(row) === 0 && custody.isFrom(row, this.ctx.id)) {
-      writeU32(custody.payload(row), 0, this.unsent.confirmed + 1);
+      writeU32(custody.payload(row), 0, this.unsent.base);
     }
     // Sent to the same neighbor again and again without an ACK: it is not keeping its side.
-    if (custody.lastSentTo(row) === slot && custody.tries(row) >= UNACKED_TRIES) this.ctx.judge(slot, Behavior.Unacknowledged, now);
+    if (kind !== DataKind.Lend && custody.lastSentTo(row) === slot && custody.tries(row) >= UNACKED_TRIES) this.ctx.judge(slot, Behavior.Unacknowledged, now);
     this.ctx.sendTo(slot, RecordType.Data, custody.body(row).slice());
     custody.sent(row, slot, now);
   }

@@ -6,11 +6,14 @@
  *   off  size  field
  *   0    8     origin node id (whose feed this is)
  *   8    8     destination node id (a gateway; for CONFIRM, the origin)
- *   16   1     kind: 1 feed entry, 2 feed checkpoint, 3 confirm, 4 health report, 5 message to a node
+ *   16   1     kind: 1 feed entry, 2 feed checkpoint, 3 confirm, 4 health report, 5 message to a node,
+ *               6 lend (hold this entry for me: one hop, to a neighbor with storage to lend)
  *   17   1     hops travelled so far (< MAX_DATA_HOPS)
  *   18   4     seq: the entry's or checkpoint's seq; for CONFIRM, the highest seq delivered
  *   22   n     payload: entry: base (u32, the lowest seq the origin has not had confirmed) ‖ the
- *               feed entry; checkpoint: the feed checkpoint ‖ the origin's certificate; CONFIRM: none;
+ *               feed entry; checkpoint: the feed checkpoint ‖ the origin's certificate; CONFIRM: none,
+ *               or (a pull) the lowest seq the gateway holds past a gap (u32, > seq): seq+1 up to it
+ *               are missing; lend: the origin's home gateway (8, zero: none yet) ‖ base ‖ the entry;
  *               health: the report (monitor/health-report.ts); seq numbers the origin's reports;
  *               message: the application's payload (1..200 bytes), seq from the origin's message seqs
  *
@@ -30,6 +33,8 @@ export enum DataKind {
   Health = 4,
   /** An application message for one node, routed by on-demand routes (routing/route-discovery.ts). */
   Message = 5,
+  /** An origin's entry for a neighbor to keep in its storage and carry on (forward/replica-store.ts). */
+  Lend = 6,
 }
 
 export const DATA_FIXED_BYTES = 22;
@@ -37,6 +42,10 @@ export const DATA_FIXED_BYTES = 22;
 export const MAX_DATA_PAYLOAD = 200;
 /** A DATA item that travelled this far is dropped: routes are loop-free, this bounds a bug's cost. */
 export const MAX_DATA_HOPS = 64;
+/** A lend's payload before the base and entry: the origin's home gateway. */
+export const LEND_HOME_BYTES = NODE_ID_BYTES;
+/** A CONFIRM that pulls carries the lowest seq held past the gap. */
+export const PULL_BYTES = 4;
 export const ACK_ITEM_BYTES = NODE_ID_BYTES + 5;
 export const MAX_ACKS = 32;
 
@@ -61,9 +70,17 @@ export function checkData(body: Uint8Array): WireError {
   if (body.length < DATA_FIXED_BYTES) return WireError.Truncated;
   if (body.length > DATA_FIXED_BYTES + MAX_DATA_PAYLOAD) return WireError.Oversized;
   const kind = body[16];
-  if (kind < DataKind.Entry || kind > DataKind.Message) return WireError.BadType;
-  if (body[17] >= MAX_DATA_HOPS || readU32(body, 18) === 0) return WireError.BadField;
-  if ((kind === DataKind.Confirm) !== (body.length === DATA_FIXED_BYTES)) return WireError.BadField;
+  if (kind < DataKind.Entry || kind > DataKind.Lend) return WireError.BadType;
+  const seq = readU32(body, 18);
+  if (body[17] >= MAX_DATA_HOPS || seq === 0) return WireError.BadField;
+  const payload = body.length - DATA_FIXED_BYTES;
+  if (kind === DataKind.Confirm) {
+    if (payload === 0) return WireError.None;
+    return payload === PULL_BYTES && readU32(body, DATA_FIXED_BYTES) > seq ? WireError.None : WireError.BadField;
+  }
+  if (payload === 0) return WireError.BadField;
+  // A lend goes one hop, and carries a home, a base and an entry.
+  if (kind === DataKind.Lend && (body[17] !== 0 || payload <= LEND_HOME_BYTES + 4)) return WireError.BadField;
   return WireError.None;
 }
 
@@ -100,7 +117,7 @@ export function checkAck(body: Uint8Array): WireError {
   if (body.length > 1 + count * ACK_ITEM_BYTES) return WireError.TrailingBytes;
   for (let i = 0; i < count; i++) {
     const kind = body[1 + i * ACK_ITEM_BYTES + NODE_ID_BYTES];
-    if (kind < DataKind.Entry || kind > DataKind.Message) return WireError.BadType;
+    if (kind < DataKind.Entry || kind > DataKind.Lend) return WireError.BadType;
   }
   return WireError.None;
 }

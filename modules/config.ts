@@ -32,7 +32,7 @@ export interface NodeConfig {
   unsentCapacity: number;
   /**
    * Neighbors' readings this node keeps in storage for them when theirs is full (0..1024, a multiple
-   * of 16: one borrower per 16); ≈ 13 B each in RAM, the bytes in storage.
+   * of 8; at most 32 of one neighbor, capacity / 8 neighbors); ≈ 17 B each in RAM, the bytes in storage.
    */
   replicaCapacity: number;
   /** Own readings handed on but not confirmed by a gateway this long are sent again (1000..3600000 ms). */
@@ -96,7 +96,7 @@ export const DEFAULT_NODE_CONFIG: Readonly<NodeConfig> = Object.freeze({
   neighborFramesPerSecond: 20,
   custodyCapacity: 32,
   unsentCapacity: 128,
-  replicaCapacity: 64,
+  replicaCapacity: 128,
   confirmAfterMs: 60000,
   routeCapacity: 8,
   nodeRouteCapacity: 32,
@@ -159,7 +159,7 @@ export function validateNodeConfig(c: NodeConfig): NodeConfig {
   range("unsentCapacity", c.unsentCapacity, 64, 1024);
   if (c.unsentCapacity % 64 !== 0) throw new RangeError("unsentCapacity must be a multiple of 64 (readings are stored in chunks of 64)");
   range("replicaCapacity", c.replicaCapacity, 0, 1024);
-  if (c.replicaCapacity % 16 !== 0) throw new RangeError("replicaCapacity must be a multiple of 16 (one borrower per 16 readings)");
+  if (c.replicaCapacity % 8 !== 0) throw new RangeError("replicaCapacity must be a multiple of 8 (one borrower row per 8 readings)");
   range("confirmAfterMs", c.confirmAfterMs, 1000, 3600000);
   range("routeCapacity", c.routeCapacity, 1, MAX_ROUTE_DESTINATIONS);
   range("nodeRouteCapacity", c.nodeRouteCapacity, 1, 255);

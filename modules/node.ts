@@ -421,6 +421,16 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
     return this.forward.unconfirmed;
   }
 
+  /** Neighbors' readings kept in this node's storage for them (lent storage). */
+  get replicasHeld(): number {
+    return this.forward.replicasHeld;
+  }
+
+  /** Own readings overwritten in storage before a gateway confirmed them or a neighbor kept a replica. */
+  get readingsLost(): number {
+    return this.forward.readingsLost;
+  }
+
   /** Accepts an owner-signed revocation list from a tool; false if it does not verify or is not newer. */
   injectRevocation(revocation: Uint8Array, now: number): boolean {
     const bytes = revocation.slice();

@@ -174,6 +174,60 @@ test("the gateway crashing and rebooting, and origins rebooting with unsent read
 });
 
 
+/** The 10-minute partition of seed 32 (19 nodes cut off), origins storing 64 readings: more than they take while cut off. */
+function overflowRun(config: Partial<NodeConfig>): { run: Run; groups: Int32Array } {
+  const run = meshRun({ nodes: 30, seed: 32, loss: 0.1, stopAt: 780_000, config: { unsentCapacity: 64, confirmAfterMs: 60_000, ...config } });
+  const { x, side } = run.topology;
+  const groups = Int32Array.from(x, (xi) => ((xi < side / 2) === (x[0] < side / 2) ? 0 : 1));
+  run.sim.partition(groups, 60_000, 660_000);
+  return { run, groups };
+}
+
+test("origins whose storage overflows in a 10-minute partition lend it to neighbors: every reading arrives exactly once", () => {
+  const { run, groups } = overflowRun({});
+  run.sim.runUntil(650_000);
+  const cutOff = run.devices.filter((_, i) => groups[i] === 1);
+  const held = cutOff.reduce((a, d) => a + d.node.replicasHeld, 0);
+  assert.ok(held >= 40 * cutOff.length, `${held} replicas held by the ${cutOff.length} cut-off nodes`);
+  run.sim.runUntil(1_000_000);
+  assert.ok(cutOff.every((d) => run.published[run.devices.indexOf(d)].length > 64), "each cut-off origin took more readings than it can store");
+  assertExactlyOnce(run);
+  assert.is(run.devices.reduce((a, d) => a + d.node.replicasHeld, 0), 0, "every replica dropped once confirmed");
+
+  // Without storage to borrow, the same run loses what each origin overwrote.
+  const alone = overflowRun({ replicaCapacity: 0 }).run;
+  alone.sim.runUntil(1_000_000);
+  const missing = alone.devices.reduce((a, d, i) => a + run.published[i].length - (alone.delivered.get(d.node.idHex) ?? []).length, 0);
+  assert.ok(missing > 500, `${missing} readings never delivered without replicas`);
+});
+
+test("readings that only replicas hold reach the gateway exactly once after their origin dies, or reboots, with its storage full", () => {
+  const { run, groups } = overflowRun({});
+  const cutOff = [...groups.keys()].filter((i) => groups[i] === 1);
+  // One origin dies just before the partition heals: what it lent is all that is left of its readings.
+  // Three others (lenders among them) reboot across the heal, their storage full.
+  const dead = cutOff[0];
+  for (const i of cutOff.slice(1, 4)) run.sim.reboot(i, 640_000, 60_000);
+  run.sim.reboot(dead, 650_000, 1e9);
+  run.sim.runUntil(650_000);
+  const diedHolding = run.devices[dead].node.replicasHeld;
+  run.sim.runUntil(1_200_000);
+  const got = run.delivered.get(run.devices[dead].node.idHex) ?? [];
+  assert.equal(got, run.published[dead].slice(0, got.length), "the dead origin's readings: in order, none twice");
+  assert.ok(got.length >= 56 && got.length < run.published[dead].length, `the dead origin: ${got.length} of ${run.published[dead].length} delivered, the lent ones`);
+  // The others lose at most what the dead node held for them, and their feeds go on past it.
+  let missing = 0;
+  const reachable = bfsDistances(run.topology.neighbors.map((list) => list.filter((j) => j !== dead)), 0);
+  run.devices.forEach((d, i) => {
+    if (i === dead || reachable[i] < 0) return;
+    const delivered = run.delivered.get(d.node.idHex) ?? [];
+    assert.equal(delivered, [...new Set(delivered)].sort((a, b) => a - b), `node ${i}: in order, none twice`);
+    assert.is(delivered.at(-1), run.published[i].at(-1), `node ${i}: its newest reading delivered`);
+    missing += run.published[i].length - delivered.length;
+  });
+  assert.ok(missing <= diedHolding, `${missing} readings missing, ${diedHolding} held by the dead node`);
+  assert.is(run.flagged, 0);
+});
 
 test("the simulator's ledger: 20% loss, a 5-minute partition and 10% of nodes rebooting lose and duplicate no reading", async () => {
   const { MeshSimulation } = await import("../hosts/sim/mesh-simulation.js");

@@ -76,6 +76,8 @@ export class FeedVerifier {
       feed.unverified.length = 0;
       for (const seq of feed.buffer.keys()) if (seq < base) feed.buffer.delete(seq);
       if (feed.ahead && feed.ahead.seq < base) feed.ahead = null;
+      // Entries held past the skipped gap may be deliverable now, whatever this one turns out to be.
+      this.drain(originHex, origin, feed, out);
     }
     if (entry.seq <= feed.delivered || feed.buffer.has(entry.seq)) {
       this.duplicates++;

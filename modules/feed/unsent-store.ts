@@ -30,6 +30,8 @@ export class UnsentStore {
    */
   private lostFrom = 0;
   private lostThrough = 0;
+  /** Lent readings up to this seq were written off (their lender died with them). */
+  private writtenOff = 0;
   private readonly chunks: number;
 
   constructor(private readonly storage: Storage, capacity: number) {
@@ -38,9 +40,10 @@ export class UnsentStore {
     const confirmed = storage.get(KEY_CONFIRMED);
     if (confirmed && confirmed.length === 4) this.confirmedSeq = readU32(confirmed, 0);
     const lost = storage.get(KEY_LOST);
-    if (lost && lost.length === 8) {
+    if (lost && lost.length === 12) {
       this.lostFrom = readU32(lost, 0);
       this.lostThrough = readU32(lost, 4);
+      this.writtenOff = readU32(lost, 8);
     }
     for (let k = 0; k < this.chunks; k++) {
       const chunk = storage.get(chunkKey(k));
@@ -63,7 +66,26 @@ export class UnsentStore {
 
   /** The lowest seq a gateway can still get (from here or a lender): the `base` entries carry. */
   get base(): number {
-    return this.confirmedSeq + 1 < this.lostFrom ? this.confirmedSeq + 1 : Math.max(this.confirmedSeq, this.lostThrough) + 1;
+    const base = Math.max(this.confirmedSeq, this.writtenOff) + 1;
+    return base >= this.lostFrom && base <= this.lostThrough ? this.lostThrough + 1 : base;
+  }
+
+  /** The lowest seq still held here (the ones below were confirmed, lent, or lost). */
+  get firstHeld(): number {
+    return this.first === 0 ? this.last + 1 : this.first;
+  }
+
+  /**
+   * Gives up on the unconfirmed readings up to `through` that are no longer held here: a gateway kept
+   * pulling them and no lender answered (it died with them). The base then skips them.
+   */
+  writeOff(through: number): void {
+    through = Math.min(through, this.firstHeld - 1);
+    const from = Math.max(this.confirmedSeq, this.writtenOff) + 1;
+    if (through < from) return;
+    this.lost += through - from + 1;
+    this.writtenOff = through;
+    this.saveLost();
   }
 
   /** Unconfirmed entries, oldest first, read from flash one chunk at a time. */
@@ -104,10 +126,7 @@ export class UnsentStore {
         this.lost += lostThrough - from + 1;
         this.lostFrom = from;
         this.lostThrough = lostThrough;
-        const v = new Uint8Array(8);
-        writeU32(v, 0, from);
-        writeU32(v, 4, lostThrough);
-        this.storage.set(KEY_LOST, v);
+        this.saveLost();
       }
       this.first = newFirst;
     }
@@ -118,6 +137,14 @@ export class UnsentStore {
     this.storage.set(key, joinChunk(kept));
     if (this.first === 0 || this.first > seq) this.first = seq;
     this.last = seq;
+  }
+
+  private saveLost(): void {
+    const v = new Uint8Array(12);
+    writeU32(v, 0, this.lostFrom);
+    writeU32(v, 4, this.lostThrough);
+    writeU32(v, 8, this.writtenOff);
+    this.storage.set(KEY_LOST, v);
   }
 
   /** A gateway delivered everything up to `seq`: those entries are no longer needed. */

@@ -8,78 +8,89 @@
  * CONFIRM for the origin passes back through it within `confirmAfterMs`. A CONFIRM covering them, or
  * a verified pull, drops them.
  *
- * Bounded: `capacity` readings in slots of PER_BORROWER, one borrower a slot. A borrower over its
- * slot, or a new one with every slot taken, is refused (no ACK: the origin asks another neighbor);
- * a slot whose borrower lent nothing for STALE_MS is evicted for a new one (its readings counted).
- * Flash: slot k under "rp<k>" (origin 8 ‖ home 8 ‖ per reading seq u32 ‖ length u16 ‖ payload), one
- * write per reading lent and per CONFIRM that drops some. RAM: the seqs and handoff times, not the bytes.
+ * Bounded: `capacity` readings in all, at most PER_BORROWER of one borrower, and capacity / 8
+ * borrowers (rows). A lend past any of these is refused (no ACK: the origin asks another neighbor),
+ * except that a borrower row that lent nothing for STALE_MS is evicted for a new borrower (its
+ * readings dropped and counted). Flash: row k under "rp<k>" (origin 8 ‖ home 8 ‖ per reading
+ * seq u32 ‖ length u16 ‖ payload), one write per reading lent and per CONFIRM that drops some.
+ * RAM: per reading its seq, row and handoff time (13 B), per row 33 B; not the bytes.
  */
 import { equalBytes, readU16, readU32, writeU16, writeU32 } from "../bytes.js";
 import type { Storage } from "../ports.js";
 import { NODE_ID_BYTES } from "../wire/frame.js";
 
 export const PER_BORROWER = 32;
-/** A borrower silent this long gives its slot up to a new one. */
+/** One borrower row per this many readings of capacity. */
+export const READINGS_PER_ROW = 8;
+/** A borrower silent this long gives its row up to a new one. */
 export const STALE_MS = 10 * 60_000;
 const HEADER = 2 * NODE_ID_BYTES;
+const FREE = 0xff;
 const NONE = new Uint8Array(0);
 
 export class ReplicaStore {
-  private readonly slots: number;
-  /** Per slot: borrower id ‖ home gateway; a zero count means the slot is free. */
+  private readonly rows: number;
+  /** Per row: borrower id ‖ home gateway; a zero count means the row is free. */
   private readonly ids: Uint8Array;
   private readonly counts: Uint8Array;
   private readonly lentAt: Float64Array;
-  /** Per reading (slot × PER_BORROWER + i, i < count): seq, and when it was last handed on (-Infinity: due). */
+  /** Per reading: its row (FREE: unused), seq, and when it was last handed on (-Infinity: due now). */
+  private readonly owners: Uint8Array;
   private readonly seqs: Uint32Array;
   private readonly handedAt: Float64Array;
-  /** Readings dropped with their evicted slot, and lends refused (borrower or store full). */
+  /** Readings dropped with their evicted row, and lends refused (a cap reached). */
   evicted = 0;
   refused = 0;
 
-  constructor(private readonly storage: Storage, capacity: number) {
-    if (capacity % PER_BORROWER !== 0) throw new RangeError(`replica capacity must be a multiple of ${PER_BORROWER}`);
-    this.slots = capacity / PER_BORROWER;
-    this.ids = new Uint8Array(this.slots * HEADER);
-    this.counts = new Uint8Array(this.slots);
+  constructor(private readonly storage: Storage, private readonly capacity: number) {
+    if (capacity < READINGS_PER_ROW || capacity % READINGS_PER_ROW !== 0 || capacity / READINGS_PER_ROW > FREE) {
+      throw new RangeError(`replica capacity must be a multiple of ${READINGS_PER_ROW}, at most ${READINGS_PER_ROW * FREE}`);
+    }
+    this.rows = capacity / READINGS_PER_ROW;
+    this.ids = new Uint8Array(this.rows * HEADER);
+    this.counts = new Uint8Array(this.rows);
     // NaN: restored at boot, stamped with the clock when first compared (no clock in the constructor).
-    this.lentAt = new Float64Array(this.slots).fill(NaN);
+    this.lentAt = new Float64Array(this.rows).fill(NaN);
+    this.owners = new Uint8Array(capacity).fill(FREE);
     this.seqs = new Uint32Array(capacity);
     this.handedAt = new Float64Array(capacity).fill(-Infinity);
-    for (let k = 0; k < this.slots; k++) {
-      const stored = storage.get(slotKey(k));
+    for (let k = 0; k < this.rows; k++) {
+      const stored = storage.get(rowKey(k));
       if (!stored || stored.length < HEADER) continue;
       this.ids.set(stored.subarray(0, HEADER), k * HEADER);
-      let n = 0;
       forEachReading(stored, (seq) => {
-        if (n < PER_BORROWER) this.seqs[k * PER_BORROWER + n++] = seq;
+        const i = this.owners.indexOf(FREE);
+        if (i < 0 || this.counts[k] >= PER_BORROWER) return;
+        this.owners[i] = k;
+        this.seqs[i] = seq;
+        this.counts[k]++;
       });
-      this.counts[k] = n;
     }
   }
 
   get size(): number {
     let n = 0;
-    for (let k = 0; k < this.slots; k++) n += this.counts[k];
+    for (let k = 0; k < this.rows; k++) n += this.counts[k];
     return n;
   }
 
   /** Readings held for `origin`. */
   heldFor(origin: Uint8Array): number {
-    const k = this.slotOf(origin);
+    const k = this.rowOf(origin);
     return k < 0 ? 0 : this.counts[k];
   }
 
   /** Keeps `payload` (base ‖ entry) of `origin`'s reading `seq`; false when refused. Already held: true. */
   add(origin: Uint8Array, home: Uint8Array, seq: number, payload: Uint8Array, now: number): boolean {
-    let k = this.slotOf(origin);
+    let k = this.rowOf(origin);
     if (k >= 0 && this.indexOf(k, seq) >= 0) return true;
-    if (k < 0) k = this.freeSlot(now);
-    if (k < 0 || this.counts[k] >= PER_BORROWER) {
+    if (k < 0) k = this.freeRow(now);
+    const i = this.owners.indexOf(FREE);
+    if (k < 0 || i < 0 || this.counts[k] >= PER_BORROWER) {
       this.refused++;
       return false;
     }
-    const stored = this.counts[k] > 0 ? this.storage.get(slotKey(k)) : undefined;
+    const stored = this.counts[k] > 0 ? this.storage.get(rowKey(k)) : undefined;
     const old = stored && stored.length >= HEADER ? stored : NONE;
     const bodyLength = old.length > 0 ? old.length - HEADER : 0;
     const out = new Uint8Array(HEADER + bodyLength + 6 + payload.length);
@@ -90,9 +101,10 @@ export class ReplicaStore {
     writeU32(out, at, seq);
     writeU16(out, at + 4, payload.length);
     out.set(payload, at + 6);
-    this.storage.set(slotKey(k), out);
+    this.storage.set(rowKey(k), out);
     this.ids.set(out.subarray(0, HEADER), k * HEADER);
-    const i = k * PER_BORROWER + this.counts[k]++;
+    this.counts[k]++;
+    this.owners[i] = k;
     this.seqs[i] = seq;
     this.handedAt[i] = -Infinity;
     this.lentAt[k] = now;
@@ -101,19 +113,25 @@ export class ReplicaStore {
 
   /** A gateway delivered `origin`'s readings up to `seq`: those held are dropped (one write). */
   confirm(origin: Uint8Array, seq: number): void {
-    const k = this.slotOf(origin);
+    const k = this.rowOf(origin);
     if (k < 0) return;
     let covered = false;
-    for (let i = 0; i < this.counts[k]; i++) if (this.seqs[k * PER_BORROWER + i] <= seq) covered = true;
+    for (let i = 0; i < this.capacity; i++) {
+      if (this.owners[i] === k && this.seqs[i] <= seq) {
+        this.owners[i] = FREE;
+        this.counts[k]--;
+        covered = true;
+      }
+    }
     if (covered) this.rewrite(k, seq);
   }
 
   /** A gateway misses `origin`'s readings from `from` to `to`: those held are due now. */
   pull(origin: Uint8Array, from: number, to: number): boolean {
-    const k = this.slotOf(origin);
+    const k = this.rowOf(origin);
     let any = false;
-    for (let i = k * PER_BORROWER; k >= 0 && i < k * PER_BORROWER + this.counts[k]; i++) {
-      if (this.seqs[i] >= from && this.seqs[i] <= to) {
+    for (let i = 0; k >= 0 && i < this.capacity; i++) {
+      if (this.owners[i] === k && this.seqs[i] >= from && this.seqs[i] <= to) {
         this.handedAt[i] = -Infinity;
         any = true;
       }
@@ -123,14 +141,14 @@ export class ReplicaStore {
 
   /**
    * Calls `fn(origin, home, seq, payload)` for each reading not handed on within `afterMs`, read from
-   * storage one slot at a time; `fn` returns false to stop (no room to take more now).
+   * storage one row at a time; `fn` returns false to stop (no room to take more now).
    */
   due(now: number, afterMs: number, fn: (origin: Uint8Array, home: Uint8Array, seq: number, payload: Uint8Array) => boolean): void {
-    for (let k = 0; k < this.slots; k++) {
+    for (let k = 0; k < this.rows; k++) {
       let any = false;
-      for (let i = k * PER_BORROWER; i < k * PER_BORROWER + this.counts[k]; i++) if (now - this.handedAt[i] >= afterMs) any = true;
+      for (let i = 0; i < this.capacity; i++) if (this.owners[i] === k && now - this.handedAt[i] >= afterMs) any = true;
       if (!any) continue;
-      const stored = this.storage.get(slotKey(k));
+      const stored = this.storage.get(rowKey(k));
       if (!stored || stored.length < HEADER) continue;
       const origin = stored.subarray(0, NODE_ID_BYTES);
       const home = stored.subarray(NODE_ID_BYTES, HEADER);
@@ -148,28 +166,26 @@ export class ReplicaStore {
   /** When the next reading falls due (Infinity: none held). */
   nextDue(afterMs: number): number {
     let t = Infinity;
-    for (let k = 0; k < this.slots; k++) {
-      for (let i = k * PER_BORROWER; i < k * PER_BORROWER + this.counts[k]; i++) t = Math.min(t, this.handedAt[i] + afterMs);
-    }
+    for (let i = 0; i < this.capacity; i++) if (this.owners[i] !== FREE) t = Math.min(t, this.handedAt[i] + afterMs);
     return t;
   }
 
-  private slotOf(origin: Uint8Array): number {
-    for (let k = 0; k < this.slots; k++) {
+  private rowOf(origin: Uint8Array): number {
+    for (let k = 0; k < this.rows; k++) {
       if (this.counts[k] > 0 && equalBytes(this.ids.subarray(k * HEADER, k * HEADER + NODE_ID_BYTES), origin.subarray(0, NODE_ID_BYTES))) return k;
     }
     return -1;
   }
 
   private indexOf(k: number, seq: number): number {
-    for (let i = k * PER_BORROWER; i < k * PER_BORROWER + this.counts[k]; i++) if (this.seqs[i] === seq) return i;
+    for (let i = 0; i < this.capacity; i++) if (this.owners[i] === k && this.seqs[i] === seq) return i;
     return -1;
   }
 
-  /** A free slot, else the one lent to least recently if that was STALE_MS ago (evicted); -1 if none. */
-  private freeSlot(now: number): number {
+  /** A free row, else the one lent to least recently if that was STALE_MS ago (evicted); -1 if none. */
+  private freeRow(now: number): number {
     let stalest = -1;
-    for (let k = 0; k < this.slots; k++) {
+    for (let k = 0; k < this.rows; k++) {
       if (this.counts[k] === 0) return k;
       if (Number.isNaN(this.lentAt[k])) this.lentAt[k] = now;
       if (stalest < 0 || this.lentAt[k] < this.lentAt[stalest]) stalest = k;
@@ -177,12 +193,13 @@ export class ReplicaStore {
     if (stalest < 0 || now - this.lentAt[stalest] < STALE_MS) return -1;
     this.evicted += this.counts[stalest];
     this.counts[stalest] = 0;
+    for (let i = 0; i < this.capacity; i++) if (this.owners[i] === stalest) this.owners[i] = FREE;
     return stalest;
   }
 
-  /** Keeps slot k's readings above `seq`, in storage and in RAM. */
+  /** Writes row k again with only its readings above `seq` (RAM already dropped the others). */
   private rewrite(k: number, seq: number): void {
-    const stored = this.storage.get(slotKey(k));
+    const stored = this.storage.get(rowKey(k));
     const kept: { seq: number; payload: Uint8Array }[] = [];
     if (stored && stored.length >= HEADER) forEachReading(stored, (s, payload) => void (s > seq && kept.push({ seq: s, payload })));
     let size = kept.length > 0 ? HEADER : 0;
@@ -190,28 +207,21 @@ export class ReplicaStore {
     const out = new Uint8Array(size);
     if (size > 0) out.set(stored!.subarray(0, HEADER), 0);
     let at = HEADER;
-    const base = k * PER_BORROWER;
-    const handed = this.handedAt.slice(base, base + this.counts[k]);
-    const seqs = this.seqs.slice(base, base + this.counts[k]);
-    kept.forEach((r, n) => {
+    for (const r of kept) {
       writeU32(out, at, r.seq);
       writeU16(out, at + 4, r.payload.length);
       out.set(r.payload, at + 6);
       at += 6 + r.payload.length;
-      this.seqs[base + n] = r.seq;
-      const j = seqs.indexOf(r.seq);
-      this.handedAt[base + n] = j >= 0 ? handed[j] : -Infinity;
-    });
-    this.counts[k] = kept.length;
-    this.storage.set(slotKey(k), out);
+    }
+    this.storage.set(rowKey(k), out);
   }
 }
 
-function slotKey(k: number): string {
+function rowKey(k: number): string {
   return "rp" + k;
 }
 
-/** Each reading of a stored slot; a damaged tail (torn write) is ignored rather than trusted. */
+/** Each reading of a stored row; a damaged tail (torn write) is ignored rather than trusted. */
 function forEachReading(stored: Uint8Array, fn: (seq: number, payload: Uint8Array) => void): void {
   let at = HEADER;
   while (at + 6 <= stored.length) {

@@ -84,7 +84,7 @@ export interface ForwardConfig {
   checkpointEvery: number;
   /** …or this long after the first reading it would cover, whichever comes first. */
   checkpointAfterMs: number;
-  /** Readings this node keeps in storage for its neighbors (a multiple of 16; 0: lends nothing). */
+  /** Readings this node keeps in storage for its neighbors (a multiple of 8; 0: lends nothing). */
   replicaCapacity: number;
 }
 
@@ -110,7 +110,7 @@ const LEND_AHEAD = 32;
 /** While a gateway holds an origin's entries past a gap it pulls again this often… */
 const PULL_EVERY_MS = 10_000;
 /** …this many times (then each new delivery starts again). */
-const PULL_TRIES = 6;
+const PULL_TRIES = 12;
 
 export class StoreAndForward {
   private readonly custody: CustodyQueue;
@@ -136,6 +136,8 @@ export class StoreAndForward {
   private nextReplicaAt = Infinity;
   /** Own readings up to this seq are held by a lender too (lent in order; not kept through reboots). */
   private lentThrough = 0;
+  /** Pulled for lent readings no longer held here: if still pulled then, no lender has them (it died). */
+  private writeOffAt = Infinity;
   private readonly acks = new Map<number, { origin: Uint8Array; kind: DataKind; seq: number }[]>();
   private readonly outcomes: FeedOutcome[] = [];
   /** Counted: custody refused (queue full), items dropped at the hop limit, readings delivered here. */
@@ -245,6 +247,7 @@ export class StoreAndForward {
         if (equalBytes(d.origin, this.ctx.id)) {
           this.confirmed(d.seq, now);
           if (d.payload.length === PULL_BYTES) this.pulled(d.origin, d.seq + 1, readU32(d.payload, 0) - 1, now);
+          else this.writeOffAt = Infinity;
         }
       } else if (kind === DataKind.Health) {
         if (this.verifier) this.ctx.onHealthReport(d.origin, d.seq, d.payload);
@@ -391,6 +394,11 @@ export class StoreAndForward {
     if (own) {
       for (let seq = from; seq <= to && seq - from < this.config.unsentCapacity; seq++) this.handoffs.delete(seq);
       this.nextSweepAt = now;
+      // Only lenders held the start of the gap. They resend within confirmAfterMs: a gap still pulled
+      // after that (this one or the next, until no gap is left) was lost with a lender, and the base skips it.
+      if (from >= this.unsent.firstHeld) this.writeOffAt = Infinity;
+      else if (this.writeOffAt === Infinity) this.writeOffAt = now + this.config.confirmAfterMs;
+      else if (now >= this.writeOffAt) this.unsent.writeOff(to);
     }
     if (this.replicas?.pull(origin, from, to)) this.nextReplicaAt = now;
   }

@@ -120,6 +120,11 @@ test("seenCacheCapacity must be a power of two", () => {
   for (const v of [64, 128, 1024, 32768]) assert.is(createNodeConfig({ seenCacheCapacity: v }).seenCacheCapacity, v);
 });
 
+test("replicaCapacity must be a multiple of 8 (borrower rows of 8); 0 lends nothing", () => {
+  for (const v of [4, 12, 100, 1020]) refused({ replicaCapacity: v }, "replicaCapacity", `${v}`);
+  for (const v of [0, 8, 32, 1024]) assert.is(createNodeConfig({ replicaCapacity: v }).replicaCapacity, v);
+});
+
 test("relayPolicy must be coverage, flood or managed", () => {
   for (const p of ["coverage", "flood", "managed"] as const) assert.is(createNodeConfig({ relayPolicy: p }).relayPolicy, p);
   for (const p of ["", "Coverage", "gossip", "none", 1, null]) {

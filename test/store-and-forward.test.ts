@@ -35,6 +35,17 @@ test("DATA and ACK codecs: round trip and strict decoding", () => {
   const bad = body.slice();
   bad[16] = 9;
   assert.is(decodeData(bad, view), WireError.BadType);
+  // A CONFIRM that pulls names the lowest seq held past the gap: 4 bytes, above its seq.
+  const pull = (held: number): Uint8Array => Uint8Array.of(held >>> 24, (held >>> 16) & 255, (held >>> 8) & 255, held & 255);
+  assert.is(decodeData(encodeData(origin, gateway, DataKind.Confirm, 0, 5, pull(9)), view), WireError.None);
+  assert.is(decodeData(encodeData(origin, gateway, DataKind.Confirm, 0, 5, pull(5)), view), WireError.BadField, "nothing missing below the seq held");
+  assert.is(decodeData(encodeData(origin, gateway, DataKind.Confirm, 0, 5, Uint8Array.of(0, 0, 9)), view), WireError.BadField);
+  // A lend: one hop, home ‖ base ‖ entry.
+  const lend = new Uint8Array(8 + 4 + 33);
+  assert.is(decodeData(encodeData(origin, gateway, DataKind.Lend, 0, 5, lend), view), WireError.None);
+  assert.is(decodeData(encodeData(origin, gateway, DataKind.Lend, 1, 5, lend), view), WireError.BadField, "a lend goes one hop");
+  assert.is(decodeData(encodeData(origin, gateway, DataKind.Lend, 0, 5, lend.subarray(0, 12)), view), WireError.BadField, "a lend without an entry");
+  assert.is(checkAck(encodeAck([{ origin, kind: DataKind.Lend, seq: 5 }])), WireError.None);
   const ack = encodeAck([{ origin, kind: DataKind.Checkpoint, seq: 7 }, { origin: gateway, kind: DataKind.Entry, seq: 8 }]);
   assert.is(checkAck(ack), WireError.None);
   assert.equal([ackItem(ack, 1).seq, ackItem(ack, 0).kind], [8, DataKind.Checkpoint]);

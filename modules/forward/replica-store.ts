@@ -30,14 +30,17 @@ const NONE = new Uint8Array(0);
 
 export class ReplicaStore {
   private readonly rows: number;
-  /** Per row: borrower id ‖ home gateway; a zero count means the row is free. */
-  private readonly ids: Uint8Array;
-  private readonly counts: Uint8Array;
-  private readonly lentAt: Float64Array;
-  /** Per reading: its row (FREE: unused), seq, and when it was last handed on (-Infinity: due now). */
-  private readonly owners: Uint8Array;
+  /**
+   * Three typed arrays in all (each costs the board's heap some 140 B besides its bytes):
+   * `bytes`: per row borrower id ‖ home gateway, then per row its count (0: free), then per reading
+   * its row (FREE: unused); `times`: per row when it last lent, then per reading when it was last
+   * handed on (-Infinity: due now); `seqs`: per reading its seq.
+   */
+  private readonly bytes: Uint8Array;
+  private readonly times: Float64Array;
   private readonly seqs: Uint32Array;
-  private readonly handedAt: Float64Array;
+  private readonly countAt: number;
+  private readonly ownerAt: number;
   /** Readings dropped with their evicted row, and lends refused (a cap reached). */
   evicted = 0;
   refused = 0;
@@ -47,37 +50,36 @@ export class ReplicaStore {
       throw new RangeError(`replica capacity must be a multiple of ${READINGS_PER_ROW}, at most ${READINGS_PER_ROW * FREE}`);
     }
     this.rows = capacity / READINGS_PER_ROW;
-    this.ids = new Uint8Array(this.rows * HEADER);
-    this.counts = new Uint8Array(this.rows);
-    // NaN: restored at boot, stamped with the clock when first compared (no clock in the constructor).
-    this.lentAt = new Float64Array(this.rows).fill(NaN);
-    this.owners = new Uint8Array(capacity).fill(FREE);
+    this.countAt = this.rows * HEADER;
+    this.ownerAt = this.countAt + this.rows;
+    this.bytes = new Uint8Array(this.ownerAt + capacity).fill(FREE, this.ownerAt);
+    // Lent at NaN: restored at boot, stamped with the clock when first compared (no clock in the constructor).
+    this.times = new Float64Array(this.rows + capacity).fill(NaN, 0, this.rows).fill(-Infinity, this.rows);
     this.seqs = new Uint32Array(capacity);
-    this.handedAt = new Float64Array(capacity).fill(-Infinity);
     for (let k = 0; k < this.rows; k++) {
       const stored = storage.get(rowKey(k));
       if (!stored || stored.length < HEADER) continue;
-      this.ids.set(stored.subarray(0, HEADER), k * HEADER);
+      this.bytes.set(stored.subarray(0, HEADER), k * HEADER);
       forEachReading(stored, (seq) => {
-        const i = this.owners.indexOf(FREE);
-        if (i < 0 || this.counts[k] >= PER_BORROWER) return;
-        this.owners[i] = k;
+        const i = this.freeReading();
+        if (i < 0 || this.bytes[this.countAt + k] >= PER_BORROWER) return;
+        this.bytes[this.ownerAt + i] = k;
         this.seqs[i] = seq;
-        this.counts[k]++;
+        this.bytes[this.countAt + k]++;
       });
     }
   }
 
   get size(): number {
     let n = 0;
-    for (let k = 0; k < this.rows; k++) n += this.counts[k];
+    for (let k = 0; k < this.rows; k++) n += this.bytes[this.countAt + k];
     return n;
   }
 
   /** Readings held for `origin`. */
   heldFor(origin: Uint8Array): number {
     const k = this.rowOf(origin);
-    return k < 0 ? 0 : this.counts[k];
+    return k < 0 ? 0 : this.bytes[this.countAt + k];
   }
 
   /** Keeps `payload` (base ‖ entry) of `origin`'s reading `seq`; false when refused. Already held: true. */
@@ -85,12 +87,12 @@ export class ReplicaStore {
     let k = this.rowOf(origin);
     if (k >= 0 && this.indexOf(k, seq) >= 0) return true;
     if (k < 0) k = this.freeRow(now);
-    const i = this.owners.indexOf(FREE);
-    if (k < 0 || i < 0 || this.counts[k] >= PER_BORROWER) {
+    const i = this.freeReading();
+    if (k < 0 || i < 0 || this.bytes[this.countAt + k] >= PER_BORROWER) {
       this.refused++;
       return false;
     }
-    const stored = this.counts[k] > 0 ? this.storage.get(rowKey(k)) : undefined;
+    const stored = this.bytes[this.countAt + k] > 0 ? this.storage.get(rowKey(k)) : undefined;
     const old = stored && stored.length >= HEADER ? stored : NONE;
     const bodyLength = old.length > 0 ? old.length - HEADER : 0;
     const out = new Uint8Array(HEADER + bodyLength + 6 + payload.length);
@@ -102,12 +104,12 @@ export class ReplicaStore {
     writeU16(out, at + 4, payload.length);
     out.set(payload, at + 6);
     this.storage.set(rowKey(k), out);
-    this.ids.set(out.subarray(0, HEADER), k * HEADER);
-    this.counts[k]++;
-    this.owners[i] = k;
+    this.bytes.set(out.subarray(0, HEADER), k * HEADER);
+    this.bytes[this.countAt + k]++;
+    this.bytes[this.ownerAt + i] = k;
     this.seqs[i] = seq;
-    this.handedAt[i] = -Infinity;
-    this.lentAt[k] = now;
+    this.times[this.rows + i] = -Infinity;
+    this.times[k] = now;
     return true;
   }
 
@@ -117,9 +119,9 @@ export class ReplicaStore {
     if (k < 0) return;
     let covered = false;
     for (let i = 0; i < this.capacity; i++) {
-      if (this.owners[i] === k && this.seqs[i] <= seq) {
-        this.owners[i] = FREE;
-        this.counts[k]--;
+      if (this.bytes[this.ownerAt + i] === k && this.seqs[i] <= seq) {
+        this.bytes[this.ownerAt + i] = FREE;
+        this.bytes[this.countAt + k]--;
         covered = true;
       }
     }
@@ -131,8 +133,8 @@ export class ReplicaStore {
     const k = this.rowOf(origin);
     let any = false;
     for (let i = 0; k >= 0 && i < this.capacity; i++) {
-      if (this.owners[i] === k && this.seqs[i] >= from && this.seqs[i] <= to) {
-        this.handedAt[i] = -Infinity;
+      if (this.bytes[this.ownerAt + i] === k && this.seqs[i] >= from && this.seqs[i] <= to) {
+        this.times[this.rows + i] = -Infinity;
         any = true;
       }
     }
@@ -146,7 +148,7 @@ export class ReplicaStore {
   due(now: number, afterMs: number, fn: (origin: Uint8Array, home: Uint8Array, seq: number, payload: Uint8Array) => boolean): void {
     for (let k = 0; k < this.rows; k++) {
       let any = false;
-      for (let i = 0; i < this.capacity; i++) if (this.owners[i] === k && now - this.handedAt[i] >= afterMs) any = true;
+      for (let i = 0; i < this.capacity; i++) if (this.bytes[this.ownerAt + i] === k && now - this.times[this.rows + i] >= afterMs) any = true;
       if (!any) continue;
       const stored = this.storage.get(rowKey(k));
       if (!stored || stored.length < HEADER) continue;
@@ -155,9 +157,9 @@ export class ReplicaStore {
       let go = true;
       forEachReading(stored, (seq, payload) => {
         const i = this.indexOf(k, seq);
-        if (!go || i < 0 || now - this.handedAt[i] < afterMs) return;
+        if (!go || i < 0 || now - this.times[this.rows + i] < afterMs) return;
         go = fn(origin, home, seq, payload);
-        if (go) this.handedAt[i] = now;
+        if (go) this.times[this.rows + i] = now;
       });
       if (!go) return;
     }
@@ -166,19 +168,24 @@ export class ReplicaStore {
   /** When the next reading falls due (Infinity: none held). */
   nextDue(afterMs: number): number {
     let t = Infinity;
-    for (let i = 0; i < this.capacity; i++) if (this.owners[i] !== FREE) t = Math.min(t, this.handedAt[i] + afterMs);
+    for (let i = 0; i < this.capacity; i++) if (this.bytes[this.ownerAt + i] !== FREE) t = Math.min(t, this.times[this.rows + i] + afterMs);
     return t;
+  }
+
+  private freeReading(): number {
+    for (let i = 0; i < this.capacity; i++) if (this.bytes[this.ownerAt + i] === FREE) return i;
+    return -1;
   }
 
   private rowOf(origin: Uint8Array): number {
     for (let k = 0; k < this.rows; k++) {
-      if (this.counts[k] > 0 && equalBytes(this.ids.subarray(k * HEADER, k * HEADER + NODE_ID_BYTES), origin.subarray(0, NODE_ID_BYTES))) return k;
+      if (this.bytes[this.countAt + k] > 0 && equalBytes(this.bytes.subarray(k * HEADER, k * HEADER + NODE_ID_BYTES), origin.subarray(0, NODE_ID_BYTES))) return k;
     }
     return -1;
   }
 
   private indexOf(k: number, seq: number): number {
-    for (let i = 0; i < this.capacity; i++) if (this.owners[i] === k && this.seqs[i] === seq) return i;
+    for (let i = 0; i < this.capacity; i++) if (this.bytes[this.ownerAt + i] === k && this.seqs[i] === seq) return i;
     return -1;
   }
 
@@ -186,14 +193,14 @@ export class ReplicaStore {
   private freeRow(now: number): number {
     let stalest = -1;
     for (let k = 0; k < this.rows; k++) {
-      if (this.counts[k] === 0) return k;
-      if (Number.isNaN(this.lentAt[k])) this.lentAt[k] = now;
-      if (stalest < 0 || this.lentAt[k] < this.lentAt[stalest]) stalest = k;
+      if (this.bytes[this.countAt + k] === 0) return k;
+      if (Number.isNaN(this.times[k])) this.times[k] = now;
+      if (stalest < 0 || this.times[k] < this.times[stalest]) stalest = k;
     }
-    if (stalest < 0 || now - this.lentAt[stalest] < STALE_MS) return -1;
-    this.evicted += this.counts[stalest];
-    this.counts[stalest] = 0;
-    for (let i = 0; i < this.capacity; i++) if (this.owners[i] === stalest) this.owners[i] = FREE;
+    if (stalest < 0 || now - this.times[stalest] < STALE_MS) return -1;
+    this.evicted += this.bytes[this.countAt + stalest];
+    this.bytes[this.countAt + stalest] = 0;
+    for (let i = 0; i < this.capacity; i++) if (this.bytes[this.ownerAt + i] === stalest) this.bytes[this.ownerAt + i] = FREE;
     return stalest;
   }
 

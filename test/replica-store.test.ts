@@ -8,6 +8,12 @@ import * as assert from "uvu/assert";
 import { PER_BORROWER, READINGS_PER_ROW, ReplicaStore, STALE_MS } from "../modules/forward/replica-store.js";
 import { CHUNK_ENTRIES, UnsentStore } from "../modules/feed/unsent-store.js";
 import { MemoryStorage } from "../hosts/sim/storage.js";
+import { nodeCrypto } from "../hosts/node/node-crypto.js";
+import { createNodeConfig } from "../modules/config.js";
+import { StoreAndForward, type ForwardContext } from "../modules/forward/store-and-forward.js";
+import { checkAck, DataKind, decodeData, encodeData, newDataView } from "../modules/wire/data.js";
+import { WireError } from "../modules/wire/errors.js";
+import { RecordType } from "../modules/wire/records.js";
 
 const id = (n: number): Uint8Array => new Uint8Array(8).fill(n);
 const HOME = id(0xee);
@@ -97,6 +103,47 @@ test("unsent store: the readings the next ones would overwrite unconfirmed are t
   for (let seq = 1; seq <= CHUNK_ENTRIES; seq++) full.add(seq, bytes);
   full.add(CHUNK_ENTRIES + 1, bytes, 40);
   assert.is(full.lost, CHUNK_ENTRIES - 40, "readings up to 40 are held by a lender");
+});
+
+/** A lender alone with one neighbor (slot 0, the borrower), recording what it sends and drops. */
+function lender(replicaCapacity: number): { forward: StoreAndForward; sent: { type: RecordType; body: Uint8Array }[]; drops: WireError[] } {
+  const sent: { type: RecordType; body: Uint8Array }[] = [];
+  const drops: WireError[] = [];
+  const ctx = {
+    id: id(7), isGateway: false,
+    nextHopToward: () => -1, nextHopToNode: () => -1, nearestGatewayId: () => null, hasNeighbor: (slot: number) => slot === 0,
+    lenderSlot: () => 0, neighborId: (slot: number) => (slot === 0 ? id(1) : null),
+    sendTo: (_slot: number, type: RecordType, body: Uint8Array) => void sent.push({ type, body }),
+    drop: (reason: WireError) => void drops.push(reason),
+    onDirectMessage() {}, messageUnroutable() {}, emit() {}, readingResent() {}, judge() {}, onHealthReport() {}, admitOrigin: () => null,
+  } satisfies ForwardContext;
+  const forward = new StoreAndForward(ctx, nodeCrypto, new MemoryStorage(), new Uint8Array(64), new Uint8Array(0), { ...createNodeConfig(), replicaCapacity });
+  return { forward, sent, drops };
+}
+
+function lend(forward: StoreAndForward, destination: Uint8Array, seq: number, hops = 0): void {
+  const view = newDataView();
+  const payload = new Uint8Array(8 + 4 + 33);
+  payload.set(HOME, 0);
+  payload[11] = 1;
+  assert.is(decodeData(encodeData(id(1), destination, DataKind.Lend, hops, seq, payload), view), WireError.None);
+  forward.onData(view, 0, 1000);
+  forward.flushAcks();
+}
+
+test("a lender ACKs the lends it keeps, stays silent past its quota, and drops (and counts) a lend meant for another node", () => {
+  const { forward, sent, drops } = lender(READINGS_PER_ROW);
+  for (let seq = 1; seq <= READINGS_PER_ROW + 1; seq++) lend(forward, id(7), seq);
+  const acks = sent.filter((r) => r.type === RecordType.Ack);
+  assert.is(acks.length, READINGS_PER_ROW, "one ACK per lend kept, none for the one past the quota");
+  assert.ok(acks.every((r) => checkAck(r.body) === WireError.None && r.body[1 + 8] === DataKind.Lend));
+  assert.is(forward.replicasHeld, READINGS_PER_ROW);
+  lend(forward, id(8), 99);
+  assert.equal(drops, [WireError.BadField], "a lend for another node goes no further");
+  assert.is(forward.replicasHeld, READINGS_PER_ROW);
+  const alone = lender(0);
+  lend(alone.forward, id(7), 1);
+  assert.is(alone.sent.length, 0, "a node lending no storage ACKs no lend");
 });
 
 test.run();

@@ -33,6 +33,7 @@ export interface NodeConfig {
   /**
    * Neighbors' readings this node keeps in storage for them when theirs is full (0..1024, a multiple
    * of 8; at most 32 of one neighbor, capacity / 8 neighbors); ≈ 17 B each in RAM, the bytes in storage.
+   * 0: the node neither keeps replicas nor asks its neighbors to keep its own.
    */
   replicaCapacity: number;
   /** Own readings handed on but not confirmed by a gateway this long are sent again (1000..3600000 ms). */

@@ -84,7 +84,7 @@ export interface ForwardConfig {
   checkpointEvery: number;
   /** …or this long after the first reading it would cover, whichever comes first. */
   checkpointAfterMs: number;
-  /** Readings this node keeps in storage for its neighbors (a multiple of 8; 0: lends nothing). */
+  /** Readings this node keeps in storage for its neighbors (a multiple of 8; 0: neither keeps nor lends any). */
   replicaCapacity: number;
 }
 

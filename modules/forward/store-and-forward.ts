@@ -138,6 +138,8 @@ export class StoreAndForward {
   private lentThrough = 0;
   /** Pulled for lent readings no longer held here: if still pulled then, no lender has them (it died). */
   private writeOffAt = Infinity;
+  /** The neighbor that kept our last lend: the first asked for the next one (-1: none yet). */
+  private lender = -1;
   private readonly acks = new Map<number, { origin: Uint8Array; kind: DataKind; seq: number }[]>();
   private readonly outcomes: FeedOutcome[] = [];
   /** Counted: custody refused (queue full), items dropped at the hop limit, readings delivered here. */
@@ -285,7 +287,10 @@ export class StoreAndForward {
     for (let i = 0; i < body[0]; i++) {
       const { origin, kind, seq } = ackItem(body, i);
       const row = this.custody.acknowledged(from, origin, kind, seq);
-      if (row >= 0 && kind === DataKind.Lend && seq === Math.max(this.lentThrough, this.unsent.confirmed) + 1) this.lentThrough = seq;
+      if (row >= 0 && kind === DataKind.Lend) {
+        this.lender = from;
+        if (seq === Math.max(this.lentThrough, this.unsent.confirmed) + 1) this.lentThrough = seq;
+      }
       if (row < 0 || kind !== DataKind.Entry) continue;
       if (equalBytes(origin, this.ctx.id)) {
         // Handed on: if no confirmation comes in time, the sweep sends it again.
@@ -559,8 +564,10 @@ export class StoreAndForward {
       if (slot >= 0 && !this.ctx.hasNeighbor(slot)) slot = -1;
       if (slot < 0 && custody.tries(row) >= CONFIRM_TRIES) return custody.remove(row);
     } else if (kind === DataKind.Lend) {
-      // Each try asks the next neighbor: one with no room left does not ACK.
-      slot = this.ctx.lenderSlot(custody.tries(row));
+      // The neighbor that kept the last one first; each unanswered try asks the next (one with no room does not ACK).
+      const tries = custody.tries(row);
+      if (tries > 0 && custody.lastSentTo(row) === this.lender) this.lender = -1;
+      slot = tries === 0 && this.lender >= 0 && this.ctx.hasNeighbor(this.lender) ? this.lender : this.ctx.lenderSlot(tries);
       const id = slot >= 0 ? this.ctx.neighborId(slot) : null;
       if (id) custody.setDestination(row, id);
       else slot = -1;

@@ -200,6 +200,8 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
   private readonly events: MeshEvent[] = [];
   /** Gossip bodies of our own to send at the next flush. */
   private readonly ownQueue: Uint8Array[] = [];
+  /** flush()'s records, reused: it runs after every frame received and every tick. */
+  private readonly parts: { type: RecordType; body: Uint8Array }[] = [];
 
   private sealer: FrameSealer | null = null;
   private nextSeq = 1;
@@ -749,7 +751,7 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
   }
 
   private onGossip(g: GossipView, body: Uint8Array, transmitter: Neighbor | undefined, repaired: boolean, now: number): void {
-    if (transmitter && !equalBytes(g.origin, transmitter.id)) this.relayWatch.heardRelaying(transmitter.slot);
+    if (transmitter && !this.neighbors.hasId(transmitter, g.origin, 0)) this.relayWatch.heardRelaying(transmitter.slot);
     if (this.seen.has(g.origin, g.seq)) {
       this.counters.messagesDuplicate++;
       const p = this.pending.find(g.origin, g.seq);
@@ -1046,7 +1048,7 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
 
   /** Sends what is due now — a beacon, relays whose delay ended, our own messages — packed into frames. */
   private flush(now: number): void {
-    const parts: { type: RecordType; body: Uint8Array }[] = [];
+    const parts = this.parts;
     const beacon = now >= this.nextBeaconAt;
     if (beacon) {
       parts.push({ type: RecordType.Hello, body: this.buildHello(now) });
@@ -1059,8 +1061,10 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
       const route = this.buildRoute(now);
       if (route) parts.push({ type: RecordType.Route, body: route });
     }
-    for (const body of this.ownQueue) parts.push({ type: RecordType.Gossip, body });
-    this.ownQueue.length = 0;
+    if (this.ownQueue.length > 0) {
+      for (const body of this.ownQueue) parts.push({ type: RecordType.Gossip, body });
+      this.ownQueue.length = 0;
+    }
     this.discovery.takeDue(now, parts);
     this.content?.takeBroadcast(parts, beacon, now);
     this.takeDueRelays(now, false, parts);
@@ -1070,6 +1074,8 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
       this.takeDueRelays(now + PIGGYBACK_UNITS * this.config.relayDelayMs, true, parts);
     }
     if (parts.length > 0) this.pack(parts, null);
+    parts.length = 0;
+    if (this.unicast.size === 0) return;
     for (const [slot, list] of this.unicast) {
       const n = this.neighbors.bySlot(slot);
       if (n) this.pack(list, n.link);
@@ -1080,6 +1086,8 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
   /** Moves pending relays due by `until` into `parts` (or drops them as suppressed). */
   private takeDueRelays(until: number, onlyIfRelaying: boolean, parts: { type: RecordType; body: Uint8Array }[]): void {
     const pending = this.pending;
+    // Most flushes follow a frame received while no relay is due: skip the scan.
+    if (pending.earliest() > until) return;
     for (let i = 0; i < pending.length; ) {
       const p = pending.slotAt(i);
       const fireAt = pending.fireAt(p);

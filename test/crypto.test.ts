@@ -248,6 +248,17 @@ test("board crypto hashes with the SHA-512 it is given, inside Ed25519 too", () 
   assert.throws(() => counted.sign(ascii("x"), new Uint8Array(32)), RangeError);
 });
 
+test("toHex gives two lowercase digits per byte, on the 8-byte id path and every other length", () => {
+  for (let v = 0; v < 256; v++) {
+    const id = Uint8Array.of(v, 255 - v, v ^ 0x5a, 0, 255, v >> 1, 1, 16);
+    const hex = toHex(id);
+    assert.is(hex, Array.from(id, (b) => b.toString(16).padStart(2, "0")).join(""));
+    assert.equal(fromHex(hex), id);
+    assert.is(toHex(id.subarray(0, 7)), hex.slice(0, 14));
+    assert.is(toHex(Uint8Array.of(...id, v)), hex + v.toString(16).padStart(2, "0"));
+  }
+});
+
 test("signatures interoperate both ways", () => {
   const a = keyPairFromSeed(new Uint8Array(32).fill(1));
   const b = nodeKeyPairFromSeed(new Uint8Array(32).fill(2));

@@ -35,4 +35,33 @@ test("origin limiter: each origin its own budget; when full the least recently a
   assert.ok(limiter.allow(origin(2), 20), "2 was forgotten: a full burst again");
 });
 
+test("origin limiter: the index and recency list agree with a plain scan over thousands of origins", () => {
+  // The reference: slots scanned for the origin, the least recent found by its last use.
+  const capacity = 16;
+  const ref = { ids: [] as number[], used: [] as number[], buckets: new TokenBuckets(capacity, 6 / 60, 10) };
+  let uses = 0;
+  const refAllow = (id: number, now: number): boolean => {
+    let slot = ref.ids.indexOf(id);
+    if (slot < 0) {
+      if (ref.ids.length < capacity) slot = ref.ids.length;
+      else slot = ref.used.indexOf(Math.min(...ref.used));
+      ref.ids[slot] = id;
+      ref.buckets.reset(slot, now, 2);
+    }
+    ref.used[slot] = ++uses;
+    return ref.buckets.take(slot, now);
+  };
+  const limiter = new OriginLimiter(6, 10, capacity);
+  let state = 7;
+  for (let step = 0; step < 20_000; step++) {
+    state = (Math.imul(state, 1103515245) + 12345) >>> 0;
+    // Mostly a few busy origins, sometimes one of many: both hits and evictions.
+    const id = state % 4 === 0 ? (state >>> 8) % 200 : (state >>> 8) % 12;
+    const now = step * 50;
+    const bytes = Uint8Array.of(id >>> 8, 0x5a, id & 3, 0, id & 255, 0, 0, id % 7);
+    assert.is(limiter.allow(bytes, now), refAllow(id, now), `step ${step}`);
+  }
+  assert.is(limiter.size, capacity);
+});
+
 test.run();

@@ -60,4 +60,33 @@ test("each entry has its own miss row, zeroed when the slot is taken again; copi
   assert.is(q.earliest(), 20);
 });
 
+
+test("earliest() is the smallest fire time of the live entries through adds, moves and removals", () => {
+  const q = new RelayQueue(6, 2);
+  let state = 12345;
+  const draw = (n: number): number => {
+    state = (Math.imul(state, 1103515245) + 12345) >>> 0;
+    return state % n;
+  };
+  const scan = (): number => {
+    let t = Infinity;
+    for (let i = 0; i < q.length; i++) t = Math.min(t, q.fireAt(q.slotAt(i)));
+    return t;
+  };
+  assert.is(q.earliest(), Infinity, "empty");
+  for (let step = 0; step < 2000; step++) {
+    const op = draw(3);
+    if (op === 0 && q.length < q.capacity) {
+      const slot = q.add(body(step & 255), step, false);
+      // Ties are common: equal times must survive the removal of one of them.
+      if (draw(2) === 0) q.setFireAt(slot, draw(20));
+    } else if (op === 1 && q.length > 0) {
+      q.setFireAt(q.slotAt(draw(q.length)), draw(20));
+    } else if (q.length > 0) {
+      q.removeAt(draw(q.length));
+    }
+    assert.is(q.earliest(), scan(), `step ${step}`);
+  }
+});
+
 test.run();

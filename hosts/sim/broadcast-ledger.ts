@@ -45,6 +45,15 @@ interface Flight {
   transmissions: number;
 }
 
+interface Reach {
+  dist: Int32Array;
+  reachable: number;
+  eccentricity: number;
+}
+
+/** Distances (one per node per source) remembered by reach(). */
+const REMEMBERED_DISTANCES = 1 << 24;
+
 interface Cut {
   group: Int32Array;
   from: number;
@@ -58,9 +67,13 @@ export class BroadcastLedger {
   private readonly flights: Flight[] = [];
   private closedUpTo = 0;
   private readonly cuts: Cut[] = [];
+  /** Which nodes were on at the last reach(), and what it found per source since they last changed. */
+  private readonly up: Uint8Array;
+  private readonly reaches = new Map<number, Reach>();
   private closed = { count: 0, reachable: 0, delivered: 0, worst: 1, transmissions: 0, hops: 0, bfs: 0, maxRatio: 0 };
 
   constructor(private readonly topology: Topology, private readonly isOn: (i: number) => boolean, private readonly hopLimit: number) {
+    this.up = new Uint8Array(topology.neighbors.length);
   }
 
   partition(group: Int32Array, from: number, to: number): void {
@@ -70,16 +83,7 @@ export class BroadcastLedger {
   /** Opens a broadcast; returns how many nodes could receive it. */
   published(source: number, origin: string, seq: number, now: number): number {
     this.closeBefore(now - SETTLE_MS);
-    const dist = this.distances(source, now);
-    let reachable = 0;
-    let eccentricity = 0;
-    for (let i = 0; i < dist.length; i++) {
-      if (dist[i] > this.hopLimit) dist[i] = -1;
-      if (dist[i] > 0) {
-        reachable++;
-        if (dist[i] > eccentricity) eccentricity = dist[i];
-      }
-    }
+    const { dist, reachable, eccentricity } = this.reach(source, now);
     const flight: Flight = {
       origin, seq, at: now, dist, got: new Uint8Array(dist.length), reachable, delivered: 0, hopsSum: 0, bfsSum: 0,
       maxHops: 0, eccentricity, transmissions: 1,
@@ -151,11 +155,42 @@ export class BroadcastLedger {
     }
   }
 
-  /** Breadth-first hop distances from `source` over powered nodes and uncut links; -1 unreachable. */
-  private distances(source: number, now: number): Int32Array {
-    const up = new Uint8Array(this.topology.neighbors.length);
-    for (let i = 0; i < up.length; i++) up[i] = this.isOn(i) ? 1 : 0;
+  /**
+   * Hop distances from `source` within the hop limit over powered nodes and uncut links (-1 beyond),
+   * with how many nodes that reaches and the farthest. Remembered per source while the same nodes
+   * are on and no cut is active: every node publishing once a minute would otherwise search the
+   * whole graph per message. Read only: flights share it.
+   */
+  private reach(source: number, now: number): Reach {
+    const n = this.topology.neighbors.length;
+    const up = this.up;
+    let changed = false;
+    for (let i = 0; i < n; i++) {
+      const on = this.isOn(i) ? 1 : 0;
+      if (up[i] !== on) {
+        up[i] = on;
+        changed = true;
+      }
+    }
     const cuts = this.cuts.filter((c) => now >= c.from && now < c.to);
-    return bfsDistances(this.topology.neighbors, source, up, cuts.length ? (u, v) => cuts.every((c) => c.group[u] === c.group[v]) : undefined);
+    if (changed || cuts.length > 0) this.reaches.clear();
+    let r = this.reaches.get(source);
+    if (r) return r;
+    const dist = bfsDistances(this.topology.neighbors, source, up, cuts.length ? (u, v) => cuts.every((c) => c.group[u] === c.group[v]) : undefined);
+    let reachable = 0;
+    let eccentricity = 0;
+    for (let i = 0; i < n; i++) {
+      if (dist[i] > this.hopLimit) dist[i] = -1;
+      if (dist[i] > 0) {
+        reachable++;
+        if (dist[i] > eccentricity) eccentricity = dist[i];
+      }
+    }
+    r = { dist, reachable, eccentricity };
+    if (cuts.length > 0) return r;
+    // Bounded to about 64 MB of distances, the oldest forgotten first.
+    if (this.reaches.size >= Math.max(1, Math.floor(REMEMBERED_DISTANCES / n))) this.reaches.delete(this.reaches.keys().next().value as number);
+    this.reaches.set(source, r);
+    return r;
   }
 }

@@ -113,8 +113,9 @@ export class CountingCrypto implements Crypto {
     this.counts.open++;
     if (!this.share) return this.inner.open(box, nonce, key);
     const memo = this.opened.get(box.buffer);
+    // The memo holds the key it was opened with (the mesh shares one network key object): same object, same bytes.
     if (memo && memo.byteOffset === box.byteOffset && memo.length === box.length &&
-        equalBytes(memo.key, key) && equalBytes(memo.nonce, nonce)) {
+        (memo.key === key || equalBytes(memo.key, key)) && equalBytes(memo.nonce, nonce)) {
       return memo.result;
     }
     const result = this.sealedPlaintext(box, nonce, key) ?? this.inner.open(box, nonce, key);

@@ -308,6 +308,21 @@ export class StoreAndForward {
     // Custody taken of others' readings and never honoured: the next hop is a hole, or leads to one.
     this.promises.expire(now, (slot) => this.ctx.judge(slot, Behavior.BrokenCustody, now));
     if (now >= this.checkpointDueAt) this.queueCheckpoint(now);
+    if (this.confirmAt.size > 0) this.sendConfirmations(now);
+    // Items due within the batching window go now too: one frame carries them, not one each. A send
+    // may remove its item, so the due rows are listed first.
+    const due = this.due;
+    let count = 0;
+    for (let i = 0; i < this.custody.size; i++) {
+      const row = this.custody.at(i);
+      if (this.custody.nextTryAt(row) <= now + BATCH_MS) due[count++] = row;
+    }
+    for (let i = 0; i < count; i++) this.send(due[i], now);
+    this.flushAcks();
+  }
+
+  /** Confirmations whose delay ended join the custody queue. */
+  private sendConfirmations(now: number): void {
     for (const [originHex, c] of this.confirmAt) {
       if (now < c.at) continue;
       this.confirmAt.delete(originHex);
@@ -322,20 +337,11 @@ export class StoreAndForward {
       }
       if (pull && c.pulls < PULL_TRIES) this.confirmAt.set(originHex, { origin: c.origin, at: now + PULL_EVERY_MS, pulls: c.pulls + 1 });
     }
-    // Items due within the batching window go now too: one frame carries them, not one each. A send
-    // may remove its item, so the due rows are listed first.
-    const due = this.due;
-    let count = 0;
-    for (let i = 0; i < this.custody.size; i++) {
-      const row = this.custody.at(i);
-      if (this.custody.nextTryAt(row) <= now + BATCH_MS) due[count++] = row;
-    }
-    for (let i = 0; i < count; i++) this.send(due[i], now);
-    this.flushAcks();
   }
 
   /** ACKs owed are sent with whatever else goes out now. */
   flushAcks(): void {
+    if (this.acks.size === 0) return;
     for (const [slot, items] of this.acks) {
       for (let i = 0; i < items.length; i += MAX_ACKS) this.ctx.sendTo(slot, RecordType.Ack, encodeAck(items.slice(i, i + MAX_ACKS)));
     }
@@ -344,7 +350,8 @@ export class StoreAndForward {
 
   nextDeadline(): number {
     let t = Math.min(this.custody.nextDeadline(), this.nextSweepAt, this.nextReplicaAt, this.checkpointDueAt, this.promises.deadline);
-    for (const c of this.confirmAt.values()) if (c.at < t) t = c.at;
+    // Asked after every input: an iterator over the (usually empty) map is not free.
+    if (this.confirmAt.size > 0) for (const c of this.confirmAt.values()) if (c.at < t) t = c.at;
     return t;
   }
 

@@ -107,6 +107,8 @@ export class RecentMessages {
   }
 
   private at(i: number): number {
-    return (this.head + i) % this.capacity;
+    // head and i are below capacity: one subtraction, not a division (repair walks every entry per HELLO).
+    const j = this.head + i;
+    return j < this.capacity ? j : j - this.capacity;
   }
 }

@@ -25,6 +25,8 @@ export class RelayQueue {
   /** Slots of live entries in queue order, then the free ones. */
   private readonly order: Uint16Array;
   private count = 0;
+  /** The earliest fire time, NaN when it must be found again (after its entry left): asked after every input. */
+  private soonest = Infinity;
 
   constructor(readonly capacity: number, private readonly width: number) {
     this.miss = new Uint8Array(capacity * width);
@@ -63,6 +65,7 @@ export class RelayQueue {
   /** Removes the `i`-th entry in queue order; later ones move up. */
   removeAt(i: number): void {
     const slot = this.order[i];
+    if (this.fireTimes[slot] === this.soonest) this.soonest = NaN;
     this.order.copyWithin(i, i + 1, this.count);
     this.order[--this.count] = slot;
     this.bodies[slot] = null;
@@ -94,7 +97,9 @@ export class RelayQueue {
   }
 
   setFireAt(slot: number, fireAt: number): void {
+    if (this.fireTimes[slot] === this.soonest && fireAt > this.soonest) this.soonest = NaN;
     this.fireTimes[slot] = fireAt;
+    if (fireAt < this.soonest) this.soonest = fireAt;
   }
 
   /** Duplicates heard since it was queued. */
@@ -113,8 +118,10 @@ export class RelayQueue {
 
   /** The earliest fire time (Infinity when empty). */
   earliest(): number {
+    if (this.soonest === this.soonest) return this.soonest;
     let t = Infinity;
     for (let i = 0; i < this.count; i++) t = Math.min(t, this.fireTimes[this.order[i]]);
+    this.soonest = t;
     return t;
   }
 }

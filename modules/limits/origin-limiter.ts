@@ -6,26 +6,40 @@
  * Bounded: buckets for `capacity` origins, the least recently active forgotten first. An origin met
  * anew starts with NEW_TOKENS, not a full burst: a flooder whose bucket was forgotten (because many
  * other origins were active meanwhile) gains that little, while an honest origin's next message still
- * goes through. Origins and buckets are slots of typed arrays; a lookup compares two u32 words per slot.
+ * goes through. Origins and buckets are slots of typed arrays, found through a hash index; the least
+ * recently active is the tail of a linked list (both run per new message of a mesh of many origins).
  */
 import { readU32 } from "../bytes.js";
 import { TokenBuckets } from "./token-bucket.js";
 
 const NEW_TOKENS = 2;
 
+/** Index entry of a free place. */
+const EMPTY = -1;
+
 export class OriginLimiter {
   private readonly buckets: TokenBuckets;
   /** Each slot's origin id as two big-endian u32 words. */
   private readonly ids: Uint32Array;
-  /** Use counter at the last allow. */
-  private readonly ranks: Float64Array;
-  private uses = 0;
+  /** Slots from most to least recently allowed, a doubly linked list (-1 ends it): the tail is forgotten first. */
+  private readonly newer: Int16Array;
+  private readonly older: Int16Array;
+  private newest = -1;
+  private oldest = -1;
+  /** Open-addressed index from an origin to its slot, linear probing; twice the capacity keeps probes short. */
+  private readonly index: Int16Array;
+  private readonly mask: number;
   private count = 0;
 
   constructor(ratePerMinute: number, private readonly burst: number, private readonly capacity: number) {
     this.buckets = new TokenBuckets(capacity, ratePerMinute / 60, burst);
     this.ids = new Uint32Array(capacity * 2);
-    this.ranks = new Float64Array(capacity);
+    this.newer = new Int16Array(capacity).fill(-1);
+    this.older = new Int16Array(capacity).fill(-1);
+    let size = 2;
+    while (size < 2 * capacity) size *= 2;
+    this.index = new Int16Array(size).fill(EMPTY);
+    this.mask = size - 1;
   }
 
   /** Whether a new message of the 8-byte `origin` may be relayed now (takes a token if so). */
@@ -34,12 +48,20 @@ export class OriginLimiter {
     const low = readU32(origin, 4);
     let slot = this.find(high, low);
     if (slot < 0) {
-      slot = this.count < this.capacity ? this.count++ : this.leastRecent();
+      if (this.count < this.capacity) {
+        slot = this.count++;
+      } else {
+        slot = this.oldest;
+        this.unindex(slot);
+      }
       this.ids[2 * slot] = high;
       this.ids[2 * slot + 1] = low;
+      let i = originHash(high, low) & this.mask;
+      while (this.index[i] !== EMPTY) i = (i + 1) & this.mask;
+      this.index[i] = slot;
       this.buckets.reset(slot, now, Math.min(this.burst, NEW_TOKENS));
     }
-    this.ranks[slot] = ++this.uses;
+    this.touch(slot);
     return this.buckets.take(slot, now);
   }
 
@@ -48,13 +70,50 @@ export class OriginLimiter {
   }
 
   private find(high: number, low: number): number {
-    for (let slot = 0; slot < this.count; slot++) if (this.ids[2 * slot + 1] === low && this.ids[2 * slot] === high) return slot;
-    return -1;
+    for (let i = originHash(high, low) & this.mask; ; i = (i + 1) & this.mask) {
+      const slot = this.index[i];
+      if (slot === EMPTY) return -1;
+      if (this.ids[2 * slot + 1] === low && this.ids[2 * slot] === high) return slot;
+    }
   }
 
-  private leastRecent(): number {
-    let slot = 0;
-    for (let s = 1; s < this.count; s++) if (this.ranks[s] < this.ranks[slot]) slot = s;
-    return slot;
+  /** Makes `slot` the most recently allowed. */
+  private touch(slot: number): void {
+    if (this.newest === slot) return;
+    const newer = this.newer[slot];
+    const older = this.older[slot];
+    // Unlink (a new slot is in no list yet: both links -1, and it is not the oldest).
+    if (newer >= 0) this.older[newer] = older;
+    if (older >= 0) this.newer[older] = newer;
+    if (this.oldest === slot) this.oldest = newer;
+    this.older[slot] = this.newest;
+    this.newer[slot] = -1;
+    if (this.newest >= 0) this.newer[this.newest] = slot;
+    this.newest = slot;
+    if (this.oldest < 0) this.oldest = slot;
   }
+
+  /** Removes `slot`'s origin from the index, shifting later probes back (no tombstones). */
+  private unindex(slot: number): void {
+    const mask = this.mask;
+    let i = originHash(this.ids[2 * slot], this.ids[2 * slot + 1]) & mask;
+    while (this.index[i] !== slot) i = (i + 1) & mask;
+    for (let j = (i + 1) & mask; this.index[j] !== EMPTY; j = (j + 1) & mask) {
+      const moved = this.index[j];
+      const home = originHash(this.ids[2 * moved], this.ids[2 * moved + 1]) & mask;
+      // Move `moved` into the hole at i unless its home lies cyclically in (i, j].
+      if (i <= j ? home <= i || home > j : home <= i && home > j) {
+        this.index[i] = moved;
+        i = j;
+      }
+    }
+    this.index[i] = EMPTY;
+  }
+}
+
+function originHash(high: number, low: number): number {
+  let h = (high ^ Math.imul(low, 0x9e3779b1)) >>> 0;
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x7feb352d);
+  return (h ^ (h >>> 15)) >>> 0;
 }

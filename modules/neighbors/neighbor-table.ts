@@ -171,12 +171,16 @@ export class Neighbor {
   }
 }
 
+const NONE: readonly Neighbor[] = [];
+
 export type AdmitResult = { neighbor: Neighbor; evicted: Neighbor | null } | null;
 
 export class NeighborTable {
   private readonly rows: (Neighbor | null)[];
   /** The occupied rows, compact, for hot loops (rebuilt on admit and remove, which are rare). */
   private present: Neighbor[] = [];
+  /** Their slots, for the hottest loops (findAt runs for every frame and every neighbor a HELLO lists). */
+  private readonly presentSlots: Uint8Array;
   private count = 0;
   private replacedAt = -Infinity;
   /** The rows' fields (see the layout above), read through Neighbor handles. */
@@ -197,6 +201,7 @@ export class NeighborTable {
     this.u32 = new Uint32Array(capacity * U32_STRIDE);
     this.f64 = new Float64Array(capacity * F64_STRIDE);
     this.links = new Array<unknown>(capacity).fill(null);
+    this.presentSlots = new Uint8Array(capacity);
   }
 
   get size(): number {
@@ -211,18 +216,25 @@ export class NeighborTable {
   /** Row holding the 8-byte id at `bytes[at..]`, compared in place. */
   findAt(bytes: Uint8Array, at: number): Neighbor | undefined {
     const key = idKey(bytes, at);
-    for (let slot = 0; slot < this.capacity; slot++) {
-      if (this.u32[slot * U32_STRIDE + KEY] !== key) continue;
-      const n = this.rows[slot];
-      if (n && equalAt(this.u8, slot * this.u8Stride, bytes, at, NODE_ID_BYTES)) return n;
+    // The occupied rows only (in slot order): a HELLO looks up each neighbor it lists.
+    const slots = this.presentSlots;
+    for (let k = 0; k < this.count; k++) {
+      const slot = slots[k];
+      if (this.u32[slot * U32_STRIDE + KEY] === key && equalAt(this.u8, slot * this.u8Stride, bytes, at, NODE_ID_BYTES)) return this.rows[slot]!;
     }
     return undefined;
   }
 
   /** Whether some row has this idKey (a two-hop key). */
   hasKey(key: number): boolean {
-    for (let slot = 0; slot < this.capacity; slot++) if (this.u32[slot * U32_STRIDE + KEY] === key && this.rows[slot]) return true;
+    const slots = this.presentSlots;
+    for (let k = 0; k < this.count; k++) if (this.u32[slots[k] * U32_STRIDE + KEY] === key) return true;
     return false;
+  }
+
+  /** Whether row `n` holds the 8-byte id at `bytes[at..]` (Neighbor.id without its view). */
+  hasId(n: Neighbor, bytes: Uint8Array, at: number): boolean {
+    return equalAt(this.u8, n.slot * this.u8Stride, bytes, at, NODE_ID_BYTES);
   }
 
   bySlot(slot: number): Neighbor | null {
@@ -284,7 +296,7 @@ export class NeighborTable {
     const neighbor = new Neighbor(this, slot, idHex);
     this.rows[slot] = neighbor;
     this.count++;
-    this.present = this.rows.filter((r): r is Neighbor => r !== null);
+    this.compact();
     return { neighbor, evicted };
   }
 
@@ -338,17 +350,27 @@ export class NeighborTable {
     if (this.rows[n.slot] !== n) return;
     this.rows[n.slot] = null;
     this.count--;
-    this.present = this.rows.filter((r): r is Neighbor => r !== null);
+    this.compact();
     const clear = ~(1 << n.slot);
     for (const other of this.rows) if (other) this.u32[other.slot * U32_STRIDE + ADJACENCY] &= clear;
   }
 
+  /** Rebuilds `present` and `presentSlots` after a row came or went. */
+  private compact(): void {
+    this.present = this.rows.filter((r): r is Neighbor => r !== null);
+    for (let k = 0; k < this.present.length; k++) this.presentSlots[k] = this.present[k].slot;
+  }
+
   /** Removes and returns the rows silent for longer than allowed at `now`. */
-  expire(now: number): Neighbor[] {
-    const dead: Neighbor[] = [];
-    for (const n of this.rows) {
-      if (n && now - n.lastHeardAt > this.deadAfterBeacons * n.intervalMs + n.intervalMs / 2) dead.push(n);
+  expire(now: number): readonly Neighbor[] {
+    let dead: Neighbor[] | null = null;
+    const slots = this.presentSlots;
+    for (let k = 0; k < this.count; k++) {
+      const f64 = slots[k] * F64_STRIDE;
+      const intervalMs = this.f64[f64 + INTERVAL];
+      if (now - this.f64[f64 + LAST_HEARD] > this.deadAfterBeacons * intervalMs + intervalMs / 2) (dead ??= []).push(this.rows[slots[k]]!);
     }
+    if (!dead) return NONE; // every tick asks; rows rarely die
     for (const n of dead) this.remove(n);
     return dead;
   }
@@ -356,8 +378,11 @@ export class NeighborTable {
   /** Earliest time at which some row would expire (Infinity if the table is empty). */
   nextExpiry(): number {
     let t = Infinity;
-    for (const n of this.rows) {
-      if (n) t = Math.min(t, n.lastHeardAt + this.deadAfterBeacons * n.intervalMs + n.intervalMs / 2 + 1);
+    const slots = this.presentSlots;
+    for (let k = 0; k < this.count; k++) {
+      const f64 = slots[k] * F64_STRIDE;
+      const intervalMs = this.f64[f64 + INTERVAL];
+      t = Math.min(t, this.f64[f64 + LAST_HEARD] + this.deadAfterBeacons * intervalMs + intervalMs / 2 + 1);
     }
     return t;
   }

@@ -15,8 +15,14 @@
 import type { RelayPolicy } from "../config.js";
 import type { Neighbor, NeighborTable } from "../neighbors/neighbor-table.js";
 
-/** Mean reception, by the neighbors that hear us, from which a node counts as well linked. */
-export const WELL_LINKED = 0.8;
+/**
+ * Mean reception, by the neighbors that hear us, from which a node counts as well linked. Reported
+ * receptions read high (median 0.75 over links that lose 30 %, 0.94 at 10 % in the relay bench):
+ * at 0.8 a tenth of the nodes of a 30 %-loss mesh left gaps, and hop stretch there passed 1.3 (1.304
+ * at 1,000 nodes); 0.85 passed fewer gaps at 10 % loss (fewer savings) and cost the eclipse test's
+ * victim a reading, by chance of the run.
+ */
+export const WELL_LINKED = 0.82;
 /** Neighbors that hear us, at least, for a node to count as well linked. */
 export const WELL_LINKED_NEIGHBORS = 4;
 

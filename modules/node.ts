@@ -22,9 +22,9 @@ import { createNodeConfig, type NodeConfig } from "./config.js";
 import { Counters, DropReason } from "./counters.js";
 import type { MeshEvent, Transmit } from "./events.js";
 import { AttributionTable, CheckpointWriter, decodeCheckpoint, messageDigest, verifyCheckpointSignature } from "./gossip/checkpoint.js";
-import { applyCopy, expectedGain, relayDelay, resetMiss, shouldRelay } from "./gossip/relay-policy.js";
+import { applyCopy, expectedGain, likelyMissing, relayDelay, resetMiss, shouldRelay, wellLinked, WELL_LINKED_NEIGHBORS } from "./gossip/relay-policy.js";
 import { RelayQueue } from "./gossip/relay-queue.js";
-import { selectRelays } from "./gossip/relay-selection.js";
+import { selectRelays, soleBridges, sparseNeighbors } from "./gossip/relay-selection.js";
 import { messageKey, RecentMessages } from "./gossip/recent-messages.js";
 import { SeenCache } from "./gossip/seen-cache.js";
 import { CertificateCache } from "./identity/certificate-cache.js";
@@ -41,7 +41,7 @@ import { unitFloat, type Crypto, type Random, type Storage } from "./ports.js";
 import { WireError } from "./wire/errors.js";
 import { MAX_PAYLOAD_BYTES, newFrameHeader } from "./wire/frame.js";
 import { checkGossip, decodeGossip, encodeGossip, GOSSIP_HOPS_OFFSET, GossipKind, newGossipView, type GossipView } from "./wire/gossip.js";
-import { decodeHello, encodeHello, helloRecentKey, MAX_RECENT_KEYS, newHelloView, type HelloNeighbor, type HelloView } from "./wire/hello.js";
+import { decodeHello, encodeHello, helloNeighborQuality, helloRecentKey, MAX_RECENT_KEYS, newHelloView, type HelloNeighbor, type HelloView } from "./wire/hello.js";
 import { decodeRoute, encodeRoute, INFINITE_METRIC, MAX_ROUTE_ENTRIES, newRouteView, type RouteEntry } from "./wire/route.js";
 import { RouteTable, seqnoNewer, type Route } from "./routing/route-table.js";
 import { RouteDiscovery, type DiscoveryContext } from "./routing/route-discovery.js";
@@ -148,6 +148,10 @@ const RECENT_MAX_BODY = 256;
 const REPAIR_MARGIN_MS = 1000;
 /** A repair is cancelled once the missing neighbor's estimated miss probability drops below this. */
 const REPAIR_SUPPRESS_BELOW = 0.5;
+/** Repairs of one stored message this node schedules at most (a repair count kept per message). */
+const MAX_REPAIRS_PER_MESSAGE = 3;
+/** Relay-delay units between repairers, in the order of how well the missing neighbor hears them. */
+const REPAIR_RANK_UNITS = 3;
 /** Repairs scheduled for one neighbor's HELLO at most (a node that missed much catches up over several). */
 const MAX_REPAIRS_PER_HELLO = 8;
 /** Relays due within this many relay-delay units join a frame that is going out anyway. */
@@ -156,6 +160,11 @@ const PIGGYBACK_UNITS = 4;
 const NO_BYTES = new Uint8Array(0);
 /** Extra relay delay, in relay-delay units, of a neighbor that was not designated (after the designated ones). */
 const FALLBACK_DELAY_UNITS = 8;
+/**
+ * Neighbors likely still missing a message for a well-linked designated relay to send it (unless one
+ * is a bridge): fewer are left to repair.
+ */
+const WELL_LINKED_NEEDED = 3;
 
 export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContext, ContentContext {
   readonly id: Uint8Array;
@@ -183,6 +192,8 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
   private readonly verifyBudget: TokenBucket;
   private readonly scores: PeerScores;
   private readonly relayWatch: RelayWatch;
+  /** The relays our last HELLO designated (slot mask), held to relaying by the relay watch. */
+  private designated = 0;
   private readonly custodyTrust: CustodyTrust;
   private readonly eclipseWatch = new EclipseWatch();
   /** No neighbor expires before this (a lower bound, refreshed at each tick). */
@@ -190,6 +201,11 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
   private readonly neighbors: NeighborTable;
   private readonly seen: SeenCache;
   private readonly pending: RelayQueue;
+  /**
+   * Neighbors a relay never leaves to repair (slot mask, refreshed at each HELLO): those through which
+   * alone some two-hop neighbor is reached, and those with too few neighbors to be repaired quickly.
+   */
+  private bridges = 0;
   private readonly recent: RecentMessages;
   /** The keys our next HELLO lists. */
   private readonly recentKeys: Uint32Array;
@@ -774,7 +790,7 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
     }
     this.seen.add(g.origin, g.seq);
     this.counters.messagesNew++;
-    this.relayWatch.newMessage();
+    this.relayWatch.newMessage(this.designated);
     this.eclipseWatch.heardOrigin(idKey(g.origin, 0));
     if (transmitter) this.scores.record(transmitter.slot, Behavior.FirstDelivery, now);
     const originHex = toHex(g.origin);
@@ -799,18 +815,27 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
     }
     if (!copy) return;
     // Under the coverage policy the neighbors that the transmitter of our first copy designated
-    // relay first (OLSR's rule; an unknown transmitter, or one that designated nobody yet, counts as
-    // designating, and so does a repair: the chain of designated relays broke where we missed it).
-    // The others wait FALLBACK_DELAY_UNITS longer and relay only where the copies they heard
-    // meanwhile leave a neighbor likely missing it: that fills the gaps loss tears in the designated
-    // relays' coverage.
-    const designated = this.config.relayPolicy !== "coverage" || repaired || !transmitter ||
-      transmitter.selectsUs || !transmitter.selectsAny;
-    const p = this.pending.add(copy, g.seq, false);
+    // relay first (OLSR's rule). An unknown transmitter, or one that designated nobody yet, counts as
+    // designating, and so does a repair: the chain of designated relays broke where we missed it, so
+    // it resumes here for any neighbor still missing the message. Where links are good
+    // (wellLinked), a designated relay goes out only for WELL_LINKED_NEEDED neighbors or more (or a
+    // bridge), and the others never relay: a small gap is HELLO-driven repair's, which sends only
+    // where a miss is shown. Where they
+    // are poor, the others wait FALLBACK_DELAY_UNITS longer and relay only where the copies they
+    // heard meanwhile leave a neighbor likely missing it, which fills the gaps loss tears.
+    let needed = 1;
+    let extraDelay = 0;
+    if (this.config.relayPolicy === "coverage" && !repaired && transmitter && transmitter.selectsAny) {
+      const good = wellLinked(this.neighbors) && this.lightTraffic(now);
+      if (transmitter.selectsUs) needed = good ? WELL_LINKED_NEEDED : 1;
+      else if (good) return;
+      else extraDelay = FALLBACK_DELAY_UNITS * this.config.relayDelayMs;
+    }
+    const p = this.pending.add(copy, g.seq, false, needed);
     if (p < 0) return this.counters.drop(DropReason.QueueFull);
     resetMiss(this.pending.miss, this.pending.missAt(p), this.neighbors.capacity);
     if (transmitter) applyCopy(this.pending.miss, transmitter, this.pending.missAt(p));
-    this.schedule(p, now, designated ? 0 : FALLBACK_DELAY_UNITS * this.config.relayDelayMs);
+    this.schedule(p, now, extraDelay);
   }
 
   /**
@@ -827,6 +852,16 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
     this.emit({ type: "command", origin: originHex, seq: g.seq, path: commandPathText(view), value: view.value.slice(), hops: g.hops + 1 });
   }
 
+  /**
+   * Whether the messages received within the last two beacon periods (what a HELLO lists) are few
+   * enough for one HELLO's repairs to make up for all of them: only then are gaps left to repair.
+   * In a busy mesh repairs would queue behind the per-HELLO cap and spend the origins' budgets.
+   */
+  private lightTraffic(now: number): boolean {
+    const recent = this.recent;
+    return recent.size - recent.firstAfter(now - 2 * this.config.beaconIntervalMs) <= MAX_REPAIRS_PER_HELLO;
+  }
+
   /** Schedules repairs of the recent messages that `n`'s HELLO shows it missed. */
   private repairFor(n: Neighbor, hello: HelloView, now: number): void {
     if (this.role === Role.Leaf || n.hearsUs === 0) return;
@@ -840,22 +875,32 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
     for (let k = 0; k < hello.recentCount; k++) listed[k] = helloRecentKey(hello, k);
     listed.sort();
     let budget = MAX_REPAIRS_PER_HELLO;
+    // The neighbors that `n` hears better than us repair first, REPAIR_RANK_UNITS apart: most have
+    // the message too, and a repair heard from one of them cancels ours.
+    let rank = 0;
+    for (let k = 0; k < hello.neighborCount; k++) if (helloNeighborQuality(hello, k) > n.hearsUs) rank++;
+    const rankDelay = rank * REPAIR_RANK_UNITS * this.config.relayDelayMs;
     for (; i < recent.size && recent.receivedAt(i) <= to && budget > 0; i++) {
       const body = recent.body(i);
       if (!body || recent.late(i) || sortedHas(listed, recent.key(i))) continue;
       const seq = readU32(body, 8);
       const p = this.pending.find(body, seq);
       if (p >= 0) {
+        // Shown missing: the pending relay goes out for it alone if need be.
         this.pending.miss[this.pending.missAt(p) + n.slot] = 255;
+        this.pending.setNeeded(p, 1);
         continue;
       }
       // Repairs never take the second half of the relay queue: first relays keep their room.
       if (this.pending.length >= this.config.pendingRelayCapacity / 2) return;
-      // A repair is a transmission of the origin's traffic too: it counts against its budget.
-      if (!this.originLimiter.allow(body, now)) continue;
+      // A repair is a transmission of the origin's traffic too: it counts against its budget. At
+      // most MAX_REPAIRS_PER_MESSAGE per message, so that an origin within its rate keeps budget
+      // for its next messages even where relays leave many gaps to repair.
+      if (recent.repairs(i) >= MAX_REPAIRS_PER_MESSAGE || !this.originLimiter.allow(body, now)) continue;
+      recent.repaired(i);
       const repair = this.pending.add(body, seq, true);
       this.pending.miss[this.pending.missAt(repair) + n.slot] = 255;
-      this.schedule(repair, now, 0);
+      this.schedule(repair, now, rankDelay);
       budget--;
     }
   }
@@ -1092,9 +1137,19 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
       const p = pending.slotAt(i);
       const fireAt = pending.fireAt(p);
       const repair = pending.isRepair(p);
+      const target = repair ? REPAIR_SUPPRESS_BELOW : this.config.coverageTarget;
       const relay = fireAt <= until && shouldRelay(this.config.relayPolicy, pending.copies(p), pending.miss, this.neighbors,
-        repair ? REPAIR_SUPPRESS_BELOW : this.config.coverageTarget, pending.missAt(p));
+        target, pending.missAt(p), pending.needed(p));
       if (fireAt > until || (onlyIfRelaying && !relay)) {
+        i++;
+        continue;
+      }
+      // Too few neighbors miss it to send now, but a bridge (or a sparse neighbor) may: wait and listen (a bridge relays
+      // what it gets, and so is heard), then relay for any neighbor still missing it. A chain's
+      // message thus waits a few relay delays at a hop, not a HELLO.
+      if (!relay && pending.needed(p) > 1 && likelyMissing(pending.miss, this.neighbors, target, pending.missAt(p), this.bridges) > 0) {
+        pending.setNeeded(p, 1);
+        pending.setFireAt(p, fireAt + FALLBACK_DELAY_UNITS * this.config.relayDelayMs);
         i++;
         continue;
       }
@@ -1143,7 +1198,10 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
     let unacknowledged = this.neighbors.size === 0;
     const avoided = this.avoidedSlots(now);
     const relays = this.config.relayPolicy === "coverage"
-      ? selectRelays(this.neighbors, idKey(this.id, 0), this.config.relaySelectionMiss, avoided) : 0;
+      ? selectRelays(this.neighbors, idKey(this.id, 0), this.config.relaySelectionMiss, this.notToDesignate(now)) : 0;
+    this.designated = relays;
+    this.bridges = this.config.relayPolicy === "coverage"
+      ? (soleBridges(this.neighbors, idKey(this.id, 0)) | sparseNeighbors(this.neighbors, WELL_LINKED_NEIGHBORS)) >>> 0 : 0;
     const signs = this.eclipseWatch.check(now, popcount16(avoided & 0xffff) + popcount16(avoided >>> 16), this.neighbors.size);
     if (signs) this.emit({ type: "eclipse-suspected", ...signs });
     for (const n of this.neighbors) {
@@ -1300,6 +1358,13 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
     let parts = this.unicast.get(slot);
     if (!parts) this.unicast.set(slot, (parts = []));
     parts.push({ type, body });
+  }
+
+  /** Neighbors not to designate as relays (low score, or designated yet never heard relaying), as a slot mask. */
+  private notToDesignate(now: number): number {
+    let mask = 0;
+    for (const n of this.neighbors) if (this.scores.avoid(n.slot, now) || this.relayWatch.brokePromise(n.slot)) mask |= 1 << n.slot;
+    return mask >>> 0;
   }
 
   private avoids(slot: number, now: number): boolean {

@@ -63,4 +63,16 @@ test("a message that arrived as a repair is marked late", () => {
   assert.equal([s.late(0), s.late(1)], [false, true]);
 });
 
+test("repairs are counted per entry, and a reused ring slot starts again at zero", () => {
+  const s = new RecentMessages(2, 64);
+  s.add(1, new Uint8Array(8), 10);
+  s.add(2, new Uint8Array(8), 20);
+  s.repaired(0);
+  s.repaired(0);
+  s.repaired(1);
+  assert.equal([s.repairs(0), s.repairs(1)], [2, 1]);
+  s.add(3, new Uint8Array(8), 30); // evicts key 1
+  assert.equal([s.key(0), s.repairs(0), s.key(1), s.repairs(1)], [2, 1, 3, 0]);
+});
+
 test.run();

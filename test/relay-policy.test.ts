@@ -4,7 +4,7 @@ import * as assert from "uvu/assert";
 import { toHex } from "../modules/bytes.js";
 import type { RelayPolicy } from "../modules/config.js";
 import {
-  applyCopy, expectedGain, relayDelay, resetMiss, shouldRelay, worstMiss,
+  applyCopy, expectedGain, likelyMissing, relayDelay, resetMiss, shouldRelay, wellLinked, WELL_LINKED, WELL_LINKED_NEIGHBORS,
 } from "../modules/gossip/relay-policy.js";
 import { NeighborTable, type Neighbor } from "../modules/neighbors/neighbor-table.js";
 import { WireError } from "../modules/wire/errors.js";
@@ -66,7 +66,7 @@ test("applyCopy: a transmitter that hears every neighbor perfectly covers them a
   assert.is(miss[n.A.slot], 0);
   assert.is(miss[n.B.slot], 0);
   assert.is(miss[n.C.slot], 0);
-  assert.is(worstMiss(miss, table), 0);
+  assert.is(likelyMissing(miss, table, 0), 0);
   assert.is(expectedGain(miss, table), 0);
   assert.is(shouldRelay("coverage", 1, miss, table, TARGET), false, "coverage suppresses");
   assert.is(shouldRelay("flood", 1, miss, table, TARGET), true, "flood relays anyway");
@@ -83,7 +83,8 @@ test("applyCopy: partial quality leaves a miss above the target → coverage rel
   applyCopy(miss, n.A);
   // 255 × (255 − 128) / 255, rounded: 127.
   assert.equal([miss[n.A.slot], miss[n.B.slot], miss[n.C.slot]], [0, 127, 0]);
-  assert.is(worstMiss(miss, table), 127 / 255);
+  assert.is(likelyMissing(miss, table, 126 / 255), 1, "B, at 127/255");
+  assert.is(likelyMissing(miss, table, 127 / 255), 0);
   assert.ok(Math.abs(expectedGain(miss, table) - 127 / 255) < 1e-12);
   assert.is(shouldRelay("coverage", 1, miss, table, TARGET), true);
   // A second copy, from B itself, covers B.
@@ -105,7 +106,8 @@ test("applyCopy: copies compound; quality 0 and unlisted neighbors stay at 255",
   applyCopy(miss, n.B);
   // 127 × 127 / 255 = 63.25 → 63.
   assert.equal([miss[n.A.slot], miss[n.B.slot], miss[n.C.slot], miss[n.D.slot]], [0, 0, 63, 255]);
-  assert.is(worstMiss(miss, table), 1);
+  assert.is(likelyMissing(miss, table, 0.5), 1, "D");
+  assert.is(likelyMissing(miss, table, 0.2), 2, "C and D");
   assert.ok(Math.abs(expectedGain(miss, table) - (63 + 255) / 255) < 1e-12);
   // Unused slots are untouched.
   for (let s = 0; s < table.capacity; s++) {
@@ -127,7 +129,7 @@ test("applyCopy: high quality drives the miss under the target; rounding reaches
   assert.is(miss[n.B.slot], 0, "(5 × 5 + 127) / 255 rounds to 0");
 });
 
-test("worstMiss and expectedGain ignore neighbors that do not hear us", () => {
+test("likelyMissing and expectedGain ignore neighbors that do not hear us", () => {
   const { table, n } = mesh(["A", "B", "C"], {
     A: { self: 255, B: 255 },
     B: { self: 255 },
@@ -137,12 +139,12 @@ test("worstMiss and expectedGain ignore neighbors that do not hear us", () => {
   const miss = freshMiss(table);
   applyCopy(miss, n.A);
   assert.is(miss[n.C.slot], 255);
-  assert.is(worstMiss(miss, table), 0, "only C misses it, and C cannot hear us");
+  assert.is(likelyMissing(miss, table, 0), 0, "only C misses it, and C cannot hear us");
   assert.is(expectedGain(miss, table), 0);
   assert.is(shouldRelay("coverage", 1, miss, table, TARGET), false);
   // Nothing heard yet: every neighbor that hears us misses it.
   const none = freshMiss(table);
-  assert.is(worstMiss(none, table), 1);
+  assert.is(likelyMissing(none, table, TARGET), 2, "A and B");
   assert.ok(Math.abs(expectedGain(none, table) - 2) < 1e-12, "A and B, each heard us at 255");
   assert.is(shouldRelay("coverage", 0, none, table, TARGET), true);
 });
@@ -155,10 +157,10 @@ test("expectedGain weights each miss by how well that neighbor hears us", () => 
   });
   const miss = freshMiss(table);
   assert.ok(Math.abs(expectedGain(miss, table) - (1 + 0.2 + 0.4)) < 1e-12);
-  assert.is(worstMiss(miss, table), 1);
+  assert.is(likelyMissing(miss, table, TARGET), 3);
 });
 
-test("applyCopy and worstMiss: slot 31 (the sign bit of the adjacency mask)", () => {
+test("applyCopy and likelyMissing: slot 31 (the sign bit of the adjacency mask)", () => {
   const names = Array.from({ length: 32 }, (_, i) => `N${i}`);
   const hears: Record<string, Record<string, number>> = {};
   for (const name of names) hears[name] = { self: 255 };
@@ -177,7 +179,7 @@ test("applyCopy and worstMiss: slot 31 (the sign bit of the adjacency mask)", ()
 test("empty table: nothing to cover, coverage never relays, flood still does", () => {
   const table = new NeighborTable(4, 3);
   const miss = freshMiss(table);
-  assert.is(worstMiss(miss, table), 0);
+  assert.is(likelyMissing(miss, table, 0), 0);
   assert.is(expectedGain(miss, table), 0);
   assert.is(shouldRelay("coverage", 0, miss, table, TARGET), false);
   assert.is(shouldRelay("flood", 0, miss, table, TARGET), true);
@@ -200,6 +202,32 @@ test("shouldRelay: flood always; managed only with 0 copies; coverage by the wor
   }
   // Target 1: nothing is ever above it.
   assert.is(shouldRelay("coverage", 0, uncovered, table, 1), false);
+});
+
+test("shouldRelay: coverage with `needed` relays only while that many neighbors are likely missing it", () => {
+  const { table, n } = mesh(["A", "B", "C"], { A: { self: 255, B: 255 }, B: { self: 255 }, C: { self: 255 } });
+  const miss = freshMiss(table);
+  assert.is(shouldRelay("coverage", 0, miss, table, TARGET, 0, 2), true, "A, B and C miss it");
+  applyCopy(miss, n.A);
+  assert.is(likelyMissing(miss, table, TARGET), 1, "C alone");
+  assert.is(shouldRelay("coverage", 1, miss, table, TARGET, 0, 1), true);
+  assert.is(shouldRelay("coverage", 1, miss, table, TARGET, 0, 2), false, "a lone gap is left to repair");
+  // The baselines ignore it.
+  assert.is(shouldRelay("flood", 1, miss, table, TARGET, 0, 2), true);
+  assert.is(shouldRelay("managed", 0, miss, table, TARGET, 0, 2), true);
+});
+
+test("wellLinked: at least WELL_LINKED_NEIGHBORS neighbors that hear us, their mean reception against WELL_LINKED", () => {
+  assert.is(WELL_LINKED_NEIGHBORS, 4);
+  const at = Math.ceil(WELL_LINKED * 255);
+  const four = (b: Record<string, number>) => mesh(["A", "B", "C", "D"], { A: { self: at }, B: b, C: { self: at }, D: { self: at } }).table;
+  assert.ok(wellLinked(four({ self: at })));
+  assert.not.ok(wellLinked(four({ self: at - 4 })), "mean just below");
+  assert.ok(wellLinked(mesh(["A", "B", "C", "D"], { A: { self: 255 }, B: { self: at - 20 }, C: { self: at }, D: { self: at } }).table), "a poor link among good ones");
+  assert.not.ok(wellLinked(four({})), "B does not hear us: three left, too few");
+  assert.not.ok(wellLinked(mesh(["A", "B", "C"], { A: { self: 255 }, B: { self: 255 }, C: { self: 255 } }).table), "three perfect links: too few");
+  assert.not.ok(wellLinked(mesh(["A"], { A: {} }).table), "nobody hears us");
+  assert.not.ok(wellLinked(new NeighborTable(4, 3)), "no neighbors");
 });
 
 test("relayDelay: table per policy", () => {

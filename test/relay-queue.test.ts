@@ -18,10 +18,12 @@ test("entries keep queue order as others leave from anywhere; a full queue refus
   assert.is(q.add(body(4), 4, false), -1, "full");
   q.removeAt(1);
   assert.equal(seqsInOrder(q), [1, 3]);
-  assert.ok(q.add(body(4), 4, true) >= 0, "the freed slot is reused");
+  assert.ok(q.add(body(4), 4, true, 2) >= 0, "the freed slot is reused");
   assert.equal(seqsInOrder(q), [1, 3, 4]);
   assert.ok(q.isRepair(q.slotAt(2)));
   assert.not.ok(q.isRepair(q.slotAt(0)));
+  assert.is(q.needed(q.slotAt(2)), 2);
+  assert.is(q.needed(q.slotAt(0)), 1, "one neighbor missing it by default");
   q.removeAt(0);
   q.removeAt(1);
   assert.equal(seqsInOrder(q), [3]);

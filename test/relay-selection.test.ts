@@ -3,7 +3,7 @@
  */
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { selectRelays } from "../modules/gossip/relay-selection.js";
+import { selectRelays, soleBridges, sparseNeighbors } from "../modules/gossip/relay-selection.js";
 import { Role } from "../modules/identity/certificate.js";
 import { idKey, NeighborTable } from "../modules/neighbors/neighbor-table.js";
 import { decodeHello, encodeHello, newHelloView } from "../modules/wire/hello.js";
@@ -48,6 +48,26 @@ test("lossy second hops call for a second relay; leaves are never chosen", () =>
   assert.equal(slots(selectRelays(lossy, idKey(SELF, 0), 0.2)), [0, 1], "0.4 > 0.2 needs both: 0.16");
   const withLeaf = table([[1], [1]], 255, [Role.Leaf, Role.Node]);
   assert.equal(slots(selectRelays(withLeaf, idKey(SELF, 0), 0.1)), [1]);
+});
+
+test("bridges: the neighbors that alone list some two-hop neighbor", () => {
+  // Ids 1 and 2 are two hops away. Neighbor 0 alone lists 1; neighbors 1 and 2 both list 2;
+  // neighbor 3 lists only neighbor 0 (id 100), one hop away.
+  const t = table([[1, 2], [2], [2], [100]]);
+  assert.equal(slots(soleBridges(t, idKey(SELF, 0))), [0]);
+  // A line: the next node alone leads on.
+  assert.equal(slots(soleBridges(table([[7]]), idKey(SELF, 0))), [0]);
+  // A leaf relays for no one, so it bridges nothing; the other neighbor is then the only way to 1.
+  assert.equal(slots(soleBridges(table([[1], [1]], 255, [Role.Leaf, Role.Node]), idKey(SELF, 0))), [1]);
+  assert.is(soleBridges(table([]), idKey(SELF, 0)), 0);
+});
+
+test("sparse neighbors: those listing fewer than `min` neighbors, us included", () => {
+  // Neighbor 0 lists us and 2 others (3 in all), neighbor 1 us and 3 others (4), neighbor 2 only us.
+  const t = table([[1, 2], [1, 2, 3], []]);
+  assert.equal(slots(sparseNeighbors(t, 4)), [0, 2]);
+  assert.equal(slots(sparseNeighbors(t, 3)), [2]);
+  assert.is(sparseNeighbors(t, 1), 0);
 });
 
 test.run();

@@ -4,7 +4,7 @@
  * within a recent window; a neighbor that holds one of its own recent messages, received well
  * inside that window, that the list lacks, knows the sender missed it and schedules a repair.
  *
- * Bounded: `capacity` entries, a ring in typed arrays (key and flag in u32, time in f64) and one
+ * Bounded: `capacity` entries, a ring in typed arrays (key, flag and repair count in u32, time in f64) and one
  * array of bodies. Every message received is listed; only bodies of at most `maxBodyBytes` that this node
  * may relay are kept for repair.
  */
@@ -15,9 +15,11 @@ export function messageKey(origin: Uint8Array, seq: number): number {
   return messageHash(readU32(origin, 0), readU32(origin, 4), seq);
 }
 
-/** Per entry, u32: its key, then 1 if it reached us as a repair (late). */
+/** Per entry, u32: its key, 1 if it reached us as a repair (late), the repairs we sent of it. */
 const KEY = 0;
 const LATE = 1;
+const REPAIRS = 2;
+const STRIDE = 3;
 
 export class RecentMessages {
   private readonly u32: Uint32Array;
@@ -30,7 +32,7 @@ export class RecentMessages {
 
   constructor(readonly capacity: number, readonly maxBodyBytes: number) {
     if (capacity < 1 || capacity > 256) throw new RangeError("recent message capacity must be 1..256");
-    this.u32 = new Uint32Array(capacity * 2);
+    this.u32 = new Uint32Array(capacity * STRIDE);
     this.times = new Float64Array(capacity);
     this.bodies = new Array<Uint8Array | null>(capacity).fill(null);
   }
@@ -41,7 +43,7 @@ export class RecentMessages {
   }
 
   key(i: number): number {
-    return this.u32[2 * this.at(i) + KEY];
+    return this.u32[STRIDE * this.at(i) + KEY];
   }
 
   body(i: number): Uint8Array | null {
@@ -57,7 +59,16 @@ export class RecentMessages {
    * theirs, so it is never the ground for repairing them (that would ping-pong).
    */
   late(i: number): boolean {
-    return this.u32[2 * this.at(i) + LATE] === 1;
+    return this.u32[STRIDE * this.at(i) + LATE] === 1;
+  }
+
+  /** Repairs of entry `i` sent so far (counted by `repaired`). */
+  repairs(i: number): number {
+    return this.u32[STRIDE * this.at(i) + REPAIRS];
+  }
+
+  repaired(i: number): void {
+    this.u32[STRIDE * this.at(i) + REPAIRS]++;
   }
 
   /** Lists `key`; keeps `body` (not copied: pass a copy you will not change) if small enough. */
@@ -69,8 +80,9 @@ export class RecentMessages {
     } else {
       slot = this.at(this.count++);
     }
-    this.u32[2 * slot + KEY] = key;
-    this.u32[2 * slot + LATE] = late ? 1 : 0;
+    this.u32[STRIDE * slot + KEY] = key;
+    this.u32[STRIDE * slot + LATE] = late ? 1 : 0;
+    this.u32[STRIDE * slot + REPAIRS] = 0;
     this.times[slot] = now;
     this.bodies[slot] = body && body.length <= this.maxBodyBytes ? body : null;
   }

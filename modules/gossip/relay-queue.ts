@@ -2,7 +2,7 @@
  * Gossip messages waiting for their relay time (relay-policy.ts decides when, and whether).
  *
  * Bounded: `capacity` entries, kept in typed arrays allocated once: per entry its sequence number,
- * copies heard and kind (u32), fire time (f64), and a row of miss probabilities (one byte per
+ * copies heard, kind and the neighbors it needs still missing to go out (u32), fire time (f64), and a row of miss probabilities (one byte per
  * neighbor slot) in one shared buffer, `miss`. The body to send is the only object per entry, and is shared with the
  * repair store when kept there. Entries leave in any order; `order` keeps the queue order (the
  * order entries are scanned in) and, after the last live entry, the free slots.
@@ -13,7 +13,8 @@ import { NODE_ID_BYTES } from "../wire/frame.js";
 const SEQ = 0;
 const COPIES = 1;
 const REPAIR = 2;
-const STRIDE = 3;
+const NEEDED = 3;
+const STRIDE = 4;
 
 export class RelayQueue {
   /** Miss probabilities (/255): entry `slot`'s row of `width` bytes starts at missAt(slot). */
@@ -47,16 +48,18 @@ export class RelayQueue {
   }
 
   /**
-   * Appends `body` (origin at its first 8 bytes) as a first relay or a repair; returns its slot, or
-   * -1 when full. Its miss row reads 0 (no neighbor known to miss it); set its fire time next.
+   * Appends `body` (origin at its first 8 bytes) as a first relay or a repair, to go out when at
+   * least `needed` neighbors are likely still missing it; returns its slot, or -1 when full. Its miss
+   * row reads 0 (no neighbor known to miss it); set its fire time next.
    */
-  add(body: Uint8Array, seq: number, repair: boolean): number {
+  add(body: Uint8Array, seq: number, repair: boolean, needed = 1): number {
     if (this.count === this.capacity) return -1;
     const slot = this.order[this.count++];
     this.bodies[slot] = body;
     this.u32[slot * STRIDE + SEQ] = seq;
     this.u32[slot * STRIDE + COPIES] = 0;
     this.u32[slot * STRIDE + REPAIR] = repair ? 1 : 0;
+    this.u32[slot * STRIDE + NEEDED] = needed;
     this.fireTimes[slot] = Infinity;
     this.miss.fill(0, slot * this.width, (slot + 1) * this.width);
     return slot;
@@ -114,6 +117,15 @@ export class RelayQueue {
   /** A repair for a neighbor whose HELLO showed it missed the message, not a first relay. */
   isRepair(slot: number): boolean {
     return this.u32[slot * STRIDE + REPAIR] === 1;
+  }
+
+  /** Neighbors that must be likely still missing it for it to go out (relay-policy.ts shouldRelay). */
+  needed(slot: number): number {
+    return this.u32[slot * STRIDE + NEEDED];
+  }
+
+  setNeeded(slot: number, needed: number): void {
+    this.u32[slot * STRIDE + NEEDED] = needed;
   }
 
   /** The earliest fire time (Infinity when empty). */

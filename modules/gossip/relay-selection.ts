@@ -54,3 +54,35 @@ export function selectRelays(table: NeighborTable, selfKey: number, targetMiss: 
     if (worst <= targetMiss) return mask >>> 0;
   }
 }
+
+/**
+ * Bitmask over our neighbor-table slots of the bridges: neighbors that alone list some two-hop
+ * neighbor (RFC 3626's first MPR step), so that only through them does a message reach it. A relay
+ * never leaves a bridge that misses a message to repair: the message would wait a HELLO at every
+ * such hop of a chain.
+ */
+export function soleBridges(table: NeighborTable, selfKey: number): number {
+  const reacher = new Map<number, number>();
+  for (const r of table.all) {
+    if (r.hearsUs === 0 || r.role === Role.Leaf) continue;
+    for (let j = 0; j < r.twoHopCount; j++) {
+      const key = r.twoHopKey(j);
+      if (key === selfKey || table.hasKey(key)) continue;
+      const seen = reacher.get(key);
+      reacher.set(key, seen === undefined || seen === r.slot ? r.slot : -1);
+    }
+  }
+  let mask = 0;
+  for (const slot of reacher.values()) if (slot >= 0) mask |= 1 << slot;
+  return mask >>> 0;
+}
+
+/**
+ * Bitmask over our neighbor-table slots of the neighbors that list fewer than `min` neighbors (us
+ * included): few could repair a message they miss, so a relay does not leave one to repair either.
+ */
+export function sparseNeighbors(table: NeighborTable, min: number): number {
+  let mask = 0;
+  for (const n of table.all) if (n.hearsUs > 0 && n.twoHopCount + 1 < min) mask |= 1 << n.slot;
+  return mask >>> 0;
+}

@@ -1,14 +1,18 @@
 /**
- * Broken relay promises: a neighbor that never relays. Every node that is not a leaf relays some of
- * what it hears (designated relays first, the others where they see a gap), so a neighbor from which
- * we hear no relayed gossip at all while SILENT_AFTER_MESSAGES new messages reach us is either
- * dropping what it should pass on (a black hole, an eclipse attacker) or not needed as a relay
- * anywhere: either way it is not a neighbor to lean on. It is avoided — not designated as a relay,
- * not chosen as a next hop — until it is heard relaying again; it is not scored or ignored, so an
- * honest node at the edge of the mesh that never has to relay loses nothing it was giving.
+ * Broken relay promises: a neighbor that never relays. A neighbor from which we hear no relayed
+ * gossip at all while SILENT_AFTER_MESSAGES new messages reach us is either dropping what it should
+ * pass on (a black hole, an eclipse attacker) or not needed as a relay anywhere: either way it is not
+ * a next hop to lean on (`silent`). It is avoided until it is heard relaying again; it is not scored
+ * or ignored, so an honest node at the edge of the mesh that never has to relay loses nothing it was
+ * giving.
  *
- * Only relays count (gossip whose origin is not the transmitter): publishing its own messages does
- * not make a node a relay. Bounded: one number per neighbor-table slot.
+ * Designation is judged apart (`brokePromise`): under the coverage policy a well-linked node that no
+ * neighbor designates relays nothing but repairs (docs/protocol.md §Relay policy), so silence alone
+ * says nothing about it as a relay; dropping it from designation would tear holes where it is the
+ * relay needed. Only messages that reach us while we designate a neighbor count against it there.
+ *
+ * Only relays count (gossip whose origin is not the transmitter, repairs included): publishing its
+ * own messages does not make a node a relay. Bounded: two numbers per neighbor-table slot.
  */
 
 /** New messages we receive while a silent neighbor stays silent before it is avoided. */
@@ -19,27 +23,42 @@ export class RelayWatch {
   private messages = 0;
   /** Per slot: the message count when the neighbor was admitted or last heard relaying. */
   private readonly since: Float64Array;
+  /** Per slot: new messages received while we designated it, since admitted or last heard relaying. */
+  private readonly unheardDesignated: Uint32Array;
 
   constructor(capacity: number) {
     this.since = new Float64Array(capacity);
+    this.unheardDesignated = new Uint32Array(capacity);
   }
 
   /** A new neighbor took the slot: its watch starts now. */
   reset(slot: number): void {
     this.since[slot] = this.messages;
+    this.unheardDesignated[slot] = 0;
   }
 
-  /** A gossip message new to us arrived (from anyone). */
-  newMessage(): void {
+  /** A gossip message new to us arrived (from anyone); `designated` is the slot mask of the relays we designate. */
+  newMessage(designated = 0): void {
     this.messages++;
+    while (designated !== 0) {
+      const slot = 31 - Math.clz32(designated);
+      designated &= ~(1 << slot);
+      if (slot < this.unheardDesignated.length && this.unheardDesignated[slot] < SILENT_AFTER_MESSAGES) this.unheardDesignated[slot]++;
+    }
   }
 
   /** The neighbor in `slot` transmitted gossip of another origin (a first copy or a duplicate). */
   heardRelaying(slot: number): void {
     this.since[slot] = this.messages;
+    this.unheardDesignated[slot] = 0;
   }
 
   silent(slot: number): boolean {
     return this.messages - this.since[slot] >= SILENT_AFTER_MESSAGES;
+  }
+
+  /** Designated by us through SILENT_AFTER_MESSAGES new messages and never heard relaying: not to designate. */
+  brokePromise(slot: number): boolean {
+    return this.unheardDesignated[slot] >= SILENT_AFTER_MESSAGES;
   }
 }

@@ -43,6 +43,24 @@ test("relay watch: a neighbor silent for SILENT_AFTER_MESSAGES new messages is a
   assert.ok(w.silent(1));
 });
 
+test("relay watch: only messages received while we designate a neighbor count against its promise to relay", () => {
+  const w = new RelayWatch(4);
+  w.reset(0);
+  w.reset(1);
+  for (let i = 0; i < SILENT_AFTER_MESSAGES - 1; i++) w.newMessage(0b01);
+  w.newMessage(0b10);
+  assert.not.ok(w.brokePromise(0), "not yet");
+  assert.ok(w.silent(1), "silent through 64 messages: not a next hop");
+  assert.not.ok(w.brokePromise(1), "designated for one message only: no broken promise");
+  w.newMessage(0b01);
+  assert.ok(w.brokePromise(0), "designated through 64 messages, never heard relaying");
+  w.heardRelaying(0);
+  assert.not.ok(w.brokePromise(0), "heard relaying: designated again");
+  for (let i = 0; i < SILENT_AFTER_MESSAGES; i++) w.newMessage(0b10);
+  w.reset(1);
+  assert.not.ok(w.brokePromise(1), "a newcomer in the slot starts a new watch");
+});
+
 test("eclipse watch: most neighbors avoided raises one event, re-armed once it clears", () => {
   const w = new EclipseWatch();
   assert.is(w.check(0, 1, 8), null, "one in eight avoided is normal");

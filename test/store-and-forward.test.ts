@@ -18,7 +18,35 @@ import { createMeshKeys, provisionNode, SIM_EPOCH_SECONDS } from "../hosts/sim/p
 import { Rng } from "../hosts/sim/rng.js";
 import { bfsDistances } from "../hosts/sim/graph.js";
 import { Simulator } from "../hosts/sim/simulator.js";
+import { MemoryStorage } from "../hosts/sim/storage.js";
+import { StoreAndForward, type ForwardContext } from "../modules/forward/store-and-forward.js";
 import { randomGeometricGraph, type Topology } from "../hosts/sim/topology.js";
+
+test("others' items take at most three quarters of the custody queue: a custodian on a busy path still sends its own readings", () => {
+  const gateway = new Uint8Array(8).fill(9);
+  const ctx = {
+    id: new Uint8Array(8).fill(7), isGateway: false,
+    // No route: everything taken stays in the queue.
+    nextHopToward: () => -1, nextHopToNode: () => -1, nearestGatewayId: () => gateway, hasNeighbor: (slot: number) => slot === 0,
+    lenderSlot: () => -1, neighborId: () => null, sendTo() {}, drop() {},
+    onDirectMessage() {}, messageUnroutable() {}, emit() {}, readingResent() {}, judge() {}, onHealthReport() {}, admitOrigin: () => null,
+  } satisfies ForwardContext;
+  const config = createNodeConfig({ custodyCapacity: 16 });
+  const forward = new StoreAndForward(ctx, nodeCrypto, new MemoryStorage(), new Uint8Array(64), new Uint8Array(0), config);
+  const view = newDataView();
+  for (let seq = 1; seq <= 20; seq++) {
+    const origin = new Uint8Array(8).fill(100 + seq);
+    assert.is(decodeData(encodeData(origin, gateway, DataKind.Entry, 1, 1, Uint8Array.of(0, 0, 0, 1, 5)), view), WireError.None);
+    forward.onData(view, 0, 1000);
+  }
+  assert.is(forward.custodySize, 12, "12 of 16 rows for others' items, the rest refused (their senders keep them)");
+  const other = new Uint8Array(8).fill(40);
+  assert.is(decodeData(encodeData(other, other, DataKind.Confirm, 1, 1, new Uint8Array(0)), view), WireError.None);
+  forward.onData(view, 0, 1000);
+  assert.is(forward.custodySize, 13, "a CONFIRM passing through is still taken");
+  forward.publishReading("t", 21.5, 0, 1000);
+  assert.is(forward.custodySize, 14, "our own reading gets in");
+});
 
 test("DATA and ACK codecs: round trip and strict decoding", () => {
   const origin = new Uint8Array(8).fill(1);

@@ -277,7 +277,10 @@ export class StoreAndForward {
     } else {
       this.reverse.learn(d.origin, from);
     }
-    const taken = this.custody.add(d.origin, d.destination, kind, d.seq, d.hops + 1, d.payload, now);
+    // Others' items leave a quarter of the queue to our own: a custodian on a busy path still gets its
+    // readings out (a CONFIRM, small and the end of a delivery, is always taken while there is room).
+    const room = kind === DataKind.Confirm || this.custody.size - this.ownCount() < this.custody.capacity - (this.custody.capacity >> 2);
+    const taken = room && this.custody.add(d.origin, d.destination, kind, d.seq, d.hops + 1, d.payload, now);
     if (taken) this.ack(from, d);
     else this.refused++;
   }
@@ -480,9 +483,13 @@ export class StoreAndForward {
   }
 
   private ownRoom(): boolean {
+    return this.ownCount() < this.custody.capacity / 2;
+  }
+
+  private ownCount(): number {
     let own = 0;
     for (let i = 0; i < this.custody.size; i++) if (this.custody.isFrom(this.custody.at(i), this.ctx.id)) own++;
-    return own < this.custody.capacity / 2;
+    return own;
   }
 
   /**

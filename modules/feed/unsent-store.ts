@@ -57,7 +57,7 @@ export class UnsentStore {
   }
 
   get size(): number {
-    return this.first === 0 ? 0 : Math.max(0, this.last - Math.max(this.first, this.confirmedSeq + 1) + 1);
+    return this.first === 0 ? 0 : Math.max(0, this.last - this.firstUnconfirmed + 1);
   }
 
   get confirmed(): number {
@@ -68,6 +68,11 @@ export class UnsentStore {
   get base(): number {
     const base = Math.max(this.confirmedSeq, this.writtenOff) + 1;
     return base >= this.lostFrom && base <= this.lostThrough ? this.lostThrough + 1 : base;
+  }
+
+  /** The lowest stored seq no gateway has confirmed (above `last` when there is none). */
+  private get firstUnconfirmed(): number {
+    return Math.max(this.first, this.confirmedSeq + 1);
   }
 
   /** The lowest seq still held here (the ones below were confirmed, lent, or lost). */
@@ -90,7 +95,7 @@ export class UnsentStore {
 
   /** Unconfirmed entries, oldest first, read from flash one chunk at a time. */
   *pending(): Generator<{ seq: number; bytes: Uint8Array }> {
-    const from = Math.max(this.first, this.confirmedSeq + 1);
+    const from = this.firstUnconfirmed;
     if (this.first === 0 || from > this.last) return;
     for (let chunk = chunkOf(from); chunk <= chunkOf(this.last); chunk++) {
       const stored = this.storage.get(chunkKey(chunk % this.chunks));
@@ -104,7 +109,7 @@ export class UnsentStore {
    * to lend to a neighbor before they are lost.
    */
   doomedThrough(ahead: number): number {
-    const from = Math.max(this.first, this.confirmedSeq + 1);
+    const from = this.firstUnconfirmed;
     if (this.first === 0 || from > this.last) return 0;
     const reused = chunkOf(this.last + ahead) - this.chunks;
     return reused >= chunkOf(from) ? Math.min(this.last, (reused + 1) * CHUNK_ENTRIES) : 0;
@@ -118,9 +123,9 @@ export class UnsentStore {
     const chunk = chunkOf(seq);
     // The chunk whose key this one reuses is gone: its unconfirmed readings are lost.
     const reused = chunk - this.chunks;
-    if (this.first !== 0 && reused >= 0 && chunkOf(Math.max(this.first, this.confirmedSeq + 1)) <= reused) {
+    if (this.first !== 0 && reused >= 0 && chunkOf(this.firstUnconfirmed) <= reused) {
       const newFirst = (reused + 1) * CHUNK_ENTRIES + 1;
-      const from = Math.max(this.first, this.confirmedSeq + 1, keptThrough + 1);
+      const from = Math.max(this.firstUnconfirmed, keptThrough + 1);
       const lostThrough = Math.min(this.last, newFirst - 1);
       if (lostThrough >= from) {
         this.lost += lostThrough - from + 1;

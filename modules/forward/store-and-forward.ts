@@ -248,8 +248,7 @@ export class StoreAndForward {
       } else if (kind === DataKind.Confirm) {
         if (equalBytes(d.origin, this.ctx.id)) {
           this.confirmed(d.seq, now);
-          if (d.payload.length === PULL_BYTES) this.pulled(d.origin, d.seq + 1, readU32(d.payload, 0) - 1, now);
-          else this.writeOffAt = Infinity;
+          if (!this.pullOf(d, now)) this.writeOffAt = Infinity;
         }
       } else if (kind === DataKind.Health) {
         if (this.verifier) this.ctx.onHealthReport(d.origin, d.seq, d.payload);
@@ -270,7 +269,7 @@ export class StoreAndForward {
       if (kind === DataKind.Confirm) {
         this.promises.confirm(d.origin, d.seq, (slot) => this.ctx.judge(slot, Behavior.KeptCustody, now));
         this.replicas?.confirm(d.origin, d.seq);
-        if (d.payload.length === PULL_BYTES) this.pulled(d.origin, d.seq + 1, readU32(d.payload, 0) - 1, now);
+        this.pullOf(d, now);
       }
       // Only the newest confirmation (or health report) per origin is worth carrying.
       this.dropOlder(d.origin, kind, d.seq);
@@ -279,7 +278,8 @@ export class StoreAndForward {
     }
     // Others' items leave a quarter of the queue to our own: a custodian on a busy path still gets its
     // readings out (a CONFIRM, small and the end of a delivery, is always taken while there is room).
-    const room = kind === DataKind.Confirm || this.custody.size - this.ownCount() < this.custody.capacity - (this.custody.capacity >> 2);
+    const othersCap = this.custody.capacity - (this.custody.capacity >> 2);
+    const room = kind === DataKind.Confirm || this.custody.size < othersCap || this.custody.size - this.ownCount() < othersCap;
     const taken = room && this.custody.add(d.origin, d.destination, kind, d.seq, d.hops + 1, d.payload, now);
     if (taken) this.ack(from, d);
     else this.refused++;
@@ -394,6 +394,13 @@ export class StoreAndForward {
     this.ack(from, d);
     this.reverse.learn(d.origin, from);
     this.nextReplicaAt = Math.min(this.nextReplicaAt, now);
+  }
+
+  /** A CONFIRM that pulls (its payload the lowest seq held past the gap) makes the gap go now; false for a plain one. */
+  private pullOf(d: DataView, now: number): boolean {
+    if (d.payload.length !== PULL_BYTES) return false;
+    this.pulled(d.origin, d.seq + 1, readU32(d.payload, 0) - 1, now);
+    return true;
   }
 
   /** A gateway misses `origin`'s seqs `from`..`to`: whatever of them is held here goes now. */

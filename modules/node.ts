@@ -134,6 +134,15 @@ const NODE_HOP_PENALTY = 1.25;
  * a route (an honest hop blamed for a hole behind it earns its trust back by delivering).
  */
 const DISTRUSTED_HOP_COST = 16 * 256;
+/**
+ * Added for each reading a distrusted next hop broke beyond those it kept (its deficit), up to
+ * MAX_DEFICIT: among last resorts, the one whose record is least bad wins, not the one that claims
+ * the shortest route (a hole claims one perfect hop). So a node whose every way out is distrusted
+ * turns from a next hop that keeps losing its readings to one that lost fewer, and one that routes
+ * around the hole earns its trust back.
+ */
+const BROKEN_READING_COST = 2 * 256;
+const MAX_DEFICIT = 24;
 /** Sequence numbers reserved per flash write: a reboot skips the unused rest, never reuses one. */
 const SEQ_BLOCK = 64;
 /** A HELLO carries the full certificate at least every this many beacons. */
@@ -993,7 +1002,8 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
     // longer before dropping it); a route through it would hold readings for nothing.
     if (now - n.lastHeardAt > STALE_BEACONS * n.intervalMs) return Infinity;
     const cost = n.etx(now) * 256 * (n.role === Role.Node ? NODE_HOP_PENALTY : 1);
-    return this.custodyTrust.distrusted(slot, now) ? cost + DISTRUSTED_HOP_COST : cost;
+    const deficit = this.custodyTrust.deficit(slot, now);
+    return deficit > 0 ? cost + DISTRUSTED_HOP_COST + Math.min(MAX_DEFICIT, deficit) * BROKEN_READING_COST : cost;
   }
 
   private selectRoutes(now: number): void {

@@ -53,6 +53,16 @@ export class CustodyTrust {
     return broken >= MIN_BROKEN && 3 * kept < 2 * (kept + broken);
   }
 
+  /**
+   * How deep a distrusted neighbor is in the red: readings broken beyond those kept, fading (0 for
+   * one not distrusted, and at least 1 for one that is). What ranks the last resorts, where a route's
+   * advertised metric must not: a hole lies about it, and would win every time.
+   */
+  deficit(slot: number, now: number): number {
+    if (!this.distrusted(slot, now)) return 0;
+    return Math.max(1, this.rows[slot * ROW + BROKEN] - this.rows[slot * ROW + KEPT]);
+  }
+
   private fade(slot: number, now: number): void {
     const at = slot * ROW;
     const dt = now - this.rows[at + AT];

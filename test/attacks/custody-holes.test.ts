@@ -21,6 +21,21 @@ for (const [name, dropShare] of [["black", 1], ["grey", 0.5]] as const) {
   });
 }
 
+// Three holes next to each of two gateways in a sparse mesh: honest neighbors that handed readings
+// on toward a hole are blamed too, until some nodes distrust every way out. The last resort must then
+// be the neighbor with the best record, not the hole that claims one perfect hop (main lost 7 black
+// and 26 grey readings here when the claimed metric ranked the distrusted).
+for (const [name, dropShare] of [["black", 1], ["grey", 0.5]] as const) {
+  test(`${name} holes at two gateways, every way out of some nodes distrusted: every reading delivered once`, () => {
+    const r = runCustodyHoles({ nodes: 100, seed: 6, gateways: 2, holesPerGateway: 3, dropShare, durationMs: 14 * 60_000, drainMs: 7 * 60_000 });
+    assert.is(r.holes, 6);
+    assert.ok(r.droppedByHoles > 500, `the holes dropped ${r.droppedByHoles} readings`);
+    assert.ok(r.readings.taken > 600, `${r.readings.taken} readings taken`);
+    assert.is(r.readings.lost, 0, "none lost");
+    assert.is(r.readings.duplicated, 0, "none twice");
+  });
+}
+
 test("custody promises: kept by a CONFIRM that covers them, broken after the wait, a bounded ring", () => {
   const p = new CustodyPromises(4, 60_000);
   const a = Uint8Array.of(1, 1, 1, 1, 1, 1, 1, 1);
@@ -62,6 +77,30 @@ test("custody trust: a next hop that keeps fewer than two in three is distrusted
   assert.ok(t.distrusted(1, 0), "a grey hole dropping half");
   t.reset(1, 0);
   assert.not.ok(t.distrusted(1, 0), "a newcomer in the slot starts clean");
+});
+
+test("custody trust: the deficit ranks last resorts by their record — a hole that keeps losing ours sinks below an honest hop blamed once", () => {
+  const t = new CustodyTrust(3);
+  for (let slot = 0; slot < 3; slot++) t.reset(slot, 0);
+  assert.is(t.deficit(0, 0), 0, "trusted: no deficit");
+  // Slot 0 an honest neighbor blamed for a hole behind it, then kept one; slot 1 the hole itself, fed every round.
+  t.recordBroken(0, 0);
+  t.recordBroken(0, 0);
+  t.recordBroken(0, 0);
+  t.recordKept(0, 0);
+  for (let i = 0; i < 10; i++) t.recordBroken(1, 0);
+  assert.ok(t.distrusted(0, 0) && t.distrusted(1, 0), "both are last resorts");
+  assert.ok(Math.abs(t.deficit(0, 0) - 2) < 1e-9, "3 broken, 1 kept");
+  assert.ok(Math.abs(t.deficit(1, 0) - 10) < 1e-9);
+  assert.ok(t.deficit(0, 0) < t.deficit(1, 0), "the honest one is the better last resort");
+  t.recordBroken(2, 0);
+  t.recordBroken(2, 0);
+  t.recordKept(2, 0);
+  t.recordKept(2, 0);
+  t.recordKept(2, 0);
+  assert.ok(t.distrusted(2, 0), "3 kept of 5: under two in three");
+  assert.is(t.deficit(2, 0), 1, "a distrusted neighbor that kept more than it broke still counts 1");
+  assert.ok(Math.abs(t.deficit(1, HALF_LIFE_MS) - 5) < 1e-9, "the deficit fades with the record");
 });
 
 test.run();

@@ -25,6 +25,7 @@ import { AttributionTable, CheckpointWriter, decodeCheckpoint, messageDigest, ve
 import { applyCopy, expectedGain, likelyMissing, relayDelay, resetMiss, shouldRelay, wellLinked, WELL_LINKED_NEIGHBORS } from "./gossip/relay-policy.js";
 import { RelayQueue } from "./gossip/relay-queue.js";
 import { selectRelays, soleBridges, sparseNeighbors } from "./gossip/relay-selection.js";
+import { KeySet } from "./gossip/key-set.js";
 import { messageKey, RecentMessages } from "./gossip/recent-messages.js";
 import { SeenCache } from "./gossip/seen-cache.js";
 import { CertificateCache } from "./identity/certificate-cache.js";
@@ -40,7 +41,7 @@ import { idKey, NeighborTable, type Neighbor } from "./neighbors/neighbor-table.
 import { unitFloat, type Crypto, type Random, type Storage } from "./ports.js";
 import { WireError } from "./wire/errors.js";
 import { MAX_PAYLOAD_BYTES, newFrameHeader } from "./wire/frame.js";
-import { checkGossip, decodeGossip, encodeGossip, GOSSIP_HOPS_OFFSET, GossipKind, newGossipView, type GossipView } from "./wire/gossip.js";
+import { checkGossip, decodeGossip, encodeGossip, GOSSIP_HOPS_OFFSET, GOSSIP_SEQ_OFFSET, GossipKind, newGossipView, type GossipView } from "./wire/gossip.js";
 import { decodeHello, encodeHello, helloNeighborQuality, helloRecentKey, MAX_RECENT_KEYS, newHelloView, type HelloNeighbor, type HelloView } from "./wire/hello.js";
 import { decodeRoute, encodeRoute, INFINITE_METRIC, MAX_ROUTE_ENTRIES, newRouteView, type RouteEntry } from "./wire/route.js";
 import { RouteTable, seqnoNewer, type Route } from "./routing/route-table.js";
@@ -209,7 +210,8 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
   private readonly recent: RecentMessages;
   /** The keys our next HELLO lists. */
   private readonly recentKeys: Uint32Array;
-  private readonly listedKeys = new Uint32Array(MAX_RECENT_KEYS);
+  /** The keys a neighbor's HELLO lists, while repairFor looks our recent messages up in them. */
+  private readonly listedKeys = new KeySet(MAX_RECENT_KEYS);
   private readonly checkpoints: CheckpointWriter;
   private readonly attribution: AttributionTable;
   private readonly outbox: Transmit[] = [];
@@ -590,8 +592,7 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
     if (transmitter && hasContent && this.content) this.onContent(transmitter, now);
     for (const r of records) {
       if (r.type !== RecordType.Gossip && r.type !== RecordType.Repair) continue;
-      decodeGossip(r.body, this.gossip); // checked above
-      this.onGossip(this.gossip, r.body, transmitter, r.type === RecordType.Repair, now);
+      this.onGossip(r.body, transmitter, r.type === RecordType.Repair, now);
     }
     this.flush(now);
   }
@@ -766,17 +767,22 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
     return n;
   }
 
-  private onGossip(g: GossipView, body: Uint8Array, transmitter: Neighbor | undefined, repaired: boolean, now: number): void {
-    if (transmitter && !this.neighbors.hasId(transmitter, g.origin, 0)) this.relayWatch.heardRelaying(transmitter.slot);
-    if (this.seen.has(g.origin, g.seq)) {
+  /** A GOSSIP or REPAIR record's `body` (checked): most are copies already seen, handled on the body's bytes before any decoding. */
+  private onGossip(body: Uint8Array, transmitter: Neighbor | undefined, repaired: boolean, now: number): void {
+    // The origin is the body's first 8 bytes: the lookups below read the body in place.
+    const seq = readU32(body, GOSSIP_SEQ_OFFSET);
+    if (transmitter && !this.neighbors.hasId(transmitter, body, 0)) this.relayWatch.heardRelaying(transmitter.slot);
+    if (this.seen.has(body, seq)) {
       this.counters.messagesDuplicate++;
-      const p = this.pending.find(g.origin, g.seq);
+      const p = this.pending.find(body, seq);
       if (p >= 0) {
         this.pending.heardCopy(p);
         if (transmitter) applyCopy(this.pending.miss, transmitter, this.pending.missAt(p));
       }
       return;
     }
+    const g = this.gossip;
+    decodeGossip(body, g); // checked in handleFrame
     if (g.kind === GossipKind.Revocation) {
       // Self-authenticating: verified before it is marked seen or relayed, so a forgery cannot
       // occupy the slot of the real list.
@@ -870,10 +876,10 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
     const recent = this.recent;
     let i = recent.firstAfter(from);
     if (i === recent.size || recent.receivedAt(i) > to) return;
-    // Sorted once, so each of our recent messages is looked up in log time.
-    const listed = this.listedKeys.subarray(0, hello.recentCount);
-    for (let k = 0; k < hello.recentCount; k++) listed[k] = helloRecentKey(hello, k);
-    listed.sort();
+    // Hashed once, so each of our recent messages is looked up in constant time.
+    const listed = this.listedKeys;
+    listed.clear();
+    for (let k = 0; k < hello.recentCount; k++) listed.add(helloRecentKey(hello, k));
     let budget = MAX_REPAIRS_PER_HELLO;
     // The neighbors that `n` hears better than us repair first, REPAIR_RANK_UNITS apart: most have
     // the message too, and a repair heard from one of them cancels ours.
@@ -882,7 +888,7 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
     const rankDelay = rank * REPAIR_RANK_UNITS * this.config.relayDelayMs;
     for (; i < recent.size && recent.receivedAt(i) <= to && budget > 0; i++) {
       const body = recent.body(i);
-      if (!body || recent.late(i) || sortedHas(listed, recent.key(i))) continue;
+      if (!body || recent.late(i) || listed.has(recent.key(i))) continue;
       const seq = readU32(body, 8);
       const p = this.pending.find(body, seq);
       if (p >= 0) {
@@ -1398,18 +1404,6 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
     }
     this.events.push(event);
   }
-}
-
-function sortedHas(sorted: Uint32Array, key: number): boolean {
-  let lo = 0;
-  let hi = sorted.length - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >>> 1;
-    if (sorted[mid] === key) return true;
-    if (sorted[mid] < key) lo = mid + 1;
-    else hi = mid - 1;
-  }
-  return false;
 }
 
 function readStoredU32(storage: Storage, key: string): number {

@@ -29,6 +29,7 @@ export class SeenCache {
     return this.count;
   }
 
+  /** Whether (origin, seq) is held; the origin is `origin[0..8]` (a GOSSIP body will do). */
   has(origin: Uint8Array, seq: number): boolean {
     return this.find(readU32(origin, 0), readU32(origin, 4), seq) >= 0;
   }

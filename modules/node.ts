@@ -41,7 +41,7 @@ import { idKey, NeighborTable, type Neighbor } from "./neighbors/neighbor-table.
 import { unitFloat, type Crypto, type Random, type Storage } from "./ports.js";
 import { WireError } from "./wire/errors.js";
 import { MAX_PAYLOAD_BYTES, newFrameHeader } from "./wire/frame.js";
-import { checkGossip, decodeGossip, encodeGossip, GOSSIP_HOPS_OFFSET, GOSSIP_SEQ_OFFSET, GossipKind, newGossipView, type GossipView } from "./wire/gossip.js";
+import { checkGossipAt, decodeGossip, encodeGossip, GOSSIP_HOPS_OFFSET, GOSSIP_SEQ_OFFSET, GossipKind, newGossipView, type GossipView } from "./wire/gossip.js";
 import { decodeHello, encodeHello, helloNeighborQuality, helloRecentKey, MAX_RECENT_KEYS, newHelloView, type HelloNeighbor, type HelloView } from "./wire/hello.js";
 import { decodeRoute, encodeRoute, INFINITE_METRIC, MAX_ROUTE_ENTRIES, newRouteView, type RouteEntry } from "./wire/route.js";
 import { RouteTable, seqnoNewer, type Route } from "./routing/route-table.js";
@@ -59,7 +59,7 @@ import { RelayWatch } from "./reputation/relay-watch.js";
 import { CommandInbox } from "./command/command-inbox.js";
 import { checkCommandFields, commandPathText, encodeCommand, isCommandFor, verifyCommandSignature } from "./command/command-message.js";
 import { checkAck, checkData, decodeData, MAX_DATA_PAYLOAD, newDataView } from "./wire/data.js";
-import { MAX_RECORDS, parseRecords, RECORD_HEADER_BYTES, RecordType, writeRecord, type RecordView } from "./wire/records.js";
+import { MAX_RECORDS, parseRecordSpans, RECORD_HEADER_BYTES, RecordSpans, RecordType, writeRecord, type RecordView } from "./wire/records.js";
 import { createContentConfig, type ContentConfig } from "./content/content-config.js";
 import { ContentKind, type ManifestStatus } from "./content/content-manifest.js";
 import type { ContentStore } from "./content/content-store.js";
@@ -235,6 +235,8 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
 
   // Decoding scratch, reused for every frame; records are checked first, decoded one at a time when applied.
   private readonly header = newFrameHeader();
+  private readonly spans = new RecordSpans();
+  /** The frame's records other than gossip, as views (gossip is read from `spans`). */
   private readonly records: RecordView[] = [];
   private readonly hello = newHelloView();
   private readonly gossip: GossipView = newGossipView();
@@ -495,15 +497,26 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
     if (equalBytes(header.sender, this.id)) return this.counters.drop(DropReason.Self);
 
     // Decode every record before applying any.
-    const records = this.records;
-    const error = parseRecords(plain, records);
+    // Gossip records stay spans of the plaintext (most are copies already seen); the others become views.
+    const spans = this.spans;
+    const error = parseRecordSpans(plain, spans);
     if (error !== WireError.None) return this.rejectRecords(error, header.sender, now);
+    const records = this.records;
+    records.length = 0;
     let hasHello = false;
     let hasRoute = false;
     let hasCustody = false;
     let hasContent = false;
     let hasDiscovery = false;
-    for (const r of records) {
+    for (let k = 0; k < spans.count; k++) {
+      const type = spans.types[k];
+      if (type === RecordType.Gossip || type === RecordType.Repair) {
+        const e = checkGossipAt(plain, spans.starts[k], spans.ends[k]);
+        if (e !== WireError.None) return this.rejectRecords(e, header.sender, now);
+        continue;
+      }
+      const r: RecordView = { type, body: plain.subarray(spans.starts[k], spans.ends[k]) };
+      records.push(r);
       let e: WireError;
       if (r.type === RecordType.Hello) {
         e = hasHello ? WireError.BadField : decodeHello(r.body, this.hello);
@@ -529,11 +542,9 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
       } else if (r.type === RecordType.RouteRequest) {
         e = this.discovery.checkRequest(r.body);
         hasDiscovery = true;
-      } else if (r.type === RecordType.RouteReply) {
-        e = this.discovery.checkReply(r.body);
-        hasDiscovery = true;
       } else {
-        e = checkGossip(r.body);
+        e = this.discovery.checkReply(r.body); // RouteReply: the parser admits no other type
+        hasDiscovery = true;
       }
       if (e !== WireError.None) return this.rejectRecords(e, header.sender, now);
     }
@@ -590,9 +601,9 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
     }
     // Content records need a neighbor too: requests are answered and pieces judged per neighbor.
     if (transmitter && hasContent && this.content) this.onContent(transmitter, now);
-    for (const r of records) {
-      if (r.type !== RecordType.Gossip && r.type !== RecordType.Repair) continue;
-      this.onGossip(r.body, transmitter, r.type === RecordType.Repair, now);
+    for (let k = 0; k < spans.count; k++) {
+      const type = spans.types[k];
+      if (type === RecordType.Gossip || type === RecordType.Repair) this.onGossip(plain, spans.starts[k], spans.ends[k], transmitter, type === RecordType.Repair, now);
     }
     this.flush(now);
   }
@@ -767,20 +778,24 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
     return n;
   }
 
-  /** A GOSSIP or REPAIR record's `body` (checked): most are copies already seen, handled on the body's bytes before any decoding. */
-  private onGossip(body: Uint8Array, transmitter: Neighbor | undefined, repaired: boolean, now: number): void {
-    // The origin is the body's first 8 bytes: the lookups below read the body in place.
-    const seq = readU32(body, GOSSIP_SEQ_OFFSET);
-    if (transmitter && !this.neighbors.hasId(transmitter, body, 0)) this.relayWatch.heardRelaying(transmitter.slot);
-    if (this.seen.has(body, seq)) {
+  /**
+   * A GOSSIP or REPAIR record, checked, whose body is plain[start .. end): most are copies already
+   * seen, handled in place before any view or decoding.
+   */
+  private onGossip(plain: Uint8Array, start: number, end: number, transmitter: Neighbor | undefined, repaired: boolean, now: number): void {
+    // The origin is the body's first 8 bytes: the lookups below read it in place.
+    const seq = readU32(plain, start + GOSSIP_SEQ_OFFSET);
+    if (transmitter && !this.neighbors.hasId(transmitter, plain, start)) this.relayWatch.heardRelaying(transmitter.slot);
+    if (this.seen.has(plain, seq, start)) {
       this.counters.messagesDuplicate++;
-      const p = this.pending.find(body, seq);
+      const p = this.pending.find(plain, seq, start);
       if (p >= 0) {
         this.pending.heardCopy(p);
         if (transmitter) applyCopy(this.pending.miss, transmitter, this.pending.missAt(p));
       }
       return;
     }
+    const body = plain.subarray(start, end);
     const g = this.gossip;
     decodeGossip(body, g); // checked in handleFrame
     if (g.kind === GossipKind.Revocation) {

@@ -77,14 +77,14 @@ export class RelayQueue {
     this.bodies[slot] = null;
   }
 
-  /** Slot of the entry for (origin at `origin[0..8]`, seq), first in queue order, or -1. */
-  find(origin: Uint8Array, seq: number): number {
+  /** Slot of the entry for (origin at `origin[at..at+8]`, seq), first in queue order, or -1. */
+  find(origin: Uint8Array, seq: number, at = 0): number {
     // Every node numbers from 1, so seqs alone match other origins' entries often.
-    const key = (readU32(origin, 0) ^ readU32(origin, 4)) >>> 0;
+    const key = (readU32(origin, at) ^ readU32(origin, at + 4)) >>> 0;
     for (let i = 0; i < this.count; i++) {
       const slot = this.order[i];
-      const at = slot * STRIDE;
-      if (this.u32[at + SEQ] === seq && this.u32[at + ORIGIN_KEY] === key && equalAt(this.bodies[slot]!, 0, origin, 0, NODE_ID_BYTES)) return slot;
+      const row = slot * STRIDE;
+      if (this.u32[row + SEQ] === seq && this.u32[row + ORIGIN_KEY] === key && equalAt(this.bodies[slot]!, 0, origin, at, NODE_ID_BYTES)) return slot;
     }
     return -1;
   }

@@ -17,7 +17,7 @@
  * then its records are applied: a HELLO updates the neighbor table, each gossip message is
  * delivered once and perhaps scheduled for relay.
  */
-import { equalBytes, readU32, toHex, writeU32 } from "./bytes.js";
+import { equalBytes, idHexAt, readU32, toHex, writeU32 } from "./bytes.js";
 import { createNodeConfig, type NodeConfig } from "./config.js";
 import { Counters, DropReason } from "./counters.js";
 import type { MeshEvent, Transmit } from "./events.js";
@@ -1181,7 +1181,7 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
         parts.push({ type: repair ? RecordType.Repair : RecordType.Gossip, body });
         this.counters.relays++;
         if (repair) this.counters.repairs++;
-        this.emit({ type: "relayed", origin: toHex(body.subarray(0, 8)), seq, hops: body[GOSSIP_HOPS_OFFSET] });
+        this.emit({ type: "relayed", origin: idHexAt(body, 0), seq, hops: body[GOSSIP_HOPS_OFFSET] });
       } else {
         this.counters.relaysSuppressed++;
       }

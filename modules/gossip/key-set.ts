@@ -3,48 +3,48 @@
  * our recent messages in the keys the HELLO lists). Keys are messageHash outputs, already well
  * mixed, so their low bits index an open-addressed table directly.
  *
- * Bounded: twice `capacity` slots (probes stay short). Clearing is O(1): a slot belongs to the
- * current fill only if its stamp equals the fill's generation; the stamps are wiped only when the
- * generation wraps. 5 bytes per slot.
+ * Bounded: `capacity` keys (≤ 255) in insertion order, and an index of twice as many one-byte
+ * slots (probes stay short), each 0 or 1 + a key's position: 6 bytes per key.
  */
 export class KeySet {
   private readonly keys: Uint32Array;
-  private readonly stamps: Uint8Array;
+  private readonly index: Uint8Array;
   private readonly mask: number;
-  private generation = 1;
   private count = 0;
 
   constructor(readonly capacity: number) {
+    if (!(capacity >= 1 && capacity <= 255)) throw new RangeError("key set capacity must be 1..255");
     let size = 2;
     while (size < 2 * capacity) size *= 2;
-    this.keys = new Uint32Array(size);
-    this.stamps = new Uint8Array(size);
+    this.keys = new Uint32Array(capacity);
+    this.index = new Uint8Array(size);
     this.mask = size - 1;
   }
 
   /** Empties the set. */
   clear(): void {
     this.count = 0;
-    if (++this.generation === 256) {
-      this.stamps.fill(0);
-      this.generation = 1;
-    }
+    this.index.fill(0);
   }
 
   /** Adds `key` (a repeat is kept once); ignored when `capacity` keys are already held. */
   add(key: number): void {
     if (this.count === this.capacity) return;
-    const gen = this.generation;
     let i = key & this.mask;
-    for (; this.stamps[i] === gen; i = (i + 1) & this.mask) if (this.keys[i] === key) return;
-    this.stamps[i] = gen;
-    this.keys[i] = key;
-    this.count++;
+    for (let at = this.index[i]; at !== 0; at = this.index[i]) {
+      if (this.keys[at - 1] === key) return;
+      i = (i + 1) & this.mask;
+    }
+    this.keys[this.count++] = key;
+    this.index[i] = this.count;
   }
 
   has(key: number): boolean {
-    const gen = this.generation;
-    for (let i = key & this.mask; this.stamps[i] === gen; i = (i + 1) & this.mask) if (this.keys[i] === key) return true;
+    let i = key & this.mask;
+    for (let at = this.index[i]; at !== 0; at = this.index[i]) {
+      if (this.keys[at - 1] === key) return true;
+      i = (i + 1) & this.mask;
+    }
     return false;
   }
 }

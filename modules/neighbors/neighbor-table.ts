@@ -37,17 +37,17 @@ export const REPLACE_SPACING_MS = 10_000;
 
 /*
  * Row layout. Each row is a fixed run in each of three typed arrays shared by the whole table:
- *   u8:  id (8) · role · span · (unused) · selectsUs · selectsAny · twoHopCount · adjacency
+ *   u8:  id (8) · role · span · selectsUs · selectsAny · twoHopCount · adjacency
  *        qualities (one per slot, `capacity`) · two-hop qualities (MAX_HELLO_NEIGHBORS)
  *   u32: idKey · adjacency mask · beacon bitmap · last beacon seq · two-hop keys (MAX_HELLO_NEIGHBORS)
  *   f64: first heard · last heard · beacon interval (ms)
  */
 const ROLE = NODE_ID_BYTES;
 const SPAN = ROLE + 1;
-const SELECTS_US = ROLE + 3;
-const SELECTS_ANY = ROLE + 4;
-const TWO_HOP_COUNT = ROLE + 5;
-const ADJACENCY_QUALITY = ROLE + 6;
+const SELECTS_US = ROLE + 2;
+const SELECTS_ANY = ROLE + 3;
+const TWO_HOP_COUNT = ROLE + 4;
+const ADJACENCY_QUALITY = ROLE + 5;
 const KEY = 0;
 const ADJACENCY = 1;
 const BITS = 2;
@@ -182,7 +182,7 @@ export class NeighborTable {
   private readonly presentSlots: Uint8Array;
   /**
    * Their idKeys, side by side: a lookup reads one short run of memory, not one row each (rows are
-   * ~200 B apart, and with many nodes simulated each row read is a cache miss).
+   * ~80 B apart in u8 and ~150 B in u32; with many nodes simulated each row read is a cache miss).
    */
   private readonly presentKeys: Uint32Array;
   private count = 0;

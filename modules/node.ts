@@ -509,13 +509,13 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
     let hasContent = false;
     let hasDiscovery = false;
     for (let k = 0; k < spans.count; k++) {
-      const type = spans.types[k];
+      const type = spans.type(k);
       if (type === RecordType.Gossip || type === RecordType.Repair) {
-        const e = checkGossipAt(plain, spans.starts[k], spans.ends[k]);
+        const e = checkGossipAt(plain, spans.start(k), spans.end(k));
         if (e !== WireError.None) return this.rejectRecords(e, header.sender, now);
         continue;
       }
-      const r: RecordView = { type, body: plain.subarray(spans.starts[k], spans.ends[k]) };
+      const r: RecordView = { type, body: plain.subarray(spans.start(k), spans.end(k)) };
       records.push(r);
       let e: WireError;
       if (r.type === RecordType.Hello) {
@@ -602,8 +602,9 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
     // Content records need a neighbor too: requests are answered and pieces judged per neighbor.
     if (transmitter && hasContent && this.content) this.onContent(transmitter, now);
     for (let k = 0; k < spans.count; k++) {
-      const type = spans.types[k];
-      if (type === RecordType.Gossip || type === RecordType.Repair) this.onGossip(plain, spans.starts[k], spans.ends[k], transmitter, type === RecordType.Repair, now);
+      const type = spans.type(k);
+      if (type !== RecordType.Gossip && type !== RecordType.Repair) continue;
+      this.onGossip(plain, spans.start(k), spans.end(k), transmitter, type === RecordType.Repair, now);
     }
     this.flush(now);
   }

@@ -42,14 +42,33 @@ export interface RecordView {
 /**
  * Where each record of a payload lies, filled by parseRecordSpans without an object or a view per
  * record: most records a node receives are gossip copies it has seen, read in place and dropped.
+ * One typed array (on XS each costs slots of its own), three words per record.
  */
 export class RecordSpans {
   /** Records found (those before the error, when parsing failed). */
   count = 0;
-  readonly types = new Uint8Array(MAX_RECORDS);
-  /** Record k's body is payload[starts[k] .. ends[k]). */
-  readonly starts = new Uint32Array(MAX_RECORDS);
-  readonly ends = new Uint32Array(MAX_RECORDS);
+  private readonly words = new Uint32Array(3 * MAX_RECORDS);
+
+  type(k: number): RecordType {
+    return this.words[3 * k];
+  }
+
+  /** Record k's body is payload[start(k) .. end(k)). */
+  start(k: number): number {
+    return this.words[3 * k + 1];
+  }
+
+  end(k: number): number {
+    return this.words[3 * k + 2];
+  }
+
+  /** Appends a record (parseRecordSpans). */
+  push(type: RecordType, start: number, end: number): void {
+    const at = 3 * this.count++;
+    this.words[at] = type;
+    this.words[at + 1] = start;
+    this.words[at + 2] = end;
+  }
 }
 
 /**
@@ -68,10 +87,7 @@ export function parseRecordSpans(payload: Uint8Array, spans: RecordSpans): WireE
     const length = readU16(payload, at + 1);
     at += RECORD_HEADER_BYTES;
     if (payload.length - at < length) return WireError.Truncated;
-    const k = spans.count++;
-    spans.types[k] = type;
-    spans.starts[k] = at;
-    spans.ends[k] = at + length;
+    spans.push(type, at, at + length);
     at += length;
   }
   return WireError.None;
@@ -86,7 +102,7 @@ const SPANS = new RecordSpans();
 export function parseRecords(payload: Uint8Array, out: RecordView[]): WireError {
   const error = parseRecordSpans(payload, SPANS);
   out.length = 0;
-  for (let k = 0; k < SPANS.count; k++) out.push({ type: SPANS.types[k], body: payload.subarray(SPANS.starts[k], SPANS.ends[k]) });
+  for (let k = 0; k < SPANS.count; k++) out.push({ type: SPANS.type(k), body: payload.subarray(SPANS.start(k), SPANS.end(k)) });
   return error;
 }
 

@@ -17,7 +17,7 @@
  * then its records are applied: a HELLO updates the neighbor table, each gossip message is
  * delivered once and perhaps scheduled for relay.
  */
-import { equalBytes, readU32, toHex, writeU32 } from "./bytes.js";
+import { equalBytes, idHexAt, readU32, toHex, writeU32 } from "./bytes.js";
 import { createNodeConfig, type NodeConfig } from "./config.js";
 import { Counters, DropReason } from "./counters.js";
 import type { MeshEvent, Transmit } from "./events.js";
@@ -25,6 +25,7 @@ import { AttributionTable, CheckpointWriter, decodeCheckpoint, messageDigest, ve
 import { applyCopy, expectedGain, likelyMissing, relayDelay, resetMiss, shouldRelay, wellLinked, WELL_LINKED_NEIGHBORS } from "./gossip/relay-policy.js";
 import { RelayQueue } from "./gossip/relay-queue.js";
 import { selectRelays, soleBridges, sparseNeighbors } from "./gossip/relay-selection.js";
+import { KeySet } from "./gossip/key-set.js";
 import { messageKey, RecentMessages } from "./gossip/recent-messages.js";
 import { SeenCache } from "./gossip/seen-cache.js";
 import { CertificateCache } from "./identity/certificate-cache.js";
@@ -40,7 +41,7 @@ import { idKey, NeighborTable, type Neighbor } from "./neighbors/neighbor-table.
 import { unitFloat, type Crypto, type Random, type Storage } from "./ports.js";
 import { WireError } from "./wire/errors.js";
 import { MAX_PAYLOAD_BYTES, newFrameHeader } from "./wire/frame.js";
-import { checkGossip, decodeGossip, encodeGossip, GOSSIP_HOPS_OFFSET, GossipKind, newGossipView, type GossipView } from "./wire/gossip.js";
+import { checkGossipAt, decodeGossip, encodeGossip, GOSSIP_HOPS_OFFSET, GOSSIP_SEQ_OFFSET, GossipKind, newGossipView, type GossipView } from "./wire/gossip.js";
 import { decodeHello, encodeHello, helloNeighborQuality, helloRecentKey, MAX_RECENT_KEYS, newHelloView, type HelloNeighbor, type HelloView } from "./wire/hello.js";
 import { decodeRoute, encodeRoute, INFINITE_METRIC, MAX_ROUTE_ENTRIES, newRouteView, type RouteEntry } from "./wire/route.js";
 import { RouteTable, seqnoNewer, type Route } from "./routing/route-table.js";
@@ -58,7 +59,7 @@ import { RelayWatch } from "./reputation/relay-watch.js";
 import { CommandInbox } from "./command/command-inbox.js";
 import { checkCommandFields, commandPathText, encodeCommand, isCommandFor, verifyCommandSignature } from "./command/command-message.js";
 import { checkAck, checkData, decodeData, MAX_DATA_PAYLOAD, newDataView } from "./wire/data.js";
-import { MAX_RECORDS, parseRecords, RECORD_HEADER_BYTES, RecordType, writeRecord, type RecordView } from "./wire/records.js";
+import { MAX_RECORDS, parseRecordSpans, RECORD_HEADER_BYTES, RecordSpans, RecordType, writeRecord, type RecordView } from "./wire/records.js";
 import { createContentConfig, type ContentConfig } from "./content/content-config.js";
 import { ContentKind, type ManifestStatus } from "./content/content-manifest.js";
 import type { ContentStore } from "./content/content-store.js";
@@ -218,7 +219,8 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
   private readonly recent: RecentMessages;
   /** The keys our next HELLO lists. */
   private readonly recentKeys: Uint32Array;
-  private readonly listedKeys = new Uint32Array(MAX_RECENT_KEYS);
+  /** The keys a neighbor's HELLO lists, while repairFor looks our recent messages up in them. */
+  private readonly listedKeys = new KeySet(MAX_RECENT_KEYS);
   private readonly checkpoints: CheckpointWriter;
   private readonly attribution: AttributionTable;
   private readonly outbox: Transmit[] = [];
@@ -242,6 +244,8 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
 
   // Decoding scratch, reused for every frame; records are checked first, decoded one at a time when applied.
   private readonly header = newFrameHeader();
+  private readonly spans = new RecordSpans();
+  /** The frame's records other than gossip, as views (gossip is read from `spans`). */
   private readonly records: RecordView[] = [];
   private readonly hello = newHelloView();
   private readonly gossip: GossipView = newGossipView();
@@ -502,15 +506,26 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
     if (equalBytes(header.sender, this.id)) return this.counters.drop(DropReason.Self);
 
     // Decode every record before applying any.
-    const records = this.records;
-    const error = parseRecords(plain, records);
+    // Gossip records stay spans of the plaintext (most are copies already seen); the others become views.
+    const spans = this.spans;
+    const error = parseRecordSpans(plain, spans);
     if (error !== WireError.None) return this.rejectRecords(error, header.sender, now);
+    const records = this.records;
+    records.length = 0;
     let hasHello = false;
     let hasRoute = false;
     let hasCustody = false;
     let hasContent = false;
     let hasDiscovery = false;
-    for (const r of records) {
+    for (let k = 0; k < spans.count; k++) {
+      const type = spans.type(k);
+      if (type === RecordType.Gossip || type === RecordType.Repair) {
+        const e = checkGossipAt(plain, spans.start(k), spans.end(k));
+        if (e !== WireError.None) return this.rejectRecords(e, header.sender, now);
+        continue;
+      }
+      const r: RecordView = { type, body: plain.subarray(spans.start(k), spans.end(k)) };
+      records.push(r);
       let e: WireError;
       if (r.type === RecordType.Hello) {
         e = hasHello ? WireError.BadField : decodeHello(r.body, this.hello);
@@ -536,11 +551,9 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
       } else if (r.type === RecordType.RouteRequest) {
         e = this.discovery.checkRequest(r.body);
         hasDiscovery = true;
-      } else if (r.type === RecordType.RouteReply) {
-        e = this.discovery.checkReply(r.body);
-        hasDiscovery = true;
       } else {
-        e = checkGossip(r.body);
+        e = this.discovery.checkReply(r.body); // RouteReply: the parser admits no other type
+        hasDiscovery = true;
       }
       if (e !== WireError.None) return this.rejectRecords(e, header.sender, now);
     }
@@ -597,10 +610,10 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
     }
     // Content records need a neighbor too: requests are answered and pieces judged per neighbor.
     if (transmitter && hasContent && this.content) this.onContent(transmitter, now);
-    for (const r of records) {
-      if (r.type !== RecordType.Gossip && r.type !== RecordType.Repair) continue;
-      decodeGossip(r.body, this.gossip); // checked above
-      this.onGossip(this.gossip, r.body, transmitter, r.type === RecordType.Repair, now);
+    for (let k = 0; k < spans.count; k++) {
+      const type = spans.type(k);
+      if (type !== RecordType.Gossip && type !== RecordType.Repair) continue;
+      this.onGossip(plain, spans.start(k), spans.end(k), transmitter, type === RecordType.Repair, now);
     }
     this.flush(now);
   }
@@ -775,17 +788,26 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
     return n;
   }
 
-  private onGossip(g: GossipView, body: Uint8Array, transmitter: Neighbor | undefined, repaired: boolean, now: number): void {
-    if (transmitter && !this.neighbors.hasId(transmitter, g.origin, 0)) this.relayWatch.heardRelaying(transmitter.slot);
-    if (this.seen.has(g.origin, g.seq)) {
+  /**
+   * A GOSSIP or REPAIR record, checked, whose body is plain[start .. end): most are copies already
+   * seen, handled in place before any view or decoding.
+   */
+  private onGossip(plain: Uint8Array, start: number, end: number, transmitter: Neighbor | undefined, repaired: boolean, now: number): void {
+    // The origin is the body's first 8 bytes: the lookups below read it in place.
+    const seq = readU32(plain, start + GOSSIP_SEQ_OFFSET);
+    if (transmitter && !this.neighbors.hasId(transmitter, plain, start)) this.relayWatch.heardRelaying(transmitter.slot);
+    if (this.seen.has(plain, seq, start)) {
       this.counters.messagesDuplicate++;
-      const p = this.pending.find(g.origin, g.seq);
+      const p = this.pending.find(plain, seq, start);
       if (p >= 0) {
         this.pending.heardCopy(p);
         if (transmitter) applyCopy(this.pending.miss, transmitter, this.pending.missAt(p));
       }
       return;
     }
+    const body = plain.subarray(start, end);
+    const g = this.gossip;
+    decodeGossip(body, g); // checked in handleFrame
     if (g.kind === GossipKind.Revocation) {
       // Self-authenticating: verified before it is marked seen or relayed, so a forgery cannot
       // occupy the slot of the real list.
@@ -879,10 +901,10 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
     const recent = this.recent;
     let i = recent.firstAfter(from);
     if (i === recent.size || recent.receivedAt(i) > to) return;
-    // Sorted once, so each of our recent messages is looked up in log time.
-    const listed = this.listedKeys.subarray(0, hello.recentCount);
-    for (let k = 0; k < hello.recentCount; k++) listed[k] = helloRecentKey(hello, k);
-    listed.sort();
+    // Hashed once, so each of our recent messages is looked up in constant time.
+    const listed = this.listedKeys;
+    listed.clear();
+    for (let k = 0; k < hello.recentCount; k++) listed.add(helloRecentKey(hello, k));
     let budget = MAX_REPAIRS_PER_HELLO;
     // The neighbors that `n` hears better than us repair first, REPAIR_RANK_UNITS apart: most have
     // the message too, and a repair heard from one of them cancels ours.
@@ -891,7 +913,7 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
     const rankDelay = rank * REPAIR_RANK_UNITS * this.config.relayDelayMs;
     for (; i < recent.size && recent.receivedAt(i) <= to && budget > 0; i++) {
       const body = recent.body(i);
-      if (!body || recent.late(i) || sortedHas(listed, recent.key(i))) continue;
+      if (!body || recent.late(i) || listed.has(recent.key(i))) continue;
       const seq = readU32(body, 8);
       const p = this.pending.find(body, seq);
       if (p >= 0) {
@@ -1170,7 +1192,7 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
         parts.push({ type: repair ? RecordType.Repair : RecordType.Gossip, body });
         this.counters.relays++;
         if (repair) this.counters.repairs++;
-        this.emit({ type: "relayed", origin: toHex(body.subarray(0, 8)), seq, hops: body[GOSSIP_HOPS_OFFSET] });
+        this.emit({ type: "relayed", origin: idHexAt(body, 0), seq, hops: body[GOSSIP_HOPS_OFFSET] });
       } else {
         this.counters.relaysSuppressed++;
       }
@@ -1408,18 +1430,6 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
     }
     this.events.push(event);
   }
-}
-
-function sortedHas(sorted: Uint32Array, key: number): boolean {
-  let lo = 0;
-  let hi = sorted.length - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >>> 1;
-    if (sorted[mid] === key) return true;
-    if (sorted[mid] < key) lo = mid + 1;
-    else hi = mid - 1;
-  }
-  return false;
 }
 
 function readStoredU32(storage: Storage, key: string): number {

@@ -275,6 +275,13 @@ test("secretbox boxes interoperate", () => {
   assert.equal(nodeCrypto.open(tweetnaclCrypto.seal(plaintext, nonce, key), nonce, key), plaintext);
   assert.equal(nodeCrypto.seal(plaintext, nonce, key), tweetnaclCrypto.seal(plaintext, nonce, key));
   assert.equal(boardCrypto.seal(plaintext, nonce, key), tweetnaclCrypto.seal(plaintext, nonce, key));
+  // nodeCrypto seals through scratch buffers: growing, shrinking and empty plaintexts must not see each other's bytes.
+  for (const length of [0, 1, 300, 17, 1162, 5, 0, 64]) {
+    const text = Uint8Array.from({ length }, (_, i) => (i * 37 + length) & 0xff);
+    const box = nodeCrypto.seal(text, nonce, key);
+    assert.equal(box, tweetnaclCrypto.seal(text, nonce, key), `${length} bytes`);
+    assert.equal(tweetnaclCrypto.open(box, nonce, key), text, `${length} bytes open`);
+  }
 });
 
 test("keyPairFromSeed agrees across implementations and with RFC 8032", () => {

@@ -1,9 +1,11 @@
 /**
  * The fast Crypto binding for Node: Ed25519 and SHA-512 from OpenSSL via node:crypto, secretbox
- * from tweetnacl (OpenSSL has no XSalsa20). Same bytes as modules/crypto/tweetnacl-crypto.ts.
+ * from tweetnacl (OpenSSL has no XSalsa20), sealing through scratch buffers. Same bytes as
+ * modules/crypto/tweetnacl-crypto.ts.
  */
 import { createHash, createPrivateKey, createPublicKey, sign as edSign, verify as edVerify, type KeyObject } from "node:crypto";
 import type { Crypto } from "../../modules/ports.js";
+import nacl from "tweetnacl";
 import { tweetnaclCrypto } from "../../modules/crypto/tweetnacl-crypto.js";
 
 const SEED_BYTES = 32;
@@ -49,6 +51,31 @@ function makePublicKey(publicKey: Uint8Array): KeyObject {
   return createPublicKey({ key: { kty: "OKP", crv: "Ed25519", x: base64url(publicKey) }, format: "jwk" });
 }
 
+/** tweetnacl's low-level secretbox (in nacl-fast.js, not in its typings): it writes into buffers we give it. */
+const lowlevel = (nacl as unknown as {
+  lowlevel: { crypto_secretbox(c: Uint8Array, m: Uint8Array, d: number, n: Uint8Array, k: Uint8Array): number };
+}).lowlevel;
+/** secretbox's leading zero bytes of the message, and of the box before the tag. */
+const ZERO_BYTES = 32;
+const BOX_ZERO_BYTES = 16;
+/** Scratch for seal, grown to the largest frame: nacl.secretbox allocates both per call (the simulator seals every frame). */
+let sealIn = new Uint8Array(0);
+let sealOut = new Uint8Array(0);
+
+/** nacl.secretbox's bytes, allocating only the box returned. */
+function seal(plaintext: Uint8Array, nonce: Uint8Array, key: Uint8Array): Uint8Array {
+  if (nonce.length !== 24 || key.length !== 32) throw new RangeError("secretbox needs a 24-byte nonce and a 32-byte key");
+  const d = ZERO_BYTES + plaintext.length;
+  if (sealIn.length < d) {
+    sealIn = new Uint8Array(d);
+    sealOut = new Uint8Array(d);
+  }
+  sealIn.fill(0, 0, ZERO_BYTES);
+  sealIn.set(plaintext, ZERO_BYTES);
+  lowlevel.crypto_secretbox(sealOut, sealIn, d, nonce, key);
+  return sealOut.slice(BOX_ZERO_BYTES, d);
+}
+
 /** Copies out of Node's Buffer (often a slice of a shared pool) into a plain Uint8Array. */
 function plain(b: Buffer): Uint8Array {
   return new Uint8Array(b);
@@ -69,7 +96,7 @@ export const nodeCrypto: Crypto = {
       return false;
     }
   },
-  seal: tweetnaclCrypto.seal,
+  seal,
   open: tweetnaclCrypto.open,
 };
 

@@ -23,6 +23,8 @@ export interface CryptoCounts {
 }
 
 interface OpenMemo {
+  /** The frame buffer the box was a view of: the radio hands one buffer to all receivers. */
+  buffer: ArrayBufferLike;
   byteOffset: number;
   length: number;
   key: Uint8Array;
@@ -49,6 +51,11 @@ interface VerifyMemo {
  * every reception was lost is never opened and ages out, oldest first.
  */
 const SEALS_REMEMBERED = 4096;
+/**
+ * Opens remembered, one per slot chosen by the nonce's hash (a power of two). A frame's receivers
+ * open it within a few ms of each other; a memo overwritten sooner only costs a real open.
+ */
+const OPEN_SLOTS = 16384;
 /** Verify results remembered, oldest forgotten first: every certificate of a 10,000-node mesh. */
 const VERIFIES_REMEMBERED = 16384;
 
@@ -67,7 +74,7 @@ function remember<V>(map: Map<number, V>, capacity: number, key: number, value: 
 
 export class CountingCrypto implements Crypto {
   readonly counts: CryptoCounts = { sha512: 0, sign: 0, verify: 0, seal: 0, open: 0 };
-  private readonly opened = new WeakMap<ArrayBufferLike, OpenMemo>();
+  private readonly opened = new Array<OpenMemo | undefined>(OPEN_SLOTS).fill(undefined);
   private readonly sealed = new Map<number, SealMemo>();
   private readonly verified = new Map<number, VerifyMemo>();
 
@@ -112,20 +119,21 @@ export class CountingCrypto implements Crypto {
   open(box: Uint8Array, nonce: Uint8Array, key: Uint8Array): Uint8Array | null {
     this.counts.open++;
     if (!this.share) return this.inner.open(box, nonce, key);
-    const memo = this.opened.get(box.buffer);
+    const hash = bytesHash(nonce);
+    const slot = hash & (OPEN_SLOTS - 1);
+    const memo = this.opened[slot];
     // The memo holds the key it was opened with (the mesh shares one network key object): same object, same bytes.
-    if (memo && memo.byteOffset === box.byteOffset && memo.length === box.length &&
+    if (memo && memo.buffer === box.buffer && memo.byteOffset === box.byteOffset && memo.length === box.length &&
         (memo.key === key || equalBytes(memo.key, key)) && equalBytes(memo.nonce, nonce)) {
       return memo.result;
     }
-    const result = this.sealedPlaintext(box, nonce, key) ?? this.inner.open(box, nonce, key);
-    this.opened.set(box.buffer, { byteOffset: box.byteOffset, length: box.length, key, nonce: nonce.slice(), result });
+    const result = this.sealedPlaintext(box, nonce, key, hash) ?? this.inner.open(box, nonce, key);
+    this.opened[slot] = { buffer: box.buffer, byteOffset: box.byteOffset, length: box.length, key, nonce: nonce.slice(), result };
     return result;
   }
 
   /** The plaintext `seal` turned into exactly this box under this nonce and key, or null. */
-  private sealedPlaintext(box: Uint8Array, nonce: Uint8Array, key: Uint8Array): Uint8Array | null {
-    const hash = bytesHash(nonce);
+  private sealedPlaintext(box: Uint8Array, nonce: Uint8Array, key: Uint8Array, hash: number): Uint8Array | null {
     const memo = this.sealed.get(hash);
     if (!memo || !equalBytes(memo.nonce, nonce) || !equalBytes(memo.key, key) || !equalBytes(memo.box, box)) return null;
     this.sealed.delete(hash); // later receivers of the same buffer hit `opened`

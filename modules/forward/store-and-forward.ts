@@ -142,6 +142,12 @@ export class StoreAndForward {
   private lender = -1;
   private readonly acks = new Map<number, { origin: Uint8Array; kind: DataKind; seq: number }[]>();
   private readonly outcomes: FeedOutcome[] = [];
+  /**
+   * nextDeadline's answer, NaN when it must be found again. It is asked after every input to the
+   * node, most of which never reach this part; every public method here clears it first (its state
+   * changes through them alone), so it is never stale.
+   */
+  private deadline = NaN;
   /** Counted: custody refused (queue full), items dropped at the hop limit, readings delivered here. */
   refused = 0;
   expired = 0;
@@ -190,11 +196,13 @@ export class StoreAndForward {
 
   /** After boot: stored unconfirmed readings, and readings kept for neighbors, go out again as soon as a route allows. */
   start(now: number): void {
+    this.deadline = NaN;
     if (this.unsent.size > 0) this.nextSweepAt = now;
     if (this.replicas && this.replicas.size > 0) this.nextReplicaAt = now;
   }
 
   publishReading(sensor: string, value: number, time: number, now: number): number {
+    this.deadline = NaN;
     const { seq, bytes } = this.feed.append(sensor, value, time);
     if (this.verifier) {
       // A gateway's own readings are delivered where they are taken.
@@ -218,6 +226,7 @@ export class StoreAndForward {
    * it is. Only the newest is worth carrying: an older one still held here is dropped.
    */
   publishHealth(report: Uint8Array, seq: number, now: number): void {
+    this.deadline = NaN;
     if (this.verifier) return this.ctx.onHealthReport(this.ctx.id, seq, report);
     this.dropOlder(this.ctx.id, DataKind.Health, seq + 1);
     this.takeOwn(DataKind.Health, seq, report, now);
@@ -225,11 +234,13 @@ export class StoreAndForward {
 
   /** Sends an application message to node `destination`; false when own items fill their half of the queue. */
   sendMessage(destination: Uint8Array, seq: number, payload: Uint8Array, now: number): boolean {
+    this.deadline = NaN;
     return this.ownRoom() && this.custody.add(this.ctx.id, destination, DataKind.Message, seq, 0, payload, now);
   }
 
   /** A route to `destination` was found: items waiting for one go at the next tick. */
   routeFound(destination: Uint8Array, now: number): void {
+    this.deadline = NaN;
     for (let i = 0; i < this.custody.size; i++) {
       const row = this.custody.at(i);
       const to = this.custody.destination(row);
@@ -238,6 +249,7 @@ export class StoreAndForward {
   }
 
   onData(d: DataView, from: number, now: number): void {
+    this.deadline = NaN;
     const kind = d.kind;
     if (equalBytes(d.destination, this.ctx.id)) {
       // A lend is ACKed only if kept: a lender with no room stays silent and the origin asks another.
@@ -286,6 +298,7 @@ export class StoreAndForward {
   }
 
   onAck(body: Uint8Array, from: number, now: number): void {
+    this.deadline = NaN;
     if (checkAck(body) !== 0) return;
     for (let i = 0; i < body[0]; i++) {
       const { origin, kind, seq } = ackItem(body, i);
@@ -306,6 +319,7 @@ export class StoreAndForward {
   }
 
   tick(now: number): void {
+    this.deadline = NaN;
     if (now >= this.nextSweepAt) this.sweep(now);
     if (now >= this.nextReplicaAt) this.forwardReplicas(now);
     // Custody taken of others' readings and never honoured: the next hop is a hole, or leads to one.
@@ -344,6 +358,7 @@ export class StoreAndForward {
 
   /** ACKs owed are sent with whatever else goes out now. */
   flushAcks(): void {
+    this.deadline = NaN;
     if (this.acks.size === 0) return;
     for (const [slot, items] of this.acks) {
       for (let i = 0; i < items.length; i += MAX_ACKS) this.ctx.sendTo(slot, RecordType.Ack, encodeAck(items.slice(i, i + MAX_ACKS)));
@@ -352,9 +367,10 @@ export class StoreAndForward {
   }
 
   nextDeadline(): number {
+    if (this.deadline === this.deadline) return this.deadline;
     let t = Math.min(this.custody.nextDeadline(), this.nextSweepAt, this.nextReplicaAt, this.checkpointDueAt, this.promises.deadline);
-    // Asked after every input: an iterator over the (usually empty) map is not free.
     if (this.confirmAt.size > 0) for (const c of this.confirmAt.values()) if (c.at < t) t = c.at;
+    this.deadline = t;
     return t;
   }
 

@@ -50,7 +50,11 @@ export function applyCopy(miss: Uint8Array, t: Neighbor, at = 0): void {
 /** Expected number of neighbors that a transmission of ours would newly reach. */
 export function expectedGain(miss: Uint8Array, table: NeighborTable, at = 0): number {
   let gain = 0;
-  for (const n of table.all) gain += (miss[at + n.slot] / 255) * (n.hearsUs / 255);
+  const hearsUs = table.hearsUs;
+  for (let k = 0; k < table.size; k++) {
+    const slot = table.slotAt(k);
+    gain += (miss[at + slot] / 255) * (hearsUs[slot] / 255);
+  }
   return gain;
 }
 
@@ -60,7 +64,11 @@ export function expectedGain(miss: Uint8Array, table: NeighborTable, at = 0): nu
  */
 export function likelyMissing(miss: Uint8Array, table: NeighborTable, target: number, at = 0, among = -1): number {
   let count = 0;
-  for (const n of table.all) if (n.hearsUs > 0 && (among >>> n.slot) & 1 && miss[at + n.slot] / 255 > target) count++;
+  const hearsUs = table.hearsUs;
+  for (let k = 0; k < table.size; k++) {
+    const slot = table.slotAt(k);
+    if (hearsUs[slot] > 0 && (among >>> slot) & 1 && miss[at + slot] / 255 > target) count++;
+  }
   return count;
 }
 
@@ -76,9 +84,11 @@ export function likelyMissing(miss: Uint8Array, table: NeighborTable, target: nu
 export function wellLinked(table: NeighborTable): boolean {
   let sum = 0;
   let count = 0;
-  for (const n of table.all) {
-    if (n.hearsUs === 0) continue;
-    sum += n.hearsUs;
+  const hearsUs = table.hearsUs;
+  for (let k = 0; k < table.size; k++) {
+    const q = hearsUs[table.slotAt(k)];
+    if (q === 0) continue;
+    sum += q;
     count++;
   }
   return count >= WELL_LINKED_NEIGHBORS && sum >= WELL_LINKED * 255 * count;

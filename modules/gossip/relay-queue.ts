@@ -2,19 +2,21 @@
  * Gossip messages waiting for their relay time (relay-policy.ts decides when, and whether).
  *
  * Bounded: `capacity` entries, kept in typed arrays allocated once: per entry its sequence number,
- * copies heard, kind and the neighbors it needs still missing to go out (u32), fire time (f64), and a row of miss probabilities (one byte per
+ * origin key, copies heard, kind and the neighbors it needs still missing to go out (u32), fire time (f64), and a row of miss probabilities (one byte per
  * neighbor slot) in one shared buffer, `miss`. The body to send is the only object per entry, and is shared with the
  * repair store when kept there. Entries leave in any order; `order` keeps the queue order (the
  * order entries are scanned in) and, after the last live entry, the free slots.
  */
-import { equalAt } from "../bytes.js";
+import { equalAt, readU32 } from "../bytes.js";
 import { NODE_ID_BYTES } from "../wire/frame.js";
 
 const SEQ = 0;
 const COPIES = 1;
 const REPAIR = 2;
 const NEEDED = 3;
-const STRIDE = 4;
+/** Both halves of the origin folded (as idKey): find skips other origins' entries without reading their bodies. */
+const ORIGIN_KEY = 4;
+const STRIDE = 5;
 
 export class RelayQueue {
   /** Miss probabilities (/255): entry `slot`'s row of `width` bytes starts at missAt(slot). */
@@ -60,6 +62,7 @@ export class RelayQueue {
     this.u32[slot * STRIDE + COPIES] = 0;
     this.u32[slot * STRIDE + REPAIR] = repair ? 1 : 0;
     this.u32[slot * STRIDE + NEEDED] = needed;
+    this.u32[slot * STRIDE + ORIGIN_KEY] = readU32(body, 0) ^ readU32(body, 4);
     this.fireTimes[slot] = Infinity;
     this.miss.fill(0, slot * this.width, (slot + 1) * this.width);
     return slot;
@@ -74,11 +77,14 @@ export class RelayQueue {
     this.bodies[slot] = null;
   }
 
-  /** Slot of the entry for (origin at `origin[0..8]`, seq), first in queue order, or -1. */
-  find(origin: Uint8Array, seq: number): number {
+  /** Slot of the entry for (origin at `origin[at..at+8]`, seq), first in queue order, or -1. */
+  find(origin: Uint8Array, seq: number, at = 0): number {
+    // Every node numbers from 1, so seqs alone match other origins' entries often.
+    const key = (readU32(origin, at) ^ readU32(origin, at + 4)) >>> 0;
     for (let i = 0; i < this.count; i++) {
       const slot = this.order[i];
-      if (this.u32[slot * STRIDE + SEQ] === seq && equalAt(this.bodies[slot]!, 0, origin, 0, NODE_ID_BYTES)) return slot;
+      const row = slot * STRIDE;
+      if (this.u32[row + SEQ] === seq && this.u32[row + ORIGIN_KEY] === key && equalAt(this.bodies[slot]!, 0, origin, at, NODE_ID_BYTES)) return slot;
     }
     return -1;
   }

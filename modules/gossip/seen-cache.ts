@@ -29,8 +29,9 @@ export class SeenCache {
     return this.count;
   }
 
-  has(origin: Uint8Array, seq: number): boolean {
-    return this.find(readU32(origin, 0), readU32(origin, 4), seq) >= 0;
+  /** Whether (origin, seq) is held; the origin is `origin[at..at+8]` (a GOSSIP body's start will do). */
+  has(origin: Uint8Array, seq: number, at = 0): boolean {
+    return this.find(readU32(origin, at), readU32(origin, at + 4), seq) >= 0;
   }
 
   /** Records the pair; false when it was already there. Evicts the oldest when full. */

@@ -26,6 +26,7 @@ export enum GossipKind {
 }
 
 export const GOSSIP_FIXED_BYTES = 15;
+export const GOSSIP_SEQ_OFFSET = 8;
 export const GOSSIP_HOPS_OFFSET = 13;
 /** The field is a byte: large simulated meshes need more than the default limit of 32. */
 export const MAX_HOP_LIMIT = 255;
@@ -50,12 +51,18 @@ export function newGossipView(): GossipView {
 
 /** Checks a GOSSIP body as decodeGossip does, without decoding it anywhere. */
 export function checkGossip(body: Uint8Array): WireError {
-  if (body.length < GOSSIP_FIXED_BYTES) return WireError.Truncated;
-  if (body.length > GOSSIP_FIXED_BYTES + MAX_GOSSIP_PAYLOAD) return WireError.Oversized;
-  const seq = readU32(body, 8);
-  const kind = body[12];
-  const hops = body[13];
-  const hopLimit = body[14];
+  return checkGossipAt(body, 0, body.length);
+}
+
+/** checkGossip of the body at bytes[start .. end), read in place. */
+export function checkGossipAt(bytes: Uint8Array, start: number, end: number): WireError {
+  const length = end - start;
+  if (length < GOSSIP_FIXED_BYTES) return WireError.Truncated;
+  if (length > GOSSIP_FIXED_BYTES + MAX_GOSSIP_PAYLOAD) return WireError.Oversized;
+  const seq = readU32(bytes, start + 8);
+  const kind = bytes[start + 12];
+  const hops = bytes[start + 13];
+  const hopLimit = bytes[start + 14];
   if (kind < GossipKind.Data || kind > GossipKind.Command) return WireError.BadType;
   if (seq === 0 || hopLimit < 1 || hopLimit > MAX_HOP_LIMIT || hops > hopLimit) return WireError.BadField;
   return WireError.None;

@@ -40,25 +40,70 @@ export interface RecordView {
 }
 
 /**
- * Splits `payload` into record views in `out` (reused between calls). Returns the count through
- * `out.length`. Fails on an unknown type, a length past the end, an empty payload or too many records.
+ * Where each record of a payload lies, filled by parseRecordSpans without an object or a view per
+ * record: most records a node receives are gossip copies it has seen, read in place and dropped.
+ * One typed array (on XS each costs slots of its own), three words per record.
  */
-export function parseRecords(payload: Uint8Array, out: RecordView[]): WireError {
-  out.length = 0;
+export class RecordSpans {
+  /** Records found (those before the error, when parsing failed). */
+  count = 0;
+  private readonly words = new Uint32Array(3 * MAX_RECORDS);
+
+  type(k: number): RecordType {
+    return this.words[3 * k];
+  }
+
+  /** Record k's body is payload[start(k) .. end(k)). */
+  start(k: number): number {
+    return this.words[3 * k + 1];
+  }
+
+  end(k: number): number {
+    return this.words[3 * k + 2];
+  }
+
+  /** Appends a record (parseRecordSpans). */
+  push(type: RecordType, start: number, end: number): void {
+    const at = 3 * this.count++;
+    this.words[at] = type;
+    this.words[at + 1] = start;
+    this.words[at + 2] = end;
+  }
+}
+
+/**
+ * Splits `payload` into record spans. Fails on an unknown type, a length past the end, an empty
+ * payload or too many records.
+ */
+export function parseRecordSpans(payload: Uint8Array, spans: RecordSpans): WireError {
+  spans.count = 0;
   if (payload.length === 0) return WireError.Truncated;
   let at = 0;
   while (at < payload.length) {
-    if (out.length === MAX_RECORDS) return WireError.Oversized;
+    if (spans.count === MAX_RECORDS) return WireError.Oversized;
     if (payload.length - at < RECORD_HEADER_BYTES) return WireError.Truncated;
     const type = payload[at];
     if (type < RecordType.Hello || type > RecordType.RouteReply) return WireError.BadType;
     const length = readU16(payload, at + 1);
     at += RECORD_HEADER_BYTES;
     if (payload.length - at < length) return WireError.Truncated;
-    out.push({ type, body: payload.subarray(at, at + length) });
+    spans.push(type, at, at + length);
     at += length;
   }
   return WireError.None;
+}
+
+const SPANS = new RecordSpans();
+
+/**
+ * Splits `payload` into record views in `out` (reused between calls). Returns the count through
+ * `out.length`. Fails as parseRecordSpans does.
+ */
+export function parseRecords(payload: Uint8Array, out: RecordView[]): WireError {
+  const error = parseRecordSpans(payload, SPANS);
+  out.length = 0;
+  for (let k = 0; k < SPANS.count; k++) out.push({ type: SPANS.type(k), body: payload.subarray(SPANS.start(k), SPANS.end(k)) });
+  return error;
 }
 
 /** Writes one record at `at` and returns the offset after it. The caller checked the space. */

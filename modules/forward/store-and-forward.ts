@@ -111,6 +111,8 @@ const HOME_SWITCH_MS = 15 * 60_000;
  */
 const HOME_BROKEN = 3;
 const HOME_QUIET_MS = 5 * 60_000;
+/** A home never heard from since it was chosen is left as well once it has had no route this long. */
+const HOME_UNHEARD_UNROUTED_MS = 60_000;
 /** Sends due this soon join the frame going out now. */
 const BATCH_MS = 500;
 /** Retry period while no route exists. */
@@ -354,7 +356,7 @@ export class StoreAndForward {
 
   tick(now: number): void {
     this.deadline = NaN;
-    if (this.homeBroken >= HOME_BROKEN) this.leaveHome(now);
+    if (this.homeBroken >= HOME_BROKEN || (this.homeHeardAt === -Infinity && now - this.homeLostAt >= HOME_UNHEARD_UNROUTED_MS)) this.leaveHome(now);
     if (now >= this.nextSweepAt) this.sweep(now);
     if (now >= this.nextReplicaAt) this.forwardReplicas(now);
     // Custody taken of others' readings and never honoured: the next hop is a hole, or leads to one.
@@ -648,8 +650,9 @@ export class StoreAndForward {
   }
 
   /**
-   * A home routed to but never heard from (or not for HOME_QUIET_MS) while HOME_BROKEN readings
-   * sent toward it were lost is left for the nearest gateway behind a trusted next hop. The entries
+   * A home never heard from (or not for HOME_QUIET_MS) while HOME_BROKEN readings sent toward it
+   * were lost, or never heard from and out of reach for HOME_UNHEARD_UNROUTED_MS, is left for the
+   * nearest gateway behind a trusted next hop. The entries
    * name the old home from then on, so the new one asks it where delivery stopped before it
    * delivers, and no reading is delivered twice (gateway-handover.ts).
    */

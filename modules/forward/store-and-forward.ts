@@ -356,7 +356,10 @@ export class StoreAndForward {
 
   tick(now: number): void {
     this.deadline = NaN;
-    if (this.homeBroken >= HOME_BROKEN || (this.homeHeardAt === -Infinity && now - this.homeLostAt >= HOME_UNHEARD_UNROUTED_MS)) this.leaveHome(now);
+    // Lost readings count against a home still routed to: one cut off by a partition is not behind a hole
+    // (and could not answer the new home's claim).
+    const routed = this.homeLostAt === Infinity;
+    if ((this.homeBroken >= HOME_BROKEN && routed) || (this.homeHeardAt === -Infinity && now - this.homeLostAt >= HOME_UNHEARD_UNROUTED_MS)) this.leaveHome(now);
     if (now >= this.nextSweepAt) this.sweep(now);
     if (now >= this.nextReplicaAt) this.forwardReplicas(now);
     // Custody taken of others' readings and never honoured: the next hop is a hole, or leads to one.

@@ -8,7 +8,7 @@ import * as assert from "uvu/assert";
 import { toHex } from "../modules/bytes.js";
 import { FeedLog } from "../modules/feed/feed-log.js";
 import { FeedVerifier, type FeedOutcome } from "../modules/feed/feed-verifier.js";
-import { CLAIM_CAPACITY, GatewayHandover, RELEASED_CAPACITY, RETRY_MS, WAIT_MS } from "../modules/forward/gateway-handover.js";
+import { CLAIM_CAPACITY, CUT_OFF_WAIT_MS, GatewayHandover, RELEASED_CAPACITY, RETRY_MS, WAIT_MS } from "../modules/forward/gateway-handover.js";
 import { WireError } from "../modules/wire/errors.js";
 import { checkHandover, MAX_NOTICES, notice, NOTICE_BYTES, NoticeType, writeNotice } from "../modules/wire/handover.js";
 import { nodeCrypto as crypto, nodeKeyPairFromSeed } from "../hosts/node/node-crypto.js";
@@ -41,19 +41,52 @@ test("a claim asks the old home every RETRY_MS, in batched notices, and gives up
   assert.ok(h.claim(origin, oldHome, 0));
   assert.ok(h.claiming(origin));
   const gaveUp: string[] = [];
-  h.due(0, (o) => gaveUp.push(toHex(o)));
+  h.due(0, () => false, (o) => gaveUp.push(toHex(o)));
   assert.is(h.takeNotices(500), null, "notices wait a moment for company");
   const first = h.takeNotices(h.deadline)!;
   assert.is(first.length, NOTICE_BYTES);
   assert.equal([notice(first, 0).type, [...notice(first, 0).gateway]], [NoticeType.Release, [...oldHome]]);
-  h.due(RETRY_MS - 1, () => assert.unreachable());
+  h.due(RETRY_MS - 1, () => false, () => assert.unreachable());
   assert.is(h.takeNotices(RETRY_MS + 5_000), null, "nothing new before the retry");
-  h.due(RETRY_MS, () => assert.unreachable());
+  h.due(RETRY_MS, () => false, () => assert.unreachable());
   assert.ok(h.takeNotices(RETRY_MS + 1_000), "asked again");
-  h.due(WAIT_MS, (o) => gaveUp.push(toHex(o)));
+  h.due(WAIT_MS, () => false, (o) => gaveUp.push(toHex(o)));
   assert.equal(gaveUp, [toHex(origin)], "no answer in time: the new home starts anyway");
   assert.not.ok(h.claiming(origin));
   assert.is(h.deadline, Infinity);
+});
+
+test("a claim whose old home is cut off (no route) waits up to CUT_OFF_WAIT_MS, asking all along", () => {
+  const h = new GatewayHandover(new MemoryStorage());
+  assert.ok(h.claim(origin, oldHome, 0));
+  let cutOff = true;
+  const gaveUp: string[] = [];
+  let asked = 0;
+  for (let t = 0; t < CUT_OFF_WAIT_MS; t += RETRY_MS) {
+    h.due(t, () => cutOff, (o) => gaveUp.push(toHex(o)));
+    if (h.takeNotices(t + 20_000)) asked++;
+  }
+  assert.is(asked, CUT_OFF_WAIT_MS / RETRY_MS, "a RELEASE every RETRY_MS");
+  assert.equal(gaveUp, [], "not given up while the old home is out of reach");
+  assert.ok(h.claiming(origin));
+  assert.ok(h.deadline > CUT_OFF_WAIT_MS - RETRY_MS, "no deadline left in the past");
+  h.due(CUT_OFF_WAIT_MS, () => cutOff, (o) => gaveUp.push(toHex(o)));
+  assert.equal(gaveUp, [toHex(origin)], "given up at CUT_OFF_WAIT_MS");
+  const back = new GatewayHandover(new MemoryStorage());
+  back.claim(origin, oldHome, 0);
+  back.due(WAIT_MS, () => cutOff, () => assert.unreachable());
+  cutOff = false;
+  back.due(WAIT_MS + RETRY_MS, () => cutOff, (o) => gaveUp.push(toHex(o)));
+  assert.is(gaveUp.length, 2, "a route back: the usual wait applies");
+});
+
+test("an answer queued twice keeps the farther position", () => {
+  const h = new GatewayHandover(new MemoryStorage());
+  h.notify(NoticeType.Released, origin, id(3), 3, 0);
+  h.notify(NoticeType.Released, origin, id(3), 2, 10);
+  const out = h.takeNotices(h.deadline)!;
+  assert.is(out.length, NOTICE_BYTES);
+  assert.is(notice(out, 0).position, 3);
 });
 
 test("an answer ends the claim; claims and released origins are bounded; release survives a reboot", () => {
@@ -95,7 +128,7 @@ test("an origin that moves on while its claim is open: the claimer's answer wait
   assert.ok(h.claim(origin, oldHome, 0));
   assert.ok(h.passOn(origin, next));
   const gaveUp: (number[] | null)[] = [];
-  h.due(WAIT_MS, (_o, successor) => gaveUp.push(successor ? [...successor] : null));
+  h.due(WAIT_MS, () => false, (_o, successor) => gaveUp.push(successor ? [...successor] : null));
   assert.equal(gaveUp, [[...next]], "given up: the newer home still gets an answer");
   assert.ok(h.claim(origin, oldHome, WAIT_MS));
   assert.is(h.successorOf(origin), null, "a new claim owes nobody");

@@ -22,13 +22,19 @@
  * sends them again), RELEASED_CAPACITY released origins in storage, each with the gateway it went to
  * (the oldest forgotten first).
  */
-import { equalAt } from "../bytes.js";
+import { equalAt, readU32 } from "../bytes.js";
 import { STORAGE_VALUE_MAX_BYTES, type Storage } from "../ports.js";
 import { NODE_ID_BYTES } from "../wire/frame.js";
 import { MAX_NOTICES, NOTICE_BYTES, NoticeType, writeNotice } from "../wire/handover.js";
 
 /** How long a claim waits for the old home's answer before the new home starts anyway. */
 export const WAIT_MS = 3 * 60_000;
+/**
+ * A claim whose old home this gateway has no route to waits past WAIT_MS, up to this long: the old
+ * home may be alive behind a partition, still delivering what reaches it (3 min waits delivered 43
+ * readings twice at 1,000 nodes under stress); a dead one costs the origin this much delay.
+ */
+export const CUT_OFF_WAIT_MS = 15 * 60_000;
 /** A RELEASE is sent again this often while no answer comes (gossip can miss a gateway). */
 export const RETRY_MS = 30_000;
 /** Notices wait this long for others to share their message… */
@@ -45,8 +51,9 @@ const RELEASED_BYTES = 2 * NODE_ID_BYTES;
 export class GatewayHandover {
   private readonly claimed = new Uint8Array(CLAIM_CAPACITY * NODE_ID_BYTES);
   private readonly previous = new Uint8Array(CLAIM_CAPACITY * NODE_ID_BYTES);
-  /** When each claim began; NaN: free. */
+  /** When each claim began, moved on while its old home is cut off; NaN: free. */
   private readonly since = new Float64Array(CLAIM_CAPACITY).fill(NaN);
+  private readonly began = new Float64Array(CLAIM_CAPACITY);
   private readonly nextTry = new Float64Array(CLAIM_CAPACITY);
   /** The gateway each claim's answer is owed to, when the origin moved on before it was answered (`passing` 1). */
   private readonly successor = new Uint8Array(CLAIM_CAPACITY * NODE_ID_BYTES);
@@ -122,6 +129,7 @@ export class GatewayHandover {
     this.claimed.set(origin.subarray(0, NODE_ID_BYTES), i * NODE_ID_BYTES);
     this.previous.set(previous.subarray(0, NODE_ID_BYTES), i * NODE_ID_BYTES);
     this.since[i] = now;
+    this.began[i] = now;
     this.nextTry[i] = now;
     this.passing[i] = 0;
     return true;
@@ -162,6 +170,8 @@ export class GatewayHandover {
       equalAt(this.notices, i * NOTICE_BYTES + 1 + NODE_ID_BYTES, gateway, 0, NODE_ID_BYTES))) i++;
     // A full batch: this one waits for its retry (a RELEASE) or the next RELEASE it answers.
     if (i === MAX_NOTICES) return;
+    // An answer queued twice keeps the farther position (one passed on, then our own, lower).
+    if (i < this.noticeCount) position = Math.max(position, readU32(this.notices, i * NOTICE_BYTES + 17));
     writeNotice(this.notices, i, type, origin, gateway, position);
     if (i === this.noticeCount) this.noticeCount++;
     this.noticeAt = Math.min(this.noticeAt, Math.max(now + NOTICE_DELAY_MS, this.lastNoticeAt + NOTICE_SPACING_MS));
@@ -179,12 +189,16 @@ export class GatewayHandover {
 
   /**
    * Claims due now: each asks its old home again every RETRY_MS (a RELEASE notice); `giveUp(origin,
-   * successor)` ends a claim left unanswered for WAIT_MS (`successor`: the gateway its answer was owed to, or null).
+   * successor)` ends a claim left unanswered for WAIT_MS (`successor`: the gateway its answer was owed to, or null),
+   * or, while `cutOff(oldHome)`, for CUT_OFF_WAIT_MS.
    */
-  due(now: number, giveUp: (origin: Uint8Array, successor: Uint8Array | null) => void): void {
+  due(now: number, cutOff: (gateway: Uint8Array) => boolean, giveUp: (origin: Uint8Array, successor: Uint8Array | null) => void): void {
     for (let i = 0; i < CLAIM_CAPACITY; i++) {
       if (Number.isNaN(this.since[i])) continue;
       const origin = this.claimed.subarray(i * NODE_ID_BYTES, (i + 1) * NODE_ID_BYTES);
+      if (now >= this.since[i] + WAIT_MS && now < this.began[i] + CUT_OFF_WAIT_MS && cutOff(this.previous.subarray(i * NODE_ID_BYTES, (i + 1) * NODE_ID_BYTES))) {
+        this.since[i] = now - WAIT_MS + RETRY_MS;
+      }
       if (now >= this.since[i] + WAIT_MS) {
         const successor = this.passing[i] ? this.successor.subarray(i * NODE_ID_BYTES, (i + 1) * NODE_ID_BYTES) : null;
         this.since[i] = NaN;

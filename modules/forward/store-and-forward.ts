@@ -367,7 +367,7 @@ export class StoreAndForward {
     if (now >= this.checkpointDueAt) this.queueCheckpoint(now);
     if (this.confirmAt.size > 0) this.sendConfirmations(now);
     if (this.handover) {
-      this.handover.due(now, (origin, successor) => (successor ? this.passAnswer(origin, successor, 0, now) : this.takeOver(origin, 0, now)));
+      this.handover.due(now, (gateway) => this.ctx.nextHopToward(gateway) < 0, (origin, successor) => (successor ? this.passAnswer(origin, successor, 0, now) : this.takeOver(origin, 0, now)));
       const notices = this.handover.takeNotices(now);
       if (notices) this.ctx.broadcastHandover(notices, now);
     }
@@ -661,7 +661,8 @@ export class StoreAndForward {
    */
   private leaveHome(now: number): void {
     const home = this.home;
-    if (!home || now - this.homeHeardAt < HOME_QUIET_MS) return;
+    // A new home is given HOME_QUIET_MS too: it may be holding our entries while it claims us.
+    if (!home || now - this.homeHeardAt < HOME_QUIET_MS || now - this.homeSince < HOME_QUIET_MS) return;
     const next = this.ctx.trustedGatewayId(home, now);
     if (!next) return;
     this.previousHome = home;

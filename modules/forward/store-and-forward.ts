@@ -512,14 +512,14 @@ export class StoreAndForward {
   /**
    * Whether this gateway takes `origin`'s entries. Not once it released the origin to another
    * gateway, unless the origin came back: an entry naming another gateway as the previous home,
-   * for an origin never delivered here, or released here to that gateway, starts a claim
+   * for an origin not taken over here, or released here to that gateway, starts a claim
    * (gateway-handover.ts), and the verifier holds its entries until the old home answers.
    */
   private accepts(origin: Uint8Array, originHex: string, named: Uint8Array | null, now: number): boolean {
     const handover = this.handover!;
     if (handover.claiming(origin)) return true;
     const released = handover.isReleased(origin);
-    if (named && !equalBytes(named, this.ctx.id) && (released ? handover.cameBackFrom(origin, named) : !this.verifier!.delivers(originHex, origin))) {
+    if (named && !equalBytes(named, this.ctx.id) && (released ? handover.cameBackFrom(origin, named) : !this.verifier!.tookOver(originHex))) {
       // Too many claims under way: the origin sends the entry again later.
       if (!handover.claim(origin, named, now)) return false;
       this.verifier!.hold(originHex, origin);

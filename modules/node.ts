@@ -843,6 +843,8 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
       this.attributeCheckpoint(g, originHex, now);
     } else if (g.kind === GossipKind.Command && isCommandFor(g.payload, this.id)) {
       this.onCommand(g, originHex, now);
+    } else if (g.kind === GossipKind.Handover && this.role === Role.Gateway) {
+      this.forward.onHandover(g.origin, g.payload, now);
     }
     if (!copy) return;
     // Under the coverage policy the neighbors that the transmitter of our first copy designated
@@ -1321,6 +1323,14 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
 
   nearestGatewayId(): Uint8Array | null {
     return this.routes.nearest()?.destination ?? null;
+  }
+
+  trustedGatewayId(except: Uint8Array, now: number): Uint8Array | null {
+    return this.routes.nearest(except, (slot) => !this.custodyTrust.distrusted(slot, now))?.destination ?? null;
+  }
+
+  broadcastHandover(payload: Uint8Array, now: number): void {
+    this.publishOwn(this.takeSeq(), GossipKind.Handover, payload, now);
   }
 
   hasNeighbor(slot: number): boolean {

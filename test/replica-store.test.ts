@@ -111,7 +111,7 @@ function lender(replicaCapacity: number): { forward: StoreAndForward; sent: { ty
   const drops: WireError[] = [];
   const ctx = {
     id: id(7), isGateway: false,
-    nextHopToward: () => -1, nextHopToNode: () => -1, nearestGatewayId: () => null, hasNeighbor: (slot: number) => slot === 0,
+    nextHopToward: () => -1, nextHopToNode: () => -1, nearestGatewayId: () => null, trustedGatewayId: () => null, broadcastHandover() {}, hasNeighbor: (slot: number) => slot === 0,
     lenderSlot: () => 0, neighborId: (slot: number) => (slot === 0 ? id(1) : null),
     sendTo: (_slot: number, type: RecordType, body: Uint8Array) => void sent.push({ type, body }),
     drop: (reason: WireError) => void drops.push(reason),

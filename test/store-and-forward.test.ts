@@ -27,7 +27,7 @@ test("others' items take at most three quarters of the custody queue: a custodia
   const ctx = {
     id: new Uint8Array(8).fill(7), isGateway: false,
     // No route: everything taken stays in the queue.
-    nextHopToward: () => -1, nextHopToNode: () => -1, nearestGatewayId: () => gateway, hasNeighbor: (slot: number) => slot === 0,
+    nextHopToward: () => -1, nextHopToNode: () => -1, nearestGatewayId: () => gateway, trustedGatewayId: () => null, broadcastHandover() {}, hasNeighbor: (slot: number) => slot === 0,
     lenderSlot: () => -1, neighborId: () => null, sendTo() {}, drop() {},
     onDirectMessage() {}, messageUnroutable() {}, emit() {}, readingResent() {}, judge() {}, onHealthReport() {}, admitOrigin: () => null,
   } satisfies ForwardContext;

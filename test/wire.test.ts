@@ -548,7 +548,7 @@ test("hello: mutation of every byte never throws and accepted input re-encodes",
 
 test("gossip: round trip of every kind and hop edge", () => {
   const payload = new Uint8Array(40).map((_, i) => i ^ 0x5a);
-  for (const kind of [GossipKind.Data, GossipKind.Checkpoint, GossipKind.Revocation, GossipKind.Command]) {
+  for (const kind of [GossipKind.Data, GossipKind.Checkpoint, GossipKind.Revocation, GossipKind.Command, GossipKind.Handover]) {
     for (const [seq, hops, hopLimit] of [[1, 0, 1], [0xffffffff, MAX_HOP_LIMIT, MAX_HOP_LIMIT], [0xffffffff, 0, MAX_HOP_LIMIT], [12345, 3, 16], [2, 1, 1]]) {
       const body = encodeGossip(testId(9), seq, kind, hops, hopLimit, payload);
       assert.is(body.length, GOSSIP_FIXED_BYTES + payload.length);
@@ -584,7 +584,7 @@ test("gossip: truncation below the fixed part → Truncated; longer prefixes onl
   }
 });
 
-test("gossip: seq 0, hop limit 0 or over the maximum, hops over the limit → BadField; kind 0 or 5 → BadType", () => {
+test("gossip: seq 0, hop limit 0 or over the maximum, hops over the limit → BadField; kind 0 or 6 → BadType", () => {
   const base = () => encodeGossip(testId(3), 77, GossipKind.Data, 2, 5, Uint8Array.of(1));
   const cases: [string, (b: Uint8Array) => void, WireError][] = [
     ["seq 0", (b) => writeU32(b, 8, 0), WireError.BadField],
@@ -596,7 +596,7 @@ test("gossip: seq 0, hop limit 0 or over the maximum, hops over the limit → Ba
     ["hops 255 = limit 255", (b) => { b[13] = 0xff; b[14] = 0xff; }, MAX_HOP_LIMIT < 0xff ? WireError.BadField : WireError.None],
     ["hops = limit", (b) => { b[13] = 5; }, WireError.None],
     ["kind 0", (b) => { b[12] = 0; }, WireError.BadType],
-    ["kind 5", (b) => { b[12] = 5; }, WireError.BadType],
+    ["kind 6", (b) => { b[12] = 6; }, WireError.BadType],
     ["kind 255", (b) => { b[12] = 0xff; }, WireError.BadType],
   ];
   // A byte-sized limit above the maximum exists only while the maximum is below 255.
@@ -641,7 +641,7 @@ test("gossip: encodeGossip rejects every value the decoder would reject (kind, N
   const one = Uint8Array.of(1);
   const bad: [string, () => Uint8Array][] = [
     ["kind 0", () => encodeGossip(id, 1, 0 as GossipKind, 0, 1, one)],
-    ["kind 5", () => encodeGossip(id, 1, 5 as GossipKind, 0, 1, one)],
+    ["kind 6", () => encodeGossip(id, 1, 6 as GossipKind, 0, 1, one)],
     ["seq NaN", () => encodeGossip(id, NaN, GossipKind.Data, 0, 1, one)],
     ["hop limit NaN", () => encodeGossip(id, 1, GossipKind.Data, 0, NaN, one)],
   ];

@@ -49,6 +49,11 @@ export function encodeFeedEntry(e: FeedEntry): Uint8Array {
   return out;
 }
 
+/** The length of the entry starting at `at` in `b`, read from its sensor name's length (-1: too short to tell). */
+export function feedEntryLength(b: Uint8Array, at: number): number {
+  return b.length > at + 24 ? FIXED_BYTES + b[at + 24] : -1;
+}
+
 /** Decodes strictly; a WireError number when the bytes are not exactly one well-formed entry. */
 export function decodeFeedEntry(b: Uint8Array): FeedEntry | WireError {
   if (b.length < FIXED_BYTES + 1) return WireError.Truncated;

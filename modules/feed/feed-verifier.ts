@@ -47,6 +47,10 @@ interface OriginFeed {
   ahead: { seq: number; head: Uint8Array } | null;
   /** Entries past a gap, by seq. */
   buffer: Map<number, Uint8Array>;
+  /** Entries are buffered, not delivered, while another gateway is asked where it stopped (gateway-handover.ts). */
+  held: boolean;
+  /** Taken over from another gateway since this gateway booted (`resume`). */
+  takenOver: boolean;
 }
 
 export class FeedVerifier {
@@ -69,16 +73,9 @@ export class FeedVerifier {
       return void out.push({ type: "feed-flagged", origin: originHex, seq: 0, reason: "malformed" });
     }
     const feed = this.feed(originHex, origin);
-    if (base > feed.delivered + 1) {
-      // Confirmed elsewhere up to base - 1: start (or resume) there.
-      feed.delivered = base - 1;
-      feed.deliveredHash = null;
-      feed.unverified.length = 0;
-      for (const seq of feed.buffer.keys()) if (seq < base) feed.buffer.delete(seq);
-      if (feed.ahead && feed.ahead.seq < base) feed.ahead = null;
-      // Entries held past the skipped gap may be deliverable now, whatever this one turns out to be.
-      this.drain(originHex, origin, feed, out);
-    }
+    // Confirmed elsewhere up to base - 1: start (or resume) there; entries held past the skipped gap
+    // may be deliverable now, whatever this one turns out to be.
+    if (skipTo(feed, base - 1)) this.drain(originHex, origin, feed, out);
     if (entry.seq <= feed.delivered || feed.buffer.has(entry.seq)) {
       this.duplicates++;
       return;
@@ -119,6 +116,35 @@ export class FeedVerifier {
     out.push({ type: "feed-verified", origin: originHex, upTo: checkpoint.seq });
   }
 
+  /** Holds `origin`'s entries undelivered until `resume`. */
+  hold(originHex: string, origin: Uint8Array): void {
+    this.feed(originHex, origin).held = true;
+  }
+
+  /** Ends a hold: another gateway delivered up to `position`, so delivery goes on after it. */
+  resume(originHex: string, origin: Uint8Array, position: number, out: FeedOutcome[]): void {
+    const feed = this.feed(originHex, origin);
+    feed.held = false;
+    feed.takenOver = true;
+    skipTo(feed, position);
+    this.drain(originHex, origin, feed, out);
+  }
+
+  /**
+   * Whether this gateway took `origin`'s feed over from another since it booted. Having delivered
+   * some is not enough: what reached us before the origin named its old home leaves a position
+   * too, and its later entries must still claim it (3 readings delivered twice at 1,000 nodes under stress). After a reboot the claim is made again; the old home,
+   * released to us, answers at once.
+   */
+  tookOver(originHex: string): boolean {
+    return this.feeds.get(originHex)?.takenOver === true;
+  }
+
+  /** How far `origin`'s feed was delivered, here or (as its base said) elsewhere, from memory or storage; 0: never. */
+  position(originHex: string, origin: Uint8Array): number {
+    return this.feed(originHex, origin).delivered;
+  }
+
   /** Last delivered seq of an origin (0 if none): what a gateway confirms to the origin. */
   deliveredSeq(originHex: string): number {
     return this.feeds.get(originHex)?.delivered ?? 0;
@@ -140,7 +166,7 @@ export class FeedVerifier {
       if (this.feeds.size >= this.originCapacity) this.feeds.delete(this.feeds.keys().next().value as string);
       feed = {
         delivered: 0, deliveredHash: new Uint8Array(CHAIN_HASH_BYTES),
-        verified: 0, unverified: [], ahead: null, buffer: new Map(),
+        verified: 0, unverified: [], ahead: null, buffer: new Map(), held: false, takenOver: false,
       };
       this.restore(origin, feed);
     }
@@ -149,6 +175,7 @@ export class FeedVerifier {
   }
 
   private drain(originHex: string, origin: Uint8Array, feed: OriginFeed, out: FeedOutcome[]): void {
+    if (feed.held) return;
     const before = feed.delivered;
     this.deliverRuns(originHex, origin, feed, out);
     if (feed.delivered !== before) this.persist(origin, feed);
@@ -217,15 +244,21 @@ export class FeedVerifier {
 
   /** Loads a stored position for an origin met anew (after a reboot, or after it was forgotten). */
   private restore(origin: Uint8Array, feed: OriginFeed): void {
+    const position = this.storedAt(origin);
+    if (!position) return;
+    feed.delivered = readU32(position, NODE_ID_BYTES);
+    feed.verified = feed.delivered;
+    feed.deliveredHash = position.slice(NODE_ID_BYTES + 4, POSITION_BYTES);
+  }
+
+  /** The stored position record of `origin` (a view into its bucket), or null. */
+  private storedAt(origin: Uint8Array): Uint8Array | null {
     const bucket = this.storage?.get(bucketKey(origin));
-    if (!bucket) return;
+    if (!bucket) return null;
     for (let at = 0; at + POSITION_BYTES <= bucket.length; at += POSITION_BYTES) {
-      if (!equalBytes(bucket.subarray(at, at + NODE_ID_BYTES), origin.subarray(0, NODE_ID_BYTES))) continue;
-      feed.delivered = readU32(bucket, at + NODE_ID_BYTES);
-      feed.verified = feed.delivered;
-      feed.deliveredHash = bucket.slice(at + NODE_ID_BYTES + 4, at + POSITION_BYTES);
-      return;
+      if (equalBytes(bucket.subarray(at, at + NODE_ID_BYTES), origin.subarray(0, NODE_ID_BYTES))) return bucket.subarray(at, at + POSITION_BYTES);
     }
+    return null;
   }
 
   /** Writes an origin's position into its bucket (read, replace or append, write). */
@@ -252,6 +285,21 @@ export class FeedVerifier {
     if (reason === "checkpoint-mismatch") feed.ahead = null;
     out.push({ type: "feed-flagged", origin: originHex, seq, reason });
   }
+}
+
+/**
+ * Moves a feed's position up to `seq` (delivered elsewhere: by the gateway that confirmed the
+ * origin's base, or the one that handed it over); the next entry's `prev` is then taken on trust.
+ * False when the feed was there already.
+ */
+function skipTo(feed: OriginFeed, seq: number): boolean {
+  if (seq <= feed.delivered) return false;
+  feed.delivered = seq;
+  feed.deliveredHash = null;
+  feed.unverified.length = 0;
+  for (const s of feed.buffer.keys()) if (s <= seq) feed.buffer.delete(s);
+  if (feed.ahead && feed.ahead.seq <= seq) feed.ahead = null;
+  return true;
 }
 
 /** Storage keys of delivery positions start with this (a gateway host orders their writes: hosts/node). */

@@ -11,9 +11,12 @@
  *    the origin along the reverse path the data came by.
  * 4. The origin drops confirmed readings; readings left unconfirmed for `confirmAfterMs` are sent
  *    again. Custodians keep items in RAM only, so a custodian's crash costs at most a resend.
- * 5. An origin whose store would overwrite unconfirmed readings lends them first to a neighbor, which
+ * 5. An origin whose home gateway never confirms while its readings sent there are lost moves to
+ *    another; the new home learns from the old one where delivery stopped before it delivers
+ *    (gateway-handover.ts).
+ * 6. An origin whose store would overwrite unconfirmed readings lends them first to a neighbor, which
  *    keeps them in its storage and carries them on like its own (ReplicaStore).
- * 6. A gateway holding an origin's entries past a gap pulls the gap: its CONFIRM names the lowest seq
+ * 7. A gateway holding an origin's entries past a gap pulls the gap: its CONFIRM names the lowest seq
  *    held, and every node on the way back holding the missing ones (the origin, custodians, lenders)
  *    sends them at once rather than at its next resend.
  * Every few entries the origin also sends a feed checkpoint (with its certificate, so a gateway that
@@ -21,6 +24,7 @@
  */
 import { equalBytes, readU32, toHex, writeU32 } from "../bytes.js";
 import type { MeshEvent } from "../events.js";
+import { feedEntryLength } from "../feed/feed-entry.js";
 import { FeedLog } from "../feed/feed-log.js";
 import { FEED_CHECKPOINT_BYTES } from "../feed/feed-checkpoint.js";
 import { FeedVerifier, type FeedOutcome } from "../feed/feed-verifier.js";
@@ -29,10 +33,12 @@ import type { Crypto, Storage } from "../ports.js";
 import { ackItem, checkAck, DataKind, encodeAck, LEND_HOME_BYTES, MAX_ACKS, MAX_DATA_HOPS, PULL_BYTES, type DataView } from "../wire/data.js";
 import { WireError } from "../wire/errors.js";
 import { NODE_ID_BYTES } from "../wire/frame.js";
+import { checkHandover, notice, NOTICE_BYTES, NoticeType } from "../wire/handover.js";
 import { RecordType } from "../wire/records.js";
 import { CustodyPromises } from "./custody-promises.js";
 import { CustodyQueue } from "./custody-queue.js";
 import { ReverseRoutes } from "./reverse-routes.js";
+import { GatewayHandover } from "./gateway-handover.js";
 import { Handoffs } from "./handoffs.js";
 import { ReplicaStore } from "./replica-store.js";
 import { Behavior } from "../reputation/peer-scores.js";
@@ -54,6 +60,10 @@ export interface ForwardContext {
   messageUnroutable(): void;
   /** Id of the nearest gateway we have a route to; null without one. */
   nearestGatewayId(): Uint8Array | null;
+  /** Id of the nearest gateway other than `except` routed through a next hop we trust; null without one. */
+  trustedGatewayId(except: Uint8Array, now: number): Uint8Array | null;
+  /** Gateways: gossips HANDOVER notices to the other gateways (GOSSIP kind 5). */
+  broadcastHandover(payload: Uint8Array, now: number): void;
   /** Whether a neighbor occupies `slot` (reverse routes outlive neighbors). */
   hasNeighbor(slot: number): boolean;
   /** The slot of the k-th neighbor (k modulo their number) that may keep readings for us; -1 with none. */
@@ -89,8 +99,20 @@ export interface ForwardConfig {
 }
 
 const KEY_HOME = "fhome";
+/** The home before the last change: entries name it, so the new home asks it where delivery stopped. */
+const KEY_PREVIOUS_HOME = "fprev";
 /** A home gateway out of reach this long is replaced by the nearest one. */
 const HOME_SWITCH_MS = 15 * 60_000;
+/**
+ * A home routed to, that confirmed nothing since it was chosen (or nothing for HOME_QUIET_MS),
+ * while this many own readings handed toward it since then were judged lost, is left for the
+ * nearest gateway routed through a trusted next hop: the way to it runs through a hole, or it was
+ * chosen on a hole's lie.
+ */
+const HOME_BROKEN = 3;
+const HOME_QUIET_MS = 5 * 60_000;
+/** A home never heard from since it was chosen is left as well once it has had no route this long. */
+const HOME_UNHEARD_UNROUTED_MS = 60_000;
 /** Sends due this soon join the frame going out now. */
 const BATCH_MS = 500;
 /** Retry period while no route exists. */
@@ -126,6 +148,14 @@ export class StoreAndForward {
   private readonly handoffs: Handoffs;
   private home: Uint8Array | null = null;
   private homeLostAt = Infinity;
+  private previousHome: Uint8Array | null = null;
+  /** When the home was chosen, and last confirmed progress (-Infinity: never since chosen). */
+  private homeSince = 0;
+  private homeHeardAt = -Infinity;
+  /** Own readings handed toward the home since homeSince and judged lost since it last confirmed progress. */
+  private homeBroken = 0;
+  /** Gateways: origins changing home to or from this one. */
+  private readonly handover: GatewayHandover | null;
   private sinceCheckpoint = 0;
   private checkpointDueAt = Infinity;
   private nextSweepAt = Infinity;
@@ -172,6 +202,9 @@ export class StoreAndForward {
     // delivered but had not confirmed yet.
     const home = storage.get(KEY_HOME);
     if (home && home.length === 8) this.home = home;
+    const previous = storage.get(KEY_PREVIOUS_HOME);
+    if (previous && previous.length === NODE_ID_BYTES) this.previousHome = previous;
+    this.handover = ctx.isGateway ? new GatewayHandover(storage) : null;
   }
 
   /** Items held for the next hop (own and others'). */
@@ -197,6 +230,9 @@ export class StoreAndForward {
   /** After boot: stored unconfirmed readings, and readings kept for neighbors, go out again as soon as a route allows. */
   start(now: number): void {
     this.deadline = NaN;
+    // A home kept through a reboot is judged afresh.
+    this.homeSince = now;
+    this.homeHeardAt = now;
     if (this.unsent.size > 0) this.nextSweepAt = now;
     if (this.replicas && this.replicas.size > 0) this.nextReplicaAt = now;
   }
@@ -211,7 +247,7 @@ export class StoreAndForward {
       return seq;
     }
     this.unsent.add(seq, bytes, this.lentThrough);
-    this.takeOwn(DataKind.Entry, seq, withBase(bytes), now);
+    this.takeOwn(DataKind.Entry, seq, this.entryPayload(bytes), now);
     // Readings about to be overwritten are lent, unless confirmed meanwhile (in a mesh with a route, soon).
     if (this.replicas && this.unsent.doomedThrough(LEND_AHEAD) > this.lentThrough) {
       this.nextSweepAt = Math.min(this.nextSweepAt, now + NO_ROUTE_RETRY_MS);
@@ -320,12 +356,21 @@ export class StoreAndForward {
 
   tick(now: number): void {
     this.deadline = NaN;
+    // Lost readings count against a home still routed to: one cut off by a partition is not behind a hole
+    // (and could not answer the new home's claim).
+    const routed = this.homeLostAt === Infinity;
+    if ((this.homeBroken >= HOME_BROKEN && routed) || (this.homeHeardAt === -Infinity && now - this.homeLostAt >= HOME_UNHEARD_UNROUTED_MS)) this.leaveHome(now);
     if (now >= this.nextSweepAt) this.sweep(now);
     if (now >= this.nextReplicaAt) this.forwardReplicas(now);
     // Custody taken of others' readings and never honoured: the next hop is a hole, or leads to one.
     this.promises.expire(now, (slot) => this.ctx.judge(slot, Behavior.BrokenCustody, now));
     if (now >= this.checkpointDueAt) this.queueCheckpoint(now);
     if (this.confirmAt.size > 0) this.sendConfirmations(now);
+    if (this.handover) {
+      this.handover.due(now, (gateway) => this.ctx.nextHopToward(gateway) < 0, (origin, successor) => (successor ? this.passAnswer(origin, successor, 0, now) : this.takeOver(origin, 0, now)));
+      const notices = this.handover.takeNotices(now);
+      if (notices) this.ctx.broadcastHandover(notices, now);
+    }
     // Items due within the batching window go now too: one frame carries them, not one each. A send
     // may remove its item, so the due rows are listed first.
     const due = this.due;
@@ -343,6 +388,8 @@ export class StoreAndForward {
     for (const [originHex, c] of this.confirmAt) {
       if (now < c.at) continue;
       this.confirmAt.delete(originHex);
+      // Held while its old home is asked where delivery stopped: confirmed once taken over.
+      if (this.handover!.claiming(c.origin)) continue;
       const seq = this.verifier!.deliveredSeq(originHex);
       // Entries held past a gap: the CONFIRM pulls the gap, again every PULL_EVERY_MS while it lasts.
       const held = this.verifier!.heldPast(originHex);
@@ -369,6 +416,7 @@ export class StoreAndForward {
   nextDeadline(): number {
     if (this.deadline === this.deadline) return this.deadline;
     let t = Math.min(this.custody.nextDeadline(), this.nextSweepAt, this.nextReplicaAt, this.checkpointDueAt, this.promises.deadline);
+    if (this.handover) t = Math.min(t, this.handover.deadline);
     if (this.confirmAt.size > 0) for (const c of this.confirmAt.values()) if (c.at < t) t = c.at;
     this.deadline = t;
     return t;
@@ -386,7 +434,13 @@ export class StoreAndForward {
     const verifier = this.verifier!;
     const originHex = toHex(origin);
     if (kind === DataKind.Entry && payload.length > 4) {
-      verifier.offerEntry(originHex, origin, payload.subarray(4), readU32(payload, 0), this.outcomes);
+      // base ‖ entry ‖ the origin's previous home, once it changed home.
+      const end = 4 + feedEntryLength(payload, 4);
+      const named = end > 4 && payload.length === end + NODE_ID_BYTES ? payload.subarray(end) : null;
+      if (!this.accepts(origin, originHex, named, now)) return;
+      verifier.offerEntry(originHex, origin, payload.subarray(4, named ? end : payload.length), readU32(payload, 0), this.outcomes);
+    } else if (this.handover!.isReleased(origin)) {
+      return;
     } else if (kind === DataKind.Checkpoint && payload.length > FEED_CHECKPOINT_BYTES) {
       const publicKey = this.ctx.admitOrigin(origin, payload.subarray(FEED_CHECKPOINT_BYTES), now);
       if (publicKey) verifier.offerCheckpoint(originHex, origin, publicKey, payload.subarray(0, FEED_CHECKPOINT_BYTES), this.outcomes);
@@ -455,12 +509,76 @@ export class StoreAndForward {
     this.nextReplicaAt = stopped ? now + NO_ROUTE_RETRY_MS : replicas.nextDue(this.config.confirmAfterMs);
   }
 
+  /**
+   * Whether this gateway takes `origin`'s entries. Not once it released the origin to another
+   * gateway, unless the origin came back: an entry naming another gateway as the previous home,
+   * for an origin not taken over here, or released here to that gateway, starts a claim
+   * (gateway-handover.ts), and the verifier holds its entries until the old home answers.
+   */
+  private accepts(origin: Uint8Array, originHex: string, named: Uint8Array | null, now: number): boolean {
+    const handover = this.handover!;
+    if (handover.claiming(origin)) return true;
+    const released = handover.isReleased(origin);
+    if (named && !equalBytes(named, this.ctx.id) && (released ? handover.cameBackFrom(origin, named) : !this.verifier!.tookOver(originHex))) {
+      // Too many claims under way: the origin sends the entry again later.
+      if (!handover.claim(origin, named, now)) return false;
+      this.verifier!.hold(originHex, origin);
+      return true;
+    }
+    return !released;
+  }
+
+  /**
+   * Gateways: another gateway's HANDOVER notices (wire/handover.ts). A RELEASE of ours: the origin
+   * is released here and the claimer told how far we delivered it. A RELEASED for our claim: we
+   * take the origin over from there.
+   */
+  onHandover(sender: Uint8Array, payload: Uint8Array, now: number): void {
+    this.deadline = NaN;
+    const handover = this.handover;
+    if (!handover || checkHandover(payload) !== WireError.None) return;
+    for (let i = 0; i < payload.length / NOTICE_BYTES; i++) {
+      const n = notice(payload, i);
+      if (!equalBytes(n.gateway, this.ctx.id)) continue;
+      if (n.type === NoticeType.Release) {
+        // Still claiming it ourselves: where delivery stopped is known once the home before us answers.
+        const deferred = handover.passOn(n.origin, sender);
+        handover.release(n.origin, sender);
+        if (!deferred) this.passAnswer(n.origin, sender, 0, now);
+      } else {
+        const successor = handover.successorOf(n.origin);
+        if (!handover.answered(n.origin)) continue;
+        if (successor) this.passAnswer(n.origin, successor, n.position, now);
+        else this.takeOver(n.origin, n.position, now);
+      }
+    }
+  }
+
+  /** Tells `claimer` that `origin` was delivered up to `position` or our own position, whichever is farther. */
+  private passAnswer(origin: Uint8Array, claimer: Uint8Array, position: number, now: number): void {
+    const ours = this.verifier!.position(toHex(origin), origin);
+    this.handover!.notify(NoticeType.Released, origin, claimer, Math.max(position, ours), now);
+  }
+
+  /** The new home's side: `origin` is ours from after `position` (the old home's answer, or 0 when none came). */
+  private takeOver(origin: Uint8Array, position: number, now: number): void {
+    const originHex = toHex(origin);
+    this.handover!.unrelease(origin);
+    this.verifier!.resume(originHex, origin, position, this.outcomes);
+    this.report(now);
+    if (!this.confirmAt.has(originHex)) this.confirmAt.set(originHex, { origin: origin.slice(), at: now + CONFIRM_DELAY_MS, pulls: 0 });
+  }
+
   private report(_now: number): void {
     for (const o of this.outcomes) this.ctx.emit(o);
     this.outcomes.length = 0;
   }
 
   private confirmed(seq: number, now: number): void {
+    if (seq > this.unsent.confirmed) {
+      this.homeHeardAt = now;
+      this.homeBroken = 0;
+    }
     this.unsent.confirm(seq);
     this.handoffs.confirm(seq, (slot) => this.ctx.judge(slot, Behavior.KeptCustody, now));
     for (let i = this.custody.size - 1; i >= 0; i--) {
@@ -528,13 +646,52 @@ export class StoreAndForward {
     if (this.home && this.homeLostAt === Infinity) this.homeLostAt = now;
     if (!this.home || now - this.homeLostAt >= HOME_SWITCH_MS) {
       const nearest = this.ctx.nearestGatewayId();
-      if (nearest) {
-        if (!this.home || !equalBytes(nearest, this.home)) this.storage.set(KEY_HOME, nearest);
-        this.home = nearest;
-        this.homeLostAt = Infinity;
-      }
+      if (nearest && (!this.home || !equalBytes(nearest, this.home))) this.setHome(nearest, now);
+      if (nearest) this.homeLostAt = Infinity;
     }
     return this.home;
+  }
+
+  /**
+   * A home never heard from (or not for HOME_QUIET_MS) while HOME_BROKEN readings sent toward it
+   * were lost, or never heard from and out of reach for HOME_UNHEARD_UNROUTED_MS, is left for the
+   * nearest gateway behind a trusted next hop. The entries
+   * name the old home from then on, so the new one asks it where delivery stopped before it
+   * delivers, and no reading is delivered twice (gateway-handover.ts).
+   */
+  private leaveHome(now: number): void {
+    const home = this.home;
+    // A new home is given HOME_QUIET_MS too: it may be holding our entries while it claims us.
+    if (!home || now - this.homeHeardAt < HOME_QUIET_MS || now - this.homeSince < HOME_QUIET_MS) return;
+    const next = this.ctx.trustedGatewayId(home, now);
+    if (!next) return;
+    this.previousHome = home;
+    this.storage.set(KEY_PREVIOUS_HOME, home);
+    this.setHome(next, now);
+    // Entries waiting here were made without the old home's name: the sweep makes them again.
+    for (let i = this.custody.size - 1; i >= 0; i--) {
+      const row = this.custody.at(i);
+      if (this.custody.kind(row) === DataKind.Entry && this.custody.isFrom(row, this.ctx.id)) this.custody.remove(row);
+    }
+    this.nextSweepAt = now;
+  }
+
+  private setHome(gateway: Uint8Array, now: number): void {
+    this.storage.set(KEY_HOME, gateway);
+    this.home = gateway;
+    this.homeLostAt = Infinity;
+    this.homeSince = now;
+    this.homeHeardAt = -Infinity;
+    this.homeBroken = 0;
+  }
+
+  /** An own entry's DATA payload: base (u32, set when sent) ‖ entry ‖ the previous home, once there is one. */
+  private entryPayload(entry: Uint8Array): Uint8Array {
+    const previous = this.previousHome;
+    const out = new Uint8Array(4 + entry.length + (previous ? NODE_ID_BYTES : 0));
+    out.set(entry, 4);
+    if (previous) out.set(previous, 4 + entry.length);
+    return out;
   }
 
   private queueCheckpoint(now: number): void {
@@ -583,8 +740,11 @@ export class StoreAndForward {
         continue;
       }
       // Custody taken and never honoured: a black or grey hole, or a path through one.
-      if (handedAt >= 0) this.ctx.judge(this.handoffs.slot(seq), Behavior.BrokenCustody, now);
-      if (!this.takeOwn(DataKind.Entry, seq, withBase(bytes), now)) break;
+      if (handedAt >= 0) {
+        this.ctx.judge(this.handoffs.slot(seq), Behavior.BrokenCustody, now);
+        if (handedAt >= this.homeSince) this.homeBroken++;
+      }
+      if (!this.takeOwn(DataKind.Entry, seq, this.entryPayload(bytes), now)) break;
       if (handedAt >= 0) this.ctx.readingResent();
       this.handoffs.delete(seq);
       resent++;
@@ -634,9 +794,3 @@ export class StoreAndForward {
   }
 }
 
-/** An entry's DATA payload: base (u32, set when sent) ‖ entry. */
-function withBase(entry: Uint8Array): Uint8Array {
-  const out = new Uint8Array(4 + entry.length);
-  out.set(entry, 4);
-  return out;
-}

@@ -238,12 +238,14 @@ export class RouteTable {
     }
   }
 
-  /** The selected route with the lowest metric: the way to the nearest gateway. */
-  nearest(): Route | null {
+  /** The selected route with the lowest metric: the way to the nearest gateway (other than `except`, through a `usable` next hop). */
+  nearest(except: Uint8Array | null = null, usable: ((nextHop: number) => boolean) | null = null): Route | null {
     let best: Route | null = null;
     for (let k = 0; k < this.count; k++) {
       const row = this.order[k];
       const r = this.rows[row]!;
+      if (except && equalBytes(r.destination, except)) continue;
+      if (usable && !usable(r.nextHop)) continue;
       if (this.bytes[row * BYTES_STRIDE + SELECTED] && (!best || r.metric < best.metric)) best = r;
     }
     return best;

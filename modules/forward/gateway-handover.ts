@@ -1,0 +1,240 @@
+/**
+ * A gateway's side of an origin changing home without a reading delivered twice
+ * (docs/protocol.md §Store-and-forward, "Changing home").
+ *
+ * An origin whose home gateway stays silent moves to another gateway and names the old home on its
+ * entries. The new home *claims* the origin: it holds the origin's entries undelivered and asks the
+ * old home to give it up, by a RELEASE notice gossiped to the whole mesh (wire/handover.ts) — not
+ * routed, since the holes that silenced the old home sit on the routes between the gateways too.
+ * The old home marks the origin *released* (kept in storage: from then on it delivers none of its
+ * entries) and answers RELEASED with how far it delivered; the new home starts after that. Without
+ * an answer within WAIT_MS (the old home is down or cut off) the new home starts anyway, after the
+ * base the origin gives: only then can a reading the old home delivered, whose CONFIRM never reached
+ * the origin, be delivered a second time.
+ *
+ * An origin can move on before its claim is answered (A to B, then B to C): B, asked by C while
+ * still claiming from A, does not know where delivery stopped, so it answers C only once A answered
+ * it (with the farther of A's position and its own), or once its claim gives up; an answer with B's
+ * own position alone would have C deliver again what A delivered.
+ *
+ * Notices are batched: one gossip message carries those due, at most one per NOTICE_SPACING_MS.
+ * Bounded: CLAIM_CAPACITY claims at once (an origin beyond waits: its entries are not taken, so it
+ * sends them again), RELEASED_CAPACITY released origins in storage, each with the gateway it went to
+ * (the oldest forgotten first).
+ */
+import { equalAt, readU32 } from "../bytes.js";
+import { STORAGE_VALUE_MAX_BYTES, type Storage } from "../ports.js";
+import { NODE_ID_BYTES } from "../wire/frame.js";
+import { MAX_NOTICES, NOTICE_BYTES, NoticeType, writeNotice } from "../wire/handover.js";
+
+/** How long a claim waits for the old home's answer before the new home starts anyway. */
+export const WAIT_MS = 3 * 60_000;
+/**
+ * A claim whose old home this gateway has no route to waits past WAIT_MS, up to this long: the old
+ * home may be alive behind a partition, still delivering what reaches it (3 min waits delivered 43
+ * readings twice at 1,000 nodes under stress); a dead one costs the origin this much delay.
+ */
+export const CUT_OFF_WAIT_MS = 15 * 60_000;
+/** A RELEASE is sent again this often while no answer comes (gossip can miss a gateway). */
+export const RETRY_MS = 30_000;
+/** Notices wait this long for others to share their message… */
+const NOTICE_DELAY_MS = 1000;
+/** …and messages are this far apart: relays pass a gateway's gossip at 6 a minute (§Rate limits), its own data included. */
+export const NOTICE_SPACING_MS = 15_000;
+export const CLAIM_CAPACITY = 64;
+/** As many released records as one storage value holds (each is an origin and the gateway it went to). */
+export const RELEASED_CAPACITY = Math.floor(STORAGE_VALUE_MAX_BYTES / (2 * NODE_ID_BYTES));
+const KEY_RELEASED = "fhr2";
+/** A released record: the origin ‖ the gateway it was released to. */
+const RELEASED_BYTES = 2 * NODE_ID_BYTES;
+
+export class GatewayHandover {
+  private readonly claimed = new Uint8Array(CLAIM_CAPACITY * NODE_ID_BYTES);
+  private readonly previous = new Uint8Array(CLAIM_CAPACITY * NODE_ID_BYTES);
+  /** When each claim began, moved on while its old home is cut off; NaN: free. */
+  private readonly since = new Float64Array(CLAIM_CAPACITY).fill(NaN);
+  private readonly began = new Float64Array(CLAIM_CAPACITY);
+  private readonly nextTry = new Float64Array(CLAIM_CAPACITY);
+  /** The gateway each claim's answer is owed to, when the origin moved on before it was answered (`passing` 1). */
+  private readonly successor = new Uint8Array(CLAIM_CAPACITY * NODE_ID_BYTES);
+  private readonly passing = new Uint8Array(CLAIM_CAPACITY);
+  /** Released records (RELEASED_BYTES each), oldest first, as stored. */
+  private released: Uint8Array;
+  /** Notices to gossip (wire/handover.ts), and when. */
+  private readonly notices = new Uint8Array(MAX_NOTICES * NOTICE_BYTES);
+  private noticeCount = 0;
+  private noticeAt = Infinity;
+  private lastNoticeAt = -Infinity;
+
+  constructor(private readonly storage: Storage) {
+    const stored = storage.get(KEY_RELEASED);
+    this.released = stored && stored.length % RELEASED_BYTES === 0 ? stored : new Uint8Array(0);
+  }
+
+  isReleased(origin: Uint8Array): boolean {
+    return this.releasedAt(origin) >= 0;
+  }
+
+  /**
+   * The old home's side: `origin` now belongs to another gateway; none of its entries is delivered
+   * here. A claim of ours for it ends unanswered (the origin moved on since it named us), unless
+   * its answer is passed on (`passOn`).
+   */
+  release(origin: Uint8Array, to: Uint8Array): void {
+    const i = this.claimAt(origin);
+    if (i >= 0 && !this.passing[i]) this.since[i] = NaN;
+    const at = this.releasedAt(origin);
+    if (at >= 0) {
+      if (equalAt(this.released, at + NODE_ID_BYTES, to, 0, NODE_ID_BYTES)) return;
+      this.unrelease(origin);
+    }
+    const keep = Math.min(this.released.length, (RELEASED_CAPACITY - 1) * RELEASED_BYTES);
+    const next = new Uint8Array(keep + RELEASED_BYTES);
+    next.set(this.released.subarray(this.released.length - keep));
+    next.set(origin.subarray(0, NODE_ID_BYTES), keep);
+    next.set(to.subarray(0, NODE_ID_BYTES), keep + NODE_ID_BYTES);
+    this.store(next);
+  }
+
+  /**
+   * Whether `origin`, released here, came back from the gateway it was released to (its entries name
+   * that one as their previous home). An entry naming another was made before the origin left us,
+   * and reached us late through a custodian: it must not start a claim, or we would deliver again
+   * what the newer home delivers.
+   */
+  cameBackFrom(origin: Uint8Array, named: Uint8Array): boolean {
+    const at = this.releasedAt(origin);
+    return at >= 0 && equalAt(this.released, at + NODE_ID_BYTES, named, 0, NODE_ID_BYTES);
+  }
+
+  /** The new home took `origin` over: were it released here before, it is ours again. */
+  unrelease(origin: Uint8Array): void {
+    const at = this.releasedAt(origin);
+    if (at < 0) return;
+    const next = new Uint8Array(this.released.length - RELEASED_BYTES);
+    next.set(this.released.subarray(0, at));
+    next.set(this.released.subarray(at + RELEASED_BYTES), at);
+    this.store(next);
+  }
+
+  claiming(origin: Uint8Array): boolean {
+    return this.claimAt(origin) >= 0;
+  }
+
+  /** Starts claiming `origin` from its old home `previous`; false when CLAIM_CAPACITY claims are under way. */
+  claim(origin: Uint8Array, previous: Uint8Array, now: number): boolean {
+    if (this.claiming(origin)) return true;
+    const i = this.since.findIndex(Number.isNaN);
+    if (i < 0) return false;
+    this.claimed.set(origin.subarray(0, NODE_ID_BYTES), i * NODE_ID_BYTES);
+    this.previous.set(previous.subarray(0, NODE_ID_BYTES), i * NODE_ID_BYTES);
+    this.since[i] = now;
+    this.began[i] = now;
+    this.nextTry[i] = now;
+    this.passing[i] = 0;
+    return true;
+  }
+
+  /**
+   * `claimer` asks us to release `origin` while we still claim it from another gateway: true, and
+   * the answer waits for ours (`successorOf`). False without such a claim: we know our position now.
+   * A RELEASE from the very gateway we claim from crossed our claim; it is answered at once, as before.
+   */
+  passOn(origin: Uint8Array, claimer: Uint8Array): boolean {
+    const i = this.claimAt(origin);
+    if (i < 0 || equalAt(this.previous, i * NODE_ID_BYTES, claimer, 0, NODE_ID_BYTES)) return false;
+    this.successor.set(claimer.subarray(0, NODE_ID_BYTES), i * NODE_ID_BYTES);
+    this.passing[i] = 1;
+    return true;
+  }
+
+  /** The gateway our answer for `origin`'s claim is owed to (a view), or null. */
+  successorOf(origin: Uint8Array): Uint8Array | null {
+    const i = this.claimAt(origin);
+    return i >= 0 && this.passing[i] ? this.successor.subarray(i * NODE_ID_BYTES, (i + 1) * NODE_ID_BYTES) : null;
+  }
+
+  /** The old home answered for `origin`: the claim ends. False if there was none (a late answer). */
+  answered(origin: Uint8Array): boolean {
+    const i = this.claimAt(origin);
+    if (i < 0) return false;
+    this.since[i] = NaN;
+    return true;
+  }
+
+  /** Queues a notice for the next gossip message (one already queued for the same origin and gateway is updated). */
+  notify(type: NoticeType, origin: Uint8Array, gateway: Uint8Array, position: number, now: number): void {
+    let i = 0;
+    while (i < this.noticeCount && !(this.notices[i * NOTICE_BYTES] === type &&
+      equalAt(this.notices, i * NOTICE_BYTES + 1, origin, 0, NODE_ID_BYTES) &&
+      equalAt(this.notices, i * NOTICE_BYTES + 1 + NODE_ID_BYTES, gateway, 0, NODE_ID_BYTES))) i++;
+    // A full batch: this one waits for its retry (a RELEASE) or the next RELEASE it answers.
+    if (i === MAX_NOTICES) return;
+    // An answer queued twice keeps the farther position (one passed on, then our own, lower).
+    if (i < this.noticeCount) position = Math.max(position, readU32(this.notices, i * NOTICE_BYTES + 17));
+    writeNotice(this.notices, i, type, origin, gateway, position);
+    if (i === this.noticeCount) this.noticeCount++;
+    this.noticeAt = Math.min(this.noticeAt, Math.max(now + NOTICE_DELAY_MS, this.lastNoticeAt + NOTICE_SPACING_MS));
+  }
+
+  /** The notices to gossip now, or null. */
+  takeNotices(now: number): Uint8Array | null {
+    if (now < this.noticeAt) return null;
+    const out = this.notices.slice(0, this.noticeCount * NOTICE_BYTES);
+    this.noticeCount = 0;
+    this.noticeAt = Infinity;
+    this.lastNoticeAt = now;
+    return out;
+  }
+
+  /**
+   * Claims due now: each asks its old home again every RETRY_MS (a RELEASE notice); `giveUp(origin,
+   * successor)` ends a claim left unanswered for WAIT_MS (`successor`: the gateway its answer was owed to, or null),
+   * or, while `cutOff(oldHome)`, for CUT_OFF_WAIT_MS.
+   */
+  due(now: number, cutOff: (gateway: Uint8Array) => boolean, giveUp: (origin: Uint8Array, successor: Uint8Array | null) => void): void {
+    for (let i = 0; i < CLAIM_CAPACITY; i++) {
+      if (Number.isNaN(this.since[i])) continue;
+      const origin = this.claimed.subarray(i * NODE_ID_BYTES, (i + 1) * NODE_ID_BYTES);
+      if (now >= this.since[i] + WAIT_MS && now < this.began[i] + CUT_OFF_WAIT_MS && cutOff(this.previous.subarray(i * NODE_ID_BYTES, (i + 1) * NODE_ID_BYTES))) {
+        this.since[i] = now - WAIT_MS + RETRY_MS;
+      }
+      if (now >= this.since[i] + WAIT_MS) {
+        const successor = this.passing[i] ? this.successor.subarray(i * NODE_ID_BYTES, (i + 1) * NODE_ID_BYTES) : null;
+        this.since[i] = NaN;
+        giveUp(origin, successor);
+      } else if (now >= this.nextTry[i]) {
+        this.nextTry[i] = now + RETRY_MS;
+        this.notify(NoticeType.Release, origin, this.previous.subarray(i * NODE_ID_BYTES, (i + 1) * NODE_ID_BYTES), 0, now);
+      }
+    }
+  }
+
+  /** When `due` or `takeNotices` next has something to do. */
+  get deadline(): number {
+    let t = this.noticeAt;
+    for (let i = 0; i < CLAIM_CAPACITY; i++) {
+      if (!Number.isNaN(this.since[i])) t = Math.min(t, this.nextTry[i], this.since[i] + WAIT_MS);
+    }
+    return t;
+  }
+
+  private claimAt(origin: Uint8Array): number {
+    for (let i = 0; i < CLAIM_CAPACITY; i++) {
+      if (!Number.isNaN(this.since[i]) && equalAt(this.claimed, i * NODE_ID_BYTES, origin, 0, NODE_ID_BYTES)) return i;
+    }
+    return -1;
+  }
+
+  private releasedAt(origin: Uint8Array): number {
+    for (let at = 0; at < this.released.length; at += RELEASED_BYTES) {
+      if (equalAt(this.released, at, origin, 0, NODE_ID_BYTES)) return at;
+    }
+    return -1;
+  }
+
+  private store(next: Uint8Array): void {
+    this.released = next;
+    this.storage.set(KEY_RELEASED, next);
+  }
+}

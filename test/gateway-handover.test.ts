@@ -1,0 +1,155 @@
+/**
+ * An origin changing home without a reading delivered twice: the gateways' claim and release
+ * (forward/gateway-handover.ts), their HANDOVER notices (wire/handover.ts), the verifier holding a
+ * claimed feed until the old home says where it stopped.
+ */
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { toHex } from "../modules/bytes.js";
+import { FeedLog } from "../modules/feed/feed-log.js";
+import { FeedVerifier, type FeedOutcome } from "../modules/feed/feed-verifier.js";
+import { CLAIM_CAPACITY, CUT_OFF_WAIT_MS, GatewayHandover, RELEASED_CAPACITY, RETRY_MS, WAIT_MS } from "../modules/forward/gateway-handover.js";
+import { WireError } from "../modules/wire/errors.js";
+import { checkHandover, MAX_NOTICES, notice, NOTICE_BYTES, NoticeType, writeNotice } from "../modules/wire/handover.js";
+import { nodeCrypto as crypto, nodeKeyPairFromSeed } from "../hosts/node/node-crypto.js";
+import { MemoryStorage } from "../hosts/sim/storage.js";
+
+const id = (n: number): Uint8Array => new Uint8Array(8).fill(n);
+const origin = id(1);
+const oldHome = id(2);
+
+test("HANDOVER notices: round trip and strict checks", () => {
+  const payload = new Uint8Array(2 * NOTICE_BYTES);
+  writeNotice(payload, 0, NoticeType.Release, origin, oldHome, 0);
+  writeNotice(payload, 1, NoticeType.Released, origin, id(3), 41);
+  assert.is(checkHandover(payload), WireError.None);
+  const n = notice(payload, 1);
+  assert.equal([n.type, [...n.origin], [...n.gateway], n.position], [NoticeType.Released, [...origin], [...id(3)], 41]);
+  assert.is(checkHandover(payload.subarray(0, NOTICE_BYTES - 1)), WireError.Truncated);
+  assert.is(checkHandover(payload.subarray(0, NOTICE_BYTES + 1)), WireError.TrailingBytes);
+  assert.is(checkHandover(new Uint8Array((MAX_NOTICES + 1) * NOTICE_BYTES).fill(1)), WireError.Oversized);
+  const badType = payload.slice();
+  badType[0] = 3;
+  assert.is(checkHandover(badType), WireError.BadType);
+  const releaseWithPosition = payload.slice();
+  releaseWithPosition[20] = 1;
+  assert.is(checkHandover(releaseWithPosition), WireError.BadField, "a RELEASE carries no position");
+});
+
+test("a claim asks the old home every RETRY_MS, in batched notices, and gives up after WAIT_MS", () => {
+  const h = new GatewayHandover(new MemoryStorage());
+  assert.ok(h.claim(origin, oldHome, 0));
+  assert.ok(h.claiming(origin));
+  const gaveUp: string[] = [];
+  h.due(0, () => false, (o) => gaveUp.push(toHex(o)));
+  assert.is(h.takeNotices(500), null, "notices wait a moment for company");
+  const first = h.takeNotices(h.deadline)!;
+  assert.is(first.length, NOTICE_BYTES);
+  assert.equal([notice(first, 0).type, [...notice(first, 0).gateway]], [NoticeType.Release, [...oldHome]]);
+  h.due(RETRY_MS - 1, () => false, () => assert.unreachable());
+  assert.is(h.takeNotices(RETRY_MS + 5_000), null, "nothing new before the retry");
+  h.due(RETRY_MS, () => false, () => assert.unreachable());
+  assert.ok(h.takeNotices(RETRY_MS + 1_000), "asked again");
+  h.due(WAIT_MS, () => false, (o) => gaveUp.push(toHex(o)));
+  assert.equal(gaveUp, [toHex(origin)], "no answer in time: the new home starts anyway");
+  assert.not.ok(h.claiming(origin));
+  assert.is(h.deadline, Infinity);
+});
+
+test("a claim whose old home is cut off (no route) waits up to CUT_OFF_WAIT_MS, asking all along", () => {
+  const h = new GatewayHandover(new MemoryStorage());
+  assert.ok(h.claim(origin, oldHome, 0));
+  let cutOff = true;
+  const gaveUp: string[] = [];
+  let asked = 0;
+  for (let t = 0; t < CUT_OFF_WAIT_MS; t += RETRY_MS) {
+    h.due(t, () => cutOff, (o) => gaveUp.push(toHex(o)));
+    if (h.takeNotices(t + 20_000)) asked++;
+  }
+  assert.is(asked, CUT_OFF_WAIT_MS / RETRY_MS, "a RELEASE every RETRY_MS");
+  assert.equal(gaveUp, [], "not given up while the old home is out of reach");
+  assert.ok(h.claiming(origin));
+  assert.ok(h.deadline > CUT_OFF_WAIT_MS - RETRY_MS, "no deadline left in the past");
+  h.due(CUT_OFF_WAIT_MS, () => cutOff, (o) => gaveUp.push(toHex(o)));
+  assert.equal(gaveUp, [toHex(origin)], "given up at CUT_OFF_WAIT_MS");
+  const back = new GatewayHandover(new MemoryStorage());
+  back.claim(origin, oldHome, 0);
+  back.due(WAIT_MS, () => cutOff, () => assert.unreachable());
+  cutOff = false;
+  back.due(WAIT_MS + RETRY_MS, () => cutOff, (o) => gaveUp.push(toHex(o)));
+  assert.is(gaveUp.length, 2, "a route back: the usual wait applies");
+});
+
+test("an answer queued twice keeps the farther position", () => {
+  const h = new GatewayHandover(new MemoryStorage());
+  h.notify(NoticeType.Released, origin, id(3), 3, 0);
+  h.notify(NoticeType.Released, origin, id(3), 2, 10);
+  const out = h.takeNotices(h.deadline)!;
+  assert.is(out.length, NOTICE_BYTES);
+  assert.is(notice(out, 0).position, 3);
+});
+
+test("an answer ends the claim; claims and released origins are bounded; release survives a reboot", () => {
+  const storage = new MemoryStorage();
+  const h = new GatewayHandover(storage);
+  for (let i = 0; i < CLAIM_CAPACITY; i++) assert.ok(h.claim(id(10 + i), oldHome, 0));
+  assert.not.ok(h.claim(id(99), oldHome, 0), "a claim beyond the cap waits");
+  assert.ok(h.answered(id(10)));
+  assert.not.ok(h.answered(id(10)), "a late second answer is ignored");
+  assert.ok(h.claim(id(99), oldHome, 0), "the freed place is taken");
+  assert.ok(h.answered(id(11)));
+
+  assert.ok(h.claim(origin, oldHome, 0));
+  h.release(origin, id(3));
+  assert.not.ok(h.claiming(origin), "released to a newer claimer: our own claim ends");
+  assert.ok(h.cameBackFrom(origin, id(3)), "an entry naming the gateway it went to: the origin came back");
+  assert.not.ok(h.cameBackFrom(origin, oldHome), "one naming another was made before it left (a custodian's late copy)");
+  assert.ok(new GatewayHandover(storage).isReleased(origin), "kept in storage: a rebooted old home still delivers none of it");
+  h.unrelease(origin);
+  assert.not.ok(new GatewayHandover(storage).isReleased(origin), "taken back");
+  const nth = (i: number) => Uint8Array.of(i & 255, i >> 8, 7, 7, 7, 7, 7, 7);
+  for (let i = 0; i <= RELEASED_CAPACITY; i++) h.release(nth(i), id(3));
+  assert.not.ok(h.isReleased(nth(0)), "the oldest is forgotten");
+  assert.ok(h.isReleased(nth(1)) && h.isReleased(nth(RELEASED_CAPACITY)));
+});
+
+test("an origin that moves on while its claim is open: the claimer's answer waits for the old home's", () => {
+  const h = new GatewayHandover(new MemoryStorage());
+  const next = id(3);
+  assert.ok(h.claim(origin, oldHome, 0));
+  assert.not.ok(h.passOn(origin, oldHome), "a RELEASE from the gateway we claim from crossed our claim: answered at once");
+  assert.ok(h.passOn(origin, next), "asked by a newer home while claiming: the answer waits");
+  h.release(origin, next);
+  assert.ok(h.isReleased(origin) && h.claiming(origin), "released, and still claiming for the newer home");
+  assert.equal([...h.successorOf(origin)!], [...next]);
+  assert.ok(h.answered(origin));
+  assert.is(h.successorOf(origin), null);
+  assert.not.ok(h.passOn(origin, next), "no claim left: a later RELEASE is answered at once");
+  assert.ok(h.claim(origin, oldHome, 0));
+  assert.ok(h.passOn(origin, next));
+  const gaveUp: (number[] | null)[] = [];
+  h.due(WAIT_MS, () => false, (_o, successor) => gaveUp.push(successor ? [...successor] : null));
+  assert.equal(gaveUp, [[...next]], "given up: the newer home still gets an answer");
+  assert.ok(h.claim(origin, oldHome, WAIT_MS));
+  assert.is(h.successorOf(origin), null, "a new claim owes nobody");
+});
+
+test("a held feed is delivered only after the old home's position", () => {
+  const pair = nodeKeyPairFromSeed(new Uint8Array(32).fill(9));
+  const feed = new FeedLog(crypto, new MemoryStorage(), origin, pair.secretKey);
+  const list = Array.from({ length: 5 }, (_, i) => feed.append("temp", i, 0).bytes);
+  const storage = new MemoryStorage();
+  const verifier = new FeedVerifier(crypto, storage);
+  const hex = toHex(origin);
+  const out: FeedOutcome[] = [];
+  assert.not.ok(verifier.tookOver(hex));
+  verifier.hold(hex, origin);
+  for (const e of list) verifier.offerEntry(hex, origin, e, 1, out);
+  assert.equal(out, [], "nothing delivered while the old home is asked");
+  verifier.resume(hex, origin, 2, out);
+  assert.equal(out.flatMap((o) => (o.type === "reading" ? [o.seq] : [])), [3, 4, 5], "the old home delivered 1 and 2");
+  assert.ok(verifier.tookOver(hex));
+  assert.not.ok(new FeedVerifier(crypto, storage).tookOver(hex), "not kept through a reboot: the claim is made again");
+});
+
+test.run();

@@ -484,7 +484,8 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
    * text, up to 2.4 KB) and would keep them alive until the next frame.
    */
   private releaseFrame(): void {
-    this.records.length = 0;
+    // Setting an array's length is a call into the engine, and most frames hold gossip alone (no record views).
+    if (this.records.length !== 0) this.records.length = 0;
     this.header.sender = this.header.box = NO_BYTES;
     this.hello.certificate = null;
     this.hello.neighbors = this.hello.recent = NO_BYTES;
@@ -511,7 +512,7 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
     const error = parseRecordSpans(plain, spans);
     if (error !== WireError.None) return this.rejectRecords(error, header.sender, now);
     const records = this.records;
-    records.length = 0;
+    if (records.length !== 0) records.length = 0;
     let hasHello = false;
     let hasRoute = false;
     let hasCustody = false;
@@ -1152,8 +1153,10 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
     if (parts.length > 0 && this.config.relayPolicy === "coverage") {
       this.takeDueRelays(now + PIGGYBACK_UNITS * this.config.relayDelayMs, true, parts);
     }
-    if (parts.length > 0) this.pack(parts, null);
-    parts.length = 0;
+    if (parts.length > 0) {
+      this.pack(parts, null);
+      parts.length = 0;
+    }
     if (this.unicast.size === 0) return;
     for (const [slot, list] of this.unicast) {
       const n = this.neighbors.bySlot(slot);

@@ -11,7 +11,7 @@
  * on content, not just on identity, so a memo can never answer for different bytes: a wrong key,
  * nonce or a tampered box or signature still reaches the real primitive.
  */
-import { equalBytes } from "../../modules/bytes.js";
+import { equalAt, equalBytes } from "../../modules/bytes.js";
 import type { Crypto } from "../../modules/ports.js";
 
 export interface CryptoCounts {
@@ -20,16 +20,6 @@ export interface CryptoCounts {
   verify: number;
   seal: number;
   open: number;
-}
-
-interface OpenMemo {
-  /** The frame buffer the box was a view of: the radio hands one buffer to all receivers. */
-  buffer: ArrayBufferLike;
-  byteOffset: number;
-  length: number;
-  key: Uint8Array;
-  nonce: Uint8Array;
-  result: Uint8Array | null;
 }
 
 interface SealMemo {
@@ -56,6 +46,8 @@ const SEALS_REMEMBERED = 4096;
  * open it within a few ms of each other; a memo overwritten sooner only costs a real open.
  */
 const OPEN_SLOTS = 16384;
+/** Secretbox nonces are 24 bytes; opens under any other length are not remembered. */
+const NONCE_BYTES = 24;
 /** Verify results remembered, oldest forgotten first: every certificate of a 10,000-node mesh. */
 const VERIFIES_REMEMBERED = 16384;
 
@@ -74,7 +66,17 @@ function remember<V>(map: Map<number, V>, capacity: number, key: number, value: 
 
 export class CountingCrypto implements Crypto {
   readonly counts: CryptoCounts = { sha512: 0, sign: 0, verify: 0, seal: 0, open: 0 };
-  private readonly opened = new Array<OpenMemo | undefined>(OPEN_SLOTS).fill(undefined);
+  /*
+   * The open memos, one per slot, field by field (a hit reads a few slots of flat arrays, not an object
+   * and its nonce's array, all cold): the frame buffer the box was a view of (the radio hands one
+   * buffer to all receivers), the view's offset and length, the key, the nonce and the result.
+   */
+  private readonly openBuffer = new Array<ArrayBufferLike | undefined>(OPEN_SLOTS).fill(undefined);
+  private readonly openOffset = new Int32Array(OPEN_SLOTS);
+  private readonly openLength = new Int32Array(OPEN_SLOTS);
+  private readonly openKey = new Array<Uint8Array | undefined>(OPEN_SLOTS).fill(undefined);
+  private readonly openNonce = new Uint8Array(OPEN_SLOTS * NONCE_BYTES);
+  private readonly openResult = new Array<Uint8Array | null>(OPEN_SLOTS).fill(null);
   private readonly sealed = new Map<number, SealMemo>();
   private readonly verified = new Map<number, VerifyMemo>();
 
@@ -118,17 +120,23 @@ export class CountingCrypto implements Crypto {
 
   open(box: Uint8Array, nonce: Uint8Array, key: Uint8Array): Uint8Array | null {
     this.counts.open++;
-    if (!this.share) return this.inner.open(box, nonce, key);
+    if (!this.share || nonce.length !== NONCE_BYTES) return this.inner.open(box, nonce, key);
     const hash = bytesHash(nonce);
     const slot = hash & (OPEN_SLOTS - 1);
-    const memo = this.opened[slot];
+    const memoKey = this.openKey[slot];
     // The memo holds the key it was opened with (the mesh shares one network key object): same object, same bytes.
-    if (memo && memo.buffer === box.buffer && memo.byteOffset === box.byteOffset && memo.length === box.length &&
-        (memo.key === key || equalBytes(memo.key, key)) && equalBytes(memo.nonce, nonce)) {
-      return memo.result;
+    if (memoKey !== undefined && this.openBuffer[slot] === box.buffer && this.openOffset[slot] === box.byteOffset &&
+        this.openLength[slot] === box.length && (memoKey === key || equalBytes(memoKey, key)) &&
+        equalAt(this.openNonce, slot * NONCE_BYTES, nonce, 0, NONCE_BYTES)) {
+      return this.openResult[slot];
     }
     const result = this.sealedPlaintext(box, nonce, key, hash) ?? this.inner.open(box, nonce, key);
-    this.opened[slot] = { buffer: box.buffer, byteOffset: box.byteOffset, length: box.length, key, nonce: nonce.slice(), result };
+    this.openBuffer[slot] = box.buffer;
+    this.openOffset[slot] = box.byteOffset;
+    this.openLength[slot] = box.length;
+    this.openKey[slot] = key;
+    this.openNonce.set(nonce, slot * NONCE_BYTES);
+    this.openResult[slot] = result;
     return result;
   }
 

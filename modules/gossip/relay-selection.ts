@@ -13,44 +13,76 @@ import type { NeighborTable } from "../neighbors/neighbor-table.js";
 /** A relay must remove at least this many expected misses to be worth a transmission. */
 const MIN_GAIN = 0.05;
 
-/** Bitmask over our neighbor-table slots of the relays to designate; slots in `avoided` are never chosen. */
+/**
+ * Bitmask over our neighbor-table slots of the relays to designate; slots in `avoided` are never chosen.
+ * Each listed two-hop neighbor is looked up once, into arrays the greedy rounds then read.
+ */
 export function selectRelays(table: NeighborTable, selfKey: number, targetMiss: number, avoided = 0): number {
-  const index = new Map<number, number>();
+  let candidates = 0;
+  let listings = 0;
   for (const r of table.all) {
     if (r.hearsUs === 0 || r.role === Role.Leaf) continue;
+    candidates++;
+    listings += r.twoHopCount;
+  }
+  // Per candidate: its slot, how well it hears us, where its listings start; per listing: the two-hop
+  // neighbor's index in `miss` (-1: us or a neighbor of ours) and how well the candidate hears it.
+  const candidateSlot = new Uint8Array(candidates);
+  const candidateReach = new Float64Array(candidates);
+  const candidateStart = new Uint16Array(candidates + 1);
+  const listingTarget = new Int16Array(listings);
+  const listingQuality = new Uint8Array(listings);
+  // Two-hop key → its index in `miss`, or -1 for us and our neighbors (no miss to count).
+  const index = new Map<number, number>();
+  let size = 0;
+  candidates = 0;
+  listings = 0;
+  for (const r of table.all) {
+    if (r.hearsUs === 0 || r.role === Role.Leaf) continue;
+    candidateSlot[candidates] = r.slot;
+    candidateReach[candidates] = r.hearsUs / 255;
+    candidateStart[candidates++] = listings;
     for (let j = 0; j < r.twoHopCount; j++) {
       const key = r.twoHopKey(j);
-      if (key !== selfKey && !index.has(key) && !table.hasKey(key)) index.set(key, index.size);
+      let t = index.get(key);
+      if (t === undefined) {
+        if (key === selfKey || table.hasKey(key)) t = -1;
+        else t = size++;
+        index.set(key, t);
+      }
+      listingTarget[listings] = t;
+      listingQuality[listings++] = r.twoHopQuality(j);
     }
   }
-  const miss = new Float64Array(index.size).fill(1);
+  candidateStart[candidates] = listings;
+  const miss = new Float64Array(size).fill(1);
   let mask = 0;
   for (;;) {
     let best = -1;
     let bestGain = MIN_GAIN;
-    for (const r of table.all) {
-      if (r.hearsUs === 0 || r.role === Role.Leaf || ((mask | avoided) >>> r.slot) & 1) continue;
-      const reach = r.hearsUs / 255;
+    for (let c = 0; c < candidates; c++) {
+      const slot = candidateSlot[c];
+      if (((mask | avoided) >>> slot) & 1) continue;
+      const reach = candidateReach[c];
       let gain = 0;
-      for (let j = 0; j < r.twoHopCount; j++) {
-        const t = index.get(r.twoHopKey(j));
-        if (t !== undefined) gain += miss[t] * reach * (r.twoHopQuality(j) / 255);
+      for (let l = candidateStart[c]; l < candidateStart[c + 1]; l++) {
+        const t = listingTarget[l];
+        if (t >= 0) gain += miss[t] * reach * (listingQuality[l] / 255);
       }
       if (gain > bestGain) {
         bestGain = gain;
-        best = r.slot;
+        best = c;
       }
     }
     if (best < 0) return mask >>> 0;
-    mask |= 1 << best;
-    const r = table.bySlot(best)!;
-    const reach = r.hearsUs / 255;
+    mask |= 1 << candidateSlot[best];
+    const reach = candidateReach[best];
     let worst = 0;
-    for (let j = 0; j < r.twoHopCount; j++) {
-      const t = index.get(r.twoHopKey(j));
-      if (t !== undefined) miss[t] *= 1 - reach * (r.twoHopQuality(j) / 255);
+    for (let l = candidateStart[best]; l < candidateStart[best + 1]; l++) {
+      const t = listingTarget[l];
+      if (t >= 0) miss[t] *= 1 - reach * (listingQuality[l] / 255);
     }
-    for (let t = 0; t < miss.length; t++) if (miss[t] > worst) worst = miss[t];
+    for (let t = 0; t < size; t++) if (miss[t] > worst) worst = miss[t];
     if (worst <= targetMiss) return mask >>> 0;
   }
 }

@@ -79,6 +79,8 @@ export class RouteDiscovery {
   readonly routes: NodeRoutes;
   private readonly bytes = new Uint8Array(BYTES);
   private readonly times = new Float64Array(TIMES);
+  /** The earliest request or repeat time, NaN when it must be found again (a time was cleared): asked after every input. */
+  private soonest = Infinity;
   private seenNext = 0;
   private seenCount = 0;
   /** Decoding scratch, and the request being started or relayed. */
@@ -213,10 +215,14 @@ export class RouteDiscovery {
   dropNeighbor(slot: number): void {
     this.routes.dropNeighbor(slot);
     for (let i = 0; i < REPEATS; i++) if (this.bytes[REPEAT + i * REPEAT_BYTES] === slot) this.times[REPEAT_AT + i] = Infinity;
+    this.soonest = NaN;
   }
 
   /** Requests due by `now`, as broadcast records; replies due again go to their next hops. */
   takeDue(now: number, parts: { type: RecordType; body: Uint8Array }[]): void {
+    // Every flush asks; most find nothing due.
+    if (this.nextDeadline() > now) return;
+    this.soonest = NaN;
     const { bytes, times } = this;
     for (let i = 0; i < REPEATS; i++) {
       if (times[REPEAT_AT + i] > now) continue;
@@ -233,9 +239,11 @@ export class RouteDiscovery {
   }
 
   nextDeadline(): number {
+    if (this.soonest === this.soonest) return this.soonest;
     let t = Infinity;
     for (let i = FIRE; i < FIRE + RELAY_QUEUE; i++) if (this.times[i] < t) t = this.times[i];
     for (let i = REPEAT_AT; i < REPEAT_AT + REPEATS; i++) if (this.times[i] < t) t = this.times[i];
+    this.soonest = t;
     return t;
   }
 
@@ -259,6 +267,7 @@ export class RouteDiscovery {
     this.bytes[REPEAT + i * REPEAT_BYTES] = slot;
     this.bytes.set(body, REPEAT + i * REPEAT_BYTES + 1);
     this.times[REPEAT_AT + i] = now + REPEAT_MS;
+    if (now + REPEAT_MS < this.soonest) this.soonest = now + REPEAT_MS;
   }
 
   private enqueue(r: RouteRequestView, at: number): boolean {
@@ -270,6 +279,7 @@ export class RouteDiscovery {
     }
     writeRouteRequest(this.bytes, QUEUE + i * ROUTE_REQUEST_BYTES, r);
     this.times[FIRE + i] = at;
+    if (at < this.soonest) this.soonest = at;
     return true;
   }
 

@@ -40,32 +40,47 @@ test("pops in (time, insertion) order under random pushes with many ties", () =>
   }
 });
 
-test("interleaved pushes and pops match a reference", () => {
-  const rng = new Rng(11);
-  const q = new EventQueue<Ev>(2);
-  let ref: Ev[] = [];
-  let order = 0;
-  let clock = 0;
-  for (let step = 0; step < 20_000; step++) {
-    if (rng.float() < 0.55) {
-      // like the simulator: never schedule before the last popped time
-      const e = { time: clock + rng.int(10), order: order++ };
-      ref.push(e);
-      q.push(e.time, e.order % 7, e.order, -e.order, e);
-    } else if (ref.length > 0) {
-      ref.sort(byTimeThenOrder);
-      const expect = ref.shift() as Ev;
-      assert.ok(q.pop());
-      assert.is(q.payload, expect);
-      assert.is(q.seq, expect.order);
-      clock = q.time;
+// Times like the simulator's (a few ms ahead, never before the last pop), then ones that cross the
+// calendar's edges: beyond its span, fractional, and before the last popped time (heap-only paths).
+const schedules: [string, (rng: Rng, clock: number) => number][] = [
+  ["near, integer", (rng, clock) => clock + rng.int(10)],
+  ["mixed: far, fractional, earlier", (rng, clock) => {
+    const r = rng.float();
+    const ms = Math.ceil(clock); // a fractional pop leaves the clock between whole ms
+    if (r < 0.4) return ms + rng.int(10);
+    if (r < 0.6) return ms + 8000 + rng.int(400); // straddles the 8,192 ms calendar
+    if (r < 0.8) return clock + rng.float() * 30;
+    return Math.max(0, ms - rng.int(5));
+  }],
+];
+
+for (const [name, next] of schedules) {
+  test(`interleaved pushes and pops match a reference (${name})`, () => {
+    const rng = new Rng(11);
+    const q = new EventQueue<Ev>(2);
+    let ref: Ev[] = [];
+    let order = 0;
+    let clock = 0;
+    for (let step = 0; step < 20_000; step++) {
+      if (rng.float() < 0.55) {
+        const e = { time: next(rng, clock), order: order++ };
+        ref.push(e);
+        q.push(e.time, e.order % 7, e.order, -e.order, e);
+      } else if (ref.length > 0) {
+        ref.sort(byTimeThenOrder);
+        const expect = ref.shift() as Ev;
+        assert.ok(q.pop());
+        assert.is(q.payload, expect);
+        assert.is(q.seq, expect.order);
+        clock = q.time;
+      }
+      assert.is(q.size, ref.length);
+      if (step % 97 === 0) assert.is(q.peekTime(), ref.reduce((m, e) => Math.min(m, e.time), Infinity));
     }
-    assert.is(q.size, ref.length);
-    if (step % 97 === 0) assert.is(q.peekTime(), ref.reduce((m, e) => Math.min(m, e.time), Infinity));
-  }
-  ref = ref.sort(byTimeThenOrder);
-  assert.equal(drain(q), ref);
-});
+    ref = ref.sort(byTimeThenOrder);
+    assert.equal(drain(q), ref);
+  });
+}
 
 test("pushed counts every push; payload is released on pop", () => {
   const q = new EventQueue<object>();

@@ -1032,10 +1032,12 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
 
   private selectRoutes(now: number): void {
     this.routes.select((slot) => this.linkCost(slot, now, false));
-    // A route lost, found or moved to another next hop is news worth telling before the next beacon:
-    // neighbors that route through us repair one hop per trigger instead of one per beacon.
+    // A route lost (to any gateway), or the one to the nearest gateway found or moved to another next
+    // hop, is news worth telling before the next beacon: neighbors that route through us repair one
+    // hop per trigger instead of one per beacon.
     const hop = this.routes.nearest()?.nextHop ?? -1;
     if (this.routes.takeAnswered()) this.triggerRouteUpdate(now);
+    if (this.routes.takeLost()) this.triggerRouteUpdate(now);
     if (hop !== this.nearestHop) {
       this.nearestHop = hop;
       this.triggerRouteUpdate(now);

@@ -1411,8 +1411,13 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
     return mask >>> 0;
   }
 
+  /**
+   * Silence (never heard relaying) says nothing of a gateway: readings end there, and one whose
+   * neighbors all cover its gossip relays none. Avoiding it would drop every route to it at its own
+   * neighbors, and the whole mesh would lose it.
+   */
   private avoids(slot: number, now: number): boolean {
-    return this.scores.avoid(slot, now) || this.relayWatch.silent(slot);
+    return this.scores.avoid(slot, now) || (this.relayWatch.silent(slot) && this.neighbors.bySlot(slot)?.role !== Role.Gateway);
   }
 
   /** A route seqno of our own newer than `after` (-1: any); storage is read at the first one, and written once per block. */

@@ -12,6 +12,7 @@ import { decodeRoute, encodeRoute, INFINITE_METRIC, MAX_ROUTE_ENTRIES, newRouteV
 import { bfsDistances } from "../hosts/sim/graph.js";
 import { MeshSimulation, type Scenario } from "../hosts/sim/mesh-simulation.js";
 import { lineLayout } from "../hosts/sim/topology.js";
+import { SILENT_AFTER_MESSAGES } from "../modules/reputation/relay-watch.js";
 
 const SELF = new Uint8Array(8).fill(0xee);
 const gw = (k: number) => new Uint8Array(8).fill(k);
@@ -234,6 +235,22 @@ test("a lost route to a gateway other than the nearest is retracted at once", ()
     assert.ok(lostA > killedAt, `seed ${seed}: A dropped the route`);
     assert.ok(lostC > 0 && lostC - lostA <= 1_200, `seed ${seed}: C dropped it ${lostC - lostA} ms after A (a triggered retraction, at most a second late)`);
   }
+});
+
+test("a gateway that never relays gossip keeps its neighbors' routes (silence avoids relays, not gateways)", () => {
+  // A line: gateway 0, then 1 and 2, all publishing. Node 1 relays what the gateway needs; the gateway
+  // has no one to pass anything to, so node 1 never hears it relaying through far more than
+  // SILENT_AFTER_MESSAGES messages. Its route to the gateway must stay.
+  const sim = new MeshSimulation(meshScenario({
+    nodes: 3, topology: lineLayout(3, 1, 1.5), loss: 0, durationMs: 6 * 60_000, publishPeriodMs: 3_000,
+    roles: [{ node: 0, role: Role.Gateway }],
+  }));
+  const gateway = () => sim.node(0)!.idHex;
+  for (let t = 60_000; t <= 6 * 60_000; t += 30_000) {
+    sim.simulator.runUntil(t);
+    assert.is(sim.node(1)!.routeSummary().find((r) => r.gateway === gateway())?.nextHop, gateway(), `t=${t / 1000} s: node 1 routes to the gateway directly`);
+  }
+  assert.ok(sim.node(1)!.counters.messagesNew > 2 * SILENT_AFTER_MESSAGES, `${sim.node(1)!.counters.messagesNew} new messages at node 1`);
 });
 
 test("a destination left out of a neighbor's ROUTE record loses that neighbor as candidate", () => {

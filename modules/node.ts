@@ -1033,10 +1033,12 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
 
   private selectRoutes(now: number): void {
     this.routes.select((slot) => this.linkCost(slot, now, false));
-    // A route lost, found or moved to another next hop is news worth telling before the next beacon:
-    // neighbors that route through us repair one hop per trigger instead of one per beacon.
+    // A route lost (to any gateway), or the one to the nearest gateway found or moved to another next
+    // hop, is news worth telling before the next beacon: neighbors that route through us repair one
+    // hop per trigger instead of one per beacon.
     const hop = this.routes.nearest()?.nextHop ?? -1;
     if (this.routes.takeAnswered()) this.triggerRouteUpdate(now);
+    if (this.routes.takeLost()) this.triggerRouteUpdate(now);
     if (hop !== this.nearestHop) {
       this.nearestHop = hop;
       this.triggerRouteUpdate(now);
@@ -1412,8 +1414,13 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
     return mask >>> 0;
   }
 
+  /**
+   * Silence (never heard relaying) says nothing of a gateway: readings end there, and one whose
+   * neighbors all cover its gossip relays none. Avoiding it would drop every route to it at its own
+   * neighbors, and the whole mesh would lose it.
+   */
   private avoids(slot: number, now: number): boolean {
-    return this.scores.avoid(slot, now) || this.relayWatch.silent(slot);
+    return this.scores.avoid(slot, now) || (this.relayWatch.silent(slot) && this.neighbors.bySlot(slot)?.role !== Role.Gateway);
   }
 
   /** A route seqno of our own newer than `after` (-1: any); storage is read at the first one, and written once per block. */

@@ -11,6 +11,8 @@ import { WireError } from "../modules/wire/errors.js";
 import { decodeRoute, encodeRoute, INFINITE_METRIC, MAX_ROUTE_ENTRIES, newRouteView, type RouteEntry } from "../modules/wire/route.js";
 import { bfsDistances } from "../hosts/sim/graph.js";
 import { MeshSimulation, type Scenario } from "../hosts/sim/mesh-simulation.js";
+import { lineLayout } from "../hosts/sim/topology.js";
+import { SILENT_AFTER_MESSAGES } from "../modules/reputation/relay-watch.js";
 
 const SELF = new Uint8Array(8).fill(0xee);
 const gw = (k: number) => new Uint8Array(8).fill(k);
@@ -79,6 +81,25 @@ test("retractions and lost neighbors remove routes; a better route must beat the
   assert.is(t.nearest(), null);
   t.update(0, entry(0xee, 1, 0), SELF);
   assert.is(t.size, 1, "routes to ourselves are ignored");
+});
+
+test("losing a route to any destination is flagged once, not only the nearest", () => {
+  const t = new RouteTable();
+  t.update(0, entry(1, 1, 100), SELF);
+  t.update(1, entry(2, 1, 900), SELF);
+  t.select(unitCost);
+  assert.is(t.nearest()?.nextHop, 0);
+  assert.is(t.takeLost(), false);
+  t.dropNeighbor(1);
+  t.select(unitCost);
+  assert.is(t.nearest()?.nextHop, 0, "the nearest route stays");
+  assert.is(t.takeLost(), true, "the farther gateway's route was lost: flagged all the same");
+  assert.is(t.takeLost(), false, "once");
+  t.update(2, entry(1, 1, 400), SELF);
+  t.dropNeighbor(0);
+  t.select(unitCost);
+  assert.is(t.nearest()?.nextHop, 2);
+  assert.is(t.takeLost(), false, "a move is not a loss");
 });
 
 test("bounded: destinations and candidates per destination", () => {
@@ -185,6 +206,51 @@ test("loop-free through churn with more gateways than route rows: destinations f
   const sim = new MeshSimulation(meshScenario({ nodes: 60, durationMs: 60_000, loss: 0.15, roles, stops, seed: 26, config: { routeCapacity: 3 } }));
   sim.simulator.runUntil(20_000);
   assertLoopFreeUntil(sim, roles.map((r) => r.node), 60_000);
+});
+
+test("a lost route to a gateway other than the nearest is retracted at once", () => {
+  // A line: gateway 0, then C=1 and A=2 (both nearer to gateway 0), B=3, D=4, gateway 5. C's and A's
+  // routes to gateway 5 go through B; B dies. When A drops that route it tells C at once (not at its
+  // next beacon), though the lost route is not its nearest. Ten seeds: without the trigger, some
+  // are seconds late.
+  const killedAt = 40_000;
+  for (let seed = 27; seed < 37; seed++) {
+    const sim = new MeshSimulation(meshScenario({
+      nodes: 6, topology: lineLayout(6, 1, 1.5), loss: 0, durationMs: 70_000, seed,
+      roles: [{ node: 0, role: Role.Gateway }, { node: 5, role: Role.Gateway }], stops: [{ node: 3, at: killedAt }],
+    }));
+    sim.simulator.runUntil(killedAt - 1);
+    const far = sim.node(5)!.idHex;
+    const routeVia = (i: number) => sim.node(i)!.routeSummary().find((r) => r.gateway === far)?.nextHop;
+    assert.is(routeVia(2), sim.node(3)!.idHex, "A routes to gateway 5 through B");
+    assert.is(routeVia(1), sim.node(2)!.idHex, "C through A");
+    assert.is(sim.node(2)!.nearestGateway()?.gateway, sim.node(0)!.idHex, "gateway 0 is A's nearest");
+    let lostA = -1;
+    let lostC = -1;
+    while (lostC < 0 && sim.simulator.nextEventAt <= 70_000) {
+      sim.simulator.runUntil(sim.simulator.nextEventAt);
+      if (lostA < 0 && routeVia(2) === undefined) lostA = sim.simulator.now;
+      if (lostC < 0 && routeVia(1) === undefined) lostC = sim.simulator.now;
+    }
+    assert.ok(lostA > killedAt, `seed ${seed}: A dropped the route`);
+    assert.ok(lostC > 0 && lostC - lostA <= 1_200, `seed ${seed}: C dropped it ${lostC - lostA} ms after A (a triggered retraction, at most a second late)`);
+  }
+});
+
+test("a gateway that never relays gossip keeps its neighbors' routes (silence avoids relays, not gateways)", () => {
+  // A line: gateway 0, then 1 and 2, all publishing. Node 1 relays what the gateway needs; the gateway
+  // has no one to pass anything to, so node 1 never hears it relaying through far more than
+  // SILENT_AFTER_MESSAGES messages. Its route to the gateway must stay.
+  const sim = new MeshSimulation(meshScenario({
+    nodes: 3, topology: lineLayout(3, 1, 1.5), loss: 0, durationMs: 6 * 60_000, publishPeriodMs: 3_000,
+    roles: [{ node: 0, role: Role.Gateway }],
+  }));
+  const gateway = () => sim.node(0)!.idHex;
+  for (let t = 60_000; t <= 6 * 60_000; t += 30_000) {
+    sim.simulator.runUntil(t);
+    assert.is(sim.node(1)!.routeSummary().find((r) => r.gateway === gateway())?.nextHop, gateway(), `t=${t / 1000} s: node 1 routes to the gateway directly`);
+  }
+  assert.ok(sim.node(1)!.counters.messagesNew > 2 * SILENT_AFTER_MESSAGES, `${sim.node(1)!.counters.messagesNew} new messages at node 1`);
 });
 
 test("a destination left out of a neighbor's ROUTE record loses that neighbor as candidate", () => {

@@ -20,6 +20,8 @@ import { bfsDistances } from "../hosts/sim/graph.js";
 import { Simulator } from "../hosts/sim/simulator.js";
 import { MemoryStorage } from "../hosts/sim/storage.js";
 import { StoreAndForward, type ForwardContext } from "../modules/forward/store-and-forward.js";
+import { Behavior } from "../modules/reputation/peer-scores.js";
+import { RecordType } from "../modules/wire/records.js";
 import { randomGeometricGraph, type Topology } from "../hosts/sim/topology.js";
 
 test("others' items take at most three quarters of the custody queue: a custodian on a busy path still sends its own readings", () => {
@@ -46,6 +48,41 @@ test("others' items take at most three quarters of the custody queue: a custodia
   assert.is(forward.custodySize, 13, "a CONFIRM passing through is still taken");
   forward.publishReading("t", 21.5, 0, 1000);
   assert.is(forward.custodySize, 14, "our own reading gets in");
+});
+
+test("a custodian holds the next hop to the CONFIRM, except the gateway the entry is for: it is the end", () => {
+  // Neighbor slot 1 is gateway G, slot 2 a relay toward gateway H. One entry for each is taken from
+  // slot 0, handed on and ACKed; no CONFIRM comes back through us (a gateway's goes back by its own
+  // reverse route, or waits on a gap a hole made).
+  const g = new Uint8Array(8).fill(1);
+  const h = new Uint8Array(8).fill(2);
+  const relay = new Uint8Array(8).fill(3);
+  const broken: number[] = [];
+  const sent: number[] = [];
+  const ctx = {
+    id: new Uint8Array(8).fill(7), isGateway: false,
+    nextHopToward: (d: Uint8Array) => (d[0] === 1 ? 1 : 2), nextHopToNode: () => -1, nearestGatewayId: () => g, trustedGatewayId: () => null,
+    broadcastHandover() {}, hasNeighbor: () => true, lenderSlot: () => -1,
+    neighborId: (slot: number) => [new Uint8Array(8).fill(9), g, relay][slot] ?? null,
+    sendTo: (slot: number, type: RecordType) => { if (type === RecordType.Data) sent.push(slot); }, drop() {},
+    onDirectMessage() {}, messageUnroutable() {}, emit() {}, readingResent() {},
+    judge: (slot: number, b: Behavior) => { if (b === Behavior.BrokenCustody) broken.push(slot); }, onHealthReport() {}, admitOrigin: () => null,
+  } satisfies ForwardContext;
+  const config = createNodeConfig();
+  const forward = new StoreAndForward(ctx, nodeCrypto, new MemoryStorage(), new Uint8Array(64), new Uint8Array(0), config);
+  const view = newDataView();
+  const toG = new Uint8Array(8).fill(50);
+  const toH = new Uint8Array(8).fill(51);
+  for (const [origin, to] of [[toG, g], [toH, h]]) {
+    assert.is(decodeData(encodeData(origin, to, DataKind.Entry, 1, 1, Uint8Array.of(0, 0, 0, 1, 5)), view), WireError.None);
+    forward.onData(view, 0, 1000);
+  }
+  forward.tick(1000);
+  assert.equal(sent.sort(), [1, 2], "each handed on toward its gateway");
+  forward.onAck(encodeAck([{ origin: toG, kind: DataKind.Entry, seq: 1 }]), 1, 1100);
+  forward.onAck(encodeAck([{ origin: toH, kind: DataKind.Entry, seq: 1 }]), 2, 1100);
+  forward.tick(1100 + config.confirmAfterMs + 1);
+  assert.equal(broken, [2], "the relay broke its promise; the gateway G made none");
 });
 
 test("DATA and ACK codecs: round trip and strict decoding", () => {

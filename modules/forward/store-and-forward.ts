@@ -338,6 +338,8 @@ export class StoreAndForward {
     if (checkAck(body) !== 0) return;
     for (let i = 0; i < body[0]; i++) {
       const { origin, kind, seq } = ackItem(body, i);
+      const held = kind === DataKind.Entry ? this.custody.find(origin, kind, seq) : -1;
+      const destination = held >= 0 ? this.custody.destination(held) : null;
       const row = this.custody.acknowledged(from, origin, kind, seq);
       if (row >= 0 && kind === DataKind.Lend) {
         this.lender = from;
@@ -348,10 +350,18 @@ export class StoreAndForward {
         // Handed on: if no confirmation comes in time, the sweep sends it again.
         this.handoffs.set(seq, now, from);
         this.nextSweepAt = Math.min(this.nextSweepAt, now + this.config.confirmAfterMs);
-      } else {
+      } else if (!this.isNeighbor(destination, from)) {
+        // The gateway the entry is for took it: nothing past it can drop it. Its CONFIRM goes back by
+        // its own reverse route, or waits for a gap a hole made; neither says it broke a promise.
         this.promises.made(origin, seq, from, now);
       }
     }
+  }
+
+  /** Whether `id` is the neighbor in `slot`. */
+  private isNeighbor(id: Uint8Array | null, slot: number): boolean {
+    const at = this.ctx.neighborId(slot);
+    return id !== null && at !== null && equalBytes(id, at);
   }
 
   tick(now: number): void {

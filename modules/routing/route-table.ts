@@ -76,6 +76,7 @@ export class RouteTable {
   private readonly bytes: Uint8Array;
   private readonly words: Uint16Array;
   private answered = false;
+  private lost = false;
 
   constructor(private readonly capacity = 8) {
     if (capacity < 1 || capacity > MAX_ROUTE_DESTINATIONS) throw new RangeError(`route capacity must be 1..${MAX_ROUTE_DESTINATIONS}`);
@@ -157,6 +158,13 @@ export class RouteTable {
     return answered;
   }
 
+  /** Whether the last `select` lost a selected route (to any destination: its retraction should go out now). */
+  takeLost(): boolean {
+    const lost = this.lost;
+    this.lost = false;
+    return lost;
+  }
+
   /** Forgets every route through a neighbor that left the table. */
   dropNeighbor(slot: number): void {
     for (let k = 0; k < this.count; k++) {
@@ -206,6 +214,7 @@ export class RouteTable {
           this.answered = true;
         }
       } else if (this.bytes[b + SELECTED]) {
+        this.lost = true;
         this.retract(row);
       }
     }

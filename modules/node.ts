@@ -1279,8 +1279,11 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
 
   /** Scores what a neighbor did; one that falls below IGNORE_BELOW is dropped and ignored for a while. */
   private judgeNeighbor(n: Neighbor, behavior: Behavior, now: number): void {
-    if (behavior === Behavior.BrokenCustody) this.custodyTrust.recordBroken(n.slot, now);
-    else if (behavior === Behavior.KeptCustody) this.custodyTrust.recordKept(n.slot, now);
+    if (behavior === Behavior.BrokenCustody) {
+      this.custodyTrust.recordBroken(n.slot, now);
+      // Its cost as a next hop just rose: choose again before the reading it lost is resent.
+      this.selectRoutes(now);
+    } else if (behavior === Behavior.KeptCustody) this.custodyTrust.recordKept(n.slot, now);
     if (this.scores.record(n.slot, behavior, now) >= IGNORE_BELOW) return;
     this.scores.ignore(n.idHex, now);
     this.neighbors.remove(n);

@@ -146,4 +146,33 @@ test("a lender ACKs the lends it keeps, stays silent past its quota, and drops (
   assert.is(alone.sent.length, 0, "a node lending no storage ACKs no lend");
 });
 
+test("an origin that changed home lends its readings naming the previous home, as its own entries do", () => {
+  const sent: { type: RecordType; body: Uint8Array }[] = [];
+  const storage = new MemoryStorage();
+  storage.set("fhome", HOME);
+  storage.set("fprev", id(2));
+  const ctx = {
+    id: id(1), isGateway: false,
+    nextHopToward: () => -1, nextHopToNode: () => -1, nearestGatewayId: () => HOME, trustedGatewayId: () => HOME, broadcastHandover() {}, hasNeighbor: (slot: number) => slot === 0,
+    lenderSlot: () => 0, neighborId: (slot: number) => (slot === 0 ? id(7) : null),
+    sendTo: (_slot: number, type: RecordType, body: Uint8Array) => void sent.push({ type, body }),
+    drop() {}, onDirectMessage() {}, messageUnroutable() {}, emit() {}, readingResent() {}, judge() {}, onHealthReport() {}, admitOrigin: () => null,
+  } satisfies ForwardContext;
+  const forward = new StoreAndForward(ctx, nodeCrypto, storage, new Uint8Array(64), new Uint8Array(0), { ...createNodeConfig(), unsentCapacity: 64 });
+  forward.start(0);
+  // No route: every reading stays unconfirmed, and those the next ones would overwrite are lent.
+  for (let k = 1; k <= 40; k++) {
+    forward.publishReading("t", k, k, k * 1000);
+    forward.tick(k * 1000);
+  }
+  const view = newDataView();
+  const lends = sent.filter((r) => r.type === RecordType.Data && decodeData(r.body, view) === WireError.None && view.kind === DataKind.Lend);
+  assert.ok(lends.length > 0, "readings were lent");
+  for (const r of lends) {
+    decodeData(r.body, view);
+    assert.equal(view.payload.subarray(0, 8), HOME, "the home it is for");
+    assert.equal(view.payload.subarray(view.payload.length - 8), id(2), "the previous home, last");
+  }
+});
+
 test.run();

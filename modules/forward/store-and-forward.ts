@@ -717,7 +717,7 @@ export class StoreAndForward {
 
   /**
    * Lends a neighbor the own readings that LEND_AHEAD more would overwrite unconfirmed, oldest first:
-   * home ‖ base ‖ entry, as a DATA lend to the neighbor chosen when it leaves.
+   * home ‖ base ‖ entry (‖ previous home), as a DATA lend to the neighbor chosen when it leaves.
    */
   private lend(now: number): void {
     const through = this.unsent.doomedThrough(LEND_AHEAD);
@@ -730,10 +730,13 @@ export class StoreAndForward {
         this.nextSweepAt = Math.min(this.nextSweepAt, now + NO_ROUTE_RETRY_MS);
         break;
       }
-      const payload = new Uint8Array(LEND_HOME_BYTES + 4 + bytes.length);
+      // Named like an own entry (entryPayload): the new home holds it until the old one says how far it delivered.
+      const previous = this.previousHome;
+      const payload = new Uint8Array(LEND_HOME_BYTES + 4 + bytes.length + (previous ? NODE_ID_BYTES : 0));
       payload.set(this.home ?? NO_HOME, 0);
       writeU32(payload, LEND_HOME_BYTES, this.unsent.base);
       payload.set(bytes, LEND_HOME_BYTES + 4);
+      if (previous) payload.set(previous, LEND_HOME_BYTES + 4 + bytes.length);
       this.custody.add(this.ctx.id, null, DataKind.Lend, seq, 0, payload, now);
     }
   }

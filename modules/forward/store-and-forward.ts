@@ -788,7 +788,10 @@ export class StoreAndForward {
         return custody.remove(row);
       }
     } else {
-      if (custody.isFrom(row, this.ctx.id)) {
+      // Our own items go to our current home; one handed back to us by a neighbor (hops > 0) keeps the
+      // home it was made for: re-addressed, an entry made before a home change would reach the new home
+      // without the old one's name, and be delivered there at once, a second time.
+      if (custody.hops(row) === 0 && custody.isFrom(row, this.ctx.id)) {
         const home = this.homeGateway(now);
         if (home) custody.setDestination(row, home);
       }

@@ -50,6 +50,35 @@ test("others' items take at most three quarters of the custody queue: a custodia
   assert.is(forward.custodySize, 14, "our own reading gets in");
 });
 
+test("an own entry handed back to us keeps the home it was made for; the ones we make go to our current home", () => {
+  // Our home is now G2; a neighbor hands back one of our entries made for G1 before we changed home
+  // (it carries no name of G1: re-addressed to G2, G2 would deliver it at once, a second time).
+  const id = new Uint8Array(8).fill(7);
+  const g1 = new Uint8Array(8).fill(1);
+  const g2 = new Uint8Array(8).fill(2);
+  const storage = new MemoryStorage();
+  storage.set("fhome", g2);
+  const sent: string[] = [];
+  const view = newDataView();
+  const ctx = {
+    id, isGateway: false,
+    nextHopToward: () => 1, nextHopToNode: () => -1, nearestGatewayId: () => g2, trustedGatewayId: () => null,
+    broadcastHandover() {}, hasNeighbor: () => true, lenderSlot: () => -1, neighborId: () => null,
+    sendTo: (_slot: number, type: RecordType, body: Uint8Array) => {
+      if (type === RecordType.Data && decodeData(body, view) === WireError.None && view.kind === DataKind.Entry) sent.push(`${view.seq}->${view.destination[0]}`);
+    },
+    drop() {}, onDirectMessage() {}, messageUnroutable() {}, emit() {}, readingResent() {}, judge() {}, onHealthReport() {}, admitOrigin: () => null,
+  } satisfies ForwardContext;
+  const forward = new StoreAndForward(ctx, nodeCrypto, storage, new Uint8Array(64), new Uint8Array(0), createNodeConfig());
+  forward.start(0);
+  const back = newDataView();
+  assert.is(decodeData(encodeData(id, g1, DataKind.Entry, 2, 3, Uint8Array.of(0, 0, 0, 1, 5)), back), WireError.None);
+  forward.onData(back, 0, 1000);
+  forward.publishReading("t", 21.5, 0, 1000);
+  forward.tick(1000);
+  assert.equal(sent.sort(), ["1->2", "3->1"], "our new reading to G2, the returned entry on to G1");
+});
+
 test("a custodian holds the next hop to the CONFIRM, except the gateway the entry is for: it is the end", () => {
   // Neighbor slot 1 is gateway G, slot 2 a relay toward gateway H. One entry for each is taken from
   // slot 0, handed on and ACKed; no CONFIRM comes back through us (a gateway's goes back by its own

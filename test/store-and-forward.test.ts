@@ -50,14 +50,15 @@ test("others' items take at most three quarters of the custody queue: a custodia
   assert.is(forward.custodySize, 14, "our own reading gets in");
 });
 
-test("an own entry handed back to us keeps the home it was made for; the ones we make go to our current home", () => {
-  // Our home is now G2; a neighbor hands back one of our entries made for G1 before we changed home
-  // (it carries no name of G1: re-addressed to G2, G2 would deliver it at once, a second time).
+test("an own entry handed back to us is ACKed and sent again from storage, made for our current home", () => {
+  // Our home is now G2 (G1 before); a neighbor hands back our reading 1, made for G1 before we changed
+  // home (it carries no name of G1: taken as it is and sent on, G2 would deliver it at once, twice).
   const id = new Uint8Array(8).fill(7);
   const g1 = new Uint8Array(8).fill(1);
   const g2 = new Uint8Array(8).fill(2);
   const storage = new MemoryStorage();
   storage.set("fhome", g2);
+  storage.set("fprev", g1);
   const sent: string[] = [];
   const view = newDataView();
   const ctx = {
@@ -65,18 +66,27 @@ test("an own entry handed back to us keeps the home it was made for; the ones we
     nextHopToward: () => 1, nextHopToNode: () => -1, nearestGatewayId: () => g2, trustedGatewayId: () => null,
     broadcastHandover() {}, hasNeighbor: () => true, lenderSlot: () => -1, neighborId: () => null,
     sendTo: (_slot: number, type: RecordType, body: Uint8Array) => {
-      if (type === RecordType.Data && decodeData(body, view) === WireError.None && view.kind === DataKind.Entry) sent.push(`${view.seq}->${view.destination[0]}`);
+      if (type === RecordType.Ack) sent.push("ack");
+      else if (type === RecordType.Data && decodeData(body, view) === WireError.None && view.kind === DataKind.Entry) {
+        sent.push(`${view.seq}->${view.destination[0]} names ${view.payload[view.payload.length - 8]}`);
+      }
     },
     drop() {}, onDirectMessage() {}, messageUnroutable() {}, emit() {}, readingResent() {}, judge() {}, onHealthReport() {}, admitOrigin: () => null,
   } satisfies ForwardContext;
   const forward = new StoreAndForward(ctx, nodeCrypto, storage, new Uint8Array(64), new Uint8Array(0), createNodeConfig());
   forward.start(0);
-  const back = newDataView();
-  assert.is(decodeData(encodeData(id, g1, DataKind.Entry, 2, 3, Uint8Array.of(0, 0, 0, 1, 5)), back), WireError.None);
-  forward.onData(back, 0, 1000);
   forward.publishReading("t", 21.5, 0, 1000);
   forward.tick(1000);
-  assert.equal(sent.sort(), ["1->2", "3->1"], "our new reading to G2, the returned entry on to G1");
+  forward.onAck(encodeAck([{ origin: id, kind: DataKind.Entry, seq: 1 }]), 1, 1000);
+  assert.equal(sent, ["1->2 names 1"]);
+  sent.length = 0;
+  const back = newDataView();
+  assert.is(decodeData(encodeData(id, g1, DataKind.Entry, 2, 1, Uint8Array.of(0, 0, 0, 1, 5)), back), WireError.None);
+  forward.onData(back, 0, 2000);
+  forward.flushAcks();
+  assert.is(forward.custodySize, 0, "not taken in custody as it came");
+  forward.tick(2000);
+  assert.equal(sent, ["ack", "1->2 names 1"], "ACKed, and sent again at once from storage, naming the old home");
 });
 
 test("a custodian holds the next hop to the CONFIRM, except the gateway the entry is for: it is the end", () => {

@@ -289,7 +289,7 @@ export function runRoutingBench(sizes: number[], seeds: number[], log: (line: st
   const routes: RouteResult[] = [];
   const stress: StressResult[] = [];
   for (const nodes of sizes) for (const seed of seeds) routes.push(runRoutes(nodes, seed, log));
-  for (const nodes of sizes) stress.push(runStress(nodes, seeds[0], log));
+  for (const nodes of sizes) for (const seed of seeds) stress.push(runStress(nodes, seed, log));
   return { routes, stress, nodeRoutes: runNodeRouteBench(sizes, seeds, log) };
 }
 
@@ -323,12 +323,12 @@ export function renderRoutingSection(r: { routes: RouteResult[]; stress: StressR
     "and reboot 30 s later at random times, every other node takes a reading each minute until minute 16, run to minute 30.",
     "Counted at the gateways' applications (the `reading` events). Readings of nodes with no path to any gateway in the graph",
     "(isolated by the random placement) are not lost: they wait in the origin's storage, and are counted apart.", "");
-  L.push("| N | taken | lost (target 0) | duplicated (target 0) | waiting, no path | verified on delivery | latency p50 | p90 | p99 | max | wall |");
-  L.push("|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
+  L.push("| N | seed | taken | lost (target 0) | duplicated (target 0) | waiting, no path | verified on delivery | latency p50 | p90 | p99 | max | wall |");
+  L.push("|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
   for (const s of r.stress) {
     const x = s.readings;
     const sec = (ms: number) => `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 0)} s`;
-    L.push(`| ${s.nodes} | ${x.taken} | ${x.lost} ${mark(x.lost === 0)} | ${x.duplicated} ${mark(x.duplicated === 0)} | ${x.unreachable} | ` +
+    L.push(`| ${s.nodes} | ${s.seed} | ${x.taken} | ${x.lost} ${mark(x.lost === 0)} | ${x.duplicated} ${mark(x.duplicated === 0)} | ${x.unreachable} | ` +
       `${(100 * x.verifiedOnDelivery / Math.max(1, x.delivered)).toFixed(1)}% | ${sec(x.latencyMs.p50)} | ${sec(x.latencyMs.p90)} | ` +
       `${sec(x.latencyMs.p99)} | ${sec(x.latencyMs.max)} | ${(s.wallMs / 1000).toFixed(0)} s |`);
   }

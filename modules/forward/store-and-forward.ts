@@ -313,6 +313,14 @@ export class StoreAndForward {
       this.expired++;
       return this.ack(from, d);
     }
+    if (kind === DataKind.Entry && equalBytes(d.origin, this.ctx.id) && d.seq >= this.unsent.firstHeld && d.seq > this.unsent.confirmed) {
+      // One of our readings handed back to us while storage still holds it (not one a lender carries
+      // for us): the sweep sends it again now, made for our current home (as it is, made before a
+      // home change, it would not name the old home, and the new one would deliver it at once: twice).
+      this.handoffs.delete(d.seq);
+      this.nextSweepAt = now;
+      return this.ack(from, d);
+    }
     if (kind === DataKind.Confirm || kind === DataKind.Health) {
       if (kind === DataKind.Confirm) {
         this.promises.confirm(d.origin, d.seq, (slot) => this.ctx.judge(slot, Behavior.KeptCustody, now));
@@ -788,10 +796,7 @@ export class StoreAndForward {
         return custody.remove(row);
       }
     } else {
-      // Our own items go to our current home; one handed back to us by a neighbor (hops > 0) keeps the
-      // home it was made for: re-addressed, an entry made before a home change would reach the new home
-      // without the old one's name, and be delivered there at once, a second time.
-      if (custody.hops(row) === 0 && custody.isFrom(row, this.ctx.id)) {
+      if (custody.isFrom(row, this.ctx.id)) {
         const home = this.homeGateway(now);
         if (home) custody.setDestination(row, home);
       }

@@ -97,8 +97,12 @@ test("unsent store: the readings the next ones would overwrite unconfirmed are t
   assert.is(store.doomedThrough(16), 0, "16 more still fit");
   store.add(2 * CHUNK_ENTRIES - 15, bytes);
   assert.is(store.doomedThrough(16), CHUNK_ENTRIES, "the oldest chunk would be reused");
+  assert.ok(store.holds(1) && store.holds(2 * CHUNK_ENTRIES - 15));
+  assert.not.ok(store.holds(2 * CHUNK_ENTRIES - 14), "not taken yet");
   store.confirm(CHUNK_ENTRIES);
   assert.is(store.doomedThrough(16), 0, "unless it is confirmed");
+  assert.not.ok(store.holds(CHUNK_ENTRIES), "confirmed");
+  assert.ok(store.holds(CHUNK_ENTRIES + 1));
   const full = new UnsentStore(new MemoryStorage(), CHUNK_ENTRIES);
   for (let seq = 1; seq <= CHUNK_ENTRIES; seq++) full.add(seq, bytes);
   full.add(CHUNK_ENTRIES + 1, bytes, 40);

@@ -75,6 +75,11 @@ export class UnsentStore {
     return Math.max(this.first, this.confirmedSeq + 1);
   }
 
+  /** Whether reading `seq` is stored here, not yet confirmed. */
+  holds(seq: number): boolean {
+    return this.first !== 0 && seq >= this.firstUnconfirmed && seq <= this.last;
+  }
+
   /** The lowest seq still held here (the ones below were confirmed, lent, or lost). */
   get firstHeld(): number {
     return this.first === 0 ? this.last + 1 : this.first;

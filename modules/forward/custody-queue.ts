@@ -93,7 +93,7 @@ export class CustodyQueue {
     return true;
   }
 
-  /** The next hop `slot` took custody: the item is no longer ours. Returns its row, or -1. */
+  /** The next hop `slot` took custody: the item is no longer ours. Returns its row (its fields readable until the next add), or -1. */
   acknowledged(slot: number, origin: Uint8Array, kind: DataKind, seq: number): number {
     const row = this.find(origin, kind, seq);
     if (row < 0 || this.lastSentTo(row) !== slot) return -1;

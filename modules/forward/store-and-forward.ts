@@ -313,7 +313,7 @@ export class StoreAndForward {
       this.expired++;
       return this.ack(from, d);
     }
-    if (kind === DataKind.Entry && equalBytes(d.origin, this.ctx.id) && d.seq >= this.unsent.firstHeld && d.seq > this.unsent.confirmed) {
+    if (kind === DataKind.Entry && equalBytes(d.origin, this.ctx.id) && this.unsent.holds(d.seq)) {
       // One of our readings handed back to us while storage still holds it (not one a lender carries
       // for us): the sweep sends it again now, made for our current home (as it is, made before a
       // home change, it would not name the old home, and the new one would deliver it at once: twice).
@@ -346,8 +346,6 @@ export class StoreAndForward {
     if (checkAck(body) !== 0) return;
     for (let i = 0; i < body[0]; i++) {
       const { origin, kind, seq } = ackItem(body, i);
-      const held = kind === DataKind.Entry ? this.custody.find(origin, kind, seq) : -1;
-      const destination = held >= 0 ? this.custody.destination(held) : null;
       const row = this.custody.acknowledged(from, origin, kind, seq);
       if (row >= 0 && kind === DataKind.Lend) {
         this.lender = from;
@@ -358,7 +356,7 @@ export class StoreAndForward {
         // Handed on: if no confirmation comes in time, the sweep sends it again.
         this.handoffs.set(seq, now, from);
         this.nextSweepAt = Math.min(this.nextSweepAt, now + this.config.confirmAfterMs);
-      } else if (!this.isNeighbor(destination, from)) {
+      } else if (!this.isNeighbor(this.custody.destination(row), from)) {
         // The gateway the entry is for took it: nothing past it can drop it. Its CONFIRM goes back by
         // its own reverse route, or waits for a gap a hole made; neither says it broke a promise.
         this.promises.made(origin, seq, from, now);
@@ -703,12 +701,15 @@ export class StoreAndForward {
     this.homeBroken = 0;
   }
 
-  /** An own entry's DATA payload: base (u32, set when sent) ‖ entry ‖ the previous home, once there is one. */
-  private entryPayload(entry: Uint8Array): Uint8Array {
+  /**
+   * An own entry's DATA payload: base (u32, set when sent) ‖ entry ‖ the previous home, once there is
+   * one; after `before` bytes left for the caller (a lend's home).
+   */
+  private entryPayload(entry: Uint8Array, before = 0): Uint8Array {
     const previous = this.previousHome;
-    const out = new Uint8Array(4 + entry.length + (previous ? NODE_ID_BYTES : 0));
-    out.set(entry, 4);
-    if (previous) out.set(previous, 4 + entry.length);
+    const out = new Uint8Array(before + 4 + entry.length + (previous ? NODE_ID_BYTES : 0));
+    out.set(entry, before + 4);
+    if (previous) out.set(previous, before + 4 + entry.length);
     return out;
   }
 
@@ -738,13 +739,10 @@ export class StoreAndForward {
         this.nextSweepAt = Math.min(this.nextSweepAt, now + NO_ROUTE_RETRY_MS);
         break;
       }
-      // Named like an own entry (entryPayload): the new home holds it until the old one says how far it delivered.
-      const previous = this.previousHome;
-      const payload = new Uint8Array(LEND_HOME_BYTES + 4 + bytes.length + (previous ? NODE_ID_BYTES : 0));
+      // Named like an own entry: the new home holds it until the old one says how far it delivered.
+      const payload = this.entryPayload(bytes, LEND_HOME_BYTES);
       payload.set(this.home ?? NO_HOME, 0);
       writeU32(payload, LEND_HOME_BYTES, this.unsent.base);
-      payload.set(bytes, LEND_HOME_BYTES + 4);
-      if (previous) payload.set(previous, LEND_HOME_BYTES + 4 + bytes.length);
       this.custody.add(this.ctx.id, null, DataKind.Lend, seq, 0, payload, now);
     }
   }

@@ -20,6 +20,7 @@ import { bfsDistances } from "../hosts/sim/graph.js";
 import { Simulator } from "../hosts/sim/simulator.js";
 import { MemoryStorage } from "../hosts/sim/storage.js";
 import { StoreAndForward, type ForwardContext } from "../modules/forward/store-and-forward.js";
+import { feedEntryLength } from "../modules/feed/feed-entry.js";
 import { Behavior } from "../modules/reputation/peer-scores.js";
 import { RecordType } from "../modules/wire/records.js";
 import { randomGeometricGraph, type Topology } from "../hosts/sim/topology.js";
@@ -122,6 +123,39 @@ test("a custodian holds the next hop to the CONFIRM, except the gateway the entr
   forward.onAck(encodeAck([{ origin: toH, kind: DataKind.Entry, seq: 1 }]), 2, 1100);
   forward.tick(1100 + config.confirmAfterMs + 1);
   assert.equal(broken, [2], "the relay broke its promise; the gateway G made none");
+});
+
+test("a home out of reach that never confirmed is left after a minute for the nearest gateway routed, even when no next hop is trusted", () => {
+  // G1, chosen first, loses every route; G2 is reachable, but only through next hops we distrust.
+  // Waiting for G1 (up to 15 minutes) holds every reading; G2 through a distrusted hop delivers some.
+  const id = new Uint8Array(8).fill(7);
+  const g1 = new Uint8Array(8).fill(1);
+  const g2 = new Uint8Array(8).fill(2);
+  let g1Routed = true;
+  const sent: string[] = [];
+  const view = newDataView();
+  const ctx = {
+    id, isGateway: false,
+    nextHopToward: (d: Uint8Array) => (d[0] === 1 ? (g1Routed ? 1 : -1) : 2), nextHopToNode: () => -1,
+    nearestGatewayId: () => (g1Routed ? g1 : g2), trustedGatewayId: () => null,
+    broadcastHandover() {}, hasNeighbor: () => true, lenderSlot: () => -1, neighborId: () => null,
+    sendTo: (_slot: number, type: RecordType, body: Uint8Array) => {
+      if (type === RecordType.Data && decodeData(body, view) === WireError.None && view.kind === DataKind.Entry) {
+        const named = view.payload.length > 4 + feedEntryLength(view.payload, 4) ? view.payload[view.payload.length - 8] : 0;
+        sent.push(`${view.seq}->${view.destination[0]}${named ? ` names ${named}` : ""}`);
+      }
+    },
+    drop() {}, onDirectMessage() {}, messageUnroutable() {}, emit() {}, readingResent() {}, judge() {}, onHealthReport() {}, admitOrigin: () => null,
+  } satisfies ForwardContext;
+  const forward = new StoreAndForward(ctx, nodeCrypto, new MemoryStorage(), new Uint8Array(64), new Uint8Array(0), createNodeConfig());
+  forward.start(0);
+  forward.publishReading("t", 21.5, 0, 1000);
+  forward.tick(1000);
+  assert.equal(sent, ["1->1"], "sent toward G1, never ACKed");
+  sent.length = 0;
+  g1Routed = false;
+  for (let t = 2000; t <= 7 * 60_000; t += 1000) forward.tick(t);
+  assert.ok(sent.includes("1->2 names 1"), `sent to G2, naming G1 (the handover asks it where delivery stopped): ${sent.slice(-3)}`);
 });
 
 test("DATA and ACK codecs: round trip and strict decoding", () => {

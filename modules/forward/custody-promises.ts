@@ -6,7 +6,7 @@
  * held responsible. So every custodian on a path, not only the origin, learns which of its next
  * hops loses readings.
  *
- * Bounded: a ring of `capacity` promises; when full, the oldest is forgotten unjudged.
+ * Bounded: `capacity` promises; when all are open, the oldest is forgotten unjudged.
  */
 import { equalAt } from "../bytes.js";
 import { NODE_ID_BYTES } from "../wire/frame.js";
@@ -17,7 +17,6 @@ export class CustodyPromises {
   /** When the promise was made; NaN: free. */
   private readonly at: Float64Array;
   private readonly slots: Int8Array;
-  private cursor = 0;
   /** The earliest time some promise breaks (Infinity: none open). */
   private due = Infinity;
 
@@ -28,10 +27,26 @@ export class CustodyPromises {
     this.slots = new Int8Array(capacity);
   }
 
-  /** The neighbor in `slot` took custody of `origin`'s reading `seq` from us. */
+  /**
+   * The neighbor in `slot` took custody of `origin`'s reading `seq` from us. Handed to it again while
+   * the promise is open (a resend or pull reached us after we handed it on), it is the same promise,
+   * kept from the first handoff. A new one takes a free row; only with none free is the oldest open
+   * one forgotten. Overwriting in turn instead lost mostly the broken ones (those still open after
+   * the wait) while the kept were counted: next to a grey hole, 1,569 of 1,779 promises went unjudged
+   * and the hole stayed trusted.
+   */
   made(origin: Uint8Array, seq: number, slot: number, now: number): void {
-    const i = this.cursor;
-    this.cursor = (i + 1) % this.capacity;
+    let i = -1;
+    for (let k = 0; k < this.capacity; k++) {
+      const at = this.at[k];
+      if (Number.isNaN(at)) {
+        if (i < 0 || !Number.isNaN(this.at[i])) i = k;
+      } else if (this.seqs[k] === seq && this.slots[k] === slot && equalAt(this.origins, k * NODE_ID_BYTES, origin, 0, NODE_ID_BYTES)) {
+        return;
+      } else if (i < 0 || (!Number.isNaN(this.at[i]) && at < this.at[i])) {
+        i = k;
+      }
+    }
     this.origins.set(origin.subarray(0, NODE_ID_BYTES), i * NODE_ID_BYTES);
     this.seqs[i] = seq;
     this.at[i] = now;

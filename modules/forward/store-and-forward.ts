@@ -671,7 +671,9 @@ export class StoreAndForward {
   /**
    * A home never heard from (or not for HOME_QUIET_MS) while HOME_BROKEN readings sent toward it
    * were lost, or never heard from and out of reach for HOME_UNHEARD_UNROUTED_MS, is left for the
-   * nearest gateway behind a trusted next hop. The entries
+   * nearest gateway behind a trusted next hop; one out of reach, when no next hop is trusted, for
+   * the nearest routed at all (a home out of reach holds every reading, a distrusted way out
+   * delivers some). The entries
    * name the old home from then on, so the new one asks it where delivery stopped before it
    * delivers, and no reading is delivered twice (gateway-handover.ts).
    */
@@ -679,8 +681,9 @@ export class StoreAndForward {
     const home = this.home;
     // A new home is given HOME_QUIET_MS too: it may be holding our entries while it claims us.
     if (!home || now - this.homeHeardAt < HOME_QUIET_MS || now - this.homeSince < HOME_QUIET_MS) return;
-    const next = this.ctx.trustedGatewayId(home, now);
-    if (!next) return;
+    let next = this.ctx.trustedGatewayId(home, now);
+    if (!next && this.homeLostAt !== Infinity) next = this.ctx.nearestGatewayId();
+    if (!next || equalBytes(next, home)) return;
     this.previousHome = home;
     this.storage.set(KEY_PREVIOUS_HOME, home);
     this.setHome(next, now);

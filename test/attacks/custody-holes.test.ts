@@ -57,6 +57,28 @@ test("custody promises: kept by a CONFIRM that covers them, broken after the wai
   assert.is(p.open, 4, "the ring holds 4; the oldest were forgotten unjudged");
 });
 
+test("custody promises: an item handed on again is the same promise, and a new one takes a free row before an open one", () => {
+  const p = new CustodyPromises(4, 60_000);
+  const id = (n: number) => new Uint8Array(8).fill(n);
+  p.made(id(1), 1, 2, 0);
+  p.made(id(2), 1, 2, 0);
+  p.made(id(1), 2, 2, 0);
+  p.made(id(2), 2, 2, 0);
+  p.made(id(1), 2, 2, 5_000); // a resend of a:2 reached us and went to the same neighbor again
+  assert.is(p.open, 4, "a:2 handed twice is one promise");
+  p.confirm(id(2), 2, () => {});
+  assert.is(p.open, 2, "b's two kept");
+  // Two new promises: they take b's freed rows, so a's open ones (maybe broken) are still judged.
+  p.made(id(3), 1, 2, 10_000);
+  p.made(id(3), 2, 2, 10_000);
+  const broken: number[] = [];
+  p.expire(60_000, (slot) => broken.push(slot));
+  assert.is(broken.length, 2, "a:1 and a:2 broken at 60 s, from their first handoff");
+  p.expire(70_000, (slot) => broken.push(slot));
+  assert.is(broken.length, 4, "then c's two");
+  assert.is(p.open, 0);
+});
+
 test("custody trust: a next hop that keeps fewer than two in three is distrusted, for a long while", () => {
   const t = new CustodyTrust(2);
   t.reset(0, 0);

@@ -89,6 +89,47 @@ test("an own entry handed back to us is ACKed and sent again from storage, made 
   assert.equal(sent, ["ack", "1->2 names 1"], "ACKed, and sent again at once from storage, naming the old home");
 });
 
+test("an own entry a gateway confirmed, handed back to us, keeps its destination: not sent on to our current home", () => {
+  // Reading 1 was made for G1 (no name: we had no previous home), confirmed, and we moved to G2 since;
+  // a late custodian hands a copy back to us. Sent on to G2, which has no reason to hold it, it would
+  // be delivered twice.
+  const id = new Uint8Array(8).fill(7);
+  const g1 = new Uint8Array(8).fill(1);
+  const g2 = new Uint8Array(8).fill(2);
+  const storage = new MemoryStorage();
+  storage.set("fhome", g1);
+  const sent: string[] = [];
+  const view = newDataView();
+  const ctx = {
+    id, isGateway: false,
+    nextHopToward: () => 1, nextHopToNode: () => -1, nearestGatewayId: () => g2, trustedGatewayId: () => null,
+    broadcastHandover() {}, hasNeighbor: () => true, lenderSlot: () => -1, neighborId: () => null,
+    sendTo: (_slot: number, type: RecordType, body: Uint8Array) => {
+      if (type === RecordType.Ack) sent.push("ack");
+      else if (type === RecordType.Data && decodeData(body, view) === WireError.None) sent.push(`${view.kind}:${view.seq}->${view.destination[0]}`);
+    },
+    drop() {}, onDirectMessage() {}, messageUnroutable() {}, emit() {}, readingResent() {}, judge() {}, onHealthReport() {}, admitOrigin: () => null,
+  } satisfies ForwardContext;
+  const forward = new StoreAndForward(ctx, nodeCrypto, storage, new Uint8Array(64), new Uint8Array(0), createNodeConfig());
+  forward.start(0);
+  forward.publishReading("t", 21.5, 0, 1000);
+  forward.tick(1000);
+  forward.onAck(encodeAck([{ origin: id, kind: DataKind.Entry, seq: 1 }]), 1, 1000);
+  assert.is(decodeData(encodeData(id, id, DataKind.Confirm, 3, 1, new Uint8Array(0)), view), WireError.None);
+  forward.onData(view, 1, 2000);
+  assert.is(forward.unconfirmed, 0, "reading 1 confirmed");
+  storage.set("fhome", g2);
+  const moved = new StoreAndForward(ctx, nodeCrypto, storage, new Uint8Array(64), new Uint8Array(0), createNodeConfig());
+  moved.start(3000);
+  sent.length = 0;
+  const back = newDataView();
+  assert.is(decodeData(encodeData(id, g1, DataKind.Entry, 9, 1, Uint8Array.of(0, 0, 0, 1, 5)), back), WireError.None);
+  moved.onData(back, 0, 3000);
+  moved.flushAcks();
+  moved.tick(3000);
+  assert.equal(sent.filter((x) => x === "ack" || x.startsWith("1:")), ["ack", "1:1->1"], "ACKed, and sent on to G1, not G2");
+});
+
 test("two custodians full of each other's items give up the ones left unanswered for confirmAfterMs: the crossing flows move again", () => {
   // A hands entries for gateway G1 on through B, B hands entries for G2 on through A (flows to two
   // gateways crossing); each queue is full of others' items, so each refuses the other's. Slot 0 is

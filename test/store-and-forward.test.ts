@@ -90,6 +90,97 @@ test("an own entry handed back to us is ACKed and sent again from storage, made 
   assert.equal(sent, ["ack", "1->2 names 1"], "ACKed, and sent again at once from storage, naming the old home");
 });
 
+test("an own entry a gateway confirmed, handed back to us, keeps its destination: not sent on to our current home", () => {
+  // Reading 1 was made for G1 (no name: we had no previous home), confirmed, and we moved to G2 since;
+  // a late custodian hands a copy back to us. Sent on to G2, which has no reason to hold it, it would
+  // be delivered twice.
+  const id = new Uint8Array(8).fill(7);
+  const g1 = new Uint8Array(8).fill(1);
+  const g2 = new Uint8Array(8).fill(2);
+  const storage = new MemoryStorage();
+  storage.set("fhome", g1);
+  const sent: string[] = [];
+  const view = newDataView();
+  const ctx = {
+    id, isGateway: false,
+    nextHopToward: () => 1, nextHopToNode: () => -1, nearestGatewayId: () => g2, trustedGatewayId: () => null,
+    broadcastHandover() {}, hasNeighbor: () => true, lenderSlot: () => -1, neighborId: () => null,
+    sendTo: (_slot: number, type: RecordType, body: Uint8Array) => {
+      if (type === RecordType.Ack) sent.push("ack");
+      else if (type === RecordType.Data && decodeData(body, view) === WireError.None) sent.push(`${view.kind}:${view.seq}->${view.destination[0]}`);
+    },
+    drop() {}, onDirectMessage() {}, messageUnroutable() {}, emit() {}, readingResent() {}, judge() {}, onHealthReport() {}, admitOrigin: () => null,
+  } satisfies ForwardContext;
+  const forward = new StoreAndForward(ctx, nodeCrypto, storage, new Uint8Array(64), new Uint8Array(0), createNodeConfig());
+  forward.start(0);
+  forward.publishReading("t", 21.5, 0, 1000);
+  forward.tick(1000);
+  forward.onAck(encodeAck([{ origin: id, kind: DataKind.Entry, seq: 1 }]), 1, 1000);
+  assert.is(decodeData(encodeData(id, id, DataKind.Confirm, 3, 1, new Uint8Array(0)), view), WireError.None);
+  forward.onData(view, 1, 2000);
+  assert.is(forward.unconfirmed, 0, "reading 1 confirmed");
+  storage.set("fhome", g2);
+  const moved = new StoreAndForward(ctx, nodeCrypto, storage, new Uint8Array(64), new Uint8Array(0), createNodeConfig());
+  moved.start(3000);
+  sent.length = 0;
+  const back = newDataView();
+  assert.is(decodeData(encodeData(id, g1, DataKind.Entry, 9, 1, Uint8Array.of(0, 0, 0, 1, 5)), back), WireError.None);
+  moved.onData(back, 0, 3000);
+  moved.flushAcks();
+  moved.tick(3000);
+  assert.equal(sent.filter((x) => x === "ack" || x.startsWith("1:")), ["ack", "1:1->1"], "ACKed, and sent on to G1, not G2");
+});
+
+test("two custodians full of each other's items give up the ones left unanswered for confirmAfterMs: the crossing flows move again", () => {
+  // A hands entries for gateway G1 on through B, B hands entries for G2 on through A (flows to two
+  // gateways crossing); each queue is full of others' items, so each refuses the other's. Slot 0 is
+  // the other custodian, slot 1 the gateway its own flow ends at (it ACKs every entry), slot 2 upstream.
+  const g1 = new Uint8Array(8).fill(1);
+  const g2 = new Uint8Array(8).fill(2);
+  const ids = [new Uint8Array(8).fill(3), new Uint8Array(8).fill(4)];
+  const pending: { from: number; slot: number; type: RecordType; body: Uint8Array }[] = [];
+  const delivered = new Set<string>();
+  const custodian = (me: number) => ({
+    id: ids[me], isGateway: false,
+    nextHopToward: (d: Uint8Array) => (d[0] === (me === 0 ? 1 : 2) ? 0 : 1), nextHopToNode: () => -1, nearestGatewayId: () => null, trustedGatewayId: () => null,
+    broadcastHandover() {}, hasNeighbor: () => true, lenderSlot: () => -1,
+    neighborId: (slot: number) => [ids[1 - me], me === 0 ? g2 : g1][slot] ?? null,
+    sendTo: (slot: number, type: RecordType, body: Uint8Array) => void pending.push({ from: me, slot, type, body }), drop() {},
+    onDirectMessage() {}, messageUnroutable() {}, emit() {}, readingResent() {}, judge() {}, onHealthReport() {}, admitOrigin: () => null,
+  } satisfies ForwardContext);
+  const config = createNodeConfig();
+  const nodes = [0, 1].map((me) => new StoreAndForward(custodian(me), nodeCrypto, new MemoryStorage(), new Uint8Array(64), new Uint8Array(0), config));
+  const view = newDataView();
+  const othersCap = config.custodyCapacity - config.custodyCapacity / 4;
+  for (const me of [0, 1]) {
+    for (let k = 0; k < othersCap; k++) {
+      assert.is(decodeData(encodeData(Uint8Array.of(me, k, 0, 0, 0, 0, 0, 9), me === 0 ? g1 : g2, DataKind.Entry, 1, 1, Uint8Array.of(0, 0, 0, 1, 5)), view), WireError.None);
+      nodes[me].onData(view, 2, 0);
+    }
+    nodes[me].flushAcks();
+  }
+  pending.length = 0;
+  const sizes = () => nodes.map((n) => n.custodySize);
+  assert.equal(sizes(), [othersCap, othersCap]);
+  for (let now = 0; now <= 10 * 60_000; now += 250) {
+    for (const n of nodes) n.tick(now);
+    while (pending.length > 0) {
+      const { from, slot, type, body } = pending.shift()!;
+      if (type === RecordType.Ack) nodes[1 - from].onAck(body, 0, now);
+      else if (decodeData(body, view) !== WireError.None) assert.unreachable("a DATA record that does not decode");
+      else if (slot === 0) nodes[1 - from].onData(view, 0, now);
+      else {
+        delivered.add(`${view.origin[0]}:${view.origin[1]}`);
+        nodes[from].onAck(encodeAck([{ origin: view.origin, kind: view.kind, seq: view.seq }]), 1, now);
+      }
+      for (const n of nodes) n.flushAcks();
+    }
+    if (now === 50_000) assert.equal(sizes(), [othersCap, othersCap], "stuck until their items went unanswered for confirmAfterMs");
+  }
+  assert.equal(sizes(), [0, 0], "both queues drained: each item crossed to its gateway or was given up (its origin sends it again)");
+  assert.ok(delivered.size > othersCap, `both flows reached their gateways (${delivered.size} items)`);
+});
+
 test("a custodian holds the next hop to the CONFIRM, except the gateway the entry is for: it is the end", () => {
   // Neighbor slot 1 is gateway G, slot 2 a relay toward gateway H. One entry for each is taken from
   // slot 0, handed on and ACKed; no CONFIRM comes back through us (a gateway's goes back by its own

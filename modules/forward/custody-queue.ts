@@ -101,12 +101,19 @@ export class CustodyQueue {
     return row;
   }
 
+  /** How long at least the item's sends have gone unanswered: the backoffs between them, ms. */
+  unansweredMs(row: number): number {
+    let t = 0;
+    for (let i = 0; i + 1 < this.meta[row * META_BYTES + TRIES]; i++) t += backoff(i);
+    return t;
+  }
+
   /** Records a send to `slot` and when to try again if no ACK comes. */
   sent(row: number, slot: number, now: number): void {
     const m = row * META_BYTES;
     const tries = this.meta[m + TRIES];
     this.meta[m + SENT_TO] = slot + 1;
-    this.nextTry[row] = now + Math.min(MAX_BACKOFF_MS, ACK_TIMEOUT_MS << Math.min(tries, 5));
+    this.nextTry[row] = now + backoff(tries);
     if (tries < 255) this.meta[m + TRIES] = tries + 1;
   }
 
@@ -188,4 +195,9 @@ export class CustodyQueue {
   lastSentTo(row: number): number {
     return this.meta[row * META_BYTES + SENT_TO] - 1;
   }
+}
+
+/** The wait after the `tries`-th unanswered send (0-based). */
+function backoff(tries: number): number {
+  return Math.min(MAX_BACKOFF_MS, ACK_TIMEOUT_MS << Math.min(tries, 5));
 }

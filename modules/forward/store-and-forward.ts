@@ -5,7 +5,8 @@
  *    confirms it (UnsentStore), and hands it to the next hop toward its home gateway.
  * 2. Every hop takes custody: it ACKs a DATA item once it holds it (or held it before), keeps it in a
  *    bounded queue, and hands it on toward the destination, resending with backoff until the next hop
- *    ACKs. No route: it waits. Queue full: it does not ACK, so the sender keeps the item.
+ *    ACKs. No route: it waits. Queue full: it gives up an item left unanswered for confirmAfterMs (sent
+ *    again by its origin meanwhile), or else does not ACK, so the sender keeps the item.
  * 3. The gateway feeds entries and checkpoints to its FeedVerifier, which delivers each reading once,
  *    in order, and reports `reading` events; it then sends a CONFIRM (highest seq delivered) back to
  *    the origin along the reverse path the data came by.
@@ -336,7 +337,8 @@ export class StoreAndForward {
     // readings out (a CONFIRM, small and the end of a delivery, is always taken while there is room).
     const othersCap = this.custody.capacity - (this.custody.capacity >> 2);
     const room = kind === DataKind.Confirm || this.custody.size < othersCap || this.custody.size - this.ownCount() < othersCap;
-    const taken = room && this.custody.add(d.origin, d.destination, kind, d.seq, d.hops + 1, d.payload, now);
+    let taken = room && this.custody.add(d.origin, d.destination, kind, d.seq, d.hops + 1, d.payload, now);
+    if (!taken && this.giveUpStale()) taken = this.custody.add(d.origin, d.destination, kind, d.seq, d.hops + 1, d.payload, now);
     if (taken) this.ack(from, d);
     else this.refused++;
   }
@@ -606,6 +608,31 @@ export class StoreAndForward {
     }
   }
 
+  /**
+   * A queue with no room for a relayed item gives up the others' item its next hops have left
+   * unanswered longest, if for `confirmAfterMs` at least (true): by then its origin (or lender, or
+   * gateway) has sent it again, so it only holds a slot. Two custodians full of each other's items
+   * (flows to different gateways crossing) would otherwise wait on each other for good. Messages
+   * are kept: nobody sends them again.
+   */
+  private giveUpStale(): boolean {
+    const custody = this.custody;
+    let stalest = -1;
+    let longest = this.config.confirmAfterMs;
+    for (let i = 0; i < custody.size; i++) {
+      const row = custody.at(i);
+      if (custody.kind(row) === DataKind.Message || custody.isFrom(row, this.ctx.id)) continue;
+      const ms = custody.unansweredMs(row);
+      if (ms >= longest) {
+        stalest = row;
+        longest = ms;
+      }
+    }
+    if (stalest < 0) return false;
+    custody.remove(stalest);
+    return true;
+  }
+
   /** Drops items of `kind` from `origin` older than `seq`. */
   private dropOlder(origin: Uint8Array, kind: DataKind, seq: number): void {
     const custody = this.custody;
@@ -797,7 +824,11 @@ export class StoreAndForward {
         return custody.remove(row);
       }
     } else {
-      if (custody.isFrom(row, this.ctx.id)) {
+      // Our own items go to our current home, except an entry a gateway confirmed, handed back to us
+      // by a late custodian: made before a home change, it does not name the old home, and the new
+      // one would deliver it again (1 reading twice at 1,000 nodes under stress, seed 1). It keeps
+      // the destination it came with, where it is a duplicate.
+      if (custody.isFrom(row, this.ctx.id) && (custody.hops(row) === 0 || custody.seq(row) > this.unsent.confirmed)) {
         const home = this.homeGateway(now);
         if (home) custody.setDestination(row, home);
       }

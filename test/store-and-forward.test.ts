@@ -249,6 +249,48 @@ test("a home out of reach that never confirmed is left after a minute for the ne
   assert.ok(sent.includes("1->2 names 1"), `sent to G2, naming G1 (the handover asks it where delivery stopped): ${sent.slice(-3)}`);
 });
 
+test("a new home is judged by its own confirmations: the old home confirming what was on its way does not keep an unreachable new home", () => {
+  // G1 is lost and left for G2; G1 then confirms reading 1 (it was on its way). Reading 2, taken
+  // since, is for G2 alone, and G2 is lost too: G1's CONFIRM says nothing about G2, so G2 is left
+  // after a minute unrouted like any home never heard from, not held for HOME_SWITCH_MS (15 min).
+  const id = new Uint8Array(8).fill(7);
+  const routed = new Set([1, 2, 3]);
+  const sent: string[] = [];
+  const view = newDataView();
+  const ctx = {
+    id, isGateway: false,
+    nextHopToward: (d: Uint8Array) => (routed.has(d[0]) ? d[0] : -1), nextHopToNode: () => -1,
+    nearestGatewayId: () => { for (const g of [1, 2, 3]) if (routed.has(g)) return new Uint8Array(8).fill(g); return null; },
+    trustedGatewayId: () => null,
+    broadcastHandover() {}, hasNeighbor: () => true, lenderSlot: () => -1, neighborId: () => null,
+    sendTo: (_slot: number, type: RecordType, body: Uint8Array) => {
+      if (type === RecordType.Data && decodeData(body, view) === WireError.None && view.kind === DataKind.Entry) {
+        const named = view.payload.length > 4 + feedEntryLength(view.payload, 4) ? view.payload[view.payload.length - 8] : 0;
+        sent.push(`${view.seq}->${view.destination[0]}${named ? ` names ${named}` : ""}`);
+      }
+    },
+    drop() {}, onDirectMessage() {}, messageUnroutable() {}, emit() {}, readingResent() {}, judge() {}, onHealthReport() {}, admitOrigin: () => null,
+  } satisfies ForwardContext;
+  const forward = new StoreAndForward(ctx, nodeCrypto, new MemoryStorage(), new Uint8Array(64), new Uint8Array(0), createNodeConfig());
+  forward.start(0);
+  forward.publishReading("t", 21.5, 0, 1000);
+  forward.tick(1000);
+  assert.equal(sent, ["1->1"]);
+  routed.delete(1);
+  let t = 1000;
+  while (!sent.includes("1->2 names 1") && t < 10 * 60_000) forward.tick((t += 1000));
+  assert.ok(sent.includes("1->2 names 1"), "G1 left for G2");
+  assert.is(decodeData(encodeData(id, id, DataKind.Confirm, 1, 1, new Uint8Array(0)), view), WireError.None);
+  forward.onData(view, 1, (t += 1000));
+  forward.publishReading("t", 21.5, 0, (t += 1000));
+  forward.tick(t);
+  assert.ok(sent.includes("2->2 names 1"), `reading 2 goes to G2: ${sent.slice(-3)}`);
+  routed.delete(2);
+  const lostAt = t;
+  while (!sent.includes("2->3 names 2") && t < lostAt + 7 * 60_000) forward.tick((t += 1000));
+  assert.ok(sent.includes("2->3 names 2"), `G2 left for G3 within 7 minutes of losing it, not 15: ${sent.slice(-3)}`);
+});
+
 test("DATA and ACK codecs: round trip and strict decoding", () => {
   const origin = new Uint8Array(8).fill(1);
   const gateway = new Uint8Array(8).fill(2);
@@ -432,6 +474,9 @@ test("origins whose storage overflows in a 10-minute partition lend it to neighb
   run.sim.runUntil(1_000_000);
   assert.ok(cutOff.every((d) => run.published[run.devices.indexOf(d)].length > 64), "each cut-off origin took more readings than it can store");
   assertExactlyOnce(run);
+  // A replica whose CONFIRM went back by another way is carried to the gateway after confirmAfterMs and
+  // dropped on the CONFIRM of that copy: minutes after the heal, not at once.
+  run.sim.runUntil(1_300_000);
   assert.is(run.devices.reduce((a, d) => a + d.node.replicasHeld, 0), 0, "every replica dropped once confirmed");
 
   // Without storage to borrow, the same run loses what each origin overwrote.

@@ -153,6 +153,11 @@ export class StoreAndForward {
   /** When the home was chosen, and last confirmed progress (-Infinity: never since chosen). */
   private homeSince = 0;
   private homeHeardAt = -Infinity;
+  /**
+   * The first own reading taken since the home was chosen: only a CONFIRM reaching it is the home's
+   * progress (earlier ones may come from the home before, still delivering what was on its way).
+   */
+  private homeFirstSeq = 0;
   /** Own readings handed toward the home since homeSince and judged lost since it last confirmed progress. */
   private homeBroken = 0;
   /** Gateways: origins changing home to or from this one. */
@@ -593,7 +598,7 @@ export class StoreAndForward {
   }
 
   private confirmed(seq: number, now: number): void {
-    if (seq > this.unsent.confirmed) {
+    if (seq > this.unsent.confirmed && seq >= this.homeFirstSeq) {
       this.homeHeardAt = now;
       this.homeBroken = 0;
     }
@@ -724,6 +729,8 @@ export class StoreAndForward {
 
   private setHome(gateway: Uint8Array, now: number): void {
     this.storage.set(KEY_HOME, gateway);
+    // The first home is every reading's; a later one, only of those taken from now on.
+    this.homeFirstSeq = this.home ? this.feed.headSeq + 1 : 0;
     this.home = gateway;
     this.homeLostAt = Infinity;
     this.homeSince = now;

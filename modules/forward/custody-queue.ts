@@ -103,9 +103,16 @@ export class CustodyQueue {
 
   /** How long at least the item's sends have gone unanswered: the backoffs between them, ms. */
   unansweredMs(row: number): number {
+    const waits = this.meta[row * META_BYTES + TRIES] - 1;
     let t = 0;
-    for (let i = 0; i + 1 < this.meta[row * META_BYTES + TRIES]; i++) t += backoff(i);
-    return t;
+    let i = 0;
+    // The backoff stops growing after a few tries: the rest are all MAX_BACKOFF_MS (no loop to 255).
+    for (; i < waits; i++) {
+      const wait = backoff(i);
+      if (wait === MAX_BACKOFF_MS) break;
+      t += wait;
+    }
+    return t + Math.max(0, waits - i) * MAX_BACKOFF_MS;
   }
 
   /** Records a send to `slot` and when to try again if no ACK comes. */

@@ -25,15 +25,33 @@ import { Behavior } from "../modules/reputation/peer-scores.js";
 import { RecordType } from "../modules/wire/records.js";
 import { randomGeometricGraph, type Topology } from "../hosts/sim/topology.js";
 
+/** A ForwardContext for a StoreAndForward on its own: no routes, gateways or answers but those a test gives. */
+function forwardContext(id: Uint8Array, given: Partial<ForwardContext>): ForwardContext {
+  return {
+    id, isGateway: false,
+    nextHopToward: () => -1, nextHopToNode: () => -1, nearestGatewayId: () => null, trustedGatewayId: () => null,
+    broadcastHandover() {}, hasNeighbor: () => true, lenderSlot: () => -1, neighborId: () => null, sendTo() {}, drop() {},
+    onDirectMessage() {}, messageUnroutable() {}, emit() {}, readingResent() {}, judge() {}, onHealthReport() {}, admitOrigin: () => null,
+    ...given,
+  };
+}
+
+/** A sendTo that logs each entry sent as "seq->gateway", and " names G" when it names a previous home G. */
+function logEntries(sent: string[]): ForwardContext["sendTo"] {
+  const view = newDataView();
+  return (_slot, type, body) => {
+    if (type !== RecordType.Data || decodeData(body, view) !== WireError.None || view.kind !== DataKind.Entry) return;
+    const named = view.payload.length > 4 + feedEntryLength(view.payload, 4) ? view.payload[view.payload.length - 8] : 0;
+    sent.push(`${view.seq}->${view.destination[0]}${named ? ` names ${named}` : ""}`);
+  };
+}
+
 test("others' items take at most three quarters of the custody queue: a custodian on a busy path still sends its own readings", () => {
   const gateway = new Uint8Array(8).fill(9);
-  const ctx = {
-    id: new Uint8Array(8).fill(7), isGateway: false,
+  const ctx = forwardContext(new Uint8Array(8).fill(7), {
     // No route: everything taken stays in the queue.
-    nextHopToward: () => -1, nextHopToNode: () => -1, nearestGatewayId: () => gateway, trustedGatewayId: () => null, broadcastHandover() {}, hasNeighbor: (slot: number) => slot === 0,
-    lenderSlot: () => -1, neighborId: () => null, sendTo() {}, drop() {},
-    onDirectMessage() {}, messageUnroutable() {}, emit() {}, readingResent() {}, judge() {}, onHealthReport() {}, admitOrigin: () => null,
-  } satisfies ForwardContext;
+    nearestGatewayId: () => gateway, hasNeighbor: (slot: number) => slot === 0,
+  });
   const config = createNodeConfig({ custodyCapacity: 16 });
   const forward = new StoreAndForward(ctx, nodeCrypto, new MemoryStorage(), new Uint8Array(64), new Uint8Array(0), config);
   const view = newDataView();
@@ -62,18 +80,15 @@ test("an own entry handed back to us is ACKed and sent again from storage, made 
   storage.set("fprev", g1);
   const sent: string[] = [];
   const view = newDataView();
-  const ctx = {
-    id, isGateway: false,
-    nextHopToward: () => 1, nextHopToNode: () => -1, nearestGatewayId: () => g2, trustedGatewayId: () => null,
-    broadcastHandover() {}, hasNeighbor: () => true, lenderSlot: () => -1, neighborId: () => null,
+  const ctx = forwardContext(id, {
+    nextHopToward: () => 1, nearestGatewayId: () => g2,
     sendTo: (_slot: number, type: RecordType, body: Uint8Array) => {
       if (type === RecordType.Ack) sent.push("ack");
       else if (type === RecordType.Data && decodeData(body, view) === WireError.None && view.kind === DataKind.Entry) {
         sent.push(`${view.seq}->${view.destination[0]} names ${view.payload[view.payload.length - 8]}`);
       }
     },
-    drop() {}, onDirectMessage() {}, messageUnroutable() {}, emit() {}, readingResent() {}, judge() {}, onHealthReport() {}, admitOrigin: () => null,
-  } satisfies ForwardContext;
+  });
   const forward = new StoreAndForward(ctx, nodeCrypto, storage, new Uint8Array(64), new Uint8Array(0), createNodeConfig());
   forward.start(0);
   forward.publishReading("t", 21.5, 0, 1000);
@@ -101,16 +116,13 @@ test("an own entry a gateway confirmed, handed back to us, keeps its destination
   storage.set("fhome", g1);
   const sent: string[] = [];
   const view = newDataView();
-  const ctx = {
-    id, isGateway: false,
-    nextHopToward: () => 1, nextHopToNode: () => -1, nearestGatewayId: () => g2, trustedGatewayId: () => null,
-    broadcastHandover() {}, hasNeighbor: () => true, lenderSlot: () => -1, neighborId: () => null,
+  const ctx = forwardContext(id, {
+    nextHopToward: () => 1, nearestGatewayId: () => g2,
     sendTo: (_slot: number, type: RecordType, body: Uint8Array) => {
       if (type === RecordType.Ack) sent.push("ack");
       else if (type === RecordType.Data && decodeData(body, view) === WireError.None) sent.push(`${view.kind}:${view.seq}->${view.destination[0]}`);
     },
-    drop() {}, onDirectMessage() {}, messageUnroutable() {}, emit() {}, readingResent() {}, judge() {}, onHealthReport() {}, admitOrigin: () => null,
-  } satisfies ForwardContext;
+  });
   const forward = new StoreAndForward(ctx, nodeCrypto, storage, new Uint8Array(64), new Uint8Array(0), createNodeConfig());
   forward.start(0);
   forward.publishReading("t", 21.5, 0, 1000);
@@ -140,14 +152,11 @@ test("two custodians full of each other's items give up the ones left unanswered
   const ids = [new Uint8Array(8).fill(3), new Uint8Array(8).fill(4)];
   const pending: { from: number; slot: number; type: RecordType; body: Uint8Array }[] = [];
   const delivered = new Set<string>();
-  const custodian = (me: number) => ({
-    id: ids[me], isGateway: false,
-    nextHopToward: (d: Uint8Array) => (d[0] === (me === 0 ? 1 : 2) ? 0 : 1), nextHopToNode: () => -1, nearestGatewayId: () => null, trustedGatewayId: () => null,
-    broadcastHandover() {}, hasNeighbor: () => true, lenderSlot: () => -1,
+  const custodian = (me: number) => forwardContext(ids[me], {
+    nextHopToward: (d: Uint8Array) => (d[0] === (me === 0 ? 1 : 2) ? 0 : 1),
     neighborId: (slot: number) => [ids[1 - me], me === 0 ? g2 : g1][slot] ?? null,
-    sendTo: (slot: number, type: RecordType, body: Uint8Array) => void pending.push({ from: me, slot, type, body }), drop() {},
-    onDirectMessage() {}, messageUnroutable() {}, emit() {}, readingResent() {}, judge() {}, onHealthReport() {}, admitOrigin: () => null,
-  } satisfies ForwardContext);
+    sendTo: (slot: number, type: RecordType, body: Uint8Array) => void pending.push({ from: me, slot, type, body }),
+  });
   const config = createNodeConfig();
   const nodes = [0, 1].map((me) => new StoreAndForward(custodian(me), nodeCrypto, new MemoryStorage(), new Uint8Array(64), new Uint8Array(0), config));
   const view = newDataView();
@@ -190,15 +199,12 @@ test("a custodian holds the next hop to the CONFIRM, except the gateway the entr
   const relay = new Uint8Array(8).fill(3);
   const broken: number[] = [];
   const sent: number[] = [];
-  const ctx = {
-    id: new Uint8Array(8).fill(7), isGateway: false,
-    nextHopToward: (d: Uint8Array) => (d[0] === 1 ? 1 : 2), nextHopToNode: () => -1, nearestGatewayId: () => g, trustedGatewayId: () => null,
-    broadcastHandover() {}, hasNeighbor: () => true, lenderSlot: () => -1,
+  const ctx = forwardContext(new Uint8Array(8).fill(7), {
+    nextHopToward: (d: Uint8Array) => (d[0] === 1 ? 1 : 2), nearestGatewayId: () => g,
     neighborId: (slot: number) => [new Uint8Array(8).fill(9), g, relay][slot] ?? null,
-    sendTo: (slot: number, type: RecordType) => { if (type === RecordType.Data) sent.push(slot); }, drop() {},
-    onDirectMessage() {}, messageUnroutable() {}, emit() {}, readingResent() {},
-    judge: (slot: number, b: Behavior) => { if (b === Behavior.BrokenCustody) broken.push(slot); }, onHealthReport() {}, admitOrigin: () => null,
-  } satisfies ForwardContext;
+    sendTo: (slot: number, type: RecordType) => { if (type === RecordType.Data) sent.push(slot); },
+    judge: (slot: number, b: Behavior) => { if (b === Behavior.BrokenCustody) broken.push(slot); },
+  });
   const config = createNodeConfig();
   const forward = new StoreAndForward(ctx, nodeCrypto, new MemoryStorage(), new Uint8Array(64), new Uint8Array(0), config);
   const view = newDataView();
@@ -224,20 +230,11 @@ test("a home out of reach that never confirmed is left after a minute for the ne
   const g2 = new Uint8Array(8).fill(2);
   let g1Routed = true;
   const sent: string[] = [];
-  const view = newDataView();
-  const ctx = {
-    id, isGateway: false,
-    nextHopToward: (d: Uint8Array) => (d[0] === 1 ? (g1Routed ? 1 : -1) : 2), nextHopToNode: () => -1,
-    nearestGatewayId: () => (g1Routed ? g1 : g2), trustedGatewayId: () => null,
-    broadcastHandover() {}, hasNeighbor: () => true, lenderSlot: () => -1, neighborId: () => null,
-    sendTo: (_slot: number, type: RecordType, body: Uint8Array) => {
-      if (type === RecordType.Data && decodeData(body, view) === WireError.None && view.kind === DataKind.Entry) {
-        const named = view.payload.length > 4 + feedEntryLength(view.payload, 4) ? view.payload[view.payload.length - 8] : 0;
-        sent.push(`${view.seq}->${view.destination[0]}${named ? ` names ${named}` : ""}`);
-      }
-    },
-    drop() {}, onDirectMessage() {}, messageUnroutable() {}, emit() {}, readingResent() {}, judge() {}, onHealthReport() {}, admitOrigin: () => null,
-  } satisfies ForwardContext;
+  const ctx = forwardContext(id, {
+    nextHopToward: (d: Uint8Array) => (d[0] === 1 ? (g1Routed ? 1 : -1) : 2),
+    nearestGatewayId: () => (g1Routed ? g1 : g2),
+    sendTo: logEntries(sent),
+  });
   const forward = new StoreAndForward(ctx, nodeCrypto, new MemoryStorage(), new Uint8Array(64), new Uint8Array(0), createNodeConfig());
   forward.start(0);
   forward.publishReading("t", 21.5, 0, 1000);
@@ -257,20 +254,11 @@ test("a new home is judged by its own confirmations: the old home confirming wha
   const routed = new Set([1, 2, 3]);
   const sent: string[] = [];
   const view = newDataView();
-  const ctx = {
-    id, isGateway: false,
-    nextHopToward: (d: Uint8Array) => (routed.has(d[0]) ? d[0] : -1), nextHopToNode: () => -1,
+  const ctx = forwardContext(id, {
+    nextHopToward: (d: Uint8Array) => (routed.has(d[0]) ? d[0] : -1),
     nearestGatewayId: () => { for (const g of [1, 2, 3]) if (routed.has(g)) return new Uint8Array(8).fill(g); return null; },
-    trustedGatewayId: () => null,
-    broadcastHandover() {}, hasNeighbor: () => true, lenderSlot: () => -1, neighborId: () => null,
-    sendTo: (_slot: number, type: RecordType, body: Uint8Array) => {
-      if (type === RecordType.Data && decodeData(body, view) === WireError.None && view.kind === DataKind.Entry) {
-        const named = view.payload.length > 4 + feedEntryLength(view.payload, 4) ? view.payload[view.payload.length - 8] : 0;
-        sent.push(`${view.seq}->${view.destination[0]}${named ? ` names ${named}` : ""}`);
-      }
-    },
-    drop() {}, onDirectMessage() {}, messageUnroutable() {}, emit() {}, readingResent() {}, judge() {}, onHealthReport() {}, admitOrigin: () => null,
-  } satisfies ForwardContext;
+    sendTo: logEntries(sent),
+  });
   const forward = new StoreAndForward(ctx, nodeCrypto, new MemoryStorage(), new Uint8Array(64), new Uint8Array(0), createNodeConfig());
   forward.start(0);
   forward.publishReading("t", 21.5, 0, 1000);

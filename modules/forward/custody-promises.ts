@@ -36,17 +36,19 @@ export class CustodyPromises {
    * and the hole stayed trusted.
    */
   made(origin: Uint8Array, seq: number, slot: number, now: number): void {
-    let i = -1;
+    let free = -1;
+    let oldest = -1;
     for (let k = 0; k < this.capacity; k++) {
       const at = this.at[k];
       if (Number.isNaN(at)) {
-        if (i < 0 || !Number.isNaN(this.at[i])) i = k;
+        if (free < 0) free = k;
       } else if (this.seqs[k] === seq && this.slots[k] === slot && equalAt(this.origins, k * NODE_ID_BYTES, origin, 0, NODE_ID_BYTES)) {
         return;
-      } else if (i < 0 || (!Number.isNaN(this.at[i]) && at < this.at[i])) {
-        i = k;
+      } else if (oldest < 0 || at < this.at[oldest]) {
+        oldest = k;
       }
     }
+    const i = free >= 0 ? free : oldest;
     this.origins.set(origin.subarray(0, NODE_ID_BYTES), i * NODE_ID_BYTES);
     this.seqs[i] = seq;
     this.at[i] = now;

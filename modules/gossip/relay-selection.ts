@@ -8,10 +8,15 @@
  * relay helps. Leaves and neighbors that do not hear us are never chosen.
  */
 import { Role } from "../identity/certificate.js";
-import type { NeighborTable } from "../neighbors/neighbor-table.js";
+import type { Neighbor, NeighborTable } from "../neighbors/neighbor-table.js";
 
 /** A relay must remove at least this many expected misses to be worth a transmission. */
 const MIN_GAIN = 0.05;
+
+/** Whether `r` can relay for us: it hears us, and it is not a leaf (leaves never relay). */
+function canRelay(r: Neighbor): boolean {
+  return r.hearsUs !== 0 && r.role !== Role.Leaf;
+}
 
 /**
  * Bitmask over our neighbor-table slots of the relays to designate; slots in `avoided` are never chosen.
@@ -21,7 +26,7 @@ export function selectRelays(table: NeighborTable, selfKey: number, targetMiss: 
   let candidates = 0;
   let listings = 0;
   for (const r of table.all) {
-    if (r.hearsUs === 0 || r.role === Role.Leaf) continue;
+    if (!canRelay(r)) continue;
     candidates++;
     listings += r.twoHopCount;
   }
@@ -38,7 +43,7 @@ export function selectRelays(table: NeighborTable, selfKey: number, targetMiss: 
   candidates = 0;
   listings = 0;
   for (const r of table.all) {
-    if (r.hearsUs === 0 || r.role === Role.Leaf) continue;
+    if (!canRelay(r)) continue;
     candidateSlot[candidates] = r.slot;
     candidateReach[candidates] = r.hearsUs / 255;
     candidateStart[candidates++] = listings;
@@ -96,7 +101,7 @@ export function selectRelays(table: NeighborTable, selfKey: number, targetMiss: 
 export function soleBridges(table: NeighborTable, selfKey: number): number {
   const reacher = new Map<number, number>();
   for (const r of table.all) {
-    if (r.hearsUs === 0 || r.role === Role.Leaf) continue;
+    if (!canRelay(r)) continue;
     for (let j = 0; j < r.twoHopCount; j++) {
       const key = r.twoHopKey(j);
       if (key === selfKey || table.hasKey(key)) continue;

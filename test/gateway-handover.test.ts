@@ -82,7 +82,7 @@ test("a claim whose old home is cut off (no route) waits up to CUT_OFF_WAIT_MS, 
 test("a route back to a cut-off old home: it is asked again and has a whole WAIT_MS to answer before the claim gives up", () => {
   // Given up as the route came back, the old home (never reached by a RELEASE, so never released)
   // went on delivering entries still on their way to it, after the position the new home started
-  // from: 5 readings twice at 1,000 nodes under stress (seed 1, the simulator's other tie order).
+  // from: 5 readings twice at 1,000 nodes under stress (seed 1, simultaneous events simulated in another order).
   const h = new GatewayHandover(new MemoryStorage());
   h.claim(origin, oldHome, 0);
   let cutOff = true;

@@ -210,7 +210,7 @@ export class GatewayHandover {
           // The old home is routed to again: its RELEASE could not reach it so far, so it goes now and
           // gets a whole WAIT_MS for the answer. Given up at once, the old home, never released, would
           // go on delivering the entries still on their way to it, after the position we start from
-          // (5 readings twice at 1,000 nodes under stress, seed 1, with the simulator's other tie order).
+          // (5 readings twice at 1,000 nodes under stress, seed 1, with simultaneous events simulated in another order).
           this.since[i] = now;
           this.nextTry[i] = now;
           this.wasCutOff[i] = 0;

@@ -50,6 +50,20 @@ function logEntries(sent: string[], acks = false): ForwardContext["sendTo"] {
   };
 }
 
+/**
+ * Origin `id`, whose nearest gateway is `nearest` and whose every next hop is slot 1, with its flash
+ * in `storage`: it takes reading 1, sends it, and the next hop ACKs it. Entries (and ACKs) sent go to `sent`.
+ */
+function originWithReadingAcked(id: Uint8Array, nearest: Uint8Array, storage: MemoryStorage, sent: string[]): { ctx: ForwardContext; forward: StoreAndForward } {
+  const ctx = forwardContext(id, { nextHopToward: () => 1, nearestGatewayId: () => nearest, sendTo: logEntries(sent, true) });
+  const forward = new StoreAndForward(ctx, nodeCrypto, storage, new Uint8Array(64), new Uint8Array(0), createNodeConfig());
+  forward.start(0);
+  forward.publishReading("t", 21.5, 0, 1000);
+  forward.tick(1000);
+  forward.onAck(encodeAck([{ origin: id, kind: DataKind.Entry, seq: 1 }]), 1, 1000);
+  return { ctx, forward };
+}
+
 test("others' items take at most three quarters of the custody queue: a custodian on a busy path still sends its own readings", () => {
   const gateway = new Uint8Array(8).fill(9);
   const ctx = forwardContext(new Uint8Array(8).fill(7), {
@@ -83,15 +97,7 @@ test("an own entry handed back to us is ACKed and sent again from storage, made 
   storage.set("fhome", g2);
   storage.set("fprev", g1);
   const sent: string[] = [];
-  const ctx = forwardContext(id, {
-    nextHopToward: () => 1, nearestGatewayId: () => g2,
-    sendTo: logEntries(sent, true),
-  });
-  const forward = new StoreAndForward(ctx, nodeCrypto, storage, new Uint8Array(64), new Uint8Array(0), createNodeConfig());
-  forward.start(0);
-  forward.publishReading("t", 21.5, 0, 1000);
-  forward.tick(1000);
-  forward.onAck(encodeAck([{ origin: id, kind: DataKind.Entry, seq: 1 }]), 1, 1000);
+  const { forward } = originWithReadingAcked(id, g2, storage, sent);
   assert.equal(sent, ["1->2 names 1"]);
   sent.length = 0;
   const back = newDataView();
@@ -114,15 +120,7 @@ test("an own entry a gateway confirmed, handed back to us, keeps its destination
   storage.set("fhome", g1);
   const sent: string[] = [];
   const view = newDataView();
-  const ctx = forwardContext(id, {
-    nextHopToward: () => 1, nearestGatewayId: () => g2,
-    sendTo: logEntries(sent, true),
-  });
-  const forward = new StoreAndForward(ctx, nodeCrypto, storage, new Uint8Array(64), new Uint8Array(0), createNodeConfig());
-  forward.start(0);
-  forward.publishReading("t", 21.5, 0, 1000);
-  forward.tick(1000);
-  forward.onAck(encodeAck([{ origin: id, kind: DataKind.Entry, seq: 1 }]), 1, 1000);
+  const { ctx, forward } = originWithReadingAcked(id, g2, storage, sent);
   assert.is(decodeData(encodeData(id, id, DataKind.Confirm, 3, 1, new Uint8Array(0)), view), WireError.None);
   forward.onData(view, 1, 2000);
   assert.is(forward.unconfirmed, 0, "reading 1 confirmed");

@@ -8,7 +8,7 @@ import * as assert from "uvu/assert";
 import { toHex } from "../modules/bytes.js";
 import { FeedLog } from "../modules/feed/feed-log.js";
 import { FeedVerifier, type FeedOutcome } from "../modules/feed/feed-verifier.js";
-import { CLAIM_CAPACITY, CUT_OFF_WAIT_MS, GatewayHandover, RELEASED_CAPACITY, RETRY_MS, WAIT_MS } from "../modules/forward/gateway-handover.js";
+import { CLAIM_CAPACITY, CUT_OFF_WAIT_MS, GatewayHandover, RELEASED_CAPACITY, RETRY_MS, TELL_CAPACITY, TELL_MS, WAIT_MS } from "../modules/forward/gateway-handover.js";
 import { WireError } from "../modules/wire/errors.js";
 import { checkHandover, MAX_NOTICES, notice, NOTICE_BYTES, NoticeType, writeNotice } from "../modules/wire/handover.js";
 import { nodeCrypto as crypto, nodeKeyPairFromSeed } from "../hosts/node/node-crypto.js";
@@ -53,7 +53,49 @@ test("a claim asks the old home every RETRY_MS, in batched notices, and gives up
   h.due(WAIT_MS, () => false, (o) => gaveUp.push(toHex(o)));
   assert.equal(gaveUp, [toHex(origin)], "no answer in time: the new home starts anyway");
   assert.not.ok(h.claiming(origin));
+  assert.ok(h.telling(origin), "the old home is still asked");
+});
+
+test("a claim given up unanswered still asks its old home every RETRY_MS for TELL_MS, until it answers", () => {
+  // Down or cut off from the gossip while claimed from, an old home never released would go on
+  // delivering whatever entries of the origin custodians still carry to it.
+  const h = new GatewayHandover(new MemoryStorage());
+  h.claim(origin, oldHome, 0);
+  const asked: number[] = [];
+  const ask = (t: number) => {
+    h.due(t, () => false, () => {});
+    const out = h.takeNotices(t + 20_000);
+    if (out) {
+      assert.equal([notice(out, 0).type, [...notice(out, 0).origin], [...notice(out, 0).gateway]], [NoticeType.Release, [...origin], [...oldHome]]);
+      asked.push(t);
+    }
+  };
+  for (let t = 0; t <= WAIT_MS + TELL_MS + RETRY_MS; t += RETRY_MS) ask(t);
+  assert.not.ok(h.claiming(origin));
+  assert.is(asked.length, (WAIT_MS + TELL_MS) / RETRY_MS, "a RELEASE every RETRY_MS, through the claim and TELL_MS after it");
+  assert.is(asked[asked.length - 1], WAIT_MS + TELL_MS - RETRY_MS);
+  assert.not.ok(h.telling(origin), "then no more");
   assert.is(h.deadline, Infinity);
+
+  const answered = new GatewayHandover(new MemoryStorage());
+  answered.claim(origin, oldHome, 0);
+  answered.due(WAIT_MS, () => false, () => {});
+  assert.ok(answered.telling(origin));
+  assert.not.ok(answered.answered(origin), "a late answer takes nothing over…");
+  assert.not.ok(answered.telling(origin), "…and ends the asking");
+  const claimedAgain = new GatewayHandover(new MemoryStorage());
+  claimedAgain.claim(origin, oldHome, 0);
+  claimedAgain.due(WAIT_MS, () => false, () => {});
+  claimedAgain.release(origin, id(3));
+  assert.not.ok(claimedAgain.telling(origin), "the origin moved on: its newer home asks us, we no longer ask for it");
+
+  const bounded = new GatewayHandover(new MemoryStorage());
+  for (let i = 0; i <= TELL_CAPACITY; i++) {
+    bounded.claim(id(10 + i), oldHome, i * 1000);
+    bounded.due(WAIT_MS + i * 1000, () => false, () => {});
+  }
+  assert.not.ok(bounded.telling(id(10)), "beyond TELL_CAPACITY the one asked longest gives way");
+  for (let i = 1; i <= TELL_CAPACITY; i++) assert.ok(bounded.telling(id(10 + i)));
 });
 
 test("a claim whose old home is cut off (no route) waits up to CUT_OFF_WAIT_MS, asking all along", () => {

@@ -10,7 +10,8 @@
  * entries) and answers RELEASED with how far it delivered; the new home starts after that. Without
  * an answer within WAIT_MS (the old home is down or cut off) the new home starts anyway, after the
  * base the origin gives: only then can a reading the old home delivered, whose CONFIRM never reached
- * the origin, be delivered a second time.
+ * the origin, be delivered a second time. The old home is still asked after that, for TELL_MS:
+ * never released, it would go on delivering whatever entries of the origin still reach it.
  *
  * An origin can move on before its claim is answered (A to B, then B to C): B, asked by C while
  * still claiming from A, does not know where delivery stopped, so it answers C only once A answered
@@ -19,8 +20,9 @@
  *
  * Notices are batched: one gossip message carries those due, at most one per NOTICE_SPACING_MS.
  * Bounded: CLAIM_CAPACITY claims at once (an origin beyond waits: its entries are not taken, so it
- * sends them again), RELEASED_CAPACITY released origins in storage, each with the gateway it went to
- * (the oldest forgotten first).
+ * sends them again), TELL_CAPACITY old homes still asked after a claim gave up (the one asked
+ * longest gives way), RELEASED_CAPACITY released origins in storage, each with the gateway it went
+ * to (the oldest forgotten first).
  */
 import { equalAt, readU32 } from "../bytes.js";
 import { STORAGE_VALUE_MAX_BYTES, type Storage } from "../ports.js";
@@ -39,6 +41,13 @@ export const WAIT_MS = 3 * 60_000;
 export const CUT_OFF_WAIT_MS = 15 * 60_000;
 /** A RELEASE is sent again this often while no answer comes (gossip can miss a gateway). */
 export const RETRY_MS = 30_000;
+/**
+ * After a claim gave up unanswered, its old home is asked this long still (every RETRY_MS): one that
+ * was down or cut off from the gossip, once it hears, delivers none of the origin's entries that
+ * custodians still carry to it. By then custodians have given those up (confirmAfterMs).
+ */
+export const TELL_MS = 15 * 60_000;
+export const TELL_CAPACITY = 16;
 /** Notices wait this long for others to share their message… */
 const NOTICE_DELAY_MS = 1000;
 /** …and messages are this far apart: relays pass a gateway's gossip at 6 a minute (§Rate limits), its own data included. */
@@ -62,6 +71,10 @@ export class GatewayHandover {
   /** The gateway each claim's answer is owed to, when the origin moved on before it was answered (`passing` 1). */
   private readonly successor = new Uint8Array(CLAIM_CAPACITY * NODE_ID_BYTES);
   private readonly passing = new Uint8Array(CLAIM_CAPACITY);
+  /** Old homes still asked after their claim gave up: origin ‖ old home per row; `tellUntil` NaN: free. */
+  private readonly told = new Uint8Array(TELL_CAPACITY * 2 * NODE_ID_BYTES);
+  private readonly tellUntil = new Float64Array(TELL_CAPACITY).fill(NaN);
+  private readonly tellNext = new Float64Array(TELL_CAPACITY);
   /** Released records (RELEASED_BYTES each), oldest first, as stored. */
   private released: Uint8Array;
   /** Notices to gossip (wire/handover.ts), and when. */
@@ -85,6 +98,7 @@ export class GatewayHandover {
    * its answer is passed on (`passOn`).
    */
   release(origin: Uint8Array, to: Uint8Array): void {
+    this.stopTelling(origin);
     const i = this.claimAt(origin);
     if (i >= 0 && !this.passing[i]) this.since[i] = NaN;
     const at = this.releasedAt(origin);
@@ -130,6 +144,7 @@ export class GatewayHandover {
     if (this.claiming(origin)) return true;
     const i = this.since.findIndex(Number.isNaN);
     if (i < 0) return false;
+    this.stopTelling(origin);
     this.claimed.set(origin.subarray(0, NODE_ID_BYTES), i * NODE_ID_BYTES);
     this.previous.set(previous.subarray(0, NODE_ID_BYTES), i * NODE_ID_BYTES);
     this.since[i] = now;
@@ -159,8 +174,9 @@ export class GatewayHandover {
     return i >= 0 && this.passing[i] ? this.successor.subarray(i * NODE_ID_BYTES, (i + 1) * NODE_ID_BYTES) : null;
   }
 
-  /** The old home answered for `origin`: the claim ends. False if there was none (a late answer). */
+  /** The old home answered for `origin`: the claim ends. False if there was none (a late answer, which ends the asking). */
   answered(origin: Uint8Array): boolean {
+    this.stopTelling(origin);
     const i = this.claimAt(origin);
     if (i < 0) return false;
     this.since[i] = NaN;
@@ -196,6 +212,7 @@ export class GatewayHandover {
    * Claims due now: each asks its old home again every RETRY_MS (a RELEASE notice); `giveUp(origin,
    * successor)` ends a claim left unanswered for WAIT_MS (`successor`: the gateway its answer was owed to, or null),
    * or, while `cutOff(oldHome)`, for CUT_OFF_WAIT_MS; or WAIT_MS after a route to a cut-off old home came back.
+   * The old home of a claim given up is still asked, every RETRY_MS for TELL_MS.
    */
   due(now: number, cutOff: (gateway: Uint8Array) => boolean, giveUp: (origin: Uint8Array, successor: Uint8Array | null) => void): void {
     for (let i = 0; i < CLAIM_CAPACITY; i++) {
@@ -219,12 +236,53 @@ export class GatewayHandover {
       if (now >= this.since[i] + WAIT_MS) {
         const successor = this.passing[i] ? this.successor.subarray(i * NODE_ID_BYTES, (i + 1) * NODE_ID_BYTES) : null;
         this.since[i] = NaN;
+        this.tell(origin, this.previous.subarray(i * NODE_ID_BYTES, (i + 1) * NODE_ID_BYTES), this.nextTry[i], now);
         giveUp(origin, successor);
       } else if (now >= this.nextTry[i]) {
         this.nextTry[i] = now + RETRY_MS;
         this.notify(NoticeType.Release, origin, this.previous.subarray(i * NODE_ID_BYTES, (i + 1) * NODE_ID_BYTES), 0, now);
       }
     }
+    for (let i = 0; i < TELL_CAPACITY; i++) {
+      if (!(now < this.tellUntil[i])) {
+        this.tellUntil[i] = NaN;
+      } else if (now >= this.tellNext[i]) {
+        this.tellNext[i] = now + RETRY_MS;
+        const row = i * 2 * NODE_ID_BYTES;
+        this.notify(NoticeType.Release, this.told.subarray(row, row + NODE_ID_BYTES), this.told.subarray(row + NODE_ID_BYTES, row + 2 * NODE_ID_BYTES), 0, now);
+      }
+    }
+  }
+
+  /** Whether `origin`'s old home is still asked after its claim gave up. */
+  telling(origin: Uint8Array): boolean {
+    return this.tellAt(origin) >= 0;
+  }
+
+  /** Keeps asking `oldHome` to release `origin` from `next` on, until TELL_MS after `now`; the row asked longest gives way. */
+  private tell(origin: Uint8Array, oldHome: Uint8Array, next: number, now: number): void {
+    let i = this.tellUntil.findIndex(Number.isNaN);
+    if (i < 0) {
+      i = 0;
+      for (let k = 1; k < TELL_CAPACITY; k++) if (this.tellUntil[k] < this.tellUntil[i]) i = k;
+    }
+    this.told.set(origin.subarray(0, NODE_ID_BYTES), i * 2 * NODE_ID_BYTES);
+    this.told.set(oldHome.subarray(0, NODE_ID_BYTES), (i * 2 + 1) * NODE_ID_BYTES);
+    this.tellUntil[i] = now + TELL_MS;
+    this.tellNext[i] = next;
+  }
+
+  /** The old home answered, or the origin is claimed or released again: asking for it ends. */
+  private stopTelling(origin: Uint8Array): void {
+    const i = this.tellAt(origin);
+    if (i >= 0) this.tellUntil[i] = NaN;
+  }
+
+  private tellAt(origin: Uint8Array): number {
+    for (let i = 0; i < TELL_CAPACITY; i++) {
+      if (!Number.isNaN(this.tellUntil[i]) && equalAt(this.told, i * 2 * NODE_ID_BYTES, origin, 0, NODE_ID_BYTES)) return i;
+    }
+    return -1;
   }
 
   /** When `due` or `takeNotices` next has something to do. */
@@ -232,6 +290,9 @@ export class GatewayHandover {
     let t = this.noticeAt;
     for (let i = 0; i < CLAIM_CAPACITY; i++) {
       if (!Number.isNaN(this.since[i])) t = Math.min(t, this.nextTry[i], this.since[i] + WAIT_MS);
+    }
+    for (let i = 0; i < TELL_CAPACITY; i++) {
+      if (!Number.isNaN(this.tellUntil[i])) t = Math.min(t, this.tellNext[i], this.tellUntil[i]);
     }
     return t;
   }

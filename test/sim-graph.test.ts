@@ -6,9 +6,12 @@ import {
   componentOf,
   eccentricity,
   greedyConnectedDominatingSet,
+  hindsightRelays,
   meanDegree,
+  realizedLinks,
   type Adjacency,
 } from "../hosts/sim/graph.js";
+import { Rng } from "../hosts/sim/rng.js";
 import { randomGeometricGraph } from "../hosts/sim/topology.js";
 
 const path5 = adjacencyFromEdges(5, [[0, 1], [1, 2], [2, 3], [3, 4]]);
@@ -92,6 +95,33 @@ test("greedy CDS is a connected dominating set on random graphs, with and withou
       assert.ok(set.length < 0.6 * componentOf(t.neighbors, source, u).length);
     }
   }
+});
+
+test("hindsight relays: the fewest transmitters per hop layer that reach the next layer", () => {
+  assert.is(hindsightRelays(path5, 0), 4, "a path: every node but the last transmits");
+  assert.is(hindsightRelays(star5, 0), 1, "the source alone");
+  assert.is(hindsightRelays(star5, 1), 2, "a leaf, then the hub");
+  // Directed links that worked: 0 reaches 1 and 2; 1 reaches 3 and 4; 2 reaches 4 and 5; 6 is never reached.
+  const drawn: Int32Array[] = [[1, 2], [3, 4], [4, 5], [], [], [], [0]].map((l) => Int32Array.from(l));
+  assert.is(hindsightRelays(drawn, 0), 3, "both of layer 1 are needed for layer 2");
+  drawn[2] = Int32Array.of(3, 4, 5);
+  assert.is(hindsightRelays(drawn, 0), 2, "one of layer 1 reaches all of layer 2");
+  drawn[3] = Int32Array.of(6);
+  assert.is(hindsightRelays(drawn, 0), 3, "node 6, now reached by 3 alone, needs 3 to transmit");
+});
+
+test("realizedLinks keeps each directed link with probability 1 − loss, from the stream it is given", () => {
+  const t = randomGeometricGraph({ nodes: 500, averageDegree: 8, seed: 3 });
+  assert.equal(realizedLinks(t.neighbors, 0, () => 0.5).map((l) => [...l]), t.neighbors.map((l) => [...l]), "no loss: every link");
+  assert.ok(realizedLinks(t.neighbors, 1, () => 0.5).every((l) => l.length === 0), "total loss: none");
+  const a = new Rng(7), b = new Rng(7);
+  const once = realizedLinks(t.neighbors, 0.3, () => a.float());
+  assert.equal(realizedLinks(t.neighbors, 0.3, () => b.float()).map((l) => [...l]), once.map((l) => [...l]), "the same stream, the same draw");
+  const kept = once.reduce((sum, l) => sum + l.length, 0) / t.neighbors.reduce((sum, l) => sum + l.length, 0);
+  assert.ok(kept > 0.67 && kept < 0.73, `kept ${kept}`);
+  // With losses a broadcast needs more transmitters than without.
+  const lossless = hindsightRelays(t.neighbors, 0);
+  assert.ok(hindsightRelays(once, 0) > lossless, "losses cost transmissions");
 });
 
 test.run();

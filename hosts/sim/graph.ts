@@ -164,3 +164,56 @@ export function greedyConnectedDominatingSet(adj: Adjacency, source: number, up?
   }
   return Int32Array.from(chosen);
 }
+
+/**
+ * The transmissions a broadcast from `source` needs when every node knows beforehand which of its
+ * neighbours its one transmission reaches (`reaches`, directed: one draw of the radio's losses),
+ * and every node still gets its first copy over a shortest path of those links. Layer by layer of
+ * that hop distance, a greedy set cover picks the fewest nodes d hops out whose transmissions reach
+ * every node d + 1 hops out (ties: lowest index). The source counts; nodes `reaches` cannot reach
+ * from it do not.
+ *
+ * No relay rule knows the losses before it sends, so this is a lower-bound estimate of what relaying
+ * over lossy links costs at the hop latency of flooding (where the plain CDS of the whole graph says
+ * what it costs without loss).
+ */
+export function hindsightRelays(reaches: Adjacency, source: number): number {
+  const n = reaches.length;
+  const dist = bfsDistances(reaches, source);
+  // Nodes by layer, and per node whether it still needs a transmitter from the layer before.
+  const byLayer: number[][] = [];
+  for (let v = 0; v < n; v++) {
+    if (dist[v] < 0) continue;
+    (byLayer[dist[v]] ??= []).push(v);
+  }
+  const needs = new Uint8Array(n);
+  let transmissions = 1;
+  for (let d = 1; d + 1 < byLayer.length; d++) {
+    let left = byLayer[d + 1].length;
+    for (const v of byLayer[d + 1]) needs[v] = 1;
+    const candidates = byLayer[d];
+    while (left > 0) {
+      let best = -1;
+      let bestGain = 0;
+      for (const u of candidates) {
+        let gain = 0;
+        const out = reaches[u];
+        for (let k = 0; k < out.length; k++) gain += needs[out[k]];
+        if (gain > bestGain) {
+          bestGain = gain;
+          best = u;
+        }
+      }
+      const out = reaches[best];
+      for (let k = 0; k < out.length; k++) needs[out[k]] = 0;
+      left -= bestGain;
+      transmissions++;
+    }
+  }
+  return transmissions;
+}
+
+/** One draw of a lossy radio: each directed link of `adj` kept with probability 1 − `loss`. */
+export function realizedLinks(adj: Adjacency, loss: number, random: () => number): Int32Array[] {
+  return adj.map((nbrs) => Int32Array.from(Array.prototype.filter.call(nbrs, () => random() >= loss) as number[]));
+}

@@ -47,7 +47,7 @@ test("stepping the run for progress reports changes nothing", () => {
 test("pooling weights by broadcasts and deliveries", () => {
   const t = (count: number, reachable: number, delivered: number, tx: number, hops: number, bfs: number): BroadcastTotals => ({
     count, reachable, delivered, deliveryRatio: delivered / reachable, worstDeliveryRatio: delivered / reachable,
-    transmissionsPerBroadcast: tx, meanHops: hops, meanBfsHops: bfs, hopStretch: hops / bfs, maxHopRatio: 1,
+    transmissionsPerBroadcast: tx, meanHops: hops, meanBfsHops: bfs, hopStretch: hops / bfs, maxHopRatio: 1, latencyMs: { mean: 0, p90: 0, max: 0 },
   });
   const p = pool([{ totals: t(1, 10, 10, 4, 2, 2), wallMs: 5 }, { totals: t(3, 30, 15, 8, 3, 2), wallMs: 7 }]);
   assert.is(p.deliveryRatio, 25 / 40);

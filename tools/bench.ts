@@ -115,7 +115,7 @@ export function broadcastScenario(nodes: number, loss: number, seed: number, sou
 }
 
 /** BroadcastTotals of several runs pooled as if they were one (weights: broadcasts, deliveries). */
-export type Pooled = Omit<BroadcastTotals, "meanHops" | "meanBfsHops"> & { wallMs: number };
+export type Pooled = Omit<BroadcastTotals, "meanHops" | "meanBfsHops" | "latencyMs"> & { wallMs: number };
 
 export function pool(runs: { totals: BroadcastTotals; wallMs: number }[]): Pooled {
   let count = 0, reachable = 0, delivered = 0, worst = 1, tx = 0, hops = 0, bfs = 0, maxRatio = 0, wallMs = 0;

@@ -1,10 +1,12 @@
 /**
  * Book-keeping of every broadcast in a simulation: who could have received it (nodes within the hop
  * limit of the source among powered nodes, across no active partition, at publish time), who did,
- * after how many hops compared with the breadth-first limit, and how many transmissions it took.
+ * after how many hops compared with the breadth-first limit and how long after publishing, and how
+ * many transmissions it took.
  * A broadcast is closed SETTLE_MS after it was published; its tables are then released.
  */
 import { bfsDistances } from "./graph.js";
+import { LatencyHistograms } from "./run-recorder.js";
 import type { Topology } from "./topology.js";
 
 export const SETTLE_MS = 60_000;
@@ -28,6 +30,8 @@ export interface BroadcastTotals {
   hopStretch: number;
   /** Mean over broadcasts of (largest first-copy hops) / (source eccentricity). */
   maxHopRatio: number;
+  /** Time from publishing to each receiver's first copy, ms: the mean, p90 (to within 9 %) and the worst. */
+  latencyMs: { mean: number; p90: number; max: number };
 }
 
 interface Flight {
@@ -71,6 +75,9 @@ export class BroadcastLedger {
   private readonly up: Uint8Array;
   private readonly reaches = new Map<number, Reach>();
   private closed = { count: 0, reachable: 0, delivered: 0, worst: 1, transmissions: 0, hops: 0, bfs: 0, maxRatio: 0 };
+  /** First-copy latencies of every counted delivery, in one histogram (fixed memory). */
+  readonly latency = new LatencyHistograms(1);
+  private latencySum = 0;
 
   constructor(private readonly topology: Topology, private readonly isOn: (i: number) => boolean, private readonly hopLimit: number) {
     this.up = new Uint8Array(topology.neighbors.length);
@@ -96,10 +103,12 @@ export class BroadcastLedger {
   }
 
   /** Returns the broadcast's publish time when this delivery counts (a reachable receiver's first), else -1. */
-  delivered(receiver: number, origin: string, seq: number, hops: number): number {
+  delivered(receiver: number, origin: string, seq: number, hops: number, now: number): number {
     const f = this.open.get(origin)?.get(seq);
     if (!f || f.dist[receiver] <= 0 || f.got[receiver]) return -1;
     f.got[receiver] = 1;
+    this.latency.add(0, now - f.at);
+    this.latencySum += now - f.at;
     f.delivered++;
     f.hopsSum += hops;
     f.bfsSum += f.dist[receiver];
@@ -116,6 +125,7 @@ export class BroadcastLedger {
   totals(): BroadcastTotals {
     this.closeBefore(Infinity);
     const c = this.closed;
+    const latency = this.latency.summary(0);
     return {
       count: c.count,
       reachable: c.reachable,
@@ -127,6 +137,7 @@ export class BroadcastLedger {
       meanBfsHops: c.delivered ? c.bfs / c.delivered : 0,
       hopStretch: c.bfs ? c.hops / c.bfs : 1,
       maxHopRatio: c.count ? c.maxRatio / c.count : 1,
+      latencyMs: { mean: c.delivered ? this.latencySum / c.delivered : 0, p90: latency.p90, max: latency.max },
     };
   }
 

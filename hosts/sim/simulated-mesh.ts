@@ -246,7 +246,7 @@ export class SimulatedMesh {
   private onEvent(i: number, event: MeshEvent, now: number): void {
     this.trace.event(i, event, now);
     if (event.type === "message") {
-      const publishedAt = this.ledger.delivered(i, event.origin, event.seq, event.hops);
+      const publishedAt = this.ledger.delivered(i, event.origin, event.seq, event.hops, now);
       this.recorder?.messageDelivered(i, event.origin, event.seq, event.hops, publishedAt, now);
     } else if (event.type === "direct-message") {
       this.direct.delivered(i, event.origin, event.seq, now);

@@ -45,15 +45,16 @@ test("stepping the run for progress reports changes nothing", () => {
 });
 
 test("pooling weights by broadcasts and deliveries", () => {
-  const t = (count: number, reachable: number, delivered: number, tx: number, hops: number, bfs: number): BroadcastTotals => ({
+  const t = (count: number, reachable: number, delivered: number, tx: number, hops: number, bfs: number, latency: number): BroadcastTotals => ({
     count, reachable, delivered, deliveryRatio: delivered / reachable, worstDeliveryRatio: delivered / reachable,
-    transmissionsPerBroadcast: tx, meanHops: hops, meanBfsHops: bfs, hopStretch: hops / bfs, maxHopRatio: 1, latencyMs: { mean: 0, p90: 0, max: 0 },
+    transmissionsPerBroadcast: tx, meanHops: hops, meanBfsHops: bfs, hopStretch: hops / bfs, maxHopRatio: 1, latencyMs: { mean: latency, p90: 0, max: 0 },
   });
-  const p = pool([{ totals: t(1, 10, 10, 4, 2, 2), wallMs: 5 }, { totals: t(3, 30, 15, 8, 3, 2), wallMs: 7 }]);
+  const p = pool([{ totals: t(1, 10, 10, 4, 2, 2, 100), wallMs: 5 }, { totals: t(3, 30, 15, 8, 3, 2, 400), wallMs: 7 }]);
   assert.is(p.deliveryRatio, 25 / 40);
   assert.is(p.worstDeliveryRatio, 0.5);
   assert.is(p.transmissionsPerBroadcast, (4 + 24) / 4);
   assert.is(p.hopStretch, (20 + 45) / (20 + 30));
+  assert.is(p.latencyMeanMs, (10 * 100 + 15 * 400) / 25);
   assert.is(p.wallMs, 12);
 });
 

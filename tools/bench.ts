@@ -115,10 +115,11 @@ export function broadcastScenario(nodes: number, loss: number, seed: number, sou
 }
 
 /** BroadcastTotals of several runs pooled as if they were one (weights: broadcasts, deliveries). */
-export type Pooled = Omit<BroadcastTotals, "meanHops" | "meanBfsHops" | "latencyMs"> & { wallMs: number };
+/** Pooled totals; `latencyMeanMs`: the mean time from publishing to a receiver's first copy, over every delivery. */
+export type Pooled = Omit<BroadcastTotals, "meanHops" | "meanBfsHops" | "latencyMs"> & { latencyMeanMs: number; wallMs: number };
 
 export function pool(runs: { totals: BroadcastTotals; wallMs: number }[]): Pooled {
-  let count = 0, reachable = 0, delivered = 0, worst = 1, tx = 0, hops = 0, bfs = 0, maxRatio = 0, wallMs = 0;
+  let count = 0, reachable = 0, delivered = 0, worst = 1, tx = 0, hops = 0, bfs = 0, maxRatio = 0, latency = 0, wallMs = 0;
   for (const { totals: t, wallMs: w } of runs) {
     count += t.count;
     reachable += t.reachable;
@@ -128,6 +129,7 @@ export function pool(runs: { totals: BroadcastTotals; wallMs: number }[]): Poole
     hops += t.meanHops * t.delivered;
     bfs += t.meanBfsHops * t.delivered;
     maxRatio += t.maxHopRatio * t.count;
+    latency += t.latencyMs.mean * t.delivered;
     wallMs += w;
   }
   return {
@@ -137,6 +139,7 @@ export function pool(runs: { totals: BroadcastTotals; wallMs: number }[]): Poole
     transmissionsPerBroadcast: count ? tx / count : 0,
     hopStretch: bfs ? hops / bfs : 1,
     maxHopRatio: count ? maxRatio / count : 1,
+    latencyMeanMs: delivered ? latency / delivered : 0,
     wallMs,
   };
 }
@@ -370,21 +373,22 @@ export function renderRelaySection(plan: BenchPlan, results: CaseResult[], check
     "  shortest path of the links that worked (graph.ts `hindsightRelays`): a relay rule learns of losses only",
     "  after sending, so it cannot expect fewer at flooding's hop latency; **vs hindsight**: tx/bcast over them.",
     "- **stretch**: mean first-copy hops / mean breadth-first hops; **max-hop**: mean over broadcasts of",
-    "  (farthest receiver's hops / source eccentricity).", "");
+    "  (farthest receiver's hops / source eccentricity); **first copy**: mean time from publishing to a receiver's",
+    "  first copy (hops count relays, not the time each waits: the two together show what a rule costs in latency).", "");
   for (const r of results) {
     L.push(`### N = ${int(r.nodes)}, loss ${percent(r.loss, 0)}`, "");
     const floodTx = r.policies.flood.transmissionsPerBroadcast;
     L.push(`Limits: mean radio degree ${r.meanDegree.toFixed(2)}; mean greedy CDS ${r.meanCds.toFixed(1)} nodes; ` +
       `hindsight relays ${r.meanHindsight.toFixed(1)} tx (${percent(floodTx ? r.meanHindsight / floodTx : 0, 1)} of flooding's); ` +
       `mean source eccentricity ${r.meanEccentricity.toFixed(2)} hops (${r.sources} sources).`, "");
-    L.push("| policy | delivery | worst | tx/bcast | vs flood | vs CDS | vs hindsight | stretch | max-hop | wall |");
-    L.push("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
+    L.push("| policy | delivery | worst | tx/bcast | vs flood | vs CDS | vs hindsight | stretch | max-hop | first copy | wall |");
+    L.push("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
     const flood = r.policies.flood.transmissionsPerBroadcast;
     for (const p of POLICIES) {
       const x = r.policies[p];
       L.push(`| ${p} | ${percent(x.deliveryRatio)} | ${percent(x.worstDeliveryRatio)} | ` +
         `${x.transmissionsPerBroadcast.toFixed(1)} | ${percent(flood ? x.transmissionsPerBroadcast / flood : 0, 1)} | ` +
-        `${(x.transmissionsPerBroadcast / r.meanCds).toFixed(2)}× | ${(x.transmissionsPerBroadcast / r.meanHindsight).toFixed(2)}× | ${x.hopStretch.toFixed(3)} | ${x.maxHopRatio.toFixed(3)} | ` +
+        `${(x.transmissionsPerBroadcast / r.meanCds).toFixed(2)}× | ${(x.transmissionsPerBroadcast / r.meanHindsight).toFixed(2)}× | ${x.hopStretch.toFixed(3)} | ${x.maxHopRatio.toFixed(3)} | ${(x.latencyMeanMs / 1000).toFixed(2)} s | ` +
         `${seconds(x.wallMs)} |`);
     }
     L.push("");

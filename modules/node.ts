@@ -986,8 +986,7 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
 
   /**
    * The neighbor in `slot` left the table (silent, evicted or ignored): no route of either kind goes
-   * through it any more, and its custody record (with whether it was silent as a relay) waits for its
-   * return (custody-trust.ts).
+   * through it any more, and its custody record waits for its return (custody-trust.ts).
    */
   private neighborLeft(slot: number, now: number): void {
     this.dropRoutesVia(slot);

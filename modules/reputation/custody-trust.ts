@@ -9,15 +9,16 @@
  * is long: a black hole that lost five readings is trusted again after some thirteen minutes, and
  * loses its trust again with the next two it drops.
  *
- * Blame goes to the neighbor we handed to even when the reading was lost further on: an honest
- * next hop in front of a hole loses trust too, until it routes around the hole and its readings
- * are confirmed again.
+ * Blame goes to the neighbor we handed to even when the reading was lost further on, as we cannot
+ * tell where; but a reading it lost that then reaches the gateway through it after all (resent, it
+ * took another way behind it) is taken back and counted kept (recordMadeGood): an honest next hop
+ * in front of a hole is blamed for what it goes on losing, not for what it routed around. A hole
+ * that drops a reading every time it has it is never made good.
  *
- * The record outlives the neighbor's stay in the table: one that leaves with a record against it (a
- * hole missing a few beacons expires) leaves it here under its key, with whether it left unheard
- * relaying (relay-watch.ts), and finds both again when it comes back, in any slot, instead of a
- * clean start. Bounded: three numbers per neighbor-table slot, and GONE departed neighbors' records
- * (the one that broke least goes first), 33 bytes each.
+ * The record outlives the neighbor's stay in the table: one that leaves with a bad record (a hole
+ * missing a few beacons expires) leaves it here, under its key, and finds it again when it comes
+ * back, instead of a clean one. Bounded: three numbers per neighbor-table slot, and GONE departed
+ * neighbors' records (the one that broke least goes first), 32 bytes each.
  */
 import { equalAt } from "../bytes.js";
 

@@ -770,7 +770,8 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
         this.replayBySlot[n.slot] = window;
         this.framesBySlot.reset(n.slot, now);
         this.scores.reset(n.slot, now);
-        this.relayWatch.reset(n.slot, this.custodyTrust.admit(n.slot, this.peerBySlot.publicKey(n.slot), now));
+        this.relayWatch.reset(n.slot);
+        this.custodyTrust.admit(n.slot, this.peerBySlot.publicKey(n.slot), now);
         this.expiryAt = Math.min(this.expiryAt, this.neighbors.nextExpiry());
         if (admitted.evicted) this.emit({ type: "neighbor-down", id: admitted.evicted.idHex, reason: "evicted" });
         this.emit({ type: "neighbor-up", id: senderHex, role });
@@ -990,7 +991,7 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
    */
   private neighborLeft(slot: number, now: number): void {
     this.dropRoutesVia(slot);
-    this.custodyTrust.leave(slot, this.peerBySlot.publicKey(slot), this.relayWatch.silent(slot), now);
+    this.custodyTrust.leave(slot, this.peerBySlot.publicKey(slot), now);
   }
 
   private dropRoutesVia(slot: number): void {
@@ -1384,6 +1385,12 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
   judge(slot: number, behavior: Behavior, now: number): void {
     const n = this.neighbors.bySlot(slot);
     if (n) this.judgeNeighbor(n, behavior, now);
+  }
+
+  madeGood(slot: number, now: number): void {
+    if (!this.neighbors.bySlot(slot)) return;
+    this.custodyTrust.recordMadeGood(slot, now);
+    this.scores.record(slot, Behavior.KeptCustody, now);
   }
 
   onHealthReport(origin: Uint8Array, seq: number, report: Uint8Array): void {

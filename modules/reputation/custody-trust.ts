@@ -26,11 +26,8 @@ export const HALF_LIFE_MS = 10 * 60_000;
 export const MIN_BROKEN = 2;
 /** Departed neighbors whose bad record is remembered. */
 export const GONE = 8;
-/** A departed neighbor is known by the first bytes of its public key… */
+/** A departed neighbor is known by the first bytes of its public key. */
 const TAG_BYTES = 8;
-/** …followed by a byte of flags: SILENT, it left unheard relaying (relay-watch.ts). */
-const TAG_ROW = TAG_BYTES + 1;
-const SILENT = 1;
 
 // Fields of each row in `rows`: the slots' rows, then the departed neighbors' rows.
 const KEPT = 0;
@@ -41,8 +38,8 @@ const ROW = 3;
 export class CustodyTrust {
   /** One row per neighbor-table slot then one per GONE, in a single array (one typed array costs the board about 140 B). */
   private readonly rows: Float64Array;
-  /** Per departed row, its neighbor's tag and flags; all zero: free. */
-  private readonly tags = new Uint8Array(GONE * TAG_ROW);
+  /** Per departed row, its neighbor's tag; all zero: free. */
+  private readonly tags = new Uint8Array(GONE * TAG_BYTES);
 
   constructor(private readonly capacity: number) {
     this.rows = new Float64Array((capacity + GONE) * ROW);
@@ -50,34 +47,30 @@ export class CustodyTrust {
 
   /**
    * The neighbor with public key `key` took `slot`: it finds the record it left when it last went
-   * (if it was bad enough to keep), or starts clean. True if it left unheard relaying.
+   * (if it was bad enough to keep), or starts clean.
    */
-  admit(slot: number, key: Uint8Array, now: number): boolean {
+  admit(slot: number, key: Uint8Array, now: number): void {
     const at = slot * ROW;
     const gone = this.goneRow(key);
     if (gone >= 0) {
-      const tag = (gone - this.capacity) * TAG_ROW;
-      const silent = (this.tags[tag + TAG_BYTES] & SILENT) !== 0;
       this.rows.copyWithin(at, gone * ROW, gone * ROW + ROW);
-      this.tags.fill(0, tag, tag + TAG_ROW);
-      return silent;
+      this.tags.fill(0, (gone - this.capacity) * TAG_BYTES, (gone - this.capacity + 1) * TAG_BYTES);
+      return;
     }
     this.rows[at + KEPT] = this.rows[at + BROKEN] = 0;
     this.rows[at + AT] = now;
-    return false;
   }
 
   /**
    * The neighbor in `slot`, with public key `key`, left the table: a record that counts against it
-   * (it broke a reading, and kept fewer than two for each one broken, or it was `silent`: never heard
-   * relaying) is kept for its return, in a free row or instead of the one that broke least, if that
-   * one broke less.
+   * (it broke a reading, and kept fewer than two for each one broken) is kept for its return, in a
+   * free row or instead of the one that broke least, if that one broke less.
    */
-  leave(slot: number, key: Uint8Array, silent: boolean, now: number): void {
+  leave(slot: number, key: Uint8Array, now: number): void {
     this.fade(slot, now);
     const kept = this.rows[slot * ROW + KEPT];
     const broken = this.rows[slot * ROW + BROKEN];
-    if (!silent && (broken < 0.5 || kept >= 2 * broken)) return;
+    if (broken < 0.5 || kept >= 2 * broken) return;
     let row = this.goneRow(key);
     for (let g = this.capacity; g < this.capacity + GONE && row < 0; g++) if (this.isFree(g)) row = g;
     if (row < 0) {
@@ -88,9 +81,7 @@ export class CustodyTrust {
       if (row < 0) return;
     }
     this.rows.copyWithin(row * ROW, slot * ROW, slot * ROW + ROW);
-    const tag = (row - this.capacity) * TAG_ROW;
-    this.tags.set(key.subarray(0, TAG_BYTES), tag);
-    this.tags[tag + TAG_BYTES] = silent ? SILENT : 0;
+    this.tags.set(key.subarray(0, TAG_BYTES), (row - this.capacity) * TAG_BYTES);
   }
 
   recordKept(slot: number, now: number): void {
@@ -101,6 +92,14 @@ export class CustodyTrust {
   recordBroken(slot: number, now: number): void {
     this.fade(slot, now);
     this.rows[slot * ROW + BROKEN]++;
+  }
+
+  /** A reading the neighbor was blamed for losing reached the gateway through it after all: kept, not broken. */
+  recordMadeGood(slot: number, now: number): void {
+    this.fade(slot, now);
+    const at = slot * ROW;
+    this.rows[at + BROKEN] = Math.max(0, this.rows[at + BROKEN] - 1);
+    this.rows[at + KEPT]++;
   }
 
   distrusted(slot: number, now: number): boolean {
@@ -123,14 +122,14 @@ export class CustodyTrust {
   /** The departed row remembered for `key`, or -1. */
   private goneRow(key: Uint8Array): number {
     for (let g = 0; g < GONE; g++) {
-      if (equalAt(this.tags, g * TAG_ROW, key, 0, TAG_BYTES)) return this.capacity + g;
+      if (equalAt(this.tags, g * TAG_BYTES, key, 0, TAG_BYTES)) return this.capacity + g;
     }
     return -1;
   }
 
   private isFree(row: number): boolean {
-    const at = (row - this.capacity) * TAG_ROW;
-    for (let i = 0; i < TAG_ROW; i++) if (this.tags[at + i] !== 0) return false;
+    const at = (row - this.capacity) * TAG_BYTES;
+    for (let i = 0; i < TAG_BYTES; i++) if (this.tags[at + i] !== 0) return false;
     return true;
   }
 

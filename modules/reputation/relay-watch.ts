@@ -31,9 +31,9 @@ export class RelayWatch {
     this.unheardDesignated = new Uint32Array(capacity);
   }
 
-  /** A new neighbor took the slot: its watch starts now, or goes on silent if it left silent (custody-trust.ts keeps that). */
-  reset(slot: number, silent = false): void {
-    this.since[slot] = silent ? this.messages - SILENT_AFTER_MESSAGES : this.messages;
+  /** A new neighbor took the slot: its watch starts now. */
+  reset(slot: number): void {
+    this.since[slot] = this.messages;
     this.unheardDesignated[slot] = 0;
   }
 

@@ -102,7 +102,7 @@ test("custody trust: a next hop that keeps fewer than two in three is distrusted
   assert.not.ok(t.distrusted(1, 0), "an honest next hop that lost two of 22 behind a hole");
   for (let i = 0; i < 20; i++) t.recordBroken(1, 0);
   assert.ok(t.distrusted(1, 0), "a grey hole dropping half");
-  t.leave(1, key(2), false, 0);
+  t.leave(1, key(2), 0);
   t.admit(1, key(3), 0);
   assert.not.ok(t.distrusted(1, 0), "a newcomer in the slot starts clean");
 });

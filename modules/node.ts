@@ -637,7 +637,7 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
   tick(now: number): void {
     if (!this.sealer) return;
     for (const dead of this.neighbors.expire(now)) {
-      this.neighborLeft(dead.slot, now);
+      this.dropRoutesVia(dead.slot);
       this.emit({ type: "neighbor-down", id: dead.idHex, reason: "silent" });
     }
     this.expiryAt = this.neighbors.nextExpiry();
@@ -760,8 +760,6 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
         this.counters.drop(DropReason.TableFull);
       } else {
         n = admitted.neighbor;
-        // The neighbor evicted from the slot leaves first: its certificate names it.
-        if (admitted.evicted) this.neighborLeft(admitted.evicted.slot, now);
         this.peerBySlot.copy(n.slot, cache.entries, peer);
         // The slot's previous window (if any) is let go only now, as a slot held it until reused.
         const previous = this.replayBySlot[n.slot];
@@ -771,8 +769,9 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
         this.framesBySlot.reset(n.slot, now);
         this.scores.reset(n.slot, now);
         this.relayWatch.reset(n.slot);
-        this.custodyTrust.admit(n.slot, this.peerBySlot.publicKey(n.slot), now);
+        this.custodyTrust.reset(n.slot, now);
         this.expiryAt = Math.min(this.expiryAt, this.neighbors.nextExpiry());
+        if (admitted.evicted) this.dropRoutesVia(admitted.evicted.slot);
         if (admitted.evicted) this.emit({ type: "neighbor-down", id: admitted.evicted.idHex, reason: "evicted" });
         this.emit({ type: "neighbor-up", id: senderHex, role });
       }
@@ -978,22 +977,13 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
     const n = this.neighbors.get(idHex);
     if (n) {
       this.neighbors.remove(n);
-      // Revoked or out of date: it does not come back as it was, and its custody record goes with it.
       this.dropRoutesVia(n.slot);
       this.emit({ type: "neighbor-down", id: idHex, reason });
     }
     this.certificates.delete(id);
   }
 
-  /**
-   * The neighbor in `slot` left the table (silent, evicted or ignored): no route of either kind goes
-   * through it any more, and its custody record waits for its return (custody-trust.ts).
-   */
-  private neighborLeft(slot: number, now: number): void {
-    this.dropRoutesVia(slot);
-    this.custodyTrust.leave(slot, this.peerBySlot.publicKey(slot), now);
-  }
-
+  /** A neighbor left the table: no route of either kind goes through it any more. */
   private dropRoutesVia(slot: number): void {
     this.routes.dropNeighbor(slot);
     this.discovery.dropNeighbor(slot);
@@ -1297,7 +1287,7 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
     if (this.scores.record(n.slot, behavior, now) >= IGNORE_BELOW) return;
     this.scores.ignore(n.idHex, now);
     this.neighbors.remove(n);
-    this.neighborLeft(n.slot, now);
+    this.dropRoutesVia(n.slot);
     this.emit({ type: "neighbor-down", id: n.idHex, reason: "ignored" });
   }
 
@@ -1385,12 +1375,6 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
   judge(slot: number, behavior: Behavior, now: number): void {
     const n = this.neighbors.bySlot(slot);
     if (n) this.judgeNeighbor(n, behavior, now);
-  }
-
-  madeGood(slot: number, now: number): void {
-    if (!this.neighbors.bySlot(slot)) return;
-    this.custodyTrust.recordMadeGood(slot, now);
-    this.scores.record(slot, Behavior.KeptCustody, now);
   }
 
   onHealthReport(origin: Uint8Array, seq: number, report: Uint8Array): void {

@@ -80,8 +80,6 @@ export interface ForwardContext {
   readingResent(): void;
   /** Holds what the neighbor in `slot` (if any) did against its reputation. */
   judge(slot: number, behavior: Behavior, now: number): void;
-  /** A reading the neighbor in `slot` (if any) was blamed for losing was confirmed through it after all: kept, not broken. */
-  madeGood(slot: number, now: number): void;
   /** Gateways: a health report from `origin` (or our own) arrived. */
   onHealthReport(origin: Uint8Array, seq: number, report: Uint8Array): void;
   /** The origin's public key if `certificate` admits it (verified once, cached); null otherwise. */
@@ -331,7 +329,7 @@ export class StoreAndForward {
     }
     if (kind === DataKind.Confirm || kind === DataKind.Health) {
       if (kind === DataKind.Confirm) {
-        this.promises.confirm(d.origin, d.seq, (slot, madeGood) => (madeGood ? this.ctx.madeGood(slot, now) : this.ctx.judge(slot, Behavior.KeptCustody, now)));
+        this.promises.confirm(d.origin, d.seq, (slot) => this.ctx.judge(slot, Behavior.KeptCustody, now));
         this.replicas?.confirm(d.origin, d.seq);
         this.pullOf(d, now);
       }
@@ -605,7 +603,7 @@ export class StoreAndForward {
       this.homeBroken = 0;
     }
     this.unsent.confirm(seq);
-    this.handoffs.confirm(seq, (slot, madeGood) => (madeGood ? this.ctx.madeGood(slot, now) : this.ctx.judge(slot, Behavior.KeptCustody, now)));
+    this.handoffs.confirm(seq, (slot) => this.ctx.judge(slot, Behavior.KeptCustody, now));
     for (let i = this.custody.size - 1; i >= 0; i--) {
       const row = this.custody.at(i);
       const kind = this.custody.kind(row);
@@ -803,10 +801,8 @@ export class StoreAndForward {
         if (handedAt >= this.homeSince) this.homeBroken++;
       }
       if (!this.takeOwn(DataKind.Entry, seq, this.entryPayload(bytes), now)) break;
-      if (handedAt >= 0) {
-        this.ctx.readingResent();
-        this.handoffs.blame(seq);
-      }
+      if (handedAt >= 0) this.ctx.readingResent();
+      this.handoffs.delete(seq);
       resent++;
     }
     if (resent > 0) this.queueCheckpoint(now);

@@ -6,14 +6,9 @@
  */
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { AttackMesh } from "../../hosts/sim/attack-mesh.js";
 import { runCustodyHoles } from "../../hosts/sim/custody-holes.js";
-import { fromPositions } from "../../hosts/sim/topology.js";
 import { CustodyPromises } from "../../modules/forward/custody-promises.js";
 import { CustodyTrust, HALF_LIFE_MS } from "../../modules/reputation/custody-trust.js";
-
-/** A public key, distinct per `n`. */
-const key = (n: number) => new Uint8Array(32).fill(n);
 
 /**
  * Scenarios, each run with black holes (every reading dropped) and grey ones (half): how they are set
@@ -86,8 +81,8 @@ test("custody promises: an item handed on again is the same promise, and a new o
 
 test("custody trust: a next hop that keeps fewer than two in three is distrusted, for a long while", () => {
   const t = new CustodyTrust(2);
-  t.admit(0, key(1), 0);
-  t.admit(1, key(2), 0);
+  t.reset(0, 0);
+  t.reset(1, 0);
   t.recordBroken(0, 0);
   assert.not.ok(t.distrusted(0, 0), "one broken reading is not enough");
   t.recordBroken(0, 0);
@@ -102,14 +97,13 @@ test("custody trust: a next hop that keeps fewer than two in three is distrusted
   assert.not.ok(t.distrusted(1, 0), "an honest next hop that lost two of 22 behind a hole");
   for (let i = 0; i < 20; i++) t.recordBroken(1, 0);
   assert.ok(t.distrusted(1, 0), "a grey hole dropping half");
-  t.leave(1, key(2), 0);
-  t.admit(1, key(3), 0);
+  t.reset(1, 0);
   assert.not.ok(t.distrusted(1, 0), "a newcomer in the slot starts clean");
 });
 
 test("custody trust: the deficit ranks last resorts by their record — a hole that keeps losing ours sinks below an honest hop blamed once", () => {
   const t = new CustodyTrust(3);
-  for (let slot = 0; slot < 3; slot++) t.admit(slot, key(slot + 1), 0);
+  for (let slot = 0; slot < 3; slot++) t.reset(slot, 0);
   assert.is(t.deficit(0, 0), 0, "trusted: no deficit");
   // Slot 0 an honest neighbor blamed for a hole behind it, then kept one; slot 1 the hole itself, fed every round.
   t.recordBroken(0, 0);
@@ -129,51 +123,6 @@ test("custody trust: the deficit ranks last resorts by their record — a hole t
   assert.ok(t.distrusted(2, 0), "3 kept of 5: under two in three");
   assert.is(t.deficit(2, 0), 1, "a distrusted neighbor that kept more than it broke still counts 1");
   assert.ok(Math.abs(t.deficit(1, HALF_LIFE_MS) - 5) < 1e-9, "the deficit fades with the record");
-});
-
-// Eclipse attack, 200 nodes seed 1: holes that went unheard for a few beacons expired from a node's
-// table and came back with a clean record, their lie trusted again; one origin handed its last reading
-// to a fresh one each minute of the drain (six in a row) and lost it.
-test("a hole that expires from the table and is heard again keeps its record: it is not a next hop again", () => {
-  // The origin O reaches the gateway G through an honest node (1) or a hole A that claims one perfect hop.
-  const [G, O, A] = [0, 2, 3];
-  const topology = fromPositions([0, 0.8, 1.6, 0.8], [0, -0.3, 0, 0.3], 1);
-  const downs: number[] = [];
-  const ups: number[] = [];
-  const mesh = new AttackMesh({
-    topology, seed: 1, loss: 0, gateways: [G],
-    attackers: new Map([[A, { dropsGossip: true, dropsData: 1, liesAboutRoutes: true }]]),
-    publishPeriodMs: 0, readingPeriodMs: 10_000, warmupMs: 20_000, quietFromMs: 800_000,
-    onEvent: (i, e, now) => {
-      if (i !== O || (e.type !== "neighbor-up" && e.type !== "neighbor-down") || e.id !== mesh.node(A).idHex) return;
-      (e.type === "neighbor-up" ? ups : downs).push(now);
-    },
-  });
-  // A goes unheard by all for three minutes: O's row of it expires.
-  mesh.simulator.partition([0, 0, 0, 1], 300_000, 480_000);
-  const viaHole = () => {
-    const o = mesh.node(O);
-    const slot = o.nextHopToward(mesh.node(G).id);
-    return slot >= 0 && o.neighborAt(slot) === mesh.node(A).idHex;
-  };
-  let before = 0;
-  for (let t = 20_000; t < 300_000; t += 5_000) {
-    mesh.run(t);
-    if (viaHole()) before++;
-  }
-  assert.ok(before > 0, "the hole's lie won O's route before it was found out");
-  assert.not.ok(viaHole(), "found out before it went unheard");
-  const dropped = mesh.droppedByAttackers;
-  let after = 0;
-  for (let t = 480_000; t <= 800_000; t += 5_000) {
-    mesh.run(t);
-    if (viaHole()) after++;
-  }
-  assert.is(downs.length, 1, "O's row of the hole expired once");
-  assert.ok(ups.length === 2 && ups[1] > 480_000, "and the hole was admitted again when heard");
-  assert.is(after, 0, "never O's next hop again");
-  assert.is(mesh.droppedByAttackers, dropped, "it took none of O's readings again");
-  assert.is(mesh.readingTotals().lost, 0);
 });
 
 test.run();

@@ -219,7 +219,7 @@ export class GatewayHandover {
       if (Number.isNaN(this.since[i])) continue;
       const origin = this.claimed.subarray(i * NODE_ID_BYTES, (i + 1) * NODE_ID_BYTES);
       if (now >= this.since[i] + WAIT_MS) {
-        const cut = cutOff(this.previous.subarray(i * NODE_ID_BYTES, (i + 1) * NODE_ID_BYTES));
+        const cut = cutOff(this.previousOf(i));
         if (cut && now < this.began[i] + CUT_OFF_WAIT_MS) {
           this.since[i] = now - WAIT_MS + RETRY_MS;
           this.wasCutOff[i] = 1;
@@ -236,11 +236,11 @@ export class GatewayHandover {
       if (now >= this.since[i] + WAIT_MS) {
         const successor = this.passing[i] ? this.successor.subarray(i * NODE_ID_BYTES, (i + 1) * NODE_ID_BYTES) : null;
         this.since[i] = NaN;
-        this.tell(origin, this.previous.subarray(i * NODE_ID_BYTES, (i + 1) * NODE_ID_BYTES), this.nextTry[i], now);
+        this.tell(origin, this.previousOf(i), this.nextTry[i], now);
         giveUp(origin, successor);
       } else if (now >= this.nextTry[i]) {
         this.nextTry[i] = now + RETRY_MS;
-        this.notify(NoticeType.Release, origin, this.previous.subarray(i * NODE_ID_BYTES, (i + 1) * NODE_ID_BYTES), 0, now);
+        this.notify(NoticeType.Release, origin, this.previousOf(i), 0, now);
       }
     }
     for (let i = 0; i < TELL_CAPACITY; i++) {
@@ -252,6 +252,11 @@ export class GatewayHandover {
         this.notify(NoticeType.Release, this.told.subarray(row, row + NODE_ID_BYTES), this.told.subarray(row + NODE_ID_BYTES, row + 2 * NODE_ID_BYTES), 0, now);
       }
     }
+  }
+
+  /** Claim `i`'s old home (a view). */
+  private previousOf(i: number): Uint8Array {
+    return this.previous.subarray(i * NODE_ID_BYTES, (i + 1) * NODE_ID_BYTES);
   }
 
   /** Whether `origin`'s old home is still asked after its claim gave up. */

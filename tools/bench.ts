@@ -114,8 +114,10 @@ export function broadcastScenario(nodes: number, loss: number, seed: number, sou
   };
 }
 
-/** BroadcastTotals of several runs pooled as if they were one (weights: broadcasts, deliveries). */
-/** Pooled totals; `latencyMeanMs`: the mean time from publishing to a receiver's first copy, over every delivery. */
+/**
+ * BroadcastTotals of several runs pooled as if they were one (weights: broadcasts, deliveries);
+ * `latencyMeanMs`: the mean time from publishing to a receiver's first copy, over every delivery.
+ */
 export type Pooled = Omit<BroadcastTotals, "meanHops" | "meanBfsHops" | "latencyMs"> & { latencyMeanMs: number; wallMs: number };
 
 export function pool(runs: { totals: BroadcastTotals; wallMs: number }[]): Pooled {
@@ -377,13 +379,12 @@ export function renderRelaySection(plan: BenchPlan, results: CaseResult[], check
     "  first copy (hops count relays, not the time each waits: the two together show what a rule costs in latency).", "");
   for (const r of results) {
     L.push(`### N = ${int(r.nodes)}, loss ${percent(r.loss, 0)}`, "");
-    const floodTx = r.policies.flood.transmissionsPerBroadcast;
+    const flood = r.policies.flood.transmissionsPerBroadcast;
     L.push(`Limits: mean radio degree ${r.meanDegree.toFixed(2)}; mean greedy CDS ${r.meanCds.toFixed(1)} nodes; ` +
-      `hindsight relays ${r.meanHindsight.toFixed(1)} tx (${percent(floodTx ? r.meanHindsight / floodTx : 0, 1)} of flooding's); ` +
+      `hindsight relays ${r.meanHindsight.toFixed(1)} tx (${percent(flood ? r.meanHindsight / flood : 0, 1)} of flooding's); ` +
       `mean source eccentricity ${r.meanEccentricity.toFixed(2)} hops (${r.sources} sources).`, "");
     L.push("| policy | delivery | worst | tx/bcast | vs flood | vs CDS | vs hindsight | stretch | max-hop | first copy | wall |");
     L.push("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
-    const flood = r.policies.flood.transmissionsPerBroadcast;
     for (const p of POLICIES) {
       const x = r.policies[p];
       L.push(`| ${p} | ${percent(x.deliveryRatio)} | ${percent(x.worstDeliveryRatio)} | ` +

@@ -3,10 +3,17 @@
  * limit of the source among powered nodes, across no active partition, at publish time), who did,
  * after how many hops compared with the breadth-first limit and how long after publishing, and how
  * many transmissions it took.
- * A broadcast is closed SETTLE_MS after it was published; its tables are then released.
+ * Deliveries and relays count up to SETTLE_MS after the broadcast was published; its tables are
+ * released after that.
+ *
+ * Mergeable: a ledger that keeps its flights (`keep`) and sees every publication but only some
+ * receivers (one thread of a parallel run, hosts/sim/parallel-mesh.ts) yields FlightRecords whose
+ * sums over threads, `mergeFlights`, give exactly the totals one ledger of the whole run gives:
+ * both add the flights up in the same order, (publish time, source, seq). First-copy latencies go into
+ * one histogram per ledger (a receiver belongs to one thread), which `mergeFlights` adds up too.
  */
 import { bfsDistances } from "./graph.js";
-import { LatencyHistograms } from "./run-recorder.js";
+import { LatencyHistograms, type HistogramSnapshot } from "./run-recorder.js";
 import type { Topology } from "./topology.js";
 
 export const SETTLE_MS = 60_000;
@@ -34,7 +41,29 @@ export interface BroadcastTotals {
   latencyMs: { mean: number; p90: number; max: number };
 }
 
+/** What one ledger saw of first-copy latencies: its histogram and their sum (ms; whole ms, so any order sums alike). */
+export interface LatencyRecord {
+  histogram: HistogramSnapshot;
+  sum: number;
+}
+
+/** What one ledger saw of one broadcast. */
+export interface FlightRecord {
+  source: number;
+  seq: number;
+  at: number;
+  reachable: number;
+  eccentricity: number;
+  delivered: number;
+  hopsSum: number;
+  bfsSum: number;
+  maxHops: number;
+  /** Relays seen (the origin's own transmission is not in it). */
+  relays: number;
+}
+
 interface Flight {
+  source: number;
   origin: string;
   seq: number;
   at: number;
@@ -46,7 +75,7 @@ interface Flight {
   bfsSum: number;
   maxHops: number;
   eccentricity: number;
-  transmissions: number;
+  relays: number;
 }
 
 interface Reach {
@@ -74,13 +103,16 @@ export class BroadcastLedger {
   /** Which nodes were on at the last reach(), and what it found per source since they last changed. */
   private readonly up: Uint8Array;
   private readonly reaches = new Map<number, Reach>();
-  private closed = { count: 0, reachable: 0, delivered: 0, worst: 1, transmissions: 0, hops: 0, bfs: 0, maxRatio: 0 };
+  private readonly closed = new Closed();
   /** First-copy latencies of every counted delivery, in one histogram (fixed memory). */
-  readonly latency = new LatencyHistograms(1);
+  private readonly latency = new LatencyHistograms(1);
   private latencySum = 0;
+  /** With `keep`: every closed flight, for mergeFlights. */
+  private readonly kept: FlightRecord[] | null;
 
-  constructor(private readonly topology: Topology, private readonly isOn: (i: number) => boolean, private readonly hopLimit: number) {
+  constructor(private readonly topology: Topology, private readonly isOn: (i: number) => boolean, private readonly hopLimit: number, keep = false) {
     this.up = new Uint8Array(topology.neighbors.length);
+    this.kept = keep ? [] : null;
   }
 
   partition(group: Int32Array, from: number, to: number): void {
@@ -92,20 +124,25 @@ export class BroadcastLedger {
     this.closeBefore(now - SETTLE_MS);
     const { dist, reachable, eccentricity } = this.reach(source, now);
     const flight: Flight = {
-      origin, seq, at: now, dist, got: new Uint8Array(dist.length), reachable, delivered: 0, hopsSum: 0, bfsSum: 0,
-      maxHops: 0, eccentricity, transmissions: 1,
+      source, origin, seq, at: now, dist, got: new Uint8Array(dist.length), reachable, delivered: 0, hopsSum: 0, bfsSum: 0,
+      maxHops: 0, eccentricity, relays: 0,
     };
     let bySeq = this.open.get(origin);
     if (!bySeq) this.open.set(origin, (bySeq = new Map()));
     bySeq.set(seq, flight);
-    this.flights.push(flight);
+    // Kept in (at, source, seq) order, the order flights are added up in; a thread learns of other
+    // threads' publications a little late, so a flight may go in before the last few.
+    const flights = this.flights;
+    let k = flights.length;
+    while (k > this.closedUpTo && flightBefore(flight, flights[k - 1])) k--;
+    flights.splice(k, 0, flight);
     return reachable;
   }
 
-  /** Returns the broadcast's publish time when this delivery counts (a reachable receiver's first), else -1. */
+  /** Returns the broadcast's publish time when this delivery counts (a reachable receiver's first, in time), else -1. */
   delivered(receiver: number, origin: string, seq: number, hops: number, now: number): number {
     const f = this.open.get(origin)?.get(seq);
-    if (!f || f.dist[receiver] <= 0 || f.got[receiver]) return -1;
+    if (!f || now - f.at > SETTLE_MS || f.dist[receiver] <= 0 || f.got[receiver]) return -1;
     f.got[receiver] = 1;
     this.latency.add(0, now - f.at);
     this.latencySum += now - f.at;
@@ -116,30 +153,27 @@ export class BroadcastLedger {
     return f.at;
   }
 
-  relayed(origin: string, seq: number): void {
+  relayed(origin: string, seq: number, now: number): void {
     const f = this.open.get(origin)?.get(seq);
-    if (f) f.transmissions++;
+    if (f && now - f.at <= SETTLE_MS) f.relays++;
   }
 
   /** Closes every open broadcast and returns the totals. */
   totals(): BroadcastTotals {
     this.closeBefore(Infinity);
-    const c = this.closed;
-    const latency = this.latency.summary(0);
-    return {
-      count: c.count,
-      reachable: c.reachable,
-      delivered: c.delivered,
-      deliveryRatio: c.reachable ? c.delivered / c.reachable : 1,
-      worstDeliveryRatio: c.count ? c.worst : 1,
-      transmissionsPerBroadcast: c.count ? c.transmissions / c.count : 0,
-      meanHops: c.delivered ? c.hops / c.delivered : 0,
-      meanBfsHops: c.delivered ? c.bfs / c.delivered : 0,
-      hopStretch: c.bfs ? c.hops / c.bfs : 1,
-      maxHopRatio: c.count ? c.maxRatio / c.count : 1,
-      // p90 in whole ms: its bin edge, 2 ** (b / 8), can differ in the last bit between XS and V8.
-      latencyMs: { mean: c.delivered ? this.latencySum / c.delivered : 0, p90: Math.round(latency.p90), max: latency.max },
-    };
+    return this.closed.totals(this.latency, this.latencySum);
+  }
+
+  /** The first-copy latencies this ledger counted, for mergeFlights. */
+  latencies(): LatencyRecord {
+    return { histogram: this.latency.snapshot(0), sum: this.latencySum };
+  }
+
+  /** Closes every open broadcast and returns what this ledger saw of each (constructed with `keep`). */
+  records(): FlightRecord[] {
+    if (this.kept === null) throw new Error("records() needs a ledger that keeps its flights");
+    this.closeBefore(Infinity);
+    return this.kept;
   }
 
   private closeBefore(t: number): void {
@@ -149,16 +183,10 @@ export class BroadcastLedger {
       const bySeq = this.open.get(f.origin)!;
       bySeq.delete(f.seq);
       if (bySeq.size === 0) this.open.delete(f.origin);
-      if (f.reachable === 0) continue;
-      const c = this.closed;
-      c.count++;
-      c.reachable += f.reachable;
-      c.delivered += f.delivered;
-      c.worst = Math.min(c.worst, f.delivered / f.reachable);
-      c.transmissions += f.transmissions;
-      c.hops += f.hopsSum;
-      c.bfs += f.bfsSum;
-      c.maxRatio += f.maxHops / f.eccentricity;
+      const { source, seq, at, reachable, eccentricity, delivered, hopsSum, bfsSum, maxHops, relays } = f;
+      const record = { source, seq, at, reachable, eccentricity, delivered, hopsSum, bfsSum, maxHops, relays };
+      if (this.kept !== null) this.kept.push(record);
+      else this.closed.add(record);
     }
     // Let closed flights (and their per-node arrays) go, in amortized O(1).
     if (this.closedUpTo * 2 >= flights.length) {
@@ -205,4 +233,83 @@ export class BroadcastLedger {
     this.reaches.set(source, r);
     return r;
   }
+}
+
+/** (at, source, seq) order. */
+function flightBefore(x: FlightRecord, y: FlightRecord): boolean {
+  return x.at !== y.at ? x.at < y.at : x.source !== y.source ? x.source < y.source : x.seq < y.seq;
+}
+
+/** Running sums over closed flights, added in (at, source, seq) order. */
+class Closed {
+  private count = 0;
+  private reachable = 0;
+  private delivered = 0;
+  private worst = 1;
+  private transmissions = 0;
+  private hops = 0;
+  private bfs = 0;
+  private maxRatio = 0;
+
+  add(f: FlightRecord): void {
+    if (f.reachable === 0) return;
+    this.count++;
+    this.reachable += f.reachable;
+    this.delivered += f.delivered;
+    this.worst = Math.min(this.worst, f.delivered / f.reachable);
+    this.transmissions += 1 + f.relays;
+    this.hops += f.hopsSum;
+    this.bfs += f.bfsSum;
+    this.maxRatio += f.maxHops / f.eccentricity;
+  }
+
+  totals(latency: LatencyHistograms, latencySum: number): BroadcastTotals {
+    const summary = latency.summary(0);
+    return {
+      count: this.count,
+      reachable: this.reachable,
+      delivered: this.delivered,
+      deliveryRatio: this.reachable ? this.delivered / this.reachable : 1,
+      worstDeliveryRatio: this.count ? this.worst : 1,
+      transmissionsPerBroadcast: this.count ? this.transmissions / this.count : 0,
+      meanHops: this.delivered ? this.hops / this.delivered : 0,
+      meanBfsHops: this.delivered ? this.bfs / this.delivered : 0,
+      hopStretch: this.bfs ? this.hops / this.bfs : 1,
+      maxHopRatio: this.count ? this.maxRatio / this.count : 1,
+      // p90 in whole ms: its bin edge, 2 ** (b / 8), can differ in the last bit between XS and V8.
+      latencyMs: { mean: this.delivered ? latencySum / this.delivered : 0, p90: Math.round(summary.p90), max: summary.max },
+    };
+  }
+}
+
+/**
+ * The totals of a run whose receivers were split between ledgers that each saw every publication:
+ * per flight the sums of what each saw, added up as one ledger would.
+ */
+export function mergeFlights(parts: FlightRecord[][], latencies: LatencyRecord[]): BroadcastTotals {
+  const byKey = new Map<string, FlightRecord>();
+  for (const part of parts) {
+    for (const f of part) {
+      const key = `${f.source}:${f.seq}:${f.at}`;
+      const m = byKey.get(key);
+      if (!m) {
+        byKey.set(key, { ...f });
+        continue;
+      }
+      m.delivered += f.delivered;
+      m.hopsSum += f.hopsSum;
+      m.bfsSum += f.bfsSum;
+      m.maxHops = Math.max(m.maxHops, f.maxHops);
+      m.relays += f.relays;
+    }
+  }
+  const closed = new Closed();
+  for (const f of [...byKey.values()].sort((x, y) => (flightBefore(x, y) ? -1 : flightBefore(y, x) ? 1 : 0))) closed.add(f);
+  const latency = new LatencyHistograms(1);
+  let sum = 0;
+  for (const l of latencies) {
+    latency.addSnapshot(0, l.histogram);
+    sum += l.sum;
+  }
+  return closed.totals(latency, sum);
 }

@@ -1,8 +1,12 @@
 /**
- * The shared medium. A frame sent by node i is offered to every listening node within range
- * (or, for unicast, to the one addressed neighbour; a unicast out of range is silently lost). Each reception is lost independently with
- * probability `loss` (or a per-link override) and otherwise arrives `latencyMs` plus uniform
- * integer jitter in [0, jitterMs] later.
+ * The shared medium. A frame sent by node i is offered to every node within range (or, for unicast,
+ * to the one addressed neighbour; a unicast out of range is silently lost). Each reception is lost
+ * independently with probability `loss` (or a per-link override) and otherwise arrives `latencyMs`
+ * plus uniform integer jitter in [0, jitterMs] later.
+ *
+ * The draws are made for every receiver in range whether it is powered or not, so they depend on
+ * the sender alone: the receiver's side (the simulator) drops what reaches a node that is off. A
+ * thread that runs only some of the nodes then draws exactly what a run of all of them draws.
  *
  * Ownership: the SAME Uint8Array is handed to every receiver of one transmission, and the sender's
  * buffer is not copied. Neither sender nor receivers may mutate it afterwards; copying per
@@ -22,8 +26,8 @@ export interface RadioOptions {
   jitterMs?: number;
 }
 
-/** Receives each successful reception; the simulator turns it into a queued event. */
-export type Deliver = (at: number, receiver: number, sender: number, bytes: Uint8Array) => void;
+/** Receives each successful reception (sent at `sentAt`); the simulator turns it into a queued event. */
+export type Deliver = (at: number, receiver: number, sender: number, bytes: Uint8Array, sentAt: number) => void;
 
 interface Partition {
   group: Int32Array;
@@ -45,17 +49,7 @@ export class Radio {
   /** Scratch: partitions active for the current transmission. */
   private readonly active: Int32Array[] = [];
 
-  /**
-   * `listening[j]` = 0 makes j deaf (powered off); the simulator owns and updates it.
-   * Default: everyone listens.
-   */
-  constructor(
-    topology: Topology,
-    options: RadioOptions,
-    rng: Rng,
-    private readonly deliver: Deliver,
-    private readonly listening: Uint8Array = new Uint8Array(topology.x.length).fill(1),
-  ) {
+  constructor(topology: Topology, options: RadioOptions, rng: Rng, private readonly deliver: Deliver) {
     this.neighbors = topology.neighbors;
     this.n = topology.neighbors.length;
     this.loss = options.loss ?? 0;
@@ -103,12 +97,11 @@ export class Radio {
   }
 
   private offer(now: number, from: number, j: number, bytes: Uint8Array, rng: Rng, active: number): number {
-    if (this.listening[j] === 0) return 0;
     for (let k = 0; k < active; k++) if (this.active[k][from] !== this.active[k][j]) return 0;
     const loss = this.linkLoss.size === 0 ? this.loss : this.lossOf(from, j);
     if (loss > 0 && rng.float() < loss) return 0;
     const jitter = this.jitterMs > 0 ? rng.int(this.jitterMs + 1) : 0;
-    this.deliver(now + this.latencyMs + jitter, j, from, bytes);
+    this.deliver(now + this.latencyMs + jitter, j, from, bytes, now);
     return 1;
   }
 }

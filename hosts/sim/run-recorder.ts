@@ -123,6 +123,13 @@ export class RunRecorder {
  * doubling (bin b holds latencies in (2^((b−1)/8), 2^(b/8)] ms), so a percentile is the upper edge
  * of its bin, at most 9 % high, and never above the bucket's exact worst.
  */
+/** One bucket of a LatencyHistograms. */
+export interface HistogramSnapshot {
+  bins: Uint32Array;
+  count: number;
+  max: number;
+}
+
 export class LatencyHistograms {
   static readonly BINS_PER_DOUBLING = 8;
   /** Up to 2^24 ms (4.7 h); longer latencies share the last bin. */
@@ -142,6 +149,20 @@ export class LatencyHistograms {
     this.bins[bucket * LatencyHistograms.BINS + bin]++;
     this.counts[bucket]++;
     if (ms > this.max[bucket]) this.max[bucket] = ms;
+  }
+
+  /** A bucket's counts as plain data (it survives a thread's structured clone). */
+  snapshot(bucket: number): HistogramSnapshot {
+    const bins = LatencyHistograms.BINS;
+    return { bins: this.bins.slice(bucket * bins, (bucket + 1) * bins), count: this.counts[bucket], max: this.max[bucket] };
+  }
+
+  /** Adds a snapshot of another histogram (another thread's) into `bucket`. */
+  addSnapshot(bucket: number, s: HistogramSnapshot): void {
+    const at = bucket * LatencyHistograms.BINS;
+    for (let b = 0; b < LatencyHistograms.BINS; b++) this.bins[at + b] += s.bins[b];
+    this.counts[bucket] += s.count;
+    if (s.max > this.max[bucket]) this.max[bucket] = s.max;
   }
 
   summary(bucket: number): LatencySummary {

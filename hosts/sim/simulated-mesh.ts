@@ -12,14 +12,14 @@ import { Role } from "../../modules/identity/certificate.js";
 import { MeshNode, type Provisioning } from "../../modules/node.js";
 import type { Crypto } from "../../modules/ports.js";
 import { CountingCrypto, type CryptoCounts } from "./counting-crypto.js";
-import { BroadcastLedger, type BroadcastTotals } from "./broadcast-ledger.js";
+import { BroadcastLedger, type BroadcastTotals, type FlightRecord } from "./broadcast-ledger.js";
 import { ReadingLedger, type ReadingTotals } from "./reading-ledger.js";
 import { DirectLedger } from "./direct-ledger.js";
 import { bfsDistances } from "./graph.js";
 import { MeshDevice, periodicSchedule, type PublishSchedule } from "./mesh-device.js";
 import { Rng } from "./rng.js";
 import { RunRecorder } from "./run-recorder.js";
-import { Simulator } from "./simulator.js";
+import { Simulator, type SendAway } from "./simulator.js";
 import { randomGeometricGraph, type Topology } from "./topology.js";
 import { Trace } from "./trace.js";
 
@@ -106,6 +106,86 @@ export interface MeshPlatform {
   provision(seed: number, count: number, roles: ReadonlyMap<number, Role>): Provisioning[];
 }
 
+/**
+ * One thread's share of a parallel run (hosts/sim/parallel-mesh.ts): the simulation builds every
+ * node's identity and the whole topology but runs only the `owned` nodes; frames to the others and
+ * its nodes' publications go out through the hooks, the others' publications come in through
+ * `heardOf`.
+ */
+export interface MeshPart {
+  /** 1 for the nodes this part runs. */
+  owned: Uint8Array;
+  sendAway: SendAway;
+  /** A node of this part published broadcast (origin, seq) at `at`. */
+  published(source: number, origin: string, seq: number, at: number): void;
+}
+
+/** What the nodes of (a part of) a run add up to: summed over the parts of a parallel run (addCounts). */
+export interface MeshCounts {
+  framesSent: number;
+  bytesSent: number;
+  beaconsSent: number;
+  relays: number;
+  relaysSuppressed: number;
+  certificatesVerified: number;
+  /** Neighbor-table sizes summed over nodes that are on at the end, and how many those are. */
+  tableSum: number;
+  onCount: number;
+  crypto: CryptoCounts;
+  drops: Record<string, number>;
+}
+
+export function addCounts(parts: MeshCounts[]): MeshCounts {
+  const sum: MeshCounts = {
+    framesSent: 0, bytesSent: 0, beaconsSent: 0, relays: 0, relaysSuppressed: 0, certificatesVerified: 0, tableSum: 0, onCount: 0,
+    crypto: { sha512: 0, sign: 0, verify: 0, seal: 0, open: 0 }, drops: {},
+  };
+  for (const p of parts) {
+    sum.framesSent += p.framesSent;
+    sum.bytesSent += p.bytesSent;
+    sum.beaconsSent += p.beaconsSent;
+    sum.relays += p.relays;
+    sum.relaysSuppressed += p.relaysSuppressed;
+    sum.certificatesVerified += p.certificatesVerified;
+    sum.tableSum += p.tableSum;
+    sum.onCount += p.onCount;
+    for (const k of Object.keys(sum.crypto) as (keyof CryptoCounts)[]) sum.crypto[k] += p.crypto[k];
+    for (const [name, count] of Object.entries(p.drops)) sum.drops[name] = (sum.drops[name] ?? 0) + count;
+  }
+  return sum;
+}
+
+/** The report of a run from its parts' sums (one part for a serial run). */
+export function reportOf(
+  scenario: Scenario, topology: Topology, counts: MeshCounts, broadcasts: BroadcastTotals, traceDigest: string, wallMs: number,
+  readings?: ReadingTotals,
+): SimulationReport {
+  const nodes = topology.neighbors.length;
+  let degreeSum = 0;
+  for (const adj of topology.neighbors) degreeSum += adj.length;
+  const { topology: _omit, ...rest } = scenario;
+  const drops: Record<string, number> = {};
+  for (const name of Object.keys(counts.drops).sort()) drops[name] = counts.drops[name];
+  return {
+    scenario: rest,
+    nodes,
+    graphDegree: degreeSum / nodes,
+    tableNeighbors: counts.onCount ? counts.tableSum / counts.onCount : 0,
+    broadcasts,
+    ...(readings ? { readings } : {}),
+    framesSent: counts.framesSent,
+    bytesSent: counts.bytesSent,
+    beaconsSent: counts.beaconsSent,
+    relays: counts.relays,
+    relaysSuppressed: counts.relaysSuppressed,
+    certificatesVerified: counts.certificatesVerified,
+    crypto: { ...counts.crypto },
+    drops,
+    traceDigest,
+    wallMs,
+  };
+}
+
 /** Real time in ms for `wallMs`: `performance` where the host has it (Node, xsnap), else Date. */
 function wallClock(): number {
   return typeof performance === "undefined" ? Date.now() : performance.now();
@@ -125,7 +205,7 @@ export class SimulatedMesh {
   readonly ledger: BroadcastLedger;
   readonly readings = new ReadingLedger();
   readonly direct = new DirectLedger();
-  readonly trace = new Trace();
+  readonly trace: Trace;
   private readonly devices: (MeshDevice | undefined)[];
   private readonly nodeIndex = new Map<string, number>();
   /** Each node's id, once it started. */
@@ -137,10 +217,12 @@ export class SimulatedMesh {
   private readonly retired: MeshNode[] = [];
   private recorder: RunRecorder | null = null;
 
-  constructor(readonly scenario: Scenario, platform: MeshPlatform) {
+  constructor(readonly scenario: Scenario, platform: MeshPlatform, part?: MeshPart) {
     const { seed, nodes } = scenario;
     this.topology = scenario.topology ?? randomGeometricGraph({ nodes, averageDegree: scenario.averageDegree, seed });
     const n = this.topology.x.length;
+    this.trace = new Trace(n);
+    const owned = part?.owned;
     const root = new Rng(seed);
     this.crypto = new CountingCrypto(platform.crypto, platform.shareResults ?? true);
     const roles = new Map(scenario.roles?.map((r) => [r.node, r.role]));
@@ -150,7 +232,9 @@ export class SimulatedMesh {
     const config = createNodeConfig({ recentCapacity: recentCapacityFor(scenario), ...scenario.config });
     const appRng = root.fork("app");
     this.devices = new Array<MeshDevice | undefined>(n).fill(undefined);
-    this.ledger = new BroadcastLedger(this.topology, (i) => this.simulator.isOn(i), config.hopLimit);
+    // A part does not know whether the others' nodes are on: parallel runs start every node at 0 for good.
+    this.ledger = new BroadcastLedger(this.topology, (i) => owned === undefined || owned[i] === 1 ? this.simulator.isOn(i) : true,
+      config.hopLimit, part !== undefined);
 
     const explicit = new Map<number, number[]>();
     for (const b of scenario.broadcasts ?? []) {
@@ -180,6 +264,7 @@ export class SimulatedMesh {
         const device = new MeshDevice(node, this.scheduleFor(appRng.fork(i), explicit.get(i)),
           (origin, seq, now) => {
             const reachable = this.ledger.published(i, origin, seq, now);
+            part?.published(i, origin, seq, now);
             this.recorder?.published(i, origin, seq, reachable, now);
           },
           gateways.has(i) ? null : this.readingScheduleFor(appRng.fork("readings").fork(i)),
@@ -205,10 +290,12 @@ export class SimulatedMesh {
         this.recorder?.transmitted(bytes.length, now);
       },
       onEvent: (i, event, now) => this.onEvent(i, event, now),
+      owned,
+      sendAway: part?.sendAway,
     });
 
     const late = new Map(scenario.starts?.map((s) => [s.node, s.at]));
-    for (let i = 0; i < n; i++) this.simulator.start(i, late.get(i) ?? 0);
+    for (let i = 0; i < n; i++) if (owned === undefined || owned[i] === 1) this.simulator.start(i, late.get(i) ?? 0);
     for (const r of scenario.reboots ?? []) this.simulator.reboot(r.node, r.at, r.downMs);
     for (const s of scenario.stops ?? []) this.simulator.stop(s.node, s.at);
     for (const p of scenario.partitions ?? []) {
@@ -254,7 +341,7 @@ export class SimulatedMesh {
       const takenAt = this.readings.delivered(event.origin, event.seq, event.verified, now);
       this.recorder?.readingDelivered(takenAt, now);
     } else if (event.type === "relayed") {
-      this.ledger.relayed(event.origin, event.seq);
+      this.ledger.relayed(event.origin, event.seq, now);
       this.recorder?.relayed(i, event.origin, event.seq, event.hops, now);
     }
   }
@@ -283,6 +370,11 @@ export class SimulatedMesh {
     return i !== undefined && this.gatewayReach[i] === 1;
   }
 
+  /** A node of another part published broadcast (origin, seq) at `at` (MeshPart). */
+  heardOf(source: number, origin: string, seq: number, at: number): void {
+    this.ledger.published(source, origin, seq, at);
+  }
+
   node(i: number): MeshNode | undefined {
     return this.devices[i]?.node;
   }
@@ -309,6 +401,12 @@ export class SimulatedMesh {
   }
 
   report(wallMs: number): SimulationReport {
+    const readings = (this.scenario.readingPeriodMs ?? 0) > 0 ? this.readings.totals((origin) => this.reachesGateway(origin)) : undefined;
+    return reportOf(this.scenario, this.topology, this.counts(), this.ledger.totals(), this.trace.digest(), wallMs, readings);
+  }
+
+  /** What this simulation's nodes add up to now. */
+  counts(): MeshCounts {
     const drops: Record<string, number> = {};
     let beaconsSent = 0, relays = 0, relaysSuppressed = 0, certificatesVerified = 0, tableSum = 0, onCount = 0;
     const all: MeshNode[] = [...this.retired];
@@ -332,26 +430,14 @@ export class SimulatedMesh {
         drops[name] = (drops[name] ?? 0) + count;
       }
     }
-    let degreeSum = 0;
-    for (const adj of this.topology.neighbors) degreeSum += adj.length;
-    const { topology: _omit, ...scenario } = this.scenario;
     return {
-      scenario,
-      nodes: this.devices.length,
-      graphDegree: degreeSum / this.devices.length,
-      tableNeighbors: onCount ? tableSum / onCount : 0,
-      broadcasts: this.ledger.totals(),
-      ...((this.scenario.readingPeriodMs ?? 0) > 0 ? { readings: this.readings.totals((origin) => this.reachesGateway(origin)) } : {}),
-      framesSent: this.framesSent,
-      bytesSent: this.bytesSent,
-      beaconsSent,
-      relays,
-      relaysSuppressed,
-      certificatesVerified,
-      crypto: { ...this.crypto.counts },
-      drops,
-      traceDigest: this.trace.digest(),
-      wallMs,
+      framesSent: this.framesSent, bytesSent: this.bytesSent, beaconsSent, relays, relaysSuppressed, certificatesVerified,
+      tableSum, onCount, crypto: { ...this.crypto.counts }, drops,
     };
+  }
+
+  /** A part's share of the report (MeshPart): its counts, what its ledger saw of every broadcast, its nodes' trace lanes. */
+  share(): { counts: MeshCounts; flights: FlightRecord[]; lanes: ReturnType<Trace["lanes"]> } {
+    return { counts: this.counts(), flights: this.ledger.records(), lanes: this.trace.lanes() };
   }
 }

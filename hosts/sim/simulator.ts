@@ -1,7 +1,13 @@
 /**
  * Deterministic discrete-event simulator. A virtual clock in integer ms jumps from event to event;
- * nothing sleeps. Events at equal times run in the order they were scheduled, every random draw
- * comes from a seeded stream, so a (topology, options, seed, device code) tuple replays exactly.
+ * nothing sleeps. Every random draw comes from a seeded stream, so a (topology, options, seed,
+ * device code) tuple replays exactly.
+ *
+ * Events at equal times run in an order each node determines alone: by node, then power-off,
+ * power-on, receptions (by sender, then the sender's transmission number), tick. Nothing in it
+ * depends on when an event was queued, so a thread that runs a part of the network (with the frames
+ * from the rest handed in by `deliverFrom`) runs each of its nodes exactly as a run of the whole
+ * network does (hosts/sim/parallel-mesh.ts).
  *
  * Per node it keeps: the current device (RAM; dropped on stop/crash), a persistent MemoryStorage
  * and Random (flash and the hardware RNG; survive reboots), and at most one live tick event.
@@ -18,10 +24,17 @@ import type { Topology } from "./topology.js";
 
 export type { CreateDevice, DevicePorts, SimDevice } from "./device.js";
 
-const DELIVER = 0;
-const TICK = 1;
-const POWER_ON = 2;
-const POWER_OFF = 3;
+// Event kinds, in their order among one node's events at one instant: rank = node * KINDS + kind.
+const POWER_OFF = 0;
+const POWER_ON = 1;
+const DELIVER = 2;
+const TICK = 3;
+const KINDS = 4;
+/** A reception's order: sender * TX_SPAN + the sender's transmission number. */
+const TX_SPAN = 2 ** 32;
+
+/** Receives a frame for a node another simulator runs (SimulatorOptions.owned). */
+export type SendAway = (at: number, receiver: number, sender: number, txNumber: number, sentAt: number, bytes: Uint8Array) => void;
 
 export interface SimulatorOptions {
   topology: Topology;
@@ -36,6 +49,12 @@ export interface SimulatorOptions {
    * far above a 10,000-node network all acting in the same millisecond.
    */
   maxStepsPerInstant?: number;
+  /**
+   * The nodes this simulator runs (1) when others run the rest: receptions by the others go to
+   * `sendAway` instead of the queue. Default: all.
+   */
+  owned?: Uint8Array;
+  sendAway?: SendAway;
 }
 
 export class Simulator {
@@ -43,6 +62,8 @@ export class Simulator {
   readonly radio: Radio;
   private clock = 0;
   private readonly queue = new EventQueue<Uint8Array>();
+  private readonly owned: Uint8Array | undefined;
+  private readonly sendAway: SendAway | undefined;
   private readonly createDevice: CreateDevice;
   private readonly onTransmit: SimulatorOptions["onTransmit"];
   private readonly onEvent: SimulatorOptions["onEvent"];
@@ -50,10 +71,14 @@ export class Simulator {
   private readonly deviceRng: Rng;
   private readonly devices: (SimDevice | undefined)[];
   private readonly ports: (DevicePorts & { storage: MemoryStorage })[];
-  /** 1 while powered; shared with the radio so it skips deaf receivers. */
+  /** 1 while powered. */
   private readonly on: Uint8Array;
-  /** Queue sequence at power-on: deliveries queued earlier were in flight while off and are dropped. */
-  private readonly onSinceSeq: Float64Array;
+  /** Time of the last power-on: frames sent earlier were in flight while off and are dropped. */
+  private readonly onSince: Float64Array;
+  /** Transmissions per node so far: numbers its frames, a reception's tie key. */
+  private readonly txCount: Float64Array;
+  /** The transmission the radio is fanning out (its number). */
+  private txNumber = 0;
   /** Time of the node's live tick event (Infinity: none). */
   private readonly deadline: Float64Array;
   /** Bumped per tick scheduled and at power-off; a tick event carrying an older value is stale. */
@@ -71,17 +96,17 @@ export class Simulator {
     this.devices = new Array<SimDevice | undefined>(n).fill(undefined);
     this.ports = [];
     this.on = new Uint8Array(n);
-    this.onSinceSeq = new Float64Array(n);
+    this.onSince = new Float64Array(n);
+    this.txCount = new Float64Array(n);
+    this.owned = options.owned;
+    this.sendAway = options.sendAway;
+    if (this.owned !== undefined && this.sendAway === undefined) throw new TypeError("a simulator that owns some nodes needs sendAway");
     this.deadline = new Float64Array(n).fill(Infinity);
     this.tickGen = new Int32Array(n);
-    const queue = this.queue;
-    this.radio = new Radio(
-      options.topology,
-      options.radio ?? {},
-      root.fork("radio"),
-      (at, receiver, sender, bytes) => queue.push(at, DELIVER, receiver, sender, bytes),
-      this.on,
-    );
+    this.radio = new Radio(options.topology, options.radio ?? {}, root.fork("radio"), (at, receiver, sender, bytes, sentAt) => {
+      if (this.owned === undefined || this.owned[receiver] === 1) this.deliverFrom(at, receiver, sender, this.txNumber, sentAt, bytes);
+      else (this.sendAway as SendAway)(at, receiver, sender, this.txNumber, sentAt, bytes);
+    });
   }
 
   get now(): number {
@@ -91,6 +116,11 @@ export class Simulator {
   /** Time of the next scheduled event (Infinity when none): lets a test step one instant at a time. */
   get nextEventAt(): number {
     return this.queue.peekTime();
+  }
+
+  /** Queues the reception of frame number `txNumber` of `sender`, sent at `sentAt` (frames from another simulator). */
+  deliverFrom(at: number, receiver: number, sender: number, txNumber: number, sentAt: number, bytes: Uint8Array): void {
+    this.queue.push(at, receiver * KINDS + DELIVER, sender * TX_SPAN + txNumber, sentAt, bytes);
   }
 
   /** Events still queued (including stale ticks). */
@@ -161,7 +191,7 @@ export class Simulator {
         atInstant = 0;
       }
       if (++atInstant > this.maxStepsPerInstant) {
-        throw new Error(`livelock: over ${this.maxStepsPerInstant} events at t=${now} ms (last: kind ${q.kind}, node ${q.a})`);
+        throw new Error(`livelock: over ${this.maxStepsPerInstant} events at t=${now} ms (last: kind ${q.rank % KINDS}, node ${Math.floor(q.rank / KINDS)})`);
       }
       if (++steps > maxSteps) throw new Error(`step bound: over ${maxSteps} events before t=${t} ms (now ${now} ms)`);
       this.clock = now;
@@ -172,17 +202,18 @@ export class Simulator {
   }
 
   private dispatch(q: EventQueue<Uint8Array>): void {
-    const i = q.a;
-    switch (q.kind) {
+    const rank = q.rank;
+    const i = Math.floor(rank / KINDS);
+    switch (rank - i * KINDS) {
       case DELIVER: {
         const dev = this.devices[i];
-        if (dev === undefined || q.seq < this.onSinceSeq[i]) return;
-        dev.receive(q.payload as Uint8Array, q.b, this.clock);
+        if (dev === undefined || q.aux < this.onSince[i]) return;
+        dev.receive(q.payload as Uint8Array, Math.floor(q.order / TX_SPAN), this.clock);
         this.settle(i, dev);
         return;
       }
       case TICK: {
-        if (q.b !== this.tickGen[i]) return;
+        if (q.order !== this.tickGen[i]) return;
         const dev = this.devices[i] as SimDevice;
         this.deadline[i] = Infinity;
         // The deadline may have moved later since this tick was queued; then just requeue.
@@ -193,7 +224,7 @@ export class Simulator {
       case POWER_ON: {
         if (this.on[i] === 1) return;
         this.on[i] = 1;
-        this.onSinceSeq[i] = q.pushed;
+        this.onSince[i] = this.clock;
         const dev = this.createDevice(i, this.portsOf(i));
         this.devices[i] = dev;
         dev.start(this.clock);
@@ -222,7 +253,7 @@ export class Simulator {
       this.deadline[i] = at;
       const gen = (this.tickGen[i] + 1) | 0;
       this.tickGen[i] = gen;
-      this.queue.push(at, TICK, i, gen);
+      this.queue.push(at, i * KINDS + TICK, gen, 0);
     }
   }
 
@@ -230,13 +261,15 @@ export class Simulator {
     const to = tx.to;
     if (to !== null && typeof to !== "number") throw new TypeError(`node ${i} sent to link ${String(to)}: sim links are node indices`);
     if (this.onTransmit !== undefined) this.onTransmit(i, tx.bytes, now);
+    this.txNumber = this.txCount[i]++;
     this.radio.transmit(now, i, to, tx.bytes);
   }
 
   private schedule(i: number, at: number, kind: number): void {
     if (!(i >= 0 && i < this.size && Number.isInteger(i))) throw new RangeError(`no node ${i}`);
     if (!(at >= this.clock)) throw new RangeError(`can't schedule at ${at}: now is ${this.clock}`);
-    this.queue.push(at, kind, i, 0);
+    if (this.owned !== undefined && this.owned[i] !== 1) throw new RangeError(`node ${i} is run by another simulator`);
+    this.queue.push(at, i * KINDS + kind, 0, 0);
   }
 
   private portsOf(i: number): DevicePorts & { storage: MemoryStorage } {

@@ -41,7 +41,7 @@ export class EnginePump {
     for (let i = 0; i < n; i++) if (!this.home[i]) throw new RangeError(`node ${i} belongs to no engine`);
     this.deadline = new Float64Array(n).fill(Infinity);
     const queue = this.deliveries;
-    this.radio = new Radio(topology, {}, new Rng(seed).fork("radio"), (at, receiver, sender, bytes) => queue.push(at, 0, receiver, sender, bytes));
+    this.radio = new Radio(topology, {}, new Rng(seed).fork("radio"), (at, receiver, sender, bytes) => queue.push(at, receiver, sender, 0, bytes));
   }
 
   /** Node `node` publishes `payload` at `at`. */
@@ -76,8 +76,8 @@ export class EnginePump {
       while (q.peekTime() === t) {
         q.pop();
         const frame = toHex(q.payload!);
-        const link = q.b;
-        batch.add(q.a, (local) => ({ node: local, op: "receive", frame, link }));
+        const link = q.order;
+        batch.add(q.rank, (local) => ({ node: local, op: "receive", frame, link }));
       }
       while (this.publications.length > 0 && this.publications[0].at === t) {
         const p = this.publications.shift()!;

@@ -85,10 +85,11 @@ test("a tiny plan writes a report with tables and target verdicts", async () => 
 
 test("--only scale rewrites just the Simulator-scale section, naming the command; --only takes known sections", async () => {
   const sim = new MeshSimulation({ seed: 1, nodes: 12, averageDegree: 6, durationMs: 5_000, loss: 0, publishPeriodMs: 0, warmupMs: 0 });
-  const scale: ScaleResult[] = [{ name: "12 nodes", setupMs: 10, report: sim.run(), cpuMs: 2500 }];
+  const scale: ScaleResult[] = [{ name: "12 nodes", threads: 2, setupMs: 10, report: sim.run(), cpuMs: 2500 }];
   const section = renderScaleSection(scale, { command: "node build/tools/bench.js --only scale", date: new Date(0) });
   assert.match(section, /^## Simulator scale\n\nMeasured alone by `node build\/tools\/bench\.js --only scale` on 1970-01-01T00:00:00Z, Node v/);
-  assert.match(section, /\| 12 nodes \| 0\.0 s \| \d+\.\d s \| 2\.5 s \| /);
+  assert.match(section, /\| 12 nodes \| 2 \| 0\.0 s \| \d+\.\d s \| 2\.5 s \| /);
+  assert.match(section, new RegExp(`\\| \`${scale[0].report.traceDigest}\` \\|`));
   const report = "# T\n\n## Relay policies\n\nr\n\n## Simulator scale\n\nold\n\n## Routing and readings\n\nz\n";
   assert.is(withScaleSection(report, section), `# T\n\n## Relay policies\n\nr\n\n${section}\n## Routing and readings\n\nz\n`);
   assert.is(withScaleSection("# T\n", section), `# T\n\n${section}`);

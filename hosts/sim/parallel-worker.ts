@@ -20,7 +20,7 @@ import { ABORT, CHANNEL_WORDS, COUNT, GENERATION, type WorkerSetup, type WorkerS
 const FRAME = 1;
 const PUBLICATION = 2;
 /** Polls of the barrier word before sleeping on it: a round is often shorter than a futex wake-up. */
-const SPIN = 20_000;
+const SPIN = 500;
 
 const setup = workerData as WorkerSetup;
 const { scenario, index, threads, strip, progressMs } = setup;

@@ -24,13 +24,14 @@ test("2 threads give exactly the serial report, trace digest included", async ()
   assert.equal(steps, [30_000, 60_000]);
 });
 
-test("explicit broadcasts without periodic publishing (the 10,000-node bench's shape), 3 threads", async () => {
+test("explicit broadcasts without periodic publishing (the 10,000-node bench's shape), 1 and 3 threads", async () => {
   const s: Scenario = {
     ...scenario, durationMs: 30_000, publishPeriodMs: 0, warmupMs: 0, loss: 0.3,
     broadcasts: [{ node: 5, at: 12_000 }, { node: 140, at: 12_000 }, { node: 5, at: 15_000 }],
   };
   const serial = withoutWall(new MeshSimulation(s).run());
   assert.is(serial.broadcasts.count, 3);
+  assert.equal(withoutWall(await parallelRun(s, { threads: 1 })), serial);
   assert.equal(withoutWall(await parallelRun(s, { threads: 3 })), serial);
 });
 

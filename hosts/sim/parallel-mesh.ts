@@ -17,7 +17,7 @@
  */
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
-import { mergeFlights, type FlightRecord } from "./broadcast-ledger.js";
+import { mergeFlights, type FlightRecord, type LatencyRecord } from "./broadcast-ledger.js";
 import { addCounts, reportOf, type MeshCounts, type Scenario, type SimulationReport } from "./simulated-mesh.js";
 import { randomGeometricGraph, type Topology } from "./topology.js";
 import { Trace, type TraceLanes } from "./trace.js";
@@ -43,6 +43,7 @@ export interface WorkerSetup {
 export interface WorkerShare {
   counts: MeshCounts;
   flights: FlightRecord[];
+  latencies: LatencyRecord;
   lanes: TraceLanes;
   /** Real time from the first round to the last, ms (worker 0). */
   runMs: number;
@@ -142,5 +143,5 @@ export async function parallelRun(scenario: Scenario, options: ParallelOptions =
     lanes.touched[i] = 1;
   }
   const counts = addCounts(shares.map((s) => s.counts));
-  return reportOf(scenario, topology, counts, mergeFlights(shares.map((s) => s.flights)), Trace.fromLanes(lanes).digest(), shares[0].runMs);
+  return reportOf(scenario, topology, counts, mergeFlights(shares.map((s) => s.flights), shares.map((s) => s.latencies)), Trace.fromLanes(lanes).digest(), shares[0].runMs);
 }

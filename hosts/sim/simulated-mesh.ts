@@ -12,7 +12,7 @@ import { Role } from "../../modules/identity/certificate.js";
 import { MeshNode, type Provisioning } from "../../modules/node.js";
 import type { Crypto } from "../../modules/ports.js";
 import { CountingCrypto, type CryptoCounts } from "./counting-crypto.js";
-import { BroadcastLedger, type BroadcastTotals, type FlightRecord } from "./broadcast-ledger.js";
+import { BroadcastLedger, type BroadcastTotals, type FlightRecord, type LatencyRecord } from "./broadcast-ledger.js";
 import { ReadingLedger, type ReadingTotals } from "./reading-ledger.js";
 import { DirectLedger } from "./direct-ledger.js";
 import { bfsDistances } from "./graph.js";
@@ -437,7 +437,7 @@ export class SimulatedMesh {
   }
 
   /** A part's share of the report (MeshPart): its counts, what its ledger saw of every broadcast, its nodes' trace lanes. */
-  share(): { counts: MeshCounts; flights: FlightRecord[]; lanes: ReturnType<Trace["lanes"]> } {
-    return { counts: this.counts(), flights: this.ledger.records(), lanes: this.trace.lanes() };
+  share(): { counts: MeshCounts; flights: FlightRecord[]; latencies: LatencyRecord; lanes: ReturnType<Trace["lanes"]> } {
+    return { counts: this.counts(), flights: this.ledger.records(), latencies: this.ledger.latencies(), lanes: this.trace.lanes() };
   }
 }

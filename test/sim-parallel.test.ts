@@ -35,6 +35,14 @@ test("explicit broadcasts without periodic publishing (the 10,000-node bench's s
   assert.equal(withoutWall(await parallelRun(s, { threads: 3 })), serial);
 });
 
+test("rings of a few frames (the smallest allowed): records wrap around them again and again, the report is the same", async () => {
+  const s: Scenario = { ...scenario, durationMs: 40_000 };
+  const serial = withoutWall(new MeshSimulation(s).run());
+  // 512 words hold a frame or two of the largest size; 40 s of this mesh hand over many thousands.
+  assert.equal(withoutWall(await parallelRun(s, { threads: 2, ringWords: 512 })), serial);
+  assert.equal(withoutWall(await parallelRun(s, { threads: 3, ringWords: 512 })), serial);
+});
+
 test("scenario features it does not support are refused with a clear message", async () => {
   for (const [extra, what] of [
     [{ reboots: [{ node: 1, at: 1000, downMs: 10 }] }, /does not support reboots/],

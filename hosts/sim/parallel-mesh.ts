@@ -4,13 +4,15 @@
  *
  * The nodes are split into `threads` strips by x, of equal count. Each thread (parallel-worker.ts)
  * builds the same topology and identities and runs only its strip; a frame for a node of another
- * strip is written into that strip's inbox. Conservative synchronisation with the radio's fixed
- * latency as lookahead: every round the threads agree on the earliest pending event time LB
- * (frames in flight included), each runs its events up to LB + latency - 1, and nothing sent in
- * that window can arrive within it. Each node's events run in an order of its own (simulator.ts), so
- * every node does exactly what it does in a serial run. A publication is announced to every thread
- * the same way, so every thread's ledger knows every broadcast; the per-thread counts, broadcast
- * records and per-node trace lanes are summed at the end into the serial report (reportOf).
+ * strip goes into a ring buffer from its strip to that one. Synchronisation is conservative and
+ * asynchronous: each thread publishes a bound (no frame it has not yet handed over will arrive
+ * before it) and runs what the others' bounds make safe, band by band: a node h hops from its
+ * strip's edge can't be reached by another strip's frames sooner than h radio latencies after they
+ * reach the edge, so the strip's interior runs ahead while its edge waits. Each node's events run
+ * in an order of its own (simulator.ts), so every node does exactly what it does in a serial run.
+ * A publication is announced to every thread the same way, so every thread's ledger knows every
+ * broadcast; the per-thread counts, broadcast records and per-node trace lanes are summed at the
+ * end into the serial report (reportOf).
  *
  * Supported: what the scale benchmarks need (periodic and explicit broadcasts, every node on from
  * 0 for good). Anything else is refused by `parallelUnsupported` rather than half-supported.
@@ -29,12 +31,12 @@ export interface WorkerSetup {
   threads: number;
   /** Strip (thread) of every node. */
   strip: Int32Array;
-  /** Barrier words (parallel-worker.ts). */
+  /** Int32 words: ABORT, then per thread its bound (ms) and its doorbell (bumped when it is sent something). */
   control: SharedArrayBuffer;
-  /** Per thread and round parity: its earliest pending event time. */
-  next: SharedArrayBuffer;
-  /** channels[from * threads + to][parity]: the frames and publications from one strip to another. */
-  channels: SharedArrayBuffer[][];
+  /** rings[from * threads + to]: the frames and publications from one strip to another. */
+  rings: SharedArrayBuffer[];
+  /** Int32 words per ring: where its writer has handed over up to, where its reader has read up to. */
+  ringIndex: SharedArrayBuffer;
   /** Worker 0 reports the simulated time this often (ms); 0: never. */
   progressMs: number;
 }
@@ -45,16 +47,18 @@ export interface WorkerShare {
   flights: FlightRecord[];
   latencies: LatencyRecord;
   lanes: TraceLanes;
-  /** Real time from the first round to the last, ms (worker 0). */
+  /** Real time from start to end of the run, ms (worker 0). */
   runMs: number;
 }
 
-/** Control words. */
-export const COUNT = 0;
-export const GENERATION = 1;
-export const ABORT = 2;
-/** Words per channel buffer: 4 MB, far above what crosses a strip edge in one 2 ms window. */
-export const CHANNEL_WORDS = 1 << 20;
+/** Control words: ABORT, then BOUND + 2 * thread and DOORBELL + 2 * thread. */
+export const ABORT = 0;
+export const BOUND = 1;
+export const DOORBELL = 2;
+/** A bound beyond any run (bounds are Int32 ms). */
+export const NEVER = 0x7fffffff;
+/** Words per ring by default: 4 MB, far more than crosses a strip edge before its reader catches up. */
+export const RING_WORDS = 1 << 20;
 
 /** Why `parallelRun` can't run `scenario`, or null when it can. */
 export function parallelUnsupported(scenario: Scenario): string | null {
@@ -88,6 +92,8 @@ export interface ParallelOptions {
   threads?: number;
   /** Called every `stepMs` simulated ms (from worker 0) with the simulated and the real time. */
   progress?: { stepMs: number; onStep(now: number, wallMs: number): void };
+  /** Words per ring (default RING_WORDS); small ones make writers wait for readers (tests). */
+  ringWords?: number;
 }
 
 /** The report of `scenario` run on `threads` threads (the same as MeshSimulation's, wall time aside). */
@@ -95,14 +101,16 @@ export async function parallelRun(scenario: Scenario, options: ParallelOptions =
   const why = parallelUnsupported(scenario);
   if (why) throw new RangeError(why);
   const threads = options.threads ?? availableParallelism();
+  const ringWords = options.ringWords ?? RING_WORDS;
+  if (!(Number.isInteger(ringWords) && ringWords >= 512)) throw new RangeError(`ringWords must be an integer ≥ 512, got ${ringWords}`);
   if (!(Number.isInteger(threads) && threads >= 1)) throw new RangeError(`threads must be a positive integer, got ${threads}`);
   const started = performance.now();
   const topology = scenario.topology ?? randomGeometricGraph({ nodes: scenario.nodes, averageDegree: scenario.averageDegree, seed: scenario.seed });
   const strip = strips(topology, threads);
-  const control = new SharedArrayBuffer(4 * 4);
-  const next = new SharedArrayBuffer(8 * 2 * threads);
-  const channels = Array.from({ length: threads * threads }, (_, k) =>
-    Math.floor(k / threads) === k % threads ? [] : [new SharedArrayBuffer(4 * CHANNEL_WORDS), new SharedArrayBuffer(4 * CHANNEL_WORDS)]);
+  const control = new SharedArrayBuffer(4 * (1 + 2 * threads));
+  const rings = Array.from({ length: threads * threads }, (_, k) =>
+    new SharedArrayBuffer(Math.floor(k / threads) === k % threads ? 0 : 4 * ringWords));
+  const ringIndex = new SharedArrayBuffer(4 * 2 * threads * threads);
   const stepMs = options.progress?.stepMs ?? 0;
   const workers: Worker[] = [];
   const shares = await new Promise<WorkerShare[]>((resolve, reject) => {
@@ -117,7 +125,7 @@ export async function parallelRun(scenario: Scenario, options: ParallelOptions =
       reject(err instanceof Error ? err : new Error(String(err)));
     };
     for (let index = 0; index < threads; index++) {
-      const setup: WorkerSetup = { scenario: { ...scenario, topology }, index, threads, strip, control, next, channels, progressMs: stepMs };
+      const setup: WorkerSetup = { scenario: { ...scenario, topology }, index, threads, strip, control, rings, ringIndex, progressMs: stepMs };
       const worker = new Worker(new URL("./parallel-worker.js", import.meta.url), { workerData: setup });
       workers.push(worker);
       worker.on("message", (m: { progress?: number; share?: WorkerShare }) => {

@@ -1,163 +1,215 @@
 /**
  * One thread of a parallel run (parallel-mesh.ts): a SimulatedMesh that runs the nodes of its
- * strip, in lock-step rounds with the other threads.
+ * strip, as far ahead as the other threads' bounds allow.
  *
- * A round: barrier; read what the others wrote to us in the last round; LB = the earliest time any
- * thread published (its own next event or the earliest frame it sent); run up to LB + latency - 1,
- * writing frames for other strips into this round's outbox; publish min(our next event, the
- * earliest frame we sent). Outboxes and time slots alternate by round parity: one barrier per round
- * is then enough, since a buffer is rewritten two rounds later, after its readers passed a barrier.
+ * A node's band is its hop distance (within the strip) to the strip's edge, the nodes with a
+ * neighbor in another strip, capped at BANDS - 1. With H the least of the other threads' bounds (no
+ * frame of theirs yet to be handed over arrives before H), an event of band b at time t is safe
+ * when t < H + b × latency: a frame from outside reaches the edge at H at the earliest and each hop
+ * inward takes a latency more. The loop: read H, then what the others handed over; run the safe
+ * events of one slice, one latency past our earliest event (in edge time, t − b × latency); hand
+ * over what we sent and publish our own bound, the least of H + latency (what a frame from outside
+ * could make the edge send) and, per band, its next event + (b + 1) × latency; wait for news when
+ * nothing was safe. Slices keep the bound moving while we work, so the others work alongside
+ * instead of in turn; every exchange moves a bound on by a latency at least, so the threads never
+ * wait on each other for good.
  *
- * Channel records (Int32 words; word 0 of a buffer is its length in words):
+ * Ring records (Int32 words, word-ring.ts):
  *   frame:       1, sender, txNumber, sentAt, byteLength, bytes (padded to words), count, (receiver, at) × count
  *   publication: 2, source, seq, at, origin length, origin char codes
  */
 import { parentPort, workerData } from "node:worker_threads";
 import { NODE_PLATFORM } from "./mesh-simulation.js";
 import { SimulatedMesh } from "./simulated-mesh.js";
-import { ABORT, CHANNEL_WORDS, COUNT, GENERATION, type WorkerSetup, type WorkerShare } from "./parallel-mesh.js";
+import { RingReader, RingWriter } from "./word-ring.js";
+import { ABORT, BOUND, DOORBELL, NEVER, type WorkerSetup, type WorkerShare } from "./parallel-mesh.js";
 
 const FRAME = 1;
 const PUBLICATION = 2;
-/** Polls of the barrier word before sleeping on it: a round is often shorter than a futex wake-up. */
-const SPIN = 500;
+/** Bands of a strip: deeper nodes share the last band (a smaller lead than theirs: still safe). */
+const BANDS = 8;
+/** Polls of the doorbell before sleeping on it: news often comes sooner than a futex wake-up. */
+const SPIN = 2000;
 
 const setup = workerData as WorkerSetup;
 const { scenario, index, threads, strip, progressMs } = setup;
+const { neighbors } = scenario.topology!;
 const control = new Int32Array(setup.control);
-const next = new Float64Array(setup.next);
-const outbox = (to: number, parity: number): SharedArrayBuffer => setup.channels[index * threads + to][parity];
-const inbox = (from: number, parity: number): SharedArrayBuffer => setup.channels[from * threads + index][parity];
-const words = (b: SharedArrayBuffer): Int32Array => new Int32Array(b);
-const bytesOf = (b: SharedArrayBuffer): Uint8Array => new Uint8Array(b);
-const outWords = [0, 1].map((p) => Array.from({ length: threads }, (_, t) => (t === index ? new Int32Array(0) : words(outbox(t, p)))));
-const outBytes = [0, 1].map((p) => Array.from({ length: threads }, (_, t) => (t === index ? new Uint8Array(0) : bytesOf(outbox(t, p)))));
-const inWords = [0, 1].map((p) => Array.from({ length: threads }, (_, t) => (t === index ? new Int32Array(0) : words(inbox(t, p)))));
-const inBytes = [0, 1].map((p) => Array.from({ length: threads }, (_, t) => (t === index ? new Uint8Array(0) : bytesOf(inbox(t, p)))));
+const ringIndex = new Int32Array(setup.ringIndex);
+const ringOf = (from: number, to: number): number => from * threads + to;
+// Per other thread: the ring we write to it, the ring we read from it (undefined for ourselves).
+const outbox = Array.from({ length: threads }, (_, t) =>
+  t === index ? undefined : new RingWriter(setup.rings[ringOf(index, t)], ringIndex, 2 * ringOf(index, t)));
+const inbox = Array.from({ length: threads }, (_, t) =>
+  t === index ? undefined : new RingReader(setup.rings[ringOf(t, index)], ringIndex, 2 * ringOf(t, index)));
 
-let parity = 0;
-/** Earliest arrival among the frames sent to other strips this round. */
-let minSent = Infinity;
-// Per destination: the frame record receptions are being added to (its count word), and whose it is.
+/** Each owned node's band: hops to the strip's edge, capped. */
+function bands(): Uint8Array {
+  const band = new Uint8Array(strip.length).fill(BANDS - 1);
+  const queue: number[] = [];
+  for (let i = 0; i < strip.length; i++) {
+    if (strip[i] === index && neighbors[i].some((j) => strip[j] !== index)) {
+      band[i] = 0;
+      queue.push(i);
+    }
+  }
+  for (let k = 0; k < queue.length; k++) {
+    const i = queue[k];
+    if (band[i] + 1 >= BANDS - 1) continue;
+    for (const j of neighbors[i]) {
+      if (strip[j] === index && band[j] > band[i] + 1) {
+        band[j] = band[i] + 1;
+        queue.push(j);
+      }
+    }
+  }
+  return band;
+}
+
+// Per destination: the frame record receptions are being added to (its count word; -1 none), and whose frame it is.
 const openCount = new Int32Array(threads).fill(-1);
 const openSender = new Int32Array(threads);
 const openTx = new Float64Array(threads);
 
-function room(to: number, need: number): Int32Array {
-  const w = outWords[parity][to];
-  if (w[0] + need > CHANNEL_WORDS) throw new Error(`parallel simulator: over ${CHANNEL_WORDS} words from strip ${index} to ${to} in one round`);
-  return w;
+/** Room for `need` words in the ring to `to`, waiting for its reader if need be; returns where. */
+function reserve(to: number, need: number): number {
+  const ring = outbox[to] as RingWriter;
+  for (let spins = 0; ; spins++) {
+    const at = ring.reserve(need);
+    if (at >= 0) return at;
+    // The reader may be waiting on us: hand over what is complete and keep reading our own rings.
+    if (spins === 0) handOver();
+    readInboxes();
+    if (Atomics.load(control, ABORT) !== 0) throw new Error("parallel simulator: another thread failed");
+  }
 }
 
-const owned = Uint8Array.from(strip, (s) => (s === index ? 1 : 0));
+/** Makes everything written so far readable by the other threads, and rings their doorbells. */
+function handOver(): void {
+  openCount.fill(-1);
+  for (let to = 0; to < threads; to++) if (outbox[to]?.publish()) wake(to);
+}
+
+/** Rings thread `to`'s doorbell: it may be waiting for news. */
+function wake(to: number): void {
+  Atomics.add(control, DOORBELL + 2 * to, 1);
+  Atomics.notify(control, DOORBELL + 2 * to);
+}
+
 const mesh = new SimulatedMesh(scenario, NODE_PLATFORM, {
-  owned,
+  owned: Uint8Array.from(strip, (s) => (s === index ? 1 : 0)),
+  bandOf: bands(),
   sendAway(at, receiver, sender, txNumber, sentAt, bytes) {
     const to = strip[receiver];
-    if (at < minSent) minSent = at;
-    let w: Int32Array;
+    const ring = outbox[to] as RingWriter;
+    const words = ring.words;
     if (openCount[to] < 0 || openSender[to] !== sender || openTx[to] !== txNumber) {
       const padded = (bytes.length + 3) >> 2;
-      w = room(to, 7 + padded);
-      let p = w[0];
-      w[p++] = FRAME;
-      w[p++] = sender;
-      w[p++] = txNumber;
-      w[p++] = sentAt;
-      w[p++] = bytes.length;
-      outBytes[parity][to].set(bytes, p * 4);
+      // Room for every reception this frame can have in that strip, so they all go in one record.
+      let receivers = 0;
+      for (const j of neighbors[sender]) if (strip[j] === to) receivers++;
+      let p = reserve(to, 6 + padded + 2 * receivers);
+      words[p++] = FRAME;
+      words[p++] = sender;
+      words[p++] = txNumber;
+      words[p++] = sentAt;
+      words[p++] = bytes.length;
+      ring.bytes.set(bytes, p * 4);
       p += padded;
       openCount[to] = p;
       openSender[to] = sender;
       openTx[to] = txNumber;
-      w[p++] = 0;
-      w[0] = p;
-    } else {
-      w = room(to, 2);
+      words[p++] = 0;
+      ring.end = p;
     }
-    let p = w[0];
-    w[p++] = receiver;
-    w[p++] = at;
-    w[0] = p;
-    w[openCount[to]]++;
+    words[ring.end++] = receiver;
+    words[ring.end++] = at;
+    words[openCount[to]]++;
   },
   published(source, origin, seq, at) {
     for (let to = 0; to < threads; to++) {
       if (to === index) continue;
-      const w = room(to, 5 + origin.length);
-      let p = w[0];
-      w[p++] = PUBLICATION;
-      w[p++] = source;
-      w[p++] = seq;
-      w[p++] = at;
-      w[p++] = origin.length;
-      for (let k = 0; k < origin.length; k++) w[p++] = origin.charCodeAt(k);
-      w[0] = p;
+      const ring = outbox[to] as RingWriter;
+      const words = ring.words;
+      let p = reserve(to, 5 + origin.length);
+      words[p++] = PUBLICATION;
+      words[p++] = source;
+      words[p++] = seq;
+      words[p++] = at;
+      words[p++] = origin.length;
+      for (let k = 0; k < origin.length; k++) words[p++] = origin.charCodeAt(k);
+      ring.end = p;
       openCount[to] = -1;
     }
   },
 });
 const sim = mesh.simulator;
 
-function readInbox(from: number, p: number): void {
-  const w = inWords[p][from];
-  const b = inBytes[p][from];
-  const end = w[0];
-  let k = 1;
-  while (k < end) {
-    if (w[k] === FRAME) {
-      const sender = w[k + 1], txNumber = w[k + 2], sentAt = w[k + 3], length = w[k + 4];
-      k += 5;
-      const bytes = b.slice(k * 4, k * 4 + length);
-      k += (length + 3) >> 2;
-      const count = w[k++];
-      for (let r = 0; r < count; r++, k += 2) sim.deliverFrom(w[k + 1], w[k], sender, txNumber, sentAt, bytes);
-    } else {
-      const source = w[k + 1], seq = w[k + 2], at = w[k + 3], length = w[k + 4];
-      k += 5;
-      mesh.heardOf(source, String.fromCharCode(...w.subarray(k, k + length)), seq, at);
-      k += length;
-    }
+/** Per other thread: takes in its record at word `k` of its ring to us; returns where the next starts. */
+const takeRecord = inbox.map((ring) => ring && ((k: number): number => {
+  const w = ring.words;
+  if (w[k] === FRAME) {
+    const sender = w[k + 1], txNumber = w[k + 2], sentAt = w[k + 3], length = w[k + 4];
+    k += 5;
+    const bytes = ring.bytes.slice(k * 4, k * 4 + length);
+    k += (length + 3) >> 2;
+    const count = w[k++];
+    for (let r = 0; r < count; r++, k += 2) sim.deliverFrom(w[k + 1], w[k], sender, txNumber, sentAt, bytes);
+    return k;
   }
-}
+  const source = w[k + 1], seq = w[k + 2], at = w[k + 3], length = w[k + 4];
+  k += 5;
+  mesh.heardOf(source, String.fromCharCode(...w.subarray(k, k + length)), seq, at);
+  return k + length;
+}));
 
-function barrier(): void {
-  const generation = Atomics.load(control, GENERATION);
-  if (Atomics.add(control, COUNT, 1) === threads - 1) {
-    Atomics.store(control, COUNT, 0);
-    Atomics.add(control, GENERATION, 1);
-    Atomics.notify(control, GENERATION);
-    return;
-  }
-  for (let spin = 0; spin < SPIN; spin++) if (Atomics.load(control, GENERATION) !== generation) return;
-  while (Atomics.load(control, GENERATION) === generation) {
-    if (Atomics.load(control, ABORT) !== 0) throw new Error("parallel simulator: another thread failed");
-    Atomics.wait(control, GENERATION, generation, 100);
-  }
+/** Takes in everything the other threads have handed over to us. */
+function readInboxes(): void {
+  for (let from = 0; from < threads; from++) inbox[from]?.read(takeRecord[from] as (k: number) => number);
 }
 
 const latency = sim.radio.latencyMs;
 if (!(Number.isInteger(latency) && latency >= 1)) throw new RangeError(`the parallel simulator needs an integer radio latency ≥ 1 ms, got ${latency}`);
 const end = scenario.durationMs;
-let started = 0;
+if (!(end < NEVER - BANDS * latency)) throw new RangeError(`the parallel simulator runs up to ${NEVER - BANDS * latency} ms, not ${end}`);
+const limits = new Float64Array(sim.bands);
+const started = performance.now();
 let nextProgress = progressMs;
-next[index * 2 + 1] = sim.nextEventAt;
-for (let round = 0; ; round++) {
-  parity = round & 1;
-  barrier();
-  if (round === 0) started = performance.now();
-  if (round > 0) for (let from = 0; from < threads; from++) if (from !== index) readInbox(from, parity ^ 1);
-  let lb = Infinity;
-  for (let t = 0; t < threads; t++) lb = Math.min(lb, next[t * 2 + (parity ^ 1)]);
-  if (lb > end) break;
-  const hi = Math.min(lb + latency - 1, end);
-  for (let to = 0; to < threads; to++) if (to !== index) outWords[parity][to][0] = 1;
-  openCount.fill(-1);
-  minSent = Infinity;
-  sim.runUntil(hi);
-  next[index * 2 + parity] = Math.min(sim.nextEventAt, minSent);
+let published = -1;
+for (;;) {
+  const bell = Atomics.load(control, DOORBELL + 2 * index);
+  let h = NEVER;
+  for (let t = 0; t < threads; t++) if (t !== index) h = Math.min(h, Atomics.load(control, BOUND + 2 * t));
+  readInboxes();
+  // One slice of one latency past our earliest event due (edge time: band b's events count b
+  // latencies earlier), so that our bound moves on, and the others work on what it allows, while we go on.
+  let edge = NEVER;
+  for (let b = 0; b < limits.length; b++) {
+    const next = sim.bandNextAt(b);
+    if (next <= end) edge = Math.min(edge, next - b * latency);
+  }
+  const cap = Math.min(h, edge + latency);
+  for (let b = 0; b < limits.length; b++) limits[b] = Math.min(cap + b * latency - 1, end);
+  const steps = sim.runBands(limits);
+  handOver();
+  let bound = h + latency;
+  for (let b = 0; b < limits.length; b++) bound = Math.min(bound, sim.bandNextAt(b) + (b + 1) * latency);
+  if (bound > published) {
+    published = Math.min(bound, NEVER);
+    Atomics.store(control, BOUND + 2 * index, published);
+    for (let t = 0; t < threads; t++) if (t !== index) wake(t);
+  }
+  const done = Math.min(h, sim.nextEventAt);
   if (index === 0 && progressMs > 0) {
-    for (; nextProgress <= hi && nextProgress < end; nextProgress += progressMs) parentPort?.postMessage({ progress: nextProgress });
+    for (; nextProgress < done && nextProgress < end; nextProgress += progressMs) parentPort?.postMessage({ progress: nextProgress });
+  }
+  if (done > end) break;
+  if (steps > 0) continue;
+  // Nothing was safe: wait for a bound or frames from another thread.
+  for (let spin = 0; spin < SPIN && Atomics.load(control, DOORBELL + 2 * index) === bell; spin++);
+  while (Atomics.load(control, DOORBELL + 2 * index) === bell) {
+    if (Atomics.load(control, ABORT) !== 0) throw new Error("parallel simulator: another thread failed");
+    Atomics.wait(control, DOORBELL + 2 * index, bell, 100);
   }
 }
 sim.runUntil(end);

@@ -118,6 +118,8 @@ export interface MeshPart {
   sendAway: SendAway;
   /** A node of this part published broadcast (origin, seq) at `at`. */
   published(source: number, origin: string, seq: number, at: number): void;
+  /** Each node's event band (SimulatorOptions.bandOf). */
+  bandOf?: Uint8Array;
 }
 
 /** What the nodes of (a part of) a run add up to: summed over the parts of a parallel run (addCounts). */
@@ -292,6 +294,7 @@ export class SimulatedMesh {
       onEvent: (i, event, now) => this.onEvent(i, event, now),
       owned,
       sendAway: part?.sendAway,
+      bandOf: part?.bandOf,
     });
 
     const late = new Map(scenario.starts?.map((s) => [s.node, s.at]));

@@ -55,13 +55,22 @@ export interface SimulatorOptions {
    */
   owned?: Uint8Array;
   sendAway?: SendAway;
+  /**
+   * Each node's band (0 to bands − 1): its events go into a queue of their own per band, so that
+   * `runBands` can run one band further ahead than another. Default: one band (one queue).
+   */
+  bandOf?: Uint8Array;
 }
 
 export class Simulator {
   readonly size: number;
   readonly radio: Radio;
   private clock = 0;
-  private readonly queue = new EventQueue<Uint8Array>();
+  /** One queue per band; a node's events all go into its band's. */
+  private readonly queues: EventQueue<Uint8Array>[];
+  private readonly bandOf: Uint8Array;
+  /** runUntil's limits, one per band. */
+  private readonly limits: Float64Array;
   private readonly owned: Uint8Array | undefined;
   private readonly sendAway: SendAway | undefined;
   private readonly createDevice: CreateDevice;
@@ -98,6 +107,12 @@ export class Simulator {
     this.on = new Uint8Array(n);
     this.onSince = new Float64Array(n);
     this.txCount = new Float64Array(n);
+    this.bandOf = options.bandOf ?? new Uint8Array(n);
+    if (this.bandOf.length !== n) throw new RangeError(`bandOf needs ${n} entries, got ${this.bandOf.length}`);
+    let bands = 1;
+    for (let i = 0; i < n; i++) bands = Math.max(bands, this.bandOf[i] + 1);
+    this.queues = Array.from({ length: bands }, () => new EventQueue<Uint8Array>());
+    this.limits = new Float64Array(bands);
     this.owned = options.owned;
     this.sendAway = options.sendAway;
     if (this.owned !== undefined && this.sendAway === undefined) throw new TypeError("a simulator that owns some nodes needs sendAway");
@@ -115,17 +130,30 @@ export class Simulator {
 
   /** Time of the next scheduled event (Infinity when none): lets a test step one instant at a time. */
   get nextEventAt(): number {
-    return this.queue.peekTime();
+    let t = Infinity;
+    for (const q of this.queues) t = Math.min(t, q.peekTime());
+    return t;
+  }
+
+  /** Time of band `b`'s next event (Infinity when none). */
+  bandNextAt(b: number): number {
+    return this.queues[b].peekTime();
+  }
+
+  get bands(): number {
+    return this.queues.length;
   }
 
   /** Queues the reception of frame number `txNumber` of `sender`, sent at `sentAt` (frames from another simulator). */
   deliverFrom(at: number, receiver: number, sender: number, txNumber: number, sentAt: number, bytes: Uint8Array): void {
-    this.queue.push(at, receiver * KINDS + DELIVER, sender * TX_SPAN + txNumber, sentAt, bytes);
+    this.queues[this.bandOf[receiver]].push(at, receiver * KINDS + DELIVER, sender * TX_SPAN + txNumber, sentAt, bytes);
   }
 
   /** Events still queued (including stale ticks). */
   get pending(): number {
-    return this.queue.size;
+    let size = 0;
+    for (const q of this.queues) size += q.size;
+    return size;
   }
 
   isOn(i: number): boolean {
@@ -179,11 +207,34 @@ export class Simulator {
    */
   runUntil(t: number, maxSteps = Infinity): number {
     if (!(t >= this.clock)) throw new RangeError(`runUntil(${t}) is before now (${this.clock})`);
-    const q = this.queue;
+    this.limits.fill(t);
+    const steps = this.runBands(this.limits, maxSteps);
+    this.clock = t;
+    return steps;
+  }
+
+  /**
+   * Runs every event of band b with time ≤ limits[b], earliest first across bands; returns how many
+   * ran. The clock is left at the last event's time. Events of different nodes closer in time than
+   * the radio's latency can't affect each other, so bands given limits their nodes' inputs allow
+   * may run out of step (hosts/sim/parallel-worker.ts); with equal limits this is runUntil.
+   */
+  runBands(limits: ArrayLike<number>, maxSteps = Infinity): number {
+    const queues = this.queues;
     let steps = 0;
-    let instant = this.clock;
+    let instant = NaN;
     let atInstant = 0;
-    while (q.peekTime() <= t) {
+    for (;;) {
+      let q: EventQueue<Uint8Array> | undefined;
+      let first = Infinity;
+      for (let b = 0; b < queues.length; b++) {
+        const t = queues[b].peekTime();
+        if (t <= limits[b] && t < first) {
+          first = t;
+          q = queues[b];
+        }
+      }
+      if (q === undefined) return steps;
       q.pop();
       const now = q.time;
       if (now !== instant) {
@@ -193,12 +244,10 @@ export class Simulator {
       if (++atInstant > this.maxStepsPerInstant) {
         throw new Error(`livelock: over ${this.maxStepsPerInstant} events at t=${now} ms (last: kind ${q.rank % KINDS}, node ${Math.floor(q.rank / KINDS)})`);
       }
-      if (++steps > maxSteps) throw new Error(`step bound: over ${maxSteps} events before t=${t} ms (now ${now} ms)`);
+      if (++steps > maxSteps) throw new Error(`step bound: over ${maxSteps} events (now ${now} ms)`);
       this.clock = now;
       this.dispatch(q);
     }
-    this.clock = t;
-    return steps;
   }
 
   private dispatch(q: EventQueue<Uint8Array>): void {
@@ -253,7 +302,7 @@ export class Simulator {
       this.deadline[i] = at;
       const gen = (this.tickGen[i] + 1) | 0;
       this.tickGen[i] = gen;
-      this.queue.push(at, i * KINDS + TICK, gen, 0);
+      this.queues[this.bandOf[i]].push(at, i * KINDS + TICK, gen, 0);
     }
   }
 
@@ -269,7 +318,7 @@ export class Simulator {
     if (!(i >= 0 && i < this.size && Number.isInteger(i))) throw new RangeError(`no node ${i}`);
     if (!(at >= this.clock)) throw new RangeError(`can't schedule at ${at}: now is ${this.clock}`);
     if (this.owned !== undefined && this.owned[i] !== 1) throw new RangeError(`node ${i} is run by another simulator`);
-    this.queue.push(at, i * KINDS + kind, 0, 0);
+    this.queues[this.bandOf[i]].push(at, i * KINDS + kind, 0, 0);
   }
 
   private portsOf(i: number): DevicePorts & { storage: MemoryStorage } {

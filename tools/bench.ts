@@ -437,11 +437,13 @@ export function renderScaleSection(scale: ScaleResult[] | null, alone?: { comman
   if (!scale) return [...L, "Skipped (`--quick`).", ""].join("\n");
   if (alone) L.push(measuredAlone(alone), "");
   L.push("Both runs use the parallel simulator (hosts/sim/parallel-mesh.ts) on one thread per available core " +
-    "(`os.availableParallelism()`): the nodes are split into strips, one per thread, kept in step by the radio's 2 ms latency; " +
+    "(`os.availableParallelism()`): the nodes are split into strips, one per thread, each running as far ahead as the radio's 2 ms latency " +
+    "and its nodes' distance from the other strips allow; " +
     "its report, trace digest included, is the serial simulator's. Setup is starting the threads, each building the topology " +
     "and provisioning every node (keys, certificates); run is the simulation in wall time; CPU is user + system time of the " +
-    "whole process, every thread, setup included. On a machine shared with other work wall time grows with the load, and " +
-    "lock-step threads lose more to it than one thread does: CPU time is the fair figure.", "");
+    "whole process, every thread, setup included (a thread waiting for another polls a little before it sleeps). On a machine " +
+    "shared with other work wall time grows with the load, and threads that wait on each other lose more to it than one thread " +
+    "does: there CPU time is the fairer figure.", "");
   L.push("| run | threads | setup | run | CPU | frames | deliveries | delivery | tx/bcast | digest |");
   L.push("|---|--:|--:|--:|--:|--:|--:|--:|--:|---|");
   for (const s of scale) {

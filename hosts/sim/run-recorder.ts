@@ -118,11 +118,6 @@ export class RunRecorder {
   }
 }
 
-/**
- * Latency percentiles per time bucket in fixed memory: a histogram per bucket with 8 bins per
- * doubling (bin b holds latencies in (2^((b−1)/8), 2^(b/8)] ms), so a percentile is the upper edge
- * of its bin, at most 9 % high, and never above the bucket's exact worst.
- */
 /** One bucket of a LatencyHistograms. */
 export interface HistogramSnapshot {
   bins: Uint32Array;
@@ -130,6 +125,11 @@ export interface HistogramSnapshot {
   max: number;
 }
 
+/**
+ * Latency percentiles per time bucket in fixed memory: a histogram per bucket with 8 bins per
+ * doubling (bin b holds latencies in (2^((b−1)/8), 2^(b/8)] ms), so a percentile is the upper edge
+ * of its bin, at most 9 % high, and never above the bucket's exact worst.
+ */
 export class LatencyHistograms {
   static readonly BINS_PER_DOUBLING = 8;
   /** Up to 2^24 ms (4.7 h); longer latencies share the last bin. */

@@ -19,8 +19,8 @@
  */
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
-import { mergeFlights, type FlightRecord, type LatencyRecord } from "./broadcast-ledger.js";
-import { addCounts, reportOf, type MeshCounts, type Scenario, type SimulationReport } from "./simulated-mesh.js";
+import { mergeFlights } from "./broadcast-ledger.js";
+import { addCounts, reportOf, type MeshShare, type Scenario, type SimulationReport } from "./simulated-mesh.js";
 import { randomGeometricGraph, type Topology } from "./topology.js";
 import { Trace, type TraceLanes } from "./trace.js";
 
@@ -42,11 +42,7 @@ export interface WorkerSetup {
 }
 
 /** What a worker hands back. */
-export interface WorkerShare {
-  counts: MeshCounts;
-  flights: FlightRecord[];
-  latencies: LatencyRecord;
-  lanes: TraceLanes;
+export interface WorkerShare extends MeshShare {
   /** Real time from start to end of the run, ms (worker 0). */
   runMs: number;
 }

@@ -21,7 +21,7 @@ import { Rng } from "./rng.js";
 import { RunRecorder } from "./run-recorder.js";
 import { Simulator, type SendAway } from "./simulator.js";
 import { randomGeometricGraph, type Topology } from "./topology.js";
-import { Trace } from "./trace.js";
+import { Trace, type TraceLanes } from "./trace.js";
 
 /** Periodic publishing stops this long before the end of a run. */
 export const DRAIN_MS = 15_000;
@@ -113,6 +113,14 @@ export interface MeshPart {
   published(source: number, origin: string, seq: number, at: number): void;
   /** Each node's event band (SimulatorOptions.bandOf). */
   bandOf?: Uint8Array;
+}
+
+/** A part's share of the report (MeshPart): its counts, what its ledger saw of every broadcast, its nodes' trace lanes. */
+export interface MeshShare {
+  counts: MeshCounts;
+  flights: FlightRecord[];
+  latencies: LatencyRecord;
+  lanes: TraceLanes;
 }
 
 /** What the nodes of (a part of) a run add up to: summed over the parts of a parallel run (addCounts). */
@@ -432,8 +440,8 @@ export class SimulatedMesh {
     };
   }
 
-  /** A part's share of the report (MeshPart): its counts, what its ledger saw of every broadcast, its nodes' trace lanes. */
-  share(): { counts: MeshCounts; flights: FlightRecord[]; latencies: LatencyRecord; lanes: ReturnType<Trace["lanes"]> } {
+  /** This part's share of the report (MeshShare). */
+  share(): MeshShare {
     return { counts: this.counts(), flights: this.ledger.records(), latencies: this.ledger.latencies(), lanes: this.trace.lanes() };
   }
 }

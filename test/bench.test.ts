@@ -8,7 +8,7 @@ import { componentOf } from "../hosts/sim/graph.js";
 import { randomGeometricGraph } from "../hosts/sim/topology.js";
 import { MeshSimulation } from "../hosts/sim/mesh-simulation.js";
 import {
-  broadcastScenario, chooseSources, main, pool, renderScaleSection, runWithProgress, type ScaleResult, withRelaySection, withRoutingSection, withScaleSection,
+  broadcastScenario, chooseSources, main, pool, renderScaleSection, type ScaleResult, withRelaySection, withRoutingSection, withScaleSection,
 } from "../tools/bench.js";
 import { deviceSectionOf, replaceDeviceSection } from "../tools/bench-device.js";
 import { firmwareSectionOf, replaceFirmwareSection, SECTION_HEADING } from "../tools/bench-firmware.js";
@@ -37,11 +37,11 @@ test("broadcast scenario: beacons first, spaced broadcasts, settle time", () => 
 test("stepping the run for progress reports changes nothing", () => {
   const scenario = broadcastScenario(30, 0.2, 3, [1, 2], { hopLimit: 255 });
   const whole = new MeshSimulation(scenario).run();
-  const lines: string[] = [];
-  const stepped = runWithProgress(new MeshSimulation(scenario), (l) => lines.push(l), 7_000);
+  const steps: number[] = [];
+  const stepped = new MeshSimulation(scenario).run({ stepMs: 7_000, onStep: (t) => t < scenario.durationMs && steps.push(t) });
   assert.is(stepped.traceDigest, whole.traceDigest);
   assert.equal(stepped.broadcasts, whole.broadcasts);
-  assert.is(lines.length, Math.ceil(scenario.durationMs / 7_000) - 1);
+  assert.is(steps.length, Math.ceil(scenario.durationMs / 7_000) - 1);
 });
 
 test("pooling weights by broadcasts and deliveries", () => {

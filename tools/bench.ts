@@ -271,17 +271,6 @@ export interface ScaleResult {
   cpuMs: number;
 }
 
-/** MeshSimulation.run() in one-simulated-minute steps, logging after each so a long run shows it is alive. */
-export function runWithProgress(sim: MeshSimulation, log: (line: string) => void, stepMs = 60_000): SimulationReport {
-  const end = sim.scenario.durationMs;
-  return sim.run({
-    stepMs,
-    onStep: (t, wallMs) => {
-      if (t < end) log(`${(t / 60_000).toFixed(1)} of ${(end / 60_000).toFixed(1)} simulated min, ${seconds(wallMs)}`);
-    },
-  });
-}
-
 export const SCALE_HEADING = "## Simulator scale";
 export const RELAY_HEADING = "## Relay policies";
 /** Sections `--only` can measure alone, rewriting just that section of the report. */

@@ -27,6 +27,7 @@ import { RelayQueue } from "./gossip/relay-queue.js";
 import { selectRelays, soleBridges, sparseNeighbors } from "./gossip/relay-selection.js";
 import { KeySet } from "./gossip/key-set.js";
 import { messageKey, RecentMessages } from "./gossip/recent-messages.js";
+import { judgedFrom, judgedTo, listedSince } from "./gossip/repair-window.js";
 import { SeenCache } from "./gossip/seen-cache.js";
 import { CertificateCache } from "./identity/certificate-cache.js";
 import { CertificateSlots } from "./identity/certificate-slots.js";
@@ -151,11 +152,6 @@ const CERTIFICATE_EVERY = 8;
 const OUTBOX_CAPACITY = 32;
 /** The largest message body kept for repair (docs/architecture.md §Memory). */
 const RECENT_MAX_BODY = 256;
-/**
- * A neighbor's HELLO list is judged only for messages we got at least this long before it and this
- * long after its window opened: the message was in flight to it meanwhile.
- */
-const REPAIR_MARGIN_MS = 1000;
 /** A repair is cancelled once the missing neighbor's estimated miss probability drops below this. */
 const REPAIR_SUPPRESS_BELOW = 0.5;
 /** Repairs of one stored message this node schedules at most (a repair count kept per message). */
@@ -887,8 +883,8 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
   }
 
   /**
-   * Whether the messages received within the last two beacon periods (what a HELLO lists) are few
-   * enough for one HELLO's repairs to make up for all of them: only then are gaps left to repair.
+   * Whether the messages received within the last two beacon periods (about the span a HELLO's list
+   * is judged over) are few enough for one HELLO's repairs to make up for all of them: only then are gaps left to repair.
    * In a busy mesh repairs would queue behind the per-HELLO cap and spend the origins' budgets.
    */
   private lightTraffic(now: number): boolean {
@@ -899,8 +895,8 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
   /** Schedules repairs of the recent messages that `n`'s HELLO shows it missed. */
   private repairFor(n: Neighbor, hello: HelloView, now: number): void {
     if (this.role === Role.Leaf || n.hearsUs === 0) return;
-    const from = now - hello.recentWindowMs + REPAIR_MARGIN_MS;
-    const to = now - REPAIR_MARGIN_MS;
+    const from = judgedFrom(now, hello.recentWindowMs, hello.intervalMs);
+    const to = judgedTo(now);
     const recent = this.recent;
     let i = recent.firstAfter(from);
     if (i === recent.size || recent.receivedAt(i) > to) return;
@@ -1249,7 +1245,7 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
     }
     const withCertificate = unacknowledged || this.certificateWanted || this.beaconSeq % CERTIFICATE_EVERY === 0;
     this.certificateWanted = false;
-    const since = now - 2 * this.config.beaconIntervalMs;
+    const since = listedSince(now, this.config.beaconIntervalMs);
     const listed = this.recent.keysSince(since, this.recentKeys);
     const body = encodeHello(this.beaconSeq, this.config.beaconIntervalMs, this.revocationSerial,
       withCertificate ? this.provisioning.certificate : null, list, this.recent.listedWindow(since, now, listed),

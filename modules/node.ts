@@ -17,7 +17,7 @@
  * then its records are applied: a HELLO updates the neighbor table, each gossip message is
  * delivered once and perhaps scheduled for relay.
  */
-import { equalBytes, idHexAt, readU32, toHex, writeU32 } from "./bytes.js";
+import { equalAt, equalBytes, idHexAt, readU32, toHex, writeU32 } from "./bytes.js";
 import { createNodeConfig, type NodeConfig } from "./config.js";
 import { Counters, DropReason } from "./counters.js";
 import type { MeshEvent, Transmit } from "./events.js";
@@ -27,7 +27,7 @@ import { RelayQueue } from "./gossip/relay-queue.js";
 import { selectRelays, soleBridges, sparseNeighbors } from "./gossip/relay-selection.js";
 import { KeySet } from "./gossip/key-set.js";
 import { messageKey, RecentMessages } from "./gossip/recent-messages.js";
-import { judgedFrom, judgedTo, listedSince } from "./gossip/repair-window.js";
+import { judgedFrom, judgedTo, listedSince, ownJudgedFrom } from "./gossip/repair-window.js";
 import { SeenCache } from "./gossip/seen-cache.js";
 import { CertificateCache } from "./identity/certificate-cache.js";
 import { CertificateSlots } from "./identity/certificate-slots.js";
@@ -41,7 +41,7 @@ import { popcount16, toQualityByte } from "./neighbors/link-quality.js";
 import { idKey, NeighborTable, type Neighbor } from "./neighbors/neighbor-table.js";
 import { unitFloat, type Crypto, type Random, type Storage } from "./ports.js";
 import { WireError } from "./wire/errors.js";
-import { MAX_PAYLOAD_BYTES, newFrameHeader } from "./wire/frame.js";
+import { MAX_PAYLOAD_BYTES, newFrameHeader, NODE_ID_BYTES } from "./wire/frame.js";
 import { checkGossipAt, decodeGossip, encodeGossip, GOSSIP_HOPS_OFFSET, GOSSIP_SEQ_OFFSET, GossipKind, newGossipView, type GossipView } from "./wire/gossip.js";
 import { decodeHello, encodeHello, helloNeighborQuality, helloRecentKey, MAX_RECENT_KEYS, newHelloView, type HelloNeighbor, type HelloView } from "./wire/hello.js";
 import { decodeRoute, encodeRoute, INFINITE_METRIC, MAX_ROUTE_ENTRIES, newRouteView, type RouteEntry } from "./wire/route.js";
@@ -898,7 +898,7 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
     const from = judgedFrom(now, hello.recentWindowMs, hello.intervalMs);
     const to = judgedTo(now);
     const recent = this.recent;
-    let i = recent.firstAfter(from);
+    let i = recent.firstAfter(ownJudgedFrom(now, hello.recentWindowMs));
     if (i === recent.size || recent.receivedAt(i) > to) return;
     // Hashed once, so each of our recent messages is looked up in constant time.
     const listed = this.listedKeys;
@@ -913,6 +913,7 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
     for (; i < recent.size && recent.receivedAt(i) <= to && budget > 0; i++) {
       const body = recent.body(i);
       if (!body || recent.late(i) || listed.has(recent.key(i))) continue;
+      if (recent.receivedAt(i) <= from && !equalAt(body, 0, this.id, 0, NODE_ID_BYTES)) continue;
       const seq = readU32(body, 8);
       const p = this.pending.find(body, seq);
       if (p >= 0) {

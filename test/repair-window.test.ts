@@ -1,7 +1,7 @@
 /** Which of our recent messages a neighbor's HELLO is judged on for repair. */
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { judgedFrom, judgedTo, listedSince, RECENT_LIST_INTERVALS, REPAIR_MARGIN_MS } from "../modules/gossip/repair-window.js";
+import { judgedFrom, judgedTo, listedSince, ownJudgedFrom, RECENT_LIST_INTERVALS, REPAIR_MARGIN_MS } from "../modules/gossip/repair-window.js";
 
 const INTERVAL = 5000;
 
@@ -26,6 +26,14 @@ test("the span judged is two intervals less both margins, as long as with the tw
   const now = 50_000;
   const window = now - listedSince(now, INTERVAL);
   assert.is(judgedTo(now) - judgedFrom(now, window, INTERVAL), 2 * INTERVAL - 2 * REPAIR_MARGIN_MS);
+});
+
+test("our own message is judged from the window's opening: no neighbor had it before we sent it", () => {
+  // Published at 6,500 ms, lost on the way to our only neighbor, whose HELLO at 12,000 ms was lost too.
+  const now = 20_000;
+  const window = now - listedSince(now, INTERVAL);
+  assert.ok(ownJudgedFrom(now, window) < 6_500 && 6_500 <= judgedFrom(now, window, INTERVAL), "judged as our own, not as another's");
+  assert.ok(ownJudgedFrom(now, window) >= 4_999, "one sent before the window opened is not: the HELLO could not list it");
 });
 
 test("a window cut short by the key cap may judge nothing", () => {

@@ -33,7 +33,18 @@ export function judgedFrom(now: number, recentWindowMs: number, intervalMs: numb
   return now - recentWindowMs + intervalMs + REPAIR_MARGIN_MS;
 }
 
-/** The end of that span: see judgedFrom. */
+/**
+ * The start of the span for our own messages: the window's opening. No neighbor got one before we
+ * sent it, so one sent inside the window and not listed was missed. An origin with one neighbor
+ * that lost the first copy otherwise had one HELLO to show it (the next, 30 % of them lost at
+ * 30 % loss) and the message then reached nobody: in the relay bench at 200 nodes, 30 % loss,
+ * seed 4, a source of degree 1 delivered 0 %.
+ */
+export function ownJudgedFrom(now: number, recentWindowMs: number): number {
+  return now - recentWindowMs;
+}
+
+/** The end of both spans: see judgedFrom. */
 export function judgedTo(now: number): number {
   return now - REPAIR_MARGIN_MS;
 }

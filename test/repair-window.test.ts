@@ -36,9 +36,14 @@ test("our own message is judged from the window's opening: no neighbor had it be
   assert.ok(ownJudgedFrom(now, window) >= 4_999, "one sent before the window opened is not: the HELLO could not list it");
 });
 
-test("a window cut short by the key cap may judge nothing", () => {
+test("a window cut short by the key cap is judged over an interval when it is that long, never before it opened", () => {
   const now = 50_000;
-  assert.ok(judgedFrom(now, 3_000, INTERVAL) >= judgedTo(now));
+  // Cut to 7.7 s (a busy mesh): the interval before the end margin, not the 0.7 s after the first interval.
+  assert.is(judgedFrom(now, 7_700, INTERVAL), judgedTo(now) - INTERVAL);
+  // Cut to 3 s: from a margin after it opened (a message got before could not be listed).
+  assert.is(judgedFrom(now, 3_000, INTERVAL), now - 3_000 + REPAIR_MARGIN_MS);
+  // Shorter than both margins: nothing.
+  assert.ok(judgedFrom(now, 1_500, INTERVAL) >= judgedTo(now));
 });
 
 test.run();

@@ -27,10 +27,16 @@ export function listedSince(now: number, beaconIntervalMs: number): number {
 /**
  * The receive times, (from, to], of our messages that a HELLO heard at `now`, listing a window of
  * `recentWindowMs` from a neighbor beaconing every `intervalMs`, shows missed when it lacks them.
- * Empty (from ≥ to) when the window is too short.
+ * A window the key cap cut short (a busy mesh) is judged over the interval before `to` if it is that
+ * long, else from just after its opening: with the window's first interval left out as well, a
+ * window cut to 7.7 s (1,000 nodes each publishing once a minute) was judged over 0.7 s of every 5 s
+ * between HELLOs, so most gaps were never repaired: broadcast delivery 99.18 % in a 2-minute scale
+ * run (`scaleprof.mjs`), 99.67 % with this (main: 99.66 %). Empty (from ≥ to) when the window is
+ * shorter than both margins.
  */
 export function judgedFrom(now: number, recentWindowMs: number, intervalMs: number): number {
-  return now - recentWindowMs + intervalMs + REPAIR_MARGIN_MS;
+  const opened = now - recentWindowMs;
+  return Math.max(opened + REPAIR_MARGIN_MS, Math.min(opened + intervalMs + REPAIR_MARGIN_MS, judgedTo(now) - intervalMs));
 }
 
 /**

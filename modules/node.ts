@@ -158,7 +158,10 @@ const REPAIR_SUPPRESS_BELOW = 0.5;
 const MAX_REPAIRS_PER_MESSAGE = 3;
 /** Relay-delay units between repairers, in the order of how well the missing neighbor hears them. */
 const REPAIR_RANK_UNITS = 3;
-/** Repairs scheduled for one neighbor's HELLO at most (a node that missed much catches up over several). */
+/**
+ * Repairs scheduled for one neighbor's HELLO at most, or as many as the messages its HELLO is judged
+ * on if more (a busy mesh): a node that missed much in light traffic catches up over several.
+ */
 const MAX_REPAIRS_PER_HELLO = 8;
 /** Relays due within this many relay-delay units join a frame that is going out anyway. */
 const PIGGYBACK_UNITS = 4;
@@ -850,13 +853,14 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
     // it resumes here for any neighbor still missing the message. Where links are good
     // (wellLinked), a designated relay goes out only for WELL_LINKED_NEEDED neighbors or more (or a
     // bridge), and the others never relay: a small gap is HELLO-driven repair's, which sends only
-    // where a miss is shown. Where they
-    // are poor, the others wait FALLBACK_DELAY_UNITS longer and relay only where the copies they
-    // heard meanwhile leave a neighbor likely missing it, which fills the gaps loss tears.
+    // where a miss is shown; its budget per HELLO grows with the messages judged, so it keeps up in a
+    // busy mesh too. Where they are poor, the others wait FALLBACK_DELAY_UNITS longer and relay only
+    // where the copies they heard meanwhile leave a neighbor likely missing it, which fills the gaps
+    // loss tears.
     let needed = 1;
     let extraDelay = 0;
     if (this.config.relayPolicy === "coverage" && !repaired && transmitter && transmitter.selectsAny) {
-      const good = wellLinked(this.neighbors) && this.lightTraffic(now);
+      const good = wellLinked(this.neighbors);
       if (transmitter.selectsUs) needed = good ? WELL_LINKED_NEEDED : 1;
       else if (good) return;
       else extraDelay = FALLBACK_DELAY_UNITS * this.config.relayDelayMs;
@@ -882,16 +886,6 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
     this.emit({ type: "command", origin: originHex, seq: g.seq, path: commandPathText(view), value: view.value.slice(), hops: g.hops + 1 });
   }
 
-  /**
-   * Whether the messages received within the last two beacon periods (about the span a HELLO's list
-   * is judged over) are few enough for one HELLO's repairs to make up for all of them: only then are gaps left to repair.
-   * In a busy mesh repairs would queue behind the per-HELLO cap and spend the origins' budgets.
-   */
-  private lightTraffic(now: number): boolean {
-    const recent = this.recent;
-    return recent.size - recent.firstAfter(now - 2 * this.config.beaconIntervalMs) <= MAX_REPAIRS_PER_HELLO;
-  }
-
   /** Schedules repairs of the recent messages that `n`'s HELLO shows it missed. */
   private repairFor(n: Neighbor, hello: HelloView, now: number): void {
     if (this.role === Role.Leaf || n.hearsUs === 0) return;
@@ -904,7 +898,9 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
     const listed = this.listedKeys;
     listed.clear();
     for (let k = 0; k < hello.recentCount; k++) listed.add(helloRecentKey(hello, k));
-    let budget = MAX_REPAIRS_PER_HELLO;
+    // As many as the messages judged (at least MAX_REPAIRS_PER_HELLO), so that repair keeps up with a
+    // busy mesh's gaps; the relay queue's second half stays the first relays' (below) all the same.
+    let budget = Math.max(MAX_REPAIRS_PER_HELLO, recent.firstAfter(to) - recent.firstAfter(from));
     // The neighbors that `n` hears better than us repair first, REPAIR_RANK_UNITS apart: most have
     // the message too, and a repair heard from one of them cancels ours.
     let rank = 0;

@@ -860,7 +860,9 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
     let needed = 1;
     let extraDelay = 0;
     if (this.config.relayPolicy === "coverage" && !repaired && transmitter && transmitter.selectsAny) {
-      const good = wellLinked(this.neighbors);
+      // Gaps are left only while the origin's budget here can still pay for a repair (its first
+      // copy's token taken): an origin publishing near its rate has none to spare.
+      const good = this.originLimiter.spare(g.origin, now) >= 1 && wellLinked(this.neighbors);
       if (transmitter.selectsUs) needed = good ? WELL_LINKED_NEEDED : 1;
       else if (good) return;
       else extraDelay = FALLBACK_DELAY_UNITS * this.config.relayDelayMs;
@@ -920,10 +922,11 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
       }
       // Repairs never take the second half of the relay queue: first relays keep their room.
       if (this.pending.length >= this.config.pendingRelayCapacity / 2) return;
-      // A repair is a transmission of the origin's traffic too: it counts against its budget. At
-      // most MAX_REPAIRS_PER_MESSAGE per message, so that an origin within its rate keeps budget
-      // for its next messages even where relays leave many gaps to repair.
-      if (recent.repairs(i) >= MAX_REPAIRS_PER_MESSAGE || !this.originLimiter.allow(body, now)) continue;
+      // A repair is a transmission of the origin's traffic too: it takes a token of its budget when
+      // it goes out (takeDueRelays; one suppressed meanwhile costs none), and is scheduled only while
+      // one is left. At most MAX_REPAIRS_PER_MESSAGE per message, so that an origin within its rate
+      // keeps budget for its next messages even where relays leave many gaps to repair.
+      if (recent.repairs(i) >= MAX_REPAIRS_PER_MESSAGE || this.originLimiter.spare(body, now) < 1) continue;
       recent.repaired(i);
       const repair = this.pending.add(body, seq, true);
       this.pending.miss[this.pending.missAt(repair) + n.slot] = 255;
@@ -1142,11 +1145,11 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
     }
     this.discovery.takeDue(now, parts);
     this.content?.takeBroadcast(parts, beacon, now);
-    this.takeDueRelays(now, false, parts);
+    this.takeDueRelays(now, now, false, parts);
     // A frame is going out anyway: relays due within the piggyback window that would go out now ride
     // along, saving a seal and a transmission each (coverage policy; the baselines stay as defined).
     if (parts.length > 0 && this.config.relayPolicy === "coverage") {
-      this.takeDueRelays(now + PIGGYBACK_UNITS * this.config.relayDelayMs, true, parts);
+      this.takeDueRelays(now, now + PIGGYBACK_UNITS * this.config.relayDelayMs, true, parts);
     }
     if (parts.length > 0) {
       this.pack(parts, null);
@@ -1161,7 +1164,7 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
   }
 
   /** Moves pending relays due by `until` into `parts` (or drops them as suppressed). */
-  private takeDueRelays(until: number, onlyIfRelaying: boolean, parts: { type: RecordType; body: Uint8Array }[]): void {
+  private takeDueRelays(now: number, until: number, onlyIfRelaying: boolean, parts: { type: RecordType; body: Uint8Array }[]): void {
     const pending = this.pending;
     // Most flushes follow a frame received while no relay is due: skip the scan.
     if (pending.earliest() > until) return;
@@ -1170,8 +1173,9 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
       const fireAt = pending.fireAt(p);
       const repair = pending.isRepair(p);
       const target = repair ? REPAIR_SUPPRESS_BELOW : this.config.coverageTarget;
+      // A repair takes its token of the origin's budget only now, as it goes out (see repairFor).
       const relay = fireAt <= until && shouldRelay(this.config.relayPolicy, pending.copies(p), pending.miss, this.neighbors,
-        target, pending.missAt(p), pending.needed(p));
+        target, pending.missAt(p), pending.needed(p)) && (!repair || this.originLimiter.allow(pending.body(p), now));
       if (fireAt > until || (onlyIfRelaying && !relay)) {
         i++;
         continue;

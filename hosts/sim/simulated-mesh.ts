@@ -61,7 +61,8 @@ export interface Scenario {
   topology?: Topology;
 }
 
-export interface SimulationReport {
+/** The report of a run: what its nodes add up to (MeshCounts, but per-node table sizes as a mean) and more. */
+export interface SimulationReport extends Omit<MeshCounts, "tableSum" | "onCount"> {
   scenario: Omit<Scenario, "topology">;
   nodes: number;
   /** Mean radio-range degree of the graph. */
@@ -71,14 +72,6 @@ export interface SimulationReport {
   broadcasts: BroadcastTotals;
   /** Sensor readings to gateways (scenarios with readingPeriodMs). */
   readings?: ReadingTotals;
-  framesSent: number;
-  bytesSent: number;
-  beaconsSent: number;
-  relays: number;
-  relaysSuppressed: number;
-  certificatesVerified: number;
-  crypto: CryptoCounts;
-  drops: Record<string, number>;
   /** Hash of every transmission and event: the same seed gives the same digest. */
   traceDigest: string;
   /** Real time the run took, ms (not part of the trace). */

@@ -66,7 +66,7 @@ export interface NodeConfig {
   relaySelectionMiss: number;
   /**
    * Messages remembered for repair (keys listed in HELLO, bodies ≤ 256 B kept), 8..256. Must cover
-   * two beacon periods at the mesh's message rate; ≈ 40 B plus the body each.
+   * three beacon periods at the mesh's message rate (what a HELLO lists); ≈ 40 B plus the body each.
    */
   recentCapacity: number;
   /** Gossip messages waiting for their relay time (1..256). */

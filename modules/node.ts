@@ -17,7 +17,7 @@
  * then its records are applied: a HELLO updates the neighbor table, each gossip message is
  * delivered once and perhaps scheduled for relay.
  */
-import { equalBytes, idHexAt, readU32, toHex, writeU32 } from "./bytes.js";
+import { equalAt, equalBytes, idHexAt, readU32, toHex, writeU32 } from "./bytes.js";
 import { createNodeConfig, type NodeConfig } from "./config.js";
 import { Counters, DropReason } from "./counters.js";
 import type { MeshEvent, Transmit } from "./events.js";
@@ -27,6 +27,7 @@ import { RelayQueue } from "./gossip/relay-queue.js";
 import { selectRelays, soleBridges, sparseNeighbors } from "./gossip/relay-selection.js";
 import { KeySet } from "./gossip/key-set.js";
 import { messageKey, RecentMessages } from "./gossip/recent-messages.js";
+import { judgedFrom, judgedTo, listedSince, ownJudgedFrom } from "./gossip/repair-window.js";
 import { SeenCache } from "./gossip/seen-cache.js";
 import { CertificateCache } from "./identity/certificate-cache.js";
 import { CertificateSlots } from "./identity/certificate-slots.js";
@@ -40,7 +41,7 @@ import { popcount16, toQualityByte } from "./neighbors/link-quality.js";
 import { idKey, NeighborTable, type Neighbor } from "./neighbors/neighbor-table.js";
 import { unitFloat, type Crypto, type Random, type Storage } from "./ports.js";
 import { WireError } from "./wire/errors.js";
-import { MAX_PAYLOAD_BYTES, newFrameHeader } from "./wire/frame.js";
+import { MAX_PAYLOAD_BYTES, newFrameHeader, NODE_ID_BYTES } from "./wire/frame.js";
 import { checkGossipAt, decodeGossip, encodeGossip, GOSSIP_HOPS_OFFSET, GOSSIP_SEQ_OFFSET, GossipKind, newGossipView, type GossipView } from "./wire/gossip.js";
 import { decodeHello, encodeHello, helloNeighborQuality, helloRecentKey, MAX_RECENT_KEYS, newHelloView, type HelloNeighbor, type HelloView } from "./wire/hello.js";
 import { decodeRoute, encodeRoute, INFINITE_METRIC, MAX_ROUTE_ENTRIES, newRouteView, type RouteEntry } from "./wire/route.js";
@@ -151,18 +152,16 @@ const CERTIFICATE_EVERY = 8;
 const OUTBOX_CAPACITY = 32;
 /** The largest message body kept for repair (docs/architecture.md §Memory). */
 const RECENT_MAX_BODY = 256;
-/**
- * A neighbor's HELLO list is judged only for messages we got at least this long before it and this
- * long after its window opened: the message was in flight to it meanwhile.
- */
-const REPAIR_MARGIN_MS = 1000;
 /** A repair is cancelled once the missing neighbor's estimated miss probability drops below this. */
 const REPAIR_SUPPRESS_BELOW = 0.5;
 /** Repairs of one stored message this node schedules at most (a repair count kept per message). */
 const MAX_REPAIRS_PER_MESSAGE = 3;
 /** Relay-delay units between repairers, in the order of how well the missing neighbor hears them. */
 const REPAIR_RANK_UNITS = 3;
-/** Repairs scheduled for one neighbor's HELLO at most (a node that missed much catches up over several). */
+/**
+ * Repairs scheduled for one neighbor's HELLO at most, or as many as the messages its HELLO is judged
+ * on if more (a busy mesh): a node that missed much in light traffic catches up over several.
+ */
 const MAX_REPAIRS_PER_HELLO = 8;
 /** Relays due within this many relay-delay units join a frame that is going out anyway. */
 const PIGGYBACK_UNITS = 4;
@@ -854,13 +853,16 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
     // it resumes here for any neighbor still missing the message. Where links are good
     // (wellLinked), a designated relay goes out only for WELL_LINKED_NEEDED neighbors or more (or a
     // bridge), and the others never relay: a small gap is HELLO-driven repair's, which sends only
-    // where a miss is shown. Where they
-    // are poor, the others wait FALLBACK_DELAY_UNITS longer and relay only where the copies they
-    // heard meanwhile leave a neighbor likely missing it, which fills the gaps loss tears.
+    // where a miss is shown; its budget per HELLO grows with the messages judged, so it keeps up in a
+    // busy mesh too. Where they are poor, the others wait FALLBACK_DELAY_UNITS longer and relay only
+    // where the copies they heard meanwhile leave a neighbor likely missing it, which fills the gaps
+    // loss tears.
     let needed = 1;
     let extraDelay = 0;
     if (this.config.relayPolicy === "coverage" && !repaired && transmitter && transmitter.selectsAny) {
-      const good = wellLinked(this.neighbors) && this.lightTraffic(now);
+      // Gaps are left only while the origin's budget here can still pay for a repair (its first
+      // copy's token taken): an origin publishing near its rate has none to spare.
+      const good = this.originLimiter.spare(g.origin, now) >= 1 && wellLinked(this.neighbors);
       if (transmitter.selectsUs) needed = good ? WELL_LINKED_NEEDED : 1;
       else if (good) return;
       else extraDelay = FALLBACK_DELAY_UNITS * this.config.relayDelayMs;
@@ -886,29 +888,21 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
     this.emit({ type: "command", origin: originHex, seq: g.seq, path: commandPathText(view), value: view.value.slice(), hops: g.hops + 1 });
   }
 
-  /**
-   * Whether the messages received within the last two beacon periods (what a HELLO lists) are few
-   * enough for one HELLO's repairs to make up for all of them: only then are gaps left to repair.
-   * In a busy mesh repairs would queue behind the per-HELLO cap and spend the origins' budgets.
-   */
-  private lightTraffic(now: number): boolean {
-    const recent = this.recent;
-    return recent.size - recent.firstAfter(now - 2 * this.config.beaconIntervalMs) <= MAX_REPAIRS_PER_HELLO;
-  }
-
   /** Schedules repairs of the recent messages that `n`'s HELLO shows it missed. */
   private repairFor(n: Neighbor, hello: HelloView, now: number): void {
     if (this.role === Role.Leaf || n.hearsUs === 0) return;
-    const from = now - hello.recentWindowMs + REPAIR_MARGIN_MS;
-    const to = now - REPAIR_MARGIN_MS;
+    const from = judgedFrom(now, hello.recentWindowMs, hello.intervalMs);
+    const to = judgedTo(now);
     const recent = this.recent;
-    let i = recent.firstAfter(from);
+    let i = recent.firstAfter(ownJudgedFrom(now, hello.recentWindowMs));
     if (i === recent.size || recent.receivedAt(i) > to) return;
     // Hashed once, so each of our recent messages is looked up in constant time.
     const listed = this.listedKeys;
     listed.clear();
     for (let k = 0; k < hello.recentCount; k++) listed.add(helloRecentKey(hello, k));
-    let budget = MAX_REPAIRS_PER_HELLO;
+    // As many as the messages judged (at least MAX_REPAIRS_PER_HELLO), so that repair keeps up with a
+    // busy mesh's gaps; the relay queue's second half stays the first relays' (below) all the same.
+    let budget = Math.max(MAX_REPAIRS_PER_HELLO, recent.firstAfter(to) - recent.firstAfter(from));
     // The neighbors that `n` hears better than us repair first, REPAIR_RANK_UNITS apart: most have
     // the message too, and a repair heard from one of them cancels ours.
     let rank = 0;
@@ -917,6 +911,7 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
     for (; i < recent.size && recent.receivedAt(i) <= to && budget > 0; i++) {
       const body = recent.body(i);
       if (!body || recent.late(i) || listed.has(recent.key(i))) continue;
+      if (recent.receivedAt(i) <= from && !equalAt(body, 0, this.id, 0, NODE_ID_BYTES)) continue;
       const seq = readU32(body, 8);
       const p = this.pending.find(body, seq);
       if (p >= 0) {
@@ -927,10 +922,11 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
       }
       // Repairs never take the second half of the relay queue: first relays keep their room.
       if (this.pending.length >= this.config.pendingRelayCapacity / 2) return;
-      // A repair is a transmission of the origin's traffic too: it counts against its budget. At
-      // most MAX_REPAIRS_PER_MESSAGE per message, so that an origin within its rate keeps budget
-      // for its next messages even where relays leave many gaps to repair.
-      if (recent.repairs(i) >= MAX_REPAIRS_PER_MESSAGE || !this.originLimiter.allow(body, now)) continue;
+      // A repair is a transmission of the origin's traffic too: it takes a token of its budget when
+      // it goes out (takeDueRelays; one suppressed meanwhile costs none), and is scheduled only while
+      // one is left. At most MAX_REPAIRS_PER_MESSAGE per message, so that an origin within its rate
+      // keeps budget for its next messages even where relays leave many gaps to repair.
+      if (recent.repairs(i) >= MAX_REPAIRS_PER_MESSAGE || this.originLimiter.spare(body, now) < 1) continue;
       recent.repaired(i);
       const repair = this.pending.add(body, seq, true);
       this.pending.miss[this.pending.missAt(repair) + n.slot] = 255;
@@ -1149,11 +1145,11 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
     }
     this.discovery.takeDue(now, parts);
     this.content?.takeBroadcast(parts, beacon, now);
-    this.takeDueRelays(now, false, parts);
+    this.takeDueRelays(now, now, false, parts);
     // A frame is going out anyway: relays due within the piggyback window that would go out now ride
     // along, saving a seal and a transmission each (coverage policy; the baselines stay as defined).
     if (parts.length > 0 && this.config.relayPolicy === "coverage") {
-      this.takeDueRelays(now + PIGGYBACK_UNITS * this.config.relayDelayMs, true, parts);
+      this.takeDueRelays(now, now + PIGGYBACK_UNITS * this.config.relayDelayMs, true, parts);
     }
     if (parts.length > 0) {
       this.pack(parts, null);
@@ -1168,7 +1164,7 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
   }
 
   /** Moves pending relays due by `until` into `parts` (or drops them as suppressed). */
-  private takeDueRelays(until: number, onlyIfRelaying: boolean, parts: { type: RecordType; body: Uint8Array }[]): void {
+  private takeDueRelays(now: number, until: number, onlyIfRelaying: boolean, parts: { type: RecordType; body: Uint8Array }[]): void {
     const pending = this.pending;
     // Most flushes follow a frame received while no relay is due: skip the scan.
     if (pending.earliest() > until) return;
@@ -1177,8 +1173,9 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
       const fireAt = pending.fireAt(p);
       const repair = pending.isRepair(p);
       const target = repair ? REPAIR_SUPPRESS_BELOW : this.config.coverageTarget;
+      // A repair takes its token of the origin's budget only now, as it goes out (see repairFor).
       const relay = fireAt <= until && shouldRelay(this.config.relayPolicy, pending.copies(p), pending.miss, this.neighbors,
-        target, pending.missAt(p), pending.needed(p));
+        target, pending.missAt(p), pending.needed(p)) && (!repair || this.originLimiter.allow(pending.body(p), now));
       if (fireAt > until || (onlyIfRelaying && !relay)) {
         i++;
         continue;
@@ -1249,7 +1246,7 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
     }
     const withCertificate = unacknowledged || this.certificateWanted || this.beaconSeq % CERTIFICATE_EVERY === 0;
     this.certificateWanted = false;
-    const since = now - 2 * this.config.beaconIntervalMs;
+    const since = listedSince(now, this.config.beaconIntervalMs);
     const listed = this.recent.keysSince(since, this.recentKeys);
     const body = encodeHello(this.beaconSeq, this.config.beaconIntervalMs, this.revocationSerial,
       withCertificate ? this.provisioning.certificate : null, list, this.recent.listedWindow(since, now, listed),

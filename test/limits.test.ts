@@ -35,6 +35,28 @@ test("origin limiter: each origin its own budget; when full the least recently a
   assert.ok(limiter.allow(origin(2), 20), "2 was forgotten: a full burst again");
 });
 
+test("token buckets: held counts the refill without taking", () => {
+  const b = new TokenBuckets(1, 2, 3);
+  b.reset(0, 0, 1);
+  assert.is(b.held(0, 0), 1);
+  assert.is(b.held(0, 250), 1.5, "half a token after 250 ms at 2/s");
+  assert.is(b.held(0, 60_000), 3, "at most the burst");
+  assert.ok(b.take(0, 250));
+  assert.is(b.held(0, 250), 0.5, "held took nothing: the take found 1.5");
+});
+
+test("origin limiter: spare is what allow would find, and takes nothing", () => {
+  const limiter = new OriginLimiter(60, 4, 2); // 1 per second, bursts of 4, two origins remembered
+  assert.is(limiter.spare(origin(1), 0), 2, "an origin met anew starts with 2 tokens");
+  assert.is(limiter.size, 0, "spare remembers nothing");
+  assert.ok(limiter.allow(origin(1), 0));
+  assert.is(limiter.spare(origin(1), 0), 1);
+  assert.is(limiter.spare(origin(1), 500), 1.5);
+  assert.ok(limiter.allow(origin(1), 0));
+  assert.ok(limiter.spare(origin(1), 0) < 1, "spent: no repair of its messages may be scheduled");
+  assert.not.ok(limiter.allow(origin(1), 0), "and allow agrees");
+});
+
 test("origin limiter: the index and recency list agree with a plain scan over thousands of origins", () => {
   // The reference: slots scanned for the origin, the least recent found by its last use.
   const capacity = 16;

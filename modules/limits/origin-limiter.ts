@@ -65,6 +65,12 @@ export class OriginLimiter {
     return this.buckets.take(slot, now);
   }
 
+  /** The tokens `allow` would find for the 8-byte `origin` at `now` (takes none). */
+  spare(origin: Uint8Array, now: number): number {
+    const slot = this.find(readU32(origin, 0), readU32(origin, 4));
+    return slot < 0 ? Math.min(this.burst, NEW_TOKENS) : this.buckets.held(slot, now);
+  }
+
   get size(): number {
     return this.count;
   }

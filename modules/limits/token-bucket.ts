@@ -41,6 +41,13 @@ export class TokenBuckets {
     this.f64[2 * i + AT] = now;
   }
 
+  /** The tokens bucket `i` holds at `now` (takes none). */
+  held(i: number, now: number): number {
+    const f = 2 * i;
+    const since = now - this.f64[f + AT];
+    return since > 0 ? Math.min(this.burst, this.f64[f + TOKENS] + (since * this.ratePerSecond) / 1000) : this.f64[f + TOKENS];
+  }
+
   /** Takes one token from bucket `i` if it has one. */
   take(i: number, now: number): boolean {
     const f = 2 * i;

@@ -27,7 +27,7 @@ import { RelayQueue } from "./gossip/relay-queue.js";
 import { selectRelays, soleBridges, sparseNeighbors } from "./gossip/relay-selection.js";
 import { KeySet } from "./gossip/key-set.js";
 import { messageKey, RecentMessages } from "./gossip/recent-messages.js";
-import { judgedFrom, judgedTo, listedSince, ownJudgedFrom } from "./gossip/repair-window.js";
+import { judgedFrom, judgedTo, listedSince, missingJudgedFrom, ownJudgedFrom } from "./gossip/repair-window.js";
 import { SeenCache } from "./gossip/seen-cache.js";
 import { CertificateCache } from "./identity/certificate-cache.js";
 import { CertificateSlots } from "./identity/certificate-slots.js";
@@ -891,27 +891,40 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
   /** Schedules repairs of the recent messages that `n`'s HELLO shows it missed. */
   private repairFor(n: Neighbor, hello: HelloView, now: number): void {
     if (this.role === Role.Leaf || n.hearsUs === 0) return;
+    const opened = ownJudgedFrom(now, hello.recentWindowMs);
     const from = judgedFrom(now, hello.recentWindowMs, hello.intervalMs);
     const to = judgedTo(now);
     const recent = this.recent;
-    let i = recent.firstAfter(ownJudgedFrom(now, hello.recentWindowMs));
-    if (i === recent.size || recent.receivedAt(i) > to) return;
+    const end = recent.firstAfter(to);
+    if (end === 0) return;
     // Hashed once, so each of our recent messages is looked up in constant time.
     const listed = this.listedKeys;
     listed.clear();
     for (let k = 0; k < hello.recentCount; k++) listed.add(helloRecentKey(hello, k));
     // As many as the messages judged (at least MAX_REPAIRS_PER_HELLO), so that repair keeps up with a
     // busy mesh's gaps; the relay queue's second half stays the first relays' (below) all the same.
-    let budget = Math.max(MAX_REPAIRS_PER_HELLO, recent.firstAfter(to) - recent.firstAfter(from));
+    let budget = Math.max(MAX_REPAIRS_PER_HELLO, end - recent.firstAfter(from));
     // The neighbors that `n` hears better than us repair first, REPAIR_RANK_UNITS apart: most have
     // the message too, and a repair heard from one of them cancels ours.
     let rank = 0;
     for (let k = 0; k < hello.neighborCount; k++) if (helloNeighborQuality(hello, k) > n.hearsUs) rank++;
     const rankDelay = rank * REPAIR_RANK_UNITS * this.config.relayDelayMs;
-    for (; i < recent.size && recent.receivedAt(i) <= to && budget > 0; i++) {
+    const again = missingJudgedFrom(now, hello.recentWindowMs, hello.intervalMs);
+    for (let i = 0; i < end && budget > 0; i++) {
       const body = recent.body(i);
-      if (!body || recent.late(i) || listed.has(recent.key(i))) continue;
-      if (recent.receivedAt(i) <= from && !equalAt(body, 0, this.id, 0, NODE_ID_BYTES)) continue;
+      if (!body || recent.late(i)) continue;
+      const shown = recent.missingFor(i, n.slot);
+      if (listed.has(recent.key(i))) {
+        if (shown) recent.listedBy(i, n.slot);
+        continue;
+      }
+      if (shown) {
+        if (recent.missingAt(i) <= again) continue;
+      } else {
+        const at = recent.receivedAt(i);
+        if (at <= opened || (at <= from && !equalAt(body, 0, this.id, 0, NODE_ID_BYTES))) continue;
+      }
+      recent.shownMissing(i, n.slot, now);
       const seq = readU32(body, 8);
       const p = this.pending.find(body, seq);
       if (p >= 0) {
@@ -1195,7 +1208,10 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
       if (relay) {
         parts.push({ type: repair ? RecordType.Repair : RecordType.Gossip, body });
         this.counters.relays++;
-        if (repair) this.counters.repairs++;
+        if (repair) {
+          this.counters.repairs++;
+          this.recent.repairSent(messageKey(body, seq), now);
+        }
         this.emit({ type: "relayed", origin: idHexAt(body, 0), seq, hops: body[GOSSIP_HOPS_OFFSET] });
       } else {
         this.counters.relaysSuppressed++;

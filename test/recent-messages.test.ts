@@ -75,4 +75,22 @@ test("repairs are counted per entry, and a reused ring slot starts again at zero
   assert.equal([s.key(0), s.repairs(0), s.key(1), s.repairs(1)], [2, 1, 3, 0]);
 });
 
+test("neighbors shown missing an entry are kept until they list it, with the last evidence's time; a reused slot forgets them", () => {
+  const s = new RecentMessages(2, 64);
+  s.add(1, new Uint8Array(8), 10);
+  s.add(2, new Uint8Array(8), 20);
+  s.shownMissing(1, 0, 21);
+  s.shownMissing(1, 31, 22);
+  assert.equal([s.missingFor(1, 0), s.missingFor(1, 31), s.missingFor(1, 1), s.missingFor(0, 0)], [true, true, false, false]);
+  assert.equal([s.missingAt(0), s.missingAt(1)], [0, 22]);
+  s.repairSent(2, 25); // a repair that went out is evidence too
+  s.repairSent(9, 28); // not held: nothing changes
+  assert.equal([s.missingAt(0), s.missingAt(1)], [0, 25]);
+  s.listedBy(1, 0);
+  assert.equal([s.missingFor(1, 0), s.missingFor(1, 31)], [false, true]);
+  s.add(3, new Uint8Array(8), 30);
+  s.add(4, new Uint8Array(8), 40); // evicts key 2
+  assert.equal([s.missingFor(0, 31), s.missingFor(1, 31), s.missingAt(0), s.missingAt(1)], [false, false, 0, 0]);
+});
+
 test.run();

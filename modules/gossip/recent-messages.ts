@@ -4,8 +4,8 @@
  * within a recent window; a neighbor that holds one of its own recent messages, received well
  * inside that window, that the list lacks, knows the sender missed it and schedules a repair.
  *
- * Bounded: `capacity` entries, a ring in typed arrays (key, flag and repair count in u32, time in f64) and one
- * array of bodies. Every message received is listed; only bodies of at most `maxBodyBytes` that this node
+ * Bounded: `capacity` entries, a ring in typed arrays (key, flag, repair count and neighbors missing it
+ * in u32, times in f64) and one array of bodies. Every message received is listed; only bodies of at most `maxBodyBytes` that this node
  * may relay are kept for repair.
  */
 import { readU32 } from "../bytes.js";
@@ -15,15 +15,21 @@ export function messageKey(origin: Uint8Array, seq: number): number {
   return messageHash(readU32(origin, 0), readU32(origin, 4), seq);
 }
 
-/** Per entry, u32: its key, 1 if it reached us as a repair (late), the repairs we sent of it. */
+/**
+ * Per entry, u32: its key, 1 if it reached us as a repair (late), the repairs we scheduled of it, and
+ * the neighbor slots (bits 0-31) shown missing it that have not listed it since.
+ */
 const KEY = 0;
 const LATE = 1;
 const REPAIRS = 2;
-const STRIDE = 3;
+const MISSING = 3;
+const STRIDE = 4;
 
 export class RecentMessages {
   private readonly u32: Uint32Array;
   private readonly times: Float64Array;
+  /** The last time a neighbor was shown missing it or our repair of it went out (0 if neither). */
+  private readonly missingTimes: Float64Array;
   /** The gossip body exactly as we would send it (hop count already advanced); null if not kept. */
   private readonly bodies: (Uint8Array | null)[];
   /** Ring position of the oldest entry. */
@@ -34,6 +40,7 @@ export class RecentMessages {
     if (capacity < 1 || capacity > 256) throw new RangeError("recent message capacity must be 1..256");
     this.u32 = new Uint32Array(capacity * STRIDE);
     this.times = new Float64Array(capacity);
+    this.missingTimes = new Float64Array(capacity);
     this.bodies = new Array<Uint8Array | null>(capacity).fill(null);
   }
 
@@ -62,13 +69,46 @@ export class RecentMessages {
     return this.u32[STRIDE * this.at(i) + LATE] === 1;
   }
 
-  /** Repairs of entry `i` sent so far (counted by `repaired`). */
+  /** Repairs of entry `i` scheduled so far (counted by `repaired`). */
   repairs(i: number): number {
     return this.u32[STRIDE * this.at(i) + REPAIRS];
   }
 
   repaired(i: number): void {
     this.u32[STRIDE * this.at(i) + REPAIRS]++;
+  }
+
+  /** The neighbor in `slot` (0-31) was shown missing entry `i` at `now`. */
+  shownMissing(i: number, slot: number, now: number): void {
+    const j = this.at(i);
+    this.u32[STRIDE * j + MISSING] |= 1 << slot;
+    this.missingTimes[j] = now;
+  }
+
+  /** Whether the neighbor in `slot` was shown missing entry `i` and has not listed it since. */
+  missingFor(i: number, slot: number): boolean {
+    return (this.u32[STRIDE * this.at(i) + MISSING] & (1 << slot)) !== 0;
+  }
+
+  /** The neighbor in `slot` listed entry `i`: it has it. */
+  listedBy(i: number, slot: number): void {
+    this.u32[STRIDE * this.at(i) + MISSING] &= ~(1 << slot);
+  }
+
+  /** The last time a neighbor was shown missing entry `i`, or a repair of it went out; 0 if never. */
+  missingAt(i: number): number {
+    return this.missingTimes[this.at(i)];
+  }
+
+  /** A repair of the message keyed `key` went out at `now` (the newest entry of that key, if still held). */
+  repairSent(key: number, now: number): void {
+    for (let i = this.count - 1; i >= 0; i--) {
+      const slot = this.at(i);
+      if (this.u32[STRIDE * slot + KEY] === key) {
+        this.missingTimes[slot] = now;
+        return;
+      }
+    }
   }
 
   /** Lists `key`; keeps `body` (not copied: pass a copy you will not change) if small enough. */
@@ -83,7 +123,9 @@ export class RecentMessages {
     this.u32[STRIDE * slot + KEY] = key;
     this.u32[STRIDE * slot + LATE] = late ? 1 : 0;
     this.u32[STRIDE * slot + REPAIRS] = 0;
+    this.u32[STRIDE * slot + MISSING] = 0;
     this.times[slot] = now;
+    this.missingTimes[slot] = 0;
     this.bodies[slot] = body && body.length <= this.maxBodyBytes ? body : null;
   }
 

@@ -26,7 +26,7 @@ import { applyCopy, expectedGain, likelyMissing, relayDelay, resetMiss, shouldRe
 import { RelayQueue } from "./gossip/relay-queue.js";
 import { selectRelays, soleBridges, sparseNeighbors } from "./gossip/relay-selection.js";
 import { KeySet } from "./gossip/key-set.js";
-import { messageKey, RecentMessages } from "./gossip/recent-messages.js";
+import { listedKey, messageKey, RecentMessages } from "./gossip/recent-messages.js";
 import { judgedFrom, judgedTo, listedSince, missingJudgedFrom, ownJudgedFrom } from "./gossip/repair-window.js";
 import { SeenCache } from "./gossip/seen-cache.js";
 import { CertificateCache } from "./identity/certificate-cache.js";
@@ -217,7 +217,7 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
   private bridges = 0;
   private readonly recent: RecentMessages;
   /** The keys our next HELLO lists. */
-  private readonly recentKeys: Uint32Array;
+  private readonly recentKeys: Uint16Array;
   /** The keys a neighbor's HELLO lists, while repairFor looks our recent messages up in them. */
   private readonly listedKeys = new KeySet(MAX_RECENT_KEYS);
   private readonly checkpoints: CheckpointWriter;
@@ -302,7 +302,7 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
     this.checkpoints = new CheckpointWriter(config.checkpointEvery, config.checkpointAfterMs);
     this.attribution = new AttributionTable(config.attributionCapacity);
     this.recent = new RecentMessages(config.recentCapacity, RECENT_MAX_BODY);
-    this.recentKeys = new Uint32Array(Math.min(MAX_RECENT_KEYS, config.recentCapacity));
+    this.recentKeys = new Uint16Array(Math.min(MAX_RECENT_KEYS, config.recentCapacity));
     this.routes = new RouteTable(config.routeCapacity);
     this.scores = new PeerScores(config.neighborCapacity);
     this.relayWatch = new RelayWatch(config.neighborCapacity);
@@ -914,7 +914,7 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
       const body = recent.body(i);
       if (!body || recent.late(i)) continue;
       const shown = recent.missingFor(i, n.slot);
-      if (listed.has(recent.key(i))) {
+      if (listed.has(listedKey(recent.key(i)))) {
         if (shown) recent.listedBy(i, n.slot);
         continue;
       }

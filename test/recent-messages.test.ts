@@ -13,7 +13,7 @@ function store(capacity: number, times: number[]): RecentMessages {
 
 /** The keys a HELLO would list after `since` (at most `max`) and the window it would claim. */
 function listed(s: RecentMessages, since: number, now: number, max: number): { keys: number[]; window: number } {
-  const out = new Uint32Array(max);
+  const out = new Uint16Array(max);
   const n = s.keysSince(since, out);
   return { keys: [...out.subarray(0, n)], window: s.listedWindow(since, now, n) };
 }

@@ -348,13 +348,13 @@ const HELLO_CASES: HelloCase[] = [
   { label: "no certificate, 32 neighbors", cert: null, neighbors: MAX_HELLO_NEIGHBORS, recent: 0 },
   { label: "certificate, 0 neighbors", cert: certificate(), neighbors: 0, recent: 0 },
   { label: "certificate, 32 neighbors", cert: certificate(), neighbors: MAX_HELLO_NEIGHBORS, recent: 0 },
-  { label: "no certificate, 0 neighbors, 32 recent keys", cert: null, neighbors: 0, recent: MAX_RECENT_KEYS },
-  { label: "certificate, 32 neighbors, 32 recent keys", cert: certificate(), neighbors: MAX_HELLO_NEIGHBORS, recent: MAX_RECENT_KEYS },
+  { label: "no certificate, 0 neighbors, 255 recent keys", cert: null, neighbors: 0, recent: MAX_RECENT_KEYS },
+  { label: "certificate, 32 neighbors, 255 recent keys", cert: certificate(), neighbors: MAX_HELLO_NEIGHBORS, recent: MAX_RECENT_KEYS },
   { label: "no certificate, 3 neighbors, 5 recent keys", cert: null, neighbors: 3, recent: 5 },
 ];
 
 function recentKeys(n: number): number[] {
-  return Array.from({ length: n }, (_, i) => (Math.imul(i + 1, 0x9e3779b1) >>> 0));
+  return Array.from({ length: n }, (_, i) => Math.imul(i + 1, 0x9e3779b1) >>> 16);
 }
 
 function helloOf(c: HelloCase, beaconSeq = 5, intervalMs = 5000, serial = 1, windowMs = 12300): Uint8Array {
@@ -397,11 +397,11 @@ test("hello: field edges (interval 100 ms and 60 s, sequence wraps, empty recent
   assert.is(v.revocationSerial, 0);
   assert.is(v.recentWindowMs, 0);
   assert.is(v.recentCount, 0);
-  isError(decodeHello(encodeHello(0x10001, 2500, 7, null, [], 100, [0, 0xffffffff]), v), WireError.None, "wrapped seq");
+  isError(decodeHello(encodeHello(0x10001, 2500, 7, null, [], 100, [0, 0xffff]), v), WireError.None, "wrapped seq");
   assert.is(v.beaconSeq, 1);
   assert.is(v.intervalMs, 2500);
   assert.is(v.recentWindowMs, 100);
-  assert.equal([helloRecentKey(v, 0), helloRecentKey(v, 1)], [0, 0xffffffff]);
+  assert.equal([helloRecentKey(v, 0), helloRecentKey(v, 1)], [0, 0xffff]);
 });
 
 test("hello: every truncation → Truncated", () => {
@@ -451,7 +451,7 @@ test("hello: certificate flag set without a certificate → Truncated", () => {
 function craftHello(withCert: boolean, count: number, keys: number): { body: Uint8Array; countAt: number; keysAt: number } {
   const countAt = 9 + (withCert ? CERTIFICATE_BYTES : 0);
   const tailAt = countAt + 1 + count * 9;
-  const body = new Uint8Array(tailAt + 4 + 3 + keys * 4);
+  const body = new Uint8Array(tailAt + 4 + 3 + keys * 2);
   writeU16(body, 0, 1);
   writeU16(body, 2, 50);
   body[4] = withCert ? 1 : 0;
@@ -460,7 +460,7 @@ function craftHello(withCert: boolean, count: number, keys: number): { body: Uin
   for (let i = 0; i < count; i++) body.set(testId(i), countAt + 1 + i * 9);
   writeU16(body, tailAt + 4, 10);
   body[tailAt + 6] = keys;
-  for (let i = 0; i < keys; i++) writeU32(body, tailAt + 7 + i * 4, i);
+  for (let i = 0; i < keys; i++) writeU16(body, tailAt + 7 + i * 2, i);
   return { body, countAt, keysAt: tailAt + 6 };
 }
 
@@ -490,14 +490,14 @@ test("hello: relay mask round-trips, and bits past the neighbor count are reject
   isError(decodeHello(full.body, newHelloView()), WireError.None, "all 32 bits with 32 neighbors");
 });
 
-test("hello: 33 recent keys (hand-crafted) → Oversized", () => {
+test("hello: 255 recent keys (the count byte's most, hand-crafted) decode; one key short is Truncated", () => {
+  assert.is(MAX_RECENT_KEYS, 0xff);
   for (const withCert of [false, true]) {
-    for (const keys of [MAX_RECENT_KEYS + 1, 0xff]) {
-      const { body, keysAt } = craftHello(withCert, 2, keys);
-      isError(decodeHello(body, newHelloView()), WireError.Oversized, `${keys} keys, cert ${withCert}`);
-      isError(decodeHello(body.subarray(0, keysAt + 1), newHelloView()), WireError.Oversized, `${keys} keys bare`);
-    }
-    isError(decodeHello(craftHello(withCert, 2, MAX_RECENT_KEYS).body, newHelloView()), WireError.None, "32 keys");
+    const { body } = craftHello(withCert, 2, MAX_RECENT_KEYS);
+    const v = newHelloView();
+    isError(decodeHello(body, v), WireError.None, `255 keys, cert ${withCert}`);
+    assert.equal([helloRecentKey(v, 0), helloRecentKey(v, 254)], [0, 254]);
+    isError(decodeHello(body.subarray(0, body.length - 2), newHelloView()), WireError.Truncated, `254 keys' bytes, cert ${withCert}`);
   }
 });
 
@@ -511,7 +511,9 @@ test("hello: encodeHello throws RangeError on bad input", () => {
     ["109-byte certificate", () => encodeHello(0, 5000, 0, new Uint8Array(109), [])],
     ["111-byte certificate", () => encodeHello(0, 5000, 0, new Uint8Array(111), [])],
     ["empty certificate", () => encodeHello(0, 5000, 0, new Uint8Array(0), [])],
-    ["33 recent keys", () => encodeHello(0, 5000, 0, null, [], 1000, recentKeys(MAX_RECENT_KEYS + 1))],
+    ["256 recent keys", () => encodeHello(0, 5000, 0, null, [], 1000, recentKeys(MAX_RECENT_KEYS + 1))],
+    ["a 17-bit listed key", () => encodeHello(0, 5000, 0, null, [], 1000, [0x10000])],
+    ["a negative listed key", () => encodeHello(0, 5000, 0, null, [], 1000, [-1])],
     ["recent window -100 ms", () => encodeHello(0, 5000, 0, null, [], -100, [])],
     ["recent window 6553550 ms", () => encodeHello(0, 5000, 0, null, [], 6553550, [])],
   ];

@@ -1,13 +1,13 @@
 /**
- * A set of u32 message keys, filled and queried once per neighbor HELLO (repair looks up each of
- * our recent messages in the keys the HELLO lists). Keys are messageHash outputs, already well
- * mixed, so their low bits index an open-addressed table directly.
+ * A set of u16 listed keys, filled and queried once per neighbor HELLO (repair looks up each of
+ * our recent messages in the keys the HELLO lists). Keys are folded messageHash outputs, already
+ * well mixed, so their low bits index an open-addressed table directly.
  *
  * Bounded: `capacity` keys (≤ 255) in insertion order, and an index of twice as many one-byte
- * slots (probes stay short), each 0 or 1 + a key's position: 6 bytes per key.
+ * slots (probes stay short), each 0 or 1 + a key's position: 4 bytes per key.
  */
 export class KeySet {
-  private readonly keys: Uint32Array;
+  private readonly keys: Uint16Array;
   private readonly index: Uint8Array;
   private readonly mask: number;
   private count = 0;
@@ -16,7 +16,7 @@ export class KeySet {
     if (!(capacity >= 1 && capacity <= 255)) throw new RangeError("key set capacity must be 1..255");
     let size = 2;
     while (size < 2 * capacity) size *= 2;
-    this.keys = new Uint32Array(capacity);
+    this.keys = new Uint16Array(capacity);
     this.index = new Uint8Array(size);
     this.mask = size - 1;
   }

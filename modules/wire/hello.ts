@@ -14,7 +14,7 @@
  *   ..   2      recent window in units of 100 ms (0..65535): the keys below are every gossip message
  *               the sender received in the last `window` (the newest MAX_RECENT_KEYS of them)
  *   ..   1      recent key count r (0..MAX_RECENT_KEYS)
- *   ..   4r     message keys (u32, messageKey(origin, seq)): what the sender has, for repair
+ *   ..   2r     listed keys (u16, listedKey(messageKey(origin, seq))): what the sender has, for repair
  */
 import { readU16, readU32, writeU16, writeU32 } from "../bytes.js";
 import { WireError } from "./errors.js";
@@ -22,7 +22,9 @@ import { NODE_ID_BYTES } from "./frame.js";
 
 export const CERTIFICATE_BYTES = 110;
 export const MAX_HELLO_NEIGHBORS = 32;
-export const MAX_RECENT_KEYS = 128;
+/** Keys a HELLO lists: 255 of 16 bits take the bytes 128 of 32 did, and cover twice the time in a busy mesh. */
+export const MAX_RECENT_KEYS = 255;
+const LISTED_KEY_BYTES = 2;
 export const HELLO_FLAG_CERTIFICATE = 1;
 const FIXED = 9;
 const NEIGHBOR_ENTRY = NODE_ID_BYTES + 1;
@@ -42,7 +44,7 @@ export interface HelloView {
   relayMask: number;
   recentWindowMs: number;
   recentCount: number;
-  /** View of the r × 4 recent message keys; read with helloRecentKey. */
+  /** View of the r × 2 listed keys; read with helloRecentKey. */
   recent: Uint8Array;
 }
 
@@ -76,9 +78,8 @@ export function decodeHello(body: Uint8Array, out: HelloView): WireError {
   if (body.length < recentAt + RECENT_FIXED) return WireError.Truncated;
   const relayMask = readU32(body, neighborsEnd);
   if (count < 32 && relayMask >>> count !== 0) return WireError.BadField;
-  const recentCount = body[recentAt + 2];
-  if (recentCount > MAX_RECENT_KEYS) return WireError.Oversized;
-  const end = recentAt + RECENT_FIXED + 4 * recentCount;
+  const recentCount = body[recentAt + 2]; // MAX_RECENT_KEYS is the byte's most
+  const end = recentAt + RECENT_FIXED + LISTED_KEY_BYTES * recentCount;
   if (body.length < end) return WireError.Truncated;
   if (body.length > end) return WireError.TrailingBytes;
   out.beaconSeq = readU16(body, 0);
@@ -94,8 +95,9 @@ export function decodeHello(body: Uint8Array, out: HelloView): WireError {
   return WireError.None;
 }
 
+/** The `i`-th listed key: a u16 (see listedKey in gossip/recent-messages.ts). */
 export function helloRecentKey(view: HelloView, i: number): number {
-  return readU32(view.recent, 4 * i);
+  return readU16(view.recent, LISTED_KEY_BYTES * i);
 }
 
 /** Offset of neighbor `i`'s id inside `view.neighbors`. */
@@ -117,7 +119,7 @@ export interface HelloNeighbor {
 
 export function helloBytes(certificatePresent: boolean, neighborCount: number, recentCount = 0): number {
   return FIXED + (certificatePresent ? CERTIFICATE_BYTES : 0) + 1 + neighborCount * NEIGHBOR_ENTRY + RELAY_MASK_BYTES +
-    RECENT_FIXED + 4 * recentCount;
+    RECENT_FIXED + LISTED_KEY_BYTES * recentCount;
 }
 
 /** Encodes a HELLO body. Throws RangeError on values that the decoder would reject (a local bug). */
@@ -156,6 +158,10 @@ export function encodeHello(
   writeU16(out, at, window);
   out[at + 2] = recentKeys.length;
   at += RECENT_FIXED;
-  for (let i = 0; i < recentKeys.length; i++, at += 4) writeU32(out, at, recentKeys[i]);
+  for (let i = 0; i < recentKeys.length; i++, at += LISTED_KEY_BYTES) {
+    const key = recentKeys[i];
+    if (!(key >= 0 && key <= 0xffff)) throw new RangeError("listed keys must be u16");
+    writeU16(out, at, key);
+  }
   return out;
 }

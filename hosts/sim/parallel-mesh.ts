@@ -31,7 +31,7 @@ export interface WorkerSetup {
   threads: number;
   /** Strip (thread) of every node. */
   strip: Int32Array;
-  /** Int32 words: ABORT, then per thread its bound (ms) and its doorbell (bumped when it is sent something). */
+  /** Int32 words: ABORT, then per thread its bound (ms), its doorbell (bumped when it is sent something) and whether it sleeps on it. */
   control: SharedArrayBuffer;
   /** rings[from * threads + to]: the frames and publications from one strip to another. */
   rings: SharedArrayBuffer[];
@@ -47,10 +47,13 @@ export interface WorkerShare extends MeshShare {
   runMs: number;
 }
 
-/** Control words: ABORT, then BOUND + 2 * thread and DOORBELL + 2 * thread. */
+/** Control words: ABORT, then BOUND, DOORBELL and ASLEEP + CONTROL_STRIDE * thread. */
 export const ABORT = 0;
 export const BOUND = 1;
 export const DOORBELL = 2;
+/** 1 while the thread waits on its doorbell: only then does ringing it call Atomics.notify (a lock and often a syscall). */
+export const ASLEEP = 3;
+export const CONTROL_STRIDE = 3;
 /** A bound beyond any run (bounds are Int32 ms). */
 export const NEVER = 0x7fffffff;
 /** Words per ring by default: 4 MB, far more than crosses a strip edge before its reader catches up. */
@@ -103,7 +106,7 @@ export async function parallelRun(scenario: Scenario, options: ParallelOptions =
   const started = performance.now();
   const topology = scenario.topology ?? randomGeometricGraph({ nodes: scenario.nodes, averageDegree: scenario.averageDegree, seed: scenario.seed });
   const strip = strips(topology, threads);
-  const control = new SharedArrayBuffer(4 * (1 + 2 * threads));
+  const control = new SharedArrayBuffer(4 * (1 + CONTROL_STRIDE * threads));
   const rings = Array.from({ length: threads * threads }, (_, k) =>
     new SharedArrayBuffer(Math.floor(k / threads) === k % threads ? 0 : 4 * ringWords));
   const ringIndex = new SharedArrayBuffer(4 * 2 * threads * threads);

@@ -22,7 +22,7 @@ import { parentPort, workerData } from "node:worker_threads";
 import { NODE_PLATFORM } from "./mesh-simulation.js";
 import { SimulatedMesh } from "./simulated-mesh.js";
 import { RingReader, RingWriter } from "./word-ring.js";
-import { ABORT, BOUND, DOORBELL, NEVER, type WorkerSetup, type WorkerShare } from "./parallel-mesh.js";
+import { ABORT, ASLEEP, BOUND, CONTROL_STRIDE, DOORBELL, NEVER, type WorkerSetup, type WorkerShare } from "./parallel-mesh.js";
 
 const FRAME = 1;
 const PUBLICATION = 2;
@@ -90,10 +90,14 @@ function handOver(): void {
   for (let to = 0; to < threads; to++) if (outbox[to]?.publish()) wake(to);
 }
 
-/** Rings thread `to`'s doorbell: it may be waiting for news. */
+/**
+ * Rings thread `to`'s doorbell, and wakes it if it sleeps on it. The bump comes before the look at
+ * ASLEEP, and the sleeper sets ASLEEP before it looks at the bell (all sequentially consistent):
+ * either we see it asleep and notify, or its Atomics.wait finds the bell already changed.
+ */
 function wake(to: number): void {
-  Atomics.add(control, DOORBELL + 2 * to, 1);
-  Atomics.notify(control, DOORBELL + 2 * to);
+  Atomics.add(control, DOORBELL + CONTROL_STRIDE * to, 1);
+  if (Atomics.load(control, ASLEEP + CONTROL_STRIDE * to) !== 0) Atomics.notify(control, DOORBELL + CONTROL_STRIDE * to);
 }
 
 const mesh = new SimulatedMesh(scenario, NODE_PLATFORM, {
@@ -177,9 +181,9 @@ const started = performance.now();
 let nextProgress = progressMs;
 let published = -1;
 for (;;) {
-  const bell = Atomics.load(control, DOORBELL + 2 * index);
+  const bell = Atomics.load(control, DOORBELL + CONTROL_STRIDE * index);
   let h = NEVER;
-  for (let t = 0; t < threads; t++) if (t !== index) h = Math.min(h, Atomics.load(control, BOUND + 2 * t));
+  for (let t = 0; t < threads; t++) if (t !== index) h = Math.min(h, Atomics.load(control, BOUND + CONTROL_STRIDE * t));
   readInboxes();
   // One slice of one latency past our earliest event due (edge time: band b's events count b
   // latencies earlier), so that our bound moves on, and the others work on what it allows, while we go on.
@@ -196,7 +200,7 @@ for (;;) {
   for (let b = 0; b < limits.length; b++) bound = Math.min(bound, sim.bandNextAt(b) + (b + 1) * latency);
   if (bound > published) {
     published = Math.min(bound, NEVER);
-    Atomics.store(control, BOUND + 2 * index, published);
+    Atomics.store(control, BOUND + CONTROL_STRIDE * index, published);
     for (let t = 0; t < threads; t++) if (t !== index) wake(t);
   }
   const done = Math.min(h, sim.nextEventAt);
@@ -206,11 +210,13 @@ for (;;) {
   if (done > end) break;
   if (steps > 0) continue;
   // Nothing was safe: wait for a bound or frames from another thread.
-  for (let spin = 0; spin < SPIN && Atomics.load(control, DOORBELL + 2 * index) === bell; spin++);
-  while (Atomics.load(control, DOORBELL + 2 * index) === bell) {
+  for (let spin = 0; spin < SPIN && Atomics.load(control, DOORBELL + CONTROL_STRIDE * index) === bell; spin++);
+  Atomics.store(control, ASLEEP + CONTROL_STRIDE * index, 1);
+  while (Atomics.load(control, DOORBELL + CONTROL_STRIDE * index) === bell) {
     if (Atomics.load(control, ABORT) !== 0) throw new Error("parallel simulator: another thread failed");
-    Atomics.wait(control, DOORBELL + 2 * index, bell, 100);
+    Atomics.wait(control, DOORBELL + CONTROL_STRIDE * index, bell, 100);
   }
+  Atomics.store(control, ASLEEP + CONTROL_STRIDE * index, 0);
 }
 sim.runUntil(end);
 const share: WorkerShare = { ...mesh.share(), runMs: performance.now() - started };

@@ -68,6 +68,8 @@ export class Simulator {
   private clock = 0;
   /** One queue per band; a node's events all go into its band's. */
   private readonly queues: EventQueue<Uint8Array>[];
+  /** Each band's earliest event time (Infinity: none), kept as events come and go: runBands picks a band per event. */
+  private readonly heads: Float64Array;
   private readonly bandOf: Uint8Array;
   /** runUntil's limits, one per band. */
   private readonly limits: Float64Array;
@@ -112,6 +114,7 @@ export class Simulator {
     let bands = 1;
     for (let i = 0; i < n; i++) bands = Math.max(bands, this.bandOf[i] + 1);
     this.queues = Array.from({ length: bands }, () => new EventQueue<Uint8Array>());
+    this.heads = new Float64Array(bands).fill(Infinity);
     this.limits = new Float64Array(bands);
     this.owned = options.owned;
     this.sendAway = options.sendAway;
@@ -131,13 +134,13 @@ export class Simulator {
   /** Time of the next scheduled event (Infinity when none): lets a test step one instant at a time. */
   get nextEventAt(): number {
     let t = Infinity;
-    for (const q of this.queues) t = Math.min(t, q.peekTime());
+    for (const h of this.heads) t = Math.min(t, h);
     return t;
   }
 
   /** Time of band `b`'s next event (Infinity when none). */
   bandNextAt(b: number): number {
-    return this.queues[b].peekTime();
+    return this.heads[b];
   }
 
   get bands(): number {
@@ -146,7 +149,7 @@ export class Simulator {
 
   /** Queues the reception of frame number `txNumber` of `sender`, sent at `sentAt` (frames from another simulator). */
   deliverFrom(at: number, receiver: number, sender: number, txNumber: number, sentAt: number, bytes: Uint8Array): void {
-    this.queues[this.bandOf[receiver]].push(at, receiver * KINDS + DELIVER, sender * TX_SPAN + txNumber, sentAt, bytes);
+    this.push(receiver, at, receiver * KINDS + DELIVER, sender * TX_SPAN + txNumber, sentAt, bytes);
   }
 
   /** Events still queued (including stale ticks). */
@@ -220,22 +223,24 @@ export class Simulator {
    * may run out of step (hosts/sim/parallel-worker.ts); with equal limits this is runUntil.
    */
   runBands(limits: ArrayLike<number>, maxSteps = Infinity): number {
-    const queues = this.queues;
+    const heads = this.heads;
     let steps = 0;
     let instant = NaN;
     let atInstant = 0;
     for (;;) {
-      let q: EventQueue<Uint8Array> | undefined;
+      let band = -1;
       let first = Infinity;
-      for (let b = 0; b < queues.length; b++) {
-        const t = queues[b].peekTime();
+      for (let b = 0; b < heads.length; b++) {
+        const t = heads[b];
         if (t <= limits[b] && t < first) {
           first = t;
-          q = queues[b];
+          band = b;
         }
       }
-      if (q === undefined) return steps;
+      if (band < 0) return steps;
+      const q = this.queues[band];
       q.pop();
+      heads[band] = q.peekTime();
       const now = q.time;
       if (now !== instant) {
         instant = now;
@@ -302,7 +307,7 @@ export class Simulator {
       this.deadline[i] = at;
       const gen = (this.tickGen[i] + 1) | 0;
       this.tickGen[i] = gen;
-      this.queues[this.bandOf[i]].push(at, i * KINDS + TICK, gen, 0);
+      this.push(i, at, i * KINDS + TICK, gen, 0);
     }
   }
 
@@ -318,7 +323,14 @@ export class Simulator {
     if (!(i >= 0 && i < this.size && Number.isInteger(i))) throw new RangeError(`no node ${i}`);
     if (!(at >= this.clock)) throw new RangeError(`can't schedule at ${at}: now is ${this.clock}`);
     if (this.owned !== undefined && this.owned[i] !== 1) throw new RangeError(`node ${i} is run by another simulator`);
-    this.queues[this.bandOf[i]].push(at, i * KINDS + kind, 0, 0);
+    this.push(i, at, i * KINDS + kind, 0, 0);
+  }
+
+  /** Queues an event of node i (EventQueue.push) in its band's queue. */
+  private push(i: number, at: number, rank: number, order: number, aux: number, payload?: Uint8Array): void {
+    const b = this.bandOf[i];
+    this.queues[b].push(at, rank, order, aux, payload);
+    if (at < this.heads[b]) this.heads[b] = at;
   }
 
   private portsOf(i: number): DevicePorts & { storage: MemoryStorage } {

@@ -911,19 +911,20 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
     const rankDelay = rank * REPAIR_RANK_UNITS * this.config.relayDelayMs;
     const again = missingJudgedFrom(now, hello.recentWindowMs, hello.intervalMs);
     for (let i = 0; i < end && budget > 0; i++) {
+      // The time checks first: most entries are out of the span (or listed), and a probe costs more.
+      const shown = recent.missingFor(i, n.slot);
+      if (!shown) {
+        const at = recent.receivedAt(i);
+        if (at <= opened) continue;
+      }
       const body = recent.body(i);
       if (!body || recent.late(i)) continue;
-      const shown = recent.missingFor(i, n.slot);
       if (listed.has(listedKey(recent.key(i)))) {
         if (shown) recent.listedBy(i, n.slot);
         continue;
       }
-      if (shown) {
-        if (recent.missingAt(i) <= again) continue;
-      } else {
-        const at = recent.receivedAt(i);
-        if (at <= opened || (at <= from && !equalAt(body, 0, this.id, 0, NODE_ID_BYTES))) continue;
-      }
+      if (shown ? recent.missingAt(i) <= again
+        : recent.receivedAt(i) <= from && !equalAt(body, 0, this.id, 0, NODE_ID_BYTES)) continue;
       recent.shownMissing(i, n.slot, now);
       const seq = readU32(body, 8);
       const p = this.pending.find(body, seq);

@@ -248,6 +248,8 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
   private readonly records: RecordView[] = [];
   private readonly hello = newHelloView();
   private readonly gossip: GossipView = newGossipView();
+  /** `gossip` views a frame's bytes (releaseFrame lets go of them). */
+  private gossipHeld = false;
   private readonly routeView = newRouteView();
   private readonly dataView = newDataView();
   private readonly haveView = newHaveView();
@@ -483,12 +485,17 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
    * text, up to 2.4 KB) and would keep them alive until the next frame.
    */
   private releaseFrame(): void {
-    // Setting an array's length is a call into the engine, and most frames hold gossip alone (no record views).
-    if (this.records.length !== 0) this.records.length = 0;
     this.header.sender = this.header.box = NO_BYTES;
+    if (this.gossipHeld) {
+      this.gossip.origin = this.gossip.payload = NO_BYTES;
+      this.gossipHeld = false;
+    }
+    // The other views are decoded only for records that went into `records`, and most frames hold
+    // gossip alone: those touch none of them (each a cold object of its own when many nodes run).
+    if (this.records.length === 0) return;
+    this.records.length = 0;
     this.hello.certificate = null;
     this.hello.neighbors = this.hello.recent = NO_BYTES;
-    this.gossip.origin = this.gossip.payload = NO_BYTES;
     this.dataView.origin = this.dataView.destination = this.dataView.payload = NO_BYTES;
     this.haveView.contentId = this.haveView.bits = this.pieceView.contentId = this.pieceView.data = NO_BYTES;
     for (const e of this.routeView.entries) e.destination = NO_BYTES;
@@ -808,6 +815,7 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
     const body = plain.subarray(start, end);
     const g = this.gossip;
     decodeGossip(body, g); // checked in handleFrame
+    this.gossipHeld = true;
     if (g.kind === GossipKind.Revocation) {
       // Self-authenticating: verified before it is marked seen or relayed, so a forgery cannot
       // occupy the slot of the real list.

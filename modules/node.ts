@@ -27,7 +27,7 @@ import { RelayQueue } from "./gossip/relay-queue.js";
 import { selectRelays, soleBridges, sparseNeighbors } from "./gossip/relay-selection.js";
 import { KeySet } from "./gossip/key-set.js";
 import { listedKey, messageKey, RecentMessages } from "./gossip/recent-messages.js";
-import { judgedFrom, judgedTo, listedSince, missingJudgedFrom, ownJudgedFrom } from "./gossip/repair-window.js";
+import { judgedFrom, judgedTo, listedSince, missingForgottenBefore, missingJudgedFrom, ownJudgedFrom } from "./gossip/repair-window.js";
 import { SeenCache } from "./gossip/seen-cache.js";
 import { CertificateCache } from "./identity/certificate-cache.js";
 import { CertificateSlots } from "./identity/certificate-slots.js";
@@ -918,7 +918,15 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
     for (let k = 0; k < hello.neighborCount; k++) if (helloNeighborQuality(hello, k) > n.hearsUs) rank++;
     const rankDelay = rank * REPAIR_RANK_UNITS * this.config.relayDelayMs;
     const again = missingJudgedFrom(now, hello.recentWindowMs, hello.intervalMs);
-    for (let i = 0; i < end && budget > 0; i++) {
+    const forgotten = missingForgottenBefore(now, hello.intervalMs);
+    // Entries older than both the window and every entry shown missing are judged for no one.
+    let lowest = Infinity;
+    let i = recent.firstAfter(Math.min(opened, recent.shownFrom - 1));
+    for (; i < end && budget > 0; i++) {
+      if (recent.anyMissing(i)) {
+        if (recent.missingAt(i) <= forgotten) recent.forgetMissing(i);
+        else if (recent.receivedAt(i) < lowest) lowest = recent.receivedAt(i);
+      }
       // The time checks first: most entries are out of the span (or listed), and a probe costs more.
       const shown = recent.missingFor(i, n.slot);
       if (!shown) {
@@ -934,6 +942,7 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
       if (shown ? recent.missingAt(i) <= again
         : recent.receivedAt(i) <= from && !equalAt(body, 0, this.id, 0, NODE_ID_BYTES)) continue;
       recent.shownMissing(i, n.slot, now);
+      if (recent.receivedAt(i) < lowest) lowest = recent.receivedAt(i);
       const seq = readU32(body, 8);
       const p = this.pending.find(body, seq);
       if (p >= 0) {
@@ -955,6 +964,8 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
       this.schedule(repair, now, rankDelay);
       budget--;
     }
+    // A scan that saw every entry from shownFrom on knows the oldest still shown missing.
+    if (i === end) recent.shownFrom = lowest;
   }
 
   /** Sets when queued relay `p` fires: a delay that shrinks as its expected gain (from its miss row) grows. */

@@ -41,6 +41,12 @@ export class RecentMessages {
   private readonly missingTimes: Float64Array;
   /** The gossip body exactly as we would send it (hop count already advanced); null if not kept. */
   private readonly bodies: (Uint8Array | null)[];
+  /**
+   * No entry received before this has a neighbor shown missing it (Infinity: none has): repair's
+   * scan starts here, or at the window's opening if earlier. A lower bound that shownMissing lowers
+   * and a scan over every entry from it may raise.
+   */
+  shownFrom = Infinity;
   /** Ring position of the oldest entry. */
   private head = 0;
   private count = 0;
@@ -90,8 +96,19 @@ export class RecentMessages {
   /** The neighbor in `slot` (0-31) was shown missing entry `i` at `now`. */
   shownMissing(i: number, slot: number, now: number): void {
     const j = this.at(i);
+    if (this.u32[STRIDE * j + MISSING] === 0 && this.times[j] < this.shownFrom) this.shownFrom = this.times[j];
     this.u32[STRIDE * j + MISSING] |= 1 << slot;
     this.missingTimes[j] = now;
+  }
+
+  /** Whether some neighbor was shown missing entry `i` and has not listed it since. */
+  anyMissing(i: number): boolean {
+    return this.u32[STRIDE * this.at(i) + MISSING] !== 0;
+  }
+
+  /** Entry `i`'s misses are too old to judge again for any neighbor. */
+  forgetMissing(i: number): void {
+    this.u32[STRIDE * this.at(i) + MISSING] = 0;
   }
 
   /** Whether the neighbor in `slot` was shown missing entry `i` and has not listed it since. */

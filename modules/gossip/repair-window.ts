@@ -63,6 +63,11 @@ export function missingJudgedFrom(now: number, recentWindowMs: number, intervalM
   return now - Math.max(recentWindowMs, intervalMs + 2 * REPAIR_MARGIN_MS);
 }
 
+/** Misses shown before this are judged again for no neighbor: longer ago than any window it lists. */
+export function missingForgottenBefore(now: number, intervalMs: number): number {
+  return now - RECENT_LIST_INTERVALS * intervalMs - 2 * REPAIR_MARGIN_MS;
+}
+
 /** The end of both spans: see judgedFrom. */
 export function judgedTo(now: number): number {
   return now - REPAIR_MARGIN_MS;

@@ -93,4 +93,21 @@ test("neighbors shown missing an entry are kept until they list it, with the las
   assert.equal([s.missingFor(0, 31), s.missingFor(1, 31), s.missingAt(0), s.missingAt(1)], [false, false, 0, 0]);
 });
 
+test("shownFrom: the receive time of the oldest entry shown missing, lowered as entries are shown; forgetMissing clears an entry's misses", () => {
+  const s = new RecentMessages(4, 64);
+  s.add(1, new Uint8Array(8), 10);
+  s.add(2, new Uint8Array(8), 20);
+  s.add(3, new Uint8Array(8), 30);
+  assert.is(s.shownFrom, Infinity);
+  s.shownMissing(2, 4, 35);
+  assert.is(s.shownFrom, 30);
+  s.shownMissing(1, 4, 36);
+  assert.is(s.shownFrom, 20);
+  s.shownMissing(2, 5, 37); // already shown: no change
+  assert.is(s.shownFrom, 20);
+  assert.equal([s.anyMissing(0), s.anyMissing(1), s.anyMissing(2)], [false, true, true]);
+  s.forgetMissing(1);
+  assert.equal([s.anyMissing(1), s.missingFor(1, 4)], [false, false]);
+});
+
 test.run();

@@ -41,11 +41,12 @@ export class CraftedPeers {
   /**
    * Peer `i`'s HELLO with its certificate. Crowded: it lists the target and as many other peers as
    * fit, and designates another peer as its relay, never the target, so the target's relays of its
-   * messages wait the longest delay (they stay queued until ticked). Alone: it hears only the target
-   * and designates it.
+   * messages wait the longest delay (they stay queued until ticked); it hears the target at 160 of
+   * 255, below `wellLinked`'s mean, so the target queues those relays rather than leave the gaps to
+   * repair. Alone: it hears only the target, perfectly, and designates it.
    */
   hello(i: number, alone = false, gateways: readonly Uint8Array[] = []): Uint8Array {
-    const listed: HelloNeighbor[] = [{ id: this.targetId, quality: 255, relay: alone }];
+    const listed: HelloNeighbor[] = [{ id: this.targetId, quality: alone ? 255 : 160, relay: alone }];
     for (let j = 0; j < this.count && listed.length < MAX_HELLO_NEIGHBORS && !alone; j++) {
       if (j !== i) listed.push({ id: this.ids[j], quality: 200, relay: listed.length === 1 });
     }

@@ -25,7 +25,7 @@ import { AttributionTable, CheckpointWriter, decodeCheckpoint, messageDigest, ve
 import { applyCopy, expectedGain, likelyMissing, relayDelay, resetMiss, shouldRelay, wellLinked, WELL_LINKED_NEIGHBORS } from "./gossip/relay-policy.js";
 import { RelayQueue } from "./gossip/relay-queue.js";
 import { selectRelays, soleBridges, sparseNeighbors } from "./gossip/relay-selection.js";
-import { KeySet } from "./gossip/key-set.js";
+import { ListedKeys } from "./gossip/listed-keys.js";
 import { listedKey, messageKey, RecentMessages } from "./gossip/recent-messages.js";
 import { judgedFrom, judgedTo, listedSince, missingForgottenBefore, missingJudgedFrom, ownJudgedFrom } from "./gossip/repair-window.js";
 import { SeenCache } from "./gossip/seen-cache.js";
@@ -219,7 +219,7 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
   /** The keys our next HELLO lists. */
   private readonly recentKeys: Uint16Array;
   /** The keys a neighbor's HELLO lists, while repairFor looks our recent messages up in them. */
-  private readonly listedKeys = new KeySet(MAX_RECENT_KEYS);
+  private readonly listedKeys = new ListedKeys(MAX_RECENT_KEYS);
   private readonly checkpoints: CheckpointWriter;
   private readonly attribution: AttributionTable;
   private readonly outbox: Transmit[] = [];
@@ -905,10 +905,11 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
     const recent = this.recent;
     const end = recent.firstAfter(to);
     if (end === 0) return;
-    // Hashed once, so each of our recent messages is looked up in constant time.
+    // Sorted once, so each of our recent messages is looked up by halving.
     const listed = this.listedKeys;
     listed.clear();
     for (let k = 0; k < hello.recentCount; k++) listed.add(helloRecentKey(hello, k));
+    listed.sort();
     // As many as the messages judged (at least MAX_REPAIRS_PER_HELLO), so that repair keeps up with a
     // busy mesh's gaps; the relay queue's second half stays the first relays' (below) all the same.
     let budget = Math.max(MAX_REPAIRS_PER_HELLO, end - recent.firstAfter(from));

@@ -4,9 +4,9 @@
  * within a recent window; a neighbor that holds one of its own recent messages, received well
  * inside that window, that the list lacks, knows the sender missed it and schedules a repair.
  *
- * Bounded: `capacity` entries, a ring in typed arrays (key, flag, repair count and neighbors missing it
- * in u32, times in f64) and one array of bodies. Every message received is listed; only bodies of at most `maxBodyBytes` that this node
- * may relay are kept for repair.
+ * Bounded: `capacity` entries, a ring in typed arrays (key, flag, repair count and neighbors missing
+ * it in u32, times in f64) and one array of bodies. Every message received is listed; only bodies of
+ * at most `maxBodyBytes` that this node may relay are kept for repair.
  */
 import { readU32 } from "../bytes.js";
 import { messageHash } from "./seen-cache.js";

@@ -55,8 +55,8 @@ export function ownJudgedFrom(now: number, recentWindowMs: number): number {
  * while that evidence is later than this. If the neighbor had got the message since, its HELLO would
  * list it: its window, or one beacon interval and two margins where the key cap cut its window shorter
  * (the last HELLO's evidence is about one interval old; jitter, the margins). Otherwise a message is
- * judged by at most one HELLO per neighbor, and a lost repair, a lost HELLO that would have listed it,
- * or no token to spare at that moment left the gap for good: in the 1,000-node scale run, whole
+ * judged by at most one HELLO per neighbor, and a lost repair, no token to spare at that moment or a
+ * full relay queue left the gap for good: in the 1,000-node scale run, whole
  * broadcasts from a sparse cluster (which reaches the mesh through one node) reached 1 % of the mesh.
  */
 export function missingJudgedFrom(now: number, recentWindowMs: number, intervalMs: number): number {
@@ -68,7 +68,7 @@ export function missingForgottenBefore(now: number, intervalMs: number): number 
   return now - RECENT_LIST_INTERVALS * intervalMs - 2 * REPAIR_MARGIN_MS;
 }
 
-/** The end of both spans: see judgedFrom. */
+/** The end of every span above: see judgedFrom. */
 export function judgedTo(now: number): number {
   return now - REPAIR_MARGIN_MS;
 }

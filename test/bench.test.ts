@@ -12,7 +12,8 @@ import {
 } from "../tools/bench.js";
 import { deviceSectionOf, replaceDeviceSection } from "../tools/bench-device.js";
 import { firmwareSectionOf, replaceFirmwareSection, SECTION_HEADING } from "../tools/bench-firmware.js";
-import { NODE_ROUTE_HEADING, withNodeRouteSection } from "../tools/bench-routing.js";
+import { main as contentMain } from "../tools/bench-content.js";
+import { main as routingMain, NODE_ROUTE_HEADING, withNodeRouteSection } from "../tools/bench-routing.js";
 
 test("sources: distinct, in the largest component, a function of the seed", () => {
   const topology = randomGeometricGraph({ nodes: 120, averageDegree: 5, seed: 4 });
@@ -187,3 +188,29 @@ test("the firmware section sits right after Device, is replaced in place, and su
 });
 
 test.run();
+
+test("bench-routing and bench-content: --help says what they rewrite; a bad flag is refused before anything runs", async () => {
+  let stdout = "";
+  let stderr = "";
+  const io = { stdout: { write: (s: string) => (stdout += s) }, stderr: { write: (s: string) => (stderr += s) } };
+  assert.is(await routingMain(["--help"], io), 0);
+  assert.match(stdout, /^Usage: node build\/tools\/bench-routing\.js \[--out FILE\]/);
+  assert.match(stdout, /### Routes to any node/);
+  assert.is(await contentMain(["-h"], io), 0);
+  assert.match(stdout, /Usage: node build\/tools\/bench-content\.js \[--quick\] \[--out FILE\]/);
+  const dir = mkdtempSync(join(tmpdir(), "hyphae-bench-flags-"));
+  try {
+    const out = join(dir, "B.md");
+    writeFileSync(out, "# B\n");
+    assert.is(await routingMain(["--quick", "--out", out], io), 2);
+    assert.match(stderr, /bench-routing: unknown flag --quick\nRun with --help for the flags\./);
+    assert.is(await contentMain(["--out", out, "500"], io), 2);
+    assert.match(stderr, /bench-content: unexpected argument '500'/);
+    assert.is(await contentMain(["--out", " "], io), 2);
+    assert.match(stderr, /bench-content: --out must name a file/);
+    // Refused before running: the report is as it was.
+    assert.is(readFileSync(out, "utf8"), "# B\n");
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

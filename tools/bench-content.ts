@@ -4,13 +4,13 @@
  * unicasting the whole image to each node, and the 100-node mesh with 10% of its nodes malicious.
  * Fixed seeds (hosts/sim/content-run.ts).
  *
- *   node build/tools/bench-content.js [--quick]   rewrites the section in BENCHMARKS.md
+ *   node build/tools/bench-content.js [--quick] [--out FILE]   rewrites the section in BENCHMARKS.md
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { runContent, type ContentRunResult } from "../hosts/sim/content-run.js";
-import { runAsScript } from "./cli.js";
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type Io, parseFlags, processIo, runAsScript, UsageError } from "./cli.js";
 import { replaceSection } from "./markdown-section.js";
 
 export const CONTENT_HEADING = "## Content";
@@ -78,11 +78,53 @@ export function withContentSection(markdown: string, section: string): string {
   return replaceSection(markdown, CONTENT_HEADING, section) ?? markdown.trimEnd() + "\n\n" + section;
 }
 
-if (runAsScript(import.meta.url)) {
-  const quick = process.argv.includes("--quick");
-  const file = resolve(dirname(fileURLToPath(import.meta.url)), "../..", "BENCHMARKS.md");
-  const cases = runContentBench(quick ? [100] : [100, 500], (line) => void process.stderr.write(line + "\n"));
-  const section = renderContentSection(cases, quick ? "The 500-node run was skipped (`--quick`)." : null);
-  writeFileSync(file, withContentSection(readFileSync(file, "utf8"), section));
-  process.stderr.write(`wrote the Content section of ${file}\n`);
+const HELP = `Usage: node build/tools/bench-content.js [--quick] [--out FILE]
+
+Sends a 256 KB image to every node of a 100-node and a 500-node mesh (and the 100-node mesh with
+10 % of its nodes malicious) and rewrites the "## Content" section of the report, leaving the rest
+of the file as it is.
+
+  --quick       the 100-node meshes only
+  --out FILE    the report to update (default: BENCHMARKS.md at the repo root)
+  -h, --help    this help
+`;
+
+/** The command line: rewrites the Content section of `--out` (default BENCHMARKS.md). */
+export async function main(argv: readonly string[], io: Io = processIo): Promise<number> {
+  let out: string;
+  let quick: boolean;
+  try {
+    const v = parseFlags([...argv], {
+      quick: { type: "boolean" }, out: { type: "string" }, help: { type: "boolean", short: "h" },
+    }) as { quick?: boolean; out?: string; help?: boolean };
+    if (v.help) {
+      io.stdout.write(HELP);
+      return EXIT_OK;
+    }
+    if (v.out !== undefined && v.out.trim() === "") throw new UsageError("--out must name a file");
+    out = v.out !== undefined ? resolve(v.out) : resolve(dirname(fileURLToPath(import.meta.url)), "../..", "BENCHMARKS.md");
+    quick = v.quick === true;
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    io.stderr.write(`bench-content: ${e.message}\nRun with --help for the flags.\n`);
+    return EXIT_USAGE;
+  }
+  try {
+    const cases = runContentBench(quick ? [100] : [100, 500], (line) => void io.stderr.write(line + "\n"));
+    const section = renderContentSection(cases, quick ? "The 500-node run was skipped (`--quick`)." : null);
+    let existing = "";
+    try {
+      existing = readFileSync(out, "utf8");
+    } catch {
+      // A new file holds the section alone.
+    }
+    writeFileSync(out, existing ? withContentSection(existing, section) : section);
+    io.stderr.write(`bench-content: wrote the Content section of ${out}\n`);
+    return EXIT_OK;
+  } catch (e) {
+    io.stderr.write(`bench-content: failed: ${(e as Error).message}\n`);
+    return EXIT_FAILURE;
+  }
 }
+
+if (runAsScript(import.meta.url)) process.exitCode = await main(process.argv.slice(2));

@@ -17,7 +17,7 @@
  * then its records are applied: a HELLO updates the neighbor table, each gossip message is
  * delivered once and perhaps scheduled for relay.
  */
-import { equalAt, equalBytes, idHexAt, readU32, toHex, writeU32 } from "./bytes.js";
+import { equalBytes, idHexAt, readU32, toHex, writeU32 } from "./bytes.js";
 import { createNodeConfig, type NodeConfig } from "./config.js";
 import { Counters, DropReason } from "./counters.js";
 import type { MeshEvent, Transmit } from "./events.js";
@@ -41,7 +41,7 @@ import { popcount16, toQualityByte } from "./neighbors/link-quality.js";
 import { idKey, NeighborTable, type Neighbor } from "./neighbors/neighbor-table.js";
 import { unitFloat, type Crypto, type Random, type Storage } from "./ports.js";
 import { WireError } from "./wire/errors.js";
-import { MAX_PAYLOAD_BYTES, newFrameHeader, NODE_ID_BYTES } from "./wire/frame.js";
+import { MAX_PAYLOAD_BYTES, newFrameHeader } from "./wire/frame.js";
 import { checkGossipAt, decodeGossip, encodeGossip, GOSSIP_HOPS_OFFSET, GOSSIP_SEQ_OFFSET, GossipKind, newGossipView, type GossipView } from "./wire/gossip.js";
 import { decodeHello, encodeHello, helloNeighborQuality, helloRecentKey, MAX_RECENT_KEYS, newHelloView, type HelloNeighbor, type HelloView } from "./wire/hello.js";
 import { decodeRoute, encodeRoute, INFINITE_METRIC, MAX_ROUTE_ENTRIES, newRouteView, type RouteEntry } from "./wire/route.js";
@@ -394,7 +394,7 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
     const body = encodeGossip(this.id, seq, kind, 0, this.config.hopLimit, payload);
     this.seen.add(this.id, seq);
     this.checkpoints.add(seq, messageDigest(this.crypto, this.id, seq, kind, payload), now);
-    this.recent.add(messageKey(this.id, seq), body, now);
+    this.recent.add(messageKey(this.id, seq), body, now, false, true);
     this.ownQueue.push(body);
     this.counters.published++;
     this.checkpointIfDue(now);
@@ -931,8 +931,9 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
       // The time checks first: most entries are out of the span (or listed), and a probe costs more.
       const shown = recent.missingFor(i, n.slot);
       if (!shown) {
+        // Before `from`, only our own messages are judged (no neighbor had one before we sent it).
         const at = recent.receivedAt(i);
-        if (at <= opened) continue;
+        if (at <= opened || (at <= from && !recent.own(i))) continue;
       }
       const body = recent.body(i);
       if (!body || recent.late(i)) continue;
@@ -940,8 +941,7 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
         if (shown) recent.listedBy(i, n.slot);
         continue;
       }
-      if (shown ? recent.missingAt(i) <= again
-        : recent.receivedAt(i) <= from && !equalAt(body, 0, this.id, 0, NODE_ID_BYTES)) continue;
+      if (shown && recent.missingAt(i) <= again) continue;
       recent.shownMissing(i, n.slot, now);
       if (recent.receivedAt(i) < lowest) lowest = recent.receivedAt(i);
       const seq = readU32(body, 8);

@@ -25,14 +25,17 @@ export function listedKey(key: number): number {
 }
 
 /**
- * Per entry, u32: its key, 1 if it reached us as a repair (late), the repairs we scheduled of it, and
- * the neighbor slots (bits 0-31) shown missing it that have not listed it since.
+ * Per entry, u32: its key, its flags (LATE, OWN), the repairs we scheduled of it, and the neighbor
+ * slots (bits 0-31) shown missing it that have not listed it since.
  */
 const KEY = 0;
-const LATE = 1;
+const FLAGS = 1;
 const REPAIRS = 2;
 const MISSING = 3;
 const STRIDE = 4;
+/** Flags: it reached us as a repair; we published it. */
+const LATE = 1;
+const OWN = 2;
 
 export class RecentMessages {
   private readonly u32: Uint32Array;
@@ -81,7 +84,12 @@ export class RecentMessages {
    * theirs, so it is never the ground for repairing them (that would ping-pong).
    */
   late(i: number): boolean {
-    return this.u32[STRIDE * this.at(i) + LATE] === 1;
+    return (this.u32[STRIDE * this.at(i) + FLAGS] & LATE) !== 0;
+  }
+
+  /** We published it (a flag, so that repair need not read the body of every entry it passes over). */
+  own(i: number): boolean {
+    return (this.u32[STRIDE * this.at(i) + FLAGS] & OWN) !== 0;
   }
 
   /** Repairs of entry `i` scheduled so far (counted by `repaired`). */
@@ -137,8 +145,8 @@ export class RecentMessages {
     }
   }
 
-  /** Lists `key`; keeps `body` (not copied: pass a copy you will not change) if small enough. */
-  add(key: number, body: Uint8Array | null, now: number, late = false): void {
+  /** Lists `key`; keeps `body` (not copied: pass a copy you will not change) if small enough. `own`: we published it. */
+  add(key: number, body: Uint8Array | null, now: number, late = false, own = false): void {
     let slot: number;
     if (this.count === this.capacity) {
       slot = this.head;
@@ -147,7 +155,7 @@ export class RecentMessages {
       slot = this.at(this.count++);
     }
     this.u32[STRIDE * slot + KEY] = key;
-    this.u32[STRIDE * slot + LATE] = late ? 1 : 0;
+    this.u32[STRIDE * slot + FLAGS] = (late ? LATE : 0) | (own ? OWN : 0);
     this.u32[STRIDE * slot + REPAIRS] = 0;
     this.u32[STRIDE * slot + MISSING] = 0;
     this.times[slot] = now;

@@ -6,16 +6,14 @@
  * `node build/tools/bench-attacks.js [--fuzz N] [--out FILE]` measures this section alone and
  * rewrites it in place (bench.ts runs it as part of the whole report).
  */
-import { readFileSync, writeFileSync } from "node:fs";
-import { dirname, relative, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
 import { runCustodyHoles, type HoleResult } from "../hosts/sim/custody-holes.js";
 import { runEclipse, type EclipseResult } from "../hosts/sim/eclipse-attack.js";
 import { runInsiderFlood, type FloodResult } from "../hosts/sim/insider-flood.js";
 import { fuzzNode, type FuzzResult } from "../hosts/sim/node-fuzzer.js";
 import { runRevocation, type RevocationResult } from "../hosts/sim/revocation-spread.js";
 import { runSybilSwarm, type SybilResult } from "../hosts/sim/sybil-swarm.js";
-import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, parseFlags, processIo, runAsScript, UsageError, type Io } from "./cli.js";
+import { processIo, runAsScript, UsageError, type Io } from "./cli.js";
+import { runReportTool } from "./report-tool.js";
 import { replaceSection } from "./markdown-section.js";
 
 const MINUTE = 60_000;
@@ -135,39 +133,21 @@ black and grey holes, revocation; 200-node meshes, fixed seeds) and rewrites it 
 `;
 
 export async function main(argv: readonly string[], io: Io = processIo): Promise<number> {
-  let fuzz = 1_000_000;
-  let out: string;
-  try {
-    const v = parseFlags([...argv], { fuzz: { type: "string" }, out: { type: "string" }, help: { type: "boolean", short: "h" } }) as
-      { fuzz?: string; out?: string; help?: boolean };
-    if (v.help) {
-      io.stdout.write(HELP);
-      return EXIT_OK;
-    }
-    if (v.fuzz !== undefined) {
-      fuzz = Number(v.fuzz);
+  return runReportTool({
+    name: "bench-attacks", section: HEADING.slice(3), help: HELP, flags: { fuzz: { type: "string" } },
+    settings(v) {
+      const fuzz = v.fuzz === undefined ? 1_000_000 : Number(v.fuzz);
       if (!Number.isInteger(fuzz) || fuzz < 1) throw new UsageError("--fuzz must be a positive integer");
-    }
-    out = v.out !== undefined ? resolve(v.out) : resolve(dirname(fileURLToPath(import.meta.url)), "../..", "BENCHMARKS.md");
-  } catch (e) {
-    if (!(e instanceof UsageError)) throw e;
-    io.stderr.write(`bench-attacks: ${e.message}\nRun with --help for the flags.\n`);
-    return EXIT_USAGE;
-  }
-  try {
-    const results = runAttackBench(fuzz, (line) => void io.stderr.write(line + "\n"));
-    const script = process.argv[1] ? relative(process.cwd(), process.argv[1]) : "build/tools/bench-attacks.js";
-    const command = ["node", script, ...argv].join(" ");
-    const section = renderAttackSection(results, `Produced by \`${command}\` on ${new Date().toISOString().slice(0, 19)}Z.`);
-    const report = replaceSection(readFileSync(out, "utf8"), HEADING, section);
-    if (!report) throw new Error(`${out} has no "${HEADING}" section`);
-    writeFileSync(out, report);
-    io.stderr.write(`wrote the ${HEADING.slice(3)} section of ${out}\n`);
-    return EXIT_OK;
-  } catch (e) {
-    io.stderr.write(`bench-attacks: failed: ${(e as Error).message}\n`);
-    return EXIT_FAILURE;
-  }
+      return fuzz;
+    },
+    rewrite(existing, fuzz, command, io) {
+      const results = runAttackBench(fuzz, (line) => void io.stderr.write(line + "\n"));
+      const section = renderAttackSection(results, `Produced by \`${command}\` on ${new Date().toISOString().slice(0, 19)}Z.`);
+      const report = replaceSection(existing, HEADING, section);
+      if (!report) throw new Error(`the report has no "${HEADING}" section`);
+      return report;
+    },
+  }, argv, io);
 }
 
 if (runAsScript(import.meta.url)) process.exitCode = await main(process.argv.slice(2));

@@ -6,11 +6,9 @@
  *
  *   node build/tools/bench-content.js [--quick] [--out FILE]   rewrites the section in BENCHMARKS.md
  */
-import { readFileSync, writeFileSync } from "node:fs";
-import { dirname, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
 import { runContent, type ContentRunResult } from "../hosts/sim/content-run.js";
-import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type Io, parseFlags, processIo, runAsScript, UsageError } from "./cli.js";
+import { type Io, processIo, runAsScript } from "./cli.js";
+import { runReportTool } from "./report-tool.js";
 import { replaceSection } from "./markdown-section.js";
 
 export const CONTENT_HEADING = "## Content";
@@ -91,40 +89,15 @@ of the file as it is.
 
 /** The command line: rewrites the Content section of `--out` (default BENCHMARKS.md). */
 export async function main(argv: readonly string[], io: Io = processIo): Promise<number> {
-  let out: string;
-  let quick: boolean;
-  try {
-    const v = parseFlags([...argv], {
-      quick: { type: "boolean" }, out: { type: "string" }, help: { type: "boolean", short: "h" },
-    }) as { quick?: boolean; out?: string; help?: boolean };
-    if (v.help) {
-      io.stdout.write(HELP);
-      return EXIT_OK;
-    }
-    if (v.out !== undefined && v.out.trim() === "") throw new UsageError("--out must name a file");
-    out = v.out !== undefined ? resolve(v.out) : resolve(dirname(fileURLToPath(import.meta.url)), "../..", "BENCHMARKS.md");
-    quick = v.quick === true;
-  } catch (e) {
-    if (!(e instanceof UsageError)) throw e;
-    io.stderr.write(`bench-content: ${e.message}\nRun with --help for the flags.\n`);
-    return EXIT_USAGE;
-  }
-  try {
-    const cases = runContentBench(quick ? [100] : [100, 500], (line) => void io.stderr.write(line + "\n"));
-    const section = renderContentSection(cases, quick ? "The 500-node run was skipped (`--quick`)." : null);
-    let existing = "";
-    try {
-      existing = readFileSync(out, "utf8");
-    } catch {
-      // A new file holds the section alone.
-    }
-    writeFileSync(out, existing ? withContentSection(existing, section) : section);
-    io.stderr.write(`bench-content: wrote the Content section of ${out}\n`);
-    return EXIT_OK;
-  } catch (e) {
-    io.stderr.write(`bench-content: failed: ${(e as Error).message}\n`);
-    return EXIT_FAILURE;
-  }
+  return runReportTool({
+    name: "bench-content", section: CONTENT_HEADING.slice(3), help: HELP, flags: { quick: { type: "boolean" } },
+    settings: (v) => v.quick === true,
+    rewrite(existing, quick, _command, io) {
+      const cases = runContentBench(quick ? [100] : [100, 500], (line) => void io.stderr.write(line + "\n"));
+      const section = renderContentSection(cases, quick ? "The 500-node run was skipped (`--quick`)." : null);
+      return existing ? withContentSection(existing, section) : section;
+    },
+  }, argv, io);
 }
 
 if (runAsScript(import.meta.url)) process.exitCode = await main(process.argv.slice(2));

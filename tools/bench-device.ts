@@ -14,13 +14,12 @@
  * 16, so ESP32 bytes ≈ slots × 16 + chunk bytes (an upper bound: chunk headers and the slot arrays
  * stored in chunks are smaller there too).
  */
-import { readFileSync, writeFileSync } from "node:fs";
-import { dirname, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { BOARD_NODE_CONFIG, DEFAULT_NODE_CONFIG, type NodeConfig } from "../modules/config.js";
 import { provisioningToText } from "../modules/provisioning.js";
 import { provisionMesh } from "../hosts/sim/provision.js";
-import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type Io, parseFlags, processIo, runAsScript, UsageError } from "./cli.js";
+import { type Io, processIo, runAsScript } from "./cli.js";
+import { runReportTool } from "./report-tool.js";
 import { replaceSection, sectionOf } from "./markdown-section.js";
 import { BASE_WINDOW } from "../modules/crypto/board-crypto.js";
 import type { NodeHealth } from "../modules/node.js";
@@ -453,39 +452,14 @@ leaves the rest of the file as it is. About 15 s.
 `;
 
 export async function main(argv: readonly string[], io: Io = processIo): Promise<number> {
-  let out: string;
-  try {
-    const v = parseFlags([...argv], { out: { type: "string" }, help: { type: "boolean", short: "h" } }) as { out?: string; help?: boolean };
-    if (v.help) {
-      io.stdout.write(HELP);
-      return EXIT_OK;
-    }
-    if (v.out !== undefined && v.out.trim() === "") throw new UsageError("--out must name a file");
-    out = v.out !== undefined ? resolve(v.out) : resolve(dirname(fileURLToPath(import.meta.url)), "../..", "BENCHMARKS.md");
-  } catch (e) {
-    if (!(e instanceof UsageError)) throw e;
-    io.stderr.write(`bench-device: ${e.message}\nRun with --help for the flags.\n`);
-    return EXIT_USAGE;
-  }
-  try {
-    const date = new Date();
-    const result = await runDeviceBench((line) => void io.stderr.write(line + "\n"));
-    const script = relative(process.cwd(), process.argv[1] ?? "build/tools/bench-device.js") || "build/tools/bench-device.js";
-    const section = renderDeviceSection(result, ["node", script, ...argv].join(" "), date);
-    let existing = "";
-    try {
-      existing = readFileSync(out, "utf8");
-    } catch {
-      // A new file holds the section alone.
-    }
-    writeFileSync(out, replaceDeviceSection(existing, section));
-    io.stderr.write(`bench-device: wrote the Device section of ${out}\n`);
-    return EXIT_OK;
-  } catch (e) {
-    const err = e as Error;
-    io.stderr.write(`bench-device: failed: ${err.message}\n`);
-    return EXIT_FAILURE;
-  }
+  return runReportTool({
+    name: "bench-device", section: DEVICE_HEADING.slice(3), help: HELP, flags: {}, settings: () => null,
+    async rewrite(existing, _settings, command, io) {
+      const date = new Date();
+      const result = await runDeviceBench((line) => void io.stderr.write(line + "\n"));
+      return replaceDeviceSection(existing, renderDeviceSection(result, command, date));
+    },
+  }, argv, io);
 }
 
 if (runAsScript(import.meta.url)) process.exitCode = await main(process.argv.slice(2));

@@ -25,7 +25,7 @@ import { spawn } from "node:child_process";
 import { createSocket, type Socket } from "node:dgram";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
-import { dirname, join, relative, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { createNodeConfig } from "../modules/config.js";
@@ -36,7 +36,8 @@ import { NodeHost } from "../hosts/node/node-host.js";
 import { NodeRandom } from "../hosts/node/node-random.js";
 import type { HostEvent } from "../hosts/node/host-event.js";
 import { MemoryStorage } from "../hosts/sim/storage.js";
-import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, integerFlag, type Io, parseFlags, processIo, runAsScript, UsageError } from "./cli.js";
+import { integerFlag, type Io, processIo, runAsScript } from "./cli.js";
+import { runReportTool } from "./report-tool.js";
 import { replaceSection, sectionBounds, sectionOf } from "./markdown-section.js";
 import { findModdableSdk, McsimProcess, type ModdableSdk } from "./firmware-sim.js";
 import { main as hyphae } from "./hyphae.js";
@@ -502,41 +503,15 @@ Exit codes: 0 ok, 2 usage error, 1 runtime failure (no SDK, a build or a run fai
 `;
 
 export async function main(argv: readonly string[], io: Io = processIo): Promise<number> {
-  let out: string;
-  let runs: number;
-  try {
-    const v = parseFlags([...argv], { out: { type: "string" }, runs: { type: "string" }, help: { type: "boolean", short: "h" } }) as
-      { out?: string; runs?: string; help?: boolean };
-    if (v.help) {
-      io.stdout.write(HELP);
-      return EXIT_OK;
-    }
-    if (v.out !== undefined && v.out.trim() === "") throw new UsageError("--out must name a file");
-    out = v.out !== undefined ? resolve(v.out) : join(REPOSITORY, "BENCHMARKS.md");
-    runs = v.runs === undefined ? 5 : integerFlag("--runs", v.runs, 1, 50);
-  } catch (e) {
-    if (!(e instanceof UsageError)) throw e;
-    io.stderr.write(`bench-firmware: ${e.message}\nRun with --help for the flags.\n`);
-    return EXIT_USAGE;
-  }
-  try {
-    const date = new Date();
-    const result = await runFirmwareBench(runs, (line) => void io.stderr.write(line + "\n"));
-    const script = relative(process.cwd(), process.argv[1] ?? "build/tools/bench-firmware.js") || "build/tools/bench-firmware.js";
-    const section = renderFirmwareSection(result, ["node", script, ...argv].join(" "), date);
-    let existing = "";
-    try {
-      existing = readFileSync(out, "utf8");
-    } catch {
-      // A new file holds the section alone.
-    }
-    writeFileSync(out, replaceFirmwareSection(existing, section));
-    io.stderr.write(`bench-firmware: wrote the "${SECTION_HEADING.slice(3)}" section of ${out}\n`);
-    return EXIT_OK;
-  } catch (e) {
-    io.stderr.write(`bench-firmware: failed: ${(e as Error).message}\n`);
-    return EXIT_FAILURE;
-  }
+  return runReportTool({
+    name: "bench-firmware", section: SECTION_HEADING.slice(3), help: HELP, flags: { runs: { type: "string" } },
+    settings: (v) => (v.runs === undefined ? 5 : integerFlag("--runs", v.runs as string, 1, 50)),
+    async rewrite(existing, runs, command, io) {
+      const date = new Date();
+      const result = await runFirmwareBench(runs, (line) => void io.stderr.write(line + "\n"));
+      return replaceFirmwareSection(existing, renderFirmwareSection(result, command, date));
+    },
+  }, argv, io);
 }
 
 if (runAsScript(import.meta.url)) process.exitCode = await main(process.argv.slice(2));

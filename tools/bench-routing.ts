@@ -14,14 +14,12 @@
  *      discovery. `node build/tools/bench-routing.js` measures this part alone and rewrites its
  *      subsection of BENCHMARKS.md (the last of §Routing and readings).
  */
-import { readFileSync, writeFileSync } from "node:fs";
-import { dirname, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
 import { DEFAULT_NODE_CONFIG } from "../modules/config.js";
 import { HEADER_BYTES, TAG_BYTES } from "../modules/wire/frame.js";
 import { ROUTE_REPLY_BYTES, ROUTE_REQUEST_BYTES } from "../modules/wire/node-route.js";
 import { RECORD_HEADER_BYTES } from "../modules/wire/records.js";
-import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type Io, parseFlags, processIo, runAsScript, UsageError } from "./cli.js";
+import { type Io, processIo, runAsScript } from "./cli.js";
+import { runReportTool } from "./report-tool.js";
 import { sectionBounds } from "./markdown-section.js";
 import { Role } from "../modules/identity/certificate.js";
 import { bfsDistances } from "../hosts/sim/graph.js";
@@ -385,31 +383,15 @@ the rest of the file as it is. About 30 s. The whole routing section comes from
 
 /** The command line: rewrites the Routes-to-any-node subsection of `--out` (default BENCHMARKS.md). */
 export async function main(argv: readonly string[], io: Io = processIo): Promise<number> {
-  let out: string;
-  try {
-    const v = parseFlags([...argv], { out: { type: "string" }, help: { type: "boolean", short: "h" } }) as { out?: string; help?: boolean };
-    if (v.help) {
-      io.stdout.write(HELP);
-      return EXIT_OK;
-    }
-    if (v.out !== undefined && v.out.trim() === "") throw new UsageError("--out must name a file");
-    out = v.out !== undefined ? resolve(v.out) : resolve(dirname(fileURLToPath(import.meta.url)), "../..", "BENCHMARKS.md");
-  } catch (e) {
-    if (!(e instanceof UsageError)) throw e;
-    io.stderr.write(`bench-routing: ${e.message}\nRun with --help for the flags.\n`);
-    return EXIT_USAGE;
-  }
-  try {
-    const section = renderNodeRouteSection(runNodeRouteBench([200, 1000], [1, 2], (line) => void io.stderr.write(line + "\n")));
-    const updated = withNodeRouteSection(readFileSync(out, "utf8"), section);
-    if (!updated) throw new Error(`${out} has no "${ROUTING_HEADING}" section`);
-    writeFileSync(out, updated);
-    io.stderr.write(`bench-routing: wrote the ${NODE_ROUTE_HEADING.slice(4)} subsection of ${out}\n`);
-    return EXIT_OK;
-  } catch (e) {
-    io.stderr.write(`bench-routing: failed: ${(e as Error).message}\n`);
-    return EXIT_FAILURE;
-  }
+  return runReportTool({
+    name: "bench-routing", section: NODE_ROUTE_HEADING.slice(4), help: HELP, flags: {}, settings: () => null,
+    rewrite(existing, _settings, _command, io) {
+      const section = renderNodeRouteSection(runNodeRouteBench([200, 1000], [1, 2], (line) => void io.stderr.write(line + "\n")));
+      const updated = withNodeRouteSection(existing, section);
+      if (!updated) throw new Error(`the report has no "${ROUTING_HEADING}" section`);
+      return updated;
+    },
+  }, argv, io);
 }
 
 if (runAsScript(import.meta.url)) process.exitCode = await main(process.argv.slice(2));

@@ -115,14 +115,12 @@ export class GatewayHandover {
   }
 
   /**
-   * Whether `origin`, released here, came back from the gateway it was released to (its entries name
-   * that one as their previous home). An entry naming another was made before the origin left us,
-   * and reached us late through a custodian: it must not start a claim, or we would deliver again
-   * what the newer home delivers.
+   * The gateway `origin` was released to from here (a view), or null. It took the origin after us:
+   * how far the origin was delivered since is known there, or further down the chain of homes.
    */
-  cameBackFrom(origin: Uint8Array, named: Uint8Array): boolean {
+  releasedTo(origin: Uint8Array): Uint8Array | null {
     const at = this.releasedAt(origin);
-    return at >= 0 && equalAt(this.released, at + NODE_ID_BYTES, named, 0, NODE_ID_BYTES);
+    return at >= 0 ? this.released.subarray(at + NODE_ID_BYTES, at + RELEASED_BYTES) : null;
   }
 
   /** The new home took `origin` over: were it released here before, it is ours again. */

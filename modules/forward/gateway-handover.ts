@@ -18,11 +18,21 @@
  * it (with the farther of A's position and its own), or once its claim gives up; an answer with B's
  * own position alone would have C deliver again what A delivered.
  *
+ * An old home that released the origin before knows just as little (A to B to C, back to A, then to
+ * D: A asked by D): B and C delivered further. Each released record names the gateway the origin
+ * went to, a later home, so following them reaches the last one. A released gateway asked by a new
+ * claimer claims the origin from the gateway it released it to, for the claimer, and answers it as
+ * above (keeping the farther position as its own: a claimer whose answer was lost asks again); one
+ * that gets the origin's entries naming a previous home claims it from there for itself, whatever
+ * the entries name. They came from that gateway or from a later home only it can lead to, or are
+ * late copies from an earlier stay: the chain's answer says how far the origin was delivered since,
+ * and the home released on the way claims it back, the same way, on the origin's next entry.
+ *
  * Notices are batched: one gossip message carries those due, at most one per NOTICE_SPACING_MS.
  * Bounded: CLAIM_CAPACITY claims at once (an origin beyond waits: its entries are not taken, so it
- * sends them again), TELL_CAPACITY old homes still asked after a claim gave up (the one asked
- * longest gives way), RELEASED_CAPACITY released origins in storage, each with the gateway it went
- * to (the oldest forgotten first).
+ * sends them again; a claimer beyond is not answered, so it asks again), TELL_CAPACITY old homes
+ * still asked after a claim gave up (the one asked longest gives way), RELEASED_CAPACITY released
+ * origins in storage, each with the gateway it went to (the oldest forgotten first).
  */
 import { equalAt, readU32 } from "../bytes.js";
 import { STORAGE_VALUE_MAX_BYTES, type Storage } from "../ports.js";

@@ -24,6 +24,7 @@ import { feedEntryLength } from "../modules/feed/feed-entry.js";
 import { FeedLog } from "../modules/feed/feed-log.js";
 import { Behavior } from "../modules/reputation/peer-scores.js";
 import { RecordType } from "../modules/wire/records.js";
+import { notice, NOTICE_BYTES, NoticeType, writeNotice } from "../modules/wire/handover.js";
 import { randomGeometricGraph, type Topology } from "../hosts/sim/topology.js";
 
 /** A ForwardContext for a StoreAndForward on its own: no routes, gateways or answers but those a test gives. */
@@ -277,7 +278,8 @@ test("a new home is judged by its own confirmations: the old home confirming wha
  * Gateways `ids` (gateway n's id is 8 bytes of n) on their own, every one routed to every other,
  * their HANDOVER gossip reaching the others within the second; `offer` hands gateway `at` origin
  * 1's entries `seqs` naming `named` (0: none) as its previous home; each reading delivered is
- * logged as "gateway:seq".
+ * logged as "gateway:seq", each RELEASED notice as "sender>gateway:position"; `ask` has gateway
+ * `claimer`'s RELEASE reach `oldHome` alone.
  */
 function handoverMesh(ids: number[]) {
   const origin = new Uint8Array(8).fill(1);
@@ -285,6 +287,7 @@ function handoverMesh(ids: number[]) {
   const feed = new FeedLog(nodeCrypto, new MemoryStorage(), origin, pair.secretKey);
   const entries = Array.from({ length: 20 }, (_, i) => feed.append("temp", i, 0).bytes);
   const delivered: string[] = [];
+  const answers: string[] = [];
   const gossip: { from: Uint8Array; payload: Uint8Array }[] = [];
   const gateways = new Map<number, StoreAndForward>();
   for (const n of ids) {
@@ -300,6 +303,12 @@ function handoverMesh(ids: number[]) {
   const view = newDataView();
   return {
     delivered,
+    answers,
+    ask(claimer: number, oldHome: number): void {
+      const payload = new Uint8Array(NOTICE_BYTES);
+      writeNotice(payload, 0, NoticeType.Release, origin, new Uint8Array(8).fill(oldHome), 0);
+      gateways.get(oldHome)!.onHandover(new Uint8Array(8).fill(claimer), payload, now);
+    },
     offer(at: number, seqs: number[], named: number): void {
       for (const seq of seqs) {
         const entry = entries[seq - 1];
@@ -316,6 +325,10 @@ function handoverMesh(ids: number[]) {
       for (const end = now + ms; now < end; now += 1000) {
         for (const g of gateways.values()) g.tick(now);
         for (let m = gossip.shift(); m; m = gossip.shift()) {
+          for (let i = 0; i < m.payload.length / NOTICE_BYTES; i++) {
+            const n = notice(m.payload, i);
+            if (n.type === NoticeType.Released) answers.push(`${m.from[0]}>${n.gateway[0]}:${n.position}`);
+          }
           for (const [n, g] of gateways) if (n !== m.from[0]) g.onHandover(m.from, m.payload, now);
         }
       }
@@ -344,11 +357,19 @@ test("a home cycle A → B → C → A → D: A, asked by D, asks the gateway it
   mesh.run(120_000);
   mesh.offer(C, range(10), B);
   mesh.run(120_000);
-  // Back at A, none of its entries get through; it moves on to D, naming A.
+  // Back at A, none of its entries get through in time; it moves on to D, naming A.
   mesh.offer(D, range(12), A);
+  mesh.run(5_000);
+  // A, asking B for D, gets late the entries the origin sent it on its way back: it delivers none.
+  mesh.offer(A, range(12), C);
   mesh.run(150_000);
   assert.equal(twice(mesh.delivered), [], `no reading delivered twice: ${mesh.delivered}`);
   assert.equal(mesh.delivered.filter((d) => d.startsWith(`${D}:`)), [`${D}:11`, `${D}:12`], "D starts after 10, C's last, within WAIT_MS");
+  assert.equal(mesh.answers, [`${A}>${B}:3`, `${B}>${C}:4`, `${C}>${B}:10`, `${B}>${A}:10`, `${A}>${D}:10`], "each asks the gateway it released the origin to");
+  // Had A's answer been lost, D would ask again: A answers what it learned, not its own 3.
+  mesh.ask(D, A);
+  mesh.run(20_000);
+  assert.is(mesh.answers[mesh.answers.length - 1], `${A}>${D}:10`);
 });
 
 test("an origin back at a gateway that released it, naming a later home: claimed at once from the gateway it was released to, down the chain", () => {

@@ -346,9 +346,9 @@ const twice = (delivered: string[]): number[] => {
 };
 
 test("a home cycle A → B → C → A → D: A, asked by D, asks the gateway it released the origin to, down the chain, and D starts after the farthest delivery", () => {
-  // 1,000 nodes under stress: origin 869's home went 847 → 3 → 198 → 847 → 689. 847, asked by 689,
+  // In a 1,000-node simulation origin 869's home went 847 → 3 → 198 → 847 → 689. 847, asked by 689,
   // answered with what it delivered itself before releasing the origin to 3, and 689 delivered again
-  // the readings 198 had delivered (7 twice).
+  // the 7 readings 198 had delivered.
   const [A, B, C, D] = [11, 12, 13, 14];
   const mesh = handoverMesh([A, B, C, D]);
   mesh.offer(A, range(3), 0);

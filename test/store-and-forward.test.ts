@@ -12,7 +12,7 @@ import { Role } from "../modules/identity/certificate.js";
 import { MeshNode } from "../modules/node.js";
 import { ackItem, checkAck, DataKind, decodeData, encodeAck, encodeData, MAX_DATA_HOPS, newDataView } from "../modules/wire/data.js";
 import { WireError } from "../modules/wire/errors.js";
-import { nodeCrypto } from "../hosts/node/node-crypto.js";
+import { nodeCrypto, nodeKeyPairFromSeed } from "../hosts/node/node-crypto.js";
 import type { SimDevice } from "../hosts/sim/device.js";
 import { createMeshKeys, provisionNode, SIM_EPOCH_SECONDS } from "../hosts/sim/provision.js";
 import { Rng } from "../hosts/sim/rng.js";
@@ -21,8 +21,10 @@ import { Simulator } from "../hosts/sim/simulator.js";
 import { MemoryStorage } from "../hosts/sim/storage.js";
 import { StoreAndForward, type ForwardContext } from "../modules/forward/store-and-forward.js";
 import { feedEntryLength } from "../modules/feed/feed-entry.js";
+import { FeedLog } from "../modules/feed/feed-log.js";
 import { Behavior } from "../modules/reputation/peer-scores.js";
 import { RecordType } from "../modules/wire/records.js";
+import { notice, NOTICE_BYTES, NoticeType, writeNotice } from "../modules/wire/handover.js";
 import { randomGeometricGraph, type Topology } from "../hosts/sim/topology.js";
 
 /** A ForwardContext for a StoreAndForward on its own: no routes, gateways or answers but those a test gives. */
@@ -270,6 +272,130 @@ test("a new home is judged by its own confirmations: the old home confirming wha
   const lostAt = t;
   while (!sent.includes("2->3 names 2") && t < lostAt + 7 * 60_000) forward.tick((t += 1000));
   assert.ok(sent.includes("2->3 names 2"), `G2 left for G3 within 7 minutes of losing it, not 15: ${sent.slice(-3)}`);
+});
+
+/**
+ * Gateways `ids` (gateway n's id is 8 bytes of n) on their own, every one routed to every other,
+ * their HANDOVER gossip reaching the others within the second; `offer` hands gateway `at` origin
+ * 1's entries `seqs` naming `named` (0: none) as its previous home; each reading delivered is
+ * logged as "gateway:seq", each RELEASED notice as "sender>gateway:position"; `ask` has gateway
+ * `claimer`'s RELEASE reach `oldHome` alone.
+ */
+function handoverMesh(ids: number[]) {
+  const origin = new Uint8Array(8).fill(1);
+  const pair = nodeKeyPairFromSeed(new Uint8Array(32).fill(9));
+  const feed = new FeedLog(nodeCrypto, new MemoryStorage(), origin, pair.secretKey);
+  const entries = Array.from({ length: 20 }, (_, i) => feed.append("temp", i, 0).bytes);
+  const delivered: string[] = [];
+  const answers: string[] = [];
+  const gossip: { from: Uint8Array; payload: Uint8Array }[] = [];
+  const gateways = new Map<number, StoreAndForward>();
+  for (const n of ids) {
+    const id = new Uint8Array(8).fill(n);
+    const ctx = forwardContext(id, {
+      isGateway: true, nextHopToward: () => 1,
+      broadcastHandover: (payload) => gossip.push({ from: id, payload: payload.slice() }),
+      emit: (e) => { if (e.type === "reading") delivered.push(`${n}:${e.seq}`); },
+    });
+    gateways.set(n, new StoreAndForward(ctx, nodeCrypto, new MemoryStorage(), new Uint8Array(64), new Uint8Array(0), createNodeConfig()));
+  }
+  let now = 0;
+  const view = newDataView();
+  return {
+    delivered,
+    answers,
+    ask(claimer: number, oldHome: number): void {
+      const payload = new Uint8Array(NOTICE_BYTES);
+      writeNotice(payload, 0, NoticeType.Release, origin, new Uint8Array(8).fill(oldHome), 0);
+      gateways.get(oldHome)!.onHandover(new Uint8Array(8).fill(claimer), payload, now);
+    },
+    offer(at: number, seqs: number[], named: number): void {
+      for (const seq of seqs) {
+        const entry = entries[seq - 1];
+        const payload = new Uint8Array(4 + entry.length + (named ? 8 : 0));
+        payload[3] = 1; // base 1: the origin had nothing confirmed
+        payload.set(entry, 4);
+        if (named) payload.fill(named, 4 + entry.length);
+        assert.is(decodeData(encodeData(origin, new Uint8Array(8).fill(at), DataKind.Entry, 1, seq, payload), view), WireError.None);
+        gateways.get(at)!.onData(view, 1, now);
+      }
+    },
+    /** Runs every gateway for `ms`, a tick a second. */
+    run(ms: number): void {
+      for (const end = now + ms; now < end; now += 1000) {
+        for (const g of gateways.values()) g.tick(now);
+        for (let m = gossip.shift(); m; m = gossip.shift()) {
+          for (let i = 0; i < m.payload.length / NOTICE_BYTES; i++) {
+            const n = notice(m.payload, i);
+            if (n.type === NoticeType.Released) answers.push(`${m.from[0]}>${n.gateway[0]}:${n.position}`);
+          }
+          for (const [n, g] of gateways) if (n !== m.from[0]) g.onHandover(m.from, m.payload, now);
+        }
+      }
+    },
+  };
+}
+
+/** Seqs 1 to `n`: no CONFIRM reaches the origin, so it sends every reading again to each new home. */
+const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i + 1);
+
+/** Of "gateway:seq" deliveries, the seqs delivered more than once. */
+const twice = (delivered: string[]): number[] => {
+  const seqs = delivered.map((d) => Number(d.split(":")[1]));
+  return seqs.filter((s, i) => seqs.indexOf(s) !== i);
+};
+
+test("a home cycle A → B → C → A → D: A, asked by D, asks the gateway it released the origin to, down the chain, and D starts after the farthest delivery", () => {
+  // In a 1,000-node simulation origin 869's home went 847 → 3 → 198 → 847 → 689. 847, asked by 689,
+  // answered with what it delivered itself before releasing the origin to 3, and 689 delivered again
+  // the 7 readings 198 had delivered.
+  const [A, B, C, D] = [11, 12, 13, 14];
+  const mesh = handoverMesh([A, B, C, D]);
+  mesh.offer(A, range(3), 0);
+  mesh.run(10_000);
+  mesh.offer(B, range(4), A);
+  mesh.run(120_000);
+  mesh.offer(C, range(10), B);
+  mesh.run(120_000);
+  // Back at A, none of its entries get through in time; it moves on to D, naming A.
+  mesh.offer(D, range(12), A);
+  mesh.run(5_000);
+  // A, asking B for D, gets late the entries the origin sent it on its way back: it delivers none.
+  mesh.offer(A, range(12), C);
+  mesh.run(150_000);
+  assert.equal(twice(mesh.delivered), [], `no reading delivered twice: ${mesh.delivered}`);
+  assert.equal(mesh.delivered.filter((d) => d.startsWith(`${D}:`)), [`${D}:11`, `${D}:12`], "D starts after 10, C's last, within WAIT_MS");
+  assert.equal(mesh.answers, [`${A}>${B}:3`, `${B}>${C}:4`, `${C}>${B}:10`, `${B}>${A}:10`, `${A}>${D}:10`], "each asks the gateway it released the origin to");
+  // Had A's answer been lost, D would ask again: A answers what it learned, not its own 3.
+  mesh.ask(D, A);
+  mesh.run(20_000);
+  assert.is(mesh.answers[mesh.answers.length - 1], `${A}>${D}:10`);
+});
+
+test("an origin back at a gateway that released it, naming a later home: claimed at once from the gateway it was released to, down the chain", () => {
+  // A released the origin to B, and B to C; the origin comes back from C, naming C. Refused before
+  // (A told its entries from late copies of its first stay by a name only B's could carry), its
+  // readings waited 5 minutes, until it left A again for silence.
+  const [A, B, C, D] = [11, 12, 13, 14];
+  const mesh = handoverMesh([A, B, C, D]);
+  mesh.offer(A, range(3), 0);
+  mesh.run(10_000);
+  mesh.offer(B, range(4), A);
+  mesh.run(120_000);
+  mesh.offer(C, range(10), B);
+  mesh.run(120_000);
+  mesh.offer(A, range(12), C);
+  mesh.run(90_000);
+  assert.equal(mesh.delivered.filter((d) => d.startsWith(`${A}:`)), [`${A}:1`, `${A}:2`, `${A}:3`, `${A}:11`, `${A}:12`], "A goes on after 10 within 90 s");
+  // Late copies from its stay reach C, released down the chain: they name a previous home, so C claims
+  // the origin from the gateway it was released to, which follows the chain to A; none is delivered again.
+  mesh.offer(C, range(10), B);
+  mesh.run(90_000);
+  // And on, to D: the chain leads it past A's 12.
+  mesh.offer(D, range(14), A);
+  mesh.run(150_000);
+  assert.equal(twice(mesh.delivered), [], `no reading delivered twice: ${mesh.delivered}`);
+  assert.equal(mesh.delivered.filter((d) => d.startsWith(`${D}:`)), [`${D}:13`, `${D}:14`]);
 });
 
 test("DATA and ACK codecs: round trip and strict decoding", () => {

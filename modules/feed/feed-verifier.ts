@@ -130,6 +130,11 @@ export class FeedVerifier {
     this.drain(originHex, origin, feed, out);
   }
 
+  /** Another gateway delivered `origin` up to `position` (this one released it): our position is at least that. */
+  skip(originHex: string, origin: Uint8Array, position: number): void {
+    skipTo(this.feed(originHex, origin), position);
+  }
+
   /**
    * Whether this gateway took `origin`'s feed over from another since it booted. Having delivered
    * some is not enough: what reached us before the origin named its old home leaves a position

@@ -18,11 +18,21 @@
  * it (with the farther of A's position and its own), or once its claim gives up; an answer with B's
  * own position alone would have C deliver again what A delivered.
  *
+ * An old home that released the origin before knows just as little (A to B to C, back to A, then to
+ * D: A asked by D): B and C delivered further. Each released record names the gateway the origin
+ * went to, a later home, so following them reaches the last one. A released gateway asked by a new
+ * claimer claims the origin from the gateway it released it to, for the claimer, and answers it as
+ * above (keeping the farther position as its own: a claimer whose answer was lost asks again); one
+ * that gets the origin's entries naming a previous home claims it from there for itself, whatever
+ * the entries name. They came from that gateway or from a later home only it can lead to, or are
+ * late copies from an earlier stay: the chain's answer says how far the origin was delivered since,
+ * and the home released on the way claims it back, the same way, on the origin's next entry.
+ *
  * Notices are batched: one gossip message carries those due, at most one per NOTICE_SPACING_MS.
  * Bounded: CLAIM_CAPACITY claims at once (an origin beyond waits: its entries are not taken, so it
- * sends them again), TELL_CAPACITY old homes still asked after a claim gave up (the one asked
- * longest gives way), RELEASED_CAPACITY released origins in storage, each with the gateway it went
- * to (the oldest forgotten first).
+ * sends them again; a claimer beyond is not answered, so it asks again), TELL_CAPACITY old homes
+ * still asked after a claim gave up (the one asked longest gives way), RELEASED_CAPACITY released
+ * origins in storage, each with the gateway it went to (the oldest forgotten first).
  */
 import { equalAt, readU32 } from "../bytes.js";
 import { STORAGE_VALUE_MAX_BYTES, type Storage } from "../ports.js";
@@ -115,14 +125,12 @@ export class GatewayHandover {
   }
 
   /**
-   * Whether `origin`, released here, came back from the gateway it was released to (its entries name
-   * that one as their previous home). An entry naming another was made before the origin left us,
-   * and reached us late through a custodian: it must not start a claim, or we would deliver again
-   * what the newer home delivers.
+   * The gateway `origin` was released to from here (a view), or null. It took the origin after us:
+   * how far the origin was delivered since is known there, or further down the chain of homes.
    */
-  cameBackFrom(origin: Uint8Array, named: Uint8Array): boolean {
+  releasedTo(origin: Uint8Array): Uint8Array | null {
     const at = this.releasedAt(origin);
-    return at >= 0 && equalAt(this.released, at + NODE_ID_BYTES, named, 0, NODE_ID_BYTES);
+    return at >= 0 ? this.released.subarray(at + NODE_ID_BYTES, at + RELEASED_BYTES) : null;
   }
 
   /** The new home took `origin` over: were it released here before, it is ours again. */

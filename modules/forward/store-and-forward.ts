@@ -534,27 +534,31 @@ export class StoreAndForward {
 
   /**
    * Whether this gateway takes `origin`'s entries. Not once it released the origin to another
-   * gateway, unless the origin came back: an entry naming another gateway as the previous home,
-   * for an origin not taken over here, or released here to that gateway, starts a claim
-   * (gateway-handover.ts), and the verifier holds its entries until the old home answers.
+   * gateway, nor while it claims the origin for a newer home. An entry naming a previous home starts
+   * a claim (gateway-handover.ts), and the verifier holds the origin's entries until the answer:
+   * from the gateway named, for an origin not taken over here; for one released here, from the
+   * gateway it was released to, whatever the entry names. The origin came back, from that gateway
+   * or from a later home down the chain, which only that gateway can follow; or the entry is a late
+   * copy from an earlier stay, and the answer says how far the origin was delivered since.
    */
   private accepts(origin: Uint8Array, originHex: string, named: Uint8Array | null, now: number): boolean {
     const handover = this.handover!;
-    if (handover.claiming(origin)) return true;
-    const released = handover.isReleased(origin);
-    if (named && !equalBytes(named, this.ctx.id) && (released ? handover.cameBackFrom(origin, named) : !this.verifier!.tookOver(originHex))) {
+    if (handover.claiming(origin)) return handover.successorOf(origin) === null;
+    const releasedTo = handover.releasedTo(origin);
+    const oldHome = releasedTo ?? (named && !equalBytes(named, this.ctx.id) && !this.verifier!.tookOver(originHex) ? named : null);
+    if (named && oldHome) {
       // Too many claims under way: the origin sends the entry again later.
-      if (!handover.claim(origin, named, now)) return false;
+      if (!handover.claim(origin, oldHome, now)) return false;
       this.verifier!.hold(originHex, origin);
       return true;
     }
-    return !released;
+    return !releasedTo;
   }
 
   /**
    * Gateways: another gateway's HANDOVER notices (wire/handover.ts). A RELEASE of ours: the origin
-   * is released here and the claimer told how far we delivered it. A RELEASED for our claim: we
-   * take the origin over from there.
+   * is released here and the claimer told how far it was delivered. A RELEASED for our claim: we
+   * take the origin over from there, or pass the answer on to the claimer we asked for.
    */
   onHandover(sender: Uint8Array, payload: Uint8Array, now: number): void {
     this.deadline = NaN;
@@ -564,7 +568,11 @@ export class StoreAndForward {
       const n = notice(payload, i);
       if (!equalBytes(n.gateway, this.ctx.id)) continue;
       if (n.type === NoticeType.Release) {
-        // Still claiming it ourselves: where delivery stopped is known once the home before us answers.
+        // Released to another gateway before: delivery went on there, so we ask it, for the claimer
+        // (too many claims under way: the claimer asks again). The claimer itself is answered at once.
+        const onward = handover.releasedTo(n.origin);
+        if (onward && !equalBytes(onward, sender) && !handover.claim(n.origin, onward, now)) continue;
+        // Claiming it: where delivery stopped is known once the gateway we claim from answers.
         const deferred = handover.passOn(n.origin, sender);
         handover.release(n.origin, sender);
         if (!deferred) this.passAnswer(n.origin, sender, 0, now);
@@ -577,10 +585,15 @@ export class StoreAndForward {
     }
   }
 
-  /** Tells `claimer` that `origin` was delivered up to `position` or our own position, whichever is farther. */
+  /**
+   * Tells `claimer` that `origin` was delivered up to `position` or our own position, whichever is
+   * farther; a position learned from another gateway is kept as ours, so a claimer asking again
+   * (our answer lost) hears it again.
+   */
   private passAnswer(origin: Uint8Array, claimer: Uint8Array, position: number, now: number): void {
-    const ours = this.verifier!.position(toHex(origin), origin);
-    this.handover!.notify(NoticeType.Released, origin, claimer, Math.max(position, ours), now);
+    const originHex = toHex(origin);
+    this.verifier!.skip(originHex, origin, position);
+    this.handover!.notify(NoticeType.Released, origin, claimer, this.verifier!.position(originHex, origin), now);
   }
 
   /** The new home's side: `origin` is ours from after `position` (the old home's answer, or 0 when none came). */

@@ -1134,6 +1134,9 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
     this.selectRoutes(now);
     this.wantedSeqnos.length = 0;
     this.routes.advertise(entries, MAX_ROUTE_ENTRIES, this.wantedSeqnos);
+    // A lost route's retractions (and requests) repeat a second apart, not a beacon: one lost copy
+    // would leave neighbors routing through us, and our request unheard, for a whole beacon.
+    if (this.routes.retractingLoss()) this.triggerRouteUpdate(now);
     return entries.length > 0 ? encodeRoute(entries) : null;
   }
 

@@ -6,17 +6,28 @@
  * remember the feasibility distance FD = (seqno, metric) of what we last advertised. A neighbor's
  * route (s, m) may be selected only if s is newer than FD's seqno, or equal with m < FD's metric:
  * then no node downstream can be routing through us, so choosing it cannot close a loop. A node whose
- * every route turned unfeasible waits for the destination's next seqno (gateways bump it each beacon).
+ * every route turned unfeasible needs a newer seqno and asks for one (Babel's seqno requests): its
+ * neighbors pass the request on toward the gateway, which answers with a fresh one.
  *
  * Bounded: `capacity` destinations (a newcomer takes the place of one we never advertised or whose
  * loss we retracted; else the farthest route, if farther, retires: retracted, then freed) and
- * MAX_CANDIDATES neighbor routes per destination (the worst dropped).
+ * MAX_CANDIDATES neighbor routes per destination (the worst dropped: unfeasible before feasible, then the longest).
  * Neighbor slots are < 256 (the neighbor table has at most 32).
  */
 import { equalBytes, toHex } from "../bytes.js";
 import { INFINITE_METRIC, MAX_ROUTE_DESTINATIONS, type RouteEntry, type RouteView } from "../wire/route.js";
 
 export const MAX_CANDIDATES = 4;
+
+/** What a neighbor's seqno request calls for (`RouteTable.wants`). */
+export enum Wanted {
+  Nothing,
+  /** Our route is new enough: send our ROUTE record now. */
+  Answer,
+  /** Our route is older: pass the request on to its next hop. */
+  PassOn,
+}
+
 /** A better route must beat the selected one by this much (metric units) to replace it: no flapping. */
 const SWITCH_MARGIN = 32;
 
@@ -24,6 +35,12 @@ const SWITCH_MARGIN = 32;
 export function seqnoNewer(a: number, b: number): boolean {
   const d = (a - b) & 0xffff;
   return d !== 0 && d < 0x8000;
+}
+
+/** A seqno that would make a lost route feasible again (advertise). */
+export interface WantedSeqno {
+  destination: Uint8Array;
+  seqno: number;
 }
 
 export interface Route {
@@ -47,8 +64,8 @@ const RETRACTION_REPEATS = 3;
  */
 /**
  * Per row in `bytes`: selected, FD known, retractions left, candidates held, retiring (evicted, its
- * retractions still to send), a neighbor's retraction waiting for a newer seqno, then each
- * candidate's neighbor slot.
+ * retractions still to send), a neighbor's seqno request waiting for a newer seqno (and passed on),
+ * then each candidate's neighbor slot.
  */
 const SELECTED = 0;
 const HAS_FD = 1;
@@ -64,7 +81,7 @@ const WANTED = 2;
 const CANDIDATES = 3;
 /**
  * How far beyond our route's seqno a wanted one may be: a gateway issues one seqno per ROUTE
- * record, so a genuine retraction is a few ahead; one far ahead would stay pending for good.
+ * record, so a genuine request is a few ahead; one far ahead would stay pending for good.
  */
 const MAX_WANTED_AHEAD = 16;
 const WORDS_STRIDE = CANDIDATES + 2 * MAX_CANDIDATES;
@@ -107,9 +124,13 @@ export class RouteTable {
     }
     const n = this.bytes[row * BYTES_STRIDE + COUNT];
     if (n >= MAX_CANDIDATES) {
+      // The worst goes: an unfeasible candidate before any feasible one (a newer seqno must not be
+      // turned away by shorter routes we may not take), then the longest.
       let worst = 0;
-      for (let k = 1; k < n; k++) if (this.metricOf(row, k) > this.metricOf(row, worst)) worst = k;
-      if (this.metricOf(row, worst) <= entry.metric) return;
+      for (let k = 1; k < n; k++) if (this.worse(row, k, worst)) worst = k;
+      const newcomerFeasible = this.feasibleRoute(row, entry.seqno, entry.metric);
+      const worstFeasible = this.feasible(row, worst);
+      if (worstFeasible === newcomerFeasible ? this.metricOf(row, worst) <= entry.metric : worstFeasible) return;
       this.removeCandidate(row, worst);
     }
     this.setCandidate(row, this.bytes[row * BYTES_STRIDE + COUNT]++, slot, entry.seqno, entry.metric);
@@ -130,25 +151,30 @@ export class RouteTable {
   }
 
   /**
-   * A neighbor retracted its route to `destination`: it now wants a route with a seqno of at least
-   * `wanted` (newer than its FD), which is feasible for it whatever its metric — a retraction is
-   * Babel's seqno request (RFC 8966 §3.8.1) without a message of its own. True when ours is new
-   * enough and not through that neighbor: our ROUTE record should go out now. When ours is older,
-   * it is remembered, and `takeAnswered` says so once a new enough seqno reaches us. Requests are
-   * not passed on toward the gateway: on a broadcast link that floods; seqnos come each beacon.
+   * A neighbor asks for a route to `destination` with a seqno of at least `wanted` (newer than its
+   * FD), which is feasible for it whatever its metric: Babel's seqno request (RFC 8966 §3.8), a
+   * SEQNO_REQUEST it sent on losing its route or passed on toward the gateway. Answer: ours is new
+   * enough and not through that neighbor, so our ROUTE record should go out now. PassOn: ours is
+   * older; the wanted seqno is remembered (`takeAnswered` says when one new enough reaches us) and
+   * the request should go on to our next hop, once until answered: the next hops toward a gateway
+   * form no loop, so it ends at the gateway or at the first node holding a newer seqno.
    */
-  wants(slot: number, destination: Uint8Array, wanted: number): boolean {
+  wants(slot: number, destination: Uint8Array, wanted: number): Wanted {
     const row = this.find(destination);
-    if (row < 0 || !this.bytes[row * BYTES_STRIDE + SELECTED]) return false;
+    if (row < 0 || !this.bytes[row * BYTES_STRIDE + SELECTED]) return Wanted.Nothing;
     const route = this.rows[row]!;
-    if (route.nextHop === slot) return false;
-    if (!seqnoNewer(wanted, route.seqno)) return true;
-    if (((wanted - route.seqno) & 0xffff) > MAX_WANTED_AHEAD) return false;
+    if (route.nextHop === slot) return Wanted.Nothing;
+    if (!seqnoNewer(wanted, route.seqno)) return Wanted.Answer;
+    if (((wanted - route.seqno) & 0xffff) > MAX_WANTED_AHEAD) return Wanted.Nothing;
     const b = row * BYTES_STRIDE;
     const w = row * WORDS_STRIDE + WANTED;
-    if (!this.bytes[b + PENDING] || seqnoNewer(this.words[w], wanted)) this.words[w] = wanted;
+    if (this.bytes[b + PENDING]) {
+      if (seqnoNewer(this.words[w], wanted)) this.words[w] = wanted;
+      return Wanted.Nothing;
+    }
+    this.words[w] = wanted;
     this.bytes[b + PENDING] = 1;
-    return false;
+    return Wanted.PassOn;
   }
 
   /** Whether a seqno a neighbor wanted reached us in the last `select` (our record should then go out). */
@@ -163,6 +189,31 @@ export class RouteTable {
     const lost = this.lost;
     this.lost = false;
     return lost;
+  }
+
+  /**
+   * Destinations we hold no route to while the neighbor in `slot` offers one we may not take (not
+   * new enough for our FD): `out` gets the seqno to ask it for, FD's + 1. As Babel does with an
+   * unfeasible update (RFC 8966 §3.8): its sender passes the request on toward the gateway. Call
+   * after `select`.
+   */
+  unfeasibleVia(slot: number, out: WantedSeqno[]): void {
+    for (let k = 0; k < this.count; k++) {
+      const row = this.order[k];
+      const b = row * BYTES_STRIDE;
+      if (this.bytes[b + SELECTED] || this.bytes[b + RETIRING] || !this.bytes[b + HAS_FD]) continue;
+      const i = this.candidateOf(row, slot);
+      if (i >= 0 && !this.feasible(row, i)) out.push({ destination: this.rows[row]!.destination, seqno: (this.words[row * WORDS_STRIDE + FD] + 1) & 0xffff });
+    }
+  }
+
+  /** Whether a lost route (not an eviction) still has retractions to send. */
+  retractingLoss(): boolean {
+    for (let k = 0; k < this.count; k++) {
+      const at = this.order[k] * BYTES_STRIDE;
+      if (!this.bytes[at + SELECTED] && !this.bytes[at + RETIRING] && this.bytes[at + RETRACTIONS] > 0) return true;
+    }
+    return false;
   }
 
   /** Forgets every route through a neighbor that left the table. */
@@ -223,8 +274,10 @@ export class RouteTable {
   /**
    * Our ROUTE entries: each selected route (which also sets its FD, as Babel does on sending) and
    * recent losses as retractions. Destinations with neither, and no candidates, are forgotten.
+   * `wanted` gets, for each loss retracted (not an eviction), the seqno that would be feasible
+   * again: FD's + 1, for a SEQNO_REQUEST.
    */
-  advertise(out: RouteEntry[], max: number): void {
+  advertise(out: RouteEntry[], max: number, wanted: WantedSeqno[]): void {
     for (let k = 0; k < this.count; k++) {
       const row = this.order[k];
       const r = this.rows[row]!;
@@ -241,6 +294,7 @@ export class RouteTable {
       } else if (!this.bytes[row * BYTES_STRIDE + SELECTED] && this.bytes[row * BYTES_STRIDE + RETRACTIONS] > 0 && out.length < max) {
         out.push({ destination: r.destination, seqno: this.words[fd], metric: INFINITE_METRIC });
         this.bytes[row * BYTES_STRIDE + RETRACTIONS]--;
+        if (!this.bytes[row * BYTES_STRIDE + RETIRING]) wanted.push({ destination: r.destination, seqno: (this.words[fd] + 1) & 0xffff });
       } else if (!this.bytes[row * BYTES_STRIDE + SELECTED] && this.bytes[row * BYTES_STRIDE + COUNT] === 0 && this.bytes[row * BYTES_STRIDE + RETRACTIONS] === 0) {
         this.forget(k--);
       }
@@ -278,8 +332,16 @@ export class RouteTable {
   }
 
   private feasible(row: number, i: number): boolean {
-    const seqno = this.seqnoOf(row, i);
-    const metric = this.metricOf(row, i);
+    return this.feasibleRoute(row, this.seqnoOf(row, i), this.metricOf(row, i));
+  }
+
+  /** Whether candidate k of `row` is a worse keep than candidate j: unfeasible against feasible, else longer. */
+  private worse(row: number, k: number, j: number): boolean {
+    const fk = this.feasible(row, k);
+    return fk === this.feasible(row, j) ? this.metricOf(row, k) > this.metricOf(row, j) : !fk;
+  }
+
+  private feasibleRoute(row: number, seqno: number, metric: number): boolean {
     if (metric >= INFINITE_METRIC) return false;
     const fd = row * WORDS_STRIDE + FD;
     return !this.bytes[row * BYTES_STRIDE + HAS_FD] || seqnoNewer(seqno, this.words[fd]) || (seqno === this.words[fd] && metric < this.words[fd + 1]);

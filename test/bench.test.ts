@@ -86,11 +86,15 @@ test("a tiny plan writes a report with tables and target verdicts", async () => 
 
 test("--only scale rewrites just the Simulator-scale section, naming the command; --only takes known sections", async () => {
   const sim = new MeshSimulation({ seed: 1, nodes: 12, averageDegree: 6, durationMs: 5_000, loss: 0, publishPeriodMs: 0, warmupMs: 0 });
-  const scale: ScaleResult[] = [{ name: "12 nodes", threads: 2, setupMs: 10, report: sim.run(), cpuMs: 2500 }];
-  const section = renderScaleSection(scale, { command: "node build/tools/bench.js --only scale", date: new Date(0) });
+  const runs: ScaleResult[] = [{ name: "12 nodes", threads: 2, setupMs: 10, report: sim.run(), cpuMs: 2500 }];
+  const share = { aloneMs: [3000, 3100, 2900], pairMs: [4000, 4200, 4400], share: 0.75 };
+  const section = renderScaleSection({ runs, share }, { command: "node build/tools/bench.js --only scale", date: new Date(0) });
   assert.match(section, /^## Simulator scale\n\nMeasured alone by `node build\/tools\/bench\.js --only scale` on 1970-01-01T00:00:00Z, Node v/);
   assert.match(section, /\| 12 nodes \| 2 \| 0\.0 s \| \d+\.\d s \| 2\.5 s \| /);
-  assert.match(section, new RegExp(`\\| \`${scale[0].report.traceDigest}\` \\|`));
+  assert.match(section, new RegExp(`\\| \`${runs[0].report.traceDigest}\` \\|`));
+  assert.match(section, /each ran a serial simulation at 75 % of the speed of one thread alone \(median of 3 rounds: 3\.0 s, 3\.1 s, 2\.9 s alone, 4\.0 s, 4\.2 s, 4\.4 s side by side;/);
+  assert.match(section, /can run at most 1\.50× as fast as the serial one\./);
+  assert.not.match(renderScaleSection({ runs, share: null }), /side by side/);
   const report = "# T\n\n## Relay policies\n\nr\n\n## Simulator scale\n\nold\n\n## Routing and readings\n\nz\n";
   assert.is(withScaleSection(report, section), `# T\n\n## Relay policies\n\nr\n\n${section}\n## Routing and readings\n\nz\n`);
   assert.is(withScaleSection("# T\n", section), `# T\n\n${section}`);

@@ -32,6 +32,7 @@ import { firmwareSectionOf, replaceFirmwareSection } from "./bench-firmware.js";
 import { CONTENT_HEADING, renderContentSection, runContentBench, withContentSection } from "./bench-content.js";
 import { replaceSection, sectionOf } from "./markdown-section.js";
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type Io, parseFlags, processIo, runAsScript, UsageError } from "./cli.js";
+import { measureThreadShare, type ThreadShare } from "./thread-share.js";
 
 export const POLICIES: readonly RelayPolicy[] = ["coverage", "flood", "managed"];
 const DEGREE = 8;
@@ -271,13 +272,19 @@ export interface ScaleResult {
   cpuMs: number;
 }
 
+/** The scale runs, and how fast two threads of this machine run beside each other (null on one core). */
+export interface ScaleRuns {
+  runs: ScaleResult[];
+  share: ThreadShare | null;
+}
+
 export const SCALE_HEADING = "## Simulator scale";
 export const RELAY_HEADING = "## Relay policies";
 /** Sections `--only` can measure alone, rewriting just that section of the report. */
 const ONLY_SECTIONS = ["relay", "routing", "scale"] as const;
 
 /** The two simulator-scale runs, on the parallel simulator with one thread per available core. */
-export async function runScale(log: (line: string) => void, threads = availableParallelism()): Promise<ScaleResult[]> {
+export async function runScale(log: (line: string) => void, threads = availableParallelism()): Promise<ScaleRuns> {
   const out: ScaleResult[] = [];
   const timed = async (name: string, scenario: Scenario): Promise<void> => {
     log(`scale: ${name}, ${threads} threads …`);
@@ -307,7 +314,11 @@ export async function runScale(log: (line: string) => void, threads = availableP
     ...broadcastScenario(nodes, 0.1, seed, sources, { hopLimit: 255, seenCacheCapacity: 4096 }),
     durationMs: 2 * 60_000,
   });
-  return out;
+  if (threads < 2) return { runs: out, share: null };
+  log("scale: two threads beside each other …");
+  const share = await measureThreadShare();
+  log(`scale: each of two threads ran at ${percent(share.share, 0)} of one alone`);
+  return { runs: out, share };
 }
 
 function int(n: number): string {
@@ -320,7 +331,7 @@ export interface MarkdownInput {
   plan: BenchPlan;
   results: CaseResult[];
   checks: TargetCheck[];
-  scale: ScaleResult[] | null;
+  scale: ScaleRuns | null;
   routing: { routes: RouteResult[]; stress: StressResult[]; nodeRoutes: NodeRouteResult[] } | null;
   attacks: AttackResults | null;
   totalMs: number;
@@ -421,7 +432,7 @@ export function withRelaySection(markdown: string, section: string): string {
  * The Simulator-scale section. `alone` names the command and time when the section was measured by
  * itself (`--only scale`), as the report's header then speaks for the other sections only.
  */
-export function renderScaleSection(scale: ScaleResult[] | null, alone?: { command: string; date: Date }): string {
+export function renderScaleSection(scale: ScaleRuns | null, alone?: { command: string; date: Date }): string {
   const L: string[] = [SCALE_HEADING, ""];
   if (!scale) return [...L, "Skipped (`--quick`).", ""].join("\n");
   if (alone) L.push(measuredAlone(alone), "");
@@ -435,10 +446,17 @@ export function renderScaleSection(scale: ScaleResult[] | null, alone?: { comman
     "does: there CPU time is the fairer figure.", "");
   L.push("| run | threads | setup | run | CPU | frames | deliveries | delivery | tx/bcast | digest |");
   L.push("|---|--:|--:|--:|--:|--:|--:|--:|--:|---|");
-  for (const s of scale) {
+  for (const s of scale.runs) {
     const b = s.report.broadcasts;
     L.push(`| ${s.name} | ${s.threads} | ${seconds(s.setupMs)} | ${seconds(s.report.wallMs)} | ${seconds(s.cpuMs)} | ${int(s.report.framesSent)} | ` +
       `${int(b.delivered)} | ${percent(b.deliveryRatio)} | ${b.transmissionsPerBroadcast.toFixed(1)} | \`${s.report.traceDigest}\` |`);
+  }
+  if (scale.share) {
+    const s = scale.share;
+    L.push("", `Two threads on this machine each ran a serial simulation at ${percent(s.share, 0)} of the speed of one thread alone ` +
+      `(median of ${s.aloneMs.length} rounds: ${s.aloneMs.map(seconds).join(", ")} alone, ${s.pairMs.map(seconds).join(", ")} side by side; ` +
+      "tools/thread-share.ts, 200 nodes each with the per-node traffic of the 1,000-node run): their cores share caches and memory, " +
+      `so the parallel simulator on two threads can run at most ${(2 * s.share).toFixed(2)}× as fast as the serial one.`);
   }
   L.push("", "1,000-node run: `defaultScenario()` (beacons every 5 s, each node publishing once a minute after a 20 s warm-up, " +
     "loss 10 %, seed 1) with hop limit 255. 10,000-node run: degree 8, loss 10 %, hop limit 255, seen cache 4096, " +

@@ -44,9 +44,8 @@ import { WireError } from "./wire/errors.js";
 import { MAX_PAYLOAD_BYTES, newFrameHeader } from "./wire/frame.js";
 import { checkGossipAt, decodeGossip, encodeGossip, GOSSIP_HOPS_OFFSET, GOSSIP_SEQ_OFFSET, GossipKind, newGossipView, type GossipView } from "./wire/gossip.js";
 import { decodeHello, encodeHello, helloNeighborQuality, helloRecentKey, MAX_RECENT_KEYS, newHelloView, type HelloNeighbor, type HelloView } from "./wire/hello.js";
-import { decodeRoute, encodeRoute, MAX_ROUTE_ENTRIES, newRouteView, type RouteEntry } from "./wire/route.js";
-import { RouteTable, seqnoNewer, Wanted, type Route, type WantedSeqno } from "./routing/route-table.js";
-import { decodeSeqnoRequest, encodeSeqnoRequest, newSeqnoRequestView, SEQNO_REQUEST_HOPS } from "./wire/seqno-request.js";
+import { decodeRoute, encodeRoute, INFINITE_METRIC, MAX_ROUTE_ENTRIES, newRouteView, type RouteEntry } from "./wire/route.js";
+import { RouteTable, seqnoNewer, type Route } from "./routing/route-table.js";
 import { RouteDiscovery, type DiscoveryContext } from "./routing/route-discovery.js";
 import type { NodeRoute } from "./routing/node-routes.js";
 import { StoreAndForward, type ForwardContext } from "./forward/store-and-forward.js";
@@ -252,7 +251,6 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
   /** `gossip` views a frame's bytes (releaseFrame lets go of them). */
   private gossipHeld = false;
   private readonly routeView = newRouteView();
-  private readonly seqnoRequest = newSeqnoRequestView();
   private readonly dataView = newDataView();
   private readonly haveView = newHaveView();
   private readonly pieceView = newPieceView();
@@ -265,8 +263,6 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
   private readonly unicast = new Map<number, { type: RecordType; body: Uint8Array }[]>();
   private readonly routes: RouteTable;
   private readonly routeEntries: RouteEntry[] = [];
-  /** Seqnos wanted for the routes the last ROUTE record retracted as lost (routes.advertise). */
-  private readonly wantedSeqnos: WantedSeqno[] = [];
   /** Next hop of the nearest gateway route at the last selection (-1: none), to notice changes. */
   private nearestHop = -1;
   /** A triggered ROUTE record is due then (Infinity: none); the last ROUTE went out at routeUpdatedAt. */
@@ -503,7 +499,6 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
     this.dataView.origin = this.dataView.destination = this.dataView.payload = NO_BYTES;
     this.haveView.contentId = this.haveView.bits = this.pieceView.contentId = this.pieceView.data = NO_BYTES;
     for (const e of this.routeView.entries) e.destination = NO_BYTES;
-    this.seqnoRequest.destination = NO_BYTES;
     this.discovery.release(NO_BYTES);
   }
 
@@ -526,7 +521,6 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
     if (records.length !== 0) records.length = 0;
     let hasHello = false;
     let hasRoute = false;
-    let hasSeqnoRequest = false;
     let hasCustody = false;
     let hasContent = false;
     let hasDiscovery = false;
@@ -564,9 +558,6 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
       } else if (r.type === RecordType.RouteRequest) {
         e = this.discovery.checkRequest(r.body);
         hasDiscovery = true;
-      } else if (r.type === RecordType.SeqnoRequest) {
-        e = decodeSeqnoRequest(r.body, this.seqnoRequest);
-        hasSeqnoRequest = true;
       } else {
         e = this.discovery.checkReply(r.body); // RouteReply: the parser admits no other type
         hasDiscovery = true;
@@ -601,7 +592,6 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
 
     if (hasHello) transmitter = this.onHello(transmitter, peer, senderHex, window, link, now);
     if (hasRoute && transmitter) this.onRoute(transmitter, now);
-    if (hasSeqnoRequest && transmitter) this.onSeqnoRequests(transmitter, now);
     // Custody needs a neighbor to answer: DATA and ACK from a sender without a row are ignored.
     if (transmitter && hasCustody) {
       for (const r of records) {
@@ -1041,45 +1031,19 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
     if (this.avoids(n.slot, now)) {
       this.routes.dropNeighbor(n.slot);
     } else {
-      this.routes.updateFrom(n.slot, this.routeView, this.id);
+      const view = this.routeView;
+      for (let i = 0; i < view.count; i++) {
+        const entry = view.entries[i];
+        // A retraction (with the sender's FD seqno) asks for a newer seqno: a gateway issues one
+        // with its next record, and a neighbor holding one already tells it now.
+        if (entry.metric !== INFINITE_METRIC) continue;
+        const wanted = (entry.seqno + 1) & 0xffff;
+        const ours = this.role === Role.Gateway && equalBytes(entry.destination, this.id);
+        if (ours || this.routes.wants(n.slot, entry.destination, wanted)) this.triggerRouteUpdate(now);
+      }
+      this.routes.updateFrom(n.slot, view, this.id);
     }
     this.selectRoutes(now);
-    // A route we may not take where we have none: ask its sender for a newer seqno.
-    const wanted = this.wantedSeqnos;
-    wanted.length = 0;
-    this.routes.unfeasibleVia(n.slot, wanted);
-    for (const w of wanted) this.sendTo(n.slot, RecordType.SeqnoRequest, encodeSeqnoRequest(w.destination, w.seqno, SEQNO_REQUEST_HOPS));
-  }
-
-  /**
-   * SEQNO_REQUESTs from a neighbor that lost its routes, or passed on to us as its next hop toward
-   * their gateways; a Leaf's or an avoided neighbor's are ignored.
-   */
-  private onSeqnoRequests(n: Neighbor, now: number): void {
-    if (n.role === Role.Leaf || this.avoids(n.slot, now)) return;
-    // Choose with the links as they are now: a request passed on to a next hop gone silent is lost.
-    this.selectRoutes(now);
-    const request = this.seqnoRequest;
-    for (const r of this.records) {
-      if (r.type !== RecordType.SeqnoRequest) continue;
-      decodeSeqnoRequest(r.body, request); // checked above
-      this.onSeqnoWanted(n, request.destination, request.wanted, request.hops, now);
-    }
-  }
-
-  /**
-   * Neighbor `n` wants a route to `destination` with a seqno of at least `wanted` (a SEQNO_REQUEST
-   * with `hops` left): answered with our ROUTE record when we are that gateway (a triggered record
-   * carries a fresh seqno) or hold a new enough route, else passed on to our next hop while hops
-   * are left.
-   */
-  private onSeqnoWanted(n: Neighbor, destination: Uint8Array, wanted: number, hops: number, now: number): void {
-    if (this.role === Role.Gateway && equalBytes(destination, this.id)) return this.triggerRouteUpdate(now);
-    const action = this.routes.wants(n.slot, destination, wanted);
-    if (action === Wanted.Answer) this.triggerRouteUpdate(now);
-    if (action !== Wanted.PassOn || hops <= 1 || this.role === Role.Leaf) return;
-    const route = this.routes.routeTo(destination)!;
-    this.sendTo(route.nextHop, RecordType.SeqnoRequest, encodeSeqnoRequest(destination, wanted, hops - 1));
   }
 
   /**
@@ -1132,20 +1096,11 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
       entries.push({ destination: this.id, seqno: this.freshRouteSeqno(-1), metric: 0 });
     }
     this.selectRoutes(now);
-    this.wantedSeqnos.length = 0;
-    this.routes.advertise(entries, MAX_ROUTE_ENTRIES, this.wantedSeqnos);
-    // A lost route's retractions (and requests) repeat a second apart, not a beacon: one lost copy
-    // would leave neighbors routing through us, and our request unheard, for a whole beacon.
+    this.routes.advertise(entries, MAX_ROUTE_ENTRIES);
+    // A lost route's retractions repeat a second apart, not a beacon: one lost copy would leave a
+    // neighbor routing through us for a whole beacon.
     if (this.routes.retractingLoss()) this.triggerRouteUpdate(now);
     return entries.length > 0 ? encodeRoute(entries) : null;
-  }
-
-  /** Our ROUTE record, then a SEQNO_REQUEST to every neighbor for each route it retracts as lost. */
-  private takeRoute(now: number, parts: { type: RecordType; body: Uint8Array }[]): void {
-    const route = this.buildRoute(now);
-    if (!route) return;
-    parts.push({ type: RecordType.Route, body: route });
-    for (const w of this.wantedSeqnos) parts.push({ type: RecordType.SeqnoRequest, body: encodeSeqnoRequest(w.destination, w.seqno, SEQNO_REQUEST_HOPS) });
   }
 
   /**
@@ -1212,12 +1167,14 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
     const beacon = now >= this.nextBeaconAt;
     if (beacon) {
       parts.push({ type: RecordType.Hello, body: this.buildHello(now) });
-      this.takeRoute(now, parts);
+      const route = this.buildRoute(now);
+      if (route) parts.push({ type: RecordType.Route, body: route });
       const { beaconIntervalMs, beaconJitter } = this.config;
       this.nextBeaconAt = now + Math.max(1, Math.round(beaconIntervalMs * (1 + beaconJitter * (2 * unitFloat(this.random) - 1))));
       this.counters.beaconsOut++;
     } else if (now >= this.routeUpdateAt) {
-      this.takeRoute(now, parts);
+      const route = this.buildRoute(now);
+      if (route) parts.push({ type: RecordType.Route, body: route });
     }
     if (this.ownQueue.length > 0) {
       for (const body of this.ownQueue) parts.push({ type: RecordType.Gossip, body });

@@ -300,7 +300,7 @@ test("records: empty payload, short header, length past the end → Truncated", 
 
 test("records: unknown type → BadType, in any position", () => {
   const out: RecordView[] = [];
-  for (const t of [0, RecordType.SeqnoRequest + 1, 0x80, 0xff]) {
+  for (const t of [0, RecordType.RouteReply + 1, 0x80, 0xff]) {
     isError(parseRecords(Uint8Array.of(t, 0, 0), out), WireError.BadType, `type ${t} first`);
     const payload = recordPayload([[RecordType.Hello, HELLO_BODY], [RecordType.Gossip, GOSSIP_BODY]]);
     payload[RECORD_HEADER_BYTES + HELLO_BODY.length] = t;

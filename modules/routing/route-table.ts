@@ -6,8 +6,7 @@
  * remember the feasibility distance FD = (seqno, metric) of what we last advertised. A neighbor's
  * route (s, m) may be selected only if s is newer than FD's seqno, or equal with m < FD's metric:
  * then no node downstream can be routing through us, so choosing it cannot close a loop. A node whose
- * every route turned unfeasible needs a newer seqno and asks for one (Babel's seqno requests): its
- * neighbors pass the request on toward the gateway, which answers with a fresh one.
+ * every route turned unfeasible waits for the destination's next seqno (gateways bump it each beacon).
  *
  * Bounded: `capacity` destinations (a newcomer takes the place of one we never advertised or whose
  * loss we retracted; else the farthest route, if farther, retires: retracted, then freed) and
@@ -18,16 +17,6 @@ import { equalBytes, toHex } from "../bytes.js";
 import { INFINITE_METRIC, MAX_ROUTE_DESTINATIONS, type RouteEntry, type RouteView } from "../wire/route.js";
 
 export const MAX_CANDIDATES = 4;
-
-/** What a neighbor's seqno request calls for (`RouteTable.wants`). */
-export enum Wanted {
-  Nothing,
-  /** Our route is new enough: send our ROUTE record now. */
-  Answer,
-  /** Our route is older: pass the request on to its next hop. */
-  PassOn,
-}
-
 /** A better route must beat the selected one by this much (metric units) to replace it: no flapping. */
 const SWITCH_MARGIN = 32;
 
@@ -35,12 +24,6 @@ const SWITCH_MARGIN = 32;
 export function seqnoNewer(a: number, b: number): boolean {
   const d = (a - b) & 0xffff;
   return d !== 0 && d < 0x8000;
-}
-
-/** A seqno that would make a lost route feasible again (advertise). */
-export interface WantedSeqno {
-  destination: Uint8Array;
-  seqno: number;
 }
 
 export interface Route {
@@ -64,8 +47,8 @@ const RETRACTION_REPEATS = 3;
  */
 /**
  * Per row in `bytes`: selected, FD known, retractions left, candidates held, retiring (evicted, its
- * retractions still to send), a neighbor's seqno request waiting for a newer seqno (and passed on),
- * then each candidate's neighbor slot.
+ * retractions still to send), a neighbor's retraction waiting for a newer seqno, then each
+ * candidate's neighbor slot.
  */
 const SELECTED = 0;
 const HAS_FD = 1;
@@ -81,7 +64,7 @@ const WANTED = 2;
 const CANDIDATES = 3;
 /**
  * How far beyond our route's seqno a wanted one may be: a gateway issues one seqno per ROUTE
- * record, so a genuine request is a few ahead; one far ahead would stay pending for good.
+ * record, so a genuine retraction is a few ahead; one far ahead would stay pending for good.
  */
 const MAX_WANTED_AHEAD = 16;
 const WORDS_STRIDE = CANDIDATES + 2 * MAX_CANDIDATES;
@@ -151,30 +134,25 @@ export class RouteTable {
   }
 
   /**
-   * A neighbor asks for a route to `destination` with a seqno of at least `wanted` (newer than its
-   * FD), which is feasible for it whatever its metric: Babel's seqno request (RFC 8966 §3.8), a
-   * SEQNO_REQUEST it sent on losing its route or passed on toward the gateway. Answer: ours is new
-   * enough and not through that neighbor, so our ROUTE record should go out now. PassOn: ours is
-   * older; the wanted seqno is remembered (`takeAnswered` says when one new enough reaches us) and
-   * the request should go on to our next hop, once until answered: the next hops toward a gateway
-   * form no loop, so it ends at the gateway or at the first node holding a newer seqno.
+   * A neighbor retracted its route to `destination`: it now wants a route with a seqno of at least
+   * `wanted` (newer than its FD), which is feasible for it whatever its metric — a retraction is
+   * Babel's seqno request (RFC 8966 §3.8.1) without a message of its own. True when ours is new
+   * enough and not through that neighbor: our ROUTE record should go out now. When ours is older,
+   * it is remembered, and `takeAnswered` says so once a new enough seqno reaches us. Requests are
+   * not passed on toward the gateway: on a broadcast link that floods; seqnos come each beacon.
    */
-  wants(slot: number, destination: Uint8Array, wanted: number): Wanted {
+  wants(slot: number, destination: Uint8Array, wanted: number): boolean {
     const row = this.find(destination);
-    if (row < 0 || !this.bytes[row * BYTES_STRIDE + SELECTED]) return Wanted.Nothing;
+    if (row < 0 || !this.bytes[row * BYTES_STRIDE + SELECTED]) return false;
     const route = this.rows[row]!;
-    if (route.nextHop === slot) return Wanted.Nothing;
-    if (!seqnoNewer(wanted, route.seqno)) return Wanted.Answer;
-    if (((wanted - route.seqno) & 0xffff) > MAX_WANTED_AHEAD) return Wanted.Nothing;
+    if (route.nextHop === slot) return false;
+    if (!seqnoNewer(wanted, route.seqno)) return true;
+    if (((wanted - route.seqno) & 0xffff) > MAX_WANTED_AHEAD) return false;
     const b = row * BYTES_STRIDE;
     const w = row * WORDS_STRIDE + WANTED;
-    if (this.bytes[b + PENDING]) {
-      if (seqnoNewer(this.words[w], wanted)) this.words[w] = wanted;
-      return Wanted.Nothing;
-    }
-    this.words[w] = wanted;
+    if (!this.bytes[b + PENDING] || seqnoNewer(this.words[w], wanted)) this.words[w] = wanted;
     this.bytes[b + PENDING] = 1;
-    return Wanted.PassOn;
+    return false;
   }
 
   /** Whether a seqno a neighbor wanted reached us in the last `select` (our record should then go out). */
@@ -189,22 +167,6 @@ export class RouteTable {
     const lost = this.lost;
     this.lost = false;
     return lost;
-  }
-
-  /**
-   * Destinations we hold no route to while the neighbor in `slot` offers one we may not take (not
-   * new enough for our FD): `out` gets the seqno to ask it for, FD's + 1. As Babel does with an
-   * unfeasible update (RFC 8966 §3.8): its sender passes the request on toward the gateway. Call
-   * after `select`.
-   */
-  unfeasibleVia(slot: number, out: WantedSeqno[]): void {
-    for (let k = 0; k < this.count; k++) {
-      const row = this.order[k];
-      const b = row * BYTES_STRIDE;
-      if (this.bytes[b + SELECTED] || this.bytes[b + RETIRING] || !this.bytes[b + HAS_FD]) continue;
-      const i = this.candidateOf(row, slot);
-      if (i >= 0 && !this.feasible(row, i)) out.push({ destination: this.rows[row]!.destination, seqno: (this.words[row * WORDS_STRIDE + FD] + 1) & 0xffff });
-    }
   }
 
   /** Whether a lost route (not an eviction) still has retractions to send. */
@@ -274,10 +236,8 @@ export class RouteTable {
   /**
    * Our ROUTE entries: each selected route (which also sets its FD, as Babel does on sending) and
    * recent losses as retractions. Destinations with neither, and no candidates, are forgotten.
-   * `wanted` gets, for each loss retracted (not an eviction), the seqno that would be feasible
-   * again: FD's + 1, for a SEQNO_REQUEST.
    */
-  advertise(out: RouteEntry[], max: number, wanted: WantedSeqno[]): void {
+  advertise(out: RouteEntry[], max: number): void {
     for (let k = 0; k < this.count; k++) {
       const row = this.order[k];
       const r = this.rows[row]!;
@@ -294,7 +254,6 @@ export class RouteTable {
       } else if (!this.bytes[row * BYTES_STRIDE + SELECTED] && this.bytes[row * BYTES_STRIDE + RETRACTIONS] > 0 && out.length < max) {
         out.push({ destination: r.destination, seqno: this.words[fd], metric: INFINITE_METRIC });
         this.bytes[row * BYTES_STRIDE + RETRACTIONS]--;
-        if (!this.bytes[row * BYTES_STRIDE + RETIRING]) wanted.push({ destination: r.destination, seqno: (this.words[fd] + 1) & 0xffff });
       } else if (!this.bytes[row * BYTES_STRIDE + SELECTED] && this.bytes[row * BYTES_STRIDE + COUNT] === 0 && this.bytes[row * BYTES_STRIDE + RETRACTIONS] === 0) {
         this.forget(k--);
       }

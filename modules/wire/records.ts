@@ -28,8 +28,6 @@ export enum RecordType {
   RouteRequest = 10,
   /** The answer to a route request, unicast back along the request's way (wire/node-route.ts). */
   RouteReply = 11,
-  /** A request for a newer seqno of a gateway's route, passed toward it hop by hop (wire/seqno-request.ts). */
-  SeqnoRequest = 12,
 }
 
 export const RECORD_HEADER_BYTES = 3;
@@ -85,7 +83,7 @@ export function parseRecordSpans(payload: Uint8Array, spans: RecordSpans): WireE
     if (spans.count === MAX_RECORDS) return WireError.Oversized;
     if (payload.length - at < RECORD_HEADER_BYTES) return WireError.Truncated;
     const type = payload[at];
-    if (type < RecordType.Hello || type > RecordType.SeqnoRequest) return WireError.BadType;
+    if (type < RecordType.Hello || type > RecordType.RouteReply) return WireError.BadType;
     const length = readU16(payload, at + 1);
     at += RECORD_HEADER_BYTES;
     if (payload.length - at < length) return WireError.Truncated;

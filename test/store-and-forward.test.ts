@@ -345,10 +345,11 @@ const twice = (delivered: string[]): number[] => {
   return seqs.filter((s, i) => seqs.indexOf(s) !== i);
 };
 
-test("a home cycle A → B → C → A → D: A, asked by D, asks the gateway it released the origin to, down the chain, and D starts after the farthest delivery", () => {
-  // In a 1,000-node simulation origin 869's home went 847 → 3 → 198 → 847 → 689. 847, asked by 689,
-  // answered with what it delivered itself before releasing the origin to 3, and 689 delivered again
-  // the 7 readings 198 had delivered.
+/**
+ * Four gateways A, B, C, D; the origin's home has gone A → B → C, each move after the home before
+ * fell silent: A delivered 1 to 3, B 4, C up to 10.
+ */
+function homeAtC() {
   const [A, B, C, D] = [11, 12, 13, 14];
   const mesh = handoverMesh([A, B, C, D]);
   mesh.offer(A, range(3), 0);
@@ -357,6 +358,14 @@ test("a home cycle A → B → C → A → D: A, asked by D, asks the gateway it
   mesh.run(120_000);
   mesh.offer(C, range(10), B);
   mesh.run(120_000);
+  return { mesh, A, B, C, D };
+}
+
+test("a home cycle A → B → C → A → D: A, asked by D, asks the gateway it released the origin to, down the chain, and D starts after the farthest delivery", () => {
+  // In a 1,000-node simulation origin 869's home went 847 → 3 → 198 → 847 → 689. 847, asked by 689,
+  // answered with what it delivered itself before releasing the origin to 3, and 689 delivered again
+  // the 7 readings 198 had delivered.
+  const { mesh, A, B, C, D } = homeAtC();
   // Back at A, none of its entries get through in time; it moves on to D, naming A.
   mesh.offer(D, range(12), A);
   mesh.run(5_000);
@@ -376,14 +385,7 @@ test("an origin back at a gateway that released it, naming a later home: claimed
   // A released the origin to B, and B to C; the origin comes back from C, naming C. Refused before
   // (A told its entries from late copies of its first stay by a name only B's could carry), its
   // readings waited 5 minutes, until it left A again for silence.
-  const [A, B, C, D] = [11, 12, 13, 14];
-  const mesh = handoverMesh([A, B, C, D]);
-  mesh.offer(A, range(3), 0);
-  mesh.run(10_000);
-  mesh.offer(B, range(4), A);
-  mesh.run(120_000);
-  mesh.offer(C, range(10), B);
-  mesh.run(120_000);
+  const { mesh, A, B, C, D } = homeAtC();
   mesh.offer(A, range(12), C);
   mesh.run(90_000);
   assert.equal(mesh.delivered.filter((d) => d.startsWith(`${A}:`)), [`${A}:1`, `${A}:2`, `${A}:3`, `${A}:11`, `${A}:12`], "A goes on after 10 within 90 s");

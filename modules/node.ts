@@ -1097,9 +1097,6 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
     }
     this.selectRoutes(now);
     this.routes.advertise(entries, MAX_ROUTE_ENTRIES);
-    // A lost route's retractions repeat a second apart, not a beacon: one lost copy would leave a
-    // neighbor routing through us for a whole beacon.
-    if (this.routes.retractingLoss()) this.triggerRouteUpdate(now);
     return entries.length > 0 ? encodeRoute(entries) : null;
   }
 

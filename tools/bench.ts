@@ -455,7 +455,7 @@ export function renderScaleSection(scale: ScaleRuns | null, alone?: { command: s
     const s = scale.share;
     L.push("", `Two threads on this machine each ran a serial simulation at ${percent(s.share, 0)} of the speed of one thread alone ` +
       `(median of ${s.aloneMs.length} rounds: ${s.aloneMs.map(seconds).join(", ")} alone, ${s.pairMs.map(seconds).join(", ")} side by side; ` +
-      "tools/thread-share.ts, 200 nodes each with the per-node traffic of the 1,000-node run): their cores share caches and memory, " +
+      "tools/thread-share.ts, 200 nodes each with the per-node traffic of the 1,000-node run): two busy threads slow each other down (shared caches and memory, or a VM host), " +
       `so the parallel simulator on two threads can run at most ${(2 * s.share).toFixed(2)}× as fast as the serial one.`);
   }
   L.push("", "1,000-node run: `defaultScenario()` (beacons every 5 s, each node publishing once a minute after a 20 s warm-up, " +

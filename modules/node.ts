@@ -924,17 +924,15 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
     let lowest = Infinity;
     let i = recent.firstAfter(Math.min(opened, recent.shownFrom - 1));
     for (; i < end && budget > 0; i++) {
+      const at = recent.receivedAt(i);
       if (recent.anyMissing(i)) {
         if (recent.missingAt(i) <= forgotten) recent.forgetMissing(i);
-        else if (recent.receivedAt(i) < lowest) lowest = recent.receivedAt(i);
+        else if (at < lowest) lowest = at;
       }
       // The time checks first: most entries are out of the span (or listed), and a probe costs more.
       const shown = recent.missingFor(i, n.slot);
-      if (!shown) {
-        // Before `from`, only our own messages are judged (no neighbor had one before we sent it).
-        const at = recent.receivedAt(i);
-        if (at <= opened || (at <= from && !recent.own(i))) continue;
-      }
+      // Before `from`, only our own messages are judged (no neighbor had one before we sent it).
+      if (!shown && (at <= opened || (at <= from && !recent.own(i)))) continue;
       const body = recent.body(i);
       if (!body || recent.late(i)) continue;
       if (listed.has(listedKey(recent.key(i)))) {
@@ -943,7 +941,7 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
       }
       if (shown && recent.missingAt(i) <= again) continue;
       recent.shownMissing(i, n.slot, now);
-      if (recent.receivedAt(i) < lowest) lowest = recent.receivedAt(i);
+      if (at < lowest) lowest = at;
       const seq = readU32(body, 8);
       const p = this.pending.find(body, seq);
       if (p >= 0) {

@@ -123,7 +123,7 @@ const KEY_ROUTE_SEQNO = "rseqno";
 const ROUTE_SEQNO_BLOCK = 256;
 /** Floors kept for forgotten senders' replay windows (12 B each). */
 const REPLAY_FLOORS = 64;
-/** Standings kept for neighbors dropped with something against them (32 B each). */
+/** Standings kept for neighbors dropped with something against them (28 B each). */
 const DROPPED_STANDINGS = 8;
 /** A next hop not heard for this many of its beacon periods carries no route. */
 const STALE_BEACONS = 2.2;

@@ -34,16 +34,16 @@ export const HORIZON_MS = 30 * 60_000;
 const UNITS = 256;
 
 // Fields of each row in `rows`: the id (two halves), when it was dropped (whole seconds, rounded up),
-// its standing then: score below 0 and custody counts (1/UNITS), messages unrelayed, of them while designated.
+// its standing then: score below 0 and custody counts (1/UNITS), and messages unrelayed with, in the
+// low byte, those of them while designated (both at most SILENT_AFTER_MESSAGES).
 const ID_HIGH = 0;
 const ID_LOW = 1;
 const DROPPED_S = 2;
 const SCORE_DEBT = 3;
 const KEPT = 4;
 const BROKEN = 5;
-const UNHEARD = 6;
-const UNHEARD_DESIGNATED = 7;
-const ROW = 8;
+const UNRELAYED = 6;
+const ROW = 7;
 
 export class DroppedStanding {
   /** One row per dropped neighbor, in a single array. */
@@ -51,7 +51,7 @@ export class DroppedStanding {
   /** Rows in use, packed at the front. */
   private count = 0;
 
-  constructor(readonly capacity: number) {
+  constructor(capacity: number) {
     this.rows = new Uint32Array(capacity * ROW);
   }
 
@@ -74,7 +74,7 @@ export class DroppedStanding {
     const high = parseInt(idHex.slice(0, 8), 16);
     const low = parseInt(idHex.slice(8, 16), 16);
     let at = this.find(high, low);
-    if (at < 0) at = this.count < this.capacity ? this.count++ * ROW : this.oldest();
+    if (at < 0) at = this.count * ROW < this.rows.length ? this.count++ * ROW : this.oldest();
     const rows = this.rows;
     rows[at + ID_HIGH] = high;
     rows[at + ID_LOW] = low;
@@ -82,8 +82,7 @@ export class DroppedStanding {
     rows[at + SCORE_DEBT] = Math.ceil(Math.max(0, -score) * UNITS);
     rows[at + KEPT] = Math.floor(kept * UNITS);
     rows[at + BROKEN] = Math.ceil(broken * UNITS);
-    rows[at + UNHEARD] = unheard;
-    rows[at + UNHEARD_DESIGNATED] = unheardDesignated;
+    rows[at + UNRELAYED] = (unheard << 8) | unheardDesignated;
   }
 
   /**
@@ -101,7 +100,7 @@ export class DroppedStanding {
       trust.reset(slot, now);
     } else {
       scores.reset(slot, dropped, -rows[at + SCORE_DEBT] / UNITS);
-      watch.reset(slot, rows[at + UNHEARD], rows[at + UNHEARD_DESIGNATED]);
+      watch.reset(slot, rows[at + UNRELAYED] >>> 8, rows[at + UNRELAYED] & 0xff);
       trust.reset(slot, dropped, rows[at + KEPT] / UNITS, rows[at + BROKEN] / UNITS);
     }
     if (at >= 0) this.removeAt(at);

@@ -88,6 +88,7 @@ export class DroppedStanding {
   /**
    * The neighbor `idHex` was admitted to `slot` at `now`: gives the slot the standing it was dropped
    * with (and forgets it here), or a fresh start if none is kept or it was dropped over HORIZON_MS ago.
+   * The score's window that counts a bad act of a kind once starts over.
    */
   restore(idHex: string, slot: number, now: number, scores: PeerScores, watch: RelayWatch, trust: CustodyTrust): void {
     const at = this.find(parseInt(idHex.slice(0, 8), 16), parseInt(idHex.slice(8, 16), 16));

@@ -55,6 +55,7 @@ import { OriginLimiter } from "./limits/origin-limiter.js";
 import { TokenBucket, TokenBuckets } from "./limits/token-bucket.js";
 import { EclipseWatch } from "./reputation/eclipse-watch.js";
 import { CustodyTrust } from "./reputation/custody-trust.js";
+import { DroppedStanding } from "./reputation/dropped-standing.js";
 import { Behavior, IGNORE_BELOW, PeerScores } from "./reputation/peer-scores.js";
 import { RelayWatch } from "./reputation/relay-watch.js";
 import { CommandInbox } from "./command/command-inbox.js";
@@ -122,6 +123,8 @@ const KEY_ROUTE_SEQNO = "rseqno";
 const ROUTE_SEQNO_BLOCK = 256;
 /** Floors kept for forgotten senders' replay windows (12 B each). */
 const REPLAY_FLOORS = 64;
+/** Standings kept for neighbors dropped with something against them (28 B each). */
+const DROPPED_STANDINGS = 8;
 /** A next hop not heard for this many of its beacon periods carries no route. */
 const STALE_BEACONS = 2.2;
 /** A triggered ROUTE record waits 50–100 ms (so one frame carries several changes)… */
@@ -204,6 +207,8 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
   /** The relays our last HELLO designated (slot mask), held to relaying by the relay watch. */
   private designated = 0;
   private readonly custodyTrust: CustodyTrust;
+  /** What neighbors dropped from the table had against them, given back if they are admitted again. */
+  private readonly droppedStanding = new DroppedStanding(DROPPED_STANDINGS);
   private readonly eclipseWatch = new EclipseWatch();
   /** No neighbor expires before this (a lower bound, refreshed at each tick). */
   private expiryAt = Infinity;
@@ -469,7 +474,7 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
     const list = verifyRevocationList(this.crypto, bytes, this.provisioning.ownerPublicKey, this.provisioning.networkId);
     if (!list || (this.revocation && list.serial <= this.revocation.serial)) return false;
     this.seen.add(this.ownerId, list.serial);
-    this.applyRevocation(list, bytes);
+    this.applyRevocation(list, bytes, now);
     this.ownQueue.push(encodeGossip(this.ownerId, list.serial, GossipKind.Revocation, 0, this.config.hopLimit, bytes));
     this.flush(now);
     return true;
@@ -643,6 +648,7 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
   tick(now: number): void {
     if (!this.sealer) return;
     for (const dead of this.neighbors.expire(now)) {
+      this.rememberStanding(dead, now);
       this.dropRoutesVia(dead.slot);
       this.emit({ type: "neighbor-down", id: dead.idHex, reason: "silent" });
     }
@@ -745,7 +751,7 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
   private expired(certificates: CertificateSlots, slot: number, id: Uint8Array, idHex: string, now: number): boolean {
     const wall = this.wallSeconds(now);
     if (wall === undefined || certificates.validity(slot, wall) === CertificateStatus.Valid) return false;
-    this.forgetPeer(id, idHex, "expired");
+    this.forgetPeer(id, idHex, "expired", now);
     this.counters.drop(DropReason.BadCertificate);
     return true;
   }
@@ -773,9 +779,9 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
         if (previous >= 0) this.windows.release(previous);
         this.replayBySlot[n.slot] = window;
         this.framesBySlot.reset(n.slot, now);
-        this.scores.reset(n.slot, now);
-        this.relayWatch.reset(n.slot);
-        this.custodyTrust.reset(n.slot, now);
+        // The evicted neighbor's reputation is still the slot's until the newcomer's replaces it.
+        if (admitted.evicted) this.rememberStanding(admitted.evicted, now);
+        this.droppedStanding.restore(senderHex, n.slot, now, this.scores, this.relayWatch, this.custodyTrust);
         this.expiryAt = Math.min(this.expiryAt, this.neighbors.nextExpiry());
         if (admitted.evicted) this.dropRoutesVia(admitted.evicted.slot);
         if (admitted.evicted) this.emit({ type: "neighbor-down", id: admitted.evicted.idHex, reason: "evicted" });
@@ -825,7 +831,7 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
         ? verifyRevocationList(this.crypto, bytes, this.provisioning.ownerPublicKey, this.provisioning.networkId)
         : null;
       if (!list || list.serial !== g.seq) return this.counters.drop(DropReason.BadSignature);
-      this.applyRevocation(list, bytes);
+      this.applyRevocation(list, bytes, now);
     }
     this.seen.add(g.origin, g.seq);
     this.counters.messagesNew++;
@@ -987,28 +993,35 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
     if (seqs.length > 0) this.emit({ type: "attributed", origin: originHex, seqs });
   }
 
-  private applyRevocation(list: RevocationList, bytes: Uint8Array): void {
+  private applyRevocation(list: RevocationList, bytes: Uint8Array, now: number): void {
     this.revocation = list;
     this.revocationBytes = bytes;
     this.storage.set(KEY_REVOCATION, bytes);
     for (const n of [...this.neighbors]) {
-      if (isRevoked(list, n.id)) this.forgetPeer(n.id, n.idHex, "revoked");
+      if (isRevoked(list, n.id)) this.forgetPeer(n.id, n.idHex, "revoked", now);
     }
     for (const slot of this.certificates.slotsByUse()) {
       const id = this.certificates.idOf(slot);
-      if (isRevoked(list, id)) this.forgetPeer(id, toHex(id), "revoked");
+      if (isRevoked(list, id)) this.forgetPeer(id, toHex(id), "revoked", now);
     }
     this.emit({ type: "revocation", serial: list.serial, count: list.count });
   }
 
-  private forgetPeer(id: Uint8Array, idHex: string, reason: "revoked" | "expired"): void {
+  private forgetPeer(id: Uint8Array, idHex: string, reason: "revoked" | "expired", now: number): void {
     const n = this.neighbors.get(idHex);
     if (n) {
+      // A revoked peer is never admitted again; one whose certificate expired may come back renewed.
+      if (reason === "expired") this.rememberStanding(n, now);
       this.neighbors.remove(n);
       this.dropRoutesVia(n.slot);
       this.emit({ type: "neighbor-down", id: idHex, reason });
     }
     this.certificates.delete(id);
+  }
+
+  /** Neighbor `n` leaves the table, its reputation still in its slot: what it had against it is kept for its return. */
+  private rememberStanding(n: Neighbor, now: number): void {
+    this.droppedStanding.remember(n.idHex, n.slot, now, this.scores, this.relayWatch, this.custodyTrust);
   }
 
   /** A neighbor left the table: no route of either kind goes through it any more. */
@@ -1318,6 +1331,7 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
     } else if (behavior === Behavior.KeptCustody) this.custodyTrust.recordKept(n.slot, now);
     if (this.scores.record(n.slot, behavior, now) >= IGNORE_BELOW) return;
     this.scores.ignore(n.idHex, now);
+    this.rememberStanding(n, now);
     this.neighbors.remove(n);
     this.dropRoutesVia(n.slot);
     this.emit({ type: "neighbor-down", id: n.idHex, reason: "ignored" });

@@ -29,11 +29,27 @@ export class CustodyTrust {
     this.rows = new Float64Array(capacity * ROW);
   }
 
-  /** A new neighbor took the slot: it starts with a clean record. */
-  reset(slot: number, now: number): void {
-    const at = slot * ROW;
-    this.rows[at + KEPT] = this.rows[at + BROKEN] = 0;
-    this.rows[at + AT] = now;
+  /**
+   * A neighbor took the slot: a new one with a clean record as of now; one that comes back with the
+   * record it left with as of `at` (fading since it left).
+   */
+  reset(slot: number, at: number, kept = 0, broken = 0): void {
+    const row = slot * ROW;
+    this.rows[row + KEPT] = kept;
+    this.rows[row + BROKEN] = broken;
+    this.rows[row + AT] = at;
+  }
+
+  /** Readings it kept, faded to `now`. */
+  kept(slot: number, now: number): number {
+    this.fade(slot, now);
+    return this.rows[slot * ROW + KEPT];
+  }
+
+  /** Readings it broke, faded to `now`. */
+  broken(slot: number, now: number): number {
+    this.fade(slot, now);
+    return this.rows[slot * ROW + BROKEN];
   }
 
   recordKept(slot: number, now: number): void {

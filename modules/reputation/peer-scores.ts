@@ -73,11 +73,14 @@ export class PeerScores {
     for (let slot = 0; slot < capacity; slot++) this.rows.fill(-Infinity, slot * ROW + COUNTED_AT, (slot + 1) * ROW);
   }
 
-  /** A new neighbor took the slot: it starts from zero. */
-  reset(slot: number, now: number): void {
+  /**
+   * A neighbor took the slot: it starts from `score` as of `at` (a new one from zero now; one that
+   * comes back with what it left with, decaying since it left).
+   */
+  reset(slot: number, at: number, score = 0): void {
     const row = slot * ROW;
-    this.rows[row + SCORE] = 0;
-    this.rows[row + AT] = now;
+    this.rows[row + SCORE] = score;
+    this.rows[row + AT] = at;
     this.rows.fill(-Infinity, row + COUNTED_AT, row + ROW);
   }
 

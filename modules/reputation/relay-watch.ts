@@ -31,10 +31,23 @@ export class RelayWatch {
     this.unheardDesignated = new Uint32Array(capacity);
   }
 
-  /** A new neighbor took the slot: its watch starts now. */
-  reset(slot: number): void {
-    this.since[slot] = this.messages;
-    this.unheardDesignated[slot] = 0;
+  /**
+   * A neighbor took the slot: a new one's watch starts now; one that comes back resumes with the
+   * messages it had left unrelayed (`unheard`, and `unheardDesignated` of them while designated).
+   */
+  reset(slot: number, unheard = 0, unheardDesignated = 0): void {
+    this.since[slot] = this.messages - unheard;
+    this.unheardDesignated[slot] = unheardDesignated;
+  }
+
+  /** New messages received since the neighbor was last heard relaying, up to SILENT_AFTER_MESSAGES (all that counts). */
+  unheard(slot: number): number {
+    return Math.min(this.messages - this.since[slot], SILENT_AFTER_MESSAGES);
+  }
+
+  /** New messages received while we designated it since it was last heard relaying (at most SILENT_AFTER_MESSAGES). */
+  unheardWhileDesignated(slot: number): number {
+    return this.unheardDesignated[slot];
   }
 
   /** A gossip message new to us arrived (from anyone); `designated` is the slot mask of the relays we designate. */

@@ -138,6 +138,47 @@ test("an own entry a gateway confirmed, handed back to us, keeps its destination
   assert.equal(sent, ["ack", "1->1"], "ACKed, and sent on to G1, not G2");
 });
 
+test("a lent gap is written off confirmAfterMs after it was first pulled, not after an earlier gap was: a gap higher up waits afresh", () => {
+  // An origin with no route lends readings 1..64 to neighbor L (slot 1), which ACKs each; reading 65
+  // overwrites them here. The gateway (behind slot 0) then pulls gap 11..19, and 50 s later 31..39.
+  const me = new Uint8Array(8).fill(7);
+  const lenderId = new Uint8Array(8).fill(8);
+  const lends: Uint8Array[] = [];
+  const view = newDataView();
+  const config = createNodeConfig({ unsentCapacity: 64 });
+  const forward = new StoreAndForward(forwardContext(me, {
+    lenderSlot: () => 1, neighborId: (slot: number) => (slot === 1 ? lenderId : null),
+    sendTo: (_slot: number, type: RecordType, body: Uint8Array) => {
+      if (type === RecordType.Data && decodeData(body, view) === WireError.None && view.kind === DataKind.Lend) lends.push(body);
+    },
+  }), nodeCrypto, new MemoryStorage(), new Uint8Array(64), new Uint8Array(0), config);
+  forward.start(0);
+  let now = 0;
+  for (let k = 1; k <= 66; k++) {
+    now = k * 10_000;
+    forward.publishReading("t", k, now / 1000, now);
+    forward.tick(now + 2000);
+    for (const body of lends.splice(0)) {
+      decodeData(body, view);
+      forward.onAck(encodeAck([{ origin: me, kind: DataKind.Lend, seq: view.seq }]), 1, now + 2000);
+    }
+  }
+  assert.is(forward.readingsLost, 0, "every overwritten reading was lent");
+  const pull = (seq: number, held: number, at: number) => {
+    const payload = new Uint8Array(4);
+    new DataView(payload.buffer).setUint32(0, held);
+    assert.is(decodeData(encodeData(me, me, DataKind.Confirm, 2, seq, payload), view), WireError.None);
+    forward.onData(view, 0, at);
+  };
+  const t0 = now + 10_000;
+  pull(10, 20, t0);
+  pull(30, 40, t0 + 50_000);
+  pull(30, 40, t0 + config.confirmAfterMs + 1000);
+  assert.is(forward.readingsLost, 0, "31..39 pulled for 11 s only: its lender is still resending");
+  pull(30, 40, t0 + 50_000 + config.confirmAfterMs);
+  assert.is(forward.readingsLost, 9, "still pulled confirmAfterMs after it was first: lost with its lender, written off");
+});
+
 test("two custodians full of each other's items give up the ones left unanswered for confirmAfterMs: the crossing flows move again", () => {
   // A hands entries for gateway G1 on through B, B hands entries for G2 on through A (flows to two
   // gateways crossing); each queue is full of others' items, so each refuses the other's. Slot 0 is

@@ -174,6 +174,8 @@ export class StoreAndForward {
   private lentThrough = 0;
   /** Pulled for lent readings no longer held here: if still pulled then, no lender has them (it died). */
   private writeOffAt = Infinity;
+  /** The start of the gap that wait began with: a gap pulled from higher up starts it again. */
+  private writeOffFrom = 0;
   /** The neighbor that kept our last lend: the first asked for the next one (-1: none yet). */
   private lender = -1;
   private readonly acks = new Map<number, { origin: Uint8Array; kind: DataKind; seq: number }[]>();
@@ -510,10 +512,13 @@ export class StoreAndForward {
       for (let seq = from; seq <= to && seq - from < this.config.unsentCapacity; seq++) this.handoffs.delete(seq);
       this.nextSweepAt = now;
       // Only lenders held the start of the gap. They resend within confirmAfterMs: a gap still pulled
-      // after that (this one or the next, until no gap is left) was lost with a lender, and the base skips it.
+      // after that was lost with a lender, and the base skips it. A gap starting higher than the one
+      // the wait began with shows the lenders delivering (slowly, through loss): it waits afresh.
       if (from >= this.unsent.firstHeld) this.writeOffAt = Infinity;
-      else if (this.writeOffAt === Infinity) this.writeOffAt = now + this.config.confirmAfterMs;
-      else if (now >= this.writeOffAt) this.unsent.writeOff(to);
+      else if (this.writeOffAt === Infinity || from > this.writeOffFrom) {
+        this.writeOffAt = now + this.config.confirmAfterMs;
+        this.writeOffFrom = from;
+      } else if (now >= this.writeOffAt) this.unsent.writeOff(to);
     }
     if (this.replicas?.pull(origin, from, to)) this.nextReplicaAt = now;
   }

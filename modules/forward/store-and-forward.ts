@@ -31,7 +31,7 @@ import { FEED_CHECKPOINT_BYTES } from "../feed/feed-checkpoint.js";
 import { FeedVerifier, type FeedOutcome } from "../feed/feed-verifier.js";
 import { UnsentStore } from "../feed/unsent-store.js";
 import type { Crypto, Storage } from "../ports.js";
-import { ackItem, checkAck, DataKind, encodeAck, LEND_HOME_BYTES, MAX_ACKS, MAX_DATA_HOPS, PULL_BYTES, type DataView } from "../wire/data.js";
+import { ackItem, checkAck, DataKind, encodeAck, encodeData, LEND_HOME_BYTES, MAX_ACKS, MAX_DATA_HOPS, PULL_BYTES, type DataView } from "../wire/data.js";
 import { WireError } from "../wire/errors.js";
 import { NODE_ID_BYTES } from "../wire/frame.js";
 import { checkHandover, notice, NOTICE_BYTES, NoticeType } from "../wire/handover.js";
@@ -298,6 +298,8 @@ export class StoreAndForward {
     if (equalBytes(d.destination, this.ctx.id)) {
       // A lend is ACKed only if kept: a lender with no room stays silent and the origin asks another.
       if (kind === DataKind.Lend) return this.lent(d, from, now);
+      // Another origin's CONFIRM addressed to us: that origin's own answer (sent once, not in custody).
+      if (kind === DataKind.Confirm && !equalBytes(d.origin, this.ctx.id)) return this.released(d, from);
       this.ack(from, d);
       if (kind === DataKind.Message) {
         this.ctx.onDirectMessage(d.origin, d.seq, d.payload, d.hops + 1, from);
@@ -327,6 +329,14 @@ export class StoreAndForward {
       // home change, it would not name the old home, and the new one would deliver it at once: twice).
       this.handoffs.delete(d.seq);
       this.nextSweepAt = now;
+      return this.ack(from, d);
+    }
+    if (kind === DataKind.Entry && equalBytes(d.origin, this.ctx.id) && d.seq <= this.unsent.confirmed) {
+      // One of our readings a gateway confirmed, from a lender (or a late custodian) whose way to the
+      // gateway runs through us: the CONFIRM ended here, so it never passes the sender. We answer for
+      // our own readings: taken (ACK), and confirmed up to where we were.
+      const sender = this.ctx.neighborId(from);
+      if (sender) this.ctx.sendTo(from, RecordType.Data, encodeData(this.ctx.id, sender, DataKind.Confirm, 0, this.unsent.confirmed, NO_PAYLOAD));
       return this.ack(from, d);
     }
     if (kind === DataKind.Confirm || kind === DataKind.Health) {
@@ -365,9 +375,10 @@ export class StoreAndForward {
         // Handed on: if no confirmation comes in time, the sweep sends it again.
         this.handoffs.set(seq, now, from);
         this.nextSweepAt = Math.min(this.nextSweepAt, now + this.config.confirmAfterMs);
-      } else if (!this.isNeighbor(this.custody.destination(row), from)) {
+      } else if (!this.isNeighbor(this.custody.destination(row), from) && !this.isNeighbor(origin, from)) {
         // The gateway the entry is for took it: nothing past it can drop it. Its CONFIRM goes back by
-        // its own reverse route, or waits for a gap a hole made; neither says it broke a promise.
+        // its own reverse route, or waits for a gap a hole made; neither says it broke a promise. Nor
+        // the entry's origin: the CONFIRM ends there, and the origin answers for its own readings.
         this.promises.made(origin, seq, from, now);
       }
     }
@@ -489,6 +500,15 @@ export class StoreAndForward {
     this.ack(from, d);
     this.reverse.learn(d.origin, from);
     this.nextReplicaAt = Math.min(this.nextReplicaAt, now);
+  }
+
+  /**
+   * An origin tells us, its lender, that a gateway confirmed its readings up to `d.seq`: the replicas
+   * we keep of them go. Only the origin's own word counts (a hole cannot release anyone else's).
+   */
+  private released(d: DataView, from: number): void {
+    if (!this.isNeighbor(d.origin, from)) return this.ctx.drop(WireError.BadField);
+    this.replicas?.confirm(d.origin, d.seq);
   }
 
   /** A CONFIRM that pulls (its payload the lowest seq held past the gap) makes the gap go now; false for a plain one. */

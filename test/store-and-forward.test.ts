@@ -194,6 +194,27 @@ test("a lent gap is written off confirmAfterMs after it was first pulled, not af
   assert.is(forward.readingsLost, 9, "still pulled confirmAfterMs after it was first: lost with its lender, written off");
 });
 
+test("a lender drops its replicas on a CONFIRM addressed to it only from the origin in person: no other neighbor releases them", () => {
+  // Origin X (slot 1) lent us reading 3; hole H (slot 2) tells us, in X's name, that X is confirmed.
+  const me = new Uint8Array(8).fill(7);
+  const x = new Uint8Array(8).fill(1);
+  const hole = new Uint8Array(8).fill(2);
+  const drops: WireError[] = [];
+  const forward = new StoreAndForward(forwardContext(me, {
+    neighborId: (slot: number) => [null, x, hole][slot] ?? null, drop: (reason: WireError) => void drops.push(reason),
+  }), nodeCrypto, new MemoryStorage(), new Uint8Array(64), new Uint8Array(0), createNodeConfig());
+  const view = newDataView();
+  assert.is(decodeData(encodeData(x, me, DataKind.Lend, 0, 3, new Uint8Array([...new Uint8Array(8), 0, 0, 0, 1, 5])), view), WireError.None);
+  forward.onData(view, 1, 1000);
+  assert.is(forward.replicasHeld, 1);
+  assert.is(decodeData(encodeData(x, me, DataKind.Confirm, 0, 9, new Uint8Array(0)), view), WireError.None);
+  forward.onData(view, 2, 2000);
+  assert.is(forward.replicasHeld, 1, "kept: H is not the origin");
+  assert.equal(drops, [WireError.BadField]);
+  forward.onData(view, 1, 3000);
+  assert.is(forward.replicasHeld, 0, "the origin's own word drops them");
+});
+
 test("two custodians full of each other's items give up the ones left unanswered for confirmAfterMs: the crossing flows move again", () => {
   // A hands entries for gateway G1 on through B, B hands entries for G2 on through A (flows to two
   // gateways crossing); each queue is full of others' items, so each refuses the other's. Slot 0 is

@@ -869,10 +869,10 @@ export class StoreAndForward {
         return custody.remove(row);
       }
     } else {
-      // Our own items go to our current home, except an entry a gateway confirmed, handed back to us
-      // by a late custodian: made before a home change, it does not name the old home, and the new
-      // one would deliver it again (1 reading twice at 1,000 nodes under stress, seed 1). It keeps
-      // the destination it came with, where it is a duplicate.
+      // Our own items go to our current home, except one a gateway confirmed, handed back to us by a
+      // late custodian (a checkpoint: such entries we answer, onData): made before a home change, it
+      // does not name the old home, and the new one would deliver it again (1 reading twice at 1,000
+      // nodes under stress, seed 1). It keeps the destination it came with, where it is a duplicate.
       if (custody.isFrom(row, this.ctx.id) && (custody.hops(row) === 0 || custody.seq(row) > this.unsent.confirmed)) {
         const home = this.homeGateway(now);
         if (home) custody.setDestination(row, home);

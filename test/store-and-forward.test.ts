@@ -25,7 +25,7 @@ import { FeedLog } from "../modules/feed/feed-log.js";
 import { Behavior } from "../modules/reputation/peer-scores.js";
 import { RecordType } from "../modules/wire/records.js";
 import { notice, NOTICE_BYTES, NoticeType, writeNotice } from "../modules/wire/handover.js";
-import { randomGeometricGraph, type Topology } from "../hosts/sim/topology.js";
+import { lineLayout, randomGeometricGraph, type Topology } from "../hosts/sim/topology.js";
 
 /** A ForwardContext for a StoreAndForward on its own: no routes, gateways or answers but those a test gives. */
 function forwardContext(id: Uint8Array, given: Partial<ForwardContext>): ForwardContext {
@@ -111,13 +111,15 @@ test("an own entry handed back to us is ACKed and sent again from storage, made 
   assert.equal(sent, ["ack", "1->2 names 1"], "ACKed, and sent again at once from storage, naming the old home");
 });
 
-test("an own entry a gateway confirmed, handed back to us, keeps its destination: not sent on to our current home", () => {
+test("an own entry a gateway confirmed, handed back to us, is answered with our confirmation and sent on nowhere", () => {
   // Reading 1 was made for G1 (no name: we had no previous home), confirmed, and we moved to G2 since;
-  // a late custodian hands a copy back to us. Sent on to G2, which has no reason to hold it, it would
-  // be delivered twice.
+  // a neighbor hands a copy back to us (a lender, or a late custodian, whose way to the gateway runs
+  // through us). Sent on to G2, which has no reason to hold it, it would be delivered twice; sent on
+  // to G1, its CONFIRM would end here again and the sender never hear of it.
   const id = new Uint8Array(8).fill(7);
   const g1 = new Uint8Array(8).fill(1);
   const g2 = new Uint8Array(8).fill(2);
+  const neighbor = new Uint8Array(8).fill(5);
   const storage = new MemoryStorage();
   storage.set("fhome", g1);
   const sent: string[] = [];
@@ -127,15 +129,90 @@ test("an own entry a gateway confirmed, handed back to us, keeps its destination
   forward.onData(view, 1, 2000);
   assert.is(forward.unconfirmed, 0, "reading 1 confirmed");
   storage.set("fhome", g2);
-  const moved = new StoreAndForward(ctx, nodeCrypto, storage, new Uint8Array(64), new Uint8Array(0), createNodeConfig());
+  const answers: string[] = [];
+  const moved = new StoreAndForward({
+    ...ctx,
+    neighborId: (slot: number) => (slot === 0 ? neighbor : null),
+    sendTo: (slot: number, type: RecordType, body: Uint8Array) => {
+      ctx.sendTo(slot, type, body);
+      const answer = newDataView();
+      if (type === RecordType.Data && decodeData(body, answer) === WireError.None && answer.kind === DataKind.Confirm) {
+        answers.push(`confirm ${answer.origin[0]}:${answer.seq} to ${answer.destination[0]} in slot ${slot}`);
+      }
+    },
+  }, nodeCrypto, storage, new Uint8Array(64), new Uint8Array(0), createNodeConfig());
   moved.start(3000);
   sent.length = 0;
   const back = newDataView();
-  assert.is(decodeData(encodeData(id, g1, DataKind.Entry, 9, 1, Uint8Array.of(0, 0, 0, 1, 5)), back), WireError.None);
+  assert.is(decodeData(encodeData(id, g1, DataKind.Entry, 0, 1, Uint8Array.of(0, 0, 0, 1, 5)), back), WireError.None);
   moved.onData(back, 0, 3000);
   moved.flushAcks();
   moved.tick(3000);
-  assert.equal(sent, ["ack", "1->1"], "ACKed, and sent on to G1, not G2");
+  assert.equal(sent, ["ack"], "ACKed, and sent on to neither G1 nor G2");
+  assert.equal(answers, ["confirm 7:1 to 5 in slot 0"], "the sender told that we are confirmed up to 1");
+  assert.is(moved.custodySize, 0);
+});
+
+test("a lent gap is written off confirmAfterMs after it was first pulled, not after an earlier gap was: a gap higher up waits afresh", () => {
+  // An origin with no route lends readings 1..64 to neighbor L (slot 1), which ACKs each; reading 65
+  // overwrites them here. The gateway (behind slot 0) then pulls gap 11..19, and 50 s later 31..39.
+  const me = new Uint8Array(8).fill(7);
+  const lenderId = new Uint8Array(8).fill(8);
+  const lends: Uint8Array[] = [];
+  const view = newDataView();
+  const config = createNodeConfig({ unsentCapacity: 64 });
+  const forward = new StoreAndForward(forwardContext(me, {
+    lenderSlot: () => 1, neighborId: (slot: number) => (slot === 1 ? lenderId : null),
+    sendTo: (_slot: number, type: RecordType, body: Uint8Array) => {
+      if (type === RecordType.Data && decodeData(body, view) === WireError.None && view.kind === DataKind.Lend) lends.push(body);
+    },
+  }), nodeCrypto, new MemoryStorage(), new Uint8Array(64), new Uint8Array(0), config);
+  forward.start(0);
+  let now = 0;
+  for (let k = 1; k <= 66; k++) {
+    now = k * 10_000;
+    forward.publishReading("t", k, now / 1000, now);
+    forward.tick(now + 2000);
+    for (const body of lends.splice(0)) {
+      decodeData(body, view);
+      forward.onAck(encodeAck([{ origin: me, kind: DataKind.Lend, seq: view.seq }]), 1, now + 2000);
+    }
+  }
+  assert.is(forward.readingsLost, 0, "every overwritten reading was lent");
+  const pull = (seq: number, held: number, at: number) => {
+    const payload = new Uint8Array(4);
+    new DataView(payload.buffer).setUint32(0, held);
+    assert.is(decodeData(encodeData(me, me, DataKind.Confirm, 2, seq, payload), view), WireError.None);
+    forward.onData(view, 0, at);
+  };
+  const t0 = now + 10_000;
+  pull(10, 20, t0);
+  pull(30, 40, t0 + 50_000);
+  pull(30, 40, t0 + config.confirmAfterMs + 1000);
+  assert.is(forward.readingsLost, 0, "31..39 pulled for 11 s only: its lender is still resending");
+  pull(30, 40, t0 + 50_000 + config.confirmAfterMs);
+  assert.is(forward.readingsLost, 9, "still pulled confirmAfterMs after it was first: lost with its lender, written off");
+});
+
+test("a lender drops its replicas on a CONFIRM addressed to it only from the origin in person: no other neighbor releases them", () => {
+  // Origin X (slot 1) lent us reading 3; hole H (slot 2) tells us, in X's name, that X is confirmed.
+  const me = new Uint8Array(8).fill(7);
+  const x = new Uint8Array(8).fill(1);
+  const hole = new Uint8Array(8).fill(2);
+  const drops: WireError[] = [];
+  const forward = new StoreAndForward(forwardContext(me, {
+    neighborId: (slot: number) => [null, x, hole][slot] ?? null, drop: (reason: WireError) => void drops.push(reason),
+  }), nodeCrypto, new MemoryStorage(), new Uint8Array(64), new Uint8Array(0), createNodeConfig());
+  const view = newDataView();
+  assert.is(decodeData(encodeData(x, me, DataKind.Lend, 0, 3, new Uint8Array([...new Uint8Array(8), 0, 0, 0, 1, 5])), view), WireError.None);
+  forward.onData(view, 1, 1000);
+  assert.is(forward.replicasHeld, 1);
+  assert.is(decodeData(encodeData(x, me, DataKind.Confirm, 0, 9, new Uint8Array(0)), view), WireError.None);
+  forward.onData(view, 2, 2000);
+  assert.is(forward.replicasHeld, 1, "kept: H is not the origin");
+  assert.equal(drops, [WireError.BadField]);
+  forward.onData(view, 1, 3000);
+  assert.is(forward.replicasHeld, 0, "the origin's own word drops them");
 });
 
 test("two custodians full of each other's items give up the ones left unanswered for confirmAfterMs: the crossing flows move again", () => {
@@ -593,6 +670,31 @@ test("origins whose storage overflows in a 10-minute partition lend it to neighb
   alone.sim.runUntil(1_000_000);
   const missing = alone.devices.reduce((a, d, i) => a + run.published[i].length - (alone.delivered.get(d.node.idHex) ?? []).length, 0);
   assert.ok(missing > 500, `${missing} readings never delivered without replicas`);
+});
+
+test("a lender whose way to the gateway runs through the origin hears from the origin: its replicas dropped once confirmed, the origin not blamed", () => {
+  // Gateway 0 — origin 1 — lender 2 on a line, 1 and 2 cut off for 7 minutes: 1 lends its oldest readings
+  // to 2 (before storage would overwrite them), and 2's only way to the gateway runs through 1. The
+  // gateway's CONFIRM is for the origin and ends there: on main, 2 kept those replicas for good, sent
+  // them again every confirmAfterMs, and held the origin responsible each time.
+  const run = meshRun({ nodes: 3, seed: 32, loss: 0.1, stopAt: 600_000, topology: lineLayout(3, 100, 150), config: { unsentCapacity: 64, confirmAfterMs: 60_000 } });
+  run.sim.partition(Int32Array.of(0, 1, 1), 60_000, 480_000);
+  run.sim.runUntil(1);
+  const lender = run.devices[2];
+  // The lender's only neighbor is the origin: every promise it holds broken is held against the origin.
+  const blamedAt: number[] = [];
+  const judge = lender.node.judge.bind(lender.node);
+  lender.node.judge = (slot, behavior, now) => {
+    if (behavior === Behavior.BrokenCustody) blamedAt.push(Math.round(now / 1000));
+    judge(slot, behavior, now);
+  };
+  run.sim.runUntil(470_000);
+  assert.ok(lender.node.replicasHeld >= 5, `${lender.node.replicasHeld} of the origin's readings kept by the lender`);
+  run.sim.runUntil(800_000);
+  assertExactlyOnce(run);
+  // Confirmed within a minute of the heal; the lender's next resend (confirmAfterMs after the last) is answered.
+  assert.is(lender.node.replicasHeld, 0, "every replica dropped once confirmed");
+  assert.equal(blamedAt, [], "the origin never blamed for a CONFIRM that ends at it (seconds when it was)");
 });
 
 test("readings that only replicas hold reach the gateway exactly once after their origin dies, or reboots, with its storage full", () => {

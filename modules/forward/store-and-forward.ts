@@ -31,7 +31,7 @@ import { FEED_CHECKPOINT_BYTES } from "../feed/feed-checkpoint.js";
 import { FeedVerifier, type FeedOutcome } from "../feed/feed-verifier.js";
 import { UnsentStore } from "../feed/unsent-store.js";
 import type { Crypto, Storage } from "../ports.js";
-import { ackItem, checkAck, DataKind, encodeAck, LEND_HOME_BYTES, MAX_ACKS, MAX_DATA_HOPS, PULL_BYTES, type DataView } from "../wire/data.js";
+import { ackItem, checkAck, DataKind, encodeAck, encodeData, LEND_HOME_BYTES, MAX_ACKS, MAX_DATA_HOPS, PULL_BYTES, type DataView } from "../wire/data.js";
 import { WireError } from "../wire/errors.js";
 import { NODE_ID_BYTES } from "../wire/frame.js";
 import { checkHandover, notice, NOTICE_BYTES, NoticeType } from "../wire/handover.js";
@@ -174,6 +174,8 @@ export class StoreAndForward {
   private lentThrough = 0;
   /** Pulled for lent readings no longer held here: if still pulled then, no lender has them (it died). */
   private writeOffAt = Infinity;
+  /** The start of the gap that wait began with: a gap pulled from higher up starts it again. */
+  private writeOffFrom = 0;
   /** The neighbor that kept our last lend: the first asked for the next one (-1: none yet). */
   private lender = -1;
   private readonly acks = new Map<number, { origin: Uint8Array; kind: DataKind; seq: number }[]>();
@@ -296,6 +298,8 @@ export class StoreAndForward {
     if (equalBytes(d.destination, this.ctx.id)) {
       // A lend is ACKed only if kept: a lender with no room stays silent and the origin asks another.
       if (kind === DataKind.Lend) return this.lent(d, from, now);
+      // Another origin's CONFIRM addressed to us: that origin's own answer (sent once, not in custody).
+      if (kind === DataKind.Confirm && !equalBytes(d.origin, this.ctx.id)) return this.released(d, from);
       this.ack(from, d);
       if (kind === DataKind.Message) {
         this.ctx.onDirectMessage(d.origin, d.seq, d.payload, d.hops + 1, from);
@@ -325,6 +329,14 @@ export class StoreAndForward {
       // home change, it would not name the old home, and the new one would deliver it at once: twice).
       this.handoffs.delete(d.seq);
       this.nextSweepAt = now;
+      return this.ack(from, d);
+    }
+    if (kind === DataKind.Entry && equalBytes(d.origin, this.ctx.id) && d.seq <= this.unsent.confirmed) {
+      // One of our readings a gateway confirmed, from a lender (or a late custodian) whose way to the
+      // gateway runs through us: the CONFIRM ended here, so it never passes the sender. We answer for
+      // our own readings: taken (ACK), and confirmed up to where we were.
+      const sender = this.ctx.neighborId(from);
+      if (sender) this.ctx.sendTo(from, RecordType.Data, encodeData(this.ctx.id, sender, DataKind.Confirm, 0, this.unsent.confirmed, NO_PAYLOAD));
       return this.ack(from, d);
     }
     if (kind === DataKind.Confirm || kind === DataKind.Health) {
@@ -363,9 +375,10 @@ export class StoreAndForward {
         // Handed on: if no confirmation comes in time, the sweep sends it again.
         this.handoffs.set(seq, now, from);
         this.nextSweepAt = Math.min(this.nextSweepAt, now + this.config.confirmAfterMs);
-      } else if (!this.isNeighbor(this.custody.destination(row), from)) {
+      } else if (!this.isNeighbor(this.custody.destination(row), from) && !this.isNeighbor(origin, from)) {
         // The gateway the entry is for took it: nothing past it can drop it. Its CONFIRM goes back by
-        // its own reverse route, or waits for a gap a hole made; neither says it broke a promise.
+        // its own reverse route, or waits for a gap a hole made; neither says it broke a promise. Nor
+        // the entry's origin: the CONFIRM ends there, and the origin answers for its own readings.
         this.promises.made(origin, seq, from, now);
       }
     }
@@ -489,6 +502,15 @@ export class StoreAndForward {
     this.nextReplicaAt = Math.min(this.nextReplicaAt, now);
   }
 
+  /**
+   * An origin tells us, its lender, that a gateway confirmed its readings up to `d.seq`: the replicas
+   * we keep of them go. Only the origin's own word counts (a hole cannot release anyone else's).
+   */
+  private released(d: DataView, from: number): void {
+    if (!this.isNeighbor(d.origin, from)) return this.ctx.drop(WireError.BadField);
+    this.replicas?.confirm(d.origin, d.seq);
+  }
+
   /** A CONFIRM that pulls (its payload the lowest seq held past the gap) makes the gap go now; false for a plain one. */
   private pullOf(d: DataView, now: number): boolean {
     if (d.payload.length !== PULL_BYTES) return false;
@@ -510,10 +532,13 @@ export class StoreAndForward {
       for (let seq = from; seq <= to && seq - from < this.config.unsentCapacity; seq++) this.handoffs.delete(seq);
       this.nextSweepAt = now;
       // Only lenders held the start of the gap. They resend within confirmAfterMs: a gap still pulled
-      // after that (this one or the next, until no gap is left) was lost with a lender, and the base skips it.
+      // after that was lost with a lender, and the base skips it. A gap starting higher than the one
+      // the wait began with shows the lenders delivering (slowly, through loss): it waits afresh.
       if (from >= this.unsent.firstHeld) this.writeOffAt = Infinity;
-      else if (this.writeOffAt === Infinity) this.writeOffAt = now + this.config.confirmAfterMs;
-      else if (now >= this.writeOffAt) this.unsent.writeOff(to);
+      else if (this.writeOffAt === Infinity || from > this.writeOffFrom) {
+        this.writeOffAt = now + this.config.confirmAfterMs;
+        this.writeOffFrom = from;
+      } else if (now >= this.writeOffAt) this.unsent.writeOff(to);
     }
     if (this.replicas?.pull(origin, from, to)) this.nextReplicaAt = now;
   }
@@ -844,10 +869,10 @@ export class StoreAndForward {
         return custody.remove(row);
       }
     } else {
-      // Our own items go to our current home, except an entry a gateway confirmed, handed back to us
-      // by a late custodian: made before a home change, it does not name the old home, and the new
-      // one would deliver it again (1 reading twice at 1,000 nodes under stress, seed 1). It keeps
-      // the destination it came with, where it is a duplicate.
+      // Our own items go to our current home, except one a gateway confirmed, handed back to us by a
+      // late custodian (a checkpoint: such entries we answer, onData): made before a home change, it
+      // does not name the old home, and the new one would deliver it again (1 reading twice at 1,000
+      // nodes under stress, seed 1). It keeps the destination it came with, where it is a duplicate.
       if (custody.isFrom(row, this.ctx.id) && (custody.hops(row) === 0 || custody.seq(row) > this.unsent.confirmed)) {
         const home = this.homeGateway(now);
         if (home) custody.setDestination(row, home);

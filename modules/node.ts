@@ -25,7 +25,7 @@ import { AttributionTable, CheckpointWriter, decodeCheckpoint, messageDigest, ve
 import { applyCopy, expectedGain, likelyMissing, relayDelay, resetMiss, shouldRelay, wellLinked, WELL_LINKED_NEIGHBORS } from "./gossip/relay-policy.js";
 import { RelayQueue } from "./gossip/relay-queue.js";
 import { selectRelays, soleBridges, sparseNeighbors } from "./gossip/relay-selection.js";
-import { ListedKeys } from "./gossip/listed-keys.js";
+import { listedPosition } from "./gossip/listed-keys.js";
 import { listedKey, messageKey, RecentMessages } from "./gossip/recent-messages.js";
 import { judgedFrom, judgedTo, listedSince, missingForgottenBefore, missingJudgedFrom, ownJudgedFrom } from "./gossip/repair-window.js";
 import { SeenCache } from "./gossip/seen-cache.js";
@@ -43,7 +43,7 @@ import { unitFloat, type Crypto, type Random, type Storage } from "./ports.js";
 import { WireError } from "./wire/errors.js";
 import { MAX_PAYLOAD_BYTES, newFrameHeader } from "./wire/frame.js";
 import { checkGossipAt, decodeGossip, encodeGossip, GOSSIP_HOPS_OFFSET, GOSSIP_SEQ_OFFSET, GossipKind, newGossipView, type GossipView } from "./wire/gossip.js";
-import { decodeHello, encodeHello, helloNeighborQuality, helloRecentKey, MAX_RECENT_KEYS, newHelloView, type HelloNeighbor, type HelloView } from "./wire/hello.js";
+import { decodeHello, encodeHello, helloNeighborQuality, MAX_RECENT_KEYS, newHelloView, type HelloNeighbor, type HelloView } from "./wire/hello.js";
 import { decodeRoute, encodeRoute, INFINITE_METRIC, MAX_ROUTE_ENTRIES, newRouteView, type RouteEntry } from "./wire/route.js";
 import { RouteTable, seqnoNewer, type Route } from "./routing/route-table.js";
 import { RouteDiscovery, type DiscoveryContext } from "./routing/route-discovery.js";
@@ -218,8 +218,6 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
   private readonly recent: RecentMessages;
   /** The keys our next HELLO lists. */
   private readonly recentKeys: Uint16Array;
-  /** The keys a neighbor's HELLO lists, while repairFor looks our recent messages up in them. */
-  private readonly listedKeys = new ListedKeys(MAX_RECENT_KEYS);
   private readonly checkpoints: CheckpointWriter;
   private readonly attribution: AttributionTable;
   private readonly outbox: Transmit[] = [];
@@ -905,11 +903,8 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
     const recent = this.recent;
     const end = recent.firstAfter(to);
     if (end === 0) return;
-    // Sorted once, so each of our recent messages is looked up by halving.
-    const listed = this.listedKeys;
-    listed.clear();
-    for (let k = 0; k < hello.recentCount; k++) listed.add(helloRecentKey(hello, k));
-    listed.sort();
+    // The HELLO lists newest first and we walk oldest first: the first lookup starts at its end.
+    let near = hello.recentCount - 1;
     // As many as the messages judged (at least MAX_REPAIRS_PER_HELLO), so that repair keeps up with a
     // busy mesh's gaps; the relay queue's second half stays the first relays' (below) all the same.
     let budget = Math.max(MAX_REPAIRS_PER_HELLO, end - recent.firstAfter(from));
@@ -935,7 +930,9 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
       if (!shown && (at <= opened || (at <= from && !recent.own(i)))) continue;
       const body = recent.body(i);
       if (!body || recent.late(i)) continue;
-      if (listed.has(listedKey(recent.key(i)))) {
+      const position = listedPosition(hello, listedKey(recent.key(i)), near);
+      if (position >= 0) {
+        near = position - 1;
         if (shown) recent.listedBy(i, n.slot);
         continue;
       }

@@ -915,9 +915,10 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
     const rankDelay = rank * REPAIR_RANK_UNITS * this.config.relayDelayMs;
     const again = missingJudgedFrom(now, hello.recentWindowMs, hello.intervalMs);
     const forgotten = missingForgottenBefore(now, hello.intervalMs);
-    // Entries older than both the window and every entry shown missing are judged for no one.
+    // Entries older than both the span and every entry shown missing are judged for no one; from
+    // `opened` on only while one of ours may be among them.
     let lowest = Infinity;
-    let i = recent.firstAfter(Math.min(opened, recent.shownFrom - 1));
+    let i = recent.firstAfter(Math.min(recent.lastOwnAt > opened ? opened : from, recent.shownFrom - 1));
     for (; i < end && budget > 0; i++) {
       const at = recent.receivedAt(i);
       if (recent.anyMissing(i)) {
@@ -961,7 +962,7 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
       budget--;
     }
     // A scan that saw every entry from shownFrom on knows the oldest still shown missing.
-    if (i === end) recent.shownFrom = lowest;
+    if (i >= end) recent.shownFrom = lowest;
   }
 
   /** Sets when queued relay `p` fires: a delay that shrinks as its expected gain (from its miss row) grows. */

@@ -65,9 +65,11 @@ test("a message that arrived as a repair is marked late", () => {
 
 test("our own messages are flagged apart from late ones, and a reused ring slot drops the flag", () => {
   const s = new RecentMessages(2, 64);
+  assert.is(s.lastOwnAt, -Infinity);
   s.add(1, new Uint8Array(8), 10, false, true);
   s.add(2, new Uint8Array(8), 20, true);
   assert.equal([s.own(0), s.late(0), s.own(1), s.late(1)], [true, false, false, true]);
+  assert.is(s.lastOwnAt, 10, "the newest of ours, not the newest entry");
   s.add(3, new Uint8Array(8), 30);
   assert.equal([s.key(1), s.own(1), s.late(1)], [3, false, false]);
 });

@@ -50,6 +50,8 @@ export class RecentMessages {
    * and a scan over every entry from it may raise.
    */
   shownFrom = Infinity;
+  /** Receive time of the newest entry we published (-Infinity: none yet): before it, repair judges only others' messages. */
+  lastOwnAt = -Infinity;
   /** Ring position of the oldest entry. */
   private head = 0;
   private count = 0;
@@ -161,6 +163,7 @@ export class RecentMessages {
     this.times[slot] = now;
     this.missingTimes[slot] = 0;
     this.bodies[slot] = body && body.length <= this.maxBodyBytes ? body : null;
+    if (own) this.lastOwnAt = now;
   }
 
   /** Index of the oldest entry received after `t` (size when none): entries are in receive order, so a binary search. */

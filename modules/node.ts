@@ -929,8 +929,7 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
       const shown = recent.missingFor(i, n.slot);
       // Before `from`, only our own messages are judged (no neighbor had one before we sent it).
       if (!shown && (at <= opened || (at <= from && !recent.own(i)))) continue;
-      const body = recent.body(i);
-      if (!body || recent.late(i)) continue;
+      if (!recent.canRepair(i)) continue;
       const position = listedPosition(hello, listedKey(recent.key(i)), near);
       if (position >= 0) {
         near = position - 1;
@@ -940,6 +939,7 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
       if (shown && recent.missingAt(i) <= again) continue;
       recent.shownMissing(i, n.slot, now);
       if (at < lowest) lowest = at;
+      const body = recent.body(i)!;
       const seq = readU32(body, 8);
       const p = this.pending.find(body, seq);
       if (p >= 0) {

@@ -25,7 +25,7 @@ import { AttributionTable, CheckpointWriter, decodeCheckpoint, messageDigest, ve
 import { applyCopy, expectedGain, likelyMissing, relayDelay, resetMiss, shouldRelay, wellLinked, WELL_LINKED_NEIGHBORS } from "./gossip/relay-policy.js";
 import { RelayQueue } from "./gossip/relay-queue.js";
 import { selectRelays, soleBridges, sparseNeighbors } from "./gossip/relay-selection.js";
-import { ListedKeys } from "./gossip/listed-keys.js";
+import { listedPosition } from "./gossip/listed-keys.js";
 import { listedKey, messageKey, RecentMessages } from "./gossip/recent-messages.js";
 import { judgedFrom, judgedTo, listedSince, missingForgottenBefore, missingJudgedFrom, ownJudgedFrom } from "./gossip/repair-window.js";
 import { SeenCache } from "./gossip/seen-cache.js";
@@ -43,7 +43,7 @@ import { unitFloat, type Crypto, type Random, type Storage } from "./ports.js";
 import { WireError } from "./wire/errors.js";
 import { MAX_PAYLOAD_BYTES, newFrameHeader } from "./wire/frame.js";
 import { checkGossipAt, decodeGossip, encodeGossip, GOSSIP_HOPS_OFFSET, GOSSIP_SEQ_OFFSET, GossipKind, newGossipView, type GossipView } from "./wire/gossip.js";
-import { decodeHello, encodeHello, helloNeighborQuality, helloRecentKey, MAX_RECENT_KEYS, newHelloView, type HelloNeighbor, type HelloView } from "./wire/hello.js";
+import { decodeHello, encodeHello, helloNeighborQuality, MAX_RECENT_KEYS, newHelloView, type HelloNeighbor, type HelloView } from "./wire/hello.js";
 import { decodeRoute, encodeRoute, INFINITE_METRIC, MAX_ROUTE_ENTRIES, newRouteView, type RouteEntry } from "./wire/route.js";
 import { RouteTable, seqnoNewer, type Route } from "./routing/route-table.js";
 import { RouteDiscovery, type DiscoveryContext } from "./routing/route-discovery.js";
@@ -223,8 +223,6 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
   private readonly recent: RecentMessages;
   /** The keys our next HELLO lists. */
   private readonly recentKeys: Uint16Array;
-  /** The keys a neighbor's HELLO lists, while repairFor looks our recent messages up in them. */
-  private readonly listedKeys = new ListedKeys(MAX_RECENT_KEYS);
   private readonly checkpoints: CheckpointWriter;
   private readonly attribution: AttributionTable;
   private readonly outbox: Transmit[] = [];
@@ -911,11 +909,8 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
     const recent = this.recent;
     const end = recent.firstAfter(to);
     if (end === 0) return;
-    // Sorted once, so each of our recent messages is looked up by halving.
-    const listed = this.listedKeys;
-    listed.clear();
-    for (let k = 0; k < hello.recentCount; k++) listed.add(helloRecentKey(hello, k));
-    listed.sort();
+    // The HELLO lists newest first and we walk oldest first: the first lookup starts at its end.
+    let near = hello.recentCount - 1;
     // As many as the messages judged (at least MAX_REPAIRS_PER_HELLO), so that repair keeps up with a
     // busy mesh's gaps; the relay queue's second half stays the first relays' (below) all the same.
     let budget = Math.max(MAX_REPAIRS_PER_HELLO, end - recent.firstAfter(from));
@@ -926,9 +921,10 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
     const rankDelay = rank * REPAIR_RANK_UNITS * this.config.relayDelayMs;
     const again = missingJudgedFrom(now, hello.recentWindowMs, hello.intervalMs);
     const forgotten = missingForgottenBefore(now, hello.intervalMs);
-    // Entries older than both the window and every entry shown missing are judged for no one.
+    // Entries older than both the span and every entry shown missing are judged for no one; from
+    // `opened` on only while one of ours may be among them.
     let lowest = Infinity;
-    let i = recent.firstAfter(Math.min(opened, recent.shownFrom - 1));
+    let i = recent.firstAfter(Math.min(recent.lastOwnAt > opened ? opened : from, recent.shownFrom - 1));
     for (; i < end && budget > 0; i++) {
       const at = recent.receivedAt(i);
       if (recent.anyMissing(i)) {
@@ -939,15 +935,17 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
       const shown = recent.missingFor(i, n.slot);
       // Before `from`, only our own messages are judged (no neighbor had one before we sent it).
       if (!shown && (at <= opened || (at <= from && !recent.own(i)))) continue;
-      const body = recent.body(i);
-      if (!body || recent.late(i)) continue;
-      if (listed.has(listedKey(recent.key(i)))) {
+      if (!recent.canRepair(i)) continue;
+      const position = listedPosition(hello, listedKey(recent.key(i)), near);
+      if (position >= 0) {
+        near = position - 1;
         if (shown) recent.listedBy(i, n.slot);
         continue;
       }
       if (shown && recent.missingAt(i) <= again) continue;
       recent.shownMissing(i, n.slot, now);
       if (at < lowest) lowest = at;
+      const body = recent.body(i)!;
       const seq = readU32(body, 8);
       const p = this.pending.find(body, seq);
       if (p >= 0) {
@@ -970,7 +968,7 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
       budget--;
     }
     // A scan that saw every entry from shownFrom on knows the oldest still shown missing.
-    if (i === end) recent.shownFrom = lowest;
+    if (i >= end) recent.shownFrom = lowest;
   }
 
   /** Sets when queued relay `p` fires: a delay that shrinks as its expected gain (from its miss row) grows. */

@@ -350,6 +350,25 @@ test("table: expire removes rows silent > deadAfterBeacons × interval + interva
   assert.is(table.nextExpiry(), Infinity);
 });
 
+test("table: the next expiry an expire walk found holds until a row is heard, admitted or removed", () => {
+  const table = new NeighborTable(4, 3);
+  admit(table, 1, 0);
+  admit(table, 2, 0, 0, 4000);
+  assert.equal(table.expire(2000), []);
+  assert.is(table.nextExpiry(), 3501);
+  // A row heard with a shorter interval may now expire first.
+  // Heard again, and with a shorter interval: its expiry moves, the earliest with it.
+  table.heard(row(table, 1), hello(1, [], 500), SELF, null, 2000);
+  assert.is(table.nextExpiry(), 2000 + 1500 + 250 + 1);
+  assert.equal(table.expire(3000), []);
+  admit(table, 3, 3000, 0, 100);
+  assert.is(table.nextExpiry(), 3000 + 300 + 50 + 1);
+  assert.equal(table.expire(3351).map((n) => n.idHex), [toHex(testId(3))]);
+  assert.is(table.nextExpiry(), 3751);
+  table.remove(row(table, 1));
+  assert.is(table.nextExpiry(), 14001);
+});
+
 test("table: expire uses deadAfterBeacons and clears adjacency of the dead", () => {
   const table = new NeighborTable(4, 5);
   admit(table, 1, 0);

@@ -46,8 +46,14 @@ function drain(node: MeshNode): { frames: Uint8Array[]; events: MeshEvent[] } {
   return { frames, events };
 }
 
-/** Runs a fully connected set of nodes with lossless, instant links for `ms`, 10 ms steps. */
-function run(nodes: MeshNode[], from: number, ms: number, onFrame?: (from: number, frame: Uint8Array) => void): MeshEvent[][] {
+/**
+ * Runs a fully connected set of nodes with lossless, instant links for `ms`, 10 ms steps; `heard`
+ * may lose frames (from node `from` to node `to` at `now`).
+ */
+function run(
+  nodes: MeshNode[], from: number, ms: number, onFrame?: (from: number, frame: Uint8Array) => void,
+  heard: (from: number, to: number, now: number) => boolean = () => true,
+): MeshEvent[][] {
   const events: MeshEvent[][] = nodes.map(() => []);
   for (let now = from; now <= from + ms; now += 10) {
     nodes.forEach((n) => { if (n.nextTimeout() <= now) n.tick(now); });
@@ -59,13 +65,25 @@ function run(nodes: MeshNode[], from: number, ms: number, onFrame?: (from: numbe
         for (const f of out.frames) {
           moved = true;
           onFrame?.(i, f);
-          nodes.forEach((m, j) => { if (j !== i) m.receive(f, i, now); });
+          nodes.forEach((m, j) => { if (j !== i && heard(i, j, now)) m.receive(f, i, now); });
         }
       });
     }
   }
   return events;
 }
+
+test("a node repairs its own message for a neighbor whose HELLO lacks it, even one it sent in the window's first interval", () => {
+  const a = boot(provision(1));
+  const b = boot(provision(2));
+  run([a, b], 0, 12_000);
+  a.publish(new Uint8Array([42]), 12_010);
+  // b misses the message, and a hears no HELLO of b's until 9.5 s later: then only the rule for our
+  // own messages judges it (others' messages are judged from 9 s before a HELLO on).
+  const events = run([a, b], 12_010, 16_000, undefined, (from, _to, now) => from === 0 ? now > 12_500 : now >= 21_510);
+  assert.is(a.counters.repairs, 1);
+  assert.equal(events[1].filter((e) => e.type === "message").map((e) => (e as { origin: string }).origin), [a.idHex]);
+});
 
 test("two provisioned nodes become neighbors and exchange a message", () => {
   const a = boot(provision(1));

@@ -63,11 +63,25 @@ test("a message that arrived as a repair is marked late", () => {
   assert.equal([s.late(0), s.late(1)], [false, true]);
 });
 
+test("an entry can ground a repair only with its body kept and not late; a reused ring slot is judged anew", () => {
+  const s = new RecentMessages(4, 16);
+  s.add(1, new Uint8Array(8), 10);
+  s.add(2, new Uint8Array(8), 20, true);
+  s.add(3, null, 30);
+  s.add(4, new Uint8Array(17), 40);
+  assert.equal([0, 1, 2, 3].map((i) => s.canRepair(i)), [true, false, false, false]);
+  s.add(5, null, 50);
+  s.add(6, new Uint8Array(16), 60, false, true);
+  assert.equal([0, 1, 2, 3].map((i) => s.canRepair(i)), [false, false, false, true]);
+});
+
 test("our own messages are flagged apart from late ones, and a reused ring slot drops the flag", () => {
   const s = new RecentMessages(2, 64);
+  assert.is(s.lastOwnAt, -Infinity);
   s.add(1, new Uint8Array(8), 10, false, true);
   s.add(2, new Uint8Array(8), 20, true);
   assert.equal([s.own(0), s.late(0), s.own(1), s.late(1)], [true, false, false, true]);
+  assert.is(s.lastOwnAt, 10, "the newest of ours, not the newest entry");
   s.add(3, new Uint8Array(8), 30);
   assert.equal([s.key(1), s.own(1), s.late(1)], [3, false, false]);
 });

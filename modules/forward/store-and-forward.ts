@@ -399,7 +399,8 @@ export class StoreAndForward {
     if (now >= this.nextSweepAt) this.sweep(now);
     if (now >= this.nextReplicaAt) this.forwardReplicas(now);
     // Custody taken of others' readings and never honoured: the next hop is a hole, or leads to one.
-    this.promises.expire(now, (slot) => this.ctx.judge(slot, Behavior.BrokenCustody, now));
+    // Asked only when one may be due: the callback is an allocation, and most ticks are a relay's.
+    if (now >= this.promises.deadline) this.promises.expire(now, (slot) => this.ctx.judge(slot, Behavior.BrokenCustody, now));
     if (now >= this.checkpointDueAt) this.queueCheckpoint(now);
     if (this.confirmAt.size > 0) this.sendConfirmations(now);
     if (this.handover) {

@@ -1,46 +1,30 @@
 /**
- * The keys a neighbor's HELLO lists, filled and queried once per HELLO (repair looks up each of our
- * recent messages it judges). Kept sorted, and searched by halving: 2 bytes per key and no index,
- * which the board's heap budget wants more than a hash set's constant-time probe (a hash set of
- * 255 keys took twice the bytes).
- *
- * Bounded: `capacity` keys (≤ 255, a HELLO's most); adds past it are ignored.
+ * Finding a key in a neighbor's HELLO list, in place (repair looks up each of our recent messages it
+ * judges). The list is newest first, in the neighbor's receive order, which is nearly ours: repair
+ * walks our messages oldest first, so a key sits most often just before the last one found (about
+ * half the lookups at 1,000 nodes, nine in ten within four places). Searching outward from there
+ * reads a few keys per lookup, and keeps no copy: sorting one to search by halving cost more than
+ * the lookups themselves.
  */
-export class ListedKeys {
-  private readonly keys: Uint16Array;
-  private count = 0;
+import { helloRecentKey, type HelloView } from "../wire/hello.js";
 
-  constructor(readonly capacity: number) {
-    if (!(capacity >= 1 && capacity <= 255)) throw new RangeError("listed key capacity must be 1..255");
-    this.keys = new Uint16Array(capacity);
-  }
-
-  /** Empties the list. */
-  clear(): void {
-    this.count = 0;
-  }
-
-  /** Adds the u16 `key` (repeats are harmless); ignored when `capacity` keys are already held. Call `sort` after the last. */
-  add(key: number): void {
-    if (this.count < this.capacity) this.keys[this.count++] = key;
-  }
-
-  /** Orders the keys added so far: `has` needs it. */
-  sort(): void {
-    // Unused places hold 0xffff, above or equal to every key: the whole array sorts with the keys first.
-    this.keys.fill(0xffff, this.count);
-    this.keys.sort();
-  }
-
-  has(key: number): boolean {
-    const keys = this.keys;
-    let lo = 0;
-    let hi = this.count;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (keys[mid] < key) lo = mid + 1;
-      else hi = mid;
+/**
+ * Where `hello` lists the u16 `key`, searching outward from position `near`: near, near + 1,
+ * near - 1, near + 2, … (any number: outside the list, from its nearer end); -1 when not listed.
+ */
+export function listedPosition(hello: HelloView, key: number, near: number): number {
+  const count = hello.recentCount;
+  let below = Math.min(near, count - 1);
+  let above = Math.max(near + 1, 0);
+  while (below >= 0 || above < count) {
+    if (below >= 0) {
+      if (helloRecentKey(hello, below) === key) return below;
+      below--;
     }
-    return lo < this.count && keys[lo] === key;
+    if (above < count) {
+      if (helloRecentKey(hello, above) === key) return above;
+      above++;
+    }
   }
+  return -1;
 }

@@ -25,7 +25,7 @@ export function listedKey(key: number): number {
 }
 
 /**
- * Per entry, u32: its key, its flags (LATE, OWN), the repairs we scheduled of it, and the neighbor
+ * Per entry, u32: its key, its flags (LATE, OWN, KEPT), the repairs we scheduled of it, and the neighbor
  * slots (bits 0-31) shown missing it that have not listed it since.
  */
 const KEY = 0;
@@ -33,9 +33,10 @@ const FLAGS = 1;
 const REPAIRS = 2;
 const MISSING = 3;
 const STRIDE = 4;
-/** Flags: it reached us as a repair; we published it. */
+/** Flags: it reached us as a repair; we published it; its body is kept. */
 const LATE = 1;
 const OWN = 2;
+const KEPT = 4;
 
 export class RecentMessages {
   private readonly u32: Uint32Array;
@@ -50,6 +51,8 @@ export class RecentMessages {
    * and a scan over every entry from it may raise.
    */
   shownFrom = Infinity;
+  /** Receive time of the newest entry we published (-Infinity: none yet): before it, repair judges only others' messages. */
+  lastOwnAt = -Infinity;
   /** Ring position of the oldest entry. */
   private head = 0;
   private count = 0;
@@ -90,6 +93,11 @@ export class RecentMessages {
   /** We published it (a flag, so that repair need not read the body of every entry it passes over). */
   own(i: number): boolean {
     return (this.u32[STRIDE * this.at(i) + FLAGS] & OWN) !== 0;
+  }
+
+  /** Its body is kept and it is not late: it can ground a repair (a flag, read beside the others: repair passes over many). */
+  canRepair(i: number): boolean {
+    return (this.u32[STRIDE * this.at(i) + FLAGS] & (KEPT | LATE)) === KEPT;
   }
 
   /** Repairs of entry `i` scheduled so far (counted by `repaired`). */
@@ -155,12 +163,14 @@ export class RecentMessages {
       slot = this.at(this.count++);
     }
     this.u32[STRIDE * slot + KEY] = key;
-    this.u32[STRIDE * slot + FLAGS] = (late ? LATE : 0) | (own ? OWN : 0);
+    const kept = body !== null && body.length <= this.maxBodyBytes;
+    this.u32[STRIDE * slot + FLAGS] = (late ? LATE : 0) | (own ? OWN : 0) | (kept ? KEPT : 0);
     this.u32[STRIDE * slot + REPAIRS] = 0;
     this.u32[STRIDE * slot + MISSING] = 0;
     this.times[slot] = now;
     this.missingTimes[slot] = 0;
-    this.bodies[slot] = body && body.length <= this.maxBodyBytes ? body : null;
+    this.bodies[slot] = kept ? body : null;
+    if (own) this.lastOwnAt = now;
   }
 
   /** Index of the oldest entry received after `t` (size when none): entries are in receive order, so a binary search. */

@@ -186,6 +186,8 @@ export class NeighborTable {
    */
   private readonly presentKeys: Uint32Array;
   private count = 0;
+  /** nextExpiry's answer, NaN when it must be found again: every change to a row's hearing or to the rows clears it. */
+  private knownExpiry = NaN;
   private replacedAt = -Infinity;
   /** The rows' fields (see the layout above), read through Neighbor handles. */
   readonly u8: Uint8Array;
@@ -309,6 +311,7 @@ export class NeighborTable {
     this.f64[f64 + FIRST_HEARD] = now;
     this.f64[f64 + LAST_HEARD] = now;
     this.f64[f64 + INTERVAL] = intervalMs;
+    this.knownExpiry = NaN;
     this.links[slot] = link;
     this.hearsUs[slot] = 0;
     const neighbor = new Neighbor(this, slot, idHex);
@@ -336,6 +339,7 @@ export class NeighborTable {
     this.u32[u32 + LAST_BEACON_SEQ] = hello.beaconSeq;
     this.f64[f64 + LAST_HEARD] = now;
     this.f64[f64 + INTERVAL] = hello.intervalMs;
+    this.knownExpiry = NaN;
     this.links[n.slot] = link;
     let hearsUs = 0;
     let adjacency = 0;
@@ -368,6 +372,7 @@ export class NeighborTable {
     if (this.rows[n.slot] !== n) return;
     this.rows[n.slot] = null;
     this.count--;
+    this.knownExpiry = NaN;
     this.compact();
     const clear = ~(1 << n.slot);
     for (const other of this.rows) if (other) this.u32[other.slot * U32_STRIDE + ADJACENCY] &= clear;
@@ -386,19 +391,26 @@ export class NeighborTable {
   /** Removes and returns the rows silent for longer than allowed at `now`. */
   expire(now: number): readonly Neighbor[] {
     let dead: Neighbor[] | null = null;
+    let next = Infinity;
     const slots = this.presentSlots;
     for (let k = 0; k < this.count; k++) {
       const f64 = slots[k] * F64_STRIDE;
       const intervalMs = this.f64[f64 + INTERVAL];
       if (now - this.f64[f64 + LAST_HEARD] > this.deadAfterBeacons * intervalMs + intervalMs / 2) (dead ??= []).push(this.rows[slots[k]]!);
+      else next = Math.min(next, this.f64[f64 + LAST_HEARD] + this.deadAfterBeacons * intervalMs + intervalMs / 2 + 1);
     }
-    if (!dead) return NONE; // every tick asks; rows rarely die
+    if (!dead) {
+      // Every tick asks, and then for nextExpiry: rows rarely die, and this walk has found it.
+      this.knownExpiry = next;
+      return NONE;
+    }
     for (const n of dead) this.remove(n);
     return dead;
   }
 
   /** Earliest time at which some row would expire (Infinity if the table is empty). */
   nextExpiry(): number {
+    if (this.knownExpiry === this.knownExpiry) return this.knownExpiry;
     let t = Infinity;
     const slots = this.presentSlots;
     for (let k = 0; k < this.count; k++) {
@@ -406,6 +418,7 @@ export class NeighborTable {
       const intervalMs = this.f64[f64 + INTERVAL];
       t = Math.min(t, this.f64[f64 + LAST_HEARD] + this.deadAfterBeacons * intervalMs + intervalMs / 2 + 1);
     }
+    this.knownExpiry = t;
     return t;
   }
 }

@@ -28,6 +28,11 @@
  * late copies from an earlier stay: the chain's answer says how far the origin was delivered since,
  * and the home released on the way claims it back, the same way, on the origin's next entry.
  *
+ * Two gateways can claim the origin from each other (each released to the other, an answer lost or
+ * on its way): each answers the other's RELEASE at once, and its claim ends, even one whose answer
+ * it owed a third gateway (that one asks again, and is led down the chain): passed on as well, the
+ * other's answer had a second gateway take the origin over.
+ *
  * Notices are batched: one gossip message carries those due, at most one per NOTICE_SPACING_MS.
  * Bounded: CLAIM_CAPACITY claims at once (an origin beyond waits: its entries are not taken, so it
  * sends them again; a claimer beyond is not answered, so it asks again), TELL_CAPACITY old homes
@@ -110,7 +115,10 @@ export class GatewayHandover {
   release(origin: Uint8Array, to: Uint8Array): void {
     this.stopTelling(origin);
     const i = this.claimAt(origin);
-    if (i >= 0 && !this.passing[i]) this.since[i] = NaN;
+    // Released to the very gateway we claim from (a crossing), the claim ends even if its answer was
+    // owed to another: passed on too, that one would take the origin over beside `to`. It asks
+    // again, and is led down the chain to `to`.
+    if (i >= 0 && (!this.passing[i] || equalAt(this.previous, i * NODE_ID_BYTES, to, 0, NODE_ID_BYTES))) this.since[i] = NaN;
     const at = this.releasedAt(origin);
     if (at >= 0) {
       if (equalAt(this.released, at + NODE_ID_BYTES, to, 0, NODE_ID_BYTES)) return;
@@ -166,7 +174,8 @@ export class GatewayHandover {
   /**
    * `claimer` asks us to release `origin` while we still claim it from another gateway: true, and
    * the answer waits for ours (`successorOf`). False without such a claim: we know our position now.
-   * A RELEASE from the very gateway we claim from crossed our claim; it is answered at once, as before.
+   * A RELEASE from the very gateway we claim from crossed our claim; it is answered at once, and the
+   * claim ends (`release`).
    */
   passOn(origin: Uint8Array, claimer: Uint8Array): boolean {
     const i = this.claimAt(origin);

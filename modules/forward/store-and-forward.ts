@@ -160,6 +160,11 @@ export class StoreAndForward {
   private homeFirstSeq = 0;
   /** Own readings handed toward the home since homeSince and judged lost since it last confirmed progress. */
   private homeBroken = 0;
+  /**
+   * Whether any CONFIRM brought progress since the home was chosen (or since boot). None at all, and
+   * the home may never have had an entry of ours: it is not named to the next one (leaveHome).
+   */
+  private homeConfirmed = false;
   /** Gateways: origins changing home to or from this one. */
   private readonly handover: GatewayHandover | null;
   private sinceCheckpoint = 0;
@@ -611,6 +616,7 @@ export class StoreAndForward {
   }
 
   private confirmed(seq: number, now: number): void {
+    if (seq > this.unsent.confirmed) this.homeConfirmed = true;
     if (seq > this.unsent.confirmed && seq >= this.homeFirstSeq) {
       this.homeHeardAt = now;
       this.homeBroken = 0;
@@ -729,8 +735,14 @@ export class StoreAndForward {
     let next = this.ctx.trustedGatewayId(home, now);
     if (!next && this.homeLostAt !== Infinity) next = this.ctx.nearestGatewayId();
     if (!next || equalBytes(next, home)) return;
-    this.previousHome = home;
-    this.storage.set(KEY_PREVIOUS_HOME, home);
+    // A home left with nothing confirmed since it was chosen may never have had an entry of ours, so
+    // never claimed us from the home before it: asked, it would say it delivered nothing, and the new
+    // home would deliver again what that one delivered unconfirmed. The home before is named on: it
+    // knows where delivery stopped, or the gateway it released us to (this one, if it claimed us) does.
+    if (this.homeConfirmed || !this.previousHome) {
+      this.previousHome = home;
+      this.storage.set(KEY_PREVIOUS_HOME, home);
+    }
     this.setHome(next, now);
     // Entries waiting here were made without the old home's name: the sweep makes them again.
     for (let i = this.custody.size - 1; i >= 0; i--) {
@@ -749,6 +761,7 @@ export class StoreAndForward {
     this.homeSince = now;
     this.homeHeardAt = -Infinity;
     this.homeBroken = 0;
+    this.homeConfirmed = false;
   }
 
   /**

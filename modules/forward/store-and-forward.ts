@@ -395,9 +395,10 @@ export class StoreAndForward {
     if (now >= this.checkpointDueAt) this.queueCheckpoint(now);
     if (this.confirmAt.size > 0) this.sendConfirmations(now);
     if (this.handover) {
-      this.handover.due(now, (gateway) => this.ctx.nextHopToward(gateway) < 0, (origin, successor) => (successor ? this.passAnswer(origin, successor, 0, now) : this.takeOver(origin, 0, now)));
+      // The batch due goes first: what a full one left out is asked in the next.
       const notices = this.handover.takeNotices(now);
       if (notices) this.ctx.broadcastHandover(notices, now);
+      this.handover.due(now, (gateway) => this.ctx.nextHopToward(gateway) < 0, (origin, successor) => (successor ? this.passAnswer(origin, successor, 0, now) : this.takeOver(origin, 0, now)));
     }
     // Items due within the batching window go now too: one frame carries them, not one each. A send
     // may remove its item, so the due rows are listed first.

@@ -81,7 +81,7 @@ test("a claim given up unanswered still asks its old home every RETRY_MS for TEL
   answered.claim(origin, oldHome, 0);
   answered.due(WAIT_MS, () => false, () => {});
   assert.ok(answered.telling(origin));
-  assert.not.ok(answered.answered(origin), "a late answer takes nothing over…");
+  assert.not.ok(answered.answered(origin, oldHome), "a late answer takes nothing over…");
   assert.not.ok(answered.telling(origin), "…and ends the asking");
   const claimedAgain = new GatewayHandover(new MemoryStorage());
   claimedAgain.claim(origin, oldHome, 0);
@@ -144,7 +144,7 @@ test("a route back to a cut-off old home: it is asked again and has a whole WAIT
   h.due(back + WAIT_MS - 1, () => cutOff, give);
   assert.equal(gaveUp, [], "a whole WAIT_MS for the answer");
   assert.ok(h.claiming(origin));
-  assert.ok(h.answered(origin), "the old home's answer, within it, ends the claim");
+  assert.ok(h.answered(origin, oldHome), "the old home's answer, within it, ends the claim");
   const late = new GatewayHandover(new MemoryStorage());
   late.claim(origin, oldHome, 0);
   cutOff = true;
@@ -209,10 +209,12 @@ test("an answer ends the claim; claims and released origins are bounded; release
   const h = new GatewayHandover(storage);
   for (let i = 0; i < CLAIM_CAPACITY; i++) assert.ok(h.claim(id(10 + i), oldHome, 0));
   assert.not.ok(h.claim(id(99), oldHome, 0), "a claim beyond the cap waits");
-  assert.ok(h.answered(id(10)));
-  assert.not.ok(h.answered(id(10)), "a late second answer is ignored");
+  assert.not.ok(h.answered(id(10), id(3)), "an answer from a gateway the claim does not ask (to an earlier claim) is ignored…");
+  assert.ok(h.claiming(id(10)), "…and the claim goes on");
+  assert.ok(h.answered(id(10), oldHome));
+  assert.not.ok(h.answered(id(10), oldHome), "a late second answer is ignored");
   assert.ok(h.claim(id(99), oldHome, 0), "the freed place is taken");
-  assert.ok(h.answered(id(11)));
+  assert.ok(h.answered(id(11), oldHome));
 
   assert.ok(h.claim(origin, oldHome, 0));
   h.release(origin, id(3));
@@ -237,7 +239,7 @@ test("an origin that moves on while its claim is open: the claimer's answer wait
   h.release(origin, next);
   assert.ok(h.isReleased(origin) && h.claiming(origin), "released, and still claiming for the newer home");
   assert.equal([...h.successorOf(origin)!], [...next]);
-  assert.ok(h.answered(origin));
+  assert.ok(h.answered(origin, oldHome));
   assert.is(h.successorOf(origin), null);
   assert.not.ok(h.passOn(origin, next), "no claim left: a later RELEASE is answered at once");
   assert.ok(h.claim(origin, oldHome, 0));

@@ -193,10 +193,16 @@ export class GatewayHandover {
     return i >= 0 && this.passing[i] ? this.successor.subarray(i * NODE_ID_BYTES, (i + 1) * NODE_ID_BYTES) : null;
   }
 
-  /** The old home answered for `origin`: the claim ends. False if there was none (a late answer, which ends the asking). */
-  answered(origin: Uint8Array): boolean {
-    this.stopTelling(origin);
+  /**
+   * `from` answered for `origin`: the claim ends if it asked `from`. False if there was none (a late
+   * answer, which ends the asking) or it asks another gateway: `from` answered an earlier claim, and
+   * taken for this one, its answer had us take the origin over beside the gateway we ask, which
+   * answered that earlier claim's crossing RELEASE at once.
+   */
+  answered(origin: Uint8Array, from: Uint8Array): boolean {
     const i = this.claimAt(origin);
+    if (i >= 0 && !equalAt(this.previous, i * NODE_ID_BYTES, from, 0, NODE_ID_BYTES)) return false;
+    this.stopTelling(origin);
     if (i < 0) return false;
     this.since[i] = NaN;
     return true;

@@ -584,7 +584,7 @@ export class StoreAndForward {
         if (!deferred) this.passAnswer(n.origin, sender, 0, now);
       } else {
         const successor = handover.successorOf(n.origin);
-        if (!handover.answered(n.origin)) continue;
+        if (!handover.answered(n.origin, sender)) continue;
         if (successor) this.passAnswer(n.origin, successor, n.position, now);
         else this.takeOver(n.origin, n.position, now);
       }

@@ -8,7 +8,7 @@ import * as assert from "uvu/assert";
 import { toHex } from "../modules/bytes.js";
 import { FeedLog } from "../modules/feed/feed-log.js";
 import { FeedVerifier, type FeedOutcome } from "../modules/feed/feed-verifier.js";
-import { CLAIM_CAPACITY, CUT_OFF_WAIT_MS, GatewayHandover, RELEASED_CAPACITY, RETRY_MS, TELL_CAPACITY, TELL_MS, WAIT_MS } from "../modules/forward/gateway-handover.js";
+import { CLAIM_CAPACITY, CUT_OFF_WAIT_MS, GatewayHandover, NOTICE_SPACING_MS, RELEASED_CAPACITY, RETRY_MS, TELL_CAPACITY, TELL_MS, WAIT_MS } from "../modules/forward/gateway-handover.js";
 import { WireError } from "../modules/wire/errors.js";
 import { checkHandover, MAX_NOTICES, notice, NOTICE_BYTES, NoticeType, writeNotice } from "../modules/wire/handover.js";
 import { nodeCrypto as crypto, nodeKeyPairFromSeed } from "../hosts/node/node-crypto.js";
@@ -81,7 +81,7 @@ test("a claim given up unanswered still asks its old home every RETRY_MS for TEL
   answered.claim(origin, oldHome, 0);
   answered.due(WAIT_MS, () => false, () => {});
   assert.ok(answered.telling(origin));
-  assert.not.ok(answered.answered(origin), "a late answer takes nothing over…");
+  assert.not.ok(answered.answered(origin, oldHome), "a late answer takes nothing over…");
   assert.not.ok(answered.telling(origin), "…and ends the asking");
   const claimedAgain = new GatewayHandover(new MemoryStorage());
   claimedAgain.claim(origin, oldHome, 0);
@@ -144,7 +144,7 @@ test("a route back to a cut-off old home: it is asked again and has a whole WAIT
   h.due(back + WAIT_MS - 1, () => cutOff, give);
   assert.equal(gaveUp, [], "a whole WAIT_MS for the answer");
   assert.ok(h.claiming(origin));
-  assert.ok(h.answered(origin), "the old home's answer, within it, ends the claim");
+  assert.ok(h.answered(origin, oldHome), "the old home's answer, within it, ends the claim");
   const late = new GatewayHandover(new MemoryStorage());
   late.claim(origin, oldHome, 0);
   cutOff = true;
@@ -163,6 +163,38 @@ test("a route back to a cut-off old home: it is asked again and has a whole WAIT
   assert.is(gaveUp.length, 2, "a route back at CUT_OFF_WAIT_MS: WAIT_MS more at most");
 });
 
+test("more claims than a message holds: every old home is asked within WAIT_MS, the ones asked longest ago first; an answer takes a RELEASE's place", () => {
+  // At 1,000 nodes under stress (seed 2, with the candidate rule of §Routing) gateway 388 had some 35
+  // claims open and 50 RELEASEs a minute to answer: asked in claim order, the last claims' RELEASEs
+  // never fit a message, their claims gave up after WAIT_MS, and their new homes delivered again
+  // what the old ones had (origin 171: readings 13 to 16 at 177, then at 388).
+  const h = new GatewayHandover(new MemoryStorage());
+  const claims = 3 * MAX_NOTICES;
+  for (let i = 0; i < claims; i++) assert.ok(h.claim(id(100 + i), id(2 + (i % 3)), 0));
+  const asked = new Set<string>();
+  let gaveUp = 0;
+  for (let t = 0; t < WAIT_MS; t += 1000) {
+    const out = h.takeNotices(t);
+    for (let i = 0; out && i < out.length / NOTICE_BYTES; i++) asked.add(toHex(notice(out, i).origin));
+    h.due(t, () => false, () => gaveUp++);
+    assert.ok(h.deadline > t, "no busy loop while the batch is full");
+  }
+  assert.is(gaveUp, 0);
+  assert.is(asked.size, claims, "every claim asked its old home before WAIT_MS");
+
+  const full = new GatewayHandover(new MemoryStorage());
+  for (let i = 0; i < MAX_NOTICES + 1; i++) full.claim(id(100 + i), oldHome, 0);
+  full.due(0, () => false, () => {});
+  assert.ok(full.notify(NoticeType.Released, origin, id(3), 7, 0), "an answer is queued in a full batch…");
+  const batch = full.takeNotices(1000)!;
+  assert.is(batch.length, MAX_NOTICES * NOTICE_BYTES);
+  const last = notice(batch, MAX_NOTICES - 1);
+  assert.equal([last.type, [...last.gateway], last.position], [NoticeType.Released, [...id(3)], 7], "…in the place of the last RELEASE");
+  full.due(1000, () => false, () => {});
+  const next = full.takeNotices(1000 + NOTICE_SPACING_MS)!;
+  assert.equal([0, 1].map((i) => notice(next, i).origin[0]).sort(), [100 + MAX_NOTICES - 1, 100 + MAX_NOTICES], "the RELEASE it replaced and the one left out go in the next message");
+});
+
 test("an answer queued twice keeps the farther position", () => {
   const h = new GatewayHandover(new MemoryStorage());
   h.notify(NoticeType.Released, origin, id(3), 3, 0);
@@ -177,10 +209,12 @@ test("an answer ends the claim; claims and released origins are bounded; release
   const h = new GatewayHandover(storage);
   for (let i = 0; i < CLAIM_CAPACITY; i++) assert.ok(h.claim(id(10 + i), oldHome, 0));
   assert.not.ok(h.claim(id(99), oldHome, 0), "a claim beyond the cap waits");
-  assert.ok(h.answered(id(10)));
-  assert.not.ok(h.answered(id(10)), "a late second answer is ignored");
+  assert.not.ok(h.answered(id(10), id(3)), "an answer from a gateway the claim does not ask (to an earlier claim) is ignored…");
+  assert.ok(h.claiming(id(10)), "…and the claim goes on");
+  assert.ok(h.answered(id(10), oldHome));
+  assert.not.ok(h.answered(id(10), oldHome), "a late second answer is ignored");
   assert.ok(h.claim(id(99), oldHome, 0), "the freed place is taken");
-  assert.ok(h.answered(id(11)));
+  assert.ok(h.answered(id(11), oldHome));
 
   assert.ok(h.claim(origin, oldHome, 0));
   h.release(origin, id(3));
@@ -205,7 +239,7 @@ test("an origin that moves on while its claim is open: the claimer's answer wait
   h.release(origin, next);
   assert.ok(h.isReleased(origin) && h.claiming(origin), "released, and still claiming for the newer home");
   assert.equal([...h.successorOf(origin)!], [...next]);
-  assert.ok(h.answered(origin));
+  assert.ok(h.answered(origin, oldHome));
   assert.is(h.successorOf(origin), null);
   assert.not.ok(h.passOn(origin, next), "no claim left: a later RELEASE is answered at once");
   assert.ok(h.claim(origin, oldHome, 0));

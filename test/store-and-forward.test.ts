@@ -351,12 +351,61 @@ test("a new home is judged by its own confirmations: the old home confirming wha
   assert.ok(sent.includes("2->3 names 2"), `G2 left for G3 within 7 minutes of losing it, not 15: ${sent.slice(-3)}`);
 });
 
+test("a home that never confirmed is not named to the next one: the home before it is, which knows where delivery stopped", () => {
+  // In a 1,000-node simulation (seed 2, with the candidate rule of §Routing) origin 282's home went
+  // 747 → 388 → 177. 747 delivered reading 3, its CONFIRM lost; no entry ever reached 388, so 388
+  // never claimed the origin from 747, and asked by 177 it answered that it had delivered nothing:
+  // 177 (and 388 after it) delivered reading 3 again. Named G1 instead, G3 asks G1: it answers itself,
+  // or leads down the chain to G2 if G2 did claim the origin.
+  const id = new Uint8Array(8).fill(7);
+  const routed = new Set([1, 2, 3]);
+  const gateway = (except?: Uint8Array) => { for (const g of [1, 2, 3]) if (routed.has(g) && g !== except?.[0]) return new Uint8Array(8).fill(g); return null; };
+  const sent: string[] = [];
+  const view = newDataView();
+  const ctx = forwardContext(id, {
+    nextHopToward: (d: Uint8Array) => (routed.has(d[0]) ? d[0] : -1),
+    nearestGatewayId: () => gateway(),
+    trustedGatewayId: (except) => gateway(except),
+    sendTo: logEntries(sent),
+  });
+  const forward = new StoreAndForward(ctx, nodeCrypto, new MemoryStorage(), new Uint8Array(64), new Uint8Array(0), createNodeConfig());
+  forward.start(0);
+  let t = 1000;
+  let seq = 0;
+  const take = () => {
+    forward.publishReading("t", ++seq, 0, (t += 1000));
+    forward.tick(t);
+    forward.onAck(encodeAck([{ origin: id, kind: DataKind.Entry, seq }]), 3, t);
+  };
+  /** The first entry sent to gateway `to` from now on. */
+  const leaveFor = (to: number) => {
+    const start = t;
+    const from = sent.length;
+    const toIt = (s: string) => s.includes(`->${to}`);
+    while (!sent.slice(from).some(toIt) && t < start + 15 * 60_000) forward.tick((t += 1000));
+    return sent.slice(from).find(toIt);
+  };
+  take();
+  routed.delete(1);
+  assert.is(leaveFor(2), "1->2 names 1", "G1, out of reach, left for G2");
+  // G2 never confirms (none of our entries reached it, say), and is lost too.
+  routed.delete(2);
+  assert.is(leaveFor(3), "1->3 names 1", "G2 left for G3, naming G1, not G2");
+  // G3 confirms reading 2, then loses readings 3 to 5: left for G1, naming G3.
+  take();
+  assert.is(decodeData(encodeData(id, id, DataKind.Confirm, 1, 2, new Uint8Array(0)), view), WireError.None);
+  forward.onData(view, 3, (t += 1000));
+  for (let i = 0; i < 3; i++) take();
+  routed.add(1);
+  assert.ok(leaveFor(1)?.endsWith(" names 3"), "a home that confirmed is named");
+});
+
 /**
  * Gateways `ids` (gateway n's id is 8 bytes of n) on their own, every one routed to every other,
  * their HANDOVER gossip reaching the others within the second; `offer` hands gateway `at` origin
  * 1's entries `seqs` naming `named` (0: none) as its previous home; each reading delivered is
  * logged as "gateway:seq", each RELEASED notice as "sender>gateway:position"; `ask` has gateway
- * `claimer`'s RELEASE reach `oldHome` alone.
+ * `claimer`'s RELEASE reach `oldHome` alone, `hear` any notices (from gateways in the mesh or not).
  */
 function handoverMesh(ids: number[]) {
   const origin = new Uint8Array(8).fill(1);
@@ -382,9 +431,13 @@ function handoverMesh(ids: number[]) {
     delivered,
     answers,
     ask(claimer: number, oldHome: number): void {
-      const payload = new Uint8Array(NOTICE_BYTES);
-      writeNotice(payload, 0, NoticeType.Release, origin, new Uint8Array(8).fill(oldHome), 0);
-      gateways.get(oldHome)!.onHandover(new Uint8Array(8).fill(claimer), payload, now);
+      this.hear(oldHome, claimer, [[NoticeType.Release, oldHome, 0]]);
+    },
+    /** Gateway `at` alone gets one HANDOVER message from gateway `from`: its notices as [type, gateway, position]. */
+    hear(at: number, from: number, notices: [NoticeType, number, number][]): void {
+      const payload = new Uint8Array(notices.length * NOTICE_BYTES);
+      notices.forEach(([type, gateway, position], i) => writeNotice(payload, i, type, origin, new Uint8Array(8).fill(gateway), position));
+      gateways.get(at)!.onHandover(new Uint8Array(8).fill(from), payload, now);
     },
     offer(at: number, seqs: number[], named: number): void {
       for (const seq of seqs) {
@@ -475,6 +528,33 @@ test("an origin back at a gateway that released it, naming a later home: claimed
   mesh.run(150_000);
   assert.equal(twice(mesh.delivered), [], `no reading delivered twice: ${mesh.delivered}`);
   assert.equal(mesh.delivered.filter((d) => d.startsWith(`${D}:`)), [`${D}:13`, `${D}:14`]);
+});
+
+test("a gateway passing a claim's answer on, asked by the gateway it claims from, gives the origin to one of them", () => {
+  // In a 1,000-node simulation (seed 2, with the candidate rule of §Routing) gateway 177, released to
+  // 388, claimed origin 59 from it for 747, and got 388's RELEASE and RELEASED in one message: it
+  // released the origin to 388 at once, passed 388's answer on to 747 too, and both delivered 7 to 13.
+  const [M, P, S] = [12, 13, 14];
+  const mesh = handoverMesh([M]);
+  mesh.offer(M, range(4), 0);
+  mesh.ask(P, M);
+  mesh.run(20_000);
+  assert.equal(mesh.answers, [`${M}>${P}:4`], "M released the origin to P");
+  // S asks M, which asks P for it (down the chain); P, which had claimed the origin back from M
+  // meanwhile, crosses M's claim with its own, and answers M's.
+  mesh.ask(S, M);
+  mesh.run(20_000);
+  mesh.answers.length = 0;
+  mesh.hear(M, P, [[NoticeType.Release, M, 0], [NoticeType.Released, M, 6]]);
+  mesh.run(20_000);
+  assert.equal(mesh.answers, [`${M}>${P}:4`], "M answers P at once, and its claim for S ends: P's answer is not passed on to S as well");
+  // S asks again, and is led down the chain to P.
+  mesh.answers.length = 0;
+  mesh.ask(S, M);
+  mesh.run(20_000);
+  mesh.hear(M, P, [[NoticeType.Released, M, 8]]);
+  mesh.run(20_000);
+  assert.equal(mesh.answers, [`${M}>${S}:8`]);
 });
 
 test("DATA and ACK codecs: round trip and strict decoding", () => {

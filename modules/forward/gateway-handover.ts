@@ -28,6 +28,11 @@
  * late copies from an earlier stay: the chain's answer says how far the origin was delivered since,
  * and the home released on the way claims it back, the same way, on the origin's next entry.
  *
+ * Two gateways can claim the origin from each other (each released to the other, an answer lost or
+ * on its way): each answers the other's RELEASE at once, and its claim ends, even one whose answer
+ * it owed a third gateway (that one asks again, and is led down the chain): passed on as well, the
+ * other's answer had a second gateway take the origin over.
+ *
  * Notices are batched: one gossip message carries those due, at most one per NOTICE_SPACING_MS.
  * Bounded: CLAIM_CAPACITY claims at once (an origin beyond waits: its entries are not taken, so it
  * sends them again; a claimer beyond is not answered, so it asks again), TELL_CAPACITY old homes
@@ -78,6 +83,8 @@ export class GatewayHandover {
   /** 1 while a claim's wait was moved on for a cut-off old home: a route back starts a fresh WAIT_MS. */
   private readonly wasCutOff = new Uint8Array(CLAIM_CAPACITY);
   private readonly nextTry = new Float64Array(CLAIM_CAPACITY);
+  /** Claims due to ask their old home (`due`, reused). */
+  private readonly asking = new Uint8Array(CLAIM_CAPACITY);
   /** The gateway each claim's answer is owed to, when the origin moved on before it was answered (`passing` 1). */
   private readonly successor = new Uint8Array(CLAIM_CAPACITY * NODE_ID_BYTES);
   private readonly passing = new Uint8Array(CLAIM_CAPACITY);
@@ -110,7 +117,10 @@ export class GatewayHandover {
   release(origin: Uint8Array, to: Uint8Array): void {
     this.stopTelling(origin);
     const i = this.claimAt(origin);
-    if (i >= 0 && !this.passing[i]) this.since[i] = NaN;
+    // Released to the very gateway we claim from (a crossing), the claim ends even if its answer was
+    // owed to another: passed on too, that one would take the origin over beside `to`. It asks
+    // again, and is led down the chain to `to`.
+    if (i >= 0 && (!this.passing[i] || equalAt(this.previous, i * NODE_ID_BYTES, to, 0, NODE_ID_BYTES))) this.since[i] = NaN;
     const at = this.releasedAt(origin);
     if (at >= 0) {
       if (equalAt(this.released, at + NODE_ID_BYTES, to, 0, NODE_ID_BYTES)) return;
@@ -166,7 +176,8 @@ export class GatewayHandover {
   /**
    * `claimer` asks us to release `origin` while we still claim it from another gateway: true, and
    * the answer waits for ours (`successorOf`). False without such a claim: we know our position now.
-   * A RELEASE from the very gateway we claim from crossed our claim; it is answered at once, as before.
+   * A RELEASE from the very gateway we claim from crossed our claim; it is answered at once, and the
+   * claim ends (`release`).
    */
   passOn(origin: Uint8Array, claimer: Uint8Array): boolean {
     const i = this.claimAt(origin);
@@ -182,28 +193,52 @@ export class GatewayHandover {
     return i >= 0 && this.passing[i] ? this.successor.subarray(i * NODE_ID_BYTES, (i + 1) * NODE_ID_BYTES) : null;
   }
 
-  /** The old home answered for `origin`: the claim ends. False if there was none (a late answer, which ends the asking). */
-  answered(origin: Uint8Array): boolean {
-    this.stopTelling(origin);
+  /**
+   * `from` answered for `origin`: the claim ends if it asked `from`. False if there was none (a late
+   * answer, which ends the asking) or it asks another gateway: `from` answered an earlier claim, and
+   * taken for this one, its answer had us take the origin over beside the gateway we ask, which
+   * answered that earlier claim's crossing RELEASE at once.
+   */
+  answered(origin: Uint8Array, from: Uint8Array): boolean {
     const i = this.claimAt(origin);
+    if (i >= 0 && !equalAt(this.previous, i * NODE_ID_BYTES, from, 0, NODE_ID_BYTES)) return false;
+    this.stopTelling(origin);
     if (i < 0) return false;
     this.since[i] = NaN;
     return true;
   }
 
-  /** Queues a notice for the next gossip message (one already queued for the same origin and gateway is updated). */
-  notify(type: NoticeType, origin: Uint8Array, gateway: Uint8Array, position: number, now: number): void {
+  /**
+   * Queues a notice for the next gossip message (one already queued for the same origin and gateway
+   * is updated); false when the batch is full. An answer (RELEASED) then takes the place of a RELEASE
+   * of ours, asked again as soon as there is room: an answer ends a claim, ours is only asked again.
+   */
+  notify(type: NoticeType, origin: Uint8Array, gateway: Uint8Array, position: number, now: number): boolean {
     let i = 0;
     while (i < this.noticeCount && !(this.notices[i * NOTICE_BYTES] === type &&
       equalAt(this.notices, i * NOTICE_BYTES + 1, origin, 0, NODE_ID_BYTES) &&
       equalAt(this.notices, i * NOTICE_BYTES + 1 + NODE_ID_BYTES, gateway, 0, NODE_ID_BYTES))) i++;
-    // A full batch: this one waits for its retry (a RELEASE) or the next RELEASE it answers.
-    if (i === MAX_NOTICES) return;
-    // An answer queued twice keeps the farther position (one passed on, then our own, lower).
-    if (i < this.noticeCount) position = Math.max(position, readU32(this.notices, i * NOTICE_BYTES + 17));
+    if (i === MAX_NOTICES) {
+      if (type !== NoticeType.Released) return false;
+      while (--i >= 0 && this.notices[i * NOTICE_BYTES] !== NoticeType.Release);
+      if (i < 0) return false;
+      this.askAgain(this.notices.subarray(i * NOTICE_BYTES + 1, i * NOTICE_BYTES + 1 + NODE_ID_BYTES), now);
+    } else if (i < this.noticeCount) {
+      // An answer queued twice keeps the farther position (one passed on, then our own, lower).
+      position = Math.max(position, readU32(this.notices, i * NOTICE_BYTES + 17));
+    }
     writeNotice(this.notices, i, type, origin, gateway, position);
     if (i === this.noticeCount) this.noticeCount++;
     this.noticeAt = Math.min(this.noticeAt, Math.max(now + NOTICE_DELAY_MS, this.lastNoticeAt + NOTICE_SPACING_MS));
+    return true;
+  }
+
+  /** `origin`'s RELEASE was taken out of the batch: its claim (or old home still asked) asks again when there is room. */
+  private askAgain(origin: Uint8Array, now: number): void {
+    const i = this.claimAt(origin);
+    if (i >= 0) this.nextTry[i] = now;
+    const k = this.tellAt(origin);
+    if (k >= 0) this.tellNext[k] = now;
   }
 
   /** The notices to gossip now, or null. */
@@ -223,6 +258,7 @@ export class GatewayHandover {
    * The old home of a claim given up is still asked, every RETRY_MS for TELL_MS.
    */
   due(now: number, cutOff: (gateway: Uint8Array) => boolean, giveUp: (origin: Uint8Array, successor: Uint8Array | null) => void): void {
+    let due = 0;
     for (let i = 0; i < CLAIM_CAPACITY; i++) {
       if (Number.isNaN(this.since[i])) continue;
       const origin = this.claimed.subarray(i * NODE_ID_BYTES, (i + 1) * NODE_ID_BYTES);
@@ -247,17 +283,25 @@ export class GatewayHandover {
         this.tell(origin, this.previousOf(i), this.nextTry[i], now);
         giveUp(origin, successor);
       } else if (now >= this.nextTry[i]) {
-        this.nextTry[i] = now + RETRY_MS;
-        this.notify(NoticeType.Release, origin, this.previousOf(i), 0, now);
+        this.asking[due++] = i;
       }
+    }
+    // The claims asked longest ago first; those a full batch leaves out go in the next message. In
+    // claim order, at a gateway with more claims than a message holds (16 notices, one message every
+    // 15 s) the last claims were left out time after time, their old homes never asked within
+    // WAIT_MS, and they started anyway after readings the old home had delivered.
+    const asking = this.asking.subarray(0, due).sort((a, b) => this.nextTry[a] - this.nextTry[b]);
+    for (const i of asking) {
+      if (!this.notify(NoticeType.Release, this.claimed.subarray(i * NODE_ID_BYTES, (i + 1) * NODE_ID_BYTES), this.previousOf(i), 0, now)) return;
+      this.nextTry[i] = now + RETRY_MS;
     }
     for (let i = 0; i < TELL_CAPACITY; i++) {
       if (!(now < this.tellUntil[i])) {
         this.tellUntil[i] = NaN;
       } else if (now >= this.tellNext[i]) {
-        this.tellNext[i] = now + RETRY_MS;
         const row = i * 2 * NODE_ID_BYTES;
-        this.notify(NoticeType.Release, this.told.subarray(row, row + NODE_ID_BYTES), this.told.subarray(row + NODE_ID_BYTES, row + 2 * NODE_ID_BYTES), 0, now);
+        if (!this.notify(NoticeType.Release, this.told.subarray(row, row + NODE_ID_BYTES), this.told.subarray(row + NODE_ID_BYTES, row + 2 * NODE_ID_BYTES), 0, now)) return;
+        this.tellNext[i] = now + RETRY_MS;
       }
     }
   }
@@ -301,11 +345,13 @@ export class GatewayHandover {
   /** When `due` or `takeNotices` next has something to do. */
   get deadline(): number {
     let t = this.noticeAt;
+    // A full batch: no one else is asked before it goes.
+    const asks = this.noticeCount === MAX_NOTICES ? this.noticeAt : -Infinity;
     for (let i = 0; i < CLAIM_CAPACITY; i++) {
-      if (!Number.isNaN(this.since[i])) t = Math.min(t, this.nextTry[i], this.since[i] + WAIT_MS);
+      if (!Number.isNaN(this.since[i])) t = Math.min(t, Math.max(this.nextTry[i], asks), this.since[i] + WAIT_MS);
     }
     for (let i = 0; i < TELL_CAPACITY; i++) {
-      if (!Number.isNaN(this.tellUntil[i])) t = Math.min(t, this.tellNext[i], this.tellUntil[i]);
+      if (!Number.isNaN(this.tellUntil[i])) t = Math.min(t, Math.max(this.tellNext[i], asks), this.tellUntil[i]);
     }
     return t;
   }

@@ -160,6 +160,11 @@ export class StoreAndForward {
   private homeFirstSeq = 0;
   /** Own readings handed toward the home since homeSince and judged lost since it last confirmed progress. */
   private homeBroken = 0;
+  /**
+   * Whether any CONFIRM brought progress since the home was chosen (or since boot). None at all, and
+   * the home may never have had an entry of ours: it is not named to the next one (leaveHome).
+   */
+  private homeConfirmed = false;
   /** Gateways: origins changing home to or from this one. */
   private readonly handover: GatewayHandover | null;
   private sinceCheckpoint = 0;
@@ -404,9 +409,10 @@ export class StoreAndForward {
     if (now >= this.checkpointDueAt) this.queueCheckpoint(now);
     if (this.confirmAt.size > 0) this.sendConfirmations(now);
     if (this.handover) {
-      this.handover.due(now, (gateway) => this.ctx.nextHopToward(gateway) < 0, (origin, successor) => (successor ? this.passAnswer(origin, successor, 0, now) : this.takeOver(origin, 0, now)));
+      // The batch due goes first: what a full one left out is asked in the next.
       const notices = this.handover.takeNotices(now);
       if (notices) this.ctx.broadcastHandover(notices, now);
+      this.handover.due(now, (gateway) => this.ctx.nextHopToward(gateway) < 0, (origin, successor) => (successor ? this.passAnswer(origin, successor, 0, now) : this.takeOver(origin, 0, now)));
     }
     // Items due within the batching window go now too: one frame carries them, not one each. A send
     // may remove its item, so the due rows are listed first.
@@ -604,7 +610,7 @@ export class StoreAndForward {
         if (!deferred) this.passAnswer(n.origin, sender, 0, now);
       } else {
         const successor = handover.successorOf(n.origin);
-        if (!handover.answered(n.origin)) continue;
+        if (!handover.answered(n.origin, sender)) continue;
         if (successor) this.passAnswer(n.origin, successor, n.position, now);
         else this.takeOver(n.origin, n.position, now);
       }
@@ -637,6 +643,7 @@ export class StoreAndForward {
   }
 
   private confirmed(seq: number, now: number): void {
+    if (seq > this.unsent.confirmed) this.homeConfirmed = true;
     if (seq > this.unsent.confirmed && seq >= this.homeFirstSeq) {
       this.homeHeardAt = now;
       this.homeBroken = 0;
@@ -755,8 +762,14 @@ export class StoreAndForward {
     let next = this.ctx.trustedGatewayId(home, now);
     if (!next && this.homeLostAt !== Infinity) next = this.ctx.nearestGatewayId();
     if (!next || equalBytes(next, home)) return;
-    this.previousHome = home;
-    this.storage.set(KEY_PREVIOUS_HOME, home);
+    // A home left with nothing confirmed since it was chosen may never have had an entry of ours, so
+    // never claimed us from the home before it: asked, it would say it delivered nothing, and the new
+    // home would deliver again what that one delivered unconfirmed. The home before is named on: it
+    // knows where delivery stopped, or the gateway it released us to (this one, if it claimed us) does.
+    if (this.homeConfirmed || !this.previousHome) {
+      this.previousHome = home;
+      this.storage.set(KEY_PREVIOUS_HOME, home);
+    }
     this.setHome(next, now);
     // Entries waiting here were made without the old home's name: the sweep makes them again.
     for (let i = this.custody.size - 1; i >= 0; i--) {
@@ -775,6 +788,7 @@ export class StoreAndForward {
     this.homeSince = now;
     this.homeHeardAt = -Infinity;
     this.homeBroken = 0;
+    this.homeConfirmed = false;
   }
 
   /**

@@ -61,6 +61,18 @@ test("feasibility: after advertising, a worse route with the same seqno is refus
   assert.is(t.nearest()?.nextHop, 1, "a newer seqno is feasible at any metric");
 });
 
+test("a full candidate list makes room for a newer seqno before routes we may not take", () => {
+  const t = new RouteTable();
+  t.update(0, entry(1, 10, 256), SELF);
+  t.select(unitCost);
+  t.advertise([], 8); // FD := (10, 512)
+  for (let slot = 1; slot < MAX_CANDIDATES; slot++) t.update(slot, entry(1, 10, 600 + slot), SELF);
+  t.update(9, entry(1, 11, 3000), SELF); // longer than all, but newer: feasible at any metric
+  t.dropNeighbor(0);
+  t.select(unitCost);
+  assert.is(t.routeTo(gw(1))?.nextHop, 9, "the only route we may take was kept");
+});
+
 test("retractions and lost neighbors remove routes; a better route must beat the current by a margin", () => {
   const t = new RouteTable();
   t.update(0, entry(1, 1, 300), SELF);

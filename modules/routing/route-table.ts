@@ -169,6 +169,15 @@ export class RouteTable {
     return lost;
   }
 
+  /** Whether a lost route (not an eviction) still has retractions to send. */
+  retractingLoss(): boolean {
+    for (let k = 0; k < this.count; k++) {
+      const at = this.order[k] * BYTES_STRIDE;
+      if (!this.bytes[at + SELECTED] && !this.bytes[at + RETIRING] && this.bytes[at + RETRACTIONS] > 0) return true;
+    }
+    return false;
+  }
+
   /** Forgets every route through a neighbor that left the table. */
   dropNeighbor(slot: number): void {
     for (let k = 0; k < this.count; k++) {

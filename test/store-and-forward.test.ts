@@ -25,6 +25,7 @@ import { FeedLog } from "../modules/feed/feed-log.js";
 import { Behavior } from "../modules/reputation/peer-scores.js";
 import { RecordType } from "../modules/wire/records.js";
 import { notice, NOTICE_BYTES, NoticeType, writeNotice } from "../modules/wire/handover.js";
+import { WAIT_MS } from "../modules/forward/gateway-handover.js";
 import { lineLayout, randomGeometricGraph, type Topology } from "../hosts/sim/topology.js";
 
 /** A ForwardContext for a StoreAndForward on its own: no routes, gateways or answers but those a test gives. */
@@ -555,6 +556,35 @@ test("a gateway passing a claim's answer on, asked by the gateway it claims from
   mesh.hear(M, P, [[NoticeType.Released, M, 8]]);
   mesh.run(20_000);
   assert.equal(mesh.answers, [`${M}>${S}:8`]);
+});
+
+test("a gateway that released the origin, claiming it down the chain for late entries, stays released when the claim goes unanswered: the last home delivers on", () => {
+  // In a 1,000-node simulation (seed 2, with the candidate rule of §Routing) gateway 388, released,
+  // got late copies of origin 409's entries, claimed it down the chain, and 3 minutes unanswered
+  // took it over after the copies' base: reading 6, delivered by a later home, was delivered again.
+  const [A, B, P] = [11, 12, 13];
+  const mesh = handoverMesh([A]);
+  // A took the origin over from P (which had delivered nothing) and delivered 1 to 3.
+  mesh.offer(A, range(3), P);
+  mesh.hear(A, P, [[NoticeType.Released, A, 0]]);
+  mesh.run(10_000);
+  // A releases the origin to B (outside the mesh, which goes on to deliver 4 to 8).
+  mesh.ask(B, A);
+  mesh.run(20_000);
+  assert.equal(mesh.answers, [`${A}>${B}:3`]);
+  // Late copies reach A: it claims the origin from B, whose answer takes longer than WAIT_MS.
+  mesh.offer(A, range(6), P);
+  mesh.run(WAIT_MS + 60_000);
+  assert.equal(mesh.delivered, [`${A}:1`, `${A}:2`, `${A}:3`], "A does not take the origin over beside B");
+  mesh.hear(A, B, [[NoticeType.Released, A, 8]]);
+  mesh.run(10_000);
+  assert.equal(mesh.delivered, [`${A}:1`, `${A}:2`, `${A}:3`], "nor on the late answer");
+  // Nothing is lost: the origin back at A, naming B, is claimed again and A delivers on after B's 8.
+  mesh.offer(A, range(10), B);
+  mesh.run(20_000);
+  mesh.hear(A, B, [[NoticeType.Released, A, 8]]);
+  mesh.run(10_000);
+  assert.equal(mesh.delivered, [`${A}:1`, `${A}:2`, `${A}:3`, `${A}:9`, `${A}:10`]);
 });
 
 test("DATA and ACK codecs: round trip and strict decoding", () => {

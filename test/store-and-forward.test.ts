@@ -319,6 +319,35 @@ test("a home out of reach that never confirmed is left after a minute for the ne
   assert.ok(sent.includes("1->2 names 1"), `sent to G2, naming G1 (the handover asks it where delivery stopped): ${sent.slice(-3)}`);
 });
 
+test("a home out of reach for 15 minutes is left for the nearest gateway, named: it may have delivered readings whose CONFIRM was lost", () => {
+  // In a 1,000-node simulation (seed 1, repair2) origin 746's home 198 delivered readings 4 to 6,
+  // their CONFIRM lost; 15 minutes out of reach, 198 was switched for 847 unnamed, and 847
+  // delivered them again. Named, G2 asks G1 where delivery stopped.
+  const id = new Uint8Array(8).fill(7);
+  const routed = new Set([1, 2]);
+  const sent: string[] = [];
+  const view = newDataView();
+  const ctx = forwardContext(id, {
+    nextHopToward: (d: Uint8Array) => (routed.has(d[0]) ? d[0] : -1),
+    nearestGatewayId: () => { for (const g of [1, 2]) if (routed.has(g)) return new Uint8Array(8).fill(g); return null; },
+    sendTo: logEntries(sent),
+  });
+  const forward = new StoreAndForward(ctx, nodeCrypto, new MemoryStorage(), new Uint8Array(64), new Uint8Array(0), createNodeConfig());
+  forward.start(0);
+  forward.publishReading("t", 21.5, 0, 1000);
+  forward.tick(1000);
+  assert.is(decodeData(encodeData(id, id, DataKind.Confirm, 1, 1, new Uint8Array(0)), view), WireError.None);
+  forward.onData(view, 1, 2000);
+  forward.publishReading("t", 21.5, 0, 3000);
+  forward.tick(3000);
+  assert.equal(sent, ["1->1", "2->1"]);
+  routed.delete(1);
+  let t = 3000;
+  while (!sent.some((s) => s.startsWith("2->2")) && t < 20 * 60_000) forward.tick((t += 1000));
+  assert.ok(t >= 15 * 60_000, "G1 kept through 15 minutes out of reach");
+  assert.is(sent.find((s) => s.startsWith("2->2")), "2->2 names 1");
+});
+
 test("a new home is judged by its own confirmations: the old home confirming what was on its way does not keep an unreachable new home", () => {
   // G1 is lost and left for G2; G1 then confirms reading 1 (it was on its way). Reading 2, taken
   // since, is for G2 alone, and G2 is lost too: G1's CONFIRM says nothing about G2, so G2 is left

@@ -1106,6 +1106,9 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
     }
     this.selectRoutes(now);
     this.routes.advertise(entries, MAX_ROUTE_ENTRIES);
+    // A lost route's retractions repeat a second apart, not a beacon: one lost copy would leave
+    // neighbors routing through us, and its ask for a newer seqno unheard, for a whole beacon.
+    if (this.routes.retractingLoss()) this.triggerRouteUpdate(now);
     return entries.length > 0 ? encodeRoute(entries) : null;
   }
 

@@ -121,6 +121,25 @@ test("a claim whose old home is cut off (no route) waits up to CUT_OFF_WAIT_MS, 
   assert.is(gaveUp.length, 2, "an old home never cut off: the usual wait applies");
 });
 
+test("a claim from the gateway the origin was released to, unanswered, ends still released and asks no more; cut off all along, it gives up as any claim", () => {
+  const later = id(3);
+  for (const cut of [false, true]) {
+    const h = new GatewayHandover(new MemoryStorage());
+    h.release(origin, later);
+    assert.ok(h.claim(origin, later, 0), "late entries: claimed down the chain");
+    const gaveUp: string[] = [];
+    for (let t = 0; t <= CUT_OFF_WAIT_MS; t += RETRY_MS) h.due(t, () => cut, (o) => gaveUp.push(toHex(o)));
+    assert.not.ok(h.claiming(origin));
+    if (cut) {
+      assert.equal(gaveUp, [toHex(origin)], "the gateway released to may be down for good: delivery goes on here");
+    } else {
+      assert.equal(gaveUp, [], "not taken over beside the last home");
+      assert.ok(h.isReleased(origin) && h.releasedTo(origin)![0] === 3);
+      assert.not.ok(h.telling(origin), "the last home is not released for nothing");
+    }
+  }
+});
+
 test("a route back to a cut-off old home: it is asked again and has a whole WAIT_MS to answer before the claim gives up", () => {
   // Given up as the route came back, the old home (never reached by a RELEASE, so never released)
   // went on delivering entries still on their way to it, after the position the new home started

@@ -61,6 +61,41 @@ test("feasibility: after advertising, a worse route with the same seqno is refus
   assert.is(t.nearest()?.nextHop, 1, "a newer seqno is feasible at any metric");
 });
 
+test("a lost route keeps asking for its record until its three retractions are out; an eviction does not", () => {
+  const t = new RouteTable(1);
+  t.update(0, entry(1, 10, 256), SELF);
+  t.select(unitCost);
+  t.advertise([], 8);
+  assert.is(t.retractingLoss(), false);
+  t.dropNeighbor(0);
+  t.select(unitCost);
+  for (let k = 0; k < 3; k++) {
+    assert.ok(t.retractingLoss(), `retraction ${k + 1} of 3 still to send`);
+    t.advertise([], 8);
+  }
+  assert.is(t.retractingLoss(), false, "all three sent");
+  t.update(0, entry(2, 5, 256), SELF);
+  t.select(unitCost);
+  t.advertise([], 8);
+  t.update(1, entry(3, 5, 0), SELF); // nearer: the full table retires gateway 2's route
+  const out: RouteEntry[] = [];
+  t.advertise(out, 8);
+  assert.equal(out.map((e) => [e.destination[0], e.metric]), [[2, INFINITE_METRIC]], "retracted to make room");
+  assert.is(t.retractingLoss(), false, "and not hurried");
+});
+
+test("a full candidate list makes room for a newer seqno before routes we may not take", () => {
+  const t = new RouteTable();
+  t.update(0, entry(1, 10, 256), SELF);
+  t.select(unitCost);
+  t.advertise([], 8); // FD := (10, 512)
+  for (let slot = 1; slot < MAX_CANDIDATES; slot++) t.update(slot, entry(1, 10, 600 + slot), SELF);
+  t.update(9, entry(1, 11, 3000), SELF); // longer than all, but newer: feasible at any metric
+  t.dropNeighbor(0);
+  t.select(unitCost);
+  assert.is(t.routeTo(gw(1))?.nextHop, 9, "the only route we may take was kept");
+});
+
 test("retractions and lost neighbors remove routes; a better route must beat the current by a margin", () => {
   const t = new RouteTable();
   t.update(0, entry(1, 1, 300), SELF);

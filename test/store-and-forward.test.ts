@@ -25,6 +25,7 @@ import { FeedLog } from "../modules/feed/feed-log.js";
 import { Behavior } from "../modules/reputation/peer-scores.js";
 import { RecordType } from "../modules/wire/records.js";
 import { notice, NOTICE_BYTES, NoticeType, writeNotice } from "../modules/wire/handover.js";
+import { WAIT_MS } from "../modules/forward/gateway-handover.js";
 import { lineLayout, randomGeometricGraph, type Topology } from "../hosts/sim/topology.js";
 
 /** A ForwardContext for a StoreAndForward on its own: no routes, gateways or answers but those a test gives. */
@@ -318,6 +319,35 @@ test("a home out of reach that never confirmed is left after a minute for the ne
   assert.ok(sent.includes("1->2 names 1"), `sent to G2, naming G1 (the handover asks it where delivery stopped): ${sent.slice(-3)}`);
 });
 
+test("a home out of reach for 15 minutes is left for the nearest gateway, named: it may have delivered readings whose CONFIRM was lost", () => {
+  // In a 1,000-node simulation (seed 1, repair2) origin 746's home 198 delivered readings 4 to 6,
+  // their CONFIRM lost; 15 minutes out of reach, 198 was switched for 847 unnamed, and 847
+  // delivered them again. Named, G2 asks G1 where delivery stopped.
+  const id = new Uint8Array(8).fill(7);
+  const routed = new Set([1, 2]);
+  const sent: string[] = [];
+  const view = newDataView();
+  const ctx = forwardContext(id, {
+    nextHopToward: (d: Uint8Array) => (routed.has(d[0]) ? d[0] : -1),
+    nearestGatewayId: () => { for (const g of [1, 2]) if (routed.has(g)) return new Uint8Array(8).fill(g); return null; },
+    sendTo: logEntries(sent),
+  });
+  const forward = new StoreAndForward(ctx, nodeCrypto, new MemoryStorage(), new Uint8Array(64), new Uint8Array(0), createNodeConfig());
+  forward.start(0);
+  forward.publishReading("t", 21.5, 0, 1000);
+  forward.tick(1000);
+  assert.is(decodeData(encodeData(id, id, DataKind.Confirm, 1, 1, new Uint8Array(0)), view), WireError.None);
+  forward.onData(view, 1, 2000);
+  forward.publishReading("t", 21.5, 0, 3000);
+  forward.tick(3000);
+  assert.equal(sent, ["1->1", "2->1"]);
+  routed.delete(1);
+  let t = 3000;
+  while (!sent.some((s) => s.startsWith("2->2")) && t < 20 * 60_000) forward.tick((t += 1000));
+  assert.ok(t >= 15 * 60_000, "G1 kept through 15 minutes out of reach");
+  assert.is(sent.find((s) => s.startsWith("2->2")), "2->2 names 1");
+});
+
 test("a new home is judged by its own confirmations: the old home confirming what was on its way does not keep an unreachable new home", () => {
   // G1 is lost and left for G2; G1 then confirms reading 1 (it was on its way). Reading 2, taken
   // since, is for G2 alone, and G2 is lost too: G1's CONFIRM says nothing about G2, so G2 is left
@@ -555,6 +585,35 @@ test("a gateway passing a claim's answer on, asked by the gateway it claims from
   mesh.hear(M, P, [[NoticeType.Released, M, 8]]);
   mesh.run(20_000);
   assert.equal(mesh.answers, [`${M}>${S}:8`]);
+});
+
+test("a gateway that released the origin, claiming it down the chain for late entries, stays released when the claim goes unanswered: the last home delivers on", () => {
+  // In a 1,000-node simulation (seed 2, with the candidate rule of §Routing) gateway 388, released,
+  // got late copies of origin 409's entries, claimed it down the chain, and 3 minutes unanswered
+  // took it over after the copies' base: reading 6, delivered by a later home, was delivered again.
+  const [A, B, P] = [11, 12, 13];
+  const mesh = handoverMesh([A]);
+  // A took the origin over from P (which had delivered nothing) and delivered 1 to 3.
+  mesh.offer(A, range(3), P);
+  mesh.hear(A, P, [[NoticeType.Released, A, 0]]);
+  mesh.run(10_000);
+  // A releases the origin to B (outside the mesh, which goes on to deliver 4 to 8).
+  mesh.ask(B, A);
+  mesh.run(20_000);
+  assert.equal(mesh.answers, [`${A}>${B}:3`]);
+  // Late copies reach A: it claims the origin from B, whose answer takes longer than WAIT_MS.
+  mesh.offer(A, range(6), P);
+  mesh.run(WAIT_MS + 60_000);
+  assert.equal(mesh.delivered, [`${A}:1`, `${A}:2`, `${A}:3`], "A does not take the origin over beside B");
+  mesh.hear(A, B, [[NoticeType.Released, A, 8]]);
+  mesh.run(10_000);
+  assert.equal(mesh.delivered, [`${A}:1`, `${A}:2`, `${A}:3`], "nor on the late answer");
+  // Nothing is lost: the origin back at A, naming B, is claimed again and A delivers on after B's 8.
+  mesh.offer(A, range(10), B);
+  mesh.run(20_000);
+  mesh.hear(A, B, [[NoticeType.Released, A, 8]]);
+  mesh.run(10_000);
+  assert.equal(mesh.delivered, [`${A}:1`, `${A}:2`, `${A}:3`, `${A}:9`, `${A}:10`]);
 });
 
 test("DATA and ACK codecs: round trip and strict decoding", () => {

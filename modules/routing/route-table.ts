@@ -10,7 +10,7 @@
  *
  * Bounded: `capacity` destinations (a newcomer takes the place of one we never advertised or whose
  * loss we retracted; else the farthest route, if farther, retires: retracted, then freed) and
- * MAX_CANDIDATES neighbor routes per destination (the worst dropped).
+ * MAX_CANDIDATES neighbor routes per destination (the worst dropped: unfeasible before feasible, then the longest).
  * Neighbor slots are < 256 (the neighbor table has at most 32).
  */
 import { equalBytes, toHex } from "../bytes.js";
@@ -107,9 +107,13 @@ export class RouteTable {
     }
     const n = this.bytes[row * BYTES_STRIDE + COUNT];
     if (n >= MAX_CANDIDATES) {
+      // The worst goes: an unfeasible candidate before any feasible one (a newer seqno must not be
+      // turned away by shorter routes we may not take), then the longest.
       let worst = 0;
-      for (let k = 1; k < n; k++) if (this.metricOf(row, k) > this.metricOf(row, worst)) worst = k;
-      if (this.metricOf(row, worst) <= entry.metric) return;
+      for (let k = 1; k < n; k++) if (this.worse(row, k, worst)) worst = k;
+      const newcomerFeasible = this.feasibleRoute(row, entry.seqno, entry.metric);
+      const worstFeasible = this.feasible(row, worst);
+      if (worstFeasible === newcomerFeasible ? this.metricOf(row, worst) <= entry.metric : worstFeasible) return;
       this.removeCandidate(row, worst);
     }
     this.setCandidate(row, this.bytes[row * BYTES_STRIDE + COUNT]++, slot, entry.seqno, entry.metric);
@@ -163,6 +167,15 @@ export class RouteTable {
     const lost = this.lost;
     this.lost = false;
     return lost;
+  }
+
+  /** Whether a lost route (not an eviction) still has retractions to send. */
+  retractingLoss(): boolean {
+    for (let k = 0; k < this.count; k++) {
+      const at = this.order[k] * BYTES_STRIDE;
+      if (!this.bytes[at + SELECTED] && !this.bytes[at + RETIRING] && this.bytes[at + RETRACTIONS] > 0) return true;
+    }
+    return false;
   }
 
   /** Forgets every route through a neighbor that left the table. */
@@ -278,8 +291,16 @@ export class RouteTable {
   }
 
   private feasible(row: number, i: number): boolean {
-    const seqno = this.seqnoOf(row, i);
-    const metric = this.metricOf(row, i);
+    return this.feasibleRoute(row, this.seqnoOf(row, i), this.metricOf(row, i));
+  }
+
+  /** Whether candidate k of `row` is a worse keep than candidate j: unfeasible against feasible, else longer. */
+  private worse(row: number, k: number, j: number): boolean {
+    const fk = this.feasible(row, k);
+    return fk === this.feasible(row, j) ? this.metricOf(row, k) > this.metricOf(row, j) : !fk;
+  }
+
+  private feasibleRoute(row: number, seqno: number, metric: number): boolean {
     if (metric >= INFINITE_METRIC) return false;
     const fd = row * WORDS_STRIDE + FD;
     return !this.bytes[row * BYTES_STRIDE + HAS_FD] || seqnoNewer(seqno, this.words[fd]) || (seqno === this.words[fd] && metric < this.words[fd + 1]);

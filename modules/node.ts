@@ -927,12 +927,15 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
     let i = recent.firstAfter(Math.min(recent.lastOwnAt > opened ? opened : from, recent.shownFrom - 1));
     for (; i < end && budget > 0; i++) {
       const at = recent.receivedAt(i);
-      if (recent.anyMissing(i)) {
-        if (recent.missingAt(i) <= forgotten) recent.forgetMissing(i);
-        else if (at < lowest) lowest = at;
+      let missing = recent.missing(i);
+      if (missing !== 0) {
+        if (recent.missingAt(i) <= forgotten) {
+          recent.forgetMissing(i);
+          missing = 0;
+        } else if (at < lowest) lowest = at;
       }
       // The time checks first: most entries are out of the span (or listed), and a probe costs more.
-      const shown = recent.missingFor(i, n.slot);
+      const shown = (missing & (1 << n.slot)) !== 0;
       // Before `from`, only our own messages are judged (no neighbor had one before we sent it).
       if (!shown && (at <= opened || (at <= from && !recent.own(i)))) continue;
       if (!recent.canRepair(i)) continue;
@@ -968,7 +971,7 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
       budget--;
     }
     // A scan that saw every entry from shownFrom on knows the oldest still shown missing.
-    if (i >= end) recent.shownFrom = lowest;
+    if (i >= end) recent.scannedFromShown(lowest);
   }
 
   /** Sets when queued relay `p` fires: a delay that shrinks as its expected gain (from its miss row) grows. */

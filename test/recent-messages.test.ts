@@ -104,16 +104,16 @@ test("neighbors shown missing an entry are kept until they list it, with the las
   s.add(2, new Uint8Array(8), 20);
   s.shownMissing(1, 0, 21);
   s.shownMissing(1, 31, 22);
-  assert.equal([s.missingFor(1, 0), s.missingFor(1, 31), s.missingFor(1, 1), s.missingFor(0, 0)], [true, true, false, false]);
+  assert.equal([s.missing(1), s.missing(0)], [(1 | (1 << 31)) >>> 0, 0]); // slots 0 and 31, nothing for entry 0
   assert.equal([s.missingAt(0), s.missingAt(1)], [0, 22]);
   s.repairSent(2, 25); // a repair that went out is evidence too
   s.repairSent(9, 28); // not held: nothing changes
   assert.equal([s.missingAt(0), s.missingAt(1)], [0, 25]);
   s.listedBy(1, 0);
-  assert.equal([s.missingFor(1, 0), s.missingFor(1, 31)], [false, true]);
+  assert.is(s.missing(1), (1 << 31) >>> 0);
   s.add(3, new Uint8Array(8), 30);
   s.add(4, new Uint8Array(8), 40); // evicts key 2
-  assert.equal([s.missingFor(0, 31), s.missingFor(1, 31), s.missingAt(0), s.missingAt(1)], [false, false, 0, 0]);
+  assert.equal([s.missing(0), s.missing(1), s.missingAt(0), s.missingAt(1)], [0, 0, 0, 0]);
 });
 
 test("shownFrom: the receive time of the oldest entry shown missing, lowered as entries are shown; forgetMissing clears an entry's misses", () => {
@@ -128,9 +128,11 @@ test("shownFrom: the receive time of the oldest entry shown missing, lowered as 
   assert.is(s.shownFrom, 20);
   s.shownMissing(2, 5, 37); // already shown: no change
   assert.is(s.shownFrom, 20);
-  assert.equal([s.anyMissing(0), s.anyMissing(1), s.anyMissing(2)], [false, true, true]);
+  assert.equal([s.missing(0), s.missing(1), s.missing(2)], [0, 1 << 4, (1 << 4) | (1 << 5)]);
   s.forgetMissing(1);
-  assert.equal([s.anyMissing(1), s.missingFor(1, 4)], [false, false]);
+  assert.is(s.missing(1), 0);
+  s.scannedFromShown(30); // a scan from shownFrom on found entry 2 the oldest still shown
+  assert.is(s.shownFrom, 30);
 });
 
 test.run();

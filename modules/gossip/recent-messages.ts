@@ -45,12 +45,8 @@ export class RecentMessages {
   private readonly missingTimes: Float64Array;
   /** The gossip body exactly as we would send it (hop count already advanced); null if not kept. */
   private readonly bodies: (Uint8Array | null)[];
-  /**
-   * No entry received before this has a neighbor shown missing it (Infinity: none has): repair's
-   * scan starts here, or at the window's opening if earlier. A lower bound that shownMissing lowers
-   * and a scan over every entry from it may raise.
-   */
-  shownFrom = Infinity;
+  /** See `shownFrom`. */
+  private oldestShown = Infinity;
   /** Receive time of the newest entry we published (-Infinity: none yet): before it, repair judges only others' messages. */
   lastOwnAt = -Infinity;
   /** Ring position of the oldest entry. */
@@ -63,6 +59,20 @@ export class RecentMessages {
     this.times = new Float64Array(capacity);
     this.missingTimes = new Float64Array(capacity);
     this.bodies = new Array<Uint8Array | null>(capacity).fill(null);
+  }
+
+  /**
+   * No entry received before this has a neighbor shown missing it (Infinity: none has): repair's
+   * scan starts here, or at the window's opening if earlier. A lower bound that shownMissing lowers
+   * and a scan over every entry from it may raise (`scannedFromShown`).
+   */
+  get shownFrom(): number {
+    return this.oldestShown;
+  }
+
+  /** A scan saw every entry from `shownFrom` on: `lowest` is the receive time of the oldest still shown missing (Infinity: none). */
+  scannedFromShown(lowest: number): void {
+    this.oldestShown = lowest;
   }
 
   /** Entries held; `i` below runs from 0, the oldest, to size - 1, the newest (receive order). */
@@ -112,24 +122,19 @@ export class RecentMessages {
   /** The neighbor in `slot` (0-31) was shown missing entry `i` at `now`. */
   shownMissing(i: number, slot: number, now: number): void {
     const j = this.at(i);
-    if (this.u32[STRIDE * j + MISSING] === 0 && this.times[j] < this.shownFrom) this.shownFrom = this.times[j];
+    if (this.u32[STRIDE * j + MISSING] === 0 && this.times[j] < this.oldestShown) this.oldestShown = this.times[j];
     this.u32[STRIDE * j + MISSING] |= 1 << slot;
     this.missingTimes[j] = now;
   }
 
-  /** Whether some neighbor was shown missing entry `i` and has not listed it since. */
-  anyMissing(i: number): boolean {
-    return this.u32[STRIDE * this.at(i) + MISSING] !== 0;
+  /** The slots (bit s for slot s) of the neighbors shown missing entry `i` that have not listed it since: one read for all. */
+  missing(i: number): number {
+    return this.u32[STRIDE * this.at(i) + MISSING];
   }
 
   /** Entry `i`'s misses are too old to judge again for any neighbor. */
   forgetMissing(i: number): void {
     this.u32[STRIDE * this.at(i) + MISSING] = 0;
-  }
-
-  /** Whether the neighbor in `slot` was shown missing entry `i` and has not listed it since. */
-  missingFor(i: number, slot: number): boolean {
-    return (this.u32[STRIDE * this.at(i) + MISSING] & (1 << slot)) !== 0;
   }
 
   /** The neighbor in `slot` listed entry `i`: it has it. */

@@ -388,6 +388,12 @@ export class NeighborTable {
     }
   }
 
+  /** How long the row whose f64 fields start at `f64` may stay silent: deadAfterBeacons and a half of its beacon periods. */
+  private silenceAllowed(f64: number): number {
+    const intervalMs = this.f64[f64 + INTERVAL];
+    return this.deadAfterBeacons * intervalMs + intervalMs / 2;
+  }
+
   /** Removes and returns the rows silent for longer than allowed at `now`. */
   expire(now: number): readonly Neighbor[] {
     let dead: Neighbor[] | null = null;
@@ -395,9 +401,10 @@ export class NeighborTable {
     const slots = this.presentSlots;
     for (let k = 0; k < this.count; k++) {
       const f64 = slots[k] * F64_STRIDE;
-      const intervalMs = this.f64[f64 + INTERVAL];
-      if (now - this.f64[f64 + LAST_HEARD] > this.deadAfterBeacons * intervalMs + intervalMs / 2) (dead ??= []).push(this.rows[slots[k]]!);
-      else next = Math.min(next, this.f64[f64 + LAST_HEARD] + this.deadAfterBeacons * intervalMs + intervalMs / 2 + 1);
+      const lastHeard = this.f64[f64 + LAST_HEARD];
+      const allowed = this.silenceAllowed(f64);
+      if (now - lastHeard > allowed) (dead ??= []).push(this.rows[slots[k]]!);
+      else next = Math.min(next, lastHeard + allowed + 1);
     }
     if (!dead) {
       // Every tick asks, and then for nextExpiry: rows rarely die, and this walk has found it.
@@ -415,8 +422,7 @@ export class NeighborTable {
     const slots = this.presentSlots;
     for (let k = 0; k < this.count; k++) {
       const f64 = slots[k] * F64_STRIDE;
-      const intervalMs = this.f64[f64 + INTERVAL];
-      t = Math.min(t, this.f64[f64 + LAST_HEARD] + this.deadAfterBeacons * intervalMs + intervalMs / 2 + 1);
+      t = Math.min(t, this.f64[f64 + LAST_HEARD] + this.silenceAllowed(f64) + 1);
     }
     this.knownExpiry = t;
     return t;

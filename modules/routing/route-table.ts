@@ -69,6 +69,11 @@ const CANDIDATES = 3;
 const MAX_WANTED_AHEAD = 16;
 const WORDS_STRIDE = CANDIDATES + 2 * MAX_CANDIDATES;
 
+/** Whether route a (feasible or not, its metric) is a worse keep than route b: unfeasible against feasible, else longer. */
+function worseKeep(aFeasible: boolean, aMetric: number, bFeasible: boolean, bMetric: number): boolean {
+  return aFeasible === bFeasible ? aMetric > bMetric : !aFeasible;
+}
+
 export class RouteTable {
   private readonly order: Uint8Array;
   private count = 0;
@@ -110,10 +115,10 @@ export class RouteTable {
       // The worst goes: an unfeasible candidate before any feasible one (a newer seqno must not be
       // turned away by shorter routes we may not take), then the longest.
       let worst = 0;
-      for (let k = 1; k < n; k++) if (this.worse(row, k, worst)) worst = k;
-      const newcomerFeasible = this.feasibleRoute(row, entry.seqno, entry.metric);
-      const worstFeasible = this.feasible(row, worst);
-      if (worstFeasible === newcomerFeasible ? this.metricOf(row, worst) <= entry.metric : worstFeasible) return;
+      for (let k = 1; k < n; k++) {
+        if (worseKeep(this.feasible(row, k), this.metricOf(row, k), this.feasible(row, worst), this.metricOf(row, worst))) worst = k;
+      }
+      if (!worseKeep(this.feasible(row, worst), this.metricOf(row, worst), this.feasibleRoute(row, entry.seqno, entry.metric), entry.metric)) return;
       this.removeCandidate(row, worst);
     }
     this.setCandidate(row, this.bytes[row * BYTES_STRIDE + COUNT]++, slot, entry.seqno, entry.metric);
@@ -292,12 +297,6 @@ export class RouteTable {
 
   private feasible(row: number, i: number): boolean {
     return this.feasibleRoute(row, this.seqnoOf(row, i), this.metricOf(row, i));
-  }
-
-  /** Whether candidate k of `row` is a worse keep than candidate j: unfeasible against feasible, else longer. */
-  private worse(row: number, k: number, j: number): boolean {
-    const fk = this.feasible(row, k);
-    return fk === this.feasible(row, j) ? this.metricOf(row, k) > this.metricOf(row, j) : !fk;
   }
 
   private feasibleRoute(row: number, seqno: number, metric: number): boolean {

@@ -47,8 +47,8 @@ export class RecentMessages {
   private readonly bodies: (Uint8Array | null)[];
   /** See `shownFrom`. */
   private oldestShown = Infinity;
-  /** Receive time of the newest entry we published (-Infinity: none yet): before it, repair judges only others' messages. */
-  lastOwnAt = -Infinity;
+  /** See `lastOwnAt`. */
+  private newestOwnAt = -Infinity;
   /** Ring position of the oldest entry. */
   private head = 0;
   private count = 0;
@@ -73,6 +73,11 @@ export class RecentMessages {
   /** A scan saw every entry from `shownFrom` on: `lowest` is the receive time of the oldest still shown missing (Infinity: none). */
   scannedFromShown(lowest: number): void {
     this.oldestShown = lowest;
+  }
+
+  /** Receive time of the newest entry we published (-Infinity: none yet): before it, repair judges only others' messages. */
+  get lastOwnAt(): number {
+    return this.newestOwnAt;
   }
 
   /** Entries held; `i` below runs from 0, the oldest, to size - 1, the newest (receive order). */
@@ -175,7 +180,7 @@ export class RecentMessages {
     this.times[slot] = now;
     this.missingTimes[slot] = 0;
     this.bodies[slot] = kept ? body : null;
-    if (own) this.lastOwnAt = now;
+    if (own) this.newestOwnAt = now;
   }
 
   /** Index of the oldest entry received after `t` (size when none): entries are in receive order, so a binary search. */

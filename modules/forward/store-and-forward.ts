@@ -304,7 +304,7 @@ export class StoreAndForward {
       // A lend is ACKed only if kept: a lender with no room stays silent and the origin asks another.
       if (kind === DataKind.Lend) return this.lent(d, from, now);
       // Another origin's CONFIRM addressed to us: that origin's own answer (sent once, not in custody).
-      if (kind === DataKind.Confirm && !equalBytes(d.origin, this.ctx.id)) return this.released(d, from);
+      if (kind === DataKind.Confirm && !equalBytes(d.origin, this.ctx.id)) return this.originConfirmed(d, from);
       this.ack(from, d);
       if (kind === DataKind.Message) {
         this.ctx.onDirectMessage(d.origin, d.seq, d.payload, d.hops + 1, from);
@@ -515,7 +515,7 @@ export class StoreAndForward {
    * An origin tells us, its lender, that a gateway confirmed its readings up to `d.seq`: the replicas
    * we keep of them go. Only the origin's own word counts (a hole cannot release anyone else's).
    */
-  private released(d: DataView, from: number): void {
+  private originConfirmed(d: DataView, from: number): void {
     if (!this.isNeighbor(d.origin, from)) return this.ctx.drop(WireError.BadField);
     this.replicas?.confirm(d.origin, d.seq);
   }

@@ -42,6 +42,17 @@ export type MeshEvent =
    * signed by it, newer than any acted on from it (docs/protocol.md §Commands): act on it.
    */
   | { type: "command"; origin: string; seq: number; path: string; value: Uint8Array; hops: number }
+  /**
+   * Commanding nodes: `target` acknowledged, signed, that it acted on our command `seq` (sent again
+   * `resends` times; `ms` after sendCommand took it).
+   */
+  | { type: "command-acked"; target: string; seq: number; path: string; resends: number; ms: number }
+  /**
+   * Commanding nodes: no ack came for command `seq`, and it is no longer sent: its lifetime ended
+   * (`timeout`, 15 min after sendCommand) or a newer command pushed it out of the full table
+   * (`evicted`). The target may still have acted on it.
+   */
+  | { type: "command-expired"; target: string; seq: number; path: string; resends: number; reason: "timeout" | "evicted" }
   /** Every piece of owner-signed content this node is a target of verified: the host installs it from the content store. */
   | { type: "content-installed"; kind: number; version: number }
   /**

@@ -59,7 +59,10 @@ import { DroppedStanding } from "./reputation/dropped-standing.js";
 import { Behavior, IGNORE_BELOW, PeerScores } from "./reputation/peer-scores.js";
 import { RelayWatch } from "./reputation/relay-watch.js";
 import { CommandInbox } from "./command/command-inbox.js";
-import { checkCommandFields, commandPathText, encodeCommand, isCommandFor, verifyCommandSignature } from "./command/command-message.js";
+import { checkCommandFields, commandPathText, encodeCommand, encodeCommandResend, isCommandFor, RESEND_SEQ_BYTES, resentCommandSeq,
+  verifyCommandSignature } from "./command/command-message.js";
+import { commandAckCertificate, encodeCommandAck, verifyCommandAck } from "./command/command-ack.js";
+import { CommandOutbox, type PendingCommand } from "./command/command-outbox.js";
 import { checkAck, checkData, decodeData, MAX_DATA_PAYLOAD, newDataView } from "./wire/data.js";
 import { MAX_RECORDS, parseRecordSpans, RECORD_HEADER_BYTES, RecordSpans, RecordType, writeRecord, type RecordView } from "./wire/records.js";
 import { createContentConfig, type ContentConfig } from "./content/content-config.js";
@@ -177,6 +180,11 @@ const FALLBACK_DELAY_UNITS = 8;
  * is a bridge): fewer are left to repair.
  */
 const WELL_LINKED_NEEDED = 3;
+/**
+ * Commands sent and not yet acked that a commanding node keeps (command-outbox.ts); up to ~450 B
+ * each, allocated per command: in practice a gateway host commanding a few devices at a time.
+ */
+const COMMANDS_PENDING = 16;
 
 export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContext, ContentContext {
   readonly id: Uint8Array;
@@ -260,6 +268,8 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
   private readonly forward: StoreAndForward;
   private readonly monitor: NodeMonitor;
   private readonly commands: CommandInbox;
+  /** Our commands until their targets ack them (null without the command right). */
+  private readonly commandOutbox: CommandOutbox | null;
   /** Content distribution (modules/content), when the host gave a content store. */
   readonly content: ContentSwarm | null;
   /** Records for one neighbor each (DATA, ACK), sent at the next flush in unicast frames. */
@@ -319,6 +329,7 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
     this.discovery = new RouteDiscovery(this, config.nodeRouteCapacity, this.random, this.originLimiter);
     this.monitor = new NodeMonitor(this, config.healthIntervalMs);
     this.commands = new CommandInbox(this.storage);
+    this.commandOutbox = cert.command ? new CommandOutbox(COMMANDS_PENDING) : null;
     this.content = !ports.content ? null : new ContentSwarm(this, this.crypto, this.random, this.storage, ports.content.store,
       createContentConfig(ports.content.config), config.neighborCapacity);
   }
@@ -378,8 +389,11 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
 
   /**
    * Sends a signed command to node `target` (8-byte id) through the mesh; returns its sequence
-   * number. Throws TypeError without the command right, RangeError for a path or value the target
-   * would refuse (command-message.ts: isCommandPath, MAX_COMMAND_VALUE) or this node as the target.
+   * number. It goes out now, or once the target acked (or we gave up) the commands sent to it
+   * before; it is sent again until the target acks it (`command-acked`) or it expires
+   * (`command-expired`). Throws TypeError without the command right, RangeError for a path or value
+   * the target would refuse (command-message.ts: isCommandPath, MAX_COMMAND_VALUE) or this node as
+   * the target.
    */
   sendCommand(target: Uint8Array, path: string, value: Uint8Array, now: number): number {
     if (!this.mayCommand) throw new TypeError("this node's certificate lacks the command right");
@@ -388,15 +402,54 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
     checkCommandFields(target, path, value);
     const seq = this.takeSeq();
     const { secretKey, certificate } = this.provisioning;
-    this.publishOwn(seq, GossipKind.Command, encodeCommand(this.crypto, secretKey, certificate, this.id, seq, target, path, value), now);
+    const payload = encodeCommand(this.crypto, secretKey, certificate, this.id, seq, target, path, value);
+    // Covered now, though it may wait behind an earlier command to the same target: every seq taken is.
+    this.checkpoints.add(seq, messageDigest(this.crypto, this.id, seq, GossipKind.Command, payload), now);
+    const outbox = this.commandOutbox!;
+    const evicted = outbox.add(target, toHex(target), seq, path, payload, now);
+    if (evicted) this.commandGone(evicted, "evicted", now);
+    this.sendNextCommand(toHex(target), now);
+    this.checkpointIfDue(now);
+    this.flush(now);
     return seq;
+  }
+
+  /** Sends our oldest command to `targetHex` if it has not gone out yet (the one before it was acked or given up). */
+  private sendNextCommand(targetHex: string, now: number): void {
+    const c = this.commandOutbox!.unsentHead(targetHex);
+    if (!c) return;
+    this.commandOutbox!.sent(c, now);
+    this.sendOwn(c.seq, GossipKind.Command, c.payload, now);
+  }
+
+  /** A command given up: reported, and the next one to its target may go. */
+  private commandGone(c: PendingCommand, reason: "timeout" | "evicted", now: number): void {
+    this.emit({ type: "command-expired", target: c.targetHex, seq: c.seq, path: c.path, resends: c.resends, reason });
+    this.sendNextCommand(c.targetHex, now);
+  }
+
+  /** Our commands' lifetimes and resends: each resend is new gossip (kind 6) carrying the command unchanged. */
+  private commandsDue(now: number): void {
+    const outbox = this.commandOutbox;
+    if (!outbox || now < outbox.nextDeadline()) return;
+    const due: PendingCommand[] = [];
+    outbox.expire(now, due);
+    for (const c of due) this.commandGone(c, "timeout", now);
+    due.length = 0;
+    outbox.resendsDue(now, due);
+    for (const c of due) this.publishOwn(this.takeSeq(), GossipKind.CommandResend, encodeCommandResend(c.seq, c.payload), now);
   }
 
   /** Sends own gossip `seq`; its digest joins the next checkpoint, which must cover every seq in its range. */
   private publishOwn(seq: number, kind: GossipKind, payload: Uint8Array, now: number): void {
+    this.checkpoints.add(seq, messageDigest(this.crypto, this.id, seq, kind, payload), now);
+    this.sendOwn(seq, kind, payload, now);
+  }
+
+  /** Sends own gossip `seq` whose digest a checkpoint covers already (publishOwn, sendCommand). */
+  private sendOwn(seq: number, kind: GossipKind, payload: Uint8Array, now: number): void {
     const body = encodeGossip(this.id, seq, kind, 0, this.config.hopLimit, payload);
     this.seen.add(this.id, seq);
-    this.checkpoints.add(seq, messageDigest(this.crypto, this.id, seq, kind, payload), now);
     this.recent.add(messageKey(this.id, seq), body, now, false, true);
     this.ownQueue.push(body);
     this.counters.published++;
@@ -651,6 +704,7 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
       this.emit({ type: "neighbor-down", id: dead.idHex, reason: "silent" });
     }
     this.expiryAt = this.neighbors.nextExpiry();
+    this.commandsDue(now);
     this.checkpointIfDue(now);
     this.monitor.tick(now);
     this.forward.tick(now);
@@ -669,7 +723,8 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
 
   nextTimeout(): number {
     return Math.min(this.nextBeaconAt, this.expiryAt, this.checkpoints.deadline(), this.forward.nextDeadline(), this.routeUpdateAt,
-      this.pending.earliest(), this.monitor.deadline, this.content ? this.content.nextDeadline() : Infinity, this.discovery.nextDeadline());
+      this.pending.earliest(), this.monitor.deadline, this.content ? this.content.nextDeadline() : Infinity, this.discovery.nextDeadline(),
+      this.commandOutbox ? this.commandOutbox.nextDeadline() : Infinity);
   }
 
   pollTransmit(): Transmit | undefined {
@@ -854,7 +909,11 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
     } else if (g.kind === GossipKind.Checkpoint && this.config.attribute) {
       this.attributeCheckpoint(g, originHex, now);
     } else if (g.kind === GossipKind.Command && isCommandFor(g.payload, this.id)) {
-      this.onCommand(g, originHex, now);
+      this.onCommand(g.origin, originHex, g.seq, g.payload, g.hops, now);
+    } else if (g.kind === GossipKind.CommandResend && isCommandFor(g.payload.subarray(RESEND_SEQ_BYTES), this.id)) {
+      const seq = resentCommandSeq(g.payload, g.seq);
+      if (seq === 0) this.counters.drop(WireError.BadField);
+      else this.onCommand(g.origin, originHex, seq, g.payload.subarray(RESEND_SEQ_BYTES), g.hops, now);
     } else if (g.kind === GossipKind.Handover && this.role === Role.Gateway) {
       this.forward.onHandover(g.origin, g.payload, now);
     }
@@ -887,17 +946,43 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
   }
 
   /**
-   * A command for this node (docs/protocol.md §Commands): the inbox's cheap checks, then the carried
-   * certificate's admission and the origin's signature; only then is it acted on.
+   * `origin`'s command `seq` for this node (docs/protocol.md §Commands), first sent or resent (its
+   * gossip `hops` so far): the inbox's cheap checks, then the carried certificate's admission and the
+   * origin's signature; only then is it acted on, and acked. A copy of the last command acted on from
+   * that origin is acked again: the origin resent it because our ack did not reach it.
    */
-  private onCommand(g: GossipView, originHex: string, now: number): void {
-    const view = this.commands.check(g);
-    if (typeof view === "number") return this.counters.drop(view);
-    const publicKey = this.admitOrigin(g.origin, view.certificate, now);
+  private onCommand(origin: Uint8Array, originHex: string, seq: number, payload: Uint8Array, hops: number, now: number): void {
+    const view = this.commands.check(origin, seq, payload);
+    if (typeof view === "number") {
+      if (view === DropReason.CommandReplay && seq === this.commands.actedOn(origin)) this.ackCommand(origin, seq, now);
+      return this.counters.drop(view);
+    }
+    const publicKey = this.admitOrigin(origin, view.certificate, now);
     if (!publicKey) return;
-    if (!verifyCommandSignature(this.crypto, view, g.origin, g.seq, publicKey)) return this.counters.drop(DropReason.BadSignature);
-    this.commands.accept(g.origin, g.seq);
-    this.emit({ type: "command", origin: originHex, seq: g.seq, path: commandPathText(view), value: view.value.slice(), hops: g.hops + 1 });
+    if (!verifyCommandSignature(this.crypto, view, origin, seq, publicKey)) return this.counters.drop(DropReason.BadSignature);
+    this.commands.accept(origin, seq);
+    this.emit({ type: "command", origin: originHex, seq, path: commandPathText(view), value: view.value.slice(), hops: hops + 1 });
+    this.ackCommand(origin, seq, now);
+  }
+
+  /** Sends `origin` our signed ack of its command `seq` (the one signed last is reused), hop by hop. */
+  private ackCommand(origin: Uint8Array, seq: number, now: number): void {
+    const { secretKey, certificate } = this.provisioning;
+    const payload = this.commands.ack(origin, seq, () => encodeCommandAck(this.crypto, secretKey, certificate, origin, this.id, seq));
+    this.forward.sendCommandAck(origin, seq, payload, now);
+    this.forward.tick(now);
+  }
+
+  /** `target`'s ack of our command `seq`: checked only for a command in flight, then signed by the target's admitted key. */
+  onCommandAck(target: Uint8Array, seq: number, payload: Uint8Array, now: number): void {
+    const c = this.commandOutbox?.inFlight(toHex(target), seq);
+    if (!c) return;
+    const publicKey = this.admitOrigin(target, commandAckCertificate(payload), now);
+    if (!publicKey) return;
+    if (!verifyCommandAck(this.crypto, payload, this.id, target, seq, publicKey)) return this.counters.drop(DropReason.BadSignature);
+    this.commandOutbox!.remove(c);
+    this.emit({ type: "command-acked", target: c.targetHex, seq, path: c.path, resends: c.resends, ms: now - c.submittedAt });
+    this.sendNextCommand(c.targetHex, now);
   }
 
   /** Schedules repairs of the recent messages that `n`'s HELLO shows it missed. */

@@ -119,7 +119,7 @@ function lender(replicaCapacity: number): { forward: StoreAndForward; sent: { ty
     lenderSlot: () => 0, neighborId: (slot: number) => (slot === 0 ? id(1) : null),
     sendTo: (_slot: number, type: RecordType, body: Uint8Array) => void sent.push({ type, body }),
     drop: (reason: WireError) => void drops.push(reason),
-    onDirectMessage() {}, messageUnroutable() {}, emit() {}, readingResent() {}, judge() {}, onHealthReport() {}, admitOrigin: () => null,
+    onDirectMessage() {}, messageUnroutable() {}, onCommandAck() {}, emit() {}, readingResent() {}, judge() {}, onHealthReport() {}, admitOrigin: () => null,
   } satisfies ForwardContext;
   const forward = new StoreAndForward(ctx, nodeCrypto, new MemoryStorage(), new Uint8Array(64), new Uint8Array(0), { ...createNodeConfig(), replicaCapacity });
   return { forward, sent, drops };
@@ -160,7 +160,7 @@ test("an origin that changed home lends its readings naming the previous home, a
     nextHopToward: () => -1, nextHopToNode: () => -1, nearestGatewayId: () => HOME, trustedGatewayId: () => HOME, broadcastHandover() {}, hasNeighbor: (slot: number) => slot === 0,
     lenderSlot: () => 0, neighborId: (slot: number) => (slot === 0 ? id(7) : null),
     sendTo: (_slot: number, type: RecordType, body: Uint8Array) => void sent.push({ type, body }),
-    drop() {}, onDirectMessage() {}, messageUnroutable() {}, emit() {}, readingResent() {}, judge() {}, onHealthReport() {}, admitOrigin: () => null,
+    drop() {}, onDirectMessage() {}, messageUnroutable() {}, onCommandAck() {}, emit() {}, readingResent() {}, judge() {}, onHealthReport() {}, admitOrigin: () => null,
   } satisfies ForwardContext;
   const forward = new StoreAndForward(ctx, nodeCrypto, storage, new Uint8Array(64), new Uint8Array(0), { ...createNodeConfig(), unsentCapacity: 64 });
   forward.start(0);

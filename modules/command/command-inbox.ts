@@ -14,6 +14,10 @@
  * least recently commanding forgotten first), written to storage at every command, so a command
  * captured before a reboot (or before the seen cache forgot it) is refused after it. The buffer is
  * allocated at the first command: a node that is never commanded keeps none.
+ *
+ * Acks: the node acks each command it acts on, and again each copy of the last one acted on from
+ * that origin (its seq equals the floor: the ack was lost, and the origin resent). The last ack
+ * signed is kept in RAM, so answering copies again costs no signature.
  */
 import { equalAt, readU32, writeU32 } from "../bytes.js";
 import { DropReason } from "../counters.js";
@@ -21,7 +25,6 @@ import type { Storage } from "../ports.js";
 import { COMMAND_RIGHT, ROLE_AT } from "../identity/certificate.js";
 import type { WireError } from "../wire/errors.js";
 import { NODE_ID_BYTES } from "../wire/frame.js";
-import type { GossipView } from "../wire/gossip.js";
 import { type CommandView, decodeCommand } from "./command-message.js";
 
 /** Commanding origins whose replay floor is kept (in practice the mesh's one or two gateways). */
@@ -33,17 +36,32 @@ export class CommandInbox {
   /** Rows of origin ‖ last seq acted on, least recently commanding first; null until the first command. */
   private floors: Uint8Array | null = null;
   private count = 0;
+  /** The last ack signed: its origin, seq and payload (command-ack.ts). */
+  private lastAck: { origin: Uint8Array; seq: number; payload: Uint8Array } | null = null;
 
   constructor(private readonly storage: Storage) {}
 
-  /** Checks 1–3 of a new command gossip addressed to this node: its view, or why it is dropped. */
-  check(g: GossipView): CommandView | WireError | DropReason {
-    const view = decodeCommand(g.payload);
+  /** Checks 1–3 of `origin`'s command `seq` addressed to this node: its view, or why it is dropped. */
+  check(origin: Uint8Array, seq: number, payload: Uint8Array): CommandView | WireError | DropReason {
+    const view = decodeCommand(payload);
     if (typeof view === "number") return view;
-    const row = this.rowOf(g.origin);
-    if (row >= 0 && g.seq <= readU32(this.floors!, row * ROW_BYTES + NODE_ID_BYTES)) return DropReason.CommandReplay;
+    if (seq <= this.actedOn(origin)) return DropReason.CommandReplay;
     if ((view.certificate[ROLE_AT] & COMMAND_RIGHT) === 0) return DropReason.CommandUnauthorized;
     return view;
+  }
+
+  /** The seq of the last command acted on from `origin` (its floor), 0 if none is known. */
+  actedOn(origin: Uint8Array): number {
+    const row = this.rowOf(origin);
+    return row < 0 ? 0 : readU32(this.floors!, row * ROW_BYTES + NODE_ID_BYTES);
+  }
+
+  /** The ack of `origin`'s command `seq`: the last one signed if it is that one, else `sign()`'s, kept. */
+  ack(origin: Uint8Array, seq: number, sign: () => Uint8Array): Uint8Array {
+    const last = this.lastAck;
+    if (last && last.seq === seq && equalAt(last.origin, 0, origin, 0, NODE_ID_BYTES)) return last.payload;
+    this.lastAck = { origin: origin.slice(0, NODE_ID_BYTES), seq, payload: sign() };
+    return this.lastAck.payload;
   }
 
   /** A command that passed every check is acted on: its origin's floor moves to `seq` (the oldest row goes when full), persisted. */

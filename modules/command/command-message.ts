@@ -15,8 +15,12 @@
  *
  * The signature binds the gossip (origin, seq), so a relay cannot move the command to another
  * sequence number or origin; the certificate is not signed again (the owner signed it).
+ *
+ * A command not acknowledged in time is sent again as GOSSIP kind 6 under a new gossip seq (relays'
+ * seen caches would drop the first seq): the command's own seq (u32) ‖ the payload above, unchanged,
+ * so the signature still binds the command's seq and the target acts on it once.
  */
-import { ascii, concatBytes, writeU32 } from "../bytes.js";
+import { ascii, concatBytes, readU32, writeU32 } from "../bytes.js";
 import type { Crypto } from "../ports.js";
 import { WireError } from "../wire/errors.js";
 import { NODE_ID_BYTES } from "../wire/frame.js";
@@ -125,4 +129,25 @@ export function commandPathText(view: CommandView): string {
   let s = "";
   for (let i = 0; i < view.path.length; i++) s += String.fromCharCode(view.path[i]);
   return s;
+}
+
+/** Bytes before a resent command's payload: the command's own seq. */
+export const RESEND_SEQ_BYTES = 4;
+
+/** A resend's gossip payload: the command's seq ‖ its signed payload. */
+export function encodeCommandResend(seq: number, payload: Uint8Array): Uint8Array {
+  const out = new Uint8Array(RESEND_SEQ_BYTES + payload.length);
+  writeU32(out, 0, seq);
+  out.set(payload, RESEND_SEQ_BYTES);
+  return out;
+}
+
+/**
+ * The command seq a resend (gossip `gossipSeq`) carries, or 0 when it cannot be one: a command is
+ * resent under a later seq than its own, which is never 0.
+ */
+export function resentCommandSeq(payload: Uint8Array, gossipSeq: number): number {
+  if (payload.length < RESEND_SEQ_BYTES) return 0;
+  const seq = readU32(payload, 0);
+  return seq < gossipSeq ? seq : 0;
 }

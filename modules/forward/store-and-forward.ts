@@ -59,6 +59,8 @@ export interface ForwardContext {
   onDirectMessage(origin: Uint8Array, seq: number, payload: Uint8Array, hops: number, slot: number): void;
   /** A message was dropped: no route to its destination was found in time. */
   messageUnroutable(): void;
+  /** `target`'s ack of our command `seq` arrived (unchecked: payload per command/command-ack.ts). */
+  onCommandAck(target: Uint8Array, seq: number, payload: Uint8Array, now: number): void;
   /** Id of the nearest gateway we have a route to; null without one. */
   nearestGatewayId(): Uint8Array | null;
   /** Id of the nearest gateway other than `except` routed through a next hop we trust; null without one. */
@@ -287,6 +289,17 @@ export class StoreAndForward {
     return this.ownRoom() && this.custody.add(this.ctx.id, destination, DataKind.Message, seq, 0, payload, now);
   }
 
+  /**
+   * Acks `destination`'s command `seq` (payload: command/command-ack.ts), routed like a message. One
+   * held already is enough; with no room the origin's resend asks again.
+   */
+  sendCommandAck(destination: Uint8Array, seq: number, payload: Uint8Array, now: number): void {
+    this.deadline = NaN;
+    if (this.custody.find(this.ctx.id, DataKind.CommandAck, seq) < 0 && this.ownRoom()) {
+      this.custody.add(this.ctx.id, destination, DataKind.CommandAck, seq, 0, payload, now);
+    }
+  }
+
   /** A route to `destination` was found: items waiting for one go at the next tick. */
   routeFound(destination: Uint8Array, now: number): void {
     this.deadline = NaN;
@@ -308,6 +321,8 @@ export class StoreAndForward {
       this.ack(from, d);
       if (kind === DataKind.Message) {
         this.ctx.onDirectMessage(d.origin, d.seq, d.payload, d.hops + 1, from);
+      } else if (kind === DataKind.CommandAck) {
+        this.ctx.onCommandAck(d.origin, d.seq, d.payload, now);
       } else if (kind === DataKind.Confirm) {
         if (equalBytes(d.origin, this.ctx.id)) {
           this.confirmed(d.seq, now);
@@ -897,10 +912,11 @@ export class StoreAndForward {
       const id = slot >= 0 ? this.ctx.neighborId(slot) : null;
       if (id) custody.setDestination(row, id);
       else slot = -1;
-    } else if (kind === DataKind.Message) {
+    } else if (kind === DataKind.Message || kind === DataKind.CommandAck) {
       slot = this.ctx.nextHopToNode(custody.destination(row)!, now);
       if (slot < 0 && custody.tries(row) >= MESSAGE_TRIES) {
-        this.ctx.messageUnroutable();
+        // A lost ack costs the command's origin a resend, answered with the ack again.
+        if (kind === DataKind.Message) this.ctx.messageUnroutable();
         return custody.remove(row);
       }
     } else {
@@ -915,7 +931,7 @@ export class StoreAndForward {
       const destination = custody.destination(row);
       if (destination) slot = this.ctx.nextHopToward(destination);
     }
-    if (slot < 0) return custody.unsent(row, now + NO_ROUTE_RETRY_MS, kind === DataKind.Confirm || kind === DataKind.Message);
+    if (slot < 0) return custody.unsent(row, now + NO_ROUTE_RETRY_MS, kind === DataKind.Confirm || kind === DataKind.Message || kind === DataKind.CommandAck);
     // Our own entries say, as they leave, from where a gateway that never met us should start.
     if (kind === DataKind.Entry && custody.hops(row) === 0 && custody.isFrom(row, this.ctx.id)) {
       writeU32(custody.payload(row), 0, this.unsent.base);

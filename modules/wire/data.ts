@@ -7,7 +7,8 @@
  *   0    8     origin node id (whose feed this is)
  *   8    8     destination node id (a gateway; for CONFIRM, the origin)
  *   16   1     kind: 1 feed entry, 2 feed checkpoint, 3 confirm, 4 health report, 5 message to a node,
- *               6 lend (hold this entry for me: one hop, to a neighbor with storage to lend)
+ *               6 lend (hold this entry for me: one hop, to a neighbor with storage to lend),
+ *               7 command ack (from a command's target back to its origin)
  *   17   1     hops travelled so far (< MAX_DATA_HOPS)
  *   18   4     seq: the entry's or checkpoint's seq; for CONFIRM, the highest seq delivered
  *   22   n     payload: entry: base (u32, the lowest seq the origin has not had confirmed) ‖ the
@@ -15,7 +16,8 @@
  *               or (a pull) the lowest seq the gateway holds past a gap (u32, > seq): seq+1 up to it
  *               are missing; lend: the origin's home gateway (8, zero: none yet) ‖ base ‖ the entry;
  *               health: the report (monitor/health-report.ts); seq numbers the origin's reports;
- *               message: the application's payload (1..200 bytes), seq from the origin's message seqs
+ *               message: the application's payload (1..200 bytes), seq from the origin's message seqs;
+ *               command ack: seq the command's, the target's certificate ‖ its signature (command/command-ack.ts)
  *
  * ACK (record type 6): count c (1..MAX_ACKS), then c × (origin 8 ‖ kind 1 ‖ seq 4): the DATA items
  * the receiver took custody of (or already had).
@@ -23,6 +25,7 @@
 import { readU32, writeU32 } from "../bytes.js";
 import { WireError } from "./errors.js";
 import { NODE_ID_BYTES } from "./frame.js";
+import { CERTIFICATE_BYTES } from "./hello.js";
 
 /** Append only: these values are on the wire. */
 export enum DataKind {
@@ -35,6 +38,8 @@ export enum DataKind {
   Message = 5,
   /** An origin's entry for a neighbor to keep in its storage and carry on (forward/replica-store.ts). */
   Lend = 6,
+  /** A command's target tells the command's origin it acted on it, routed like a message (command/command-ack.ts). */
+  CommandAck = 7,
 }
 
 export const DATA_FIXED_BYTES = 22;
@@ -46,6 +51,8 @@ export const MAX_DATA_HOPS = 64;
 export const LEND_HOME_BYTES = NODE_ID_BYTES;
 /** A CONFIRM that pulls carries the lowest seq held past the gap. */
 export const PULL_BYTES = 4;
+/** A command ack carries the target's certificate and its Ed25519 signature. */
+export const COMMAND_ACK_BYTES = CERTIFICATE_BYTES + 64;
 export const ACK_ITEM_BYTES = NODE_ID_BYTES + 5;
 export const MAX_ACKS = 32;
 
@@ -70,7 +77,7 @@ export function checkData(body: Uint8Array): WireError {
   if (body.length < DATA_FIXED_BYTES) return WireError.Truncated;
   if (body.length > DATA_FIXED_BYTES + MAX_DATA_PAYLOAD) return WireError.Oversized;
   const kind = body[16];
-  if (kind < DataKind.Entry || kind > DataKind.Lend) return WireError.BadType;
+  if (kind < DataKind.Entry || kind > DataKind.CommandAck) return WireError.BadType;
   const seq = readU32(body, 18);
   if (body[17] >= MAX_DATA_HOPS || seq === 0) return WireError.BadField;
   const payload = body.length - DATA_FIXED_BYTES;
@@ -78,7 +85,7 @@ export function checkData(body: Uint8Array): WireError {
     if (payload === 0) return WireError.None;
     return payload === PULL_BYTES && readU32(body, DATA_FIXED_BYTES) > seq ? WireError.None : WireError.BadField;
   }
-  if (payload === 0) return WireError.BadField;
+  if (payload === 0 || (kind === DataKind.CommandAck && payload !== COMMAND_ACK_BYTES)) return WireError.BadField;
   // A lend goes one hop, and carries a home, a base and an entry.
   if (kind === DataKind.Lend && (body[17] !== 0 || payload <= LEND_HOME_BYTES + 4)) return WireError.BadField;
   return WireError.None;
@@ -117,7 +124,7 @@ export function checkAck(body: Uint8Array): WireError {
   if (body.length > 1 + count * ACK_ITEM_BYTES) return WireError.TrailingBytes;
   for (let i = 0; i < count; i++) {
     const kind = body[1 + i * ACK_ITEM_BYTES + NODE_ID_BYTES];
-    if (kind < DataKind.Entry || kind > DataKind.Lend) return WireError.BadType;
+    if (kind < DataKind.Entry || kind > DataKind.CommandAck) return WireError.BadType;
   }
   return WireError.None;
 }

@@ -1,0 +1,101 @@
+/**
+ * The commanding node's side of commands (docs/protocol.md §Commands, Acknowledgements): the
+ * commands sent and not yet acknowledged by their target, until it acks or they expire.
+ *
+ * One command per target is in flight, the oldest: the next one to that target goes out only once
+ * it is acked, expired or evicted. The target refuses a seq at or below the last one it acted on
+ * from us (its replay floor), so a command sent after another and arriving first would make the
+ * first one's resends useless; waiting keeps each target's commands acted on in the order sent.
+ *
+ * The command in flight is sent again RESEND_AFTER_MS after it first went out, then at doubling
+ * gaps up to MAX_RESEND_GAP_MS, until EXPIRES_MS after sendCommand. The table holds `capacity`
+ * commands; a command added to a full table evicts the oldest (the one most likely undeliverable:
+ * newer commands carry the newer intent). Kept in RAM only: a restart of the commanding node
+ * forgets its pending commands (docs/protocol.md says what that costs).
+ */
+
+/** After this long without an ack the command goes again… */
+export const RESEND_AFTER_MS = 20_000;
+/** …at gaps doubling up to this… */
+export const MAX_RESEND_GAP_MS = 160_000;
+/** …until this long after it was given to sendCommand. */
+export const COMMAND_EXPIRES_MS = 15 * 60_000;
+
+export interface PendingCommand {
+  target: Uint8Array;
+  targetHex: string;
+  /** The command's seq: its gossip seq when first sent, the one its signature binds. */
+  seq: number;
+  path: string;
+  /** The signed command payload (command-message.ts), sent again unchanged. */
+  payload: Uint8Array;
+  submittedAt: number;
+  /** When it first went out; -1 while it waits behind an earlier command to the same target. */
+  sentAt: number;
+  nextResendAt: number;
+  resends: number;
+}
+
+export class CommandOutbox {
+  /** Oldest first (so in seq order, and each target's first is its command in flight). */
+  private readonly pending: PendingCommand[] = [];
+
+  constructor(readonly capacity: number) {}
+
+  get size(): number {
+    return this.pending.length;
+  }
+
+  /** Takes a command to send; returns the oldest command, removed to make room, or null. */
+  add(target: Uint8Array, targetHex: string, seq: number, path: string, payload: Uint8Array, now: number): PendingCommand | null {
+    const evicted = this.pending.length >= this.capacity ? this.pending.shift()! : null;
+    this.pending.push({ target: target.slice(), targetHex, seq, path, payload, submittedAt: now, sentAt: -1, nextResendAt: Infinity, resends: 0 });
+    return evicted;
+  }
+
+  /** The oldest command to `targetHex` if it has not gone out yet (it may now), else null. */
+  unsentHead(targetHex: string): PendingCommand | null {
+    const c = this.pending.find((p) => p.targetHex === targetHex);
+    return c && c.sentAt < 0 ? c : null;
+  }
+
+  /** `c` went out now: its first resend is due RESEND_AFTER_MS later. */
+  sent(c: PendingCommand, now: number): void {
+    c.sentAt = now;
+    c.nextResendAt = now + RESEND_AFTER_MS;
+  }
+
+  /** The command in flight to `targetHex` whose seq is `seq`, or null (not ours, or acked already). */
+  inFlight(targetHex: string, seq: number): PendingCommand | null {
+    return this.pending.find((p) => p.targetHex === targetHex && p.seq === seq && p.sentAt >= 0) ?? null;
+  }
+
+  remove(c: PendingCommand): void {
+    const i = this.pending.indexOf(c);
+    if (i >= 0) this.pending.splice(i, 1);
+  }
+
+  /** Removes the commands whose lifetime ended by `now` into `out`. */
+  expire(now: number, out: PendingCommand[]): void {
+    for (let i = 0; i < this.pending.length; ) {
+      if (now - this.pending[i].submittedAt >= COMMAND_EXPIRES_MS) out.push(...this.pending.splice(i, 1));
+      else i++;
+    }
+  }
+
+  /** The commands in flight whose resend is due by `now`, each with its next resend scheduled. */
+  resendsDue(now: number, out: PendingCommand[]): void {
+    for (const c of this.pending) {
+      if (c.sentAt < 0 || c.nextResendAt > now) continue;
+      c.resends++;
+      c.nextResendAt = now + Math.min(MAX_RESEND_GAP_MS, RESEND_AFTER_MS * 2 ** c.resends);
+      out.push(c);
+    }
+  }
+
+  nextDeadline(): number {
+    let t = Infinity;
+    for (const c of this.pending) t = Math.min(t, c.nextResendAt, c.submittedAt + COMMAND_EXPIRES_MS);
+    return t;
+  }
+}

@@ -1,0 +1,302 @@
+/**
+ * Command acknowledgements and resends (docs/protocol.md §Commands, Acknowledgements), in simulated
+ * meshes of a gateway G with the command right, a relay R and a target T in a line:
+ *   - T off when two commands are sent and back a minute later: each acted on once, in the order sent,
+ *     and acked; nothing goes out for them afterwards;
+ *   - T's ack lost (T crashes before it leaves): the resend is acked again, T acts once;
+ *   - an insider's forged acks (T's certificate with its own signature, its own certificate) are
+ *     refused, and the resends go on until T's genuine ack;
+ * and, on their own: the ack's signature, the DATA and GOSSIP codecs, the pending table's cap,
+ * eviction, one command in flight per target, resend times and lifetime.
+ */
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { ascii, toHex } from "../modules/bytes.js";
+import { createNodeConfig } from "../modules/config.js";
+import { DropReason } from "../modules/counters.js";
+import type { MeshEvent, Transmit } from "../modules/events.js";
+import { commandAckCertificate, encodeCommandAck, verifyCommandAck } from "../modules/command/command-ack.js";
+import { encodeCommand, encodeCommandResend, resentCommandSeq } from "../modules/command/command-message.js";
+import { COMMAND_EXPIRES_MS, CommandOutbox, RESEND_AFTER_MS } from "../modules/command/command-outbox.js";
+import { Role } from "../modules/identity/certificate.js";
+import { nodeIdOf } from "../modules/identity/node-id.js";
+import { FrameSealer } from "../modules/link/frame-sealer.js";
+import { MeshNode, type Provisioning } from "../modules/node.js";
+import { COMMAND_ACK_BYTES, DataKind, decodeData, encodeData, newDataView } from "../modules/wire/data.js";
+import { WireError } from "../modules/wire/errors.js";
+import { decodeGossip, encodeGossip, GossipKind, newGossipView } from "../modules/wire/gossip.js";
+import { encodeHello } from "../modules/wire/hello.js";
+import { RecordType, RECORD_HEADER_BYTES, writeRecord } from "../modules/wire/records.js";
+import { nodeCrypto as crypto } from "../hosts/node/node-crypto.js";
+import type { SimDevice } from "../hosts/sim/device.js";
+import { createMeshKeys, provisionNode, SIM_EPOCH_SECONDS } from "../hosts/sim/provision.js";
+import { Rng } from "../hosts/sim/rng.js";
+import { Simulator } from "../hosts/sim/simulator.js";
+import { MemoryStorage } from "../hosts/sim/storage.js";
+import { fromPositions } from "../hosts/sim/topology.js";
+
+const keys = createMeshKeys(new Rng(15));
+const nodeRng = new Rng(16);
+const gatewayP = provisionNode(keys, nodeRng, Role.Gateway, true);
+const relayP = provisionNode(keys, nodeRng, Role.Relay);
+const targetP = provisionNode(keys, nodeRng);
+const forgerP = provisionNode(keys, nodeRng);
+const idOf = (p: Provisioning) => nodeIdOf(crypto, p.secretKey.subarray(32));
+const [gatewayId, targetId, forgerId] = [idOf(gatewayP), idOf(targetP), idOf(forgerP)];
+const config = createNodeConfig({ beaconIntervalMs: 2000 });
+
+type Acked = Extract<MeshEvent, { type: "command-acked" }>;
+type Acted = Extract<MeshEvent, { type: "command" }>;
+
+/**
+ * A node that runs scheduled actions at their times. With `muteOnCommand`, once it acts on a command
+ * it sends no unicast frame any more (its ack never leaves: the test then crashes it).
+ */
+class ScriptedNode implements SimDevice {
+  private step = 0;
+  private muted = false;
+  private readonly events: MeshEvent[] = [];
+  constructor(readonly node: MeshNode, private readonly script: { at: number; run(node: MeshNode, now: number): void }[],
+    private readonly muteOnCommand = false) {}
+  start(now: number): void {
+    this.node.start(now);
+    this.node.setWallClock(SIM_EPOCH_SECONDS + Math.floor(now / 1000), now);
+    this.drain();
+  }
+  receive(bytes: Uint8Array, link: unknown, now: number): void {
+    this.node.receive(bytes, link, now);
+    this.drain();
+  }
+  tick(now: number): void {
+    while (this.step < this.script.length && this.script[this.step].at <= now) this.script[this.step++].run(this.node, now);
+    this.node.tick(now);
+    this.drain();
+  }
+  nextTimeout(): number {
+    return Math.min(this.node.nextTimeout(), this.script[this.step]?.at ?? Infinity);
+  }
+  pollTransmit(): Transmit | undefined {
+    let t = this.node.pollTransmit();
+    while (t && this.muted && t.to !== null) t = this.node.pollTransmit();
+    return t;
+  }
+  pollEvent(): MeshEvent | undefined {
+    return this.events.shift();
+  }
+  /** Takes the node's events as they come, before its frames are polled. */
+  private drain(): void {
+    for (let e; (e = this.node.pollEvent()); this.events.push(e)) if (e.type === "command" && this.muteOnCommand) this.muted = true;
+  }
+}
+
+/** An insider that sends, at its times, a HELLO (to be G's neighbor) with DATA records. */
+class AckForger implements SimDevice {
+  private readonly sealer = new FrameSealer(crypto, forgerP.networkId, forgerP.networkKey, forgerId, 1);
+  private readonly out: Transmit[] = [];
+  private step = 0;
+  constructor(private readonly script: { at: number; data(): Uint8Array[] }[]) {}
+  start(): void {}
+  receive(): void {}
+  tick(now: number): void {
+    while (this.step < this.script.length && this.script[this.step].at <= now) {
+      const records = [encodeHello(this.step, 2000, 0, forgerP.certificate, []), ...this.script[this.step++].data()];
+      const payload = new Uint8Array(records.reduce((n, r) => n + RECORD_HEADER_BYTES + r.length, 0));
+      let at = 0;
+      records.forEach((r, i) => (at = writeRecord(payload, at, i === 0 ? RecordType.Hello : RecordType.Data, r)));
+      this.out.push({ bytes: this.sealer.seal(payload)!, to: null });
+    }
+  }
+  nextTimeout(): number {
+    return this.script[this.step]?.at ?? Infinity;
+  }
+  pollTransmit(): Transmit | undefined {
+    return this.out.shift();
+  }
+  pollEvent(): MeshEvent | undefined {
+    return undefined;
+  }
+}
+
+/**
+ * G(0) - R(1) - T(2) in a line, 100 m apart (range 120); the forger F(3), when given, hears G alone.
+ * G runs `script`; `setup` schedules power and the like. Returns each node's events with their times.
+ */
+function line(script: { at: number; run(node: MeshNode, now: number): void }[], setup: (sim: Simulator) => void,
+    until: number, options: { forger?: AckForger; crashAfterCommand?: boolean } = {}) {
+  const { forger, crashAfterCommand = false } = options;
+  const topology = fromPositions(forger ? [0, 100, 200, -100] : [0, 100, 200], forger ? [0, 0, 0, 0] : [0, 0, 0], 120);
+  const provisioning = [gatewayP, relayP, targetP];
+  const events: { at: number; e: MeshEvent }[][] = [[], [], [], []];
+  const devices: SimDevice[] = [];
+  const sim = new Simulator({
+    topology, seed: 21, radio: { loss: 0 },
+    createDevice: (i, ports) => {
+      if (i === 3) return (devices[i] = forger!);
+      const node = new MeshNode(provisioning[i], { crypto, random: ports.random, storage: ports.storage }, config);
+      // The target muted after a command only in its first life: the crash takes its ack with it.
+      const mute = i === 2 && crashAfterCommand && events[2].length === 0;
+      return (devices[i] = new ScriptedNode(node, i === 0 ? script : [], mute));
+    },
+    onEvent: (i, e, now) => {
+      if (i === 2 && e.type === "command" && crashAfterCommand) sim.reboot(2, now + 100, 1000);
+      events[i].push({ at: now, e });
+    },
+  });
+  setup(sim);
+  sim.startAll(0);
+  sim.runUntil(until);
+  const of = <T extends MeshEvent["type"]>(i: number, type: T) =>
+    events[i].filter((x) => x.e.type === type) as { at: number; e: Extract<MeshEvent, { type: T }> }[];
+  return { sim, devices, of };
+}
+
+const send = (seqs: number[], path: string, value: string) => ({
+  run: (node: MeshNode, now: number) => void seqs.push(node.sendCommand(targetId, path, ascii(value), now)),
+});
+
+test("a target off when commanded, back a minute later: each command acted on once, in order, and acked", () => {
+  const seqs: number[] = [];
+  const { of, sim } = line([{ at: 20_000, ...send(seqs, "led", "on") }, { at: 21_000, ...send(seqs, "fan/speed", "3") }], (sim) => {
+    sim.stop(2, 15_000);
+    sim.start(2, 80_000);
+  }, 400_000);
+  const acted = of(2, "command").map(({ e }: { e: Acted }) => [e.seq, e.path, String.fromCharCode(...e.value)]);
+  assert.equal(acted, [[seqs[0], "led", "on"], [seqs[1], "fan/speed", "3"]], "each once, in the order sent");
+  const acked = of(0, "command-acked");
+  assert.equal(acked.map(({ e }: { e: Acked }) => [e.target, e.seq, e.path]), [[toHex(targetId), seqs[0], "led"], [toHex(targetId), seqs[1], "fan/speed"]]);
+  const firstAck = acked[0];
+  // Resent at 40 s and 80 s (T still booting: its neighbors not yet introduced), then at 160 s.
+  assert.ok(firstAck.e.resends >= 2 && firstAck.at > 80_000 && firstAck.at < 200_000, `acked at ${firstAck.at} after ${firstAck.e.resends} resends`);
+  assert.is(acked[1].e.resends, 0, "the second went out once the first was acked, and was acked at once");
+  assert.ok(acked[1].at - firstAck.at < 10_000, `second acked ${acked[1].at - firstAck.at} ms after the first`);
+  assert.equal(of(0, "command-expired"), []);
+  console.log(`  command-acks: T back at 80 s, first command acked at ${firstAck.at / 1000} s after ${firstAck.e.resends} resends, the second ${(acked[1].at - firstAck.at) / 1000} s later`);
+  const target = (sim.device(2) as ScriptedNode).node;
+  assert.is(target.counters.dropped(DropReason.CommandReplay), 0, "no copy after the ack: the resends stopped");
+});
+
+test("an ack lost with its target (crashed before it left) is repaired by the resend; the target acts once", () => {
+  const seqs: number[] = [];
+  const { of, sim } = line([{ at: 20_000, ...send(seqs, "led", "on") }], () => {}, 120_000, { crashAfterCommand: true });
+  const acted = of(2, "command");
+  assert.equal(acted.map(({ e }: { e: Acted }) => e.seq), [seqs[0]], "acted on once, before the crash");
+  assert.ok(acted[0].at < 25_000);
+  const acked = of(0, "command-acked");
+  assert.equal(acked.map(({ e }: { e: Acked }) => [e.seq, e.resends]), [[seqs[0], 1]], "acked after one resend");
+  assert.ok(acked[0].at >= 40_000 && acked[0].at < 45_000, `acked at ${acked[0].at}`);
+  const target = (sim.device(2) as ScriptedNode).node;
+  assert.is(target.counters.dropped(DropReason.CommandReplay), 1, "the resend: not acted on again, acked again");
+});
+
+test("an insider's forged acks are refused: the resends go on until the target's own ack", () => {
+  const seqs: number[] = [];
+  const forgedAck = (certificate: Uint8Array) => () => [encodeData(targetId, gatewayId, DataKind.CommandAck, 1, seqs[0],
+    encodeCommandAck(crypto, forgerP.secretKey, certificate, gatewayId, targetId, seqs[0]))];
+  // T's own (public) certificate with the forger's signature, then the forger's certificate.
+  const forger = new AckForger([{ at: 25_000, data: forgedAck(targetP.certificate) }, { at: 30_000, data: forgedAck(forgerP.certificate) }]);
+  const { of, sim } = line([{ at: 20_000, ...send(seqs, "led", "on") }], (sim) => {
+    sim.stop(2, 15_000);
+    sim.start(2, 60_000);
+  }, 200_000, { forger });
+  const gateway = (sim.device(0) as ScriptedNode).node;
+  assert.is(gateway.counters.dropped(DropReason.BadSignature), 1, "T's certificate, not T's signature");
+  assert.is(gateway.counters.dropped(DropReason.BadCertificate), 1, "a certificate that is not T's");
+  const acked = of(0, "command-acked");
+  assert.is(acked.length, 1);
+  assert.ok(acked[0].at > 60_000 && acked[0].e.resends >= 2, `acked at ${acked[0].at} after ${acked[0].e.resends} resends: the forgeries stopped none`);
+  assert.equal(of(2, "command").map(({ e }: { e: Acted }) => e.seq), [seqs[0]]);
+});
+
+test("the ack's signature binds origin, target and seq; DATA kind 7 carries exactly certificate and signature", () => {
+  const ack = encodeCommandAck(crypto, targetP.secretKey, targetP.certificate, gatewayId, targetId, 42);
+  assert.is(ack.length, COMMAND_ACK_BYTES);
+  assert.equal(commandAckCertificate(ack), targetP.certificate);
+  const key = targetP.secretKey.subarray(32);
+  assert.ok(verifyCommandAck(crypto, ack, gatewayId, targetId, 42, key));
+  assert.not.ok(verifyCommandAck(crypto, ack, gatewayId, targetId, 43, key), "another seq");
+  assert.not.ok(verifyCommandAck(crypto, ack, forgerId, targetId, 42, key), "another origin");
+  assert.not.ok(verifyCommandAck(crypto, ack, gatewayId, forgerId, 42, key), "another target");
+  assert.not.ok(verifyCommandAck(crypto, ack, gatewayId, targetId, 42, forgerP.secretKey.subarray(32)), "another key");
+  const view = newDataView();
+  assert.is(decodeData(encodeData(targetId, gatewayId, DataKind.CommandAck, 0, 42, ack), view), WireError.None);
+  assert.equal([view.kind, view.seq, view.payload.length], [DataKind.CommandAck, 42, COMMAND_ACK_BYTES]);
+  assert.is(decodeData(encodeData(targetId, gatewayId, DataKind.CommandAck, 0, 42, ack.subarray(1)), view), WireError.BadField);
+  const unknown = encodeData(targetId, gatewayId, DataKind.CommandAck, 0, 42, ack);
+  unknown[16] = 8;
+  assert.is(decodeData(unknown, view), WireError.BadType);
+  // A resend: the command's seq ‖ its payload, under a later gossip seq.
+  const command = encodeCommand(crypto, gatewayP.secretKey, gatewayP.certificate, gatewayId, 7, targetId, "led", ascii("on"));
+  const resend = encodeCommandResend(7, command);
+  const g = newGossipView();
+  assert.is(decodeGossip(encodeGossip(gatewayId, 9, GossipKind.CommandResend, 0, 32, resend), g), WireError.None);
+  assert.equal([g.kind, resentCommandSeq(g.payload, g.seq)], [GossipKind.CommandResend, 7]);
+  assert.equal(g.payload.subarray(4), command);
+  assert.is(resentCommandSeq(resend, 7), 0, "not later than its own seq: not a resend");
+  assert.is(resentCommandSeq(resend.subarray(0, 3), 9), 0);
+});
+
+test("MeshNode: the full table evicts the oldest command (command-expired, evicted); the rest expire after 15 minutes", () => {
+  const gateway = new MeshNode(gatewayP, { crypto, random: new Rng(1), storage: new MemoryStorage() }, config);
+  gateway.start(0);
+  const targets = Array.from({ length: 17 }, (_, k) => Uint8Array.of(0xee, k, 0, 0, 0, 0, 0, 1));
+  const seqs = targets.map((t, k) => gateway.sendCommand(t, "led", ascii("on"), 1000 + k));
+  const expired = () => {
+    const out: Extract<MeshEvent, { type: "command-expired" }>[] = [];
+    for (let e; (e = gateway.pollEvent()); ) if (e.type === "command-expired") out.push(e);
+    return out;
+  };
+  assert.equal(expired().map((e) => [e.seq, e.reason, e.target]), [[seqs[0], "evicted", toHex(targets[0])]]);
+  for (let now = 2000; now < 1000 + COMMAND_EXPIRES_MS; now += 1000) gateway.tick(now);
+  assert.equal(expired(), []);
+  gateway.tick(1000 + COMMAND_EXPIRES_MS + 16);
+  const late = expired();
+  assert.equal(late.map((e) => e.seq), seqs.slice(1));
+  assert.ok(late.every((e) => e.reason === "timeout" && e.resends === 7), JSON.stringify(late[0]));
+  assert.is(gateway.nextTimeout() > 1000 + COMMAND_EXPIRES_MS, true);
+});
+
+test("command outbox: one command in flight per target, resend times, lifetime", () => {
+  const outbox = new CommandOutbox(4);
+  const a = Uint8Array.of(1, 0, 0, 0, 0, 0, 0, 0);
+  const b = Uint8Array.of(2, 0, 0, 0, 0, 0, 0, 0);
+  const payload = new Uint8Array(1);
+  assert.is(outbox.add(a, "a", 10, "x", payload, 0), null);
+  assert.is(outbox.add(a, "a", 11, "y", payload, 100), null);
+  assert.is(outbox.add(b, "b", 12, "x", payload, 200), null);
+  const first = outbox.unsentHead("a")!;
+  assert.is(first.seq, 10);
+  outbox.sent(first, 0);
+  assert.is(outbox.unsentHead("a"), null, "the second to a waits for the first");
+  assert.is(outbox.inFlight("a", 11), null, "nor can it be acked");
+  assert.is(outbox.unsentHead("b")!.seq, 12, "b's first is free to go");
+  // Resends of the one in flight: 20 s after it went out, then at gaps of 40, 80, 160, 160… s.
+  const times: number[] = [];
+  for (let now = 0; now <= 600_000; now += 1000) {
+    const due: { seq: number }[] = [];
+    outbox.resendsDue(now, due as never);
+    if (due.length > 0) times.push(now);
+  }
+  assert.equal(times, [20_000, 60_000, 140_000, 300_000, 460_000]);
+  assert.is(RESEND_AFTER_MS, 20_000);
+  outbox.remove(outbox.inFlight("a", 10)!);
+  assert.is(outbox.unsentHead("a")!.seq, 11, "acked: the next to a may go");
+  const gone: { seq: number }[] = [];
+  outbox.expire(COMMAND_EXPIRES_MS + 99, gone as never);
+  assert.equal(gone.map((c) => c.seq), [], "lifetimes run from sendCommand");
+  outbox.expire(COMMAND_EXPIRES_MS + 100, gone as never);
+  assert.equal(gone.map((c) => c.seq), [11]);
+  assert.is(outbox.nextDeadline(), COMMAND_EXPIRES_MS + 200);
+});
+
+test("command outbox: a full table evicts its oldest command for the newest", () => {
+  const outbox = new CommandOutbox(3);
+  const payload = new Uint8Array(1);
+  for (let k = 0; k < 3; k++) assert.is(outbox.add(Uint8Array.of(k), `t${k}`, k + 1, "x", payload, k), null);
+  const evicted = outbox.add(Uint8Array.of(9), "t9", 4, "x", payload, 3);
+  assert.is(evicted!.seq, 1);
+  assert.is(outbox.size, 3);
+  assert.is(outbox.unsentHead("t0"), null);
+  assert.is(outbox.unsentHead("t9")!.seq, 4);
+});
+
+test.run();

@@ -10,7 +10,8 @@
  *     again, and the broker publishes its will when it dies while connected;
  *   - commands: `mosquitto_pub` on `hyphae/<network>/<node>/set/led` reaches that `hyphae node` as a
  *     `command` line when the gateway's certificate grants the command right, is refused with the
- *     reason when it does not, and retained or malformed ones are refused.
+ *     reason when it does not, and retained or malformed ones are refused; the node's ack comes back
+ *     as a `command-acked` line and as the state `acked` on `hyphae/<network>/<node>/command/led`.
  * Every process is ended by its PID in `finally`. Skipped (one line) when mosquitto is not installed.
  */
 import { test } from "uvu";
@@ -260,7 +261,7 @@ test("a gateway killed while the broker is down publishes its outbox when restar
   }
 });
 
-test("a gateway with the command right forwards set/… publishes to the addressed node, which prints each once", async () => {
+test("a gateway with the command right forwards set/… publishes to the addressed node, which prints each once and acks it", async () => {
   if (skip) return;
   const t0 = Date.now();
   const state = join(dir, "commands");
@@ -272,8 +273,10 @@ test("a gateway with the command right forwards set/… publishes to the address
   const common = ["--port", String(udpPort), "--broadcast", "127.0.0.2,127.0.0.3", "--beacon-ms", "200", "--publish-every", "0"];
   let node: HyphaeProcess | undefined;
   let gateway: HyphaeProcess | undefined;
+  let subscriber: Subscriber | undefined;
   try {
     await broker.start();
+    subscriber = new Subscriber(broker.port, ["hyphae/+/+/command/#"], `hy-sub3-${process.pid}`);
     node = new HyphaeProcess("node", ["--provisioning", nodeFile, "--state", join(state, "n1"), "--bind", "127.0.0.2", ...common]);
     const target = (await node.waitFor("started", () => true, WAIT_MS, "start")).id;
     const network = networkHex(provisioningFromText(JSON.parse(readFileSync(nodeFile, "utf8"))).networkId);
@@ -310,10 +313,21 @@ test("a gateway with the command right forwards set/… publishes to the address
     await new Promise((r) => setTimeout(r, 500)); // a duplicate would come right behind
     assert.equal(node.of("command").map((e) => [e.seq, e.path, e.value]), [[sent.seq, "led", "6f6e"], [second.seq, "fan/speed", "33"]],
       "each forwarded command once, nothing else");
+
+    // The node's acks: printed by the gateway, and each command's state on its topic, sent then acked.
+    await gateway.waitFor("command-acked", (e) => e.seq === second.seq, WAIT_MS, "the second command acked");
+    assert.equal(gateway.of("command-acked").map((e) => [e.target, e.seq, e.path, e.resends]), [[target, sent.seq, "led", 0], [target, second.seq, "fan/speed", 0]]);
+    const states = (path: string) => subscriber!.messages.filter((m) => m.topic === `${base}/${target}/command/${path}`).map((m) => JSON.parse(m.payload));
+    await subscriber.waitFor("the acked states", WAIT_MS, () => states("fan/speed").some((s) => s.state === "acked"));
+    for (const [path, seq] of [["led", sent.seq], ["fan/speed", second.seq]] as const) {
+      assert.equal(states(path).map((s) => [s.seq, s.state]), [[seq, "sent"], [seq, "acked"]], path);
+    }
+    assert.equal(gateway.of("command-expired"), []);
     assert.is(node.stderr + gateway.stderr, "");
-    console.log(`  gateway-mqtt: commands forwarded and refused in ${Date.now() - t0} ms`);
+    console.log(`  gateway-mqtt: commands forwarded, refused and acked in ${Date.now() - t0} ms (acks ${gateway.of("command-acked").map((e) => e.ms).join(", ")} ms after sending)`);
   } finally {
     await Promise.all([node, gateway].map((p) => p?.stop("SIGKILL")));
+    await subscriber?.stop();
     await broker.dispose();
   }
 });

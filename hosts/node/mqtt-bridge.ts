@@ -20,7 +20,9 @@
  * for that node (MeshNode.sendCommand, reported as `command-sent`) when this gateway's certificate
  * grants the command right; otherwise, or when the node id, path or value cannot travel, or the
  * message is a retained one (a stored command would be sent again at every connection), it is
- * reported as `command-refused` with the reason. Nothing is published back.
+ * reported as `command-refused` with the reason. Its delivery is published, retained, on
+ * `<prefix>/<network>/<node>/command/<path>`: `sent`, then `acked` (the node acted on it) or
+ * `expired` (never acked: the mesh gave up), unless a newer command on that path was published there.
  *
  * Tables: known (node, sensor) pairs and origin statuses, each at most `TABLE_CAPACITY`, the least
  * recently heard forgotten first; origins in flight are a subset of the outbox's.
@@ -41,7 +43,7 @@ export type GatewayEvent =
   | { type: "mqtt-published"; origin: string; seq: number; sensor: string; topic: string }
   /** The outbox was full: its oldest reading was dropped unpublished. */
   | { type: "outbox-dropped"; origin: string; seq: number; sensor: string }
-  /** A command went into the mesh as gossip `seq` of this gateway. */
+  /** The mesh node took a command as its `seq`: it goes out now, or once the node acked the one before (core events tell the outcome). */
   | { type: "command-sent"; topic: string; node: string; path: string; seq: number; bytes: number }
   | { type: "command-refused"; topic: string; node: string; reason: string };
 
@@ -98,6 +100,8 @@ export class MqttBridge {
   private readonly origins = new Map<string, OriginStatus>();
   /** Origins whose status changed since it was last published. */
   private readonly changed = new Set<string>();
+  /** Command state topic → the newest seq published there: an older command's outcome does not overwrite a newer one's state. */
+  private readonly commandSeqs = new Map<string, number>();
   private statusTimer: NodeJS.Timeout | undefined;
   private published = 0;
   private dropped = 0;
@@ -145,6 +149,10 @@ export class MqttBridge {
       case "feed-flagged":
         this.originStatus(event.origin).flagged = { seq: event.seq, reason: event.reason };
         return;
+      case "command-acked":
+        return this.publishCommandState(event.target, event.path, event.seq, { state: "acked", resends: event.resends, ms: event.ms });
+      case "command-expired":
+        return this.publishCommandState(event.target, event.path, event.seq, { state: "expired", reason: event.reason, resends: event.resends });
       case "health": {
         // Reports may come twice or out of order (best effort, several paths): keep the newest.
         const status = this.originStatus(event.origin);
@@ -250,6 +258,15 @@ export class MqttBridge {
     const seq = this.options.sendCommand(fromHex(node), path, payload);
     if (seq === null) return refused("the mesh node is not running yet");
     onEvent({ type: "command-sent", topic, node, path, seq, bytes: payload.length });
+    this.publishCommandState(node, path, seq, { state: "sent" });
+  }
+
+  /** Publishes command `seq`'s state on its topic, unless a newer command's is shown there. */
+  private publishCommandState(node: string, path: string, seq: number, state: Record<string, unknown>): void {
+    const topic = this.options.topics.commandState(node, path);
+    if ((this.commandSeqs.get(topic) ?? 0) > seq) return;
+    touch(this.commandSeqs, topic, seq);
+    void this.client.publish(topic, JSON.stringify({ seq, ...state, time: unixSeconds() }), 1, true);
   }
 
   /** Why a command cannot go into the mesh, or null when it can. */

@@ -4,6 +4,7 @@
  *   <prefix>/<network>/<node>/<sensor>     a reading, retained: {value, unit, time, seq, verified}
  *   <prefix>/<network>/<node>/status       what the gateway knows of a node (the gateway's own: its health)
  *   <prefix>/<network>/<node>/set/<path>   commands (subscribed; forwarded into the mesh by the bridge)
+ *   <prefix>/<network>/<node>/command/<path>   a command's delivery, retained: {seq, state, …}
  *   <discovery>/sensor/<object>/config     Home Assistant MQTT discovery, retained
  *
  * <network> is the network id as 8 hex digits, <node> a node id as 16. A sensor name is printable
@@ -49,6 +50,14 @@ export class GatewayTopics {
 
   status(node: string): string {
     return `${this.prefix}/${this.network}/${node}/status`;
+  }
+
+  /**
+   * Where the delivery of the last command on `<node>/set/<path>` is told. Two levels or more after
+   * the node, so no sensor's topic (one level: `/` is escaped) can be it.
+   */
+  commandState(node: string, path: string): string {
+    return `${this.prefix}/${this.network}/${node}/command/${path}`;
   }
 
   /** Every node's command topics. */

@@ -41,13 +41,17 @@ Commands: a message published (not retained) on <prefix>/<network>/<node>/set/<p
 the mesh as a command signed by this gateway, and that node reports it as a "command" line — if
 this gateway's certificate grants the command right (\`hyphae keys issue … --command\`). <path> is
 1..32 printable ASCII characters, the payload (the value) at most 128 bytes. Otherwise, or for a
-bad node id, the command is refused and reported with the reason.
+bad node id, the command is refused and reported with the reason. The node acks each command it
+acts on; the gateway sends it again until it does, for 15 minutes, and publishes its delivery:
+  <prefix>/<network>/<node>/command/<path>   retained {"seq":…,"state":"sent"|"acked"|"expired",…}
 
 Prints the JSON lines of \`hyphae node\` (a "reading" line per reading delivered) and its own:
   {"type":"mqtt-connected","broker":…,"clientId":…}   {"type":"mqtt-disconnected","reason":…,"retryInMs":…}
   {"type":"mqtt-published","origin":…,"seq":…,"sensor":…,"topic":…}   {"type":"mqtt-error","message":…}
   {"type":"outbox-loaded","pending":…,"skippedLines":…}   {"type":"outbox-dropped","origin":…,"seq":…,"sensor":…}
   {"type":"command-sent","topic":…,"node":…,"path":…,"seq":…,"bytes":…}   {"type":"command-refused","topic":…,"node":…,"reason":…}
+  {"type":"command-acked","target":…,"seq":…,"path":…,"resends":…,"ms":…}
+  {"type":"command-expired","target":…,"seq":…,"path":…,"resends":…,"reason":"timeout"|"evicted"}
 
 Flags:
   --mqtt HOST[:PORT]     the broker [required; port ${DEFAULT_MQTT_PORT}]

@@ -405,10 +405,10 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
     const payload = encodeCommand(this.crypto, secretKey, certificate, this.id, seq, target, path, value);
     // Covered now, though it may wait behind an earlier command to the same target: every seq taken is.
     this.checkpoints.add(seq, messageDigest(this.crypto, this.id, seq, GossipKind.Command, payload), now);
-    const outbox = this.commandOutbox!;
-    const evicted = outbox.add(target, toHex(target), seq, path, payload, now);
+    const targetHex = toHex(target);
+    const evicted = this.commandOutbox!.add(target, targetHex, seq, path, payload, now);
     if (evicted) this.commandGone(evicted, "evicted", now);
-    this.sendNextCommand(toHex(target), now);
+    this.sendNextCommand(targetHex, now);
     this.checkpointIfDue(now);
     this.flush(now);
     return seq;

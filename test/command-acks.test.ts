@@ -22,7 +22,7 @@ import { Role } from "../modules/identity/certificate.js";
 import { nodeIdOf } from "../modules/identity/node-id.js";
 import { FrameSealer } from "../modules/link/frame-sealer.js";
 import { MeshNode, type Provisioning } from "../modules/node.js";
-import { COMMAND_ACK_BYTES, DataKind, decodeData, encodeData, newDataView } from "../modules/wire/data.js";
+import { checkAck, COMMAND_ACK_BYTES, DataKind, decodeData, encodeAck, encodeData, newDataView } from "../modules/wire/data.js";
 import { WireError } from "../modules/wire/errors.js";
 import { decodeGossip, encodeGossip, GossipKind, newGossipView } from "../modules/wire/gossip.js";
 import { encodeHello } from "../modules/wire/hello.js";
@@ -224,6 +224,10 @@ test("the ack's signature binds origin, target and seq; DATA kind 7 carries exac
   const unknown = encodeData(targetId, gatewayId, DataKind.CommandAck, 0, 42, ack);
   unknown[16] = 8;
   assert.is(decodeData(unknown, view), WireError.BadType);
+  const custodyAck = encodeAck([{ origin: targetId, kind: DataKind.CommandAck, seq: 42 }]);
+  assert.is(checkAck(custodyAck), WireError.None, "a hop takes custody of an ack like any item");
+  custodyAck[1 + 8] = 8;
+  assert.is(checkAck(custodyAck), WireError.BadType);
   // A resend: the command's seq ‖ its payload, under a later gossip seq.
   const command = encodeCommand(crypto, gatewayP.secretKey, gatewayP.certificate, gatewayId, 7, targetId, "led", ascii("on"));
   const resend = encodeCommandResend(7, command);

@@ -435,9 +435,8 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
     const due: PendingCommand[] = [];
     outbox.expire(now, due);
     for (const c of due) this.commandGone(c, "timeout", now);
-    due.length = 0;
-    outbox.resendsDue(now, due);
-    for (const c of due) this.publishOwn(this.takeSeq(), GossipKind.CommandResend, encodeCommandResend(c.seq, c.payload), now);
+    const c = outbox.resendDue(now);
+    if (c) this.publishOwn(this.takeSeq(), GossipKind.CommandResend, encodeCommandResend(c.seq, c.payload), now);
   }
 
   /** Sends own gossip `seq`; its digest joins the next checkpoint, which must cover every seq in its range. */

@@ -17,7 +17,7 @@ import { DropReason } from "../modules/counters.js";
 import type { MeshEvent, Transmit } from "../modules/events.js";
 import { commandAckCertificate, encodeCommandAck, verifyCommandAck } from "../modules/command/command-ack.js";
 import { encodeCommand, encodeCommandResend, resentCommandSeq } from "../modules/command/command-message.js";
-import { COMMAND_EXPIRES_MS, CommandOutbox, RESEND_AFTER_MS } from "../modules/command/command-outbox.js";
+import { COMMAND_EXPIRES_MS, CommandOutbox, RESEND_AFTER_MS, RESEND_PACE_MS } from "../modules/command/command-outbox.js";
 import { Role } from "../modules/identity/certificate.js";
 import { nodeIdOf } from "../modules/identity/node-id.js";
 import { FrameSealer } from "../modules/link/frame-sealer.js";
@@ -255,7 +255,11 @@ test("MeshNode: the full table evicts the oldest command (command-expired, evict
   gateway.tick(1000 + COMMAND_EXPIRES_MS + 16);
   const late = expired();
   assert.equal(late.map((e) => e.seq), seqs.slice(1));
-  assert.ok(late.every((e) => e.reason === "timeout" && e.resends === 7), JSON.stringify(late[0]));
+  const resends = late.map((e) => e.resends);
+  assert.ok(late.every((e) => e.reason === "timeout"));
+  // One resend per 30 s in all from the first (20 s after sending), the most overdue first: 30 in 15 minutes, shared out.
+  assert.is(resends.reduce((a, b) => a + b), Math.floor((COMMAND_EXPIRES_MS - RESEND_AFTER_MS) / RESEND_PACE_MS) + 1, resends.join(","));
+  assert.ok(Math.min(...resends) >= 1, resends.join(","));
   assert.is(gateway.nextTimeout() > 1000 + COMMAND_EXPIRES_MS, true);
 });
 
@@ -275,11 +279,7 @@ test("command outbox: one command in flight per target, resend times, lifetime",
   assert.is(outbox.unsentHead("b")!.seq, 12, "b's first is free to go");
   // Resends of the one in flight: 20 s after it went out, then at gaps of 40, 80, 160, 160… s.
   const times: number[] = [];
-  for (let now = 0; now <= 600_000; now += 1000) {
-    const due: { seq: number }[] = [];
-    outbox.resendsDue(now, due as never);
-    if (due.length > 0) times.push(now);
-  }
+  for (let now = 0; now <= 600_000; now += 1000) if (outbox.resendDue(now)) times.push(now);
   assert.equal(times, [20_000, 60_000, 140_000, 300_000, 460_000]);
   assert.is(RESEND_AFTER_MS, 20_000);
   outbox.remove(outbox.inFlight("a", 10)!);
@@ -290,6 +290,21 @@ test("command outbox: one command in flight per target, resend times, lifetime",
   outbox.expire(COMMAND_EXPIRES_MS + 100, gone as never);
   assert.equal(gone.map((c) => c.seq), [11]);
   assert.is(outbox.nextDeadline(), COMMAND_EXPIRES_MS + 200);
+});
+
+test("command outbox: resends of all commands together go one per RESEND_PACE_MS, the most overdue first", () => {
+  const outbox = new CommandOutbox(4);
+  for (const name of ["a", "b"]) {
+    outbox.add(Uint8Array.of(name.charCodeAt(0)), name, name.charCodeAt(0), "x", new Uint8Array(1), 0);
+    outbox.sent(outbox.unsentHead(name)!, 0);
+  }
+  const resent: string[] = [];
+  for (let now = 0; now <= 200_000; now += 1000) {
+    const c = outbox.resendDue(now);
+    if (c) resent.push(`${c.targetHex}@${now / 1000}`);
+  }
+  assert.is(RESEND_PACE_MS, 30_000);
+  assert.equal(resent, ["a@20", "b@50", "a@80", "b@110", "a@160", "b@190"]);
 });
 
 test("command outbox: a full table evicts its oldest command for the newest", () => {

@@ -8,7 +8,8 @@
  * first one's resends useless; waiting keeps each target's commands acted on in the order sent.
  *
  * The command in flight is sent again RESEND_AFTER_MS after it first went out, then at doubling
- * gaps up to MAX_RESEND_GAP_MS, until EXPIRES_MS after sendCommand. The table holds `capacity`
+ * gaps up to MAX_RESEND_GAP_MS, until EXPIRES_MS after sendCommand; resends of all commands together
+ * go at most one per RESEND_PACE_MS, the most overdue first. The table holds `capacity`
  * commands; a command added to a full table evicts the oldest (the one most likely undeliverable:
  * newer commands carry the newer intent). Kept in RAM only: a restart of the commanding node
  * forgets its pending commands (docs/protocol.md says what that costs).
@@ -20,6 +21,12 @@ export const RESEND_AFTER_MS = 20_000;
 export const MAX_RESEND_GAP_MS = 160_000;
 /** …until this long after it was given to sendCommand. */
 export const COMMAND_EXPIRES_MS = 15 * 60_000;
+/**
+ * At most one resend of any command per this: each is a flood, and spends a token of our relay
+ * budget at every relay (6 a minute): resends to many targets that are off take a third of it at
+ * most, and leave the rest to new commands.
+ */
+export const RESEND_PACE_MS = 30_000;
 
 export interface PendingCommand {
   target: Uint8Array;
@@ -39,6 +46,8 @@ export interface PendingCommand {
 export class CommandOutbox {
   /** Oldest first (so in seq order, and each target's first is its command in flight). */
   private readonly pending: PendingCommand[] = [];
+  /** No resend before this (RESEND_PACE_MS after the last). */
+  private resendFrom = 0;
 
   constructor(readonly capacity: number) {}
 
@@ -83,19 +92,25 @@ export class CommandOutbox {
     }
   }
 
-  /** The commands in flight whose resend is due by `now`, each with its next resend scheduled. */
-  resendsDue(now: number, out: PendingCommand[]): void {
-    for (const c of this.pending) {
-      if (c.sentAt < 0 || c.nextResendAt > now) continue;
-      c.resends++;
-      c.nextResendAt = now + Math.min(MAX_RESEND_GAP_MS, RESEND_AFTER_MS * 2 ** c.resends);
-      out.push(c);
-    }
+  /** The command in flight whose resend is most overdue by `now`, with its next resend scheduled; null if none is due or the pace forbids. */
+  resendDue(now: number): PendingCommand | null {
+    if (now < this.resendFrom) return null;
+    let due: PendingCommand | null = null;
+    for (const c of this.pending) if (c.sentAt >= 0 && c.nextResendAt <= now && (!due || c.nextResendAt < due.nextResendAt)) due = c;
+    if (!due) return null;
+    due.resends++;
+    due.nextResendAt = now + Math.min(MAX_RESEND_GAP_MS, RESEND_AFTER_MS * 2 ** due.resends);
+    this.resendFrom = now + RESEND_PACE_MS;
+    return due;
   }
 
   nextDeadline(): number {
-    let t = Infinity;
-    for (const c of this.pending) t = Math.min(t, c.nextResendAt, c.submittedAt + COMMAND_EXPIRES_MS);
-    return t;
+    let expiry = Infinity;
+    let resend = Infinity;
+    for (const c of this.pending) {
+      expiry = Math.min(expiry, c.submittedAt + COMMAND_EXPIRES_MS);
+      resend = Math.min(resend, c.nextResendAt);
+    }
+    return Math.min(expiry, Math.max(resend, this.resendFrom));
   }
 }

@@ -307,6 +307,17 @@ test("command outbox: resends of all commands together go one per RESEND_PACE_MS
   assert.equal(resent, ["a@20", "b@50", "a@80", "b@110", "a@160", "b@190"]);
 });
 
+test("command outbox: a command's first send holds every resend back for RESEND_AFTER_MS (new commands go first)", () => {
+  const outbox = new CommandOutbox(4);
+  outbox.add(Uint8Array.of(1), "a", 1, "x", new Uint8Array(1), 0);
+  outbox.sent(outbox.unsentHead("a")!, 0);
+  outbox.add(Uint8Array.of(2), "b", 2, "x", new Uint8Array(1), 15_000);
+  outbox.sent(outbox.unsentHead("b")!, 15_000);
+  assert.is(outbox.nextDeadline(), 35_000, "a's resend, due at 20 s, waits until 20 s after b went out");
+  assert.is(outbox.resendDue(34_999), null);
+  assert.is(outbox.resendDue(35_000)?.targetHex, "a");
+});
+
 test("command outbox: a full table evicts its oldest command for the newest", () => {
   const outbox = new CommandOutbox(3);
   const payload = new Uint8Array(1);

@@ -9,7 +9,8 @@
  *
  * The command in flight is sent again RESEND_AFTER_MS after it first went out, then at doubling
  * gaps up to MAX_RESEND_GAP_MS, until EXPIRES_MS after sendCommand; resends of all commands together
- * go at most one per RESEND_PACE_MS, the most overdue first. The table holds `capacity`
+ * go at most one per RESEND_PACE_MS, the most overdue first, and none within RESEND_AFTER_MS of a
+ * command's first send: a burst of new commands goes first. The table holds `capacity`
  * commands; a command added to a full table evicts the oldest (the one most likely undeliverable:
  * newer commands carry the newer intent). Kept in RAM only: a restart of the commanding node
  * forgets its pending commands (docs/protocol.md says what that costs).
@@ -68,10 +69,11 @@ export class CommandOutbox {
     return c && c.sentAt < 0 ? c : null;
   }
 
-  /** `c` went out now: its first resend is due RESEND_AFTER_MS later. */
+  /** `c` went out now: its first resend is due RESEND_AFTER_MS later, and no other before then (new commands go first). */
   sent(c: PendingCommand, now: number): void {
     c.sentAt = now;
     c.nextResendAt = now + RESEND_AFTER_MS;
+    this.resendFrom = Math.max(this.resendFrom, c.nextResendAt);
   }
 
   /** The command in flight to `targetHex` whose seq is `seq`, or null (not ours, or acked already). */

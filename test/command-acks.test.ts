@@ -6,6 +6,7 @@
  *   - T's ack lost (T crashes before it leaves): the resend is acked again, T acts once;
  *   - an insider's forged acks (T's certificate with its own signature, its own certificate) are
  *     refused, and the resends go on until T's genuine ack;
+ *   - a commanding node that is not a gateway: T finds a route to it for the ack;
  * and, on their own: the ack's signature, the DATA and GOSSIP codecs, the pending table's cap,
  * eviction, one command in flight per target, resend times and lifetime.
  */
@@ -122,10 +123,10 @@ class AckForger implements SimDevice {
  * G runs `script`; `setup` schedules power and the like. Returns each node's events with their times.
  */
 function line(script: { at: number; run(node: MeshNode, now: number): void }[], setup: (sim: Simulator) => void,
-    until: number, options: { forger?: AckForger; crashAfterCommand?: boolean } = {}) {
-  const { forger, crashAfterCommand = false } = options;
+    until: number, options: { forger?: AckForger; crashAfterCommand?: boolean; commander?: Provisioning } = {}) {
+  const { forger, crashAfterCommand = false, commander = gatewayP } = options;
   const topology = fromPositions(forger ? [0, 100, 200, -100] : [0, 100, 200], forger ? [0, 0, 0, 0] : [0, 0, 0], 120);
-  const provisioning = [gatewayP, relayP, targetP];
+  const provisioning = [commander, relayP, targetP];
   const events: { at: number; e: MeshEvent }[][] = [[], [], [], []];
   const devices: SimDevice[] = [];
   const sim = new Simulator({
@@ -261,6 +262,18 @@ test("MeshNode: the full table evicts the oldest command (command-expired, evict
   assert.is(resends.reduce((a, b) => a + b), Math.floor((COMMAND_EXPIRES_MS - RESEND_AFTER_MS) / RESEND_PACE_MS) + 1, resends.join(","));
   assert.ok(Math.min(...resends) >= 1, resends.join(","));
   assert.is(gateway.nextTimeout() > 1000 + COMMAND_EXPIRES_MS, true);
+});
+
+test("a commanding node that is not a gateway gets its ack by an on-demand route", () => {
+  const commanderP = provisionNode(keys, new Rng(17), Role.Node, true);
+  const seqs: number[] = [];
+  const script = [{ at: 20_000, run: (node: MeshNode, now: number) => void seqs.push(node.sendCommand(targetId, "led", ascii("on"), now)) }];
+  const { of, sim } = line(script, () => {}, 60_000, { commander: commanderP });
+  assert.equal(of(2, "command").map(({ e }: { e: Acted }) => e.seq), seqs);
+  const acked = of(0, "command-acked");
+  assert.equal(acked.map(({ e }: { e: Acked }) => [e.seq, e.resends]), [[seqs[0], 0]]);
+  assert.ok(acked[0].at - 20_000 < 5000, `acked ${acked[0].at - 20_000} ms after sending`);
+  assert.ok((sim.device(2) as ScriptedNode).node.discoveryCounters.requestsStarted >= 1, "the target looked for a route to it");
 });
 
 test("command outbox: one command in flight per target, resend times, lifetime", () => {

@@ -406,7 +406,7 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
     // Covered now, though it may wait behind an earlier command to the same target: every seq taken is.
     this.checkpoints.add(seq, messageDigest(this.crypto, this.id, seq, GossipKind.Command, payload), now);
     const targetHex = toHex(target);
-    const evicted = this.commandOutbox!.add(target, targetHex, seq, path, payload, now);
+    const evicted = this.commandOutbox!.add(targetHex, seq, path, payload, now);
     if (evicted) this.commandGone(evicted, "evicted", now);
     this.sendNextCommand(targetHex, now);
     this.checkpointIfDue(now);

@@ -278,12 +278,10 @@ test("a commanding node that is not a gateway gets its ack by an on-demand route
 
 test("command outbox: one command in flight per target, resend times, lifetime", () => {
   const outbox = new CommandOutbox(4);
-  const a = Uint8Array.of(1, 0, 0, 0, 0, 0, 0, 0);
-  const b = Uint8Array.of(2, 0, 0, 0, 0, 0, 0, 0);
   const payload = new Uint8Array(1);
-  assert.is(outbox.add(a, "a", 10, "x", payload, 0), null);
-  assert.is(outbox.add(a, "a", 11, "y", payload, 100), null);
-  assert.is(outbox.add(b, "b", 12, "x", payload, 200), null);
+  assert.is(outbox.add("a", 10, "x", payload, 0), null);
+  assert.is(outbox.add("a", 11, "y", payload, 100), null);
+  assert.is(outbox.add("b", 12, "x", payload, 200), null);
   const first = outbox.unsentHead("a")!;
   assert.is(first.seq, 10);
   outbox.sent(first, 0);
@@ -308,7 +306,7 @@ test("command outbox: one command in flight per target, resend times, lifetime",
 test("command outbox: resends of all commands together go one per RESEND_PACE_MS, the most overdue first", () => {
   const outbox = new CommandOutbox(4);
   for (const name of ["a", "b"]) {
-    outbox.add(Uint8Array.of(name.charCodeAt(0)), name, name.charCodeAt(0), "x", new Uint8Array(1), 0);
+    outbox.add(name, name.charCodeAt(0), "x", new Uint8Array(1), 0);
     outbox.sent(outbox.unsentHead(name)!, 0);
   }
   const resent: string[] = [];
@@ -322,9 +320,9 @@ test("command outbox: resends of all commands together go one per RESEND_PACE_MS
 
 test("command outbox: a command's first send holds every resend back for RESEND_AFTER_MS (new commands go first)", () => {
   const outbox = new CommandOutbox(4);
-  outbox.add(Uint8Array.of(1), "a", 1, "x", new Uint8Array(1), 0);
+  outbox.add("a", 1, "x", new Uint8Array(1), 0);
   outbox.sent(outbox.unsentHead("a")!, 0);
-  outbox.add(Uint8Array.of(2), "b", 2, "x", new Uint8Array(1), 15_000);
+  outbox.add("b", 2, "x", new Uint8Array(1), 15_000);
   outbox.sent(outbox.unsentHead("b")!, 15_000);
   assert.is(outbox.nextDeadline(), 35_000, "a's resend, due at 20 s, waits until 20 s after b went out");
   assert.is(outbox.resendDue(34_999), null);
@@ -334,8 +332,8 @@ test("command outbox: a command's first send holds every resend back for RESEND_
 test("command outbox: a full table evicts its oldest command for the newest", () => {
   const outbox = new CommandOutbox(3);
   const payload = new Uint8Array(1);
-  for (let k = 0; k < 3; k++) assert.is(outbox.add(Uint8Array.of(k), `t${k}`, k + 1, "x", payload, k), null);
-  const evicted = outbox.add(Uint8Array.of(9), "t9", 4, "x", payload, 3);
+  for (let k = 0; k < 3; k++) assert.is(outbox.add(`t${k}`, k + 1, "x", payload, k), null);
+  const evicted = outbox.add("t9", 4, "x", payload, 3);
   assert.is(evicted!.seq, 1);
   assert.is(outbox.size, 3);
   assert.is(outbox.unsentHead("t0"), null);

@@ -8,7 +8,7 @@
  * first one's resends useless; waiting keeps each target's commands acted on in the order sent.
  *
  * The command in flight is sent again RESEND_AFTER_MS after it first went out, then at doubling
- * gaps up to MAX_RESEND_GAP_MS, until EXPIRES_MS after sendCommand; resends of all commands together
+ * gaps up to MAX_RESEND_GAP_MS, until COMMAND_EXPIRES_MS after sendCommand; resends of all commands together
  * go at most one per RESEND_PACE_MS, the most overdue first, and none within RESEND_AFTER_MS of a
  * command's first send: a burst of new commands goes first. The table holds `capacity`
  * commands; a command added to a full table evicts the oldest (the one most likely undeliverable:
@@ -30,7 +30,6 @@ export const COMMAND_EXPIRES_MS = 15 * 60_000;
 export const RESEND_PACE_MS = 30_000;
 
 export interface PendingCommand {
-  target: Uint8Array;
   targetHex: string;
   /** The command's seq: its gossip seq when first sent, the one its signature binds. */
   seq: number;
@@ -47,7 +46,7 @@ export interface PendingCommand {
 export class CommandOutbox {
   /** Oldest first (so in seq order, and each target's first is its command in flight). */
   private readonly pending: PendingCommand[] = [];
-  /** No resend before this (RESEND_PACE_MS after the last). */
+  /** No resend before this: RESEND_PACE_MS after the last resend, RESEND_AFTER_MS after the last first send. */
   private resendFrom = 0;
 
   constructor(readonly capacity: number) {}
@@ -57,9 +56,9 @@ export class CommandOutbox {
   }
 
   /** Takes a command to send; returns the oldest command, removed to make room, or null. */
-  add(target: Uint8Array, targetHex: string, seq: number, path: string, payload: Uint8Array, now: number): PendingCommand | null {
+  add(targetHex: string, seq: number, path: string, payload: Uint8Array, now: number): PendingCommand | null {
     const evicted = this.pending.length >= this.capacity ? this.pending.shift()! : null;
-    this.pending.push({ target: target.slice(), targetHex, seq, path, payload, submittedAt: now, sentAt: -1, nextResendAt: Infinity, resends: 0 });
+    this.pending.push({ targetHex, seq, path, payload, submittedAt: now, sentAt: -1, nextResendAt: Infinity, resends: 0 });
     return evicted;
   }
 

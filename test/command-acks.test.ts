@@ -128,15 +128,14 @@ function line(script: { at: number; run(node: MeshNode, now: number): void }[], 
   const topology = fromPositions(forger ? [0, 100, 200, -100] : [0, 100, 200], forger ? [0, 0, 0, 0] : [0, 0, 0], 120);
   const provisioning = [commander, relayP, targetP];
   const events: { at: number; e: MeshEvent }[][] = [[], [], [], []];
-  const devices: SimDevice[] = [];
   const sim = new Simulator({
     topology, seed: 21, radio: { loss: 0 },
     createDevice: (i, ports) => {
-      if (i === 3) return (devices[i] = forger!);
+      if (i === 3) return forger!;
       const node = new MeshNode(provisioning[i], { crypto, random: ports.random, storage: ports.storage }, config);
       // The target muted after a command only in its first life: the crash takes its ack with it.
       const mute = i === 2 && crashAfterCommand && events[2].length === 0;
-      return (devices[i] = new ScriptedNode(node, i === 0 ? script : [], mute));
+      return new ScriptedNode(node, i === 0 ? script : [], mute);
     },
     onEvent: (i, e, now) => {
       if (i === 2 && e.type === "command" && crashAfterCommand) sim.reboot(2, now + 100, 1000);
@@ -148,7 +147,7 @@ function line(script: { at: number; run(node: MeshNode, now: number): void }[], 
   sim.runUntil(until);
   const of = <T extends MeshEvent["type"]>(i: number, type: T) =>
     events[i].filter((x) => x.e.type === type) as { at: number; e: Extract<MeshEvent, { type: T }> }[];
-  return { sim, devices, of };
+  return { sim, of };
 }
 
 const send = (seqs: number[], path: string, value: string) => ({

@@ -9,14 +9,15 @@ import nacl from "tweetnacl";
 import { ED25519_TORSION_SUBGROUP } from "@noble/curves/ed25519.js";
 import { ascii, fromHex, toHex } from "../modules/bytes.js";
 import type { Crypto } from "../modules/ports.js";
-import { boardX25519, createBoardCrypto } from "../modules/crypto/board-crypto.js";
+import { createBoardCrypto } from "../modules/crypto/board-crypto.js";
+import { x25519 } from "../modules/crypto/x25519.js";
 import { montgomeryPublicKey, montgomerySecretKey, type X25519 } from "../modules/crypto/ed25519-agreement.js";
 import { hmacSha512 } from "../modules/crypto/hmac-sha512.js";
 import { keyPairFromSeed, tweetnaclCrypto } from "../modules/crypto/tweetnacl-crypto.js";
 import { nodeCrypto, nodeX25519 } from "../hosts/node/node-crypto.js";
 
 const IMPLS: [string, Crypto][] = [["tweetnacl", tweetnaclCrypto], ["node", nodeCrypto], ["board", createBoardCrypto()]];
-const LADDERS: [string, X25519][] = [["tweetnacl", nacl.scalarMult], ["node", nodeX25519], ["board", boardX25519]];
+const LADDERS: [string, X25519][] = [["tweetnacl", nacl.scalarMult], ["node", nodeX25519], ["board", x25519]];
 
 /** RFC 7748 §5.2 (the two single multiplications, and the first of the iterated one). */
 const RFC7748_SCALAR_MULT = [

@@ -8,8 +8,8 @@
  *   also builds ed25519ctx, ed25519ph, x25519, ristretto255, FROST and OPRF: with the hashes they
  *   import, 73 KB of the firmware's XS heap at rest (BENCHMARKS.md §Device: the firmware in the
  *   Moddable simulator, 181.5 KB before, 108.1 KB after).
- * - X25519 on noble's Montgomery ladder (`abstract/montgomery`, built here for the same reason),
- *   under the Ed25519 keys converted as libsodium does (ed25519-agreement.ts).
+ * - X25519 on a BigInt ladder of its own (x25519.ts), lighter than noble's, under the Ed25519 keys
+ *   converted as libsodium does (ed25519-agreement.ts).
  * - XSalsa20-Poly1305 secretbox from tweetnacl.
  * - SHA-512 from the host (the Moddable SDK's native Digest on the board), tweetnacl's by default; it
  *   is also the hash inside Ed25519.
@@ -17,11 +17,11 @@
  * The bytes are those of every other binding, and so is the judgement of which signatures are valid.
  */
 import { eddsa, edwards } from "@noble/curves/abstract/edwards.js";
-import { montgomery } from "@noble/curves/abstract/montgomery.js";
 import nacl from "tweetnacl";
 import { equalBytes } from "../bytes.js";
 import type { Crypto } from "../ports.js";
 import { agreeWith } from "./ed25519-agreement.js";
+import { x25519 } from "./x25519.js";
 
 const SEED_BYTES = 32;
 const PUBLIC_KEY_BYTES = 32;
@@ -51,27 +51,13 @@ const Point = edwards(ED25519);
 Point.BASE.precompute(BASE_WINDOW);
 const ORDER = Point.Fn.ORDER;
 
-/** RFC 8032 §5.1.5 (and RFC 7748 §5's decodeScalar25519): clear the low 3 bits and the top bit, set bit 254. */
+/** RFC 8032 §5.1.5: clear the low 3 bits and the top bit, set bit 254. */
 function clamp(bytes: Uint8Array): Uint8Array {
   bytes[0] &= 248;
   bytes[31] &= 127;
   bytes[31] |= 64;
   return bytes;
 }
-
-/** RFC 7748 §5: X25519 on curve25519's Montgomery form; an inverse is x^(p−2) (Fermat), as Point.Fp computes it. */
-const X25519_LADDER = montgomery({
-  P,
-  type: "x25519",
-  adjustScalarBytes: clamp,
-  powPminus2: (x) => Point.Fp.pow(x, P - 2n),
-  // Keys come from provisioning: keygen, the only user of randomness here, is never called.
-  randomBytes: () => {
-    throw new Error("no key generation on the board");
-  },
-});
-/** X25519(scalar, u), RFC 7748 §5; throws on a low-order u. */
-export const boardX25519 = X25519_LADDER.scalarMult;
 
 function littleEndian(bytes: Uint8Array): bigint {
   let n = 0n;
@@ -119,6 +105,6 @@ export function createBoardCrypto(sha512: (data: Uint8Array) => Uint8Array = nac
     },
     seal: (plaintext, nonce, key) => nacl.secretbox(plaintext, nonce, key),
     open: (box, nonce, key) => nacl.secretbox.open(box, nonce, key),
-    agree: (secretKey, publicKey) => agreeWith(boardX25519, sha512, secretKey, publicKey),
+    agree: (secretKey, publicKey) => agreeWith(x25519, sha512, secretKey, publicKey),
   };
 }

@@ -6,23 +6,13 @@
  * so all agree on the bytes.
  */
 import type { Crypto } from "../ports.js";
+import { invert, P, toLittleEndian } from "./x25519.js";
 
 /** X25519(scalar, u): RFC 7748 §5, 32 bytes each way; may throw on a low-order u. */
 export type X25519 = (scalar: Uint8Array, u: Uint8Array) => Uint8Array;
 
-const P = 2n ** 255n - 19n;
 const KEY_BYTES = 32;
 const SECRET_KEY_BYTES = 64;
-
-function modPow(base: bigint, exponent: bigint): bigint {
-  let result = 1n;
-  let b = base % P;
-  for (let e = exponent; e > 0n; e >>= 1n) {
-    if (e & 1n) result = (result * b) % P;
-    b = (b * b) % P;
-  }
-  return result;
-}
 
 /**
  * The Montgomery u of an Edwards public key: u = (1 + y) / (1 − y). Null for a non-canonical y
@@ -34,10 +24,7 @@ export function montgomeryPublicKey(edwardsPublicKey: Uint8Array): Uint8Array | 
   let y = 0n;
   for (let i = KEY_BYTES - 1; i >= 0; i--) y = (y << 8n) | BigInt(i === KEY_BYTES - 1 ? edwardsPublicKey[i] & 0x7f : edwardsPublicKey[i]);
   if (y >= P || y === 1n) return null;
-  let u = ((1n + y) * modPow((P + 1n - y) % P, P - 2n)) % P;
-  const out = new Uint8Array(KEY_BYTES);
-  for (let i = 0; i < KEY_BYTES; i++, u >>= 8n) out[i] = Number(u & 0xffn);
-  return out;
+  return toLittleEndian(((1n + y) * invert(1n - y)) % P);
 }
 
 /** The X25519 scalar of an Ed25519 secret key (NaCl's seed‖public form): SHA-512(seed)[0..32), clamped. */

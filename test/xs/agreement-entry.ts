@@ -3,7 +3,8 @@
  * products, key agreements and HMAC-SHA-512 tags; replies in hex.
  */
 import { fromHex, toHex } from "../../modules/bytes.js";
-import { boardX25519, createBoardCrypto } from "../../modules/crypto/board-crypto.js";
+import { createBoardCrypto } from "../../modules/crypto/board-crypto.js";
+import { x25519 } from "../../modules/crypto/x25519.js";
 import { hmacSha512 } from "../../modules/crypto/hmac-sha512.js";
 import { serveJson } from "../../tools/xs/xs-bridge.js";
 
@@ -26,7 +27,7 @@ export interface AgreementReply {
 const crypto = createBoardCrypto();
 
 serveJson((request: AgreementRequest): AgreementReply => ({
-  scalarMults: request.scalarMults.map(([scalar, u]) => toHex(boardX25519(fromHex(scalar), fromHex(u)))),
+  scalarMults: request.scalarMults.map(([scalar, u]) => toHex(x25519(fromHex(scalar), fromHex(u)))),
   agreements: request.agreements.map(([secret, pub]) => {
     const shared = crypto.agree(fromHex(secret), fromHex(pub));
     return shared ? toHex(shared) : "null";

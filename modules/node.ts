@@ -742,6 +742,21 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
     return peer < 0 ? null : this.certificates.entries.publicKey(peer);
   }
 
+  /** A gateway known by the certificate its CONFIRM carried (admit, and the role): its public key, or null (dropped). */
+  admitGateway(gateway: Uint8Array, certificate: Uint8Array, now: number): Uint8Array | null {
+    const peer = this.admit(toHex(gateway), gateway, certificate, now);
+    if (peer < 0) return null;
+    if (this.certificates.entries.role(peer) === Role.Gateway) return this.certificates.entries.publicKey(peer);
+    this.counters.drop(DropReason.BadCertificate);
+    return null;
+  }
+
+  /** The public key of node `id` if its verified certificate is cached; null otherwise. */
+  knownPublicKey(id: Uint8Array): Uint8Array | null {
+    const peer = this.certificates.get(id);
+    return peer < 0 ? null : this.certificates.entries.publicKey(peer);
+  }
+
   /**
    * Whether the validity window of peer `id`'s certificate (`slot` of `certificates`) has passed;
    * then the peer is forgotten and the frame dropped.

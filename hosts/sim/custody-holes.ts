@@ -17,6 +17,8 @@ export interface HoleOptions {
   holesPerGateway: number;
   /** Share of the readings in its custody a hole drops: 1 black, between 0 and 1 grey. */
   dropShare: number;
+  /** Holes answer the readings they drop with forged CONFIRMs (insider-attacker.ts). */
+  forgesConfirms?: boolean;
   durationMs: number;
   /** Readings stop this long before the end, so the last ones can arrive. */
   drainMs: number;
@@ -27,10 +29,12 @@ export interface HoleResult {
   readings: ReadingTotals;
   /** Readings the holes took custody of and dropped (the origins had to send them again). */
   droppedByHoles: number;
+  /** CONFIRMs the holes forged. */
+  forgedByHoles: number;
 }
 
 export function runCustodyHoles(opts: HoleOptions): HoleResult {
-  const { nodes, seed, gateways: count, holesPerGateway, dropShare, durationMs, drainMs } = opts;
+  const { nodes, seed, gateways: count, holesPerGateway, dropShare, forgesConfirms = false, durationMs, drainMs } = opts;
   const topology = randomGeometricGraph({ nodes, averageDegree: 8, seed });
   const { x, y, side } = topology;
   // Gateways: the nodes nearest to points spread along the diagonal of the plane.
@@ -44,7 +48,7 @@ export function runCustodyHoles(opts: HoleOptions): HoleResult {
     }
     gateways.push(best);
   }
-  const hole = { dropsGossip: false, dropsData: dropShare, liesAboutRoutes: true };
+  const hole = { dropsGossip: false, dropsData: dropShare, liesAboutRoutes: true, forgesConfirms };
   const attackers = new Map<number, typeof hole>();
   for (const g of gateways) {
     const around = [...topology.neighbors[g]].filter((i) => !gateways.includes(i) && !attackers.has(i))
@@ -56,5 +60,5 @@ export function runCustodyHoles(opts: HoleOptions): HoleResult {
     publishPeriodMs: 60_000, readingPeriodMs: 60_000, warmupMs: 20_000, quietFromMs: durationMs - drainMs,
   });
   mesh.run(durationMs);
-  return { holes: attackers.size, readings: mesh.readingTotals(), droppedByHoles: mesh.droppedByAttackers };
+  return { holes: attackers.size, readings: mesh.readingTotals(), droppedByHoles: mesh.droppedByAttackers, forgedByHoles: mesh.forgedByAttackers };
 }

@@ -1420,6 +1420,10 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
     return -1;
   }
 
+  slotOf(id: Uint8Array): number {
+    return this.neighbors.findAt(id, 0)?.slot ?? -1;
+  }
+
   neighborId(slot: number): Uint8Array | null {
     return this.neighbors.bySlot(slot)?.id ?? null;
   }

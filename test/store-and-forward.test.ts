@@ -37,7 +37,7 @@ function forwardContext(id: Uint8Array, given: Partial<ForwardContext>): Forward
     nextHopToward: () => -1, nextHopToNode: () => -1, nearestGatewayId: () => null, trustedGatewayId: () => null,
     broadcastHandover() {}, hasNeighbor: () => true, lenderSlot: () => -1, neighborId: () => null, sendTo() {}, drop() {},
     onDirectMessage() {}, messageUnroutable() {}, emit() {}, readingResent() {}, judge() {}, onHealthReport() {}, admitOrigin: () => null,
-    admitGateway: () => GATEWAY_KEYS.publicKey, knownPublicKey: () => null,
+    admitGateway: () => GATEWAY_KEYS.publicKey, knownPublicKey: () => null, slotOf: () => -1,
     ...given,
   };
 }
@@ -230,6 +230,38 @@ test("a lender drops its replicas on a CONFIRM addressed to it only from the ori
   assert.is(forward.replicasHeld, 1, "kept: H is not the origin");
   assert.equal(drops, [WireError.BadField]);
   forward.onData(view, 1, 3000);
+  assert.is(forward.replicasHeld, 0, "the origin's own word drops them");
+});
+
+test("a gateway's CONFIRM passing a lender does not drop its replicas (it may be forged): they wait, the origin is handed a copy, and its word drops them", () => {
+  // Origin X (slot 1) lent us reading 3; a CONFIRM for X covering it comes from slot 2 on its way to X.
+  const me = new Uint8Array(8).fill(7);
+  const x = new Uint8Array(8).fill(1);
+  const gateway = new Uint8Array(8).fill(9);
+  const sent: { slot: number; body: Uint8Array }[] = [];
+  const config = createNodeConfig();
+  const forward = new StoreAndForward(forwardContext(me, {
+    neighborId: (slot: number) => [null, x, new Uint8Array(8).fill(2)][slot] ?? null, slotOf: (id: Uint8Array) => (id[0] === 1 ? 1 : -1),
+    nearestGatewayId: () => gateway, nextHopToward: () => 2,
+    sendTo: (slot: number, type: RecordType, body: Uint8Array) => void (type === RecordType.Data && sent.push({ slot, body })),
+  }), nodeCrypto, new MemoryStorage(), new Uint8Array(64), new Uint8Array(0), config);
+  const view = newDataView();
+  assert.is(decodeData(encodeData(x, me, DataKind.Lend, 0, 3, new Uint8Array([...new Uint8Array(8), 0, 0, 0, 1, 5])), view), WireError.None);
+  forward.onData(view, 1, 1000);
+  forward.tick(1000);
+  assert.equal(sent.map((s) => s.slot), [2], "the replica carried toward the gateway");
+  forward.onAck(encodeAck([{ origin: x, kind: DataKind.Entry, seq: 3 }]), 2, 1000);
+  sent.length = 0;
+  assert.is(decodeData(gatewayConfirm(gateway, x, 1, 3), view), WireError.None);
+  forward.onData(view, 2, 2000);
+  assert.is(forward.replicasHeld, 1, "kept: a lender cannot check the tag");
+  assert.ok(sent.some((s) => s.slot === 1 && s.body[16] === DataKind.Confirm), "the origin handed a copy in person");
+  forward.tick(2000 + config.confirmAfterMs - 1);
+  assert.not.ok(sent.some((s) => s.body[16] === DataKind.Entry), "not sent again meanwhile");
+  forward.tick(2000 + config.confirmAfterMs);
+  assert.ok(sent.some((s) => s.slot === 2 && s.body[16] === DataKind.Entry), "sent again once the origin's word is overdue");
+  assert.is(decodeData(encodeData(x, me, DataKind.Confirm, 0, 3, new Uint8Array(0)), view), WireError.None);
+  forward.onData(view, 1, 70_000);
   assert.is(forward.replicasHeld, 0, "the origin's own word drops them");
 });
 

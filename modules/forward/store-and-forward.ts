@@ -78,6 +78,8 @@ export interface ForwardContext {
   lenderSlot(k: number): number;
   /** The id of the neighbor in `slot` (a view), or null. */
   neighborId(slot: number): Uint8Array | null;
+  /** The slot of neighbor `id`; -1 if it is not one. */
+  slotOf(id: Uint8Array): number;
   /** Counts a record dropped for `reason`. */
   drop(reason: WireError | DropReason): void;
   /** Queues a record for a frame addressed to the neighbor in `slot`. */
@@ -342,6 +344,9 @@ export class StoreAndForward {
         if (equalBytes(d.origin, this.ctx.id) && this.authentic(d, now)) {
           this.confirmed(d.seq, now);
           if (!this.pullOf(d, now)) this.writeOffAt = Infinity;
+          // The neighbor it came through may be keeping replicas for us: only our word drops them (in
+          // the frame with the ACK).
+          this.tellConfirmed(from);
         }
       } else if (kind === DataKind.Health) {
         if (this.verifier) this.ctx.onHealthReport(d.origin, d.seq, d.payload);
@@ -375,14 +380,19 @@ export class StoreAndForward {
       // One of our readings a gateway confirmed, from a lender (or a late custodian) whose way to the
       // gateway runs through us: the CONFIRM ended here, so it never passes the sender. We answer for
       // our own readings: taken (ACK), and confirmed up to where we were.
-      const sender = this.ctx.neighborId(from);
-      if (sender) this.ctx.sendTo(from, RecordType.Data, encodeData(this.ctx.id, sender, DataKind.Confirm, 0, this.unsent.confirmed, NO_PAYLOAD));
+      this.tellConfirmed(from);
       return this.ack(from, d);
     }
     if (kind === DataKind.Confirm || kind === DataKind.Health) {
       if (kind === DataKind.Confirm) {
         this.promises.confirm(d.origin, d.seq, (slot) => this.ctx.judge(slot, Behavior.KeptCustody, now));
-        this.replicas?.confirm(d.origin, d.seq);
+        // A lender cannot tell a forged CONFIRM: it waits for the origin's word (originConfirmed), and
+        // hands the origin a copy in person, so that the word comes back to it (the CONFIRM itself may
+        // reach the origin through another neighbor).
+        if (this.replicas?.defer(d.origin, d.seq, now)) {
+          const borrower = this.ctx.slotOf(d.origin);
+          if (borrower >= 0) this.ctx.sendTo(borrower, RecordType.Data, encodeData(d.origin, d.origin, kind, d.hops + 1, d.seq, d.payload));
+        }
         this.pullOf(d, now);
       }
       // Only the newest confirmation (or health report) per origin is worth carrying; and an older
@@ -607,9 +617,16 @@ export class StoreAndForward {
     this.nextReplicaAt = Math.min(this.nextReplicaAt, now);
   }
 
+  /** Tells the neighbor in `slot` that a gateway confirmed our readings up to where we are: our own CONFIRM, once, outside the queue. */
+  private tellConfirmed(slot: number): void {
+    const neighbor = this.ctx.neighborId(slot);
+    if (neighbor) this.ctx.sendTo(slot, RecordType.Data, encodeData(this.ctx.id, neighbor, DataKind.Confirm, 0, this.unsent.confirmed, NO_PAYLOAD));
+  }
+
   /**
    * An origin tells us, its lender, that a gateway confirmed its readings up to `d.seq`: the replicas
-   * we keep of them go. Only the origin's own word counts (a hole cannot release anyone else's).
+   * we keep of them go. Only the origin's own word counts: a hole cannot release anyone else's, nor
+   * forge the gateway's CONFIRM to the origin (it checks the tag).
    */
   private originConfirmed(d: DataView, from: number): void {
     if (!this.isNeighbor(d.origin, from)) return this.ctx.drop(WireError.BadField);

@@ -5,6 +5,7 @@
  * zero-loss promise of store-and-forward must hold: every reading of an honest node with an honest
  * path to a gateway is delivered, once.
  */
+import { DropReason } from "../../modules/counters.js";
 import { AttackMesh } from "./attack-mesh.js";
 import type { ReadingTotals } from "./reading-ledger.js";
 import { randomGeometricGraph } from "./topology.js";
@@ -29,8 +30,9 @@ export interface HoleResult {
   readings: ReadingTotals;
   /** Readings the holes took custody of and dropped (the origins had to send them again). */
   droppedByHoles: number;
-  /** CONFIRMs the holes forged. */
+  /** CONFIRMs the holes forged, and those the origins dropped as forged (`bad-confirm`). */
   forgedByHoles: number;
+  confirmsRefused: number;
 }
 
 export function runCustodyHoles(opts: HoleOptions): HoleResult {
@@ -60,5 +62,7 @@ export function runCustodyHoles(opts: HoleOptions): HoleResult {
     publishPeriodMs: 60_000, readingPeriodMs: 60_000, warmupMs: 20_000, quietFromMs: durationMs - drainMs,
   });
   mesh.run(durationMs);
-  return { holes: attackers.size, readings: mesh.readingTotals(), droppedByHoles: mesh.droppedByAttackers, forgedByHoles: mesh.forgedByAttackers };
+  let confirmsRefused = 0;
+  for (let i = 0; i < nodes; i++) confirmsRefused += mesh.node(i).counters.dropped(DropReason.BadConfirm);
+  return { holes: attackers.size, readings: mesh.readingTotals(), droppedByHoles: mesh.droppedByAttackers, forgedByHoles: mesh.forgedByAttackers, confirmsRefused };
 }

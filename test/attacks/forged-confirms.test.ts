@@ -11,6 +11,7 @@ import { runCustodyHoles } from "../../hosts/sim/custody-holes.js";
 test("holes forging CONFIRMs for the readings they drop: every reading delivered once", () => {
   const r = runCustodyHoles({ nodes: 60, seed: 7, gateways: 1, holesPerGateway: 2, dropShare: 1, forgesConfirms: true, durationMs: 14 * 60_000, drainMs: 7 * 60_000 });
   assert.ok(r.forgedByHoles > 10, `the holes forged ${r.forgedByHoles} CONFIRMs`);
+  assert.ok(r.confirmsRefused > 0, `${r.confirmsRefused} reached their origins and were dropped as forged`);
   assert.ok(r.readings.taken > 300, `${r.readings.taken} readings taken`);
   assert.is(r.readings.lost, 0, "none lost");
   assert.is(r.readings.duplicated, 0, "none twice");

@@ -38,12 +38,14 @@ export enum DropReason {
   CommandUnauthorized = 46,
   /** A command for this node no newer than the last one acted on from its origin (a replay). */
   CommandReplay = 47,
+  /** A CONFIRM for this node whose tag does not check under the key it shares with the gateway named (a forgery). */
+  BadConfirm = 48,
 }
 
 const DROP_NAMES: Record<number, string> = {
   32: "self", 33: "unknown-sender", 34: "bad-certificate", 35: "revoked", 36: "replay",
   37: "table-full", 38: "bad-signature", 39: "queue-full", 40: "event-overflow", 41: "rate-limited", 42: "ignored", 43: "verify-budget",
-  44: "bad-content", 45: "content-too-large", 46: "command-unauthorized", 47: "command-replay",
+  44: "bad-content", 45: "content-too-large", 46: "command-unauthorized", 47: "command-replay", 48: "bad-confirm",
 };
 
 export function dropReasonName(reason: WireError | DropReason): string {

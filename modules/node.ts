@@ -796,6 +796,21 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
     return peer < 0 ? null : this.certificates.entries.publicKey(peer);
   }
 
+  /** A gateway known by the certificate its CONFIRM carried (admit, and the role): its public key, or null (dropped). */
+  admitGateway(gateway: Uint8Array, certificate: Uint8Array, now: number): Uint8Array | null {
+    const peer = this.admit(toHex(gateway), gateway, certificate, now);
+    if (peer < 0) return null;
+    if (this.certificates.entries.role(peer) === Role.Gateway) return this.certificates.entries.publicKey(peer);
+    this.counters.drop(DropReason.BadCertificate);
+    return null;
+  }
+
+  /** The public key of node `id` if its verified certificate is cached; null otherwise. */
+  knownPublicKey(id: Uint8Array): Uint8Array | null {
+    const peer = this.certificates.get(id);
+    return peer < 0 ? null : this.certificates.entries.publicKey(peer);
+  }
+
   /**
    * Whether the validity window of peer `id`'s certificate (`slot` of `certificates`) has passed;
    * then the peer is forgotten and the frame dropped.
@@ -1487,6 +1502,10 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
     let i = k % count;
     for (const n of this.neighbors) if (n.role !== Role.Leaf && n.hearsUs > 0 && i-- === 0) return n.slot;
     return -1;
+  }
+
+  slotOf(id: Uint8Array): number {
+    return this.neighbors.findAt(id, 0)?.slot ?? -1;
   }
 
   neighborId(slot: number): Uint8Array | null {

@@ -7,7 +7,8 @@
 
 /**
  * Standard primitives. Whatever implementation a host binds, the bytes are the same:
- * Ed25519 (RFC 8032), SHA-512 (FIPS 180-4), XSalsa20-Poly1305 secretbox (NaCl).
+ * Ed25519 (RFC 8032), SHA-512 (FIPS 180-4), XSalsa20-Poly1305 secretbox (NaCl), X25519 (RFC 7748)
+ * between Ed25519 identities converted as libsodium does (crypto/ed25519-agreement.ts).
  */
 export interface Crypto {
   sha512(data: Uint8Array): Uint8Array;
@@ -18,6 +19,11 @@ export interface Crypto {
   seal(plaintext: Uint8Array, nonce: Uint8Array, key: Uint8Array): Uint8Array;
   /** secretbox open of tag ‖ ciphertext; null when authentication fails. */
   open(box: Uint8Array, nonce: Uint8Array, key: Uint8Array): Uint8Array | null;
+  /**
+   * The X25519 shared secret (32 bytes) of our Ed25519 `secretKey` (seed‖public) and a peer's Ed25519
+   * `publicKey`; null when the key has no X25519 form or the secret would be all zero.
+   */
+  agree(secretKey: Uint8Array, publicKey: Uint8Array): Uint8Array | null;
 }
 
 /** Uniform random 32-bit unsigned integers (jitter, choices). Keys come from provisioning, not here. */

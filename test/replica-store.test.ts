@@ -120,6 +120,7 @@ function lender(replicaCapacity: number): { forward: StoreAndForward; sent: { ty
     sendTo: (_slot: number, type: RecordType, body: Uint8Array) => void sent.push({ type, body }),
     drop: (reason: WireError) => void drops.push(reason),
     onDirectMessage() {}, messageUnroutable() {}, onCommandAck() {}, emit() {}, readingResent() {}, judge() {}, onHealthReport() {}, admitOrigin: () => null,
+    admitGateway: () => null, knownPublicKey: () => null, slotOf: () => -1,
   } satisfies ForwardContext;
   const forward = new StoreAndForward(ctx, nodeCrypto, new MemoryStorage(), new Uint8Array(64), new Uint8Array(0), { ...createNodeConfig(), replicaCapacity });
   return { forward, sent, drops };
@@ -161,6 +162,7 @@ test("an origin that changed home lends its readings naming the previous home, a
     lenderSlot: () => 0, neighborId: (slot: number) => (slot === 0 ? id(7) : null),
     sendTo: (_slot: number, type: RecordType, body: Uint8Array) => void sent.push({ type, body }),
     drop() {}, onDirectMessage() {}, messageUnroutable() {}, onCommandAck() {}, emit() {}, readingResent() {}, judge() {}, onHealthReport() {}, admitOrigin: () => null,
+    admitGateway: () => null, knownPublicKey: () => null, slotOf: () => -1,
   } satisfies ForwardContext;
   const forward = new StoreAndForward(ctx, nodeCrypto, storage, new Uint8Array(64), new Uint8Array(0), { ...createNodeConfig(), unsentCapacity: 64 });
   forward.start(0);

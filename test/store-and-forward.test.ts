@@ -26,6 +26,8 @@ import { Behavior } from "../modules/reputation/peer-scores.js";
 import { RecordType } from "../modules/wire/records.js";
 import { notice, NOTICE_BYTES, NoticeType, writeNotice } from "../modules/wire/handover.js";
 import { WAIT_MS } from "../modules/forward/gateway-handover.js";
+import { confirmTagOf, derivePairKey } from "../modules/forward/confirm-tag.js";
+import { confirmCertificate, confirmGateway, confirmPull, confirmTag, encodeConfirm } from "../modules/wire/confirm.js";
 import { lineLayout, randomGeometricGraph, type Topology } from "../hosts/sim/topology.js";
 
 /** A ForwardContext for a StoreAndForward on its own: no routes, gateways or answers but those a test gives. */
@@ -35,8 +37,21 @@ function forwardContext(id: Uint8Array, given: Partial<ForwardContext>): Forward
     nextHopToward: () => -1, nextHopToNode: () => -1, nearestGatewayId: () => null, trustedGatewayId: () => null,
     broadcastHandover() {}, hasNeighbor: () => true, lenderSlot: () => -1, neighborId: () => null, sendTo() {}, drop() {},
     onDirectMessage() {}, messageUnroutable() {}, onCommandAck() {}, emit() {}, readingResent() {}, judge() {}, onHealthReport() {}, admitOrigin: () => null,
+    admitGateway: () => GATEWAY_KEYS.publicKey, knownPublicKey: () => null, slotOf: () => -1,
     ...given,
   };
+}
+
+/** Every gateway these origins hear from is admitted with this key pair (forwardContext's admitGateway). */
+const GATEWAY_KEYS = nodeKeyPairFromSeed(new Uint8Array(32).fill(77));
+/** The secret key of the origins built here. */
+const ORIGIN_SECRET = new Uint8Array(64);
+
+/** Gateway `gateway`'s CONFIRM of `origin`'s readings up to `seq` (pulling from `pull`), tagged, with its certificate. */
+function gatewayConfirm(gateway: Uint8Array, origin: Uint8Array, hops: number, seq: number, pull = 0): Uint8Array {
+  const key = derivePairKey(nodeCrypto, ORIGIN_SECRET, GATEWAY_KEYS.publicKey)!;
+  const tag = confirmTagOf(nodeCrypto, key, gateway, origin, seq, pull);
+  return encodeData(origin, origin, DataKind.Confirm, hops, seq, encodeConfirm(gateway, pull, tag, new Uint8Array(110)));
 }
 
 /**
@@ -55,7 +70,8 @@ function logEntries(sent: string[], acks = false): ForwardContext["sendTo"] {
 
 /**
  * Origin `id`, whose nearest gateway is `nearest` and whose every next hop is slot 1, with its flash
- * in `storage`: it takes reading 1, sends it, and the next hop ACKs it. Entries (and ACKs) sent go to `sent`.
+ * in `storage`: it takes reading 1, sends it (and a checkpoint with our certificate), and the next hop
+ * ACKs both. Entries (and ACKs) sent go to `sent`.
  */
 function originWithReadingAcked(id: Uint8Array, nearest: Uint8Array, storage: MemoryStorage, sent: string[]): { ctx: ForwardContext; forward: StoreAndForward } {
   const ctx = forwardContext(id, { nextHopToward: () => 1, nearestGatewayId: () => nearest, sendTo: logEntries(sent, true) });
@@ -63,7 +79,7 @@ function originWithReadingAcked(id: Uint8Array, nearest: Uint8Array, storage: Me
   forward.start(0);
   forward.publishReading("t", 21.5, 0, 1000);
   forward.tick(1000);
-  forward.onAck(encodeAck([{ origin: id, kind: DataKind.Entry, seq: 1 }]), 1, 1000);
+  forward.onAck(encodeAck([{ origin: id, kind: DataKind.Entry, seq: 1 }, { origin: id, kind: DataKind.Checkpoint, seq: 1 }]), 1, 1000);
   return { ctx, forward };
 }
 
@@ -83,11 +99,11 @@ test("others' items take at most three quarters of the custody queue: a custodia
   }
   assert.is(forward.custodySize, 12, "12 of 16 rows for others' items, the rest refused (their senders keep them)");
   const other = new Uint8Array(8).fill(40);
-  assert.is(decodeData(encodeData(other, other, DataKind.Confirm, 1, 1, new Uint8Array(0)), view), WireError.None);
+  assert.is(decodeData(gatewayConfirm(gateway, other, 1, 1), view), WireError.None);
   forward.onData(view, 0, 1000);
   assert.is(forward.custodySize, 13, "a CONFIRM passing through is still taken");
   forward.publishReading("t", 21.5, 0, 1000);
-  assert.is(forward.custodySize, 14, "our own reading gets in");
+  assert.is(forward.custodySize, 15, "our own reading gets in, with the checkpoint that takes our certificate to our home");
 });
 
 test("an own entry handed back to us is ACKed and sent again from storage, made for our current home", () => {
@@ -126,7 +142,7 @@ test("an own entry a gateway confirmed, handed back to us, is answered with our 
   const sent: string[] = [];
   const view = newDataView();
   const { ctx, forward } = originWithReadingAcked(id, g2, storage, sent);
-  assert.is(decodeData(encodeData(id, id, DataKind.Confirm, 3, 1, new Uint8Array(0)), view), WireError.None);
+  assert.is(decodeData(gatewayConfirm(g1, id, 3, 1), view), WireError.None);
   forward.onData(view, 1, 2000);
   assert.is(forward.unconfirmed, 0, "reading 1 confirmed");
   storage.set("fhome", g2);
@@ -162,12 +178,15 @@ test("a lent gap is written off confirmAfterMs after it was first pulled, not af
   const lends: Uint8Array[] = [];
   const view = newDataView();
   const config = createNodeConfig({ unsentCapacity: 64 });
+  const gateway = new Uint8Array(8).fill(9);
+  const storage = new MemoryStorage();
+  storage.set("fhome", gateway);
   const forward = new StoreAndForward(forwardContext(me, {
     lenderSlot: () => 1, neighborId: (slot: number) => (slot === 1 ? lenderId : null),
     sendTo: (_slot: number, type: RecordType, body: Uint8Array) => {
       if (type === RecordType.Data && decodeData(body, view) === WireError.None && view.kind === DataKind.Lend) lends.push(body);
     },
-  }), nodeCrypto, new MemoryStorage(), new Uint8Array(64), new Uint8Array(0), config);
+  }), nodeCrypto, storage, new Uint8Array(64), new Uint8Array(0), config);
   forward.start(0);
   let now = 0;
   for (let k = 1; k <= 66; k++) {
@@ -181,9 +200,7 @@ test("a lent gap is written off confirmAfterMs after it was first pulled, not af
   }
   assert.is(forward.readingsLost, 0, "every overwritten reading was lent");
   const pull = (seq: number, held: number, at: number) => {
-    const payload = new Uint8Array(4);
-    new DataView(payload.buffer).setUint32(0, held);
-    assert.is(decodeData(encodeData(me, me, DataKind.Confirm, 2, seq, payload), view), WireError.None);
+    assert.is(decodeData(gatewayConfirm(gateway, me, 2, seq, held), view), WireError.None);
     forward.onData(view, 0, at);
   };
   const t0 = now + 10_000;
@@ -213,6 +230,38 @@ test("a lender drops its replicas on a CONFIRM addressed to it only from the ori
   assert.is(forward.replicasHeld, 1, "kept: H is not the origin");
   assert.equal(drops, [WireError.BadField]);
   forward.onData(view, 1, 3000);
+  assert.is(forward.replicasHeld, 0, "the origin's own word drops them");
+});
+
+test("a gateway's CONFIRM passing a lender does not drop its replicas (it may be forged): they wait, the origin is handed a copy, and its word drops them", () => {
+  // Origin X (slot 1) lent us reading 3; a CONFIRM for X covering it comes from slot 2 on its way to X.
+  const me = new Uint8Array(8).fill(7);
+  const x = new Uint8Array(8).fill(1);
+  const gateway = new Uint8Array(8).fill(9);
+  const sent: { slot: number; body: Uint8Array }[] = [];
+  const config = createNodeConfig();
+  const forward = new StoreAndForward(forwardContext(me, {
+    neighborId: (slot: number) => [null, x, new Uint8Array(8).fill(2)][slot] ?? null, slotOf: (id: Uint8Array) => (id[0] === 1 ? 1 : -1),
+    nearestGatewayId: () => gateway, nextHopToward: () => 2,
+    sendTo: (slot: number, type: RecordType, body: Uint8Array) => void (type === RecordType.Data && sent.push({ slot, body })),
+  }), nodeCrypto, new MemoryStorage(), new Uint8Array(64), new Uint8Array(0), config);
+  const view = newDataView();
+  assert.is(decodeData(encodeData(x, me, DataKind.Lend, 0, 3, new Uint8Array([...new Uint8Array(8), 0, 0, 0, 1, 5])), view), WireError.None);
+  forward.onData(view, 1, 1000);
+  forward.tick(1000);
+  assert.equal(sent.map((s) => s.slot), [2], "the replica carried toward the gateway");
+  forward.onAck(encodeAck([{ origin: x, kind: DataKind.Entry, seq: 3 }]), 2, 1000);
+  sent.length = 0;
+  assert.is(decodeData(gatewayConfirm(gateway, x, 1, 3), view), WireError.None);
+  forward.onData(view, 2, 2000);
+  assert.is(forward.replicasHeld, 1, "kept: a lender cannot check the tag");
+  assert.ok(sent.some((s) => s.slot === 1 && s.body[16] === DataKind.Confirm), "the origin handed a copy in person");
+  forward.tick(2000 + config.confirmAfterMs - 1);
+  assert.not.ok(sent.some((s) => s.body[16] === DataKind.Entry), "not sent again meanwhile");
+  forward.tick(2000 + config.confirmAfterMs);
+  assert.ok(sent.some((s) => s.slot === 2 && s.body[16] === DataKind.Entry), "sent again once the origin's word is overdue");
+  assert.is(decodeData(encodeData(x, me, DataKind.Confirm, 0, 3, new Uint8Array(0)), view), WireError.None);
+  forward.onData(view, 1, 70_000);
   assert.is(forward.replicasHeld, 0, "the origin's own word drops them");
 });
 
@@ -336,7 +385,7 @@ test("a home out of reach for 15 minutes is left for the nearest gateway, named:
   forward.start(0);
   forward.publishReading("t", 21.5, 0, 1000);
   forward.tick(1000);
-  assert.is(decodeData(encodeData(id, id, DataKind.Confirm, 1, 1, new Uint8Array(0)), view), WireError.None);
+  assert.is(decodeData(gatewayConfirm(new Uint8Array(8).fill(1), id, 1, 1), view), WireError.None);
   forward.onData(view, 1, 2000);
   forward.publishReading("t", 21.5, 0, 3000);
   forward.tick(3000);
@@ -370,7 +419,7 @@ test("a new home is judged by its own confirmations: the old home confirming wha
   let t = 1000;
   while (!sent.includes("1->2 names 1") && t < 10 * 60_000) forward.tick((t += 1000));
   assert.ok(sent.includes("1->2 names 1"), "G1 left for G2");
-  assert.is(decodeData(encodeData(id, id, DataKind.Confirm, 1, 1, new Uint8Array(0)), view), WireError.None);
+  assert.is(decodeData(gatewayConfirm(new Uint8Array(8).fill(1), id, 1, 1), view), WireError.None);
   forward.onData(view, 1, (t += 1000));
   forward.publishReading("t", 21.5, 0, (t += 1000));
   forward.tick(t);
@@ -423,7 +472,7 @@ test("a home that never confirmed is not named to the next one: the home before 
   assert.is(leaveFor(3), "1->3 names 1", "G2 left for G3, naming G1, not G2");
   // G3 confirms reading 2, then loses readings 3 to 5: left for G1, naming G3.
   take();
-  assert.is(decodeData(encodeData(id, id, DataKind.Confirm, 1, 2, new Uint8Array(0)), view), WireError.None);
+  assert.is(decodeData(gatewayConfirm(new Uint8Array(8).fill(3), id, 1, 2), view), WireError.None);
   forward.onData(view, 3, (t += 1000));
   for (let i = 0; i < 3; i++) take();
   routed.add(1);
@@ -624,18 +673,29 @@ test("DATA and ACK codecs: round trip and strict decoding", () => {
   assert.is(decodeData(body, view), WireError.None);
   assert.equal([view.kind, view.hops, view.seq, [...view.payload], [...view.destination]], [DataKind.Entry, 3, 42, [9, 9], [...gateway]]);
   assert.is(decodeData(body.subarray(0, 21), view), WireError.Truncated);
-  assert.is(decodeData(encodeData(origin, gateway, DataKind.Confirm, 0, 5, new Uint8Array(0)), view), WireError.None);
-  assert.is(decodeData(encodeData(origin, gateway, DataKind.Confirm, 0, 5, Uint8Array.of(1)), view), WireError.BadField, "a CONFIRM carries no payload");
+  assert.is(decodeData(encodeData(origin, gateway, DataKind.Confirm, 0, 5, new Uint8Array(0)), view), WireError.None, "an origin's own CONFIRM to its lender");
+  assert.is(decodeData(encodeData(origin, gateway, DataKind.Confirm, 0, 5, Uint8Array.of(1)), view), WireError.BadField, "an origin's own CONFIRM carries nothing");
   assert.is(decodeData(encodeData(origin, gateway, DataKind.Entry, 0, 5, new Uint8Array(0)), view), WireError.BadField, "an entry needs one");
   assert.is(decodeData(encodeData(origin, gateway, DataKind.Entry, MAX_DATA_HOPS, 5, Uint8Array.of(1)), view), WireError.BadField);
   const bad = body.slice();
   bad[16] = 9;
   assert.is(decodeData(bad, view), WireError.BadType);
-  // A CONFIRM that pulls names the lowest seq held past the gap: 4 bytes, above its seq.
-  const pull = (held: number): Uint8Array => Uint8Array.of(held >>> 24, (held >>> 16) & 255, (held >>> 8) & 255, held & 255);
-  assert.is(decodeData(encodeData(origin, gateway, DataKind.Confirm, 0, 5, pull(9)), view), WireError.None);
-  assert.is(decodeData(encodeData(origin, gateway, DataKind.Confirm, 0, 5, pull(5)), view), WireError.BadField, "nothing missing below the seq held");
-  assert.is(decodeData(encodeData(origin, gateway, DataKind.Confirm, 0, 5, Uint8Array.of(0, 0, 9)), view), WireError.BadField);
+  // A gateway's CONFIRM (to the origin): gateway ‖ pull ‖ tag (‖ certificate); a pull names the
+  // lowest seq held past the gap, above its seq.
+  const confirm = (seq: number, pull: number, certificate: Uint8Array | null) =>
+    encodeData(origin, origin, DataKind.Confirm, 0, seq, encodeConfirm(gateway, pull, new Uint8Array(16).fill(7), certificate));
+  for (const certificate of [null, new Uint8Array(110).fill(3)]) {
+    const body = confirm(5, 9, certificate);
+    assert.is(decodeData(body, view), WireError.None);
+    assert.equal([confirmGateway(view.payload), confirmPull(view.payload), confirmTag(view.payload), confirmCertificate(view.payload)],
+      [gateway, 9, new Uint8Array(16).fill(7), certificate]);
+    assert.is(decodeData(confirm(5, 0, certificate), view), WireError.None, "a plain CONFIRM pulls nothing");
+    assert.is(decodeData(confirm(5, 5, certificate), view), WireError.BadField, "nothing missing below the seq held");
+    assert.is(decodeData(body.subarray(0, body.length - 1), view), WireError.BadField, "a byte short");
+  }
+  assert.is(decodeData(encodeData(origin, origin, DataKind.Confirm, 0, 5, new Uint8Array(0)), view), WireError.BadField, "a gateway's CONFIRM without its tag");
+  assert.is(decodeData(encodeData(origin, origin, DataKind.Confirm, 0, 5, Uint8Array.of(0, 0, 0, 9)), view), WireError.BadField, "a bare pull");
+  assert.is(decodeData(encodeData(origin, origin, DataKind.Confirm, 0, 5, new Uint8Array(29)), view), WireError.BadField);
   // A lend: one hop, home ‖ base ‖ entry.
   const lend = new Uint8Array(8 + 4 + 33);
   assert.is(decodeData(encodeData(origin, gateway, DataKind.Lend, 0, 5, lend), view), WireError.None);

@@ -109,10 +109,11 @@ export function reportFigures(report: SimulationReport): FigureSection[] {
 
   const crypto = section("Crypto operations", [{ title: "total", width: 12 }, { title: "per node·min", width: 15 }]);
   const c = report.crypto;
-  for (const [name, count] of [["sha512", c.sha512], ["sign", c.sign], ["verify", c.verify], ["seal", c.seal], ["open", c.open]] as const) {
+  for (const [name, count] of [["sha512", c.sha512], ["sign", c.sign], ["verify", c.verify], ["seal", c.seal], ["open", c.open], ["agree", c.agree]] as const) {
     row(crypto, name, int(count), fixed(nodeMinutes ? count / nodeMinutes : 0, 2));
   }
   crypto.notes.push(`verify = certificate and checkpoint checks (${int(report.certificatesVerified)} certificates); none per relayed frame`);
+  crypto.notes.push("agree = X25519 key agreements, once per origin and gateway (CONFIRM keys)");
 
   const dropped = section("Drops");
   const drops = Object.entries(report.drops).filter(([, n]) => n > 0).sort((x, y) => y[1] - x[1] || (x[0] < y[0] ? -1 : 1));

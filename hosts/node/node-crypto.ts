@@ -1,12 +1,13 @@
 /**
- * The fast Crypto binding for Node: Ed25519 and SHA-512 from OpenSSL via node:crypto, secretbox
+ * The fast Crypto binding for Node: Ed25519, X25519 and SHA-512 from OpenSSL via node:crypto, secretbox
  * from tweetnacl (OpenSSL has no XSalsa20), sealing through scratch buffers. Same bytes as
  * modules/crypto/tweetnacl-crypto.ts.
  */
-import { createHash, createPrivateKey, createPublicKey, sign as edSign, verify as edVerify, type KeyObject } from "node:crypto";
+import { createHash, createPrivateKey, createPublicKey, diffieHellman, sign as edSign, verify as edVerify, type KeyObject } from "node:crypto";
 import type { Crypto } from "../../modules/ports.js";
 import nacl from "tweetnacl";
 import { tweetnaclCrypto } from "../../modules/crypto/tweetnacl-crypto.js";
+import { agreeWith } from "../../modules/crypto/ed25519-agreement.js";
 
 const SEED_BYTES = 32;
 const PUBLIC_KEY_BYTES = 32;
@@ -49,6 +50,16 @@ function makePrivateKey(seed: Uint8Array): KeyObject {
 
 function makePublicKey(publicKey: Uint8Array): KeyObject {
   return createPublicKey({ key: { kty: "OKP", crv: "Ed25519", x: base64url(publicKey) }, format: "jwk" });
+}
+
+/**
+ * X25519 by OpenSSL, keys as JWK (x is only type-checked for a private key, as for Ed25519). OpenSSL
+ * refuses an all-zero result: the throw is agreeWith's null.
+ */
+export function nodeX25519(scalar: Uint8Array, u: Uint8Array): Uint8Array {
+  const privateKey = createPrivateKey({ key: { kty: "OKP", crv: "X25519", d: base64url(scalar), x: "" }, format: "jwk" });
+  const publicKey = createPublicKey({ key: { kty: "OKP", crv: "X25519", x: base64url(u) }, format: "jwk" });
+  return plain(diffieHellman({ privateKey, publicKey }));
 }
 
 /** tweetnacl's low-level secretbox (in nacl-fast.js, not in its typings): it writes into buffers we give it. */
@@ -98,6 +109,7 @@ export const nodeCrypto: Crypto = {
   },
   seal,
   open: tweetnaclCrypto.open,
+  agree: (secretKey, publicKey) => agreeWith(nodeX25519, nodeCrypto.sha512, secretKey, publicKey),
 };
 
 /** Ed25519 key pair from a 32-byte seed via OpenSSL; `secretKey` is NaCl's seed‖public form. */

@@ -107,4 +107,11 @@ export class AttackMesh {
     for (const d of this.devices) if (d instanceof InsiderAttacker) sum += d.dropped;
     return sum;
   }
+
+  /** CONFIRMs the attackers forged. */
+  get forgedByAttackers(): number {
+    let sum = 0;
+    for (const d of this.devices) if (d instanceof InsiderAttacker) sum += d.forged;
+    return sum;
+  }
 }

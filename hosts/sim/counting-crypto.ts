@@ -20,6 +20,8 @@ export interface CryptoCounts {
   verify: number;
   seal: number;
   open: number;
+  /** X25519 key agreements (an origin and a gateway agree once on their CONFIRM key). */
+  agree: number;
 }
 
 interface SealMemo {
@@ -65,7 +67,7 @@ function remember<V>(map: Map<number, V>, capacity: number, key: number, value: 
 }
 
 export class CountingCrypto implements Crypto {
-  readonly counts: CryptoCounts = { sha512: 0, sign: 0, verify: 0, seal: 0, open: 0 };
+  readonly counts: CryptoCounts = { sha512: 0, sign: 0, verify: 0, seal: 0, open: 0, agree: 0 };
   /*
    * The open memos, one per slot, field by field (a hit reads a few slots of flat arrays, not an object
    * and its nonce's array, all cold): the frame buffer the box was a view of (the radio hands one
@@ -106,6 +108,11 @@ export class CountingCrypto implements Crypto {
       signature: signature.slice(), publicKey: publicKey.slice(), message: message.slice(), result,
     });
     return result;
+  }
+
+  agree(secretKey: Uint8Array, publicKey: Uint8Array): Uint8Array | null {
+    this.counts.agree++;
+    return this.inner.agree(secretKey, publicKey);
   }
 
   seal(plaintext: Uint8Array, nonce: Uint8Array, key: Uint8Array): Uint8Array {

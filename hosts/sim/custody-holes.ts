@@ -5,6 +5,7 @@
  * zero-loss promise of store-and-forward must hold: every reading of an honest node with an honest
  * path to a gateway is delivered, once.
  */
+import { DropReason } from "../../modules/counters.js";
 import { AttackMesh } from "./attack-mesh.js";
 import type { ReadingTotals } from "./reading-ledger.js";
 import { randomGeometricGraph } from "./topology.js";
@@ -17,6 +18,8 @@ export interface HoleOptions {
   holesPerGateway: number;
   /** Share of the readings in its custody a hole drops: 1 black, between 0 and 1 grey. */
   dropShare: number;
+  /** Holes answer the readings they drop with forged CONFIRMs (insider-attacker.ts). */
+  forgesConfirms?: boolean;
   durationMs: number;
   /** Readings stop this long before the end, so the last ones can arrive. */
   drainMs: number;
@@ -27,10 +30,13 @@ export interface HoleResult {
   readings: ReadingTotals;
   /** Readings the holes took custody of and dropped (the origins had to send them again). */
   droppedByHoles: number;
+  /** CONFIRMs the holes forged, and those the origins dropped as forged (`bad-confirm`). */
+  forgedByHoles: number;
+  confirmsRefused: number;
 }
 
 export function runCustodyHoles(opts: HoleOptions): HoleResult {
-  const { nodes, seed, gateways: count, holesPerGateway, dropShare, durationMs, drainMs } = opts;
+  const { nodes, seed, gateways: count, holesPerGateway, dropShare, forgesConfirms = false, durationMs, drainMs } = opts;
   const topology = randomGeometricGraph({ nodes, averageDegree: 8, seed });
   const { x, y, side } = topology;
   // Gateways: the nodes nearest to points spread along the diagonal of the plane.
@@ -44,7 +50,7 @@ export function runCustodyHoles(opts: HoleOptions): HoleResult {
     }
     gateways.push(best);
   }
-  const hole = { dropsGossip: false, dropsData: dropShare, liesAboutRoutes: true };
+  const hole = { dropsGossip: false, dropsData: dropShare, liesAboutRoutes: true, forgesConfirms };
   const attackers = new Map<number, typeof hole>();
   for (const g of gateways) {
     const around = [...topology.neighbors[g]].filter((i) => !gateways.includes(i) && !attackers.has(i))
@@ -56,5 +62,7 @@ export function runCustodyHoles(opts: HoleOptions): HoleResult {
     publishPeriodMs: 60_000, readingPeriodMs: 60_000, warmupMs: 20_000, quietFromMs: durationMs - drainMs,
   });
   mesh.run(durationMs);
-  return { holes: attackers.size, readings: mesh.readingTotals(), droppedByHoles: mesh.droppedByAttackers };
+  let confirmsRefused = 0;
+  for (let i = 0; i < nodes; i++) confirmsRefused += mesh.node(i).counters.dropped(DropReason.BadConfirm);
+  return { holes: attackers.size, readings: mesh.readingTotals(), droppedByHoles: mesh.droppedByAttackers, forgedByHoles: mesh.forgedByAttackers, confirmsRefused };
 }

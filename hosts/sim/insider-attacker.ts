@@ -11,6 +11,10 @@
  *     item through it is dropped again.
  *   - liesAboutRoutes: advertises every route it has as one perfect hop from the gateway (metric
  *     256, the least a node that is not the gateway can claim), to attract traffic.
+ *   - forgesConfirms: answers each reading it drops with a CONFIRM of it in its gateway's name, sent
+ *     back the way the reading came, so that its origin stops sending it again: the right shape, a
+ *     tag it cannot compute (it lacks the origin's and gateway's pair key), every other one carrying
+ *     its own certificate in the gateway's place.
  */
 import { equalBytes } from "../../modules/bytes.js";
 import type { MeshEvent, Transmit } from "../../modules/events.js";
@@ -18,7 +22,8 @@ import { messageKey } from "../../modules/gossip/recent-messages.js";
 import { FrameSealer } from "../../modules/link/frame-sealer.js";
 import type { MeshNode, Provisioning } from "../../modules/node.js";
 import type { Crypto } from "../../modules/ports.js";
-import type { DataView } from "../../modules/wire/data.js";
+import { CONFIRM_TAG_BYTES, encodeConfirm } from "../../modules/wire/confirm.js";
+import { DataKind, encodeData, type DataView } from "../../modules/wire/data.js";
 import { newFrameHeader } from "../../modules/wire/frame.js";
 import { decodeRoute, encodeRoute, newRouteView } from "../../modules/wire/route.js";
 import { parseRecords, RECORD_HEADER_BYTES, RecordType, writeRecord, type RecordView } from "../../modules/wire/records.js";
@@ -28,6 +33,7 @@ export interface Misbehavior {
   dropsGossip: boolean;
   dropsData: number;
   liesAboutRoutes: boolean;
+  forgesConfirms?: boolean;
 }
 
 /** The metric of a route one perfect hop (ETX 1) from its gateway. */
@@ -46,8 +52,10 @@ export class InsiderAttacker implements SimDevice {
   private readonly routeView = newRouteView();
   /** DATA items it took custody of and threw away. */
   dropped = 0;
+  /** CONFIRMs it forged. */
+  forged = 0;
 
-  constructor(readonly node: MeshNode, private readonly misbehavior: Misbehavior, crypto: Crypto, provisioning: Provisioning) {
+  constructor(readonly node: MeshNode, private readonly misbehavior: Misbehavior, crypto: Crypto, private readonly provisioning: Provisioning) {
     // Everything it sends is re-sealed after the edits, under its own id and a sealer of its own.
     this.sealer = new FrameSealer(crypto, provisioning.networkId, provisioning.networkKey, node.id, 1);
     const forward = (node as unknown as { forward: Forwarding }).forward;
@@ -56,7 +64,16 @@ export class InsiderAttacker implements SimDevice {
       if (equalBytes(d.destination, node.id) || !this.drops(d)) return onData(d, from, now);
       forward.ack(from, d); // custody taken, and the item thrown away
       this.dropped++;
+      if (misbehavior.forgesConfirms && d.kind === DataKind.Entry) this.forgeConfirm(d, from);
     };
+  }
+
+  /** A CONFIRM of `d` (an entry), shaped as its gateway's, to the neighbor it came from. */
+  private forgeConfirm(d: DataView, from: number): void {
+    const tag = new Uint8Array(CONFIRM_TAG_BYTES).fill(this.forged & 0xff);
+    const certificate = this.forged % 2 === 1 ? this.provisioning.certificate : null;
+    this.node.sendTo(from, RecordType.Data, encodeData(d.origin, d.origin, DataKind.Confirm, 0, d.seq, encodeConfirm(d.destination, 0, tag, certificate)));
+    this.forged++;
   }
 
   private drops(d: DataView): boolean {

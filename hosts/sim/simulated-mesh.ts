@@ -141,7 +141,7 @@ export interface MeshCounts {
 export function addCounts(parts: MeshCounts[]): MeshCounts {
   const sum: MeshCounts = {
     framesSent: 0, bytesSent: 0, beaconsSent: 0, relays: 0, relaysSuppressed: 0, certificatesVerified: 0, tableSum: 0, onCount: 0,
-    crypto: { sha512: 0, sign: 0, verify: 0, seal: 0, open: 0 }, drops: {},
+    crypto: { sha512: 0, sign: 0, verify: 0, seal: 0, open: 0, agree: 0 }, drops: {},
   };
   for (const p of parts) {
     sum.framesSent += p.framesSent;

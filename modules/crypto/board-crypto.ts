@@ -8,6 +8,8 @@
  *   also builds ed25519ctx, ed25519ph, x25519, ristretto255, FROST and OPRF: with the hashes they
  *   import, 73 KB of the firmware's XS heap at rest (BENCHMARKS.md §Device: the firmware in the
  *   Moddable simulator, 181.5 KB before, 108.1 KB after).
+ * - X25519 on a BigInt ladder of its own (x25519.ts), lighter than noble's, under the Ed25519 keys
+ *   converted as libsodium does (ed25519-agreement.ts).
  * - XSalsa20-Poly1305 secretbox from tweetnacl.
  * - SHA-512 from the host (the Moddable SDK's native Digest on the board), tweetnacl's by default; it
  *   is also the hash inside Ed25519.
@@ -18,6 +20,8 @@ import { eddsa, edwards } from "@noble/curves/abstract/edwards.js";
 import nacl from "tweetnacl";
 import { equalBytes } from "../bytes.js";
 import type { Crypto } from "../ports.js";
+import { agreeWith } from "./ed25519-agreement.js";
+import { x25519 } from "./x25519.js";
 
 const SEED_BYTES = 32;
 const PUBLIC_KEY_BYTES = 32;
@@ -101,5 +105,6 @@ export function createBoardCrypto(sha512: (data: Uint8Array) => Uint8Array = nac
     },
     seal: (plaintext, nonce, key) => nacl.secretbox(plaintext, nonce, key),
     open: (box, nonce, key) => nacl.secretbox.open(box, nonce, key),
+    agree: (secretKey, publicKey) => agreeWith(x25519, sha512, secretKey, publicKey),
   };
 }

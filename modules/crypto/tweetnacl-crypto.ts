@@ -4,6 +4,7 @@
  */
 import nacl from "tweetnacl";
 import type { Crypto } from "../ports.js";
+import { agreeWith } from "./ed25519-agreement.js";
 
 const SIGNATURE_BYTES = 64;
 const PUBLIC_KEY_BYTES = 32;
@@ -37,6 +38,7 @@ export const tweetnaclCrypto: Crypto = {
   },
   seal: (plaintext, nonce, key) => nacl.secretbox(plaintext, nonce, key),
   open: (box, nonce, key) => nacl.secretbox.open(box, nonce, key),
+  agree: (secretKey, publicKey) => agreeWith(nacl.scalarMult, nacl.hash, secretKey, publicKey),
 };
 
 /** Ed25519 key pair from a 32-byte seed; `secretKey` is NaCl's 64-byte seed‖public form. */

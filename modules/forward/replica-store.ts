@@ -5,8 +5,9 @@
  * An origin whose own store is about to overwrite readings no gateway confirmed yet lends them to a
  * neighbor (DATA kind 6). The lender keeps them in storage, so they survive its reboot, and carries
  * them toward the origin's home gateway like an origin carries its own: handed on, and again if no
- * CONFIRM for the origin passes back through it within `confirmAfterMs`. A CONFIRM covering them, or
- * a verified pull, drops them.
+ * CONFIRM for the origin passes back through it within `confirmAfterMs`. Only the origin's own
+ * CONFIRM drops them: a lender cannot check a gateway's tag, and the origin acts only on tagged ones
+ * (forward/confirm-tag.ts). A pull makes them due at once.
  *
  * Bounded: `capacity` readings in all, at most PER_BORROWER of one borrower, and capacity / 8
  * borrowers (rows). A lend past any of these is refused (no ACK: the origin asks another neighbor),
@@ -113,7 +114,7 @@ export class ReplicaStore {
     return true;
   }
 
-  /** A gateway delivered `origin`'s readings up to `seq`: those held are dropped (one write). */
+  /** The origin says a gateway delivered its readings up to `seq`: those held are dropped (one write). */
   confirm(origin: Uint8Array, seq: number): void {
     const k = this.rowOf(origin);
     if (k < 0) return;
@@ -126,6 +127,22 @@ export class ReplicaStore {
       }
     }
     if (covered) this.rewrite(k, seq);
+  }
+
+  /**
+   * A gateway's CONFIRM of `origin`'s readings up to `seq` passed on its way to the origin: those held
+   * are not sent again for `confirmAfterMs`, by which time the origin's word has come (or not: the
+   * CONFIRM was forged or lost, and they go again). Whether any is held.
+   */
+  defer(origin: Uint8Array, seq: number, now: number): boolean {
+    const k = this.rowOf(origin);
+    let any = false;
+    for (let i = 0; k >= 0 && i < this.capacity; i++) {
+      if (this.bytes[this.ownerAt + i] !== k || this.seqs[i] > seq) continue;
+      any = true;
+      if (this.times[this.rows + i] < now) this.times[this.rows + i] = now;
+    }
+    return any;
   }
 
   /** A gateway misses `origin`'s readings from `from` to `to`: those held are due now. */

@@ -9,9 +9,11 @@
  *    again by its origin meanwhile), or else does not ACK, so the sender keeps the item.
  * 3. The gateway feeds entries and checkpoints to its FeedVerifier, which delivers each reading once,
  *    in order, and reports `reading` events; it then sends a CONFIRM (highest seq delivered) back to
- *    the origin along the reverse path the data came by.
- * 4. The origin drops confirmed readings; readings left unconfirmed for `confirmAfterMs` are sent
- *    again. Custodians keep items in RAM only, so a custodian's crash costs at most a resend.
+ *    the origin along the reverse path the data came by, tagged under the key the two share
+ *    (confirm-tag.ts; the CONFIRM answering a checkpoint carries the gateway's certificate).
+ * 4. The origin drops confirmed readings, on a CONFIRM whose tag checks only; readings left
+ *    unconfirmed for `confirmAfterMs` are sent again. Custodians keep items in RAM only, so a
+ *    custodian's crash costs at most a resend.
  * 5. An origin whose home gateway never confirms while its readings sent there are lost moves to
  *    another; the new home learns from the old one where delivery stopped before it delivers
  *    (gateway-handover.ts).
@@ -24,23 +26,28 @@
  * never met it can check the signature).
  */
 import { equalBytes, readU32, toHex, writeU32 } from "../bytes.js";
+import { DropReason } from "../counters.js";
 import type { MeshEvent } from "../events.js";
 import { feedEntryLength } from "../feed/feed-entry.js";
 import { FeedLog } from "../feed/feed-log.js";
 import { FEED_CHECKPOINT_BYTES } from "../feed/feed-checkpoint.js";
 import { FeedVerifier, type FeedOutcome } from "../feed/feed-verifier.js";
 import { UnsentStore } from "../feed/unsent-store.js";
+import { publicKeyOf } from "../identity/node-id.js";
 import type { Crypto, Storage } from "../ports.js";
-import { ackItem, checkAck, DataKind, encodeAck, encodeData, LEND_HOME_BYTES, MAX_ACKS, MAX_DATA_HOPS, PULL_BYTES, type DataView } from "../wire/data.js";
+import { confirmCertificate, confirmGateway, confirmPull, confirmTag, CONFIRM_BYTES, CONFIRM_CERTIFIED_BYTES, encodeConfirm } from "../wire/confirm.js";
+import { ackItem, checkAck, DataKind, encodeAck, encodeData, LEND_HOME_BYTES, MAX_ACKS, MAX_DATA_HOPS, type DataView } from "../wire/data.js";
 import { WireError } from "../wire/errors.js";
 import { NODE_ID_BYTES } from "../wire/frame.js";
 import { checkHandover, notice, NOTICE_BYTES, NoticeType } from "../wire/handover.js";
 import { RecordType } from "../wire/records.js";
+import { checkConfirmTag, confirmTagOf, derivePairKey } from "./confirm-tag.js";
 import { CustodyPromises } from "./custody-promises.js";
 import { CustodyQueue } from "./custody-queue.js";
 import { ReverseRoutes } from "./reverse-routes.js";
 import { GatewayHandover } from "./gateway-handover.js";
 import { Handoffs } from "./handoffs.js";
+import { PairKeys } from "./pair-keys.js";
 import { ReplicaStore } from "./replica-store.js";
 import { Behavior } from "../reputation/peer-scores.js";
 
@@ -73,8 +80,10 @@ export interface ForwardContext {
   lenderSlot(k: number): number;
   /** The id of the neighbor in `slot` (a view), or null. */
   neighborId(slot: number): Uint8Array | null;
+  /** The slot of neighbor `id`; -1 if it is not one. */
+  slotOf(id: Uint8Array): number;
   /** Counts a record dropped for `reason`. */
-  drop(reason: WireError): void;
+  drop(reason: WireError | DropReason): void;
   /** Queues a record for a frame addressed to the neighbor in `slot`. */
   sendTo(slot: number, type: RecordType, body: Uint8Array): void;
   emit(event: MeshEvent): void;
@@ -86,6 +95,10 @@ export interface ForwardContext {
   onHealthReport(origin: Uint8Array, seq: number, report: Uint8Array): void;
   /** The origin's public key if `certificate` admits it (verified once, cached); null otherwise. */
   admitOrigin(origin: Uint8Array, certificate: Uint8Array, now: number): Uint8Array | null;
+  /** The gateway's public key if `certificate` admits it as a gateway (verified once, cached); null otherwise. */
+  admitGateway(gateway: Uint8Array, certificate: Uint8Array, now: number): Uint8Array | null;
+  /** The public key of node `id` if its certificate is cached here; null otherwise. */
+  knownPublicKey(id: Uint8Array): Uint8Array | null;
 }
 
 export interface ForwardConfig {
@@ -124,6 +137,16 @@ const NO_ROUTE_RETRY_MS = 2000;
 const CONFIRM_DELAY_MS = 500;
 /** A CONFIRM with no way back is dropped after this many tries: the origin resends, we confirm again. */
 const CONFIRM_TRIES = 4;
+/**
+ * CONFIRM keys an origin keeps: its home's and the home before's are all it takes CONFIRMs from, and
+ * two more spare a key agreement (about a second on the board) when it goes back to a recent home.
+ */
+const ORIGIN_PAIR_KEYS = 4;
+/**
+ * CONFIRM keys a gateway keeps, one per origin (48 B each); an origin forgotten is agreed with again
+ * from its certificate, cached here or carried by its next checkpoint.
+ */
+const GATEWAY_PAIR_KEYS = 256;
 /** A message still without a route after this many tries (2 s apart, sends included) is dropped. */
 const MESSAGE_TRIES = 8;
 /** Unanswered sends to one neighbor before each further one counts against it. */
@@ -169,11 +192,15 @@ export class StoreAndForward {
   private homeConfirmed = false;
   /** Gateways: origins changing home to or from this one. */
   private readonly handover: GatewayHandover | null;
+  /** CONFIRM keys shared with our gateways (on a gateway, with its origins): confirm-tag.ts. */
+  private readonly pairKeys: PairKeys;
+  /** Whether a checkpoint (with our certificate) went out since boot or the last home change. */
+  private introduced = false;
   private sinceCheckpoint = 0;
   private checkpointDueAt = Infinity;
   private nextSweepAt = Infinity;
-  /** Gateway: origins to confirm, and when. */
-  private readonly confirmAt = new Map<string, { origin: Uint8Array; at: number; pulls: number }>();
+  /** Gateway: origins to confirm, and when; `certified`: the CONFIRM carries our certificate (it answers a checkpoint). */
+  private readonly confirmAt = new Map<string, { origin: Uint8Array; at: number; pulls: number; certified: boolean }>();
   /** Storage lent to neighbors (null on gateways and with replicaCapacity 0). */
   private readonly replicas: ReplicaStore | null;
   private nextReplicaAt = Infinity;
@@ -199,9 +226,9 @@ export class StoreAndForward {
 
   constructor(
     private readonly ctx: ForwardContext,
-    crypto: Crypto,
+    private readonly crypto: Crypto,
     private readonly storage: Storage,
-    secretKey: Uint8Array,
+    private readonly secretKey: Uint8Array,
     private readonly certificate: Uint8Array,
     private readonly config: ForwardConfig,
   ) {
@@ -220,6 +247,7 @@ export class StoreAndForward {
     const previous = storage.get(KEY_PREVIOUS_HOME);
     if (previous && previous.length === NODE_ID_BYTES) this.previousHome = previous;
     this.handover = ctx.isGateway ? new GatewayHandover(storage) : null;
+    this.pairKeys = new PairKeys(ctx.isGateway ? GATEWAY_PAIR_KEYS : ORIGIN_PAIR_KEYS);
   }
 
   /** Items held for the next hop (own and others'). */
@@ -268,7 +296,11 @@ export class StoreAndForward {
       this.nextSweepAt = Math.min(this.nextSweepAt, now + NO_ROUTE_RETRY_MS);
     }
     if (this.sinceCheckpoint++ === 0) this.checkpointDueAt = now + this.config.checkpointAfterMs;
-    if (this.sinceCheckpoint >= this.config.checkpointEvery) this.queueCheckpoint(now);
+    // A home whose key we lack has most likely never had our certificate either: a checkpoint takes it
+    // now, and the CONFIRM answering it brings the home's, rather than after 16 readings or a resend.
+    if (this.sinceCheckpoint >= this.config.checkpointEvery || (!this.introduced && !(this.home && this.pairKeys.get(this.home)))) {
+      this.queueCheckpoint(now);
+    }
     return seq;
   }
 
@@ -324,9 +356,12 @@ export class StoreAndForward {
       } else if (kind === DataKind.CommandAck) {
         this.ctx.onCommandAck(d.origin, d.seq, d.payload, now);
       } else if (kind === DataKind.Confirm) {
-        if (equalBytes(d.origin, this.ctx.id)) {
+        if (equalBytes(d.origin, this.ctx.id) && this.authentic(d, now)) {
           this.confirmed(d.seq, now);
           if (!this.pullOf(d, now)) this.writeOffAt = Infinity;
+          // The neighbor it came through may be keeping replicas for us: only our word drops them (in
+          // the frame with the ACK).
+          this.tellConfirmed(from);
         }
       } else if (kind === DataKind.Health) {
         if (this.verifier) this.ctx.onHealthReport(d.origin, d.seq, d.payload);
@@ -338,7 +373,12 @@ export class StoreAndForward {
     }
     // A lend goes to the neighbor it names, never further.
     if (kind === DataKind.Lend) return this.ctx.drop(WireError.BadField);
-    if (this.custody.find(d.origin, kind, d.seq) >= 0) return this.ack(from, d);
+    const held = this.custody.find(d.origin, kind, d.seq);
+    if (held >= 0) {
+      // The same CONFIRM with the gateway's certificate replaces one without: the origin may need it.
+      if (!(kind === DataKind.Confirm && certified(d.payload) && !certified(this.custody.payload(held)))) return this.ack(from, d);
+      this.custody.remove(held);
+    }
     if (d.hops + 1 >= MAX_DATA_HOPS) {
       this.expired++;
       return this.ack(from, d);
@@ -355,18 +395,25 @@ export class StoreAndForward {
       // One of our readings a gateway confirmed, from a lender (or a late custodian) whose way to the
       // gateway runs through us: the CONFIRM ended here, so it never passes the sender. We answer for
       // our own readings: taken (ACK), and confirmed up to where we were.
-      const sender = this.ctx.neighborId(from);
-      if (sender) this.ctx.sendTo(from, RecordType.Data, encodeData(this.ctx.id, sender, DataKind.Confirm, 0, this.unsent.confirmed, NO_PAYLOAD));
+      this.tellConfirmed(from);
       return this.ack(from, d);
     }
     if (kind === DataKind.Confirm || kind === DataKind.Health) {
       if (kind === DataKind.Confirm) {
         this.promises.confirm(d.origin, d.seq, (slot) => this.ctx.judge(slot, Behavior.KeptCustody, now));
-        this.replicas?.confirm(d.origin, d.seq);
+        // A lender cannot tell a forged CONFIRM: it waits for the origin's word (originConfirmed), and
+        // hands the origin a copy in person, so that the word comes back to it (the CONFIRM itself may
+        // reach the origin through another neighbor).
+        if (this.replicas?.defer(d.origin, d.seq, now)) {
+          const borrower = this.ctx.slotOf(d.origin);
+          if (borrower >= 0) this.ctx.sendTo(borrower, RecordType.Data, encodeData(d.origin, d.origin, kind, d.hops + 1, d.seq, d.payload));
+        }
         this.pullOf(d, now);
       }
-      // Only the newest confirmation (or health report) per origin is worth carrying.
-      this.dropOlder(d.origin, kind, d.seq);
+      // Only the newest confirmation (or health report) per origin is worth carrying; and an older
+      // CONFIRM with the gateway's certificate, when the newer has none: without it the origin may
+      // be unable to check any (it takes one on until then).
+      this.dropOlder(d.origin, kind, d.seq, kind === DataKind.Confirm && !certified(d.payload));
     } else {
       this.reverse.learn(d.origin, from);
     }
@@ -450,16 +497,25 @@ export class StoreAndForward {
       this.confirmAt.delete(originHex);
       // Held while its old home is asked where delivery stopped: confirmed once taken over.
       if (this.handover!.claiming(c.origin)) continue;
+      // An origin whose certificate we lack cannot be confirmed: it sends again, with a checkpoint.
+      const key = this.originKey(c.origin, null);
+      if (!key) continue;
       const seq = this.verifier!.deliveredSeq(originHex);
       // Entries held past a gap: the CONFIRM pulls the gap, again every PULL_EVERY_MS while it lasts.
       const held = this.verifier!.heldPast(originHex);
-      const pull = seq > 0 && held > seq;
-      if (seq > 0 && this.custody.find(c.origin, DataKind.Confirm, seq) < 0 && !this.custody.full) {
-        let payload = NO_PAYLOAD;
-        if (pull) writeU32((payload = new Uint8Array(PULL_BYTES)), 0, held);
+      const pull = seq > 0 && held > seq ? held : 0;
+      let queued = seq > 0 ? this.custody.find(c.origin, DataKind.Confirm, seq) : -1;
+      // One with our certificate replaces the same CONFIRM waiting without it.
+      if (queued >= 0 && c.certified && !certified(this.custody.payload(queued))) {
+        this.custody.remove(queued);
+        queued = -1;
+      }
+      if (seq > 0 && queued < 0 && !this.custody.full) {
+        const tag = confirmTagOf(this.crypto, key, this.ctx.id, c.origin, seq, pull);
+        const payload = encodeConfirm(this.ctx.id, pull, tag, c.certified ? this.certificate : null);
         this.custody.add(c.origin, c.origin, DataKind.Confirm, seq, 0, payload, now);
       }
-      if (pull && c.pulls < PULL_TRIES) this.confirmAt.set(originHex, { origin: c.origin, at: now + PULL_EVERY_MS, pulls: c.pulls + 1 });
+      if (pull && c.pulls < PULL_TRIES) this.confirmAt.set(originHex, { origin: c.origin, at: now + PULL_EVERY_MS, pulls: c.pulls + 1, certified: false });
     }
   }
 
@@ -501,14 +557,64 @@ export class StoreAndForward {
       verifier.offerEntry(originHex, origin, payload.subarray(4, named ? end : payload.length), readU32(payload, 0), this.outcomes);
     } else if (this.handover!.isReleased(origin)) {
       return;
-    } else if (kind === DataKind.Checkpoint && payload.length > FEED_CHECKPOINT_BYTES) {
-      const publicKey = this.ctx.admitOrigin(origin, payload.subarray(FEED_CHECKPOINT_BYTES), now);
+    }
+    // A checkpoint's answer carries our certificate: the origin may have lost our key, or never had it.
+    let answersCheckpoint = false;
+    if (kind === DataKind.Checkpoint && payload.length > FEED_CHECKPOINT_BYTES) {
+      const certificate = payload.subarray(FEED_CHECKPOINT_BYTES);
+      const publicKey = this.ctx.admitOrigin(origin, certificate, now);
       if (publicKey) verifier.offerCheckpoint(originHex, origin, publicKey, payload.subarray(0, FEED_CHECKPOINT_BYTES), this.outcomes);
+      answersCheckpoint = this.originKey(origin, certificate) !== null;
     }
     this.report(now);
     const c = this.confirmAt.get(originHex);
-    if (!c) this.confirmAt.set(originHex, { origin: origin.slice(), at: now + CONFIRM_DELAY_MS, pulls: 0 });
-    else c.pulls = 0;
+    if (!c) this.confirmAt.set(originHex, { origin: origin.slice(), at: now + CONFIRM_DELAY_MS, pulls: 0, certified: answersCheckpoint });
+    else {
+      c.pulls = 0;
+      if (answersCheckpoint) c.certified = true;
+    }
+  }
+
+  /**
+   * Gateways: the CONFIRM key shared with `origin`, if not kept agreed on from the public key of its
+   * certificate (given, or cached here); null without one. The owner's signature is not needed for
+   * this (nor waited for: the verify budget may hold it back for minutes after a partition heals):
+   * the origin's id is its key's hash, so a key that hashes to it is the origin's, and only the
+   * origin can agree on the pair key with us.
+   */
+  private originKey(origin: Uint8Array, certificate: Uint8Array | null): Uint8Array | null {
+    const kept = this.pairKeys.get(origin);
+    if (kept) return kept;
+    const known = certificate ? publicKeyOf(this.crypto, origin, certificate) : this.ctx.knownPublicKey(origin);
+    const key = known && derivePairKey(this.crypto, this.secretKey, known);
+    if (key) this.pairKeys.put(origin, key);
+    return key;
+  }
+
+  /**
+   * Whether the gateway a CONFIRM for us names sent it: its tag checks under the key we share (a wrong
+   * one is dropped and counted). The key is agreed on from the certificate a CONFIRM carries, for our
+   * home or the home before only: a forger naming other gateways buys no key agreements. Without a
+   * key the CONFIRM is not acted on: our readings stay, go again, and the checkpoint sent with them
+   * brings a CONFIRM with the gateway's certificate.
+   */
+  private authentic(d: DataView, now: number): boolean {
+    const gateway = confirmGateway(d.payload);
+    let key = this.pairKeys.get(gateway);
+    const certificate = confirmCertificate(d.payload);
+    if (!key && certificate && this.isHomeOrPrevious(gateway)) {
+      const publicKey = this.ctx.admitGateway(gateway, certificate, now);
+      key = publicKey && derivePairKey(this.crypto, this.secretKey, publicKey);
+      if (key) this.pairKeys.put(gateway, key);
+    }
+    if (!key) return false;
+    if (checkConfirmTag(this.crypto, key, gateway, this.ctx.id, d.seq, confirmPull(d.payload), confirmTag(d.payload))) return true;
+    this.ctx.drop(DropReason.BadConfirm);
+    return false;
+  }
+
+  private isHomeOrPrevious(gateway: Uint8Array): boolean {
+    return (this.home !== null && equalBytes(gateway, this.home)) || (this.previousHome !== null && equalBytes(gateway, this.previousHome));
   }
 
   /** A neighbor asks us to keep one of its readings: kept (and ACKed) if our lending quota allows. */
@@ -526,19 +632,27 @@ export class StoreAndForward {
     this.nextReplicaAt = Math.min(this.nextReplicaAt, now);
   }
 
+  /** Tells the neighbor in `slot` that a gateway confirmed our readings up to where we are: our own CONFIRM, once, outside the queue. */
+  private tellConfirmed(slot: number): void {
+    const neighbor = this.ctx.neighborId(slot);
+    if (neighbor) this.ctx.sendTo(slot, RecordType.Data, encodeData(this.ctx.id, neighbor, DataKind.Confirm, 0, this.unsent.confirmed, NO_PAYLOAD));
+  }
+
   /**
    * An origin tells us, its lender, that a gateway confirmed its readings up to `d.seq`: the replicas
-   * we keep of them go. Only the origin's own word counts (a hole cannot release anyone else's).
+   * we keep of them go. Only the origin's own word counts: a hole cannot release anyone else's, nor
+   * forge the gateway's CONFIRM to the origin (it checks the tag).
    */
   private originConfirmed(d: DataView, from: number): void {
     if (!this.isNeighbor(d.origin, from)) return this.ctx.drop(WireError.BadField);
     this.replicas?.confirm(d.origin, d.seq);
   }
 
-  /** A CONFIRM that pulls (its payload the lowest seq held past the gap) makes the gap go now; false for a plain one. */
+  /** A gateway's CONFIRM that pulls (naming the lowest seq held past the gap) makes the gap go now; false for a plain one. */
   private pullOf(d: DataView, now: number): boolean {
-    if (d.payload.length !== PULL_BYTES) return false;
-    this.pulled(d.origin, d.seq + 1, readU32(d.payload, 0) - 1, now);
+    const pull = d.payload.length >= CONFIRM_BYTES ? confirmPull(d.payload) : 0;
+    if (pull === 0) return false;
+    this.pulled(d.origin, d.seq + 1, pull - 1, now);
     return true;
   }
 
@@ -651,7 +765,7 @@ export class StoreAndForward {
     this.handover!.unrelease(origin);
     this.verifier!.resume(originHex, origin, position, this.outcomes);
     this.report(now);
-    if (!this.confirmAt.has(originHex)) this.confirmAt.set(originHex, { origin: origin.slice(), at: now + CONFIRM_DELAY_MS, pulls: 0 });
+    if (!this.confirmAt.has(originHex)) this.confirmAt.set(originHex, { origin: origin.slice(), at: now + CONFIRM_DELAY_MS, pulls: 0, certified: false });
   }
 
   private report(_now: number): void {
@@ -701,12 +815,14 @@ export class StoreAndForward {
     return true;
   }
 
-  /** Drops items of `kind` from `origin` older than `seq`. */
-  private dropOlder(origin: Uint8Array, kind: DataKind, seq: number): void {
+  /** Drops items of `kind` from `origin` older than `seq` (but CONFIRMs carrying a certificate, with `keepCertified`). */
+  private dropOlder(origin: Uint8Array, kind: DataKind, seq: number, keepCertified = false): void {
     const custody = this.custody;
     for (let i = custody.size - 1; i >= 0; i--) {
       const row = custody.at(i);
-      if (custody.kind(row) === kind && custody.seq(row) < seq && custody.isFrom(row, origin)) custody.remove(row);
+      if (custody.kind(row) === kind && custody.seq(row) < seq && custody.isFrom(row, origin) && !(keepCertified && certified(custody.payload(row)))) {
+        custody.remove(row);
+      }
     }
   }
 
@@ -806,6 +922,7 @@ export class StoreAndForward {
       this.storage.set(KEY_PREVIOUS_HOME, home);
     }
     this.setHome(next, now);
+    this.introduced = false;
     // Entries waiting here were made without the old home's name: the sweep makes them again.
     for (let i = this.custody.size - 1; i >= 0; i--) {
       const row = this.custody.at(i);
@@ -843,10 +960,17 @@ export class StoreAndForward {
     this.checkpointDueAt = Infinity;
     if (!checkpoint) return;
     this.sinceCheckpoint = 0;
+    this.introduced = true;
     const payload = new Uint8Array(checkpoint.length + this.certificate.length);
     payload.set(checkpoint);
     payload.set(this.certificate, checkpoint.length);
-    this.takeOwn(DataKind.Checkpoint, this.feed.headSeq, payload, now);
+    // Only the newest is worth carrying: it covers what the older ones did. It goes before an own
+    // entry waiting in the queue (that one is in storage: the sweep takes it back): it carries our
+    // certificate, and a gateway that lacks it confirms nothing.
+    const seq = this.feed.headSeq;
+    this.dropOlder(this.ctx.id, DataKind.Checkpoint, seq);
+    if (this.custody.find(this.ctx.id, DataKind.Checkpoint, seq) < 0 && !this.ownRoom()) this.dropNewestOwnEntry();
+    this.takeOwn(DataKind.Checkpoint, seq, payload, now);
   }
 
   /**
@@ -943,3 +1067,7 @@ export class StoreAndForward {
   }
 }
 
+/** Whether a gateway's CONFIRM payload carries the gateway's certificate. */
+function certified(payload: Uint8Array): boolean {
+  return payload.length === CONFIRM_CERTIFIED_BYTES;
+}

@@ -28,8 +28,8 @@ export interface MonitorContext {
   sendHealthReport(report: Uint8Array, seq: number, now: number): void;
 }
 
-/** Drops that mean a frame failed authentication: a wrong key, a forged or revoked certificate, a replay. */
-const AUTH_FAILURES: readonly (WireError | DropReason)[] = [WireError.AuthFailed, DropReason.BadCertificate, DropReason.Revoked, DropReason.Replay];
+/** Drops that mean an input failed authentication: a wrong key, a forged or revoked certificate, a replay, a forged CONFIRM. */
+const AUTH_FAILURES: readonly (WireError | DropReason)[] = [WireError.AuthFailed, DropReason.BadCertificate, DropReason.Revoked, DropReason.Replay, DropReason.BadConfirm];
 
 export class NodeMonitor {
   private detector: AnomalyDetector | null = null;

@@ -5,16 +5,18 @@
  * DATA (record type 5):
  *   off  size  field
  *   0    8     origin node id (whose feed this is)
- *   8    8     destination node id (a gateway; for CONFIRM, the origin)
+ *   8    8     destination node id (a gateway; for a gateway's CONFIRM, the origin; for an origin's own
+ *               CONFIRM, the lender it tells)
  *   16   1     kind: 1 feed entry, 2 feed checkpoint, 3 confirm, 4 health report, 5 message to a node,
  *               6 lend (hold this entry for me: one hop, to a neighbor with storage to lend),
  *               7 command ack (from a command's target back to its origin)
  *   17   1     hops travelled so far (< MAX_DATA_HOPS)
  *   18   4     seq: the entry's or checkpoint's seq; for CONFIRM, the highest seq delivered
  *   22   n     payload: entry: base (u32, the lowest seq the origin has not had confirmed) ‖ the
- *               feed entry; checkpoint: the feed checkpoint ‖ the origin's certificate; CONFIRM: none,
- *               or (a pull) the lowest seq the gateway holds past a gap (u32, > seq): seq+1 up to it
- *               are missing; lend: the origin's home gateway (8, zero: none yet) ‖ base ‖ the entry;
+ *               feed entry; checkpoint: the feed checkpoint ‖ the origin's certificate; a gateway's
+ *               CONFIRM: gateway ‖ pull ‖ tag (‖ the gateway's certificate), wire/confirm.ts; an
+ *               origin's own CONFIRM to its lender: none; lend: the origin's home gateway (8, zero:
+ *               none yet) ‖ base ‖ the entry;
  *               health: the report (monitor/health-report.ts); seq numbers the origin's reports;
  *               message: the application's payload (1..200 bytes), seq from the origin's message seqs;
  *               command ack: seq the command's, the target's certificate ‖ its signature (command/command-ack.ts)
@@ -22,7 +24,8 @@
  * ACK (record type 6): count c (1..MAX_ACKS), then c × (origin 8 ‖ kind 1 ‖ seq 4): the DATA items
  * the receiver took custody of (or already had).
  */
-import { readU32, writeU32 } from "../bytes.js";
+import { equalAt, readU32, writeU32 } from "../bytes.js";
+import { checkConfirm } from "./confirm.js";
 import { WireError } from "./errors.js";
 import { NODE_ID_BYTES } from "./frame.js";
 import { CERTIFICATE_BYTES } from "./hello.js";
@@ -43,14 +46,15 @@ export enum DataKind {
 }
 
 export const DATA_FIXED_BYTES = 22;
-/** Entries are ≤ 4 + 49 bytes, checkpoints 84 plus the 110-byte certificate: a DATA record never needs more. */
+/**
+ * Entries are ≤ 4 + 49 bytes, checkpoints 84 plus the 110-byte certificate, a gateway's CONFIRM 28
+ * plus its certificate: a DATA record never needs more.
+ */
 export const MAX_DATA_PAYLOAD = 200;
 /** A DATA item that travelled this far is dropped: routes are loop-free, this bounds a bug's cost. */
 export const MAX_DATA_HOPS = 64;
 /** A lend's payload before the base and entry: the origin's home gateway. */
 export const LEND_HOME_BYTES = NODE_ID_BYTES;
-/** A CONFIRM that pulls carries the lowest seq held past the gap. */
-export const PULL_BYTES = 4;
 /** A command ack carries the target's certificate and its Ed25519 signature. */
 export const COMMAND_ACK_BYTES = CERTIFICATE_BYTES + 64;
 export const ACK_ITEM_BYTES = NODE_ID_BYTES + 5;
@@ -82,8 +86,9 @@ export function checkData(body: Uint8Array): WireError {
   if (body[17] >= MAX_DATA_HOPS || seq === 0) return WireError.BadField;
   const payload = body.length - DATA_FIXED_BYTES;
   if (kind === DataKind.Confirm) {
-    if (payload === 0) return WireError.None;
-    return payload === PULL_BYTES && readU32(body, DATA_FIXED_BYTES) > seq ? WireError.None : WireError.BadField;
+    // A gateway's (to the origin) names it and carries its tag; an origin's own, to a lender, nothing.
+    if (equalAt(body, 0, body, NODE_ID_BYTES, NODE_ID_BYTES)) return checkConfirm(body.subarray(DATA_FIXED_BYTES), seq);
+    return payload === 0 ? WireError.None : WireError.BadField;
   }
   if (payload === 0 || (kind === DataKind.CommandAck && payload !== COMMAND_ACK_BYTES)) return WireError.BadField;
   // A lend goes one hop, and carries a home, a base and an entry.

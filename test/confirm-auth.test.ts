@@ -1,0 +1,199 @@
+/**
+ * Authenticated CONFIRMs (docs/protocol.md §Store-and-forward, "Authenticated CONFIRMs"): the pair key
+ * and tag, the bounded table of keys, a gateway's CONFIRMs as it sends them, and an origin that acts
+ * only on those its gateway tagged.
+ */
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { createNodeConfig } from "../modules/config.js";
+import { DropReason } from "../modules/counters.js";
+import { checkConfirmTag, confirmTagOf, derivePairKey } from "../modules/forward/confirm-tag.js";
+import { PairKeys } from "../modules/forward/pair-keys.js";
+import { StoreAndForward, type ForwardContext } from "../modules/forward/store-and-forward.js";
+import { FeedLog } from "../modules/feed/feed-log.js";
+import { Role } from "../modules/identity/certificate.js";
+import { nodeIdOf } from "../modules/identity/node-id.js";
+import { MeshNode } from "../modules/node.js";
+import { confirmCertificate, confirmGateway, confirmPull, confirmTag, encodeConfirm } from "../modules/wire/confirm.js";
+import { DataKind, decodeData, encodeData, newDataView } from "../modules/wire/data.js";
+import { WireError } from "../modules/wire/errors.js";
+import { RecordType } from "../modules/wire/records.js";
+import { writeU32 } from "../modules/bytes.js";
+import { nodeCrypto } from "../hosts/node/node-crypto.js";
+import { createMeshKeys, provisionNode } from "../hosts/sim/provision.js";
+import { Rng } from "../hosts/sim/rng.js";
+import { MemoryStorage } from "../hosts/sim/storage.js";
+
+const keys = createMeshKeys(new Rng(5));
+const rng = new Rng(6);
+const ORIGIN = provisionNode(keys, rng.fork(1));
+const GATEWAY = provisionNode(keys, rng.fork(2), Role.Gateway);
+const OTHER_GATEWAY = provisionNode(keys, rng.fork(3), Role.Gateway);
+const originId = nodeIdOf(nodeCrypto, ORIGIN.secretKey.subarray(32));
+const gatewayId = nodeIdOf(nodeCrypto, GATEWAY.secretKey.subarray(32));
+const otherGatewayId = nodeIdOf(nodeCrypto, OTHER_GATEWAY.secretKey.subarray(32));
+const pairKey = derivePairKey(nodeCrypto, ORIGIN.secretKey, GATEWAY.secretKey.subarray(32))!;
+
+function id(n: number): Uint8Array {
+  const out = new Uint8Array(8);
+  writeU32(out, 4, n);
+  return out;
+}
+
+/** A ForwardContext alone: every route through slot 1, `admitted` the gateways whose certificates it admits. */
+function context(me: Uint8Array, isGateway: boolean, log: { sent: Uint8Array[]; drops: number[]; admitted: string[] }): ForwardContext {
+  const view = newDataView();
+  return {
+    id: me, isGateway,
+    nextHopToward: () => 1, nextHopToNode: () => 1, nearestGatewayId: () => gatewayId, trustedGatewayId: () => null,
+    broadcastHandover() {}, hasNeighbor: () => true, lenderSlot: () => -1, neighborId: () => null,
+    sendTo: (_slot, type, body) => {
+      if (type === RecordType.Data && decodeData(body, view) === WireError.None) log.sent.push(body.slice());
+    },
+    drop: (reason) => void log.drops.push(reason),
+    onDirectMessage() {}, messageUnroutable() {}, onCommandAck() {}, emit() {}, readingResent() {}, judge() {}, onHealthReport() {},
+    admitOrigin: () => ORIGIN.secretKey.subarray(32),
+    admitGateway: (gateway, certificate) => {
+      log.admitted.push(String(gateway[0]));
+      for (const g of [GATEWAY, OTHER_GATEWAY]) if (certificate.every((b, i) => b === g.certificate[i])) return g.secretKey.subarray(32);
+      return null;
+    },
+    knownPublicKey: () => null, slotOf: () => -1,
+  };
+}
+
+/** An origin that took readings 1 and 2 and handed them on: its home is `gatewayId`. */
+function origin(): { forward: StoreAndForward; log: { sent: Uint8Array[]; drops: number[]; admitted: string[] } } {
+  const log = { sent: [] as Uint8Array[], drops: [] as number[], admitted: [] as string[] };
+  const forward = new StoreAndForward(context(originId, false, log), nodeCrypto, new MemoryStorage(), ORIGIN.secretKey, ORIGIN.certificate, createNodeConfig());
+  forward.start(0);
+  forward.publishReading("t", 1, 0, 1000);
+  forward.publishReading("t", 2, 0, 2000);
+  forward.tick(2000);
+  return { forward, log };
+}
+
+function confirm(forward: StoreAndForward, gateway: Uint8Array, seq: number, tag: Uint8Array, certificate: Uint8Array | null, pull = 0): void {
+  const view = newDataView();
+  assert.is(decodeData(encodeData(originId, originId, DataKind.Confirm, 2, seq, encodeConfirm(gateway, pull, tag, certificate)), view), WireError.None);
+  forward.onData(view, 1, 3000);
+}
+
+test("the pair key is the same from either side, and the tag covers every field the CONFIRM says", () => {
+  const fromGateway = derivePairKey(nodeCrypto, GATEWAY.secretKey, ORIGIN.secretKey.subarray(32))!;
+  assert.equal(fromGateway, pairKey);
+  assert.is(pairKey.length, 32);
+  const tag = confirmTagOf(nodeCrypto, pairKey, gatewayId, originId, 7, 0);
+  assert.is(tag.length, 16);
+  assert.ok(checkConfirmTag(nodeCrypto, pairKey, gatewayId, originId, 7, 0, tag));
+  assert.not.ok(checkConfirmTag(nodeCrypto, pairKey, otherGatewayId, originId, 7, 0, tag), "another gateway");
+  assert.not.ok(checkConfirmTag(nodeCrypto, pairKey, gatewayId, id(9), 7, 0, tag), "another origin");
+  assert.not.ok(checkConfirmTag(nodeCrypto, pairKey, gatewayId, originId, 8, 0, tag), "another seq");
+  assert.not.ok(checkConfirmTag(nodeCrypto, pairKey, gatewayId, originId, 7, 9, tag), "a pull added");
+  assert.not.ok(checkConfirmTag(nodeCrypto, derivePairKey(nodeCrypto, ORIGIN.secretKey, OTHER_GATEWAY.secretKey.subarray(32))!, gatewayId, originId, 7, 0, tag), "another key");
+  assert.not.ok(checkConfirmTag(nodeCrypto, pairKey, gatewayId, originId, 7, 0, tag.subarray(0, 15)), "a short tag");
+});
+
+test("pair keys: bounded, the least recently used forgotten first", () => {
+  const table = new PairKeys(3);
+  const key = (n: number) => new Uint8Array(32).fill(n);
+  for (let n = 1; n <= 3; n++) table.put(id(n), key(n));
+  assert.equal(table.get(id(1)), key(1), "1 used last now");
+  table.put(id(4), key(4));
+  assert.is(table.get(id(2)), null, "2, least recently used, forgotten");
+  assert.equal([table.get(id(1)), table.get(id(3)), table.get(id(4))], [key(1), key(3), key(4)]);
+  table.put(id(3), key(30));
+  assert.equal(table.get(id(3)), key(30), "a key put again replaces the old one, in its slot");
+  table.put(id(5), key(5));
+  assert.is(table.get(id(1)), null, "1 was the least recently used");
+  assert.equal(table.get(id(5)), key(5));
+});
+
+test("an origin acts on a CONFIRM only once its gateway's certificate gave it the key, and only on the right tag", () => {
+  const { forward, log } = origin();
+  assert.is(forward.unconfirmed, 2);
+  const right = (seq: number) => confirmTagOf(nodeCrypto, pairKey, gatewayId, originId, seq, 0);
+  confirm(forward, gatewayId, 1, right(1), null);
+  assert.is(forward.unconfirmed, 2, "no key yet: not acted on, the readings kept");
+  assert.equal(log.drops, [], "nor counted: the gateway's next certificate settles it");
+  confirm(forward, gatewayId, 1, right(1), GATEWAY.certificate);
+  assert.is(forward.unconfirmed, 1, "the certificate checked, the key agreed on, reading 1 confirmed");
+  confirm(forward, gatewayId, 2, new Uint8Array(16).fill(1), null);
+  assert.is(forward.unconfirmed, 1, "a wrong tag confirms nothing");
+  assert.equal(log.drops, [DropReason.BadConfirm], "and is counted");
+  confirm(forward, gatewayId, 2, confirmTagOf(nodeCrypto, pairKey, gatewayId, originId, 1, 0), null);
+  assert.is(forward.unconfirmed, 1, "a tag of another seq is a wrong tag");
+  confirm(forward, gatewayId, 2, right(2), null);
+  assert.is(forward.unconfirmed, 0, "the key kept: a CONFIRM without the certificate checks");
+  assert.equal(log.admitted, ["" + gatewayId[0]], "the certificate checked once");
+});
+
+test("an origin agrees on keys only with its home (or the home before): a forger naming other gateways buys none", () => {
+  const { forward, log } = origin();
+  const tag = confirmTagOf(nodeCrypto, derivePairKey(nodeCrypto, ORIGIN.secretKey, OTHER_GATEWAY.secretKey.subarray(32))!, otherGatewayId, originId, 2, 0);
+  confirm(forward, otherGatewayId, 2, tag, OTHER_GATEWAY.certificate);
+  assert.is(forward.unconfirmed, 2, "not our home: not acted on");
+  assert.equal(log.admitted, [], "its certificate not even checked");
+  // A certificate that is not the gateway's named: admission fails, nothing agreed on or confirmed.
+  confirm(forward, gatewayId, 2, new Uint8Array(16), ORIGIN.certificate);
+  assert.is(forward.unconfirmed, 2);
+});
+
+test("a gateway tags every CONFIRM, carries its certificate in the one answering a checkpoint, and confirms no origin whose certificate it lacks", () => {
+  const log = { sent: [] as Uint8Array[], drops: [] as number[], admitted: [] as string[] };
+  const gateway = new StoreAndForward(context(gatewayId, true, log), nodeCrypto, new MemoryStorage(), GATEWAY.secretKey, GATEWAY.certificate, createNodeConfig());
+  gateway.start(0);
+  const feed = new FeedLog(nodeCrypto, new MemoryStorage(), originId, ORIGIN.secretKey);
+  const view = newDataView();
+  const offer = (kind: DataKind, seq: number, payload: Uint8Array, now: number) => {
+    assert.is(decodeData(encodeData(originId, gatewayId, kind, 1, seq, payload), view), WireError.None);
+    gateway.onData(view, 1, now);
+    gateway.tick(now + 600);
+  };
+  const entry = () => {
+    const { seq, bytes } = feed.append("t", seq0++, 0);
+    const payload = new Uint8Array(4 + bytes.length);
+    writeU32(payload, 0, 1);
+    payload.set(bytes, 4);
+    return { seq, payload };
+  };
+  let seq0 = 1;
+  const confirms = () => log.sent.map((body) => {
+    const v = newDataView();
+    decodeData(body, v);
+    return v;
+  }).filter((v) => v.kind === DataKind.Confirm).map((v) => ({
+    seq: v.seq, gateway: [...confirmGateway(v.payload)], pull: confirmPull(v.payload), tag: confirmTag(v.payload).slice(), certificate: confirmCertificate(v.payload)?.slice() ?? null,
+  }));
+  const first = entry();
+  offer(DataKind.Entry, first.seq, first.payload, 1000);
+  assert.equal(confirms(), [], "its certificate not met yet: no CONFIRM");
+  const checkpoint = feed.checkpoint()!;
+  const withCertificate = new Uint8Array(checkpoint.length + ORIGIN.certificate.length);
+  withCertificate.set(checkpoint);
+  withCertificate.set(ORIGIN.certificate, checkpoint.length);
+  offer(DataKind.Checkpoint, 1, withCertificate, 2000);
+  let sent = confirms();
+  assert.is(sent.length, 1);
+  assert.equal(sent[0].gateway, [...gatewayId]);
+  assert.equal(sent[0].certificate, GATEWAY.certificate, "the answer to a checkpoint carries the gateway's certificate");
+  assert.ok(checkConfirmTag(nodeCrypto, pairKey, gatewayId, originId, 1, 0, sent[0].tag), "tagged under the key the origin derives");
+  log.sent.length = 0;
+  const second = entry();
+  offer(DataKind.Entry, second.seq, second.payload, 5000);
+  sent = confirms();
+  assert.equal(sent.map((c) => [c.seq, c.certificate]), [[1, GATEWAY.certificate], [2, null]], "later ones are plain (1 is sent again: no ACK came)");
+  assert.ok(checkConfirmTag(nodeCrypto, pairKey, gatewayId, originId, 2, 0, sent[1].tag));
+});
+
+test("a node admits a gateway's certificate for a CONFIRM only with the gateway role, and only under the gateway's own id", () => {
+  const node = new MeshNode(ORIGIN, { crypto: nodeCrypto, random: new Rng(1), storage: new MemoryStorage() });
+  assert.equal(node.admitGateway(gatewayId, GATEWAY.certificate, 0), GATEWAY.secretKey.subarray(32));
+  const other = provisionNode(keys, rng.fork(4));
+  const otherId = nodeIdOf(nodeCrypto, other.secretKey.subarray(32));
+  assert.is(node.admitGateway(otherId, other.certificate, 0), null, "an ordinary node's certificate");
+  assert.is(node.admitGateway(otherGatewayId, GATEWAY.certificate, 0), null, "a gateway's certificate under another id");
+  assert.is(node.counters.dropped(DropReason.BadCertificate), 2);
+});
+
+test.run();

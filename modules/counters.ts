@@ -38,12 +38,18 @@ export enum DropReason {
   CommandUnauthorized = 46,
   /** A command for this node no newer than the last one acted on from its origin (a replay). */
   CommandReplay = 47,
+  /**
+   * Not opened: the frame is not from an admitted sender on its own link address, and the opens
+   * budgeted for such frames (its address's or all addresses') are spent (limits/open-budget.ts).
+   */
+  OpenBudget = 48,
 }
 
 const DROP_NAMES: Record<number, string> = {
   32: "self", 33: "unknown-sender", 34: "bad-certificate", 35: "revoked", 36: "replay",
   37: "table-full", 38: "bad-signature", 39: "queue-full", 40: "event-overflow", 41: "rate-limited", 42: "ignored", 43: "verify-budget",
   44: "bad-content", 45: "content-too-large", 46: "command-unauthorized", 47: "command-replay",
+  48: "open-budget",
 };
 
 export function dropReasonName(reason: WireError | DropReason): string {

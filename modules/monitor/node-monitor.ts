@@ -28,8 +28,13 @@ export interface MonitorContext {
   sendHealthReport(report: Uint8Array, seq: number, now: number): void;
 }
 
-/** Drops that mean a frame failed authentication: a wrong key, a forged or revoked certificate, a replay. */
-const AUTH_FAILURES: readonly (WireError | DropReason)[] = [WireError.AuthFailed, DropReason.BadCertificate, DropReason.Revoked, DropReason.Replay];
+/**
+ * Drops that mean a frame failed authentication: a wrong key, a forged or revoked certificate, a replay,
+ * or no open left for a sender not admitted (an outsider's flood is mostly refused unopened).
+ */
+const AUTH_FAILURES: readonly (WireError | DropReason)[] = [
+  WireError.AuthFailed, DropReason.BadCertificate, DropReason.Revoked, DropReason.Replay, DropReason.OpenBudget,
+];
 
 export class NodeMonitor {
   private detector: AnomalyDetector | null = null;

@@ -207,6 +207,11 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
   /** Per neighbor-table slot: the row's verified certificate and replay window (-1: none yet). */
   private readonly peerBySlot: CertificateSlots;
   private readonly replayBySlot: Int32Array;
+  /**
+   * Per neighbor-table slot: the link address the row's last accepted frame came from, whose frames
+   * are opened outside the open budget; null when none yet, or when a frame from there failed to open.
+   */
+  private readonly boundLinkBySlot: unknown[];
   /** Per neighbor-table slot: its frame-rate bucket (reset when the slot gets a new neighbor). */
   private readonly framesBySlot: TokenBuckets;
   private readonly originLimiter: OriginLimiter;
@@ -313,6 +318,7 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
     this.certificates = new CertificateCache(config.certificateCacheCapacity, this.windows, new ReplayFloors(REPLAY_FLOORS));
     this.peerBySlot = new CertificateSlots(config.neighborCapacity);
     this.replayBySlot = new Int32Array(config.neighborCapacity).fill(-1);
+    this.boundLinkBySlot = new Array<unknown>(config.neighborCapacity).fill(null);
     this.framesBySlot = new TokenBuckets(config.neighborCapacity, config.neighborFramesPerSecond, 2 * config.neighborFramesPerSecond);
     this.neighbors = new NeighborTable(config.neighborCapacity, config.deadAfterBeacons);
     this.pending = new RelayQueue(config.pendingRelayCapacity, config.neighborCapacity);
@@ -531,9 +537,16 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
     if (headerError !== WireError.None) return this.counters.drop(headerError);
     if (equalBytes(header.sender, this.id)) return this.counters.drop(DropReason.Self);
     let transmitter = this.neighbors.findAt(header.sender, 0);
-    if (this.refusedUnopened(transmitter, link, now)) return;
+    const unopened = this.judgeUnopened(transmitter, link, now);
+    if (unopened === Unopened.Refused) return;
     const plain = sealer.openBox(frame, header);
-    if (!plain) return this.counters.drop(WireError.AuthFailed);
+    if (!plain) {
+      // A bound address sent a forgery: whoever forged its address, or had it bound by replaying a frame
+      // of the sender we had not heard, gets this one open; the next go through the budget.
+      if (unopened === Unopened.BoundRow) this.boundLinkBySlot[transmitter!.slot] = null;
+      else if (unopened === Unopened.BoundPeer) this.certificates.heardOn(this.certificates.find(header.sender), null);
+      return this.counters.drop(WireError.AuthFailed);
+    }
 
     // Decode every record before applying any.
     // Gossip records stay spans of the plaintext (most are copies already seen); the others become views.
@@ -606,6 +619,7 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
       window = this.certificates.window(peer);
     }
     if (!this.windows.accept(window, header.epoch, header.counter)) return this.counters.drop(DropReason.Replay);
+    if (transmitter) this.boundLinkBySlot[transmitter.slot] = link;
     if (peer >= 0) this.certificates.heardOn(peer, link);
     // An authenticated neighbor over its frame rate: nothing of the frame is applied.
     if (transmitter && !this.framesBySlot.take(transmitter.slot, now)) {
@@ -657,32 +671,32 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
    * carries another certificate. Each only refuses what it would refuse after the open, so an
    * authentic frame dropped here would have been dropped there (for a replay, or for an earlier check).
    *
-   * Then the open budget, for frames not from an admitted sender on the link address that sender was
-   * last heard on: anyone can forge those without the network key (its admitted senders' frames on
-   * their own addresses are limited after authentication instead: neighborFramesPerSecond, origins).
+   * Then the open budget, for frames not from an admitted sender on the link address its last
+   * accepted frame came from (bound): anyone can forge those without the network key. An admitted
+   * sender's frames from its bound address are limited after authentication instead
+   * (neighborFramesPerSecond, the origin limiter).
    */
-  private refusedUnopened(transmitter: Neighbor | undefined, link: unknown, now: number): boolean {
+  private judgeUnopened(transmitter: Neighbor | undefined, link: unknown, now: number): Unopened {
     const { sender, epoch, counter } = this.header;
     const cache = this.certificates;
-    let bound = false;
     if (transmitter) {
       if (this.windows.refuses(this.replayBySlot[transmitter.slot], epoch, counter) &&
           cache.refuses(cache.find(sender), sender, epoch, counter)) {
         this.counters.drop(DropReason.Replay);
-        return true;
+        return Unopened.Refused;
       }
-      bound = this.sameLink(transmitter.link, link);
+      if (this.sameLink(this.boundLinkBySlot[transmitter.slot], link)) return Unopened.BoundRow;
     } else {
       const peer = cache.find(sender);
       if (cache.refuses(peer, sender, epoch, counter)) {
         this.counters.drop(DropReason.Replay);
-        return true;
+        return Unopened.Refused;
       }
-      bound = peer >= 0 && this.sameLink(cache.link(peer), link);
+      if (peer >= 0 && this.sameLink(cache.link(peer), link)) return Unopened.BoundPeer;
     }
-    if (bound || this.openBudget.allow(link, now)) return false;
+    if (this.openBudget.allow(link, now)) return Unopened.Budgeted;
     this.counters.drop(DropReason.OpenBudget);
-    return true;
+    return Unopened.Refused;
   }
 
   private onContent(n: Neighbor, now: number): void {
@@ -833,6 +847,7 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
         this.windows.hold(window);
         if (previous >= 0) this.windows.release(previous);
         this.replayBySlot[n.slot] = window;
+        this.boundLinkBySlot[n.slot] = link;
         this.framesBySlot.reset(n.slot, now);
         // The evicted neighbor's reputation is still the slot's until the newcomer's replaces it.
         if (admitted.evicted) this.rememberStanding(admitted.evicted, now);
@@ -1560,6 +1575,18 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
     }
     this.events.push(event);
   }
+}
+
+/** What judgeUnopened decided about a frame, from its clear header. */
+const enum Unopened {
+  /** Dropped (and counted) without an open. */
+  Refused,
+  /** To be opened on the open budget. */
+  Budgeted,
+  /** From the bound address of the sender's neighbor row. */
+  BoundRow,
+  /** From the bound address of the sender's certificate-cache entry (no row). */
+  BoundPeer,
 }
 
 /** Link addresses compared as values, when the host gives no sameLink. */

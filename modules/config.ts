@@ -47,10 +47,12 @@ export interface NodeConfig {
   /** Frames accepted from one neighbor per second on average, bursts of twice that (1..1000). */
   neighborFramesPerSecond: number;
   /**
-   * Secretbox opens spent per second, on average, on frames not from an admitted sender on its own
-   * link address (limits/open-budget.ts): what anyone on the Wi-Fi, without the network key, can make
-   * a node spend, whatever source addresses it forges (0.1..1000). Honest such frames — a newcomer's
-   * HELLO, the frames of a neighbor not yet admitted — come a few a second at most.
+   * Secretbox opens spent per second, on average, on frames not from an admitted sender on the link
+   * address its last accepted frame came from (limits/open-budget.ts): what anyone on the Wi-Fi,
+   * without the network key, can make a node spend, whatever source addresses it forges (0.1..1000).
+   * Honest such frames — a newcomer's HELLO, the frames of a neighbor not yet admitted — come a few a
+   * second at most (7 at the busiest node of the simulator's runs, in bursts; 2 a second is ≈ 4–14 %
+   * of the board's CPU when they are forged, docs/security.md).
    */
   unboundOpensPerSecond: number;
   /** …in bursts of this many (1..1000): a neighborhood meeting the node at once (a reboot) fits. */

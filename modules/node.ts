@@ -11,7 +11,7 @@
  * counted reason before any state changes:
  *   0. before the open, from the clear header alone: header and network id; not our own; not a
  *      replay by every window its sender could be judged by; and, unless it comes from an admitted
- *      sender on the link address that sender was last heard on, within the open budget
+ *      sender on the link address its last accepted frame came from, within the open budget
  *                                                  (wire/frame, link/replay-window, limits/open-budget)
  *   1. secretbox tag under the network key                           (link/frame-sealer)
  *   2. every record decoded and checked                              (wire/records, hello, gossip)
@@ -215,7 +215,7 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
   /** Per neighbor-table slot: its frame-rate bucket (reset when the slot gets a new neighbor). */
   private readonly framesBySlot: TokenBuckets;
   private readonly originLimiter: OriginLimiter;
-  /** Opens spent on frames not from an admitted sender on its own link address (config.unboundOpensPerSecond). */
+  /** Opens spent on frames not from an admitted sender's bound link address (config.unboundOpensPerSecond). */
   private readonly openBudget: OpenBudget;
   private readonly sameLink: (a: unknown, b: unknown) => boolean;
   /** Certificate verifies this node will spend (rate, burst): see config.certificateVerifiesPerMinute. */
@@ -685,18 +685,23 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
         this.counters.drop(DropReason.Replay);
         return Unopened.Refused;
       }
-      if (this.sameLink(this.boundLinkBySlot[transmitter.slot], link)) return Unopened.BoundRow;
+      if (this.boundTo(this.boundLinkBySlot[transmitter.slot], link)) return Unopened.BoundRow;
     } else {
       const peer = cache.find(sender);
       if (cache.refuses(peer, sender, epoch, counter)) {
         this.counters.drop(DropReason.Replay);
         return Unopened.Refused;
       }
-      if (peer >= 0 && this.sameLink(cache.link(peer), link)) return Unopened.BoundPeer;
+      if (peer >= 0 && this.boundTo(cache.link(peer), link)) return Unopened.BoundPeer;
     }
     if (this.openBudget.allow(link, now)) return Unopened.Budgeted;
     this.counters.drop(DropReason.OpenBudget);
     return Unopened.Refused;
+  }
+
+  /** Whether `link` is the `bound` address (null: none). */
+  private boundTo(bound: unknown, link: unknown): boolean {
+    return bound !== null && (bound === link || this.sameLink(bound, link));
   }
 
   private onContent(n: Neighbor, now: number): void {

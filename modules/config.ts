@@ -61,7 +61,11 @@ export interface NodeConfig {
   unboundOpensPerLinkPerSecond: number;
   /** …in bursts of this many (1..1000): a neighbor met anew sends its HELLO and a burst of relays. */
   unboundOpensPerLinkBurst: number;
-  /** Link addresses whose budget is kept (1..256), the least recently seen forgotten first; ≈ 30 B each. */
+  /**
+   * Link addresses whose budget is kept (1..256), the least recently seen forgotten first; ≈ 40 B each.
+   * Honest unbound addresses are few at a time (newcomers); a flood from more addresses than this
+   * gets fresh per-address buckets, which the shared budget still caps.
+   */
   unboundLinkCapacity: number;
   /** Gateways this node keeps routes to (1..8: all fit in each ROUTE record); ≈ 130 B each with their candidate next hops. */
   routeCapacity: number;
@@ -158,6 +162,7 @@ export const BOARD_NODE_CONFIG: Readonly<NodeConfig> = Object.freeze({
   routeCapacity: 4,
   nodeRouteCapacity: 8,
   eventCapacity: 64,
+  unboundLinkCapacity: 8,
 });
 
 /** Throws a RangeError naming `name` unless `value` is a number from `min` to `max` (an integer unless `integer` is false). */

@@ -11,7 +11,7 @@
  * counted reason before any state changes:
  *   0. before the open, from the clear header alone: header and network id; not our own; not a
  *      replay by every window its sender could be judged by; and, unless it comes from an admitted
- *      sender on the link address its last accepted frame came from, within the open budget
+ *      sender's bound link address (its row's, or its last accepted frame's), within the open budget
  *                                                  (wire/frame, link/replay-window, limits/open-budget)
  *   1. secretbox tag under the network key                           (link/frame-sealer)
  *   2. every record decoded and checked                              (wire/records, hello, gossip)
@@ -208,10 +208,11 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
   private readonly peerBySlot: CertificateSlots;
   private readonly replayBySlot: Int32Array;
   /**
-   * Per neighbor-table slot: the link address the row's last accepted frame came from, whose frames
-   * are opened outside the open budget; null when none yet, or when a frame from there failed to open.
+   * Rows (slot mask) whose link address sent a frame that failed to open since the row's last accepted
+   * frame: their frames are opened on the open budget until one is accepted. Others' frames from the
+   * row's link address (its last HELLO's) are opened outside the budget.
    */
-  private readonly boundLinkBySlot: unknown[];
+  private forgedRows = 0;
   /** Per neighbor-table slot: its frame-rate bucket (reset when the slot gets a new neighbor). */
   private readonly framesBySlot: TokenBuckets;
   private readonly originLimiter: OriginLimiter;
@@ -318,7 +319,6 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
     this.certificates = new CertificateCache(config.certificateCacheCapacity, this.windows, new ReplayFloors(REPLAY_FLOORS));
     this.peerBySlot = new CertificateSlots(config.neighborCapacity);
     this.replayBySlot = new Int32Array(config.neighborCapacity).fill(-1);
-    this.boundLinkBySlot = new Array<unknown>(config.neighborCapacity).fill(null);
     this.framesBySlot = new TokenBuckets(config.neighborCapacity, config.neighborFramesPerSecond, 2 * config.neighborFramesPerSecond);
     this.neighbors = new NeighborTable(config.neighborCapacity, config.deadAfterBeacons);
     this.pending = new RelayQueue(config.pendingRelayCapacity, config.neighborCapacity);
@@ -543,7 +543,7 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
     if (!plain) {
       // A bound address sent a forgery: whoever forged its address, or had it bound by replaying a frame
       // of the sender we had not heard, gets this one open; the next go through the budget.
-      if (unopened === Unopened.BoundRow) this.boundLinkBySlot[transmitter!.slot] = null;
+      if (unopened === Unopened.BoundRow) this.forgedRows |= 1 << transmitter!.slot;
       else if (unopened === Unopened.BoundPeer) this.certificates.heardOn(this.certificates.find(header.sender), null);
       return this.counters.drop(WireError.AuthFailed);
     }
@@ -619,7 +619,7 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
       window = this.certificates.window(peer);
     }
     if (!this.windows.accept(window, header.epoch, header.counter)) return this.counters.drop(DropReason.Replay);
-    if (transmitter) this.boundLinkBySlot[transmitter.slot] = link;
+    if (transmitter) this.forgedRows &= ~(1 << transmitter.slot);
     if (peer >= 0) this.certificates.heardOn(peer, link);
     // An authenticated neighbor over its frame rate: nothing of the frame is applied.
     if (transmitter && !this.framesBySlot.take(transmitter.slot, now)) {
@@ -671,9 +671,10 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
    * carries another certificate. Each only refuses what it would refuse after the open, so an
    * authentic frame dropped here would have been dropped there (for a replay, or for an earlier check).
    *
-   * Then the open budget, for frames not from an admitted sender on the link address its last
-   * accepted frame came from (bound): anyone can forge those without the network key. An admitted
-   * sender's frames from its bound address are limited after authentication instead
+   * Then the open budget, for frames not from an admitted sender's bound link address — its row's
+   * (its last HELLO's), else the one its cached certificate's last accepted frame came from, and not
+   * since a frame from there failed to open: anyone can forge those without the network key. An
+   * admitted sender's frames from its bound address are limited after authentication instead
    * (neighborFramesPerSecond, the origin limiter).
    */
   private judgeUnopened(transmitter: Neighbor | undefined, link: unknown, now: number): Unopened {
@@ -685,7 +686,7 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
         this.counters.drop(DropReason.Replay);
         return Unopened.Refused;
       }
-      if (this.boundTo(this.boundLinkBySlot[transmitter.slot], link)) return Unopened.BoundRow;
+      if ((this.forgedRows & (1 << transmitter.slot)) === 0 && this.boundTo(transmitter.link, link)) return Unopened.BoundRow;
     } else {
       const peer = cache.find(sender);
       if (cache.refuses(peer, sender, epoch, counter)) {
@@ -852,7 +853,7 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
         this.windows.hold(window);
         if (previous >= 0) this.windows.release(previous);
         this.replayBySlot[n.slot] = window;
-        this.boundLinkBySlot[n.slot] = link;
+        this.forgedRows &= ~(1 << n.slot);
         this.framesBySlot.reset(n.slot, now);
         // The evicted neighbor's reputation is still the slot's until the newcomer's replaces it.
         if (admitted.evicted) this.rememberStanding(admitted.evicted, now);
@@ -1588,7 +1589,7 @@ const enum Unopened {
   Refused,
   /** To be opened on the open budget. */
   Budgeted,
-  /** From the bound address of the sender's neighbor row. */
+  /** From the link address of the sender's neighbor row, not since a forgery. */
   BoundRow,
   /** From the bound address of the sender's certificate-cache entry (no row). */
   BoundPeer,

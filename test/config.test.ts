@@ -151,7 +151,7 @@ test("the board's caps validate, differ from the defaults in caps only, and crea
   const changed = (Object.keys(DEFAULT_NODE_CONFIG) as (keyof NodeConfig)[]).filter((k) => BOARD_NODE_CONFIG[k] !== DEFAULT_NODE_CONFIG[k]);
   assert.equal(changed.sort(), [
     "certificateCacheCapacity", "custodyCapacity", "eventCapacity", "neighborCapacity", "nodeRouteCapacity", "pendingRelayCapacity",
-    "recentCapacity", "replicaCapacity", "routeCapacity", "seenCacheCapacity", "unsentCapacity",
+    "recentCapacity", "replicaCapacity", "routeCapacity", "seenCacheCapacity", "unboundLinkCapacity", "unsentCapacity",
   ]);
   for (const k of changed) assert.ok(BOARD_NODE_CONFIG[k] < DEFAULT_NODE_CONFIG[k], `${k} is smaller on the board`);
   const c = createBoardConfig({ beaconIntervalMs: 2000 });

@@ -1,8 +1,8 @@
 /**
  * The secretbox opens a node spends on frames it cannot yet tell from an outsider's: those whose
- * sender has no verified certificate here, or that come from another link address than the one the
- * admitted sender was last heard on. Anyone on the Wi-Fi can send such frames without the network
- * key, and each costs an open (tens of ms on the board) before it fails; this budget bounds that.
+ * sender has no verified certificate here, or that come from another link address than the admitted
+ * sender's bound one (node.ts). Anyone on the Wi-Fi can send such frames without the network key,
+ * and each costs an open (tens of ms on the board) before it fails; this budget bounds that.
  *
  * Two levels of token buckets: one per link address, so one flooding address cannot take the whole
  * budget from a newcomer's HELLO, and one shared by every such frame, so spoofed source addresses

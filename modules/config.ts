@@ -55,7 +55,12 @@ export interface NodeConfig {
    * of the board's CPU when they are forged, docs/security.md).
    */
   unboundOpensPerSecond: number;
-  /** …in bursts of this many (1..1000): a neighborhood meeting the node at once (a reboot) fits. */
+  /**
+   * …in bursts of this many (1..1000): a node rebooting among many neighbors meets them all unadmitted
+   * until their certificates come (in the simulator, 40-node meshes of degree 16–20 with 3 reboots,
+   * seeds 1–12: 96 never refused an honest frame, 64 did in 4 runs of 24). ≈ 2–6.5 s of the board's
+   * CPU when forged, once per 48 s at most.
+   */
   unboundOpensBurst: number;
   /** Of those, the opens one link address may take per second (0.1..1000), so one flooder cannot starve a newcomer… */
   unboundOpensPerLinkPerSecond: number;
@@ -117,7 +122,7 @@ export const DEFAULT_NODE_CONFIG: Readonly<NodeConfig> = Object.freeze({
   originBurst: 10,
   neighborFramesPerSecond: 20,
   unboundOpensPerSecond: 2,
-  unboundOpensBurst: 16,
+  unboundOpensBurst: 96,
   unboundOpensPerLinkPerSecond: 1,
   unboundOpensPerLinkBurst: 8,
   unboundLinkCapacity: 16,

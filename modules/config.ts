@@ -46,6 +46,32 @@ export interface NodeConfig {
   originBurst: number;
   /** Frames accepted from one neighbor per second on average, bursts of twice that (1..1000). */
   neighborFramesPerSecond: number;
+  /**
+   * Secretbox opens spent per second, on average, on frames not from an admitted sender on the link
+   * address its last accepted frame came from (limits/open-budget.ts): what anyone on the Wi-Fi,
+   * without the network key, can make a node spend, whatever source addresses it forges (0.1..1000).
+   * Honest such frames — a newcomer's HELLO, the frames of a neighbor not yet admitted — come a few a
+   * second at most (7 at the busiest node of the simulator's runs, in bursts; 2 a second is ≈ 4–14 %
+   * of the board's CPU when they are forged, docs/security.md).
+   */
+  unboundOpensPerSecond: number;
+  /**
+   * …in bursts of this many (1..1000): a node rebooting among many neighbors meets them all unadmitted
+   * until their certificates come (in the simulator, 40-node meshes of degree 16–20 with 3 reboots,
+   * seeds 1–12: 96 never refused an honest frame, 64 did in 4 runs of 24). ≈ 2–6.5 s of the board's
+   * CPU when forged, once per 48 s at most.
+   */
+  unboundOpensBurst: number;
+  /** Of those, the opens one link address may take per second (0.1..1000), so one flooder cannot starve a newcomer… */
+  unboundOpensPerLinkPerSecond: number;
+  /** …in bursts of this many (1..1000): a neighbor met anew sends its HELLO and a burst of relays. */
+  unboundOpensPerLinkBurst: number;
+  /**
+   * Link addresses whose budget is kept (1..256), the least recently seen forgotten first; ≈ 40 B each.
+   * Honest unbound addresses are few at a time (newcomers); a flood from more addresses than this
+   * gets fresh per-address buckets, which the shared budget still caps.
+   */
+  unboundLinkCapacity: number;
   /** Gateways this node keeps routes to (1..8: all fit in each ROUTE record); ≈ 130 B each with their candidate next hops. */
   routeCapacity: number;
   /** On-demand routes to other nodes kept (1..255; unused for 5 min: forgotten, full: least recently used out); ≈ 20 B each. */
@@ -95,6 +121,11 @@ export const DEFAULT_NODE_CONFIG: Readonly<NodeConfig> = Object.freeze({
   originRatePerMinute: 6,
   originBurst: 10,
   neighborFramesPerSecond: 20,
+  unboundOpensPerSecond: 2,
+  unboundOpensBurst: 96,
+  unboundOpensPerLinkPerSecond: 1,
+  unboundOpensPerLinkBurst: 8,
+  unboundLinkCapacity: 16,
   custodyCapacity: 32,
   unsentCapacity: 128,
   replicaCapacity: 128,
@@ -136,6 +167,7 @@ export const BOARD_NODE_CONFIG: Readonly<NodeConfig> = Object.freeze({
   routeCapacity: 4,
   nodeRouteCapacity: 8,
   eventCapacity: 64,
+  unboundLinkCapacity: 8,
 });
 
 /** Throws a RangeError naming `name` unless `value` is a number from `min` to `max` (an integer unless `integer` is false). */
@@ -156,6 +188,11 @@ export function validateNodeConfig(c: NodeConfig): NodeConfig {
   range("originRatePerMinute", c.originRatePerMinute, 1, 6000);
   range("originBurst", c.originBurst, 1, 1000);
   range("neighborFramesPerSecond", c.neighborFramesPerSecond, 1, 1000);
+  range("unboundOpensPerSecond", c.unboundOpensPerSecond, 0.1, 1000, false);
+  range("unboundOpensBurst", c.unboundOpensBurst, 1, 1000);
+  range("unboundOpensPerLinkPerSecond", c.unboundOpensPerLinkPerSecond, 0.1, 1000, false);
+  range("unboundOpensPerLinkBurst", c.unboundOpensPerLinkBurst, 1, 1000);
+  range("unboundLinkCapacity", c.unboundLinkCapacity, 1, 256);
   range("custodyCapacity", c.custodyCapacity, 1, 1024);
   range("unsentCapacity", c.unsentCapacity, 64, 1024);
   if (c.unsentCapacity % 64 !== 0) throw new RangeError("unsentCapacity must be a multiple of 64 (readings are stored in chunks of 64)");

@@ -40,12 +40,18 @@ export enum DropReason {
   CommandReplay = 47,
   /** A CONFIRM for this node whose tag does not check under the key it shares with the gateway named (a forgery). */
   BadConfirm = 48,
+  /**
+   * Not opened: the frame is not from an admitted sender on its own link address, and the opens
+   * budgeted for such frames (its address's or all addresses') are spent (limits/open-budget.ts).
+   */
+  OpenBudget = 49,
 }
 
 const DROP_NAMES: Record<number, string> = {
   32: "self", 33: "unknown-sender", 34: "bad-certificate", 35: "revoked", 36: "replay",
   37: "table-full", 38: "bad-signature", 39: "queue-full", 40: "event-overflow", 41: "rate-limited", 42: "ignored", 43: "verify-budget",
   44: "bad-content", 45: "content-too-large", 46: "command-unauthorized", 47: "command-replay", 48: "bad-confirm",
+  49: "open-budget",
 };
 
 export function dropReasonName(reason: WireError | DropReason): string {

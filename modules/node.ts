@@ -9,7 +9,11 @@
  *
  * A received frame goes through these steps, in order, and any failure drops the whole frame with a
  * counted reason before any state changes:
- *   1. header, network id and secretbox tag under the network key   (wire/frame, link/frame-sealer)
+ *   0. before the open, from the clear header alone: header and network id; not our own; not a
+ *      replay by every window its sender could be judged by; and, unless it comes from an admitted
+ *      sender's bound link address (its row's, or its last accepted frame's), within the open budget
+ *                                                  (wire/frame, link/replay-window, limits/open-budget)
+ *   1. secretbox tag under the network key                           (link/frame-sealer)
  *   2. every record decoded and checked                              (wire/records, hello, gossip)
  *   3. sender admitted: a verified certificate, cached or carried in this frame's HELLO, not revoked,
  *      not expired                                                   (identity/*)
@@ -51,6 +55,7 @@ import type { NodeRoute } from "./routing/node-routes.js";
 import { StoreAndForward, type ForwardContext } from "./forward/store-and-forward.js";
 import { decodeHealthReport, MAX_REPORT_NEIGHBORS, type HealthNeighbor } from "./monitor/health-report.js";
 import { NodeMonitor, type MonitorContext } from "./monitor/node-monitor.js";
+import { OpenBudget } from "./limits/open-budget.js";
 import { OriginLimiter } from "./limits/origin-limiter.js";
 import { TokenBucket, TokenBuckets } from "./limits/token-bucket.js";
 import { EclipseWatch } from "./reputation/eclipse-watch.js";
@@ -90,6 +95,11 @@ export interface NodePorts {
   storage: Storage;
   /** Where content pieces go (firmware and configuration over the mesh); without it the node takes no part in content transfers. */
   content?: { store: ContentStore; config?: Partial<ContentConfig> };
+  /**
+   * Whether two link addresses given to `receive` are the same sender address. Without it they are
+   * compared with ===: a host that makes a new object per datagram (a UDP peer) must bind it.
+   */
+  sameLink?: (a: unknown, b: unknown) => boolean;
 }
 
 /** How full each bounded table is: for monitors, and for the fuzzer's invariants (docs/architecture.md §Memory). */
@@ -205,9 +215,18 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
   /** Per neighbor-table slot: the row's verified certificate and replay window (-1: none yet). */
   private readonly peerBySlot: CertificateSlots;
   private readonly replayBySlot: Int32Array;
+  /**
+   * Rows (slot mask) whose link address sent a frame that failed to open since the row's last accepted
+   * frame: their frames are opened on the open budget until one is accepted. Others' frames from the
+   * row's link address (its last HELLO's) are opened outside the budget.
+   */
+  private forgedRows = 0;
   /** Per neighbor-table slot: its frame-rate bucket (reset when the slot gets a new neighbor). */
   private readonly framesBySlot: TokenBuckets;
   private readonly originLimiter: OriginLimiter;
+  /** Opens spent on frames not from an admitted sender's bound link address (config.unboundOpensPerSecond). */
+  private readonly openBudget: OpenBudget;
+  private readonly sameLink: (a: unknown, b: unknown) => boolean;
   /** Certificate verifies this node will spend (rate, burst): see config.certificateVerifiesPerMinute. */
   private readonly verifyBudget: TokenBucket;
   private readonly scores: PeerScores;
@@ -324,6 +343,9 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
     this.custodyTrust = new CustodyTrust(config.neighborCapacity);
     this.verifyBudget = new TokenBucket(config.certificateVerifiesPerMinute / 60, Math.max(8, config.neighborCapacity), 0);
     this.originLimiter = new OriginLimiter(config.originRatePerMinute, config.originBurst, config.certificateCacheCapacity);
+    this.sameLink = ports.sameLink ?? sameValue;
+    this.openBudget = new OpenBudget(config.unboundLinkCapacity, config.unboundOpensPerLinkBurst, config.unboundOpensPerLinkPerSecond,
+      config.unboundOpensBurst, config.unboundOpensPerSecond, this.sameLink);
     // The node is its parts' context (ForwardContext, DiscoveryContext, MonitorContext, ContentContext): no closures per node.
     this.forward = new StoreAndForward(this, this.crypto, this.storage, provisioning.secretKey, provisioning.certificate, config);
     this.discovery = new RouteDiscovery(this, config.nodeRouteCapacity, this.random, this.originLimiter);
@@ -563,9 +585,20 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
     this.counters.framesIn++;
     this.counters.bytesIn += frame.length;
     const header = this.header;
-    const plain = sealer.open(frame, header);
-    if (typeof plain === "number") return this.counters.drop(plain);
+    const headerError = sealer.readHeader(frame, header);
+    if (headerError !== WireError.None) return this.counters.drop(headerError);
     if (equalBytes(header.sender, this.id)) return this.counters.drop(DropReason.Self);
+    let transmitter = this.neighbors.findAt(header.sender, 0);
+    const unopened = this.judgeUnopened(transmitter, link, now);
+    if (unopened === Unopened.Refused) return;
+    const plain = sealer.openBox(frame, header);
+    if (!plain) {
+      // A bound address sent a forgery: whoever forged its address, or had it bound by replaying a frame
+      // of the sender we had not heard, gets this one open; the next go through the budget.
+      if (unopened === Unopened.BoundRow) this.forgedRows |= 1 << transmitter!.slot;
+      else if (unopened === Unopened.BoundPeer) this.certificates.heardOn(this.certificates.find(header.sender), null);
+      return this.counters.drop(WireError.AuthFailed);
+    }
 
     // Decode every record before applying any.
     // Gossip records stay spans of the plaintext (most are copies already seen); the others become views.
@@ -621,7 +654,6 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
     }
 
     const carried = hasHello ? this.hello.certificate : null;
-    let transmitter = this.neighbors.findAt(header.sender, 0);
     // The certificate-cache slot the sender was admitted by; -1 for a neighbor known by its row.
     let peer = -1;
     let window: number;
@@ -639,6 +671,8 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
       window = this.certificates.window(peer);
     }
     if (!this.windows.accept(window, header.epoch, header.counter)) return this.counters.drop(DropReason.Replay);
+    if (transmitter) this.forgedRows &= ~(1 << transmitter.slot);
+    if (peer >= 0) this.certificates.heardOn(peer, link);
     // An authenticated neighbor over its frame rate: nothing of the frame is applied.
     if (transmitter && !this.framesBySlot.take(transmitter.slot, now)) {
       this.judgeNeighbor(transmitter, Behavior.RateLimited, now);
@@ -678,6 +712,49 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
       this.onGossip(plain, spans.start(k), spans.end(k), transmitter, type === RecordType.Repair, now);
     }
     this.flush(now);
+  }
+
+  /**
+   * Step 0: judges the frame whose clear header is in `header` before paying for its open, and counts
+   * the drop if refused. `transmitter` is the row of the sender the header names, if any.
+   *
+   * A replay: refused by every window its sender could be judged by after the open — the row's, and
+   * the one its certificate-cache entry has or would open (from the sender's floor) for a frame that
+   * carries another certificate. Each only refuses what it would refuse after the open, so an
+   * authentic frame dropped here would have been dropped there (for a replay, or for an earlier check).
+   *
+   * Then the open budget, for frames not from an admitted sender's bound link address — its row's
+   * (its last HELLO's), else the one its cached certificate's last accepted frame came from, and not
+   * since a frame from there failed to open: anyone can forge those without the network key. An
+   * admitted sender's frames from its bound address are limited after authentication instead
+   * (neighborFramesPerSecond, the origin limiter).
+   */
+  private judgeUnopened(transmitter: Neighbor | undefined, link: unknown, now: number): Unopened {
+    const { sender, epoch, counter } = this.header;
+    const cache = this.certificates;
+    if (transmitter) {
+      if (this.windows.refuses(this.replayBySlot[transmitter.slot], epoch, counter) &&
+          cache.refuses(cache.find(sender), sender, epoch, counter)) {
+        this.counters.drop(DropReason.Replay);
+        return Unopened.Refused;
+      }
+      if ((this.forgedRows & (1 << transmitter.slot)) === 0 && this.boundTo(transmitter.link, link)) return Unopened.BoundRow;
+    } else {
+      const peer = cache.find(sender);
+      if (cache.refuses(peer, sender, epoch, counter)) {
+        this.counters.drop(DropReason.Replay);
+        return Unopened.Refused;
+      }
+      if (peer >= 0 && this.boundTo(cache.link(peer), link)) return Unopened.BoundPeer;
+    }
+    if (this.openBudget.allow(link, now)) return Unopened.Budgeted;
+    this.counters.drop(DropReason.OpenBudget);
+    return Unopened.Refused;
+  }
+
+  /** Whether `link` is the `bound` address (null: none). */
+  private boundTo(bound: unknown, link: unknown): boolean {
+    return bound !== null && (bound === link || this.sameLink(bound, link));
   }
 
   private onContent(n: Neighbor, now: number): void {
@@ -845,6 +922,7 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
         this.windows.hold(window);
         if (previous >= 0) this.windows.release(previous);
         this.replayBySlot[n.slot] = window;
+        this.forgedRows &= ~(1 << n.slot);
         this.framesBySlot.reset(n.slot, now);
         // The evicted neighbor's reputation is still the slot's until the newcomer's replaces it.
         if (admitted.evicted) this.rememberStanding(admitted.evicted, now);
@@ -1606,6 +1684,23 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
     }
     this.events.push(event);
   }
+}
+
+/** What judgeUnopened decided about a frame, from its clear header. */
+const enum Unopened {
+  /** Dropped (and counted) without an open. */
+  Refused,
+  /** To be opened on the open budget. */
+  Budgeted,
+  /** From the link address of the sender's neighbor row, not since a forgery. */
+  BoundRow,
+  /** From the bound address of the sender's certificate-cache entry (no row). */
+  BoundPeer,
+}
+
+/** Link addresses compared as values, when the host gives no sameLink. */
+function sameValue(a: unknown, b: unknown): boolean {
+  return a === b;
 }
 
 function readStoredU32(storage: Storage, key: string): number {

@@ -31,6 +31,11 @@ const RULES: Rule[] = [
   { field: "originRatePerMinute", min: 1, max: 6000, integer: true },
   { field: "originBurst", min: 1, max: 1000, integer: true },
   { field: "neighborFramesPerSecond", min: 1, max: 1000, integer: true },
+  { field: "unboundOpensPerSecond", min: 0.1, max: 1000, integer: false },
+  { field: "unboundOpensBurst", min: 1, max: 1000, integer: true },
+  { field: "unboundOpensPerLinkPerSecond", min: 0.1, max: 1000, integer: false },
+  { field: "unboundOpensPerLinkBurst", min: 1, max: 1000, integer: true },
+  { field: "unboundLinkCapacity", min: 1, max: 256, integer: true },
   { field: "custodyCapacity", min: 1, max: 1024, integer: true },
   { field: "unsentCapacity", min: 64, max: 1024, integer: true },
   { field: "replicaCapacity", min: 0, max: 1024, integer: true },
@@ -146,7 +151,7 @@ test("the board's caps validate, differ from the defaults in caps only, and crea
   const changed = (Object.keys(DEFAULT_NODE_CONFIG) as (keyof NodeConfig)[]).filter((k) => BOARD_NODE_CONFIG[k] !== DEFAULT_NODE_CONFIG[k]);
   assert.equal(changed.sort(), [
     "certificateCacheCapacity", "custodyCapacity", "eventCapacity", "neighborCapacity", "nodeRouteCapacity", "pendingRelayCapacity",
-    "recentCapacity", "replicaCapacity", "routeCapacity", "seenCacheCapacity", "unsentCapacity",
+    "recentCapacity", "replicaCapacity", "routeCapacity", "seenCacheCapacity", "unboundLinkCapacity", "unsentCapacity",
   ]);
   for (const k of changed) assert.ok(BOARD_NODE_CONFIG[k] < DEFAULT_NODE_CONFIG[k], `${k} is smaller on the board`);
   const c = createBoardConfig({ beaconIntervalMs: 2000 });

@@ -1,6 +1,7 @@
-/** Rate limits: token buckets in one table, and the per-origin relay budget's bounded memory. */
+/** Rate limits: token buckets in one table, the per-origin relay budget's and the open budget's bounded memory. */
 import { test } from "uvu";
 import * as assert from "uvu/assert";
+import { OpenBudget } from "../modules/limits/open-budget.js";
 import { OriginLimiter } from "../modules/limits/origin-limiter.js";
 import { TokenBuckets } from "../modules/limits/token-bucket.js";
 
@@ -84,6 +85,61 @@ test("origin limiter: the index and recency list agree with a plain scan over th
     assert.is(limiter.allow(bytes, now), refAllow(id, now), `step ${step}`);
   }
   assert.is(limiter.size, capacity);
+});
+
+const same = (a: unknown, b: unknown) => a === b;
+
+test("open budget: each link address its burst, then its rate; all addresses share one budget", () => {
+  // 4 addresses kept; 2 opens per address (1 a second); 5 opens for all (2 a second).
+  const budget = new OpenBudget(4, 2, 1, 5, 2, same);
+  assert.ok(budget.allow("a", 0));
+  assert.ok(budget.allow("a", 0));
+  assert.not.ok(budget.allow("a", 0), "a spent its burst");
+  assert.ok(budget.allow("b", 0), "b has its own");
+  assert.ok(budget.allow("b", 0));
+  assert.ok(budget.allow("c", 0));
+  assert.not.ok(budget.allow("d", 0), "the shared burst (5) is spent: a new address gets nothing");
+  assert.ok(budget.allow("a", 1000), "a second later: one of a's, and one shared (of two)");
+  assert.ok(budget.allow("d", 1000));
+  assert.not.ok(budget.allow("c", 1000), "c has a token, the shared budget none");
+  assert.ok(budget.allow("c", 1500), "half a second later: a shared token again, and c kept its own");
+});
+
+test("open budget: forged source addresses do not multiply the budget", () => {
+  const budget = new OpenBudget(16, 8, 1, 16, 2, same);
+  let opened = 0;
+  // 1,000 frames a second for 10 s, each from a new address.
+  for (let k = 0; k < 10_000; k++) if (budget.allow(`spoofed ${k}`, k)) opened++;
+  assert.is(opened, 16 + Math.floor(2 * 9.999), "the shared burst, then 2 a second over the 9.999 s after");
+  assert.is(budget.size, 16, "the table holds at most its capacity");
+});
+
+test("open budget: when full, the least recently seen address is forgotten and comes back with a full bucket", () => {
+  const budget = new OpenBudget(2, 1, 0.001, 1000, 1000, same);
+  assert.ok(budget.allow("a", 0));
+  assert.ok(budget.allow("b", 0));
+  assert.is(budget.size, 2);
+  assert.not.ok(budget.allow("a", 1), "a spent its burst (and is now the more recently seen)");
+  assert.ok(budget.allow("c", 2), "c takes b's place: b was seen least recently");
+  assert.is(budget.size, 2);
+  assert.not.ok(budget.allow("a", 3), "a was kept, its bucket still empty");
+  assert.ok(budget.allow("b", 4), "b was forgotten: it comes back with a full bucket (c's place now)");
+  assert.not.ok(budget.allow("b", 5));
+  assert.ok(budget.allow("c", 6), "c was forgotten in turn, when b came back");
+});
+
+test("open budget: link addresses are compared with the host's sameLink", () => {
+  const peer = (address: string, port: number) => ({ address, port });
+  const samePeer = (a: unknown, b: unknown) => {
+    const p = a as { address: string; port: number };
+    const q = b as { address: string; port: number };
+    return p.address === q.address && p.port === q.port;
+  };
+  const budget = new OpenBudget(4, 1, 0.001, 1000, 1000, samePeer);
+  assert.ok(budget.allow(peer("10.0.0.2", 4000), 0));
+  assert.not.ok(budget.allow(peer("10.0.0.2", 4000), 1), "a new object for the same address: the same bucket");
+  assert.ok(budget.allow(peer("10.0.0.2", 4001), 2), "another port: another address");
+  assert.is(budget.size, 2);
 });
 
 test.run();

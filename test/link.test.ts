@@ -13,11 +13,14 @@ import { TestRng, testId } from "./helpers/prng.js";
 // ======================================== ReplayWindows
 
 /** One window of a table, read like an object. */
-function newWindow(): { accept(epoch: number, counter: number): boolean; readonly epoch: number; readonly highest: number } {
+function newWindow(): {
+  accept(epoch: number, counter: number): boolean; refuses(epoch: number, counter: number): boolean; readonly epoch: number; readonly highest: number;
+} {
   const table = new ReplayWindows(1);
   const i = table.open();
   return {
     accept: (epoch, counter) => table.accept(i, epoch, counter),
+    refuses: (epoch, counter) => table.refuses(i, epoch, counter),
     get epoch() { return table.epoch(i); },
     get highest() { return table.highestCounter(i); },
   };
@@ -148,6 +151,9 @@ test("replay: matches a reference model over random traffic", () => {
         want = highest - c < REPLAY_WINDOW && !seen.has(c);
         if (want) seen.add(c);
       }
+      // refuses() judges before the open exactly as accept() does after it, and records nothing.
+      assert.is(w.refuses(e, c), !want, `run ${run} step ${step}: refuses (${e}, ${c}) with highest ${highest}`);
+      assert.is(w.refuses(e, c), !want, `run ${run} step ${step}: refuses again`);
       assert.is(w.accept(e, c), want, `run ${run} step ${step}: (${e}, ${c}) with highest ${highest}`);
     }
   }

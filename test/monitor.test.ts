@@ -5,7 +5,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { createNodeConfig } from "../modules/config.js";
-import { Counters } from "../modules/counters.js";
+import { Counters, DropReason } from "../modules/counters.js";
 import type { MeshEvent } from "../modules/events.js";
 import { Role } from "../modules/identity/certificate.js";
 import { FrameSealer } from "../modules/link/frame-sealer.js";
@@ -116,7 +116,10 @@ test("a node flooded with frames that fail authentication raises an auth-failure
     node.tick(t);
     for (let e = node.pollEvent(); e; e = node.pollEvent()) events.push(e);
   }
-  assert.is(node.counters.dropped(WireError.AuthFailed), 2 * AUTH_BURST);
+  // The open budget lets one link address's burst be opened; the rest are refused unopened, and count too.
+  const burst = createNodeConfig().unboundOpensPerLinkBurst;
+  assert.is(node.counters.dropped(WireError.AuthFailed), burst);
+  assert.is(node.counters.dropped(DropReason.OpenBudget), 2 * AUTH_BURST - burst);
   assert.equal(events.filter((e) => e.type === "anomaly"), [{ type: "anomaly", kind: "auth-failures", value: 2 * AUTH_BURST, threshold: AUTH_BURST }]);
 });
 

@@ -27,6 +27,9 @@ test("a floor starts a new window where the dropped one stood", () => {
   assert.ok(!windows.accept(fresh, 3, 12));
   assert.ok(windows.accept(fresh, 3, 13), "newer: accepted");
   assert.ok(windows.accept(fresh, 4, 0), "a newer epoch (reboot): accepted");
+  // Judged before any window opens, from the floor alone: the same answers.
+  assert.ok(floors.refuses(0xabc, 3, 11) && floors.refuses(0xabc, 3, 12) && floors.refuses(0xabc, 2, 99));
+  assert.not.ok(floors.refuses(0xabc, 3, 13) || floors.refuses(0xabc, 4, 0) || floors.refuses(0xdef, 1, 0));
   const other = windows.open();
   floors.restore(0xdef, windows, other);
   assert.ok(windows.accept(other, 1, 0), "no floor for another sender");

@@ -46,10 +46,11 @@ export const CAPS: readonly { id: CapsId; config: Readonly<NodeConfig>; payloads
 
 /**
  * The crafted peers introduce themselves 10 ms apart, far faster than the certificate-verify budget
- * allows (a rate, not a cap): nodes are booted with it at its most, a verify per 10 ms, so that every
- * peer's certificate is verified and cached.
+ * and the open budget for senders not yet admitted allow (rates, not caps): nodes are booted with
+ * both at their most, a verify and an open per 10 ms, so that every peer's HELLO is opened and its
+ * certificate verified and cached.
  */
-const VERIFY_EVERY_10_MS: Partial<NodeConfig> = { certificateVerifiesPerMinute: 6000 };
+const ADMISSION_EVERY_10_MS: Partial<NodeConfig> = { certificateVerifiesPerMinute: 6000, unboundOpensPerSecond: 100 };
 
 /** Messages that wrap the seen cache (and so fill the recent store), and a burst that overfills the relay queue. */
 function messagesFor(c: NodeConfig): number {
@@ -198,7 +199,7 @@ export async function runDeviceBench(log: (line: string) => void): Promise<Devic
 
 /** One node booted with `c` and filled to its caps, stage by stage, then dropped. */
 async function heapRun(worker: XsWorker, caps: NodeConfig, payloadBytes: number): Promise<Omit<HeapRun, "caps">> {
-  const c = { ...caps, ...VERIFY_EVERY_10_MS };
+  const c = { ...caps, ...ADMISSION_EVERY_10_MS };
   const base = await worker.heap();
   let last = base;
   const stages: HeapStage[] = [];

@@ -34,6 +34,7 @@ import { provisioningFromText } from "../modules/provisioning.js";
 import { nodeCrypto } from "../hosts/node/node-crypto.js";
 import { NodeHost } from "../hosts/node/node-host.js";
 import { NodeRandom } from "../hosts/node/node-random.js";
+import { samePeer } from "../hosts/node/udp-link.js";
 import type { HostEvent } from "../hosts/node/host-event.js";
 import { MemoryStorage } from "../hosts/sim/storage.js";
 import { integerFlag, type Io, processIo, runAsScript } from "./cli.js";
@@ -155,7 +156,7 @@ class LocalNode {
 
   static async start(provisioningFile: string, port: number, targets: number[], beaconMs: number, publishMs: number): Promise<LocalNode> {
     const provisioning = provisioningFromText(JSON.parse(readFileSync(provisioningFile, "utf8")));
-    const node = new MeshNode(provisioning, { crypto: nodeCrypto, random: new NodeRandom(), storage: new MemoryStorage() },
+    const node = new MeshNode(provisioning, { crypto: nodeCrypto, random: new NodeRandom(), storage: new MemoryStorage(), sameLink: samePeer },
       createNodeConfig({ beaconIntervalMs: beaconMs }));
     const events: HostEvent[] = [];
     const host = await NodeHost.start({

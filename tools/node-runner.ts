@@ -16,7 +16,7 @@ import type { HostEvent } from "../hosts/node/host-event.js";
 import { nodeCrypto } from "../hosts/node/node-crypto.js";
 import { NodeHost } from "../hosts/node/node-host.js";
 import { NodeRandom } from "../hosts/node/node-random.js";
-import type { UdpDestination } from "../hosts/node/udp-link.js";
+import { samePeer, type UdpDestination } from "../hosts/node/udp-link.js";
 import { Rng } from "../hosts/sim/rng.js";
 import { contentKindName } from "../modules/content/content-manifest.js";
 import { EXIT_OK, EXIT_USAGE, integerFlag, type Io, numberFlag, UsageError, type Writer } from "./cli.js";
@@ -191,7 +191,7 @@ export async function runNode(command: string, options: NodeOptions, provisionin
     try {
       const storage = extension?.storage?.(files) ?? files;
       node = new MeshNode(provisioning,
-        { crypto: nodeCrypto, random: new NodeRandom(), storage, content: { store: new FileContentStore(options.stateDir) } },
+        { crypto: nodeCrypto, random: new NodeRandom(), storage, content: { store: new FileContentStore(options.stateDir) }, sameLink: samePeer },
         createNodeConfig({ beaconIntervalMs: options.beaconMs, healthIntervalMs: options.healthEveryMs }));
     } catch (e) {
       io.stderr.write(`hyphae ${command}: --provisioning ${options.provisioningFile}: ${(e as Error).message}\n`);

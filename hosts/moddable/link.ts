@@ -31,6 +31,11 @@ export class UdpPeer implements Endpoint {
   }
 }
 
+/** The node's sameLink (NodePorts): each datagram brings a new UdpPeer, so the same sender is the same address and port. */
+export function samePeer(a: unknown, b: unknown): boolean {
+  return a instanceof UdpPeer && b instanceof UdpPeer && a.port === b.port && a.address === b.address;
+}
+
 export interface UdpLinkOptions {
   /** The mesh port, bound on all interfaces. */
   port: number;

@@ -45,7 +45,7 @@ import { boardRandom } from "./random.js";
 import { SAMPLE_SENSOR, sampleMessage } from "./reading.js";
 import { type ConfigRecord, type FirmwareSettings, settingsFromConfig } from "./settings.js";
 import { PreferenceStorage } from "./storage.js";
-import { UdpLink } from "./link.js";
+import { samePeer, UdpLink } from "./link.js";
 import { MeshWiFi, type WiFiState } from "./wifi.js";
 
 /** Preference domain of the provisioning copy; each identity's counters live in a domain of its own. */
@@ -129,7 +129,8 @@ function boot(): void {
   const board = settings.content
     ? openBoardContent({ crypto, storage, restartMs: settings.restartMs, rejoinMs: settings.rejoinMs, emit })
     : null;
-  const node = new MeshNode(provisioning, { crypto, random, storage, content: board ? { store: board.store } : undefined }, nodeConfigOf(settings));
+  const node = new MeshNode(provisioning, { crypto, random, storage, content: board ? { store: board.store } : undefined, sameLink: samePeer },
+    nodeConfigOf(settings));
 
   let driver: NodeDriver | undefined;
   const link = new UdpLink({

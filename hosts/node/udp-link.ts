@@ -22,6 +22,11 @@ export class UdpPeer {
   }
 }
 
+/** The node's sameLink (NodePorts): each datagram brings a new UdpPeer, so the same sender is the same address and port. */
+export function samePeer(a: unknown, b: unknown): boolean {
+  return a instanceof UdpPeer && b instanceof UdpPeer && a.port === b.port && a.address === b.address;
+}
+
 /** A broadcast destination; without a port, the mesh port (the one the link is bound to). */
 export interface UdpDestination {
   address: string;

@@ -49,7 +49,7 @@ export interface FuzzResult {
 const FRAME_REJECTIONS = new Set<number>([
   ...Object.values(WireError).filter((v): v is number => typeof v === "number" && v !== WireError.None),
   DropReason.Self, DropReason.UnknownSender, DropReason.BadCertificate, DropReason.Revoked, DropReason.Replay,
-  DropReason.RateLimited, DropReason.Ignored, DropReason.VerifyBudget,
+  DropReason.RateLimited, DropReason.Ignored, DropReason.VerifyBudget, DropReason.OpenBudget,
 ]);
 /** Certified insiders the fuzzer speaks as, one at a time: the victim ignores each after enough bad frames. */
 const INSIDERS = 48;
@@ -143,7 +143,11 @@ function mutate(rng: Rng, src: Uint8Array): Uint8Array {
 }
 
 export function fuzzNode(seed: number, inputs: number): FuzzResult {
-  const config = createNodeConfig({ beaconIntervalMs: 1000, relayPolicy: "coverage" });
+  // Opens unlimited: the fuzzer aims past the MAC, at every input (test/limits.test.ts and test/attacks/outsider-flood.test.ts test the budget).
+  const config = createNodeConfig({
+    beaconIntervalMs: 1000, relayPolicy: "coverage",
+    unboundOpensPerSecond: 1000, unboundOpensBurst: 1000, unboundOpensPerLinkPerSecond: 1000, unboundOpensPerLinkBurst: 1000,
+  });
   const { victim, insiders, corpus } = setUp(seed, config);
   let now = 60_000;
   const rng = new Rng(seed).fork("fuzz");

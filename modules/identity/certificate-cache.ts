@@ -7,8 +7,11 @@
  * first frame, from the peer's floor if it was forgotten before (link/replay-floors.ts), and released
  * when the entry goes, its floor kept.
  *
- * Memory: entries are slots of typed arrays allocated once (certificate, id, window, use): about
- * 130 bytes each and nothing per entry on the heap; a lookup compares two u32 words per slot.
+ * An entry also keeps the link address its peer's last accepted frame came from: the peer's frames
+ * from there are opened without charge to the open budget (limits/open-budget.ts).
+ *
+ * Memory: entries are slots of typed arrays allocated once (certificate, id, window, use) and a link
+ * reference: about 135 bytes each and nothing per entry on the heap; a lookup compares two u32 words per slot.
  */
 import { readU32, writeU32 } from "../bytes.js";
 import type { ReplayFloors } from "../link/replay-floors.js";
@@ -31,6 +34,8 @@ export class CertificateCache {
   private readonly u32: Uint32Array;
   /** Use counter at the last put or get; 0 = free slot. */
   private readonly ranks: Float64Array;
+  /** Per slot, the link address the peer's last accepted frame came from (null: none yet), as the host gave it. */
+  private readonly links: unknown[];
   private uses = 0;
   private count = 0;
   private windowCount = 0;
@@ -43,6 +48,7 @@ export class CertificateCache {
     this.entries = new CertificateSlots(capacity);
     this.u32 = new Uint32Array(capacity * STRIDE);
     this.ranks = new Float64Array(capacity);
+    this.links = new Array<unknown>(capacity).fill(null);
   }
 
   get size(): number {
@@ -88,6 +94,7 @@ export class CertificateCache {
       }
       this.u32[slot * STRIDE + ID_HIGH] = readU32(id, 0);
       this.u32[slot * STRIDE + ID_LOW] = readU32(id, 4);
+      this.links[slot] = null;
       this.count++;
     }
     this.entries.set(slot, certificate);
@@ -122,6 +129,26 @@ export class CertificateCache {
     return this.u32[u] - 1;
   }
 
+  /**
+   * True if the replay window that judges peer `id`'s next frame refuses (epoch, counter): the window
+   * of its `slot` (find's answer, -1 if not cached), else the floor a window opened for it starts from.
+   */
+  refuses(slot: number, id: Uint8Array, epoch: number, counter: number): boolean {
+    const window = slot < 0 ? 0 : this.u32[slot * STRIDE + WINDOW];
+    if (window !== 0) return this.windows.refuses(window - 1, epoch, counter);
+    return this.floors.refuses((readU32(id, 0) ^ readU32(id, 4)) >>> 0, epoch, counter); // keyOf's key, from the id
+  }
+
+  /** The link address peer `slot`'s last accepted frame came from, or null. */
+  link(slot: number): unknown {
+    return this.links[slot];
+  }
+
+  /** Peer `slot`'s frame from `link` was accepted. */
+  heardOn(slot: number, link: unknown): void {
+    this.links[slot] = link;
+  }
+
   /** Occupied slots, least recently used first. */
   slotsByUse(): number[] {
     const slots: number[] = [];
@@ -143,6 +170,7 @@ export class CertificateCache {
       this.windowCount--;
     }
     this.ranks[slot] = 0;
+    this.links[slot] = null;
     this.count--;
   }
 }

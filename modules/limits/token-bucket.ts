@@ -13,6 +13,11 @@ export class TokenBucket {
     this.at = now;
   }
 
+  /** The tokens held at `now` (takes none). */
+  held(now: number): number {
+    return now > this.at ? Math.min(this.burst, this.tokens + ((now - this.at) * this.ratePerSecond) / 1000) : this.tokens;
+  }
+
   /** Takes one token if there is one. */
   take(now: number): boolean {
     if (now > this.at) {

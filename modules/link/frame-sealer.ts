@@ -45,10 +45,20 @@ export class FrameSealer {
    * Does not judge the sender or replay: the caller does, after authentication.
    */
   open(frame: Uint8Array, out: FrameHeader): Uint8Array | WireError {
+    const error = this.readHeader(frame, out);
+    if (error !== WireError.None) return error;
+    return this.openBox(frame, out) ?? WireError.AuthFailed;
+  }
+
+  /** Decodes the clear header into `out` and checks its network id; no crypto (a receiver judges what it can before the open). */
+  readHeader(frame: Uint8Array, out: FrameHeader): WireError {
     const error = decodeFrameHeader(frame, out);
     if (error !== WireError.None) return error;
-    if (out.networkId !== this.networkId) return WireError.WrongNetwork;
-    const plain = this.crypto.open(out.box, frameNonce(frame, this.nonce), this.networkKey);
-    return plain ?? WireError.AuthFailed;
+    return out.networkId === this.networkId ? WireError.None : WireError.WrongNetwork;
+  }
+
+  /** Opens the box of `frame`, whose header readHeader decoded into `header`: the plaintext, or null if it was not sealed under the network key. */
+  openBox(frame: Uint8Array, header: FrameHeader): Uint8Array | null {
+    return this.crypto.open(header.box, frameNonce(frame, this.nonce), this.networkKey);
   }
 }

@@ -46,6 +46,17 @@ export class ReplayFloors {
     if (at >= 0) windows.startAt(i, this.rows[at + EPOCH], this.rows[at + COUNTER]);
   }
 
+  /**
+   * True if a window started at `key`'s floor would refuse (epoch, counter): at or below the floor.
+   * Without a floor a new window refuses nothing.
+   */
+  refuses(key: number, epoch: number, counter: number): boolean {
+    const at = this.find(key);
+    if (at < 0) return false;
+    const floorEpoch = this.rows[at + EPOCH];
+    return epoch < floorEpoch || (epoch === floorEpoch && counter <= this.rows[at + COUNTER]);
+  }
+
   /** Where `key`'s row starts in `rows`, or -1. */
   private find(key: number): number {
     for (let at = 0; at < this.count * ROW; at += ROW) if (this.rows[at + KEY] === key) return at;

@@ -63,8 +63,22 @@ export class ReplayWindows {
     return this.f64[2 * i + HIGHEST];
   }
 
+  /**
+   * True if window `i` would refuse (epoch, counter): already accepted, older than the window, or of an
+   * older epoch. Records nothing, so it may judge a frame before it is opened (a forgery moves nothing).
+   */
+  refuses(i: number, epoch: number, counter: number): boolean {
+    const f = 2 * i;
+    if (epoch !== this.f64[f + EPOCH]) return epoch < this.f64[f + EPOCH];
+    const highest = this.f64[f + HIGHEST];
+    if (counter > highest) return false;
+    const age = highest - counter;
+    return age >= REPLAY_WINDOW || (this.u32[f + BITS] & (1 << age)) !== 0;
+  }
+
   /** True if (epoch, counter) has not been accepted by window `i` before and is not too old; records it. */
   accept(i: number, epoch: number, counter: number): boolean {
+    if (this.refuses(i, epoch, counter)) return false;
     const f = 2 * i;
     if (epoch > this.f64[f + EPOCH]) {
       this.f64[f + EPOCH] = epoch;
@@ -72,7 +86,6 @@ export class ReplayWindows {
       this.u32[f + BITS] = 1;
       return true;
     }
-    if (epoch < this.f64[f + EPOCH]) return false;
     const highest = this.f64[f + HIGHEST];
     const bits = this.u32[f + BITS];
     if (counter > highest) {
@@ -81,11 +94,7 @@ export class ReplayWindows {
       this.f64[f + HIGHEST] = counter;
       return true;
     }
-    const age = highest - counter;
-    if (age >= REPLAY_WINDOW) return false;
-    const bit = (1 << age) >>> 0;
-    if ((bits & bit) !== 0) return false;
-    this.u32[f + BITS] = (bits | bit) >>> 0;
+    this.u32[f + BITS] = (bits | (1 << (highest - counter))) >>> 0;
     return true;
   }
 }

@@ -5,7 +5,8 @@
  *   earlier windows, each counted at most SPIKE_FACTOR × the baseline so a flood does not become the
  *   norm) and at least SPIKE_MIN_FRAMES, once BASELINE_WINDOWS windows have set the baseline;
  * - auth-failure burst: at least AUTH_BURST frames in a window that failed authentication (bad tag,
- *   bad or revoked certificate, replay): someone without the keys is trying, or replaying;
+ *   bad or revoked certificate, replay, or refused unopened with the open budget spent): someone
+ *   without the keys is trying, or replaying;
  * - neighbor churn: more than half of the neighbor set changed in one window (new and gone together
  *   against the larger of the two sets), with at least CHURN_MIN_NEIGHBORS in either: an eclipse
  *   attempt replaces a neighborhood this way.

@@ -9,7 +9,8 @@
  *               (rate spike, auth-failure burst, neighbor churn: AnomalyKind order)
  *   2    4     uptime, seconds
  *   6    28    counters, u32 each: frames in, frames out, new messages, relays, drops (all reasons),
- *               authentication failures (bad tag, bad or revoked certificate, replay), rate-limit hits
+ *               authentication failures (bad tag, bad or revoked certificate, replay, open budget spent),
+ *               rate-limit hits
  *   34   1     neighbor rows   35  1  certificates cached   36  1  custody items   37  1  routes
  *   38   2     own readings not yet confirmed
  *   40   4     installed firmware version (0: none installed over the mesh)

@@ -28,8 +28,14 @@ export interface MonitorContext {
   sendHealthReport(report: Uint8Array, seq: number, now: number): void;
 }
 
-/** Drops that mean an input failed authentication: a wrong key, a forged or revoked certificate, a replay, a forged CONFIRM. */
-const AUTH_FAILURES: readonly (WireError | DropReason)[] = [WireError.AuthFailed, DropReason.BadCertificate, DropReason.Revoked, DropReason.Replay, DropReason.BadConfirm];
+/**
+ * Drops that mean an input failed authentication: a wrong key, a forged or revoked certificate, a
+ * replay, a forged CONFIRM, or no open left for a sender not admitted (an outsider's flood is mostly
+ * refused unopened).
+ */
+const AUTH_FAILURES: readonly (WireError | DropReason)[] = [
+  WireError.AuthFailed, DropReason.BadCertificate, DropReason.Revoked, DropReason.Replay, DropReason.BadConfirm, DropReason.OpenBudget,
+];
 
 export class NodeMonitor {
   private detector: AnomalyDetector | null = null;

@@ -13,29 +13,36 @@
  * Link addresses are whatever the host passes to `receive`, compared with its `sameLink`; the table
  * is scanned (it is small, and only frames about to cost an open come here).
  */
-import { TokenBucket, TokenBuckets } from "./token-bucket.js";
+import { heldIn, resetIn, takeFrom } from "./token-bucket.js";
+
+/** Per slot, in `f64`: its address's last use (the use counter; least recently seen goes first), then its bucket. */
+const SEEN = 0;
+const BUCKET = 1;
+const ROW = 3;
 
 export class OpenBudget {
   private readonly links: unknown[];
-  /** Per slot: the use counter when its address was last seen (least recently seen goes first). */
-  private readonly seen: Float64Array;
+  /**
+   * The rows of the `capacity` slots, then the shared bucket: one typed array for the whole table
+   * (a typed array costs ≈ 130 B of heap beyond its bytes, docs/architecture.md §Memory).
+   */
+  private readonly f64: Float64Array;
+  private readonly shared: number;
   private uses = 0;
   private count = 0;
-  private readonly perLink: TokenBuckets;
-  private readonly shared: TokenBucket;
 
   constructor(
     readonly capacity: number,
     private readonly perLinkBurst: number,
-    perLinkPerSecond: number,
-    sharedBurst: number,
-    sharedPerSecond: number,
+    private readonly perLinkPerSecond: number,
+    private readonly sharedBurst: number,
+    private readonly sharedPerSecond: number,
     private readonly sameLink: (a: unknown, b: unknown) => boolean,
   ) {
     this.links = new Array<unknown>(capacity).fill(null);
-    this.seen = new Float64Array(capacity);
-    this.perLink = new TokenBuckets(capacity, perLinkPerSecond, perLinkBurst);
-    this.shared = new TokenBucket(sharedPerSecond, sharedBurst, 0);
+    this.shared = capacity * ROW;
+    this.f64 = new Float64Array(this.shared + 2);
+    resetIn(this.f64, this.shared, sharedBurst, 0);
   }
 
   /** Whether a frame from `link` may be opened now (takes a token of its address and a shared one if so). */
@@ -44,11 +51,14 @@ export class OpenBudget {
     if (slot < 0) {
       slot = this.count < this.capacity ? this.count++ : this.leastRecentlySeen();
       this.links[slot] = link;
-      this.perLink.reset(slot, now, this.perLinkBurst);
+      resetIn(this.f64, slot * ROW + BUCKET, this.perLinkBurst, now);
     }
-    this.seen[slot] = ++this.uses;
-    if (this.perLink.held(slot, now) < 1 || !this.shared.take(now)) return false;
-    return this.perLink.take(slot, now);
+    const f64 = this.f64;
+    const bucket = slot * ROW + BUCKET;
+    f64[slot * ROW + SEEN] = ++this.uses;
+    if (heldIn(f64, bucket, this.perLinkPerSecond, this.perLinkBurst, now) < 1 ||
+        !takeFrom(f64, this.shared, this.sharedPerSecond, this.sharedBurst, now)) return false;
+    return takeFrom(f64, bucket, this.perLinkPerSecond, this.perLinkBurst, now);
   }
 
   /** Link addresses tracked. */
@@ -62,8 +72,9 @@ export class OpenBudget {
   }
 
   private leastRecentlySeen(): number {
+    const f64 = this.f64;
     let oldest = 0;
-    for (let slot = 1; slot < this.count; slot++) if (this.seen[slot] < this.seen[oldest]) oldest = slot;
+    for (let slot = 1; slot < this.count; slot++) if (f64[slot * ROW + SEEN] < f64[oldest * ROW + SEEN]) oldest = slot;
     return oldest;
   }
 }

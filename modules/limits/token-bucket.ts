@@ -1,7 +1,8 @@
 /**
  * Token buckets: `rate` tokens per second, at most `burst` banked. Time is the caller's `now` (ms).
  * `TokenBucket` is one bucket; `TokenBuckets` a table of them, one per slot, in one typed array
- * (tokens, last refill: 16 bytes a bucket, no object), for budgets kept per neighbor or per origin.
+ * (tokens, last refill: 16 bytes a bucket, no object), for budgets kept per neighbor or per origin;
+ * `heldIn` and `takeFrom` work a bucket kept in a caller's own Float64Array (open-budget.ts).
  */
 export class TokenBucket {
   private tokens: number;
@@ -11,11 +12,6 @@ export class TokenBucket {
   constructor(private readonly ratePerSecond: number, private readonly burst: number, now: number, initial = burst) {
     this.tokens = initial;
     this.at = now;
-  }
-
-  /** The tokens held at `now` (takes none). */
-  held(now: number): number {
-    return now > this.at ? Math.min(this.burst, this.tokens + ((now - this.at) * this.ratePerSecond) / 1000) : this.tokens;
   }
 
   /** Takes one token if there is one. */
@@ -30,8 +26,32 @@ export class TokenBucket {
   }
 }
 
+/** A bucket kept in a Float64Array at `at`: its tokens, then its last refill. */
 const TOKENS = 0;
 const AT = 1;
+
+/** The tokens the bucket at `f64[at]` holds at `now` (takes none). */
+export function heldIn(f64: Float64Array, at: number, ratePerSecond: number, burst: number, now: number): number {
+  const since = now - f64[at + AT];
+  return since > 0 ? Math.min(burst, f64[at + TOKENS] + (since * ratePerSecond) / 1000) : f64[at + TOKENS];
+}
+
+/** Takes one token from the bucket at `f64[at]` if it has one. */
+export function takeFrom(f64: Float64Array, at: number, ratePerSecond: number, burst: number, now: number): boolean {
+  if (now > f64[at + AT]) {
+    f64[at + TOKENS] = Math.min(burst, f64[at + TOKENS] + ((now - f64[at + AT]) * ratePerSecond) / 1000);
+    f64[at + AT] = now;
+  }
+  if (f64[at + TOKENS] < 1) return false;
+  f64[at + TOKENS] -= 1;
+  return true;
+}
+
+/** The bucket at `f64[at]` starts over at `now` with `tokens`. */
+export function resetIn(f64: Float64Array, at: number, tokens: number, now: number): void {
+  f64[at + TOKENS] = tokens;
+  f64[at + AT] = now;
+}
 
 export class TokenBuckets {
   private readonly f64: Float64Array;
@@ -42,26 +62,16 @@ export class TokenBuckets {
 
   /** Bucket `i` starts over at `now` with `initial` tokens (default: a full burst). */
   reset(i: number, now: number, initial = this.burst): void {
-    this.f64[2 * i + TOKENS] = initial;
-    this.f64[2 * i + AT] = now;
+    resetIn(this.f64, 2 * i, initial, now);
   }
 
   /** The tokens bucket `i` holds at `now` (takes none). */
   held(i: number, now: number): number {
-    const f = 2 * i;
-    const since = now - this.f64[f + AT];
-    return since > 0 ? Math.min(this.burst, this.f64[f + TOKENS] + (since * this.ratePerSecond) / 1000) : this.f64[f + TOKENS];
+    return heldIn(this.f64, 2 * i, this.ratePerSecond, this.burst, now);
   }
 
   /** Takes one token from bucket `i` if it has one. */
   take(i: number, now: number): boolean {
-    const f = 2 * i;
-    if (now > this.f64[f + AT]) {
-      this.f64[f + TOKENS] = Math.min(this.burst, this.f64[f + TOKENS] + ((now - this.f64[f + AT]) * this.ratePerSecond) / 1000);
-      this.f64[f + AT] = now;
-    }
-    if (this.f64[f + TOKENS] < 1) return false;
-    this.f64[f + TOKENS] -= 1;
-    return true;
+    return takeFrom(this.f64, 2 * i, this.ratePerSecond, this.burst, now);
   }
 }

@@ -4,22 +4,24 @@
  * first (an origin derives again from the gateway's next certificate-carrying CONFIRM, a gateway from
  * the origin's certificate, cached or carried by its next checkpoint).
  *
- * Memory: typed arrays allocated once, 8 + 32 + 8 bytes a key; a lookup compares two u32 words per slot.
+ * Memory: two typed arrays allocated once (each costs heap of its own beyond its bytes), 8 + 32 + 8
+ * bytes a key; a lookup compares two u32 words per slot.
  */
 import { readU32 } from "../bytes.js";
+import { NODE_ID_BYTES } from "../wire/frame.js";
 import { PAIR_KEY_BYTES } from "./confirm-tag.js";
 
+/** Per slot, in `rows`: the id, then the key. */
+const ROW = NODE_ID_BYTES + PAIR_KEY_BYTES;
+
 export class PairKeys {
-  /** Per slot: the id as two big-endian words. */
-  private readonly ids: Uint32Array;
-  private readonly keys: Uint8Array;
+  private readonly rows: Uint8Array;
   /** Use counter at the last put or get; 0: a free slot. */
   private readonly ranks: Float64Array;
   private uses = 0;
 
   constructor(readonly capacity: number) {
-    this.ids = new Uint32Array(2 * capacity);
-    this.keys = new Uint8Array(PAIR_KEY_BYTES * capacity);
+    this.rows = new Uint8Array(ROW * capacity);
     this.ranks = new Float64Array(capacity);
   }
 
@@ -28,7 +30,7 @@ export class PairKeys {
     const slot = this.find(id);
     if (slot < 0) return null;
     this.ranks[slot] = ++this.uses;
-    return this.keys.subarray(slot * PAIR_KEY_BYTES, (slot + 1) * PAIR_KEY_BYTES);
+    return this.rows.subarray(slot * ROW + NODE_ID_BYTES, (slot + 1) * ROW);
   }
 
   /** Keeps `key` as the one shared with `id`, in a free slot, or the least recently used one's. */
@@ -37,10 +39,9 @@ export class PairKeys {
     if (slot < 0) {
       slot = 0;
       for (let s = 1; s < this.capacity && this.ranks[slot] !== 0; s++) if (this.ranks[s] < this.ranks[slot]) slot = s;
-      this.ids[2 * slot] = readU32(id, 0);
-      this.ids[2 * slot + 1] = readU32(id, 4);
+      this.rows.set(id.subarray(0, NODE_ID_BYTES), slot * ROW);
     }
-    this.keys.set(key.subarray(0, PAIR_KEY_BYTES), slot * PAIR_KEY_BYTES);
+    this.rows.set(key.subarray(0, PAIR_KEY_BYTES), slot * ROW + NODE_ID_BYTES);
     this.ranks[slot] = ++this.uses;
   }
 
@@ -48,7 +49,7 @@ export class PairKeys {
     const high = readU32(id, 0);
     const low = readU32(id, 4);
     for (let slot = 0; slot < this.capacity; slot++) {
-      if (this.ids[2 * slot + 1] === low && this.ids[2 * slot] === high && this.ranks[slot] !== 0) return slot;
+      if (readU32(this.rows, slot * ROW + 4) === low && readU32(this.rows, slot * ROW) === high && this.ranks[slot] !== 0) return slot;
     }
     return -1;
   }

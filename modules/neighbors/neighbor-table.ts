@@ -16,6 +16,7 @@
  * per slot, allocated once; a `Neighbor` is only a handle on its slot. On XS every object and typed
  * array costs slots, so objects and arrays per row would cost several times the bytes they hold.
  */
+import { typedArrays } from "../typed-arrays.js";
 import { equalAt, readU32 } from "../bytes.js";
 import { NODE_ID_BYTES } from "../wire/frame.js";
 import { helloNeighborOffset, helloNeighborQuality, MAX_HELLO_NEIGHBORS, type HelloView } from "../wire/hello.js";
@@ -208,13 +209,10 @@ export class NeighborTable {
     this.rows = new Array<Neighbor | null>(capacity).fill(null);
     this.twoHopQualityAt = ADJACENCY_QUALITY + capacity;
     this.u8Stride = this.twoHopQualityAt + MAX_HELLO_NEIGHBORS;
-    this.u8 = new Uint8Array(capacity * this.u8Stride);
-    this.u32 = new Uint32Array(capacity * U32_STRIDE);
-    this.f64 = new Float64Array(capacity * F64_STRIDE);
+    [this.f64, this.u32, this.presentKeys, this.u8, this.hearsUs, this.presentSlots] = typedArrays(
+      [Float64Array, capacity * F64_STRIDE], [Uint32Array, capacity * U32_STRIDE], [Uint32Array, capacity],
+      [Uint8Array, capacity * this.u8Stride], [Uint8Array, capacity], [Uint8Array, capacity]);
     this.links = new Array<unknown>(capacity).fill(null);
-    this.hearsUs = new Uint8Array(capacity);
-    this.presentSlots = new Uint8Array(capacity);
-    this.presentKeys = new Uint32Array(capacity);
   }
 
   get size(): number {

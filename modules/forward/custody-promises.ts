@@ -10,6 +10,7 @@
  */
 import { equalAt } from "../bytes.js";
 import { NODE_ID_BYTES } from "../wire/frame.js";
+import { typedArrays } from "../typed-arrays.js";
 
 export class CustodyPromises {
   private readonly origins: Uint8Array;
@@ -21,10 +22,9 @@ export class CustodyPromises {
   private due = Infinity;
 
   constructor(readonly capacity: number, private readonly waitMs: number) {
-    this.origins = new Uint8Array(capacity * NODE_ID_BYTES);
-    this.seqs = new Uint32Array(capacity);
-    this.at = new Float64Array(capacity).fill(NaN);
-    this.slots = new Int8Array(capacity);
+    [this.at, this.seqs, this.origins, this.slots] = typedArrays(
+      [Float64Array, capacity], [Uint32Array, capacity], [Uint8Array, capacity * NODE_ID_BYTES], [Int8Array, capacity]);
+    this.at.fill(NaN);
   }
 
   /**

@@ -13,6 +13,7 @@
 import { readU32, writeU32 } from "../bytes.js";
 import { DATA_FIXED_BYTES, DataKind, MAX_DATA_PAYLOAD } from "../wire/data.js";
 import { NODE_ID_BYTES } from "../wire/frame.js";
+import { typedArrays } from "../typed-arrays.js";
 
 /** First ACK timeout; doubles per unanswered try up to MAX_BACKOFF_MS. */
 export const ACK_TIMEOUT_MS = 1000;
@@ -40,10 +41,8 @@ export class CustodyQueue {
   size = 0;
 
   constructor(readonly capacity: number) {
-    this.bodies = new Uint8Array(capacity * ROW_BYTES);
-    this.meta = new Uint8Array(capacity * META_BYTES);
-    this.nextTry = new Float64Array(capacity);
-    this.order = new Uint16Array(capacity);
+    [this.nextTry, this.order, this.bodies, this.meta] = typedArrays(
+      [Float64Array, capacity], [Uint16Array, capacity], [Uint8Array, capacity * ROW_BYTES], [Uint8Array, capacity * META_BYTES]);
   }
 
   get full(): boolean {

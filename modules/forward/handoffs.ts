@@ -3,15 +3,15 @@
  * to resend it in time and to hold a neighbor to the custody it took. Flat and bounded: one row per
  * unsent-store slot (seq modulo capacity), since at most that many readings are unconfirmed.
  */
+import { typedArrays } from "../typed-arrays.js";
+
 export class Handoffs {
   private readonly seqs: Uint32Array;
   private readonly times: Float64Array;
   private readonly slots: Int8Array;
 
   constructor(readonly capacity: number) {
-    this.seqs = new Uint32Array(capacity);
-    this.times = new Float64Array(capacity);
-    this.slots = new Int8Array(capacity);
+    [this.times, this.seqs, this.slots] = typedArrays([Float64Array, capacity], [Uint32Array, capacity], [Int8Array, capacity]);
   }
 
   set(seq: number, at: number, slot: number): void {

@@ -10,6 +10,7 @@
 import { readU32 } from "../bytes.js";
 import { NODE_ID_BYTES } from "../wire/frame.js";
 import { PAIR_KEY_BYTES } from "./confirm-tag.js";
+import { typedArrays } from "../typed-arrays.js";
 
 /** Per slot, in `rows`: the id, then the key. */
 const ROW = NODE_ID_BYTES + PAIR_KEY_BYTES;
@@ -21,8 +22,7 @@ export class PairKeys {
   private uses = 0;
 
   constructor(readonly capacity: number) {
-    this.rows = new Uint8Array(ROW * capacity);
-    this.ranks = new Float64Array(capacity);
+    [this.ranks, this.rows] = typedArrays([Float64Array, capacity], [Uint8Array, ROW * capacity]);
   }
 
   /** The key shared with `id` (a view), marked most recently used; null if none. */

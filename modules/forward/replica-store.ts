@@ -19,6 +19,7 @@
 import { equalBytes, readU16, readU32, writeU16, writeU32 } from "../bytes.js";
 import type { Storage } from "../ports.js";
 import { NODE_ID_BYTES } from "../wire/frame.js";
+import { typedArrays } from "../typed-arrays.js";
 
 export const PER_BORROWER = 32;
 /** One borrower row per this many readings of capacity. */
@@ -53,10 +54,11 @@ export class ReplicaStore {
     this.rows = capacity / READINGS_PER_ROW;
     this.countAt = this.rows * HEADER;
     this.ownerAt = this.countAt + this.rows;
-    this.bytes = new Uint8Array(this.ownerAt + capacity).fill(FREE, this.ownerAt);
+    [this.times, this.seqs, this.bytes] = typedArrays(
+      [Float64Array, this.rows + capacity], [Uint32Array, capacity], [Uint8Array, this.ownerAt + capacity]);
+    this.bytes.fill(FREE, this.ownerAt);
     // Lent at NaN: restored at boot, stamped with the clock when first compared (no clock in the constructor).
-    this.times = new Float64Array(this.rows + capacity).fill(NaN, 0, this.rows).fill(-Infinity, this.rows);
-    this.seqs = new Uint32Array(capacity);
+    this.times.fill(NaN, 0, this.rows).fill(-Infinity, this.rows);
     for (let k = 0; k < this.rows; k++) {
       const stored = storage.get(rowKey(k));
       if (!stored || stored.length < HEADER) continue;

@@ -4,6 +4,7 @@
  * slot) in one byte array, allocated at boot; the least recently learned origin is forgotten first.
  */
 import { NODE_ID_BYTES } from "../wire/frame.js";
+import { typedArrays } from "../typed-arrays.js";
 
 /** Each row of `rows`: the origin's id, then the neighbor slot. */
 const SLOT = NODE_ID_BYTES;
@@ -16,8 +17,7 @@ export class ReverseRoutes {
   private clock = 0;
 
   constructor(readonly capacity: number) {
-    this.rows = new Uint8Array(capacity * ROW);
-    this.learnedAt = new Float64Array(capacity);
+    [this.learnedAt, this.rows] = typedArrays([Float64Array, capacity], [Uint8Array, capacity * ROW]);
   }
 
   /** Origin's data came from the neighbor in `slot` (a neighbor-table slot, < 256). */

@@ -10,6 +10,7 @@
  */
 import { readU32 } from "../bytes.js";
 import { messageHash } from "./seen-cache.js";
+import { typedArrays } from "../typed-arrays.js";
 
 export function messageKey(origin: Uint8Array, seq: number): number {
   return messageHash(readU32(origin, 0), readU32(origin, 4), seq);
@@ -55,9 +56,7 @@ export class RecentMessages {
 
   constructor(readonly capacity: number, readonly maxBodyBytes: number) {
     if (capacity < 1 || capacity > 256) throw new RangeError("recent message capacity must be 1..256");
-    this.u32 = new Uint32Array(capacity * STRIDE);
-    this.times = new Float64Array(capacity);
-    this.missingTimes = new Float64Array(capacity);
+    [this.times, this.missingTimes, this.u32] = typedArrays([Float64Array, capacity], [Float64Array, capacity], [Uint32Array, capacity * STRIDE]);
     this.bodies = new Array<Uint8Array | null>(capacity).fill(null);
   }
 

@@ -9,6 +9,7 @@
  */
 import { equalAt, readU32 } from "../bytes.js";
 import { NODE_ID_BYTES } from "../wire/frame.js";
+import { typedArrays } from "../typed-arrays.js";
 
 const SEQ = 0;
 const COPIES = 1;
@@ -32,11 +33,9 @@ export class RelayQueue {
   private soonest = Infinity;
 
   constructor(readonly capacity: number, private readonly width: number) {
-    this.miss = new Uint8Array(capacity * width);
-    this.u32 = new Uint32Array(capacity * STRIDE);
-    this.fireTimes = new Float64Array(capacity);
+    [this.fireTimes, this.u32, this.order, this.miss] = typedArrays(
+      [Float64Array, capacity], [Uint32Array, capacity * STRIDE], [Uint16Array, capacity], [Uint8Array, capacity * width]);
     this.bodies = new Array<Uint8Array | null>(capacity).fill(null);
-    this.order = new Uint16Array(capacity);
     for (let i = 0; i < capacity; i++) this.order[i] = i;
   }
 

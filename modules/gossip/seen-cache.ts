@@ -5,6 +5,7 @@
  * its ring slot. 16 bytes per entry.
  */
 import { readU32 } from "../bytes.js";
+import { typedArrays } from "../typed-arrays.js";
 
 const EMPTY = 0xffff;
 
@@ -20,8 +21,8 @@ export class SeenCache {
     if (!Number.isInteger(capacity) || capacity < 1 || capacity > 32768 || (capacity & (capacity - 1)) !== 0) {
       throw new RangeError("seen cache capacity must be a power of two from 1 to 32768");
     }
-    this.ring = new Uint32Array(capacity * 3);
-    this.index = new Uint16Array(capacity * 2).fill(EMPTY);
+    [this.ring, this.index] = typedArrays([Uint32Array, capacity * 3], [Uint16Array, capacity * 2]);
+    this.index.fill(EMPTY);
     this.mask = capacity * 2 - 1;
   }
 

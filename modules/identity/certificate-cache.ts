@@ -18,6 +18,7 @@ import type { ReplayFloors } from "../link/replay-floors.js";
 import type { ReplayWindows } from "../link/replay-window.js";
 import { NODE_ID_BYTES } from "../wire/frame.js";
 import { CertificateSlots } from "./certificate-slots.js";
+import { typedArrays } from "../typed-arrays.js";
 
 export const MAX_CACHE_CAPACITY = 1024;
 
@@ -46,8 +47,7 @@ export class CertificateCache {
     }
     this.capacity = capacity;
     this.entries = new CertificateSlots(capacity);
-    this.u32 = new Uint32Array(capacity * STRIDE);
-    this.ranks = new Float64Array(capacity);
+    [this.ranks, this.u32] = typedArrays([Float64Array, capacity], [Uint32Array, capacity * STRIDE]);
     this.links = new Array<unknown>(capacity).fill(null);
   }
 

@@ -11,6 +11,7 @@
  */
 import { readU32 } from "../bytes.js";
 import { TokenBuckets } from "./token-bucket.js";
+import { typedArrays } from "../typed-arrays.js";
 
 const NEW_TOKENS = 2;
 
@@ -33,12 +34,13 @@ export class OriginLimiter {
 
   constructor(ratePerMinute: number, private readonly burst: number, private readonly capacity: number) {
     this.buckets = new TokenBuckets(capacity, ratePerMinute / 60, burst);
-    this.ids = new Uint32Array(capacity * 2);
-    this.newer = new Int16Array(capacity).fill(-1);
-    this.older = new Int16Array(capacity).fill(-1);
     let size = 2;
     while (size < 2 * capacity) size *= 2;
-    this.index = new Int16Array(size).fill(EMPTY);
+    [this.ids, this.newer, this.older, this.index] = typedArrays(
+      [Uint32Array, capacity * 2], [Int16Array, capacity], [Int16Array, capacity], [Int16Array, size]);
+    this.newer.fill(-1);
+    this.older.fill(-1);
+    this.index.fill(EMPTY);
     this.mask = size - 1;
   }
 

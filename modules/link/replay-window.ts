@@ -8,6 +8,8 @@
  * is shared by whoever holds it (the sender's certificate-cache entry, its neighbor row) and freed
  * when the last holder releases it, so each holder sees the same window as long as it holds it.
  */
+import { typedArrays } from "../typed-arrays.js";
+
 export const REPLAY_WINDOW = 32;
 
 /** Per window: f64 [epoch (-1 until the first frame), highest counter]; u32 [seen bitmap, holders]. */
@@ -23,8 +25,7 @@ export class ReplayWindows {
   private readonly u32: Uint32Array;
 
   constructor(readonly capacity: number) {
-    this.f64 = new Float64Array(capacity * 2);
-    this.u32 = new Uint32Array(capacity * 2);
+    [this.f64, this.u32] = typedArrays([Float64Array, capacity * 2], [Uint32Array, capacity * 2]);
   }
 
   /** A fresh window with one holder. Throws when every window is held (the caller sized the table too small). */

@@ -14,6 +14,8 @@
  * Only relays count (gossip whose origin is not the transmitter, repairs included): publishing its
  * own messages does not make a node a relay. Bounded: two numbers per neighbor-table slot.
  */
+import { typedArrays } from "../typed-arrays.js";
+
 
 /** New messages we receive while a silent neighbor stays silent before it is avoided. */
 export const SILENT_AFTER_MESSAGES = 64;
@@ -27,8 +29,7 @@ export class RelayWatch {
   private readonly unheardDesignated: Uint32Array;
 
   constructor(capacity: number) {
-    this.since = new Float64Array(capacity);
-    this.unheardDesignated = new Uint32Array(capacity);
+    [this.since, this.unheardDesignated] = typedArrays([Float64Array, capacity], [Uint32Array, capacity]);
   }
 
   /**

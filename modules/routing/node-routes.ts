@@ -16,6 +16,7 @@
 import { readU16, toHex, writeU16 } from "../bytes.js";
 import { NODE_ID_BYTES } from "../wire/frame.js";
 import { seqnoNewer } from "./route-table.js";
+import { typedArrays } from "../typed-arrays.js";
 
 /** A route unused this long is forgotten (its metric may no longer say much about the links). */
 export const ROUTE_LIFETIME_MS = 5 * 60_000;
@@ -40,8 +41,8 @@ export class NodeRoutes {
 
   constructor(readonly capacity: number) {
     if (capacity < 1 || capacity > 255) throw new RangeError("node route capacity must be 1..255");
-    this.rows = new Uint8Array(capacity * ROW_BYTES);
-    this.usedAt = new Float64Array(capacity).fill(-Infinity);
+    [this.usedAt, this.rows] = typedArrays([Float64Array, capacity], [Uint8Array, capacity * ROW_BYTES]);
+    this.usedAt.fill(-Infinity);
   }
 
   /**

@@ -15,6 +15,7 @@
  */
 import { equalBytes, toHex } from "../bytes.js";
 import { INFINITE_METRIC, MAX_ROUTE_DESTINATIONS, type RouteEntry, type RouteView } from "../wire/route.js";
+import { typedArrays } from "../typed-arrays.js";
 
 export const MAX_CANDIDATES = 4;
 /** A better route must beat the selected one by this much (metric units) to replace it: no flapping. */
@@ -85,10 +86,9 @@ export class RouteTable {
 
   constructor(private readonly capacity = 8) {
     if (capacity < 1 || capacity > MAX_ROUTE_DESTINATIONS) throw new RangeError(`route capacity must be 1..${MAX_ROUTE_DESTINATIONS}`);
-    this.order = new Uint8Array(capacity);
+    [this.words, this.order, this.bytes] = typedArrays(
+      [Uint16Array, capacity * WORDS_STRIDE], [Uint8Array, capacity], [Uint8Array, capacity * BYTES_STRIDE]);
     this.rows = new Array<Route | null>(capacity).fill(null);
-    this.bytes = new Uint8Array(capacity * BYTES_STRIDE);
-    this.words = new Uint16Array(capacity * WORDS_STRIDE);
   }
 
   /** Applies one entry of a neighbor's ROUTE record. `ownId` entries (routes to ourselves) are ignored. */

@@ -12,6 +12,8 @@
  * after both have cleared. A mesh that simply goes quiet also trips the second sign: it is a
  * suspicion for the operator, with no consequence in the node. Bounded: ORIGINS_COUNTED keys.
  */
+import { typedArrays } from "../typed-arrays.js";
+
 export const WINDOW_MS = 5 * 60_000;
 export const PAST_WINDOWS = 3;
 /** Distinct origins counted per window at most (enough to tell "many" from "few"). */
@@ -27,13 +29,17 @@ export interface EclipseSigns {
 }
 
 export class EclipseWatch {
-  private readonly keys = new Uint32Array(ORIGINS_COUNTED);
+  private readonly keys: Uint32Array;
   private count = 0;
-  private readonly past = new Float64Array(PAST_WINDOWS);
+  private readonly past: Float64Array;
   private windowEndsAt = -1;
   /** The last full window had few origins. */
   private fewOrigins = false;
   private suspected = false;
+
+  constructor() {
+    [this.past, this.keys] = typedArrays([Float64Array, PAST_WINDOWS], [Uint32Array, ORIGINS_COUNTED]);
+  }
 
   /** The origin (its 32-bit id key) of a gossip message new to us. */
   heardOrigin(key: number): void {

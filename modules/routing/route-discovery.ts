@@ -27,6 +27,7 @@ import {
   ROUTE_REQUEST_BYTES, writeRouteRequest, type RouteReplyView, type RouteRequestView,
 } from "../wire/node-route.js";
 import { RecordType } from "../wire/records.js";
+import { typedArrays } from "../typed-arrays.js";
 import { NodeRoutes } from "./node-routes.js";
 
 /** Requests remembered for duplicate suppression: far more than are in flight at once. */
@@ -77,8 +78,8 @@ export interface DiscoveryContext {
 
 export class RouteDiscovery {
   readonly routes: NodeRoutes;
-  private readonly bytes = new Uint8Array(BYTES);
-  private readonly times = new Float64Array(TIMES);
+  private readonly bytes: Uint8Array;
+  private readonly times: Float64Array;
   /** The earliest request or repeat time, NaN when it must be found again (a time was cleared): asked after every input. */
   private soonest = Infinity;
   private seenNext = 0;
@@ -100,6 +101,7 @@ export class RouteDiscovery {
   /** `budget`: the per-origin relay budget (gossip's), each request spends a token of its origin's. */
   constructor(private readonly ctx: DiscoveryContext, capacity: number, private readonly random: Random, private readonly budget: OriginLimiter) {
     this.routes = new NodeRoutes(capacity);
+    [this.times, this.bytes] = typedArrays([Float64Array, TIMES], [Uint8Array, BYTES]);
     this.times.fill(Infinity);
     this.times.fill(-Infinity, ASKED_AT, ASKED_AT + ASKED);
   }

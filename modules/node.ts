@@ -57,6 +57,7 @@ import { decodeHealthReport, MAX_REPORT_NEIGHBORS, type HealthNeighbor } from ".
 import { NodeMonitor, type MonitorContext } from "./monitor/node-monitor.js";
 import { OpenBudget } from "./limits/open-budget.js";
 import { OriginLimiter } from "./limits/origin-limiter.js";
+import { typedArrays } from "./typed-arrays.js";
 import { TokenBucket, TokenBuckets } from "./limits/token-bucket.js";
 import { EclipseWatch } from "./reputation/eclipse-watch.js";
 import { CustodyTrust } from "./reputation/custody-trust.js";
@@ -328,7 +329,8 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
     this.windows = new ReplayWindows(config.certificateCacheCapacity + config.neighborCapacity);
     this.certificates = new CertificateCache(config.certificateCacheCapacity, this.windows, new ReplayFloors(REPLAY_FLOORS));
     this.peerBySlot = new CertificateSlots(config.neighborCapacity);
-    this.replayBySlot = new Int32Array(config.neighborCapacity).fill(-1);
+    [this.replayBySlot, this.recentKeys] = typedArrays([Int32Array, config.neighborCapacity], [Uint16Array, Math.min(MAX_RECENT_KEYS, config.recentCapacity)]);
+    this.replayBySlot.fill(-1);
     this.framesBySlot = new TokenBuckets(config.neighborCapacity, config.neighborFramesPerSecond, 2 * config.neighborFramesPerSecond);
     this.neighbors = new NeighborTable(config.neighborCapacity, config.deadAfterBeacons);
     this.pending = new RelayQueue(config.pendingRelayCapacity, config.neighborCapacity);
@@ -336,7 +338,6 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
     this.checkpoints = new CheckpointWriter(config.checkpointEvery, config.checkpointAfterMs);
     this.attribution = new AttributionTable(config.attributionCapacity);
     this.recent = new RecentMessages(config.recentCapacity, RECENT_MAX_BODY);
-    this.recentKeys = new Uint16Array(Math.min(MAX_RECENT_KEYS, config.recentCapacity));
     this.routes = new RouteTable(config.routeCapacity);
     this.scores = new PeerScores(config.neighborCapacity);
     this.relayWatch = new RelayWatch(config.neighborCapacity);

@@ -8,10 +8,11 @@ import {
   type FrameHeader,
 } from "../wire/frame.js";
 import { WireError } from "../wire/errors.js";
+import { typedArrays } from "../typed-arrays.js";
 
 export class FrameSealer {
-  private readonly nonce = new Uint8Array(NONCE_BYTES);
-  private readonly header = new Uint8Array(HEADER_BYTES);
+  private readonly nonce: Uint8Array;
+  private readonly header: Uint8Array;
   /** Frames sealed in this epoch; (id, epoch, counter) never repeats, so neither does the nonce. */
   private counter = 0;
 
@@ -24,6 +25,7 @@ export class FrameSealer {
   ) {
     if (networkKey.length !== 32) throw new RangeError("network key must be 32 bytes");
     if (!Number.isInteger(networkId) || networkId < 0 || networkId > 0xffffffff) throw new RangeError("network id must be a u32");
+    [this.nonce, this.header] = typedArrays([Uint8Array, NONCE_BYTES], [Uint8Array, HEADER_BYTES]);
   }
 
   /** Returns a sealed frame, or null when the counter space of this epoch is spent (reboot to renew). */

@@ -412,10 +412,11 @@ export function renderDeviceSection(r: DeviceResult, command: string, date: Date
     ["secretbox seal, 1,000 B", "tweetnacl (board)", k.seal1000],
     ["secretbox open, 1,000 B", "tweetnacl (board)", k.open1000],
     ["SHA-512, 200 B", "tweetnacl JS (the board passes the SDK's native Digest)", k.sha512of200],
+    ["X25519 agreement, Ed25519 keys converted", "board (BigInt ladder, x25519.ts)", k.agree],
   ];
   for (const [op, impl, t] of rows) L.push(`| ${op} | ${impl} | ${ms(t)} | ${onEsp32(t)} |`);
-  L.push("", "X25519: the core does not use it (frames are sealed under the network key from provisioning), so the board " +
-    "binding does not offer it and it is not measured.", "");
+  L.push("", "X25519: the core uses it once per origin and gateway, for the key that authenticates CONFIRMs " +
+    "(docs/protocol.md §Store-and-forward, \"Authenticated CONFIRMs\").", "");
 
   L.push("### A relay's work per relayed frame", "");
   L.push("A neighbor's frame with one new message in (open, decode, duplicate check, repair store, event, relay " +

@@ -50,6 +50,8 @@ export interface CryptoCost extends Ed25519Cost {
   seal1000: number;
   open1000: number;
   sha512of200: number;
+  /** Crypto.agree: X25519 with both Ed25519 keys converted. */
+  agree: number;
 }
 
 export interface NodeFigures {
@@ -78,6 +80,7 @@ function msPer(rounds: number, op: () => unknown): number {
 }
 
 const pair = keyPairFromSeed(new Uint8Array(32).fill(3));
+const peerPair = keyPairFromSeed(new Uint8Array(32).fill(4));
 const message = new Uint8Array(200).fill(7);
 
 function ed25519Cost(): Ed25519Cost {
@@ -102,6 +105,7 @@ function cryptoCost(): CryptoCost {
     seal1000: msPer(50, () => crypto.seal(boxes[1].subarray(16), nonce, key)),
     open1000: msPer(50, () => crypto.open(boxes[1], nonce, key) ?? fail("open")),
     sha512of200: msPer(100, () => crypto.sha512(message)),
+    agree: msPer(5, () => crypto.agree(pair.secretKey, peerPair.publicKey) ?? fail("agree")),
   };
 }
 

@@ -10,7 +10,7 @@
  * recently active is the tail of a linked list (both run per new message of a mesh of many origins).
  */
 import { readU32 } from "../bytes.js";
-import { TokenBuckets } from "./token-bucket.js";
+import { heldIn, resetIn, takeFrom } from "./token-bucket.js";
 import { typedArrays } from "../typed-arrays.js";
 
 const NEW_TOKENS = 2;
@@ -19,7 +19,9 @@ const NEW_TOKENS = 2;
 const EMPTY = -1;
 
 export class OriginLimiter {
-  private readonly buckets: TokenBuckets;
+  /** Each slot's token bucket (tokens, last refill), kept by token-bucket.ts. */
+  private readonly buckets: Float64Array;
+  private readonly ratePerSecond: number;
   /** Each slot's origin id as two big-endian u32 words. */
   private readonly ids: Uint32Array;
   /** Slots from most to least recently allowed, a doubly linked list (-1 ends it): the tail is forgotten first. */
@@ -33,11 +35,11 @@ export class OriginLimiter {
   private count = 0;
 
   constructor(ratePerMinute: number, private readonly burst: number, private readonly capacity: number) {
-    this.buckets = new TokenBuckets(capacity, ratePerMinute / 60, burst);
+    this.ratePerSecond = ratePerMinute / 60;
     let size = 2;
     while (size < 2 * capacity) size *= 2;
-    [this.ids, this.newer, this.older, this.index] = typedArrays(
-      [Uint32Array, capacity * 2], [Int16Array, capacity], [Int16Array, capacity], [Int16Array, size]);
+    [this.buckets, this.ids, this.newer, this.older, this.index] = typedArrays(
+      [Float64Array, capacity * 2], [Uint32Array, capacity * 2], [Int16Array, capacity], [Int16Array, capacity], [Int16Array, size]);
     this.newer.fill(-1);
     this.older.fill(-1);
     this.index.fill(EMPTY);
@@ -61,16 +63,16 @@ export class OriginLimiter {
       let i = originHash(high, low) & this.mask;
       while (this.index[i] !== EMPTY) i = (i + 1) & this.mask;
       this.index[i] = slot;
-      this.buckets.reset(slot, now, Math.min(this.burst, NEW_TOKENS));
+      resetIn(this.buckets, 2 * slot, Math.min(this.burst, NEW_TOKENS), now);
     }
     this.touch(slot);
-    return this.buckets.take(slot, now);
+    return takeFrom(this.buckets, 2 * slot, this.ratePerSecond, this.burst, now);
   }
 
   /** The tokens `allow` would find for the 8-byte `origin` at `now` (takes none). */
   spare(origin: Uint8Array, now: number): number {
     const slot = this.find(readU32(origin, 0), readU32(origin, 4));
-    return slot < 0 ? Math.min(this.burst, NEW_TOKENS) : this.buckets.held(slot, now);
+    return slot < 0 ? Math.min(this.burst, NEW_TOKENS) : heldIn(this.buckets, 2 * slot, this.ratePerSecond, this.burst, now);
   }
 
   get size(): number {

@@ -1,8 +1,8 @@
 /**
  * Token buckets: `rate` tokens per second, at most `burst` banked. Time is the caller's `now` (ms).
  * `TokenBucket` is one bucket; `TokenBuckets` a table of them, one per slot, in one typed array
- * (tokens, last refill: 16 bytes a bucket, no object), for budgets kept per neighbor or per origin;
- * `heldIn` and `takeFrom` work a bucket kept in a caller's own Float64Array (open-budget.ts).
+ * (tokens, last refill: 16 bytes a bucket, no object), for budgets kept per neighbor;
+ * `heldIn` and `takeFrom` work a bucket kept in a caller's own Float64Array (open-budget.ts, origin-limiter.ts).
  */
 export class TokenBucket {
   private tokens: number;

@@ -317,7 +317,7 @@ export class StoreAndForward {
         if (this.verifier) this.ctx.onHealthReport(d.origin, d.seq, d.payload);
       } else if (this.verifier) {
         this.reverse.learn(d.origin, from);
-        this.deliver(d.origin, kind, d.payload, now);
+        this.deliver(d, kind, d.payload, now);
       }
       return;
     }
@@ -475,13 +475,16 @@ export class StoreAndForward {
     }
   }
 
-  private deliver(origin: Uint8Array, kind: DataKind, payload: Uint8Array, now: number): void {
+  private deliver(d: DataView, kind: DataKind, payload: Uint8Array, now: number): void {
     const verifier = this.verifier!;
+    const origin = d.origin;
     const originHex = toHex(origin);
     if (kind === DataKind.Entry && payload.length > 4) {
       // base ‖ entry ‖ the origin's previous home, once it changed home.
       const end = 4 + feedEntryLength(payload, 4);
       const named = end > 4 && payload.length === end + NODE_ID_BYTES ? payload.subarray(end) : null;
+      const onward = this.handover!.releasedTo(origin);
+      if (onward && d.seq > verifier.position(originHex, origin)) this.forwardLate(origin, onward, d.seq, d.hops, payload, now);
       if (!this.accepts(origin, originHex, named, now)) return;
       verifier.offerEntry(originHex, origin, payload.subarray(4, named ? end : payload.length), readU32(payload, 0), this.outcomes);
     } else if (this.handover!.isReleased(origin)) {
@@ -496,6 +499,20 @@ export class StoreAndForward {
     else c.pulls = 0;
   }
 
+  /**
+   * An entry of an origin released from here to gateway `to`, never delivered here: it goes on to
+   * `to`, in custody like any DATA, and joins the delivery there, which started where ours stopped. A
+   * lent reading made before the origin moved names no home (or one from before ours), and none of
+   * the gateways after us may get it from anywhere else: dropped, or held by a claim that nobody down
+   * the chain answers, it was lost. Released in turn, `to` passes it on; the hop limit bounds a
+   * round between gateways released to each other, and its lender or origin sends it again.
+   */
+  private forwardLate(origin: Uint8Array, to: Uint8Array, seq: number, hops: number, payload: Uint8Array, now: number): void {
+    if (hops + 1 >= MAX_DATA_HOPS) return void this.expired++;
+    if (this.custody.find(origin, DataKind.Entry, seq) >= 0) return;
+    if (!this.custody.add(origin, to, DataKind.Entry, seq, hops + 1, payload, now)) this.refused++;
+  }
+
   /** A neighbor asks us to keep one of its readings: kept (and ACKed) if our lending quota allows. */
   private lent(d: DataView, from: number, now: number): void {
     const entry = d.payload.subarray(LEND_HOME_BYTES);
@@ -503,7 +520,7 @@ export class StoreAndForward {
       // A gateway keeps nothing for later: it delivers.
       this.ack(from, d);
       this.reverse.learn(d.origin, from);
-      return this.deliver(d.origin, DataKind.Entry, entry, now);
+      return this.deliver(d, DataKind.Entry, entry, now);
     }
     if (!this.replicas || !this.replicas.add(d.origin, d.payload.subarray(0, LEND_HOME_BYTES), d.seq, entry, now)) return;
     this.ack(from, d);

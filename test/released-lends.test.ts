@@ -1,0 +1,101 @@
+/**
+ * Readings lent before their origin changed home, reaching the home it left after that gateway released
+ * the origin (docs/protocol.md §Store-and-forward, "Changing home"): delivered once, by the new home.
+ */
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { createNodeConfig } from "../modules/config.js";
+import type { MeshEvent, Transmit } from "../modules/events.js";
+import { Role } from "../modules/identity/certificate.js";
+import { MeshNode } from "../modules/node.js";
+import { nodeCrypto } from "../hosts/node/node-crypto.js";
+import type { SimDevice } from "../hosts/sim/device.js";
+import { createMeshKeys, provisionNode, SIM_EPOCH_SECONDS } from "../hosts/sim/provision.js";
+import { Rng } from "../hosts/sim/rng.js";
+import { Simulator } from "../hosts/sim/simulator.js";
+import type { Topology } from "../hosts/sim/topology.js";
+
+/** A topology from an edge list (the radio reads only who hears whom). */
+function graph(n: number, edges: [number, number][]): Topology {
+  const lists: number[][] = Array.from({ length: n }, () => []);
+  for (const [a, b] of edges) {
+    lists[a].push(b);
+    lists[b].push(a);
+  }
+  return { x: new Float64Array(n), y: new Float64Array(n), range: 1, side: 1, neighbors: lists.map((l) => Int32Array.from(l.sort((a, b) => a - b))) };
+}
+
+/** A board that takes a reading every 10 s while `publishing` says so. */
+class ReadingBoard implements SimDevice {
+  private nextAt = 15_000;
+  readonly published: number[] = [];
+  constructor(readonly node: MeshNode, private readonly publishing: (now: number) => boolean) {}
+  start(now: number): void {
+    this.node.start(now);
+    this.node.setWallClock(SIM_EPOCH_SECONDS + Math.floor(now / 1000), now);
+  }
+  receive(bytes: Uint8Array, link: unknown, now: number): void {
+    this.node.receive(bytes, link, now);
+  }
+  tick(now: number): void {
+    for (; now >= this.nextAt; this.nextAt += 10_000) if (this.publishing(now)) this.published.push(this.node.publishReading("temp", now / 1000, now));
+    this.node.tick(now);
+  }
+  nextTimeout(): number {
+    return Math.min(this.node.nextTimeout(), this.nextAt);
+  }
+  pollTransmit(): Transmit | undefined {
+    return this.node.pollTransmit();
+  }
+  pollEvent(): MeshEvent | undefined {
+    return this.node.pollEvent();
+  }
+}
+
+const [A, B, O, L1, L2, X, Y, W1, W2] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
+/** Phases: {O, L1, L2} cut off; then A alone (O moves to B); then the lenders alone (A releases O to B). */
+const [CUT, MOVED, RELEASED, HEALED] = [60_000, 1_000_000, 1_060_000, 1_105_000];
+
+/**
+ * Gateways A and B; origin O between A's lenders L1, L2 (2 hops to A) and the way X, Y to B (3 hops);
+ * A and B also joined by W1, W2. O alone takes readings. Returns who delivered which of O's seqs.
+ */
+function run(): { published: number[]; delivered: string[] } {
+  const topology = graph(9, [[A, L1], [A, L2], [L1, O], [L2, O], [L1, L2], [O, X], [X, Y], [Y, B], [A, W1], [W1, W2], [W2, B]]);
+  const rng = new Rng(7);
+  const keys = createMeshKeys(rng);
+  const provisioning = Array.from({ length: 9 }, (_, i) => provisionNode(keys, rng, i === A || i === B ? Role.Gateway : Role.Node));
+  const config = createNodeConfig({ beaconIntervalMs: 2000, unsentCapacity: 64, confirmAfterMs: 60_000, checkpointEvery: 4 });
+  const boards: ReadingBoard[] = [];
+  const delivered: string[] = [];
+  const sim = new Simulator({
+    topology, seed: 7, radio: { loss: 0 },
+    createDevice: (i, ports) => {
+      const node = new MeshNode(provisioning[i], { crypto: nodeCrypto, random: ports.random, storage: ports.storage }, config);
+      return (boards[i] = new ReadingBoard(node, (now) => i === O && now < HEALED));
+    },
+    onEvent: (i, e) => {
+      if (e.type === "reading" && e.origin === boards[O].node.idHex) delivered.push(`${i === A ? "A" : "B"}:${e.seq}`);
+    },
+  });
+  const groups = (...alone: number[]): Int32Array => Int32Array.from({ length: 9 }, (_, i) => (alone.includes(i) ? 1 : 0));
+  sim.partition(groups(O, L1, L2), CUT, MOVED);
+  sim.partition(groups(A), MOVED, RELEASED);
+  sim.partition(groups(L1, L2), RELEASED, HEALED);
+  sim.startAll(0);
+  sim.runUntil(HEALED + 600_000);
+  return { published: boards[O].published, delivered };
+}
+
+test("readings lent before the origin moved home, reaching the home it left once released, are delivered once by the new home", () => {
+  // O, cut off from both gateways, lends its oldest readings to L1 and L2 before its storage overwrites
+  // them; 15 minutes out of reach of A, it moves to B, naming A. A, back, releases O to B; the lenders,
+  // back last, carry the lent readings to A. Made before the move, they name no previous home: on
+  // main A dropped them as late copies of its own stay, B pulled them from O, which had overwritten
+  // them, and O wrote them off: never delivered.
+  const { published, delivered } = run();
+  const seqs = delivered.map((d) => Number(d.slice(2))).sort((a, b) => a - b);
+  assert.equal(seqs, published, `each of O's readings delivered once: ${delivered.join(" ")}`);
+});
+
+test.run();

@@ -197,4 +197,19 @@ test("a late entry naming a home before A, at A released, is delivered by the la
   assert.equal(mesh.delivered.slice(6), [`${C}:7`], "C, the last home, delivers it, once");
 });
 
+test("a late entry at A released, while B passes A's claim down the chain to a silent C, reaches C: no round between A and B", () => {
+  // B, asked by A while released to C, claims the origin from C for A. Had it taken A for the
+  // gateway it released the origin to at once, A (its own claim given up still released) and B would
+  // be released to each other, and a late entry would go round between them until the hop limit.
+  const { mesh, A, C } = homeAtC();
+  mesh.silent.add(C);
+  mesh.offer(A, [7], 10);
+  mesh.run(10_000);
+  mesh.offer(A, [8], 0);
+  mesh.run(WAIT_MS + 60_000);
+  mesh.offer(A, [9], 0);
+  mesh.run(60_000);
+  assert.equal(mesh.delivered.slice(6), [`${C}:7`, `${C}:8`, `${C}:9`]);
+});
+
 test.run();

@@ -414,7 +414,7 @@ export class StoreAndForward {
       // The batch due goes first: what a full one left out is asked in the next.
       const notices = this.handover.takeNotices(now);
       if (notices) this.ctx.broadcastHandover(notices, now);
-      this.handover.due(now, (gateway) => this.ctx.nextHopToward(gateway) < 0, (origin, successor) => (successor ? this.passAnswer(origin, successor, 0, now) : this.takeOver(origin, 0, now)));
+      this.handover.due(now, (gateway) => this.ctx.nextHopToward(gateway) < 0, (origin, successor) => (successor ? this.answerClaimer(origin, successor, 0, false, now) : this.takeOver(origin, 0, now)));
     }
     // Items due within the batching window go now too: one frame carries them, not one each. A send
     // may remove its item, so the due rows are listed first.
@@ -623,14 +623,15 @@ export class StoreAndForward {
         // (too many claims under way: the claimer asks again). The claimer itself is answered at once.
         const onward = handover.releasedTo(n.origin);
         if (onward && !equalBytes(onward, sender) && !handover.claim(n.origin, onward, now)) continue;
-        // Claiming it: where delivery stopped is known once the gateway we claim from answers.
-        const deferred = handover.passOn(n.origin, sender);
+        // Claiming it: where delivery stopped is known once the gateway we claim from answers
+        // (answerClaimer); till then late entries still go on to the one we released the origin to.
+        if (handover.passOn(n.origin, sender)) continue;
         handover.release(n.origin, sender);
-        if (!deferred) this.passAnswer(n.origin, sender, 0, now);
+        this.passAnswer(n.origin, sender, 0, now);
       } else {
         const successor = handover.successorOf(n.origin);
         if (!handover.answered(n.origin, sender)) continue;
-        if (successor) this.passAnswer(n.origin, successor, n.position, now);
+        if (successor) this.answerClaimer(n.origin, successor, n.position, true, now);
         else this.takeOver(n.origin, n.position, now);
       }
     }
@@ -645,6 +646,18 @@ export class StoreAndForward {
     const originHex = toHex(origin);
     this.verifier!.skip(originHex, origin, position);
     this.handover!.notify(NoticeType.Released, origin, claimer, this.verifier!.position(originHex, origin), now);
+  }
+
+  /**
+   * Our claim for `claimer` ended: answered by the gateway we asked (`answered`, with its `position`),
+   * or given up. Answered, the origin is the claimer's from now on. Given up, a gateway we had already
+   * released the origin to stays the one late entries go on to (forwardLate): it was the last home
+   * we knew of, where the claimer may have given up as well. Released to the claimer at its RELEASE,
+   * we were released to each other then, and a late entry went round between us to the hop limit.
+   */
+  private answerClaimer(origin: Uint8Array, claimer: Uint8Array, position: number, answered: boolean, now: number): void {
+    if (answered || !this.handover!.isReleased(origin)) this.handover!.release(origin, claimer);
+    this.passAnswer(origin, claimer, position, now);
   }
 
   /** The new home's side: `origin` is ours from after `position` (the old home's answer, or 0 when none came). */

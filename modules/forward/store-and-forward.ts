@@ -14,7 +14,7 @@
  *    again. Custodians keep items in RAM only, so a custodian's crash costs at most a resend.
  * 5. An origin whose home gateway never confirms while its readings sent there are lost moves to
  *    another; the new home learns from the old one where delivery stopped before it delivers
- *    (gateway-handover.ts).
+ *    (gateway-handover.ts). Entries that still reach the old home go on to the new one.
  * 6. An origin whose store would overwrite unconfirmed readings lends them first to a neighbor, which
  *    keeps them in its storage and carries them on like its own (ReplicaStore).
  * 7. A gateway holding an origin's entries past a gap pulls the gap: its CONFIRM names the lowest seq

@@ -1,6 +1,8 @@
 /**
- * Readings lent before their origin changed home, reaching the home it left after that gateway released
- * the origin (docs/protocol.md §Store-and-forward, "Changing home"): delivered once, by the new home.
+ * An origin changing home (docs/protocol.md §Store-and-forward, "Changing home"): readings lent before
+ * it moved, reaching the home it left after that gateway released it, are delivered once, by the
+ * gateway it released the origin to or one after; and how long a new home holds the readings of an
+ * origin whose old home is gone.
  */
 import { test } from "uvu";
 import * as assert from "uvu/assert";
@@ -61,38 +63,32 @@ class ReadingBoard implements SimDevice {
 }
 
 const [A, B, O, L1, L2, X, Y, W1, W2] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
-/** Phases: {O, L1, L2} cut off; then A alone (O moves to B); then the lenders alone (A releases O to B). */
-const [CUT, MOVED, RELEASED, HEALED] = [60_000, 1_000_000, 1_060_000, 1_105_000];
 
 /**
  * Gateways A and B; origin O between A's lenders L1, L2 (2 hops to A) and the way X, Y to B (3 hops);
- * A and B also joined by W1, W2. O alone takes readings. Returns who delivered which of O's seqs.
+ * A and B also joined by W1, W2. O alone takes readings, until `stopAt`; each one delivered is logged
+ * as "A:seq" or "B:seq", with the time.
  */
-function run(): { published: number[]; delivered: string[] } {
+function mesh(stopAt: number, unsentCapacity = 64) {
   const topology = graph(9, [[A, L1], [A, L2], [L1, O], [L2, O], [L1, L2], [O, X], [X, Y], [Y, B], [A, W1], [W1, W2], [W2, B]]);
   const rng = new Rng(7);
   const keys = createMeshKeys(rng);
   const provisioning = Array.from({ length: 9 }, (_, i) => provisionNode(keys, rng, i === A || i === B ? Role.Gateway : Role.Node));
-  const config = createNodeConfig({ beaconIntervalMs: 2000, unsentCapacity: 64, confirmAfterMs: 60_000, checkpointEvery: 4 });
+  const config = createNodeConfig({ beaconIntervalMs: 2000, unsentCapacity, confirmAfterMs: 60_000, checkpointEvery: 4 });
   const boards: ReadingBoard[] = [];
-  const delivered: string[] = [];
-  const sim = new Simulator({
+  const delivered: { at: number; by: string }[] = [];
+  const sim: Simulator = new Simulator({
     topology, seed: 7, radio: { loss: 0 },
     createDevice: (i, ports) => {
       const node = new MeshNode(provisioning[i], { crypto: nodeCrypto, random: ports.random, storage: ports.storage }, config);
-      return (boards[i] = new ReadingBoard(node, (now) => i === O && now < HEALED));
+      return (boards[i] = new ReadingBoard(node, (now) => i === O && now < stopAt));
     },
     onEvent: (i, e) => {
-      if (e.type === "reading" && e.origin === boards[O].node.idHex) delivered.push(`${i === A ? "A" : "B"}:${e.seq}`);
+      if (e.type === "reading" && e.origin === boards[O].node.idHex) delivered.push({ at: sim.now, by: `${i === A ? "A" : "B"}:${e.seq}` });
     },
   });
-  const groups = (...alone: number[]): Int32Array => Int32Array.from({ length: 9 }, (_, i) => (alone.includes(i) ? 1 : 0));
-  sim.partition(groups(O, L1, L2), CUT, MOVED);
-  sim.partition(groups(A), MOVED, RELEASED);
-  sim.partition(groups(L1, L2), RELEASED, HEALED);
-  sim.startAll(0);
-  sim.runUntil(HEALED + 600_000);
-  return { published: boards[O].published, delivered };
+  const alone = (...nodes: number[]): Int32Array => Int32Array.from({ length: 9 }, (_, i) => (nodes.includes(i) ? 1 : 0));
+  return { sim, boards, delivered, alone };
 }
 
 test("readings lent before the origin moved home, reaching the home it left once released, are delivered once by the new home", () => {
@@ -101,9 +97,38 @@ test("readings lent before the origin moved home, reaching the home it left once
   // back last, carry the lent readings to A. Made before the move, they name no previous home: on
   // main A dropped them as late copies of its own stay, B pulled them from O, which had overwritten
   // them, and O wrote them off: never delivered.
-  const { published, delivered } = run();
-  const seqs = delivered.map((d) => Number(d.slice(2))).sort((a, b) => a - b);
-  assert.equal(seqs, published, `each of O's readings delivered once: ${delivered.join(" ")}`);
+  const [CUT, MOVED, RELEASED, HEALED] = [60_000, 1_000_000, 1_060_000, 1_105_000];
+  const { sim, boards, delivered, alone } = mesh(HEALED);
+  sim.partition(alone(O, L1, L2), CUT, MOVED);
+  sim.partition(alone(A), MOVED, RELEASED);
+  sim.partition(alone(L1, L2), RELEASED, HEALED);
+  sim.startAll(0);
+  sim.runUntil(HEALED + 600_000);
+  const seqs = delivered.map((d) => Number(d.by.slice(2))).sort((a, b) => a - b);
+  assert.equal(seqs, boards[O].published, `each of O's readings delivered once: ${delivered.map((d) => d.by).join(" ")}`);
+});
+
+test("an old home gone for good: the origin leaves it after 15 minutes out of reach, and the new home holds its readings 15 minutes more", () => {
+  // The new home cannot tell a dead old home from one cut off by a partition, which still delivers
+  // what reaches it and says where it stopped once the partition heals: it waits CUT_OFF_WAIT_MS while
+  // it has no route to it (18 minutes at most, when a route comes back at the end: protocol.md).
+  // Storage for 256 readings: the 30 minutes without a confirmation take 180.
+  const { sim, boards, delivered } = mesh(2_400_000, 256);
+  const stoppedAt = 120_000;
+  sim.stop(A, stoppedAt);
+  sim.startAll(0);
+  let movedAt = NaN;
+  for (let t = 1000; t <= 2_700_000 && Number.isNaN(movedAt); t += 1000) {
+    sim.runUntil(t);
+    if (sim.storage(O).get("fhome")?.[0] === boards[B].node.id[0]) movedAt = t;
+  }
+  sim.runUntil(2_700_000);
+  const firstAtB = delivered.find((d) => d.by.startsWith("B:"))!.at;
+  const seconds = (ms: number): number => Math.round(ms / 1000);
+  assert.ok(movedAt - stoppedAt >= 15 * 60_000 && movedAt - stoppedAt <= 15 * 60_000 + 10_000, `O moved ${seconds(movedAt - stoppedAt)} s after A stopped`);
+  assert.ok(firstAtB - movedAt >= 15 * 60_000 && firstAtB - movedAt <= 15 * 60_000 + 2000, `B held O's readings ${seconds(firstAtB - movedAt)} s`);
+  const seqs = delivered.map((d) => Number(d.by.slice(2))).sort((a, b) => a - b);
+  assert.equal(seqs, boards[O].published, "each once");
 });
 
 /**

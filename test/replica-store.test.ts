@@ -49,6 +49,23 @@ test("replica store: PER_BORROWER readings of one borrower, capacity / READINGS_
   assert.equal([store.heldFor(id(1)), store.heldFor(id(2)), store.heldFor(id(99))], [PER_BORROWER, READINGS_PER_ROW, 0]);
 });
 
+test("replica store: a full borrower's refused lend still re-homes its readings, through a reboot; a lend with no home does not", () => {
+  // Kept addressed to the home their origin left (maybe gone for good), a full row took no lend to
+  // learn the new one from: in test/changing-home.test.ts its readings reached no gateway, ever.
+  const storage = new MemoryStorage();
+  const store = new ReplicaStore(storage, PER_BORROWER);
+  for (let seq = 1; seq <= PER_BORROWER; seq++) assert.ok(store.add(id(1), id(0xaa), seq, reading(seq), 0));
+  assert.not.ok(store.add(id(1), id(0xbb), PER_BORROWER + 1, reading(PER_BORROWER + 1), 0));
+  assert.not.ok(store.add(id(1), new Uint8Array(8), PER_BORROWER + 2, reading(PER_BORROWER + 2), 0));
+  const homes = (s: ReplicaStore): number[] => {
+    const out: number[] = [];
+    s.due(0, 0, (_origin, home) => out.push(home[0]) > 0);
+    return [...new Set(out)];
+  };
+  assert.equal(homes(store), [0xbb]);
+  assert.equal(homes(new ReplicaStore(storage, PER_BORROWER)), [0xbb], "kept in storage");
+});
+
 test("replica store: a borrower silent for STALE_MS gives its row up to a new one, its readings counted", () => {
   const store = new ReplicaStore(new MemoryStorage(), READINGS_PER_ROW);
   assert.ok(store.add(id(1), HOME, 1, reading(1), 0));

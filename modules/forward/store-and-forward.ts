@@ -574,8 +574,12 @@ export class StoreAndForward {
     const replicas = this.replicas!;
     let stopped = false;
     replicas.due(now, this.config.confirmAfterMs, (origin, home, seq, payload) => {
-      if (this.custody.find(origin, DataKind.Entry, seq) >= 0) return true;
       const to = equalBytes(home, NO_HOME) ? this.ctx.nearestGatewayId() : home;
+      // Still held, maybe for a home the origin has left since (its row re-homed, ReplicaStore): it
+      // goes to the row's home. Left for the old one, maybe gone, it waited there for good.
+      const held = this.custody.find(origin, DataKind.Entry, seq);
+      if (held >= 0 && to) this.custody.setDestination(held, to);
+      if (held >= 0) return true;
       // Relayed items keep half the queue, as against own items.
       stopped = !to || this.custody.size >= this.custody.capacity / 2 || !this.custody.add(origin, to, DataKind.Entry, seq, 0, payload, now);
       return !stopped;

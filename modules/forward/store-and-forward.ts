@@ -485,7 +485,7 @@ export class StoreAndForward {
       const named = end > 4 && payload.length === end + NODE_ID_BYTES ? payload.subarray(end) : null;
       const onward = this.handover!.releasedTo(origin);
       if (onward && d.seq > verifier.position(originHex, origin)) this.forwardLate(origin, onward, d.seq, d.hops, payload, now);
-      if (!this.accepts(origin, originHex, named, now)) return;
+      if (!this.accepts(origin, originHex, named, onward, now)) return;
       verifier.offerEntry(originHex, origin, payload.subarray(4, named ? end : payload.length), readU32(payload, 0), this.outcomes);
     } else if (this.handover!.isReleased(origin)) {
       return;
@@ -596,10 +596,9 @@ export class StoreAndForward {
    * or from a later home down the chain, which only that gateway can follow; or the entry is a late
    * copy from an earlier stay, and the answer says how far the origin was delivered since.
    */
-  private accepts(origin: Uint8Array, originHex: string, named: Uint8Array | null, now: number): boolean {
+  private accepts(origin: Uint8Array, originHex: string, named: Uint8Array | null, releasedTo: Uint8Array | null, now: number): boolean {
     const handover = this.handover!;
     if (handover.claiming(origin)) return handover.successorOf(origin) === null;
-    const releasedTo = handover.releasedTo(origin);
     const oldHome = releasedTo ?? (named && !equalBytes(named, this.ctx.id) && !this.verifier!.tookOver(originHex) ? named : null);
     if (named && oldHome) {
       // Too many claims under way: the origin sends the entry again later.

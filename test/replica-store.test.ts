@@ -142,13 +142,13 @@ function lender(replicaCapacity: number): { forward: StoreAndForward; sent: { ty
   return { forward, sent, drops };
 }
 
-function lend(forward: StoreAndForward, destination: Uint8Array, seq: number, hops = 0): void {
+function lend(forward: StoreAndForward, destination: Uint8Array, seq: number, hops = 0, from = 0): void {
   const view = newDataView();
   const payload = new Uint8Array(8 + 4 + 33);
   payload.set(HOME, 0);
   payload[11] = 1;
   assert.is(decodeData(encodeData(id(1), destination, DataKind.Lend, hops, seq, payload), view), WireError.None);
-  forward.onData(view, 0, 1000);
+  forward.onData(view, from, 1000);
   forward.flushAcks();
 }
 
@@ -165,6 +165,16 @@ test("a lender ACKs the lends it keeps, stays silent past its quota, and drops (
   const alone = lender(0);
   lend(alone.forward, id(7), 1);
   assert.is(alone.sent.length, 0, "a node lending no storage ACKs no lend");
+});
+
+test("a lend in another origin's name is dropped (bad-field): neither kept nor ACKed, so it can neither fill nor re-home that origin's row", () => {
+  // A lend goes one hop, from its origin. Kept from anyone, a neighbor could fill an origin's quota
+  // with junk, or, now that a refused lend re-homes the row, send its replicas to any gateway id.
+  const { forward, sent, drops } = lender(READINGS_PER_ROW);
+  lend(forward, id(7), 1, 0, 1);
+  assert.equal([forward.replicasHeld, sent.length, drops], [0, 0, [WireError.BadField]]);
+  lend(forward, id(7), 1);
+  assert.is(forward.replicasHeld, 1, "from the origin in person: kept");
 });
 
 test("an origin that changed home lends its readings naming the previous home, as its own entries do", () => {

@@ -515,6 +515,8 @@ export class StoreAndForward {
 
   /** A neighbor asks us to keep one of its readings: kept (and ACKed) if our lending quota allows. */
   private lent(d: DataView, from: number, now: number): void {
+    // A lend goes one hop, from its origin: one in another's name could fill or re-home its row.
+    if (!this.isNeighbor(d.origin, from)) return this.ctx.drop(WireError.BadField);
     const entry = d.payload.subarray(LEND_HOME_BYTES);
     if (this.verifier) {
       // A gateway keeps nothing for later: it delivers.

@@ -502,9 +502,9 @@ export class StoreAndForward {
   /**
    * An entry of an origin released from here to gateway `to`, never delivered here: it goes on to
    * `to`, in custody like any DATA, and joins the delivery there, which started where ours stopped. A
-   * lent reading made before the origin moved names no home (or one from before ours), and none of
-   * the gateways after us may get it from anywhere else: dropped, or held by a claim that nobody down
-   * the chain answers, it was lost. Released in turn, `to` passes it on; the hop limit bounds a
+   * lent reading made before the origin moved names no home (or one from before ours), and no gateway
+   * after us can get it from anywhere else: dropped, or held by a claim that nobody down the chain
+   * answered, it was lost. Released in turn, `to` passes it on; the hop limit bounds a
    * round between gateways released to each other, and its lender or origin sends it again.
    */
   private forwardLate(origin: Uint8Array, to: Uint8Array, seq: number, hops: number, payload: Uint8Array, now: number): void {
@@ -577,10 +577,11 @@ export class StoreAndForward {
     let stopped = false;
     replicas.due(now, this.config.confirmAfterMs, (origin, home, seq, payload) => {
       const to = equalBytes(home, NO_HOME) ? this.ctx.nearestGatewayId() : home;
-      // Still held, maybe for a home the origin has left since (its row re-homed, ReplicaStore): it
-      // goes to the row's home. Left for the old one, maybe gone, it waited there for good.
+      // Our copy still held, maybe for a home the origin has left since (its row re-homed,
+      // ReplicaStore), goes to the row's home: left for the old one, maybe gone, it waited for good.
+      // (A relayed copy, hops > 0, keeps the destination its sender gave it.)
       const held = this.custody.find(origin, DataKind.Entry, seq);
-      if (held >= 0 && to) this.custody.setDestination(held, to);
+      if (held >= 0 && this.custody.hops(held) === 0 && !equalBytes(home, NO_HOME)) this.custody.setDestination(held, home);
       if (held >= 0) return true;
       // Relayed items keep half the queue, as against own items.
       stopped = !to || this.custody.size >= this.custody.capacity / 2 || !this.custody.add(origin, to, DataKind.Entry, seq, 0, payload, now);
@@ -656,9 +657,10 @@ export class StoreAndForward {
   /**
    * Our claim for `claimer` ended: answered by the gateway we asked (`answered`, with its `position`),
    * or given up. Answered, the origin is the claimer's from now on. Given up, a gateway we had already
-   * released the origin to stays the one late entries go on to (forwardLate): it was the last home
-   * we knew of, where the claimer may have given up as well. Released to the claimer at its RELEASE,
-   * we were released to each other then, and a late entry went round between us to the hop limit.
+   * released the origin to stays the one late entries go on to (forwardLate): it is the last home we
+   * know of. Released to the claimer at its RELEASE, as we were, a claimer whose own claim down the
+   * chain gave up still released and we were released to each other, the last home to neither, and
+   * late entries went round between us to the hop limit.
    */
   private answerClaimer(origin: Uint8Array, claimer: Uint8Array, position: number, answered: boolean, now: number): void {
     if (answered || !this.handover!.isReleased(origin)) this.handover!.release(origin, claimer);

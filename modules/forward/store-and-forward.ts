@@ -16,7 +16,7 @@
  *    custodian's crash costs at most a resend.
  * 5. An origin whose home gateway never confirms while its readings sent there are lost moves to
  *    another; the new home learns from the old one where delivery stopped before it delivers
- *    (gateway-handover.ts).
+ *    (gateway-handover.ts). Entries that still reach the old home go on to the new one.
  * 6. An origin whose store would overwrite unconfirmed readings lends them first to a neighbor, which
  *    keeps them in its storage and carries them on like its own (ReplicaStore).
  * 7. A gateway holding an origin's entries past a gap pulls the gap: its CONFIRM names the lowest seq
@@ -367,7 +367,7 @@ export class StoreAndForward {
         if (this.verifier) this.ctx.onHealthReport(d.origin, d.seq, d.payload);
       } else if (this.verifier) {
         this.reverse.learn(d.origin, from);
-        this.deliver(d.origin, kind, d.payload, now);
+        this.deliver(d, kind, d.payload, now);
       }
       return;
     }
@@ -476,7 +476,7 @@ export class StoreAndForward {
       // The batch due goes first: what a full one left out is asked in the next.
       const notices = this.handover.takeNotices(now);
       if (notices) this.ctx.broadcastHandover(notices, now);
-      this.handover.due(now, (gateway) => this.ctx.nextHopToward(gateway) < 0, (origin, successor) => (successor ? this.passAnswer(origin, successor, 0, now) : this.takeOver(origin, 0, now)));
+      this.handover.due(now, (gateway) => this.ctx.nextHopToward(gateway) < 0, (origin, successor) => (successor ? this.answerClaimer(origin, successor, 0, false, now) : this.takeOver(origin, 0, now)));
     }
     // Items due within the batching window go now too: one frame carries them, not one each. A send
     // may remove its item, so the due rows are listed first.
@@ -546,14 +546,17 @@ export class StoreAndForward {
     }
   }
 
-  private deliver(origin: Uint8Array, kind: DataKind, payload: Uint8Array, now: number): void {
+  private deliver(d: DataView, kind: DataKind, payload: Uint8Array, now: number): void {
     const verifier = this.verifier!;
+    const origin = d.origin;
     const originHex = toHex(origin);
     if (kind === DataKind.Entry && payload.length > 4) {
       // base ‖ entry ‖ the origin's previous home, once it changed home.
       const end = 4 + feedEntryLength(payload, 4);
       const named = end > 4 && payload.length === end + NODE_ID_BYTES ? payload.subarray(end) : null;
-      if (!this.accepts(origin, originHex, named, now)) return;
+      const onward = this.handover!.releasedTo(origin);
+      if (onward && d.seq > verifier.position(originHex, origin)) this.forwardLate(origin, onward, d.seq, d.hops, payload, now);
+      if (!this.accepts(origin, originHex, named, onward, now)) return;
       verifier.offerEntry(originHex, origin, payload.subarray(4, named ? end : payload.length), readU32(payload, 0), this.outcomes);
     } else if (this.handover!.isReleased(origin)) {
       return;
@@ -617,14 +620,30 @@ export class StoreAndForward {
     return (this.home !== null && equalBytes(gateway, this.home)) || (this.previousHome !== null && equalBytes(gateway, this.previousHome));
   }
 
+  /**
+   * An entry of an origin released from here to gateway `to`, never delivered here: it goes on to
+   * `to`, in custody like any DATA, and joins the delivery there, which started where ours stopped. A
+   * lent reading made before the origin moved names no home (or one from before ours), and no gateway
+   * after us can get it from anywhere else: dropped, or held by a claim that nobody down the chain
+   * answered, it was lost. Released in turn, `to` passes it on; the hop limit bounds a
+   * round between gateways released to each other, and its lender or origin sends it again.
+   */
+  private forwardLate(origin: Uint8Array, to: Uint8Array, seq: number, hops: number, payload: Uint8Array, now: number): void {
+    if (hops + 1 >= MAX_DATA_HOPS) return void this.expired++;
+    if (this.custody.find(origin, DataKind.Entry, seq) >= 0) return;
+    if (!this.custody.add(origin, to, DataKind.Entry, seq, hops + 1, payload, now)) this.refused++;
+  }
+
   /** A neighbor asks us to keep one of its readings: kept (and ACKed) if our lending quota allows. */
   private lent(d: DataView, from: number, now: number): void {
+    // A lend goes one hop, from its origin: one in another's name could fill or re-home its row.
+    if (!this.isNeighbor(d.origin, from)) return this.ctx.drop(WireError.BadField);
     const entry = d.payload.subarray(LEND_HOME_BYTES);
     if (this.verifier) {
       // A gateway keeps nothing for later: it delivers.
       this.ack(from, d);
       this.reverse.learn(d.origin, from);
-      return this.deliver(d.origin, DataKind.Entry, entry, now);
+      return this.deliver(d, DataKind.Entry, entry, now);
     }
     if (!this.replicas || !this.replicas.add(d.origin, d.payload.subarray(0, LEND_HOME_BYTES), d.seq, entry, now)) return;
     this.ack(from, d);
@@ -686,8 +705,13 @@ export class StoreAndForward {
     const replicas = this.replicas!;
     let stopped = false;
     replicas.due(now, this.config.confirmAfterMs, (origin, home, seq, payload) => {
-      if (this.custody.find(origin, DataKind.Entry, seq) >= 0) return true;
       const to = equalBytes(home, NO_HOME) ? this.ctx.nearestGatewayId() : home;
+      // Our copy still held, maybe for a home the origin has left since (its row re-homed,
+      // ReplicaStore), goes to the row's home: left for the old one, maybe gone, it waited for good.
+      // (A relayed copy, hops > 0, keeps the destination its sender gave it.)
+      const held = this.custody.find(origin, DataKind.Entry, seq);
+      if (held >= 0 && this.custody.hops(held) === 0 && !equalBytes(home, NO_HOME)) this.custody.setDestination(held, home);
+      if (held >= 0) return true;
       // Relayed items keep half the queue, as against own items.
       stopped = !to || this.custody.size >= this.custody.capacity / 2 || !this.custody.add(origin, to, DataKind.Entry, seq, 0, payload, now);
       return !stopped;
@@ -704,10 +728,9 @@ export class StoreAndForward {
    * or from a later home down the chain, which only that gateway can follow; or the entry is a late
    * copy from an earlier stay, and the answer says how far the origin was delivered since.
    */
-  private accepts(origin: Uint8Array, originHex: string, named: Uint8Array | null, now: number): boolean {
+  private accepts(origin: Uint8Array, originHex: string, named: Uint8Array | null, releasedTo: Uint8Array | null, now: number): boolean {
     const handover = this.handover!;
     if (handover.claiming(origin)) return handover.successorOf(origin) === null;
-    const releasedTo = handover.releasedTo(origin);
     const oldHome = releasedTo ?? (named && !equalBytes(named, this.ctx.id) && !this.verifier!.tookOver(originHex) ? named : null);
     if (named && oldHome) {
       // Too many claims under way: the origin sends the entry again later.
@@ -735,14 +758,15 @@ export class StoreAndForward {
         // (too many claims under way: the claimer asks again). The claimer itself is answered at once.
         const onward = handover.releasedTo(n.origin);
         if (onward && !equalBytes(onward, sender) && !handover.claim(n.origin, onward, now)) continue;
-        // Claiming it: where delivery stopped is known once the gateway we claim from answers.
-        const deferred = handover.passOn(n.origin, sender);
+        // Claiming it: where delivery stopped is known once the gateway we claim from answers
+        // (answerClaimer); till then late entries still go on to the one we released the origin to.
+        if (handover.passOn(n.origin, sender)) continue;
         handover.release(n.origin, sender);
-        if (!deferred) this.passAnswer(n.origin, sender, 0, now);
+        this.passAnswer(n.origin, sender, 0, now);
       } else {
         const successor = handover.successorOf(n.origin);
         if (!handover.answered(n.origin, sender)) continue;
-        if (successor) this.passAnswer(n.origin, successor, n.position, now);
+        if (successor) this.answerClaimer(n.origin, successor, n.position, true, now);
         else this.takeOver(n.origin, n.position, now);
       }
     }
@@ -757,6 +781,19 @@ export class StoreAndForward {
     const originHex = toHex(origin);
     this.verifier!.skip(originHex, origin, position);
     this.handover!.notify(NoticeType.Released, origin, claimer, this.verifier!.position(originHex, origin), now);
+  }
+
+  /**
+   * Our claim for `claimer` ended: answered by the gateway we asked (`answered`, with its `position`),
+   * or given up. Answered, the origin is the claimer's from now on. Given up, a gateway we had already
+   * released the origin to stays the one late entries go on to (forwardLate): it is the last home we
+   * know of. Released to the claimer at its RELEASE, as we were, a claimer whose own claim down the
+   * chain gave up still released and we were released to each other, the last home to neither, and
+   * late entries went round between us to the hop limit.
+   */
+  private answerClaimer(origin: Uint8Array, claimer: Uint8Array, position: number, answered: boolean, now: number): void {
+    if (answered || !this.handover!.isReleased(origin)) this.handover!.release(origin, claimer);
+    this.passAnswer(origin, claimer, position, now);
   }
 
   /** The new home's side: `origin` is ours from after `position` (the old home's answer, or 0 when none came). */

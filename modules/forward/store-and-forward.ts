@@ -802,7 +802,13 @@ export class StoreAndForward {
     this.handover!.unrelease(origin);
     this.verifier!.resume(originHex, origin, position, this.outcomes);
     this.report(now);
-    if (!this.confirmAt.has(originHex)) this.confirmAt.set(originHex, { origin: origin.slice(), at: now + CONFIRM_DELAY_MS, pulls: 0, certified: false });
+    // Our first CONFIRM since the origin moved here carries our certificate: the checkpoint it
+    // introduced itself with came while we claimed it, and went unanswered (sendConfirmations).
+    // Without our key the origin acts on none of our CONFIRMs: it keeps its readings, and its lenders
+    // theirs (only its word drops them), full, refusing the lends that would free its queue.
+    const c = this.confirmAt.get(originHex);
+    if (!c) this.confirmAt.set(originHex, { origin: origin.slice(), at: now + CONFIRM_DELAY_MS, pulls: 0, certified: true });
+    else c.certified = true;
   }
 
   private report(_now: number): void {

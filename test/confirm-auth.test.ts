@@ -186,6 +186,40 @@ test("a gateway tags every CONFIRM, carries its certificate in the one answering
   assert.ok(checkConfirmTag(nodeCrypto, pairKey, gatewayId, originId, 2, 0, sent[1].tag));
 });
 
+test("a new home's first CONFIRM after taking an origin over carries its certificate: the checkpoint that introduced the origin came while it claimed it", () => {
+  const log = { sent: [] as Uint8Array[], drops: [] as number[], admitted: [] as string[] };
+  const gateway = new StoreAndForward(context(gatewayId, true, log), nodeCrypto, new MemoryStorage(), GATEWAY.secretKey, GATEWAY.certificate, createNodeConfig());
+  gateway.start(0);
+  const feed = new FeedLog(nodeCrypto, new MemoryStorage(), originId, ORIGIN.secretKey);
+  const view = newDataView();
+  const offer = (kind: DataKind, seq: number, payload: Uint8Array, now: number) => {
+    assert.is(decodeData(encodeData(originId, gatewayId, kind, 1, seq, payload), view), WireError.None);
+    gateway.onData(view, 1, now);
+    gateway.tick(now + 600);
+  };
+  // The origin moved here from the other gateway: its entry names that one, its checkpoint follows.
+  const { seq, bytes } = feed.append("t", 1, 0);
+  const entry = new Uint8Array(4 + bytes.length + 8);
+  writeU32(entry, 0, 1);
+  entry.set(bytes, 4);
+  entry.set(otherGatewayId, 4 + bytes.length);
+  offer(DataKind.Entry, seq, entry, 1000);
+  const checkpoint = feed.checkpoint()!;
+  const withCertificate = new Uint8Array(checkpoint.length + ORIGIN.certificate.length);
+  withCertificate.set(checkpoint);
+  withCertificate.set(ORIGIN.certificate, checkpoint.length);
+  offer(DataKind.Checkpoint, seq, withCertificate, 2000);
+  const confirms = () => log.sent.map((body) => {
+    const v = newDataView();
+    decodeData(body, v);
+    return v;
+  }).filter((v) => v.kind === DataKind.Confirm).map((v) => [v.seq, confirmCertificate(v.payload) !== null]);
+  assert.equal(confirms(), [], "claiming from the old home: nothing confirmed");
+  // The old home never answers: the claim gives up after WAIT_MS, and the gateway takes the origin over.
+  for (let now = 3000; now <= 4 * 60_000; now += 1000) gateway.tick(now);
+  assert.equal(confirms()[0], [1, true], `the first CONFIRM carries the certificate the origin needs to check any: ${JSON.stringify(confirms())}`);
+});
+
 test("a node admits a gateway's certificate for a CONFIRM only with the gateway role, and only under the gateway's own id", () => {
   const node = new MeshNode(ORIGIN, { crypto: nodeCrypto, random: new Rng(1), storage: new MemoryStorage() });
   assert.equal(node.admitGateway(gatewayId, GATEWAY.certificate, 0), GATEWAY.secretKey.subarray(32));

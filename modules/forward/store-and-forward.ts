@@ -880,11 +880,11 @@ export class StoreAndForward {
     return false;
   }
 
-  /** Drops the newest own entry from the queue (it stays in storage, never handed on); false if none. */
-  private dropNewestOwnEntry(): boolean {
+  /** Drops the newest own entry (or lend) from the queue (it stays in storage, never handed on); false if none. */
+  private dropNewestOwn(kind: DataKind.Entry | DataKind.Lend): boolean {
     for (let i = this.custody.size - 1; i >= 0; i--) {
       const row = this.custody.at(i);
-      if (this.custody.kind(row) === DataKind.Entry && this.custody.isFrom(row, this.ctx.id)) {
+      if (this.custody.kind(row) === kind && this.custody.isFrom(row, this.ctx.id)) {
         this.custody.remove(row);
         this.nextSweepAt = Math.min(this.nextSweepAt, this.custody.nextTryAt(row));
         return true;
@@ -1007,13 +1007,16 @@ export class StoreAndForward {
     const payload = new Uint8Array(checkpoint.length + this.certificate.length);
     payload.set(checkpoint);
     payload.set(this.certificate, checkpoint.length);
-    // Only the newest is worth carrying: it covers what the older ones did. It goes before an own
-    // entry waiting in the queue (that one is in storage: the sweep takes it back): it carries our
-    // certificate, and a gateway that lacks it confirms nothing.
+    // Only the newest is worth carrying: it covers what the older ones did. It takes the place of an
+    // own entry, or lend, waiting in the queue (that one is in storage: the sweep, or the next lend,
+    // makes it again): it carries our certificate, and a gateway that lacks it confirms nothing.
+    // Lends that full lenders refuse can hold every row: they keep replicas until our word, which
+    // needs a CONFIRM we can check, which needs a checkpoint to bring the gateway's certificate.
     const seq = this.feed.headSeq;
     this.dropOlder(this.ctx.id, DataKind.Checkpoint, seq);
-    if (this.custody.find(this.ctx.id, DataKind.Checkpoint, seq) < 0 && !this.ownRoom()) this.dropNewestOwnEntry();
-    this.takeOwn(DataKind.Checkpoint, seq, payload, now);
+    if (this.custody.find(this.ctx.id, DataKind.Checkpoint, seq) < 0 && !this.ownRoom() && (this.dropNewestOwn(DataKind.Entry) || this.dropNewestOwn(DataKind.Lend))) {
+      this.custody.add(this.ctx.id, null, DataKind.Checkpoint, seq, 0, payload, now);
+    } else this.takeOwn(DataKind.Checkpoint, seq, payload, now);
   }
 
   /**
@@ -1027,7 +1030,7 @@ export class StoreAndForward {
       if (seq > through) break;
       if (seq <= this.lentThrough || this.custody.find(this.ctx.id, DataKind.Lend, seq) >= 0) continue;
       // A lend goes before own entries waiting in the queue: they are in storage, the sweep takes them back.
-      if (!this.ownRoom() && !this.dropNewestOwnEntry()) {
+      if (!this.ownRoom() && !this.dropNewestOwn(DataKind.Entry)) {
         this.nextSweepAt = Math.min(this.nextSweepAt, now + NO_ROUTE_RETRY_MS);
         break;
       }

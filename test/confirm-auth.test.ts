@@ -15,7 +15,7 @@ import { Role } from "../modules/identity/certificate.js";
 import { nodeIdOf } from "../modules/identity/node-id.js";
 import { MeshNode } from "../modules/node.js";
 import { confirmCertificate, confirmGateway, confirmPull, confirmTag, encodeConfirm } from "../modules/wire/confirm.js";
-import { DataKind, decodeData, encodeData, newDataView } from "../modules/wire/data.js";
+import { DataKind, decodeData, encodeAck, encodeData, newDataView } from "../modules/wire/data.js";
 import { WireError } from "../modules/wire/errors.js";
 import { RecordType } from "../modules/wire/records.js";
 import { writeU32 } from "../modules/bytes.js";
@@ -184,6 +184,79 @@ test("a gateway tags every CONFIRM, carries its certificate in the one answering
   sent = confirms();
   assert.equal(sent.map((c) => [c.seq, c.certificate]), [[1, GATEWAY.certificate], [2, null]], "later ones are plain (1 is sent again: no ACK came)");
   assert.ok(checkConfirmTag(nodeCrypto, pairKey, gatewayId, originId, 2, 0, sent[1].tag));
+});
+
+test("a new home's first CONFIRM after taking an origin over carries its certificate: the checkpoint that introduced the origin came while it claimed it", () => {
+  const log = { sent: [] as Uint8Array[], drops: [] as number[], admitted: [] as string[] };
+  const gateway = new StoreAndForward(context(gatewayId, true, log), nodeCrypto, new MemoryStorage(), GATEWAY.secretKey, GATEWAY.certificate, createNodeConfig());
+  gateway.start(0);
+  const feed = new FeedLog(nodeCrypto, new MemoryStorage(), originId, ORIGIN.secretKey);
+  const view = newDataView();
+  const offer = (kind: DataKind, seq: number, payload: Uint8Array, now: number) => {
+    assert.is(decodeData(encodeData(originId, gatewayId, kind, 1, seq, payload), view), WireError.None);
+    gateway.onData(view, 1, now);
+    gateway.tick(now + 600);
+  };
+  // The origin moved here from the other gateway: its entry names that one, its checkpoint follows.
+  const { seq, bytes } = feed.append("t", 1, 0);
+  const entry = new Uint8Array(4 + bytes.length + 8);
+  writeU32(entry, 0, 1);
+  entry.set(bytes, 4);
+  entry.set(otherGatewayId, 4 + bytes.length);
+  offer(DataKind.Entry, seq, entry, 1000);
+  const checkpoint = feed.checkpoint()!;
+  const withCertificate = new Uint8Array(checkpoint.length + ORIGIN.certificate.length);
+  withCertificate.set(checkpoint);
+  withCertificate.set(ORIGIN.certificate, checkpoint.length);
+  offer(DataKind.Checkpoint, seq, withCertificate, 2000);
+  const confirms = () => log.sent.map((body) => {
+    const v = newDataView();
+    decodeData(body, v);
+    return v;
+  }).filter((v) => v.kind === DataKind.Confirm).map((v) => [v.seq, confirmCertificate(v.payload) !== null]);
+  assert.equal(confirms(), [], "claiming from the old home: nothing confirmed");
+  // The old home never answers: the claim gives up after WAIT_MS, and the gateway takes the origin over.
+  for (let now = 3000; now <= 4 * 60_000; now += 1000) gateway.tick(now);
+  assert.equal(confirms()[0], [1, true], `the first CONFIRM carries the certificate the origin needs to check any: ${JSON.stringify(confirms())}`);
+});
+
+test("an origin whose lends nobody takes still sends its checkpoint: it takes a lend's place in the queue", () => {
+  // Full lenders keep replicas until the origin's word, which needs a CONFIRM it can check, which
+  // needs its checkpoint to bring the gateway's certificate: refused lends must not keep it in.
+  // The next hop toward the gateway (slot 1) takes everything and nothing comes back; the lender
+  // (slot 2) takes nothing.
+  const log = { sent: [] as Uint8Array[], drops: [] as number[], admitted: [] as string[] };
+  const kinds: DataKind[] = [];
+  const taken: { origin: Uint8Array; kind: DataKind; seq: number }[] = [];
+  const view = newDataView();
+  const ctx: ForwardContext = {
+    ...context(originId, false, log),
+    lenderSlot: () => 2,
+    neighborId: (slot) => (slot === 2 ? id(77) : null),
+    sendTo: (slot, type, body) => {
+      if (type !== RecordType.Data || decodeData(body, view) !== WireError.None) return;
+      kinds.push(view.kind);
+      if (slot === 1) taken.push({ origin: view.origin.slice(), kind: view.kind, seq: view.seq });
+    },
+  };
+  const forward = new StoreAndForward(ctx, nodeCrypto, new MemoryStorage(), ORIGIN.secretKey, ORIGIN.certificate, createNodeConfig({ unsentCapacity: 64, checkpointEvery: 4 }));
+  forward.start(0);
+  let now = 0;
+  const take = (n: number) => {
+    for (let i = 0; i < n; i++) {
+      now += 10_000;
+      forward.publishReading("t", i, 0, now);
+      for (let t = now - 9000; t <= now; t += 1000) {
+        forward.tick(t);
+        for (const item of taken.splice(0)) forward.onAck(encodeAck([item]), 1, t);
+      }
+    }
+  };
+  // After 48 readings the oldest are about to be overwritten: lends hold the origin's half of the queue.
+  take(48);
+  kinds.length = 0;
+  take(4);
+  assert.ok(kinds.includes(DataKind.Checkpoint), `a checkpoint sent: ${kinds.join(",")}`);
 });
 
 test("a node admits a gateway's certificate for a CONFIRM only with the gateway role, and only under the gateway's own id", () => {

@@ -49,6 +49,23 @@ test("replica store: PER_BORROWER readings of one borrower, capacity / READINGS_
   assert.equal([store.heldFor(id(1)), store.heldFor(id(2)), store.heldFor(id(99))], [PER_BORROWER, READINGS_PER_ROW, 0]);
 });
 
+test("replica store: a full borrower's refused lend still re-homes its readings, through a reboot; a lend with no home does not", () => {
+  // Kept addressed to the home their origin left (maybe gone for good), a full row took no lend to
+  // learn the new one from: in test/changing-home.test.ts its readings reached no gateway, ever.
+  const storage = new MemoryStorage();
+  const store = new ReplicaStore(storage, PER_BORROWER);
+  for (let seq = 1; seq <= PER_BORROWER; seq++) assert.ok(store.add(id(1), id(0xaa), seq, reading(seq), 0));
+  assert.not.ok(store.add(id(1), id(0xbb), PER_BORROWER + 1, reading(PER_BORROWER + 1), 0));
+  assert.not.ok(store.add(id(1), new Uint8Array(8), PER_BORROWER + 2, reading(PER_BORROWER + 2), 0));
+  const homes = (s: ReplicaStore): number[] => {
+    const out: number[] = [];
+    s.due(0, 0, (_origin, home) => out.push(home[0]) > 0);
+    return [...new Set(out)];
+  };
+  assert.equal(homes(store), [0xbb]);
+  assert.equal(homes(new ReplicaStore(storage, PER_BORROWER)), [0xbb], "kept in storage");
+});
+
 test("replica store: a borrower silent for STALE_MS gives its row up to a new one, its readings counted", () => {
   const store = new ReplicaStore(new MemoryStorage(), READINGS_PER_ROW);
   assert.ok(store.add(id(1), HOME, 1, reading(1), 0));
@@ -126,13 +143,13 @@ function lender(replicaCapacity: number): { forward: StoreAndForward; sent: { ty
   return { forward, sent, drops };
 }
 
-function lend(forward: StoreAndForward, destination: Uint8Array, seq: number, hops = 0): void {
+function lend(forward: StoreAndForward, destination: Uint8Array, seq: number, hops = 0, from = 0): void {
   const view = newDataView();
   const payload = new Uint8Array(8 + 4 + 33);
   payload.set(HOME, 0);
   payload[11] = 1;
   assert.is(decodeData(encodeData(id(1), destination, DataKind.Lend, hops, seq, payload), view), WireError.None);
-  forward.onData(view, 0, 1000);
+  forward.onData(view, from, 1000);
   forward.flushAcks();
 }
 
@@ -149,6 +166,16 @@ test("a lender ACKs the lends it keeps, stays silent past its quota, and drops (
   const alone = lender(0);
   lend(alone.forward, id(7), 1);
   assert.is(alone.sent.length, 0, "a node lending no storage ACKs no lend");
+});
+
+test("a lend in another origin's name is dropped (bad-field): neither kept nor ACKed, so it can neither fill nor re-home that origin's row", () => {
+  // A lend goes one hop, from its origin. Kept from anyone, a neighbor could fill an origin's quota
+  // with junk, or, now that a refused lend re-homes the row, send its replicas to any gateway id.
+  const { forward, sent, drops } = lender(READINGS_PER_ROW);
+  lend(forward, id(7), 1, 0, 1);
+  assert.equal([forward.replicasHeld, sent.length, drops], [0, 0, [WireError.BadField]]);
+  lend(forward, id(7), 1);
+  assert.is(forward.replicasHeld, 1, "from the origin in person: kept");
 });
 
 test("an origin that changed home lends its readings naming the previous home, as its own entries do", () => {

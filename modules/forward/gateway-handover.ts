@@ -22,13 +22,15 @@
  * D: A asked by D): B and C delivered further. Each released record names the gateway the origin
  * went to, a later home, so following them reaches the last one. A released gateway asked by a new
  * claimer claims the origin from the gateway it released it to, for the claimer, and answers it as
- * above (keeping the farther position as its own: a claimer whose answer was lost asks again); one
+ * above (keeping the farther position as its own: a claimer whose answer was lost asks again); it is
+ * released to the claimer once it passes the answer on, not before (the store-and-forward side); one
  * that gets the origin's entries naming a previous home claims it from there for itself, whatever
  * the entries name. They came from that gateway or from a later home only it can lead to, or are
  * late copies from an earlier stay: the chain's answer says how far the origin was delivered since,
  * and the home released on the way claims it back, the same way, on the origin's next entry. Such a
  * claim left unanswered for WAIT_MS ends with the gateway still released, not taking the origin over
  * beside the last home, which delivers on (unless the gateway released to is cut off: maybe down).
+ * A released gateway's late entries go on to the gateway it released the origin to (store-and-forward).
  *
  * Two gateways can claim the origin from each other (each released to the other, an answer lost or
  * on its way): each answers the other's RELEASE at once, and its claim ends, even one whose answer

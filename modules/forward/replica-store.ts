@@ -29,6 +29,8 @@ export const STALE_MS = 10 * 60_000;
 const HEADER = 2 * NODE_ID_BYTES;
 const FREE = 0xff;
 const NONE = new Uint8Array(0);
+/** A lend's home when the borrower has none yet. */
+const NO_HOME = new Uint8Array(NODE_ID_BYTES);
 
 export class ReplicaStore {
   private readonly rows: number;
@@ -92,6 +94,7 @@ export class ReplicaStore {
     if (k < 0) k = this.freeRow(now);
     const i = this.freeReading();
     if (k < 0 || i < 0 || this.bytes[this.countAt + k] >= PER_BORROWER) {
+      if (k >= 0) this.rehome(k, home);
       this.refused++;
       return false;
     }
@@ -221,6 +224,22 @@ export class ReplicaStore {
     this.bytes[this.countAt + stalest] = 0;
     for (let i = 0; i < this.capacity; i++) if (this.bytes[this.ownerAt + i] === stalest) this.bytes[this.ownerAt + i] = FREE;
     return stalest;
+  }
+
+  /**
+   * A borrower whose lend we refuse still says where its readings go now: the ones we keep follow it
+   * (a row keeps the home of its latest lend). Kept addressed to a home the borrower left, maybe
+   * gone, they reached no gateway, and a full row took no lend to learn the new one from.
+   */
+  private rehome(k: number, home: Uint8Array): void {
+    const at = k * HEADER + NODE_ID_BYTES;
+    if (equalBytes(home.subarray(0, NODE_ID_BYTES), NO_HOME) || equalBytes(this.bytes.subarray(at, at + NODE_ID_BYTES), home.subarray(0, NODE_ID_BYTES))) return;
+    const stored = this.storage.get(rowKey(k));
+    if (!stored || stored.length < HEADER) return;
+    const out = stored.slice();
+    out.set(home.subarray(0, NODE_ID_BYTES), NODE_ID_BYTES);
+    this.storage.set(rowKey(k), out);
+    this.bytes.set(home.subarray(0, NODE_ID_BYTES), at);
   }
 
   /** Writes row k again with only its readings above `seq` (RAM already dropped the others). */

@@ -16,7 +16,7 @@
  *    custodian's crash costs at most a resend.
  * 5. An origin whose home gateway never confirms while its readings sent there are lost moves to
  *    another; the new home learns from the old one where delivery stopped before it delivers
- *    (gateway-handover.ts).
+ *    (gateway-handover.ts). Entries that still reach the old home go on to the new one.
  * 6. An origin whose store would overwrite unconfirmed readings lends them first to a neighbor, which
  *    keeps them in its storage and carries them on like its own (ReplicaStore).
  * 7. A gateway holding an origin's entries past a gap pulls the gap: its CONFIRM names the lowest seq
@@ -367,7 +367,7 @@ export class StoreAndForward {
         if (this.verifier) this.ctx.onHealthReport(d.origin, d.seq, d.payload);
       } else if (this.verifier) {
         this.reverse.learn(d.origin, from);
-        this.deliver(d.origin, kind, d.payload, now);
+        this.deliver(d, kind, d.payload, now);
       }
       return;
     }
@@ -476,7 +476,7 @@ export class StoreAndForward {
       // The batch due goes first: what a full one left out is asked in the next.
       const notices = this.handover.takeNotices(now);
       if (notices) this.ctx.broadcastHandover(notices, now);
-      this.handover.due(now, (gateway) => this.ctx.nextHopToward(gateway) < 0, (origin, successor) => (successor ? this.passAnswer(origin, successor, 0, now) : this.takeOver(origin, 0, now)));
+      this.handover.due(now, (gateway) => this.ctx.nextHopToward(gateway) < 0, (origin, successor) => (successor ? this.answerClaimer(origin, successor, 0, false, now) : this.takeOver(origin, 0, now)));
     }
     // Items due within the batching window go now too: one frame carries them, not one each. A send
     // may remove its item, so the due rows are listed first.
@@ -546,14 +546,17 @@ export class StoreAndForward {
     }
   }
 
-  private deliver(origin: Uint8Array, kind: DataKind, payload: Uint8Array, now: number): void {
+  private deliver(d: DataView, kind: DataKind, payload: Uint8Array, now: number): void {
     const verifier = this.verifier!;
+    const origin = d.origin;
     const originHex = toHex(origin);
     if (kind === DataKind.Entry && payload.length > 4) {
       // base ‖ entry ‖ the origin's previous home, once it changed home.
       const end = 4 + feedEntryLength(payload, 4);
       const named = end > 4 && payload.length === end + NODE_ID_BYTES ? payload.subarray(end) : null;
-      if (!this.accepts(origin, originHex, named, now)) return;
+      const onward = this.handover!.releasedTo(origin);
+      if (onward && d.seq > verifier.position(originHex, origin)) this.forwardLate(origin, onward, d.seq, d.hops, payload, now);
+      if (!this.accepts(origin, originHex, named, onward, now)) return;
       verifier.offerEntry(originHex, origin, payload.subarray(4, named ? end : payload.length), readU32(payload, 0), this.outcomes);
     } else if (this.handover!.isReleased(origin)) {
       return;
@@ -617,14 +620,30 @@ export class StoreAndForward {
     return (this.home !== null && equalBytes(gateway, this.home)) || (this.previousHome !== null && equalBytes(gateway, this.previousHome));
   }
 
+  /**
+   * An entry of an origin released from here to gateway `to`, never delivered here: it goes on to
+   * `to`, in custody like any DATA, and joins the delivery there, which started where ours stopped. A
+   * lent reading made before the origin moved names no home (or one from before ours), and no gateway
+   * after us can get it from anywhere else: dropped, or held by a claim that nobody down the chain
+   * answered, it was lost. Released in turn, `to` passes it on; the hop limit bounds a
+   * round between gateways released to each other, and its lender or origin sends it again.
+   */
+  private forwardLate(origin: Uint8Array, to: Uint8Array, seq: number, hops: number, payload: Uint8Array, now: number): void {
+    if (hops + 1 >= MAX_DATA_HOPS) return void this.expired++;
+    if (this.custody.find(origin, DataKind.Entry, seq) >= 0) return;
+    if (!this.custody.add(origin, to, DataKind.Entry, seq, hops + 1, payload, now)) this.refused++;
+  }
+
   /** A neighbor asks us to keep one of its readings: kept (and ACKed) if our lending quota allows. */
   private lent(d: DataView, from: number, now: number): void {
+    // A lend goes one hop, from its origin: one in another's name could fill or re-home its row.
+    if (!this.isNeighbor(d.origin, from)) return this.ctx.drop(WireError.BadField);
     const entry = d.payload.subarray(LEND_HOME_BYTES);
     if (this.verifier) {
       // A gateway keeps nothing for later: it delivers.
       this.ack(from, d);
       this.reverse.learn(d.origin, from);
-      return this.deliver(d.origin, DataKind.Entry, entry, now);
+      return this.deliver(d, DataKind.Entry, entry, now);
     }
     if (!this.replicas || !this.replicas.add(d.origin, d.payload.subarray(0, LEND_HOME_BYTES), d.seq, entry, now)) return;
     this.ack(from, d);
@@ -686,8 +705,13 @@ export class StoreAndForward {
     const replicas = this.replicas!;
     let stopped = false;
     replicas.due(now, this.config.confirmAfterMs, (origin, home, seq, payload) => {
-      if (this.custody.find(origin, DataKind.Entry, seq) >= 0) return true;
       const to = equalBytes(home, NO_HOME) ? this.ctx.nearestGatewayId() : home;
+      // Our copy still held, maybe for a home the origin has left since (its row re-homed,
+      // ReplicaStore), goes to the row's home: left for the old one, maybe gone, it waited for good.
+      // (A relayed copy, hops > 0, keeps the destination its sender gave it.)
+      const held = this.custody.find(origin, DataKind.Entry, seq);
+      if (held >= 0 && this.custody.hops(held) === 0 && !equalBytes(home, NO_HOME)) this.custody.setDestination(held, home);
+      if (held >= 0) return true;
       // Relayed items keep half the queue, as against own items.
       stopped = !to || this.custody.size >= this.custody.capacity / 2 || !this.custody.add(origin, to, DataKind.Entry, seq, 0, payload, now);
       return !stopped;
@@ -704,10 +728,9 @@ export class StoreAndForward {
    * or from a later home down the chain, which only that gateway can follow; or the entry is a late
    * copy from an earlier stay, and the answer says how far the origin was delivered since.
    */
-  private accepts(origin: Uint8Array, originHex: string, named: Uint8Array | null, now: number): boolean {
+  private accepts(origin: Uint8Array, originHex: string, named: Uint8Array | null, releasedTo: Uint8Array | null, now: number): boolean {
     const handover = this.handover!;
     if (handover.claiming(origin)) return handover.successorOf(origin) === null;
-    const releasedTo = handover.releasedTo(origin);
     const oldHome = releasedTo ?? (named && !equalBytes(named, this.ctx.id) && !this.verifier!.tookOver(originHex) ? named : null);
     if (named && oldHome) {
       // Too many claims under way: the origin sends the entry again later.
@@ -735,14 +758,15 @@ export class StoreAndForward {
         // (too many claims under way: the claimer asks again). The claimer itself is answered at once.
         const onward = handover.releasedTo(n.origin);
         if (onward && !equalBytes(onward, sender) && !handover.claim(n.origin, onward, now)) continue;
-        // Claiming it: where delivery stopped is known once the gateway we claim from answers.
-        const deferred = handover.passOn(n.origin, sender);
+        // Claiming it: where delivery stopped is known once the gateway we claim from answers
+        // (answerClaimer); till then late entries still go on to the one we released the origin to.
+        if (handover.passOn(n.origin, sender)) continue;
         handover.release(n.origin, sender);
-        if (!deferred) this.passAnswer(n.origin, sender, 0, now);
+        this.passAnswer(n.origin, sender, 0, now);
       } else {
         const successor = handover.successorOf(n.origin);
         if (!handover.answered(n.origin, sender)) continue;
-        if (successor) this.passAnswer(n.origin, successor, n.position, now);
+        if (successor) this.answerClaimer(n.origin, successor, n.position, true, now);
         else this.takeOver(n.origin, n.position, now);
       }
     }
@@ -759,13 +783,32 @@ export class StoreAndForward {
     this.handover!.notify(NoticeType.Released, origin, claimer, this.verifier!.position(originHex, origin), now);
   }
 
+  /**
+   * Our claim for `claimer` ended: answered by the gateway we asked (`answered`, with its `position`),
+   * or given up. Answered, the origin is the claimer's from now on. Given up, a gateway we had already
+   * released the origin to stays the one late entries go on to (forwardLate): it is the last home we
+   * know of. Released to the claimer at its RELEASE, as we were, a claimer whose own claim down the
+   * chain gave up still released and we were released to each other, the last home to neither, and
+   * late entries went round between us to the hop limit.
+   */
+  private answerClaimer(origin: Uint8Array, claimer: Uint8Array, position: number, answered: boolean, now: number): void {
+    if (answered || !this.handover!.isReleased(origin)) this.handover!.release(origin, claimer);
+    this.passAnswer(origin, claimer, position, now);
+  }
+
   /** The new home's side: `origin` is ours from after `position` (the old home's answer, or 0 when none came). */
   private takeOver(origin: Uint8Array, position: number, now: number): void {
     const originHex = toHex(origin);
     this.handover!.unrelease(origin);
     this.verifier!.resume(originHex, origin, position, this.outcomes);
     this.report(now);
-    if (!this.confirmAt.has(originHex)) this.confirmAt.set(originHex, { origin: origin.slice(), at: now + CONFIRM_DELAY_MS, pulls: 0, certified: false });
+    // Our first CONFIRM since the origin moved here carries our certificate: the checkpoint it
+    // introduced itself with came while we claimed it, and went unanswered (sendConfirmations).
+    // Without our key the origin acts on none of our CONFIRMs: it keeps its readings, and its lenders
+    // theirs (only its word drops them), full, refusing the lends that would free its queue.
+    const c = this.confirmAt.get(originHex);
+    if (!c) this.confirmAt.set(originHex, { origin: origin.slice(), at: now + CONFIRM_DELAY_MS, pulls: 0, certified: true });
+    else c.certified = true;
   }
 
   private report(_now: number): void {
@@ -837,11 +880,11 @@ export class StoreAndForward {
     return false;
   }
 
-  /** Drops the newest own entry from the queue (it stays in storage, never handed on); false if none. */
-  private dropNewestOwnEntry(): boolean {
+  /** Drops the newest own entry (or lend) from the queue (it stays in storage, never handed on); false if none. */
+  private dropNewestOwn(kind: DataKind.Entry | DataKind.Lend): boolean {
     for (let i = this.custody.size - 1; i >= 0; i--) {
       const row = this.custody.at(i);
-      if (this.custody.kind(row) === DataKind.Entry && this.custody.isFrom(row, this.ctx.id)) {
+      if (this.custody.kind(row) === kind && this.custody.isFrom(row, this.ctx.id)) {
         this.custody.remove(row);
         this.nextSweepAt = Math.min(this.nextSweepAt, this.custody.nextTryAt(row));
         return true;
@@ -964,13 +1007,16 @@ export class StoreAndForward {
     const payload = new Uint8Array(checkpoint.length + this.certificate.length);
     payload.set(checkpoint);
     payload.set(this.certificate, checkpoint.length);
-    // Only the newest is worth carrying: it covers what the older ones did. It goes before an own
-    // entry waiting in the queue (that one is in storage: the sweep takes it back): it carries our
-    // certificate, and a gateway that lacks it confirms nothing.
+    // Only the newest is worth carrying: it covers what the older ones did. It takes the place of an
+    // own entry, or lend, waiting in the queue (that one is in storage: the sweep, or the next lend,
+    // makes it again): it carries our certificate, and a gateway that lacks it confirms nothing.
+    // Lends that full lenders refuse can hold every row: they keep replicas until our word, which
+    // needs a CONFIRM we can check, which needs a checkpoint to bring the gateway's certificate.
     const seq = this.feed.headSeq;
     this.dropOlder(this.ctx.id, DataKind.Checkpoint, seq);
-    if (this.custody.find(this.ctx.id, DataKind.Checkpoint, seq) < 0 && !this.ownRoom()) this.dropNewestOwnEntry();
-    this.takeOwn(DataKind.Checkpoint, seq, payload, now);
+    if (this.custody.find(this.ctx.id, DataKind.Checkpoint, seq) < 0 && !this.ownRoom() && (this.dropNewestOwn(DataKind.Entry) || this.dropNewestOwn(DataKind.Lend))) {
+      this.custody.add(this.ctx.id, null, DataKind.Checkpoint, seq, 0, payload, now);
+    } else this.takeOwn(DataKind.Checkpoint, seq, payload, now);
   }
 
   /**
@@ -984,7 +1030,7 @@ export class StoreAndForward {
       if (seq > through) break;
       if (seq <= this.lentThrough || this.custody.find(this.ctx.id, DataKind.Lend, seq) >= 0) continue;
       // A lend goes before own entries waiting in the queue: they are in storage, the sweep takes them back.
-      if (!this.ownRoom() && !this.dropNewestOwnEntry()) {
+      if (!this.ownRoom() && !this.dropNewestOwn(DataKind.Entry)) {
         this.nextSweepAt = Math.min(this.nextSweepAt, now + NO_ROUTE_RETRY_MS);
         break;
       }

@@ -69,7 +69,7 @@ import { checkCommandFields, commandPathText, encodeCommand, encodeCommandResend
   verifyCommandSignature } from "./command/command-message.js";
 import { commandAckCertificate, encodeCommandAck, verifyCommandAck } from "./command/command-ack.js";
 import { CommandOutbox, type PendingCommand } from "./command/command-outbox.js";
-import { checkAck, checkData, decodeData, MAX_DATA_PAYLOAD, newDataView } from "./wire/data.js";
+import { checkAck, checkData, checkDataHop, decodeData, MAX_DATA_PAYLOAD, newDataView } from "./wire/data.js";
 import { MAX_RECORDS, parseRecordSpans, RECORD_HEADER_BYTES, RecordSpans, RecordType, writeRecord, type RecordView } from "./wire/records.js";
 import { createContentConfig, type ContentConfig } from "./content/content-config.js";
 import { ContentKind, type ManifestStatus } from "./content/content-manifest.js";
@@ -631,6 +631,7 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
         hasRoute = true;
       } else if (r.type === RecordType.Data) {
         e = checkData(r.body);
+        if (e === WireError.None) e = checkDataHop(r.body, this.id, header.sender);
         hasCustody = true;
       } else if (r.type === RecordType.Ack) {
         e = checkAck(r.body);

@@ -22,4 +22,13 @@ test("20,000 random, mutated and replayed frames against a live node: no escape,
   }
 });
 
+test("a frame whose DATA record goes one hop but names another node or origin is rejected whole, before any record is applied", () => {
+  // Seed 37 sends, by input 2,146, a frame whose other records took effect (custody, an answer
+  // queued) before a lend or an origin's own CONFIRM in it was dropped as bad-field (wire/data.ts
+  // checkDataHop now rejects it with the records' decoding).
+  const r = fuzzNode(37, 3_000);
+  assert.equal(r.violations, [], r.violations.join("\n"));
+  assert.is(r.escaped, 0);
+});
+
 test.run();

@@ -11,7 +11,7 @@ import { MemoryStorage } from "../hosts/sim/storage.js";
 import { nodeCrypto } from "../hosts/node/node-crypto.js";
 import { createNodeConfig } from "../modules/config.js";
 import { StoreAndForward, type ForwardContext } from "../modules/forward/store-and-forward.js";
-import { checkAck, DataKind, decodeData, encodeData, newDataView } from "../modules/wire/data.js";
+import { checkAck, checkDataHop, DataKind, decodeData, encodeData, newDataView } from "../modules/wire/data.js";
 import { WireError } from "../modules/wire/errors.js";
 import { RecordType } from "../modules/wire/records.js";
 
@@ -143,12 +143,19 @@ function lender(replicaCapacity: number): { forward: StoreAndForward; sent: { ty
   return { forward, sent, drops };
 }
 
-function lend(forward: StoreAndForward, destination: Uint8Array, seq: number, hops = 0, from = 0): void {
+/**
+ * Origin id(1)'s lend of `seq`, from the neighbor in slot `from` (id(from + 1)) to lender id(7), judged
+ * as node.ts judges it: one checkDataHop refuses is dropped (counted in `drops`) and never applied.
+ */
+function lend(forward: StoreAndForward, destination: Uint8Array, seq: number, hops = 0, from = 0, drops: WireError[] = []): void {
   const view = newDataView();
   const payload = new Uint8Array(8 + 4 + 33);
   payload.set(HOME, 0);
   payload[11] = 1;
-  assert.is(decodeData(encodeData(id(1), destination, DataKind.Lend, hops, seq, payload), view), WireError.None);
+  const body = encodeData(id(1), destination, DataKind.Lend, hops, seq, payload);
+  assert.is(decodeData(body, view), WireError.None);
+  const hop = checkDataHop(body, id(7), id(from + 1));
+  if (hop !== WireError.None) return void drops.push(hop);
   forward.onData(view, from, 1000);
   forward.flushAcks();
 }
@@ -160,7 +167,7 @@ test("a lender ACKs the lends it keeps, stays silent past its quota, and drops (
   assert.is(acks.length, READINGS_PER_ROW, "one ACK per lend kept, none for the one past the quota");
   assert.ok(acks.every((r) => checkAck(r.body) === WireError.None && r.body[1 + 8] === DataKind.Lend));
   assert.is(forward.replicasHeld, READINGS_PER_ROW);
-  lend(forward, id(8), 99);
+  lend(forward, id(8), 99, 0, 0, drops);
   assert.equal(drops, [WireError.BadField], "a lend for another node goes no further");
   assert.is(forward.replicasHeld, READINGS_PER_ROW);
   const alone = lender(0);
@@ -172,7 +179,7 @@ test("a lend in another origin's name is dropped (bad-field): neither kept nor A
   // A lend goes one hop, from its origin. Kept from anyone, a neighbor could fill an origin's quota
   // with junk, or, now that a refused lend re-homes the row, send its replicas to any gateway id.
   const { forward, sent, drops } = lender(READINGS_PER_ROW);
-  lend(forward, id(7), 1, 0, 1);
+  lend(forward, id(7), 1, 0, 1, drops);
   assert.equal([forward.replicasHeld, sent.length, drops], [0, 0, [WireError.BadField]]);
   lend(forward, id(7), 1);
   assert.is(forward.replicasHeld, 1, "from the origin in person: kept");

@@ -10,7 +10,7 @@ import { createNodeConfig, type NodeConfig } from "../modules/config.js";
 import type { MeshEvent, Transmit } from "../modules/events.js";
 import { Role } from "../modules/identity/certificate.js";
 import { MeshNode } from "../modules/node.js";
-import { ackItem, checkAck, DataKind, decodeData, encodeAck, encodeData, MAX_DATA_HOPS, newDataView } from "../modules/wire/data.js";
+import { ackItem, checkAck, checkDataHop, DataKind, decodeData, encodeAck, encodeData, MAX_DATA_HOPS, newDataView } from "../modules/wire/data.js";
 import { WireError } from "../modules/wire/errors.js";
 import { nodeCrypto, nodeKeyPairFromSeed } from "../hosts/node/node-crypto.js";
 import type { SimDevice } from "../hosts/sim/device.js";
@@ -217,18 +217,19 @@ test("a lender drops its replicas on a CONFIRM addressed to it only from the ori
   const me = new Uint8Array(8).fill(7);
   const x = new Uint8Array(8).fill(1);
   const hole = new Uint8Array(8).fill(2);
-  const drops: WireError[] = [];
   const forward = new StoreAndForward(forwardContext(me, {
-    neighborId: (slot: number) => [null, x, hole][slot] ?? null, drop: (reason: WireError) => void drops.push(reason),
+    neighborId: (slot: number) => [null, x, hole][slot] ?? null,
   }), nodeCrypto, new MemoryStorage(), new Uint8Array(64), new Uint8Array(0), createNodeConfig());
   const view = newDataView();
   assert.is(decodeData(encodeData(x, me, DataKind.Lend, 0, 3, new Uint8Array([...new Uint8Array(8), 0, 0, 0, 1, 5])), view), WireError.None);
   forward.onData(view, 1, 1000);
   assert.is(forward.replicasHeld, 1);
-  assert.is(decodeData(encodeData(x, me, DataKind.Confirm, 0, 9, new Uint8Array(0)), view), WireError.None);
-  forward.onData(view, 2, 2000);
-  assert.is(forward.replicasHeld, 1, "kept: H is not the origin");
-  assert.equal(drops, [WireError.BadField]);
+  const word = encodeData(x, me, DataKind.Confirm, 0, 9, new Uint8Array(0));
+  assert.is(decodeData(word, view), WireError.None);
+  // node.ts applies a DATA record only if checkDataHop passes it: from H, the frame is rejected whole.
+  assert.is(checkDataHop(word, me, hole), WireError.BadField, "not from the origin in person");
+  assert.is(checkDataHop(encodeData(x, hole, DataKind.Confirm, 0, 9, new Uint8Array(0)), me, x), WireError.BadField, "addressed to another lender");
+  assert.is(checkDataHop(word, me, x), WireError.None);
   forward.onData(view, 1, 3000);
   assert.is(forward.replicasHeld, 0, "the origin's own word drops them");
 });

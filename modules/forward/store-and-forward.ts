@@ -342,6 +342,7 @@ export class StoreAndForward {
     }
   }
 
+  /** A DATA record from the neighbor in `from`; it passed checkData and checkDataHop (node.ts). */
   onData(d: DataView, from: number, now: number): void {
     this.deadline = NaN;
     const kind = d.kind;
@@ -349,7 +350,7 @@ export class StoreAndForward {
       // A lend is ACKed only if kept: a lender with no room stays silent and the origin asks another.
       if (kind === DataKind.Lend) return this.lent(d, from, now);
       // Another origin's CONFIRM addressed to us: that origin's own answer (sent once, not in custody).
-      if (kind === DataKind.Confirm && !equalBytes(d.origin, this.ctx.id)) return this.originConfirmed(d, from);
+      if (kind === DataKind.Confirm && !equalBytes(d.origin, this.ctx.id)) return this.originConfirmed(d);
       this.ack(from, d);
       if (kind === DataKind.Message) {
         this.ctx.onDirectMessage(d.origin, d.seq, d.payload, d.hops + 1, from);
@@ -371,8 +372,6 @@ export class StoreAndForward {
       }
       return;
     }
-    // A lend goes to the neighbor it names, never further.
-    if (kind === DataKind.Lend) return this.ctx.drop(WireError.BadField);
     const held = this.custody.find(d.origin, kind, d.seq);
     if (held >= 0) {
       // The same CONFIRM with the gateway's certificate replaces one without: the origin may need it.
@@ -636,8 +635,6 @@ export class StoreAndForward {
 
   /** A neighbor asks us to keep one of its readings: kept (and ACKed) if our lending quota allows. */
   private lent(d: DataView, from: number, now: number): void {
-    // A lend goes one hop, from its origin: one in another's name could fill or re-home its row.
-    if (!this.isNeighbor(d.origin, from)) return this.ctx.drop(WireError.BadField);
     const entry = d.payload.subarray(LEND_HOME_BYTES);
     if (this.verifier) {
       // A gateway keeps nothing for later: it delivers.
@@ -659,11 +656,10 @@ export class StoreAndForward {
 
   /**
    * An origin tells us, its lender, that a gateway confirmed its readings up to `d.seq`: the replicas
-   * we keep of them go. Only the origin's own word counts: a hole cannot release anyone else's, nor
-   * forge the gateway's CONFIRM to the origin (it checks the tag).
+   * we keep of them go. Only the origin's own word counts (checkDataHop: from the origin in person): a
+   * hole cannot release anyone else's, nor forge the gateway's CONFIRM to the origin (it checks the tag).
    */
-  private originConfirmed(d: DataView, from: number): void {
-    if (!this.isNeighbor(d.origin, from)) return this.ctx.drop(WireError.BadField);
+  private originConfirmed(d: DataView): void {
     this.replicas?.confirm(d.origin, d.seq);
   }
 

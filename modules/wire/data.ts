@@ -76,6 +76,21 @@ export function newDataView(): DataView {
   return { origin: NONE, destination: NONE, kind: DataKind.Entry, hops: 0, seq: 0, payload: NONE };
 }
 
+/**
+ * Checks what a DATA body (passed checkData) says against who sent it and who received it. Two kinds
+ * go one hop, from their origin to the neighbor they name: a lend, and an origin's own CONFIRM to its
+ * lender (origin ≠ destination). One addressed to another node, or in another origin's name, only a
+ * faulty or hostile sender makes; the frame is rejected whole (bad-field) before any record is
+ * applied, so it cannot have a partial effect.
+ */
+export function checkDataHop(body: Uint8Array, receiver: Uint8Array, sender: Uint8Array): WireError {
+  const kind = body[16];
+  const oneHop = kind === DataKind.Lend || (kind === DataKind.Confirm && !equalAt(body, 0, body, NODE_ID_BYTES, NODE_ID_BYTES));
+  if (!oneHop) return WireError.None;
+  return equalAt(body, NODE_ID_BYTES, receiver, 0, NODE_ID_BYTES) && equalAt(body, 0, sender, 0, NODE_ID_BYTES)
+    ? WireError.None : WireError.BadField;
+}
+
 /** Checks a DATA body as decodeData does, without decoding it anywhere. */
 export function checkData(body: Uint8Array): WireError {
   if (body.length < DATA_FIXED_BYTES) return WireError.Truncated;

@@ -69,6 +69,7 @@ import { checkCommandFields, commandPathText, encodeCommand, encodeCommandResend
   verifyCommandSignature } from "./command/command-message.js";
 import { commandAckCertificate, encodeCommandAck, verifyCommandAck } from "./command/command-ack.js";
 import { CommandOutbox, type PendingCommand } from "./command/command-outbox.js";
+import { decodeHandover, encodeHandover, handoverNames, verifyHandoverSignature } from "./forward/handover-message.js";
 import { checkAck, checkData, checkDataHop, decodeData, MAX_DATA_PAYLOAD, newDataView } from "./wire/data.js";
 import { MAX_RECORDS, parseRecordSpans, RECORD_HEADER_BYTES, RecordSpans, RecordType, writeRecord, type RecordView } from "./wire/records.js";
 import { createContentConfig, type ContentConfig } from "./content/content-config.js";
@@ -1009,7 +1010,7 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
       if (seq === 0) this.counters.drop(WireError.BadField);
       else this.onCommand(g.origin, originHex, seq, g.payload.subarray(RESEND_SEQ_BYTES), g.hops, now);
     } else if (g.kind === GossipKind.Handover && this.role === Role.Gateway) {
-      this.forward.onHandover(g.origin, g.payload, now);
+      this.onHandover(g.origin, g.seq, g.payload, now);
     }
     if (!copy) return;
     // Under the coverage policy the neighbors that the transmitter of our first copy designated
@@ -1057,6 +1058,22 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
     this.commands.accept(origin, seq);
     this.emit({ type: "command", origin: originHex, seq, path: commandPathText(view), value: view.value.slice(), hops: hops + 1 });
     this.ackCommand(origin, seq, now);
+  }
+
+  /**
+   * Gateway `origin`'s handover message (docs/protocol.md §Store-and-forward, "Changing home"): its
+   * notices are acted on only if the gateway named as origin signed them. Cheap checks first: the
+   * decode, then whether a notice is for us (others are relayed unverified); then the carried
+   * certificate's admission with the gateway role, and the signature.
+   */
+  private onHandover(origin: Uint8Array, seq: number, payload: Uint8Array, now: number): void {
+    const view = decodeHandover(payload);
+    if (typeof view === "number") return this.counters.drop(view);
+    if (!handoverNames(view, this.id)) return;
+    const publicKey = this.admitGateway(origin, view.certificate, now);
+    if (!publicKey) return;
+    if (!verifyHandoverSignature(this.crypto, view, origin, seq, publicKey)) return this.counters.drop(DropReason.BadSignature);
+    this.forward.onHandover(origin, view.notices, now);
   }
 
   /** Sends `origin` our signed ack of its command `seq` (the one signed last is reused), hop by hop. */
@@ -1566,8 +1583,10 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
     return this.routes.nearest(except, (slot) => !this.custodyTrust.distrusted(slot, now))?.destination ?? null;
   }
 
-  broadcastHandover(payload: Uint8Array, now: number): void {
-    this.publishOwn(this.takeSeq(), GossipKind.Handover, payload, now);
+  broadcastHandover(notices: Uint8Array, now: number): void {
+    const seq = this.takeSeq();
+    const { secretKey, certificate } = this.provisioning;
+    this.publishOwn(seq, GossipKind.Handover, encodeHandover(this.crypto, secretKey, certificate, this.id, seq, notices), now);
   }
 
   hasNeighbor(slot: number): boolean {

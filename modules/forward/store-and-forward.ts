@@ -72,7 +72,7 @@ export interface ForwardContext {
   nearestGatewayId(): Uint8Array | null;
   /** Id of the nearest gateway other than `except` routed through a next hop we trust; null without one. */
   trustedGatewayId(except: Uint8Array, now: number): Uint8Array | null;
-  /** Gateways: gossips HANDOVER notices to the other gateways (GOSSIP kind 5). */
+  /** Gateways: signs HANDOVER notices and gossips them to the other gateways (GOSSIP kind 5, forward/handover-message.ts). */
   broadcastHandover(payload: Uint8Array, now: number): void;
   /** Whether a neighbor occupies `slot` (reverse routes outlive neighbors). */
   hasNeighbor(slot: number): boolean;
@@ -738,7 +738,8 @@ export class StoreAndForward {
   }
 
   /**
-   * Gateways: another gateway's HANDOVER notices (wire/handover.ts). A RELEASE of ours: the origin
+   * Gateways: another gateway's HANDOVER notices (wire/handover.ts), signed by `sender` (checked by the
+   * node: forward/handover-message.ts). A RELEASE of ours: the origin
    * is released here and the claimer told how far it was delivered. A RELEASED for our claim: we
    * take the origin over from there, or pass the answer on to the claimer we asked for.
    */

@@ -1,7 +1,7 @@
 /**
- * HANDOVER: the payload of GOSSIP kind 5, what gateways tell each other, mesh-wide, when an origin
- * changes home (forward/gateway-handover.ts, docs/protocol.md §Store-and-forward). 1..MAX_NOTICES
- * notices of NOTICE_BYTES:
+ * HANDOVER: what gateways tell each other, mesh-wide, when an origin changes home
+ * (forward/gateway-handover.ts, docs/protocol.md §Store-and-forward): 1..MAX_NOTICES notices of
+ * NOTICE_BYTES, signed by their sender in GOSSIP kind 5 (forward/handover-message.ts):
  *
  *   off  size  field
  *   0    1     type: 1 release (the sender claims `origin` from `gateway`, its old home),

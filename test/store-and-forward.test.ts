@@ -427,8 +427,9 @@ test("a new home is judged by its own confirmations: the old home confirming wha
   assert.ok(sent.includes("2->2 names 1"), `reading 2 goes to G2: ${sent.slice(-3)}`);
   routed.delete(2);
   const lostAt = t;
-  while (!sent.includes("2->3 names 2") && t < lostAt + 7 * 60_000) forward.tick((t += 1000));
-  assert.ok(sent.includes("2->3 names 2"), `G2 left for G3 within 7 minutes of losing it, not 15: ${sent.slice(-3)}`);
+  // Named G1, not G2: G2 never confirmed (G1's CONFIRM is not G2's), so it may never have claimed us from G1.
+  while (!sent.includes("2->3 names 1") && t < lostAt + 7 * 60_000) forward.tick((t += 1000));
+  assert.ok(sent.includes("2->3 names 1"), `G2 left for G3 within 7 minutes of losing it, not 15: ${sent.slice(-3)}`);
 });
 
 test("a home that never confirmed is not named to the next one: the home before it is, which knows where delivery stopped", () => {
@@ -478,6 +479,55 @@ test("a home that never confirmed is not named to the next one: the home before 
   for (let i = 0; i < 3; i++) take();
   routed.add(1);
   assert.ok(leaveFor(1)?.endsWith(" names 3"), "a home that confirmed is named");
+});
+
+test("a home confirmed only by the home before is not named: that CONFIRM says nothing of the home's own entries", () => {
+  // In a 1,000-node simulation (seed 2, with authenticated CONFIRMs) origin 315's home went 412 →
+  // 371 → 827. 412 delivered readings 8 and 9 after the move; its CONFIRM of 8 reached the origin,
+  // that of 9 did not. No entry ever reached 371, but 412's CONFIRM counted as 371's progress: 371
+  // was named, asked by 827 it answered that it had delivered nothing, and 827 delivered 9 again.
+  const id = new Uint8Array(8).fill(7);
+  const routed = new Set([1, 2, 3]);
+  const gateway = (except?: Uint8Array) => { for (const g of [1, 2, 3]) if (routed.has(g) && g !== except?.[0]) return new Uint8Array(8).fill(g); return null; };
+  const sent: string[] = [];
+  const view = newDataView();
+  const ctx = forwardContext(id, {
+    nextHopToward: (d: Uint8Array) => (routed.has(d[0]) ? d[0] : -1),
+    nearestGatewayId: () => gateway(),
+    trustedGatewayId: (except) => gateway(except),
+    sendTo: logEntries(sent),
+  });
+  const forward = new StoreAndForward(ctx, nodeCrypto, new MemoryStorage(), new Uint8Array(64), new Uint8Array(0), createNodeConfig());
+  forward.start(0);
+  let t = 1000;
+  let seq = 0;
+  const take = () => {
+    forward.publishReading("t", ++seq, 0, (t += 1000));
+    forward.tick(t);
+    forward.onAck(encodeAck([{ origin: id, kind: DataKind.Entry, seq }]), 3, t);
+  };
+  const confirmFrom = (g: number, upTo: number) => {
+    assert.is(decodeData(gatewayConfirm(new Uint8Array(8).fill(g), id, 1, upTo), view), WireError.None);
+    forward.onData(view, 3, (t += 1000));
+  };
+  /** The first entry sent to gateway `to` from now on. */
+  const leaveFor = (to: number) => {
+    const start = t;
+    const from = sent.length;
+    const toIt = (s: string) => s.includes(`->${to}`);
+    while (!sent.slice(from).some(toIt) && t < start + 20 * 60_000) forward.tick((t += 1000));
+    return sent.slice(from).find(toIt);
+  };
+  take();
+  confirmFrom(1, 1);
+  take();
+  routed.delete(1);
+  assert.is(leaveFor(2), "2->2 names 1", "G1, out of reach, left for G2");
+  take();
+  // G1 delivered reading 2 (on its way before the move) and confirms it; G2 never confirms.
+  confirmFrom(1, 2);
+  routed.delete(2);
+  assert.is(leaveFor(3), "3->3 names 1", "G2 left for G3, naming G1, not G2");
 });
 
 /**

@@ -223,6 +223,22 @@ test("an answer queued twice keeps the farther position", () => {
   assert.is(notice(out, 0).position, 3);
 });
 
+test("a takeover withdraws the answers for the origin still queued: only other origins' notices and our RELEASEs go", () => {
+  const h = new GatewayHandover(new MemoryStorage());
+  const other = id(9);
+  h.notify(NoticeType.Released, origin, id(3), 7, 0);
+  h.notify(NoticeType.Released, other, id(3), 4, 0);
+  h.notify(NoticeType.Release, origin, id(4), 0, 0);
+  h.withdrawAnswers(origin);
+  const out = h.takeNotices(h.deadline)!;
+  assert.equal([0, 1].map((i) => [notice(out, i).type, toHex(notice(out, i).origin)]),
+    [[NoticeType.Released, toHex(other)], [NoticeType.Release, toHex(origin)]]);
+  assert.is(out.length, 2 * NOTICE_BYTES);
+  h.notify(NoticeType.Released, origin, id(3), 7, 0);
+  h.withdrawAnswers(origin);
+  assert.is(h.deadline, Infinity, "nothing left to send");
+});
+
 test("an answer ends the claim; claims and released origins are bounded; release survives a reboot", () => {
   const storage = new MemoryStorage();
   const h = new GatewayHandover(storage);

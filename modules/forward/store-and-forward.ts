@@ -797,6 +797,7 @@ export class StoreAndForward {
   private takeOver(origin: Uint8Array, position: number, now: number): void {
     const originHex = toHex(origin);
     this.handover!.unrelease(origin);
+    this.handover!.withdrawAnswers(origin);
     this.verifier!.resume(originHex, origin, position, this.outcomes);
     this.report(now);
     // Our first CONFIRM since the origin moved here carries our certificate: the checkpoint it

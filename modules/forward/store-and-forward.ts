@@ -10,7 +10,8 @@
  * 3. The gateway feeds entries and checkpoints to its FeedVerifier, which delivers each reading once,
  *    in order, and reports `reading` events; it then sends a CONFIRM (highest seq delivered) back to
  *    the origin along the reverse path the data came by, tagged under the key the two share
- *    (confirm-tag.ts; the CONFIRM answering a checkpoint carries the gateway's certificate).
+ *    (confirm-tag.ts; the CONFIRM answering a checkpoint from an origin without that key carries the
+ *    gateway's certificate).
  * 4. The origin drops confirmed readings, on a CONFIRM whose tag checks only; readings left
  *    unconfirmed for `confirmAfterMs` are sent again. Custodians keep items in RAM only, so a
  *    custodian's crash costs at most a resend.

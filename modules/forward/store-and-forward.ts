@@ -562,7 +562,7 @@ export class StoreAndForward {
       return;
     }
     // A checkpoint's answer carries our certificate when the origin says it lacks our key (it never
-    // had it, or lost it: a reboot, a home change).
+    // had it, or lost it: a reboot, a key forgotten).
     let certify = false;
     if (kind === DataKind.Checkpoint) {
       const certificate = checkpointCertificate(payload);

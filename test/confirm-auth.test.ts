@@ -14,6 +14,7 @@ import { FeedLog } from "../modules/feed/feed-log.js";
 import { Role } from "../modules/identity/certificate.js";
 import { nodeIdOf } from "../modules/identity/node-id.js";
 import { MeshNode } from "../modules/node.js";
+import { checkpointKeyed, encodeCheckpointPayload, setCheckpointKeyed } from "../modules/wire/checkpoint-payload.js";
 import { confirmCertificate, confirmGateway, confirmPull, confirmTag, encodeConfirm } from "../modules/wire/confirm.js";
 import { DataKind, decodeData, encodeAck, encodeData, newDataView } from "../modules/wire/data.js";
 import { WireError } from "../modules/wire/errors.js";
@@ -169,9 +170,7 @@ test("a gateway tags every CONFIRM, carries its certificate in the one answering
   offer(DataKind.Entry, first.seq, first.payload, 1000);
   assert.equal(confirms(), [], "its certificate not met yet: no CONFIRM");
   const checkpoint = feed.checkpoint()!;
-  const withCertificate = new Uint8Array(checkpoint.length + ORIGIN.certificate.length);
-  withCertificate.set(checkpoint);
-  withCertificate.set(ORIGIN.certificate, checkpoint.length);
+  const withCertificate = encodeCheckpointPayload(checkpoint, ORIGIN.certificate);
   offer(DataKind.Checkpoint, 1, withCertificate, 2000);
   let sent = confirms();
   assert.is(sent.length, 1);
@@ -184,6 +183,65 @@ test("a gateway tags every CONFIRM, carries its certificate in the one answering
   sent = confirms();
   assert.equal(sent.map((c) => [c.seq, c.certificate]), [[1, GATEWAY.certificate], [2, null]], "later ones are plain (1 is sent again: no ACK came)");
   assert.ok(checkConfirmTag(nodeCrypto, pairKey, gatewayId, originId, 2, 0, sent[1].tag));
+});
+
+test("a gateway's answer to a checkpoint carries its certificate only when the origin says it lacks the gateway's key", () => {
+  const log = { sent: [] as Uint8Array[], drops: [] as number[], admitted: [] as string[] };
+  const gateway = new StoreAndForward(context(gatewayId, true, log), nodeCrypto, new MemoryStorage(), GATEWAY.secretKey, GATEWAY.certificate, createNodeConfig());
+  gateway.start(0);
+  const feed = new FeedLog(nodeCrypto, new MemoryStorage(), originId, ORIGIN.secretKey);
+  const view = newDataView();
+  const offer = (kind: DataKind, seq: number, payload: Uint8Array, now: number) => {
+    assert.is(decodeData(encodeData(originId, gatewayId, kind, 1, seq, payload), view), WireError.None);
+    gateway.onData(view, 1, now);
+  };
+  // A reading and the checkpoint covering it, which says whether the origin holds our key.
+  const answer = (keyed: boolean, now: number) => {
+    const { seq, bytes } = feed.append("t", 1, 0);
+    const entry = new Uint8Array(4 + bytes.length);
+    writeU32(entry, 0, 1);
+    entry.set(bytes, 4);
+    const payload = encodeCheckpointPayload(feed.checkpoint()!, ORIGIN.certificate);
+    setCheckpointKeyed(payload, keyed);
+    log.sent.length = 0;
+    offer(DataKind.Entry, seq, entry, now);
+    offer(DataKind.Checkpoint, seq, payload, now);
+    gateway.tick(now + 600);
+    const confirms = log.sent.map((body) => {
+    const v = newDataView();
+    decodeData(body, v);
+    return v;
+  }).filter((v) => v.kind === DataKind.Confirm && v.seq === seq);
+    assert.is(confirms.length, 1);
+    return confirmCertificate(confirms[0].payload) !== null;
+  };
+  assert.ok(answer(false, 1000), "the origin lacks the key: certified");
+  assert.not.ok(answer(true, 60_000), "the origin holds it: plain, 110 bytes less");
+  assert.ok(answer(false, 120_000), "lost since (a reboot, an eviction): certified again");
+});
+
+test("an origin's checkpoint says, as it leaves, whether it holds the key of the gateway it goes to; a payload of another size or flag is refused", () => {
+  const { forward, log } = origin();
+  const view = newDataView();
+  const checkpoints = () => log.sent.map((body) => {
+    const v = newDataView();
+    decodeData(body, v);
+    return v;
+  }).filter((v) => v.kind === DataKind.Checkpoint).map((v) => checkpointKeyed(v.payload));
+  assert.equal(checkpoints(), [false], "introduced before it holds the home's key");
+  confirm(forward, gatewayId, 2, confirmTagOf(nodeCrypto, pairKey, gatewayId, originId, 2, 0), GATEWAY.certificate);
+  assert.is(forward.unconfirmed, 0, "the certificate gave it the key");
+  log.sent.length = 0;
+  for (let n = 3, now = 4000; checkpoints().length === 0 && n < 40; n++, now += 20_000) {
+    forward.publishReading("t", n, 0, now);
+    forward.tick(now);
+  }
+  assert.equal(checkpoints(), [true], "the next one says it holds it");
+  const payload = encodeCheckpointPayload(new Uint8Array(84), ORIGIN.certificate);
+  const body = (p: Uint8Array) => encodeData(originId, gatewayId, DataKind.Checkpoint, 1, 1, p);
+  assert.is(decodeData(body(payload.subarray(0, 194)), view), WireError.BadField, "without the flag");
+  payload[194] = 2;
+  assert.is(decodeData(body(payload), view), WireError.BadField, "a flag other than 0 or 1");
 });
 
 test("a new home's first CONFIRM after taking an origin over carries its certificate: the checkpoint that introduced the origin came while it claimed it", () => {
@@ -205,9 +263,7 @@ test("a new home's first CONFIRM after taking an origin over carries its certifi
   entry.set(otherGatewayId, 4 + bytes.length);
   offer(DataKind.Entry, seq, entry, 1000);
   const checkpoint = feed.checkpoint()!;
-  const withCertificate = new Uint8Array(checkpoint.length + ORIGIN.certificate.length);
-  withCertificate.set(checkpoint);
-  withCertificate.set(ORIGIN.certificate, checkpoint.length);
+  const withCertificate = encodeCheckpointPayload(checkpoint, ORIGIN.certificate);
   offer(DataKind.Checkpoint, seq, withCertificate, 2000);
   const confirms = () => log.sent.map((body) => {
     const v = newDataView();

@@ -10,7 +10,8 @@
  * 3. The gateway feeds entries and checkpoints to its FeedVerifier, which delivers each reading once,
  *    in order, and reports `reading` events; it then sends a CONFIRM (highest seq delivered) back to
  *    the origin along the reverse path the data came by, tagged under the key the two share
- *    (confirm-tag.ts; the CONFIRM answering a checkpoint carries the gateway's certificate).
+ *    (confirm-tag.ts; the CONFIRM answering a checkpoint from an origin without that key carries the
+ *    gateway's certificate).
  * 4. The origin drops confirmed readings, on a CONFIRM whose tag checks only; readings left
  *    unconfirmed for `confirmAfterMs` are sent again. Custodians keep items in RAM only, so a
  *    custodian's crash costs at most a resend.
@@ -30,11 +31,11 @@ import { DropReason } from "../counters.js";
 import type { MeshEvent } from "../events.js";
 import { feedEntryLength } from "../feed/feed-entry.js";
 import { FeedLog } from "../feed/feed-log.js";
-import { FEED_CHECKPOINT_BYTES } from "../feed/feed-checkpoint.js";
 import { FeedVerifier, type FeedOutcome } from "../feed/feed-verifier.js";
 import { UnsentStore } from "../feed/unsent-store.js";
 import { publicKeyOf } from "../identity/node-id.js";
 import type { Crypto, Storage } from "../ports.js";
+import { checkpointCertificate, checkpointKeyed, checkpointOf, encodeCheckpointPayload, setCheckpointKeyed } from "../wire/checkpoint-payload.js";
 import { confirmCertificate, confirmGateway, confirmPull, confirmTag, CONFIRM_BYTES, CONFIRM_CERTIFIED_BYTES, encodeConfirm } from "../wire/confirm.js";
 import { ackItem, checkAck, DataKind, encodeAck, encodeData, LEND_HOME_BYTES, MAX_ACKS, MAX_DATA_HOPS, type DataView } from "../wire/data.js";
 import { WireError } from "../wire/errors.js";
@@ -560,20 +561,21 @@ export class StoreAndForward {
     } else if (this.handover!.isReleased(origin)) {
       return;
     }
-    // A checkpoint's answer carries our certificate: the origin may have lost our key, or never had it.
-    let answersCheckpoint = false;
-    if (kind === DataKind.Checkpoint && payload.length > FEED_CHECKPOINT_BYTES) {
-      const certificate = payload.subarray(FEED_CHECKPOINT_BYTES);
+    // A checkpoint's answer carries our certificate when the origin says it lacks our key (it never
+    // had it, or lost it: a reboot, a key forgotten).
+    let certify = false;
+    if (kind === DataKind.Checkpoint) {
+      const certificate = checkpointCertificate(payload);
       const publicKey = this.ctx.admitOrigin(origin, certificate, now);
-      if (publicKey) verifier.offerCheckpoint(originHex, origin, publicKey, payload.subarray(0, FEED_CHECKPOINT_BYTES), this.outcomes);
-      answersCheckpoint = this.originKey(origin, certificate) !== null;
+      if (publicKey) verifier.offerCheckpoint(originHex, origin, publicKey, checkpointOf(payload), this.outcomes);
+      certify = this.originKey(origin, certificate) !== null && !checkpointKeyed(payload);
     }
     this.report(now);
     const c = this.confirmAt.get(originHex);
-    if (!c) this.confirmAt.set(originHex, { origin: origin.slice(), at: now + CONFIRM_DELAY_MS, pulls: 0, certified: answersCheckpoint });
+    if (!c) this.confirmAt.set(originHex, { origin: origin.slice(), at: now + CONFIRM_DELAY_MS, pulls: 0, certified: certify });
     else {
       c.pulls = 0;
-      if (answersCheckpoint) c.certified = true;
+      if (certify) c.certified = true;
     }
   }
 
@@ -1006,9 +1008,7 @@ export class StoreAndForward {
     if (!checkpoint) return;
     this.sinceCheckpoint = 0;
     this.introduced = true;
-    const payload = new Uint8Array(checkpoint.length + this.certificate.length);
-    payload.set(checkpoint);
-    payload.set(this.certificate, checkpoint.length);
+    const payload = encodeCheckpointPayload(checkpoint, this.certificate);
     // Only the newest is worth carrying: it covers what the older ones did. It takes the place of an
     // own entry, or lend, waiting in the queue (that one is in storage: the sweep, or the next lend,
     // makes it again): it carries our certificate, and a gateway that lacks it confirms nothing.
@@ -1107,6 +1107,11 @@ export class StoreAndForward {
     // Our own entries say, as they leave, from where a gateway that never met us should start.
     if (kind === DataKind.Entry && custody.hops(row) === 0 && custody.isFrom(row, this.ctx.id)) {
       writeU32(custody.payload(row), 0, this.unsent.base);
+    }
+    // …and our checkpoints whether we hold the key of the gateway they go to: if not, its answer
+    // brings its certificate (a home change or a lost key since the checkpoint was made included).
+    if (kind === DataKind.Checkpoint && custody.hops(row) === 0 && custody.isFrom(row, this.ctx.id)) {
+      setCheckpointKeyed(custody.payload(row), this.pairKeys.get(custody.destination(row)!) !== null);
     }
     // Sent to the same neighbor again and again without an ACK: it is not keeping its side.
     if (kind !== DataKind.Lend && custody.lastSentTo(row) === slot && custody.tries(row) >= UNACKED_TRIES) this.ctx.judge(slot, Behavior.Unacknowledged, now);

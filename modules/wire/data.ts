@@ -25,6 +25,7 @@
  * the receiver took custody of (or already had).
  */
 import { equalAt, readU32, writeU32 } from "../bytes.js";
+import { checkCheckpointPayload } from "./checkpoint-payload.js";
 import { checkConfirm } from "./confirm.js";
 import { WireError } from "./errors.js";
 import { NODE_ID_BYTES } from "./frame.js";
@@ -47,7 +48,7 @@ export enum DataKind {
 
 export const DATA_FIXED_BYTES = 22;
 /**
- * Entries are ≤ 4 + 49 bytes, checkpoints 84 plus the 110-byte certificate, a gateway's CONFIRM 28
+ * Entries are ≤ 4 + 49 bytes, checkpoints 84 plus the 110-byte certificate and a flag, a gateway's CONFIRM 28
  * plus its certificate: a DATA record never needs more.
  */
 export const MAX_DATA_PAYLOAD = 200;
@@ -105,6 +106,7 @@ export function checkData(body: Uint8Array): WireError {
     if (equalAt(body, 0, body, NODE_ID_BYTES, NODE_ID_BYTES)) return checkConfirm(body.subarray(DATA_FIXED_BYTES), seq);
     return payload === 0 ? WireError.None : WireError.BadField;
   }
+  if (kind === DataKind.Checkpoint) return checkCheckpointPayload(body.subarray(DATA_FIXED_BYTES));
   if (payload === 0 || (kind === DataKind.CommandAck && payload !== COMMAND_ACK_BYTES)) return WireError.BadField;
   // A lend goes one hop, and carries a home, a base and an entry.
   if (kind === DataKind.Lend && (body[17] !== 0 || payload <= LEND_HOME_BYTES + 4)) return WireError.BadField;

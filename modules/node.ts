@@ -231,6 +231,13 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
   private readonly sameLink: (a: unknown, b: unknown) => boolean;
   /** Certificate verifies this node will spend (rate, burst): see config.certificateVerifiesPerMinute. */
   private readonly verifyBudget: TokenBucket;
+  /**
+   * The same, for the certificates of gateways whose handover messages name us: at a busy gateway,
+   * origins' certificates took every token of the shared budget as it refilled, two gateways' claims
+   * went unverified for 3 minutes and gave up, and both it and they delivered 5 readings (1,000
+   * nodes under stress, seed 1). Forged messages naming us drain this one, as they drained the other.
+   */
+  private readonly handoverVerifyBudget: TokenBucket;
   private readonly scores: PeerScores;
   private readonly relayWatch: RelayWatch;
   /** The relays our last HELLO designated (slot mask), held to relaying by the relay watch. */
@@ -344,6 +351,7 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
     this.relayWatch = new RelayWatch(config.neighborCapacity);
     this.custodyTrust = new CustodyTrust(config.neighborCapacity);
     this.verifyBudget = new TokenBucket(config.certificateVerifiesPerMinute / 60, Math.max(8, config.neighborCapacity), 0);
+    this.handoverVerifyBudget = new TokenBucket(config.certificateVerifiesPerMinute / 60, 8, 0);
     this.originLimiter = new OriginLimiter(config.originRatePerMinute, config.originBurst, config.certificateCacheCapacity);
     this.sameLink = ports.sameLink ?? sameValue;
     this.openBudget = new OpenBudget(config.unboundLinkCapacity, config.unboundOpensPerLinkBurst, config.unboundOpensPerLinkPerSecond,
@@ -839,11 +847,11 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
    * Step 3: the sender's verified certificate, verifying the one its HELLO carries if new to us.
    * Returns its certificate-cache slot, or -1 (dropped).
    */
-  private admit(senderHex: string, sender: Uint8Array, carried: Uint8Array | null, now: number): number {
+  private admit(senderHex: string, sender: Uint8Array, carried: Uint8Array | null, now: number, budget = this.verifyBudget): number {
     let peer = this.certificates.get(sender);
     if (carried && (peer < 0 || !this.certificates.entries.equals(peer, carried))) {
       // A verify costs about a second on the board: a swarm of fake identities must not buy them at will.
-      if (!this.verifyBudget.take(now)) {
+      if (!budget.take(now)) {
         this.counters.drop(DropReason.VerifyBudget);
         return -1;
       }
@@ -877,8 +885,8 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
   }
 
   /** A gateway known by the certificate its CONFIRM carried (admit, and the role): its public key, or null (dropped). */
-  admitGateway(gateway: Uint8Array, certificate: Uint8Array, now: number): Uint8Array | null {
-    const peer = this.admit(toHex(gateway), gateway, certificate, now);
+  admitGateway(gateway: Uint8Array, certificate: Uint8Array, now: number, budget = this.verifyBudget): Uint8Array | null {
+    const peer = this.admit(toHex(gateway), gateway, certificate, now, budget);
     if (peer < 0) return null;
     if (this.certificates.entries.role(peer) === Role.Gateway) return this.certificates.entries.publicKey(peer);
     this.counters.drop(DropReason.BadCertificate);
@@ -1070,7 +1078,7 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
     const view = decodeHandover(payload);
     if (typeof view === "number") return this.counters.drop(view);
     if (!handoverNames(view, this.id)) return;
-    const publicKey = this.admitGateway(origin, view.certificate, now);
+    const publicKey = this.admitGateway(origin, view.certificate, now, this.handoverVerifyBudget);
     if (!publicKey) return;
     if (!verifyHandoverSignature(this.crypto, view, origin, seq, publicKey)) return this.counters.drop(DropReason.BadSignature);
     this.forward.onHandover(origin, view.notices, now);

@@ -234,7 +234,7 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
   /**
    * The same, for the certificates of gateways whose handover messages name us: at a busy gateway,
    * origins' certificates took every token of the shared budget as it refilled, two gateways' claims
-   * went unverified for 3 minutes and gave up, and both it and they delivered 5 readings (1,000
+   * went unverified for 3 minutes and gave up, and both it and they delivered 4 readings (1,000
    * nodes under stress, seed 1). Forged messages naming us drain this one, as they drained the other.
    */
   private readonly handoverVerifyBudget: TokenBucket;

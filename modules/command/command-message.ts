@@ -20,7 +20,8 @@
  * seen caches would drop the first seq): the command's own seq (u32) ‖ the payload above, unchanged,
  * so the signature still binds the command's seq and the target acts on it once.
  */
-import { ascii, concatBytes, readU32, writeU32 } from "../bytes.js";
+import { ascii, readU32, writeU32 } from "../bytes.js";
+import { gossipSigningBytes } from "../gossip/gossip-signing.js";
 import type { Crypto } from "../ports.js";
 import { WireError } from "../wire/errors.js";
 import { NODE_ID_BYTES } from "../wire/frame.js";
@@ -59,11 +60,6 @@ export function isCommandPath(path: string): boolean {
   return true;
 }
 
-function signedBytes(origin: Uint8Array, seq: number, signed: Uint8Array): Uint8Array {
-  const numbers = new Uint8Array(4);
-  writeU32(numbers, 0, seq);
-  return concatBytes(CONTEXT, origin.subarray(0, NODE_ID_BYTES), numbers, signed);
-}
 
 /** Throws RangeError for a target, path or value the decoder would reject. */
 export function checkCommandFields(target: Uint8Array, path: string, value: Uint8Array): void {
@@ -86,7 +82,7 @@ export function encodeCommand(crypto: Crypto, secretKey: Uint8Array, certificate
   out[valueAt - 1] = value.length;
   out.set(value, valueAt);
   const signedEnd = valueAt + value.length;
-  out.set(crypto.sign(signedBytes(origin, seq, out.subarray(TARGET_AT, signedEnd)), secretKey), signedEnd);
+  out.set(crypto.sign(gossipSigningBytes(CONTEXT, origin, seq, out.subarray(TARGET_AT, signedEnd)), secretKey), signedEnd);
   return out;
 }
 
@@ -121,7 +117,7 @@ export function decodeCommand(payload: Uint8Array): CommandView | WireError {
 }
 
 export function verifyCommandSignature(crypto: Crypto, view: CommandView, origin: Uint8Array, seq: number, publicKey: Uint8Array): boolean {
-  return crypto.verify(signedBytes(origin, seq, view.signed), view.signature, publicKey);
+  return crypto.verify(gossipSigningBytes(CONTEXT, origin, seq, view.signed), view.signature, publicKey);
 }
 
 /** The path as text (its bytes are ASCII, checked by decodeCommand). */

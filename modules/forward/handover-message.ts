@@ -14,7 +14,8 @@
  * One signature covers the whole batch. It binds the gossip (origin, seq), as a command's does
  * (command/command-message.ts), so a relay cannot move the notices to another sender.
  */
-import { ascii, concatBytes, equalAt, writeU32 } from "../bytes.js";
+import { ascii, equalAt } from "../bytes.js";
+import { gossipSigningBytes } from "../gossip/gossip-signing.js";
 import type { Crypto } from "../ports.js";
 import { WireError } from "../wire/errors.js";
 import { NODE_ID_BYTES } from "../wire/frame.js";
@@ -34,11 +35,6 @@ export interface HandoverView {
   signature: Uint8Array;
 }
 
-function signedBytes(origin: Uint8Array, seq: number, notices: Uint8Array): Uint8Array {
-  const numbers = new Uint8Array(4);
-  writeU32(numbers, 0, seq);
-  return concatBytes(CONTEXT, origin.subarray(0, NODE_ID_BYTES), numbers, notices);
-}
 
 /** Signs `notices` (checked: 1..MAX_NOTICES) as gossip (origin, seq) of the gateway holding `secretKey` and `certificate`. */
 export function encodeHandover(crypto: Crypto, secretKey: Uint8Array, certificate: Uint8Array, origin: Uint8Array, seq: number,
@@ -46,7 +42,7 @@ export function encodeHandover(crypto: Crypto, secretKey: Uint8Array, certificat
   const out = new Uint8Array(HANDOVER_SIGNING_BYTES + notices.length);
   out.set(certificate, 0);
   out.set(notices, CERTIFICATE_BYTES);
-  out.set(crypto.sign(signedBytes(origin, seq, notices), secretKey), CERTIFICATE_BYTES + notices.length);
+  out.set(crypto.sign(gossipSigningBytes(CONTEXT, origin, seq, notices), secretKey), CERTIFICATE_BYTES + notices.length);
   return out;
 }
 
@@ -68,5 +64,5 @@ export function handoverNames(view: HandoverView, id: Uint8Array): boolean {
 }
 
 export function verifyHandoverSignature(crypto: Crypto, view: HandoverView, origin: Uint8Array, seq: number, publicKey: Uint8Array): boolean {
-  return crypto.verify(signedBytes(origin, seq, view.notices), view.signature, publicKey);
+  return crypto.verify(gossipSigningBytes(CONTEXT, origin, seq, view.notices), view.signature, publicKey);
 }

@@ -697,7 +697,9 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
       for (const r of records) {
         if (r.type === RecordType.Data) {
           decodeData(r.body, this.dataView); // checked above
-          this.forward.onData(this.dataView, transmitter.slot, now);
+          // A revoked origin's data is carried no further, whoever hands it on (one without the list yet).
+          if (this.isRevoked(this.dataView.origin)) this.forward.refuse(this.dataView, transmitter.slot, DropReason.Revoked);
+          else this.forward.onData(this.dataView, transmitter.slot, now);
         } else if (r.type === RecordType.Ack) {
           this.forward.onAck(r.body, transmitter.slot, now);
         }
@@ -978,6 +980,13 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
     const g = this.gossip;
     decodeGossip(body, g); // checked in handleFrame
     this.gossipHeld = true;
+    if (this.isRevoked(g.origin)) {
+      // Relayed by a neighbor that has not heard the list yet: neither delivered nor relayed. Seen, and
+      // kept as a key, so our HELLO lists it and neighbors do not repair it to us.
+      this.seen.add(g.origin, g.seq);
+      this.recent.add(messageKey(g.origin, g.seq), null, now, repaired);
+      return this.counters.drop(DropReason.Revoked);
+    }
     if (g.kind === GossipKind.Revocation) {
       // Self-authenticating: verified before it is marked seen or relayed, so a forgery cannot
       // occupy the slot of the real list.
@@ -1209,6 +1218,7 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
       const id = this.certificates.idOf(slot);
       if (isRevoked(list, id)) this.forgetPeer(id, toHex(id), "revoked", now);
     }
+    this.forward.forgetKeys((id) => isRevoked(list, id));
     this.emit({ type: "revocation", serial: list.serial, count: list.count });
   }
 
@@ -1257,7 +1267,8 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
         const ours = this.role === Role.Gateway && equalBytes(entry.destination, this.id);
         if (ours || this.routes.wants(n.slot, entry.destination, wanted)) this.triggerRouteUpdate(now);
       }
-      this.routes.updateFrom(n.slot, view, this.id);
+      const list = this.revocation;
+      this.routes.updateFrom(n.slot, view, this.id, list && ((destination) => isRevoked(list, destination)));
     }
     this.selectRoutes(now);
   }

@@ -129,6 +129,26 @@ test("an origin acts on a CONFIRM only once its gateway's certificate gave it th
   assert.equal(log.admitted, ["" + gatewayId[0]], "the certificate checked once");
 });
 
+test("a revoked gateway's key is forgotten: its CONFIRMs, rightly tagged, are no longer acted on", () => {
+  const { forward } = origin();
+  const right = (seq: number) => confirmTagOf(nodeCrypto, pairKey, gatewayId, originId, seq, 0);
+  confirm(forward, gatewayId, 1, right(1), GATEWAY.certificate);
+  assert.is(forward.unconfirmed, 1, "the key agreed on, reading 1 confirmed");
+  forward.forgetKeys((gateway) => gateway.every((b, i) => b === gatewayId[i]));
+  confirm(forward, gatewayId, 2, right(2), null);
+  assert.is(forward.unconfirmed, 1, "its key forgotten (the revocation list named it): reading 2 stays");
+});
+
+test("pair keys: forgetWhere frees exactly the slots it names", () => {
+  const table = new PairKeys(3);
+  for (let n = 1; n <= 3; n++) table.put(id(n), new Uint8Array(32).fill(n));
+  table.forgetWhere((key) => key[7] === 2);
+  assert.is(table.get(id(2)), null);
+  assert.ok(table.get(id(1)) && table.get(id(3)), "the others kept");
+  table.put(id(4), new Uint8Array(32).fill(4));
+  assert.ok(table.get(id(1)) && table.get(id(3)) && table.get(id(4)), "the freed slot taken first");
+});
+
 test("an origin agrees on keys only with its home (or the home before): a forger naming other gateways buys none", () => {
   const { forward, log } = origin();
   const tag = confirmTagOf(nodeCrypto, derivePairKey(nodeCrypto, ORIGIN.secretKey, OTHER_GATEWAY.secretKey.subarray(32))!, otherGatewayId, originId, 2, 0);

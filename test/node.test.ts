@@ -165,6 +165,58 @@ test("a revocation list reaches neighbors, removes the revoked node and blocks i
   assert.is(c.revocationSerial, 1, "the revoked node still learns the list");
 });
 
+/** The line a — b — c (a and c out of each other's range); `aToB` says whether b hears a at `now`. */
+function line(aToB: (now: number) => boolean = () => true): (from: number, to: number, now: number) => boolean {
+  return (from, to, now) => Math.abs(from - to) === 1 && (from !== 0 || aToB(now));
+}
+
+test("a revoked origin's messages, relayed by a neighbor without the list, are neither delivered nor relayed", () => {
+  const a = boot(provision(1));
+  const b = boot(provision(2));
+  const c = boot(provision(3));
+  // b never hears a after the list is handed to a, so b still relays c's messages.
+  const heard = line((now) => now < 12_010);
+  run([a, b, c], 0, 12_000, undefined, heard);
+  assert.ok(a.injectRevocation(issueRevocationList(crypto, owner.secretKey, NETWORK, 1, [c.id]), 12_010));
+  c.publish(new Uint8Array([7]), 12_020);
+  const relayedByA: Uint8Array[] = [];
+  const events = run([a, b, c], 12_020, 3000, (from, frame) => { if (from === 0) relayedByA.push(frame); }, heard);
+  assert.ok(events[1].some((e) => e.type === "message" && e.origin === c.idHex), "b, without the list, delivers it");
+  assert.not.ok(events[0].some((e) => e.type === "message"), "a delivers nothing of c's");
+  assert.is(a.counters.dropped(DropReason.Revoked), 1, "a dropped it once (copies after are duplicates)");
+  assert.is(a.counters.relays, 0, "a relays nothing of c's");
+});
+
+test("a revoked origin's readings are not delivered by a gateway that holds the list", () => {
+  const gateway = boot(provision(1, { role: Role.Gateway }));
+  const b = boot(provision(2));
+  const c = boot(provision(3));
+  const heard = line((now) => now < 40_000);
+  run([gateway, b, c], 0, 30_000, undefined, heard);
+  c.publishReading("t", 1, 30_000);
+  const before = run([gateway, b, c], 30_000, 9_990, undefined, heard);
+  assert.ok(before[0].some((e) => e.type === "reading" && e.origin === c.idHex), "delivered before the revocation");
+  assert.ok(gateway.injectRevocation(issueRevocationList(crypto, owner.secretKey, NETWORK, 1, [c.id]), 40_000));
+  for (let i = 0; i < 3; i++) c.publishReading("t", 2 + i, 40_010 + i);
+  const after = run([gateway, b, c], 40_010, 30_000, undefined, heard);
+  assert.not.ok(after[0].some((e) => e.type === "reading"), "none delivered after it");
+  assert.ok(gateway.counters.dropped(DropReason.Revoked) >= 3, `${gateway.counters.dropped(DropReason.Revoked)} dropped as revoked`);
+});
+
+test("routes to a revoked gateway are refused, so no reading is handed toward it", () => {
+  const gateway = boot(provision(1, { role: Role.Gateway }));
+  const b = boot(provision(2));
+  const c = boot(provision(3));
+  // The list reaches c only: b still advertises its route to the gateway.
+  const heard = (from: number, to: number, now: number) => Math.abs(from - to) === 1 && (from !== 2 || now < 30_000);
+  run([gateway, b, c], 0, 30_000, undefined, heard);
+  assert.is(c.nearestGateway()?.gateway, gateway.idHex);
+  assert.ok(c.injectRevocation(issueRevocationList(crypto, owner.secretKey, NETWORK, 1, [gateway.id]), 30_000));
+  run([gateway, b, c], 30_000, 12_000, undefined, heard);
+  assert.ok(b.nearestGateway() !== null, "b, without the list, still routes to it");
+  assert.is(c.nearestGateway(), null, "c takes no route to a revoked gateway");
+});
+
 test("a forged revocation list is not applied or relayed", () => {
   const a = boot(provision(1));
   const b = boot(provision(2));

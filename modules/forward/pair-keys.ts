@@ -45,6 +45,13 @@ export class PairKeys {
     this.ranks[slot] = ++this.uses;
   }
 
+  /** Forgets the key of every id `drop` names (revoked ones). */
+  forgetWhere(drop: (id: Uint8Array) => boolean): void {
+    for (let slot = 0; slot < this.capacity; slot++) {
+      if (this.ranks[slot] !== 0 && drop(this.rows.subarray(slot * ROW, slot * ROW + NODE_ID_BYTES))) this.ranks[slot] = 0;
+    }
+  }
+
   private find(id: Uint8Array): number {
     const high = readU32(id, 0);
     const low = readU32(id, 4);

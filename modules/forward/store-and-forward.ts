@@ -343,6 +343,23 @@ export class StoreAndForward {
     }
   }
 
+  /**
+   * A DATA record from the neighbor in `from` not taken (its origin is revoked): dropped for
+   * `reason`, and ACKed, so that a sender without the revocation list yet stops resending it (a
+   * lend is ACKed only if kept).
+   */
+  refuse(d: DataView, from: number, reason: DropReason): void {
+    this.ctx.drop(reason);
+    if (d.kind === DataKind.Lend) return;
+    this.deadline = NaN;
+    this.ack(from, d);
+  }
+
+  /** Forgets the CONFIRM keys shared with the ids `drop` names (revoked ones): no CONFIRM of theirs is acted on again. */
+  forgetKeys(drop: (id: Uint8Array) => boolean): void {
+    this.pairKeys.forgetWhere(drop);
+  }
+
   /** A DATA record from the neighbor in `from`; it passed checkData and checkDataHop (node.ts). */
   onData(d: DataView, from: number, now: number): void {
     this.deadline = NaN;

@@ -128,13 +128,19 @@ export class RouteTable {
    * Applies a neighbor's whole ROUTE record. A record lists every route its sender holds (capacity
    * ≤ MAX_ROUTE_DESTINATIONS), so a destination it leaves out is one it no longer routes to: its candidate
    * goes, as a retraction would (retractions are repeated only three times and can all be lost).
+   * Destinations `refused` (revoked gateways) are taken as left out.
    */
-  updateFrom(slot: number, view: RouteView, ownId: Uint8Array): void {
-    for (let i = 0; i < view.count; i++) this.update(slot, view.entries[i], ownId);
+  updateFrom(slot: number, view: RouteView, ownId: Uint8Array, refused: ((destination: Uint8Array) => boolean) | null = null): void {
+    for (let i = 0; i < view.count; i++) {
+      const entry = view.entries[i];
+      if (!refused?.(entry.destination)) this.update(slot, entry, ownId);
+    }
     for (let k = 0; k < this.count; k++) {
       const row = this.order[k];
       const i = this.candidateOf(row, slot);
-      if (i >= 0 && !listed(view, this.rows[row]!.destination)) this.removeCandidate(row, i);
+      if (i < 0) continue;
+      const destination = this.rows[row]!.destination;
+      if (!listed(view, destination) || refused?.(destination)) this.removeCandidate(row, i);
     }
   }
 

@@ -5,6 +5,7 @@ import {
   bfsDistances,
   componentOf,
   eccentricity,
+  feedbackRelays,
   greedyConnectedDominatingSet,
   hindsightRelays,
   meanDegree,
@@ -19,6 +20,8 @@ const star5 = adjacencyFromEdges(5, [[0, 1], [0, 2], [0, 3], [0, 4]]);
 const cycle6 = adjacencyFromEdges(6, [[0, 1], [1, 2], [2, 3], [3, 4], [4, 5], [5, 0]]);
 /** 3×3 grid, row-major. */
 const grid3 = adjacencyFromEdges(9, [[0, 1], [1, 2], [3, 4], [4, 5], [6, 7], [7, 8], [0, 3], [3, 6], [1, 4], [4, 7], [2, 5], [5, 8]]);
+/** Node 0 linked to 1 only; 2..4 apart from them. */
+const mask5 = (): Adjacency => adjacencyFromEdges(5, [[0, 1], [2, 3], [3, 4]]);
 const mask = (n: number, down: number[]): Uint8Array => {
   const up = new Uint8Array(n).fill(1);
   for (const d of down) up[d] = 0;
@@ -108,6 +111,24 @@ test("hindsight relays: the fewest transmitters per hop layer that reach the nex
   assert.is(hindsightRelays(drawn, 0), 2, "one of layer 1 reaches all of layer 2");
   drawn[3] = Int32Array.of(6);
   assert.is(hindsightRelays(drawn, 0), 3, "node 6, now reached by 3 alone, needs 3 to transmit");
+});
+
+test("feedback relays: rounds of greedy covers, each lost reception tried again in the next round", () => {
+  const never = () => 1;
+  assert.is(feedbackRelays(path5, 0, 0, never), 4, "no loss, a path: every node but the last transmits");
+  assert.is(feedbackRelays(star5, 1, 0, never), 2, "a leaf, then the hub");
+  assert.is(feedbackRelays(grid3, 4, 0, never), 3, "the centre, then two covers for the four corners");
+  // Receptions drawn in order: the first of the centre's four is lost, so a second round tries that neighbor again.
+  const draws = [0, 0.5, 0.5, 0.5];
+  let k = 0;
+  const scripted = () => (k < draws.length ? draws[k++] : 0.5);
+  assert.is(feedbackRelays(adjacencyFromEdges(5, [[0, 1], [0, 2], [0, 3], [0, 4]]), 0, 0.3, scripted), 2, "the hub again, for the one it missed");
+  assert.is(feedbackRelays(mask5(), 0, 0, never), 1, "nodes the source cannot reach are not waited for");
+  const t = randomGeometricGraph({ nodes: 300, averageDegree: 8, seed: 4 });
+  const rng = new Rng(9);
+  const lossless = feedbackRelays(t.neighbors, 0, 0, never);
+  assert.ok(lossless >= greedyConnectedDominatingSet(t.neighbors, 0).length * 0.8, "without loss about a dominating set");
+  assert.ok(feedbackRelays(t.neighbors, 0, 0.3, () => rng.float()) > lossless, "losses cost transmissions");
 });
 
 test("realizedLinks keeps each directed link with probability 1 − loss, from the stream it is given", () => {

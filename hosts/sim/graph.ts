@@ -213,6 +213,75 @@ export function hindsightRelays(reaches: Adjacency, source: number): number {
   return transmissions;
 }
 
+/**
+ * The transmissions a broadcast from `source` needs with perfect, free feedback: in rounds, every node
+ * knows exactly who holds the message, and a greedy set cover picks the fewest holders whose
+ * transmissions reach every node next to a holder that still misses it (the holder with the most
+ * such neighbors first; ties: lowest index). Each reception is lost with probability `loss`, drawn
+ * from `random` as it happens; a node lost in one round is tried again in the next, until every
+ * node the source can reach has it. The source's first transmission counts.
+ *
+ * No relay rule learns of a loss sooner or more exactly than this, nor pays nothing to learn it: a
+ * limit on what retransmitting where a copy was lost can save over lossy links, whatever the
+ * latency. A greedy is not the optimum: an estimate, not a proof.
+ */
+export function feedbackRelays(adj: Adjacency, source: number, loss: number, random: () => number): number {
+  const n = adj.length;
+  const has = new Uint8Array(n);
+  const needs = new Uint8Array(n);
+  has[source] = 1;
+  let transmissions = 0;
+  for (;;) {
+    const candidates: number[] = [];
+    let left = 0;
+    for (let v = 0; v < n; v++) {
+      if (has[v]) continue;
+      const nbrs = adj[v];
+      for (let k = 0; k < nbrs.length; k++) {
+        if (!has[nbrs[k]]) continue;
+        needs[v] = 1;
+        left++;
+        break;
+      }
+    }
+    if (left === 0) return transmissions;
+    for (let u = 0; u < n; u++) {
+      if (!has[u]) continue;
+      const nbrs = adj[u];
+      for (let k = 0; k < nbrs.length; k++) {
+        if (needs[nbrs[k]]) {
+          candidates.push(u);
+          break;
+        }
+      }
+    }
+    const reached: number[] = [];
+    while (left > 0) {
+      let best = -1;
+      let bestGain = 0;
+      for (const u of candidates) {
+        let gain = 0;
+        const nbrs = adj[u];
+        for (let k = 0; k < nbrs.length; k++) gain += needs[nbrs[k]];
+        if (gain > bestGain) {
+          bestGain = gain;
+          best = u;
+        }
+      }
+      const nbrs = adj[best];
+      for (let k = 0; k < nbrs.length; k++) {
+        const v = nbrs[k];
+        if (!needs[v]) continue;
+        needs[v] = 0;
+        if (random() >= loss) reached.push(v);
+      }
+      left -= bestGain;
+      transmissions++;
+    }
+    for (const v of reached) has[v] = 1;
+  }
+}
+
 /** One draw of a lossy radio: each directed link of `adj` kept with probability 1 − `loss`. */
 export function realizedLinks(adj: Adjacency, loss: number, random: () => number): Int32Array[] {
   return adj.map((nbrs) => Int32Array.from(Array.prototype.filter.call(nbrs, () => random() >= loss) as number[]));

@@ -431,10 +431,10 @@ export function renderRelaySection(plan: BenchPlan, results: CaseResult[], check
     if (!(hindsight > TARGETS.maxOfFlooding) && !(feedback > TARGETS.maxOfFlooding)) continue;
     const over = [
       hindsight > TARGETS.maxOfFlooding ? `the hindsight relays are ${percent(hindsight, 1)} of flooding's transmissions (a rule that knew every loss beforehand, at flooding's hop latency)` : "",
-      feedback > TARGETS.maxOfFlooding ? `the feedback relays are ${percent(feedback, 1)} (a rule told every loss at once and for free, at any latency)` : "",
+      feedback > TARGETS.maxOfFlooding ? `the feedback relays are ${percent(feedback, 1)} of flooding's (a rule told every loss at once and for free, at any latency)` : "",
     ].filter((x) => x).join("; ");
     L.push(`At N = ${int(r.nodes)}, loss ${percent(r.loss, 0)}, ${over}: the ≤ ${percent(TARGETS.maxOfFlooding, 0)} target asks for fewer ` +
-      "than that (greedy covers are not the optimum: an estimate, not a proof).", "");
+      "transmissions than such a rule would send (greedy covers are not the optimum: an estimate, not a proof).", "");
   }
   return L.join("\n");
 }

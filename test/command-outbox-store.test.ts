@@ -2,7 +2,8 @@
  * The pending commands in flash (modules/command/command-outbox-store.ts, docs/protocol.md §Commands,
  * "Across a restart"): the stored value reads back exactly, anything damaged reads back as nothing;
  * the table writes once per command taken and once per outcome, never per resend; a restored table
- * keeps each target's order and counts lifetimes by the wall clock when it can.
+ * keeps each target's order and counts lifetimes by the wall clock when it can, so a command whose time
+ * passed while the node was off is given up at boot.
  */
 import { test } from "uvu";
 import * as assert from "uvu/assert";
@@ -11,6 +12,7 @@ import { encodeCommand, MAX_COMMAND_PATH, MAX_COMMAND_VALUE } from "../modules/c
 import { COMMAND_EXPIRES_MS, CommandOutbox, RESEND_AFTER_MS } from "../modules/command/command-outbox.js";
 import { commandSlotKey, CommandOutboxStore, decodeStoredCommand, encodeStoredCommand } from "../modules/command/command-outbox-store.js";
 import { Role } from "../modules/identity/certificate.js";
+import { MeshNode } from "../modules/node.js";
 import { nodeIdOf } from "../modules/identity/node-id.js";
 import { STORAGE_KEY_MAX_CHARS, STORAGE_VALUE_MAX_BYTES } from "../modules/ports.js";
 import { nodeCrypto as crypto } from "../hosts/node/node-crypto.js";
@@ -136,6 +138,28 @@ test("restore drops unreadable values, counted, and frees their slots; free slot
   assert.is(outbox.unsentHead("ee")!.slot, 0, "a new command takes the lowest slot not held by a restored one");
   outbox.add("ef", 21, "x", command(21), 0);
   assert.is(outbox.unsentHead("ef")!.slot, 1);
+});
+
+test("MeshNode: a command whose lifetime ended while the node was off is given up at boot, its slot freed", () => {
+  const storage = new MemoryStorage();
+  const wall = 1_800_000_000;
+  const before = new MeshNode(gateway, { crypto, random: new Rng(1), storage });
+  before.setWallClock(wall, 0);
+  before.start(0);
+  const seq = before.sendCommand(target, "led", ascii("on"), 1000);
+  // Off for 20 minutes: the new boot's monotonic clock starts at 0 again.
+  const after = new MeshNode(gateway, { crypto, random: new Rng(2), storage });
+  after.setWallClock(wall + 1 + 20 * 60, 0);
+  after.start(0);
+  assert.ok(after.nextTimeout() <= 0, "due at once");
+  after.tick(0);
+  const events = [];
+  for (let e; (e = after.pollEvent()); ) if (e.type.startsWith("command")) events.push(e);
+  assert.equal(events, [
+    { type: "commands-restored", commands: [{ target: toHex(target), seq, path: "led" }], unreadable: 0 },
+    { type: "command-expired", target: toHex(target), seq, path: "led", resends: 0, reason: "timeout" },
+  ]);
+  assert.equal(storage.get(commandSlotKey(0)), Uint8Array.of(0));
 });
 
 test.run();

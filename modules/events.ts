@@ -53,6 +53,12 @@ export type MeshEvent =
    * (`evicted`). The target may still have acted on it.
    */
   | { type: "command-expired"; target: string; seq: number; path: string; resends: number; reason: "timeout" | "evicted" }
+  /**
+   * Commanding nodes, at boot: the commands still pending when the node stopped, read back from flash
+   * (oldest first): each ends later as command-acked or command-expired. `unreadable`: stored values
+   * dropped whole (corrupt, truncated, another version, or signed by another identity).
+   */
+  | { type: "commands-restored"; commands: { target: string; seq: number; path: string }[]; unreadable: number }
   /** Every piece of owner-signed content this node is a target of verified: the host installs it from the content store. */
   | { type: "content-installed"; kind: number; version: number }
   /**

@@ -69,6 +69,7 @@ import { checkCommandFields, commandPathText, encodeCommand, encodeCommandResend
   verifyCommandSignature } from "./command/command-message.js";
 import { commandAckCertificate, encodeCommandAck, verifyCommandAck } from "./command/command-ack.js";
 import { CommandOutbox, type PendingCommand } from "./command/command-outbox.js";
+import { CommandOutboxStore } from "./command/command-outbox-store.js";
 import { decodeHandover, encodeHandover, handoverNames, verifyHandoverSignature } from "./forward/handover-message.js";
 import { checkAck, checkData, checkDataHop, decodeData, MAX_DATA_PAYLOAD, newDataView } from "./wire/data.js";
 import { MAX_RECORDS, parseRecordSpans, RECORD_HEADER_BYTES, RecordSpans, RecordType, writeRecord, type RecordView } from "./wire/records.js";
@@ -194,7 +195,8 @@ const FALLBACK_DELAY_UNITS = 8;
 const WELL_LINKED_NEEDED = 3;
 /**
  * Commands sent and not yet acked that a commanding node keeps (command-outbox.ts); up to ~450 B
- * each, allocated per command: in practice a gateway host commanding a few devices at a time.
+ * each, allocated per command: in practice a gateway host commanding a few devices at a time. Each
+ * is in flash too (command-outbox-store.ts, a key per slot, up to 357 B), so a restart resumes them.
  */
 const COMMANDS_PENDING = 16;
 
@@ -361,14 +363,16 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
     this.discovery = new RouteDiscovery(this, config.nodeRouteCapacity, this.random, this.originLimiter);
     this.monitor = new NodeMonitor(this, config.healthIntervalMs);
     this.commands = new CommandInbox(this.storage);
-    this.commandOutbox = cert.command ? new CommandOutbox(COMMANDS_PENDING) : null;
+    this.commandOutbox = cert.command ? new CommandOutbox(COMMANDS_PENDING, new CommandOutboxStore(this.storage, this.crypto)) : null;
     this.content = !ports.content ? null : new ContentSwarm(this, this.crypto, this.random, this.storage, ports.content.store,
       createContentConfig(ports.content.config), config.neighborCapacity);
   }
 
   /**
    * Boots the node: a new epoch (so frame nonces never repeat across reboots), a fresh block of
-   * sequence numbers, the stored revocation list, and a first beacon at a random point of the period.
+   * sequence numbers, the stored revocation list, the commands still pending when it stopped, and a
+   * first beacon at a random point of the period. A host that knows the wall clock sets it before
+   * (setWallClock): the pending commands' lifetimes count the time it was off.
    */
   start(now: number): void {
     const epoch = readStoredU32(this.storage, KEY_EPOCH) + 1;
@@ -384,6 +388,7 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
       this.revocation = list;
       this.revocationBytes = stored;
     }
+    this.restoreCommands(now);
     this.nextBeaconAt = now + Math.floor(unitFloat(this.random) * this.config.beaconIntervalMs);
     // The first report once the neighborhood has formed, at a random point so nodes do not report together.
     this.monitor.start(now, epoch, Math.floor((0.5 + unitFloat(this.random)) * this.config.healthIntervalMs));
@@ -438,12 +443,20 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
     // Covered now, though it may wait behind an earlier command to the same target: every seq taken is.
     this.checkpoints.add(seq, messageDigest(this.crypto, this.id, seq, GossipKind.Command, payload), now);
     const targetHex = toHex(target);
-    const evicted = this.commandOutbox!.add(targetHex, seq, path, payload, now);
+    const evicted = this.commandOutbox!.add(targetHex, seq, path, payload, now, this.wallSeconds(now) ?? 0);
     if (evicted) this.commandGone(evicted, "evicted", now);
     this.sendNextCommand(targetHex, now);
     this.checkpointIfDue(now);
     this.flush(now);
     return seq;
+  }
+
+  /** Our commands pending when we stopped, back in the table: their resends resume (command-outbox.ts restore). */
+  private restoreCommands(now: number): void {
+    if (!this.commandOutbox) return;
+    const { restored, unreadable } = this.commandOutbox.restore(this.provisioning.certificate, now, this.wallSeconds(now));
+    if (restored.length === 0 && unreadable === 0) return;
+    this.emit({ type: "commands-restored", commands: restored.map((c) => ({ target: c.targetHex, seq: c.seq, path: c.path })), unreadable });
   }
 
   /** Sends our oldest command to `targetHex` if it has not gone out yet (the one before it was acked or given up). */

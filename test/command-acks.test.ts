@@ -7,6 +7,9 @@
  *   - an insider's forged acks (T's certificate with its own signature, its own certificate) are
  *     refused, and the resends go on until T's genuine ack;
  *   - a commanding node that is not a gateway: T finds a route to it for the ack;
+ *   - G restarted with a command pending (command-outbox-store.ts): the target off meanwhile still acts
+ *     on it once and G reports it acked; one acked before the restart is not sent again; one pending
+ *     across the restart expires 15 minutes after it was taken; a corrupt stored table boots clean;
  * and, on their own: the ack's signature, the DATA and GOSSIP codecs, the pending table's cap,
  * eviction, one command in flight per target, resend times and lifetime.
  */
@@ -19,6 +22,7 @@ import type { MeshEvent, Transmit } from "../modules/events.js";
 import { commandAckCertificate, encodeCommandAck, verifyCommandAck } from "../modules/command/command-ack.js";
 import { encodeCommand, encodeCommandResend, resentCommandSeq } from "../modules/command/command-message.js";
 import { COMMAND_EXPIRES_MS, CommandOutbox, RESEND_AFTER_MS, RESEND_PACE_MS } from "../modules/command/command-outbox.js";
+import { encodeStoredCommand } from "../modules/command/command-outbox-store.js";
 import { Role } from "../modules/identity/certificate.js";
 import { nodeIdOf } from "../modules/identity/node-id.js";
 import { FrameSealer } from "../modules/link/frame-sealer.js";
@@ -60,8 +64,8 @@ class ScriptedNode implements SimDevice {
   constructor(readonly node: MeshNode, private readonly script: { at: number; run(node: MeshNode, now: number): void }[],
     private readonly muteOnCommand = false) {}
   start(now: number): void {
-    this.node.start(now);
     this.node.setWallClock(SIM_EPOCH_SECONDS + Math.floor(now / 1000), now);
+    this.node.start(now);
     this.drain();
   }
   receive(bytes: Uint8Array, link: unknown, now: number): void {
@@ -125,6 +129,7 @@ class AckForger implements SimDevice {
 function line(script: { at: number; run(node: MeshNode, now: number): void }[], setup: (sim: Simulator) => void,
     until: number, options: { forger?: AckForger; crashAfterCommand?: boolean; commander?: Provisioning } = {}) {
   const { forger, crashAfterCommand = false, commander = gatewayP } = options;
+  let commanderLives = 0;
   const topology = fromPositions(forger ? [0, 100, 200, -100] : [0, 100, 200], forger ? [0, 0, 0, 0] : [0, 0, 0], 120);
   const provisioning = [commander, relayP, targetP];
   const events: { at: number; e: MeshEvent }[][] = [[], [], [], []];
@@ -135,7 +140,8 @@ function line(script: { at: number; run(node: MeshNode, now: number): void }[], 
       const node = new MeshNode(provisioning[i], { crypto, random: ports.random, storage: ports.storage }, config);
       // The target muted after a command only in its first life: the crash takes its ack with it.
       const mute = i === 2 && crashAfterCommand && events[2].length === 0;
-      return new ScriptedNode(node, i === 0 ? script : [], mute);
+      // G runs its script in its first life only: after a restart it has only what it stored.
+      return new ScriptedNode(node, i === 0 && commanderLives++ === 0 ? script : [], mute);
     },
     onEvent: (i, e, now) => {
       if (i === 2 && e.type === "command" && crashAfterCommand) sim.reboot(2, now + 100, 1000);
@@ -205,6 +211,80 @@ test("an insider's forged acks are refused: the resends go on until the target's
   assert.is(acked.length, 1);
   assert.ok(acked[0].at > 60_000 && acked[0].e.resends >= 2, `acked at ${acked[0].at} after ${acked[0].e.resends} resends: the forgeries stopped none`);
   assert.equal(of(2, "command").map(({ e }: { e: Acted }) => e.seq), [seqs[0]]);
+});
+
+type Restored = Extract<MeshEvent, { type: "commands-restored" }>;
+type Expired = Extract<MeshEvent, { type: "command-expired" }>;
+
+test("a gateway restarted while its target is off resumes the command: the target acts once, the gateway reports it acked", () => {
+  const seqs: number[] = [];
+  // G sends at 20 s to T (off), restarts at 30 s (5 s down); T is back at 80 s.
+  const { of, sim } = line([{ at: 20_000, ...send(seqs, "led", "on") }], (sim) => {
+    sim.stop(2, 15_000);
+    sim.reboot(0, 30_000, 5000);
+    sim.start(2, 80_000);
+  }, 300_000);
+  const restored = of(0, "commands-restored");
+  assert.equal(restored.map(({ at, e }: { at: number; e: Restored }) => [at, e.commands, e.unreadable]),
+    [[35_000, [{ target: toHex(targetId), seq: seqs[0], path: "led" }], 0]]);
+  assert.equal(of(2, "command").map(({ e }: { e: Acted }) => [e.seq, e.path, String.fromCharCode(...e.value)]), [[seqs[0], "led", "on"]],
+    "acted on once: the resend after the restart carries the bytes signed before it");
+  const acked = of(0, "command-acked");
+  assert.equal(acked.map(({ e }: { e: Acked }) => [e.target, e.seq, e.path]), [[toHex(targetId), seqs[0], "led"]]);
+  assert.ok(acked[0].at > 80_000, `acked at ${acked[0].at}`);
+  // Its age counts from sendCommand before the restart (the wall clock), not from the boot.
+  assert.ok(acked[0].e.ms >= acked[0].at - 20_000 - 1000 && acked[0].e.ms <= acked[0].at - 20_000 + 1000, `ms ${acked[0].e.ms}`);
+  assert.equal(of(0, "command-expired"), []);
+  assert.equal(sim.storage(0).get("cmdq0"), Uint8Array.of(0), "acked: its slot is free");
+  console.log(`  command-acks: G restarted at 30 s, T back at 80 s: acked at ${acked[0].at / 1000} s after ${acked[0].e.resends} resends since the restart`);
+});
+
+test("a command whose ack arrived before the restart is not restored, nor sent again", () => {
+  const seqs: number[] = [];
+  const { of, sim } = line([{ at: 20_000, ...send(seqs, "led", "on") }], (sim) => sim.reboot(0, 40_000, 5000), 200_000);
+  const acked = of(0, "command-acked");
+  assert.equal(acked.map(({ e }: { e: Acked }) => [e.seq, e.resends]), [[seqs[0], 0]]);
+  assert.ok(acked[0].at < 40_000);
+  assert.equal(of(0, "commands-restored"), [], "nothing pending: no event");
+  assert.equal(of(2, "command").map(({ e }: { e: Acted }) => e.seq), [seqs[0]]);
+  assert.is((sim.device(2) as ScriptedNode).node.counters.dropped(DropReason.CommandReplay), 0, "no copy reached the target after the restart");
+});
+
+test("a command pending across a restart still expires 15 minutes after it was taken, the time off counted", () => {
+  const seqs: number[] = [];
+  // T is off throughout; G is down from 300 s to 420 s.
+  const { of } = line([{ at: 20_000, ...send(seqs, "led", "on") }], (sim) => {
+    sim.stop(2, 15_000);
+    sim.reboot(0, 300_000, 120_000);
+  }, 1_100_000);
+  assert.equal(of(0, "commands-restored").map(({ e }: { e: Restored }) => e.commands.map((c) => c.seq)), [[seqs[0]]]);
+  const expired = of(0, "command-expired");
+  assert.equal(expired.map(({ e }: { e: Expired }) => [e.seq, e.path, e.reason]), [[seqs[0], "led", "timeout"]]);
+  // The wall clock has whole seconds: within a second of 20 s + 15 min.
+  assert.ok(Math.abs(expired[0].at - (20_000 + COMMAND_EXPIRES_MS)) <= 1000, `expired at ${expired[0].at}`);
+  assert.ok(expired[0].e.resends >= 3, `${expired[0].e.resends} resends since the restart`);
+  assert.equal(of(0, "command-acked"), []);
+});
+
+test("a corrupt stored outbox boots clean: its values dropped and counted, the slots freed, commands work", () => {
+  const seqs: number[] = [];
+  const stored = encodeStoredCommand(crypto, 5, SIM_EPOCH_SECONDS,
+    encodeCommand(crypto, gatewayP.secretKey, gatewayP.certificate, gatewayId, 5, targetId, "led", ascii("stale")));
+  const flipped = stored.slice();
+  flipped[stored.length - 70] ^= 1;
+  const otherVersion = stored.slice();
+  otherVersion[0] = 2;
+  const { of, sim } = line([{ at: 20_000, ...send(seqs, "led", "on") }], (sim) => {
+    const flash = sim.storage(0);
+    flash.set("cmdq0", flipped);
+    flash.set("cmdq1", stored.subarray(0, 100));
+    flash.set("cmdq2", otherVersion);
+    flash.set("cmdq3", Uint8Array.of(1, 2, 3));
+  }, 60_000);
+  assert.equal(of(0, "commands-restored").map(({ at, e }: { at: number; e: Restored }) => [at, e.commands, e.unreadable]), [[0, [], 4]]);
+  for (const key of ["cmdq1", "cmdq2", "cmdq3"]) assert.equal(sim.storage(0).get(key), Uint8Array.of(0), `${key} freed`);
+  assert.equal(of(2, "command").map(({ e }: { e: Acted }) => [e.seq, String.fromCharCode(...e.value)]), [[seqs[0], "on"]], "none of them sent");
+  assert.equal(of(0, "command-acked").map(({ e }: { e: Acked }) => e.seq), seqs);
 });
 
 test("the ack's signature binds origin, target and seq; DATA kind 7 carries exactly certificate and signature", () => {

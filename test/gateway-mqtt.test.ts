@@ -11,7 +11,9 @@
  *   - commands: `mosquitto_pub` on `hyphae/<network>/<node>/set/led` reaches that `hyphae node` as a
  *     `command` line when the gateway's certificate grants the command right, is refused with the
  *     reason when it does not, and retained or malformed ones are refused; the node's ack comes back
- *     as a `command-acked` line and as the state `acked` on `hyphae/<network>/<node>/command/led`.
+ *     as a `command-acked` line and as the state `acked` on `hyphae/<network>/<node>/command/led`;
+ *   - a gateway killed with a command pending for a node that is off resumes it when started again
+ *     (`commands-restored`): the node, started meanwhile, acts on it once and its state ends `acked`.
  * Every process is ended by its PID in `finally`. Skipped (one line) when mosquitto is not installed.
  */
 import { test } from "uvu";
@@ -20,9 +22,12 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { toHex } from "../modules/bytes.js";
 import { Role } from "../modules/identity/certificate.js";
+import { nodeIdOf } from "../modules/identity/node-id.js";
 import { provisioningFromText } from "../modules/provisioning.js";
 import { networkHex } from "../hosts/node/mqtt-topics.js";
+import { nodeCrypto } from "../hosts/node/node-crypto.js";
 import { parseGatewayArgs } from "../tools/gateway-command.js";
 import { deliveredSeqs, freeUdpPort, HyphaeProcess, writeProvisioning } from "./helpers/hyphae-process.js";
 import { freeTcpPort, MosquittoBroker, mosquittoMissing, readingSeqs, Subscriber } from "./helpers/mosquitto.js";
@@ -327,6 +332,59 @@ test("a gateway with the command right forwards set/… publishes to the address
     console.log(`  gateway-mqtt: commands forwarded, refused and acked in ${Date.now() - t0} ms (acks ${gateway.of("command-acked").map((e) => e.ms).join(", ")} ms after sending)`);
   } finally {
     await Promise.all([node, gateway].map((p) => p?.stop("SIGKILL")));
+    await subscriber?.stop();
+    await broker.dispose();
+  }
+});
+
+test("a gateway killed with a command pending resumes it when started again: the node, off meanwhile, acts once, and the state ends acked", async () => {
+  if (skip) return;
+  const t0 = Date.now();
+  const state = join(dir, "pending-commands");
+  mkdirSync(state);
+  const [nodeFile, gatewayFile] = writeProvisioning(state, 2, 86, new Map([[2, Role.Gateway]]), new Set([2]));
+  const nodeP = provisioningFromText(JSON.parse(readFileSync(nodeFile, "utf8")));
+  const target = toHex(nodeIdOf(nodeCrypto, nodeP.secretKey.subarray(32)));
+  const base = `hyphae/${networkHex(nodeP.networkId)}`;
+  const broker = new MosquittoBroker(await freeTcpPort());
+  const udpPort = await freeUdpPort("127.0.0.2");
+  const common = ["--port", String(udpPort), "--broadcast", "127.0.0.2,127.0.0.3", "--beacon-ms", "200", "--publish-every", "0"];
+  const gatewayFlags = ["--provisioning", gatewayFile, "--state", join(state, "gw"), "--bind", "127.0.0.3", "--mqtt", `127.0.0.1:${broker.port}`, ...common];
+  let node: HyphaeProcess | undefined;
+  let first: HyphaeProcess | undefined;
+  let second: HyphaeProcess | undefined;
+  let subscriber: Subscriber | undefined;
+  try {
+    await broker.start();
+    subscriber = new Subscriber(broker.port, ["hyphae/+/+/command/#"], `hy-sub4-${process.pid}`);
+    const states = () => subscriber!.messages.filter((m) => m.topic === `${base}/${target}/command/led`).map((m) => JSON.parse(m.payload));
+    // The node is off: the command goes out and nobody acks it.
+    first = new HyphaeProcess("gateway", gatewayFlags, [], "gateway");
+    await first.waitFor("mqtt-connected", () => true, WAIT_MS, "the broker");
+    await sleep(300); // its subscription in place
+    spawnSync("mosquitto_pub", ["-h", "127.0.0.1", "-p", String(broker.port), "-t", `${base}/${target}/set/led`, "-m", "on"]);
+    const sent = await first.waitFor("command-sent", () => true, WAIT_MS, "the command sent");
+    await subscriber.waitFor("sent", WAIT_MS, () => states().length === 1);
+    assert.is(await first.stop("SIGKILL"), "SIGKILL");
+
+    node = new HyphaeProcess("node", ["--provisioning", nodeFile, "--state", join(state, "n1"), "--bind", "127.0.0.2", ...common]);
+    await node.waitFor("started", () => true, WAIT_MS, "start");
+    second = new HyphaeProcess("gateway", gatewayFlags, [], "gateway");
+    const restored = await second.waitFor("commands-restored", () => true, WAIT_MS, "the pending command read back");
+    assert.equal([restored.commands, restored.unreadable], [[{ target, seq: sent.seq, path: "led" }], 0]);
+    // Resent 20 s after the boot, with the bytes signed before the kill.
+    const got = await node.waitFor("command", () => true, 2 * WAIT_MS + 10_000, "the command at the node");
+    assert.equal([got.seq, got.path, got.value], [sent.seq, "led", "6f6e"]);
+    const acked = await second.waitFor("command-acked", () => true, WAIT_MS, "the ack");
+    assert.equal([acked.seq, acked.path, acked.resends], [sent.seq, "led", 1]);
+    await subscriber.waitFor("acked", WAIT_MS, () => states().length === 2);
+    assert.equal(states().map((s) => [s.seq, s.state]), [[sent.seq, "sent"], [sent.seq, "acked"]]);
+    await sleep(500);
+    assert.is(node.of("command").length, 1, "acted on once");
+    assert.equal(second.of("command-expired"), []);
+    console.log(`  gateway-mqtt: a command pending across a gateway kill acked ${acked.ms} ms after it was taken (test ${Date.now() - t0} ms)`);
+  } finally {
+    await Promise.all([node, first, second].map((p) => p?.stop("SIGKILL")));
     await subscriber?.stop();
     await broker.dispose();
   }

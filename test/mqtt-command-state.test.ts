@@ -3,7 +3,8 @@
  * real Mosquitto: a `set/<path>` publish gives `sent` on `command/<path>`, the node's events give
  * `acked` or `expired`, and an older command's outcome never overwrites the state of a newer command
  * on the same path (a `mosquitto_sub` sees every publish; one subscribing later gets each path's
- * newest state, retained). Skipped when mosquitto is not installed.
+ * newest state, retained), also after a restart of the gateway with commands pending (the node's
+ * `commands-restored`). Skipped when mosquitto is not installed.
  */
 import { test } from "uvu";
 import * as assert from "uvu/assert";
@@ -33,7 +34,7 @@ test("command states: sent, then acked or expired; an older command's outcome le
     subscriber = new Subscriber(broker.port, ["hy/+/+/command/#"], `hy-state-${process.pid}`);
     const events: GatewayEvent[] = [];
     let seq = 10;
-    bridge = new MqttBridge({
+    const options = (events: GatewayEvent[]) => ({
       mqtt: { host: "127.0.0.1", port: broker.port, clientId: `hy-bridge-${process.pid}`, keepaliveSeconds: 5 },
       outbox: ReadingOutbox.open(join(dir, "outbox.jsonl"), 10).outbox,
       topics: new GatewayTopics("hy", "ha", "00000001"),
@@ -43,8 +44,9 @@ test("command states: sent, then acked or expired; an older command's outcome le
       mayCommand: true,
       sendCommand: () => (seq += 2),
       statusEveryMs: 60_000,
-      onEvent: (e) => void events.push(e),
+      onEvent: (e: GatewayEvent) => void events.push(e),
     });
+    bridge = new MqttBridge(options(events));
     bridge.start();
     const until = async (what: string, done: () => boolean) => {
       for (const t0 = Date.now(); !done(); await new Promise((r) => setTimeout(r, 20))) {
@@ -78,6 +80,22 @@ test("command states: sent, then acked or expired; an older command's outcome le
     await late.waitFor("the retained states", WAIT_MS, (m) => m.length === 2);
     assert.equal(late.messages.map((m) => [m.retained, m.topic.split("/").at(-1), JSON.parse(m.payload).seq, JSON.parse(m.payload).state]).sort(),
       [[true, "fan", 16, "acked"], [true, "led", 14, "expired"]]);
+    // The gateway restarts with led 18 in flight and led 20 behind it (`sent` shown for 20, retained):
+    // after the restart, 18's outcome is not shown over 20's, and 20's is.
+    set("led", "dim");
+    set("led", "off");
+    await until("two more commands", () => events.filter((e) => e.type === "command-sent").length === 5);
+    await subscriber.waitFor("their states", WAIT_MS, () => states("led").length === 5);
+    await bridge.stop();
+    bridge = new MqttBridge(options(events));
+    bridge.start();
+    await until("the reconnection", () => events.filter((e) => e.type === "mqtt-connected").length === 2);
+    bridge.handle({ type: "commands-restored", commands: [{ target: NODE, seq: 18, path: "led" }, { target: NODE, seq: 20, path: "led" }], unreadable: 0 });
+    bridge.handle({ type: "command-acked", target: NODE, seq: 18, path: "led", resends: 1, ms: 50_000 });
+    bridge.handle({ type: "command-acked", target: NODE, seq: 20, path: "led", resends: 0, ms: 50_100 });
+    await subscriber.waitFor("20 acked", WAIT_MS, () => states("led").length === 6);
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(states("led").slice(3).map((s) => [s.seq, s.state]), [[18, "sent"], [20, "sent"], [20, "acked"]]);
   } finally {
     await bridge?.stop();
     await subscriber?.stop();

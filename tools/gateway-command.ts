@@ -42,7 +42,8 @@ the mesh as a command signed by this gateway, and that node reports it as a "com
 this gateway's certificate grants the command right (\`hyphae keys issue … --command\`). <path> is
 1..32 printable ASCII characters, the payload (the value) at most 128 bytes. Otherwise, or for a
 bad node id, the command is refused and reported with the reason. The node acks each command it
-acts on; the gateway sends it again until it does, for 15 minutes, and publishes its delivery:
+acts on; the gateway sends it again until it does, for 15 minutes (across its own restarts too: the
+commands pending are kept in the state directory), and publishes its delivery:
   <prefix>/<network>/<node>/command/<path>   retained {"seq":…,"state":"sent"|"acked"|"expired",…}
 
 Prints the JSON lines of \`hyphae node\` (a "reading" line per reading delivered) and its own:
@@ -52,6 +53,7 @@ Prints the JSON lines of \`hyphae node\` (a "reading" line per reading delivered
   {"type":"command-sent","topic":…,"node":…,"path":…,"seq":…,"bytes":…}   {"type":"command-refused","topic":…,"node":…,"reason":…}
   {"type":"command-acked","target":…,"seq":…,"path":…,"resends":…,"ms":…}
   {"type":"command-expired","target":…,"seq":…,"path":…,"resends":…,"reason":"timeout"|"evicted"}
+  {"type":"commands-restored","commands":[{"target":…,"seq":…,"path":…},…],"unreadable":…}   (at start)
 
 Flags:
   --mqtt HOST[:PORT]     the broker [required; port ${DEFAULT_MQTT_PORT}]

@@ -22,7 +22,8 @@
  * message is a retained one (a stored command would be sent again at every connection), it is
  * reported as `command-refused` with the reason. Its delivery is published, retained, on
  * `<prefix>/<network>/<node>/command/<path>`: `sent`, then `acked` (the node acted on it) or
- * `expired` (never acked: the mesh gave up), unless a newer command on that path was published there.
+ * `expired` (never acked: the mesh gave up), unless a newer command on that path was published there
+ * (across a restart too: the node's `commands-restored` says which are still pending).
  *
  * Tables: known (node, sensor) pairs and origin statuses, each at most `TABLE_CAPACITY`, the least
  * recently heard forgotten first; origins in flight are a subset of the outbox's.
@@ -149,6 +150,10 @@ export class MqttBridge {
       case "feed-flagged":
         this.originStatus(event.origin).flagged = { seq: event.seq, reason: event.reason };
         return;
+      case "commands-restored":
+        // The node restarted with these pending: each path's newest stays shown, as before the restart.
+        for (const c of event.commands) this.showsCommand(c.target, c.path, c.seq);
+        return;
       case "command-acked":
         return this.publishCommandState(event.target, event.path, event.seq, { state: "acked", resends: event.resends, ms: event.ms });
       case "command-expired":
@@ -263,10 +268,16 @@ export class MqttBridge {
 
   /** Publishes command `seq`'s state on its topic, unless a newer command's is shown there. */
   private publishCommandState(node: string, path: string, seq: number, state: Record<string, unknown>): void {
+    if (!this.showsCommand(node, path, seq)) return;
+    void this.client.publish(this.options.topics.commandState(node, path), JSON.stringify({ seq, ...state, time: unixSeconds() }), 1, true);
+  }
+
+  /** Notes `seq` as shown on its topic unless a newer command is; whether it is. */
+  private showsCommand(node: string, path: string, seq: number): boolean {
     const topic = this.options.topics.commandState(node, path);
-    if ((this.commandSeqs.get(topic) ?? 0) > seq) return;
+    if ((this.commandSeqs.get(topic) ?? 0) > seq) return false;
     touch(this.commandSeqs, topic, seq);
-    void this.client.publish(topic, JSON.stringify({ seq, ...state, time: unixSeconds() }), 1, true);
+    return true;
   }
 
   /** Why a command cannot go into the mesh, or null when it can. */

@@ -40,9 +40,10 @@ export class MeshDevice implements SimDevice {
   ) {}
 
   start(now: number): void {
-    this.node.start(now);
-    // Simulated boards know the time (in the field a gateway or RTC tells them): certificates' windows apply.
+    // Simulated boards know the time (in the field a gateway or RTC tells them): certificates' windows
+    // apply, and a commanding node's restored commands count the time it was off.
     this.node.setWallClock(SIM_EPOCH_SECONDS + Math.floor(now / 1000), now);
+    this.node.start(now);
     if (this.schedule) this.nextPublishAt = this.schedule(now - 1);
     if (this.readings) this.nextReadingAt = this.readings(now - 1);
   }

@@ -112,8 +112,8 @@ export interface NodeConfig {
   /** Unattributed messages remembered while waiting for their checkpoint (1..4096). */
   attributionCapacity: number;
   /**
-   * Gateways only: sending gateways whose handover messages' replay floor is kept (1..250, what one
-   * storage value holds), the least recently updated forgotten first; 16 B each, in RAM and storage.
+   * Gateways only: sending gateways whose handover messages' replay floor is kept (1..333, what one
+   * storage value holds), the least recently updated forgotten first; 24 B each in RAM, 12 B in storage.
    */
   handoverFloorCapacity: number;
 }

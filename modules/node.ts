@@ -1085,11 +1085,11 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
     if (typeof view === "number") return this.counters.drop(view);
     if (!handoverNames(view, this.id)) return;
     const floors = this.handoverFloors!;
-    if (floors.refuses(origin, seq)) return this.counters.drop(DropReason.HandoverReplay);
+    if (floors.refuses(origin, seq, now)) return this.counters.drop(DropReason.HandoverReplay);
     const publicKey = this.admitGateway(origin, view.certificate, now, this.handoverVerifyBudget);
     if (!publicKey) return;
     if (!verifyHandoverSignature(this.crypto, view, origin, seq, publicKey)) return this.counters.drop(DropReason.BadSignature);
-    floors.accept(origin, seq);
+    floors.accept(origin, seq, now);
     this.forward.onHandover(origin, view.notices, now);
   }
 

@@ -53,8 +53,8 @@ const RULES: Rule[] = [
   { field: "checkpointEvery", min: 1, max: 32, integer: true },
   { field: "checkpointAfterMs", min: 100, max: 3600000, integer: true },
   { field: "attributionCapacity", min: 1, max: 4096, integer: true },
-  // What one 4,000-byte storage value holds, 16 B a sending gateway.
-  { field: "handoverFloorCapacity", min: 1, max: 250, integer: true },
+  // What one 4,000-byte storage value holds, 12 B a sending gateway.
+  { field: "handoverFloorCapacity", min: 1, max: 333, integer: true },
   // 0 turns health reports off (checked below); else 1000..86400000.
   { field: "healthIntervalMs", min: 1000, max: 86400000, integer: true },
 ];

@@ -45,7 +45,10 @@ export enum DropReason {
    * budgeted for such frames (its address's or all addresses') are spent (limits/open-budget.ts).
    */
   OpenBudget = 49,
-  /** A gateway's signed handover message acted on already, or older than its sender's window (forward/handover-floors.ts). */
+  /**
+   * A gateway's handover message naming this gateway, acted on already, or below its sender's window
+   * (32 seqs under the highest acted on, open 2 min after it): a replay (forward/handover-floors.ts).
+   */
   HandoverReplay = 50,
 }
 

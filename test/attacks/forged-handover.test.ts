@@ -303,6 +303,7 @@ test("genuine RELEASE and RELEASED messages recorded and played again once the s
   sim.stop(A, 120_000);
   sim.start(A, 1_500_000);
   sim.stop(B, 2_400_000);
+  sim.reboot(A, 4_700_000, 5_000); // its floors come back from flash
   sim.startAll(0);
   sim.runUntil(stopAt + 60_000);
   assert.ok(played[0].length > 0 && played[1].length > 0, `RELEASEDs and RELEASEs played: ${played.map((m) => m.length)}`);

@@ -285,9 +285,10 @@ test("a forged RELEASE in another gateway's name: the real home goes on deliveri
 test("genuine RELEASE and RELEASED messages recorded and played again once the seen caches forgot them: refused, and the home goes on delivering", () => {
   // O's home A stops at 120 s and is back at 1,500 s: O moves to B meanwhile, then back to A, each
   // claim answered (RELEASE and RELEASED both ways). The attacker, beside both gateways, records
-  // their handover messages. At 2,000 s it plays A's RELEASEDs to B; B stops at 2,400 s. At 4,800 s
-  // it plays B's RELEASEs naming A: without floors A released O to B (gone) again and stopped
-  // delivering it, none of readings 480 to 539 delivered.
+  // their handover messages. At 2,000 s it plays A's RELEASEDs to B; B stops at 2,400 s; A reboots at
+  // 4,700 s. At 4,800 s the attacker plays B's RELEASEs naming A: without floors A released O to B
+  // (gone) again and stopped delivering it, none of readings 480 to 539 delivered; with floors kept
+  // in RAM alone, the same (the reboot forgot them).
   const stopAt = 5_400_000;
   const replayAt = 4_800_000;
   const played: Uint8Array[][] = [];

@@ -2,6 +2,8 @@
  * Node parameters: an interface, defaults, `createNodeConfig(partial)` and a validator whose errors
  * state the rule. Memory figures are for the board (see docs/architecture.md §Memory).
  */
+import { HANDOVER_FLOOR_BYTES } from "./forward/handover-floors.js";
+import { STORAGE_VALUE_MAX_BYTES } from "./ports.js";
 import { MAX_HOP_LIMIT } from "./wire/gossip.js";
 import { MAX_HELLO_NEIGHBORS } from "./wire/hello.js";
 import { MAX_ROUTE_DESTINATIONS } from "./wire/route.js";
@@ -109,6 +111,11 @@ export interface NodeConfig {
   attribute: boolean;
   /** Unattributed messages remembered while waiting for their checkpoint (1..4096). */
   attributionCapacity: number;
+  /**
+   * Gateways only: sending gateways whose handover messages' replay floor is kept (1..333, what one
+   * storage value holds), the least recently updated forgotten first; 24 B each in RAM, 12 B in storage.
+   */
+  handoverFloorCapacity: number;
 }
 
 export const DEFAULT_NODE_CONFIG: Readonly<NodeConfig> = Object.freeze({
@@ -146,6 +153,7 @@ export const DEFAULT_NODE_CONFIG: Readonly<NodeConfig> = Object.freeze({
   healthIntervalMs: 300000,
   attribute: false,
   attributionCapacity: 256,
+  handoverFloorCapacity: 32,
 });
 
 /**
@@ -168,6 +176,7 @@ export const BOARD_NODE_CONFIG: Readonly<NodeConfig> = Object.freeze({
   nodeRouteCapacity: 8,
   eventCapacity: 64,
   unboundLinkCapacity: 8,
+  handoverFloorCapacity: 8,
 });
 
 /** Throws a RangeError naming `name` unless `value` is a number from `min` to `max` (an integer unless `integer` is false). */
@@ -217,6 +226,7 @@ export function validateNodeConfig(c: NodeConfig): NodeConfig {
   range("checkpointAfterMs", c.checkpointAfterMs, 100, 3600000);
   if (c.healthIntervalMs !== 0) range("healthIntervalMs", c.healthIntervalMs, 1000, 86400000);
   range("attributionCapacity", c.attributionCapacity, 1, 4096);
+  range("handoverFloorCapacity", c.handoverFloorCapacity, 1, Math.floor(STORAGE_VALUE_MAX_BYTES / HANDOVER_FLOOR_BYTES));
   if (typeof c.attribute !== "boolean") throw new RangeError(`attribute must be a boolean, got ${String(c.attribute)}`);
   return c;
 }

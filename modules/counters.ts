@@ -45,13 +45,18 @@ export enum DropReason {
    * budgeted for such frames (its address's or all addresses') are spent (limits/open-budget.ts).
    */
   OpenBudget = 49,
+  /**
+   * A gateway's handover message naming this gateway, acted on already, or below its sender's window
+   * (32 seqs under the highest acted on, open 2 min after it): a replay (forward/handover-floors.ts).
+   */
+  HandoverReplay = 50,
 }
 
 const DROP_NAMES: Record<number, string> = {
   32: "self", 33: "unknown-sender", 34: "bad-certificate", 35: "revoked", 36: "replay",
   37: "table-full", 38: "bad-signature", 39: "queue-full", 40: "event-overflow", 41: "rate-limited", 42: "ignored", 43: "verify-budget",
   44: "bad-content", 45: "content-too-large", 46: "command-unauthorized", 47: "command-replay", 48: "bad-confirm",
-  49: "open-budget",
+  49: "open-budget", 50: "handover-replay",
 };
 
 export function dropReasonName(reason: WireError | DropReason): string {
@@ -86,6 +91,8 @@ export class Counters {
   directDropped = 0;
   certificatesVerified = 0;
   checkpointsVerified = 0;
+  /** Stored values found damaged at boot and ignored: the state they held starts afresh. */
+  damagedStorage = 0;
   /** Dropped inputs by reason code (WireError or DropReason). */
   readonly drops = new Map<number, number>();
 

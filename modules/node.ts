@@ -70,6 +70,7 @@ import { checkCommandFields, commandPathText, encodeCommand, encodeCommandResend
 import { commandAckCertificate, encodeCommandAck, verifyCommandAck } from "./command/command-ack.js";
 import { CommandOutbox, type PendingCommand } from "./command/command-outbox.js";
 import { CommandOutboxStore } from "./command/command-outbox-store.js";
+import { HandoverFloors } from "./forward/handover-floors.js";
 import { decodeHandover, encodeHandover, handoverNames, verifyHandoverSignature } from "./forward/handover-message.js";
 import { checkAck, checkData, checkDataHop, decodeData, MAX_DATA_PAYLOAD, newDataView } from "./wire/data.js";
 import { MAX_RECORDS, parseRecordSpans, RECORD_HEADER_BYTES, RecordSpans, RecordType, writeRecord, type RecordView } from "./wire/records.js";
@@ -240,6 +241,8 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
    * nodes under stress, seed 1). Forged messages naming us drain this one, as they drained the other.
    */
   private readonly handoverVerifyBudget: TokenBucket;
+  /** Gateways: per sending gateway, the handover messages acted on (their replay floor); null elsewhere. */
+  private readonly handoverFloors: HandoverFloors | null;
   private readonly scores: PeerScores;
   private readonly relayWatch: RelayWatch;
   /** The relays our last HELLO designated (slot mask), held to relaying by the relay watch. */
@@ -354,6 +357,8 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
     this.custodyTrust = new CustodyTrust(config.neighborCapacity);
     this.verifyBudget = new TokenBucket(config.certificateVerifiesPerMinute / 60, Math.max(8, config.neighborCapacity), 0);
     this.handoverVerifyBudget = new TokenBucket(config.certificateVerifiesPerMinute / 60, 8, 0);
+    this.handoverFloors = cert.role === Role.Gateway ? new HandoverFloors(config.handoverFloorCapacity, this.storage) : null;
+    if (this.handoverFloors?.damagedStored) this.counters.damagedStorage++;
     this.originLimiter = new OriginLimiter(config.originRatePerMinute, config.originBurst, config.certificateCacheCapacity);
     this.sameLink = ports.sameLink ?? sameValue;
     this.openBudget = new OpenBudget(config.unboundLinkCapacity, config.unboundOpensPerLinkBurst, config.unboundOpensPerLinkPerSecond,
@@ -1092,17 +1097,21 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
 
   /**
    * Gateway `origin`'s handover message (docs/protocol.md §Store-and-forward, "Changing home"): its
-   * notices are acted on only if the gateway named as origin signed them. Cheap checks first: the
-   * decode, then whether a notice is for us (others are relayed unverified); then the carried
-   * certificate's admission with the gateway role, and the signature.
+   * notices are acted on only if the gateway named as origin signed them, and only once. Cheap checks
+   * first: the decode, whether a notice is for us (others are relayed unverified), the sender's replay
+   * floor (a replay costs no verify); then the carried certificate's admission with the gateway role,
+   * and the signature. Only a verified message moves the floor: a forgery must not refuse the genuine.
    */
   private onHandover(origin: Uint8Array, seq: number, payload: Uint8Array, now: number): void {
     const view = decodeHandover(payload);
     if (typeof view === "number") return this.counters.drop(view);
     if (!handoverNames(view, this.id)) return;
+    const floors = this.handoverFloors!;
+    if (floors.refuses(origin, seq, now)) return this.counters.drop(DropReason.HandoverReplay);
     const publicKey = this.admitGateway(origin, view.certificate, now, this.handoverVerifyBudget);
     if (!publicKey) return;
     if (!verifyHandoverSignature(this.crypto, view, origin, seq, publicKey)) return this.counters.drop(DropReason.BadSignature);
+    floors.accept(origin, seq, now);
     this.forward.onHandover(origin, view.notices, now);
   }
 

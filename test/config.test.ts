@@ -53,6 +53,8 @@ const RULES: Rule[] = [
   { field: "checkpointEvery", min: 1, max: 32, integer: true },
   { field: "checkpointAfterMs", min: 100, max: 3600000, integer: true },
   { field: "attributionCapacity", min: 1, max: 4096, integer: true },
+  // What one 4,000-byte storage value holds, 12 B a sending gateway.
+  { field: "handoverFloorCapacity", min: 1, max: 333, integer: true },
   // 0 turns health reports off (checked below); else 1000..86400000.
   { field: "healthIntervalMs", min: 1000, max: 86400000, integer: true },
 ];
@@ -150,7 +152,7 @@ test("the board's caps validate, differ from the defaults in caps only, and crea
   assert.equal(validateNodeConfig({ ...BOARD_NODE_CONFIG }), { ...BOARD_NODE_CONFIG });
   const changed = (Object.keys(DEFAULT_NODE_CONFIG) as (keyof NodeConfig)[]).filter((k) => BOARD_NODE_CONFIG[k] !== DEFAULT_NODE_CONFIG[k]);
   assert.equal(changed.sort(), [
-    "certificateCacheCapacity", "custodyCapacity", "eventCapacity", "neighborCapacity", "nodeRouteCapacity", "pendingRelayCapacity",
+    "certificateCacheCapacity", "custodyCapacity", "eventCapacity", "handoverFloorCapacity", "neighborCapacity", "nodeRouteCapacity", "pendingRelayCapacity",
     "recentCapacity", "replicaCapacity", "routeCapacity", "seenCacheCapacity", "unboundLinkCapacity", "unsentCapacity",
   ]);
   for (const k of changed) assert.ok(BOARD_NODE_CONFIG[k] < DEFAULT_NODE_CONFIG[k], `${k} is smaller on the board`);

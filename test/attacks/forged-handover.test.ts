@@ -3,10 +3,13 @@
  * home"): a RELEASED in the old home's name with a position beyond what it delivered, which would
  * have the new home skip readings (and the origin drop them on its CONFIRMs), and a RELEASE in a
  * gateway's name, which would stop the real home delivering. Gateways act only on notices their
- * sender signed (forward/handover-message.ts): every reading is still delivered, once.
+ * sender signed (forward/handover-message.ts): every reading is still delivered, once. And an insider
+ * replaying genuine, signed handover messages it recorded: each is acted on once at most
+ * (forward/handover-floors.ts).
  */
 import { test } from "uvu";
 import * as assert from "uvu/assert";
+import { equalBytes } from "../../modules/bytes.js";
 import { createNodeConfig } from "../../modules/config.js";
 import { DropReason } from "../../modules/counters.js";
 import type { MeshEvent, Transmit } from "../../modules/events.js";
@@ -16,10 +19,11 @@ import { nodeIdOf } from "../../modules/identity/node-id.js";
 import { FrameSealer } from "../../modules/link/frame-sealer.js";
 import { MeshNode, type Provisioning } from "../../modules/node.js";
 import { WireError } from "../../modules/wire/errors.js";
-import { encodeGossip, GossipKind } from "../../modules/wire/gossip.js";
-import { NOTICE_BYTES, NoticeType, writeNotice } from "../../modules/wire/handover.js";
-import { encodeHello } from "../../modules/wire/hello.js";
-import { RecordType, RECORD_HEADER_BYTES, writeRecord } from "../../modules/wire/records.js";
+import { newFrameHeader } from "../../modules/wire/frame.js";
+import { decodeGossip, encodeGossip, GossipKind, newGossipView } from "../../modules/wire/gossip.js";
+import { notice, NOTICE_BYTES, NoticeType, writeNotice } from "../../modules/wire/handover.js";
+import { CERTIFICATE_BYTES, encodeHello } from "../../modules/wire/hello.js";
+import { parseRecords, RecordType, RECORD_HEADER_BYTES, writeRecord, type RecordView } from "../../modules/wire/records.js";
 import { nodeCrypto as crypto } from "../../hosts/node/node-crypto.js";
 import type { SimDevice } from "../../hosts/sim/device.js";
 import { createMeshKeys, provisionNode, SIM_EPOCH_SECONDS } from "../../hosts/sim/provision.js";
@@ -41,6 +45,8 @@ function graph(n: number, edges: [number, number][]): Topology {
 class ReadingBoard implements SimDevice {
   private nextAt = 15_000;
   readonly published: number[] = [];
+  /** When each reading was taken, by seq. */
+  readonly takenAt = new Map<number, number>();
   constructor(readonly node: MeshNode, private readonly stopAt: number) {}
   start(now: number): void {
     this.node.start(now);
@@ -50,7 +56,12 @@ class ReadingBoard implements SimDevice {
     this.node.receive(bytes, link, now);
   }
   tick(now: number): void {
-    for (; now >= this.nextAt; this.nextAt += 10_000) if (now < this.stopAt) this.published.push(this.node.publishReading("temp", now / 1000, now));
+    for (; now >= this.nextAt; this.nextAt += 10_000) {
+      if (now >= this.stopAt) continue;
+      const seq = this.node.publishReading("temp", now / 1000, now);
+      this.published.push(seq);
+      this.takenAt.set(seq, now);
+    }
     this.node.tick(now);
   }
   nextTimeout(): number {
@@ -96,16 +107,101 @@ class Forger implements SimDevice {
   }
 }
 
+/**
+ * An insider (network key, its own owner-signed certificate) that records every gateway's handover
+ * message it hears, and at each `replays` time plays those `pick` chooses (as recorded: genuine,
+ * signed) once the seen caches of its neighbors forgot them: first FLUSH messages of its own, more
+ * than a seen cache holds. It beacons every 20 s to stay admitted.
+ */
+class Replayer implements SimDevice {
+  static readonly FLUSH = 600;
+  private readonly sealer: FrameSealer;
+  private readonly id: Uint8Array;
+  private readonly out: Transmit[] = [];
+  private readonly header = newFrameHeader();
+  private readonly records: RecordView[] = [];
+  private readonly gossip = newGossipView();
+  /** Handover messages heard, first copy of each: the gossip body as heard, and its notices. */
+  readonly recorded: { origin: Uint8Array; seq: number; body: Uint8Array; notices: ReturnType<typeof notice>[] }[] = [];
+  private nextHelloAt = 0;
+  private k = 0;
+  private flushSeq = 1;
+  /** Own messages still to send before `pending` picks the recorded ones to play, one a frame (`plays`). */
+  private flushLeft = 0;
+  private pending: ((r: Replayer) => Uint8Array[]) | null = null;
+  private readonly plays: Uint8Array[] = [];
+  private nextFrameAt = Infinity;
+  constructor(private readonly p: Provisioning, private readonly replays: { at: number; pick: (r: Replayer) => Uint8Array[] }[]) {
+    this.id = nodeIdOf(crypto, p.secretKey.subarray(32));
+    this.sealer = new FrameSealer(crypto, p.networkId, p.networkKey, this.id, 1);
+  }
+  start(): void {}
+  receive(bytes: Uint8Array): void {
+    const payload = this.sealer.open(bytes, this.header);
+    if (typeof payload === "number" || parseRecords(payload, this.records) !== WireError.None) return;
+    for (const r of this.records) {
+      if (r.type !== RecordType.Gossip && r.type !== RecordType.Repair) continue;
+      if (decodeGossip(r.body, this.gossip) !== WireError.None || this.gossip.kind !== GossipKind.Handover) continue;
+      const { origin, seq, payload: message } = this.gossip;
+      if (this.recorded.some((m) => m.seq === seq && equalBytes(m.origin, origin))) continue;
+      const list = message.subarray(CERTIFICATE_BYTES, message.length - 64);
+      const notices = Array.from({ length: list.length / NOTICE_BYTES }, (_, i) => notice(list, i));
+      this.recorded.push({ origin: origin.slice(), seq, body: r.body.slice(), notices });
+    }
+  }
+  tick(now: number): void {
+    if (this.replays.length > 0 && now >= this.replays[0].at) {
+      this.pending = this.replays.shift()!.pick;
+      this.flushLeft = Replayer.FLUSH;
+      this.nextFrameAt = now;
+    }
+    if (now >= this.nextFrameAt) {
+      // Own messages 15 a frame, 10 frames a second (a neighbor takes 20); then the recorded ones,
+      // one a frame (up to 510 bytes each).
+      const batch: Uint8Array[] = [];
+      for (; this.flushLeft > 0 && batch.length < 15; this.flushLeft--) {
+        batch.push(encodeGossip(this.id, this.flushSeq++, GossipKind.Data, 0, 1, new Uint8Array(1)));
+      }
+      if (batch.length === 0 && this.pending) {
+        this.plays.push(...this.pending(this));
+        this.pending = null;
+      }
+      if (batch.length === 0 && this.plays.length > 0) batch.push(this.plays.shift()!);
+      this.send([encodeHello(this.k++, 2000, 0, this.p.certificate, []), ...batch]);
+      this.nextFrameAt = this.flushLeft > 0 || this.pending || this.plays.length > 0 ? now + 100 : Infinity;
+    }
+    if (now >= this.nextHelloAt) {
+      this.send([encodeHello(this.k++, 2000, 0, this.p.certificate, [])]);
+      this.nextHelloAt = now + 20_000;
+    }
+  }
+  private send(records: Uint8Array[]): void {
+    const payload = new Uint8Array(records.reduce((n, r) => n + RECORD_HEADER_BYTES + r.length, 0));
+    let at = 0;
+    records.forEach((r, i) => (at = writeRecord(payload, at, i === 0 ? RecordType.Hello : RecordType.Gossip, r)));
+    this.out.push({ bytes: this.sealer.seal(payload)!, to: null });
+  }
+  nextTimeout(): number {
+    return Math.min(this.nextHelloAt, this.nextFrameAt, this.replays[0]?.at ?? Infinity);
+  }
+  pollTransmit(): Transmit | undefined {
+    return this.out.shift();
+  }
+  pollEvent(): MeshEvent | undefined {
+    return undefined;
+  }
+}
+
 const [A, B, O, L1, L2, X, Y, W1, W2, F] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
 
 /**
  * Gateways A and B; origin O 2 hops from A (through L1 or L2) and 3 from B (X, Y); A and B also
- * joined by W1, W2; the forger F next to `forgerBeside`. O takes a reading every 10 s until
- * `stopAt`; each one delivered is logged as "A:seq" or "B:seq". `forged(provisioning, ids, k)` is what F sends
- * in its k-th frame.
+ * joined by W1, W2; the attacker F next to `beside`, made by `attacker`. O takes a reading every 10 s
+ * until `stopAt`; each one delivered is logged as "A:seq" or "B:seq", and when (`deliveredAt`).
  */
-function mesh(stopAt: number, forgerBeside: number, from: number, to: number, forged: (p: Provisioning[], ids: Uint8Array[], k: number) => Uint8Array[]) {
-  const topology = graph(10, [[A, L1], [A, L2], [L1, O], [L2, O], [L1, L2], [O, X], [X, Y], [Y, B], [A, W1], [W1, W2], [W2, B], [F, forgerBeside]]);
+function mesh(stopAt: number, beside: number[], attacker: (p: Provisioning[], ids: Uint8Array[]) => SimDevice) {
+  const topology = graph(10, [[A, L1], [A, L2], [L1, O], [L2, O], [L1, L2], [O, X], [X, Y], [Y, B], [A, W1], [W1, W2], [W2, B],
+    ...beside.map((i): [number, number] => [F, i])]);
   const rng = new Rng(7);
   const keys = createMeshKeys(rng);
   const provisioning = Array.from({ length: 10 }, (_, i) => provisionNode(keys, rng, i === A || i === B ? Role.Gateway : Role.Node));
@@ -113,16 +209,22 @@ function mesh(stopAt: number, forgerBeside: number, from: number, to: number, fo
   const config = createNodeConfig({ beaconIntervalMs: 2000, unsentCapacity: 256, confirmAfterMs: 60_000, checkpointEvery: 4 });
   const boards: ReadingBoard[] = [];
   const delivered: string[] = [];
+  const deliveredAt = new Map<number, number>();
+  let attackerDevice: SimDevice | null = null;
   const sim: Simulator = new Simulator({
     topology, seed: 7, radio: { loss: 0 },
     createDevice: (i, ports) => {
-      if (i === F) return new Forger(provisioning[F], from, to, (k) => forged(provisioning, ids, k));
+      if (i === F) return (attackerDevice = attacker(provisioning, ids));
       const node = new MeshNode(provisioning[i], { crypto, random: ports.random, storage: ports.storage }, config);
       return (boards[i] = new ReadingBoard(node, i === O ? stopAt : 0));
     },
-    onEvent: (i, e) => void (e.type === "reading" && e.origin === boards[O].node.idHex && delivered.push(`${i === A ? "A" : "B"}:${e.seq}`)),
+    onEvent: (i, e) => {
+      if (e.type !== "reading" || e.origin !== boards[O].node.idHex) return;
+      delivered.push(`${i === A ? "A" : "B"}:${e.seq}`);
+      deliveredAt.set(e.seq, sim.now);
+    },
   });
-  return { sim, boards, delivered };
+  return { sim, boards, delivered, deliveredAt, ids, attacker: () => attackerDevice };
 }
 
 /** One notice, as a HANDOVER payload of main (notices alone). */
@@ -153,8 +255,8 @@ test("a forged RELEASED in the old home's name, beyond what it delivered: the ne
   // A stops; 15 minutes later O moves to B, naming A, and B claims O from A, which cannot answer.
   // The forger, beside B, answers in A's name that A delivered up to reading 10,000: on main B
   // took O over from there and delivered none of its readings: 11 of 239 delivered, all by A.
-  const { sim, boards, delivered } = mesh(2_400_000, B, 900_000, 1_800_000, (p, ids, k) =>
-    forgeries(p[F], ids[F], ids[A], p[A].certificate, notices(NoticeType.Released, ids[O], ids[B], 10_000), k));
+  const { sim, boards, delivered } = mesh(2_400_000, [B], (p, ids) => new Forger(p[F], 900_000, 1_800_000, (k) =>
+    forgeries(p[F], ids[F], ids[A], p[A].certificate, notices(NoticeType.Released, ids[O], ids[B], 10_000), k)));
   sim.stop(A, 120_000);
   sim.startAll(0);
   sim.runUntil(2_700_000);
@@ -169,8 +271,8 @@ test("a forged RELEASED in the old home's name, beyond what it delivered: the ne
 test("a forged RELEASE in another gateway's name: the real home goes on delivering", () => {
   // O's home is A. The forger, beside A, claims O from A in B's name: on main A released O to B at
   // reading 6 and stopped delivering it; readings 6 to 59 went on from A to B across the mesh.
-  const { sim, boards, delivered } = mesh(600_000, A, 60_000, 600_000, (p, ids, k) =>
-    forgeries(p[F], ids[F], ids[B], p[B].certificate, notices(NoticeType.Release, ids[O], ids[A], 0), k));
+  const { sim, boards, delivered } = mesh(600_000, [A], (p, ids) => new Forger(p[F], 60_000, 600_000, (k) =>
+    forgeries(p[F], ids[F], ids[B], p[B].certificate, notices(NoticeType.Release, ids[O], ids[A], 0), k)));
   sim.startAll(0);
   sim.runUntil(900_000);
   assert.equal(delivered, boards[O].published.map((seq) => `A:${seq}`), "A delivers every reading, once");
@@ -178,6 +280,44 @@ test("a forged RELEASE in another gateway's name: the real home goes on deliveri
   assert.ok(counters.dropped(WireError.Truncated) >= 20);
   assert.ok(counters.dropped(DropReason.BadSignature) >= 20);
   assert.ok(counters.dropped(DropReason.BadCertificate) >= 40);
+});
+
+test("genuine RELEASE and RELEASED messages recorded and played again once the seen caches forgot them: refused, and the home goes on delivering", () => {
+  // O's home A stops at 120 s and is back at 1,500 s: O moves to B meanwhile, then back to A, each
+  // claim answered (RELEASE and RELEASED both ways). The attacker, beside both gateways, records
+  // their handover messages. At 2,000 s it plays A's RELEASEDs to B; B stops at 2,400 s; A reboots at
+  // 4,700 s. At 4,800 s the attacker plays B's RELEASEs naming A: without floors A released O to B
+  // (gone) again and stopped delivering it, none of readings 480 to 539 delivered; with floors kept
+  // in RAM alone, the same (the reboot forgot them).
+  const stopAt = 5_400_000;
+  const replayAt = 4_800_000;
+  const played: Uint8Array[][] = [];
+  const { sim, boards, delivered, deliveredAt } = mesh(stopAt, [A, B], (p, ids) => {
+    const sent = (r: Replayer, from: number, type: NoticeType, to: number) => r.recorded
+      .filter((m) => equalBytes(m.origin, ids[from]) && m.notices.some((n) => n.type === type && equalBytes(n.gateway, ids[to])))
+      .map((m) => m.body);
+    return new Replayer(p[F], [
+      { at: 2_000_000, pick: (r) => (played[0] = sent(r, A, NoticeType.Released, B)) },
+      { at: replayAt, pick: (r) => (played[1] = sent(r, B, NoticeType.Release, A)) },
+    ]);
+  });
+  sim.stop(A, 120_000);
+  sim.start(A, 1_500_000);
+  sim.stop(B, 2_400_000);
+  sim.reboot(A, 4_700_000, 5_000); // its floors come back from flash
+  sim.startAll(0);
+  sim.runUntil(stopAt + 60_000);
+  assert.ok(played[0].length > 0 && played[1].length > 0, `RELEASEDs and RELEASEs played: ${played.map((m) => m.length)}`);
+  // Counted as replays, not duplicates: the seen caches had forgotten them, and the signatures hold.
+  assert.is(boards[B].node.counters.dropped(DropReason.HandoverReplay), played[0].length, "every RELEASED played to B refused");
+  assert.is(boards[A].node.counters.dropped(DropReason.HandoverReplay), played[1].length, "every RELEASE played to A refused");
+  const seqs = delivered.map((d) => Number(d.slice(2))).sort((a, b) => a - b);
+  assert.equal(seqs, boards[O].published, "each of O's readings delivered once");
+  const after = boards[O].published.filter((seq) => boards[O].takenAt.get(seq)! >= replayAt);
+  assert.ok(after.length >= 50);
+  for (const seq of after) {
+    assert.ok(delivered.includes(`A:${seq}`) && deliveredAt.get(seq)! - boards[O].takenAt.get(seq)! < 60_000, `A delivers reading ${seq} at once`);
+  }
 });
 
 test.run();

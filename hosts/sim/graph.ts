@@ -193,20 +193,11 @@ export function hindsightRelays(reaches: Adjacency, source: number): number {
     for (const v of byLayer[d + 1]) needs[v] = 1;
     const candidates = byLayer[d];
     while (left > 0) {
-      let best = -1;
-      let bestGain = 0;
-      for (const u of candidates) {
-        let gain = 0;
-        const out = reaches[u];
-        for (let k = 0; k < out.length; k++) gain += needs[out[k]];
-        if (gain > bestGain) {
-          bestGain = gain;
-          best = u;
-        }
+      const out = reaches[bestCover(candidates, reaches, needs)];
+      for (let k = 0; k < out.length; k++) {
+        left -= needs[out[k]];
+        needs[out[k]] = 0;
       }
-      const out = reaches[best];
-      for (let k = 0; k < out.length; k++) needs[out[k]] = 0;
-      left -= bestGain;
       transmissions++;
     }
   }
@@ -257,29 +248,34 @@ export function feedbackRelays(adj: Adjacency, source: number, loss: number, ran
     }
     const reached: number[] = [];
     while (left > 0) {
-      let best = -1;
-      let bestGain = 0;
-      for (const u of candidates) {
-        let gain = 0;
-        const nbrs = adj[u];
-        for (let k = 0; k < nbrs.length; k++) gain += needs[nbrs[k]];
-        if (gain > bestGain) {
-          bestGain = gain;
-          best = u;
-        }
-      }
-      const nbrs = adj[best];
+      const nbrs = adj[bestCover(candidates, adj, needs)];
       for (let k = 0; k < nbrs.length; k++) {
         const v = nbrs[k];
         if (!needs[v]) continue;
         needs[v] = 0;
+        left--;
         if (random() >= loss) reached.push(v);
       }
-      left -= bestGain;
       transmissions++;
     }
     for (const v of reached) has[v] = 1;
   }
+}
+
+/** The greedy cover's pick: the candidate whose links reach the most nodes `needs` marks (the first of equals). Some must reach one. */
+function bestCover(candidates: readonly number[], links: Adjacency, needs: Uint8Array): number {
+  let best = -1;
+  let bestGain = 0;
+  for (const u of candidates) {
+    let gain = 0;
+    const out = links[u];
+    for (let k = 0; k < out.length; k++) gain += needs[out[k]];
+    if (gain > bestGain) {
+      bestGain = gain;
+      best = u;
+    }
+  }
+  return best;
 }
 
 /** One draw of a lossy radio: each directed link of `adj` kept with probability 1 − `loss`. */

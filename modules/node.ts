@@ -1616,8 +1616,8 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
     return r && this.neighbors.bySlot(r.nextHop) ? r.nextHop : -1;
   }
 
-  nearestGatewayId(): Uint8Array | null {
-    return this.routes.nearest()?.destination ?? null;
+  nearestGatewayId(except: Uint8Array | null = null): Uint8Array | null {
+    return this.routes.nearest(except)?.destination ?? null;
   }
 
   trustedGatewayId(except: Uint8Array, now: number): Uint8Array | null {

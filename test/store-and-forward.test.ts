@@ -369,6 +369,39 @@ test("a home out of reach that never confirmed is left after a minute for the ne
   assert.ok(sent.includes("1->2 names 1"), `sent to G2, naming G1 (the handover asks it where delivery stopped): ${sent.slice(-3)}`);
 });
 
+test("a home still routed that lost every reading for 5 minutes is left for the nearest other gateway, even when no way to one is trusted", () => {
+  // At 100 nodes, seed 3, black holes: origin 48's home was behind the holes alone. Every reading it
+  // handed on was lost, every neighbor blamed, so no other gateway was behind a trusted next hop, and
+  // it kept the home for good: 7 readings held 13 minutes, none delivered. G2 through a distrusted
+  // hop delivers some (route metrics rank the distrusted by their record).
+  const id = new Uint8Array(8).fill(7);
+  const g1 = new Uint8Array(8).fill(1);
+  const g2 = new Uint8Array(8).fill(2);
+  const sent: string[] = [];
+  const ctx = forwardContext(id, {
+    nextHopToward: (d: Uint8Array) => d[0],
+    nearestGatewayId: (except) => (except?.[0] === 1 ? g2 : g1),
+    trustedGatewayId: () => null,
+    sendTo: logEntries(sent),
+  });
+  const forward = new StoreAndForward(ctx, nodeCrypto, new MemoryStorage(), new Uint8Array(64), new Uint8Array(0), createNodeConfig());
+  forward.start(0);
+  let t = 0;
+  for (let seq = 1; seq <= 3; seq++) {
+    forward.publishReading("t", seq, 0, (t += 1000));
+    forward.tick(t);
+    forward.onAck(encodeAck([{ origin: id, kind: DataKind.Entry, seq }]), 1, t);
+  }
+  assert.equal(sent, ["1->1", "2->1", "3->1"], "handed on toward G1, never confirmed");
+  while (!sent.some((s) => s.includes("->2")) && t < 15 * 60_000) {
+    forward.tick((t += 1000));
+    // Each resend is taken, and lost again.
+    forward.onAck(encodeAck([1, 2, 3].map((seq) => ({ origin: id, kind: DataKind.Entry, seq }))), 1, t);
+  }
+  assert.ok(t < 7 * 60_000, `G1 left within 7 minutes (at ${t / 1000} s)`);
+  assert.is(sent.find((s) => s.includes("->2")), "1->2 names 1", "G2 asks G1 where delivery stopped");
+});
+
 test("a home out of reach for 15 minutes is left for the nearest gateway, named: it may have delivered readings whose CONFIRM was lost", () => {
   // In a 1,000-node simulation (seed 1, repair2) origin 746's home 198 delivered readings 4 to 6,
   // their CONFIRM lost; 15 minutes out of reach, 198 was switched for 847 unnamed, and 847

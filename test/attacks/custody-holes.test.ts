@@ -21,6 +21,10 @@ const SCENARIOS = [
   // be the neighbor with the best record, not the hole that claims one perfect hop (main lost 7 black
   // and 26 grey readings here when the claimed metric ranked the distrusted).
   { title: "holes at two gateways, every way out of some nodes distrusted", nodes: 100, seed: 6, gateways: 2, holesPerGateway: 3, minDropped: 500, minTaken: 600 },
+  // Some origins' home is behind its holes alone, and every way out of them is blamed for what the
+  // holes lost: they must leave it for the other gateway, through a distrusted hop if need be (main
+  // kept the home for good, and lost 7 black and 24 grey readings here).
+  { title: "holes at two gateways, some homes behind them alone", nodes: 100, seed: 3, gateways: 2, holesPerGateway: 3, minDropped: 2000, minTaken: 600 },
 ];
 
 for (const { title, minDropped, minTaken, ...setup } of SCENARIOS) {

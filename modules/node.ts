@@ -1289,8 +1289,7 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
         const ours = this.role === Role.Gateway && equalBytes(entry.destination, this.id);
         if (ours || this.routes.wants(n.slot, entry.destination, wanted)) this.triggerRouteUpdate(now);
       }
-      const list = this.revocation;
-      this.routes.updateFrom(n.slot, view, this.id, list && ((destination) => isRevoked(list, destination)));
+      this.routes.updateFrom(n.slot, view, this.id, this.revocation);
     }
     this.selectRoutes(now);
   }

@@ -16,6 +16,7 @@
 import { equalBytes, toHex } from "../bytes.js";
 import { INFINITE_METRIC, MAX_ROUTE_DESTINATIONS, type RouteEntry, type RouteView } from "../wire/route.js";
 import { typedArrays } from "../typed-arrays.js";
+import { isRevoked, type RevocationList } from "../identity/revocation.js";
 
 export const MAX_CANDIDATES = 4;
 /** A better route must beat the selected one by this much (metric units) to replace it: no flapping. */
@@ -128,19 +129,19 @@ export class RouteTable {
    * Applies a neighbor's whole ROUTE record. A record lists every route its sender holds (capacity
    * ≤ MAX_ROUTE_DESTINATIONS), so a destination it leaves out is one it no longer routes to: its candidate
    * goes, as a retraction would (retractions are repeated only three times and can all be lost).
-   * Destinations `refused` (revoked gateways) are taken as left out.
+   * Destinations on the `revoked` list (revoked gateways) are taken as left out.
    */
-  updateFrom(slot: number, view: RouteView, ownId: Uint8Array, refused: ((destination: Uint8Array) => boolean) | null = null): void {
+  updateFrom(slot: number, view: RouteView, ownId: Uint8Array, revoked: RevocationList | null = null): void {
     for (let i = 0; i < view.count; i++) {
       const entry = view.entries[i];
-      if (!refused?.(entry.destination)) this.update(slot, entry, ownId);
+      if (!revoked || !isRevoked(revoked, entry.destination)) this.update(slot, entry, ownId);
     }
     for (let k = 0; k < this.count; k++) {
       const row = this.order[k];
       const i = this.candidateOf(row, slot);
       if (i < 0) continue;
       const destination = this.rows[row]!.destination;
-      if (!listed(view, destination) || refused?.(destination)) this.removeCandidate(row, i);
+      if (!listed(view, destination) || (revoked && isRevoked(revoked, destination))) this.removeCandidate(row, i);
     }
   }
 

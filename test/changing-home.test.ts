@@ -167,7 +167,7 @@ function gatewayMesh(ids: number[]) {
     const id = new Uint8Array(8).fill(n);
     const ctx: ForwardContext = {
       id, isGateway: true,
-      nextHopToward: (to) => (gateways.has(to[0]) ? to[0] : -1), nextHopToNode: () => -1, nearestGatewayId: () => null, trustedGatewayId: () => null,
+      nextHopToward: (to) => (gateways.has(to[0]) ? to[0] : -1), nextHopToNode: () => -1, nearestGatewayId: () => null, trustedGatewayId: () => null, isRevoked: () => false,
       broadcastHandover: (payload) => void gossip.push({ from: n, payload: payload.slice() }),
       hasNeighbor: (slot) => gateways.has(slot), lenderSlot: () => -1, neighborId: (slot) => new Uint8Array(8).fill(slot),
       sendTo: (to, type, body) => void frames.push({ from: n, to, type, body: body.slice() }),

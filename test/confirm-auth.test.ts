@@ -46,7 +46,7 @@ function context(me: Uint8Array, isGateway: boolean, log: { sent: Uint8Array[]; 
   const view = newDataView();
   return {
     id: me, isGateway,
-    nextHopToward: () => 1, nextHopToNode: () => 1, nearestGatewayId: () => gatewayId, trustedGatewayId: () => null,
+    nextHopToward: () => 1, nextHopToNode: () => 1, nearestGatewayId: () => gatewayId, trustedGatewayId: () => null, isRevoked: () => false,
     broadcastHandover() {}, hasNeighbor: () => true, lenderSlot: () => -1, neighborId: () => null,
     sendTo: (_slot, type, body) => {
       if (type === RecordType.Data && decodeData(body, view) === WireError.None) log.sent.push(body.slice());

@@ -217,6 +217,33 @@ test("routes to a revoked gateway are refused, so no reading is handed toward it
   assert.is(c.nearestGateway(), null, "c takes no route to a revoked gateway");
 });
 
+test("an origin whose home gateway is revoked moves its readings to the other gateway, which delivers them without waiting on the revoked one", () => {
+  const g1 = boot(provision(1, { role: Role.Gateway }));
+  const a = boot(provision(2));
+  const g2 = boot(provision(3, { role: Role.Gateway }));
+  const nodes = [g1, a, g2];
+  const readings: MeshEvent[][] = [[], [], []];
+  const step = (from: number, ms: number) => {
+    for (let t = from; t < from + ms; t += 10_000) {
+      a.publishReading("t", t, t);
+      run(nodes, t, 9_990, undefined, line()).forEach((events, i) => readings[i].push(...events.filter((e) => e.type === "reading")));
+    }
+  };
+  step(0, 60_000);
+  const [home, other] = readings[0].length > 0 ? [0, 2] : [2, 0];
+  assert.ok(readings[home].length > 0 && readings[other].length === 0, "one home delivers");
+  assert.ok(a.injectRevocation(issueRevocationList(crypto, owner.secretKey, NETWORK, 1, [nodes[home].id]), 60_000));
+  const delivered = readings[home].length;
+  step(60_000, 10 * 60_000);
+  assert.is(readings[home].length, delivered, "nothing more through the revoked gateway");
+  // The origin leaves a revoked home at once (not after 15 minutes out of reach), and the new home asks
+  // no revoked gateway where delivery stopped (it would never answer): every reading is delivered.
+  assert.ok(readings[other].length >= 55, `the other gateway delivered ${readings[other].length} readings`);
+  assert.is(a.unconfirmedReadings, 0, "and confirmed");
+  const seqs = readings[other].map((e) => (e as { seq: number }).seq);
+  assert.equal(seqs, [...new Set(seqs)].sort((x, y) => x - y), "each once, in order");
+});
+
 test("a forged revocation list is not applied or relayed", () => {
   const a = boot(provision(1));
   const b = boot(provision(2));

@@ -34,7 +34,7 @@ import { lineLayout, randomGeometricGraph, type Topology } from "../hosts/sim/to
 function forwardContext(id: Uint8Array, given: Partial<ForwardContext>): ForwardContext {
   return {
     id, isGateway: false,
-    nextHopToward: () => -1, nextHopToNode: () => -1, nearestGatewayId: () => null, trustedGatewayId: () => null,
+    nextHopToward: () => -1, nextHopToNode: () => -1, nearestGatewayId: () => null, trustedGatewayId: () => null, isRevoked: () => false,
     broadcastHandover() {}, hasNeighbor: () => true, lenderSlot: () => -1, neighborId: () => null, sendTo() {}, drop() {},
     onDirectMessage() {}, messageUnroutable() {}, onCommandAck() {}, emit() {}, readingResent() {}, judge() {}, onHealthReport() {}, admitOrigin: () => null,
     admitGateway: () => GATEWAY_KEYS.publicKey, knownPublicKey: () => null, slotOf: () => -1,

@@ -69,6 +69,8 @@ export interface ForwardContext {
   messageUnroutable(): void;
   /** `target`'s ack of our command `seq` arrived (unchecked: payload per command/command-ack.ts). */
   onCommandAck(target: Uint8Array, seq: number, payload: Uint8Array, now: number): void;
+  /** Whether `id` is on the revocation list this node holds. */
+  isRevoked(id: Uint8Array): boolean;
   /** Id of the nearest gateway we have a route to (other than `except`); null without one. */
   nearestGatewayId(except?: Uint8Array | null): Uint8Array | null;
   /** Id of the nearest gateway other than `except` routed through a next hop we trust; null without one. */
@@ -481,7 +483,8 @@ export class StoreAndForward {
     const routed = this.homeLostAt === Infinity;
     if ((this.homeBroken >= HOME_BROKEN && routed) || (this.homeHeardAt === -Infinity && now - this.homeLostAt >= HOME_UNHEARD_UNROUTED_MS)) this.leaveHome(now);
     // Checked here, not as an entry is sent: the entries waiting are made again, naming the home left.
-    if (now - this.homeLostAt >= HOME_SWITCH_MS) this.switchUnreachableHome(now);
+    // A revoked home is gone for good (its frames are refused, no route leads to it): left at once.
+    if (now - this.homeLostAt >= HOME_SWITCH_MS || (this.home && this.ctx.isRevoked(this.home))) this.switchUnreachableHome(now);
     if (now >= this.nextSweepAt) this.sweep(now);
     if (now >= this.nextReplicaAt) this.forwardReplicas(now);
     // Custody taken of others' readings and never honoured: the next hop is a hole, or leads to one.
@@ -748,6 +751,9 @@ export class StoreAndForward {
     if (handover.claiming(origin)) return handover.successorOf(origin) === null;
     const oldHome = releasedTo ?? (named && !equalBytes(named, this.ctx.id) && !this.verifier!.tookOver(originHex) ? named : null);
     if (named && oldHome) {
+      // A revoked old home never answers a claim (its frames are refused): delivery starts here, from
+      // the entries' base, as for a feed met for the first time.
+      if (!releasedTo && this.ctx.isRevoked(oldHome)) return true;
       // Too many claims under way: the origin sends the entry again later.
       if (!handover.claim(origin, oldHome, now)) return false;
       this.verifier!.hold(originHex, origin);

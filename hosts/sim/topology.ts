@@ -5,6 +5,7 @@
  * Adjacency is built with a uniform grid of cells at least `range` wide, so each node only
  * compares against the 3×3 cells around it: O(N·degree), not O(N²).
  */
+import { adjacencyFromEdges } from "./graph.js";
 import { Rng } from "./rng.js";
 
 export interface Topology {
@@ -92,6 +93,11 @@ export function gridLayout(cols: number, rows: number, spacing: number, range: n
     }
   }
   return fromPositions(xs, ys, range);
+}
+
+/** Who hears whom from an undirected edge list, for hand-made test meshes (positions unused: all at 0, range 1). */
+export function fromEdges(n: number, edges: ReadonlyArray<readonly [number, number]>): Topology {
+  return { x: new Float64Array(n), y: new Float64Array(n), range: 1, side: 1, neighbors: adjacencyFromEdges(n, edges) };
 }
 
 /** n nodes on a line, `spacing` apart. */

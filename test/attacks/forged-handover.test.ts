@@ -29,17 +29,7 @@ import type { SimDevice } from "../../hosts/sim/device.js";
 import { createMeshKeys, provisionNode, SIM_EPOCH_SECONDS } from "../../hosts/sim/provision.js";
 import { Rng } from "../../hosts/sim/rng.js";
 import { Simulator } from "../../hosts/sim/simulator.js";
-import type { Topology } from "../../hosts/sim/topology.js";
-
-/** A topology from an edge list (the radio reads only who hears whom). */
-function graph(n: number, edges: [number, number][]): Topology {
-  const lists: number[][] = Array.from({ length: n }, () => []);
-  for (const [a, b] of edges) {
-    lists[a].push(b);
-    lists[b].push(a);
-  }
-  return { x: new Float64Array(n), y: new Float64Array(n), range: 1, side: 1, neighbors: lists.map((l) => Int32Array.from(l.sort((a, b) => a - b))) };
-}
+import { fromEdges } from "../../hosts/sim/topology.js";
 
 /** A board that takes a reading every 10 s until `stopAt`. */
 class ReadingBoard implements SimDevice {
@@ -200,7 +190,7 @@ const [A, B, O, L1, L2, X, Y, W1, W2, F] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
  * until `stopAt`; each one delivered is logged as "A:seq" or "B:seq", and when (`deliveredAt`).
  */
 function mesh(stopAt: number, beside: number[], attacker: (p: Provisioning[], ids: Uint8Array[]) => SimDevice) {
-  const topology = graph(10, [[A, L1], [A, L2], [L1, O], [L2, O], [L1, L2], [O, X], [X, Y], [Y, B], [A, W1], [W1, W2], [W2, B],
+  const topology = fromEdges(10, [[A, L1], [A, L2], [L1, O], [L2, O], [L1, L2], [O, X], [X, Y], [Y, B], [A, W1], [W1, W2], [W2, B],
     ...beside.map((i): [number, number] => [F, i])]);
   const rng = new Rng(7);
   const keys = createMeshKeys(rng);

@@ -465,12 +465,13 @@ test("a new home is judged by its own confirmations: the old home confirming wha
   assert.ok(sent.includes("2->3 names 1"), `G2 left for G3 within 7 minutes of losing it, not 15: ${sent.slice(-3)}`);
 });
 
-test("a home that never confirmed is not named to the next one: the home before it is, which knows where delivery stopped", () => {
-  // In a 1,000-node simulation (seed 2, with the candidate rule of §Routing) origin 282's home went
-  // 747 → 388 → 177. 747 delivered reading 3, its CONFIRM lost; no entry ever reached 388, so 388
-  // never claimed the origin from 747, and asked by 177 it answered that it had delivered nothing:
-  // 177 (and 388 after it) delivered reading 3 again. Named G1 instead, G3 asks G1: it answers itself,
-  // or leads down the chain to G2 if G2 did claim the origin.
+/**
+ * An origin (id 7) and gateways 1, 2 and 3, each routed (and trusted) while in `routed`: `take`
+ * publishes a reading and has its entry ACKed by neighbor 3; `leaveFor(to, withinMs)` ticks until an
+ * entry goes to gateway `to` and returns it ("seq->to names n"), or undefined; `confirmFrom(g, upTo)`
+ * hands the origin gateway g's CONFIRM of readings up to `upTo`.
+ */
+function movingOrigin() {
   const id = new Uint8Array(8).fill(7);
   const routed = new Set([1, 2, 3]);
   const gateway = (except?: Uint8Array) => { for (const g of [1, 2, 3]) if (routed.has(g) && g !== except?.[0]) return new Uint8Array(8).fill(g); return null; };
@@ -486,32 +487,46 @@ test("a home that never confirmed is not named to the next one: the home before 
   forward.start(0);
   let t = 1000;
   let seq = 0;
-  const take = () => {
-    forward.publishReading("t", ++seq, 0, (t += 1000));
-    forward.tick(t);
-    forward.onAck(encodeAck([{ origin: id, kind: DataKind.Entry, seq }]), 3, t);
+  return {
+    routed,
+    take(): void {
+      forward.publishReading("t", ++seq, 0, (t += 1000));
+      forward.tick(t);
+      forward.onAck(encodeAck([{ origin: id, kind: DataKind.Entry, seq }]), 3, t);
+    },
+    leaveFor(to: number, withinMs: number): string | undefined {
+      const start = t;
+      const from = sent.length;
+      const toIt = (s: string) => s.includes(`->${to}`);
+      while (!sent.slice(from).some(toIt) && t < start + withinMs) forward.tick((t += 1000));
+      return sent.slice(from).find(toIt);
+    },
+    confirmFrom(g: number, upTo: number): void {
+      assert.is(decodeData(gatewayConfirm(new Uint8Array(8).fill(g), id, 1, upTo), view), WireError.None);
+      forward.onData(view, 3, (t += 1000));
+    },
   };
-  /** The first entry sent to gateway `to` from now on. */
-  const leaveFor = (to: number) => {
-    const start = t;
-    const from = sent.length;
-    const toIt = (s: string) => s.includes(`->${to}`);
-    while (!sent.slice(from).some(toIt) && t < start + 15 * 60_000) forward.tick((t += 1000));
-    return sent.slice(from).find(toIt);
-  };
-  take();
-  routed.delete(1);
-  assert.is(leaveFor(2), "1->2 names 1", "G1, out of reach, left for G2");
+}
+
+test("a home that never confirmed is not named to the next one: the home before it is, which knows where delivery stopped", () => {
+  // In a 1,000-node simulation (seed 2, with the candidate rule of §Routing) origin 282's home went
+  // 747 → 388 → 177. 747 delivered reading 3, its CONFIRM lost; no entry ever reached 388, so 388
+  // never claimed the origin from 747, and asked by 177 it answered that it had delivered nothing:
+  // 177 (and 388 after it) delivered reading 3 again. Named G1 instead, G3 asks G1: it answers itself,
+  // or leads down the chain to G2 if G2 did claim the origin.
+  const o = movingOrigin();
+  o.take();
+  o.routed.delete(1);
+  assert.is(o.leaveFor(2, 15 * 60_000), "1->2 names 1", "G1, out of reach, left for G2");
   // G2 never confirms (none of our entries reached it, say), and is lost too.
-  routed.delete(2);
-  assert.is(leaveFor(3), "1->3 names 1", "G2 left for G3, naming G1, not G2");
+  o.routed.delete(2);
+  assert.is(o.leaveFor(3, 15 * 60_000), "1->3 names 1", "G2 left for G3, naming G1, not G2");
   // G3 confirms reading 2, then loses readings 3 to 5: left for G1, naming G3.
-  take();
-  assert.is(decodeData(gatewayConfirm(new Uint8Array(8).fill(3), id, 1, 2), view), WireError.None);
-  forward.onData(view, 3, (t += 1000));
-  for (let i = 0; i < 3; i++) take();
-  routed.add(1);
-  assert.ok(leaveFor(1)?.endsWith(" names 3"), "a home that confirmed is named");
+  o.take();
+  o.confirmFrom(3, 2);
+  for (let i = 0; i < 3; i++) o.take();
+  o.routed.add(1);
+  assert.ok(o.leaveFor(1, 15 * 60_000)?.endsWith(" names 3"), "a home that confirmed is named");
 });
 
 test("a home confirmed only by the home before is not named: that CONFIRM says nothing of the home's own entries", () => {
@@ -519,48 +534,17 @@ test("a home confirmed only by the home before is not named: that CONFIRM says n
   // 371 → 827. 412 delivered readings 8 and 9 after the move; its CONFIRM of 8 reached the origin,
   // that of 9 did not. No entry ever reached 371, but 412's CONFIRM counted as 371's progress: 371
   // was named, asked by 827 it answered that it had delivered nothing, and 827 delivered 9 again.
-  const id = new Uint8Array(8).fill(7);
-  const routed = new Set([1, 2, 3]);
-  const gateway = (except?: Uint8Array) => { for (const g of [1, 2, 3]) if (routed.has(g) && g !== except?.[0]) return new Uint8Array(8).fill(g); return null; };
-  const sent: string[] = [];
-  const view = newDataView();
-  const ctx = forwardContext(id, {
-    nextHopToward: (d: Uint8Array) => (routed.has(d[0]) ? d[0] : -1),
-    nearestGatewayId: () => gateway(),
-    trustedGatewayId: (except) => gateway(except),
-    sendTo: logEntries(sent),
-  });
-  const forward = new StoreAndForward(ctx, nodeCrypto, new MemoryStorage(), new Uint8Array(64), new Uint8Array(0), createNodeConfig());
-  forward.start(0);
-  let t = 1000;
-  let seq = 0;
-  const take = () => {
-    forward.publishReading("t", ++seq, 0, (t += 1000));
-    forward.tick(t);
-    forward.onAck(encodeAck([{ origin: id, kind: DataKind.Entry, seq }]), 3, t);
-  };
-  const confirmFrom = (g: number, upTo: number) => {
-    assert.is(decodeData(gatewayConfirm(new Uint8Array(8).fill(g), id, 1, upTo), view), WireError.None);
-    forward.onData(view, 3, (t += 1000));
-  };
-  /** The first entry sent to gateway `to` from now on. */
-  const leaveFor = (to: number) => {
-    const start = t;
-    const from = sent.length;
-    const toIt = (s: string) => s.includes(`->${to}`);
-    while (!sent.slice(from).some(toIt) && t < start + 20 * 60_000) forward.tick((t += 1000));
-    return sent.slice(from).find(toIt);
-  };
-  take();
-  confirmFrom(1, 1);
-  take();
-  routed.delete(1);
-  assert.is(leaveFor(2), "2->2 names 1", "G1, out of reach, left for G2");
-  take();
+  const o = movingOrigin();
+  o.take();
+  o.confirmFrom(1, 1);
+  o.take();
+  o.routed.delete(1);
+  assert.is(o.leaveFor(2, 20 * 60_000), "2->2 names 1", "G1, out of reach, left for G2");
+  o.take();
   // G1 delivered reading 2 (on its way before the move) and confirms it; G2 never confirms.
-  confirmFrom(1, 2);
-  routed.delete(2);
-  assert.is(leaveFor(3), "3->3 names 1", "G2 left for G3, naming G1, not G2");
+  o.confirmFrom(1, 2);
+  o.routed.delete(2);
+  assert.is(o.leaveFor(3, 20 * 60_000), "3->3 names 1", "G2 left for G3, naming G1, not G2");
 });
 
 /**

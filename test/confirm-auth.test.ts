@@ -160,36 +160,53 @@ test("an origin agrees on keys only with its home (or the home before): a forger
   assert.is(forward.unconfirmed, 2);
 });
 
-test("a gateway tags every CONFIRM, carries its certificate in the one answering a checkpoint, and confirms no origin whose certificate it lacks", () => {
+/**
+ * A gateway's StoreAndForward alone, and an origin's feed: `offer` hands the gateway one of the
+ * origin's DATA records from neighbor 1; `entry(value)` appends a reading to the feed and returns its
+ * DATA payload (base 1); `confirms()` decodes the CONFIRMs the gateway sent.
+ */
+function gatewayUnderTest() {
   const log = { sent: [] as Uint8Array[], drops: [] as number[], admitted: [] as string[] };
   const gateway = new StoreAndForward(context(gatewayId, true, log), nodeCrypto, new MemoryStorage(), GATEWAY.secretKey, GATEWAY.certificate, createNodeConfig());
   gateway.start(0);
   const feed = new FeedLog(nodeCrypto, new MemoryStorage(), originId, ORIGIN.secretKey);
   const view = newDataView();
+  return {
+    gateway, log, feed,
+    offer(kind: DataKind, seq: number, payload: Uint8Array, now: number): void {
+      assert.is(decodeData(encodeData(originId, gatewayId, kind, 1, seq, payload), view), WireError.None);
+      gateway.onData(view, 1, now);
+    },
+    entry(value: number): { seq: number; payload: Uint8Array } {
+      const { seq, bytes } = feed.append("t", value, 0);
+      const payload = new Uint8Array(4 + bytes.length);
+      writeU32(payload, 0, 1);
+      payload.set(bytes, 4);
+      return { seq, payload };
+    },
+    confirms(): ReturnType<typeof newDataView>[] {
+      return log.sent.map((body) => {
+        const v = newDataView();
+        decodeData(body, v);
+        return v;
+      }).filter((v) => v.kind === DataKind.Confirm);
+    },
+  };
+}
+
+test("a gateway tags every CONFIRM, carries its certificate in the one answering a checkpoint, and confirms no origin whose certificate it lacks", () => {
+  const g = gatewayUnderTest();
   const offer = (kind: DataKind, seq: number, payload: Uint8Array, now: number) => {
-    assert.is(decodeData(encodeData(originId, gatewayId, kind, 1, seq, payload), view), WireError.None);
-    gateway.onData(view, 1, now);
-    gateway.tick(now + 600);
+    g.offer(kind, seq, payload, now);
+    g.gateway.tick(now + 600);
   };
-  const entry = () => {
-    const { seq, bytes } = feed.append("t", seq0++, 0);
-    const payload = new Uint8Array(4 + bytes.length);
-    writeU32(payload, 0, 1);
-    payload.set(bytes, 4);
-    return { seq, payload };
-  };
-  let seq0 = 1;
-  const confirms = () => log.sent.map((body) => {
-    const v = newDataView();
-    decodeData(body, v);
-    return v;
-  }).filter((v) => v.kind === DataKind.Confirm).map((v) => ({
+  const confirms = () => g.confirms().map((v) => ({
     seq: v.seq, gateway: [...confirmGateway(v.payload)], pull: confirmPull(v.payload), tag: confirmTag(v.payload).slice(), certificate: confirmCertificate(v.payload)?.slice() ?? null,
   }));
-  const first = entry();
+  const first = g.entry(1);
   offer(DataKind.Entry, first.seq, first.payload, 1000);
   assert.equal(confirms(), [], "its certificate not met yet: no CONFIRM");
-  const checkpoint = feed.checkpoint()!;
+  const checkpoint = g.feed.checkpoint()!;
   const withCertificate = encodeCheckpointPayload(checkpoint, ORIGIN.certificate);
   offer(DataKind.Checkpoint, 1, withCertificate, 2000);
   let sent = confirms();
@@ -197,8 +214,8 @@ test("a gateway tags every CONFIRM, carries its certificate in the one answering
   assert.equal(sent[0].gateway, [...gatewayId]);
   assert.equal(sent[0].certificate, GATEWAY.certificate, "the answer to a checkpoint carries the gateway's certificate");
   assert.ok(checkConfirmTag(nodeCrypto, pairKey, gatewayId, originId, 1, 0, sent[0].tag), "tagged under the key the origin derives");
-  log.sent.length = 0;
-  const second = entry();
+  g.log.sent.length = 0;
+  const second = g.entry(2);
   offer(DataKind.Entry, second.seq, second.payload, 5000);
   sent = confirms();
   assert.equal(sent.map((c) => [c.seq, c.certificate]), [[1, GATEWAY.certificate], [2, null]], "later ones are plain (1 is sent again: no ACK came)");
@@ -206,32 +223,17 @@ test("a gateway tags every CONFIRM, carries its certificate in the one answering
 });
 
 test("a gateway's answer to a checkpoint carries its certificate only when the origin says it lacks the gateway's key", () => {
-  const log = { sent: [] as Uint8Array[], drops: [] as number[], admitted: [] as string[] };
-  const gateway = new StoreAndForward(context(gatewayId, true, log), nodeCrypto, new MemoryStorage(), GATEWAY.secretKey, GATEWAY.certificate, createNodeConfig());
-  gateway.start(0);
-  const feed = new FeedLog(nodeCrypto, new MemoryStorage(), originId, ORIGIN.secretKey);
-  const view = newDataView();
-  const offer = (kind: DataKind, seq: number, payload: Uint8Array, now: number) => {
-    assert.is(decodeData(encodeData(originId, gatewayId, kind, 1, seq, payload), view), WireError.None);
-    gateway.onData(view, 1, now);
-  };
+  const g = gatewayUnderTest();
   // A reading and the checkpoint covering it, which says whether the origin holds our key.
   const answer = (keyed: boolean, now: number) => {
-    const { seq, bytes } = feed.append("t", 1, 0);
-    const entry = new Uint8Array(4 + bytes.length);
-    writeU32(entry, 0, 1);
-    entry.set(bytes, 4);
-    const payload = encodeCheckpointPayload(feed.checkpoint()!, ORIGIN.certificate);
+    const { seq, payload: entry } = g.entry(1);
+    const payload = encodeCheckpointPayload(g.feed.checkpoint()!, ORIGIN.certificate);
     setCheckpointKeyed(payload, keyed);
-    log.sent.length = 0;
-    offer(DataKind.Entry, seq, entry, now);
-    offer(DataKind.Checkpoint, seq, payload, now);
-    gateway.tick(now + 600);
-    const confirms = log.sent.map((body) => {
-    const v = newDataView();
-    decodeData(body, v);
-    return v;
-  }).filter((v) => v.kind === DataKind.Confirm && v.seq === seq);
+    g.log.sent.length = 0;
+    g.offer(DataKind.Entry, seq, entry, now);
+    g.offer(DataKind.Checkpoint, seq, payload, now);
+    g.gateway.tick(now + 600);
+    const confirms = g.confirms().filter((v) => v.seq === seq);
     assert.is(confirms.length, 1);
     return confirmCertificate(confirms[0].payload) !== null;
   };

@@ -1,12 +1,10 @@
 /**
  * A simulated board: the real MeshNode plus the little application the firmware runs on top of it:
  * a message to every node every so often, and a sensor reading for the gateways every so often.
- * Satisfies SimDevice.
+ * A NodeDevice: the node knows the time, its application publishes.
  */
-import type { MeshEvent, Transmit } from "../../modules/events.js";
 import type { MeshNode } from "../../modules/node.js";
-import type { SimDevice } from "./device.js";
-import { SIM_EPOCH_SECONDS } from "./sim-epoch.js";
+import { NodeDevice } from "./node-device.js";
 
 /** When the application publishes next: the first time strictly after `after` (Infinity: never). */
 export type PublishSchedule = (after: number) => number;
@@ -24,35 +22,30 @@ export function periodicSchedule(first: number, period: number, until: number): 
 /** The feed sensor name of the simulated readings. */
 export const SIM_SENSOR = "temp";
 
-export class MeshDevice implements SimDevice {
+export class MeshDevice extends NodeDevice {
   private nextPublishAt = Infinity;
   private nextReadingAt = Infinity;
   private readonly reading = new Uint8Array(8);
 
   constructor(
-    readonly node: MeshNode,
+    node: MeshNode,
     private readonly schedule: PublishSchedule | null,
     private readonly onPublish: PublishHook | null,
     private readonly readings: PublishSchedule | null = null,
     private readonly onReading: PublishHook | null = null,
     /** Sends at chosen times (messages to one node), in time order. */
     private readonly sends: { at: number; send(now: number): void }[] = [],
-  ) {}
+  ) {
+    super(node);
+  }
 
-  start(now: number): void {
-    // Simulated boards know the time (in the field a gateway or RTC tells them): certificates' windows
-    // apply, and a commanding node's restored commands count the time it was off.
-    this.node.setWallClock(SIM_EPOCH_SECONDS + Math.floor(now / 1000), now);
-    this.node.start(now);
+  override start(now: number): void {
+    super.start(now);
     if (this.schedule) this.nextPublishAt = this.schedule(now - 1);
     if (this.readings) this.nextReadingAt = this.readings(now - 1);
   }
 
-  receive(bytes: Uint8Array, link: unknown, now: number): void {
-    this.node.receive(bytes, link, now);
-  }
-
-  tick(now: number): void {
+  protected act(now: number): void {
     while (this.sends.length > 0 && now >= this.sends[0].at) this.sends.shift()!.send(now);
     while (now >= this.nextPublishAt) {
       // A stand-in reading: the publish time, as a sensor would stamp it.
@@ -68,18 +61,9 @@ export class MeshDevice implements SimDevice {
       this.onReading?.(this.node.idHex, seq, now);
       this.nextReadingAt = this.readings ? this.readings(now) : Infinity;
     }
-    this.node.tick(now);
   }
 
-  nextTimeout(): number {
-    return Math.min(this.node.nextTimeout(), this.nextPublishAt, this.nextReadingAt, this.sends.length > 0 ? this.sends[0].at : Infinity);
-  }
-
-  pollTransmit(): Transmit | undefined {
-    return this.node.pollTransmit();
-  }
-
-  pollEvent(): MeshEvent | undefined {
-    return this.node.pollEvent();
+  protected nextActAt(): number {
+    return Math.min(this.nextPublishAt, this.nextReadingAt, this.sends.length > 0 ? this.sends[0].at : Infinity);
   }
 }

@@ -15,49 +15,21 @@ import { WireError } from "../modules/wire/errors.js";
 import { RecordType } from "../modules/wire/records.js";
 import { nodeKeyPairFromSeed } from "../hosts/node/node-crypto.js";
 import { MemoryStorage } from "../hosts/sim/storage.js";
-import type { MeshEvent, Transmit } from "../modules/events.js";
 import { Role } from "../modules/identity/certificate.js";
 import { MeshNode } from "../modules/node.js";
 import { nodeCrypto } from "../hosts/node/node-crypto.js";
-import type { SimDevice } from "../hosts/sim/device.js";
-import { createMeshKeys, provisionNode, SIM_EPOCH_SECONDS } from "../hosts/sim/provision.js";
+import { createMeshKeys, provisionNode } from "../hosts/sim/provision.js";
 import { Rng } from "../hosts/sim/rng.js";
 import { Simulator } from "../hosts/sim/simulator.js";
 import { fromEdges } from "../hosts/sim/topology.js";
-
-/** A board that takes a reading every 10 s while `publishing` says so. */
-class ReadingBoard implements SimDevice {
-  private nextAt = 15_000;
-  readonly published: number[] = [];
-  constructor(readonly node: MeshNode, private readonly publishing: (now: number) => boolean) {}
-  start(now: number): void {
-    this.node.start(now);
-    this.node.setWallClock(SIM_EPOCH_SECONDS + Math.floor(now / 1000), now);
-  }
-  receive(bytes: Uint8Array, link: unknown, now: number): void {
-    this.node.receive(bytes, link, now);
-  }
-  tick(now: number): void {
-    for (; now >= this.nextAt; this.nextAt += 10_000) if (this.publishing(now)) this.published.push(this.node.publishReading("temp", now / 1000, now));
-    this.node.tick(now);
-  }
-  nextTimeout(): number {
-    return Math.min(this.node.nextTimeout(), this.nextAt);
-  }
-  pollTransmit(): Transmit | undefined {
-    return this.node.pollTransmit();
-  }
-  pollEvent(): MeshEvent | undefined {
-    return this.node.pollEvent();
-  }
-}
+import { ReadingBoard } from "./helpers/reading-board.js";
 
 const [A, B, O, L1, L2, X, Y, W1, W2] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
 
 /**
  * Gateways A and B; origin O between A's lenders L1, L2 (2 hops to A) and the way X, Y to B (3 hops);
- * A and B also joined by W1, W2. O alone takes readings, until `stopAt`; each one delivered is logged
- * as "A:seq" or "B:seq", with the time.
+ * A and B also joined by W1, W2. O alone takes readings, every 10 s until `stopAt` (`published`); each
+ * one delivered is logged as "A:seq" or "B:seq", with the time.
  */
 function mesh(stopAt: number, unsentCapacity = 64) {
   const topology = fromEdges(9, [[A, L1], [A, L2], [L1, O], [L2, O], [L1, L2], [O, X], [X, Y], [Y, B], [A, W1], [W1, W2], [W2, B]]);
@@ -66,19 +38,22 @@ function mesh(stopAt: number, unsentCapacity = 64) {
   const provisioning = Array.from({ length: 9 }, (_, i) => provisionNode(keys, rng, i === A || i === B ? Role.Gateway : Role.Node));
   const config = createNodeConfig({ beaconIntervalMs: 2000, unsentCapacity, confirmAfterMs: 60_000, checkpointEvery: 4 });
   const boards: ReadingBoard[] = [];
+  const published: number[] = [];
   const delivered: { at: number; by: string }[] = [];
   const sim: Simulator = new Simulator({
     topology, seed: 7, radio: { loss: 0 },
     createDevice: (i, ports) => {
       const node = new MeshNode(provisioning[i], { crypto: nodeCrypto, random: ports.random, storage: ports.storage }, config);
-      return (boards[i] = new ReadingBoard(node, (now) => i === O && now < stopAt));
+      return (boards[i] = new ReadingBoard(node, {
+        firstAt: 15_000, periodMs: 10_000, publishing: (now) => i === O && now < stopAt, onReading: (seq) => void published.push(seq),
+      }));
     },
     onEvent: (i, e) => {
       if (e.type === "reading" && e.origin === boards[O].node.idHex) delivered.push({ at: sim.now, by: `${i === A ? "A" : "B"}:${e.seq}` });
     },
   });
   const alone = (...nodes: number[]): Int32Array => Int32Array.from({ length: 9 }, (_, i) => (nodes.includes(i) ? 1 : 0));
-  return { sim, boards, delivered, alone };
+  return { sim, boards, published, delivered, alone };
 }
 
 test("readings lent before the origin moved home, reaching the home it left once released, are delivered once by the new home", () => {
@@ -88,14 +63,14 @@ test("readings lent before the origin moved home, reaching the home it left once
   // main A dropped them as late copies of its own stay, B pulled them from O, which had overwritten
   // them, and O wrote them off: never delivered.
   const [CUT, MOVED, RELEASED, HEALED] = [60_000, 1_000_000, 1_060_000, 1_105_000];
-  const { sim, boards, delivered, alone } = mesh(HEALED);
+  const { sim, published, delivered, alone } = mesh(HEALED);
   sim.partition(alone(O, L1, L2), CUT, MOVED);
   sim.partition(alone(A), MOVED, RELEASED);
   sim.partition(alone(L1, L2), RELEASED, HEALED);
   sim.startAll(0);
   sim.runUntil(HEALED + 600_000);
   const seqs = delivered.map((d) => Number(d.by.slice(2))).sort((a, b) => a - b);
-  assert.equal(seqs, boards[O].published, `each of O's readings delivered once: ${delivered.map((d) => d.by).join(" ")}`);
+  assert.equal(seqs, published, `each of O's readings delivered once: ${delivered.map((d) => d.by).join(" ")}`);
 });
 
 test("an old home gone for good: the origin leaves it after 15 minutes out of reach, and the new home holds its readings 15 minutes more", () => {
@@ -103,7 +78,7 @@ test("an old home gone for good: the origin leaves it after 15 minutes out of re
   // what reaches it and says where it stopped once the partition heals: it waits CUT_OFF_WAIT_MS while
   // it has no route to it (18 minutes at most, when a route comes back at the end: protocol.md).
   // Storage for 256 readings: the 30 minutes without a confirmation take 180.
-  const { sim, boards, delivered } = mesh(2_400_000, 256);
+  const { sim, boards, published, delivered } = mesh(2_400_000, 256);
   const stoppedAt = 120_000;
   sim.stop(A, stoppedAt);
   sim.startAll(0);
@@ -118,7 +93,7 @@ test("an old home gone for good: the origin leaves it after 15 minutes out of re
   assert.ok(movedAt - stoppedAt >= 15 * 60_000 && movedAt - stoppedAt <= 15 * 60_000 + 10_000, `O moved ${seconds(movedAt - stoppedAt)} s after A stopped`);
   assert.ok(firstAtB - movedAt >= 15 * 60_000 && firstAtB - movedAt <= 15 * 60_000 + 2000, `B held O's readings ${seconds(firstAtB - movedAt)} s`);
   const seqs = delivered.map((d) => Number(d.by.slice(2))).sort((a, b) => a - b);
-  assert.equal(seqs, boards[O].published, "each once");
+  assert.equal(seqs, published, "each once");
 });
 
 test("an old home gone for good, its origin storing 64 readings: the lenders carry what they keep to the new home, once", () => {
@@ -126,13 +101,13 @@ test("an old home gone for good, its origin storing 64 readings: the lenders car
   // replicas, lent while A was home, stayed addressed to A, stopped: full, they refused every later
   // lend, which would have named B; O's lends, unACKed, held its half of the custody queue, and its
   // own entries never left. On main 11 of 239 readings delivered after 80 minutes, 0 after A stopped.
-  const { sim, boards, delivered } = mesh(2_400_000);
+  const { sim, boards, published, delivered } = mesh(2_400_000);
   sim.stop(A, 120_000);
   sim.startAll(0);
   sim.runUntil(3_000_000);
   const seqs = delivered.map((d) => Number(d.by.slice(2)));
   assert.equal(seqs.length, new Set(seqs).size, "none twice");
-  assert.ok(seqs.length >= boards[O].published.length - boards[O].node.readingsLost, `${seqs.length} of ${boards[O].published.length} delivered, ${boards[O].node.readingsLost} counted lost`);
+  assert.ok(seqs.length >= published.length - boards[O].node.readingsLost, `${seqs.length} of ${published.length} delivered, ${boards[O].node.readingsLost} counted lost`);
   assert.equal([L1, L2, X].map((i) => boards[i].node.replicasHeld), [0, 0, 0], "every replica delivered and dropped");
   assert.is(boards[O].node.unconfirmedReadings, 0);
 });

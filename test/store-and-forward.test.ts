@@ -7,14 +7,12 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { createNodeConfig, type NodeConfig } from "../modules/config.js";
-import type { MeshEvent, Transmit } from "../modules/events.js";
 import { Role } from "../modules/identity/certificate.js";
 import { MeshNode } from "../modules/node.js";
 import { ackItem, checkAck, checkDataHop, DataKind, decodeData, encodeAck, encodeData, MAX_DATA_HOPS, newDataView } from "../modules/wire/data.js";
 import { WireError } from "../modules/wire/errors.js";
 import { nodeCrypto, nodeKeyPairFromSeed } from "../hosts/node/node-crypto.js";
-import type { SimDevice } from "../hosts/sim/device.js";
-import { createMeshKeys, provisionNode, SIM_EPOCH_SECONDS } from "../hosts/sim/provision.js";
+import { createMeshKeys, provisionNode } from "../hosts/sim/provision.js";
 import { Rng } from "../hosts/sim/rng.js";
 import { bfsDistances } from "../hosts/sim/graph.js";
 import { Simulator } from "../hosts/sim/simulator.js";
@@ -29,6 +27,7 @@ import { WAIT_MS } from "../modules/forward/gateway-handover.js";
 import { confirmTagOf, derivePairKey } from "../modules/forward/confirm-tag.js";
 import { confirmCertificate, confirmGateway, confirmPull, confirmTag, encodeConfirm } from "../modules/wire/confirm.js";
 import { lineLayout, randomGeometricGraph, type Topology } from "../hosts/sim/topology.js";
+import { ReadingBoard } from "./helpers/reading-board.js";
 
 /** A ForwardContext for a StoreAndForward on its own: no routes, gateways or answers but those a test gives. */
 function forwardContext(id: Uint8Array, given: Partial<ForwardContext>): ForwardContext {
@@ -778,44 +777,10 @@ test("DATA and ACK codecs: round trip and strict decoding", () => {
   assert.throws(() => encodeAck([]), RangeError);
 });
 
-/** A board that takes a reading every `periodMs` while `publishing` says so. */
-class ReadingDevice implements SimDevice {
-  private nextAt: number;
-  constructor(readonly node: MeshNode, private readonly periodMs: number, phase: number,
-              private readonly publishing: (now: number) => boolean, private readonly onPublish: (seq: number) => void) {
-    this.nextAt = phase;
-  }
-  start(now: number): void {
-    this.node.start(now);
-    this.node.setWallClock(SIM_EPOCH_SECONDS + Math.floor(now / 1000), now);
-    // A rebooted board takes its next reading a period later, like a real one (no burst of missed ones).
-    if (now > 0) this.nextAt = now + this.periodMs;
-  }
-  receive(bytes: Uint8Array, link: unknown, now: number): void {
-    this.node.receive(bytes, link, now);
-  }
-  tick(now: number): void {
-    while (now >= this.nextAt) {
-      if (this.publishing(now)) this.onPublish(this.node.publishReading("temp", now / 1000, now));
-      this.nextAt += this.periodMs;
-    }
-    this.node.tick(now);
-  }
-  nextTimeout(): number {
-    return Math.min(this.node.nextTimeout(), this.nextAt);
-  }
-  pollTransmit(): Transmit | undefined {
-    return this.node.pollTransmit();
-  }
-  pollEvent(): MeshEvent | undefined {
-    return this.node.pollEvent();
-  }
-}
-
 interface Run {
   sim: Simulator;
   topology: Topology;
-  devices: ReadingDevice[];
+  devices: ReadingBoard[];
   /** Readings published per node index. */
   published: number[][];
   /** Readings the gateway application received: origin hex → seqs in arrival order. */
@@ -836,7 +801,11 @@ function meshRun(opts: { nodes: number; seed: number; loss: number; stopAt: numb
     topology, seed: opts.seed, radio: { loss: opts.loss },
     createDevice: (i, ports) => {
       const node = new MeshNode(provisioning[i], { crypto: nodeCrypto, random: ports.random, storage: ports.storage }, config);
-      const device = new ReadingDevice(node, 10_000, 15_000 + 97 * i, (now) => now < opts.stopAt, (seq) => run.published[i].push(seq));
+      const device = new ReadingBoard(node, {
+        // A rebooted board takes its next reading a period later, like a real one (no burst of missed ones).
+        firstAt: run.sim.now > 0 ? run.sim.now + 10_000 : 15_000 + 97 * i, periodMs: 10_000,
+        publishing: (now) => now < opts.stopAt, onReading: (seq) => void run.published[i].push(seq),
+      });
       run.devices[i] = device;
       return device;
     },

@@ -26,44 +26,11 @@ import { CERTIFICATE_BYTES, encodeHello } from "../../modules/wire/hello.js";
 import { parseRecords, RecordType, RECORD_HEADER_BYTES, writeRecord, type RecordView } from "../../modules/wire/records.js";
 import { nodeCrypto as crypto } from "../../hosts/node/node-crypto.js";
 import type { SimDevice } from "../../hosts/sim/device.js";
-import { createMeshKeys, provisionNode, SIM_EPOCH_SECONDS } from "../../hosts/sim/provision.js";
+import { createMeshKeys, provisionNode } from "../../hosts/sim/provision.js";
 import { Rng } from "../../hosts/sim/rng.js";
 import { Simulator } from "../../hosts/sim/simulator.js";
 import { fromEdges } from "../../hosts/sim/topology.js";
-
-/** A board that takes a reading every 10 s until `stopAt`. */
-class ReadingBoard implements SimDevice {
-  private nextAt = 15_000;
-  readonly published: number[] = [];
-  /** When each reading was taken, by seq. */
-  readonly takenAt = new Map<number, number>();
-  constructor(readonly node: MeshNode, private readonly stopAt: number) {}
-  start(now: number): void {
-    this.node.start(now);
-    this.node.setWallClock(SIM_EPOCH_SECONDS + Math.floor(now / 1000), now);
-  }
-  receive(bytes: Uint8Array, link: unknown, now: number): void {
-    this.node.receive(bytes, link, now);
-  }
-  tick(now: number): void {
-    for (; now >= this.nextAt; this.nextAt += 10_000) {
-      if (now >= this.stopAt) continue;
-      const seq = this.node.publishReading("temp", now / 1000, now);
-      this.published.push(seq);
-      this.takenAt.set(seq, now);
-    }
-    this.node.tick(now);
-  }
-  nextTimeout(): number {
-    return Math.min(this.node.nextTimeout(), this.nextAt);
-  }
-  pollTransmit(): Transmit | undefined {
-    return this.node.pollTransmit();
-  }
-  pollEvent(): MeshEvent | undefined {
-    return this.node.pollEvent();
-  }
-}
+import { ReadingBoard } from "../helpers/reading-board.js";
 
 /** An insider (network key, its own owner-signed certificate) that broadcasts, every 20 s from `from` to `to`, a HELLO and the gossip `forged(k)` makes. */
 class Forger implements SimDevice {
@@ -187,7 +154,8 @@ const [A, B, O, L1, L2, X, Y, W1, W2, F] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
 /**
  * Gateways A and B; origin O 2 hops from A (through L1 or L2) and 3 from B (X, Y); A and B also
  * joined by W1, W2; the attacker F next to `beside`, made by `attacker`. O takes a reading every 10 s
- * until `stopAt`; each one delivered is logged as "A:seq" or "B:seq", and when (`deliveredAt`).
+ * until `stopAt` (`published`, and when each was taken: `takenAt`); each one delivered is logged as
+ * "A:seq" or "B:seq", and when (`deliveredAt`).
  */
 function mesh(stopAt: number, beside: number[], attacker: (p: Provisioning[], ids: Uint8Array[]) => SimDevice) {
   const topology = fromEdges(10, [[A, L1], [A, L2], [L1, O], [L2, O], [L1, L2], [O, X], [X, Y], [Y, B], [A, W1], [W1, W2], [W2, B],
@@ -198,6 +166,8 @@ function mesh(stopAt: number, beside: number[], attacker: (p: Provisioning[], id
   const ids = provisioning.map((p) => nodeIdOf(crypto, p.secretKey.subarray(32)));
   const config = createNodeConfig({ beaconIntervalMs: 2000, unsentCapacity: 256, confirmAfterMs: 60_000, checkpointEvery: 4 });
   const boards: ReadingBoard[] = [];
+  const published: number[] = [];
+  const takenAt = new Map<number, number>();
   const delivered: string[] = [];
   const deliveredAt = new Map<number, number>();
   let attackerDevice: SimDevice | null = null;
@@ -206,7 +176,10 @@ function mesh(stopAt: number, beside: number[], attacker: (p: Provisioning[], id
     createDevice: (i, ports) => {
       if (i === F) return (attackerDevice = attacker(provisioning, ids));
       const node = new MeshNode(provisioning[i], { crypto, random: ports.random, storage: ports.storage }, config);
-      return (boards[i] = new ReadingBoard(node, i === O ? stopAt : 0));
+      return (boards[i] = new ReadingBoard(node, {
+        firstAt: 15_000, periodMs: 10_000, publishing: (now) => i === O && now < stopAt,
+        onReading: (seq, now) => void (published.push(seq), takenAt.set(seq, now)),
+      }));
     },
     onEvent: (i, e) => {
       if (e.type !== "reading" || e.origin !== boards[O].node.idHex) return;
@@ -214,7 +187,7 @@ function mesh(stopAt: number, beside: number[], attacker: (p: Provisioning[], id
       deliveredAt.set(e.seq, sim.now);
     },
   });
-  return { sim, boards, delivered, deliveredAt, ids, attacker: () => attackerDevice };
+  return { sim, boards, published, takenAt, delivered, deliveredAt, ids, attacker: () => attackerDevice };
 }
 
 /** One notice, as a HANDOVER payload of main (notices alone). */
@@ -245,13 +218,13 @@ test("a forged RELEASED in the old home's name, beyond what it delivered: the ne
   // A stops; 15 minutes later O moves to B, naming A, and B claims O from A, which cannot answer.
   // The forger, beside B, answers in A's name that A delivered up to reading 10,000: on main B
   // took O over from there and delivered none of its readings: 11 of 239 delivered, all by A.
-  const { sim, boards, delivered } = mesh(2_400_000, [B], (p, ids) => new Forger(p[F], 900_000, 1_800_000, (k) =>
+  const { sim, boards, published, delivered } = mesh(2_400_000, [B], (p, ids) => new Forger(p[F], 900_000, 1_800_000, (k) =>
     forgeries(p[F], ids[F], ids[A], p[A].certificate, notices(NoticeType.Released, ids[O], ids[B], 10_000), k)));
   sim.stop(A, 120_000);
   sim.startAll(0);
   sim.runUntil(2_700_000);
   const seqs = delivered.map((d) => Number(d.slice(2))).sort((a, b) => a - b);
-  assert.equal(seqs, boards[O].published, `each of O's readings delivered once: ${delivered.join(" ")}`);
+  assert.equal(seqs, published, `each of O's readings delivered once: ${delivered.join(" ")}`);
   const counters = boards[B].node.counters;
   assert.ok(counters.dropped(WireError.Truncated) >= 40, "the notices alone: no certificate, no signature");
   assert.ok(counters.dropped(DropReason.BadSignature) >= 40, "A's certificate, not A's signature");
@@ -261,11 +234,11 @@ test("a forged RELEASED in the old home's name, beyond what it delivered: the ne
 test("a forged RELEASE in another gateway's name: the real home goes on delivering", () => {
   // O's home is A. The forger, beside A, claims O from A in B's name: on main A released O to B at
   // reading 6 and stopped delivering it; readings 6 to 59 went on from A to B across the mesh.
-  const { sim, boards, delivered } = mesh(600_000, [A], (p, ids) => new Forger(p[F], 60_000, 600_000, (k) =>
+  const { sim, boards, published, delivered } = mesh(600_000, [A], (p, ids) => new Forger(p[F], 60_000, 600_000, (k) =>
     forgeries(p[F], ids[F], ids[B], p[B].certificate, notices(NoticeType.Release, ids[O], ids[A], 0), k)));
   sim.startAll(0);
   sim.runUntil(900_000);
-  assert.equal(delivered, boards[O].published.map((seq) => `A:${seq}`), "A delivers every reading, once");
+  assert.equal(delivered, published.map((seq) => `A:${seq}`), "A delivers every reading, once");
   const counters = boards[A].node.counters;
   assert.ok(counters.dropped(WireError.Truncated) >= 20);
   assert.ok(counters.dropped(DropReason.BadSignature) >= 20);
@@ -282,7 +255,7 @@ test("genuine RELEASE and RELEASED messages recorded and played again once the s
   const stopAt = 5_400_000;
   const replayAt = 4_800_000;
   const played: Uint8Array[][] = [];
-  const { sim, boards, delivered, deliveredAt } = mesh(stopAt, [A, B], (p, ids) => {
+  const { sim, boards, published, takenAt, delivered, deliveredAt } = mesh(stopAt, [A, B], (p, ids) => {
     const sent = (r: Replayer, from: number, type: NoticeType, to: number) => r.recorded
       .filter((m) => equalBytes(m.origin, ids[from]) && m.notices.some((n) => n.type === type && equalBytes(n.gateway, ids[to])))
       .map((m) => m.body);
@@ -302,11 +275,11 @@ test("genuine RELEASE and RELEASED messages recorded and played again once the s
   assert.is(boards[B].node.counters.dropped(DropReason.HandoverReplay), played[0].length, "every RELEASED played to B refused");
   assert.is(boards[A].node.counters.dropped(DropReason.HandoverReplay), played[1].length, "every RELEASE played to A refused");
   const seqs = delivered.map((d) => Number(d.slice(2))).sort((a, b) => a - b);
-  assert.equal(seqs, boards[O].published, "each of O's readings delivered once");
-  const after = boards[O].published.filter((seq) => boards[O].takenAt.get(seq)! >= replayAt);
+  assert.equal(seqs, published, "each of O's readings delivered once");
+  const after = published.filter((seq) => takenAt.get(seq)! >= replayAt);
   assert.ok(after.length >= 50);
   for (const seq of after) {
-    assert.ok(delivered.includes(`A:${seq}`) && deliveredAt.get(seq)! - boards[O].takenAt.get(seq)! < 60_000, `A delivers reading ${seq} at once`);
+    assert.ok(delivered.includes(`A:${seq}`) && deliveredAt.get(seq)! - takenAt.get(seq)! < 60_000, `A delivers reading ${seq} at once`);
   }
 });
 

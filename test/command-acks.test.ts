@@ -39,6 +39,7 @@ import { Rng } from "../hosts/sim/rng.js";
 import { Simulator } from "../hosts/sim/simulator.js";
 import { MemoryStorage } from "../hosts/sim/storage.js";
 import { fromPositions } from "../hosts/sim/topology.js";
+import { ScriptedBoard, type ScriptStep } from "./helpers/scripted-board.js";
 
 const keys = createMeshKeys(new Rng(15));
 const nodeRng = new Rng(16);
@@ -54,43 +55,27 @@ type Acked = Extract<MeshEvent, { type: "command-acked" }>;
 type Acted = Extract<MeshEvent, { type: "command" }>;
 
 /**
- * A node that runs scheduled actions at their times. With `muteOnCommand`, once it acts on a command
- * it sends no unicast frame any more (its ack never leaves: the test then crashes it).
+ * A target whose acks are lost: once it acts on a command it sends no unicast frame any more (its ack
+ * never leaves: the test then crashes it).
  */
-class ScriptedNode implements SimDevice {
-  private step = 0;
-  private muted = false;
+class AckLosingTarget extends ScriptedBoard {
+  private acted = false;
   private readonly events: MeshEvent[] = [];
-  constructor(readonly node: MeshNode, private readonly script: { at: number; run(node: MeshNode, now: number): void }[],
-    private readonly muteOnCommand = false) {}
-  start(now: number): void {
-    this.node.setWallClock(SIM_EPOCH_SECONDS + Math.floor(now / 1000), now);
-    this.node.start(now);
-    this.drain();
+
+  constructor(node: MeshNode) {
+    super(node, []);
   }
-  receive(bytes: Uint8Array, link: unknown, now: number): void {
-    this.node.receive(bytes, link, now);
-    this.drain();
-  }
-  tick(now: number): void {
-    while (this.step < this.script.length && this.script[this.step].at <= now) this.script[this.step++].run(this.node, now);
-    this.node.tick(now);
-    this.drain();
-  }
-  nextTimeout(): number {
-    return Math.min(this.node.nextTimeout(), this.script[this.step]?.at ?? Infinity);
-  }
-  pollTransmit(): Transmit | undefined {
-    let t = this.node.pollTransmit();
-    while (t && this.muted && t.to !== null) t = this.node.pollTransmit();
+
+  override pollTransmit(): Transmit | undefined {
+    // The node's events first: the simulator takes its frames before its events, and the ack is a frame.
+    for (let e; (e = this.node.pollEvent()); this.events.push(e)) if (e.type === "command") this.acted = true;
+    let t = super.pollTransmit();
+    while (t && this.acted && t.to !== null) t = super.pollTransmit();
     return t;
   }
-  pollEvent(): MeshEvent | undefined {
+
+  override pollEvent(): MeshEvent | undefined {
     return this.events.shift();
-  }
-  /** Takes the node's events as they come, before its frames are polled. */
-  private drain(): void {
-    for (let e; (e = this.node.pollEvent()); this.events.push(e)) if (e.type === "command" && this.muteOnCommand) this.muted = true;
   }
 }
 
@@ -126,7 +111,7 @@ class AckForger implements SimDevice {
  * G(0) - R(1) - T(2) in a line, 100 m apart (range 120); the forger F(3), when given, hears G alone.
  * G runs `script`; `setup` schedules power and the like. Returns each node's events with their times.
  */
-function line(script: { at: number; run(node: MeshNode, now: number): void }[], setup: (sim: Simulator) => void,
+function line(script: ScriptStep[], setup: (sim: Simulator) => void,
     until: number, options: { forger?: AckForger; crashAfterCommand?: boolean; commander?: Provisioning } = {}) {
   const { forger, crashAfterCommand = false, commander = gatewayP } = options;
   let commanderLives = 0;
@@ -138,10 +123,10 @@ function line(script: { at: number; run(node: MeshNode, now: number): void }[], 
     createDevice: (i, ports) => {
       if (i === 3) return forger!;
       const node = new MeshNode(provisioning[i], { crypto, random: ports.random, storage: ports.storage }, config);
-      // The target muted after a command only in its first life: the crash takes its ack with it.
-      const mute = i === 2 && crashAfterCommand && events[2].length === 0;
+      // The target loses its ack only in its first life: the crash takes the ack with it.
+      if (i === 2 && crashAfterCommand && events[2].length === 0) return new AckLosingTarget(node);
       // G runs its script in its first life only: after a restart it has only what it stored.
-      return new ScriptedNode(node, i === 0 && commanderLives++ === 0 ? script : [], mute);
+      return new ScriptedBoard(node, i === 0 && commanderLives++ === 0 ? script : []);
     },
     onEvent: (i, e, now) => {
       if (i === 2 && e.type === "command" && crashAfterCommand) sim.reboot(2, now + 100, 1000);
@@ -177,7 +162,7 @@ test("a target off when commanded, back a minute later: each command acted on on
   assert.ok(acked[1].at - firstAck.at < 10_000, `second acked ${acked[1].at - firstAck.at} ms after the first`);
   assert.equal(of(0, "command-expired"), []);
   console.log(`  command-acks: T back at 80 s, first command acked at ${firstAck.at / 1000} s after ${firstAck.e.resends} resends, the second ${(acked[1].at - firstAck.at) / 1000} s later`);
-  const target = (sim.device(2) as ScriptedNode).node;
+  const target = (sim.device(2) as ScriptedBoard).node;
   assert.is(target.counters.dropped(DropReason.CommandReplay), 0, "no copy after the ack: the resends stopped");
 });
 
@@ -190,7 +175,7 @@ test("an ack lost with its target (crashed before it left) is repaired by the re
   const acked = of(0, "command-acked");
   assert.equal(acked.map(({ e }: { e: Acked }) => [e.seq, e.resends]), [[seqs[0], 1]], "acked after one resend");
   assert.ok(acked[0].at >= 40_000 && acked[0].at < 45_000, `acked at ${acked[0].at}`);
-  const target = (sim.device(2) as ScriptedNode).node;
+  const target = (sim.device(2) as ScriptedBoard).node;
   assert.is(target.counters.dropped(DropReason.CommandReplay), 1, "the resend: not acted on again, acked again");
 });
 
@@ -204,7 +189,7 @@ test("an insider's forged acks are refused: the resends go on until the target's
     sim.stop(2, 15_000);
     sim.start(2, 60_000);
   }, 200_000, { forger });
-  const gateway = (sim.device(0) as ScriptedNode).node;
+  const gateway = (sim.device(0) as ScriptedBoard).node;
   assert.is(gateway.counters.dropped(DropReason.BadSignature), 1, "T's certificate, not T's signature");
   assert.is(gateway.counters.dropped(DropReason.BadCertificate), 1, "a certificate that is not T's");
   const acked = of(0, "command-acked");
@@ -247,7 +232,7 @@ test("a command whose ack arrived before the restart is not restored, nor sent a
   assert.ok(acked[0].at < 40_000);
   assert.equal(of(0, "commands-restored"), [], "nothing pending: no event");
   assert.equal(of(2, "command").map(({ e }: { e: Acted }) => e.seq), [seqs[0]]);
-  assert.is((sim.device(2) as ScriptedNode).node.counters.dropped(DropReason.CommandReplay), 0, "no copy reached the target after the restart");
+  assert.is((sim.device(2) as ScriptedBoard).node.counters.dropped(DropReason.CommandReplay), 0, "no copy reached the target after the restart");
 });
 
 test("a command pending across a restart still expires 15 minutes after it was taken, the time off counted", () => {
@@ -352,7 +337,7 @@ test("a commanding node that is not a gateway gets its ack by an on-demand route
   const acked = of(0, "command-acked");
   assert.equal(acked.map(({ e }: { e: Acked }) => [e.seq, e.resends]), [[seqs[0], 0]]);
   assert.ok(acked[0].at - 20_000 < 5000, `acked ${acked[0].at - 20_000} ms after sending`);
-  assert.ok((sim.device(2) as ScriptedNode).node.discoveryCounters.requestsStarted >= 1, "the target looked for a route to it");
+  assert.ok((sim.device(2) as ScriptedBoard).node.discoveryCounters.requestsStarted >= 1, "the target looked for a route to it");
 });
 
 test("command outbox: one command in flight per target, resend times, lifetime", () => {

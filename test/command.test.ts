@@ -32,6 +32,7 @@ import { Rng } from "../hosts/sim/rng.js";
 import { Simulator } from "../hosts/sim/simulator.js";
 import { MemoryStorage } from "../hosts/sim/storage.js";
 import { fromPositions } from "../hosts/sim/topology.js";
+import { ScriptedBoard } from "./helpers/scripted-board.js";
 
 const keys = createMeshKeys(new Rng(5));
 const rng = new Rng(6);
@@ -131,32 +132,6 @@ test("MeshNode.sendCommand needs the right and another node as the target", () =
   assert.is(gateway.sendCommand(plain.id, "led", ascii("on"), 2), before + 1, "a refused command takes no sequence number (checkpoints cover every one)");
 });
 
-/** A node that runs scheduled actions (sending commands) at their times. */
-class ScriptedNode implements SimDevice {
-  private step = 0;
-  constructor(readonly node: MeshNode, private readonly script: { at: number; run(node: MeshNode, now: number): void }[]) {}
-  start(now: number): void {
-    this.node.start(now);
-    this.node.setWallClock(SIM_EPOCH_SECONDS + Math.floor(now / 1000), now);
-  }
-  receive(bytes: Uint8Array, link: unknown, now: number): void {
-    this.node.receive(bytes, link, now);
-  }
-  tick(now: number): void {
-    while (this.step < this.script.length && this.script[this.step].at <= now) this.script[this.step++].run(this.node, now);
-    this.node.tick(now);
-  }
-  nextTimeout(): number {
-    return Math.min(this.node.nextTimeout(), this.script[this.step]?.at ?? Infinity);
-  }
-  pollTransmit(): Transmit | undefined {
-    return this.node.pollTransmit();
-  }
-  pollEvent(): MeshEvent | undefined {
-    return this.node.pollEvent();
-  }
-}
-
 /** An insider (network key, its own owner-signed certificate) that sends hand-made frames: a HELLO and gossip records. */
 class Forger implements SimDevice {
   private readonly sealer: FrameSealer;
@@ -222,7 +197,7 @@ test("a gateway with the right commands a node four hops away: once each, forger
   forged.push(gossip(forgerId, 3, malformed));
 
   const events: MeshEvent[][] = provisioning.map(() => []);
-  const devices: (ScriptedNode | Forger)[] = [];
+  const devices: (ScriptedBoard | Forger)[] = [];
   const sim = new Simulator({
     topology, seed: 9, radio: { loss: 0 },
     createDevice: (i, ports) => {
@@ -233,17 +208,17 @@ test("a gateway with the right commands a node four hops away: once each, forger
       // then 6 a minute), so the second command waits for a token.
       const script = i === 0 ? [{ at: 19_000, run: message }, { at: 20_000, run: command("led", [0x6f, 0x6e]) }, { at: 21_000, run: message },
         { at: 32_000, run: command("fan/speed", [3]) }, { at: 70_000, run: command("led", [0x6f, 0x66, 0x66]) }] : [];
-      return (devices[i] = new ScriptedNode(node, script));
+      return (devices[i] = new ScriptedBoard(node, script));
     },
     onEvent: (i, e) => void (i < 5 && events[i].push(e)),
   });
   const replayed = () => gossip(gatewayId, sent[0], encodeCommand(crypto, gatewayP.secretKey, gatewayP.certificate, gatewayId, sent[0], target, "led", ascii("on")));
   sim.startAll(0);
   sim.runUntil(40_000);
-  const before = (devices[4] as ScriptedNode).node.counters;
+  const before = (devices[4] as ScriptedBoard).node.counters;
   sim.reboot(4, 40_000, 2000);
   sim.runUntil(80_000);
-  const after = (devices[4] as ScriptedNode).node.counters;
+  const after = (devices[4] as ScriptedBoard).node.counters;
 
   const commands = (i: number) => events[i].filter((e): e is Extract<MeshEvent, { type: "command" }> => e.type === "command");
   assert.equal(commands(4).map((c) => [c.origin, c.seq, c.path, [...c.value], c.hops]), [
@@ -260,7 +235,7 @@ test("a gateway with the right commands a node four hops away: once each, forger
   const attributed = events[1].flatMap((e) => (e.type === "attributed" && e.origin === toHex(gatewayId) ? e.seqs : []));
   assert.equal(attributed, messages, "the checkpoint over message, command, message verified at an attributing node");
   for (const i of [1, 2, 3]) {
-    const c = (devices[i] as ScriptedNode).node.counters;
+    const c = (devices[i] as ScriptedBoard).node.counters;
     assert.equal([...c.drops.keys()].filter((r) => r >= DropReason.CommandUnauthorized || r === DropReason.BadSignature), [], `relay ${i} verifies nothing`);
   }
 });

@@ -25,21 +25,19 @@ import { COMMAND_EXPIRES_MS, CommandOutbox, RESEND_AFTER_MS, RESEND_PACE_MS } fr
 import { encodeStoredCommand } from "../modules/command/command-outbox-store.js";
 import { Role } from "../modules/identity/certificate.js";
 import { nodeIdOf } from "../modules/identity/node-id.js";
-import { FrameSealer } from "../modules/link/frame-sealer.js";
 import { MeshNode, type Provisioning } from "../modules/node.js";
 import { checkAck, COMMAND_ACK_BYTES, DataKind, decodeData, encodeAck, encodeData, newDataView } from "../modules/wire/data.js";
 import { WireError } from "../modules/wire/errors.js";
 import { decodeGossip, encodeGossip, GossipKind, newGossipView } from "../modules/wire/gossip.js";
-import { encodeHello } from "../modules/wire/hello.js";
-import { RecordType, RECORD_HEADER_BYTES, writeRecord } from "../modules/wire/records.js";
+import { RecordType } from "../modules/wire/records.js";
 import { nodeCrypto as crypto } from "../hosts/node/node-crypto.js";
-import type { SimDevice } from "../hosts/sim/device.js";
 import { createMeshKeys, provisionNode, SIM_EPOCH_SECONDS } from "../hosts/sim/provision.js";
 import { Rng } from "../hosts/sim/rng.js";
 import { Simulator } from "../hosts/sim/simulator.js";
 import { MemoryStorage } from "../hosts/sim/storage.js";
 import { fromPositions } from "../hosts/sim/topology.js";
 import { ScriptedBoard, type ScriptStep } from "./helpers/scripted-board.js";
+import { ScriptedInsider } from "./helpers/scripted-insider.js";
 
 const keys = createMeshKeys(new Rng(15));
 const nodeRng = new Rng(16);
@@ -79,40 +77,12 @@ class AckLosingTarget extends ScriptedBoard {
   }
 }
 
-/** An insider that sends, at its times, a HELLO (to be G's neighbor) with DATA records. */
-class AckForger implements SimDevice {
-  private readonly sealer = new FrameSealer(crypto, forgerP.networkId, forgerP.networkKey, forgerId, 1);
-  private readonly out: Transmit[] = [];
-  private step = 0;
-  constructor(private readonly script: { at: number; data(): Uint8Array[] }[]) {}
-  start(): void {}
-  receive(): void {}
-  tick(now: number): void {
-    while (this.step < this.script.length && this.script[this.step].at <= now) {
-      const records = [encodeHello(this.step, 2000, 0, forgerP.certificate, []), ...this.script[this.step++].data()];
-      const payload = new Uint8Array(records.reduce((n, r) => n + RECORD_HEADER_BYTES + r.length, 0));
-      let at = 0;
-      records.forEach((r, i) => (at = writeRecord(payload, at, i === 0 ? RecordType.Hello : RecordType.Data, r)));
-      this.out.push({ bytes: this.sealer.seal(payload)!, to: null });
-    }
-  }
-  nextTimeout(): number {
-    return this.script[this.step]?.at ?? Infinity;
-  }
-  pollTransmit(): Transmit | undefined {
-    return this.out.shift();
-  }
-  pollEvent(): MeshEvent | undefined {
-    return undefined;
-  }
-}
-
 /**
  * G(0) - R(1) - T(2) in a line, 100 m apart (range 120); the forger F(3), when given, hears G alone.
  * G runs `script`; `setup` schedules power and the like. Returns each node's events with their times.
  */
 function line(script: ScriptStep[], setup: (sim: Simulator) => void,
-    until: number, options: { forger?: AckForger; crashAfterCommand?: boolean; commander?: Provisioning } = {}) {
+    until: number, options: { forger?: ScriptedInsider; crashAfterCommand?: boolean; commander?: Provisioning } = {}) {
   const { forger, crashAfterCommand = false, commander = gatewayP } = options;
   let commanderLives = 0;
   const topology = fromPositions(forger ? [0, 100, 200, -100] : [0, 100, 200], forger ? [0, 0, 0, 0] : [0, 0, 0], 120);
@@ -184,7 +154,9 @@ test("an insider's forged acks are refused: the resends go on until the target's
   const forgedAck = (certificate: Uint8Array) => () => [encodeData(targetId, gatewayId, DataKind.CommandAck, 1, seqs[0],
     encodeCommandAck(crypto, forgerP.secretKey, certificate, gatewayId, targetId, seqs[0]))];
   // T's own (public) certificate with the forger's signature, then the forger's certificate.
-  const forger = new AckForger([{ at: 25_000, data: forgedAck(targetP.certificate) }, { at: 30_000, data: forgedAck(forgerP.certificate) }]);
+  const forger = new ScriptedInsider(forgerP, RecordType.Data, [
+    { at: 25_000, records: forgedAck(targetP.certificate) }, { at: 30_000, records: forgedAck(forgerP.certificate) },
+  ]);
   const { of, sim } = line([{ at: 20_000, ...send(seqs, "led", "on") }], (sim) => {
     sim.stop(2, 15_000);
     sim.start(2, 60_000);

@@ -10,7 +10,7 @@ import * as assert from "uvu/assert";
 import { ascii, toHex } from "../modules/bytes.js";
 import { createNodeConfig } from "../modules/config.js";
 import { DropReason } from "../modules/counters.js";
-import type { MeshEvent, Transmit } from "../modules/events.js";
+import type { MeshEvent } from "../modules/events.js";
 import {
   COMMAND_FIXED_BYTES, decodeCommand, encodeCommand, isCommandFor, isCommandPath, MAX_COMMAND_PATH, MAX_COMMAND_VALUE,
   verifyCommandSignature,
@@ -24,15 +24,15 @@ import { MeshNode, type Provisioning } from "../modules/node.js";
 import { WireError } from "../modules/wire/errors.js";
 import { encodeGossip, GossipKind } from "../modules/wire/gossip.js";
 import { encodeHello } from "../modules/wire/hello.js";
-import { RecordType, RECORD_HEADER_BYTES, writeRecord } from "../modules/wire/records.js";
+import { RecordType } from "../modules/wire/records.js";
 import { nodeCrypto as crypto, nodeKeyPairFromSeed } from "../hosts/node/node-crypto.js";
-import type { SimDevice } from "../hosts/sim/device.js";
 import { createMeshKeys, provisionNode, SIM_EPOCH_SECONDS } from "../hosts/sim/provision.js";
 import { Rng } from "../hosts/sim/rng.js";
 import { Simulator } from "../hosts/sim/simulator.js";
 import { MemoryStorage } from "../hosts/sim/storage.js";
 import { fromPositions } from "../hosts/sim/topology.js";
 import { ScriptedBoard } from "./helpers/scripted-board.js";
+import { helloFrame, ScriptedInsider } from "./helpers/scripted-insider.js";
 
 const keys = createMeshKeys(new Rng(5));
 const rng = new Rng(6);
@@ -132,36 +132,6 @@ test("MeshNode.sendCommand needs the right and another node as the target", () =
   assert.is(gateway.sendCommand(plain.id, "led", ascii("on"), 2), before + 1, "a refused command takes no sequence number (checkpoints cover every one)");
 });
 
-/** An insider (network key, its own owner-signed certificate) that sends hand-made frames: a HELLO and gossip records. */
-class Forger implements SimDevice {
-  private readonly sealer: FrameSealer;
-  private readonly out: Transmit[] = [];
-  private step = 0;
-  constructor(private readonly p: Provisioning, private readonly script: { at: number; gossip(): Uint8Array[] }[]) {
-    this.sealer = new FrameSealer(crypto, p.networkId, p.networkKey, nodeIdOf(crypto, p.secretKey.subarray(32)), 1);
-  }
-  start(): void {}
-  receive(): void {}
-  tick(now: number): void {
-    while (this.step < this.script.length && this.script[this.step].at <= now) {
-      const records = [encodeHello(this.step, 2000, 0, this.p.certificate, []), ...this.script[this.step++].gossip()];
-      const payload = new Uint8Array(records.reduce((n, r) => n + RECORD_HEADER_BYTES + r.length, 0));
-      let at = 0;
-      records.forEach((r, i) => (at = writeRecord(payload, at, i === 0 ? RecordType.Hello : RecordType.Gossip, r)));
-      this.out.push({ bytes: this.sealer.seal(payload)!, to: null });
-    }
-  }
-  nextTimeout(): number {
-    return this.script[this.step]?.at ?? Infinity;
-  }
-  pollTransmit(): Transmit | undefined {
-    return this.out.shift();
-  }
-  pollEvent(): MeshEvent | undefined {
-    return undefined;
-  }
-}
-
 test("a gateway with the right commands a node four hops away: once each, forgeries and a replay after reboot refused", () => {
   // G(0) - 1 - 2 - 3 - T(4) around a corner; the forger F(5) hears node 2 and T only.
   const topology = fromPositions([0, 100, 200, 300, 300, 200], [0, 0, 0, 0, 100, 100], 120);
@@ -197,11 +167,11 @@ test("a gateway with the right commands a node four hops away: once each, forger
   forged.push(gossip(forgerId, 3, malformed));
 
   const events: MeshEvent[][] = provisioning.map(() => []);
-  const devices: (ScriptedBoard | Forger)[] = [];
+  const devices: (ScriptedBoard | ScriptedInsider)[] = [];
   const sim = new Simulator({
     topology, seed: 9, radio: { loss: 0 },
     createDevice: (i, ports) => {
-      if (i === 5) return (devices[i] = new Forger(forgerP, [{ at: 36_000, gossip: () => forged }, { at: 60_000, gossip: () => [replayed()] }]));
+      if (i === 5) return (devices[i] = new ScriptedInsider(forgerP, RecordType.Gossip, [{ at: 36_000, records: () => forged }, { at: 60_000, records: () => [replayed()] }]));
       const node = new MeshNode(provisioning[i], { crypto, random: ports.random, storage: ports.storage }, config(i));
       const message = (node: MeshNode, now: number) => void messages.push(node.publish(ascii("hello"), now));
       // Commands spend the gateway's relay budget like any gossip (a new origin starts with 2 tokens,
@@ -253,10 +223,7 @@ test("replay floors: kept per origin across reboots, the least recently commandi
   let epoch = 0;
   const deliver = (node: MeshNode, from: Provisioning, gossipBody: Uint8Array, now: number) => {
     const sealer = new FrameSealer(crypto, from.networkId, from.networkKey, nodeIdOf(crypto, from.secretKey.subarray(32)), ++epoch);
-    const hello = encodeHello(0, 2000, 0, from.certificate, []);
-    const payload = new Uint8Array(2 * RECORD_HEADER_BYTES + hello.length + gossipBody.length);
-    writeRecord(payload, writeRecord(payload, 0, RecordType.Hello, hello), RecordType.Gossip, gossipBody);
-    node.receive(sealer.seal(payload)!, 0, now);
+    node.receive(helloFrame(sealer, encodeHello(0, 2000, 0, from.certificate, []), RecordType.Gossip, [gossipBody]), 0, now);
   };
   const boot = () => {
     const node = new MeshNode(targetP, { crypto, random: new Rng(2), storage }, createNodeConfig());

@@ -23,7 +23,7 @@ import { newFrameHeader } from "../../modules/wire/frame.js";
 import { decodeGossip, encodeGossip, GossipKind, newGossipView } from "../../modules/wire/gossip.js";
 import { notice, NOTICE_BYTES, NoticeType, writeNotice } from "../../modules/wire/handover.js";
 import { CERTIFICATE_BYTES, encodeHello } from "../../modules/wire/hello.js";
-import { parseRecords, RecordType, RECORD_HEADER_BYTES, writeRecord, type RecordView } from "../../modules/wire/records.js";
+import { parseRecords, RecordType, type RecordView } from "../../modules/wire/records.js";
 import { nodeCrypto as crypto } from "../../hosts/node/node-crypto.js";
 import type { SimDevice } from "../../hosts/sim/device.js";
 import { createMeshKeys, provisionNode } from "../../hosts/sim/provision.js";
@@ -31,37 +31,12 @@ import { Rng } from "../../hosts/sim/rng.js";
 import { Simulator } from "../../hosts/sim/simulator.js";
 import { fromEdges } from "../../hosts/sim/topology.js";
 import { ReadingBoard } from "../helpers/reading-board.js";
+import { helloFrame, ScriptedInsider } from "../helpers/scripted-insider.js";
 
-/** An insider (network key, its own owner-signed certificate) that broadcasts, every 20 s from `from` to `to`, a HELLO and the gossip `forged(k)` makes. */
-class Forger implements SimDevice {
-  private readonly sealer: FrameSealer;
-  private readonly out: Transmit[] = [];
-  private nextAt: number;
-  private k = 0;
-  constructor(private readonly p: Provisioning, from: number, private readonly to: number, private readonly forged: (k: number) => Uint8Array[]) {
-    this.sealer = new FrameSealer(crypto, p.networkId, p.networkKey, nodeIdOf(crypto, p.secretKey.subarray(32)), 1);
-    this.nextAt = from;
-  }
-  start(): void {}
-  receive(): void {}
-  tick(now: number): void {
-    for (; now >= this.nextAt && this.nextAt < this.to; this.nextAt += 20_000) {
-      const records = [encodeHello(this.k, 2000, 0, this.p.certificate, []), ...this.forged(this.k++)];
-      const payload = new Uint8Array(records.reduce((n, r) => n + RECORD_HEADER_BYTES + r.length, 0));
-      let at = 0;
-      records.forEach((r, i) => (at = writeRecord(payload, at, i === 0 ? RecordType.Hello : RecordType.Gossip, r)));
-      this.out.push({ bytes: this.sealer.seal(payload)!, to: null });
-    }
-  }
-  nextTimeout(): number {
-    return this.nextAt < this.to ? this.nextAt : Infinity;
-  }
-  pollTransmit(): Transmit | undefined {
-    return this.out.shift();
-  }
-  pollEvent(): MeshEvent | undefined {
-    return undefined;
-  }
+/** An insider that broadcasts, every 20 s from `from` to `to`, a HELLO and the gossip `forged(k)` makes (k = 0, 1, …). */
+function forger(p: Provisioning, from: number, to: number, forged: (k: number) => Uint8Array[]): ScriptedInsider {
+  const steps = Array.from({ length: Math.ceil((to - from) / 20_000) }, (_, k) => ({ at: from + 20_000 * k, records: () => forged(k) }));
+  return new ScriptedInsider(p, RecordType.Gossip, steps);
 }
 
 /**
@@ -124,19 +99,17 @@ class Replayer implements SimDevice {
         this.pending = null;
       }
       if (batch.length === 0 && this.plays.length > 0) batch.push(this.plays.shift()!);
-      this.send([encodeHello(this.k++, 2000, 0, this.p.certificate, []), ...batch]);
+      this.send(batch);
       this.nextFrameAt = this.flushLeft > 0 || this.pending || this.plays.length > 0 ? now + 100 : Infinity;
     }
     if (now >= this.nextHelloAt) {
-      this.send([encodeHello(this.k++, 2000, 0, this.p.certificate, [])]);
+      this.send([]);
       this.nextHelloAt = now + 20_000;
     }
   }
-  private send(records: Uint8Array[]): void {
-    const payload = new Uint8Array(records.reduce((n, r) => n + RECORD_HEADER_BYTES + r.length, 0));
-    let at = 0;
-    records.forEach((r, i) => (at = writeRecord(payload, at, i === 0 ? RecordType.Hello : RecordType.Gossip, r)));
-    this.out.push({ bytes: this.sealer.seal(payload)!, to: null });
+  /** A frame of a HELLO and `gossip`. */
+  private send(gossip: Uint8Array[]): void {
+    this.out.push({ bytes: helloFrame(this.sealer, encodeHello(this.k++, 2000, 0, this.p.certificate, []), RecordType.Gossip, gossip), to: null });
   }
   nextTimeout(): number {
     return Math.min(this.nextHelloAt, this.nextFrameAt, this.replays[0]?.at ?? Infinity);
@@ -218,7 +191,7 @@ test("a forged RELEASED in the old home's name, beyond what it delivered: the ne
   // A stops; 15 minutes later O moves to B, naming A, and B claims O from A, which cannot answer.
   // The forger, beside B, answers in A's name that A delivered up to reading 10,000: on main B
   // took O over from there and delivered none of its readings: 11 of 239 delivered, all by A.
-  const { sim, boards, published, delivered } = mesh(2_400_000, [B], (p, ids) => new Forger(p[F], 900_000, 1_800_000, (k) =>
+  const { sim, boards, published, delivered } = mesh(2_400_000, [B], (p, ids) => forger(p[F], 900_000, 1_800_000, (k) =>
     forgeries(p[F], ids[F], ids[A], p[A].certificate, notices(NoticeType.Released, ids[O], ids[B], 10_000), k)));
   sim.stop(A, 120_000);
   sim.startAll(0);
@@ -234,7 +207,7 @@ test("a forged RELEASED in the old home's name, beyond what it delivered: the ne
 test("a forged RELEASE in another gateway's name: the real home goes on delivering", () => {
   // O's home is A. The forger, beside A, claims O from A in B's name: on main A released O to B at
   // reading 6 and stopped delivering it; readings 6 to 59 went on from A to B across the mesh.
-  const { sim, boards, published, delivered } = mesh(600_000, [A], (p, ids) => new Forger(p[F], 60_000, 600_000, (k) =>
+  const { sim, boards, published, delivered } = mesh(600_000, [A], (p, ids) => forger(p[F], 60_000, 600_000, (k) =>
     forgeries(p[F], ids[F], ids[B], p[B].certificate, notices(NoticeType.Release, ids[O], ids[A], 0), k)));
   sim.startAll(0);
   sim.runUntil(900_000);

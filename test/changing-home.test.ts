@@ -7,14 +7,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { createNodeConfig } from "../modules/config.js";
-import { FeedLog } from "../modules/feed/feed-log.js";
-import { StoreAndForward, type ForwardContext } from "../modules/forward/store-and-forward.js";
 import { WAIT_MS } from "../modules/forward/gateway-handover.js";
-import { DataKind, decodeData, encodeData, newDataView } from "../modules/wire/data.js";
-import { WireError } from "../modules/wire/errors.js";
-import { RecordType } from "../modules/wire/records.js";
-import { nodeKeyPairFromSeed } from "../hosts/node/node-crypto.js";
-import { MemoryStorage } from "../hosts/sim/storage.js";
 import { Role } from "../modules/identity/certificate.js";
 import { MeshNode } from "../modules/node.js";
 import { nodeCrypto } from "../hosts/node/node-crypto.js";
@@ -22,6 +15,7 @@ import { createMeshKeys, provisionNode } from "../hosts/sim/provision.js";
 import { Rng } from "../hosts/sim/rng.js";
 import { Simulator } from "../hosts/sim/simulator.js";
 import { fromEdges } from "../hosts/sim/topology.js";
+import { handoverMesh } from "./helpers/handover-mesh.js";
 import { ReadingBoard } from "./helpers/reading-board.js";
 
 const [A, B, O, L1, L2, X, Y, W1, W2] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
@@ -112,77 +106,12 @@ test("an old home gone for good, its origin storing 64 readings: the lenders car
   assert.is(boards[O].node.unconfirmedReadings, 0);
 });
 
-/**
- * Gateways (ids filled with their number) that each hear every other's gossip, except those made
- * `silent` (their notices neither go out nor come in: the gossip cut while routes remain), and send
- * DATA to each other directly (slot = the receiver's number), ACKed. Origin 1's entries `seqs` are
- * offered naming `named` (0: none); each delivery is logged as "gateway:seq".
- */
-function gatewayMesh(ids: number[]) {
-  const origin = new Uint8Array(8).fill(1);
-  const feed = new FeedLog(nodeCrypto, new MemoryStorage(), origin, nodeKeyPairFromSeed(new Uint8Array(32).fill(9)).secretKey);
-  const entries = Array.from({ length: 20 }, (_, i) => feed.append("temp", i, 0).bytes);
-  const delivered: string[] = [];
-  const silent = new Set<number>();
-  const gossip: { from: number; payload: Uint8Array }[] = [];
-  const frames: { from: number; to: number; type: RecordType; body: Uint8Array }[] = [];
-  const gateways = new Map<number, StoreAndForward>();
-  const view = newDataView();
-  for (const n of ids) {
-    const id = new Uint8Array(8).fill(n);
-    const ctx: ForwardContext = {
-      id, isGateway: true,
-      nextHopToward: (to) => (gateways.has(to[0]) ? to[0] : -1), nextHopToNode: () => -1, nearestGatewayId: () => null, trustedGatewayId: () => null, isRevoked: () => false,
-      broadcastHandover: (payload) => void gossip.push({ from: n, payload: payload.slice() }),
-      hasNeighbor: (slot) => gateways.has(slot), lenderSlot: () => -1, neighborId: (slot) => new Uint8Array(8).fill(slot),
-      sendTo: (to, type, body) => void frames.push({ from: n, to, type, body: body.slice() }),
-      drop() {}, onDirectMessage() {}, messageUnroutable() {}, onCommandAck() {}, readingResent() {}, judge() {}, onHealthReport() {}, admitOrigin: () => null,
-      admitGateway: () => null, knownPublicKey: () => null, slotOf: () => -1,
-      emit: (e) => void (e.type === "reading" && delivered.push(`${n}:${e.seq}`)),
-    };
-    gateways.set(n, new StoreAndForward(ctx, nodeCrypto, new MemoryStorage(), new Uint8Array(64), new Uint8Array(0), createNodeConfig()));
-  }
-  let now = 0;
-  return {
-    delivered,
-    silent,
-    offer(at: number, seqs: number[], named: number): void {
-      for (const seq of seqs) {
-        const entry = entries[seq - 1];
-        const payload = new Uint8Array(4 + entry.length + (named ? 8 : 0));
-        payload[3] = 1; // base 1: the origin had nothing confirmed
-        payload.set(entry, 4);
-        if (named) payload.fill(named, 4 + entry.length);
-        assert.is(decodeData(encodeData(origin, new Uint8Array(8).fill(at), DataKind.Entry, 1, seq, payload), view), WireError.None);
-        gateways.get(at)!.onData(view, 99, now);
-      }
-    },
-    /** Runs every gateway for `ms`, a tick a second. */
-    run(ms: number): void {
-      for (const end = now + ms; now < end; now += 1000) {
-        for (const g of gateways.values()) g.tick(now);
-        for (let f = frames.shift(); f; f = frames.shift()) {
-          const g = gateways.get(f.to);
-          if (!g) continue;
-          if (f.type === RecordType.Ack) g.onAck(f.body, f.from, now);
-          else if (decodeData(f.body, view) === WireError.None) g.onData(view, f.from, now);
-          g.flushAcks();
-        }
-        for (let m = gossip.shift(); m; m = gossip.shift()) {
-          if (silent.has(m.from)) continue;
-          for (const [n, g] of gateways) if (n !== m.from && !silent.has(n)) g.onHandover(new Uint8Array(8).fill(m.from), m.payload, now);
-        }
-      }
-    },
-  };
-}
-
 const range = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
 /** Gateways A, B, C; the origin's home went A → B → C, each claim answered: A delivered 1 to 3, B 4, C 5 and 6. */
 function homeAtC() {
   const [A, B, C] = [11, 12, 13];
-  const mesh = gatewayMesh([A, B, C]);
+  const mesh = handoverMesh([A, B, C]);
   mesh.offer(A, range(1, 3), 0);
   mesh.run(10_000);
   mesh.offer(B, range(1, 4), A);

@@ -19,14 +19,14 @@ import { Simulator } from "../hosts/sim/simulator.js";
 import { MemoryStorage } from "../hosts/sim/storage.js";
 import { StoreAndForward, type ForwardContext } from "../modules/forward/store-and-forward.js";
 import { feedEntryLength } from "../modules/feed/feed-entry.js";
-import { FeedLog } from "../modules/feed/feed-log.js";
 import { Behavior } from "../modules/reputation/peer-scores.js";
 import { RecordType } from "../modules/wire/records.js";
-import { notice, NOTICE_BYTES, NoticeType, writeNotice } from "../modules/wire/handover.js";
+import { NoticeType } from "../modules/wire/handover.js";
 import { WAIT_MS } from "../modules/forward/gateway-handover.js";
 import { confirmTagOf, derivePairKey } from "../modules/forward/confirm-tag.js";
 import { confirmCertificate, confirmGateway, confirmPull, confirmTag, encodeConfirm } from "../modules/wire/confirm.js";
 import { lineLayout, randomGeometricGraph, type Topology } from "../hosts/sim/topology.js";
+import { handoverMesh } from "./helpers/handover-mesh.js";
 import { ReadingBoard } from "./helpers/reading-board.js";
 
 /** A ForwardContext for a StoreAndForward on its own: no routes, gateways or answers but those a test gives. */
@@ -546,72 +546,6 @@ test("a home confirmed only by the home before is not named: that CONFIRM says n
   assert.is(o.leaveFor(3, 20 * 60_000), "3->3 names 1", "G2 left for G3, naming G1, not G2");
 });
 
-/**
- * Gateways `ids` (gateway n's id is 8 bytes of n) on their own, every one routed to every other,
- * their HANDOVER gossip reaching the others within the second; `offer` hands gateway `at` origin
- * 1's entries `seqs` naming `named` (0: none) as its previous home; each reading delivered is
- * logged as "gateway:seq", each RELEASED notice as "sender>gateway:position"; `ask` has gateway
- * `claimer`'s RELEASE reach `oldHome` alone, `hear` any notices (from gateways in the mesh or not).
- */
-function handoverMesh(ids: number[]) {
-  const origin = new Uint8Array(8).fill(1);
-  const pair = nodeKeyPairFromSeed(new Uint8Array(32).fill(9));
-  const feed = new FeedLog(nodeCrypto, new MemoryStorage(), origin, pair.secretKey);
-  const entries = Array.from({ length: 20 }, (_, i) => feed.append("temp", i, 0).bytes);
-  const delivered: string[] = [];
-  const answers: string[] = [];
-  const gossip: { from: Uint8Array; payload: Uint8Array }[] = [];
-  const gateways = new Map<number, StoreAndForward>();
-  for (const n of ids) {
-    const id = new Uint8Array(8).fill(n);
-    const ctx = forwardContext(id, {
-      isGateway: true, nextHopToward: () => 1,
-      broadcastHandover: (payload) => gossip.push({ from: id, payload: payload.slice() }),
-      emit: (e) => { if (e.type === "reading") delivered.push(`${n}:${e.seq}`); },
-    });
-    gateways.set(n, new StoreAndForward(ctx, nodeCrypto, new MemoryStorage(), new Uint8Array(64), new Uint8Array(0), createNodeConfig()));
-  }
-  let now = 0;
-  const view = newDataView();
-  return {
-    delivered,
-    answers,
-    ask(claimer: number, oldHome: number): void {
-      this.hear(oldHome, claimer, [[NoticeType.Release, oldHome, 0]]);
-    },
-    /** Gateway `at` alone gets one HANDOVER message from gateway `from`: its notices as [type, gateway, position]. */
-    hear(at: number, from: number, notices: [NoticeType, number, number][]): void {
-      const payload = new Uint8Array(notices.length * NOTICE_BYTES);
-      notices.forEach(([type, gateway, position], i) => writeNotice(payload, i, type, origin, new Uint8Array(8).fill(gateway), position));
-      gateways.get(at)!.onHandover(new Uint8Array(8).fill(from), payload, now);
-    },
-    offer(at: number, seqs: number[], named: number): void {
-      for (const seq of seqs) {
-        const entry = entries[seq - 1];
-        const payload = new Uint8Array(4 + entry.length + (named ? 8 : 0));
-        payload[3] = 1; // base 1: the origin had nothing confirmed
-        payload.set(entry, 4);
-        if (named) payload.fill(named, 4 + entry.length);
-        assert.is(decodeData(encodeData(origin, new Uint8Array(8).fill(at), DataKind.Entry, 1, seq, payload), view), WireError.None);
-        gateways.get(at)!.onData(view, 1, now);
-      }
-    },
-    /** Runs every gateway for `ms`, a tick a second. */
-    run(ms: number): void {
-      for (const end = now + ms; now < end; now += 1000) {
-        for (const g of gateways.values()) g.tick(now);
-        for (let m = gossip.shift(); m; m = gossip.shift()) {
-          for (let i = 0; i < m.payload.length / NOTICE_BYTES; i++) {
-            const n = notice(m.payload, i);
-            if (n.type === NoticeType.Released) answers.push(`${m.from[0]}>${n.gateway[0]}:${n.position}`);
-          }
-          for (const [n, g] of gateways) if (n !== m.from[0]) g.onHandover(m.from, m.payload, now);
-        }
-      }
-    },
-  };
-}
-
 /** Seqs 1 to `n`: no CONFIRM reaches the origin, so it sends every reading again to each new home. */
 const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i + 1);
 
@@ -622,12 +556,12 @@ const twice = (delivered: string[]): number[] => {
 };
 
 /**
- * Four gateways A, B, C, D; the origin's home has gone A → B → C, each move after the home before
- * fell silent: A delivered 1 to 3, B 4, C up to 10.
+ * Four gateways A, B, C, D, whose DATA to each other is lost; the origin's home has gone A → B → C,
+ * each move after the home before fell silent: A delivered 1 to 3, B 4, C up to 10.
  */
 function homeAtC() {
   const [A, B, C, D] = [11, 12, 13, 14];
-  const mesh = handoverMesh([A, B, C, D]);
+  const mesh = handoverMesh([A, B, C, D], { dataLost: true });
   mesh.offer(A, range(3), 0);
   mesh.run(10_000);
   mesh.offer(B, range(4), A);

@@ -18,7 +18,6 @@
  */
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -185,7 +184,7 @@ test("readings reach a subscriber exactly once and in order per node, across a b
     assert.ok(gwStatuses.some((s) => s.health.neighbors >= 1), JSON.stringify(gwStatuses.at(-1)));
 
     // This gateway's certificate has no command right: a command is refused and reported, and never reaches the node.
-    spawnSync("mosquitto_pub", ["-h", "127.0.0.1", "-p", String(broker.port), "-t", `hyphae/${network}/${ids[0]}/set/led`, "-m", "on"]);
+    broker.publish(`hyphae/${network}/${ids[0]}/set/led`, "on");
     const refused = await gw.waitFor("command-refused", () => true, WAIT_MS, "the command refused");
     assert.is(refused.node, ids[0]);
     assert.match(refused.reason, /certificate lacks the command right/);
@@ -286,28 +285,26 @@ test("a gateway with the command right forwards set/… publishes to the address
     const target = (await node.waitFor("started", () => true, WAIT_MS, "start")).id;
     const network = networkHex(provisioningFromText(JSON.parse(readFileSync(nodeFile, "utf8"))).networkId);
     const base = `hyphae/${network}`;
-    const pub = (topic: string, message: string, ...flags: string[]) =>
-      spawnSync("mosquitto_pub", ["-h", "127.0.0.1", "-p", String(broker.port), "-t", topic, "-m", message, ...flags]);
     // Retained before the gateway subscribes: the broker hands it over as a stored message, which is refused.
-    pub(`${base}/${target}/set/led`, "off", "-r");
+    broker.publish(`${base}/${target}/set/led`, "off", "-r");
     gateway = new HyphaeProcess("gateway", ["--provisioning", gatewayFile, "--state", join(state, "gw"), "--bind", "127.0.0.3",
       "--mqtt", `127.0.0.1:${broker.port}`, ...common], [], "gateway");
     const gwId = (await gateway.waitFor("started", () => true, WAIT_MS, "start")).id;
     await gateway.waitFor("command-refused", () => true, WAIT_MS, "the retained command refused");
-    pub(`${base}/${target}/set/led`, "", "-r", "-n"); // clears it
+    broker.publish(`${base}/${target}/set/led`, "", "-r", "-n"); // clears it
     await node.waitFor("neighbor-up", (e) => e.id === gwId, WAIT_MS, "the gateway as a neighbor");
 
-    pub(`${base}/${target}/set/led`, "on");
+    broker.publish(`${base}/${target}/set/led`, "on");
     const sent = await gateway.waitFor("command-sent", () => true, WAIT_MS, "the command sent");
     assert.equal([sent.node, sent.path, sent.bytes], [target, "led", 2]);
     const got = await node.waitFor("command", () => true, WAIT_MS, "the command at the node");
     assert.equal([got.origin, got.seq, got.path, got.value, got.hops], [gwId, sent.seq, "led", "6f6e", 1]);
 
     // Refused at the gateway, each with its reason: a bad node id, a path too long, the gateway itself.
-    pub(`${base}/not-a-node/set/led`, "off");
-    pub(`${base}/${target}/set/${"p".repeat(33)}`, "off");
-    pub(`${base}/${gwId}/set/led`, "off");
-    pub(`${base}/${target}/set/fan/speed`, "3");
+    broker.publish(`${base}/not-a-node/set/led`, "off");
+    broker.publish(`${base}/${target}/set/${"p".repeat(33)}`, "off");
+    broker.publish(`${base}/${gwId}/set/led`, "off");
+    broker.publish(`${base}/${target}/set/fan/speed`, "3");
     const second = await gateway.waitFor("command-sent", (e) => e.path === "fan/speed", WAIT_MS, "the second command");
     await node.waitFor("command", (e) => e.path === "fan/speed", WAIT_MS, "the second command at the node");
     const reasons = gateway.of("command-refused").map((e) => e.reason);
@@ -362,7 +359,7 @@ test("a gateway killed with a command pending resumes it when started again: the
     first = new HyphaeProcess("gateway", gatewayFlags, [], "gateway");
     await first.waitFor("mqtt-connected", () => true, WAIT_MS, "the broker");
     await sleep(300); // its subscription in place
-    spawnSync("mosquitto_pub", ["-h", "127.0.0.1", "-p", String(broker.port), "-t", `${base}/${target}/set/led`, "-m", "on"]);
+    broker.publish(`${base}/${target}/set/led`, "on");
     const sent = await first.waitFor("command-sent", () => true, WAIT_MS, "the command sent");
     await subscriber.waitFor("sent", WAIT_MS, () => states().length === 1);
     assert.is(await first.stop("SIGKILL"), "SIGKILL");

@@ -8,7 +8,6 @@
  */
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -55,8 +54,7 @@ test("command states: sent, then acked or expired; an older command's outcome le
     };
     await until("the connection", () => events.some((e) => e.type === "mqtt-connected"));
     await new Promise((r) => setTimeout(r, 300)); // the subscriber and the bridge's subscription in place
-    const set = (path: string, value: string) =>
-      spawnSync("mosquitto_pub", ["-h", "127.0.0.1", "-p", String(broker.port), "-t", `hy/00000001/${NODE}/set/${path}`, "-m", value]);
+    const set = (path: string, value: string) => broker.publish(`hy/00000001/${NODE}/set/${path}`, value);
     set("led", "on");
     await until("the first command", () => events.filter((e) => e.type === "command-sent").length === 1);
     set("led", "off");

@@ -5,7 +5,8 @@
  * directory across `stop`/`start`, as a broker that is restarted in production does, and queues QoS 0
  * messages for disconnected persistent sessions too (for the subscriber below).
  *
- * Also: `mosquitto_sub` as an independent subscriber, its lines parsed as they arrive.
+ * Also: `mosquitto_pub` to publish to it, and `mosquitto_sub` as an independent subscriber, its lines
+ * parsed as they arrive.
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -88,6 +89,12 @@ export class MosquittoBroker {
     this.child = null;
     if (child.exitCode === null && child.signalCode === null) child.kill(signal);
     await this.exited;
+  }
+
+  /** Publishes `message` on `topic` with mosquitto_pub (`flags`: e.g. -r to retain it) and returns once it is sent. */
+  publish(topic: string, message: string, ...flags: string[]): void {
+    const argv = [...(this.options.prefix ?? []), "mosquitto_pub", "-h", "127.0.0.1", "-p", String(this.port), "-t", topic, "-m", message, ...flags];
+    spawnSync(argv[0], argv.slice(1));
   }
 
   /** Freezes (SIGSTOP) or thaws (SIGCONT) it: a broker that holds connections open but answers nothing. */

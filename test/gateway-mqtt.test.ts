@@ -265,30 +265,58 @@ test("a gateway killed while the broker is down publishes its outbox when restar
   }
 });
 
-test("a gateway with the command right forwards set/… publishes to the addressed node, which prints each once and acks it", async () => {
-  if (skip) return;
-  const t0 = Date.now();
-  const state = join(dir, "commands");
+interface CommandPair {
+  broker: MosquittoBroker;
+  subscriber: Subscriber;
+  base: string;
+  target: string;
+  startNode(): HyphaeProcess;
+  startGateway(): HyphaeProcess;
+}
+
+/**
+ * Runs `scenario` with node 1 (id `target`), which takes commands, on 127.0.0.2 and node 2, a gateway
+ * with the command right, on .3, their own broker and a subscriber to the command states (`base`:
+ * hyphae/<network>); `startNode` and `startGateway` launch a process (the same state each time).
+ * Every one is ended by PID at the end.
+ */
+async function withCommandPair(name: string, seed: number, subscriberId: string, scenario: (pair: CommandPair) => Promise<void>): Promise<void> {
+  const state = join(dir, name);
   mkdirSync(state);
-  // Node 1 takes commands; node 2 is a gateway whose certificate grants the command right.
-  const [nodeFile, gatewayFile] = writeProvisioning(state, 2, 85, new Map([[2, Role.Gateway]]), new Set([2]));
+  const [nodeFile, gatewayFile] = writeProvisioning(state, 2, seed, new Map([[2, Role.Gateway]]), new Set([2]));
+  const nodeP = provisioningFromText(JSON.parse(readFileSync(nodeFile, "utf8")));
   const broker = new MosquittoBroker(await freeTcpPort());
-  const udpPort = await freeUdpPort("127.0.0.2");
-  const common = ["--port", String(udpPort), "--broadcast", "127.0.0.2,127.0.0.3", "--beacon-ms", "200", "--publish-every", "0"];
-  let node: HyphaeProcess | undefined;
-  let gateway: HyphaeProcess | undefined;
+  const common = ["--port", String(await freeUdpPort("127.0.0.2")), "--broadcast", "127.0.0.2,127.0.0.3", "--beacon-ms", "200", "--publish-every", "0"];
+  const processes: HyphaeProcess[] = [];
+  const launch = (p: HyphaeProcess) => (processes.push(p), p);
   let subscriber: Subscriber | undefined;
   try {
     await broker.start();
-    subscriber = new Subscriber(broker.port, ["hyphae/+/+/command/#"], `hy-sub3-${process.pid}`);
-    node = new HyphaeProcess("node", ["--provisioning", nodeFile, "--state", join(state, "n1"), "--bind", "127.0.0.2", ...common]);
-    const target = (await node.waitFor("started", () => true, WAIT_MS, "start")).id;
-    const network = networkHex(provisioningFromText(JSON.parse(readFileSync(nodeFile, "utf8"))).networkId);
-    const base = `hyphae/${network}`;
+    subscriber = new Subscriber(broker.port, ["hyphae/+/+/command/#"], subscriberId);
+    await scenario({
+      broker, subscriber,
+      base: `hyphae/${networkHex(nodeP.networkId)}`,
+      target: toHex(nodeIdOf(nodeCrypto, nodeP.secretKey.subarray(32))),
+      startNode: () => launch(new HyphaeProcess("node", ["--provisioning", nodeFile, "--state", join(state, "n1"), "--bind", "127.0.0.2", ...common])),
+      startGateway: () => launch(new HyphaeProcess("gateway", ["--provisioning", gatewayFile, "--state", join(state, "gw"), "--bind", "127.0.0.3",
+        "--mqtt", `127.0.0.1:${broker.port}`, ...common], [], "gateway")),
+    });
+  } finally {
+    await Promise.all(processes.map((p) => p.stop("SIGKILL")));
+    await subscriber?.stop();
+    await broker.dispose();
+  }
+}
+
+test("a gateway with the command right forwards set/… publishes to the addressed node, which prints each once and acks it", async () => {
+  if (skip) return;
+  const t0 = Date.now();
+  await withCommandPair("commands", 85, `hy-sub3-${process.pid}`, async ({ broker, base, target, subscriber, startNode, startGateway }) => {
+    const node = startNode();
+    await node.waitFor("started", () => true, WAIT_MS, "start");
     // Retained before the gateway subscribes: the broker hands it over as a stored message, which is refused.
     broker.publish(`${base}/${target}/set/led`, "off", "-r");
-    gateway = new HyphaeProcess("gateway", ["--provisioning", gatewayFile, "--state", join(state, "gw"), "--bind", "127.0.0.3",
-      "--mqtt", `127.0.0.1:${broker.port}`, ...common], [], "gateway");
+    const gateway = startGateway();
     const gwId = (await gateway.waitFor("started", () => true, WAIT_MS, "start")).id;
     await gateway.waitFor("command-refused", () => true, WAIT_MS, "the retained command refused");
     broker.publish(`${base}/${target}/set/led`, "", "-r", "-n"); // clears it
@@ -319,7 +347,7 @@ test("a gateway with the command right forwards set/… publishes to the address
     // The node's acks: printed by the gateway, and each command's state on its topic, sent then acked.
     await gateway.waitFor("command-acked", (e) => e.seq === second.seq, WAIT_MS, "the second command acked");
     assert.equal(gateway.of("command-acked").map((e) => [e.target, e.seq, e.path, e.resends]), [[target, sent.seq, "led", 0], [target, second.seq, "fan/speed", 0]]);
-    const states = (path: string) => subscriber!.messages.filter((m) => m.topic === `${base}/${target}/command/${path}`).map((m) => JSON.parse(m.payload));
+    const states = (path: string) => subscriber.messages.filter((m) => m.topic === `${base}/${target}/command/${path}`).map((m) => JSON.parse(m.payload));
     await subscriber.waitFor("the acked states", WAIT_MS, () => states("fan/speed").some((s) => s.state === "acked"));
     for (const [path, seq] of [["led", sent.seq], ["fan/speed", second.seq]] as const) {
       assert.equal(states(path).map((s) => [s.seq, s.state]), [[seq, "sent"], [seq, "acked"]], path);
@@ -327,36 +355,16 @@ test("a gateway with the command right forwards set/… publishes to the address
     assert.equal(gateway.of("command-expired"), []);
     assert.is(node.stderr + gateway.stderr, "");
     console.log(`  gateway-mqtt: commands forwarded, refused and acked in ${Date.now() - t0} ms (acks ${gateway.of("command-acked").map((e) => e.ms).join(", ")} ms after sending)`);
-  } finally {
-    await Promise.all([node, gateway].map((p) => p?.stop("SIGKILL")));
-    await subscriber?.stop();
-    await broker.dispose();
-  }
+  });
 });
 
 test("a gateway killed with a command pending resumes it when started again: the node, off meanwhile, acts once, and the state ends acked", async () => {
   if (skip) return;
   const t0 = Date.now();
-  const state = join(dir, "pending-commands");
-  mkdirSync(state);
-  const [nodeFile, gatewayFile] = writeProvisioning(state, 2, 86, new Map([[2, Role.Gateway]]), new Set([2]));
-  const nodeP = provisioningFromText(JSON.parse(readFileSync(nodeFile, "utf8")));
-  const target = toHex(nodeIdOf(nodeCrypto, nodeP.secretKey.subarray(32)));
-  const base = `hyphae/${networkHex(nodeP.networkId)}`;
-  const broker = new MosquittoBroker(await freeTcpPort());
-  const udpPort = await freeUdpPort("127.0.0.2");
-  const common = ["--port", String(udpPort), "--broadcast", "127.0.0.2,127.0.0.3", "--beacon-ms", "200", "--publish-every", "0"];
-  const gatewayFlags = ["--provisioning", gatewayFile, "--state", join(state, "gw"), "--bind", "127.0.0.3", "--mqtt", `127.0.0.1:${broker.port}`, ...common];
-  let node: HyphaeProcess | undefined;
-  let first: HyphaeProcess | undefined;
-  let second: HyphaeProcess | undefined;
-  let subscriber: Subscriber | undefined;
-  try {
-    await broker.start();
-    subscriber = new Subscriber(broker.port, ["hyphae/+/+/command/#"], `hy-sub4-${process.pid}`);
-    const states = () => subscriber!.messages.filter((m) => m.topic === `${base}/${target}/command/led`).map((m) => JSON.parse(m.payload));
+  await withCommandPair("pending-commands", 86, `hy-sub4-${process.pid}`, async ({ broker, base, target, subscriber, startNode, startGateway }) => {
+    const states = () => subscriber.messages.filter((m) => m.topic === `${base}/${target}/command/led`).map((m) => JSON.parse(m.payload));
     // The node is off: the command goes out and nobody acks it.
-    first = new HyphaeProcess("gateway", gatewayFlags, [], "gateway");
+    const first = startGateway();
     await first.waitFor("mqtt-connected", () => true, WAIT_MS, "the broker");
     await sleep(300); // its subscription in place
     broker.publish(`${base}/${target}/set/led`, "on");
@@ -364,9 +372,9 @@ test("a gateway killed with a command pending resumes it when started again: the
     await subscriber.waitFor("sent", WAIT_MS, () => states().length === 1);
     assert.is(await first.stop("SIGKILL"), "SIGKILL");
 
-    node = new HyphaeProcess("node", ["--provisioning", nodeFile, "--state", join(state, "n1"), "--bind", "127.0.0.2", ...common]);
+    const node = startNode();
     await node.waitFor("started", () => true, WAIT_MS, "start");
-    second = new HyphaeProcess("gateway", gatewayFlags, [], "gateway");
+    const second = startGateway();
     const restored = await second.waitFor("commands-restored", () => true, WAIT_MS, "the pending command read back");
     assert.equal([restored.commands, restored.unreadable], [[{ target, seq: sent.seq, path: "led" }], 0]);
     // Resent 20 s after the boot, with the bytes signed before the kill.
@@ -380,11 +388,7 @@ test("a gateway killed with a command pending resumes it when started again: the
     assert.is(node.of("command").length, 1, "acted on once");
     assert.equal(second.of("command-expired"), []);
     console.log(`  gateway-mqtt: a command pending across a gateway kill acked ${acked.ms} ms after it was taken (test ${Date.now() - t0} ms)`);
-  } finally {
-    await Promise.all([node, first, second].map((p) => p?.stop("SIGKILL")));
-    await subscriber?.stop();
-    await broker.dispose();
-  }
+  });
 });
 
 test.after(() => rmSync(dir, { recursive: true, force: true }));

@@ -30,8 +30,8 @@ export class ScriptedInsider implements SimDevice {
   private readonly out: Transmit[] = [];
   private step = 0;
 
-  constructor(private readonly p: Provisioning, private readonly type: RecordType, private readonly script: readonly InsiderStep[]) {
-    this.sealer = new FrameSealer(crypto, p.networkId, p.networkKey, nodeIdOf(crypto, p.secretKey.subarray(32)), 1);
+  constructor(private readonly provisioning: Provisioning, private readonly type: RecordType, private readonly script: readonly InsiderStep[]) {
+    this.sealer = new FrameSealer(crypto, provisioning.networkId, provisioning.networkKey, nodeIdOf(crypto, provisioning.secretKey.subarray(32)), 1);
   }
 
   start(): void {}
@@ -40,7 +40,7 @@ export class ScriptedInsider implements SimDevice {
 
   tick(now: number): void {
     for (; this.step < this.script.length && this.script[this.step].at <= now; this.step++) {
-      const hello = encodeHello(this.step, 2000, 0, this.p.certificate, []);
+      const hello = encodeHello(this.step, 2000, 0, this.provisioning.certificate, []);
       this.out.push({ bytes: helloFrame(this.sealer, hello, this.type, this.script[this.step].records()), to: null });
     }
   }

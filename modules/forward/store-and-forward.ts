@@ -170,7 +170,7 @@ const NO_KEY = new Uint8Array(RECEIPT_KEY_BYTES);
 const enum Receipt {
   /** It opens the commitment of an entry held here: the gateway sent it. */
   Checked,
-  /** Nothing committed and checkable held here: carried on, acted on for uncommitted entries only. */
+  /** Nothing committed to it and checkable held here: carried on, but keeps no promise committed to it. */
   Unchecked,
   /** It fails to open the commitment it was checked against. */
   Forged,
@@ -447,7 +447,7 @@ export class StoreAndForward {
     }
     if (kind === DataKind.Confirm || kind === DataKind.Health) {
       if (kind === DataKind.Confirm) {
-        // Unchecked, it keeps only the promises of uncommitted readings: those had no protection.
+        // Unchecked, not the promises of readings committed to this gateway's receipts (custody-promises.ts).
         this.promises.confirm(d.origin, d.seq, confirmGateway(d.payload), checked, (slot) => this.ctx.judge(slot, Behavior.KeptCustody, now));
         // A lender cannot tell a forged CONFIRM: it waits for the origin's word (originConfirmed), and
         // hands the origin a copy in person, so that the word comes back to it (the CONFIRM itself may

@@ -87,6 +87,18 @@ test("a hole forging CONFIRMs for the readings it dropped: refused and counted, 
   assert.equal(c.log.judged.filter(([, b]) => b === Behavior.BrokenCustody).map(([slot]) => slot), [2, 2, 2], "the hole broke all three");
 });
 
+test("a forgery checked against a copy still held (the hole has not taken it yet): refused, the copy kept and handed on", () => {
+  const c = custodian();
+  const payload = new Uint8Array(ENTRY_HEAD_BYTES + 33);
+  payload.set(receiptCommitment(nodeCrypto, PAIR_KEY, 4), 4);
+  c.receive(encodeData(ORIGIN, GATEWAY, DataKind.Entry, 1, 4, payload), 1, 1000);
+  c.receive(forged(4), 2, 1000);
+  assert.equal(c.log.drops, [DropReason.BadConfirm]);
+  assert.is(c.forward.custodySize, 1, "the copy of 4 kept, and no CONFIRM");
+  c.forward.tick(1000);
+  assert.ok(c.log.sent.some((s) => s.slot === 2 && s.type === RecordType.Data && s.body[16] === DataKind.Entry), "handed on toward the gateway");
+});
+
 test("the gateway's CONFIRM opens the commitments held: credited and carried on; an unchecked one after it does not displace it", () => {
   const c = custodian();
   c.handToHole([1, 2], true, 1000);

@@ -126,4 +126,17 @@ test("nothing checkable held: an uncommitted reading's promise is kept as before
   assert.equal(c.log.judged.filter(([, b]) => b === Behavior.BrokenCustody).length, 1, "3 (committed) not credited: broken");
 });
 
+test("a CONFIRM from another gateway cannot be checked against entries committed to the old home: it keeps their promises, as before receipts", () => {
+  // The origin moved home, and the old one passed these readings on to the new one, whose CONFIRM
+  // comes back this way: nothing here can tell it from a forgery naming the other gateway.
+  const c = custodian();
+  c.handToHole([1, 2], true, 1000);
+  const other = new Uint8Array(8).fill(8);
+  c.receive(encodeData(ORIGIN, ORIGIN, DataKind.Confirm, 1, 2, encodeConfirm(other, 0, new Uint8Array(16), new Uint8Array(16), new Uint8Array(16), null)), 2, 2000);
+  c.forward.tick(2000);
+  assert.equal(c.log.drops, []);
+  assert.equal(c.log.judged.filter(([, b]) => b === Behavior.KeptCustody).length, 2);
+  assert.equal(confirmsTo(c.log.sent, 1), [2], "carried on: the origin checks the tag");
+});
+
 test.run();

@@ -7,7 +7,8 @@
  * hops loses readings.
  *
  * Each promise keeps the reading's gateway and receipt commitment (receipt-chain.ts), so that the
- * CONFIRM that keeps it can be checked here: one with nothing checkable keeps only uncommitted ones.
+ * CONFIRM that keeps it can be checked here: one that could not be checked keeps none committed to
+ * its gateway's receipts.
  *
  * Bounded: `capacity` promises; when all are open, the oldest is forgotten unjudged.
  */

@@ -16,7 +16,7 @@ import { nodeIdOf } from "../modules/identity/node-id.js";
 import { MeshNode } from "../modules/node.js";
 import { checkpointKeyed, encodeCheckpointPayload, setCheckpointKeyed } from "../modules/wire/checkpoint-payload.js";
 import { confirmCertificate, confirmGateway, confirmPull, confirmTag, encodeConfirm } from "../modules/wire/confirm.js";
-import { DataKind, decodeData, encodeAck, encodeData, newDataView } from "../modules/wire/data.js";
+import { DataKind, decodeData, encodeAck, encodeData, ENTRY_HEAD_BYTES, newDataView } from "../modules/wire/data.js";
 import { WireError } from "../modules/wire/errors.js";
 import { RecordType } from "../modules/wire/records.js";
 import { writeU32 } from "../modules/bytes.js";
@@ -34,6 +34,8 @@ const originId = nodeIdOf(nodeCrypto, ORIGIN.secretKey.subarray(32));
 const gatewayId = nodeIdOf(nodeCrypto, GATEWAY.secretKey.subarray(32));
 const otherGatewayId = nodeIdOf(nodeCrypto, OTHER_GATEWAY.secretKey.subarray(32));
 const pairKey = derivePairKey(nodeCrypto, ORIGIN.secretKey, GATEWAY.secretKey.subarray(32))!;
+/** Receipt keys an origin ignores (it checks the tag): CONFIRMs handed to it directly carry zeros. */
+const NO_KEY = new Uint8Array(16);
 
 function id(n: number): Uint8Array {
   const out = new Uint8Array(8);
@@ -76,7 +78,7 @@ function origin(): { forward: StoreAndForward; log: { sent: Uint8Array[]; drops:
 
 function confirm(forward: StoreAndForward, gateway: Uint8Array, seq: number, tag: Uint8Array, certificate: Uint8Array | null, pull = 0): void {
   const view = newDataView();
-  assert.is(decodeData(encodeData(originId, originId, DataKind.Confirm, 2, seq, encodeConfirm(gateway, pull, tag, certificate)), view), WireError.None);
+  assert.is(decodeData(encodeData(originId, originId, DataKind.Confirm, 2, seq, encodeConfirm(gateway, pull, tag, NO_KEY, NO_KEY, certificate)), view), WireError.None);
   forward.onData(view, 1, 3000);
 }
 
@@ -179,9 +181,9 @@ function gatewayUnderTest() {
     },
     entry(value: number): { seq: number; payload: Uint8Array } {
       const { seq, bytes } = feed.append("t", value, 0);
-      const payload = new Uint8Array(4 + bytes.length);
+      const payload = new Uint8Array(ENTRY_HEAD_BYTES + bytes.length);
       writeU32(payload, 0, 1);
-      payload.set(bytes, 4);
+      payload.set(bytes, ENTRY_HEAD_BYTES);
       return { seq, payload };
     },
     confirms(): ReturnType<typeof newDataView>[] {
@@ -279,10 +281,10 @@ test("a new home's first CONFIRM after taking an origin over carries its certifi
   };
   // The origin moved here from the other gateway: its entry names that one, its checkpoint follows.
   const { seq, bytes } = feed.append("t", 1, 0);
-  const entry = new Uint8Array(4 + bytes.length + 8);
+  const entry = new Uint8Array(ENTRY_HEAD_BYTES + bytes.length + 8);
   writeU32(entry, 0, 1);
-  entry.set(bytes, 4);
-  entry.set(otherGatewayId, 4 + bytes.length);
+  entry.set(bytes, ENTRY_HEAD_BYTES);
+  entry.set(otherGatewayId, ENTRY_HEAD_BYTES + bytes.length);
   offer(DataKind.Entry, seq, entry, 1000);
   const checkpoint = feed.checkpoint()!;
   const withCertificate = encodeCheckpointPayload(checkpoint, ORIGIN.certificate);

@@ -149,7 +149,7 @@ function lender(replicaCapacity: number): { forward: StoreAndForward; sent: { ty
  */
 function lend(forward: StoreAndForward, destination: Uint8Array, seq: number, hops = 0, from = 0, drops: WireError[] = []): void {
   const view = newDataView();
-  const payload = new Uint8Array(8 + 4 + 33);
+  const payload = new Uint8Array(8 + 4 + 8 + 33);
   payload.set(HOME, 0);
   payload[11] = 1;
   const body = encodeData(id(1), destination, DataKind.Lend, hops, seq, payload);

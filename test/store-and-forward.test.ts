@@ -9,7 +9,7 @@ import * as assert from "uvu/assert";
 import { createNodeConfig, type NodeConfig } from "../modules/config.js";
 import { Role } from "../modules/identity/certificate.js";
 import { MeshNode } from "../modules/node.js";
-import { ackItem, checkAck, checkDataHop, DataKind, decodeData, encodeAck, encodeData, MAX_DATA_HOPS, newDataView } from "../modules/wire/data.js";
+import { ackItem, checkAck, checkDataHop, DataKind, decodeData, encodeAck, encodeData, ENTRY_HEAD_BYTES, MAX_DATA_HOPS, newDataView } from "../modules/wire/data.js";
 import { WireError } from "../modules/wire/errors.js";
 import { nodeCrypto, nodeKeyPairFromSeed } from "../hosts/node/node-crypto.js";
 import { createMeshKeys, provisionNode } from "../hosts/sim/provision.js";
@@ -24,7 +24,8 @@ import { RecordType } from "../modules/wire/records.js";
 import { NoticeType } from "../modules/wire/handover.js";
 import { WAIT_MS } from "../modules/forward/gateway-handover.js";
 import { confirmTagOf, derivePairKey } from "../modules/forward/confirm-tag.js";
-import { confirmCertificate, confirmGateway, confirmPull, confirmTag, encodeConfirm } from "../modules/wire/confirm.js";
+import { confirmCertificate, confirmGateway, confirmPreviousTop, confirmPull, confirmReveal, confirmTag, encodeConfirm } from "../modules/wire/confirm.js";
+import { epochOf, epochTopKey, receiptKeyOf } from "../modules/forward/receipt-chain.js";
 import { lineLayout, randomGeometricGraph, type Topology } from "../hosts/sim/topology.js";
 import { handoverMesh } from "./helpers/handover-mesh.js";
 import { ReadingBoard } from "./helpers/reading-board.js";
@@ -50,7 +51,12 @@ const ORIGIN_SECRET = new Uint8Array(64);
 function gatewayConfirm(gateway: Uint8Array, origin: Uint8Array, hops: number, seq: number, pull = 0): Uint8Array {
   const key = derivePairKey(nodeCrypto, ORIGIN_SECRET, GATEWAY_KEYS.publicKey)!;
   const tag = confirmTagOf(nodeCrypto, key, gateway, origin, seq, pull);
-  return encodeData(origin, origin, DataKind.Confirm, hops, seq, encodeConfirm(gateway, pull, tag, new Uint8Array(110)));
+  return encodeData(origin, origin, DataKind.Confirm, hops, seq, encodeConfirm(gateway, pull, tag, receiptKeyOf(nodeCrypto, key, seq), previousTopKey(key, seq), new Uint8Array(110)));
+}
+
+/** The previous epoch's top receipt key a CONFIRM of `seq` reveals (zeros in epoch 0). */
+function previousTopKey(pairKey: Uint8Array, seq: number): Uint8Array {
+  return epochOf(seq) > 0 ? epochTopKey(nodeCrypto, pairKey, epochOf(seq) - 1) : new Uint8Array(16);
 }
 
 /**
@@ -62,7 +68,7 @@ function logEntries(sent: string[], acks = false): ForwardContext["sendTo"] {
   return (_slot, type, body) => {
     if (acks && type === RecordType.Ack) sent.push("ack");
     if (type !== RecordType.Data || decodeData(body, view) !== WireError.None || view.kind !== DataKind.Entry) return;
-    const named = view.payload.length > 4 + feedEntryLength(view.payload, 4) ? view.payload[view.payload.length - 8] : 0;
+    const named = view.payload.length > ENTRY_HEAD_BYTES + feedEntryLength(view.payload, ENTRY_HEAD_BYTES) ? view.payload[view.payload.length - 8] : 0;
     sent.push(`${view.seq}->${view.destination[0]}${named ? ` names ${named}` : ""}`);
   };
 }
@@ -220,7 +226,7 @@ test("a lender drops its replicas on a CONFIRM addressed to it only from the ori
     neighborId: (slot: number) => [null, x, hole][slot] ?? null,
   }), nodeCrypto, new MemoryStorage(), new Uint8Array(64), new Uint8Array(0), createNodeConfig());
   const view = newDataView();
-  assert.is(decodeData(encodeData(x, me, DataKind.Lend, 0, 3, new Uint8Array([...new Uint8Array(8), 0, 0, 0, 1, 5])), view), WireError.None);
+  assert.is(decodeData(encodeData(x, me, DataKind.Lend, 0, 3, new Uint8Array([...new Uint8Array(8), 0, 0, 0, 1, ...new Uint8Array(8), 5])), view), WireError.None);
   forward.onData(view, 1, 1000);
   assert.is(forward.replicasHeld, 1);
   const word = encodeData(x, me, DataKind.Confirm, 0, 9, new Uint8Array(0));
@@ -246,7 +252,7 @@ test("a gateway's CONFIRM passing a lender does not drop its replicas (it may be
     sendTo: (slot: number, type: RecordType, body: Uint8Array) => void (type === RecordType.Data && sent.push({ slot, body })),
   }), nodeCrypto, new MemoryStorage(), new Uint8Array(64), new Uint8Array(0), config);
   const view = newDataView();
-  assert.is(decodeData(encodeData(x, me, DataKind.Lend, 0, 3, new Uint8Array([...new Uint8Array(8), 0, 0, 0, 1, 5])), view), WireError.None);
+  assert.is(decodeData(encodeData(x, me, DataKind.Lend, 0, 3, new Uint8Array([...new Uint8Array(8), 0, 0, 0, 1, ...new Uint8Array(8), 5])), view), WireError.None);
   forward.onData(view, 1, 1000);
   forward.tick(1000);
   assert.equal(sent.map((s) => s.slot), [2], "the replica carried toward the gateway");
@@ -681,15 +687,16 @@ test("DATA and ACK codecs: round trip and strict decoding", () => {
   const bad = body.slice();
   bad[16] = 9;
   assert.is(decodeData(bad, view), WireError.BadType);
-  // A gateway's CONFIRM (to the origin): gateway ‖ pull ‖ tag (‖ certificate); a pull names the
-  // lowest seq held past the gap, above its seq.
-  const confirm = (seq: number, pull: number, certificate: Uint8Array | null) =>
-    encodeData(origin, origin, DataKind.Confirm, 0, seq, encodeConfirm(gateway, pull, new Uint8Array(16).fill(7), certificate));
+  // A gateway's CONFIRM (to the origin): gateway ‖ pull ‖ tag ‖ reveal ‖ previous top (‖ certificate):
+  // 60 or 170 bytes; a pull names the lowest seq held past the gap, above its seq.
+  const confirm = (seq: number, pull: number, certificate: Uint8Array | null) => encodeData(origin, origin, DataKind.Confirm, 0, seq,
+    encodeConfirm(gateway, pull, new Uint8Array(16).fill(7), new Uint8Array(16).fill(5), new Uint8Array(16).fill(6), certificate));
   for (const certificate of [null, new Uint8Array(110).fill(3)]) {
     const body = confirm(5, 9, certificate);
     assert.is(decodeData(body, view), WireError.None);
-    assert.equal([confirmGateway(view.payload), confirmPull(view.payload), confirmTag(view.payload), confirmCertificate(view.payload)],
-      [gateway, 9, new Uint8Array(16).fill(7), certificate]);
+    assert.is(view.payload.length, certificate ? 170 : 60);
+    assert.equal([confirmGateway(view.payload), confirmPull(view.payload), confirmTag(view.payload), confirmReveal(view.payload), confirmPreviousTop(view.payload),
+      confirmCertificate(view.payload)], [gateway, 9, new Uint8Array(16).fill(7), new Uint8Array(16).fill(5), new Uint8Array(16).fill(6), certificate]);
     assert.is(decodeData(confirm(5, 0, certificate), view), WireError.None, "a plain CONFIRM pulls nothing");
     assert.is(decodeData(confirm(5, 5, certificate), view), WireError.BadField, "nothing missing below the seq held");
     assert.is(decodeData(body.subarray(0, body.length - 1), view), WireError.BadField, "a byte short");
@@ -697,11 +704,14 @@ test("DATA and ACK codecs: round trip and strict decoding", () => {
   assert.is(decodeData(encodeData(origin, origin, DataKind.Confirm, 0, 5, new Uint8Array(0)), view), WireError.BadField, "a gateway's CONFIRM without its tag");
   assert.is(decodeData(encodeData(origin, origin, DataKind.Confirm, 0, 5, Uint8Array.of(0, 0, 0, 9)), view), WireError.BadField, "a bare pull");
   assert.is(decodeData(encodeData(origin, origin, DataKind.Confirm, 0, 5, new Uint8Array(29)), view), WireError.BadField);
-  // A lend: one hop, home ‖ base ‖ entry.
-  const lend = new Uint8Array(8 + 4 + 33);
+  for (const length of [28, 44, 59, 61, 138, 169, 171]) {
+    assert.is(decodeData(encodeData(origin, origin, DataKind.Confirm, 0, 5, new Uint8Array(length)), view), WireError.BadField, `a gateway's CONFIRM of ${length} bytes`);
+  }
+  // A lend: one hop, home ‖ base ‖ commitment ‖ entry.
+  const lend = new Uint8Array(8 + 4 + 8 + 33);
   assert.is(decodeData(encodeData(origin, gateway, DataKind.Lend, 0, 5, lend), view), WireError.None);
   assert.is(decodeData(encodeData(origin, gateway, DataKind.Lend, 1, 5, lend), view), WireError.BadField, "a lend goes one hop");
-  assert.is(decodeData(encodeData(origin, gateway, DataKind.Lend, 0, 5, lend.subarray(0, 12)), view), WireError.BadField, "a lend without an entry");
+  assert.is(decodeData(encodeData(origin, gateway, DataKind.Lend, 0, 5, lend.subarray(0, 20)), view), WireError.BadField, "a lend without an entry");
   assert.is(checkAck(encodeAck([{ origin, kind: DataKind.Lend, seq: 5 }])), WireError.None);
   const ack = encodeAck([{ origin, kind: DataKind.Checkpoint, seq: 7 }, { origin: gateway, kind: DataKind.Entry, seq: 8 }]);
   assert.is(checkAck(ack), WireError.None);

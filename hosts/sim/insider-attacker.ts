@@ -22,7 +22,7 @@ import { messageKey } from "../../modules/gossip/recent-messages.js";
 import { FrameSealer } from "../../modules/link/frame-sealer.js";
 import type { MeshNode, Provisioning } from "../../modules/node.js";
 import type { Crypto } from "../../modules/ports.js";
-import { CONFIRM_TAG_BYTES, encodeConfirm } from "../../modules/wire/confirm.js";
+import { CONFIRM_TAG_BYTES, encodeConfirm, RECEIPT_KEY_BYTES } from "../../modules/wire/confirm.js";
 import { DataKind, encodeData, type DataView } from "../../modules/wire/data.js";
 import { newFrameHeader } from "../../modules/wire/frame.js";
 import { decodeRoute, encodeRoute, newRouteView } from "../../modules/wire/route.js";
@@ -72,7 +72,9 @@ export class InsiderAttacker implements SimDevice {
   private forgeConfirm(d: DataView, from: number): void {
     const tag = new Uint8Array(CONFIRM_TAG_BYTES).fill(this.forged & 0xff);
     const certificate = this.forged % 2 === 1 ? this.provisioning.certificate : null;
-    this.node.sendTo(from, RecordType.Data, encodeData(d.origin, d.origin, DataKind.Confirm, 0, d.seq, encodeConfirm(d.destination, 0, tag, certificate)));
+    // It holds no receipt key: the reveals are made up too (receipt-chain.ts).
+    const reveal = new Uint8Array(RECEIPT_KEY_BYTES).fill(~this.forged & 0xff);
+    this.node.sendTo(from, RecordType.Data, encodeData(d.origin, d.origin, DataKind.Confirm, 0, d.seq, encodeConfirm(d.destination, 0, tag, reveal, reveal, certificate)));
     this.forged++;
   }
 

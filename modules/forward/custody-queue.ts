@@ -23,13 +23,17 @@ const KIND_AT = 2 * NODE_ID_BYTES;
 const HOPS_AT = KIND_AT + 1;
 const SEQ_AT = HOPS_AT + 1;
 
-/** Per-row bytes of `meta`: body length, tries, last next hop + 1 (0: not sent), destination chosen, live. */
-const META_BYTES = 5;
+/**
+ * Per-row bytes of `meta`: body length, tries, last next hop + 1 (0: not sent), destination chosen, live,
+ * checked (a CONFIRM whose receipt this node checked, forward/receipt-chain.ts).
+ */
+const META_BYTES = 6;
 const LENGTH = 0;
 const TRIES = 1;
 const SENT_TO = 2;
 const ROUTED = 3;
 const LIVE = 4;
+const CHECKED = 5;
 
 export class CustodyQueue {
   private readonly bodies: Uint8Array;
@@ -87,6 +91,7 @@ export class CustodyQueue {
     this.meta[m + SENT_TO] = 0;
     this.meta[m + ROUTED] = destination ? 1 : 0;
     this.meta[m + LIVE] = 1;
+    this.meta[m + CHECKED] = 0;
     this.nextTry[row] = now;
     this.order[this.size++] = row;
     return true;
@@ -188,6 +193,15 @@ export class CustodyQueue {
   payload(row: number): Uint8Array {
     const at = row * ROW_BYTES;
     return this.bodies.subarray(at + DATA_FIXED_BYTES, at + this.meta[row * META_BYTES + LENGTH]);
+  }
+
+  /** Marks a CONFIRM whose receipt was checked here: one that could not be checked does not displace it. */
+  setChecked(row: number): void {
+    this.meta[row * META_BYTES + CHECKED] = 1;
+  }
+
+  checked(row: number): boolean {
+    return this.meta[row * META_BYTES + CHECKED] === 1;
   }
 
   nextTryAt(row: number): number {

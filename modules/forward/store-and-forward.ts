@@ -36,8 +36,13 @@ import { UnsentStore } from "../feed/unsent-store.js";
 import { publicKeyOf } from "../identity/node-id.js";
 import type { Crypto, Storage } from "../ports.js";
 import { checkpointCertificate, checkpointKeyed, checkpointOf, encodeCheckpointPayload, setCheckpointKeyed } from "../wire/checkpoint-payload.js";
-import { confirmCertificate, confirmGateway, confirmPull, confirmTag, CONFIRM_BYTES, CONFIRM_CERTIFIED_BYTES, encodeConfirm } from "../wire/confirm.js";
-import { ackItem, checkAck, DataKind, encodeAck, encodeData, LEND_HOME_BYTES, MAX_ACKS, MAX_DATA_HOPS, type DataView } from "../wire/data.js";
+import {
+  confirmCertificate, confirmGateway, confirmPreviousTop, confirmPull, confirmReveal, confirmTag, CONFIRM_BYTES, CONFIRM_CERTIFIED_BYTES, encodeConfirm,
+  RECEIPT_KEY_BYTES,
+} from "../wire/confirm.js";
+import {
+  ackItem, checkAck, COMMITMENT_BYTES, DataKind, encodeAck, encodeData, ENTRY_HEAD_BYTES, LEND_HOME_BYTES, MAX_ACKS, MAX_DATA_HOPS, type DataView,
+} from "../wire/data.js";
 import { WireError } from "../wire/errors.js";
 import { NODE_ID_BYTES } from "../wire/frame.js";
 import { checkHandover, notice, NOTICE_BYTES, NoticeType } from "../wire/handover.js";
@@ -49,6 +54,7 @@ import { ReverseRoutes } from "./reverse-routes.js";
 import { GatewayHandover } from "./gateway-handover.js";
 import { Handoffs } from "./handoffs.js";
 import { PairKeys } from "./pair-keys.js";
+import { checkable, epochOf, epochTopKey, opens, receiptCommitment, receiptKeyOf, uncommitted } from "./receipt-chain.js";
 import { ReplicaStore } from "./replica-store.js";
 import { Behavior } from "../reputation/peer-scores.js";
 
@@ -156,6 +162,19 @@ const MESSAGE_TRIES = 8;
 const UNACKED_TRIES = 3;
 const NO_PAYLOAD = new Uint8Array(0);
 const NO_HOME = new Uint8Array(NODE_ID_BYTES);
+/** An uncommitted entry's commitment, and the previous top key a CONFIRM in epoch 0 reveals. */
+const NO_COMMITMENT = new Uint8Array(COMMITMENT_BYTES);
+const NO_KEY = new Uint8Array(RECEIPT_KEY_BYTES);
+
+/** What a custodian makes of a CONFIRM passing through (receipt-chain.ts). */
+const enum Receipt {
+  /** It opens the commitment of an entry held here: the gateway sent it. */
+  Checked,
+  /** Nothing committed to it and checkable held here: carried on, but keeps no promise committed to it. */
+  Unchecked,
+  /** It fails to open the commitment it was checked against. */
+  Forged,
+}
 /** Readings that this many more would overwrite unconfirmed are lent to a neighbor now. */
 const LEND_AHEAD = 32;
 /** While a gateway holds an origin's entries past a gap it pulls again this often… */
@@ -392,10 +411,19 @@ export class StoreAndForward {
       }
       return;
     }
+    // A CONFIRM failing its receipt is dropped, and ACKed: the sender may be an honest hop that could not check it.
+    const receipt = kind === DataKind.Confirm ? this.receiptOf(d) : Receipt.Unchecked;
+    if (receipt === Receipt.Forged) {
+      this.ctx.drop(DropReason.BadConfirm);
+      return this.ack(from, d);
+    }
+    const checked = receipt === Receipt.Checked;
     const held = this.custody.find(d.origin, kind, d.seq);
     if (held >= 0) {
       // The same CONFIRM with the gateway's certificate replaces one without: the origin may need it.
-      if (!(kind === DataKind.Confirm && certified(d.payload) && !certified(this.custody.payload(held)))) return this.ack(from, d);
+      // Not one checked here with one unchecked: that may be a forgery with a certificate attached.
+      const replaces = kind === DataKind.Confirm && certified(d.payload) && !certified(this.custody.payload(held)) && (checked || !this.custody.checked(held));
+      if (!replaces) return this.ack(from, d);
       this.custody.remove(held);
     }
     if (d.hops + 1 >= MAX_DATA_HOPS) {
@@ -419,7 +447,8 @@ export class StoreAndForward {
     }
     if (kind === DataKind.Confirm || kind === DataKind.Health) {
       if (kind === DataKind.Confirm) {
-        this.promises.confirm(d.origin, d.seq, (slot) => this.ctx.judge(slot, Behavior.KeptCustody, now));
+        // Unchecked, not the promises of readings committed to this gateway's receipts (custody-promises.ts).
+        this.promises.confirm(d.origin, d.seq, confirmGateway(d.payload), checked, (slot) => this.ctx.judge(slot, Behavior.KeptCustody, now));
         // A lender cannot tell a forged CONFIRM: it waits for the origin's word (originConfirmed), and
         // hands the origin a copy in person, so that the word comes back to it (the CONFIRM itself may
         // reach the origin through another neighbor).
@@ -431,8 +460,9 @@ export class StoreAndForward {
       }
       // Only the newest confirmation (or health report) per origin is worth carrying; and an older
       // CONFIRM with the gateway's certificate, when the newer has none: without it the origin may
-      // be unable to check any (it takes one on until then).
-      this.dropOlder(d.origin, kind, d.seq, kind === DataKind.Confirm && !certified(d.payload));
+      // be unable to check any (it takes one on until then); and an older one checked here, when the
+      // newer could not be checked: it may be forged.
+      this.dropOlder(d.origin, kind, d.seq, kind === DataKind.Confirm && !certified(d.payload), kind === DataKind.Confirm && !checked);
     } else {
       this.reverse.learn(d.origin, from);
     }
@@ -442,8 +472,39 @@ export class StoreAndForward {
     const room = kind === DataKind.Confirm || this.custody.size < othersCap || this.custody.size - this.ownCount() < othersCap;
     let taken = room && this.custody.add(d.origin, d.destination, kind, d.seq, d.hops + 1, d.payload, now);
     if (!taken && this.giveUpStale()) taken = this.custody.add(d.origin, d.destination, kind, d.seq, d.hops + 1, d.payload, now);
+    if (taken && checked) this.custody.setChecked(this.custody.find(d.origin, kind, d.seq));
     if (taken) this.ack(from, d);
     else this.refused++;
+  }
+
+  /**
+   * A custodian checks a gateway's CONFIRM against the committed reading of its origin, for its
+   * gateway, that it holds (in the queue, or as a promise) with the highest seq it can check
+   * (receipt-chain.ts): S − s hashes, and one for the commitment.
+   */
+  private receiptOf(d: DataView): Receipt {
+    const gateway = confirmGateway(d.payload);
+    let seq = -1;
+    let commitment: Uint8Array = NO_COMMITMENT;
+    const promise = this.promises.checkableBy(d.origin, gateway, d.seq);
+    if (promise >= 0) {
+      seq = this.promises.seq(promise);
+      commitment = this.promises.commitment(promise);
+    }
+    const custody = this.custody;
+    for (let i = 0; i < custody.size; i++) {
+      const row = custody.at(i);
+      const s = custody.seq(row);
+      if (s <= seq || custody.kind(row) !== DataKind.Entry || !checkable(s, d.seq) || !custody.isFrom(row, d.origin)) continue;
+      const to = custody.destination(row);
+      const c = entryCommitment(custody.payload(row));
+      if (to && equalBytes(to, gateway) && !uncommitted(c)) {
+        seq = s;
+        commitment = c;
+      }
+    }
+    if (seq < 0) return Receipt.Unchecked;
+    return opens(this.crypto, confirmReveal(d.payload), confirmPreviousTop(d.payload), d.seq, seq, commitment) ? Receipt.Checked : Receipt.Forged;
   }
 
   onAck(body: Uint8Array, from: number, now: number): void {
@@ -465,7 +526,7 @@ export class StoreAndForward {
         // The gateway the entry is for took it: nothing past it can drop it. Its CONFIRM goes back by
         // its own reverse route, or waits for a gap a hole made; neither says it broke a promise. Nor
         // the entry's origin: the CONFIRM ends there, and the origin answers for its own readings.
-        this.promises.made(origin, seq, from, now);
+        this.promises.made(origin, seq, this.custody.destination(row)!, entryCommitment(this.custody.payload(row)), from, now);
       }
     }
   }
@@ -532,7 +593,10 @@ export class StoreAndForward {
       }
       if (seq > 0 && queued < 0 && !this.custody.full) {
         const tag = confirmTagOf(this.crypto, key, this.ctx.id, c.origin, seq, pull);
-        const payload = encodeConfirm(this.ctx.id, pull, tag, c.certified ? this.certificate : null);
+        // The receipt: keys of everything up to seq, delivered (receipt-chain.ts; ≤ 35 SHA-512s).
+        const epoch = epochOf(seq);
+        const previousTop = epoch > 0 ? epochTopKey(this.crypto, key, epoch - 1) : NO_KEY;
+        const payload = encodeConfirm(this.ctx.id, pull, tag, receiptKeyOf(this.crypto, key, seq), previousTop, c.certified ? this.certificate : null);
         this.custody.add(c.origin, c.origin, DataKind.Confirm, seq, 0, payload, now);
       }
       if (pull && c.pulls < PULL_TRIES) this.confirmAt.set(originHex, { origin: c.origin, at: now + PULL_EVERY_MS, pulls: c.pulls + 1, certified: false });
@@ -570,14 +634,14 @@ export class StoreAndForward {
     const verifier = this.verifier!;
     const origin = d.origin;
     const originHex = toHex(origin);
-    if (kind === DataKind.Entry && payload.length > 4) {
-      // base ‖ entry ‖ the origin's previous home, once it changed home.
-      const end = 4 + feedEntryLength(payload, 4);
-      const named = end > 4 && payload.length === end + NODE_ID_BYTES ? payload.subarray(end) : null;
+    if (kind === DataKind.Entry && payload.length > ENTRY_HEAD_BYTES) {
+      // base ‖ commitment ‖ entry ‖ the origin's previous home, once it changed home.
+      const end = ENTRY_HEAD_BYTES + feedEntryLength(payload, ENTRY_HEAD_BYTES);
+      const named = end > ENTRY_HEAD_BYTES && payload.length === end + NODE_ID_BYTES ? payload.subarray(end) : null;
       const onward = this.handover!.releasedTo(origin);
       if (onward && d.seq > verifier.position(originHex, origin)) this.forwardLate(origin, onward, d.seq, d.hops, payload, now);
       if (!this.accepts(origin, originHex, named, onward, now)) return;
-      verifier.offerEntry(originHex, origin, payload.subarray(4, named ? end : payload.length), readU32(payload, 0), this.outcomes);
+      verifier.offerEntry(originHex, origin, payload.subarray(ENTRY_HEAD_BYTES, named ? end : payload.length), readU32(payload, 0), this.outcomes);
     } else if (this.handover!.isReleased(origin)) {
       return;
     }
@@ -652,7 +716,10 @@ export class StoreAndForward {
   private forwardLate(origin: Uint8Array, to: Uint8Array, seq: number, hops: number, payload: Uint8Array, now: number): void {
     if (hops + 1 >= MAX_DATA_HOPS) return void this.expired++;
     if (this.custody.find(origin, DataKind.Entry, seq) >= 0) return;
-    if (!this.custody.add(origin, to, DataKind.Entry, seq, hops + 1, payload, now)) this.refused++;
+    // Its commitment is to our receipts, not `to`'s: uncommitted from here, or custodians on the way would refuse `to`'s CONFIRMs.
+    const late = payload.slice();
+    late.fill(0, 4, ENTRY_HEAD_BYTES);
+    if (!this.custody.add(origin, to, DataKind.Entry, seq, hops + 1, late, now)) this.refused++;
   }
 
   /** A neighbor asks us to keep one of its readings: kept (and ACKed) if our lending quota allows. */
@@ -885,12 +952,16 @@ export class StoreAndForward {
     return true;
   }
 
-  /** Drops items of `kind` from `origin` older than `seq` (but CONFIRMs carrying a certificate, with `keepCertified`). */
-  private dropOlder(origin: Uint8Array, kind: DataKind, seq: number, keepCertified = false): void {
+  /**
+   * Drops items of `kind` from `origin` older than `seq` (but CONFIRMs carrying a certificate, with
+   * `keepCertified`, and CONFIRMs checked here, with `keepChecked`).
+   */
+  private dropOlder(origin: Uint8Array, kind: DataKind, seq: number, keepCertified = false, keepChecked = false): void {
     const custody = this.custody;
     for (let i = custody.size - 1; i >= 0; i--) {
       const row = custody.at(i);
-      if (custody.kind(row) === kind && custody.seq(row) < seq && custody.isFrom(row, origin) && !(keepCertified && certified(custody.payload(row)))) {
+      if (custody.kind(row) !== kind || custody.seq(row) >= seq || !custody.isFrom(row, origin)) continue;
+      if (!(keepCertified && certified(custody.payload(row))) && !(keepChecked && custody.checked(row))) {
         custody.remove(row);
       }
     }
@@ -1016,14 +1087,15 @@ export class StoreAndForward {
   }
 
   /**
-   * An own entry's DATA payload: base (u32, set when sent) ‖ entry ‖ the previous home, once there is
-   * one; after `before` bytes left for the caller (a lend's home).
+   * An own entry's DATA payload: base (u32) ‖ receipt commitment (both set when sent; a lend's stays
+   * zero) ‖ entry ‖ the previous home, once there is one; after `before` bytes left for the caller (a
+   * lend's home).
    */
   private entryPayload(entry: Uint8Array, before = 0): Uint8Array {
     const previous = this.previousHome;
-    const out = new Uint8Array(before + 4 + entry.length + (previous ? NODE_ID_BYTES : 0));
-    out.set(entry, before + 4);
-    if (previous) out.set(previous, before + 4 + entry.length);
+    const out = new Uint8Array(before + ENTRY_HEAD_BYTES + entry.length + (previous ? NODE_ID_BYTES : 0));
+    out.set(entry, before + ENTRY_HEAD_BYTES);
+    if (previous) out.set(previous, before + ENTRY_HEAD_BYTES + entry.length);
     return out;
   }
 
@@ -1133,6 +1205,12 @@ export class StoreAndForward {
     if (kind === DataKind.Entry && custody.hops(row) === 0 && custody.isFrom(row, this.ctx.id)) {
       writeU32(custody.payload(row), 0, this.unsent.base);
     }
+    // …and commit to the receipt of the gateway they go to, whose key we hold (else zero: unchecked on the
+    // way), made here because the home may change while they wait: ≤ 34 SHA-512s (receipt-chain.ts).
+    if (kind === DataKind.Entry && custody.isFrom(row, this.ctx.id)) {
+      const key = this.pairKeys.get(custody.destination(row)!);
+      custody.payload(row).set(key ? receiptCommitment(this.crypto, key, custody.seq(row)) : NO_COMMITMENT, 4);
+    }
     // …and our checkpoints whether we hold the key of the gateway they go to: if not, its answer
     // brings its certificate (a home change or a lost key since the checkpoint was made included).
     if (kind === DataKind.Checkpoint && custody.hops(row) === 0 && custody.isFrom(row, this.ctx.id)) {
@@ -1148,4 +1226,9 @@ export class StoreAndForward {
 /** Whether a gateway's CONFIRM payload carries the gateway's certificate. */
 function certified(payload: Uint8Array): boolean {
   return payload.length === CONFIRM_CERTIFIED_BYTES;
+}
+
+/** An entry payload's receipt commitment (a view); zeros for one too short to carry any. */
+function entryCommitment(payload: Uint8Array): Uint8Array {
+  return payload.length > ENTRY_HEAD_BYTES ? payload.subarray(4, ENTRY_HEAD_BYTES) : NO_COMMITMENT;
 }

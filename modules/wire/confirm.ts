@@ -6,7 +6,9 @@
  *   0    8     gateway: the node id of the gateway confirming
  *   8    4     pull: the lowest seq the gateway holds past a gap (u32, > the CONFIRM's seq), 0: none
  *   12   16    tag: HMAC-SHA-512 under the origin's and gateway's pair key, first 16 bytes (forward/confirm-tag.ts)
- *   28   110   optional: the gateway's certificate, so an origin that never met the gateway can check it
+ *   28   16    reveal: the receipt key of the CONFIRM's seq (forward/receipt-chain.ts), for custodians to check
+ *   44   16    previous top: the top receipt key of the epoch before the seq's, all zero in epoch 0
+ *   60   110   optional: the gateway's certificate, so an origin that never met the gateway can check it
  *
  * An origin's own CONFIRM to a lender (origin ≠ destination) has no payload: a lender cannot check a
  * tag, and takes the origin's word only from the origin in person.
@@ -17,10 +19,13 @@ import { NODE_ID_BYTES } from "./frame.js";
 import { CERTIFICATE_BYTES } from "./hello.js";
 
 export const CONFIRM_TAG_BYTES = 16;
+export const RECEIPT_KEY_BYTES = 16;
 const PULL_AT = NODE_ID_BYTES;
 const TAG_AT = PULL_AT + 4;
+const REVEAL_AT = TAG_AT + CONFIRM_TAG_BYTES;
+const PREVIOUS_TOP_AT = REVEAL_AT + RECEIPT_KEY_BYTES;
 /** A gateway's CONFIRM without its certificate. */
-export const CONFIRM_BYTES = TAG_AT + CONFIRM_TAG_BYTES;
+export const CONFIRM_BYTES = PREVIOUS_TOP_AT + RECEIPT_KEY_BYTES;
 /** …and with it. */
 export const CONFIRM_CERTIFIED_BYTES = CONFIRM_BYTES + CERTIFICATE_BYTES;
 
@@ -31,12 +36,19 @@ export function checkConfirm(payload: Uint8Array, seq: number): WireError {
   return pull === 0 || pull > seq ? WireError.None : WireError.BadField;
 }
 
-/** A gateway's CONFIRM payload; `tag` covers the gateway, the origin, the seq and the pull (forward/confirm-tag.ts). */
-export function encodeConfirm(gateway: Uint8Array, pull: number, tag: Uint8Array, certificate: Uint8Array | null): Uint8Array {
+/**
+ * A gateway's CONFIRM payload; `tag` covers the gateway, the origin, the seq and the pull
+ * (forward/confirm-tag.ts); `reveal` and `previousTop` are receipt keys (forward/receipt-chain.ts).
+ */
+export function encodeConfirm(
+  gateway: Uint8Array, pull: number, tag: Uint8Array, reveal: Uint8Array, previousTop: Uint8Array, certificate: Uint8Array | null,
+): Uint8Array {
   const out = new Uint8Array(certificate ? CONFIRM_CERTIFIED_BYTES : CONFIRM_BYTES);
   out.set(gateway.subarray(0, NODE_ID_BYTES), 0);
   writeU32(out, PULL_AT, pull);
   out.set(tag.subarray(0, CONFIRM_TAG_BYTES), TAG_AT);
+  out.set(reveal.subarray(0, RECEIPT_KEY_BYTES), REVEAL_AT);
+  out.set(previousTop.subarray(0, RECEIPT_KEY_BYTES), PREVIOUS_TOP_AT);
   if (certificate) out.set(certificate, CONFIRM_BYTES);
   return out;
 }
@@ -52,7 +64,17 @@ export function confirmPull(payload: Uint8Array): number {
 }
 
 export function confirmTag(payload: Uint8Array): Uint8Array {
-  return payload.subarray(TAG_AT, CONFIRM_BYTES);
+  return payload.subarray(TAG_AT, REVEAL_AT);
+}
+
+/** The receipt key of the CONFIRM's seq. */
+export function confirmReveal(payload: Uint8Array): Uint8Array {
+  return payload.subarray(REVEAL_AT, PREVIOUS_TOP_AT);
+}
+
+/** The top receipt key of the epoch before the seq's (zeros in epoch 0). */
+export function confirmPreviousTop(payload: Uint8Array): Uint8Array {
+  return payload.subarray(PREVIOUS_TOP_AT, CONFIRM_BYTES);
 }
 
 export function confirmCertificate(payload: Uint8Array): Uint8Array | null {

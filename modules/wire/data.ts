@@ -12,11 +12,13 @@
  *               7 command ack (from a command's target back to its origin)
  *   17   1     hops travelled so far (< MAX_DATA_HOPS)
  *   18   4     seq: the entry's or checkpoint's seq; for CONFIRM, the highest seq delivered
- *   22   n     payload: entry: base (u32, the lowest seq the origin has not had confirmed) ‖ the
- *               feed entry; checkpoint: the feed checkpoint ‖ the origin's certificate; a gateway's
- *               CONFIRM: gateway ‖ pull ‖ tag (‖ the gateway's certificate), wire/confirm.ts; an
- *               origin's own CONFIRM to its lender: none; lend: the origin's home gateway (8, zero:
- *               none yet) ‖ base ‖ the entry;
+ *   22   n     payload: entry: base (u32, the lowest seq the origin has not had confirmed) ‖ receipt
+ *               commitment (8, forward/receipt-chain.ts; zero: none) ‖ the feed entry (‖ the origin's
+ *               previous home, 8, once it changed home); checkpoint: the feed checkpoint ‖ the origin's
+ *               certificate; a gateway's CONFIRM: gateway ‖ pull ‖ tag ‖ reveal ‖ previous top (‖ the
+ *               gateway's certificate), wire/confirm.ts; an origin's own CONFIRM to its lender: none;
+ *               lend: the origin's home gateway (8, zero: none yet) ‖ the entry's payload as above,
+ *               commitment zero;
  *               health: the report (monitor/health-report.ts); seq numbers the origin's reports;
  *               message: the application's payload (1..200 bytes), seq from the origin's message seqs;
  *               command ack: seq the command's, the target's certificate ‖ its signature (command/command-ack.ts)
@@ -48,7 +50,7 @@ export enum DataKind {
 
 export const DATA_FIXED_BYTES = 22;
 /**
- * Entries are ≤ 4 + 49 bytes, checkpoints 84 plus the 110-byte certificate and a flag, a gateway's CONFIRM 28
+ * Entries are ≤ 12 + 49 + 8 bytes, checkpoints 84 plus the 110-byte certificate and a flag, a gateway's CONFIRM 60
  * plus its certificate: a DATA record never needs more.
  */
 export const MAX_DATA_PAYLOAD = 200;
@@ -56,6 +58,10 @@ export const MAX_DATA_PAYLOAD = 200;
 export const MAX_DATA_HOPS = 64;
 /** A lend's payload before the base and entry: the origin's home gateway. */
 export const LEND_HOME_BYTES = NODE_ID_BYTES;
+/** An entry's receipt commitment (forward/receipt-chain.ts), after its base. */
+export const COMMITMENT_BYTES = 8;
+/** An entry's payload before the feed entry: base ‖ commitment. */
+export const ENTRY_HEAD_BYTES = 4 + COMMITMENT_BYTES;
 /** A command ack carries the target's certificate and its Ed25519 signature. */
 export const COMMAND_ACK_BYTES = CERTIFICATE_BYTES + 64;
 export const ACK_ITEM_BYTES = NODE_ID_BYTES + 5;
@@ -108,8 +114,8 @@ export function checkData(body: Uint8Array): WireError {
   }
   if (kind === DataKind.Checkpoint) return checkCheckpointPayload(body.subarray(DATA_FIXED_BYTES));
   if (payload === 0 || (kind === DataKind.CommandAck && payload !== COMMAND_ACK_BYTES)) return WireError.BadField;
-  // A lend goes one hop, and carries a home, a base and an entry.
-  if (kind === DataKind.Lend && (body[17] !== 0 || payload <= LEND_HOME_BYTES + 4)) return WireError.BadField;
+  // A lend goes one hop, and carries a home, a base, a commitment and an entry.
+  if (kind === DataKind.Lend && (body[17] !== 0 || payload <= LEND_HOME_BYTES + ENTRY_HEAD_BYTES)) return WireError.BadField;
   return WireError.None;
 }
 

@@ -10,6 +10,9 @@ import { runCustodyHoles } from "../../hosts/sim/custody-holes.js";
 import { CustodyPromises } from "../../modules/forward/custody-promises.js";
 import { CustodyTrust, HALF_LIFE_MS } from "../../modules/reputation/custody-trust.js";
 
+const GATEWAY = new Uint8Array(8).fill(9);
+const UNCOMMITTED = new Uint8Array(8);
+
 /**
  * Scenarios, each run with black holes (every reading dropped) and grey ones (half): how they are set
  * up, and the least the holes must have dropped and the mesh taken for the run to mean anything.
@@ -44,11 +47,11 @@ test("custody promises: kept by a CONFIRM that covers them, broken after the wai
   const p = new CustodyPromises(4, 60_000);
   const a = Uint8Array.of(1, 1, 1, 1, 1, 1, 1, 1);
   const b = Uint8Array.of(2, 2, 2, 2, 2, 2, 2, 2);
-  p.made(a, 5, 3, 0);
-  p.made(a, 6, 3, 1_000);
-  p.made(b, 9, 7, 2_000);
+  p.made(a, 5, GATEWAY, UNCOMMITTED, 3, 0);
+  p.made(a, 6, GATEWAY, UNCOMMITTED, 3, 1_000);
+  p.made(b, 9, GATEWAY, UNCOMMITTED, 7, 2_000);
   const kept: number[] = [];
-  p.confirm(a, 5, (slot) => kept.push(slot));
+  p.confirm(a, 5, GATEWAY, true, (slot) => kept.push(slot));
   assert.equal(kept, [3], "a's seq 5 confirmed, 6 not yet");
   const broken: number[] = [];
   p.expire(60_999, (slot) => broken.push(slot));
@@ -57,24 +60,24 @@ test("custody promises: kept by a CONFIRM that covers them, broken after the wai
   p.expire(62_000, (slot) => broken.push(slot));
   assert.equal(broken, [3, 7]);
   assert.is(p.open, 0);
-  for (let s = 1; s <= 6; s++) p.made(a, s, 1, 100_000 + s);
+  for (let s = 1; s <= 6; s++) p.made(a, s, GATEWAY, UNCOMMITTED, 1, 100_000 + s);
   assert.is(p.open, 4, "the ring holds 4; the oldest were forgotten unjudged");
 });
 
 test("custody promises: an item handed on again is the same promise, and a new one takes a free row before an open one", () => {
   const p = new CustodyPromises(4, 60_000);
   const id = (n: number) => new Uint8Array(8).fill(n);
-  p.made(id(1), 1, 2, 0);
-  p.made(id(2), 1, 2, 0);
-  p.made(id(1), 2, 2, 0);
-  p.made(id(2), 2, 2, 0);
-  p.made(id(1), 2, 2, 5_000); // a resend of a:2 reached us and went to the same neighbor again
+  p.made(id(1), 1, GATEWAY, UNCOMMITTED, 2, 0);
+  p.made(id(2), 1, GATEWAY, UNCOMMITTED, 2, 0);
+  p.made(id(1), 2, GATEWAY, UNCOMMITTED, 2, 0);
+  p.made(id(2), 2, GATEWAY, UNCOMMITTED, 2, 0);
+  p.made(id(1), 2, GATEWAY, UNCOMMITTED, 2, 5_000); // a resend of a:2 reached us and went to the same neighbor again
   assert.is(p.open, 4, "a:2 handed twice is one promise");
-  p.confirm(id(2), 2, () => {});
+  p.confirm(id(2), 2, GATEWAY, true, () => {});
   assert.is(p.open, 2, "b's two kept");
   // Two new promises: they take b's freed rows, so a's open ones (maybe broken) are still judged.
-  p.made(id(3), 1, 2, 10_000);
-  p.made(id(3), 2, 2, 10_000);
+  p.made(id(3), 1, GATEWAY, UNCOMMITTED, 2, 10_000);
+  p.made(id(3), 2, GATEWAY, UNCOMMITTED, 2, 10_000);
   const broken: number[] = [];
   p.expire(60_000, (slot) => broken.push(slot));
   assert.is(broken.length, 2, "a:1 and a:2 broken at 60 s, from their first handoff");

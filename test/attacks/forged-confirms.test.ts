@@ -17,4 +17,15 @@ test("holes forging CONFIRMs for the readings they drop: every reading delivered
   assert.is(r.readings.duplicated, 0, "none twice");
 });
 
+test("grey holes at two gateways forging CONFIRMs, some homes behind them alone: every reading delivered once", () => {
+  // Custodians check each CONFIRM's receipt against the entries they hold (docs/protocol.md, "Delivery
+  // receipts"): before receipts they took the forgeries on the link's word, credited the holes with
+  // readings they dropped, and 26 readings were lost here.
+  const r = runCustodyHoles({ nodes: 100, seed: 3, gateways: 2, holesPerGateway: 3, dropShare: 0.5, forgesConfirms: true, durationMs: 14 * 60_000, drainMs: 7 * 60_000 });
+  assert.ok(r.forgedByHoles > 500, `the holes forged ${r.forgedByHoles} CONFIRMs`);
+  assert.ok(r.readings.taken > 600, `${r.readings.taken} readings taken`);
+  assert.is(r.readings.lost, 0, "none lost");
+  assert.is(r.readings.duplicated, 0, "none twice");
+});
+
 test.run();

@@ -12,7 +12,7 @@ import * as assert from "uvu/assert";
 import { createNodeConfig } from "../../modules/config.js";
 import { FeedLog } from "../../modules/feed/feed-log.js";
 import { StoreAndForward, type ForwardContext } from "../../modules/forward/store-and-forward.js";
-import { DataKind, decodeData, encodeData, newDataView } from "../../modules/wire/data.js";
+import { DataKind, decodeData, encodeData, ENTRY_HEAD_BYTES, newDataView } from "../../modules/wire/data.js";
 import { WireError } from "../../modules/wire/errors.js";
 import { notice, NOTICE_BYTES, NoticeType, writeNotice } from "../../modules/wire/handover.js";
 import { RecordType } from "../../modules/wire/records.js";
@@ -55,10 +55,10 @@ export function handoverMesh(ids: number[], { dataLost = false } = {}) {
     offer(at: number, seqs: number[], named: number): void {
       for (const seq of seqs) {
         const entry = entries[seq - 1];
-        const payload = new Uint8Array(4 + entry.length + (named ? 8 : 0));
+        const payload = new Uint8Array(ENTRY_HEAD_BYTES + entry.length + (named ? 8 : 0));
         payload[3] = 1; // base 1: the origin had nothing confirmed
-        payload.set(entry, 4);
-        if (named) payload.fill(named, 4 + entry.length);
+        payload.set(entry, ENTRY_HEAD_BYTES);
+        if (named) payload.fill(named, ENTRY_HEAD_BYTES + entry.length);
         assert.is(decodeData(encodeData(origin, idOf(at), DataKind.Entry, 1, seq, payload), view), WireError.None);
         gateways.get(at)!.onData(view, ORIGIN_SLOT, now);
       }

@@ -18,8 +18,8 @@ import { encodeRoute } from "../../modules/wire/route.js";
 
 const BEACON_MS = 5000;
 const HOP_LIMIT = 32;
-/** A DATA entry's payload as a custodian holds it: base (u32) ‖ a feed entry with a reading. */
-const ENTRY_PAYLOAD_BYTES = 4 + 49;
+/** A DATA entry's payload as a custodian holds it: base (u32) ‖ receipt commitment ‖ a feed entry with a reading. */
+const ENTRY_PAYLOAD_BYTES = 4 + 8 + 49;
 
 export class CraftedPeers {
   readonly ids: Uint8Array[];

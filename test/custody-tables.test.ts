@@ -71,6 +71,10 @@ test("reverse routes: bounded, the least recently learned origin forgotten first
   r.learn(id(4), 40); // evicts 2
   assert.equal([1, 2, 3, 4].map((n) => r.get(id(n))), [11, -1, 30, 40]);
   assert.is(r.get(id(0)), -1, "an all-zero id is not an empty row");
+  r.learn(id(5), 50); // evicts 3, the least recently learned now that 2 is gone
+  r.learn(id(1), 12);
+  r.learn(id(6), 60); // evicts 4: 1 was learned again
+  assert.equal([1, 3, 4, 5, 6].map((n) => r.get(id(n))), [12, -1, -1, 50, 60]);
 });
 
 test.run();

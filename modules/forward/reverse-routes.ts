@@ -12,24 +12,29 @@ const ROW = SLOT + 1;
 
 export class ReverseRoutes {
   private readonly rows: Uint8Array;
-  /** When each row was last learned, in learn() calls; 0: empty. */
-  private readonly learnedAt: Float64Array;
-  private clock = 0;
+  /** Rows in use, least recently learned first: a byte a row, where a learn counter took eight (the board's heap budget). */
+  private readonly order: Uint8Array;
+  private used = 0;
 
   constructor(readonly capacity: number) {
-    [this.learnedAt, this.rows] = typedArrays([Float64Array, capacity], [Uint8Array, capacity * ROW]);
+    if (capacity > 256) throw new RangeError("reverse routes: at most 256 rows");
+    [this.rows, this.order] = typedArrays([Uint8Array, capacity * ROW], [Uint8Array, capacity]);
   }
 
   /** Origin's data came from the neighbor in `slot` (a neighbor-table slot, < 256). */
   learn(origin: Uint8Array, slot: number): void {
     let row = this.find(origin);
     if (row < 0) {
-      row = 0;
-      for (let i = 1; i < this.capacity; i++) if (this.learnedAt[i] < this.learnedAt[row]) row = i;
+      if (this.used < this.capacity) this.order[this.used] = row = this.used++;
+      else row = this.order[0];
       this.rows.set(origin.subarray(0, NODE_ID_BYTES), row * ROW);
     }
     this.rows[row * ROW + SLOT] = slot;
-    this.learnedAt[row] = ++this.clock;
+    // To the end of the order: the most recently learned.
+    const order = this.order;
+    const at = order.lastIndexOf(row, this.used - 1);
+    order.copyWithin(at, at + 1, this.used);
+    order[this.used - 1] = row;
   }
 
   /** The neighbor slot toward `origin`, -1 if unknown. */
@@ -40,8 +45,7 @@ export class ReverseRoutes {
 
   private find(origin: Uint8Array): number {
     const rows = this.rows;
-    for (let row = 0, at = 0; row < this.capacity; row++, at += ROW) {
-      if (this.learnedAt[row] === 0) continue;
+    for (let row = 0, at = 0; row < this.used; row++, at += ROW) {
       let i = 0;
       while (i < NODE_ID_BYTES && rows[at + i] === origin[i]) i++;
       if (i === NODE_ID_BYTES) return row;

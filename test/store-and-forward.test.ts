@@ -217,6 +217,35 @@ test("a lent gap is written off confirmAfterMs after it was first pulled, not af
   assert.is(forward.readingsLost, 9, "still pulled confirmAfterMs after it was first: lost with its lender, written off");
 });
 
+test("a reading storage overwrites while its lend waits for a lender with room is not lost", () => {
+  // Readings 1..62 are lent at once; every neighbor is full when 63 and 64 are lent, until after 65
+  // overwrote them here. Counted lost, the entries' base skipped them and the gateway dropped the copy
+  // the lender carried later (30 nodes, seed 32, partition: origin 2's reading 64 never delivered).
+  const me = new Uint8Array(8).fill(7);
+  const lenderId = new Uint8Array(8).fill(8);
+  const gateway = new Uint8Array(8).fill(9);
+  const lends: number[] = [];
+  const view = newDataView();
+  const storage = new MemoryStorage();
+  storage.set("fhome", gateway);
+  const forward = new StoreAndForward(forwardContext(me, {
+    lenderSlot: () => 1, neighborId: (slot: number) => (slot === 1 ? lenderId : null),
+    sendTo: (_slot: number, type: RecordType, body: Uint8Array) => {
+      if (type === RecordType.Data && decodeData(body, view) === WireError.None && view.kind === DataKind.Lend) lends.push(view.seq);
+    },
+  }), nodeCrypto, storage, new Uint8Array(64), new Uint8Array(0), createNodeConfig({ unsentCapacity: 64 }));
+  forward.start(0);
+  const lent = (seqs: number[], now: number) => seqs.length > 0 && forward.onAck(encodeAck(seqs.map((seq) => ({ origin: me, kind: DataKind.Lend, seq }))), 1, now);
+  let now = 0;
+  for (let k = 1; k <= 65; k++) {
+    now = k * 10_000;
+    forward.publishReading("t", k, now / 1000, now);
+    forward.tick(now + 2000);
+    lent(lends.splice(0).filter((seq) => seq < 63), now + 2000);
+  }
+  assert.is(forward.readingsLost, 0, "63 and 64 wait in lends: nothing lost (no lost run for the base to skip)");
+});
+
 test("a lender drops its replicas on a CONFIRM addressed to it only from the origin in person: no other neighbor releases them", () => {
   // Origin X (slot 1) lent us reading 3; hole H (slot 2) tells us, in X's name, that X is confirmed.
   const me = new Uint8Array(8).fill(7);

@@ -311,7 +311,7 @@ export class StoreAndForward {
       this.report(now);
       return seq;
     }
-    this.unsent.add(seq, bytes, this.lentThrough);
+    this.unsent.add(seq, bytes, this.keptThrough());
     this.takeOwn(DataKind.Entry, seq, this.entryPayload(bytes), now);
     // Readings about to be overwritten are lent, unless confirmed meanwhile (in a mesh with a route, soon).
     if (this.replicas && this.unsent.doomedThrough(LEND_AHEAD) > this.lentThrough) {
@@ -976,6 +976,17 @@ export class StoreAndForward {
     // No room now: the sweep tries again soon.
     this.nextSweepAt = Math.min(this.nextSweepAt, now + NO_ROUTE_RETRY_MS);
     return false;
+  }
+
+  /**
+   * Own readings up to this seq are held outside storage: lent, or in the lends waiting in the queue
+   * (made in order). Storage overwriting one whose lend waits for a lender with room loses nothing;
+   * counted lost, the base skipped it, and the gateway dropped the copy the lender carried later.
+   */
+  private keptThrough(): number {
+    let kept = Math.max(this.lentThrough, this.unsent.confirmed);
+    while (this.custody.find(this.ctx.id, DataKind.Lend, kept + 1) >= 0) kept++;
+    return kept;
   }
 
   /** Drops the newest own entry (or lend) from the queue (it stays in storage, never handed on); false if none. */

@@ -73,4 +73,20 @@ test("reverse routes: bounded, the least recently learned origin forgotten first
   assert.is(r.get(id(0)), -1, "an all-zero id is not an empty row");
 });
 
+test("reverse routes: the way before is kept, and a CONFIRM handed back again takes it every second time", () => {
+  const r = new ReverseRoutes(2);
+  r.learn(id(1), 10);
+  assert.equal([1, 2, 3].map(() => r.wayBack(id(1), 5, true)), [10, 10, 10], "one way known: always it");
+  r.learn(id(1), 11);
+  r.learn(id(1), 11); // the same way again: the way before stays 10
+  assert.equal([1, 2, 3, 4].map(() => r.wayBack(id(1), 5, true)), [10, 11, 10, 11], "CONFIRM 5 still needed: alternating");
+  assert.is(r.wayBack(id(1), 5, false), 11, "a retry of the same copy keeps its way");
+  assert.is(r.wayBack(id(1), 6, true), 11, "a new CONFIRM: the last way");
+  r.learn(id(2), 20);
+  r.learn(id(3), 30); // evicts 1
+  assert.is(r.wayBack(id(1), 6, true), -1);
+  r.learn(id(1), 12);
+  assert.equal([1, 2].map(() => r.wayBack(id(1), 6, true)), [12, 12], "a row reused starts afresh: no way before, no CONFIRM handed back");
+});
+
 test.run();

@@ -1098,7 +1098,9 @@ export class StoreAndForward {
     const kind = custody.kind(row);
     let slot = -1;
     if (kind === DataKind.Confirm) {
-      slot = this.reverse.get(custody.destination(row)!);
+      const origin = custody.destination(row)!;
+      slot = this.reverse.wayBack(origin, custody.seq(row), custody.lastSentTo(row) < 0);
+      if (slot >= 0 && !this.ctx.hasNeighbor(slot)) slot = this.reverse.get(origin);
       if (slot >= 0 && !this.ctx.hasNeighbor(slot)) slot = -1;
       if (slot < 0 && custody.tries(row) >= CONFIRM_TRIES) return custody.remove(row);
     } else if (kind === DataKind.Lend) {

@@ -387,7 +387,7 @@ export class StoreAndForward {
       } else if (kind === DataKind.Health) {
         if (this.verifier) this.ctx.onHealthReport(d.origin, d.seq, d.payload);
       } else if (this.verifier) {
-        this.reverse.learn(d.origin, from);
+        this.reverse.learn(d.origin, from, kind === DataKind.Entry ? d.seq : 0);
         this.deliver(d, kind, d.payload, now);
       }
       return;
@@ -434,7 +434,7 @@ export class StoreAndForward {
       // be unable to check any (it takes one on until then).
       this.dropOlder(d.origin, kind, d.seq, kind === DataKind.Confirm && !certified(d.payload));
     } else {
-      this.reverse.learn(d.origin, from);
+      this.reverse.learn(d.origin, from, kind === DataKind.Entry ? d.seq : 0);
     }
     // Others' items leave a quarter of the queue to our own: a custodian on a busy path still gets its
     // readings out (a CONFIRM, small and the end of a delivery, is always taken while there is room).
@@ -661,12 +661,12 @@ export class StoreAndForward {
     if (this.verifier) {
       // A gateway keeps nothing for later: it delivers.
       this.ack(from, d);
-      this.reverse.learn(d.origin, from);
+      this.reverse.learn(d.origin, from, d.seq);
       return this.deliver(d, DataKind.Entry, entry, now);
     }
     if (!this.replicas || !this.replicas.add(d.origin, d.payload.subarray(0, LEND_HOME_BYTES), d.seq, entry, now)) return;
     this.ack(from, d);
-    this.reverse.learn(d.origin, from);
+    this.reverse.learn(d.origin, from, d.seq);
     this.nextReplicaAt = Math.min(this.nextReplicaAt, now);
   }
 

@@ -68,15 +68,15 @@ export class ReverseRoutes {
   }
 
   /**
-   * The neighbor slot a CONFIRM of `origin`'s `seq` goes back to, -1 if unknown. `handedBack`: this
-   * copy is new here (not a retry of one a neighbor left unanswered): if the last one handed back
-   * was the same seq, the origin still needs it, and every second time it goes the other way, unless
-   * an entry it covers came the last way.
+   * The neighbor slot a CONFIRM of `origin`'s `seq` goes back to, -1 if unknown. `newCopy`: this copy
+   * was not sent from here yet (not a retry of one a neighbor left unanswered). If the last one handed
+   * back was the same seq, the origin still needs it, and every second time it goes the other way,
+   * unless an entry it covers came the last way.
    */
-  wayBack(origin: Uint8Array, seq: number, handedBack: boolean): number {
+  wayBack(origin: Uint8Array, seq: number, newCopy: boolean): number {
     const row = this.find(origin);
     if (row < 0) return -1;
-    if (handedBack) {
+    if (newCopy) {
       if (this.confirmSeq[row] === seq) this.confirmTimes[row]++;
       else {
         this.confirmSeq[row] = seq;

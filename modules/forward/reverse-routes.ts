@@ -22,7 +22,7 @@ export class ReverseRoutes {
   private readonly ways: Int16Array;
   /** Per row: the lowest entry seq that came the last way since it became the last way (NO_ENTRY: none). */
   private readonly lowestEntry: Uint32Array;
-  /** Per row: the seq of the last CONFIRM handed back, and how many times it was handed back (mod 256: its parity is what counts). */
+  /** Per row: the seq of the last CONFIRM handed back, and how many times it was (mod 256: its parity is what counts). */
   private readonly confirmSeq: Uint32Array;
   private readonly confirmTimes: Uint8Array;
   /** When each row was last learned, in learn() calls; 0: empty. */

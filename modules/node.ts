@@ -172,6 +172,11 @@ const CERTIFICATE_EVERY = 8;
 const OUTBOX_CAPACITY = 32;
 /** The largest message body kept for repair (docs/architecture.md §Memory). */
 const RECENT_MAX_BODY = 256;
+/**
+ * The repair store's arena per entry: a 32-byte reading's body is 47 bytes, so a full store of readings,
+ * with the checkpoints among them (210 bytes per 16 readings), fits; what does not is kept apart.
+ */
+const RECENT_ARENA_PER_ENTRY = 64;
 /** A repair is cancelled once the missing neighbor's estimated miss probability drops below this. */
 const REPAIR_SUPPRESS_BELOW = 0.5;
 /** Repairs of one stored message this node schedules at most (a repair count kept per message). */
@@ -350,7 +355,7 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
     this.seen = new SeenCache(config.seenCacheCapacity);
     this.checkpoints = new CheckpointWriter(config.checkpointEvery, config.checkpointAfterMs);
     this.attribution = new AttributionTable(config.attributionCapacity);
-    this.recent = new RecentMessages(config.recentCapacity, RECENT_MAX_BODY);
+    this.recent = new RecentMessages(config.recentCapacity, RECENT_MAX_BODY, config.recentCapacity * RECENT_ARENA_PER_ENTRY, this.pending);
     this.routes = new RouteTable(config.routeCapacity);
     this.scores = new PeerScores(config.neighborCapacity);
     this.relayWatch = new RelayWatch(config.neighborCapacity);
@@ -1030,7 +1035,9 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
     if (copy) copy[GOSSIP_HOPS_OFFSET] = g.hops + 1;
     // Over-budget messages stay out of the repair store and HELLO lists: a flood must not push honest
     // messages out of them.
-    if (withinRate) this.recent.add(messageKey(g.origin, g.seq), copy, now, repaired);
+    // Kept: a view of the store's arena, lent to the relay queue below (the handlers between publish
+    // at most a message or two of our own, and the store holds 8 or more: this entry stays).
+    const kept = withinRate ? this.recent.add(messageKey(g.origin, g.seq), copy, now, repaired) : null;
     if (g.kind === GossipKind.Data) {
       this.emit({ type: "message", origin: originHex, seq: g.seq, payload: g.payload.slice(), hops: g.hops + 1 });
       if (this.config.attribute) {
@@ -1068,7 +1075,7 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
       else if (good) return;
       else extraDelay = FALLBACK_DELAY_UNITS * this.config.relayDelayMs;
     }
-    const p = this.pending.add(copy, g.seq, false, needed);
+    const p = this.pending.add(kept ?? copy, g.seq, false, needed);
     if (p < 0) return this.counters.drop(DropReason.QueueFull);
     resetMiss(this.pending.miss, this.pending.missAt(p), this.neighbors.capacity);
     if (transmitter) applyCopy(this.pending.miss, transmitter, this.pending.missAt(p));

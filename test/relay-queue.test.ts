@@ -63,6 +63,17 @@ test("each entry has its own miss row, zeroed when the slot is taken again; copi
 });
 
 
+test("release copies out the bodies that are views of the bytes about to be written over, and only those", () => {
+  const q = new RelayQueue(4, 1);
+  const arena = new Uint8Array(64).fill(1).subarray(8);
+  const other = new Uint8Array(64).fill(2);
+  const slots = [arena.subarray(0, 20), arena.subarray(20, 40), arena.subarray(40, 56), other.subarray(20, 40)].map((b, k) => q.add(b, k, false));
+  q.release(arena, 10, 30);
+  arena.fill(9);
+  other.fill(9);
+  assert.equal(slots.map((s) => q.body(s)[0]), [1, 1, 9, 9], "the runs meeting [10, 30) of the arena kept their bytes");
+});
+
 test("earliest() is the smallest fire time of the live entries through adds, moves and removals", () => {
   const q = new RelayQueue(6, 2);
   let state = 12345;

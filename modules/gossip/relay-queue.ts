@@ -3,8 +3,8 @@
  *
  * Bounded: `capacity` entries, kept in typed arrays allocated once: per entry its sequence number,
  * origin key, copies heard, kind and the neighbors it needs still missing to go out (u32), fire time (f64), and a row of miss probabilities (one byte per
- * neighbor slot) in one shared buffer, `miss`. The body to send is the only object per entry, and is shared with the
- * repair store when kept there. Entries leave in any order; `order` keeps the queue order (the
+ * neighbor slot) in one shared buffer, `miss`. The body to send is the only object per entry: a view of the
+ * repair store's arena when kept there (copied out before the store writes over it, `release`). Entries leave in any order; `order` keeps the queue order (the
  * order entries are scanned in) and, after the last live entry, the free slots.
  */
 import { equalAt, readU32 } from "../bytes.js";
@@ -86,6 +86,17 @@ export class RelayQueue {
       if (this.u32[row + SEQ] === seq && this.u32[row + ORIGIN_KEY] === key && equalAt(this.bodies[slot]!, 0, origin, at, NODE_ID_BYTES)) return slot;
     }
     return -1;
+  }
+
+  /** A body held that is a view of `bytes[start, end)` becomes a copy: those bytes are about to be written over (RecentMessages). */
+  release(bytes: Uint8Array, start: number, end: number): void {
+    const from = bytes.byteOffset + start;
+    const to = bytes.byteOffset + end;
+    for (let i = 0; i < this.count; i++) {
+      const slot = this.order[i];
+      const body = this.bodies[slot]!;
+      if (body.buffer === bytes.buffer && body.byteOffset < to && body.byteOffset + body.length > from) this.bodies[slot] = body.slice();
+    }
   }
 
   missAt(slot: number): number {

@@ -351,11 +351,13 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
     this.replayBySlot.fill(-1);
     this.framesBySlot = new TokenBuckets(config.neighborCapacity, config.neighborFramesPerSecond, 2 * config.neighborFramesPerSecond);
     this.neighbors = new NeighborTable(config.neighborCapacity, config.deadAfterBeacons);
-    this.pending = new RelayQueue(config.pendingRelayCapacity, config.neighborCapacity);
+    // The repair store's bodies, shared with the relay queue (recent-messages.ts).
+    const arena = new Uint8Array(config.recentCapacity * RECENT_ARENA_PER_ENTRY);
+    this.pending = new RelayQueue(config.pendingRelayCapacity, config.neighborCapacity, arena);
     this.seen = new SeenCache(config.seenCacheCapacity);
     this.checkpoints = new CheckpointWriter(config.checkpointEvery, config.checkpointAfterMs);
     this.attribution = new AttributionTable(config.attributionCapacity);
-    this.recent = new RecentMessages(config.recentCapacity, RECENT_MAX_BODY, config.recentCapacity * RECENT_ARENA_PER_ENTRY, this.pending);
+    this.recent = new RecentMessages(config.recentCapacity, RECENT_MAX_BODY, arena, this.pending);
     this.routes = new RouteTable(config.routeCapacity);
     this.scores = new PeerScores(config.neighborCapacity);
     this.relayWatch = new RelayWatch(config.neighborCapacity);
@@ -1035,8 +1037,8 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
     if (copy) copy[GOSSIP_HOPS_OFFSET] = g.hops + 1;
     // Over-budget messages stay out of the repair store and HELLO lists: a flood must not push honest
     // messages out of them.
-    // Kept: a view of the store's arena, lent to the relay queue below (the handlers between publish
-    // at most a message or two of our own, and the store holds 8 or more: this entry stays).
+    // Kept: a view of the store's arena, queued below as its run (the handlers between publish at most
+    // a message or two of our own, and the store holds 8 or more: this entry stays).
     const kept = withinRate ? this.recent.add(messageKey(g.origin, g.seq), copy, now, repaired) : null;
     if (g.kind === GossipKind.Data) {
       this.emit({ type: "message", origin: originHex, seq: g.seq, payload: g.payload.slice(), hops: g.hops + 1 });

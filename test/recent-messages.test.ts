@@ -10,7 +10,7 @@ import { RelayQueue } from "../modules/gossip/relay-queue.js";
 const NO_BORROWERS = { release(): void {} };
 
 function recent(capacity: number, maxBodyBytes: number, arenaBytes = 64 * capacity): RecentMessages {
-  return new RecentMessages(capacity, maxBodyBytes, arenaBytes, NO_BORROWERS);
+  return new RecentMessages(capacity, maxBodyBytes, new Uint8Array(arenaBytes), NO_BORROWERS);
 }
 
 function store(capacity: number, times: number[]): RecentMessages {
@@ -164,8 +164,9 @@ test("kept bodies are the same bytes whether the arena holds them or has no room
 });
 
 test("a body the relay queue borrows keeps its bytes when the store writes over its run", () => {
-  const relays = new RelayQueue(2, 1);
-  const s = new RecentMessages(2, 256, 40, relays);
+  const arena = new Uint8Array(40);
+  const relays = new RelayQueue(2, 1, arena);
+  const s = new RecentMessages(2, 256, arena, relays);
   relays.add(s.add(1, body(20, 1), 10)!, 1, false);
   s.add(2, body(20, 2), 20);
   const untouched = s.add(3, body(20, 3), 30)!; // the first run, written over

@@ -12,8 +12,8 @@
  * body of its own costs 7 slots and a chunk header (≈ 130 B of the board's heap beyond its bytes), a
  * run of the arena nothing. A body the arena has no room for (the live runs, oldest to newest, leave
  * no gap as long as it) is kept as an object of its own, so what is kept does not depend on the
- * arena's size. The relay queue borrows kept bodies as views of the arena: before a run is written
- * over, `borrowers` copies out any view of it (its entry already left the store).
+ * arena's size. The relay queue holds kept bodies as runs of the arena too: before a run is written
+ * over, `borrowers` copies out what it holds of it (its entry already left the store).
  */
 import { readU32 } from "../bytes.js";
 import { messageHash } from "./seen-cache.js";
@@ -51,10 +51,10 @@ const IN_ARENA = 8;
 const START = 0;
 const LENGTH = 1;
 
-/** Who may hold views of the arena past their entry's life (the relay queue). */
+/** Who may hold runs of the arena past their entry's life (the relay queue). */
 export interface ArenaBorrowers {
-  /** Replace any view held of `arena[start, end)` with a copy: those bytes are about to be written over. */
-  release(arena: Uint8Array, start: number, end: number): void;
+  /** Copy out any run held that meets `arena[start, end)`: those bytes are about to be written over. */
+  release(start: number, end: number): void;
 }
 
 export class RecentMessages {
@@ -64,8 +64,6 @@ export class RecentMessages {
   private readonly missingTimes: Float64Array;
   /** Per entry: its run's START and LENGTH in the arena. */
   private readonly runs: Uint16Array;
-  /** Kept bodies exactly as we would send them (hop count already advanced), in runs. */
-  private readonly arena: Uint8Array;
   /** Kept bodies the arena had no room for, as objects of their own; null otherwise. */
   private readonly bodies: (Uint8Array | null)[];
   /** See `shownFrom`. */
@@ -76,11 +74,13 @@ export class RecentMessages {
   private head = 0;
   private count = 0;
 
-  constructor(readonly capacity: number, readonly maxBodyBytes: number, arenaBytes: number, private readonly borrowers: ArenaBorrowers) {
+  /** `arena`: where kept bodies go, exactly as we would send them (hop count already advanced), shared with `borrowers`. */
+  constructor(readonly capacity: number, readonly maxBodyBytes: number, private readonly arena: Uint8Array,
+              private readonly borrowers: ArenaBorrowers) {
     if (capacity < 1 || capacity > 256) throw new RangeError("recent message capacity must be 1..256");
-    if (arenaBytes > 0xffff) throw new RangeError("recent store arena must be at most 65,535 bytes");
-    [this.times, this.missingTimes, this.u32, this.runs, this.arena] = typedArrays([Float64Array, capacity], [Float64Array, capacity],
-      [Uint32Array, capacity * STRIDE], [Uint16Array, capacity * 2], [Uint8Array, arenaBytes]);
+    if (arena.length > 0xffff) throw new RangeError("recent store arena must be at most 65,535 bytes");
+    [this.times, this.missingTimes, this.u32, this.runs] = typedArrays([Float64Array, capacity], [Float64Array, capacity],
+      [Uint32Array, capacity * STRIDE], [Uint16Array, capacity * 2]);
     this.bodies = new Array<Uint8Array | null>(capacity).fill(null);
   }
 
@@ -112,7 +112,7 @@ export class RecentMessages {
     return this.u32[STRIDE * this.at(i) + KEY];
   }
 
-  /** Entry `i`'s kept body (a view of the arena: lend it only to the borrowers), or null. */
+  /** Entry `i`'s kept body (a view of the arena: do not keep it, but the borrowers), or null. */
   body(i: number): Uint8Array | null {
     return this.bodyAt(this.at(i));
   }
@@ -206,7 +206,7 @@ export class RecentMessages {
     const kept = body !== null && body.length <= this.maxBodyBytes;
     const start = kept ? this.runFor(body.length) : -1;
     if (start >= 0) {
-      this.borrowers.release(this.arena, start, start + body!.length);
+      this.borrowers.release(start, start + body!.length);
       this.arena.set(body!, start);
       this.runs[2 * slot + START] = start;
       this.runs[2 * slot + LENGTH] = body!.length;

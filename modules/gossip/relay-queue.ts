@@ -18,7 +18,7 @@ const REPAIR = 2;
 const NEEDED = 3;
 /** Both halves of the origin folded (as idKey): find skips other origins' entries without reading their bodies. */
 const ORIGIN_KEY = 4;
-/** Where its body lies in the arena (start × 65,536 + length), when `bodies` holds none. */
+/** Where its body lies in the arena (start × 65,536 + length), when `apart` holds none. */
 const RUN = 5;
 const STRIDE = 6;
 
@@ -27,8 +27,11 @@ export class RelayQueue {
   readonly miss: Uint8Array;
   private readonly u32: Uint32Array;
   private readonly fireTimes: Float64Array;
-  /** The gossip body to send, hop count already advanced; null when free or held as a run of the arena. */
-  private readonly bodies: (Uint8Array | null)[];
+  /**
+   * The gossip body to send (hop count already advanced) by slot, where not held as a run of the arena:
+   * few where bodies are readings, so a Map (≈ 130 B empty) rather than an array of `capacity`.
+   */
+  private readonly apart = new Map<number, Uint8Array>();
   /** Slots of live entries in queue order, then the free ones. */
   private readonly order: Uint16Array;
   private count = 0;
@@ -38,7 +41,6 @@ export class RelayQueue {
   constructor(readonly capacity: number, private readonly width: number, private readonly arena: Uint8Array) {
     [this.fireTimes, this.u32, this.order, this.miss] = typedArrays(
       [Float64Array, capacity], [Uint32Array, capacity * STRIDE], [Uint16Array, capacity], [Uint8Array, capacity * width]);
-    this.bodies = new Array<Uint8Array | null>(capacity).fill(null);
     for (let i = 0; i < capacity; i++) this.order[i] = i;
   }
 
@@ -61,7 +63,7 @@ export class RelayQueue {
     const slot = this.order[this.count++];
     const start = body.byteOffset - this.arena.byteOffset;
     const inArena = body.buffer === this.arena.buffer && start >= 0 && start + body.length <= this.arena.length;
-    this.bodies[slot] = inArena ? null : body;
+    if (!inArena) this.apart.set(slot, body);
     this.u32[slot * STRIDE + RUN] = inArena ? start * 0x10000 + body.length : 0;
     this.u32[slot * STRIDE + SEQ] = seq;
     this.u32[slot * STRIDE + COPIES] = 0;
@@ -79,7 +81,7 @@ export class RelayQueue {
     if (this.fireTimes[slot] === this.soonest) this.soonest = NaN;
     this.order.copyWithin(i, i + 1, this.count);
     this.order[--this.count] = slot;
-    this.bodies[slot] = null;
+    this.apart.delete(slot);
   }
 
   /** Slot of the entry for (origin at `origin[at..at+8]`, seq), first in queue order, or -1. */
@@ -99,7 +101,7 @@ export class RelayQueue {
     for (let i = 0; i < this.count; i++) {
       const slot = this.order[i];
       const run = this.u32[slot * STRIDE + RUN];
-      if (this.bodies[slot] === null && run >>> 16 < end && (run >>> 16) + (run & 0xffff) > start) this.bodies[slot] = this.body(slot).slice();
+      if (!this.apart.has(slot) && run >>> 16 < end && (run >>> 16) + (run & 0xffff) > start) this.apart.set(slot, this.body(slot).slice());
     }
   }
 
@@ -110,7 +112,7 @@ export class RelayQueue {
   /** Entry `slot`'s body (a view of the arena when held as a run: do not keep it). */
   body(slot: number): Uint8Array {
     const run = this.u32[slot * STRIDE + RUN];
-    return this.bodies[slot] ?? this.arena.subarray(run >>> 16, (run >>> 16) + (run & 0xffff));
+    return this.apart.get(slot) ?? this.arena.subarray(run >>> 16, (run >>> 16) + (run & 0xffff));
   }
 
   seq(slot: number): number {

@@ -313,6 +313,7 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
   /** Records for one neighbor each (DATA, ACK), sent at the next flush in unicast frames. */
   private readonly unicast = new Map<number, { type: RecordType; body: Uint8Array }[]>();
   private readonly routes: RouteTable;
+  /** buildRoute's entries, emptied once encoded. */
   private readonly routeEntries: RouteEntry[] = [];
   /** Next hop of the nearest gateway route at the last selection (-1: none), to notice changes. */
   private nearestHop = -1;
@@ -1348,7 +1349,6 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
     this.routeUpdateAt = Infinity;
     this.routeUpdatedAt = now;
     const entries = this.routeEntries;
-    entries.length = 0;
     if (this.role === Role.Gateway) {
       entries.push({ destination: this.id, seqno: this.freshRouteSeqno(-1), metric: 0 });
     }
@@ -1357,7 +1357,10 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
     // A lost route's retractions repeat a second apart, not a beacon: one lost copy would leave
     // neighbors routing through us, and its ask for a newer seqno unheard, for a whole beacon.
     if (this.routes.retractingLoss()) this.triggerRouteUpdate(now);
-    return entries.length > 0 ? encodeRoute(entries) : null;
+    const record = entries.length > 0 ? encodeRoute(entries) : null;
+    // Encoded: its entries are not held until the next beacon.
+    entries.length = 0;
+    return record;
   }
 
   /**

@@ -114,7 +114,7 @@ export class RecentMessages {
     return this.u32[STRIDE * this.at(i) + KEY];
   }
 
-  /** Entry `i`'s kept body (a view of the arena: do not keep it, but the borrowers), or null. */
+  /** Entry `i`'s kept body, or null: a view of the arena, good until the next `add` (the borrowers' runs are kept safe). */
   body(i: number): Uint8Array | null {
     return this.bodyAt(this.at(i));
   }

@@ -109,7 +109,7 @@ export class RelayQueue {
     return slot * this.width;
   }
 
-  /** Entry `slot`'s body (a view of the arena when held as a run: do not keep it). */
+  /** Entry `slot`'s body: a view of the arena when held as a run, good until the repair store next adds. */
   body(slot: number): Uint8Array {
     const run = this.u32[slot * STRIDE + RUN];
     return this.apart.get(slot) ?? this.arena.subarray(run >>> 16, (run >>> 16) + (run & 0xffff));

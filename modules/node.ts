@@ -172,6 +172,11 @@ const CERTIFICATE_EVERY = 8;
 const OUTBOX_CAPACITY = 32;
 /** The largest message body kept for repair (docs/architecture.md §Memory). */
 const RECENT_MAX_BODY = 256;
+/**
+ * The repair store's arena per entry: a 32-byte reading's body is 47 bytes, so a full store of readings,
+ * with the checkpoints among them (210 bytes per 16 readings), fits; what does not is kept apart.
+ */
+const RECENT_ARENA_PER_ENTRY = 64;
 /** A repair is cancelled once the missing neighbor's estimated miss probability drops below this. */
 const REPAIR_SUPPRESS_BELOW = 0.5;
 /** Repairs of one stored message this node schedules at most (a repair count kept per message). */
@@ -308,6 +313,7 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
   /** Records for one neighbor each (DATA, ACK), sent at the next flush in unicast frames. */
   private readonly unicast = new Map<number, { type: RecordType; body: Uint8Array }[]>();
   private readonly routes: RouteTable;
+  /** buildRoute's entries, emptied once encoded. */
   private readonly routeEntries: RouteEntry[] = [];
   /** Next hop of the nearest gateway route at the last selection (-1: none), to notice changes. */
   private nearestHop = -1;
@@ -346,11 +352,13 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
     this.replayBySlot.fill(-1);
     this.framesBySlot = new TokenBuckets(config.neighborCapacity, config.neighborFramesPerSecond, 2 * config.neighborFramesPerSecond);
     this.neighbors = new NeighborTable(config.neighborCapacity, config.deadAfterBeacons);
-    this.pending = new RelayQueue(config.pendingRelayCapacity, config.neighborCapacity);
+    // The repair store's bodies, shared with the relay queue (recent-messages.ts).
+    const arena = new Uint8Array(config.recentCapacity * RECENT_ARENA_PER_ENTRY);
+    this.pending = new RelayQueue(config.pendingRelayCapacity, config.neighborCapacity, arena);
     this.seen = new SeenCache(config.seenCacheCapacity);
     this.checkpoints = new CheckpointWriter(config.checkpointEvery, config.checkpointAfterMs);
     this.attribution = new AttributionTable(config.attributionCapacity);
-    this.recent = new RecentMessages(config.recentCapacity, RECENT_MAX_BODY);
+    this.recent = new RecentMessages(config.recentCapacity, RECENT_MAX_BODY, arena, this.pending);
     this.routes = new RouteTable(config.routeCapacity);
     this.scores = new PeerScores(config.neighborCapacity);
     this.relayWatch = new RelayWatch(config.neighborCapacity);
@@ -1030,7 +1038,9 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
     if (copy) copy[GOSSIP_HOPS_OFFSET] = g.hops + 1;
     // Over-budget messages stay out of the repair store and HELLO lists: a flood must not push honest
     // messages out of them.
-    if (withinRate) this.recent.add(messageKey(g.origin, g.seq), copy, now, repaired);
+    // Kept: a view of the store's arena, queued below as its run (the handlers between publish at most
+    // a message or two of our own, and the store holds 8 or more: this entry stays).
+    const kept = withinRate ? this.recent.add(messageKey(g.origin, g.seq), copy, now, repaired) : null;
     if (g.kind === GossipKind.Data) {
       this.emit({ type: "message", origin: originHex, seq: g.seq, payload: g.payload.slice(), hops: g.hops + 1 });
       if (this.config.attribute) {
@@ -1068,7 +1078,7 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
       else if (good) return;
       else extraDelay = FALLBACK_DELAY_UNITS * this.config.relayDelayMs;
     }
-    const p = this.pending.add(copy, g.seq, false, needed);
+    const p = this.pending.add(kept ?? copy, g.seq, false, needed);
     if (p < 0) return this.counters.drop(DropReason.QueueFull);
     resetMiss(this.pending.miss, this.pending.missAt(p), this.neighbors.capacity);
     if (transmitter) applyCopy(this.pending.miss, transmitter, this.pending.missAt(p));
@@ -1339,7 +1349,6 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
     this.routeUpdateAt = Infinity;
     this.routeUpdatedAt = now;
     const entries = this.routeEntries;
-    entries.length = 0;
     if (this.role === Role.Gateway) {
       entries.push({ destination: this.id, seqno: this.freshRouteSeqno(-1), metric: 0 });
     }
@@ -1348,7 +1357,10 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
     // A lost route's retractions repeat a second apart, not a beacon: one lost copy would leave
     // neighbors routing through us, and its ask for a newer seqno unheard, for a whole beacon.
     if (this.routes.retractingLoss()) this.triggerRouteUpdate(now);
-    return entries.length > 0 ? encodeRoute(entries) : null;
+    const record = entries.length > 0 ? encodeRoute(entries) : null;
+    // Encoded: its entries are not held until the next beacon.
+    entries.length = 0;
+    return record;
   }
 
   /**

@@ -4,9 +4,17 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { RecentMessages } from "../modules/gossip/recent-messages.js";
+import { RelayQueue } from "../modules/gossip/relay-queue.js";
+
+/** Nothing borrows the arena's bodies. */
+const NO_BORROWERS = { release(): void {} };
+
+function recent(capacity: number, maxBodyBytes: number, arenaBytes = 64 * capacity): RecentMessages {
+  return new RecentMessages(capacity, maxBodyBytes, new Uint8Array(arenaBytes), NO_BORROWERS);
+}
 
 function store(capacity: number, times: number[]): RecentMessages {
-  const s = new RecentMessages(capacity, 256);
+  const s = recent(capacity, 256);
   times.forEach((t, i) => s.add(1000 + i, new Uint8Array(20), t));
   return s;
 }
@@ -46,25 +54,25 @@ test("firstAfter: the oldest entry received after t, equal times included in ord
       assert.is(s.firstAfter(t), expected, `capacity ${capacity}, t=${t}`);
     }
   }
-  assert.is(new RecentMessages(4, 16).firstAfter(0), 0, "an empty store");
+  assert.is(recent(4, 16).firstAfter(0), 0, "an empty store");
 });
 
 test("bodies over the limit are not kept, their keys are", () => {
-  const s = new RecentMessages(4, 16);
+  const s = recent(4, 16);
   s.add(7, new Uint8Array(17), 10);
   assert.is(s.key(0), 7);
   assert.is(s.body(0), null);
 });
 
 test("a message that arrived as a repair is marked late", () => {
-  const s = new RecentMessages(4, 64);
+  const s = recent(4, 64);
   s.add(1, new Uint8Array(8), 10);
   s.add(2, new Uint8Array(8), 20, true);
   assert.equal([s.late(0), s.late(1)], [false, true]);
 });
 
 test("an entry can ground a repair only with its body kept and not late; a reused ring slot is judged anew", () => {
-  const s = new RecentMessages(4, 16);
+  const s = recent(4, 16);
   s.add(1, new Uint8Array(8), 10);
   s.add(2, new Uint8Array(8), 20, true);
   s.add(3, null, 30);
@@ -76,7 +84,7 @@ test("an entry can ground a repair only with its body kept and not late; a reuse
 });
 
 test("our own messages are flagged apart from late ones, and a reused ring slot drops the flag", () => {
-  const s = new RecentMessages(2, 64);
+  const s = recent(2, 64);
   assert.is(s.lastOwnAt, -Infinity);
   s.add(1, new Uint8Array(8), 10, false, true);
   s.add(2, new Uint8Array(8), 20, true);
@@ -87,7 +95,7 @@ test("our own messages are flagged apart from late ones, and a reused ring slot 
 });
 
 test("repairs are counted per entry, and a reused ring slot starts again at zero", () => {
-  const s = new RecentMessages(2, 64);
+  const s = recent(2, 64);
   s.add(1, new Uint8Array(8), 10);
   s.add(2, new Uint8Array(8), 20);
   s.repaired(0);
@@ -99,7 +107,7 @@ test("repairs are counted per entry, and a reused ring slot starts again at zero
 });
 
 test("neighbors shown missing an entry are kept until they list it, with the last evidence's time; a reused slot forgets them", () => {
-  const s = new RecentMessages(2, 64);
+  const s = recent(2, 64);
   s.add(1, new Uint8Array(8), 10);
   s.add(2, new Uint8Array(8), 20);
   s.shownMissing(1, 0, 21);
@@ -117,7 +125,7 @@ test("neighbors shown missing an entry are kept until they list it, with the las
 });
 
 test("shownFrom: the receive time of the oldest entry shown missing, lowered as entries are shown; forgetMissing clears an entry's misses", () => {
-  const s = new RecentMessages(4, 64);
+  const s = recent(4, 64);
   s.add(1, new Uint8Array(8), 10);
   s.add(2, new Uint8Array(8), 20);
   s.add(3, new Uint8Array(8), 30);
@@ -133,6 +141,39 @@ test("shownFrom: the receive time of the oldest entry shown missing, lowered as 
   assert.is(s.missing(1), 0);
   s.scannedFromShown(30); // a scan from shownFrom on found entry 2 the oldest still shown
   assert.is(s.shownFrom, 30);
+});
+
+/** A body of `length` bytes, each `fill`. */
+function body(length: number, fill: number): Uint8Array {
+  return new Uint8Array(length).fill(fill);
+}
+
+test("kept bodies are the same bytes whether the arena holds them or has no room: across its wrap, and past a body kept apart", () => {
+  const lengths = [30, 50, 40, 60, 20, 70, 10, 64, 33, 45, 90, 25];
+  for (const arenaBytes of [0, 100, 128, 200, 1000]) {
+    const s = recent(4, 256, arenaBytes);
+    lengths.forEach((length, k) => {
+      const kept = s.add(k, body(length, k + 1), 10 * k);
+      assert.equal(kept, body(length, k + 1), `arena ${arenaBytes}, body ${k} as kept`);
+      for (let i = 0; i < s.size; i++) {
+        const j = k - s.size + 1 + i;
+        assert.equal(s.body(i), body(lengths[j], j + 1), `arena ${arenaBytes}, after body ${k}: entry ${i}`);
+      }
+    });
+  }
+});
+
+test("a body the relay queue borrows keeps its bytes when the store writes over its run", () => {
+  const arena = new Uint8Array(40);
+  const relays = new RelayQueue(2, 1, arena);
+  const s = new RecentMessages(2, 256, arena, relays);
+  relays.add(s.add(1, body(20, 1), 10)!, 1, false);
+  s.add(2, body(20, 2), 20);
+  const untouched = s.add(3, body(20, 3), 30)!; // the first run, written over
+  relays.add(s.body(0)!, 2, true); // a repair of body 2, whose run is written over next
+  s.add(4, body(20, 4), 40);
+  assert.equal([relays.body(relays.slotAt(0)), relays.body(relays.slotAt(1))], [body(20, 1), body(20, 2)]);
+  assert.equal([untouched, s.body(0), s.body(1)], [body(20, 3), body(20, 3), body(20, 4)]);
 });
 
 test.run();

@@ -8,12 +8,15 @@ function body(origin: number): Uint8Array {
   return new Uint8Array(20).fill(origin);
 }
 
+/** No repair store's arena: every body is held as an object. */
+const NO_ARENA = new Uint8Array(0);
+
 function seqsInOrder(q: RelayQueue): number[] {
   return Array.from({ length: q.length }, (_, i) => q.seq(q.slotAt(i)));
 }
 
 test("entries keep queue order as others leave from anywhere; a full queue refuses", () => {
-  const q = new RelayQueue(3, 4);
+  const q = new RelayQueue(3, 4, NO_ARENA);
   for (const seq of [1, 2, 3]) assert.ok(q.add(body(seq), seq, false) >= 0);
   assert.is(q.add(body(4), 4, false), -1, "full");
   q.removeAt(1);
@@ -30,7 +33,7 @@ test("entries keep queue order as others leave from anywhere; a full queue refus
 });
 
 test("find matches origin and seq, first in queue order", () => {
-  const q = new RelayQueue(4, 2);
+  const q = new RelayQueue(4, 2, NO_ARENA);
   const a = q.add(body(7), 5, false);
   q.add(body(8), 5, false);
   const c = q.add(body(7), 6, false);
@@ -41,7 +44,7 @@ test("find matches origin and seq, first in queue order", () => {
 });
 
 test("each entry has its own miss row, zeroed when the slot is taken again; copies and fire times per entry", () => {
-  const q = new RelayQueue(2, 3);
+  const q = new RelayQueue(2, 3, NO_ARENA);
   const a = q.add(body(1), 1, false);
   const b = q.add(body(2), 2, false);
   q.miss.fill(255, q.missAt(a), q.missAt(a) + 3);
@@ -63,8 +66,20 @@ test("each entry has its own miss row, zeroed when the slot is taken again; copi
 });
 
 
+test("bodies in the arena are held as runs of it; release copies out those meeting the bytes about to be written over, and only those", () => {
+  const arena = new Uint8Array(64).fill(1).subarray(8);
+  const q = new RelayQueue(4, 1, arena);
+  const other = new Uint8Array(64).fill(2);
+  const slots = [arena.subarray(0, 20), arena.subarray(20, 40), arena.subarray(40, 56), other.subarray(20, 40)].map((b, k) => q.add(b, k, false));
+  q.release(10, 30);
+  arena.fill(9);
+  other.fill(9);
+  assert.equal(slots.map((s) => q.body(s)[0]), [1, 1, 9, 9], "the runs meeting [10, 30) of the arena kept their bytes");
+  assert.is(q.find(new Uint8Array(8).fill(9), 2), slots[2], "a run is read where it lies");
+});
+
 test("earliest() is the smallest fire time of the live entries through adds, moves and removals", () => {
-  const q = new RelayQueue(6, 2);
+  const q = new RelayQueue(6, 2, NO_ARENA);
   let state = 12345;
   const draw = (n: number): number => {
     state = (Math.imul(state, 1103515245) + 12345) >>> 0;

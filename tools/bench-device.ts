@@ -383,8 +383,8 @@ export function renderDeviceSection(r: DeviceResult, command: string, date: Date
   L.push(`Slots (board, ${READING} B): ${boardReading.total.slots} × ${ESP32_SLOT_BYTES} B = ` +
     `${kb(boardReading.total.slots * ESP32_SLOT_BYTES)} of ${kb(esp32Bytes(boardReading.total))}. Every object, property, ` +
     "typed array and ArrayBuffer costs slots, so the tables keep their entries in a few typed arrays per table, allocated " +
-    "at boot, rather than in objects per entry; what is left per entry is mostly the message bodies kept for repair " +
-    "(docs/architecture.md §Memory). " +
+    "at boot, rather than in objects per entry, and the message bodies kept for repair in one arena of bytes; what is left " +
+    "per entry is mostly a handle per neighbor and per route, and a body the arena has no room for (docs/architecture.md §Memory). " +
     `Left after dropping the node: ${boardReading.residual.slots} slots, ${boardReading.residual.chunkBytes} B.`, "");
   L.push("### Ed25519 base-point window", "");
   L.push("Module state, not per node: @noble/curves keeps a table of base-point multiples, built by the first " +

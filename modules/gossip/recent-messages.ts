@@ -5,8 +5,15 @@
  * inside that window, that the list lacks, knows the sender missed it and schedules a repair.
  *
  * Bounded: `capacity` entries, a ring in typed arrays (key, flag, repair count and neighbors missing
- * it in u32, times in f64) and one array of bodies. Every message received is listed; only bodies of
- * at most `maxBodyBytes` that this node may relay are kept for repair.
+ * it in u32, times in f64, where its body lies in u16). Every message received is listed; only bodies
+ * of at most `maxBodyBytes` that this node may relay are kept for repair.
+ *
+ * Kept bodies are copied into `arena`, a ring of bytes allocated at boot, in receive order: on XS a
+ * body of its own costs 7 slots and a chunk header (≈ 130 B of the board's heap beyond its bytes), a
+ * run of the arena nothing. A body the arena has no room for (the live runs, oldest to newest, leave
+ * no gap as long as it) is kept as an object of its own, so what is kept does not depend on the
+ * arena's size. The relay queue holds kept bodies as runs of the arena too: before a run is written
+ * over, `borrowers` copies out what it holds of it (its entry already left the store).
  */
 import { readU32 } from "../bytes.js";
 import { messageHash } from "./seen-cache.js";
@@ -38,14 +45,30 @@ const STRIDE = 4;
 const LATE = 1;
 const OWN = 2;
 const KEPT = 4;
+/** Its kept body is a run of the arena (else an object of its own, in `apart`). */
+const IN_ARENA = 8;
+/** Per entry, u16: where its run starts in the arena and its length. */
+const START = 0;
+const LENGTH = 1;
+
+/** Who may hold runs of the arena past their entry's life (the relay queue). */
+export interface ArenaBorrowers {
+  /** Copy out any run held that meets `arena[start, end)`: those bytes are about to be written over. */
+  release(start: number, end: number): void;
+}
 
 export class RecentMessages {
   private readonly u32: Uint32Array;
   private readonly times: Float64Array;
   /** The last time a neighbor was shown missing it or our repair of it went out (0 if neither). */
   private readonly missingTimes: Float64Array;
-  /** The gossip body exactly as we would send it (hop count already advanced); null if not kept. */
-  private readonly bodies: (Uint8Array | null)[];
+  /** Per entry: its run's START and LENGTH in the arena. */
+  private readonly runs: Uint16Array;
+  /**
+   * Kept bodies the arena had no room for, as objects of their own, by slot: few where bodies are
+   * readings, so a Map (≈ 130 B empty, ≈ 50 B an entry) rather than an array of `capacity` (≈ 0.9 KB at 24).
+   */
+  private readonly apart = new Map<number, Uint8Array>();
   /** See `shownFrom`. */
   private oldestShown = Infinity;
   /** See `lastOwnAt`. */
@@ -54,10 +77,13 @@ export class RecentMessages {
   private head = 0;
   private count = 0;
 
-  constructor(readonly capacity: number, readonly maxBodyBytes: number) {
+  /** `arena`: where kept bodies go, exactly as we would send them (hop count already advanced), shared with `borrowers`. */
+  constructor(readonly capacity: number, readonly maxBodyBytes: number, private readonly arena: Uint8Array,
+              private readonly borrowers: ArenaBorrowers) {
     if (capacity < 1 || capacity > 256) throw new RangeError("recent message capacity must be 1..256");
-    [this.times, this.missingTimes, this.u32] = typedArrays([Float64Array, capacity], [Float64Array, capacity], [Uint32Array, capacity * STRIDE]);
-    this.bodies = new Array<Uint8Array | null>(capacity).fill(null);
+    if (arena.length > 0xffff) throw new RangeError("recent store arena must be at most 65,535 bytes");
+    [this.times, this.missingTimes, this.u32, this.runs] = typedArrays([Float64Array, capacity], [Float64Array, capacity],
+      [Uint32Array, capacity * STRIDE], [Uint16Array, capacity * 2]);
   }
 
   /**
@@ -88,8 +114,9 @@ export class RecentMessages {
     return this.u32[STRIDE * this.at(i) + KEY];
   }
 
+  /** Entry `i`'s kept body, or null: a view of the arena, good until the next `add` (the borrowers' runs are kept safe). */
   body(i: number): Uint8Array | null {
-    return this.bodies[this.at(i)];
+    return this.bodyAt(this.at(i));
   }
 
   receivedAt(i: number): number {
@@ -162,8 +189,11 @@ export class RecentMessages {
     }
   }
 
-  /** Lists `key`; keeps `body` (not copied: pass a copy you will not change) if small enough. `own`: we published it. */
-  add(key: number, body: Uint8Array | null, now: number, late = false, own = false): void {
+  /**
+   * Lists `key`; keeps `body` if small enough (copied into the arena where it has room; else not
+   * copied: pass a copy you will not change) and returns it as kept, else null. `own`: we published it.
+   */
+  add(key: number, body: Uint8Array | null, now: number, late = false, own = false): Uint8Array | null {
     let slot: number;
     if (this.count === this.capacity) {
       slot = this.head;
@@ -172,14 +202,26 @@ export class RecentMessages {
       slot = this.at(this.count++);
     }
     this.u32[STRIDE * slot + KEY] = key;
+    // Out of the arena before a run is sought: the entry in this slot left, and its run with it.
+    this.u32[STRIDE * slot + FLAGS] = 0;
+    this.apart.delete(slot);
     const kept = body !== null && body.length <= this.maxBodyBytes;
-    this.u32[STRIDE * slot + FLAGS] = (late ? LATE : 0) | (own ? OWN : 0) | (kept ? KEPT : 0);
+    const start = kept ? this.runFor(body.length) : -1;
+    if (start >= 0) {
+      this.borrowers.release(start, start + body!.length);
+      this.arena.set(body!, start);
+      this.runs[2 * slot + START] = start;
+      this.runs[2 * slot + LENGTH] = body!.length;
+    } else if (kept) {
+      this.apart.set(slot, body!);
+    }
+    this.u32[STRIDE * slot + FLAGS] = (late ? LATE : 0) | (own ? OWN : 0) | (kept ? KEPT : 0) | (start >= 0 ? IN_ARENA : 0);
     this.u32[STRIDE * slot + REPAIRS] = 0;
     this.u32[STRIDE * slot + MISSING] = 0;
     this.times[slot] = now;
     this.missingTimes[slot] = 0;
-    this.bodies[slot] = kept ? body : null;
     if (own) this.newestOwnAt = now;
+    return this.bodyAt(slot);
   }
 
   /** Index of the oldest entry received after `t` (size when none): entries are in receive order, so a binary search. */
@@ -211,6 +253,39 @@ export class RecentMessages {
     // A full store may have forgotten older messages of the window: claim only what it still holds.
     if (this.count === this.capacity && this.receivedAt(0) > since) return now - this.receivedAt(0);
     return now - since;
+  }
+
+  private bodyAt(slot: number): Uint8Array | null {
+    if ((this.u32[STRIDE * slot + FLAGS] & IN_ARENA) === 0) return this.apart.get(slot) ?? null;
+    const start = this.runs[2 * slot + START];
+    return this.arena.subarray(start, start + this.runs[2 * slot + LENGTH]);
+  }
+
+  /**
+   * Where a run of `length` bytes fits after the newest run, or from the arena's start when the oldest
+   * run leaves room there; -1 where it would reach the oldest run.
+   */
+  private runFor(length: number): number {
+    const oldest = this.firstInArena(0, 1);
+    if (oldest < 0) return length <= this.arena.length ? 0 : -1;
+    const newest = this.firstInArena(this.count - 1, -1);
+    const tail = this.runs[2 * oldest + START];
+    const end = this.runs[2 * newest + START] + this.runs[2 * newest + LENGTH];
+    // Not wrapped: free after the newest run to the arena's end, and before the oldest from its start.
+    if (this.runs[2 * newest + START] >= tail) {
+      if (end + length <= this.arena.length) return end;
+      return length <= tail ? 0 : -1;
+    }
+    return end + length <= tail ? end : -1;
+  }
+
+  /** Slot of the first entry from `i` on, stepping by `step`, whose body is in the arena; -1 if none. */
+  private firstInArena(i: number, step: 1 | -1): number {
+    for (; i >= 0 && i < this.count; i += step) {
+      const slot = this.at(i);
+      if ((this.u32[STRIDE * slot + FLAGS] & IN_ARENA) !== 0) return slot;
+    }
+    return -1;
   }
 
   private at(i: number): number {

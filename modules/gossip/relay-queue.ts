@@ -3,8 +3,9 @@
  *
  * Bounded: `capacity` entries, kept in typed arrays allocated once: per entry its sequence number,
  * origin key, copies heard, kind and the neighbors it needs still missing to go out (u32), fire time (f64), and a row of miss probabilities (one byte per
- * neighbor slot) in one shared buffer, `miss`. The body to send is the only object per entry, and is shared with the
- * repair store when kept there. Entries leave in any order; `order` keeps the queue order (the
+ * neighbor slot) in one shared buffer, `miss`. A body kept in the repair store's arena (recent-messages.ts)
+ * is held as its run there, nothing per entry, and copied out before the store writes over it (`release`);
+ * any other body is the only object per entry. Entries leave in any order; `order` keeps the queue order (the
  * order entries are scanned in) and, after the last live entry, the free slots.
  */
 import { equalAt, readU32 } from "../bytes.js";
@@ -17,25 +18,29 @@ const REPAIR = 2;
 const NEEDED = 3;
 /** Both halves of the origin folded (as idKey): find skips other origins' entries without reading their bodies. */
 const ORIGIN_KEY = 4;
-const STRIDE = 5;
+/** Where its body lies in the arena (start × 65,536 + length), when `apart` holds none. */
+const RUN = 5;
+const STRIDE = 6;
 
 export class RelayQueue {
   /** Miss probabilities (/255): entry `slot`'s row of `width` bytes starts at missAt(slot). */
   readonly miss: Uint8Array;
   private readonly u32: Uint32Array;
   private readonly fireTimes: Float64Array;
-  /** The gossip body to send, hop count already advanced; null when free. */
-  private readonly bodies: (Uint8Array | null)[];
+  /**
+   * The gossip body to send (hop count already advanced) by slot, where not held as a run of the arena:
+   * few where bodies are readings, so a Map (≈ 130 B empty) rather than an array of `capacity`.
+   */
+  private readonly apart = new Map<number, Uint8Array>();
   /** Slots of live entries in queue order, then the free ones. */
   private readonly order: Uint16Array;
   private count = 0;
   /** The earliest fire time, NaN when it must be found again (after its entry left): asked after every input. */
   private soonest = Infinity;
 
-  constructor(readonly capacity: number, private readonly width: number) {
+  constructor(readonly capacity: number, private readonly width: number, private readonly arena: Uint8Array) {
     [this.fireTimes, this.u32, this.order, this.miss] = typedArrays(
       [Float64Array, capacity], [Uint32Array, capacity * STRIDE], [Uint16Array, capacity], [Uint8Array, capacity * width]);
-    this.bodies = new Array<Uint8Array | null>(capacity).fill(null);
     for (let i = 0; i < capacity; i++) this.order[i] = i;
   }
 
@@ -56,7 +61,10 @@ export class RelayQueue {
   add(body: Uint8Array, seq: number, repair: boolean, needed = 1): number {
     if (this.count === this.capacity) return -1;
     const slot = this.order[this.count++];
-    this.bodies[slot] = body;
+    const start = body.byteOffset - this.arena.byteOffset;
+    const inArena = body.buffer === this.arena.buffer && start >= 0 && start + body.length <= this.arena.length;
+    if (!inArena) this.apart.set(slot, body);
+    this.u32[slot * STRIDE + RUN] = inArena ? start * 0x10000 + body.length : 0;
     this.u32[slot * STRIDE + SEQ] = seq;
     this.u32[slot * STRIDE + COPIES] = 0;
     this.u32[slot * STRIDE + REPAIR] = repair ? 1 : 0;
@@ -73,7 +81,7 @@ export class RelayQueue {
     if (this.fireTimes[slot] === this.soonest) this.soonest = NaN;
     this.order.copyWithin(i, i + 1, this.count);
     this.order[--this.count] = slot;
-    this.bodies[slot] = null;
+    this.apart.delete(slot);
   }
 
   /** Slot of the entry for (origin at `origin[at..at+8]`, seq), first in queue order, or -1. */
@@ -83,17 +91,28 @@ export class RelayQueue {
     for (let i = 0; i < this.count; i++) {
       const slot = this.order[i];
       const row = slot * STRIDE;
-      if (this.u32[row + SEQ] === seq && this.u32[row + ORIGIN_KEY] === key && equalAt(this.bodies[slot]!, 0, origin, at, NODE_ID_BYTES)) return slot;
+      if (this.u32[row + SEQ] === seq && this.u32[row + ORIGIN_KEY] === key && equalAt(this.body(slot), 0, origin, at, NODE_ID_BYTES)) return slot;
     }
     return -1;
+  }
+
+  /** A body held as a run meeting `arena[start, end)` is copied out: those bytes are about to be written over (RecentMessages). */
+  release(start: number, end: number): void {
+    for (let i = 0; i < this.count; i++) {
+      const slot = this.order[i];
+      const run = this.u32[slot * STRIDE + RUN];
+      if (!this.apart.has(slot) && run >>> 16 < end && (run >>> 16) + (run & 0xffff) > start) this.apart.set(slot, this.body(slot).slice());
+    }
   }
 
   missAt(slot: number): number {
     return slot * this.width;
   }
 
+  /** Entry `slot`'s body: a view of the arena when held as a run, good until the repair store next adds. */
   body(slot: number): Uint8Array {
-    return this.bodies[slot]!;
+    const run = this.u32[slot * STRIDE + RUN];
+    return this.apart.get(slot) ?? this.arena.subarray(run >>> 16, (run >>> 16) + (run & 0xffff));
   }
 
   seq(slot: number): number {

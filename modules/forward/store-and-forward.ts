@@ -989,6 +989,23 @@ export class StoreAndForward {
     return kept;
   }
 
+  /**
+   * The base our entries and lends carry: the store's, or lower while entries of readings storage
+   * overwrote still wait in the queue (no route for minutes). Counted lost, the store's base skips
+   * them, but they are on their way: above their seq, the gateway would flag them malformed and drop
+   * them, and skip the ones queued below the first it meets.
+   */
+  private entryBase(): number {
+    const custody = this.custody;
+    let base = this.unsent.base;
+    for (let i = 0; i < custody.size; i++) {
+      const row = custody.at(i);
+      const seq = custody.seq(row);
+      if (seq < base && seq > this.unsent.confirmed && custody.kind(row) === DataKind.Entry && custody.hops(row) === 0 && custody.isFrom(row, this.ctx.id)) base = seq;
+    }
+    return base;
+  }
+
   /** Drops the newest own entry (or lend) from the queue (it stays in storage, never handed on); false if none. */
   private dropNewestOwn(kind: DataKind.Entry | DataKind.Lend): boolean {
     for (let i = this.custody.size - 1; i >= 0; i--) {
@@ -1140,14 +1157,15 @@ export class StoreAndForward {
       if (seq > through) break;
       if (seq <= this.lentThrough || this.custody.find(this.ctx.id, DataKind.Lend, seq) >= 0) continue;
       // A lend goes before own entries waiting in the queue: they are in storage, the sweep takes them back.
-      if (!this.ownRoom() && !this.dropNewestOwn(DataKind.Entry)) {
+      // So in a queue full of others' items too (a lender carrying replicas): else no lend gets a row.
+      if ((!this.ownRoom() || this.custody.full) && !this.dropNewestOwn(DataKind.Entry)) {
         this.nextSweepAt = Math.min(this.nextSweepAt, now + NO_ROUTE_RETRY_MS);
         break;
       }
       // Named like an own entry: the new home holds it until the old one says how far it delivered.
       const payload = this.entryPayload(bytes, LEND_HOME_BYTES);
       payload.set(this.home ?? NO_HOME, 0);
-      writeU32(payload, LEND_HOME_BYTES, this.unsent.base);
+      writeU32(payload, LEND_HOME_BYTES, this.entryBase());
       this.custody.add(this.ctx.id, null, DataKind.Lend, seq, 0, payload, now);
     }
   }
@@ -1216,7 +1234,7 @@ export class StoreAndForward {
     if (slot < 0) return custody.unsent(row, now + NO_ROUTE_RETRY_MS, kind === DataKind.Confirm || kind === DataKind.Message || kind === DataKind.CommandAck);
     // Our own entries say, as they leave, from where a gateway that never met us should start.
     if (kind === DataKind.Entry && custody.hops(row) === 0 && custody.isFrom(row, this.ctx.id)) {
-      writeU32(custody.payload(row), 0, this.unsent.base);
+      writeU32(custody.payload(row), 0, this.entryBase());
     }
     // …and commit to the receipt of the gateway they go to, whose key we hold (else zero: unchecked on the
     // way), made here because the home may change while they wait: ≤ 34 SHA-512s (receipt-chain.ts).

@@ -312,6 +312,13 @@ test("an own entry still queued after storage overwrote it leaves with a base no
   assert.ok(queued.length > 0, `entries of overwritten readings still queued: ${sent.map((e) => e.seq).join(",")}`);
   const lowest = Math.min(...sent.map((e) => e.seq));
   assert.equal(sent.filter((e) => e.base > lowest), [], "every entry's base at most the lowest seq still on its way");
+  // Handed on (ACKed), they may still be overtaken by the next entries: those wait with the same base.
+  const handed = [...new Set(sent.map((e) => e.seq))];
+  for (let i = 0; i < handed.length; i += 32) forward.onAck(encodeAck(handed.slice(i, i + 32).map((seq) => ({ origin: me, kind: DataKind.Entry, seq }))), 1, now + 31_000);
+  sent.length = 0;
+  forward.publishReading("t", 66, now / 1000, now + 40_000);
+  forward.tick(now + 40_000);
+  assert.equal(sent.filter((e) => e.seq === 66).map((e) => e.base), [lowest], "the next reading's entry: the same base");
 });
 
 test("a lender drops its replicas on a CONFIRM addressed to it only from the origin in person: no other neighbor releases them", () => {

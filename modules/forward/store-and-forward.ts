@@ -1009,13 +1009,15 @@ export class StoreAndForward {
   }
 
   /**
-   * Drops the newest own entry (or lend) from the queue that storage still holds (the sweep, or the
-   * next lend, makes it again); false if none. One of a reading storage overwrote is its last copy.
+   * Drops the newest own entry (or lend) from the queue whose reading storage still holds (the sweep,
+   * or the next lend, makes it again) or a lender keeps; false if none. Of a reading storage overwrote
+   * unlent, it is the last copy.
    */
   private dropNewestOwn(kind: DataKind.Entry | DataKind.Lend): boolean {
     for (let i = this.custody.size - 1; i >= 0; i--) {
       const row = this.custody.at(i);
-      if (this.custody.kind(row) === kind && this.custody.isFrom(row, this.ctx.id) && this.unsent.holds(this.custody.seq(row))) {
+      const seq = this.custody.seq(row);
+      if (this.custody.kind(row) === kind && this.custody.isFrom(row, this.ctx.id) && (this.unsent.holds(seq) || seq <= this.lentThrough)) {
         this.custody.remove(row);
         this.nextSweepAt = Math.min(this.nextSweepAt, this.custody.nextTryAt(row));
         return true;

@@ -176,33 +176,36 @@ test("an own entry a gateway confirmed, handed back to us, is answered with our 
   assert.is(moved.custodySize, 0);
 });
 
-test("a lent gap is written off confirmAfterMs after it was first pulled, not after an earlier gap was: a gap higher up waits afresh", () => {
-  // An origin with no route lends readings 1..64 to neighbor L (slot 1), which ACKs each; readings up
-  // to 96 overwrite 1..32 here. The gateway (behind slot 0) then pulls gap 11..19, and 50 s later 21..29.
+/** An origin (id 7…, home 9…) with no route, whose lends go to neighbor L (slot 1, id 8…): `lends` collects their seqs. */
+function lendingOrigin() {
   const me = new Uint8Array(8).fill(7);
   const lenderId = new Uint8Array(8).fill(8);
-  const lends: Uint8Array[] = [];
+  const gateway = new Uint8Array(8).fill(9);
+  const lends: number[] = [];
   const view = newDataView();
   const config = createNodeConfig({ unsentCapacity: 64 });
-  const gateway = new Uint8Array(8).fill(9);
   const storage = new MemoryStorage();
   storage.set("fhome", gateway);
   const forward = new StoreAndForward(forwardContext(me, {
     lenderSlot: () => 1, neighborId: (slot: number) => (slot === 1 ? lenderId : null),
     sendTo: (_slot: number, type: RecordType, body: Uint8Array) => {
-      if (type === RecordType.Data && decodeData(body, view) === WireError.None && view.kind === DataKind.Lend) lends.push(body);
+      if (type === RecordType.Data && decodeData(body, view) === WireError.None && view.kind === DataKind.Lend) lends.push(view.seq);
     },
   }), nodeCrypto, storage, new Uint8Array(64), new Uint8Array(0), config);
   forward.start(0);
+  return { me, gateway, lends, view, forward, config };
+}
+
+test("a lent gap is written off confirmAfterMs after it was first pulled, not after an earlier gap was: a gap higher up waits afresh", () => {
+  // An origin with no route lends readings 1..64 to neighbor L (slot 1), which ACKs each; readings up
+  // to 96 overwrite 1..32 here. The gateway (behind slot 0) then pulls gap 11..19, and 50 s later 21..29.
+  const { me, gateway, lends, view, forward, config } = lendingOrigin();
   let now = 0;
   for (let k = 1; k <= 96; k++) {
     now = k * 10_000;
     forward.publishReading("t", k, now / 1000, now);
     forward.tick(now + 2000);
-    for (const body of lends.splice(0)) {
-      decodeData(body, view);
-      forward.onAck(encodeAck([{ origin: me, kind: DataKind.Lend, seq: view.seq }]), 1, now + 2000);
-    }
+    for (const seq of lends.splice(0)) forward.onAck(encodeAck([{ origin: me, kind: DataKind.Lend, seq }]), 1, now + 2000);
   }
   assert.is(forward.readingsLost, 0, "every overwritten reading was lent");
   const pull = (seq: number, held: number, at: number) => {
@@ -222,20 +225,7 @@ test("a reading storage overwrites while its lend waits for a lender with room i
   // Readings 1..62 are lent at once; every neighbor is full when 63 and 64 are lent, until after 65
   // overwrote them here. Counted lost, the entries' base skipped them and the gateway dropped the copy
   // the lender carried later (30 nodes, seed 32, partition: origin 2's reading 64 never delivered).
-  const me = new Uint8Array(8).fill(7);
-  const lenderId = new Uint8Array(8).fill(8);
-  const gateway = new Uint8Array(8).fill(9);
-  const lends: number[] = [];
-  const view = newDataView();
-  const storage = new MemoryStorage();
-  storage.set("fhome", gateway);
-  const forward = new StoreAndForward(forwardContext(me, {
-    lenderSlot: () => 1, neighborId: (slot: number) => (slot === 1 ? lenderId : null),
-    sendTo: (_slot: number, type: RecordType, body: Uint8Array) => {
-      if (type === RecordType.Data && decodeData(body, view) === WireError.None && view.kind === DataKind.Lend) lends.push(view.seq);
-    },
-  }), nodeCrypto, storage, new Uint8Array(64), new Uint8Array(0), createNodeConfig({ unsentCapacity: 64 }));
-  forward.start(0);
+  const { me, lends, forward } = lendingOrigin();
   const lent = (seqs: number[], now: number) => seqs.length > 0 && forward.onAck(encodeAck(seqs.map((seq) => ({ origin: me, kind: DataKind.Lend, seq }))), 1, now);
   let now = 0;
   for (let k = 1; k <= 65; k++) {
@@ -250,20 +240,7 @@ test("a reading storage overwrites while its lend waits for a lender with room i
 test("an origin whose queue others' items fill still lends the readings storage is about to overwrite", () => {
   // 30 nodes, seed 55, partition (main before the fix): origin 6, a lender itself, held 14 own items and
   // 18 others' (replicas it carries): every lend failed to get a row, unseen, and storage overwrote 6..16.
-  const me = new Uint8Array(8).fill(7);
-  const lenderId = new Uint8Array(8).fill(8);
-  const gateway = new Uint8Array(8).fill(9);
-  const lends: number[] = [];
-  const view = newDataView();
-  const storage = new MemoryStorage();
-  storage.set("fhome", gateway);
-  const forward = new StoreAndForward(forwardContext(me, {
-    lenderSlot: () => 1, neighborId: (slot: number) => (slot === 1 ? lenderId : null),
-    sendTo: (_slot: number, type: RecordType, body: Uint8Array) => {
-      if (type === RecordType.Data && decodeData(body, view) === WireError.None && view.kind === DataKind.Lend) lends.push(view.seq);
-    },
-  }), nodeCrypto, storage, new Uint8Array(64), new Uint8Array(0), createNodeConfig({ unsentCapacity: 64 }));
-  forward.start(0);
+  const { me, gateway, lends, view, forward } = lendingOrigin();
   // No route: the others' items stay, three quarters of the queue.
   for (let k = 1; k <= 24; k++) {
     assert.is(decodeData(encodeData(new Uint8Array(8).fill(100 + k), gateway, DataKind.Entry, 1, 1, Uint8Array.of(0, 0, 0, 1, 5)), view), WireError.None);

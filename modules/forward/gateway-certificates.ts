@@ -52,12 +52,6 @@ export class GatewayCertificates {
     this.ranks[slot] = ++this.puts;
   }
 
-  /** Forgets gateway `id`'s certificate (it failed its check). */
-  forget(id: Uint8Array): void {
-    const slot = this.find(id);
-    if (slot >= 0) this.ranks[slot] = 0;
-  }
-
   private holds(slot: number, id: Uint8Array | null): boolean {
     return id !== null && readU32(this.rows, slot * ROW) === readU32(id, 0) && readU32(this.rows, slot * ROW + 4) === readU32(id, 4);
   }

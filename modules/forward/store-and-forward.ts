@@ -180,6 +180,8 @@ const enum Receipt {
   /** It fails to open the commitment it was checked against. */
   Forged,
 }
+/** A gossiped home certificate that was refused (no verify to spare, or a forgery) is tried again after this. */
+const ADMIT_AGAIN_MS = 60_000;
 /** Readings that this many more would overwrite unconfirmed are lent to a neighbor now. */
 const LEND_AHEAD = 32;
 /** While a gateway holds an origin's entries past a gap it pulls again this often… */
@@ -223,6 +225,8 @@ export class StoreAndForward {
   private readonly pairKeys: PairKeys;
   /** Origins: gateways' certificates heard in their gossip, for the gateway that becomes home; null on a gateway. */
   private readonly gatewayCertificates: GatewayCertificates | null;
+  /** Origins: a home's certificate refused (gatewayKey) is not tried again before this. */
+  private admitAgainAt = -Infinity;
   /** Whether a checkpoint (with our certificate) went out since boot or the last home change. */
   private introduced = false;
   private sinceCheckpoint = 0;
@@ -728,12 +732,13 @@ export class StoreAndForward {
    */
   private gatewayKey(gateway: Uint8Array, now: number): Uint8Array | null {
     const kept = this.pairKeys.get(gateway);
-    const heard = kept || !this.isHomeOrPrevious(gateway) ? null : this.gatewayCertificates!.get(gateway);
+    const heard = kept || !this.isHomeOrPrevious(gateway) || now < this.admitAgainAt ? null : this.gatewayCertificates!.get(gateway);
     if (!heard) return kept;
     const publicKey = this.ctx.admitGateway(gateway, heard, now);
-    // Refused (a forgery, or no verify to spare now): forgotten, so it costs no verify again; the next gossip brings it back.
+    // Refused: no verify to spare now, or a forgery (the genuine certificate replaces it when its gossip
+    // comes again). Tried again a while later, not at every send: a forgery costs a verify a minute at most.
     if (!publicKey) {
-      this.gatewayCertificates!.forget(gateway);
+      this.admitAgainAt = now + ADMIT_AGAIN_MS;
       return null;
     }
     const key = derivePairKey(this.crypto, this.secretKey, publicKey);

@@ -118,8 +118,8 @@ export interface NodeConfig {
   handoverFloorCapacity: number;
   /**
    * Origins: gateway certificates heard in gateways' gossip and kept, unverified, for the gateway that
-   * becomes home (2..64, forward/gateway-certificates.ts); the least recently heard forgotten first,
-   * never the home's or the home before's; 126 B each.
+   * becomes home (2..64, forward/gateway-certificates.ts); the one heard from farthest forgotten first,
+   * never the home's or the home before's; 127 B each.
    */
   gatewayCertificateCapacity: number;
 }

@@ -1060,7 +1060,7 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
     } else if (g.kind === GossipKind.Handover && this.role === Role.Gateway) {
       this.onHandover(g.origin, g.seq, g.payload, now);
     } else if (g.kind === GossipKind.GatewayCertificate && this.role !== Role.Gateway) {
-      this.onGatewayCertificate(g.origin, g.payload);
+      this.onGatewayCertificate(g.origin, g.payload, g.hops + 1);
     }
     if (!copy) return;
     // Under the coverage policy the neighbors that the transmitter of our first copy designated
@@ -1135,12 +1135,12 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
    * certificates"): cheap checks only (a gateway's, its key hashing to the gossip's origin: one
    * SHA-512); store-and-forward keeps it for the day the gateway becomes our home, and admits it then.
    */
-  private onGatewayCertificate(gateway: Uint8Array, certificate: Uint8Array): void {
+  private onGatewayCertificate(gateway: Uint8Array, certificate: Uint8Array, hops: number): void {
     const cert = decodeCertificate(certificate);
     if (typeof cert === "number" || cert.role !== Role.Gateway || !equalBytes(nodeIdOf(this.crypto, cert.publicKey), gateway)) {
       return this.counters.drop(DropReason.BadCertificate);
     }
-    this.forward.onGatewayCertificate(gateway, certificate);
+    this.forward.onGatewayCertificate(gateway, certificate, hops);
   }
 
   /** Gateways: our certificate, gossiped mesh-wide, so origins hold our CONFIRM key before their first reading. */

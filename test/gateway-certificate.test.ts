@@ -63,32 +63,41 @@ test("an origin 3 hops from its gateway commits its very first entries to the ga
   assert.is(delivered.size, 11, "and all 11 delivered");
 });
 
-test("the table keeps `capacity` certificates, forgets the least recently heard, never the home's or the home before's", () => {
+test("the table keeps the nearest gateways' certificates, the least recently heard going first among as near, never the home's or the home before's", () => {
   const id = (n: number) => new Uint8Array(8).fill(n);
   const certificate = (n: number) => new Uint8Array(CERTIFICATE_BYTES).fill(n);
   const table = new GatewayCertificates(3);
-  /** What the table holds for gateway n: the byte its certificate is filled with, 0 for none. */
+  /** What the table holds for gateways ns: the byte each one's certificate is filled with, 0 for none. */
   const held = (...ns: number[]) => ns.map((n) => table.get(id(n))?.[0] ?? 0);
-  for (const n of [1, 2, 3]) table.put(id(n), certificate(n), null, null);
+  // Gateway n heard from `hops` away.
+  const hear = (n: number, hops: number, home: number | null = null, previous: number | null = null) =>
+    table.put(id(n), certificate(n), hops, home === null ? null : id(home), previous === null ? null : id(previous));
+  hear(1, 5);
+  hear(2, 3);
+  hear(3, 3);
   assert.equal(held(1, 2, 3), [1, 2, 3]);
-  // Heard again: most recent. 1 is the least recently heard now, but our home; 3 the home before.
-  table.put(id(2), certificate(2), id(1), id(3));
-  table.put(id(4), certificate(4), id(1), id(3));
-  assert.equal(held(1, 2, 3, 4), [1, 0, 3, 4], "2 went, the only one neither home nor home before");
-  // Every slot but one is a home's: a newcomer takes that one.
-  table.put(id(5), certificate(5), id(1), id(3));
-  assert.equal(held(1, 3, 4, 5), [1, 3, 0, 5]);
-  table.put(id(6), certificate(6), id(1), id(3));
-  assert.equal(held(1, 3, 5, 6), [1, 3, 0, 6], "and the next newcomer that one");
-  // A new certificate for a gateway kept replaces the old one in its slot.
-  table.put(id(1), certificate(9), id(1), id(3));
-  assert.equal(held(1, 3, 6), [9, 3, 6]);
-  assert.is(table.get(id(1))!.length, CERTIFICATE_BYTES);
-  // Two slots, both homes': a newcomer is not kept.
+  hear(4, 6);
+  assert.equal(held(1, 2, 3, 4), [1, 2, 3, 0], "farther than every one kept: not kept");
+  hear(4, 2);
+  assert.equal(held(1, 2, 3, 4), [0, 2, 3, 4], "nearer: takes the farthest one's slot");
+  hear(5, 3);
+  assert.equal(held(2, 3, 4, 5), [0, 3, 4, 5], "as near as the farthest: the least recently heard of those goes");
+  // 3 and 5 (3 hops) are the farthest, but our home and the home before; 4 is nearer than 6.
+  hear(6, 3, 3, 5);
+  assert.equal(held(3, 4, 5, 6), [3, 4, 5, 0], "not kept: the one it could take is nearer");
+  hear(7, 1, 3, 5);
+  assert.equal(held(3, 4, 5, 7), [3, 0, 5, 7], "4 goes for a nearer one: the only one neither home nor home before");
+  // Heard again: its certificate replaced in its slot, whatever the table holds.
+  hear(3, 9, 5, 7);
+  assert.equal(held(3, 5, 7), [3, 5, 7]);
+  table.put(id(3), certificate(8), 4, null, null);
+  assert.equal(held(3), [8]);
+  assert.is(table.get(id(3))!.length, CERTIFICATE_BYTES);
+  // Every slot the home's or the home before's (a table of 2): a newcomer, however near, is not kept.
   const homes = new GatewayCertificates(2);
-  homes.put(id(1), certificate(1), null, null);
-  homes.put(id(2), certificate(2), null, null);
-  homes.put(id(3), certificate(3), id(1), id(2));
+  homes.put(id(1), certificate(1), 4, null, null);
+  homes.put(id(2), certificate(2), 4, null, null);
+  homes.put(id(3), certificate(3), 1, id(1), id(2));
   assert.equal([1, 2, 3].map((n) => homes.get(id(n))?.[0] ?? 0), [1, 2, 0]);
 });
 

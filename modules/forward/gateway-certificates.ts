@@ -5,18 +5,21 @@
  * cheap checks (a gateway's certificate whose key hashes to the gossip's origin) are made on arrival;
  * the owner's signature is checked once, by the certificate cache, when the gateway becomes a home.
  *
- * Bounded: `capacity` certificates. A new one takes a free slot, or the least recently heard one's,
- * never the home's or the home before's (a flood of made-up gateways cannot push those out).
+ * Bounded: `capacity` certificates. A new one takes a free slot, or the slot of the one heard from the
+ * most hops away (the least recently heard among those), if that is not nearer than the new one:
+ * the home is picked nearest, so the nearest gateways' certificates are the ones worth keeping. Never
+ * the home's or the home before's (a flood of made-up gateways cannot push those out).
  *
- * Memory: two typed arrays allocated once, 8 + 110 + 8 bytes a certificate.
+ * Memory: two typed arrays allocated once, 8 + 110 + 1 + 8 bytes a certificate.
  */
 import { readU32 } from "../bytes.js";
 import { NODE_ID_BYTES } from "../wire/frame.js";
 import { CERTIFICATE_BYTES } from "../wire/hello.js";
 import { typedArrays } from "../typed-arrays.js";
 
-/** Per slot, in `rows`: the id, then the certificate. */
-const ROW = NODE_ID_BYTES + CERTIFICATE_BYTES;
+/** Per slot, in `rows`: the id, the certificate, then the hops its gossip had come. */
+const HOPS_AT = NODE_ID_BYTES + CERTIFICATE_BYTES;
+const ROW = HOPS_AT + 1;
 
 export class GatewayCertificates {
   private readonly rows: Uint8Array;
@@ -31,25 +34,38 @@ export class GatewayCertificates {
   /** Gateway `id`'s certificate (a view), or null. */
   get(id: Uint8Array): Uint8Array | null {
     const slot = this.find(id);
-    return slot < 0 ? null : this.rows.subarray(slot * ROW + NODE_ID_BYTES, (slot + 1) * ROW);
+    return slot < 0 ? null : this.rows.subarray(slot * ROW + NODE_ID_BYTES, slot * ROW + HOPS_AT);
   }
 
   /**
-   * Keeps `certificate` as gateway `id`'s, most recently heard: in its own slot, a free one, or the
-   * least recently heard one's other than `home`'s and `previous`'s; not kept if every slot is theirs.
+   * Keeps `certificate` as gateway `id`'s, heard from `hops` away, most recently heard: in its own
+   * slot, a free one, or that of the farthest (then least recently heard) other than `home`'s and
+   * `previous`'s, unless that one is nearer; not kept when there is none.
    */
-  put(id: Uint8Array, certificate: Uint8Array, home: Uint8Array | null, previous: Uint8Array | null): void {
+  put(id: Uint8Array, certificate: Uint8Array, hops: number, home: Uint8Array | null, previous: Uint8Array | null): void {
     let slot = this.find(id);
     if (slot < 0) {
       for (let s = 0; s < this.capacity; s++) {
-        if (this.ranks[s] !== 0 && (this.holds(s, home) || this.holds(s, previous))) continue;
-        if (slot < 0 || this.ranks[s] < this.ranks[slot]) slot = s;
+        if (this.ranks[s] === 0) {
+          slot = s;
+          break;
+        }
+        if (this.holds(s, home) || this.holds(s, previous)) continue;
+        if (slot < 0 || this.farther(s, slot)) slot = s;
       }
-      if (slot < 0) return;
+      if (slot < 0 || (this.ranks[slot] !== 0 && this.rows[slot * ROW + HOPS_AT] < hops)) return;
       this.rows.set(id.subarray(0, NODE_ID_BYTES), slot * ROW);
     }
     this.rows.set(certificate.subarray(0, CERTIFICATE_BYTES), slot * ROW + NODE_ID_BYTES);
+    this.rows[slot * ROW + HOPS_AT] = Math.min(hops, 255);
     this.ranks[slot] = ++this.puts;
+  }
+
+  /** Whether slot `a` is a worse keep than slot `b`: heard from farther, or as far and less recently. */
+  private farther(a: number, b: number): boolean {
+    const ha = this.rows[a * ROW + HOPS_AT];
+    const hb = this.rows[b * ROW + HOPS_AT];
+    return ha > hb || (ha === hb && this.ranks[a] < this.ranks[b]);
   }
 
   private holds(slot: number, id: Uint8Array | null): boolean {

@@ -716,11 +716,11 @@ export class StoreAndForward {
   }
 
   /**
-   * A gateway's certificate heard in its gossip (GOSSIP kind 7; the node checked it is a gateway's
-   * whose key hashes to `gateway`): kept, unverified, in case the gateway becomes our home.
+   * A gateway's certificate heard in its gossip (GOSSIP kind 7), which came `hops` hops; the node checked
+   * it is a gateway's whose key hashes to `gateway`: kept, unverified, in case the gateway becomes our home.
    */
-  onGatewayCertificate(gateway: Uint8Array, certificate: Uint8Array): void {
-    this.gatewayCertificates?.put(gateway, certificate, this.home, this.previousHome);
+  onGatewayCertificate(gateway: Uint8Array, certificate: Uint8Array, hops: number): void {
+    this.gatewayCertificates?.put(gateway, certificate, hops, this.home, this.previousHome);
   }
 
   /**

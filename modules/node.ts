@@ -169,6 +169,13 @@ const MAX_DEFICIT = 24;
 const SEQ_BLOCK = 64;
 /** A HELLO carries the full certificate at least every this many beacons. */
 const CERTIFICATE_EVERY = 8;
+/**
+ * Gateways gossip their certificate (GOSSIP kind 7: 125 B, relayed once by each relay) at boot and
+ * this often after, for origins that joined since or missed it: 3 a gateway an hour…
+ */
+const CERTIFICATE_GOSSIP_EVERY_MS = 20 * 60_000;
+/** …and, when an origin's checkpoint says it lacks our key, again no sooner than this after the last. */
+const CERTIFICATE_GOSSIP_GAP_MS = 5 * 60_000;
 const OUTBOX_CAPACITY = 32;
 /** The largest message body kept for repair (docs/architecture.md §Memory). */
 const RECENT_MAX_BODY = 256;
@@ -278,6 +285,9 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
   private reservedSeq = 0;
   private beaconSeq = 0;
   private nextBeaconAt = Infinity;
+  /** Gateways: when our certificate is gossiped next (GOSSIP kind 7), and when it last was. */
+  private certificateGossipAt = Infinity;
+  private certificateGossipedAt = -Infinity;
   private certificateWanted = true;
   private revocation: RevocationList | null = null;
   private revocationBytes: Uint8Array | null = null;
@@ -386,6 +396,8 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
     this.nextSeq = Math.max(1, readStoredU32(this.storage, KEY_SEQ));
     this.reserveSeq();
     if (this.role === Role.Gateway) this.loadRouteSeqno();
+    // After a first round of HELLOs: neighbors that do not know us yet would drop it.
+    if (this.role === Role.Gateway) this.certificateGossipAt = now + this.config.beaconIntervalMs;
     const stored = this.storage.get(KEY_REVOCATION);
     const list = stored ? decodeRevocationList(stored) : null;
     // Stored lists were verified before they were written: trusting flash saves a verify per boot.
@@ -812,6 +824,7 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
     }
     this.expiryAt = this.neighbors.nextExpiry();
     this.commandsDue(now);
+    if (now >= this.certificateGossipAt) this.gossipCertificate(now);
     this.checkpointIfDue(now);
     this.monitor.tick(now);
     this.forward.tick(now);
@@ -831,7 +844,7 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
   nextTimeout(): number {
     return Math.min(this.nextBeaconAt, this.expiryAt, this.checkpoints.deadline(), this.forward.nextDeadline(), this.routeUpdateAt,
       this.pending.earliest(), this.monitor.deadline, this.content ? this.content.nextDeadline() : Infinity, this.discovery.nextDeadline(),
-      this.commandOutbox ? this.commandOutbox.nextDeadline() : Infinity);
+      this.commandOutbox ? this.commandOutbox.nextDeadline() : Infinity, this.certificateGossipAt);
   }
 
   pollTransmit(): Transmit | undefined {
@@ -1046,6 +1059,8 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
       else this.onCommand(g.origin, originHex, seq, g.payload.subarray(RESEND_SEQ_BYTES), g.hops, now);
     } else if (g.kind === GossipKind.Handover && this.role === Role.Gateway) {
       this.onHandover(g.origin, g.seq, g.payload, now);
+    } else if (g.kind === GossipKind.GatewayCertificate && this.role !== Role.Gateway) {
+      this.onGatewayCertificate(g.origin, g.payload, g.hops + 1);
     }
     if (!copy) return;
     // Under the coverage policy the neighbors that the transmitter of our first copy designated
@@ -1113,6 +1128,30 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
     if (!verifyHandoverSignature(this.crypto, view, origin, seq, publicKey)) return this.counters.drop(DropReason.BadSignature);
     floors.accept(origin, seq, now);
     this.forward.onHandover(origin, view.notices, now);
+  }
+
+  /**
+   * Gateway `gateway`'s certificate, gossiped (docs/protocol.md §Store-and-forward, "Gateway
+   * certificates"): cheap checks only (a gateway's, its key hashing to the gossip's origin: one
+   * SHA-512); store-and-forward keeps it for the day the gateway becomes our home, and admits it then.
+   */
+  private onGatewayCertificate(gateway: Uint8Array, certificate: Uint8Array, hops: number): void {
+    const cert = decodeCertificate(certificate);
+    if (typeof cert === "number" || cert.role !== Role.Gateway || !equalBytes(nodeIdOf(this.crypto, cert.publicKey), gateway)) {
+      return this.counters.drop(DropReason.BadCertificate);
+    }
+    this.forward.onGatewayCertificate(gateway, certificate, hops);
+  }
+
+  /** Gateways: our certificate, gossiped mesh-wide, so origins hold our CONFIRM key before their first reading. */
+  private gossipCertificate(now: number): void {
+    this.certificateGossipedAt = now;
+    this.certificateGossipAt = now + CERTIFICATE_GOSSIP_EVERY_MS;
+    this.publishOwn(this.takeSeq(), GossipKind.GatewayCertificate, this.provisioning.certificate, now);
+  }
+
+  gatewayCertificateWanted(now: number): void {
+    this.certificateGossipAt = Math.min(this.certificateGossipAt, Math.max(now, this.certificateGossipedAt + CERTIFICATE_GOSSIP_GAP_MS));
   }
 
   /** Sends `origin` our signed ack of its command `seq` (the one signed last is reused), hop by hop. */

@@ -29,6 +29,13 @@ export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
   return true;
 }
 
+/** Whether `a` equals `b`, every byte compared whatever the first difference (for tags and keys: no timing hint). */
+export function equalConstantTime(a: Uint8Array, b: Uint8Array): boolean {
+  let difference = a.length ^ b.length;
+  for (let i = 0; i < b.length; i++) difference |= a[i] ^ b[i];
+  return difference === 0;
+}
+
 /** Compares `len` bytes of `a` at `ai` with `b` at `bi` without allocating views. */
 export function equalAt(a: Uint8Array, ai: number, b: Uint8Array, bi: number, len: number): boolean {
   for (let i = 0; i < len; i++) if (a[ai + i] !== b[bi + i]) return false;

@@ -6,7 +6,7 @@
  * a CONFIRM nor change one's seq or pull. A replayed CONFIRM needs no nonce to be harmless: it
  * confirms what was confirmed already, since a gateway's confirmed seq only grows.
  */
-import { ascii, concatBytes, writeU32 } from "../bytes.js";
+import { ascii, concatBytes, equalConstantTime, writeU32 } from "../bytes.js";
 import { hmacSha512 } from "../crypto/hmac-sha512.js";
 import type { Crypto } from "../ports.js";
 import { CONFIRM_TAG_BYTES } from "../wire/confirm.js";
@@ -36,8 +36,5 @@ export function confirmTagOf(crypto: Crypto, pairKey: Uint8Array, gateway: Uint8
 export function checkConfirmTag(
   crypto: Crypto, pairKey: Uint8Array, gateway: Uint8Array, origin: Uint8Array, seq: number, pull: number, tag: Uint8Array,
 ): boolean {
-  const expected = confirmTagOf(crypto, pairKey, gateway, origin, seq, pull);
-  let difference = tag.length ^ expected.length;
-  for (let i = 0; i < expected.length; i++) difference |= expected[i] ^ tag[i];
-  return difference === 0;
+  return equalConstantTime(tag, confirmTagOf(crypto, pairKey, gateway, origin, seq, pull));
 }

@@ -14,7 +14,7 @@
  * entry s ≤ S of this origin and gateway, in S's epoch or the one before, hashes the reveal down to
  * k(s) and compares: a forged CONFIRM fails.
  */
-import { ascii, concatBytes, writeU32 } from "../bytes.js";
+import { ascii, concatBytes, equalConstantTime, writeU32 } from "../bytes.js";
 import { hmacSha512 } from "../crypto/hmac-sha512.js";
 import type { Crypto } from "../ports.js";
 import { RECEIPT_KEY_BYTES } from "../wire/confirm.js";
@@ -81,8 +81,5 @@ export function opens(crypto: Crypto, reveal: Uint8Array, previousTop: Uint8Arra
   const key = epochOf(seq) === epochOf(confirmedSeq)
     ? chainDown(crypto, reveal, confirmedSeq - seq)
     : chainDown(crypto, previousTop, RECEIPT_EPOCH - 1 - (seq % RECEIPT_EPOCH));
-  const expected = commitmentOf(crypto, key);
-  let difference = 0;
-  for (let i = 0; i < COMMITMENT_BYTES; i++) difference |= expected[i] ^ commitment[i];
-  return difference === 0;
+  return equalConstantTime(commitment, commitmentOf(crypto, key));
 }

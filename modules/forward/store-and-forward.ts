@@ -41,7 +41,7 @@ import {
   RECEIPT_KEY_BYTES,
 } from "../wire/confirm.js";
 import {
-  ackItem, checkAck, COMMITMENT_BYTES, DataKind, encodeAck, encodeData, ENTRY_HEAD_BYTES, LEND_HOME_BYTES, MAX_ACKS, MAX_DATA_HOPS, type DataView,
+  ackItem, checkAck, COMMITMENT_AT, COMMITMENT_BYTES, DataKind, encodeAck, encodeData, ENTRY_HEAD_BYTES, LEND_HOME_BYTES, MAX_ACKS, MAX_DATA_HOPS, type DataView,
 } from "../wire/data.js";
 import { WireError } from "../wire/errors.js";
 import { NODE_ID_BYTES } from "../wire/frame.js";
@@ -763,7 +763,7 @@ export class StoreAndForward {
     if (this.custody.find(origin, DataKind.Entry, seq) >= 0) return;
     // Its commitment is to our receipts, not `to`'s: uncommitted from here, or custodians on the way would refuse `to`'s CONFIRMs.
     const late = payload.slice();
-    late.fill(0, 4, ENTRY_HEAD_BYTES);
+    late.fill(0, COMMITMENT_AT, ENTRY_HEAD_BYTES);
     if (!this.custody.add(origin, to, DataKind.Entry, seq, hops + 1, late, now)) this.refused++;
   }
 
@@ -1265,7 +1265,7 @@ export class StoreAndForward {
     // way), made here because the home may change while they wait: ≤ 34 SHA-512s (receipt-chain.ts).
     if (kind === DataKind.Entry && custody.isFrom(row, this.ctx.id)) {
       const key = this.gatewayKey(custody.destination(row)!, now);
-      custody.payload(row).set(key ? receiptCommitment(this.crypto, key, custody.seq(row)) : NO_COMMITMENT, 4);
+      custody.payload(row).set(key ? receiptCommitment(this.crypto, key, custody.seq(row)) : NO_COMMITMENT, COMMITMENT_AT);
     }
     // …and our checkpoints whether we hold the key of the gateway they go to: if not, its answer
     // brings its certificate (a home change or a lost key since the checkpoint was made included).
@@ -1286,5 +1286,5 @@ function certified(payload: Uint8Array): boolean {
 
 /** An entry payload's receipt commitment (a view); zeros for one too short to carry any. */
 function entryCommitment(payload: Uint8Array): Uint8Array {
-  return payload.length > ENTRY_HEAD_BYTES ? payload.subarray(4, ENTRY_HEAD_BYTES) : NO_COMMITMENT;
+  return payload.length > ENTRY_HEAD_BYTES ? payload.subarray(COMMITMENT_AT, ENTRY_HEAD_BYTES) : NO_COMMITMENT;
 }

@@ -58,10 +58,11 @@ export const MAX_DATA_PAYLOAD = 200;
 export const MAX_DATA_HOPS = 64;
 /** A lend's payload before the base and entry: the origin's home gateway. */
 export const LEND_HOME_BYTES = NODE_ID_BYTES;
-/** An entry's receipt commitment (forward/receipt-chain.ts), after its base. */
+/** An entry's receipt commitment (forward/receipt-chain.ts), after its base (u32). */
+export const COMMITMENT_AT = 4;
 export const COMMITMENT_BYTES = 8;
 /** An entry's payload before the feed entry: base ‖ commitment. */
-export const ENTRY_HEAD_BYTES = 4 + COMMITMENT_BYTES;
+export const ENTRY_HEAD_BYTES = COMMITMENT_AT + COMMITMENT_BYTES;
 /** A command ack carries the target's certificate and its Ed25519 signature. */
 export const COMMAND_ACK_BYTES = CERTIFICATE_BYTES + 64;
 export const ACK_ITEM_BYTES = NODE_ID_BYTES + 5;

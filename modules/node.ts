@@ -171,11 +171,9 @@ const SEQ_BLOCK = 64;
 const CERTIFICATE_EVERY = 8;
 /**
  * Gateways gossip their certificate (GOSSIP kind 7: 125 B, relayed once by each relay) at boot and
- * this often after, for origins that joined since or missed it: 3 a gateway an hour…
+ * this often after, for origins that joined since or missed it: 3 a gateway an hour.
  */
 const CERTIFICATE_GOSSIP_EVERY_MS = 20 * 60_000;
-/** …and, when an origin's checkpoint says it lacks our key, again no sooner than this after the last. */
-const CERTIFICATE_GOSSIP_GAP_MS = 5 * 60_000;
 const OUTBOX_CAPACITY = 32;
 /** The largest message body kept for repair (docs/architecture.md §Memory). */
 const RECENT_MAX_BODY = 256;
@@ -285,9 +283,8 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
   private reservedSeq = 0;
   private beaconSeq = 0;
   private nextBeaconAt = Infinity;
-  /** Gateways: when our certificate is gossiped next (GOSSIP kind 7), and when it last was. */
+  /** Gateways: when our certificate is gossiped next (GOSSIP kind 7). */
   private certificateGossipAt = Infinity;
-  private certificateGossipedAt = -Infinity;
   private certificateWanted = true;
   private revocation: RevocationList | null = null;
   private revocationBytes: Uint8Array | null = null;
@@ -1145,13 +1142,8 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
 
   /** Gateways: our certificate, gossiped mesh-wide, so origins hold our CONFIRM key before their first reading. */
   private gossipCertificate(now: number): void {
-    this.certificateGossipedAt = now;
     this.certificateGossipAt = now + CERTIFICATE_GOSSIP_EVERY_MS;
     this.publishOwn(this.takeSeq(), GossipKind.GatewayCertificate, this.provisioning.certificate, now);
-  }
-
-  gatewayCertificateWanted(now: number): void {
-    this.certificateGossipAt = Math.min(this.certificateGossipAt, Math.max(now, this.certificateGossipedAt + CERTIFICATE_GOSSIP_GAP_MS));
   }
 
   /** Sends `origin` our signed ack of its command `seq` (the one signed last is reused), hop by hop. */

@@ -49,7 +49,7 @@ function context(me: Uint8Array, isGateway: boolean, log: { sent: Uint8Array[]; 
   return {
     id: me, isGateway,
     nextHopToward: () => 1, nextHopToNode: () => 1, nearestGatewayId: () => gatewayId, trustedGatewayId: () => null, isRevoked: () => false,
-    broadcastHandover() {}, gatewayCertificateWanted() {}, hasNeighbor: () => true, lenderSlot: () => -1, neighborId: () => null,
+    broadcastHandover() {}, hasNeighbor: () => true, lenderSlot: () => -1, neighborId: () => null,
     sendTo: (_slot, type, body) => {
       if (type === RecordType.Data && decodeData(body, view) === WireError.None) log.sent.push(body.slice());
     },

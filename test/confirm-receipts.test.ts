@@ -32,7 +32,7 @@ function custodian() {
   const ctx: ForwardContext = {
     id: ME, isGateway: false,
     nextHopToward: () => 2, nextHopToNode: () => -1, nearestGatewayId: () => GATEWAY, trustedGatewayId: () => null, isRevoked: () => false,
-    broadcastHandover() {}, gatewayCertificateWanted() {}, hasNeighbor: () => true, lenderSlot: () => -1, neighborId: (slot) => [null, ORIGIN, HOLE][slot] ?? null,
+    broadcastHandover() {}, hasNeighbor: () => true, lenderSlot: () => -1, neighborId: (slot) => [null, ORIGIN, HOLE][slot] ?? null,
     sendTo: (slot, type, body) => void log.sent.push({ slot, type, body: body.slice() }), drop: (reason) => void log.drops.push(reason),
     onDirectMessage() {}, messageUnroutable() {}, onCommandAck() {}, emit() {}, readingResent() {}, onHealthReport() {},
     judge: (slot, behavior) => void log.judged.push([slot, behavior]),

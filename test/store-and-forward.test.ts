@@ -35,7 +35,7 @@ function forwardContext(id: Uint8Array, given: Partial<ForwardContext>): Forward
   return {
     id, isGateway: false,
     nextHopToward: () => -1, nextHopToNode: () => -1, nearestGatewayId: () => null, trustedGatewayId: () => null, isRevoked: () => false,
-    broadcastHandover() {}, gatewayCertificateWanted() {}, hasNeighbor: () => true, lenderSlot: () => -1, neighborId: () => null, sendTo() {}, drop() {},
+    broadcastHandover() {}, hasNeighbor: () => true, lenderSlot: () => -1, neighborId: () => null, sendTo() {}, drop() {},
     onDirectMessage() {}, messageUnroutable() {}, onCommandAck() {}, emit() {}, readingResent() {}, judge() {}, onHealthReport() {}, admitOrigin: () => null,
     admitGateway: () => GATEWAY_KEYS.publicKey, knownPublicKey: () => null, slotOf: () => -1,
     ...given,

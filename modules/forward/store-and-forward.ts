@@ -84,8 +84,6 @@ export interface ForwardContext {
   trustedGatewayId(except: Uint8Array, now: number): Uint8Array | null;
   /** Gateways: signs HANDOVER notices and gossips them to the other gateways (GOSSIP kind 5, forward/handover-message.ts). */
   broadcastHandover(payload: Uint8Array, now: number): void;
-  /** Gateways: an origin says it lacks our key (it missed our certificate's gossip, GOSSIP kind 7): gossip it again soon. */
-  gatewayCertificateWanted(now: number): void;
   /** Whether a neighbor occupies `slot` (reverse routes outlive neighbors). */
   hasNeighbor(slot: number): boolean;
   /** The slot of the k-th neighbor (k modulo their number) that may keep readings for us; -1 with none. */
@@ -666,7 +664,6 @@ export class StoreAndForward {
       const publicKey = this.ctx.admitOrigin(origin, certificate, now);
       if (publicKey) verifier.offerCheckpoint(originHex, origin, publicKey, checkpointOf(payload), this.outcomes);
       certify = this.originKey(origin, certificate) !== null && !checkpointKeyed(payload);
-      if (certify) this.ctx.gatewayCertificateWanted(now);
     }
     this.report(now);
     const c = this.confirmAt.get(originHex);

@@ -39,7 +39,6 @@ export function handoverMesh(ids: number[], { dataLost = false } = {}) {
       id: idOf(n), isGateway: true,
       nextHopToward: (to) => to[0], nextHopToNode: () => -1, nearestGatewayId: () => null, trustedGatewayId: () => null, isRevoked: () => false,
       broadcastHandover: (payload) => void gossip.push({ from: n, payload: payload.slice() }),
-      gatewayCertificateWanted() {},
       hasNeighbor: (slot) => gateways.has(slot), lenderSlot: () => -1, neighborId: idOf,
       sendTo: (to, type, body) => void (dataLost || frames.push({ from: n, to, type, body: body.slice() })),
       drop() {}, onDirectMessage() {}, messageUnroutable() {}, onCommandAck() {}, readingResent() {}, judge() {}, onHealthReport() {}, admitOrigin: () => null,

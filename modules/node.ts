@@ -46,7 +46,7 @@ import { idKey, NeighborTable, type Neighbor } from "./neighbors/neighbor-table.
 import { unitFloat, type Crypto, type Random, type Storage } from "./ports.js";
 import { WireError } from "./wire/errors.js";
 import { MAX_PAYLOAD_BYTES, newFrameHeader } from "./wire/frame.js";
-import { checkGossipAt, decodeGossip, encodeGossip, GOSSIP_HOPS_OFFSET, GOSSIP_SEQ_OFFSET, GossipKind, newGossipView, type GossipView } from "./wire/gossip.js";
+import { checkGossipAt, decodeGossip, encodeGossip, GOSSIP_HOPS_OFFSET, GOSSIP_KIND_OFFSET, GOSSIP_SEQ_OFFSET, GossipKind, newGossipView, type GossipView } from "./wire/gossip.js";
 import { decodeHello, encodeHello, helloNeighborQuality, MAX_RECENT_KEYS, newHelloView, type HelloNeighbor, type HelloView } from "./wire/hello.js";
 import { decodeRoute, encodeRoute, INFINITE_METRIC, MAX_ROUTE_ENTRIES, newRouteView, type RouteEntry } from "./wire/route.js";
 import { RouteTable, seqnoNewer, type Route } from "./routing/route-table.js";
@@ -171,7 +171,8 @@ const SEQ_BLOCK = 64;
 const CERTIFICATE_EVERY = 8;
 /**
  * Gateways gossip their certificate (GOSSIP kind 7: 125 B, relayed once by each relay) at boot and
- * this often after, for origins that joined since or missed it: 3 a gateway an hour.
+ * this often after, for origins that joined since or missed it: 3 a gateway an hour. Relays pass one
+ * a gateway per CERTIFICATE_RELAY_GAP_MS (origin-limiter.ts), which must stay shorter.
  */
 const CERTIFICATE_GOSSIP_EVERY_MS = 20 * 60_000;
 const OUTBOX_CAPACITY = 32;
@@ -1032,8 +1033,10 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
     this.eclipseWatch.heardOrigin(idKey(g.origin, 0));
     if (transmitter) this.scores.record(transmitter.slot, Behavior.FirstDelivery, now);
     const originHex = toHex(g.origin);
-    // Revocations are the owner's, and urgent: never rate-limited.
-    const withinRate = g.kind === GossipKind.Revocation || this.originLimiter.allow(g.origin, now);
+    // Revocations are the owner's, and urgent: never rate-limited. A gateway's certificate has a budget
+    // of its own (origin-limiter.ts): it must not starve the gateway's commands, nor they it.
+    const withinRate = g.kind === GossipKind.Revocation ||
+      (g.kind === GossipKind.GatewayCertificate ? this.originLimiter.allowCertificate(g.origin, now) : this.originLimiter.allow(g.origin, now));
     if (!withinRate) this.counters.relaysRateLimited++;
     const relayable = this.role !== Role.Leaf && g.hops + 1 < g.hopLimit && withinRate;
     const copy = relayable ? body.slice() : null;
@@ -1075,7 +1078,7 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
     if (this.config.relayPolicy === "coverage" && !repaired && transmitter && transmitter.selectsAny) {
       // Gaps are left only while the origin's budget here can still pay for a repair (its first
       // copy's token taken): an origin publishing near its rate has none to spare.
-      const good = this.originLimiter.spare(g.origin, now) >= 1 && wellLinked(this.neighbors);
+      const good = this.canRepair(body, now) && wellLinked(this.neighbors);
       if (transmitter.selectsUs) needed = good ? WELL_LINKED_NEEDED : 1;
       else if (good) return;
       else extraDelay = FALLBACK_DELAY_UNITS * this.config.relayDelayMs;
@@ -1229,7 +1232,7 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
       // it goes out (takeDueRelays; one suppressed meanwhile costs none), and is scheduled only while
       // one is left. At most MAX_REPAIRS_PER_MESSAGE per message, so that an origin within its rate
       // keeps budget for its next messages even where relays leave many gaps to repair.
-      if (recent.repairs(i) >= MAX_REPAIRS_PER_MESSAGE || this.originLimiter.spare(body, now) < 1) continue;
+      if (recent.repairs(i) >= MAX_REPAIRS_PER_MESSAGE || !this.canRepair(body, now)) continue;
       recent.repaired(i);
       const repair = this.pending.add(body, seq, true);
       this.pending.miss[this.pending.missAt(repair) + n.slot] = 255;
@@ -1238,6 +1241,11 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
     }
     // A scan that saw every entry from shownFrom on knows the oldest still shown missing.
     if (i >= end) recent.scannedFromShown(lowest);
+  }
+
+  /** Whether a repair of gossip `body` could go out now: its origin has a token to spare, if it costs one. */
+  private canRepair(body: Uint8Array, now: number): boolean {
+    return !costsToken(body) || this.originLimiter.spare(body, now) >= 1;
   }
 
   /** Sets when queued relay `p` fires: a delay that shrinks as its expected gain (from its miss row) grows. */
@@ -1491,7 +1499,7 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
       const target = repair ? REPAIR_SUPPRESS_BELOW : this.config.coverageTarget;
       // A repair takes its token of the origin's budget only now, as it goes out (see repairFor).
       const relay = fireAt <= until && shouldRelay(this.config.relayPolicy, pending.copies(p), pending.miss, this.neighbors,
-        target, pending.missAt(p), pending.needed(p)) && (!repair || this.originLimiter.allow(pending.body(p), now));
+        target, pending.missAt(p), pending.needed(p)) && (!repair || !costsToken(pending.body(p)) || this.originLimiter.allow(pending.body(p), now));
       if (fireAt > until || (onlyIfRelaying && !relay)) {
         i++;
         continue;
@@ -1788,6 +1796,15 @@ const enum Unopened {
   BoundRow,
   /** From the bound address of the sender's certificate-cache entry (no row). */
   BoundPeer,
+}
+
+/**
+ * Whether relaying gossip `body` again (a repair) takes a token of its origin's budget: not a gateway's
+ * certificate, whose first relay here was within a budget of its own (origin-limiter.ts), and which is
+ * repaired MAX_REPAIRS_PER_MESSAGE times at most, like any message.
+ */
+function costsToken(body: Uint8Array): boolean {
+  return body[GOSSIP_KIND_OFFSET] !== GossipKind.GatewayCertificate;
 }
 
 /** Link addresses compared as values, when the host gives no sameLink. */

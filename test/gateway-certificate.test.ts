@@ -5,21 +5,28 @@
  */
 import { test } from "uvu";
 import * as assert from "uvu/assert";
+import { ascii } from "../modules/bytes.js";
 import { createNodeConfig } from "../modules/config.js";
 import { GatewayCertificates } from "../modules/forward/gateway-certificates.js";
 import { uncommitted } from "../modules/forward/receipt-chain.js";
 import { Role } from "../modules/identity/certificate.js";
+import { nodeIdOf } from "../modules/identity/node-id.js";
+import { CERTIFICATE_RELAY_GAP_MS } from "../modules/limits/origin-limiter.js";
+import { FrameSealer } from "../modules/link/frame-sealer.js";
 import { MeshNode } from "../modules/node.js";
 import { DataKind, decodeData, newDataView } from "../modules/wire/data.js";
-import { CERTIFICATE_BYTES } from "../modules/wire/hello.js";
+import { encodeGossip, GossipKind } from "../modules/wire/gossip.js";
+import { CERTIFICATE_BYTES, encodeHello } from "../modules/wire/hello.js";
 import { RecordType } from "../modules/wire/records.js";
 import { WireError } from "../modules/wire/errors.js";
 import { nodeCrypto } from "../hosts/node/node-crypto.js";
 import { createMeshKeys, provisionNode } from "../hosts/sim/provision.js";
 import { Rng } from "../hosts/sim/rng.js";
 import { Simulator } from "../hosts/sim/simulator.js";
+import { MemoryStorage } from "../hosts/sim/storage.js";
 import { fromEdges } from "../hosts/sim/topology.js";
 import { ReadingBoard } from "./helpers/reading-board.js";
+import { helloFrame } from "./helpers/scripted-insider.js";
 
 test("an origin 3 hops from its gateway commits its very first entries to the gateway's receipts", () => {
   // G - R1 - R2 - O. Before gateways gossiped their certificate, O learnt G's key only from the
@@ -61,6 +68,52 @@ test("an origin 3 hops from its gateway commits its very first entries to the ga
   assert.is(sent[0].seq, 1);
   assert.equal(sent.filter((s) => !s.committed), [], "every entry committed, the first included");
   assert.is(delivered.size, 11, "and all 11 delivered");
+});
+
+test("a relay passes a gateway's certificate within a budget of its own: its messages after it still go, a second certificate within the gap does not", () => {
+  // G (a gateway) and X are R's neighbors. An origin met anew has 2 tokens, then 6 a minute: when the
+  // certificate took one, G's second message right after it was not relayed.
+  const rng = new Rng(21);
+  const keys = createMeshKeys(rng);
+  const [gateway, relay, other] = [Role.Gateway, Role.Node, Role.Node].map((role) => provisionNode(keys, rng, role));
+  const [gatewayId, relayId] = [gateway, relay].map((p) => nodeIdOf(nodeCrypto, p.secretKey.subarray(32)));
+  const node = new MeshNode(relay, { crypto: nodeCrypto, random: new Rng(22), storage: new MemoryStorage() }, createNodeConfig());
+  node.start(0);
+  const sealers = [gateway, other].map((p, i) => new FrameSealer(nodeCrypto, p.networkId, p.networkKey, nodeIdOf(nodeCrypto, p.secretKey.subarray(32)), i + 1));
+  // Each neighbor's HELLO lists R: links both ways, so R relays to X what G sends.
+  const hear = (from: number, now: number, records: Uint8Array[] = []) => node.receive(
+    helloFrame(sealers[from], encodeHello(0, 5000, 0, [gateway, other][from].certificate, [{ id: relayId, quality: 255 }]), RecordType.Gossip, records), from, now);
+  let now = 0;
+  const relayed: number[] = [];
+  /** Time passes to `until`: both neighbors beacon, R relays what is due. */
+  const run = (until: number) => {
+    for (; now < until; now += 2500) {
+      hear(0, now);
+      hear(1, now);
+      node.tick(now);
+      for (let e; (e = node.pollEvent()); ) if (e.type === "relayed") relayed.push(e.seq);
+      while (node.pollTransmit());
+    }
+  };
+  /** G's gossip `seq` of `kind`, in frames of their own back to back, R relaying them in the next 5 s. */
+  const send = (...messages: [number, GossipKind, Uint8Array][]) => {
+    for (const [seq, kind, payload] of messages) hear(0, now, [encodeGossip(gatewayId, seq, kind, 0, 32, payload)]);
+    run(now + 5000);
+  };
+  run(10_000);
+  send([1, GossipKind.GatewayCertificate, gateway.certificate], [2, GossipKind.Data, ascii("a")], [3, GossipKind.Data, ascii("b")]);
+  assert.equal(relayed, [1, 2, 3], "the certificate, and both messages right after it");
+  assert.is(node.counters.relaysRateLimited, 0);
+  run(5 * 60_000);
+  // Relays check no signature: bytes varied are another certificate, under the same budget.
+  const varied = gateway.certificate.slice();
+  varied[varied.length - 1] ^= 1;
+  send([4, GossipKind.GatewayCertificate, varied], [5, GossipKind.Data, ascii("c")]);
+  assert.equal(relayed, [1, 2, 3, 5], "a second certificate 5 minutes after the first is not relayed; the data still is");
+  assert.is(node.counters.relaysRateLimited, 1, "counted as refused");
+  run(10_000 + CERTIFICATE_RELAY_GAP_MS);
+  send([6, GossipKind.GatewayCertificate, gateway.certificate]);
+  assert.equal(relayed, [1, 2, 3, 5, 6], "the gap over: the next one goes");
 });
 
 test("the table keeps the nearest gateways' certificates, the least recently heard going first among as near, never the home's or the home before's", () => {

@@ -8,19 +8,33 @@
  * other origins were active meanwhile) gains that little, while an honest origin's next message still
  * goes through. Origins and buckets are slots of typed arrays, found through a hash index; the least
  * recently active is the tail of a linked list (both run per new message of a mesh of many origins).
+ *
+ * A gateway's certificate (GOSSIP kind 7) has a budget of its own in the same row: one relayed per
+ * origin per CERTIFICATE_RELAY_GAP_MS. It leaves the origin's tokens as they would be without it (it
+ * takes none, and a row it makes starts its bucket only at the origin's first other message), so
+ * control traffic never starves the origin's data (a gateway's commands right after its boot gossip),
+ * and an origin that gossips certificates, or bogus ones under a gateway's id (relays check no
+ * signature, and an insider can vary the bytes), gets one through each relay per gap at most.
  */
 import { readU32 } from "../bytes.js";
 import { heldIn, resetIn, takeFrom } from "./token-bucket.js";
 import { typedArrays } from "../typed-arrays.js";
 
 const NEW_TOKENS = 2;
+/** A gateway re-gossips its certificate every 20 minutes (node.ts): a gap of 10 always lets it through. */
+export const CERTIFICATE_RELAY_GAP_MS = 10 * 60_000;
+/** A slot's row in `rows`: its token bucket (tokens, last refill; token-bucket.ts), then when it last had a certificate relayed. */
+const ROW = 3;
+const CERTIFICATE_AT = 2;
+/** The tokens of a row whose bucket has not started: a certificate made it (tokens are never negative otherwise). */
+const UNSTARTED = -1;
 
 /** Index entry of a free place. */
 const EMPTY = -1;
 
 export class OriginLimiter {
-  /** Each slot's token bucket (tokens, last refill), kept by token-bucket.ts. */
-  private readonly buckets: Float64Array;
+  /** Each slot's row of ROW numbers: its token bucket, kept by token-bucket.ts, then its certificate's time. */
+  private readonly rows: Float64Array;
   private readonly ratePerSecond: number;
   /** Each slot's origin id as two big-endian u32 words. */
   private readonly ids: Uint32Array;
@@ -38,8 +52,8 @@ export class OriginLimiter {
     this.ratePerSecond = ratePerMinute / 60;
     let size = 2;
     while (size < 2 * capacity) size *= 2;
-    [this.buckets, this.ids, this.newer, this.older, this.index] = typedArrays(
-      [Float64Array, capacity * 2], [Uint32Array, capacity * 2], [Int16Array, capacity], [Int16Array, capacity], [Int16Array, size]);
+    [this.rows, this.ids, this.newer, this.older, this.index] = typedArrays(
+      [Float64Array, capacity * ROW], [Uint32Array, capacity * 2], [Int16Array, capacity], [Int16Array, capacity], [Int16Array, size]);
     this.newer.fill(-1);
     this.older.fill(-1);
     this.index.fill(EMPTY);
@@ -48,6 +62,27 @@ export class OriginLimiter {
 
   /** Whether a new message of the 8-byte `origin` may be relayed now (takes a token if so). */
   allow(origin: Uint8Array, now: number): boolean {
+    const at = ROW * this.slotOf(origin);
+    if (this.rows[at] === UNSTARTED) resetIn(this.rows, at, Math.min(this.burst, NEW_TOKENS), now);
+    return takeFrom(this.rows, at, this.ratePerSecond, this.burst, now);
+  }
+
+  /** Whether a new certificate gossiped by the 8-byte `origin` may be relayed now (its own budget, no token). */
+  allowCertificate(origin: Uint8Array, now: number): boolean {
+    const at = ROW * this.slotOf(origin) + CERTIFICATE_AT;
+    if (now - this.rows[at] < CERTIFICATE_RELAY_GAP_MS) return false;
+    this.rows[at] = now;
+    return true;
+  }
+
+  /** The tokens `allow` would find for the 8-byte `origin` at `now` (takes none). */
+  spare(origin: Uint8Array, now: number): number {
+    const slot = this.find(readU32(origin, 0), readU32(origin, 4));
+    return slot < 0 || this.rows[ROW * slot] === UNSTARTED ? Math.min(this.burst, NEW_TOKENS) : heldIn(this.rows, ROW * slot, this.ratePerSecond, this.burst, now);
+  }
+
+  /** `origin`'s slot, made the most recently active; an origin met anew takes the least recently active's. */
+  private slotOf(origin: Uint8Array): number {
     const high = readU32(origin, 0);
     const low = readU32(origin, 4);
     let slot = this.find(high, low);
@@ -63,16 +98,11 @@ export class OriginLimiter {
       let i = originHash(high, low) & this.mask;
       while (this.index[i] !== EMPTY) i = (i + 1) & this.mask;
       this.index[i] = slot;
-      resetIn(this.buckets, 2 * slot, Math.min(this.burst, NEW_TOKENS), now);
+      this.rows[ROW * slot] = UNSTARTED;
+      this.rows[ROW * slot + CERTIFICATE_AT] = -Infinity;
     }
     this.touch(slot);
-    return takeFrom(this.buckets, 2 * slot, this.ratePerSecond, this.burst, now);
-  }
-
-  /** The tokens `allow` would find for the 8-byte `origin` at `now` (takes none). */
-  spare(origin: Uint8Array, now: number): number {
-    const slot = this.find(readU32(origin, 0), readU32(origin, 4));
-    return slot < 0 ? Math.min(this.burst, NEW_TOKENS) : heldIn(this.buckets, 2 * slot, this.ratePerSecond, this.burst, now);
+    return slot;
   }
 
   get size(): number {

@@ -35,6 +35,7 @@ export enum GossipKind {
 
 export const GOSSIP_FIXED_BYTES = 15;
 export const GOSSIP_SEQ_OFFSET = 8;
+export const GOSSIP_KIND_OFFSET = 12;
 export const GOSSIP_HOPS_OFFSET = 13;
 /** The field is a byte: large simulated meshes need more than the default limit of 32. */
 export const MAX_HOP_LIMIT = 255;

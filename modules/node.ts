@@ -499,9 +499,13 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
     if (c) this.publishOwn(this.takeSeq(), GossipKind.CommandResend, encodeCommandResend(c.seq, c.payload), now);
   }
 
-  /** Sends own gossip `seq`; its digest joins the next checkpoint, which must cover every seq in its range. */
+  /**
+   * Sends own gossip `seq`; its digest joins the next checkpoint, which must cover every seq in its range.
+   * A gateway's certificate calls for none of its own: it is self-authenticating, so attributing it buys
+   * nothing, and a checkpoint would double its airtime and spend our relay budget (our commands').
+   */
   private publishOwn(seq: number, kind: GossipKind, payload: Uint8Array, now: number): void {
-    this.checkpoints.add(seq, messageDigest(this.crypto, this.id, seq, kind, payload), now);
+    this.checkpoints.add(seq, messageDigest(this.crypto, this.id, seq, kind, payload), now, kind !== GossipKind.GatewayCertificate);
     this.sendOwn(seq, kind, payload, now);
   }
 

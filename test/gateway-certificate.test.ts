@@ -8,6 +8,7 @@ import * as assert from "uvu/assert";
 import { ascii } from "../modules/bytes.js";
 import { createNodeConfig } from "../modules/config.js";
 import { GatewayCertificates } from "../modules/forward/gateway-certificates.js";
+import { CheckpointWriter, decodeCheckpoint } from "../modules/gossip/checkpoint.js";
 import { uncommitted } from "../modules/forward/receipt-chain.js";
 import { Role } from "../modules/identity/certificate.js";
 import { nodeIdOf } from "../modules/identity/node-id.js";
@@ -114,6 +115,23 @@ test("a relay passes a gateway's certificate within a budget of its own: its mes
   run(10_000 + CERTIFICATE_RELAY_GAP_MS);
   send([6, GossipKind.GatewayCertificate, gateway.certificate]);
   assert.equal(relayed, [1, 2, 3, 5, 6], "the gap over: the next one goes");
+});
+
+test("a gateway's certificate gossip calls for no checkpoint of its own: the next checkpoint its other messages call for covers it", () => {
+  const keys = createMeshKeys(new Rng(31));
+  const gateway = provisionNode(keys, new Rng(32), Role.Gateway);
+  const id = nodeIdOf(nodeCrypto, gateway.secretKey.subarray(32));
+  const digest = (n: number) => new Uint8Array(16).fill(n);
+  const writer = new CheckpointWriter(3, 5000);
+  writer.add(1, digest(1), 0, false);
+  assert.is(writer.deadline(), Infinity, "the certificate alone: no checkpoint due");
+  writer.add(2, digest(2), 60_000);
+  assert.is(writer.deadline(), 65_000, "a message calls for one, 5 s on");
+  const view = decodeCheckpoint(writer.take(nodeCrypto, gateway.secretKey, gateway.certificate, id, 3), 3)!;
+  assert.equal([view.firstSeq, view.count], [1, 2], "covering the certificate's seq too: no hole in the range");
+  assert.is(writer.deadline(), Infinity);
+  for (const seq of [4, 5, 6]) writer.add(seq, digest(seq), 100_000 + seq, false);
+  assert.is(writer.deadline(), 100_006, "a full batch is due at once, whatever it holds");
 });
 
 test("the table keeps the nearest gateways' certificates, the least recently heard going first among as near, never the home's or the home before's", () => {

@@ -23,21 +23,25 @@ import { typedArrays } from "../typed-arrays.js";
 const NEW_TOKENS = 2;
 /** A gateway re-gossips its certificate every 20 minutes (node.ts): a gap of 10 always lets it through. */
 export const CERTIFICATE_RELAY_GAP_MS = 10 * 60_000;
-/** A slot's row in `rows`: its token bucket (tokens, last refill; token-bucket.ts), then when it last had a certificate relayed. */
-const ROW = 3;
-const CERTIFICATE_AT = 2;
-/** The tokens of a row whose bucket has not started: a certificate made it (tokens are never negative otherwise). */
+/**
+ * A slot's words in `words`: its origin id (two big-endian u32), then the second (of `now`) from which
+ * its next certificate may be relayed, 0 for a new slot. A word, not a double beside the bucket: the
+ * board's heap at caps is held to 48 KB, and the row costs 4 B more a slot, not 8.
+ */
+const WORDS = 3;
+const CERTIFICATE_FREE_AT = 2;
+/** The tokens of a bucket not started: a certificate made its slot (tokens are never negative otherwise). */
 const UNSTARTED = -1;
 
 /** Index entry of a free place. */
 const EMPTY = -1;
 
 export class OriginLimiter {
-  /** Each slot's row of ROW numbers: its token bucket, kept by token-bucket.ts, then its certificate's time. */
-  private readonly rows: Float64Array;
+  /** Each slot's token bucket (tokens, last refill), kept by token-bucket.ts. */
+  private readonly buckets: Float64Array;
   private readonly ratePerSecond: number;
-  /** Each slot's origin id as two big-endian u32 words. */
-  private readonly ids: Uint32Array;
+  /** Each slot's WORDS: its origin id, then when its next certificate may be relayed. */
+  private readonly words: Uint32Array;
   /** Slots from most to least recently allowed, a doubly linked list (-1 ends it): the tail is forgotten first. */
   private readonly newer: Int16Array;
   private readonly older: Int16Array;
@@ -52,8 +56,8 @@ export class OriginLimiter {
     this.ratePerSecond = ratePerMinute / 60;
     let size = 2;
     while (size < 2 * capacity) size *= 2;
-    [this.rows, this.ids, this.newer, this.older, this.index] = typedArrays(
-      [Float64Array, capacity * ROW], [Uint32Array, capacity * 2], [Int16Array, capacity], [Int16Array, capacity], [Int16Array, size]);
+    [this.buckets, this.words, this.newer, this.older, this.index] = typedArrays(
+      [Float64Array, capacity * 2], [Uint32Array, capacity * WORDS], [Int16Array, capacity], [Int16Array, capacity], [Int16Array, size]);
     this.newer.fill(-1);
     this.older.fill(-1);
     this.index.fill(EMPTY);
@@ -62,23 +66,23 @@ export class OriginLimiter {
 
   /** Whether a new message of the 8-byte `origin` may be relayed now (takes a token if so). */
   allow(origin: Uint8Array, now: number): boolean {
-    const at = ROW * this.slotOf(origin);
-    if (this.rows[at] === UNSTARTED) resetIn(this.rows, at, Math.min(this.burst, NEW_TOKENS), now);
-    return takeFrom(this.rows, at, this.ratePerSecond, this.burst, now);
+    const at = 2 * this.slotOf(origin);
+    if (this.buckets[at] === UNSTARTED) resetIn(this.buckets, at, Math.min(this.burst, NEW_TOKENS), now);
+    return takeFrom(this.buckets, at, this.ratePerSecond, this.burst, now);
   }
 
   /** Whether a new certificate gossiped by the 8-byte `origin` may be relayed now (its own budget, no token). */
   allowCertificate(origin: Uint8Array, now: number): boolean {
-    const at = ROW * this.slotOf(origin) + CERTIFICATE_AT;
-    if (now - this.rows[at] < CERTIFICATE_RELAY_GAP_MS) return false;
-    this.rows[at] = now;
+    const at = WORDS * this.slotOf(origin) + CERTIFICATE_FREE_AT;
+    if (now < this.words[at] * 1000) return false;
+    this.words[at] = Math.ceil((now + CERTIFICATE_RELAY_GAP_MS) / 1000);
     return true;
   }
 
   /** The tokens `allow` would find for the 8-byte `origin` at `now` (takes none). */
   spare(origin: Uint8Array, now: number): number {
     const slot = this.find(readU32(origin, 0), readU32(origin, 4));
-    return slot < 0 || this.rows[ROW * slot] === UNSTARTED ? Math.min(this.burst, NEW_TOKENS) : heldIn(this.rows, ROW * slot, this.ratePerSecond, this.burst, now);
+    return slot < 0 || this.buckets[2 * slot] === UNSTARTED ? Math.min(this.burst, NEW_TOKENS) : heldIn(this.buckets, 2 * slot, this.ratePerSecond, this.burst, now);
   }
 
   /** `origin`'s slot, made the most recently active; an origin met anew takes the least recently active's. */
@@ -93,13 +97,13 @@ export class OriginLimiter {
         slot = this.oldest;
         this.unindex(slot);
       }
-      this.ids[2 * slot] = high;
-      this.ids[2 * slot + 1] = low;
+      this.words[WORDS * slot] = high;
+      this.words[WORDS * slot + 1] = low;
+      this.words[WORDS * slot + CERTIFICATE_FREE_AT] = 0;
       let i = originHash(high, low) & this.mask;
       while (this.index[i] !== EMPTY) i = (i + 1) & this.mask;
       this.index[i] = slot;
-      this.rows[ROW * slot] = UNSTARTED;
-      this.rows[ROW * slot + CERTIFICATE_AT] = -Infinity;
+      this.buckets[2 * slot] = UNSTARTED;
     }
     this.touch(slot);
     return slot;
@@ -113,7 +117,7 @@ export class OriginLimiter {
     for (let i = originHash(high, low) & this.mask; ; i = (i + 1) & this.mask) {
       const slot = this.index[i];
       if (slot === EMPTY) return -1;
-      if (this.ids[2 * slot + 1] === low && this.ids[2 * slot] === high) return slot;
+      if (this.words[WORDS * slot + 1] === low && this.words[WORDS * slot] === high) return slot;
     }
   }
 
@@ -136,11 +140,11 @@ export class OriginLimiter {
   /** Removes `slot`'s origin from the index, shifting later probes back (no tombstones). */
   private unindex(slot: number): void {
     const mask = this.mask;
-    let i = originHash(this.ids[2 * slot], this.ids[2 * slot + 1]) & mask;
+    let i = originHash(this.words[WORDS * slot], this.words[WORDS * slot + 1]) & mask;
     while (this.index[i] !== slot) i = (i + 1) & mask;
     for (let j = (i + 1) & mask; this.index[j] !== EMPTY; j = (j + 1) & mask) {
       const moved = this.index[j];
-      const home = originHash(this.ids[2 * moved], this.ids[2 * moved + 1]) & mask;
+      const home = originHash(this.words[WORDS * moved], this.words[WORDS * moved + 1]) & mask;
       // Move `moved` into the hole at i unless its home lies cyclically in (i, j].
       if (i <= j ? home <= i || home > j : home <= i && home > j) {
         this.index[i] = moved;

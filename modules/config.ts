@@ -4,6 +4,7 @@
  */
 import { HANDOVER_FLOOR_BYTES } from "./forward/handover-floors.js";
 import { STORAGE_VALUE_MAX_BYTES } from "./ports.js";
+import { CHUNK_ENTRIES } from "./feed/unsent-store.js";
 import { MAX_HOP_LIMIT } from "./wire/gossip.js";
 import { MAX_HELLO_NEIGHBORS } from "./wire/hello.js";
 import { MAX_ROUTE_DESTINATIONS } from "./wire/route.js";
@@ -30,7 +31,7 @@ export interface NodeConfig {
   certificateCacheCapacity: number;
   /** Readings held for others until the next hop takes them (1..1024); ≈ 100 B each. */
   custodyCapacity: number;
-  /** Own readings kept in storage until a gateway confirms them (a multiple of 64, 64..1024); ≈ 55 B each in RAM too. */
+  /** Own readings kept in storage until a gateway confirms them (a multiple of 16, 64..1024); ≈ 55 B each in RAM too. */
   unsentCapacity: number;
   /**
    * Neighbors' readings this node keeps in storage for them when theirs is full (0..1024, a multiple
@@ -212,7 +213,7 @@ export function validateNodeConfig(c: NodeConfig): NodeConfig {
   range("unboundLinkCapacity", c.unboundLinkCapacity, 1, 256);
   range("custodyCapacity", c.custodyCapacity, 1, 1024);
   range("unsentCapacity", c.unsentCapacity, 64, 1024);
-  if (c.unsentCapacity % 64 !== 0) throw new RangeError("unsentCapacity must be a multiple of 64 (readings are stored in chunks of 64)");
+  if (c.unsentCapacity % CHUNK_ENTRIES !== 0) throw new RangeError(`unsentCapacity must be a multiple of ${CHUNK_ENTRIES} (readings are stored in chunks of ${CHUNK_ENTRIES})`);
   range("replicaCapacity", c.replicaCapacity, 0, 1024);
   if (c.replicaCapacity % 8 !== 0) throw new RangeError("replicaCapacity must be a multiple of 8 (one borrower row per 8 readings)");
   range("confirmAfterMs", c.confirmAfterMs, 1000, 3600000);

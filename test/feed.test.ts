@@ -244,21 +244,52 @@ test("a gateway that reboots resumes each feed where it was: nothing is delivere
   assert.equal(storage.keys(), ["fv01"]);
 });
 
-test("unsent readings survive a reboot until confirmed; the store is bounded", () => {
+test("unsent readings survive a reboot until confirmed; the store is bounded, and overwrites a chunk of 16 at a time", () => {
+  assert.is(CHUNK_ENTRIES, 16);
   const storage = new MemoryStorage();
-  const store = new UnsentStore(storage, 2 * CHUNK_ENTRIES);
-  for (let seq = 1; seq <= 70; seq++) store.add(seq, Uint8Array.of(seq));
+  const store = new UnsentStore(storage, 64);
+  for (let seq = 1; seq <= 60; seq++) store.add(seq, Uint8Array.of(seq));
   store.confirm(10);
-  const rebooted = new UnsentStore(storage, 2 * CHUNK_ENTRIES);
-  assert.is(rebooted.size, 60);
+  const rebooted = new UnsentStore(storage, 64);
+  assert.is(rebooted.size, 50);
   const first = [...rebooted.pending()][0];
   assert.equal([first.seq, first.bytes[0]], [11, 11]);
-  for (let seq = 71; seq <= 140; seq++) rebooted.add(seq, Uint8Array.of(seq));
-  assert.is(rebooted.lost, 54, "chunk 0 (seqs 11..64) was overwritten by chunk 2");
-  assert.is([...rebooted.pending()][0].seq, 65);
-  assert.equal([...rebooted.pending()].map((e) => e.seq), Array.from({ length: 76 }, (_, i) => 65 + i), "read back from flash in order");
-  assert.is(new UnsentStore(storage, 2 * CHUNK_ENTRIES).size, 76);
+  for (let seq = 61; seq <= 80; seq++) rebooted.add(seq, Uint8Array.of(seq));
+  // A board's store (64) keeps its newest 48 to 64 readings: the chunk of 64 it had lost them all at once.
+  assert.is(rebooted.lost, 6, "chunk 0 (seqs 11..16) was overwritten by chunk 4 (65..80)");
+  assert.equal([...rebooted.pending()].map((e) => e.seq), Array.from({ length: 64 }, (_, i) => 17 + i), "read back from flash in order");
+  assert.is(new UnsentStore(storage, 64).size, 64);
   assert.throws(() => new UnsentStore(storage, 100), RangeError);
+});
+
+test("unsent readings stored under another layout (chunks of 64 before an update, or a smaller capacity) are rewritten under this one once, none lost", () => {
+  const storage = new MemoryStorage();
+  // The layout of chunks of 64 under one key, as the firmware before stored a board's 64 readings: 65..110 in "fq0".
+  const old: number[] = [];
+  for (let seq = 65; seq <= 110; seq++) old.push(0, 0, 0, seq, 0, 1, seq);
+  storage.set("fq0", Uint8Array.from(old));
+  storage.set("fqc", Uint8Array.of(0, 0, 0, 70));
+  const store = new UnsentStore(storage, 64);
+  const pending = () => [...store.pending()].map((e) => `${e.seq}:${e.bytes[0]}`);
+  assert.equal(pending(), Array.from({ length: 40 }, (_, i) => `${71 + i}:${71 + i}`), "every unconfirmed reading, in order");
+  assert.is(store.lost, 0);
+  const writes = storage.writes;
+  assert.is(new UnsentStore(storage, 64).size, 40);
+  assert.is(storage.writes, writes, "a second boot finds this layout and rewrites nothing");
+  for (let seq = 111; seq <= 140; seq++) store.add(seq, Uint8Array.of(seq));
+  assert.is(store.lost, 10, "then it overwrites as its own: 71..80 by 129..");
+  assert.equal([...store.pending()][0].seq, 81);
+
+  // A store grown from 64 to 128 readings: the chunks kept under 4 keys move to their keys among 8.
+  const grown = new MemoryStorage();
+  const small = new UnsentStore(grown, 64);
+  for (let seq = 1; seq <= 100; seq++) small.add(seq, Uint8Array.of(seq));
+  assert.is(small.lost, 48);
+  const large = new UnsentStore(grown, 128);
+  assert.equal([...large.pending()].map((e) => e.seq), Array.from({ length: 52 }, (_, i) => 49 + i));
+  for (let seq = 101; seq <= 176; seq++) large.add(seq, Uint8Array.of(seq));
+  assert.is(large.lost, 0, "128 fit");
+  assert.equal([...new UnsentStore(grown, 128).pending()].map((e) => e.bytes[0]), Array.from({ length: 128 }, (_, i) => 49 + i));
 });
 
 test.run();

@@ -13,7 +13,7 @@
 import { readU16, readU32, writeU16, writeU32 } from "../bytes.js";
 import type { Storage } from "../ports.js";
 
-export const CHUNK_ENTRIES = 64;
+export const CHUNK_ENTRIES = 16;
 const KEY_CONFIRMED = "fqc";
 const KEY_LOST = "fql";
 
@@ -45,15 +45,18 @@ export class UnsentStore {
       this.lostThrough = readU32(lost, 4);
       this.writtenOff = readU32(lost, 8);
     }
+    let misplaced = false;
     for (let k = 0; k < this.chunks; k++) {
       const chunk = storage.get(chunkKey(k));
       if (!chunk) continue;
       for (const e of splitChunk(chunk)) {
         if (e.seq <= this.confirmedSeq) continue;
+        if (k !== chunkOf(e.seq) % this.chunks) misplaced = true;
         if (this.first === 0 || e.seq < this.first) this.first = e.seq;
         if (e.seq > this.last) this.last = e.seq;
       }
     }
+    if (misplaced) this.relayout();
   }
 
   get size(): number {
@@ -147,6 +150,20 @@ export class UnsentStore {
     this.storage.set(key, joinChunk(kept));
     if (this.first === 0 || this.first > seq) this.first = seq;
     this.last = seq;
+  }
+
+  /**
+   * Rewrites readings stored under another layout (the chunk size changed with a firmware update, or
+   * the capacity grew) into this one's keys, once. A capacity cut leaves the keys past the new ones
+   * unread: the gateway writes their readings off when no one answers its pulls.
+   */
+  private relayout(): void {
+    const groups: { seq: number; bytes: Uint8Array }[][] = Array.from({ length: this.chunks }, () => []);
+    for (let k = 0; k < this.chunks; k++) {
+      const chunk = this.storage.get(chunkKey(k));
+      if (chunk) for (const e of splitChunk(chunk)) if (e.seq > this.confirmedSeq) groups[chunkOf(e.seq) % this.chunks].push(e);
+    }
+    for (let k = 0; k < this.chunks; k++) this.storage.set(chunkKey(k), joinChunk(groups[k].sort((a, b) => a.seq - b.seq)));
   }
 
   private saveLost(): void {

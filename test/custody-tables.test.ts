@@ -64,17 +64,37 @@ test("custody queue: an ACK only counts from the neighbor the item was sent to; 
 
 test("reverse routes: bounded, the least recently learned origin forgotten first", () => {
   const r = new ReverseRoutes(3);
-  r.learn(id(1), 10);
-  r.learn(id(2), 20);
-  r.learn(id(3), 30);
-  r.learn(id(1), 11); // learned again: now the most recent
-  r.learn(id(4), 40); // evicts 2
+  r.learn(id(1), 10, 1);
+  r.learn(id(2), 20, 1);
+  r.learn(id(3), 30, 1);
+  r.learn(id(1), 11, 2); // learned again: now the most recent
+  r.learn(id(4), 40, 1); // evicts 2
   assert.equal([1, 2, 3, 4].map((n) => r.get(id(n))), [11, -1, 30, 40]);
   assert.is(r.get(id(0)), -1, "an all-zero id is not an empty row");
-  r.learn(id(5), 50); // evicts 3, the least recently learned now that 2 is gone
-  r.learn(id(1), 12);
-  r.learn(id(6), 60); // evicts 4: 1 was learned again
+  r.learn(id(5), 50, 0); // evicts 3, the least recently learned now that 2 is gone
+  r.learn(id(1), 12, 0);
+  r.learn(id(6), 60, 0); // evicts 4: 1 was learned again
   assert.equal([1, 3, 4, 5, 6].map((n) => r.get(id(n))), [12, -1, -1, 50, 60]);
+});
+
+test("reverse routes: a CONFIRM handed back again takes the way before every second time, while the last way brought only entries past it", () => {
+  const r = new ReverseRoutes(2);
+  r.learn(id(1), 10, 5);
+  assert.equal([1, 2, 3].map(() => r.wayBack(id(1), 4, true)), [10, 10, 10], "one way known: always it");
+  r.learn(id(1), 11, 7);
+  r.learn(id(1), 11, 0); // another item the same way: the way before stays 10
+  assert.equal([1, 2, 3, 4].map(() => r.wayBack(id(1), 5, true)), [11, 10, 11, 10], "CONFIRM 5 still needed, 7 came the last way: alternating");
+  assert.is(r.wayBack(id(1), 5, false), 10, "a retry of the same copy keeps its way");
+  assert.is(r.wayBack(id(1), 7, true), 11, "a new CONFIRM: the last way");
+  assert.equal([1, 2].map(() => r.wayBack(id(1), 7, true)), [11, 11], "CONFIRM 7 covers what came the last way: it stays there");
+  r.learn(id(1), 12, 6);
+  r.learn(id(1), 12, 4); // a resend CONFIRM 5 covers came the new last way
+  assert.equal([1, 2].map(() => r.wayBack(id(1), 5, true)), [12, 12], "its custodians wait for CONFIRM 5 that way");
+  r.learn(id(2), 20, 1);
+  r.learn(id(3), 30, 1); // evicts 1
+  assert.is(r.wayBack(id(1), 6, true), -1);
+  r.learn(id(1), 13, 9);
+  assert.equal([1, 2].map(() => r.wayBack(id(1), 6, true)), [13, 13], "a row reused starts afresh: no way before, no CONFIRM handed back");
 });
 
 test.run();

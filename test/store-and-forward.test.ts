@@ -398,6 +398,41 @@ test("a custodian holds the next hop to the CONFIRM, except the gateway the entr
   assert.equal(broken, [2], "the relay broke its promise; the gateway G made none");
 });
 
+test("the same CONFIRM needed again goes back by the other way the origin's items came: a grey hole that became the last way drops it every time", () => {
+  // At 200 nodes (seed 3, grey holes) origin 152's reading 1 came through a relay from its honest
+  // side; later items came through a hole that passes some on. The relay's way back became the hole,
+  // which dropped the CONFIRM of reading 1 each of the 68 times it was handed it. Here: origin O's
+  // items come from slot 1, then slot 2 (the hole); the gateway's CONFIRM of 1 comes from slot 0.
+  const gateway = new Uint8Array(8).fill(1);
+  const origin = new Uint8Array(8).fill(50);
+  const confirmsTo: number[] = [];
+  const view = newDataView();
+  const ctx = forwardContext(new Uint8Array(8).fill(7), {
+    nextHopToward: () => 0, nearestGatewayId: () => gateway,
+    sendTo: (slot: number, type: RecordType, body: Uint8Array) => {
+      if (type === RecordType.Data && decodeData(body, view) === WireError.None && view.kind === DataKind.Confirm) confirmsTo.push(slot);
+    },
+  });
+  const forward = new StoreAndForward(ctx, nodeCrypto, new MemoryStorage(), new Uint8Array(64), new Uint8Array(0), createNodeConfig());
+  let now = 1000;
+  for (const [seq, from] of [[1, 1], [3, 2]]) {
+    assert.is(decodeData(encodeData(origin, gateway, DataKind.Entry, 1, seq, Uint8Array.of(0, 0, 0, 1, 5)), view), WireError.None);
+    forward.onData(view, from, now);
+  }
+  const confirmHandedBack = (seq: number): void => {
+    now += 10_000;
+    assert.is(decodeData(gatewayConfirm(gateway, origin, 1, seq, 3), view), WireError.None);
+    forward.onData(view, 0, now);
+    forward.tick(now);
+    // The neighbor it went to takes it (a hole ACKs what it drops).
+    forward.onAck(encodeAck([{ origin, kind: DataKind.Confirm, seq }]), confirmsTo[confirmsTo.length - 1], now + 100);
+  };
+  for (let i = 0; i < 4; i++) confirmHandedBack(1);
+  assert.equal(confirmsTo, [2, 1, 2, 1], "the last way first, then the way before it every second time");
+  confirmHandedBack(2);
+  assert.equal(confirmsTo.slice(4), [2], "a new CONFIRM goes the last way first");
+});
+
 test("a home out of reach that never confirmed is left after a minute for the nearest gateway routed, even when no next hop is trusted", () => {
   // G1, chosen first, loses every route; G2 is reachable, but only through next hops we distrust.
   // Waiting for G1 (up to 15 minutes) holds every reading; G2 through a distrusted hop delivers some.

@@ -424,7 +424,7 @@ export class StoreAndForward {
       } else if (kind === DataKind.Health) {
         if (this.verifier) this.ctx.onHealthReport(d.origin, d.seq, d.payload);
       } else if (this.verifier) {
-        this.reverse.learn(d.origin, from);
+        this.reverse.learn(d.origin, from, kind === DataKind.Entry ? d.seq : 0);
         this.deliver(d, kind, d.payload, now);
       }
       return;
@@ -482,7 +482,7 @@ export class StoreAndForward {
       // newer could not be checked: it may be forged.
       this.dropOlder(d.origin, kind, d.seq, kind === DataKind.Confirm && !certified(d.payload), kind === DataKind.Confirm && !checked);
     } else {
-      this.reverse.learn(d.origin, from);
+      this.reverse.learn(d.origin, from, kind === DataKind.Entry ? d.seq : 0);
     }
     // Others' items leave a quarter of the queue to our own: a custodian on a busy path still gets its
     // readings out (a CONFIRM, small and the end of a delivery, is always taken while there is room).
@@ -779,12 +779,12 @@ export class StoreAndForward {
     if (this.verifier) {
       // A gateway keeps nothing for later: it delivers.
       this.ack(from, d);
-      this.reverse.learn(d.origin, from);
+      this.reverse.learn(d.origin, from, d.seq);
       return this.deliver(d, DataKind.Entry, entry, now);
     }
     if (!this.replicas || !this.replicas.add(d.origin, d.payload.subarray(0, LEND_HOME_BYTES), d.seq, entry, now)) return;
     this.ack(from, d);
-    this.reverse.learn(d.origin, from);
+    this.reverse.learn(d.origin, from, d.seq);
     this.nextReplicaAt = Math.min(this.nextReplicaAt, now);
   }
 
@@ -1255,7 +1255,9 @@ export class StoreAndForward {
     const kind = custody.kind(row);
     let slot = -1;
     if (kind === DataKind.Confirm) {
-      slot = this.reverse.get(custody.destination(row)!);
+      const origin = custody.destination(row)!;
+      slot = this.reverse.wayBack(origin, custody.seq(row), custody.lastSentTo(row) < 0);
+      if (slot >= 0 && !this.ctx.hasNeighbor(slot)) slot = this.reverse.get(origin);
       if (slot >= 0 && !this.ctx.hasNeighbor(slot)) slot = -1;
       if (slot < 0 && custody.tries(row) >= CONFIRM_TRIES) return custody.remove(row);
     } else if (kind === DataKind.Lend) {

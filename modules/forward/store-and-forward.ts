@@ -32,7 +32,7 @@ import type { MeshEvent } from "../events.js";
 import { feedEntryLength } from "../feed/feed-entry.js";
 import { FeedLog } from "../feed/feed-log.js";
 import { FeedVerifier, type FeedOutcome } from "../feed/feed-verifier.js";
-import { CHUNK_ENTRIES, UnsentStore } from "../feed/unsent-store.js";
+import { UnsentStore } from "../feed/unsent-store.js";
 import { publicKeyOf } from "../identity/node-id.js";
 import type { Crypto, Storage } from "../ports.js";
 import { checkpointCertificate, checkpointKeyed, checkpointOf, encodeCheckpointPayload, setCheckpointKeyed } from "../wire/checkpoint-payload.js";
@@ -182,8 +182,6 @@ const enum Receipt {
 const ADMIT_AGAIN_MS = 60_000;
 /** Readings that this many more would overwrite unconfirmed are lent to a neighbor now. */
 const LEND_AHEAD = 32;
-/** A gap only a lender in reach holds is written off after at most this many confirmAfterMs (see `pulled`). */
-const SLOW_LENDER_WAITS = 10;
 /** While a gateway holds an origin's entries past a gap it pulls again this often… */
 const PULL_EVERY_MS = 10_000;
 /** …this many times (then each new delivery starts again). */
@@ -243,10 +241,6 @@ export class StoreAndForward {
   private writeOffAt = Infinity;
   /** The start of the gap that wait began with: a gap pulled from higher up starts it again. */
   private writeOffFrom = 0;
-  /** When that wait began: a lender still in reach is waited for, up to SLOW_LENDER_WAITS × confirmAfterMs. */
-  private writeOffSince = 0;
-  /** Per chunk of the unsent store, the id of the neighbor that kept its last lend (zero: none); RAM only. */
-  private readonly lentTo: Uint8Array;
   /** The neighbor that kept our last lend: the first asked for the next one (-1: none yet). */
   private lender = -1;
   private readonly acks = new Map<number, { origin: Uint8Array; kind: DataKind; seq: number }[]>();
@@ -275,7 +269,6 @@ export class StoreAndForward {
     this.feed = new FeedLog(crypto, storage, ctx.id, secretKey);
     this.unsent = new UnsentStore(storage, config.unsentCapacity);
     this.handoffs = new Handoffs(config.unsentCapacity);
-    this.lentTo = new Uint8Array((config.unsentCapacity / CHUNK_ENTRIES) * NODE_ID_BYTES);
     this.verifier = ctx.isGateway ? new FeedVerifier(crypto, storage, 1024) : null;
     this.replicas = ctx.isGateway || config.replicaCapacity === 0 ? null : new ReplicaStore(storage, config.replicaCapacity);
     // The home gateway survives a reboot: picking another one would hand it readings the first
@@ -533,8 +526,6 @@ export class StoreAndForward {
       const row = this.custody.acknowledged(from, origin, kind, seq);
       if (row >= 0 && kind === DataKind.Lend) {
         this.lender = from;
-        const lender = this.ctx.neighborId(from);
-        if (lender) this.lentTo.set(lender.subarray(0, NODE_ID_BYTES), this.lentAt(seq));
         if (seq === Math.max(this.lentThrough, this.unsent.confirmed) + 1) this.lentThrough = seq;
       }
       if (row < 0 || kind !== DataKind.Entry) continue;
@@ -826,37 +817,14 @@ export class StoreAndForward {
       this.nextSweepAt = now;
       // Only lenders held the start of the gap. They resend within confirmAfterMs: a gap still pulled
       // after that was lost with a lender, and the base skips it. A gap starting higher than the one
-      // the wait began with shows the lenders delivering (slowly, through loss): it waits afresh. So
-      // does one whose lender is still in reach, up to a limit: it is slow, not gone (one holding 128
-      // readings after a 10-minute partition drained them for over a minute, and the write-off lost
-      // readings it still held: 30 nodes, seed 42).
+      // the wait began with shows the lenders delivering (slowly, through loss): it waits afresh.
       if (from >= this.unsent.firstHeld) this.writeOffAt = Infinity;
       else if (this.writeOffAt === Infinity || from > this.writeOffFrom) {
         this.writeOffAt = now + this.config.confirmAfterMs;
         this.writeOffFrom = from;
-        this.writeOffSince = now;
-      } else if (now >= this.writeOffAt) {
-        if (this.lenderInReach(from, Math.min(to, this.unsent.firstHeld - 1)) && now - this.writeOffSince < SLOW_LENDER_WAITS * this.config.confirmAfterMs) {
-          this.writeOffAt = now + this.config.confirmAfterMs;
-        } else this.unsent.writeOff(to);
-      }
+      } else if (now >= this.writeOffAt) this.unsent.writeOff(to);
     }
     if (this.replicas?.pull(origin, from, to)) this.nextReplicaAt = now;
-  }
-
-  /** Offset in `lentTo` of the chunk holding own reading `seq`. */
-  private lentAt(seq: number): number {
-    return (Math.floor((seq - 1) / CHUNK_ENTRIES) % (this.lentTo.length / NODE_ID_BYTES)) * NODE_ID_BYTES;
-  }
-
-  /** Whether a neighbor that kept lends of own readings `from`..`to` is still in reach. */
-  private lenderInReach(from: number, to: number): boolean {
-    for (let seq = from - ((from - 1) % CHUNK_ENTRIES); seq <= to; seq += CHUNK_ENTRIES) {
-      const at = this.lentAt(seq);
-      const lender = this.lentTo.subarray(at, at + NODE_ID_BYTES);
-      if (lender.some((b) => b !== 0) && this.ctx.slotOf(lender) >= 0) return true;
-    }
-    return false;
   }
 
   /** Carries the readings kept for neighbors toward their gateways, again after `confirmAfterMs` without a CONFIRM. */

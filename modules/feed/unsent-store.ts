@@ -16,6 +16,8 @@ import type { Storage } from "../ports.js";
 export const CHUNK_ENTRIES = 16;
 const KEY_CONFIRMED = "fqc";
 const KEY_LOST = "fql";
+/** A chunk holding no entry: one byte, read as a torn tail (an empty NVS blob fails on some ESP-IDF versions). */
+const NO_ENTRIES = Uint8Array.of(0);
 
 export class UnsentStore {
   private confirmedSeq = 0;
@@ -163,7 +165,10 @@ export class UnsentStore {
       const chunk = this.storage.get(chunkKey(k));
       if (chunk) for (const e of splitChunk(chunk)) if (e.seq > this.confirmedSeq) groups[chunkOf(e.seq) % this.chunks].push(e);
     }
-    for (let k = 0; k < this.chunks; k++) this.storage.set(chunkKey(k), joinChunk(groups[k].sort((a, b) => a.seq - b.seq)));
+    for (let k = 0; k < this.chunks; k++) {
+      if (groups[k].length > 0) this.storage.set(chunkKey(k), joinChunk(groups[k].sort((a, b) => a.seq - b.seq)));
+      else if (this.storage.get(chunkKey(k))) this.storage.set(chunkKey(k), NO_ENTRIES);
+    }
   }
 
   private saveLost(): void {

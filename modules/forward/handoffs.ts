@@ -32,6 +32,16 @@ export class Handoffs {
     return this.slots[seq % this.capacity];
   }
 
+  /** The lowest seq above `above` and below `below` handed on at `since` or later; `below` if none. */
+  lowest(above: number, below: number, since: number): number {
+    let low = below;
+    for (let i = 0; i < this.capacity; i++) {
+      const seq = this.seqs[i];
+      if (seq > above && seq < low && this.times[i] >= since) low = seq;
+    }
+    return low;
+  }
+
   delete(seq: number): void {
     const i = seq % this.capacity;
     if (this.seqs[i] === seq) this.seqs[i] = 0;

@@ -1031,11 +1031,35 @@ export class StoreAndForward {
     return kept;
   }
 
-  /** Drops the newest own entry (or lend) from the queue (it stays in storage, never handed on); false if none. */
+  /**
+   * The base our entries and lends carry: the store's, or lower while readings storage overwrote are
+   * still on their way: entries of them waiting in the queue (no route for minutes), or handed on
+   * within confirmAfterMs (in a custodian's queue: the next ones may overtake them). Counted lost, the
+   * store's base skips them; above their seq, the gateway flags them malformed and drops them, and
+   * the first entry with it makes the gateway skip the rest.
+   */
+  private entryBase(now: number): number {
+    const custody = this.custody;
+    const confirmed = this.unsent.confirmed;
+    let base = this.handoffs.lowest(confirmed, this.unsent.base, now - this.config.confirmAfterMs);
+    for (let i = 0; i < custody.size; i++) {
+      const row = custody.at(i);
+      const seq = custody.seq(row);
+      if (seq < base && seq > confirmed && custody.kind(row) === DataKind.Entry && custody.hops(row) === 0 && custody.isFrom(row, this.ctx.id)) base = seq;
+    }
+    return base;
+  }
+
+  /**
+   * Drops the newest own entry (or lend) from the queue whose reading storage still holds (the sweep,
+   * or the next lend, makes it again) or a lender keeps; false if none. Of a reading storage overwrote
+   * unlent, it is the last copy.
+   */
   private dropNewestOwn(kind: DataKind.Entry | DataKind.Lend): boolean {
     for (let i = this.custody.size - 1; i >= 0; i--) {
       const row = this.custody.at(i);
-      if (this.custody.kind(row) === kind && this.custody.isFrom(row, this.ctx.id)) {
+      const seq = this.custody.seq(row);
+      if (this.custody.kind(row) === kind && this.custody.isFrom(row, this.ctx.id) && (this.unsent.holds(seq) || seq <= this.lentThrough)) {
         this.custody.remove(row);
         this.nextSweepAt = Math.min(this.nextSweepAt, this.custody.nextTryAt(row));
         return true;
@@ -1182,14 +1206,15 @@ export class StoreAndForward {
       if (seq > through) break;
       if (seq <= this.lentThrough || this.custody.find(this.ctx.id, DataKind.Lend, seq) >= 0) continue;
       // A lend goes before own entries waiting in the queue: they are in storage, the sweep takes them back.
-      if (!this.ownRoom() && !this.dropNewestOwn(DataKind.Entry)) {
+      // So in a queue full of others' items too (a lender carrying replicas): else no lend gets a row.
+      if ((!this.ownRoom() || this.custody.full) && !this.dropNewestOwn(DataKind.Entry)) {
         this.nextSweepAt = Math.min(this.nextSweepAt, now + NO_ROUTE_RETRY_MS);
         break;
       }
       // Named like an own entry: the new home holds it until the old one says how far it delivered.
       const payload = this.entryPayload(bytes, LEND_HOME_BYTES);
       payload.set(this.home ?? NO_HOME, 0);
-      writeU32(payload, LEND_HOME_BYTES, this.unsent.base);
+      writeU32(payload, LEND_HOME_BYTES, this.entryBase(now));
       this.custody.add(this.ctx.id, null, DataKind.Lend, seq, 0, payload, now);
     }
   }
@@ -1258,7 +1283,7 @@ export class StoreAndForward {
     if (slot < 0) return custody.unsent(row, now + NO_ROUTE_RETRY_MS, kind === DataKind.Confirm || kind === DataKind.Message || kind === DataKind.CommandAck);
     // Our own entries say, as they leave, from where a gateway that never met us should start.
     if (kind === DataKind.Entry && custody.hops(row) === 0 && custody.isFrom(row, this.ctx.id)) {
-      writeU32(custody.payload(row), 0, this.unsent.base);
+      writeU32(custody.payload(row), 0, this.entryBase(now));
     }
     // …and commit to the receipt of the gateway they go to, whose key we hold (else zero: unchecked on the
     // way), made here because the home may change while they wait: ≤ 34 SHA-512s (receipt-chain.ts).

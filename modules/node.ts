@@ -1678,6 +1678,10 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
     return this.routes.nearest(except, (slot) => !this.custodyTrust.distrusted(slot, now))?.destination ?? null;
   }
 
+  distrusted(slot: number, now: number): boolean {
+    return this.custodyTrust.distrusted(slot, now);
+  }
+
   broadcastHandover(notices: Uint8Array, now: number): void {
     const seq = this.takeSeq();
     const { secretKey, certificate } = this.provisioning;

@@ -117,6 +117,12 @@ export interface NodeConfig {
    * storage value holds), the least recently updated forgotten first; 24 B each in RAM, 12 B in storage.
    */
   handoverFloorCapacity: number;
+  /**
+   * Origins: gateway certificates heard in gateways' gossip and kept, unverified, for the gateway that
+   * becomes home (2..64, forward/gateway-certificates.ts); the one heard from farthest forgotten first,
+   * never the home's or the home before's; 127 B each.
+   */
+  gatewayCertificateCapacity: number;
 }
 
 export const DEFAULT_NODE_CONFIG: Readonly<NodeConfig> = Object.freeze({
@@ -155,6 +161,7 @@ export const DEFAULT_NODE_CONFIG: Readonly<NodeConfig> = Object.freeze({
   attribute: false,
   attributionCapacity: 256,
   handoverFloorCapacity: 32,
+  gatewayCertificateCapacity: 8,
 });
 
 /**
@@ -178,6 +185,7 @@ export const BOARD_NODE_CONFIG: Readonly<NodeConfig> = Object.freeze({
   eventCapacity: 64,
   unboundLinkCapacity: 8,
   handoverFloorCapacity: 8,
+  gatewayCertificateCapacity: 4,
 });
 
 /** Throws a RangeError naming `name` unless `value` is a number from `min` to `max` (an integer unless `integer` is false). */
@@ -228,6 +236,7 @@ export function validateNodeConfig(c: NodeConfig): NodeConfig {
   if (c.healthIntervalMs !== 0) range("healthIntervalMs", c.healthIntervalMs, 1000, 86400000);
   range("attributionCapacity", c.attributionCapacity, 1, 4096);
   range("handoverFloorCapacity", c.handoverFloorCapacity, 1, Math.floor(STORAGE_VALUE_MAX_BYTES / HANDOVER_FLOOR_BYTES));
+  range("gatewayCertificateCapacity", c.gatewayCertificateCapacity, 2, 64);
   if (typeof c.attribute !== "boolean") throw new RangeError(`attribute must be a boolean, got ${String(c.attribute)}`);
   return c;
 }

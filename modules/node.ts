@@ -46,7 +46,7 @@ import { idKey, NeighborTable, type Neighbor } from "./neighbors/neighbor-table.
 import { unitFloat, type Crypto, type Random, type Storage } from "./ports.js";
 import { WireError } from "./wire/errors.js";
 import { MAX_PAYLOAD_BYTES, newFrameHeader } from "./wire/frame.js";
-import { checkGossipAt, decodeGossip, encodeGossip, GOSSIP_HOPS_OFFSET, GOSSIP_SEQ_OFFSET, GossipKind, newGossipView, type GossipView } from "./wire/gossip.js";
+import { checkGossipAt, decodeGossip, encodeGossip, GOSSIP_HOPS_OFFSET, GOSSIP_KIND_OFFSET, GOSSIP_SEQ_OFFSET, GossipKind, newGossipView, type GossipView } from "./wire/gossip.js";
 import { decodeHello, encodeHello, helloNeighborQuality, MAX_RECENT_KEYS, newHelloView, type HelloNeighbor, type HelloView } from "./wire/hello.js";
 import { decodeRoute, encodeRoute, INFINITE_METRIC, MAX_ROUTE_ENTRIES, newRouteView, type RouteEntry } from "./wire/route.js";
 import { RouteTable, seqnoNewer, type Route } from "./routing/route-table.js";
@@ -169,6 +169,12 @@ const MAX_DEFICIT = 24;
 const SEQ_BLOCK = 64;
 /** A HELLO carries the full certificate at least every this many beacons. */
 const CERTIFICATE_EVERY = 8;
+/**
+ * Gateways gossip their certificate (GOSSIP kind 7: 125 B, relayed once by each relay) at boot and
+ * this often after, for origins that joined since or missed it: 3 a gateway an hour. Relays pass one
+ * a gateway per CERTIFICATE_RELAY_GAP_MS (origin-limiter.ts), which must stay shorter.
+ */
+const CERTIFICATE_GOSSIP_EVERY_MS = 20 * 60_000;
 const OUTBOX_CAPACITY = 32;
 /** The largest message body kept for repair (docs/architecture.md §Memory). */
 const RECENT_MAX_BODY = 256;
@@ -283,6 +289,8 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
   private reservedSeq = 0;
   private beaconSeq = 0;
   private nextBeaconAt = Infinity;
+  /** Gateways: when our certificate is gossiped next (GOSSIP kind 7). */
+  private certificateGossipAt = Infinity;
   private certificateWanted = true;
   private revocation: RevocationList | null = null;
   private revocationBytes: Uint8Array | null = null;
@@ -394,6 +402,8 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
     this.nextSeq = Math.max(1, readStoredU32(this.storage, KEY_SEQ));
     this.reserveSeq();
     if (this.role === Role.Gateway) this.loadRouteSeqno();
+    // After a first round of HELLOs: neighbors that do not know us yet would drop it.
+    if (this.role === Role.Gateway) this.certificateGossipAt = now + this.config.beaconIntervalMs;
     const stored = this.storage.get(KEY_REVOCATION);
     const list = stored ? decodeRevocationList(stored) : null;
     // Stored lists were verified before they were written: trusting flash saves a verify per boot.
@@ -497,9 +507,13 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
     if (c) this.publishOwn(this.takeSeq(), GossipKind.CommandResend, encodeCommandResend(c.seq, c.payload), now);
   }
 
-  /** Sends own gossip `seq`; its digest joins the next checkpoint, which must cover every seq in its range. */
+  /**
+   * Sends own gossip `seq`; its digest joins the next checkpoint, which must cover every seq in its range.
+   * A gateway's certificate calls for none of its own: it is self-authenticating, so attributing it buys
+   * nothing, and a checkpoint would double its airtime and spend our relay budget (our commands').
+   */
   private publishOwn(seq: number, kind: GossipKind, payload: Uint8Array, now: number): void {
-    this.checkpoints.add(seq, messageDigest(this.crypto, this.id, seq, kind, payload), now);
+    this.checkpoints.add(seq, messageDigest(this.crypto, this.id, seq, kind, payload), now, kind !== GossipKind.GatewayCertificate);
     this.sendOwn(seq, kind, payload, now);
   }
 
@@ -820,6 +834,7 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
     }
     this.expiryAt = this.neighbors.nextExpiry();
     this.commandsDue(now);
+    if (now >= this.certificateGossipAt) this.gossipCertificate(now);
     this.checkpointIfDue(now);
     this.monitor.tick(now);
     this.forward.tick(now);
@@ -839,7 +854,7 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
   nextTimeout(): number {
     return Math.min(this.nextBeaconAt, this.expiryAt, this.checkpoints.deadline(), this.forward.nextDeadline(), this.routeUpdateAt,
       this.pending.earliest(), this.monitor.deadline, this.content ? this.content.nextDeadline() : Infinity, this.discovery.nextDeadline(),
-      this.commandOutbox ? this.commandOutbox.nextDeadline() : Infinity);
+      this.commandOutbox ? this.commandOutbox.nextDeadline() : Infinity, this.certificateGossipAt);
   }
 
   pollTransmit(): Transmit | undefined {
@@ -1030,8 +1045,10 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
     this.eclipseWatch.heardOrigin(idKey(g.origin, 0));
     if (transmitter) this.scores.record(transmitter.slot, Behavior.FirstDelivery, now);
     const originHex = toHex(g.origin);
-    // Revocations are the owner's, and urgent: never rate-limited.
-    const withinRate = g.kind === GossipKind.Revocation || this.originLimiter.allow(g.origin, now);
+    // Revocations are the owner's, and urgent: never rate-limited. A gateway's certificate has a budget
+    // of its own (origin-limiter.ts): it must not starve the gateway's commands, nor they it.
+    const withinRate = g.kind === GossipKind.Revocation ||
+      (g.kind === GossipKind.GatewayCertificate ? this.originLimiter.allowCertificate(g.origin, now) : this.originLimiter.allow(g.origin, now));
     if (!withinRate) this.counters.relaysRateLimited++;
     const relayable = this.role !== Role.Leaf && g.hops + 1 < g.hopLimit && withinRate;
     const copy = relayable ? body.slice() : null;
@@ -1056,6 +1073,8 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
       else this.onCommand(g.origin, originHex, seq, g.payload.subarray(RESEND_SEQ_BYTES), g.hops, now);
     } else if (g.kind === GossipKind.Handover && this.role === Role.Gateway) {
       this.onHandover(g.origin, g.seq, g.payload, now);
+    } else if (g.kind === GossipKind.GatewayCertificate && this.role !== Role.Gateway) {
+      this.onGatewayCertificate(g.origin, g.payload, g.hops + 1);
     }
     if (!copy) return;
     // Under the coverage policy the neighbors that the transmitter of our first copy designated
@@ -1073,7 +1092,7 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
     if (this.config.relayPolicy === "coverage" && !repaired && transmitter && transmitter.selectsAny) {
       // Gaps are left only while the origin's budget here can still pay for a repair (its first
       // copy's token taken): an origin publishing near its rate has none to spare.
-      const good = this.originLimiter.spare(g.origin, now) >= 1 && wellLinked(this.neighbors);
+      const good = this.canRepair(body, now) && wellLinked(this.neighbors);
       if (transmitter.selectsUs) needed = good ? WELL_LINKED_NEEDED : 1;
       else if (good) return;
       else extraDelay = FALLBACK_DELAY_UNITS * this.config.relayDelayMs;
@@ -1123,6 +1142,25 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
     if (!verifyHandoverSignature(this.crypto, view, origin, seq, publicKey)) return this.counters.drop(DropReason.BadSignature);
     floors.accept(origin, seq, now);
     this.forward.onHandover(origin, view.notices, now);
+  }
+
+  /**
+   * Gateway `gateway`'s certificate, gossiped (docs/protocol.md §Store-and-forward, "Gateway
+   * certificates"): cheap checks only (a gateway's, its key hashing to the gossip's origin: one
+   * SHA-512); store-and-forward keeps it for the day the gateway becomes our home, and admits it then.
+   */
+  private onGatewayCertificate(gateway: Uint8Array, certificate: Uint8Array, hops: number): void {
+    const cert = decodeCertificate(certificate);
+    if (typeof cert === "number" || cert.role !== Role.Gateway || !equalBytes(nodeIdOf(this.crypto, cert.publicKey), gateway)) {
+      return this.counters.drop(DropReason.BadCertificate);
+    }
+    this.forward.onGatewayCertificate(gateway, certificate, hops);
+  }
+
+  /** Gateways: our certificate, gossiped mesh-wide, so origins hold our CONFIRM key before their first reading. */
+  private gossipCertificate(now: number): void {
+    this.certificateGossipAt = now + CERTIFICATE_GOSSIP_EVERY_MS;
+    this.publishOwn(this.takeSeq(), GossipKind.GatewayCertificate, this.provisioning.certificate, now);
   }
 
   /** Sends `origin` our signed ack of its command `seq` (the one signed last is reused), hop by hop. */
@@ -1208,7 +1246,7 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
       // it goes out (takeDueRelays; one suppressed meanwhile costs none), and is scheduled only while
       // one is left. At most MAX_REPAIRS_PER_MESSAGE per message, so that an origin within its rate
       // keeps budget for its next messages even where relays leave many gaps to repair.
-      if (recent.repairs(i) >= MAX_REPAIRS_PER_MESSAGE || this.originLimiter.spare(body, now) < 1) continue;
+      if (recent.repairs(i) >= MAX_REPAIRS_PER_MESSAGE || !this.canRepair(body, now)) continue;
       recent.repaired(i);
       const repair = this.pending.add(body, seq, true);
       this.pending.miss[this.pending.missAt(repair) + n.slot] = 255;
@@ -1217,6 +1255,11 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
     }
     // A scan that saw every entry from shownFrom on knows the oldest still shown missing.
     if (i >= end) recent.scannedFromShown(lowest);
+  }
+
+  /** Whether a repair of gossip `body` could go out now: its origin has a token to spare, if it costs one. */
+  private canRepair(body: Uint8Array, now: number): boolean {
+    return !costsToken(body) || this.originLimiter.spare(body, now) >= 1;
   }
 
   /** Sets when queued relay `p` fires: a delay that shrinks as its expected gain (from its miss row) grows. */
@@ -1472,7 +1515,7 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
       const target = repair ? REPAIR_SUPPRESS_BELOW : this.config.coverageTarget;
       // A repair takes its token of the origin's budget only now, as it goes out (see repairFor).
       const relay = fireAt <= until && shouldRelay(this.config.relayPolicy, pending.copies(p), pending.miss, this.neighbors,
-        target, pending.missAt(p), pending.needed(p)) && (!repair || this.originLimiter.allow(pending.body(p), now));
+        target, pending.missAt(p), pending.needed(p)) && (!repair || !costsToken(pending.body(p)) || this.originLimiter.allow(pending.body(p), now));
       if (fireAt > until || (onlyIfRelaying && !relay)) {
         i++;
         continue;
@@ -1635,6 +1678,10 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
     return this.routes.nearest(except, (slot) => !this.custodyTrust.distrusted(slot, now))?.destination ?? null;
   }
 
+  distrusted(slot: number, now: number): boolean {
+    return this.custodyTrust.distrusted(slot, now);
+  }
+
   broadcastHandover(notices: Uint8Array, now: number): void {
     const seq = this.takeSeq();
     const { secretKey, certificate } = this.provisioning;
@@ -1769,6 +1816,15 @@ const enum Unopened {
   BoundRow,
   /** From the bound address of the sender's certificate-cache entry (no row). */
   BoundPeer,
+}
+
+/**
+ * Whether relaying gossip `body` again (a repair) takes a token of its origin's budget: not a gateway's
+ * certificate, whose first relay here was within a budget of its own (origin-limiter.ts), and which is
+ * repaired MAX_REPAIRS_PER_MESSAGE times at most, like any message.
+ */
+function costsToken(body: Uint8Array): boolean {
+  return body[GOSSIP_KIND_OFFSET] !== GossipKind.GatewayCertificate;
 }
 
 /** Link addresses compared as values, when the host gives no sameLink. */

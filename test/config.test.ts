@@ -55,6 +55,8 @@ const RULES: Rule[] = [
   { field: "attributionCapacity", min: 1, max: 4096, integer: true },
   // What one 4,000-byte storage value holds, 12 B a sending gateway.
   { field: "handoverFloorCapacity", min: 1, max: 333, integer: true },
+  // The home's and the home before's, at least.
+  { field: "gatewayCertificateCapacity", min: 2, max: 64, integer: true },
   // 0 turns health reports off (checked below); else 1000..86400000.
   { field: "healthIntervalMs", min: 1000, max: 86400000, integer: true },
 ];
@@ -152,7 +154,7 @@ test("the board's caps validate, differ from the defaults in caps only, and crea
   assert.equal(validateNodeConfig({ ...BOARD_NODE_CONFIG }), { ...BOARD_NODE_CONFIG });
   const changed = (Object.keys(DEFAULT_NODE_CONFIG) as (keyof NodeConfig)[]).filter((k) => BOARD_NODE_CONFIG[k] !== DEFAULT_NODE_CONFIG[k]);
   assert.equal(changed.sort(), [
-    "certificateCacheCapacity", "custodyCapacity", "eventCapacity", "handoverFloorCapacity", "neighborCapacity", "nodeRouteCapacity", "pendingRelayCapacity",
+    "certificateCacheCapacity", "custodyCapacity", "eventCapacity", "gatewayCertificateCapacity", "handoverFloorCapacity", "neighborCapacity", "nodeRouteCapacity", "pendingRelayCapacity",
     "recentCapacity", "replicaCapacity", "routeCapacity", "seenCacheCapacity", "unboundLinkCapacity", "unsentCapacity",
   ]);
   for (const k of changed) assert.ok(BOARD_NODE_CONFIG[k] < DEFAULT_NODE_CONFIG[k], `${k} is smaller on the board`);

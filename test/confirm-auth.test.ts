@@ -48,7 +48,7 @@ function context(me: Uint8Array, isGateway: boolean, log: { sent: Uint8Array[]; 
   const view = newDataView();
   return {
     id: me, isGateway,
-    nextHopToward: () => 1, nextHopToNode: () => 1, nearestGatewayId: () => gatewayId, trustedGatewayId: () => null, isRevoked: () => false,
+    nextHopToward: () => 1, nextHopToNode: () => 1, nearestGatewayId: () => gatewayId, trustedGatewayId: () => null, distrusted: () => false, isRevoked: () => false,
     broadcastHandover() {}, hasNeighbor: () => true, lenderSlot: () => -1, neighborId: () => null,
     sendTo: (_slot, type, body) => {
       if (type === RecordType.Data && decodeData(body, view) === WireError.None) log.sent.push(body.slice());

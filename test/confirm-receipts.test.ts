@@ -31,7 +31,7 @@ function custodian() {
   const log = { sent: [] as { slot: number; type: RecordType; body: Uint8Array }[], drops: [] as number[], judged: [] as [number, Behavior][] };
   const ctx: ForwardContext = {
     id: ME, isGateway: false,
-    nextHopToward: () => 2, nextHopToNode: () => -1, nearestGatewayId: () => GATEWAY, trustedGatewayId: () => null, isRevoked: () => false,
+    nextHopToward: () => 2, nextHopToNode: () => -1, nearestGatewayId: () => GATEWAY, trustedGatewayId: () => null, distrusted: () => false, isRevoked: () => false,
     broadcastHandover() {}, hasNeighbor: () => true, lenderSlot: () => -1, neighborId: (slot) => [null, ORIGIN, HOLE][slot] ?? null,
     sendTo: (slot, type, body) => void log.sent.push({ slot, type, body: body.slice() }), drop: (reason) => void log.drops.push(reason),
     onDirectMessage() {}, messageUnroutable() {}, onCommandAck() {}, emit() {}, readingResent() {}, onHealthReport() {},

@@ -2,7 +2,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { OpenBudget } from "../modules/limits/open-budget.js";
-import { OriginLimiter } from "../modules/limits/origin-limiter.js";
+import { CERTIFICATE_RELAY_GAP_MS, OriginLimiter } from "../modules/limits/origin-limiter.js";
 import { TokenBuckets } from "../modules/limits/token-bucket.js";
 
 function origin(n: number): Uint8Array {
@@ -56,6 +56,23 @@ test("origin limiter: spare is what allow would find, and takes nothing", () => 
   assert.ok(limiter.allow(origin(1), 0));
   assert.ok(limiter.spare(origin(1), 0) < 1, "spent: no repair of its messages may be scheduled");
   assert.not.ok(limiter.allow(origin(1), 0), "and allow agrees");
+});
+
+test("origin limiter: a gateway's certificate has a budget of its own, one per gap, and leaves the tokens as they would be without it", () => {
+  const limiter = new OriginLimiter(60, 4, 2); // 1 per second, bursts of 4, two origins remembered
+  assert.ok(limiter.allowCertificate(origin(1), 0), "an origin met anew: its first certificate goes");
+  assert.is(limiter.size, 1, "in the origin's row");
+  assert.is(limiter.spare(origin(1), 10_000), 2, "its bucket not started by the certificate: 2 tokens at its first message, not 2 and 10 s of refill");
+  assert.ok(limiter.allow(origin(1), 10_000));
+  assert.ok(limiter.allow(origin(1), 10_000), "both its tokens for its data");
+  assert.not.ok(limiter.allow(origin(1), 10_000));
+  assert.not.ok(limiter.allowCertificate(origin(1), CERTIFICATE_RELAY_GAP_MS - 1), "a second certificate within the gap, whatever its bytes");
+  assert.is(limiter.spare(origin(1), CERTIFICATE_RELAY_GAP_MS - 1), 4, "refused or relayed, a certificate takes no token");
+  assert.ok(limiter.allowCertificate(origin(1), CERTIFICATE_RELAY_GAP_MS), "the gap over");
+  assert.is(limiter.spare(origin(1), CERTIFICATE_RELAY_GAP_MS), 4);
+  assert.ok(limiter.allowCertificate(origin(2), CERTIFICATE_RELAY_GAP_MS), "each origin its own");
+  assert.ok(limiter.allowCertificate(origin(3), CERTIFICATE_RELAY_GAP_MS), "3 takes the place of 1, the least recent");
+  assert.ok(limiter.allowCertificate(origin(1), CERTIFICATE_RELAY_GAP_MS + 1), "1 was forgotten: met anew (as its tokens would be)");
 });
 
 test("origin limiter: the index and recency list agree with a plain scan over thousands of origins", () => {

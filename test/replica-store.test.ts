@@ -148,7 +148,7 @@ function lender(replicaCapacity: number): { forward: StoreAndForward; sent: { ty
   const drops: WireError[] = [];
   const ctx = {
     id: id(7), isGateway: false,
-    nextHopToward: () => -1, nextHopToNode: () => -1, nearestGatewayId: () => null, trustedGatewayId: () => null, isRevoked: () => false, broadcastHandover() {}, hasNeighbor: (slot: number) => slot === 0,
+    nextHopToward: () => -1, nextHopToNode: () => -1, nearestGatewayId: () => null, trustedGatewayId: () => null, distrusted: () => false, isRevoked: () => false, broadcastHandover() {}, hasNeighbor: (slot: number) => slot === 0,
     lenderSlot: () => 0, neighborId: (slot: number) => (slot === 0 ? id(1) : null),
     sendTo: (_slot: number, type: RecordType, body: Uint8Array) => void sent.push({ type, body }),
     drop: (reason: WireError) => void drops.push(reason),
@@ -208,7 +208,7 @@ test("an origin that changed home lends its readings naming the previous home, a
   storage.set("fprev", id(2));
   const ctx = {
     id: id(1), isGateway: false,
-    nextHopToward: () => -1, nextHopToNode: () => -1, nearestGatewayId: () => HOME, trustedGatewayId: () => HOME, isRevoked: () => false, broadcastHandover() {}, hasNeighbor: (slot: number) => slot === 0,
+    nextHopToward: () => -1, nextHopToNode: () => -1, nearestGatewayId: () => HOME, trustedGatewayId: () => HOME, distrusted: () => false, isRevoked: () => false, broadcastHandover() {}, hasNeighbor: (slot: number) => slot === 0,
     lenderSlot: () => 0, neighborId: (slot: number) => (slot === 0 ? id(7) : null),
     sendTo: (_slot: number, type: RecordType, body: Uint8Array) => void sent.push({ type, body }),
     drop() {}, onDirectMessage() {}, messageUnroutable() {}, onCommandAck() {}, emit() {}, readingResent() {}, judge() {}, onHealthReport() {}, admitOrigin: () => null,

@@ -586,7 +586,7 @@ test("gossip: truncation below the fixed part → Truncated; longer prefixes onl
   }
 });
 
-test("gossip: seq 0, hop limit 0 or over the maximum, hops over the limit → BadField; kind 0 or 7 → BadType", () => {
+test("gossip: seq 0, hop limit 0 or over the maximum, hops over the limit → BadField; kind 0 or 8 → BadType", () => {
   const base = () => encodeGossip(testId(3), 77, GossipKind.Data, 2, 5, Uint8Array.of(1));
   const cases: [string, (b: Uint8Array) => void, WireError][] = [
     ["seq 0", (b) => writeU32(b, 8, 0), WireError.BadField],
@@ -598,7 +598,7 @@ test("gossip: seq 0, hop limit 0 or over the maximum, hops over the limit → Ba
     ["hops 255 = limit 255", (b) => { b[13] = 0xff; b[14] = 0xff; }, MAX_HOP_LIMIT < 0xff ? WireError.BadField : WireError.None],
     ["hops = limit", (b) => { b[13] = 5; }, WireError.None],
     ["kind 0", (b) => { b[12] = 0; }, WireError.BadType],
-    ["kind 7", (b) => { b[12] = 7; }, WireError.BadType],
+    ["kind 8", (b) => { b[12] = 8; }, WireError.BadType],
     ["kind 255", (b) => { b[12] = 0xff; }, WireError.BadType],
   ];
   // A byte-sized limit above the maximum exists only while the maximum is below 255.
@@ -643,7 +643,7 @@ test("gossip: encodeGossip rejects every value the decoder would reject (kind, N
   const one = Uint8Array.of(1);
   const bad: [string, () => Uint8Array][] = [
     ["kind 0", () => encodeGossip(id, 1, 0 as GossipKind, 0, 1, one)],
-    ["kind 7", () => encodeGossip(id, 1, 7 as GossipKind, 0, 1, one)],
+    ["kind 8", () => encodeGossip(id, 1, 8 as GossipKind, 0, 1, one)],
     ["seq NaN", () => encodeGossip(id, NaN, GossipKind.Data, 0, 1, one)],
     ["hop limit NaN", () => encodeGossip(id, 1, GossipKind.Data, 0, NaN, one)],
   ];

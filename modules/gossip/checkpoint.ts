@@ -40,25 +40,31 @@ function signedBytes(origin: Uint8Array, seq: number, firstSeq: number, digests:
 /** Origin side: collects digests of own data messages until a checkpoint is due. */
 export class CheckpointWriter {
   private firstSeq = 0;
-  private firstAt = 0;
+  /** When the batch must go out: `afterMs` after its first message that calls for a checkpoint, at once when full. */
+  private dueAt = Infinity;
   private readonly digests: Uint8Array[] = [];
 
   constructor(private readonly every: number, private readonly afterMs: number) {
     if (every < 1 || every > MAX_CHECKPOINT_DIGESTS) throw new RangeError(`checkpoint size must be 1..${MAX_CHECKPOINT_DIGESTS}`);
   }
 
-  add(seq: number, digest: Uint8Array, now: number): void {
+  /**
+   * Covers own message `seq` (the next one). `callsForCheckpoint` false: it starts no clock, and is
+   * covered by the checkpoint that later messages (or a full batch) call for.
+   */
+  add(seq: number, digest: Uint8Array, now: number, callsForCheckpoint = true): void {
     if (this.digests.length === 0) {
       this.firstSeq = seq;
-      this.firstAt = now;
+      this.dueAt = Infinity;
     }
     this.digests.push(digest);
+    if (callsForCheckpoint) this.dueAt = Math.min(this.dueAt, now + this.afterMs);
+    if (this.digests.length >= this.every) this.dueAt = Math.min(this.dueAt, now);
   }
 
-  /** When the next checkpoint must go out (Infinity when nothing is uncovered). */
+  /** When the next checkpoint must go out (Infinity when nothing calls for one). */
   deadline(): number {
-    if (this.digests.length === 0) return Infinity;
-    return this.digests.length >= this.every ? this.firstAt : this.firstAt + this.afterMs;
+    return this.digests.length === 0 ? Infinity : this.dueAt;
   }
 
   /** Builds the checkpoint payload for sequence number `seq` (the next one) and starts a new batch. */

@@ -5,7 +5,8 @@
  *   0    8     origin node id (the owner's id for revocation lists)
  *   8    4     origin sequence (u32, ≥ 1; the revocation serial for revocation lists)
  *   12   1     kind: 1 data, 2 checkpoint, 3 revocation list, 4 command, 5 handover (wire/handover.ts),
- *               6 command resent (command/command-message.ts)
+ *               6 command resent (command/command-message.ts), 7 gateway certificate (the gateway's
+ *               certificate, CERTIFICATE_BYTES, as payload; forward/gateway-certificates.ts)
  *   13   1     hops travelled so far (≤ hop limit)
  *   14   1     hop limit (1..255)
  *   15   n     payload (0..MAX_GOSSIP_PAYLOAD bytes)
@@ -28,10 +29,13 @@ export enum GossipKind {
   Handover = 5,
   /** A command not acknowledged in time, sent again under a new seq: its own seq ‖ its payload unchanged. */
   CommandResend = 6,
+  /** A gateway's certificate, for origins to agree on its CONFIRM key before they pick it as home. */
+  GatewayCertificate = 7,
 }
 
 export const GOSSIP_FIXED_BYTES = 15;
 export const GOSSIP_SEQ_OFFSET = 8;
+export const GOSSIP_KIND_OFFSET = 12;
 export const GOSSIP_HOPS_OFFSET = 13;
 /** The field is a byte: large simulated meshes need more than the default limit of 32. */
 export const MAX_HOP_LIMIT = 255;
@@ -68,7 +72,7 @@ export function checkGossipAt(bytes: Uint8Array, start: number, end: number): Wi
   const kind = bytes[start + 12];
   const hops = bytes[start + 13];
   const hopLimit = bytes[start + 14];
-  if (kind < GossipKind.Data || kind > GossipKind.CommandResend) return WireError.BadType;
+  if (kind < GossipKind.Data || kind > GossipKind.GatewayCertificate) return WireError.BadType;
   if (seq === 0 || hopLimit < 1 || hopLimit > MAX_HOP_LIMIT || hops > hopLimit) return WireError.BadField;
   return WireError.None;
 }
@@ -91,7 +95,7 @@ export function encodeGossip(
 ): Uint8Array {
   if (payload.length > MAX_GOSSIP_PAYLOAD) throw new RangeError(`gossip payload over ${MAX_GOSSIP_PAYLOAD} bytes`);
   if (!(Number.isInteger(seq) && seq >= 1 && seq <= 0xffffffff)) throw new RangeError("sequence must be an integer 1..2^32-1");
-  if (!(kind >= GossipKind.Data && kind <= GossipKind.CommandResend)) throw new RangeError(`unknown gossip kind ${kind}`);
+  if (!(kind >= GossipKind.Data && kind <= GossipKind.GatewayCertificate)) throw new RangeError(`unknown gossip kind ${kind}`);
   if (!(Number.isInteger(hopLimit) && Number.isInteger(hops) && hopLimit >= 1 && hopLimit <= MAX_HOP_LIMIT && hops >= 0 && hops <= hopLimit)) {
     throw new RangeError("hops must be 0..hopLimit and hopLimit 1..255");
   }

@@ -26,8 +26,10 @@ const SCENARIOS = [
   { title: "holes at two gateways, every way out of some nodes distrusted", nodes: 100, seed: 6, gateways: 2, holesPerGateway: 3, minDropped: 500, minTaken: 600 },
   // Some origins' home is behind its holes alone, and every way out of them is blamed for what the
   // holes lost: they must leave it for the other gateway, through a distrusted hop if need be (main
-  // kept the home for good, and lost 7 black and 24 grey readings here).
-  { title: "holes at two gateways, some homes behind them alone", nodes: 100, seed: 3, gateways: 2, holesPerGateway: 3, minDropped: 2000, minTaken: 600 },
+  // kept the home for good, and lost 7 black and 24 grey readings here). Grey holes drop fewer since
+  // origins commit their first entries to their gateway's receipts (gateways gossip their
+  // certificate): 1,367, against 2,404 before (the last reading 377 s after it was taken, not 613 s).
+  { title: "holes at two gateways, some homes behind them alone", nodes: 100, seed: 3, gateways: 2, holesPerGateway: 3, minDropped: 1000, minTaken: 600 },
 ];
 
 for (const { title, minDropped, minTaken, ...setup } of SCENARIOS) {

@@ -37,7 +37,7 @@ export function handoverMesh(ids: number[], { dataLost = false } = {}) {
   for (const n of ids) {
     const ctx: ForwardContext = {
       id: idOf(n), isGateway: true,
-      nextHopToward: (to) => to[0], nextHopToNode: () => -1, nearestGatewayId: () => null, trustedGatewayId: () => null, isRevoked: () => false,
+      nextHopToward: (to) => to[0], nextHopToNode: () => -1, nearestGatewayId: () => null, trustedGatewayId: () => null, distrusted: () => false, isRevoked: () => false,
       broadcastHandover: (payload) => void gossip.push({ from: n, payload: payload.slice() }),
       hasNeighbor: (slot) => gateways.has(slot), lenderSlot: () => -1, neighborId: idOf,
       sendTo: (to, type, body) => void (dataLost || frames.push({ from: n, to, type, body: body.slice() })),

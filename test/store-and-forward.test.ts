@@ -176,24 +176,30 @@ test("an own entry a gateway confirmed, handed back to us, is answered with our 
   assert.is(moved.custodySize, 0);
 });
 
-/** An origin (id 7…, home 9…) with no route, whose lends go to neighbor L (slot 1, id 8…): `lends` collects their seqs. */
-function lendingOrigin() {
+/**
+ * An origin (id 7…, home 9…) with no route (but the one `nextHopToward` gives), whose lends go to
+ * neighbor L (slot 1, id 8…): `lends` collects their seqs, `entries` the seqs of the entries it sends.
+ */
+function lendingOrigin(nextHopToward: ForwardContext["nextHopToward"] = () => -1) {
   const me = new Uint8Array(8).fill(7);
   const lenderId = new Uint8Array(8).fill(8);
   const gateway = new Uint8Array(8).fill(9);
   const lends: number[] = [];
+  const entries: number[] = [];
   const view = newDataView();
   const config = createNodeConfig({ unsentCapacity: 64 });
   const storage = new MemoryStorage();
   storage.set("fhome", gateway);
   const forward = new StoreAndForward(forwardContext(me, {
-    lenderSlot: () => 1, neighborId: (slot: number) => (slot === 1 ? lenderId : null),
+    nextHopToward, lenderSlot: () => 1, neighborId: (slot: number) => (slot === 1 ? lenderId : null),
     sendTo: (_slot: number, type: RecordType, body: Uint8Array) => {
-      if (type === RecordType.Data && decodeData(body, view) === WireError.None && view.kind === DataKind.Lend) lends.push(view.seq);
+      if (type !== RecordType.Data || decodeData(body, view) !== WireError.None) return;
+      if (view.kind === DataKind.Lend) lends.push(view.seq);
+      if (view.kind === DataKind.Entry) entries.push(view.seq);
     },
   }), nodeCrypto, storage, new Uint8Array(64), new Uint8Array(0), config);
   forward.start(0);
-  return { me, gateway, lends, view, forward, config };
+  return { me, gateway, lends, entries, view, forward, config };
 }
 
 test("a lent gap is written off confirmAfterMs after it was first pulled, not after an earlier gap was: a gap higher up waits afresh", () => {
@@ -256,6 +262,28 @@ test("an origin whose queue others' items fill still lends the readings storage 
     if (acked.length > 0) forward.onAck(encodeAck(acked.map((seq) => ({ origin: me, kind: DataKind.Lend, seq }))), 1, now + 2000);
   }
   assert.is(forward.readingsLost, 0, "1..16 lent before 65 overwrote them");
+});
+
+test("making room for a lend, an origin passes over an own entry held nowhere else: storage overwrote its reading, unlent", () => {
+  // The lender stays silent: lends 1..15 and the checkpoint fill the origin's half of the queue, and
+  // reading 65 overwrites 16, never lent. A custodian whose way to the gateway runs through us hands
+  // its entry of 16 back: the last copy. The lend pass that wants a row for 17 must not take its row.
+  let route = -1;
+  const { me, gateway, lends, entries, view, forward } = lendingOrigin(() => route);
+  let now = 0;
+  for (let k = 1; k <= 65; k++) {
+    now = k * 10_000;
+    forward.publishReading("t", k, now / 1000, now);
+    forward.tick(now + 2000);
+  }
+  assert.is(decodeData(encodeData(me, gateway, DataKind.Entry, 2, 16, new Uint8Array(ENTRY_HEAD_BYTES + 1)), view), WireError.None);
+  forward.onData(view, 2, now + 3000);
+  lends.length = 0;
+  for (let t = now + 4000; t <= now + 10_000; t += 1000) forward.tick(t);
+  assert.not.ok(lends.includes(17), "no row for the lend of 17: the own rows left are lends waiting and the last copy of 16");
+  route = 0;
+  for (let t = now + 11_000; t <= now + 14_000; t += 1000) forward.tick(t);
+  assert.ok(entries.includes(16), `the entry of 16 goes on toward the gateway once a route is back (sent: ${entries.join(",")})`);
 });
 
 test("an own entry still queued after storage overwrote it leaves with a base no higher than its seq, nor than an older one queued", () => {

@@ -286,10 +286,13 @@ test("making room for a lend, an origin passes over an own entry held nowhere el
   assert.ok(entries.includes(16), `the entry of 16 goes on toward the gateway once a route is back (sent: ${entries.join(",")})`);
 });
 
-test("an own entry still queued after storage overwrote it leaves with a base no higher than its seq, nor than an older one queued", () => {
-  // Without lenders, readings 1..16 are overwritten while entries of them wait in the queue (no route):
-  // the base skipped them, so they left with base 17, above their seq, and the gateway flagged each
-  // "malformed" and dropped it (and an entry whose base is 17 made it skip the older ones still queued).
+/**
+ * An origin (id 7…, home 9…) that neither lends nor keeps replicas, storing 64 readings, whose entries
+ * sent (seq and base) go to `sent`: it takes readings 1..65 with no route, one every 10 s (the last at
+ * `now`), so storage overwrote 1..16 while entries of 1..15 wait in the queue. `setRoute(slot)` gives it
+ * a next hop toward the gateway; `ackSent(at)` has that next hop ACK every entry sent so far.
+ */
+function overwrittenWhileQueued() {
   const me = new Uint8Array(8).fill(7);
   const gateway = new Uint8Array(8).fill(9);
   const sent: { seq: number; base: number }[] = [];
@@ -310,20 +313,46 @@ test("an own entry still queued after storage overwrote it leaves with a base no
     forward.publishReading("t", k, now / 1000, now);
     forward.tick(now + 2000);
   }
+  const ackSent = (at: number) => {
+    const handed = [...new Set(sent.map((e) => e.seq))];
+    for (let i = 0; i < handed.length; i += 32) forward.onAck(encodeAck(handed.slice(i, i + 32).map((seq) => ({ origin: me, kind: DataKind.Entry, seq }))), 1, at);
+  };
+  return { me, gateway, sent, view, forward, now, setRoute: (slot: number) => void (route = slot), ackSent };
+}
+
+test("an own entry still queued after storage overwrote it leaves with a base no higher than its seq, nor than an older one queued", () => {
+  // Without lenders, readings 1..16 are overwritten while entries of them wait in the queue (no route):
+  // the base skipped them, so they left with base 17, above their seq, and the gateway flagged each
+  // "malformed" and dropped it (and an entry whose base is 17 made it skip the older ones still queued).
+  const { sent, forward, now, setRoute, ackSent } = overwrittenWhileQueued();
   assert.ok(forward.readingsLost > 0, "storage overwrote unconfirmed readings");
-  route = 1;
+  setRoute(1);
   for (let t = now + 3000; t <= now + 30_000; t += 1000) forward.tick(t);
   const queued = sent.filter((e) => e.seq <= 16);
   assert.ok(queued.length > 0, `entries of overwritten readings still queued: ${sent.map((e) => e.seq).join(",")}`);
   const lowest = Math.min(...sent.map((e) => e.seq));
   assert.equal(sent.filter((e) => e.base > lowest), [], "every entry's base at most the lowest seq still on its way");
   // Handed on (ACKed), they may still be overtaken by the next entries: those wait with the same base.
-  const handed = [...new Set(sent.map((e) => e.seq))];
-  for (let i = 0; i < handed.length; i += 32) forward.onAck(encodeAck(handed.slice(i, i + 32).map((seq) => ({ origin: me, kind: DataKind.Entry, seq }))), 1, now + 31_000);
+  ackSent(now + 31_000);
   sent.length = 0;
   forward.publishReading("t", 66, now / 1000, now + 40_000);
   forward.tick(now + 40_000);
   assert.equal(sent.filter((e) => e.seq === 66).map((e) => e.base), [lowest], "the next reading's entry: the same base");
+});
+
+test("a reading storage overwrote is counted lost once no copy of it is left that the origin knows of, not while its entry is on its way", () => {
+  // Counted as storage overwrote them, readings 1..15 were lost and then delivered from the entries
+  // still queued (30 nodes, 10-minute partition, no lenders).
+  const { me, gateway, view, forward, now, setRoute, ackSent } = overwrittenWhileQueued();
+  assert.is(forward.readingsLost, 1, "16 alone: entries of 1..15 wait in the queue");
+  setRoute(1);
+  for (let t = now + 3000; t <= now + 30_000; t += 1000) forward.tick(t);
+  ackSent(now + 31_000);
+  assert.is(forward.readingsLost, 1, "1..15 handed on: on their way");
+  assert.is(decodeData(gatewayConfirm(gateway, me, 2, 10), view), WireError.None);
+  forward.onData(view, 1, now + 40_000);
+  for (let t = now + 41_000; t <= now + 120_000; t += 1000) forward.tick(t);
+  assert.is(forward.readingsLost, 6, "1..10 confirmed; 11..15, unconfirmed confirmAfterMs after they were handed on, given up");
 });
 
 test("a lender drops its replicas on a CONFIRM addressed to it only from the origin in person: no other neighbor releases them", () => {

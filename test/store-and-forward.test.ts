@@ -355,6 +355,22 @@ test("a reading storage overwrote is counted lost once no copy of it is left tha
   assert.is(forward.readingsLost, 6, "1..10 confirmed; 11..15, unconfirmed confirmAfterMs after they were handed on, given up");
 });
 
+test("a gateway's pull of readings storage no longer holds leaves their handed-on copies waited for: the base stays at the gap", () => {
+  // Forgotten at the pull, their handoffs no longer held the base down: the next entry skipped them, and
+  // the gateway dropped the copies custodians sent on the pull (30 nodes, 10-minute partition, no lenders).
+  const { me, gateway, sent, view, forward, now, setRoute, ackSent } = overwrittenWhileQueued();
+  setRoute(1);
+  for (let t = now + 3000; t <= now + 30_000; t += 1000) forward.tick(t);
+  ackSent(now + 31_000);
+  assert.is(decodeData(gatewayConfirm(gateway, me, 2, 5, 12), view), WireError.None);
+  forward.onData(view, 1, now + 35_000);
+  sent.length = 0;
+  forward.publishReading("t", 66, now / 1000, now + 40_000);
+  forward.tick(now + 40_000);
+  assert.equal(sent.filter((e) => e.seq === 66).map((e) => e.base), [6], "the gap pulled, 6..11, handed on 9 s before: waited for");
+  assert.is(forward.readingsLost, 1, "16 alone");
+});
+
 test("a lender drops its replicas on a CONFIRM addressed to it only from the origin in person: no other neighbor releases them", () => {
   // Origin X (slot 1) lent us reading 3; hole H (slot 2) tells us, in X's name, that X is confirmed.
   const me = new Uint8Array(8).fill(7);
@@ -1020,11 +1036,12 @@ test("origins whose storage overflows in a 10-minute partition lend it to neighb
   assert.is(run.devices.reduce((a, d) => a + d.node.replicasHeld, 0), 0, "every replica dropped once confirmed");
 
   // Without storage to borrow, the same run loses what each origin overwrote, less the entries of it
-  // still in its queue (up to half the queue: 16 rows).
+  // still in its queue (up to half the queue: 16 rows) and the copies of them custodians still carry
+  // (86 at seed 32; 132 while a pull made the origin forget those copies, and its base skip them).
   const alone = partitionRun({ replicaCapacity: 0 }).run;
   alone.sim.runUntil(1_000_000);
   const missing = alone.devices.reduce((a, d, i) => a + run.published[i].length - (alone.delivered.get(d.node.idHex) ?? []).length, 0);
-  assert.ok(missing > 5 * cutOff.length, `${missing} readings never delivered without replicas`);
+  assert.ok(missing > 3 * cutOff.length, `${missing} readings never delivered without replicas`);
 });
 
 test("a lender whose way to the gateway runs through the origin hears from the origin: its replicas dropped once confirmed, the origin not blamed", () => {

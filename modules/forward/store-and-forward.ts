@@ -778,12 +778,10 @@ export class StoreAndForward {
       }
     }
     if (own) {
-      for (let seq = from; seq <= to && seq - from < this.config.unsentCapacity; seq++) {
-        const handed = this.handoffs.at(seq) >= 0;
-        this.handoffs.delete(seq);
-        // One storage no longer holds, handed on, is given up: entryBase no longer waits for it.
-        if (handed && seq < this.unsent.firstHeld) this.giveUp(seq);
-      }
+      // Those storage holds go again now. One it no longer holds, handed on, stays handed on: a custodian
+      // holds it (and the pull makes it send it now), and our entries' base waits for it confirmAfterMs;
+      // forgotten, the base skipped it at once, and the gateway the copy that came after.
+      for (let seq = from; seq <= to && seq - from < this.config.unsentCapacity; seq++) if (this.unsent.holds(seq)) this.handoffs.delete(seq);
       this.nextSweepAt = now;
       // Only lenders held the start of the gap. They resend within confirmAfterMs: a gap still pulled
       // after that was lost with a lender, and the base skips it. A gap starting higher than the one

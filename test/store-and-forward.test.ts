@@ -243,15 +243,57 @@ test("a reading storage overwrites while its lend waits for a lender with room i
   assert.is(forward.readingsLost, 0, "63 and 64 wait in lends: nothing lost (no lost run for the base to skip)");
 });
 
-test("an origin whose queue others' items fill still lends the readings storage is about to overwrite", () => {
-  // 30 nodes, seed 55, partition (main before the fix): origin 6, a lender itself, held 14 own items and
-  // 18 others' (replicas it carries): every lend failed to get a row, unseen, and storage overwrote 6..16.
-  const { me, gateway, lends, view, forward } = lendingOrigin();
-  // No route: the others' items stay, three quarters of the queue.
-  for (let k = 1; k <= 24; k++) {
+test("a reading whose lend a lender ACKed out of order is not counted lost when storage overwrites it", () => {
+  // The lend of 5 goes unanswered: lentThrough stops at 4, and 6..16, ACKed, were counted lost as storage
+  // overwrote them, then delivered by their lender (test/changing-home: 62 counted lost, 8 never delivered).
+  const { me, lends, forward } = lendingOrigin();
+  let now = 0;
+  for (let k = 1; k <= 65; k++) {
+    now = k * 10_000;
+    forward.publishReading("t", k, now / 1000, now);
+    forward.tick(now + 2000);
+    const acked = lends.splice(0).filter((seq) => seq !== 5);
+    if (acked.length > 0) forward.onAck(encodeAck(acked.map((seq) => ({ origin: me, kind: DataKind.Lend, seq }))), 1, now + 2000);
+  }
+  assert.is(forward.readingsLost, 0, "5 waits in its lend, 1..4 and 6..16 are lent");
+});
+
+test("a write-off counts the lent readings of the gap, not again those storage overwrote unlent", () => {
+  // Others' items hold three quarters of the queue; the lender keeps 1..5 and goes silent: lends 6..12
+  // wait in the rest, 13..16 are overwritten unlent (counted then). The gateway, past 1, pulls 2..16
+  // for confirmAfterMs: written off. Counted again, 13..16 made 19.
+  const { me, gateway, lends, view, forward, config } = lendingOrigin();
+  takeOthersEntries(forward, gateway, 24, view);
+  let now = 0;
+  for (let k = 1; k <= 65; k++) {
+    now = k * 10_000;
+    forward.publishReading("t", k, now / 1000, now);
+    forward.tick(now + 2000);
+    const acked = lends.splice(0).filter((seq) => seq <= 5);
+    if (acked.length > 0) forward.onAck(encodeAck(acked.map((seq) => ({ origin: me, kind: DataKind.Lend, seq }))), 1, now + 2000);
+  }
+  assert.is(forward.readingsLost, 4, "13..16");
+  for (const at of [now + 10_000, now + 10_000 + config.confirmAfterMs]) {
+    assert.is(decodeData(gatewayConfirm(gateway, me, 2, 1, 17), view), WireError.None);
+    forward.onData(view, 0, at);
+  }
+  assert.is(forward.readingsLost, 15, "2..12 written off (lent, or their lends waiting) and 13..16: each once");
+});
+
+/** Hands `forward` from slot 0 one entry each of `count` other origins (100 + k…) for `gateway`. */
+function takeOthersEntries(forward: StoreAndForward, gateway: Uint8Array, count: number, view = newDataView()): void {
+  for (let k = 1; k <= count; k++) {
     assert.is(decodeData(encodeData(new Uint8Array(8).fill(100 + k), gateway, DataKind.Entry, 1, 1, Uint8Array.of(0, 0, 0, 1, 5)), view), WireError.None);
     forward.onData(view, 0, 1000);
   }
+}
+
+test("an origin whose queue others' items fill still lends the readings storage is about to overwrite", () => {
+  // 30 nodes, seed 55, partition (main before the fix): origin 6, a lender itself, held 14 own items and
+  // 18 others' (replicas it carries): every lend failed to get a row, unseen, and storage overwrote 6..16.
+  const { me, gateway, lends, forward } = lendingOrigin();
+  // No route: the others' items stay, three quarters of the queue.
+  takeOthersEntries(forward, gateway, 24);
   assert.is(forward.custodySize, 24);
   let now = 0;
   for (let k = 1; k <= 65; k++) {

@@ -95,13 +95,15 @@ export class UnsentStore {
 
   /**
    * Gives up on the unconfirmed readings up to `through` that are no longer held here: a gateway kept
-   * pulling them and no lender answered (it died with them). The base then skips them.
+   * pulling them and no lender answered (it died with them). The base then skips them. Only those up
+   * to `keptThrough` (lent, or their lends waiting, as for add) are counted lost here: the others were
+   * counted as storage overwrote them, or are when their copy on its way is given up (the caller's).
    */
-  writeOff(through: number): void {
+  writeOff(through: number, keptThrough: number): void {
     through = Math.min(through, this.firstHeld - 1);
     const from = Math.max(this.confirmedSeq, this.writtenOff) + 1;
     if (through < from) return;
-    this.lost += through - from + 1;
+    this.lost += Math.max(0, Math.min(through, keptThrough) - from + 1);
     this.writtenOff = through;
     this.saveLost();
   }

@@ -228,6 +228,12 @@ export class StoreAndForward {
   private nextReplicaAt = Infinity;
   /** Own readings up to this seq are held by a lender too (lent in order; not kept through reboots). */
   private lentThrough = 0;
+  /**
+   * The highest own reading a lend was made for (made in order over the readings storage holds; RAM
+   * only): one storage still holds up to it has its lend waiting in the queue, or ACKed (a lender keeps
+   * it) where lentThrough, moved by in-order ACKs only, may have stopped below it.
+   */
+  private lentMade = 0;
   /** Own readings storage overwrote whose last copy we knew of (queued, or handed on) was given up since. */
   private givenUp = 0;
   /** Pulled for lent readings no longer held here: if still pulled then, no lender has them (it died). */
@@ -316,7 +322,8 @@ export class StoreAndForward {
       this.report(now);
       return seq;
     }
-    this.unsent.add(seq, bytes, this.keptThrough(), (overwritten) => this.onItsWay(overwritten));
+    // A reading storage still held up to lentMade had its lend made: waiting, or ACKed (lent).
+    this.unsent.add(seq, bytes, this.keptThrough(), (overwritten) => overwritten <= this.lentMade || this.onItsWay(overwritten));
     this.takeOwn(DataKind.Entry, seq, this.entryPayload(bytes), now);
     // Readings about to be overwritten are lent, unless confirmed meanwhile (in a mesh with a route, soon).
     if (this.replicas && this.unsent.doomedThrough(LEND_AHEAD) > this.lentThrough) {
@@ -790,7 +797,7 @@ export class StoreAndForward {
       else if (this.writeOffAt === Infinity || from > this.writeOffFrom) {
         this.writeOffAt = now + this.config.confirmAfterMs;
         this.writeOffFrom = from;
-      } else if (now >= this.writeOffAt) this.unsent.writeOff(to);
+      } else if (now >= this.writeOffAt) this.unsent.writeOff(to, this.keptThrough());
     }
     if (this.replicas?.pull(origin, from, to)) this.nextReplicaAt = now;
   }
@@ -1042,6 +1049,8 @@ export class StoreAndForward {
       const seq = this.custody.seq(row);
       if (this.custody.kind(row) === kind && this.custody.isFrom(row, this.ctx.id) && (this.unsent.holds(seq) || seq <= this.lentThrough)) {
         this.custody.remove(row);
+        // Lends are made again in order from the first without one: the ones past it may be ACKed, or not.
+        if (kind === DataKind.Lend) this.lentMade = Math.min(this.lentMade, seq - 1);
         this.nextSweepAt = Math.min(this.nextSweepAt, this.custody.nextTryAt(row));
         return true;
       }
@@ -1200,7 +1209,7 @@ export class StoreAndForward {
       const payload = this.entryPayload(bytes, LEND_HOME_BYTES);
       payload.set(this.home ?? NO_HOME, 0);
       writeU32(payload, LEND_HOME_BYTES, this.entryBase(now));
-      this.custody.add(this.ctx.id, null, DataKind.Lend, seq, 0, payload, now);
+      if (this.custody.add(this.ctx.id, null, DataKind.Lend, seq, 0, payload, now)) this.lentMade = Math.max(this.lentMade, seq);
     }
   }
 

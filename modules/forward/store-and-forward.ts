@@ -322,8 +322,9 @@ export class StoreAndForward {
       this.report(now);
       return seq;
     }
-    // A reading storage still held up to lentMade had its lend made: waiting, or ACKed (lent).
-    this.unsent.add(seq, bytes, this.keptThrough(), (overwritten) => overwritten <= this.lentMade || this.onItsWay(overwritten));
+    // A reading storage still holds up to lentMade had its lend made: waiting, or ACKed (lent). Not in
+    // the lost run then: the base waits for its lender's copy.
+    this.unsent.add(seq, bytes, Math.max(this.keptThrough(), this.lentMade), (overwritten) => this.onItsWay(overwritten));
     this.takeOwn(DataKind.Entry, seq, this.entryPayload(bytes), now);
     // Readings about to be overwritten are lent, unless confirmed meanwhile (in a mesh with a route, soon).
     if (this.replicas && this.unsent.doomedThrough(LEND_AHEAD) > this.lentThrough) {

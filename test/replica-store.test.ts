@@ -98,6 +98,22 @@ test("replica store: survives the lender's reboot; CONFIRMs drop what they cover
   assert.is(new ReplicaStore(storage, 2 * READINGS_PER_ROW).size, 2, "and the confirmed readings are gone from storage too");
 });
 
+test("replica store: pulled readings go before every other reading due, whatever their row", () => {
+  // A lender after a partition (30 nodes, seed 42) held 128 readings of several origins and drained
+  // them row by row, half a custody queue at a time: the pulled gap, in its last row, went out after
+  // its origin had written it off (confirmAfterMs after the first pull).
+  const store = new ReplicaStore(new MemoryStorage(), 4 * READINGS_PER_ROW);
+  for (let seq = 1; seq <= 8; seq++) store.add(id(1), HOME, seq, reading(seq), 0);
+  for (let seq = 1; seq <= 8; seq++) store.add(id(2), HOME, seq, reading(seq), 0);
+  for (const seq of [6, 7, 8]) store.add(id(3), HOME, seq, reading(seq), 0);
+  assert.ok(store.pull(id(3), 6, 7));
+  const firstFour: string[] = [];
+  store.due(0, 60_000, (origin, _home, seq) => firstFour.length < 4 && firstFour.push(`${origin[0]}:${seq}`) > 0);
+  assert.equal(firstFour, ["3:6", "3:7", "1:1", "1:2"], "the pulled ones first, then the others in order, while there is room");
+  assert.equal(due(store, 1000), ["1:3", "1:4", "1:5", "1:6", "1:7", "1:8", ...[1, 2, 3, 4, 5, 6, 7, 8].map((s) => `2:${s}`), "3:8"], "the rest next time");
+  assert.equal(due(store, 2000), [], "handed on: none due before afterMs");
+});
+
 test("replica store: a torn slot keeps its whole readings; capacity must be a multiple of READINGS_PER_ROW", () => {
   const storage = new MemoryStorage();
   const store = new ReplicaStore(storage, READINGS_PER_ROW);

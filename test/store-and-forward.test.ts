@@ -9,7 +9,7 @@ import * as assert from "uvu/assert";
 import { createNodeConfig, type NodeConfig } from "../modules/config.js";
 import { Role } from "../modules/identity/certificate.js";
 import { MeshNode } from "../modules/node.js";
-import { readU32 } from "../modules/bytes.js";
+import { equalBytes, readU32 } from "../modules/bytes.js";
 import { ackItem, checkAck, checkDataHop, DataKind, decodeData, encodeAck, encodeData, ENTRY_HEAD_BYTES, LEND_HOME_BYTES, MAX_DATA_HOPS, newDataView } from "../modules/wire/data.js";
 import { WireError } from "../modules/wire/errors.js";
 import { nodeCrypto, nodeKeyPairFromSeed } from "../hosts/node/node-crypto.js";
@@ -25,7 +25,7 @@ import { RecordType } from "../modules/wire/records.js";
 import { NoticeType } from "../modules/wire/handover.js";
 import { WAIT_MS } from "../modules/forward/gateway-handover.js";
 import { confirmTagOf, derivePairKey } from "../modules/forward/confirm-tag.js";
-import { confirmCertificate, confirmGateway, confirmPreviousTop, confirmPull, confirmReveal, confirmTag, encodeConfirm } from "../modules/wire/confirm.js";
+import { confirmCertificate, confirmGateway, confirmPreviousTop, confirmPull, confirmReveal, confirmTag, encodeConfirm, originConfirmPull } from "../modules/wire/confirm.js";
 import { epochOf, epochTopKey, receiptKeyOf } from "../modules/forward/receipt-chain.js";
 import { lineLayout, randomGeometricGraph, type Topology } from "../hosts/sim/topology.js";
 import { handoverMesh } from "./helpers/handover-mesh.js";
@@ -179,7 +179,7 @@ test("an own entry a gateway confirmed, handed back to us, is answered with our 
 /**
  * An origin (id 7…, home 9…) with no route (but the one `nextHopToward` gives), whose lends go to
  * neighbor L (slot 1, id 8…): `lends` collects their seqs (and `lendBases` their bases), `entries` the
- * seqs of the entries it sends.
+ * seqs of the entries it sends, `words` the origin's own CONFIRMs to L.
  */
 function lendingOrigin(nextHopToward: ForwardContext["nextHopToward"] = () => -1) {
   const me = new Uint8Array(8).fill(7);
@@ -188,26 +188,31 @@ function lendingOrigin(nextHopToward: ForwardContext["nextHopToward"] = () => -1
   const lends: number[] = [];
   const lendBases: number[] = [];
   const entries: number[] = [];
+  const words: Uint8Array[] = [];
   const view = newDataView();
   const config = createNodeConfig({ unsentCapacity: 64 });
   const storage = new MemoryStorage();
   storage.set("fhome", gateway);
   const forward = new StoreAndForward(forwardContext(me, {
-    nextHopToward, lenderSlot: () => 1, neighborId: (slot: number) => (slot === 1 ? lenderId : null),
-    sendTo: (_slot: number, type: RecordType, body: Uint8Array) => {
+    nextHopToward, lenderSlot: () => 1, neighborId: (slot: number) => (slot === 1 ? lenderId : null), slotOf: (id: Uint8Array) => (equalBytes(id, lenderId) ? 1 : -1),
+    sendTo: (slot: number, type: RecordType, body: Uint8Array) => {
       if (type !== RecordType.Data || decodeData(body, view) !== WireError.None) return;
-      if (view.kind === DataKind.Lend) lends.push(view.seq) && lendBases.push(readU32(view.payload, LEND_HOME_BYTES));
+      if (view.kind === DataKind.Lend) {
+        lends.push(view.seq);
+        lendBases.push(readU32(view.payload, LEND_HOME_BYTES));
+      }
       if (view.kind === DataKind.Entry) entries.push(view.seq);
+      if (view.kind === DataKind.Confirm && slot === 1) words.push(body);
     },
   }), nodeCrypto, storage, new Uint8Array(64), new Uint8Array(0), config);
   forward.start(0);
-  return { me, gateway, lends, lendBases, entries, view, forward, config };
+  return { me, lenderId, gateway, lends, lendBases, entries, words, view, forward, config };
 }
 
-test("a lent gap is written off confirmAfterMs after it was first pulled, not after an earlier gap was: a gap higher up waits afresh", () => {
-  // An origin with no route lends readings 1..64 to neighbor L (slot 1), which ACKs each; readings up
-  // to 96 overwrite 1..32 here. The gateway (behind slot 0) then pulls gap 11..19, and 50 s later 21..29.
-  const { me, gateway, lends, view, forward, config } = lendingOrigin();
+/** `lendingOrigin` after lending 1..64 to L (each ACKed) while readings up to 96 overwrote 1..32 here; `now`: the last reading's time. */
+function lentOrigin() {
+  const origin = lendingOrigin();
+  const { me, lends, forward } = origin;
   let now = 0;
   for (let k = 1; k <= 96; k++) {
     now = k * 10_000;
@@ -215,6 +220,13 @@ test("a lent gap is written off confirmAfterMs after it was first pulled, not af
     forward.tick(now + 2000);
     for (const seq of lends.splice(0)) forward.onAck(encodeAck([{ origin: me, kind: DataKind.Lend, seq }]), 1, now + 2000);
   }
+  return { ...origin, now };
+}
+
+test("a lent gap is written off confirmAfterMs after it was first pulled, not after an earlier gap was: a gap higher up waits afresh", () => {
+  // An origin with no route lends readings 1..64 to neighbor L (slot 1), which ACKs each; readings up
+  // to 96 overwrite 1..32 here. The gateway (behind slot 0) then pulls gap 11..19, and 50 s later 21..29.
+  const { me, gateway, view, forward, config, now } = lentOrigin();
   assert.is(forward.readingsLost, 0, "every overwritten reading was lent");
   const pull = (seq: number, held: number, at: number) => {
     assert.is(decodeData(gatewayConfirm(gateway, me, 2, seq, held), view), WireError.None);
@@ -227,6 +239,40 @@ test("a lent gap is written off confirmAfterMs after it was first pulled, not af
   assert.is(forward.readingsLost, 0, "21..29 pulled for 11 s only: its lender is still resending");
   pull(20, 30, t0 + 50_000 + config.confirmAfterMs);
   assert.is(forward.readingsLost, 9, "still pulled confirmAfterMs after it was first: lost with its lender, written off");
+});
+
+test("a gateway's pull of a lent gap is handed to its lender in person, which sends those readings before the many others it holds", () => {
+  // 30 nodes, seed 42, partition: the CONFIRMs pulling origin 29's 6..16 never passed its lender, which
+  // held 128 readings of several origins and drained them, this origin's last, for over a minute:
+  // the origin wrote off its readings 6..16, which it still held.
+  const { me, lenderId, gateway, words, view, forward, now } = lentOrigin();
+  assert.is(decodeData(gatewayConfirm(gateway, me, 2, 10, 20), view), WireError.None);
+  forward.onData(view, 0, now + 10_000);
+  assert.is(words.length, 1, "the gap's lender told in person");
+  assert.is(decodeData(words[0], view), WireError.None);
+  assert.equal([view.destination, view.seq, originConfirmPull(view.payload)], [lenderId, 10, 20], "confirmed up to 10, 11..19 pulled");
+  assert.is(checkDataHop(words[0], lenderId, me), WireError.None);
+
+  // The lender: readings of three other origins lent first, then the origin's 11..30; a next hop toward the gateway (slot 2).
+  const sent: number[][] = [];
+  const lender = new StoreAndForward(forwardContext(lenderId, {
+    neighborId: (slot: number) => (slot === 1 ? me : null), nearestGatewayId: () => gateway, nextHopToward: () => 2,
+    sendTo: (_slot: number, type: RecordType, body: Uint8Array) => void (type === RecordType.Data && body[16] === DataKind.Entry && sent.push([body[0], readU32(body, 18)])),
+  }), nodeCrypto, new MemoryStorage(), new Uint8Array(64), new Uint8Array(0), createNodeConfig());
+  const lend = (origin: Uint8Array, seq: number) => {
+    assert.is(decodeData(encodeData(origin, lenderId, DataKind.Lend, 0, seq, new Uint8Array([...new Uint8Array(8), 0, 0, 0, 1, ...new Uint8Array(8), 5])), view), WireError.None);
+    lender.onData(view, 1, 1000);
+  };
+  for (const other of [1, 2, 3]) for (let seq = 1; seq <= 30; seq++) lend(new Uint8Array(8).fill(other), seq);
+  for (let seq = 11; seq <= 30; seq++) lend(me, seq);
+  assert.is(lender.replicasHeld, 110);
+  lender.tick(1000);
+  assert.equal(sent.map(([o]) => o), new Array(16).fill(1), "half a queue at a time, in their order: the first origin's first");
+  assert.is(decodeData(words[0], view), WireError.None);
+  lender.onData(view, 1, 2000);
+  for (const [o, seq] of sent.splice(0)) lender.onAck(encodeAck([{ origin: new Uint8Array(8).fill(o), kind: DataKind.Entry, seq }]), 2, 2000);
+  lender.tick(2000);
+  assert.equal(sent.slice(0, 9), [11, 12, 13, 14, 15, 16, 17, 18, 19].map((seq) => [7, seq]), "the pulled readings first");
 });
 
 test("a reading storage overwrites while its lend waits for a lender with room is not lost", () => {
@@ -923,7 +969,10 @@ test("DATA and ACK codecs: round trip and strict decoding", () => {
   assert.equal([view.kind, view.hops, view.seq, [...view.payload], [...view.destination]], [DataKind.Entry, 3, 42, [9, 9], [...gateway]]);
   assert.is(decodeData(body.subarray(0, 21), view), WireError.Truncated);
   assert.is(decodeData(encodeData(origin, gateway, DataKind.Confirm, 0, 5, new Uint8Array(0)), view), WireError.None, "an origin's own CONFIRM to its lender");
-  assert.is(decodeData(encodeData(origin, gateway, DataKind.Confirm, 0, 5, Uint8Array.of(1)), view), WireError.BadField, "an origin's own CONFIRM carries nothing");
+  assert.is(decodeData(encodeData(origin, gateway, DataKind.Confirm, 0, 5, Uint8Array.of(1)), view), WireError.BadField, "an origin's own CONFIRM carries nothing but a pull");
+  assert.is(decodeData(encodeData(origin, gateway, DataKind.Confirm, 0, 5, Uint8Array.of(0, 0, 0, 9)), view), WireError.None, "…a gateway's pull it hands on");
+  assert.is(originConfirmPull(view.payload), 9);
+  assert.is(decodeData(encodeData(origin, gateway, DataKind.Confirm, 0, 5, Uint8Array.of(0, 0, 0, 5)), view), WireError.BadField, "a pull not above its seq");
   assert.is(decodeData(encodeData(origin, gateway, DataKind.Entry, 0, 5, new Uint8Array(0)), view), WireError.BadField, "an entry needs one");
   assert.is(decodeData(encodeData(origin, gateway, DataKind.Entry, MAX_DATA_HOPS, 5, Uint8Array.of(1)), view), WireError.BadField);
   const bad = body.slice();

@@ -7,7 +7,9 @@
  * them toward the origin's home gateway like an origin carries its own: handed on, and again if no
  * CONFIRM for the origin passes back through it within `confirmAfterMs`. Only the origin's own
  * CONFIRM drops them: a lender cannot check a gateway's tag, and the origin acts only on tagged ones
- * (forward/confirm-tag.ts). A pull makes them due at once.
+ * (forward/confirm-tag.ts). A pull makes them due at once, and they go before any other reading
+ * held: the origin writes off a gap still pulled `confirmAfterMs` after the first pull, and a lender
+ * holding 128 readings drains them for longer than that.
  *
  * Bounded: `capacity` readings in all, at most PER_BORROWER of one borrower, and capacity / 8
  * borrowers (rows). A lend past any of these is refused (no ACK: the origin asks another neighbor),
@@ -31,6 +33,10 @@ const FREE = 0xff;
 const NONE = new Uint8Array(0);
 /** A lend's home when the borrower has none yet. */
 const NO_HOME = new Uint8Array(NODE_ID_BYTES);
+/** A reading's handoff time when never handed on (due now)… */
+const NEVER = -Number.MAX_VALUE;
+/** …and when a gateway pulls it (due now, before the others). */
+const PULLED = -Infinity;
 
 export class ReplicaStore {
   private readonly rows: number;
@@ -38,7 +44,7 @@ export class ReplicaStore {
    * Three typed arrays in all (each costs the board's heap some 140 B besides its bytes):
    * `bytes`: per row borrower id ‖ home gateway, then per row its count (0: free), then per reading
    * its row (FREE: unused); `times`: per row when it last lent, then per reading when it was last
-   * handed on (-Infinity: due now); `seqs`: per reading its seq.
+   * handed on (NEVER or PULLED: due now); `seqs`: per reading its seq.
    */
   private readonly bytes: Uint8Array;
   private readonly times: Float64Array;
@@ -60,7 +66,7 @@ export class ReplicaStore {
       [Float64Array, this.rows + capacity], [Uint32Array, capacity], [Uint8Array, this.ownerAt + capacity]);
     this.bytes.fill(FREE, this.ownerAt);
     // Lent at NaN: restored at boot, stamped with the clock when first compared (no clock in the constructor).
-    this.times.fill(NaN, 0, this.rows).fill(-Infinity, this.rows);
+    this.times.fill(NaN, 0, this.rows).fill(NEVER, this.rows);
     for (let k = 0; k < this.rows; k++) {
       const stored = storage.get(rowKey(k));
       if (!stored || stored.length < HEADER) continue;
@@ -114,7 +120,7 @@ export class ReplicaStore {
     this.bytes[this.countAt + k]++;
     this.bytes[this.ownerAt + i] = k;
     this.seqs[i] = seq;
-    this.times[this.rows + i] = -Infinity;
+    this.times[this.rows + i] = NEVER;
     this.times[k] = now;
     return true;
   }
@@ -150,13 +156,13 @@ export class ReplicaStore {
     return any;
   }
 
-  /** A gateway misses `origin`'s readings from `from` to `to`: those held are due now. */
+  /** A gateway misses `origin`'s readings from `from` to `to`: those held are due now, first. */
   pull(origin: Uint8Array, from: number, to: number): boolean {
     const k = this.rowOf(origin);
     let any = false;
     for (let i = 0; k >= 0 && i < this.capacity; i++) {
       if (this.bytes[this.ownerAt + i] === k && this.seqs[i] >= from && this.seqs[i] <= to) {
-        this.times[this.rows + i] = -Infinity;
+        this.times[this.rows + i] = PULLED;
         any = true;
       }
     }
@@ -164,13 +170,19 @@ export class ReplicaStore {
   }
 
   /**
-   * Calls `fn(origin, home, seq, payload)` for each reading not handed on within `afterMs`, read from
-   * storage one row at a time; `fn` returns false to stop (no room to take more now).
+   * Calls `fn(origin, home, seq, payload)` for each reading not handed on within `afterMs`, the pulled
+   * ones first, read from storage one row at a time; `fn` returns false to stop (no room to take more now).
    */
   due(now: number, afterMs: number, fn: (origin: Uint8Array, home: Uint8Array, seq: number, payload: Uint8Array) => boolean): void {
+    if (this.dueOf(now, afterMs, true, fn)) this.dueOf(now, afterMs, false, fn);
+  }
+
+  /** due's pass over the pulled readings only, or over all; false once `fn` stopped. */
+  private dueOf(now: number, afterMs: number, pulledOnly: boolean, fn: (origin: Uint8Array, home: Uint8Array, seq: number, payload: Uint8Array) => boolean): boolean {
+    const isDue = (i: number) => (pulledOnly ? this.times[this.rows + i] === PULLED : now - this.times[this.rows + i] >= afterMs);
     for (let k = 0; k < this.rows; k++) {
       let any = false;
-      for (let i = 0; i < this.capacity; i++) if (this.bytes[this.ownerAt + i] === k && now - this.times[this.rows + i] >= afterMs) any = true;
+      for (let i = 0; i < this.capacity; i++) if (this.bytes[this.ownerAt + i] === k && isDue(i)) any = true;
       if (!any) continue;
       const stored = this.storage.get(rowKey(k));
       if (!stored || stored.length < HEADER) continue;
@@ -179,12 +191,13 @@ export class ReplicaStore {
       let go = true;
       forEachReading(stored, (seq, payload) => {
         const i = this.indexOf(k, seq);
-        if (!go || i < 0 || now - this.times[this.rows + i] < afterMs) return;
+        if (!go || i < 0 || !isDue(i)) return;
         go = fn(origin, home, seq, payload);
         if (go) this.times[this.rows + i] = now;
       });
-      if (!go) return;
+      if (!go) return false;
     }
+    return true;
   }
 
   /** When the next reading falls due (Infinity: none held). */

@@ -32,13 +32,13 @@ import type { MeshEvent } from "../events.js";
 import { feedEntryLength } from "../feed/feed-entry.js";
 import { FeedLog } from "../feed/feed-log.js";
 import { FeedVerifier, type FeedOutcome } from "../feed/feed-verifier.js";
-import { UnsentStore } from "../feed/unsent-store.js";
+import { CHUNK_ENTRIES, UnsentStore } from "../feed/unsent-store.js";
 import { publicKeyOf } from "../identity/node-id.js";
 import type { Crypto, Storage } from "../ports.js";
 import { checkpointCertificate, checkpointKeyed, checkpointOf, encodeCheckpointPayload, setCheckpointKeyed } from "../wire/checkpoint-payload.js";
 import {
   confirmCertificate, confirmGateway, confirmPreviousTop, confirmPull, confirmReveal, confirmTag, CONFIRM_BYTES, CONFIRM_CERTIFIED_BYTES, encodeConfirm,
-  RECEIPT_KEY_BYTES,
+  encodeOriginConfirm, originConfirmPull, RECEIPT_KEY_BYTES,
 } from "../wire/confirm.js";
 import {
   ackItem, checkAck, COMMITMENT_AT, COMMITMENT_BYTES, DataKind, encodeAck, encodeData, ENTRY_HEAD_BYTES, LEND_HOME_BYTES, MAX_ACKS, MAX_DATA_HOPS, type DataView,
@@ -160,7 +160,6 @@ const GATEWAY_PAIR_KEYS = 256;
 const MESSAGE_TRIES = 8;
 /** Unanswered sends to one neighbor before each further one counts against it. */
 const UNACKED_TRIES = 3;
-const NO_PAYLOAD = new Uint8Array(0);
 const NO_HOME = new Uint8Array(NODE_ID_BYTES);
 /** An uncommitted entry's commitment, and the previous top key a CONFIRM in epoch 0 reveals. */
 const NO_COMMITMENT = new Uint8Array(COMMITMENT_BYTES);
@@ -242,6 +241,8 @@ export class StoreAndForward {
   private writeOffFrom = 0;
   /** The neighbor that kept our last lend: the first asked for the next one (-1: none yet). */
   private lender = -1;
+  /** Per chunk of the unsent store, the id of the neighbor that kept its last lend (zero: none): the one a pull of it is handed to. RAM only. */
+  private readonly lentTo: Uint8Array;
   private readonly acks = new Map<number, { origin: Uint8Array; kind: DataKind; seq: number }[]>();
   private readonly outcomes: FeedOutcome[] = [];
   /**
@@ -268,6 +269,7 @@ export class StoreAndForward {
     this.feed = new FeedLog(crypto, storage, ctx.id, secretKey);
     this.unsent = new UnsentStore(storage, config.unsentCapacity);
     this.handoffs = new Handoffs(config.unsentCapacity);
+    this.lentTo = new Uint8Array((config.unsentCapacity / CHUNK_ENTRIES) * NODE_ID_BYTES);
     this.verifier = ctx.isGateway ? new FeedVerifier(crypto, storage, 1024) : null;
     this.replicas = ctx.isGateway || config.replicaCapacity === 0 ? null : new ReplicaStore(storage, config.replicaCapacity);
     // The home gateway survives a reboot: picking another one would hand it readings the first
@@ -402,7 +404,7 @@ export class StoreAndForward {
       // A lend is ACKed only if kept: a lender with no room stays silent and the origin asks another.
       if (kind === DataKind.Lend) return this.lent(d, from, now);
       // Another origin's CONFIRM addressed to us: that origin's own answer (sent once, not in custody).
-      if (kind === DataKind.Confirm && !equalBytes(d.origin, this.ctx.id)) return this.originConfirmed(d);
+      if (kind === DataKind.Confirm && !equalBytes(d.origin, this.ctx.id)) return this.originConfirmed(d, now);
       this.ack(from, d);
       if (kind === DataKind.Message) {
         this.ctx.onDirectMessage(d.origin, d.seq, d.payload, d.hops + 1, from);
@@ -528,6 +530,8 @@ export class StoreAndForward {
       const row = this.custody.acknowledged(from, origin, kind, seq);
       if (row >= 0 && kind === DataKind.Lend) {
         this.lender = from;
+        const lender = this.ctx.neighborId(from);
+        if (lender) this.lentTo.set(lender.subarray(0, NODE_ID_BYTES), this.lentAt(seq));
         if (seq === Math.max(this.lentThrough, this.unsent.confirmed) + 1) this.lentThrough = seq;
       }
       if (row < 0 || kind !== DataKind.Entry) continue;
@@ -752,19 +756,25 @@ export class StoreAndForward {
     this.nextReplicaAt = Math.min(this.nextReplicaAt, now);
   }
 
-  /** Tells the neighbor in `slot` that a gateway confirmed our readings up to where we are: our own CONFIRM, once, outside the queue. */
-  private tellConfirmed(slot: number): void {
+  /**
+   * Tells the neighbor in `slot` that a gateway confirmed our readings up to where we are: our own
+   * CONFIRM, once, outside the queue; with `pull` (> confirmed), that the gateway misses them below it.
+   */
+  private tellConfirmed(slot: number, pull = 0): void {
     const neighbor = this.ctx.neighborId(slot);
-    if (neighbor) this.ctx.sendTo(slot, RecordType.Data, encodeData(this.ctx.id, neighbor, DataKind.Confirm, 0, this.unsent.confirmed, NO_PAYLOAD));
+    if (neighbor) this.ctx.sendTo(slot, RecordType.Data, encodeData(this.ctx.id, neighbor, DataKind.Confirm, 0, this.unsent.confirmed, encodeOriginConfirm(pull)));
   }
 
   /**
    * An origin tells us, its lender, that a gateway confirmed its readings up to `d.seq`: the replicas
-   * we keep of them go. Only the origin's own word counts (checkDataHop: from the origin in person): a
-   * hole cannot release anyone else's, nor forge the gateway's CONFIRM to the origin (it checks the tag).
+   * we keep of them go; and, with a pull, that the gateway misses the ones up to it: they go now,
+   * first. Only the origin's own word counts (checkDataHop: from the origin in person): a hole cannot
+   * release anyone else's, nor forge the gateway's CONFIRM to the origin (it checks the tag).
    */
-  private originConfirmed(d: DataView): void {
+  private originConfirmed(d: DataView, now: number): void {
     this.replicas?.confirm(d.origin, d.seq);
+    const pull = originConfirmPull(d.payload);
+    if (pull > 0) this.pulled(d.origin, d.seq + 1, pull - 1, now);
   }
 
   /** A gateway's CONFIRM that pulls (naming the lowest seq held past the gap) makes the gap go now; false for a plain one. */
@@ -799,8 +809,32 @@ export class StoreAndForward {
         this.writeOffAt = now + this.config.confirmAfterMs;
         this.writeOffFrom = from;
       } else if (now >= this.writeOffAt) this.unsent.writeOff(to, this.keptThrough());
+      if (from < this.unsent.firstHeld && now < this.writeOffAt) this.pullFromLenders(from, Math.min(to, this.unsent.firstHeld - 1));
     }
     if (this.replicas?.pull(origin, from, to)) this.nextReplicaAt = now;
+  }
+
+  /**
+   * Hands a gateway's pull of our lent readings `from`..`to` to the neighbors that kept them, in
+   * person: the CONFIRM need not pass them, and one that holds many readings may not resend these
+   * before the write-off (30 nodes, seed 42, partition: a lender holding 128 readings of several
+   * origins drained them for over a minute, and an origin wrote off its 6..16 while it held them).
+   */
+  private pullFromLenders(from: number, to: number): void {
+    if (to <= this.unsent.confirmed) return;
+    const chunks = this.lentTo.length / NODE_ID_BYTES;
+    let told = -1;
+    for (let seq = from - ((from - 1) % CHUNK_ENTRIES), n = 0; seq <= to && n < chunks; seq += CHUNK_ENTRIES, n++) {
+      const at = this.lentAt(seq);
+      const slot = this.ctx.slotOf(this.lentTo.subarray(at, at + NODE_ID_BYTES));
+      if (slot >= 0 && slot !== told) this.tellConfirmed(slot, to + 1);
+      told = slot;
+    }
+  }
+
+  /** Offset in `lentTo` of the chunk holding own reading `seq`. */
+  private lentAt(seq: number): number {
+    return (Math.floor((seq - 1) / CHUNK_ENTRIES) % (this.lentTo.length / NODE_ID_BYTES)) * NODE_ID_BYTES;
   }
 
   /** Carries the readings kept for neighbors toward their gateways, again after `confirmAfterMs` without a CONFIRM. */

@@ -10,8 +10,9 @@
  *   44   16    previous top: the top receipt key of the epoch before the seq's, all zero in epoch 0
  *   60   110   optional: the gateway's certificate, so an origin that never met the gateway can check it
  *
- * An origin's own CONFIRM to a lender (origin ≠ destination) has no payload: a lender cannot check a
- * tag, and takes the origin's word only from the origin in person.
+ * An origin's own CONFIRM to a lender (origin ≠ destination) carries no tag: a lender cannot check
+ * one, and takes the origin's word only from the origin in person. Its payload is empty, or the pull
+ * (u32, > its seq) of a gateway's CONFIRM, handed on to the lender that keeps the gap.
  */
 import { readU32, writeU32 } from "../bytes.js";
 import { WireError } from "./errors.js";
@@ -34,6 +35,27 @@ export function checkConfirm(payload: Uint8Array, seq: number): WireError {
   if (payload.length !== CONFIRM_BYTES && payload.length !== CONFIRM_CERTIFIED_BYTES) return WireError.BadField;
   const pull = readU32(payload, PULL_AT);
   return pull === 0 || pull > seq ? WireError.None : WireError.BadField;
+}
+
+/** An origin's own CONFIRM payload: nothing, or a pull. */
+export const ORIGIN_CONFIRM_PULL_BYTES = 4;
+
+/** Checks an origin's own CONFIRM payload for a CONFIRM of `seq`. */
+export function checkOriginConfirm(payload: Uint8Array, seq: number): WireError {
+  if (payload.length === 0) return WireError.None;
+  return payload.length === ORIGIN_CONFIRM_PULL_BYTES && readU32(payload, 0) > seq ? WireError.None : WireError.BadField;
+}
+
+/** An origin's own CONFIRM payload handing on a gateway's pull (0: none). */
+export function encodeOriginConfirm(pull: number): Uint8Array {
+  const out = new Uint8Array(pull > 0 ? ORIGIN_CONFIRM_PULL_BYTES : 0);
+  if (pull > 0) writeU32(out, 0, pull);
+  return out;
+}
+
+/** The pull an origin's own (checked) CONFIRM payload hands on, 0 when none. */
+export function originConfirmPull(payload: Uint8Array): number {
+  return payload.length === ORIGIN_CONFIRM_PULL_BYTES ? readU32(payload, 0) : 0;
 }
 
 /**

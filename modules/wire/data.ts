@@ -16,7 +16,8 @@
  *               commitment (8, forward/receipt-chain.ts; zero: none) ‖ the feed entry (‖ the origin's
  *               previous home, 8, once it changed home); checkpoint: the feed checkpoint ‖ the origin's
  *               certificate; a gateway's CONFIRM: gateway ‖ pull ‖ tag ‖ reveal ‖ previous top (‖ the
- *               gateway's certificate), wire/confirm.ts; an origin's own CONFIRM to its lender: none;
+ *               gateway's certificate), wire/confirm.ts; an origin's own CONFIRM to its lender: none,
+ *               or a gateway's pull it hands on (u32);
  *               lend: the origin's home gateway (8, zero: none yet) ‖ the entry's payload as above,
  *               commitment zero;
  *               health: the report (monitor/health-report.ts); seq numbers the origin's reports;
@@ -28,7 +29,7 @@
  */
 import { equalAt, readU32, writeU32 } from "../bytes.js";
 import { checkCheckpointPayload } from "./checkpoint-payload.js";
-import { checkConfirm } from "./confirm.js";
+import { checkConfirm, checkOriginConfirm } from "./confirm.js";
 import { WireError } from "./errors.js";
 import { NODE_ID_BYTES } from "./frame.js";
 import { CERTIFICATE_BYTES } from "./hello.js";
@@ -109,9 +110,9 @@ export function checkData(body: Uint8Array): WireError {
   if (body[17] >= MAX_DATA_HOPS || seq === 0) return WireError.BadField;
   const payload = body.length - DATA_FIXED_BYTES;
   if (kind === DataKind.Confirm) {
-    // A gateway's (to the origin) names it and carries its tag; an origin's own, to a lender, nothing.
+    // A gateway's (to the origin) names it and carries its tag; an origin's own, to a lender, at most a pull.
     if (equalAt(body, 0, body, NODE_ID_BYTES, NODE_ID_BYTES)) return checkConfirm(body.subarray(DATA_FIXED_BYTES), seq);
-    return payload === 0 ? WireError.None : WireError.BadField;
+    return checkOriginConfirm(body.subarray(DATA_FIXED_BYTES), seq);
   }
   if (kind === DataKind.Checkpoint) return checkCheckpointPayload(body.subarray(DATA_FIXED_BYTES));
   if (payload === 0 || (kind === DataKind.CommandAck && payload !== COMMAND_ACK_BYTES)) return WireError.BadField;

@@ -585,7 +585,7 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
     return this.forward.replicasHeld;
   }
 
-  /** Own readings overwritten in storage before a gateway confirmed them or a neighbor kept a replica. */
+  /** Own readings overwritten in storage before a gateway confirmed them or a neighbor kept a replica, once no copy of them is left that this node knows of. */
   get readingsLost(): number {
     return this.forward.readingsLost;
   }

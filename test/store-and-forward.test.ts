@@ -10,7 +10,7 @@ import { createNodeConfig, type NodeConfig } from "../modules/config.js";
 import { Role } from "../modules/identity/certificate.js";
 import { MeshNode } from "../modules/node.js";
 import { equalBytes, readU32 } from "../modules/bytes.js";
-import { ackItem, checkAck, checkDataHop, DataKind, decodeData, encodeAck, encodeData, ENTRY_HEAD_BYTES, MAX_DATA_HOPS, newDataView } from "../modules/wire/data.js";
+import { ackItem, checkAck, checkDataHop, DataKind, decodeData, encodeAck, encodeData, ENTRY_HEAD_BYTES, LEND_HOME_BYTES, MAX_DATA_HOPS, newDataView } from "../modules/wire/data.js";
 import { WireError } from "../modules/wire/errors.js";
 import { nodeCrypto, nodeKeyPairFromSeed } from "../hosts/node/node-crypto.js";
 import { createMeshKeys, provisionNode } from "../hosts/sim/provision.js";
@@ -178,29 +178,36 @@ test("an own entry a gateway confirmed, handed back to us, is answered with our 
 });
 
 /**
- * An origin (id 7…, home 9…) with no route, whose lends go to neighbor L (slot 1, id 8…): `lends`
- * collects their seqs, `words` the origin's own CONFIRMs to L.
+ * An origin (id 7…, home 9…) with no route (but the one `nextHopToward` gives), whose lends go to
+ * neighbor L (slot 1, id 8…): `lends` collects their seqs (and `lendBases` their bases), `entries` the
+ * seqs of the entries it sends, `words` the origin's own CONFIRMs to L.
  */
-function lendingOrigin() {
+function lendingOrigin(nextHopToward: ForwardContext["nextHopToward"] = () => -1) {
   const me = new Uint8Array(8).fill(7);
   const lenderId = new Uint8Array(8).fill(8);
   const gateway = new Uint8Array(8).fill(9);
   const lends: number[] = [];
+  const lendBases: number[] = [];
+  const entries: number[] = [];
   const words: Uint8Array[] = [];
   const view = newDataView();
   const config = createNodeConfig({ unsentCapacity: 64 });
   const storage = new MemoryStorage();
   storage.set("fhome", gateway);
   const forward = new StoreAndForward(forwardContext(me, {
-    lenderSlot: () => 1, neighborId: (slot: number) => (slot === 1 ? lenderId : null), slotOf: (id: Uint8Array) => (equalBytes(id, lenderId) ? 1 : -1),
+    nextHopToward, lenderSlot: () => 1, neighborId: (slot: number) => (slot === 1 ? lenderId : null), slotOf: (id: Uint8Array) => (equalBytes(id, lenderId) ? 1 : -1),
     sendTo: (slot: number, type: RecordType, body: Uint8Array) => {
       if (type !== RecordType.Data || decodeData(body, view) !== WireError.None) return;
-      if (view.kind === DataKind.Lend) lends.push(view.seq);
+      if (view.kind === DataKind.Lend) {
+        lends.push(view.seq);
+        lendBases.push(readU32(view.payload, LEND_HOME_BYTES));
+      }
+      if (view.kind === DataKind.Entry) entries.push(view.seq);
       if (view.kind === DataKind.Confirm && slot === 1) words.push(body);
     },
   }), nodeCrypto, storage, new Uint8Array(64), new Uint8Array(0), config);
   forward.start(0);
-  return { me, lenderId, gateway, lends, words, view, forward, config };
+  return { me, lenderId, gateway, lends, lendBases, entries, words, view, forward, config };
 }
 
 /** `lendingOrigin` after lending 1..64 to L (each ACKed) while readings up to 96 overwrote 1..32 here; `now`: the last reading's time. */
@@ -285,15 +292,66 @@ test("a reading storage overwrites while its lend waits for a lender with room i
   assert.is(forward.readingsLost, 0, "63 and 64 wait in lends: nothing lost (no lost run for the base to skip)");
 });
 
-test("an origin whose queue others' items fill still lends the readings storage is about to overwrite", () => {
-  // 30 nodes, seed 55, partition (main before the fix): origin 6, a lender itself, held 14 own items and
-  // 18 others' (replicas it carries): every lend failed to get a row, unseen, and storage overwrote 6..16.
-  const { me, gateway, lends, view, forward } = lendingOrigin();
-  // No route: the others' items stay, three quarters of the queue.
-  for (let k = 1; k <= 24; k++) {
+test("a reading whose lend a lender ACKed out of order is neither counted lost nor skipped by the base when storage overwrites it", () => {
+  // The lend of 5 goes unanswered: lentThrough stops at 4, and 6..16, ACKed, were counted lost as storage
+  // overwrote them, and skipped by the base once 1..5 were confirmed: the gateway dropped their lender's
+  // copies (test/changing-home, an old home gone for good: 217 of 239 delivered, 28 counted lost).
+  const { me, gateway, lends, lendBases, view, forward } = lendingOrigin();
+  const tick = (at: number) => {
+    forward.tick(at);
+    const acked = lends.splice(0).filter((seq) => seq !== 5);
+    if (acked.length > 0) forward.onAck(encodeAck(acked.map((seq) => ({ origin: me, kind: DataKind.Lend, seq }))), 1, at);
+  };
+  let now = 0;
+  for (let k = 1; k <= 65; k++) {
+    now = k * 10_000;
+    forward.publishReading("t", k, now / 1000, now);
+    tick(now + 2000);
+  }
+  assert.is(forward.readingsLost, 0, "5 waits in its lend, 1..4 and 6..16 are lent");
+  assert.is(decodeData(gatewayConfirm(gateway, me, 2, 5, 0), view), WireError.None);
+  forward.onData(view, 0, now + 3000);
+  lendBases.length = 0;
+  for (let t = now + 4000; t <= now + 10_000; t += 1000) tick(t);
+  assert.ok(lendBases.length > 0 && lendBases.every((base) => base === 6), `the base waits for 6..16: ${[...new Set(lendBases)].join(",")}`);
+});
+
+test("a write-off counts the lent readings of the gap, not again those storage overwrote unlent", () => {
+  // Others' items hold three quarters of the queue; the lender keeps 1..5 and goes silent: lends 6..12
+  // wait in the rest, 13..16 are overwritten unlent (counted then). The gateway, past 1, pulls 2..16
+  // for confirmAfterMs: written off. Counted again, 13..16 made 19.
+  const { me, gateway, lends, view, forward, config } = lendingOrigin();
+  takeOthersEntries(forward, gateway, 24, view);
+  let now = 0;
+  for (let k = 1; k <= 65; k++) {
+    now = k * 10_000;
+    forward.publishReading("t", k, now / 1000, now);
+    forward.tick(now + 2000);
+    const acked = lends.splice(0).filter((seq) => seq <= 5);
+    if (acked.length > 0) forward.onAck(encodeAck(acked.map((seq) => ({ origin: me, kind: DataKind.Lend, seq }))), 1, now + 2000);
+  }
+  assert.is(forward.readingsLost, 4, "13..16");
+  for (const at of [now + 10_000, now + 10_000 + config.confirmAfterMs]) {
+    assert.is(decodeData(gatewayConfirm(gateway, me, 2, 1, 17), view), WireError.None);
+    forward.onData(view, 0, at);
+  }
+  assert.is(forward.readingsLost, 15, "2..12 written off (lent, or their lends waiting) and 13..16: each once");
+});
+
+/** Hands `forward` from slot 0 one entry each of `count` other origins (100 + k…) for `gateway`. */
+function takeOthersEntries(forward: StoreAndForward, gateway: Uint8Array, count: number, view = newDataView()): void {
+  for (let k = 1; k <= count; k++) {
     assert.is(decodeData(encodeData(new Uint8Array(8).fill(100 + k), gateway, DataKind.Entry, 1, 1, Uint8Array.of(0, 0, 0, 1, 5)), view), WireError.None);
     forward.onData(view, 0, 1000);
   }
+}
+
+test("an origin whose queue others' items fill still lends the readings storage is about to overwrite", () => {
+  // 30 nodes, seed 55, partition (main before the fix): origin 6, a lender itself, held 14 own items and
+  // 18 others' (replicas it carries): every lend failed to get a row, unseen, and storage overwrote 6..16.
+  const { me, gateway, lends, forward } = lendingOrigin();
+  // No route: the others' items stay, three quarters of the queue.
+  takeOthersEntries(forward, gateway, 24);
   assert.is(forward.custodySize, 24);
   let now = 0;
   for (let k = 1; k <= 65; k++) {
@@ -306,10 +364,35 @@ test("an origin whose queue others' items fill still lends the readings storage 
   assert.is(forward.readingsLost, 0, "1..16 lent before 65 overwrote them");
 });
 
-test("an own entry still queued after storage overwrote it leaves with a base no higher than its seq, nor than an older one queued", () => {
-  // Without lenders, readings 1..16 are overwritten while entries of them wait in the queue (no route):
-  // the base skipped them, so they left with base 17, above their seq, and the gateway flagged each
-  // "malformed" and dropped it (and an entry whose base is 17 made it skip the older ones still queued).
+test("making room for a lend, an origin passes over an own entry held nowhere else: storage overwrote its reading, unlent", () => {
+  // The lender stays silent: lends 1..15 and the checkpoint fill the origin's half of the queue, and
+  // reading 65 overwrites 16, never lent. A custodian whose way to the gateway runs through us hands
+  // its entry of 16 back: the last copy. The lend pass that wants a row for 17 must not take its row.
+  let route = -1;
+  const { me, gateway, lends, entries, view, forward } = lendingOrigin(() => route);
+  let now = 0;
+  for (let k = 1; k <= 65; k++) {
+    now = k * 10_000;
+    forward.publishReading("t", k, now / 1000, now);
+    forward.tick(now + 2000);
+  }
+  assert.is(decodeData(encodeData(me, gateway, DataKind.Entry, 2, 16, new Uint8Array(ENTRY_HEAD_BYTES + 1)), view), WireError.None);
+  forward.onData(view, 2, now + 3000);
+  lends.length = 0;
+  for (let t = now + 4000; t <= now + 10_000; t += 1000) forward.tick(t);
+  assert.not.ok(lends.includes(17), "no row for the lend of 17: the own rows left are lends waiting and the last copy of 16");
+  route = 0;
+  for (let t = now + 11_000; t <= now + 14_000; t += 1000) forward.tick(t);
+  assert.ok(entries.includes(16), `the entry of 16 goes on toward the gateway once a route is back (sent: ${entries.join(",")})`);
+});
+
+/**
+ * An origin (id 7…, home 9…) that neither lends nor keeps replicas, storing 64 readings, whose entries
+ * sent (seq and base) go to `sent`: it takes readings 1..65 with no route, one every 10 s (the last at
+ * `now`), so storage overwrote 1..16 while entries of 1..15 wait in the queue. `setRoute(slot)` gives it
+ * a next hop toward the gateway; `ackSent(at)` has that next hop ACK every entry sent so far.
+ */
+function overwrittenWhileQueued() {
   const me = new Uint8Array(8).fill(7);
   const gateway = new Uint8Array(8).fill(9);
   const sent: { seq: number; base: number }[] = [];
@@ -330,20 +413,62 @@ test("an own entry still queued after storage overwrote it leaves with a base no
     forward.publishReading("t", k, now / 1000, now);
     forward.tick(now + 2000);
   }
+  const ackSent = (at: number) => {
+    const handed = [...new Set(sent.map((e) => e.seq))];
+    for (let i = 0; i < handed.length; i += 32) forward.onAck(encodeAck(handed.slice(i, i + 32).map((seq) => ({ origin: me, kind: DataKind.Entry, seq }))), 1, at);
+  };
+  return { me, gateway, sent, view, forward, now, setRoute: (slot: number) => void (route = slot), ackSent };
+}
+
+test("an own entry still queued after storage overwrote it leaves with a base no higher than its seq, nor than an older one queued", () => {
+  // Without lenders, readings 1..16 are overwritten while entries of them wait in the queue (no route):
+  // the base skipped them, so they left with base 17, above their seq, and the gateway flagged each
+  // "malformed" and dropped it (and an entry whose base is 17 made it skip the older ones still queued).
+  const { sent, forward, now, setRoute, ackSent } = overwrittenWhileQueued();
   assert.ok(forward.readingsLost > 0, "storage overwrote unconfirmed readings");
-  route = 1;
+  setRoute(1);
   for (let t = now + 3000; t <= now + 30_000; t += 1000) forward.tick(t);
   const queued = sent.filter((e) => e.seq <= 16);
   assert.ok(queued.length > 0, `entries of overwritten readings still queued: ${sent.map((e) => e.seq).join(",")}`);
   const lowest = Math.min(...sent.map((e) => e.seq));
   assert.equal(sent.filter((e) => e.base > lowest), [], "every entry's base at most the lowest seq still on its way");
   // Handed on (ACKed), they may still be overtaken by the next entries: those wait with the same base.
-  const handed = [...new Set(sent.map((e) => e.seq))];
-  for (let i = 0; i < handed.length; i += 32) forward.onAck(encodeAck(handed.slice(i, i + 32).map((seq) => ({ origin: me, kind: DataKind.Entry, seq }))), 1, now + 31_000);
+  ackSent(now + 31_000);
   sent.length = 0;
   forward.publishReading("t", 66, now / 1000, now + 40_000);
   forward.tick(now + 40_000);
   assert.equal(sent.filter((e) => e.seq === 66).map((e) => e.base), [lowest], "the next reading's entry: the same base");
+});
+
+test("a reading storage overwrote is counted lost once no copy of it is left that the origin knows of, not while its entry is on its way", () => {
+  // Counted as storage overwrote them, readings 1..15 were lost and then delivered from the entries
+  // still queued (30 nodes, 10-minute partition, no lenders).
+  const { me, gateway, view, forward, now, setRoute, ackSent } = overwrittenWhileQueued();
+  assert.is(forward.readingsLost, 1, "16 alone: entries of 1..15 wait in the queue");
+  setRoute(1);
+  for (let t = now + 3000; t <= now + 30_000; t += 1000) forward.tick(t);
+  ackSent(now + 31_000);
+  assert.is(forward.readingsLost, 1, "1..15 handed on: on their way");
+  assert.is(decodeData(gatewayConfirm(gateway, me, 2, 10), view), WireError.None);
+  forward.onData(view, 1, now + 40_000);
+  for (let t = now + 41_000; t <= now + 120_000; t += 1000) forward.tick(t);
+  assert.is(forward.readingsLost, 6, "1..10 confirmed; 11..15, unconfirmed confirmAfterMs after they were handed on, given up");
+});
+
+test("a gateway's pull of readings storage no longer holds leaves their handed-on copies waited for: the base stays at the gap", () => {
+  // Forgotten at the pull, their handoffs no longer held the base down: the next entry skipped them, and
+  // the gateway dropped the copies custodians sent on the pull (30 nodes, 10-minute partition, no lenders).
+  const { me, gateway, sent, view, forward, now, setRoute, ackSent } = overwrittenWhileQueued();
+  setRoute(1);
+  for (let t = now + 3000; t <= now + 30_000; t += 1000) forward.tick(t);
+  ackSent(now + 31_000);
+  assert.is(decodeData(gatewayConfirm(gateway, me, 2, 5, 12), view), WireError.None);
+  forward.onData(view, 1, now + 35_000);
+  sent.length = 0;
+  forward.publishReading("t", 66, now / 1000, now + 40_000);
+  forward.tick(now + 40_000);
+  assert.equal(sent.filter((e) => e.seq === 66).map((e) => e.base), [6], "the gap pulled, 6..11, handed on 9 s before: waited for");
+  assert.is(forward.readingsLost, 1, "16 alone");
 });
 
 test("a lender drops its replicas on a CONFIRM addressed to it only from the origin in person: no other neighbor releases them", () => {
@@ -1082,11 +1207,12 @@ test("origins whose storage overflows in a 10-minute partition lend it to neighb
   assert.is(run.devices.reduce((a, d) => a + d.node.replicasHeld, 0), 0, "every replica dropped once confirmed");
 
   // Without storage to borrow, the same run loses what each origin overwrote, less the entries of it
-  // still in its queue (up to half the queue: 16 rows).
+  // still in its queue (up to half the queue: 16 rows) and the copies of them custodians still carry
+  // (86 at seed 32; 132 while a pull made the origin forget those copies, and its base skip them).
   const alone = partitionRun({ replicaCapacity: 0 }).run;
   alone.sim.runUntil(1_000_000);
   const missing = alone.devices.reduce((a, d, i) => a + run.published[i].length - (alone.delivered.get(d.node.idHex) ?? []).length, 0);
-  assert.ok(missing > 5 * cutOff.length, `${missing} readings never delivered without replicas`);
+  assert.ok(missing > 3 * cutOff.length, `${missing} readings never delivered without replicas`);
 });
 
 test("a lender whose way to the gateway runs through the origin hears from the origin: its replicas dropped once confirmed, the origin not blamed", () => {

@@ -24,7 +24,10 @@ export class UnsentStore {
   /** Lowest seq still held (first ≤ last when any is); 0 when nothing was ever stored. */
   private first = 0;
   private last = 0;
-  /** Readings overwritten before any gateway confirmed them (and not held by a lender). */
+  /**
+   * Readings overwritten before any gateway confirmed them, held by no lender and with no copy on its
+   * way (add's `onItsWay`: the caller counts one whose copy it gives up later), or written off.
+   */
   lost = 0;
   /**
    * The last run of seqs so lost: a gateway waiting for them would wait forever. Those below it are
@@ -92,13 +95,15 @@ export class UnsentStore {
 
   /**
    * Gives up on the unconfirmed readings up to `through` that are no longer held here: a gateway kept
-   * pulling them and no lender answered (it died with them). The base then skips them.
+   * pulling them and no lender answered (it died with them). The base then skips them. Only those up
+   * to `keptThrough` (lent, or their lends waiting, as for add) are counted lost here: the others were
+   * counted as storage overwrote them, or are when their copy on its way is given up (the caller's).
    */
-  writeOff(through: number): void {
+  writeOff(through: number, keptThrough: number): void {
     through = Math.min(through, this.firstHeld - 1);
     const from = Math.max(this.confirmedSeq, this.writtenOff) + 1;
     if (through < from) return;
-    this.lost += through - from + 1;
+    this.lost += Math.max(0, Math.min(through, keptThrough) - from + 1);
     this.writtenOff = through;
     this.saveLost();
   }
@@ -127,9 +132,10 @@ export class UnsentStore {
 
   /**
    * Stores a new entry (seq above every stored one) with one write of its chunk. Readings up to
-   * `keptThrough` are held by a neighbor too (lent): overwriting them loses nothing.
+   * `keptThrough` are held by a neighbor too (lent): overwriting them loses nothing. Nor one whose copy
+   * is on its way (`onItsWay`): it is not counted lost here, only the run the base skips names it.
    */
-  add(seq: number, bytes: Uint8Array, keptThrough = 0): void {
+  add(seq: number, bytes: Uint8Array, keptThrough = 0, onItsWay: (seq: number) => boolean = nowhere): void {
     const chunk = chunkOf(seq);
     // The chunk whose key this one reuses is gone: its unconfirmed readings are lost.
     const reused = chunk - this.chunks;
@@ -138,7 +144,7 @@ export class UnsentStore {
       const from = Math.max(this.firstUnconfirmed, keptThrough + 1);
       const lostThrough = Math.min(this.last, newFirst - 1);
       if (lostThrough >= from) {
-        this.lost += lostThrough - from + 1;
+        for (let s = from; s <= lostThrough; s++) if (!onItsWay(s)) this.lost++;
         this.lostFrom = from;
         this.lostThrough = lostThrough;
         this.saveLost();
@@ -187,6 +193,10 @@ export class UnsentStore {
     writeU32(v, 0, seq);
     this.storage.set(KEY_CONFIRMED, v);
   }
+}
+
+function nowhere(): boolean {
+  return false;
 }
 
 function chunkOf(seq: number): number {

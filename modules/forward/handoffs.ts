@@ -14,11 +14,14 @@ export class Handoffs {
     [this.times, this.seqs, this.slots] = typedArrays([Float64Array, capacity], [Uint32Array, capacity], [Int8Array, capacity]);
   }
 
-  set(seq: number, at: number, slot: number): void {
+  /** Records `seq` handed to `slot` at `at`; returns the other seq whose row it took (0: none). */
+  set(seq: number, at: number, slot: number): number {
     const i = seq % this.capacity;
+    const displaced = this.seqs[i] === seq ? 0 : this.seqs[i];
     this.seqs[i] = seq;
     this.times[i] = at;
     this.slots[i] = slot;
+    return displaced;
   }
 
   /** When `seq` was handed on, or -1 if it was not (or its row was reused). */
@@ -45,6 +48,16 @@ export class Handoffs {
   delete(seq: number): void {
     const i = seq % this.capacity;
     if (this.seqs[i] === seq) this.seqs[i] = 0;
+  }
+
+  /** Forgets the seqs below `below` handed on at `before` or earlier, calling `gone` with each. */
+  lapse(below: number, before: number, gone: (seq: number) => void): void {
+    for (let i = 0; i < this.capacity; i++) {
+      const seq = this.seqs[i];
+      if (seq === 0 || seq >= below || this.times[i] > before) continue;
+      this.seqs[i] = 0;
+      gone(seq);
+    }
   }
 
   /** Forgets every seq up to `seq` (confirmed), calling `kept` with the slot each was handed to. */

@@ -238,6 +238,14 @@ export class StoreAndForward {
   private nextReplicaAt = Infinity;
   /** Own readings up to this seq are held by a lender too (lent in order; not kept through reboots). */
   private lentThrough = 0;
+  /**
+   * The highest own reading a lend was made for (made in order over the readings storage holds; RAM
+   * only): one storage still holds up to it has its lend waiting in the queue, or ACKed (a lender keeps
+   * it) where lentThrough, moved by in-order ACKs only, may have stopped below it.
+   */
+  private lentMade = 0;
+  /** Own readings storage overwrote whose last copy we knew of (queued, or handed on) was given up since. */
+  private givenUp = 0;
   /** Pulled for lent readings no longer held here: if still pulled then, no lender has them (it died). */
   private writeOffAt = Infinity;
   /** The start of the gap that wait began with: a gap pulled from higher up starts it again. */
@@ -301,9 +309,12 @@ export class StoreAndForward {
     return this.replicas ? this.replicas.size : 0;
   }
 
-  /** Own readings overwritten before any gateway confirmed them or a neighbor took a replica. */
+  /**
+   * Own readings overwritten before any gateway confirmed them or a neighbor took a replica, counted
+   * once no copy of them is left that we know of (docs/protocol.md §Lending storage, step 5).
+   */
   get readingsLost(): number {
-    return this.unsent.lost;
+    return this.unsent.lost + this.givenUp;
   }
 
   /** After boot: stored unconfirmed readings, and readings kept for neighbors, go out again as soon as a route allows. */
@@ -325,7 +336,9 @@ export class StoreAndForward {
       this.report(now);
       return seq;
     }
-    this.unsent.add(seq, bytes, this.keptThrough());
+    // A reading storage still holds up to lentMade had its lend made: waiting, or ACKed (lent). Not in
+    // the lost run then: the base waits for its lender's copy.
+    this.unsent.add(seq, bytes, Math.max(this.keptThrough(), this.lentMade), (overwritten) => this.onItsWay(overwritten));
     this.takeOwn(DataKind.Entry, seq, this.entryPayload(bytes), now);
     // Readings about to be overwritten are lent, unless confirmed meanwhile (in a mesh with a route, soon).
     if (this.replicas && this.unsent.doomedThrough(LEND_AHEAD) > this.lentThrough) {
@@ -536,8 +549,10 @@ export class StoreAndForward {
       }
       if (row < 0 || kind !== DataKind.Entry) continue;
       if (equalBytes(origin, this.ctx.id)) {
-        // Handed on: if no confirmation comes in time, the sweep sends it again.
-        this.handoffs.set(seq, now, from);
+        // Handed on: if no confirmation comes in time, the sweep sends it again. The row it takes
+        // was an older reading's: one storage no longer holds is given up.
+        const displaced = this.handoffs.set(seq, now, from);
+        if (displaced > 0 && displaced < this.unsent.firstHeld) this.giveUp(displaced);
         this.nextSweepAt = Math.min(this.nextSweepAt, now + this.config.confirmAfterMs);
       } else if (!this.isNeighbor(this.custody.destination(row), from) && !this.isNeighbor(origin, from)) {
         // The gateway the entry is for took it: nothing past it can drop it. Its CONFIRM goes back by
@@ -825,7 +840,10 @@ export class StoreAndForward {
       }
     }
     if (own) {
-      for (let seq = from; seq <= to && seq - from < this.config.unsentCapacity; seq++) this.handoffs.delete(seq);
+      // Those storage holds go again now. One it no longer holds, handed on, stays handed on: a custodian
+      // holds it (and the pull makes it send it now), and our entries' base waits for it confirmAfterMs;
+      // forgotten, the base skipped it at once, and the gateway the copy that came after.
+      for (let seq = from; seq <= to && seq - from < this.config.unsentCapacity; seq++) if (this.unsent.holds(seq)) this.handoffs.delete(seq);
       this.nextSweepAt = now;
       // Only lenders held the start of the gap. They resend within confirmAfterMs: a gap still pulled
       // after that was lost with a lender, and the base skips it. A gap starting higher than the one
@@ -834,7 +852,7 @@ export class StoreAndForward {
       else if (this.writeOffAt === Infinity || from > this.writeOffFrom) {
         this.writeOffAt = now + this.config.confirmAfterMs;
         this.writeOffFrom = from;
-      } else if (now >= this.writeOffAt) this.unsent.writeOff(to);
+      } else if (now >= this.writeOffAt) this.unsent.writeOff(to, this.keptThrough());
       if (from < this.unsent.firstHeld && now < this.writeOffAt) this.pullFromLenders(from, Math.min(to, this.unsent.firstHeld - 1));
     }
     if (this.replicas?.pull(origin, from, to)) this.nextReplicaAt = now;
@@ -1068,6 +1086,19 @@ export class StoreAndForward {
   }
 
   /**
+   * Whether a copy of own reading `seq` is on its way that we know of: an entry or lend of it queued,
+   * or handed on (given up confirmAfterMs later, as entryBase stops waiting for it: sweep).
+   */
+  private onItsWay(seq: number): boolean {
+    return this.handoffs.at(seq) >= 0 || this.custody.find(this.ctx.id, DataKind.Entry, seq) >= 0 || this.custody.find(this.ctx.id, DataKind.Lend, seq) >= 0;
+  }
+
+  /** The last copy we knew of own reading `seq`, which storage no longer holds, is gone from sight: lost, unless lent or still on its way. */
+  private giveUp(seq: number): void {
+    if (seq > this.keptThrough() && !this.onItsWay(seq)) this.givenUp++;
+  }
+
+  /**
    * The base our entries and lends carry: the store's, or lower while readings storage overwrote are
    * still on their way: entries of them waiting in the queue (no route for minutes), or handed on
    * within confirmAfterMs (in a custodian's queue: the next ones may overtake them). Counted lost, the
@@ -1097,6 +1128,8 @@ export class StoreAndForward {
       const seq = this.custody.seq(row);
       if (this.custody.kind(row) === kind && this.custody.isFrom(row, this.ctx.id) && (this.unsent.holds(seq) || seq <= this.lentThrough)) {
         this.custody.remove(row);
+        // Lends are made again in order from the first without one: the ones past it may be ACKed, or not.
+        if (kind === DataKind.Lend) this.lentMade = Math.min(this.lentMade, seq - 1);
         this.nextSweepAt = Math.min(this.nextSweepAt, this.custody.nextTryAt(row));
         return true;
       }
@@ -1190,10 +1223,14 @@ export class StoreAndForward {
     }
     this.setHome(next, now);
     this.introduced = false;
-    // Entries waiting here were made without the old home's name: the sweep makes them again.
+    // Entries waiting here were made without the old home's name: the sweep makes them again (not one
+    // of a reading storage no longer holds: given up).
     for (let i = this.custody.size - 1; i >= 0; i--) {
       const row = this.custody.at(i);
-      if (this.custody.kind(row) === DataKind.Entry && this.custody.isFrom(row, this.ctx.id)) this.custody.remove(row);
+      if (this.custody.kind(row) !== DataKind.Entry || !this.custody.isFrom(row, this.ctx.id)) continue;
+      const seq = this.custody.seq(row);
+      this.custody.remove(row);
+      if (seq < this.unsent.firstHeld) this.giveUp(seq);
     }
     this.nextSweepAt = now;
   }
@@ -1262,13 +1299,15 @@ export class StoreAndForward {
       const payload = this.entryPayload(bytes, LEND_HOME_BYTES);
       payload.set(this.home ?? NO_HOME, 0);
       writeU32(payload, LEND_HOME_BYTES, this.entryBase(now));
-      this.custody.add(this.ctx.id, null, DataKind.Lend, seq, 0, payload, now);
+      if (this.custody.add(this.ctx.id, null, DataKind.Lend, seq, 0, payload, now)) this.lentMade = Math.max(this.lentMade, seq);
     }
   }
 
   /** Sends again the own readings that were handed on but never confirmed, oldest first. */
   private sweep(now: number): void {
     this.nextSweepAt = Infinity;
+    // One storage no longer holds, handed on confirmAfterMs ago, is given up (entryBase no longer waits for it).
+    this.handoffs.lapse(this.unsent.firstHeld, now - this.config.confirmAfterMs, (seq) => this.giveUp(seq));
     if (this.replicas) this.lend(now);
     let resent = 0;
     for (const { seq, bytes } of this.unsent.pending()) {

@@ -316,6 +316,33 @@ test("a reading whose lend a lender ACKed out of order is neither counted lost n
   assert.ok(lendBases.length > 0 && lendBases.every((base) => base === 6), `the base waits for 6..16: ${[...new Set(lendBases)].join(",")}`);
 });
 
+test("a lender ACKing lends out of order is sent each once: only the unanswered one is tried again, and own entries leave once a route is back", () => {
+  // The lend of 5 goes unanswered, 6.. are ACKed: lentThrough stopped at 4, and every sweep made the
+  // lends past it again — 197 sends in 26 s after reading 65, holding the origin's half of the queue,
+  // so once a route was back its own entries never left, only checkpoints.
+  let route = -1;
+  const { me, lends, entries, forward } = lendingOrigin(() => route);
+  const sent: number[] = [];
+  const tick = (at: number) => {
+    forward.tick(at);
+    sent.push(...lends);
+    const acked = lends.splice(0).filter((seq) => seq !== 5);
+    if (acked.length > 0) forward.onAck(encodeAck(acked.map((seq) => ({ origin: me, kind: DataKind.Lend, seq }))), 1, at);
+  };
+  let now = 0;
+  for (let k = 1; k <= 65; k++) {
+    now = k * 10_000;
+    forward.publishReading("t", k, now / 1000, now);
+    tick(now + 2000);
+  }
+  route = 0;
+  for (let t = now + 4000; t <= now + 30_000; t += 1000) tick(t);
+  const again = sent.filter((seq, i) => seq !== 5 && sent.indexOf(seq) !== i);
+  assert.equal(again, [], "no ACKed lend made again");
+  assert.ok(sent.filter((seq) => seq === 5).length > 1, "the lend of 5 is tried again");
+  assert.ok(entries.includes(17), `own entries leave (sent: ${entries.join(",")})`);
+});
+
 test("a write-off counts the lent readings of the gap, not again those storage overwrote unlent", () => {
   // Others' items hold three quarters of the queue; the lender keeps 1..5 and goes silent: lends 6..12
   // wait in the rest, 13..16 are overwritten unlent (counted then). The gateway, past 1, pulls 2..16

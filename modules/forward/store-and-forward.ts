@@ -1285,10 +1285,14 @@ export class StoreAndForward {
    */
   private lend(now: number): void {
     const through = this.unsent.doomedThrough(LEND_AHEAD);
-    if (through <= this.lentThrough) return;
+    // Up to lentMade each lend waits in the queue or was ACKed: one ACKed past a lend still unanswered
+    // (out of order) is not made again; made again at every sweep, they held the origin's half of the
+    // queue, and its own entries never left.
+    const made = Math.max(this.lentThrough, this.lentMade);
+    if (through <= made) return;
     for (const { seq, bytes } of this.unsent.pending()) {
       if (seq > through) break;
-      if (seq <= this.lentThrough || this.custody.find(this.ctx.id, DataKind.Lend, seq) >= 0) continue;
+      if (seq <= made || this.custody.find(this.ctx.id, DataKind.Lend, seq) >= 0) continue;
       // A lend goes before own entries waiting in the queue: they are in storage, the sweep takes them back.
       // So in a queue full of others' items too (a lender carrying replicas): else no lend gets a row.
       if ((!this.ownRoom() || this.custody.full) && !this.dropNewestOwn(DataKind.Entry)) {

@@ -1039,6 +1039,12 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
       if (!list || list.serial !== g.seq) return this.counters.drop(DropReason.BadSignature);
       this.applyRevocation(list, bytes, now);
     }
+    // A gateway's certificate passes the cheap checks before it is marked seen, relayed or spends the
+    // certificate budget, at every node: a made-up one goes no farther than the insider's neighbors,
+    // and cannot occupy the slot of the gateway's own.
+    if (g.kind === GossipKind.GatewayCertificate && !this.isGatewayCertificate(g.origin, g.payload)) {
+      return this.counters.drop(DropReason.BadCertificate);
+    }
     this.seen.add(g.origin, g.seq);
     this.counters.messagesNew++;
     this.relayWatch.newMessage(this.designated);
@@ -1074,7 +1080,7 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
     } else if (g.kind === GossipKind.Handover && this.role === Role.Gateway) {
       this.onHandover(g.origin, g.seq, g.payload, now);
     } else if (g.kind === GossipKind.GatewayCertificate && this.role !== Role.Gateway) {
-      this.onGatewayCertificate(g.origin, g.payload, g.hops + 1);
+      this.forward.onGatewayCertificate(g.origin, g.payload, g.hops + 1);
     }
     if (!copy) return;
     // Under the coverage policy the neighbors that the transmitter of our first copy designated
@@ -1149,12 +1155,10 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
    * certificates"): cheap checks only (a gateway's, its key hashing to the gossip's origin: one
    * SHA-512); store-and-forward keeps it for the day the gateway becomes our home, and admits it then.
    */
-  private onGatewayCertificate(gateway: Uint8Array, certificate: Uint8Array, hops: number): void {
+  /** The cheap checks (no signature): a gateway's certificate whose key hashes to `gateway`. 1 SHA-512. */
+  private isGatewayCertificate(gateway: Uint8Array, certificate: Uint8Array): boolean {
     const cert = decodeCertificate(certificate);
-    if (typeof cert === "number" || cert.role !== Role.Gateway || !equalBytes(nodeIdOf(this.crypto, cert.publicKey), gateway)) {
-      return this.counters.drop(DropReason.BadCertificate);
-    }
-    this.forward.onGatewayCertificate(gateway, certificate, hops);
+    return typeof cert !== "number" && cert.role === Role.Gateway && equalBytes(nodeIdOf(this.crypto, cert.publicKey), gateway);
   }
 
   /** Gateways: our certificate, gossiped mesh-wide, so origins hold our CONFIRM key before their first reading. */

@@ -7,6 +7,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { ascii } from "../modules/bytes.js";
 import { createNodeConfig } from "../modules/config.js";
+import { DropReason } from "../modules/counters.js";
 import { GatewayCertificates } from "../modules/forward/gateway-certificates.js";
 import { CheckpointWriter, decodeCheckpoint } from "../modules/gossip/checkpoint.js";
 import { uncommitted } from "../modules/forward/receipt-chain.js";
@@ -71,14 +72,16 @@ test("an origin 3 hops from its gateway commits its very first entries to the ga
   assert.is(delivered.size, 11, "and all 11 delivered");
 });
 
-test("a relay passes a gateway's certificate within a budget of its own: its messages after it still go, a second certificate within the gap does not", () => {
-  // G (a gateway) and X are R's neighbors. An origin met anew has 2 tokens, then 6 a minute: when the
-  // certificate took one, G's second message right after it was not relayed.
-  const rng = new Rng(21);
+/**
+ * R (a node of `role`) between G (a gateway) and X, both beaconing every 2.5 s: `send` has G's gossip
+ * heard by R, `relayed` lists the seqs R relays.
+ */
+function relayBetween(role: Role, seed: number) {
+  const rng = new Rng(seed);
   const keys = createMeshKeys(rng);
-  const [gateway, relay, other] = [Role.Gateway, Role.Node, Role.Node].map((role) => provisionNode(keys, rng, role));
+  const [gateway, relay, other] = [Role.Gateway, role, Role.Node].map((r) => provisionNode(keys, rng, r));
   const [gatewayId, relayId] = [gateway, relay].map((p) => nodeIdOf(nodeCrypto, p.secretKey.subarray(32)));
-  const node = new MeshNode(relay, { crypto: nodeCrypto, random: new Rng(22), storage: new MemoryStorage() }, createNodeConfig());
+  const node = new MeshNode(relay, { crypto: nodeCrypto, random: new Rng(seed + 1), storage: new MemoryStorage() }, createNodeConfig());
   node.start(0);
   const sealers = [gateway, other].map((p, i) => new FrameSealer(nodeCrypto, p.networkId, p.networkKey, nodeIdOf(nodeCrypto, p.secretKey.subarray(32)), i + 1));
   // Each neighbor's HELLO lists R: links both ways, so R relays to X what G sends.
@@ -101,6 +104,13 @@ test("a relay passes a gateway's certificate within a budget of its own: its mes
     for (const [seq, kind, payload] of messages) hear(0, now, [encodeGossip(gatewayId, seq, kind, 0, 32, payload)]);
     run(now + 5000);
   };
+  return { gateway, other, node, relayed, run, send };
+}
+
+test("a relay passes a gateway's certificate within a budget of its own: its messages after it still go, a second certificate within the gap does not", () => {
+  // G (a gateway) and X are R's neighbors. An origin met anew has 2 tokens, then 6 a minute: when the
+  // certificate took one, G's second message right after it was not relayed.
+  const { gateway, node, relayed, run, send } = relayBetween(Role.Node, 21);
   run(10_000);
   send([1, GossipKind.GatewayCertificate, gateway.certificate], [2, GossipKind.Data, ascii("a")], [3, GossipKind.Data, ascii("b")]);
   assert.equal(relayed, [1, 2, 3], "the certificate, and both messages right after it");
@@ -115,6 +125,21 @@ test("a relay passes a gateway's certificate within a budget of its own: its mes
   run(10_000 + CERTIFICATE_RELAY_GAP_MS);
   send([6, GossipKind.GatewayCertificate, gateway.certificate]);
   assert.equal(relayed, [1, 2, 3, 5, 6], "the gap over: the next one goes");
+});
+
+test("a certificate gossip that fails the cheap checks is neither relayed nor spends the budget, at a node or a gateway", () => {
+  for (const role of [Role.Node, Role.Gateway]) {
+    const { gateway, other, node, relayed, run, send } = relayBetween(role, 41);
+    run(10_000);
+    // Under G's id: a node's certificate (its key hashes to another id, its role is not gateway), and
+    // bytes that decode to no certificate.
+    send([1, GossipKind.GatewayCertificate, other.certificate], [2, GossipKind.GatewayCertificate, new Uint8Array(CERTIFICATE_BYTES)]);
+    assert.equal(relayed, [], `${Role[role]}: neither relayed`);
+    assert.is(node.counters.dropped(DropReason.BadCertificate), 2, `${Role[role]}: both dropped as bad certificates`);
+    send([3, GossipKind.GatewayCertificate, gateway.certificate]);
+    assert.equal(relayed, [3], `${Role[role]}: G's own right after them still goes`);
+    assert.is(node.counters.relaysRateLimited, 0);
+  }
 });
 
 test("a gateway's certificate gossip calls for no checkpoint of its own: the next checkpoint its other messages call for covers it", () => {

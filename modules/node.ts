@@ -1151,11 +1151,10 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
   }
 
   /**
-   * Gateway `gateway`'s certificate, gossiped (docs/protocol.md §Store-and-forward, "Gateway
-   * certificates"): cheap checks only (a gateway's, its key hashing to the gossip's origin: one
-   * SHA-512); store-and-forward keeps it for the day the gateway becomes our home, and admits it then.
+   * The cheap checks of gateway `gateway`'s gossiped certificate (docs/protocol.md §Store-and-forward,
+   * "Gateway certificates"): a gateway's, its key hashing to the gossip's origin (one SHA-512), no
+   * signature; store-and-forward keeps it for the day the gateway becomes our home, and admits it then.
    */
-  /** The cheap checks (no signature): a gateway's certificate whose key hashes to `gateway`. 1 SHA-512. */
   private isGatewayCertificate(gateway: Uint8Array, certificate: Uint8Array): boolean {
     const cert = decodeCertificate(certificate);
     return typeof cert !== "number" && cert.role === Role.Gateway && equalBytes(nodeIdOf(this.crypto, cert.publicKey), gateway);

@@ -28,4 +28,15 @@ test("grey holes at two gateways forging CONFIRMs, some homes behind them alone:
   assert.is(r.readings.duplicated, 0, "none twice");
 });
 
+test("black holes at two gateways forging CONFIRMs, some homes behind them alone: every reading delivered once", () => {
+  // The holes drop all they take. Before gateways gossiped their certificate, the origins whose home
+  // only the holes reach sent uncommitted entries that no custodian could check, and 204 were lost.
+  const r = runCustodyHoles({ nodes: 100, seed: 3, gateways: 2, holesPerGateway: 3, dropShare: 1, forgesConfirms: true, durationMs: 14 * 60_000, drainMs: 7 * 60_000 });
+  assert.ok(r.forgedByHoles > 500, `the holes forged ${r.forgedByHoles} CONFIRMs`);
+  assert.ok(r.confirmsRefused > 500, `${r.confirmsRefused} forgeries refused`);
+  assert.ok(r.readings.taken > 600, `${r.readings.taken} readings taken`);
+  assert.is(r.readings.lost, 0, "none lost");
+  assert.is(r.readings.duplicated, 0, "none twice");
+});
+
 test.run();

@@ -340,8 +340,9 @@ export class StoreAndForward {
     // the lost run then: the base waits for its lender's copy.
     this.unsent.add(seq, bytes, Math.max(this.keptThrough(), this.lentMade), (overwritten) => this.onItsWay(overwritten));
     this.takeOwn(DataKind.Entry, seq, this.entryPayload(bytes), now);
-    // Readings about to be overwritten are lent, unless confirmed meanwhile (in a mesh with a route, soon).
-    if (this.replicas && this.unsent.doomedThrough(LEND_AHEAD) > this.lentThrough) {
+    // Readings about to be overwritten are lent, unless confirmed meanwhile (in a mesh with a route, soon);
+    // not again up to lentMade (lend()).
+    if (this.replicas && this.unsent.doomedThrough(LEND_AHEAD) > Math.max(this.lentThrough, this.lentMade)) {
       this.nextSweepAt = Math.min(this.nextSweepAt, now + NO_ROUTE_RETRY_MS);
     }
     if (this.sinceCheckpoint++ === 0) this.checkpointDueAt = now + this.config.checkpointAfterMs;

@@ -170,15 +170,15 @@ export class ReplicaStore {
   }
 
   /**
-   * Calls `fn(origin, home, seq, payload)` for each reading not handed on within `afterMs`, the pulled
-   * ones first, read from storage one row at a time; `fn` returns false to stop (no room to take more now).
+   * Calls `fn(origin, home, seq, payload, pulled)` for each reading not handed on within `afterMs`, the
+   * pulled ones first, read from storage one row at a time; `fn` returns false to stop (no room to take more now).
    */
-  due(now: number, afterMs: number, fn: (origin: Uint8Array, home: Uint8Array, seq: number, payload: Uint8Array) => boolean): void {
+  due(now: number, afterMs: number, fn: (origin: Uint8Array, home: Uint8Array, seq: number, payload: Uint8Array, pulled: boolean) => boolean): void {
     if (this.dueOf(now, afterMs, true, fn)) this.dueOf(now, afterMs, false, fn);
   }
 
   /** due's pass over the pulled readings only, or over all; false once `fn` stopped. */
-  private dueOf(now: number, afterMs: number, pulledOnly: boolean, fn: (origin: Uint8Array, home: Uint8Array, seq: number, payload: Uint8Array) => boolean): boolean {
+  private dueOf(now: number, afterMs: number, pulledOnly: boolean, fn: (origin: Uint8Array, home: Uint8Array, seq: number, payload: Uint8Array, pulled: boolean) => boolean): boolean {
     const isDue = (i: number) => (pulledOnly ? this.times[this.rows + i] === PULLED : now - this.times[this.rows + i] >= afterMs);
     for (let k = 0; k < this.rows; k++) {
       let any = false;
@@ -192,7 +192,7 @@ export class ReplicaStore {
       forEachReading(stored, (seq, payload) => {
         const i = this.indexOf(k, seq);
         if (!go || i < 0 || !isDue(i)) return;
-        go = fn(origin, home, seq, payload);
+        go = fn(origin, home, seq, payload, pulledOnly);
         if (go) this.times[this.rows + i] = now;
       });
       if (!go) return false;

@@ -340,8 +340,9 @@ export class StoreAndForward {
     // the lost run then: the base waits for its lender's copy.
     this.unsent.add(seq, bytes, Math.max(this.keptThrough(), this.lentMade), (overwritten) => this.onItsWay(overwritten));
     this.takeOwn(DataKind.Entry, seq, this.entryPayload(bytes), now);
-    // Readings about to be overwritten are lent, unless confirmed meanwhile (in a mesh with a route, soon).
-    if (this.replicas && this.unsent.doomedThrough(LEND_AHEAD) > this.lentThrough) {
+    // Readings about to be overwritten are lent, unless confirmed meanwhile (in a mesh with a route, soon);
+    // not again up to lentMade (lend()).
+    if (this.replicas && this.unsent.doomedThrough(LEND_AHEAD) > Math.max(this.lentThrough, this.lentMade)) {
       this.nextSweepAt = Math.min(this.nextSweepAt, now + NO_ROUTE_RETRY_MS);
     }
     if (this.sinceCheckpoint++ === 0) this.checkpointDueAt = now + this.config.checkpointAfterMs;
@@ -885,7 +886,7 @@ export class StoreAndForward {
   private forwardReplicas(now: number): void {
     const replicas = this.replicas!;
     let stopped = false;
-    replicas.due(now, this.config.confirmAfterMs, (origin, home, seq, payload) => {
+    replicas.due(now, this.config.confirmAfterMs, (origin, home, seq, payload, pulled) => {
       const to = equalBytes(home, NO_HOME) ? this.ctx.nearestGatewayId() : home;
       // Our copy still held, maybe for a home the origin has left since (its row re-homed,
       // ReplicaStore), goes to the row's home: left for the old one, maybe gone, it waited for good.
@@ -893,8 +894,11 @@ export class StoreAndForward {
       const held = this.custody.find(origin, DataKind.Entry, seq);
       if (held >= 0 && this.custody.hops(held) === 0 && !equalBytes(home, NO_HOME)) this.custody.setDestination(held, home);
       if (held >= 0) return true;
-      // Relayed items keep half the queue, as against own items.
-      stopped = !to || this.custody.size >= this.custody.capacity / 2 || !this.custody.add(origin, to, DataKind.Entry, seq, 0, payload, now);
+      // Relayed items keep half the queue, as against own items; a pulled one takes any free row: the
+      // origin writes it off confirmAfterMs after the pull (30 nodes, seed 86, partition: lenders whose
+      // queues held over half others' items sent two origins' pulled 6..16 only after their write-offs).
+      const room = pulled || this.custody.size < this.custody.capacity / 2;
+      stopped = !to || !room || !this.custody.add(origin, to, DataKind.Entry, seq, 0, payload, now);
       return !stopped;
     });
     this.nextReplicaAt = stopped ? now + NO_ROUTE_RETRY_MS : replicas.nextDue(this.config.confirmAfterMs);

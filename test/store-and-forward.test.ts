@@ -295,14 +295,16 @@ test("a reading storage overwrites while its lend waits for a lender with room i
   assert.is(forward.readingsLost, 0, "63 and 64 wait in lends: nothing lost (no lost run for the base to skip)");
 });
 
-test("a reading whose lend a lender ACKed out of order is neither counted lost nor skipped by the base when storage overwrites it", () => {
-  // The lend of 5 goes unanswered: lentThrough stops at 4, and 6..16, ACKed, were counted lost as storage
-  // overwrote them, and skipped by the base once 1..5 were confirmed: the gateway dropped their lender's
-  // copies (test/changing-home, an old home gone for good: 217 of 239 delivered, 28 counted lost).
-  const { me, gateway, lends, lendBases, view, forward } = lendingOrigin();
+/**
+ * Stores readings 1..65 at `origin` (storage for 64), 10 s apart, its lender ACKing every lend but that
+ * of `unanswered`; `sent` collects every lend sent. Returns that tick, to go on with, and the last reading's time.
+ */
+function lendOutOfOrder(origin: ReturnType<typeof lendingOrigin>, unanswered: number, sent: number[] = []) {
+  const { me, lends, forward } = origin;
   const tick = (at: number) => {
     forward.tick(at);
-    const acked = lends.splice(0).filter((seq) => seq !== 5);
+    sent.push(...lends);
+    const acked = lends.splice(0).filter((seq) => seq !== unanswered);
     if (acked.length > 0) forward.onAck(encodeAck(acked.map((seq) => ({ origin: me, kind: DataKind.Lend, seq }))), 1, at);
   };
   let now = 0;
@@ -311,6 +313,16 @@ test("a reading whose lend a lender ACKed out of order is neither counted lost n
     forward.publishReading("t", k, now / 1000, now);
     tick(now + 2000);
   }
+  return { tick, now };
+}
+
+test("a reading whose lend a lender ACKed out of order is neither counted lost nor skipped by the base when storage overwrites it", () => {
+  // The lend of 5 goes unanswered: lentThrough stops at 4, and 6..16, ACKed, were counted lost as storage
+  // overwrote them, and skipped by the base once 1..5 were confirmed: the gateway dropped their lender's
+  // copies (test/changing-home, an old home gone for good: 217 of 239 delivered, 28 counted lost).
+  const origin = lendingOrigin();
+  const { me, gateway, lendBases, view, forward } = origin;
+  const { tick, now } = lendOutOfOrder(origin, 5);
   assert.is(forward.readingsLost, 0, "5 waits in its lend, 1..4 and 6..16 are lent");
   assert.is(decodeData(gatewayConfirm(gateway, me, 2, 5, 0), view), WireError.None);
   forward.onData(view, 0, now + 3000);
@@ -324,20 +336,10 @@ test("a lender ACKing lends out of order is sent each once: only the unanswered 
   // lends past it again — 197 sends in 26 s after reading 65, holding the origin's half of the queue,
   // so once a route was back its own entries never left, only checkpoints.
   let route = -1;
-  const { me, lends, entries, forward } = lendingOrigin(() => route);
+  const origin = lendingOrigin(() => route);
+  const { entries } = origin;
   const sent: number[] = [];
-  const tick = (at: number) => {
-    forward.tick(at);
-    sent.push(...lends);
-    const acked = lends.splice(0).filter((seq) => seq !== 5);
-    if (acked.length > 0) forward.onAck(encodeAck(acked.map((seq) => ({ origin: me, kind: DataKind.Lend, seq }))), 1, at);
-  };
-  let now = 0;
-  for (let k = 1; k <= 65; k++) {
-    now = k * 10_000;
-    forward.publishReading("t", k, now / 1000, now);
-    tick(now + 2000);
-  }
+  const { tick, now } = lendOutOfOrder(origin, 5, sent);
   route = 0;
   for (let t = now + 4000; t <= now + 30_000; t += 1000) tick(t);
   const again = sent.filter((seq, i) => seq !== 5 && sent.indexOf(seq) !== i);

@@ -348,6 +348,37 @@ test("a lender ACKing lends out of order is sent each once: only the unanswered 
   assert.ok(entries.includes(17), `own entries leave (sent: ${entries.join(",")})`);
 });
 
+test("once the lend of a gap is ACKed, the lends ACKed after it count as lent: entries of those readings give their rows to the next lends", () => {
+  // No route. The lend of 5 goes unanswered while 6..48 are ACKed, then 5 is: lentThrough stopped at 5,
+  // so the entries of lent readings 6..12 and 17..22 still queued (storage overwrote them) were kept as
+  // last copies, and, the lender silent from then on, no lend past 49 got a row: 47 readings lost.
+  const { me, lends, forward } = lendingOrigin();
+  let answered = (seq: number) => seq !== 5;
+  const made = new Set<number>();
+  const tick = (at: number) => {
+    forward.tick(at);
+    for (const seq of lends) made.add(seq);
+    const acked = lends.splice(0).filter((seq) => answered(seq));
+    if (acked.length > 0) forward.onAck(encodeAck(acked.map((seq) => ({ origin: me, kind: DataKind.Lend, seq }))), 1, at);
+  };
+  let now = 0;
+  for (let k = 1; k <= 65; k++) {
+    now = k * 10_000;
+    forward.publishReading("t", k, now / 1000, now);
+    tick(now + 2000);
+  }
+  answered = () => true;
+  for (let t = now + 3000; t <= now + 30_000; t += 1000) tick(t);
+  assert.ok(made.has(48) && !made.has(49), "5 ACKed, and 6..48 before it");
+  answered = () => false;
+  for (let k = 66; k <= 100; k++) {
+    now = k * 10_000;
+    forward.publishReading("t", k, now / 1000, now);
+    tick(now + 2000);
+  }
+  assert.equal([...made].filter((seq) => seq > 48), [49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 62, 63], "lends of 49..63: one row for each own entry of a lent reading");
+});
+
 test("a write-off counts the lent readings of the gap, not again those storage overwrote unlent", () => {
   // Others' items hold three quarters of the queue; the lender keeps 1..5 and goes silent: lends 6..12
   // wait in the rest, 13..16 are overwritten unlent (counted then). The gateway, past 1, pulls 2..16

@@ -236,12 +236,12 @@ export class StoreAndForward {
   /** Storage lent to neighbors (null on gateways and with replicaCapacity 0). */
   private readonly replicas: ReplicaStore | null;
   private nextReplicaAt = Infinity;
-  /** Own readings up to this seq are held by a lender too (lent in order; not kept through reboots). */
+  /** Own readings up to this seq are held by a lender too (lent; not kept through reboots). */
   private lentThrough = 0;
   /**
    * The highest own reading a lend was made for (made in order over the readings storage holds; RAM
    * only): one storage still holds up to it has its lend waiting in the queue, or ACKed (a lender keeps
-   * it) where lentThrough, moved by in-order ACKs only, may have stopped below it.
+   * it) above lentThrough while a lend below waits for its ACK.
    */
   private lentMade = 0;
   /** Own readings storage overwrote whose last copy we knew of (queued, or handed on) was given up since. */
@@ -546,7 +546,7 @@ export class StoreAndForward {
         this.lender = from;
         const lender = this.ctx.neighborId(from);
         if (lender) this.lentTo.set(lender.subarray(0, NODE_ID_BYTES), this.lentAt(seq));
-        if (seq === Math.max(this.lentThrough, this.unsent.confirmed) + 1) this.lentThrough = seq;
+        if (seq === Math.max(this.lentThrough, this.unsent.confirmed) + 1) this.advanceLentThrough(seq);
       }
       if (row < 0 || kind !== DataKind.Entry) continue;
       if (equalBytes(origin, this.ctx.id)) {
@@ -1076,6 +1076,17 @@ export class StoreAndForward {
     // No room now: the sweep tries again soon.
     this.nextSweepAt = Math.min(this.nextSweepAt, now + NO_ROUTE_RETRY_MS);
     return false;
+  }
+
+  /**
+   * The lend of `seq`, next after lentThrough, ACKed: lentThrough moves to it and on, up to lentMade,
+   * over the lends ACKed out of order above it (no own Lend row left: one leaves the queue only ACKed,
+   * or dropped, which lowers lentMade below it). Else entries of readings lent above a gap ACKed late
+   * were kept as last copies, and a lent reading whose handoff lapsed counted lost.
+   */
+  private advanceLentThrough(seq: number): void {
+    this.lentThrough = seq;
+    while (this.lentThrough < this.lentMade && this.custody.find(this.ctx.id, DataKind.Lend, this.lentThrough + 1) < 0) this.lentThrough++;
   }
 
   /**

@@ -342,7 +342,7 @@ export class StoreAndForward {
     this.takeOwn(DataKind.Entry, seq, this.entryPayload(bytes), now);
     // Readings about to be overwritten are lent, unless confirmed meanwhile (in a mesh with a route, soon);
     // not again up to lentMade (lend()).
-    if (this.replicas && this.unsent.doomedThrough(LEND_AHEAD) > Math.max(this.lentThrough, this.lentMade)) {
+    if (this.replicas && this.unsent.doomedThrough(LEND_AHEAD) > this.lendsMadeThrough()) {
       this.nextSweepAt = Math.min(this.nextSweepAt, now + NO_ROUTE_RETRY_MS);
     }
     if (this.sinceCheckpoint++ === 0) this.checkpointDueAt = now + this.config.checkpointAfterMs;
@@ -1100,6 +1100,11 @@ export class StoreAndForward {
     return kept;
   }
 
+  /** Own readings up to this seq have had their lend made: ACKed (lent), or waiting in the queue. */
+  private lendsMadeThrough(): number {
+    return Math.max(this.lentThrough, this.lentMade);
+  }
+
   /**
    * Whether a copy of own reading `seq` is on its way that we know of: an entry or lend of it queued,
    * or handed on (given up confirmAfterMs later, as entryBase stops waiting for it: sweep).
@@ -1303,7 +1308,7 @@ export class StoreAndForward {
     // Up to lentMade each lend waits in the queue or was ACKed: one ACKed past a lend still unanswered
     // (out of order) is not made again; made again at every sweep, they held the origin's half of the
     // queue, and its own entries never left.
-    const made = Math.max(this.lentThrough, this.lentMade);
+    const made = this.lendsMadeThrough();
     if (through <= made) return;
     for (const { seq, bytes } of this.unsent.pending()) {
       if (seq > through) break;

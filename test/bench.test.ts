@@ -72,7 +72,7 @@ test("a tiny plan writes a report with tables and target verdicts", async () => 
     assert.match(md, /Node v\d+/);
     assert.match(md, /### N = 40, loss 10 %/);
     for (const p of ["coverage", "flood", "managed"]) assert.match(md, new RegExp(`\\| ${p} \\| \\d`));
-    assert.match(md, /mean greedy CDS [\d.]+ nodes; hindsight relays [\d.]+ tx \([\d.]+ % of flooding.s\); feedback relays [\d.]+ tx \([\d.]+ %\); mean source eccentricity [\d.]+ hops/);
+    assert.match(md, /mean greedy CDS [\d.]+ nodes; hindsight relays [\d.]+ tx \([\d.]+ % of flooding.s\); feedback relays [\d.]+ tx \([\d.]+ %\), [\d.]+ tx at the delivery target \([\d.]+ %\); mean source eccentricity [\d.]+ hops/);
     assert.is((md.match(/\| (PASS|\*\*FAIL\*\*) \|/g) ?? []).length, 4);
     assert.match(stderr, /\[3\/3\]/);
     assert.match(stderr, /^(PASS|FAIL) {2}coverage N=40/m);

@@ -124,11 +124,17 @@ test("feedback relays: rounds of greedy covers, each lost reception tried again 
   const scripted = () => (k < draws.length ? draws[k++] : 0.5);
   assert.is(feedbackRelays(adjacencyFromEdges(5, [[0, 1], [0, 2], [0, 3], [0, 4]]), 0, 0.3, scripted), 2, "the hub again, for the one it missed");
   assert.is(feedbackRelays(mask5(), 0, 0, never), 1, "nodes the source cannot reach are not waited for");
+  assert.is(feedbackRelays(path5, 0, 0, never, 0.6), 2, "a path, three of five nodes wanted: the source and the next");
+  assert.is(feedbackRelays(path5, 0, 0, never, 0.61), 3, "four of five wanted: one more");
   const t = randomGeometricGraph({ nodes: 300, averageDegree: 8, seed: 4 });
   const rng = new Rng(9);
   const lossless = feedbackRelays(t.neighbors, 0, 0, never);
   assert.ok(lossless >= greedyConnectedDominatingSet(t.neighbors, 0).length * 0.8, "without loss about a dominating set");
   assert.ok(feedbackRelays(t.neighbors, 0, 0.3, () => rng.float()) > lossless, "losses cost transmissions");
+  const [first, second] = [new Rng(5), new Rng(5)];
+  const all = feedbackRelays(t.neighbors, 0, 0.3, () => first.float());
+  const most = feedbackRelays(t.neighbors, 0, 0.3, () => second.float(), 0.98);
+  assert.ok(most < all, `the last 2 % cost transmissions (${most} < ${all})`);
 });
 
 test("realizedLinks keeps each directed link with probability 1 − loss, from the stream it is given", () => {

@@ -210,17 +210,21 @@ export function hindsightRelays(reaches: Adjacency, source: number): number {
  * transmissions reach every node next to a holder that still misses it (the holder with the most
  * such neighbors first; ties: lowest index). Each reception is lost with probability `loss`, drawn
  * from `random` as it happens; a node lost in one round is tried again in the next, until every
- * node the source can reach has it. The source's first transmission counts.
+ * node the source can reach has it. The source's first transmission counts. With `coverage` below 1
+ * it stops at the transmission after which that share of the reachable nodes holds it (a delivery
+ * target's transmissions).
  *
  * No relay rule learns of a loss sooner or more exactly than this, nor pays nothing to learn it: a
  * limit on what retransmitting where a copy was lost can save over lossy links, whatever the
  * latency. A greedy is not the optimum: an estimate, not a proof.
  */
-export function feedbackRelays(adj: Adjacency, source: number, loss: number, random: () => number): number {
+export function feedbackRelays(adj: Adjacency, source: number, loss: number, random: () => number, coverage = 1): number {
   const n = adj.length;
   const has = new Uint8Array(n);
   const needs = new Uint8Array(n);
   has[source] = 1;
+  const wanted = Math.ceil(coverage * componentOf(adj, source).length);
+  let holders = 1;
   let transmissions = 0;
   for (;;) {
     const candidates: number[] = [];
@@ -235,7 +239,7 @@ export function feedbackRelays(adj: Adjacency, source: number, loss: number, ran
         break;
       }
     }
-    if (left === 0) return transmissions;
+    if (left === 0 || holders >= wanted) return transmissions;
     for (let u = 0; u < n; u++) {
       if (!has[u]) continue;
       const nbrs = adj[u];
@@ -257,8 +261,10 @@ export function feedbackRelays(adj: Adjacency, source: number, loss: number, ran
         if (random() >= loss) reached.push(v);
       }
       transmissions++;
+      if (holders + reached.length >= wanted) return transmissions;
     }
     for (const v of reached) has[v] = 1;
+    holders += reached.length;
   }
 }
 

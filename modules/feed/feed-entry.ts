@@ -21,7 +21,6 @@ import { NODE_ID_BYTES } from "../wire/frame.js";
 export const CHAIN_HASH_BYTES = 16;
 export const MAX_SENSOR_CHARS = 16;
 const FIXED_BYTES = 4 + 4 + CHAIN_HASH_BYTES + 1 + 8;
-export const MAX_FEED_ENTRY_BYTES = FIXED_BYTES + MAX_SENSOR_CHARS;
 const CONTEXT = ascii("hyphae/feed/v1");
 
 export interface FeedEntry {

@@ -332,6 +332,39 @@ test("a reading whose lend a lender ACKed out of order is neither counted lost n
   assert.ok(lendBases.length > 0 && lendBases.every((base) => base === 6), `the base waits for 6..16: ${[...new Set(lendBases)].join(",")}`);
 });
 
+test("a reading whose lend a lender ACKed out of order is not counted lost when its entry, handed on, is given up: the lender holds it", () => {
+  // The lend of 5 goes unanswered, 6.. are ACKed; entries of readings storage overwrote wait in the
+  // queue. A route back, a next hop ACKs them, and no CONFIRM comes: confirmAfterMs later they are given
+  // up. keptThrough stopped at 5, so 6..12, lent, were counted lost.
+  let route = -1;
+  const origin = lendingOrigin(() => route);
+  const { me, entries, forward, config } = origin;
+  const { tick, now } = lendOutOfOrder(origin, (seq) => seq !== 5);
+  route = 0;
+  const overwritten = new Set<number>();
+  for (let t = now + 3000; t <= now + 3000 + 2 * config.confirmAfterMs; t += 1000) {
+    tick(t);
+    const handed = [...new Set(entries.splice(0))];
+    for (const seq of handed) if (seq <= 16) overwritten.add(seq);
+    if (handed.length > 0) forward.onAck(encodeAck(handed.slice(0, 32).map((seq) => ({ origin: me, kind: DataKind.Entry, seq }))), 0, t);
+  }
+  assert.equal([...overwritten].sort((a, b) => a - b), [5, 6, 7, 8, 9, 10, 11, 12], "entries of readings storage overwrote, handed on, given up");
+  assert.is(forward.readingsLost, 0, "1..4 lent, 5 waits in its lend, 6..16 lent out of order");
+});
+
+test("a write-off of a gap counts the readings lent out of order past it: lost with their lender, counted nowhere else", () => {
+  // The lend of 5 goes unanswered, 6.. are ACKed, and the lender dies: the gateway, past 4, pulls 5..16
+  // for confirmAfterMs. keptThrough stopped at 5, so the write-off counted 5 alone.
+  const origin = lendingOrigin();
+  const { me, gateway, view, forward, config } = origin;
+  const { now } = lendOutOfOrder(origin, (seq) => seq !== 5);
+  for (const at of [now + 10_000, now + 10_000 + config.confirmAfterMs]) {
+    assert.is(decodeData(gatewayConfirm(gateway, me, 2, 4, 17), view), WireError.None);
+    forward.onData(view, 0, at);
+  }
+  assert.is(forward.readingsLost, 12, "5..16 written off: 5 waited in its lend, 6..16 were lent");
+});
+
 test("a lender ACKing lends out of order is sent each once: only the unanswered one is tried again, and own entries leave once a route is back", () => {
   // The lend of 5 goes unanswered, 6.. are ACKed: lentThrough stopped at 4, and every sweep made the
   // lends past it again — 197 sends in 26 s after reading 65, holding the origin's half of the queue,

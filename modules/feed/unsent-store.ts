@@ -72,6 +72,11 @@ export class UnsentStore {
     return this.confirmedSeq;
   }
 
+  /** The last seq of the last run lost (0: none yet): readings storage overwrote up to it were lent only below the run. */
+  get lostRunThrough(): number {
+    return this.lostThrough;
+  }
+
   /** The lowest seq a gateway can still get (from here or a lender): the `base` entries carry. */
   get base(): number {
     const base = Math.max(this.confirmedSeq, this.writtenOff) + 1;
@@ -95,15 +100,15 @@ export class UnsentStore {
 
   /**
    * Gives up on the unconfirmed readings up to `through` that are no longer held here: a gateway kept
-   * pulling them and no lender answered (it died with them). The base then skips them. Only those up
-   * to `keptThrough` (lent, or their lends waiting, as for add) are counted lost here: the others were
-   * counted as storage overwrote them, or are when their copy on its way is given up (the caller's).
+   * pulling them and no lender answered (it died with them). The base then skips them. Only the `kept`
+   * ones (lent, or their lends waiting: not in a lost run, as for add) are counted lost here: the others
+   * were counted as storage overwrote them, or are when their copy on its way is given up (the caller's).
    */
-  writeOff(through: number, keptThrough: number): void {
+  writeOff(through: number, kept: (seq: number) => boolean): void {
     through = Math.min(through, this.firstHeld - 1);
     const from = Math.max(this.confirmedSeq, this.writtenOff) + 1;
     if (through < from) return;
-    this.lost += Math.max(0, Math.min(through, keptThrough) - from + 1);
+    for (let seq = from; seq <= through; seq++) if (kept(seq)) this.lost++;
     this.writtenOff = through;
     this.saveLost();
   }

@@ -853,7 +853,10 @@ export class StoreAndForward {
       else if (this.writeOffAt === Infinity || from > this.writeOffFrom) {
         this.writeOffAt = now + this.config.confirmAfterMs;
         this.writeOffFrom = from;
-      } else if (now >= this.writeOffAt) this.unsent.writeOff(to, this.keptThrough());
+      } else if (now >= this.writeOffAt) {
+        const keptThrough = this.keptThrough();
+        this.unsent.writeOff(to, (seq) => this.kept(seq, keptThrough));
+      }
       if (from < this.unsent.firstHeld && now < this.writeOffAt) this.pullFromLenders(from, Math.min(to, this.unsent.firstHeld - 1));
     }
     if (this.replicas?.pull(origin, from, to)) this.nextReplicaAt = now;
@@ -1100,6 +1103,18 @@ export class StoreAndForward {
     return kept;
   }
 
+  /**
+   * Whether own reading `seq`, which storage no longer holds, is held outside it by a lend: lent (ACKed),
+   * or its lend waiting in the queue. Up to keptThrough, in order; above the last run storage overwrote
+   * unlent, up to lentMade too: lends are made in order over the readings storage holds, so one there
+   * with no lend of ours left in the queue was ACKed, out of order past a lend still unanswered. Below
+   * that run lentMade says nothing: its readings were never lent, and the lends made since are above it.
+   * Counted lost as their entries' copies were given up, lent readings were delivered by their lenders.
+   */
+  private kept(seq: number, keptThrough = this.keptThrough()): boolean {
+    return seq <= keptThrough || (seq > this.unsent.lostRunThrough && seq <= this.lentMade);
+  }
+
   /** Own readings up to this seq have had their lend made: ACKed (lent), or waiting in the queue. */
   private lendsMadeThrough(): number {
     return Math.max(this.lentThrough, this.lentMade);
@@ -1115,7 +1130,7 @@ export class StoreAndForward {
 
   /** The last copy we knew of own reading `seq`, which storage no longer holds, is gone from sight: lost, unless lent or still on its way. */
   private giveUp(seq: number): void {
-    if (seq > this.keptThrough() && !this.onItsWay(seq)) this.givenUp++;
+    if (!this.kept(seq) && !this.onItsWay(seq)) this.givenUp++;
   }
 
   /**

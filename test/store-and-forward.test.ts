@@ -365,6 +365,36 @@ test("a write-off of a gap counts the readings lent out of order past it: lost w
   assert.is(forward.readingsLost, 12, "5..16 written off: 5 waited in its lend, 6..16 were lent");
 });
 
+test("once the lend of a gap is ACKed, lentThrough stops at the run storage overwrote unlent above it: those readings are not taken for lent", () => {
+  // The lend of 6 goes unanswered while the others are ACKed; the lender falls silent from reading 49 to
+  // 81, and storage overwrites 31 and 32 unlent (counted lost then). Lends of 33.. are ACKed, then 6's:
+  // lentThrough moved over 31 and 32 too, and the write-off of 6..32 counted them again.
+  const origin = lendingOrigin();
+  const { me, gateway, view, lends, forward, config } = origin;
+  let answered = (seq: number) => seq !== 6;
+  const tick = (at: number) => {
+    forward.tick(at);
+    const acked = lends.splice(0).filter((seq) => answered(seq));
+    if (acked.length > 0) forward.onAck(encodeAck(acked.map((seq) => ({ origin: me, kind: DataKind.Lend, seq }))), 1, at);
+  };
+  let now = 0;
+  for (let k = 1; k <= 90; k++) {
+    if (k === 49) answered = () => false;
+    if (k === 82) answered = (seq) => seq !== 6;
+    now = k * 10_000;
+    forward.publishReading("t", k, now / 1000, now);
+    tick(now + 2000);
+  }
+  assert.is(forward.readingsLost, 2, "31 and 32, overwritten unlent");
+  answered = () => true;
+  for (let t = now + 3000; t <= now + 60_000; t += 1000) tick(t);
+  for (const at of [now + 70_000, now + 70_000 + config.confirmAfterMs]) {
+    assert.is(decodeData(gatewayConfirm(gateway, me, 2, 5, 40), view), WireError.None);
+    forward.onData(view, 0, at);
+  }
+  assert.is(forward.readingsLost, 27, "6..32 written off: 6..30 lent, counted now; 31 and 32 counted before, not again");
+});
+
 test("a lender ACKing lends out of order is sent each once: only the unanswered one is tried again, and own entries leave once a route is back", () => {
   // The lend of 5 goes unanswered, 6.. are ACKed: lentThrough stopped at 4, and every sweep made the
   // lends past it again — 197 sends in 26 s after reading 65, holding the origin's half of the queue,

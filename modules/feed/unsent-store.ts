@@ -77,6 +77,11 @@ export class UnsentStore {
     return this.lostThrough;
   }
 
+  /** Whether `seq` is in the last run lost: storage overwrote it unlent. */
+  inLostRun(seq: number): boolean {
+    return seq >= this.lostFrom && seq <= this.lostThrough;
+  }
+
   /** The lowest seq a gateway can still get (from here or a lender): the `base` entries carry. */
   get base(): number {
     const base = Math.max(this.confirmedSeq, this.writtenOff) + 1;

@@ -1085,11 +1085,14 @@ export class StoreAndForward {
    * The lend of `seq`, next after lentThrough, ACKed: lentThrough moves to it and on, up to lentMade,
    * over the lends ACKed out of order above it (no own Lend row left: one leaves the queue only ACKed,
    * or dropped, which lowers lentMade below it). Else entries of readings lent above a gap ACKed late
-   * were kept as last copies, and a lent reading whose handoff lapsed counted lost.
+   * were kept as last copies, and a lent reading whose handoff lapsed counted lost. Not into the last run
+   * storage overwrote unlent: lentMade rose past it with the lends made since, but its readings were never
+   * lent (taken for lent, they were counted again by a write-off, and their entries given up as copies).
+   * An earlier run below it, still unconfirmed, it cannot tell from lent readings.
    */
   private advanceLentThrough(seq: number): void {
     this.lentThrough = seq;
-    while (this.lentThrough < this.lentMade && this.custody.find(this.ctx.id, DataKind.Lend, this.lentThrough + 1) < 0) this.lentThrough++;
+    while (this.lentThrough < this.lentMade && this.custody.find(this.ctx.id, DataKind.Lend, this.lentThrough + 1) < 0 && !this.unsent.inLostRun(this.lentThrough + 1)) this.lentThrough++;
   }
 
   /**

@@ -30,8 +30,9 @@ export class UnsentStore {
    */
   lost = 0;
   /**
-   * The last run of seqs so lost: a gateway waiting for them would wait forever. Those below it are
-   * held by lenders (lent in order), so the gateway skips the run only once it has confirmed them.
+   * The last run of seqs so lost (runs in a row make one): a gateway waiting for them would wait
+   * forever. Those below it are held by lenders (lent in order), so the gateway skips the run only once
+   * it has confirmed them.
    */
   private lostFrom = 0;
   private lostThrough = 0;
@@ -155,7 +156,8 @@ export class UnsentStore {
       const lostThrough = Math.min(this.last, newFirst - 1);
       if (lostThrough >= from) {
         for (let s = from; s <= lostThrough; s++) if (!onItsWay(s)) this.lost++;
-        this.lostFrom = from;
+        // A run right after the last one goes on with it: remembered alone, it let the base fall back to the last one's start.
+        if (from !== this.lostThrough + 1) this.lostFrom = from;
         this.lostThrough = lostThrough;
         this.saveLost();
       }

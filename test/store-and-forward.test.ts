@@ -395,6 +395,38 @@ test("once the lend of a gap is ACKed, lentThrough stops at the run storage over
   assert.is(forward.readingsLost, 27, "6..32 written off: 6..30 lent, counted now; 31 and 32 counted before, not again");
 });
 
+test("a write-off across two runs storage overwrote unlent counts each reading once: the lent ones between them now, the runs' as storage overwrote them", () => {
+  // The lend of 6 goes unanswered while the others are ACKed; the lender falls silent twice (readings
+  // 49..81 and 97..129): storage overwrites 31, 32 and 67..80 unlent. Lends of 33..66 were ACKed between.
+  // Then 6's is, and the gateway, past 5, pulls the rest for confirmAfterMs: 6..80 written off. Knowing
+  // the last run alone, lentThrough moved over 31 and 32 as lent, and the write-off counted them again
+  // (test/changing-home, an old home gone for good: 123..128); knowing nothing of 33..66, it missed them.
+  const origin = lendingOrigin();
+  const { me, gateway, view, lends, forward, config } = origin;
+  let answered = (seq: number) => seq !== 6;
+  const tick = (at: number) => {
+    forward.tick(at);
+    const acked = lends.splice(0).filter((seq) => answered(seq));
+    if (acked.length > 0) forward.onAck(encodeAck(acked.map((seq) => ({ origin: me, kind: DataKind.Lend, seq }))), 1, at);
+  };
+  let now = 0;
+  for (let k = 1; k <= 140; k++) {
+    if (k === 49 || k === 97) answered = () => false;
+    if (k === 82 || k === 130) answered = (seq) => seq !== 6;
+    now = k * 10_000;
+    forward.publishReading("t", k, now / 1000, now);
+    tick(now + 2000);
+  }
+  assert.is(forward.readingsLost, 16, "31, 32 and 67..80, overwritten unlent");
+  answered = () => true;
+  for (let t = now + 3000; t <= now + 60_000; t += 1000) tick(t);
+  for (const at of [now + 70_000, now + 70_000 + config.confirmAfterMs]) {
+    assert.is(decodeData(gatewayConfirm(gateway, me, 2, 5, 100), view), WireError.None);
+    forward.onData(view, 0, at);
+  }
+  assert.is(forward.readingsLost, 75, "6..80 written off (storage holds 81..): each counted once");
+});
+
 test("a lender ACKing lends out of order is sent each once: only the unanswered one is tried again, and own entries leave once a route is back", () => {
   // The lend of 5 goes unanswered, 6.. are ACKed: lentThrough stopped at 4, and every sweep made the
   // lends past it again — 197 sends in 26 s after reading 65, holding the origin's half of the queue,

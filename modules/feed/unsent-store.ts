@@ -36,6 +36,14 @@ export class UnsentStore {
    */
   private lostFrom = 0;
   private lostThrough = 0;
+  /**
+   * The runs lost before the last one, still above the confirmed or written-off readings (RAM only;
+   * empty: from > through): the run before the last, or from the first through the one before the last
+   * (lent readings between those are not told from lost ones). After a boot, from the first
+   * unconfirmed reading through the last run: the runs before it are unknown.
+   */
+  private unlentFrom: number;
+  private unlentThrough: number;
   /** Lent readings up to this seq were written off (their lender died with them). */
   private writtenOff = 0;
   private readonly chunks: number;
@@ -63,6 +71,13 @@ export class UnsentStore {
       }
     }
     if (misplaced) this.relayout();
+    this.unlentFrom = this.resolved + 1;
+    this.unlentThrough = this.lostThrough;
+  }
+
+  /** Readings up to this seq were confirmed, or written off: none a gateway waits for. */
+  private get resolved(): number {
+    return Math.max(this.confirmedSeq, this.writtenOff);
   }
 
   get size(): number {
@@ -73,14 +88,12 @@ export class UnsentStore {
     return this.confirmedSeq;
   }
 
-  /** The last seq of the last run lost (0: none yet): readings storage overwrote up to it were lent only below the run. */
-  get lostRunThrough(): number {
-    return this.lostThrough;
-  }
-
-  /** Whether `seq` is in the last run lost: storage overwrote it unlent. */
-  inLostRun(seq: number): boolean {
-    return seq >= this.lostFrom && seq <= this.lostThrough;
+  /**
+   * Whether reading `seq`, unconfirmed and not written off, may be one storage overwrote in a lost run
+   * (the last, or the ones before it): one overwritten outside them was lent, or its lend waited.
+   */
+  unlent(seq: number): boolean {
+    return (seq >= this.lostFrom && seq <= this.lostThrough) || (seq >= this.unlentFrom && seq <= this.unlentThrough);
   }
 
   /** The lowest seq a gateway can still get (from here or a lender): the `base` entries carry. */
@@ -157,7 +170,14 @@ export class UnsentStore {
       if (lostThrough >= from) {
         for (let s = from; s <= lostThrough; s++) if (!onItsWay(s)) this.lost++;
         // A run right after the last one goes on with it: remembered alone, it let the base fall back to the last one's start.
-        if (from !== this.lostThrough + 1) this.lostFrom = from;
+        if (from !== this.lostThrough + 1) {
+          // The last run joins the ones before it still waited for (from the first: one run more between them hides the lent ones).
+          if (this.lostThrough > this.resolved) {
+            if (this.unlentThrough <= this.resolved) this.unlentFrom = this.lostFrom;
+            this.unlentThrough = this.lostThrough;
+          }
+          this.lostFrom = from;
+        }
         this.lostThrough = lostThrough;
         this.saveLost();
       }

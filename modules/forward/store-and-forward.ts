@@ -1085,14 +1085,14 @@ export class StoreAndForward {
    * The lend of `seq`, next after lentThrough, ACKed: lentThrough moves to it and on, up to lentMade,
    * over the lends ACKed out of order above it (no own Lend row left: one leaves the queue only ACKed,
    * or dropped, which lowers lentMade below it). Else entries of readings lent above a gap ACKed late
-   * were kept as last copies, and a lent reading whose handoff lapsed counted lost. Not into the last run
-   * storage overwrote unlent: lentMade rose past it with the lends made since, but its readings were never
-   * lent (taken for lent, they were counted again by a write-off, and their entries given up as copies).
-   * An earlier run below it, still unconfirmed, it cannot tell from lent readings.
+   * were kept as last copies, and a lent reading whose handoff lapsed counted lost. Not into a run
+   * storage overwrote unlent (UnsentStore.unlent): lentMade rose past it with the lends made since, but
+   * its readings were never lent; taken for lent, they were counted again by a write-off (test/changing-home,
+   * an old home gone for good: 123..128), and an entry of one, its last copy, could give its row to a lend.
    */
   private advanceLentThrough(seq: number): void {
     this.lentThrough = seq;
-    while (this.lentThrough < this.lentMade && this.custody.find(this.ctx.id, DataKind.Lend, this.lentThrough + 1) < 0 && !this.unsent.inLostRun(this.lentThrough + 1)) this.lentThrough++;
+    while (this.lentThrough < this.lentMade && this.custody.find(this.ctx.id, DataKind.Lend, this.lentThrough + 1) < 0 && !this.unsent.unlent(this.lentThrough + 1)) this.lentThrough++;
   }
 
   /**
@@ -1108,14 +1108,15 @@ export class StoreAndForward {
 
   /**
    * Whether own reading `seq`, which storage no longer holds, is held outside it by a lend: lent (ACKed),
-   * or its lend waiting in the queue. Up to keptThrough, in order; above the last run storage overwrote
-   * unlent, up to lentMade too: lends are made in order over the readings storage holds, so one there
-   * with no lend of ours left in the queue was ACKed, out of order past a lend still unanswered. Below
-   * that run lentMade says nothing: its readings were never lent, and the lends made since are above it.
-   * Counted lost as their entries' copies were given up, lent readings were delivered by their lenders.
+   * or its lend waiting in the queue. Up to keptThrough, in order; and up to lentMade outside the runs
+   * storage overwrote unlent (UnsentStore.unlent): lends are made in order over the readings storage
+   * holds, so one overwritten outside a run had its lend made, and with no lend of ours left in the queue
+   * it was ACKed, out of order past a lend still unanswered. A run's readings were never lent, though the
+   * lends made since took lentMade past them. Counted lost as their entries' copies were given up, lent
+   * readings were delivered by their lenders; and a write-off of them did not count them.
    */
   private kept(seq: number, keptThrough = this.keptThrough()): boolean {
-    return seq <= keptThrough || (seq > this.unsent.lostRunThrough && seq <= this.lentMade);
+    return seq <= keptThrough || (seq <= this.lentMade && !this.unsent.unlent(seq));
   }
 
   /** Own readings up to this seq have had their lend made: ACKed (lent), or waiting in the queue. */

@@ -604,6 +604,29 @@ test("a reading storage overwrote is counted lost once no copy of it is left tha
   assert.is(forward.readingsLost, 6, "1..10 confirmed; 11..15, unconfirmed confirmAfterMs after they were handed on, given up");
 });
 
+test("a reading whose handoff row a newer reading's takes while its copy is on its way is still waited for: neither given up nor skipped by the base before that copy could arrive", () => {
+  // Given up as its row was taken, it was counted lost and skipped by the next entry's base while its copy
+  // was still on its way: 7 to 9 per origin in a 20-minute partition of 30 nodes without lenders.
+  const { me, gateway, sent, view, forward, now, setRoute, ackSent } = overwrittenWhileQueued();
+  setRoute(1);
+  for (let t = now + 3000; t <= now + 30_000; t += 1000) forward.tick(t);
+  ackSent(now + 31_000);
+  assert.is(decodeData(gatewayConfirm(gateway, me, 2, 1), view), WireError.None);
+  forward.onData(view, 1, now + 32_000);
+  for (const k of [66, 67]) forward.publishReading("t", k, now / 1000, now + 33_000);
+  forward.tick(now + 33_000);
+  forward.onAck(encodeAck([66, 67].map((seq) => ({ origin: me, kind: DataKind.Entry, seq }))), 1, now + 34_000);
+  assert.is(forward.readingsLost, 1, "16 alone: 2 and 3, whose rows 66 and 67 took, are on their way");
+  sent.length = 0;
+  forward.publishReading("t", 68, now / 1000, now + 35_000);
+  forward.tick(now + 35_000);
+  assert.equal(sent.filter((e) => e.seq === 68).map((e) => e.base), [2], "the next entry's base waits for 2");
+  assert.is(decodeData(gatewayConfirm(gateway, me, 2, 10), view), WireError.None);
+  forward.onData(view, 1, now + 40_000);
+  for (let t = now + 41_000; t <= now + 200_000; t += 1000) forward.tick(t);
+  assert.is(forward.readingsLost, 6, "2 and 3 confirmed; 11..15 given up, unconfirmed confirmAfterMs after their handoff");
+});
+
 test("a gateway's pull of readings storage no longer holds leaves their handed-on copies waited for: the base stays at the gap", () => {
   // Forgotten at the pull, their handoffs no longer held the base down: the next entry skipped them, and
   // the gateway dropped the copies custodians sent on the pull (30 nodes, 10-minute partition, no lenders).

@@ -551,9 +551,9 @@ export class StoreAndForward {
       if (row < 0 || kind !== DataKind.Entry) continue;
       if (equalBytes(origin, this.ctx.id)) {
         // Handed on: if no confirmation comes in time, the sweep sends it again. The row it takes
-        // was an older reading's: one storage no longer holds is given up.
-        const displaced = this.handoffs.set(seq, now, from);
-        if (displaced > 0 && displaced < this.unsent.firstHeld) this.giveUp(displaced);
+        // was an older reading's: one storage no longer holds is carried while its copy is on its way,
+        // else given up.
+        this.handoffs.set(seq, now, from, this.unsent.firstHeld, now - this.config.confirmAfterMs, (gone) => this.giveUp(gone));
         this.nextSweepAt = Math.min(this.nextSweepAt, now + this.config.confirmAfterMs);
       } else if (!this.isNeighbor(this.custody.destination(row), from) && !this.isNeighbor(origin, from)) {
         // The gateway the entry is for took it: nothing past it can drop it. Its CONFIRM goes back by

@@ -262,6 +262,17 @@ test("unsent readings survive a reboot until confirmed; the store is bounded, an
   assert.throws(() => new UnsentStore(storage, 100), RangeError);
 });
 
+test("unsent readings: two runs lost in a row are skipped together: the base does not fall back to the first's start", () => {
+  const store = new UnsentStore(new MemoryStorage(), 64);
+  for (let seq = 1; seq <= 5; seq++) store.add(seq, Uint8Array.of(seq));
+  store.confirm(5);
+  for (let seq = 6; seq <= 65; seq++) store.add(seq, Uint8Array.of(seq));
+  assert.is(store.base, 17, "6..16 lost");
+  for (let seq = 66; seq <= 81; seq++) store.add(seq, Uint8Array.of(seq));
+  assert.is(store.lost, 27);
+  assert.is(store.base, 33, "17..32 lost right after them: remembered alone, the base fell back to 6");
+});
+
 test("unsent readings stored under another layout (chunks of 64 before an update, or a smaller capacity) are rewritten under this one once, none lost", () => {
   const storage = new MemoryStorage();
   // The layout of chunks of 64 under one key, as the firmware before stored a board's 64 readings: 65..110 in "fq0".

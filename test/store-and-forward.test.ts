@@ -332,6 +332,101 @@ test("a reading whose lend a lender ACKed out of order is neither counted lost n
   assert.ok(lendBases.length > 0 && lendBases.every((base) => base === 6), `the base waits for 6..16: ${[...new Set(lendBases)].join(",")}`);
 });
 
+test("a reading whose lend a lender ACKed out of order is not counted lost when its entry, handed on, is given up: the lender holds it", () => {
+  // The lend of 5 goes unanswered, 6.. are ACKed; entries of readings storage overwrote wait in the
+  // queue. A route back, a next hop ACKs them, and no CONFIRM comes: confirmAfterMs later they are given
+  // up. keptThrough stopped at 5, so 6..12, lent, were counted lost.
+  let route = -1;
+  const origin = lendingOrigin(() => route);
+  const { me, entries, forward, config } = origin;
+  const { tick, now } = lendOutOfOrder(origin, (seq) => seq !== 5);
+  route = 0;
+  const overwritten = new Set<number>();
+  for (let t = now + 3000; t <= now + 3000 + 2 * config.confirmAfterMs; t += 1000) {
+    tick(t);
+    const handed = [...new Set(entries.splice(0))];
+    for (const seq of handed) if (seq <= 16) overwritten.add(seq);
+    if (handed.length > 0) forward.onAck(encodeAck(handed.slice(0, 32).map((seq) => ({ origin: me, kind: DataKind.Entry, seq }))), 0, t);
+  }
+  assert.equal([...overwritten].sort((a, b) => a - b), [5, 6, 7, 8, 9, 10, 11, 12], "entries of readings storage overwrote, handed on, given up");
+  assert.is(forward.readingsLost, 0, "1..4 lent, 5 waits in its lend, 6..16 lent out of order");
+});
+
+test("a write-off of a gap counts the readings lent out of order past it: lost with their lender, counted nowhere else", () => {
+  // The lend of 5 goes unanswered, 6.. are ACKed, and the lender dies: the gateway, past 4, pulls 5..16
+  // for confirmAfterMs. keptThrough stopped at 5, so the write-off counted 5 alone.
+  const origin = lendingOrigin();
+  const { me, gateway, view, forward, config } = origin;
+  const { now } = lendOutOfOrder(origin, (seq) => seq !== 5);
+  for (const at of [now + 10_000, now + 10_000 + config.confirmAfterMs]) {
+    assert.is(decodeData(gatewayConfirm(gateway, me, 2, 4, 17), view), WireError.None);
+    forward.onData(view, 0, at);
+  }
+  assert.is(forward.readingsLost, 12, "5..16 written off: 5 waited in its lend, 6..16 were lent");
+});
+
+test("once the lend of a gap is ACKed, lentThrough stops at the run storage overwrote unlent above it: those readings are not taken for lent", () => {
+  // The lend of 6 goes unanswered while the others are ACKed; the lender falls silent from reading 49 to
+  // 81, and storage overwrites 31 and 32 unlent (counted lost then). Lends of 33.. are ACKed, then 6's:
+  // lentThrough moved over 31 and 32 too, and the write-off of 6..32 counted them again.
+  const origin = lendingOrigin();
+  const { me, gateway, view, lends, forward, config } = origin;
+  let answered = (seq: number) => seq !== 6;
+  const tick = (at: number) => {
+    forward.tick(at);
+    const acked = lends.splice(0).filter((seq) => answered(seq));
+    if (acked.length > 0) forward.onAck(encodeAck(acked.map((seq) => ({ origin: me, kind: DataKind.Lend, seq }))), 1, at);
+  };
+  let now = 0;
+  for (let k = 1; k <= 90; k++) {
+    if (k === 49) answered = () => false;
+    if (k === 82) answered = (seq) => seq !== 6;
+    now = k * 10_000;
+    forward.publishReading("t", k, now / 1000, now);
+    tick(now + 2000);
+  }
+  assert.is(forward.readingsLost, 2, "31 and 32, overwritten unlent");
+  answered = () => true;
+  for (let t = now + 3000; t <= now + 60_000; t += 1000) tick(t);
+  for (const at of [now + 70_000, now + 70_000 + config.confirmAfterMs]) {
+    assert.is(decodeData(gatewayConfirm(gateway, me, 2, 5, 40), view), WireError.None);
+    forward.onData(view, 0, at);
+  }
+  assert.is(forward.readingsLost, 27, "6..32 written off: 6..30 lent, counted now; 31 and 32 counted before, not again");
+});
+
+test("a write-off across two runs storage overwrote unlent counts each reading once: the lent ones between them now, the runs' as storage overwrote them", () => {
+  // The lend of 6 goes unanswered while the others are ACKed; the lender falls silent twice (readings
+  // 49..81 and 97..129): storage overwrites 31, 32 and 67..80 unlent. Lends of 33..66 were ACKed between.
+  // Then 6's is, and the gateway, past 5, pulls the rest for confirmAfterMs: 6..80 written off. Knowing
+  // the last run alone, lentThrough moved over 31 and 32 as lent, and the write-off counted them again
+  // (test/changing-home, an old home gone for good: 123..128); knowing nothing of 33..66, it missed them.
+  const origin = lendingOrigin();
+  const { me, gateway, view, lends, forward, config } = origin;
+  let answered = (seq: number) => seq !== 6;
+  const tick = (at: number) => {
+    forward.tick(at);
+    const acked = lends.splice(0).filter((seq) => answered(seq));
+    if (acked.length > 0) forward.onAck(encodeAck(acked.map((seq) => ({ origin: me, kind: DataKind.Lend, seq }))), 1, at);
+  };
+  let now = 0;
+  for (let k = 1; k <= 140; k++) {
+    if (k === 49 || k === 97) answered = () => false;
+    if (k === 82 || k === 130) answered = (seq) => seq !== 6;
+    now = k * 10_000;
+    forward.publishReading("t", k, now / 1000, now);
+    tick(now + 2000);
+  }
+  assert.is(forward.readingsLost, 16, "31, 32 and 67..80, overwritten unlent");
+  answered = () => true;
+  for (let t = now + 3000; t <= now + 60_000; t += 1000) tick(t);
+  for (const at of [now + 70_000, now + 70_000 + config.confirmAfterMs]) {
+    assert.is(decodeData(gatewayConfirm(gateway, me, 2, 5, 100), view), WireError.None);
+    forward.onData(view, 0, at);
+  }
+  assert.is(forward.readingsLost, 75, "6..80 written off (storage holds 81..): each counted once");
+});
+
 test("a lender ACKing lends out of order is sent each once: only the unanswered one is tried again, and own entries leave once a route is back", () => {
   // The lend of 5 goes unanswered, 6.. are ACKed: lentThrough stopped at 4, and every sweep made the
   // lends past it again — 197 sends in 26 s after reading 65, holding the origin's half of the queue,
@@ -507,6 +602,29 @@ test("a reading storage overwrote is counted lost once no copy of it is left tha
   forward.onData(view, 1, now + 40_000);
   for (let t = now + 41_000; t <= now + 120_000; t += 1000) forward.tick(t);
   assert.is(forward.readingsLost, 6, "1..10 confirmed; 11..15, unconfirmed confirmAfterMs after they were handed on, given up");
+});
+
+test("a reading whose handoff row a newer reading's takes while its copy is on its way is still waited for: neither given up nor skipped by the base before that copy could arrive", () => {
+  // Given up as its row was taken, it was counted lost and skipped by the next entry's base while its copy
+  // was still on its way: 7 to 9 per origin in a 20-minute partition of 30 nodes without lenders.
+  const { me, gateway, sent, view, forward, now, setRoute, ackSent } = overwrittenWhileQueued();
+  setRoute(1);
+  for (let t = now + 3000; t <= now + 30_000; t += 1000) forward.tick(t);
+  ackSent(now + 31_000);
+  assert.is(decodeData(gatewayConfirm(gateway, me, 2, 1), view), WireError.None);
+  forward.onData(view, 1, now + 32_000);
+  for (const k of [66, 67]) forward.publishReading("t", k, now / 1000, now + 33_000);
+  forward.tick(now + 33_000);
+  forward.onAck(encodeAck([66, 67].map((seq) => ({ origin: me, kind: DataKind.Entry, seq }))), 1, now + 34_000);
+  assert.is(forward.readingsLost, 1, "16 alone: 2 and 3, whose rows 66 and 67 took, are on their way");
+  sent.length = 0;
+  forward.publishReading("t", 68, now / 1000, now + 35_000);
+  forward.tick(now + 35_000);
+  assert.equal(sent.filter((e) => e.seq === 68).map((e) => e.base), [2], "the next entry's base waits for 2");
+  assert.is(decodeData(gatewayConfirm(gateway, me, 2, 10), view), WireError.None);
+  forward.onData(view, 1, now + 40_000);
+  for (let t = now + 41_000; t <= now + 200_000; t += 1000) forward.tick(t);
+  assert.is(forward.readingsLost, 6, "2 and 3 confirmed; 11..15 given up, unconfirmed confirmAfterMs after their handoff");
 });
 
 test("a gateway's pull of readings storage no longer holds leaves their handed-on copies waited for: the base stays at the gap", () => {

@@ -30,11 +30,20 @@ export class UnsentStore {
    */
   lost = 0;
   /**
-   * The last run of seqs so lost: a gateway waiting for them would wait forever. Those below it are
-   * held by lenders (lent in order), so the gateway skips the run only once it has confirmed them.
+   * The last run of seqs so lost (runs in a row make one): a gateway waiting for them would wait
+   * forever. Those below it are held by lenders (lent in order), so the gateway skips the run only once
+   * it has confirmed them.
    */
   private lostFrom = 0;
   private lostThrough = 0;
+  /**
+   * The runs lost before the last one, still above the confirmed or written-off readings (RAM only;
+   * empty: from > through): the run before the last, or from the first through the one before the last
+   * (lent readings between those are not told from lost ones). After a boot, from the first
+   * unconfirmed reading through the last run: the runs before it are unknown.
+   */
+  private unlentFrom: number;
+  private unlentThrough: number;
   /** Lent readings up to this seq were written off (their lender died with them). */
   private writtenOff = 0;
   private readonly chunks: number;
@@ -62,6 +71,13 @@ export class UnsentStore {
       }
     }
     if (misplaced) this.relayout();
+    this.unlentFrom = this.resolved + 1;
+    this.unlentThrough = this.lostThrough;
+  }
+
+  /** Readings up to this seq were confirmed, or written off: none a gateway waits for. */
+  private get resolved(): number {
+    return Math.max(this.confirmedSeq, this.writtenOff);
   }
 
   get size(): number {
@@ -70,6 +86,14 @@ export class UnsentStore {
 
   get confirmed(): number {
     return this.confirmedSeq;
+  }
+
+  /**
+   * Whether reading `seq`, unconfirmed and not written off, may be one storage overwrote in a lost run
+   * (the last, or the ones before it): one overwritten outside them was lent, or its lend waited.
+   */
+  unlent(seq: number): boolean {
+    return (seq >= this.lostFrom && seq <= this.lostThrough) || (seq >= this.unlentFrom && seq <= this.unlentThrough);
   }
 
   /** The lowest seq a gateway can still get (from here or a lender): the `base` entries carry. */
@@ -95,15 +119,15 @@ export class UnsentStore {
 
   /**
    * Gives up on the unconfirmed readings up to `through` that are no longer held here: a gateway kept
-   * pulling them and no lender answered (it died with them). The base then skips them. Only those up
-   * to `keptThrough` (lent, or their lends waiting, as for add) are counted lost here: the others were
-   * counted as storage overwrote them, or are when their copy on its way is given up (the caller's).
+   * pulling them and no lender answered (it died with them). The base then skips them. Only the `kept`
+   * ones (lent, or their lends waiting: not in a lost run, as for add) are counted lost here: the others
+   * were counted as storage overwrote them, or are when their copy on its way is given up (the caller's).
    */
-  writeOff(through: number, keptThrough: number): void {
+  writeOff(through: number, kept: (seq: number) => boolean): void {
     through = Math.min(through, this.firstHeld - 1);
     const from = Math.max(this.confirmedSeq, this.writtenOff) + 1;
     if (through < from) return;
-    this.lost += Math.max(0, Math.min(through, keptThrough) - from + 1);
+    for (let seq = from; seq <= through; seq++) if (kept(seq)) this.lost++;
     this.writtenOff = through;
     this.saveLost();
   }
@@ -145,7 +169,15 @@ export class UnsentStore {
       const lostThrough = Math.min(this.last, newFirst - 1);
       if (lostThrough >= from) {
         for (let s = from; s <= lostThrough; s++) if (!onItsWay(s)) this.lost++;
-        this.lostFrom = from;
+        // A run right after the last one goes on with it: remembered alone, it let the base fall back to the last one's start.
+        if (from !== this.lostThrough + 1) {
+          // The last run joins the ones before it still waited for (from the first: one run more between them hides the lent ones).
+          if (this.lostThrough > this.resolved) {
+            if (this.unlentThrough <= this.resolved) this.unlentFrom = this.lostFrom;
+            this.unlentThrough = this.lostThrough;
+          }
+          this.lostFrom = from;
+        }
         this.lostThrough = lostThrough;
         this.saveLost();
       }

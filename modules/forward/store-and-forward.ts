@@ -551,9 +551,9 @@ export class StoreAndForward {
       if (row < 0 || kind !== DataKind.Entry) continue;
       if (equalBytes(origin, this.ctx.id)) {
         // Handed on: if no confirmation comes in time, the sweep sends it again. The row it takes
-        // was an older reading's: one storage no longer holds is given up.
-        const displaced = this.handoffs.set(seq, now, from);
-        if (displaced > 0 && displaced < this.unsent.firstHeld) this.giveUp(displaced);
+        // was an older reading's: one storage no longer holds is carried while its copy is on its way,
+        // else given up.
+        this.handoffs.set(seq, now, from, this.unsent.firstHeld, now - this.config.confirmAfterMs, (gone) => this.giveUp(gone));
         this.nextSweepAt = Math.min(this.nextSweepAt, now + this.config.confirmAfterMs);
       } else if (!this.isNeighbor(this.custody.destination(row), from) && !this.isNeighbor(origin, from)) {
         // The gateway the entry is for took it: nothing past it can drop it. Its CONFIRM goes back by
@@ -853,7 +853,10 @@ export class StoreAndForward {
       else if (this.writeOffAt === Infinity || from > this.writeOffFrom) {
         this.writeOffAt = now + this.config.confirmAfterMs;
         this.writeOffFrom = from;
-      } else if (now >= this.writeOffAt) this.unsent.writeOff(to, this.keptThrough());
+      } else if (now >= this.writeOffAt) {
+        const keptThrough = this.keptThrough();
+        this.unsent.writeOff(to, (seq) => this.kept(seq, keptThrough));
+      }
       if (from < this.unsent.firstHeld && now < this.writeOffAt) this.pullFromLenders(from, Math.min(to, this.unsent.firstHeld - 1));
     }
     if (this.replicas?.pull(origin, from, to)) this.nextReplicaAt = now;
@@ -1082,11 +1085,14 @@ export class StoreAndForward {
    * The lend of `seq`, next after lentThrough, ACKed: lentThrough moves to it and on, up to lentMade,
    * over the lends ACKed out of order above it (no own Lend row left: one leaves the queue only ACKed,
    * or dropped, which lowers lentMade below it). Else entries of readings lent above a gap ACKed late
-   * were kept as last copies, and a lent reading whose handoff lapsed counted lost.
+   * were kept as last copies, and a lent reading whose handoff lapsed counted lost. Not into a run
+   * storage overwrote unlent (UnsentStore.unlent): lentMade rose past it with the lends made since, but
+   * its readings were never lent; taken for lent, they were counted again by a write-off (test/changing-home,
+   * an old home gone for good: 123..128), and an entry of one, its last copy, could give its row to a lend.
    */
   private advanceLentThrough(seq: number): void {
     this.lentThrough = seq;
-    while (this.lentThrough < this.lentMade && this.custody.find(this.ctx.id, DataKind.Lend, this.lentThrough + 1) < 0) this.lentThrough++;
+    while (this.lentThrough < this.lentMade && this.custody.find(this.ctx.id, DataKind.Lend, this.lentThrough + 1) < 0 && !this.unsent.unlent(this.lentThrough + 1)) this.lentThrough++;
   }
 
   /**
@@ -1098,6 +1104,19 @@ export class StoreAndForward {
     let kept = Math.max(this.lentThrough, this.unsent.confirmed);
     while (this.custody.find(this.ctx.id, DataKind.Lend, kept + 1) >= 0) kept++;
     return kept;
+  }
+
+  /**
+   * Whether own reading `seq`, which storage no longer holds, is held outside it by a lend: lent (ACKed),
+   * or its lend waiting in the queue. Up to keptThrough, in order; and up to lentMade outside the runs
+   * storage overwrote unlent (UnsentStore.unlent): lends are made in order over the readings storage
+   * holds, so one overwritten outside a run had its lend made, and with no lend of ours left in the queue
+   * it was ACKed, out of order past a lend still unanswered. A run's readings were never lent, though the
+   * lends made since took lentMade past them. Counted lost as their entries' copies were given up, lent
+   * readings were delivered by their lenders; and a write-off of them did not count them.
+   */
+  private kept(seq: number, keptThrough = this.keptThrough()): boolean {
+    return seq <= keptThrough || (seq <= this.lentMade && !this.unsent.unlent(seq));
   }
 
   /** Own readings up to this seq have had their lend made: ACKed (lent), or waiting in the queue. */
@@ -1115,7 +1134,7 @@ export class StoreAndForward {
 
   /** The last copy we knew of own reading `seq`, which storage no longer holds, is gone from sight: lost, unless lent or still on its way. */
   private giveUp(seq: number): void {
-    if (seq > this.keptThrough() && !this.onItsWay(seq)) this.givenUp++;
+    if (!this.kept(seq) && !this.onItsWay(seq)) this.givenUp++;
   }
 
   /**

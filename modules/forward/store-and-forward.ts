@@ -1017,8 +1017,9 @@ export class StoreAndForward {
     // 827; 412 confirmed reading 8 after the move, no entry ever reached 371, and 371 was named).
     if (progress && byHome) this.homeConfirmed = true;
     // The home's own CONFIRM is its progress, whichever readings it covers: those taken before the move
-    // are ours to deliver too. Counted only from homeFirstSeq, an origin whose every reading the home
-    // confirmed still left it 5 minutes on (100 nodes, seed 3, black holes: ~20 such moves at 660–684 s).
+    // are ours to deliver too. Counted only from homeFirstSeq, origins whose home confirmed those
+    // readings left it 5 minutes on all the same (100 nodes, seed 3, black holes: 10 of the 11 moves
+    // after 600 s, for no better way).
     if (progress && (byHome || seq >= this.homeFirstSeq)) {
       this.homeHeardAt = now;
       this.homeBroken = 0;

@@ -10,7 +10,7 @@ import { createNodeConfig, type NodeConfig } from "../modules/config.js";
 import { Role } from "../modules/identity/certificate.js";
 import { MeshNode } from "../modules/node.js";
 import { equalBytes, readU32 } from "../modules/bytes.js";
-import { ackItem, checkAck, checkDataHop, DataKind, decodeData, encodeAck, encodeData, ENTRY_HEAD_BYTES, LEND_HOME_BYTES, MAX_DATA_HOPS, newDataView } from "../modules/wire/data.js";
+import { ackItem, checkAck, checkDataHop, DATA_FIXED_BYTES, DataKind, decodeData, encodeAck, encodeData, ENTRY_HEAD_BYTES, LEND_HOME_BYTES, MAX_DATA_HOPS, newDataView } from "../modules/wire/data.js";
 import { WireError } from "../modules/wire/errors.js";
 import { nodeCrypto, nodeKeyPairFromSeed } from "../hosts/node/node-crypto.js";
 import { createMeshKeys, provisionNode } from "../hosts/sim/provision.js";
@@ -994,6 +994,68 @@ test("a new home is judged by its own confirmations: the old home confirming wha
   // Named G1, not G2: G2 never confirmed (G1's CONFIRM is not G2's), so it may never have claimed us from G1.
   while (!sent.includes("2->3 names 1") && t < lostAt + 7 * 60_000) forward.tick((t += 1000));
   assert.ok(sent.includes("2->3 names 1"), `G2 left for G3 within 7 minutes of losing it, not 15: ${sent.slice(-3)}`);
+});
+
+/**
+ * An origin (id 7) whose first home G1 lost readings 1 to 3 and then every route: it moved to G2,
+ * routed (as G3) through a next hop of its own, every one distrusted, and G2's way lost the three
+ * again. Then `confirm` (a CONFIRM DATA frame, or null) reaches the origin; 10 minutes after the move
+ * it takes reading 4. Returns the entries sent from then on ("seq->gateway names n").
+ */
+function originMovedAfterLosses(confirm: ((id: Uint8Array) => Uint8Array) | null): string[] {
+  const id = new Uint8Array(8).fill(7);
+  const routed = new Set([1, 2, 3]);
+  const sent: string[] = [];
+  const view = newDataView();
+  const ctx = forwardContext(id, {
+    nextHopToward: (d: Uint8Array) => (routed.has(d[0]) ? d[0] : -1),
+    nearestGatewayId: (except) => { for (const g of [1, 2, 3]) if (routed.has(g) && g !== except?.[0]) return new Uint8Array(8).fill(g); return null; },
+    distrusted: () => true,
+    sendTo: logEntries(sent),
+  });
+  const forward = new StoreAndForward(ctx, nodeCrypto, new MemoryStorage(), new Uint8Array(64), new Uint8Array(0), createNodeConfig());
+  forward.start(0);
+  let t = 0;
+  const handedOn = (slot: number, seqs = [1, 2, 3]) => forward.onAck(encodeAck(seqs.map((seq) => ({ origin: id, kind: DataKind.Entry, seq }))), slot, t);
+  for (let seq = 1; seq <= 3; seq++) {
+    forward.publishReading("t", seq, 0, (t += 1000));
+    forward.tick(t);
+    handedOn(1, [seq]);
+  }
+  assert.equal(sent, ["1->1", "2->1", "3->1"]);
+  routed.delete(1);
+  while (!sent.includes("3->2 names 1") && t < 10 * 60_000) forward.tick((t += 1000));
+  assert.ok(sent.includes("3->2 names 1"), "G1, out of reach, left for G2");
+  const movedAt = t;
+  handedOn(2);
+  // Lost on G2's way too: sent again after confirmAfterMs.
+  while (sent.filter((s) => s.startsWith("3->2")).length < 2) forward.tick((t += 1000));
+  if (confirm) {
+    assert.is(decodeData(confirm(id), view), WireError.None);
+    forward.onData(view, 2, (t += 1000));
+  }
+  while (t < movedAt + 10 * 60_000) forward.tick((t += 1000));
+  const from = sent.length;
+  forward.publishReading("t", 4, 0, (t += 1000));
+  forward.tick(t);
+  return sent.slice(from);
+}
+
+test("a home that confirms only readings taken before the move is kept: its own CONFIRM is its progress", () => {
+  // At 100 nodes, seed 3, black holes: origins whose new home G49 had confirmed readings taken before
+  // the move left it 5 minutes after the move all the same, for no better way (10 of the 11 moves after
+  // 600 s): only CONFIRMs of readings taken since counted as the home's progress.
+  assert.equal(originMovedAfterLosses((id) => gatewayConfirm(new Uint8Array(8).fill(2), id, 1, 3)), ["4->2 names 1"], "G2 kept");
+  // G1's CONFIRM of them (the home before, delivering what was on its way) says nothing of G2's way.
+  assert.equal(originMovedAfterLosses((id) => gatewayConfirm(new Uint8Array(8).fill(1), id, 1, 3)), ["4->3 names 1"], "G2 left for G3");
+  // Nor a CONFIRM naming G2 that G2 did not tag: refused, and readings 1 to 3 go to G3 too.
+  const untagged = (id: Uint8Array) => {
+    const frame = gatewayConfirm(new Uint8Array(8).fill(2), id, 1, 3);
+    frame[DATA_FIXED_BYTES + 12] ^= 1; // the tag's first byte
+    return frame;
+  };
+  assert.equal(originMovedAfterLosses(untagged).slice(0, 1), ["1->3 names 1"], "G2 left for G3");
+  assert.equal(originMovedAfterLosses(null).slice(0, 1), ["1->3 names 1"], "without any CONFIRM, G2 left for G3");
 });
 
 /**

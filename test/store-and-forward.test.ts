@@ -296,25 +296,55 @@ test("a reading storage overwrites while its lend waits for a lender with room i
 });
 
 /**
- * Stores readings 1..65 at `origin` (storage for 64), 10 s apart, its lender ACKing the lends `acks`
- * takes, asked at each tick; `sent` collects every lend sent. Returns that tick, to go on with, and the
- * last reading's time.
+ * Stores readings 1..`readings` at `origin` (storage for 64), 10 s apart, its lender ACKing the lends
+ * `acks` takes, asked at each tick with the last reading stored; `sent` collects every lend sent.
+ * Returns that tick, to go on with, and the last reading's time.
  */
-function lendOutOfOrder(origin: ReturnType<typeof lendingOrigin>, acks: (seq: number) => boolean, sent: number[] = []) {
+function lendOutOfOrder(
+  origin: ReturnType<typeof lendingOrigin>, acks: (seq: number, reading: number) => boolean, sent: number[] = [], readings = 65,
+) {
   const { me, lends, forward } = origin;
+  let reading = 0;
   const tick = (at: number) => {
     forward.tick(at);
     sent.push(...lends);
-    const acked = lends.splice(0).filter(acks);
+    const acked = lends.splice(0).filter((seq) => acks(seq, reading));
     if (acked.length > 0) forward.onAck(encodeAck(acked.map((seq) => ({ origin: me, kind: DataKind.Lend, seq }))), 1, at);
   };
   let now = 0;
-  for (let k = 1; k <= 65; k++) {
+  for (let k = 1; k <= readings; k++) {
+    reading = k;
     now = k * 10_000;
     forward.publishReading("t", k, now / 1000, now);
     tick(now + 2000);
   }
   return { tick, now };
+}
+
+/**
+ * The lend of 6 goes unanswered and the others are ACKed, except while the lender is silent (`silences`:
+ * readings from–to); `readings` stored, then every lend is ACKed, and the gateway, past 5, pulls through
+ * `through` until the write-off. Returns readingsLost before the lends are ACKed and after the write-off.
+ */
+function lostAcrossSilences(silences: [number, number][], readings: number, through: number): [number, number] {
+  const origin = lendingOrigin();
+  let healed = false;
+  const silent = (reading: number) => silences.some(([from, to]) => reading >= from && reading <= to);
+  const { tick, now } = lendOutOfOrder(origin, (seq, reading) => healed || (seq !== 6 && !silent(reading)), [], readings);
+  const overwritten = origin.forward.readingsLost;
+  healed = true;
+  for (let t = now + 3000; t <= now + 60_000; t += 1000) tick(t);
+  pullUntilWrittenOff(origin, now + 70_000, 5, through);
+  return [overwritten, origin.forward.readingsLost];
+}
+
+/** The gateway, past `confirmed`, pulls through `through` at `at` and again confirmAfterMs later: the write-off's wait. */
+function pullUntilWrittenOff(origin: ReturnType<typeof lendingOrigin>, at: number, confirmed: number, through: number): void {
+  const { me, gateway, view, forward, config } = origin;
+  for (const t of [at, at + config.confirmAfterMs]) {
+    assert.is(decodeData(gatewayConfirm(gateway, me, 2, confirmed, through), view), WireError.None);
+    forward.onData(view, 0, t);
+  }
 }
 
 test("a reading whose lend a lender ACKed out of order is neither counted lost nor skipped by the base when storage overwrites it", () => {
@@ -356,12 +386,9 @@ test("a write-off of a gap counts the readings lent out of order past it: lost w
   // The lend of 5 goes unanswered, 6.. are ACKed, and the lender dies: the gateway, past 4, pulls 5..16
   // for confirmAfterMs. keptThrough stopped at 5, so the write-off counted 5 alone.
   const origin = lendingOrigin();
-  const { me, gateway, view, forward, config } = origin;
+  const { forward } = origin;
   const { now } = lendOutOfOrder(origin, (seq) => seq !== 5);
-  for (const at of [now + 10_000, now + 10_000 + config.confirmAfterMs]) {
-    assert.is(decodeData(gatewayConfirm(gateway, me, 2, 4, 17), view), WireError.None);
-    forward.onData(view, 0, at);
-  }
+  pullUntilWrittenOff(origin, now + 10_000, 4, 17);
   assert.is(forward.readingsLost, 12, "5..16 written off: 5 waited in its lend, 6..16 were lent");
 });
 
@@ -369,30 +396,9 @@ test("once the lend of a gap is ACKed, lentThrough stops at the run storage over
   // The lend of 6 goes unanswered while the others are ACKed; the lender falls silent from reading 49 to
   // 81, and storage overwrites 31 and 32 unlent (counted lost then). Lends of 33.. are ACKed, then 6's:
   // lentThrough moved over 31 and 32 too, and the write-off of 6..32 counted them again.
-  const origin = lendingOrigin();
-  const { me, gateway, view, lends, forward, config } = origin;
-  let answered = (seq: number) => seq !== 6;
-  const tick = (at: number) => {
-    forward.tick(at);
-    const acked = lends.splice(0).filter((seq) => answered(seq));
-    if (acked.length > 0) forward.onAck(encodeAck(acked.map((seq) => ({ origin: me, kind: DataKind.Lend, seq }))), 1, at);
-  };
-  let now = 0;
-  for (let k = 1; k <= 90; k++) {
-    if (k === 49) answered = () => false;
-    if (k === 82) answered = (seq) => seq !== 6;
-    now = k * 10_000;
-    forward.publishReading("t", k, now / 1000, now);
-    tick(now + 2000);
-  }
-  assert.is(forward.readingsLost, 2, "31 and 32, overwritten unlent");
-  answered = () => true;
-  for (let t = now + 3000; t <= now + 60_000; t += 1000) tick(t);
-  for (const at of [now + 70_000, now + 70_000 + config.confirmAfterMs]) {
-    assert.is(decodeData(gatewayConfirm(gateway, me, 2, 5, 40), view), WireError.None);
-    forward.onData(view, 0, at);
-  }
-  assert.is(forward.readingsLost, 27, "6..32 written off: 6..30 lent, counted now; 31 and 32 counted before, not again");
+  const [overwritten, writtenOff] = lostAcrossSilences([[49, 81]], 90, 40);
+  assert.is(overwritten, 2, "31 and 32, overwritten unlent");
+  assert.is(writtenOff, 27, "6..32 written off: 6..30 lent, counted now; 31 and 32 counted before, not again");
 });
 
 test("a write-off across two runs storage overwrote unlent counts each reading once: the lent ones between them now, the runs' as storage overwrote them", () => {
@@ -401,30 +407,9 @@ test("a write-off across two runs storage overwrote unlent counts each reading o
   // Then 6's is, and the gateway, past 5, pulls the rest for confirmAfterMs: 6..80 written off. Knowing
   // the last run alone, lentThrough moved over 31 and 32 as lent, and the write-off counted them again
   // (test/changing-home, an old home gone for good: 123..128); knowing nothing of 33..66, it missed them.
-  const origin = lendingOrigin();
-  const { me, gateway, view, lends, forward, config } = origin;
-  let answered = (seq: number) => seq !== 6;
-  const tick = (at: number) => {
-    forward.tick(at);
-    const acked = lends.splice(0).filter((seq) => answered(seq));
-    if (acked.length > 0) forward.onAck(encodeAck(acked.map((seq) => ({ origin: me, kind: DataKind.Lend, seq }))), 1, at);
-  };
-  let now = 0;
-  for (let k = 1; k <= 140; k++) {
-    if (k === 49 || k === 97) answered = () => false;
-    if (k === 82 || k === 130) answered = (seq) => seq !== 6;
-    now = k * 10_000;
-    forward.publishReading("t", k, now / 1000, now);
-    tick(now + 2000);
-  }
-  assert.is(forward.readingsLost, 16, "31, 32 and 67..80, overwritten unlent");
-  answered = () => true;
-  for (let t = now + 3000; t <= now + 60_000; t += 1000) tick(t);
-  for (const at of [now + 70_000, now + 70_000 + config.confirmAfterMs]) {
-    assert.is(decodeData(gatewayConfirm(gateway, me, 2, 5, 100), view), WireError.None);
-    forward.onData(view, 0, at);
-  }
-  assert.is(forward.readingsLost, 75, "6..80 written off (storage holds 81..): each counted once");
+  const [overwritten, writtenOff] = lostAcrossSilences([[49, 81], [97, 129]], 140, 100);
+  assert.is(overwritten, 16, "31, 32 and 67..80, overwritten unlent");
+  assert.is(writtenOff, 75, "6..80 written off (storage holds 81..): each counted once");
 });
 
 test("a lender ACKing lends out of order is sent each once: only the unanswered one is tried again, and own entries leave once a route is back", () => {
@@ -469,21 +454,12 @@ test("a write-off counts the lent readings of the gap, not again those storage o
   // Others' items hold three quarters of the queue; the lender keeps 1..5 and goes silent: lends 6..12
   // wait in the rest, 13..16 are overwritten unlent (counted then). The gateway, past 1, pulls 2..16
   // for confirmAfterMs: written off. Counted again, 13..16 made 19.
-  const { me, gateway, lends, view, forward, config } = lendingOrigin();
+  const origin = lendingOrigin();
+  const { gateway, view, forward } = origin;
   takeOthersEntries(forward, gateway, 24, view);
-  let now = 0;
-  for (let k = 1; k <= 65; k++) {
-    now = k * 10_000;
-    forward.publishReading("t", k, now / 1000, now);
-    forward.tick(now + 2000);
-    const acked = lends.splice(0).filter((seq) => seq <= 5);
-    if (acked.length > 0) forward.onAck(encodeAck(acked.map((seq) => ({ origin: me, kind: DataKind.Lend, seq }))), 1, now + 2000);
-  }
+  const { now } = lendOutOfOrder(origin, (seq) => seq <= 5);
   assert.is(forward.readingsLost, 4, "13..16");
-  for (const at of [now + 10_000, now + 10_000 + config.confirmAfterMs]) {
-    assert.is(decodeData(gatewayConfirm(gateway, me, 2, 1, 17), view), WireError.None);
-    forward.onData(view, 0, at);
-  }
+  pullUntilWrittenOff(origin, now + 10_000, 1, 17);
   assert.is(forward.readingsLost, 15, "2..12 written off (lent, or their lends waiting) and 13..16: each once");
 });
 

@@ -909,21 +909,32 @@ test("a home is not left for a gateway routed through the same next hop: leaving
   assert.ok(o.leftWithin(2 * 60_000) !== undefined, "left for G2 once routed through another hop, even a blamed one");
 });
 
+/**
+ * An origin (id 7), started, whose `gateways` (ids filled with g, next hop g) are routed while in
+ * `routed`: the nearest is the first routed one, and every entry sent is logged in `sent` (logEntries).
+ * `more` adds to its context, given `gateway(except)`: the first routed gateway other than `except`.
+ */
+function originOfGateways(gateways: number[], more: (gateway: (except?: Uint8Array | null) => Uint8Array | null) => Partial<ForwardContext> = () => ({})) {
+  const id = new Uint8Array(8).fill(7);
+  const routed = new Set(gateways);
+  const gateway = (except?: Uint8Array | null) => { for (const g of gateways) if (routed.has(g) && g !== except?.[0]) return new Uint8Array(8).fill(g); return null; };
+  const sent: string[] = [];
+  const ctx = forwardContext(id, {
+    nextHopToward: (d: Uint8Array) => (routed.has(d[0]) ? d[0] : -1),
+    nearestGatewayId: () => gateway(),
+    sendTo: logEntries(sent),
+    ...more(gateway),
+  });
+  const forward = new StoreAndForward(ctx, nodeCrypto, new MemoryStorage(), new Uint8Array(64), new Uint8Array(0), createNodeConfig());
+  forward.start(0);
+  return { id, routed, sent, view: newDataView(), forward };
+}
+
 test("a home out of reach for 15 minutes is left for the nearest gateway, named: it may have delivered readings whose CONFIRM was lost", () => {
   // In a 1,000-node simulation (seed 1, repair2) origin 746's home 198 delivered readings 4 to 6,
   // their CONFIRM lost; 15 minutes out of reach, 198 was switched for 847 unnamed, and 847
   // delivered them again. Named, G2 asks G1 where delivery stopped.
-  const id = new Uint8Array(8).fill(7);
-  const routed = new Set([1, 2]);
-  const sent: string[] = [];
-  const view = newDataView();
-  const ctx = forwardContext(id, {
-    nextHopToward: (d: Uint8Array) => (routed.has(d[0]) ? d[0] : -1),
-    nearestGatewayId: () => { for (const g of [1, 2]) if (routed.has(g)) return new Uint8Array(8).fill(g); return null; },
-    sendTo: logEntries(sent),
-  });
-  const forward = new StoreAndForward(ctx, nodeCrypto, new MemoryStorage(), new Uint8Array(64), new Uint8Array(0), createNodeConfig());
-  forward.start(0);
+  const { id, routed, sent, view, forward } = originOfGateways([1, 2]);
   forward.publishReading("t", 21.5, 0, 1000);
   forward.tick(1000);
   assert.is(decodeData(gatewayConfirm(new Uint8Array(8).fill(1), id, 1, 1), view), WireError.None);
@@ -942,17 +953,7 @@ test("a new home is judged by its own confirmations: the old home confirming wha
   // G1 is lost and left for G2; G1 then confirms reading 1 (it was on its way). Reading 2, taken
   // since, is for G2 alone, and G2 is lost too: G1's CONFIRM says nothing about G2, so G2 is left
   // after a minute unrouted like any home never heard from, not held for HOME_SWITCH_MS (15 min).
-  const id = new Uint8Array(8).fill(7);
-  const routed = new Set([1, 2, 3]);
-  const sent: string[] = [];
-  const view = newDataView();
-  const ctx = forwardContext(id, {
-    nextHopToward: (d: Uint8Array) => (routed.has(d[0]) ? d[0] : -1),
-    nearestGatewayId: () => { for (const g of [1, 2, 3]) if (routed.has(g)) return new Uint8Array(8).fill(g); return null; },
-    sendTo: logEntries(sent),
-  });
-  const forward = new StoreAndForward(ctx, nodeCrypto, new MemoryStorage(), new Uint8Array(64), new Uint8Array(0), createNodeConfig());
-  forward.start(0);
+  const { id, routed, sent, view, forward } = originOfGateways([1, 2, 3]);
   forward.publishReading("t", 21.5, 0, 1000);
   forward.tick(1000);
   assert.equal(sent, ["1->1"]);
@@ -979,18 +980,10 @@ test("a new home is judged by its own confirmations: the old home confirming wha
  * it takes reading 4. Returns the entries sent from then on ("seq->gateway names n").
  */
 function originMovedAfterLosses(confirm: ((id: Uint8Array) => Uint8Array) | null): string[] {
-  const id = new Uint8Array(8).fill(7);
-  const routed = new Set([1, 2, 3]);
-  const sent: string[] = [];
-  const view = newDataView();
-  const ctx = forwardContext(id, {
-    nextHopToward: (d: Uint8Array) => (routed.has(d[0]) ? d[0] : -1),
-    nearestGatewayId: (except) => { for (const g of [1, 2, 3]) if (routed.has(g) && g !== except?.[0]) return new Uint8Array(8).fill(g); return null; },
+  const { id, routed, sent, view, forward } = originOfGateways([1, 2, 3], (gateway) => ({
+    nearestGatewayId: (except) => gateway(except),
     distrusted: () => true,
-    sendTo: logEntries(sent),
-  });
-  const forward = new StoreAndForward(ctx, nodeCrypto, new MemoryStorage(), new Uint8Array(64), new Uint8Array(0), createNodeConfig());
-  forward.start(0);
+  }));
   let t = 0;
   const handedOn = (slot: number, seqs = [1, 2, 3]) => forward.onAck(encodeAck(seqs.map((seq) => ({ origin: id, kind: DataKind.Entry, seq }))), slot, t);
   for (let seq = 1; seq <= 3; seq++) {
@@ -1041,22 +1034,12 @@ test("a home that confirms only readings taken before the move is kept: its own 
  * hands the origin gateway g's CONFIRM of readings up to `upTo`.
  */
 function movingOrigin() {
-  const id = new Uint8Array(8).fill(7);
-  const routed = new Set([1, 2, 3]);
   const trust = new CustodyTrust(8);
-  const gateway = (except?: Uint8Array) => { for (const g of [1, 2, 3]) if (routed.has(g) && g !== except?.[0]) return new Uint8Array(8).fill(g); return null; };
-  const sent: string[] = [];
-  const view = newDataView();
-  const ctx = forwardContext(id, {
-    nextHopToward: (d: Uint8Array) => (routed.has(d[0]) ? d[0] : -1),
-    nearestGatewayId: () => gateway(),
+  const { id, routed, sent, view, forward } = originOfGateways([1, 2, 3], (gateway) => ({
     trustedGatewayId: (except) => gateway(except),
     judge: (slot, behavior, now) => behavior === Behavior.BrokenCustody && trust.recordBroken(slot, now),
     distrusted: (slot, now) => trust.distrusted(slot, now),
-    sendTo: logEntries(sent),
-  });
-  const forward = new StoreAndForward(ctx, nodeCrypto, new MemoryStorage(), new Uint8Array(64), new Uint8Array(0), createNodeConfig());
-  forward.start(0);
+  }));
   let t = 1000;
   let seq = 0;
   return {

@@ -402,7 +402,7 @@ export function renderRelaySection(plan: BenchPlan, results: CaseResult[], check
     `  reach every node next to a holder still missing it, until all have it (${LOSS_DRAWS} draws per source; graph.ts \`feedbackRelays\`):`,
     "  no rule learns of its losses sooner or cheaper, so resending where a copy was lost cannot expect fewer, at any latency;",
     "  **vs feedback**: tx/bcast over them. **At the delivery target**: the same greedy, stopped at the first transmission",
-    "  after which the target's share of the reachable nodes (99.5 % at 10 % loss, 98 % at 30 %) holds the message.",
+    `  after which the target's share of the reachable nodes (${percent(TARGETS.delivery(0.1), 1)} at 10 % loss, ${percent(TARGETS.delivery(0.3), 0)} at 30 %) holds the message.`,
     "- **stretch**: mean first-copy hops / mean breadth-first hops; **max-hop**: mean over broadcasts of",
     "  (farthest receiver's hops / source eccentricity); **first copy**: mean time from publishing to a receiver's",
     "  first copy (hops count relays, not the time each waits: the two together show what a rule costs in latency).", "");

@@ -98,7 +98,7 @@ export class UnsentStore {
 
   /** The lowest seq a gateway can still get (from here or a lender): the `base` entries carry. */
   get base(): number {
-    const base = Math.max(this.confirmedSeq, this.writtenOff) + 1;
+    const base = this.resolved + 1;
     return base >= this.lostFrom && base <= this.lostThrough ? this.lostThrough + 1 : base;
   }
 
@@ -125,7 +125,7 @@ export class UnsentStore {
    */
   writeOff(through: number, kept: (seq: number) => boolean): void {
     through = Math.min(through, this.firstHeld - 1);
-    const from = Math.max(this.confirmedSeq, this.writtenOff) + 1;
+    const from = this.resolved + 1;
     if (through < from) return;
     for (let seq = from; seq <= through; seq++) if (kept(seq)) this.lost++;
     this.writtenOff = through;

@@ -137,9 +137,17 @@ export class EventQueue<P> {
     return this.slotSeq[x] < this.slotSeq[y];
   }
 
-  /** Puts `slot` into its bucket's sorted list (equal times: only the keys decide). */
+  /**
+   * Puts `slot` into its bucket's sorted list. A bucket holds one time, and an event sorts after the
+   * ones with equal keys pushed before it, so the walk compares (rank, order) alone: it stops at
+   * the first event with greater keys.
+   */
   private bucketInsert(bucket: number, slot: number): void {
     const next = this.slotNext;
+    const ranks = this.slotRank;
+    const orders = this.slotOrder;
+    const rank = ranks[slot];
+    const order = orders[slot];
     const last = this.tail[bucket];
     if (last === NONE) {
       next[slot] = NONE;
@@ -147,15 +155,16 @@ export class EventQueue<P> {
       this.tail[bucket] = slot;
       return;
     }
-    if (this.before(last, slot)) {
+    if (ranks[last] < rank || (ranks[last] === rank && orders[last] <= order)) {
       next[slot] = NONE;
       next[last] = slot;
       this.tail[bucket] = slot;
       return;
     }
+    // The tail sorts after `slot`, so the walk ends before it.
     let prev = NONE;
     let at = this.head[bucket];
-    while (this.before(at, slot)) {
+    while (ranks[at] < rank || (ranks[at] === rank && orders[at] <= order)) {
       prev = at;
       at = next[at];
     }

@@ -12,6 +12,7 @@
  * both add the flights up in the same order, (publish time, source, seq). First-copy latencies go into
  * one histogram per ledger (a receiver belongs to one thread), which `mergeFlights` adds up too.
  */
+import { MAX_HOP_LIMIT } from "../../modules/wire/gossip.js";
 import { bfsDistances } from "./graph.js";
 import { LatencyHistograms, type HistogramSnapshot } from "./run-recorder.js";
 import type { Topology } from "./topology.js";
@@ -72,8 +73,11 @@ interface Flight {
   origin: string;
   seq: number;
   at: number;
-  dist: Int32Array;
-  got: Uint8Array;
+  /**
+   * Per node: its hop distance from the source while a delivery to it would count (reachable, no
+   * copy yet), else 0. One array read per delivery, the flight's own (a delivery zeroes its entry).
+   */
+  toCount: Uint8Array;
   reachable: number;
   delivered: number;
   hopsSum: number;
@@ -99,8 +103,11 @@ interface Cut {
 }
 
 export class BroadcastLedger {
-  /** Open broadcasts by origin, then seq: found without building a key string per event. */
-  private readonly open = new Map<string, Map<number, Flight>>();
+  /**
+   * Open broadcasts by origin (a node has one or two open at a time: scanned for the seq), found
+   * without building a key string per event.
+   */
+  private readonly open = new Map<string, Flight[]>();
   /** The same broadcasts in publish order, to close them oldest first. */
   private readonly flights: Flight[] = [];
   private closedUpTo = 0;
@@ -116,6 +123,7 @@ export class BroadcastLedger {
   private readonly kept: FlightRecord[] | null;
 
   constructor(private readonly topology: Topology, private readonly isOn: (i: number) => boolean, private readonly hopLimit: number, keep = false) {
+    if (!(hopLimit <= MAX_HOP_LIMIT)) throw new RangeError(`hopLimit must be at most ${MAX_HOP_LIMIT}, got ${hopLimit}`);
     this.up = new Uint8Array(topology.neighbors.length);
     this.kept = keep ? [] : null;
   }
@@ -128,13 +136,18 @@ export class BroadcastLedger {
   published(source: number, origin: string, seq: number, now: number): number {
     this.closeBefore(now - SETTLE_MS - CLOSE_SLACK_MS);
     const { dist, reachable, eccentricity } = this.reach(source, now);
+    const toCount = new Uint8Array(dist.length);
+    for (let i = 0; i < dist.length; i++) if (dist[i] > 0) toCount[i] = dist[i];
     const flight: Flight = {
-      source, origin, seq, at: now, dist, got: new Uint8Array(dist.length), reachable, delivered: 0, hopsSum: 0, bfsSum: 0,
-      maxHops: 0, eccentricity, relays: 0,
+      source, origin, seq, at: now, toCount, reachable, delivered: 0, hopsSum: 0, bfsSum: 0, maxHops: 0, eccentricity, relays: 0,
     };
-    let bySeq = this.open.get(origin);
-    if (!bySeq) this.open.set(origin, (bySeq = new Map()));
-    bySeq.set(seq, flight);
+    const ofOrigin = this.open.get(origin);
+    if (!ofOrigin) this.open.set(origin, [flight]);
+    else {
+      const k = ofOrigin.findIndex((f) => f.seq === seq);
+      if (k >= 0) ofOrigin[k] = flight;
+      else ofOrigin.push(flight);
+    }
     // Kept in (at, source, seq) order, the order flights are added up in; a thread learns of other
     // threads' publications a little late, so a flight may go in before the last few.
     const flights = this.flights;
@@ -146,21 +159,30 @@ export class BroadcastLedger {
 
   /** Returns the broadcast's publish time when this delivery counts (a reachable receiver's first, in time), else -1. */
   delivered(receiver: number, origin: string, seq: number, hops: number, now: number): number {
-    const f = this.open.get(origin)?.get(seq);
-    if (!f || now - f.at > SETTLE_MS || f.dist[receiver] <= 0 || f.got[receiver]) return -1;
-    f.got[receiver] = 1;
+    const f = this.flight(origin, seq);
+    if (f === undefined || now - f.at > SETTLE_MS) return -1;
+    const bfs = f.toCount[receiver];
+    if (bfs === 0) return -1;
+    f.toCount[receiver] = 0;
     this.latency.add(0, now - f.at);
     this.latencySum += now - f.at;
     f.delivered++;
     f.hopsSum += hops;
-    f.bfsSum += f.dist[receiver];
+    f.bfsSum += bfs;
     if (hops > f.maxHops) f.maxHops = hops;
     return f.at;
   }
 
   relayed(origin: string, seq: number, now: number): void {
-    const f = this.open.get(origin)?.get(seq);
-    if (f && now - f.at <= SETTLE_MS) f.relays++;
+    const f = this.flight(origin, seq);
+    if (f !== undefined && now - f.at <= SETTLE_MS) f.relays++;
+  }
+
+  private flight(origin: string, seq: number): Flight | undefined {
+    const ofOrigin = this.open.get(origin);
+    if (ofOrigin === undefined) return undefined;
+    for (let k = 0; k < ofOrigin.length; k++) if (ofOrigin[k].seq === seq) return ofOrigin[k];
+    return undefined;
   }
 
   /** Closes every open broadcast and returns the totals. */
@@ -185,9 +207,10 @@ export class BroadcastLedger {
     const flights = this.flights;
     for (; this.closedUpTo < flights.length && flights[this.closedUpTo].at < t; this.closedUpTo++) {
       const f = flights[this.closedUpTo];
-      const bySeq = this.open.get(f.origin)!;
-      bySeq.delete(f.seq);
-      if (bySeq.size === 0) this.open.delete(f.origin);
+      const ofOrigin = this.open.get(f.origin)!;
+      const k = ofOrigin.findIndex((g) => g.seq === f.seq);
+      if (k >= 0) ofOrigin.splice(k, 1);
+      if (ofOrigin.length === 0) this.open.delete(f.origin);
       const { source, seq, at, reachable, eccentricity, delivered, hopsSum, bfsSum, maxHops, relays } = f;
       const record = { source, seq, at, reachable, eccentricity, delivered, hopsSum, bfsSum, maxHops, relays };
       if (this.kept !== null) this.kept.push(record);

@@ -24,13 +24,6 @@ export interface CryptoCounts {
   agree: number;
 }
 
-interface SealMemo {
-  box: Uint8Array;
-  key: Uint8Array;
-  nonce: Uint8Array;
-  plaintext: Uint8Array;
-}
-
 interface VerifyMemo {
   signature: Uint8Array;
   publicKey: Uint8Array;
@@ -39,10 +32,14 @@ interface VerifyMemo {
 }
 
 /**
- * Seals remembered until their first open. A frame is opened a few ms after it is sealed; one whose
- * every reception was lost is never opened and ages out, oldest first.
+ * Seals remembered until their first open, one per slot chosen by the nonce's hash (a power of two).
+ * A frame is opened a few ms after it is sealed, so few are ever waiting; one whose every reception
+ * was lost is never opened and is overwritten. A memo overwritten sooner only costs a real open.
  */
-const SEALS_REMEMBERED = 4096;
+const SEAL_SLOTS = 4096;
+/** A seal memo's bytes: the nonce, the key, the box, the plaintext. */
+const SEAL_KEY_AT = 24;
+const SEAL_BOX_AT = SEAL_KEY_AT + 32;
 /**
  * Opens remembered, one per slot chosen by the nonce's hash (a power of two). A frame's receivers
  * open it within a few ms of each other; a memo overwritten sooner only costs a real open.
@@ -50,6 +47,11 @@ const SEALS_REMEMBERED = 4096;
 const OPEN_SLOTS = 16384;
 /** Secretbox nonces are 24 bytes; opens under any other length are not remembered. */
 const NONCE_BYTES = 24;
+/** An open memo's references (buffer, key, result), and its bytes: the nonce, then two Int32 words (offset, length). */
+const OPEN_REFS = 3;
+const OPEN_STRIDE = 32;
+const OFFSET_WORD = NONCE_BYTES / 4;
+const LENGTH_WORD = OFFSET_WORD + 1;
 /** Verify results remembered, oldest forgotten first: every certificate of a 10,000-node mesh. */
 const VERIFIES_REMEMBERED = 16384;
 
@@ -69,17 +71,17 @@ function remember<V>(map: Map<number, V>, capacity: number, key: number, value: 
 export class CountingCrypto implements Crypto {
   readonly counts: CryptoCounts = { sha512: 0, sign: 0, verify: 0, seal: 0, open: 0, agree: 0 };
   /*
-   * The open memos, one per slot, field by field (a hit reads a few slots of flat arrays, not an object
-   * and its nonce's array, all cold): the frame buffer the box was a view of (the radio hands one
-   * buffer to all receivers), the view's offset and length, the key, the nonce and the result.
+   * The open memos, one per slot, in two flat arrays so that a hit reads two cache lines, not an
+   * object per field, all cold. `openRefs`, OPEN_REFS per slot: the frame buffer the box was a view
+   * of (the radio hands one buffer to all receivers), the key and the result. `openBytes`,
+   * OPEN_STRIDE bytes per slot: the nonce, then the view's offset and length as Int32 (`openWords`).
    */
-  private readonly openBuffer = new Array<ArrayBufferLike | undefined>(OPEN_SLOTS).fill(undefined);
-  private readonly openOffset = new Int32Array(OPEN_SLOTS);
-  private readonly openLength = new Int32Array(OPEN_SLOTS);
-  private readonly openKey = new Array<Uint8Array | undefined>(OPEN_SLOTS).fill(undefined);
-  private readonly openNonce = new Uint8Array(OPEN_SLOTS * NONCE_BYTES);
-  private readonly openResult = new Array<Uint8Array | null>(OPEN_SLOTS).fill(null);
-  private readonly sealed = new Map<number, SealMemo>();
+  private readonly openRefs = new Array<ArrayBufferLike | Uint8Array | null | undefined>(OPEN_SLOTS * OPEN_REFS).fill(undefined);
+  private readonly openBytes = new Uint8Array(OPEN_SLOTS * OPEN_STRIDE);
+  private readonly openWords = new Int32Array(this.openBytes.buffer);
+  /** Per slot: a seal memo's bytes (one allocation, from SEAL_BOX_AT the box then the plaintext), and its box's length. */
+  private readonly sealed = new Array<Uint8Array | undefined>(SEAL_SLOTS).fill(undefined);
+  private readonly sealedBoxLength = new Int32Array(SEAL_SLOTS);
   private readonly verified = new Map<number, VerifyMemo>();
 
   /** `share` false: every call reaches `inner` (real per-node cost, e.g. inside XS); only counted. */
@@ -120,7 +122,16 @@ export class CountingCrypto implements Crypto {
     const box = this.inner.seal(plaintext, nonce, key);
     if (this.share) {
       // Copies: the caller may reuse its nonce and plaintext buffers, and owns the box.
-      remember(this.sealed, SEALS_REMEMBERED, bytesHash(nonce), { box: box.slice(), key: key.slice(), nonce: nonce.slice(), plaintext: plaintext.slice() });
+      if (nonce.length === NONCE_BYTES && key.length === 32) {
+        const slot = bytesHash(nonce) & (SEAL_SLOTS - 1);
+        const memo = new Uint8Array(SEAL_BOX_AT + box.length + plaintext.length);
+        memo.set(nonce);
+        memo.set(key, SEAL_KEY_AT);
+        memo.set(box, SEAL_BOX_AT);
+        memo.set(plaintext, SEAL_BOX_AT + box.length);
+        this.sealed[slot] = memo;
+        this.sealedBoxLength[slot] = box.length;
+      }
     }
     return box;
   }
@@ -130,28 +141,35 @@ export class CountingCrypto implements Crypto {
     if (!this.share || nonce.length !== NONCE_BYTES) return this.inner.open(box, nonce, key);
     const hash = bytesHash(nonce);
     const slot = hash & (OPEN_SLOTS - 1);
-    const memoKey = this.openKey[slot];
+    const refs = this.openRefs;
+    const r = slot * OPEN_REFS;
+    const words = this.openWords;
+    const w = (slot * OPEN_STRIDE) >> 2;
+    const memoKey = refs[r + 1] as Uint8Array | undefined;
     // The memo holds the key it was opened with (the mesh shares one network key object): same object, same bytes.
-    if (memoKey !== undefined && this.openBuffer[slot] === box.buffer && this.openOffset[slot] === box.byteOffset &&
-        this.openLength[slot] === box.length && (memoKey === key || equalBytes(memoKey, key)) &&
-        equalAt(this.openNonce, slot * NONCE_BYTES, nonce, 0, NONCE_BYTES)) {
-      return this.openResult[slot];
+    if (memoKey !== undefined && refs[r] === box.buffer && words[w + OFFSET_WORD] === box.byteOffset &&
+        words[w + LENGTH_WORD] === box.length && (memoKey === key || equalBytes(memoKey, key)) &&
+        equalAt(this.openBytes, slot * OPEN_STRIDE, nonce, 0, NONCE_BYTES)) {
+      return refs[r + 2] as Uint8Array | null;
     }
     const result = this.sealedPlaintext(box, nonce, key, hash) ?? this.inner.open(box, nonce, key);
-    this.openBuffer[slot] = box.buffer;
-    this.openOffset[slot] = box.byteOffset;
-    this.openLength[slot] = box.length;
-    this.openKey[slot] = key;
-    this.openNonce.set(nonce, slot * NONCE_BYTES);
-    this.openResult[slot] = result;
+    refs[r] = box.buffer;
+    refs[r + 1] = key;
+    refs[r + 2] = result;
+    words[w + OFFSET_WORD] = box.byteOffset;
+    words[w + LENGTH_WORD] = box.length;
+    this.openBytes.set(nonce, slot * OPEN_STRIDE);
     return result;
   }
 
   /** The plaintext `seal` turned into exactly this box under this nonce and key, or null. */
   private sealedPlaintext(box: Uint8Array, nonce: Uint8Array, key: Uint8Array, hash: number): Uint8Array | null {
-    const memo = this.sealed.get(hash);
-    if (!memo || !equalBytes(memo.nonce, nonce) || !equalBytes(memo.key, key) || !equalBytes(memo.box, box)) return null;
-    this.sealed.delete(hash); // later receivers of the same buffer hit `opened`
-    return memo.plaintext;
+    const slot = hash & (SEAL_SLOTS - 1);
+    const memo = this.sealed[slot];
+    const boxLength = this.sealedBoxLength[slot];
+    if (memo === undefined || box.length !== boxLength || key.length !== 32 || !equalAt(memo, 0, nonce, 0, NONCE_BYTES) ||
+        !equalAt(memo, SEAL_KEY_AT, key, 0, 32) || !equalAt(memo, SEAL_BOX_AT, box, 0, boxLength)) return null;
+    this.sealed[slot] = undefined; // later receivers of the same buffer hit the open memo
+    return memo.subarray(SEAL_BOX_AT + boxLength);
   }
 }

@@ -11,15 +11,24 @@
  * a push that sorts last (the common case for a tick) is appended; others walk from the head. A pop
  * takes the earlier of the first bucket's head and the heap's top.
  *
- * Allocation-free in steady state: each event's fields live in slot arrays recycled through a free
- * list; `pop()` writes the popped event into this object's public fields instead of returning a
- * fresh record.
+ * Allocation-free in steady state: each event's fields live in a slot of one Float64Array, its
+ * numbers side by side (a cache line per event rather than one per field: the queue is cold after
+ * every device call), recycled through a free list; `pop()` writes the popped event into this
+ * object's public fields instead of returning a fresh record.
  */
 
 /** Calendar span, ms (a power of two): a beacon period with its jitter fits. */
 const RING_MS = 8192;
 const RING_MASK = RING_MS - 1;
 const NONE = -1;
+/** A slot's fields in `slots`, at slot × STRIDE: the keys, the payload-free `aux` and the next slot of its bucket. */
+const TIME = 0;
+const RANK = 1;
+const ORDER = 2;
+const SEQ = 3;
+const AUX = 4;
+const NEXT = 5;
+const STRIDE = 8;
 
 export class EventQueue<P> {
   /** Fields of the event last popped. */
@@ -32,15 +41,9 @@ export class EventQueue<P> {
   private n = 0;
   /** Push counter: the last tie-break, between events of equal keys. */
   private nextSeq = 0;
-  // Per slot: the event.
-  private slotTime: Float64Array;
-  private slotRank: Float64Array;
-  private slotOrder: Float64Array;
-  private slotSeq: Float64Array;
-  private slotAux: Float64Array;
+  /** Per slot, STRIDE numbers: the event (NEXT: the next slot in the same bucket, NONE: last). */
+  private slots: Float64Array;
   private slotPayload: (P | undefined)[];
-  /** Next slot in the same bucket (NONE: last). */
-  private slotNext: Int32Array;
   private free: Int32Array;
   private freeTop: number;
   // The calendar: bucket `t & RING_MASK` holds the events at integer time t, for cur ≤ t < cur + RING_MS.
@@ -55,13 +58,8 @@ export class EventQueue<P> {
 
   constructor(capacity = 1024) {
     capacity = Math.max(1, capacity);
-    this.slotTime = new Float64Array(capacity);
-    this.slotRank = new Float64Array(capacity);
-    this.slotOrder = new Float64Array(capacity);
-    this.slotSeq = new Float64Array(capacity);
-    this.slotAux = new Float64Array(capacity);
+    this.slots = new Float64Array(capacity * STRIDE);
     this.slotPayload = new Array<P | undefined>(capacity).fill(undefined);
-    this.slotNext = new Int32Array(capacity);
     this.free = new Int32Array(capacity);
     for (let i = 0; i < capacity; i++) this.free[i] = capacity - 1 - i;
     this.freeTop = capacity;
@@ -75,8 +73,8 @@ export class EventQueue<P> {
   /** Time of the earliest event, Infinity when empty. */
   peekTime(): number {
     const r = this.firstBucket();
-    const ringTime = r === NONE ? Infinity : this.slotTime[r];
-    const heapTime = this.heapSize > 0 ? this.slotTime[this.heap[0]] : Infinity;
+    const ringTime = r === NONE ? Infinity : this.slots[r * STRIDE + TIME];
+    const heapTime = this.heapSize > 0 ? this.slots[this.heap[0] * STRIDE + TIME] : Infinity;
     return ringTime < heapTime ? ringTime : heapTime;
   }
 
@@ -84,11 +82,13 @@ export class EventQueue<P> {
   push(time: number, rank: number, order: number, aux: number, payload?: P): void {
     if (this.freeTop === 0) this.grow();
     const slot = this.free[--this.freeTop];
-    this.slotTime[slot] = time;
-    this.slotRank[slot] = rank;
-    this.slotOrder[slot] = order;
-    this.slotSeq[slot] = this.nextSeq++;
-    this.slotAux[slot] = aux;
+    const slots = this.slots;
+    const at = slot * STRIDE;
+    slots[at + TIME] = time;
+    slots[at + RANK] = rank;
+    slots[at + ORDER] = order;
+    slots[at + SEQ] = this.nextSeq++;
+    slots[at + AUX] = aux;
     this.slotPayload[slot] = payload;
     this.n++;
     const ahead = time - this.cur;
@@ -104,11 +104,12 @@ export class EventQueue<P> {
   pop(): boolean {
     if (this.n === 0) return false;
     const r = this.firstBucket();
+    const slots = this.slots;
     let slot: number;
     if (r !== NONE && (this.heapSize === 0 || this.before(r, this.heap[0]))) {
       slot = r;
       const bucket = this.cur & RING_MASK;
-      const next = this.slotNext[slot];
+      const next = slots[slot * STRIDE + NEXT];
       this.head[bucket] = next;
       if (next === NONE) this.tail[bucket] = NONE;
       this.inRing--;
@@ -116,10 +117,11 @@ export class EventQueue<P> {
       slot = this.heapPop();
     }
     this.n--;
-    this.time = this.slotTime[slot];
-    this.rank = this.slotRank[slot];
-    this.order = this.slotOrder[slot];
-    this.aux = this.slotAux[slot];
+    const at = slot * STRIDE;
+    this.time = slots[at + TIME];
+    this.rank = slots[at + RANK];
+    this.order = slots[at + ORDER];
+    this.aux = slots[at + AUX];
     this.payload = this.slotPayload[slot];
     this.slotPayload[slot] = undefined; // don't pin delivered frames
     this.free[this.freeTop++] = slot;
@@ -128,13 +130,15 @@ export class EventQueue<P> {
 
   /** Whether slot `x` sorts before slot `y` by (time, rank, order, push). */
   private before(x: number, y: number): boolean {
-    const tx = this.slotTime[x], ty = this.slotTime[y];
+    const slots = this.slots;
+    const a = x * STRIDE, b = y * STRIDE;
+    const tx = slots[a + TIME], ty = slots[b + TIME];
     if (tx !== ty) return tx < ty;
-    const rx = this.slotRank[x], ry = this.slotRank[y];
+    const rx = slots[a + RANK], ry = slots[b + RANK];
     if (rx !== ry) return rx < ry;
-    const ox = this.slotOrder[x], oy = this.slotOrder[y];
+    const ox = slots[a + ORDER], oy = slots[b + ORDER];
     if (ox !== oy) return ox < oy;
-    return this.slotSeq[x] < this.slotSeq[y];
+    return slots[a + SEQ] < slots[b + SEQ];
   }
 
   /**
@@ -143,34 +147,35 @@ export class EventQueue<P> {
    * the first event with greater keys.
    */
   private bucketInsert(bucket: number, slot: number): void {
-    const next = this.slotNext;
-    const ranks = this.slotRank;
-    const orders = this.slotOrder;
-    const rank = ranks[slot];
-    const order = orders[slot];
+    const slots = this.slots;
+    const rank = slots[slot * STRIDE + RANK];
+    const order = slots[slot * STRIDE + ORDER];
     const last = this.tail[bucket];
     if (last === NONE) {
-      next[slot] = NONE;
+      slots[slot * STRIDE + NEXT] = NONE;
       this.head[bucket] = slot;
       this.tail[bucket] = slot;
       return;
     }
-    if (ranks[last] < rank || (ranks[last] === rank && orders[last] <= order)) {
-      next[slot] = NONE;
-      next[last] = slot;
+    const lastRank = slots[last * STRIDE + RANK];
+    if (lastRank < rank || (lastRank === rank && slots[last * STRIDE + ORDER] <= order)) {
+      slots[slot * STRIDE + NEXT] = NONE;
+      slots[last * STRIDE + NEXT] = slot;
       this.tail[bucket] = slot;
       return;
     }
     // The tail sorts after `slot`, so the walk ends before it.
     let prev = NONE;
     let at = this.head[bucket];
-    while (ranks[at] < rank || (ranks[at] === rank && orders[at] <= order)) {
+    for (;;) {
+      const r = slots[at * STRIDE + RANK];
+      if (r > rank || (r === rank && slots[at * STRIDE + ORDER] > order)) break;
       prev = at;
-      at = next[at];
+      at = slots[at * STRIDE + NEXT];
     }
-    next[slot] = at;
+    slots[slot * STRIDE + NEXT] = at;
     if (prev === NONE) this.head[bucket] = slot;
-    else next[prev] = slot;
+    else slots[prev * STRIDE + NEXT] = slot;
   }
 
   /** The head slot of the earliest non-empty bucket (moving `cur` up to it), or NONE. */
@@ -219,20 +224,14 @@ export class EventQueue<P> {
   }
 
   private grow(): void {
-    const old = this.slotTime.length;
+    const old = this.slotPayload.length;
     const cap = old * 2;
-    const widen = <A extends Float64Array | Int32Array>(src: A, make: (n: number) => A): A => {
-      const dst = make(cap);
-      dst.set(src);
-      return dst;
-    };
-    this.slotTime = widen(this.slotTime, (k) => new Float64Array(k));
-    this.slotRank = widen(this.slotRank, (k) => new Float64Array(k));
-    this.slotOrder = widen(this.slotOrder, (k) => new Float64Array(k));
-    this.slotSeq = widen(this.slotSeq, (k) => new Float64Array(k));
-    this.slotAux = widen(this.slotAux, (k) => new Float64Array(k));
-    this.slotNext = widen(this.slotNext, (k) => new Int32Array(k));
-    this.heap = widen(this.heap, (k) => new Int32Array(k));
+    const slots = new Float64Array(cap * STRIDE);
+    slots.set(this.slots);
+    this.slots = slots;
+    const heap = new Int32Array(cap);
+    heap.set(this.heap);
+    this.heap = heap;
     for (let i = old; i < cap; i++) this.slotPayload.push(undefined);
     // Only called when every slot is taken, so the free list is exactly the new slots.
     this.free = new Int32Array(cap);

@@ -16,10 +16,10 @@
  *
  * A slice runs the edge band first, hands over and publishes the bound, and only then runs the inner
  * bands: the others wait on our edge alone, a tenth of the strip's work or so, not on the whole
- * slice. Band by band is as good as earliest first: a band's slice ends one latency before the
- * next band's earliest event (the slice starts at our earliest event in edge time), so nothing an
- * inner band sends outward lands in the outer band's slice, and what an outer band sends inward is
- * queued before the inner band runs.
+ * slice. Band by band is as good as earliest first: a band's slice ends before the next band's
+ * earliest event (a slice reaches one latency past our earliest event in edge time) and a frame
+ * takes a latency at least, so nothing an inner band sends outward lands in the outer band's slice,
+ * and what an outer band sends inward is queued before the inner band runs.
  *
  * Ring records (Int32 words, word-ring.ts):
  *   frame:       1, sender, txNumber, sentAt, byteLength, bytes (padded to words), count, (receiver, at) × count

@@ -21,7 +21,7 @@
  * then its records are applied: a HELLO updates the neighbor table, each gossip message is
  * delivered once and perhaps scheduled for relay.
  */
-import { equalBytes, idHexAt, readU32, toHex, writeU32 } from "./bytes.js";
+import { equalAt, equalBytes, idHexAt, readU32, toHex, writeU32 } from "./bytes.js";
 import { createNodeConfig, type NodeConfig } from "./config.js";
 import { Counters, DropReason } from "./counters.js";
 import type { MeshEvent, Transmit } from "./events.js";
@@ -45,7 +45,7 @@ import { popcount16, toQualityByte } from "./neighbors/link-quality.js";
 import { idKey, NeighborTable, type Neighbor } from "./neighbors/neighbor-table.js";
 import { unitFloat, type Crypto, type Random, type Storage } from "./ports.js";
 import { WireError } from "./wire/errors.js";
-import { MAX_PAYLOAD_BYTES, newFrameHeader } from "./wire/frame.js";
+import { MAX_PAYLOAD_BYTES, newFrameHeader, NODE_ID_BYTES } from "./wire/frame.js";
 import { checkGossipAt, decodeGossip, encodeGossip, GOSSIP_HOPS_OFFSET, GOSSIP_KIND_OFFSET, GOSSIP_SEQ_OFFSET, GossipKind, newGossipView, type GossipView } from "./wire/gossip.js";
 import { decodeHello, encodeHello, helloNeighborQuality, MAX_RECENT_KEYS, newHelloView, type HelloNeighbor, type HelloView } from "./wire/hello.js";
 import { decodeRoute, encodeRoute, INFINITE_METRIC, MAX_ROUTE_ENTRIES, newRouteView, type RouteEntry } from "./wire/route.js";
@@ -1019,7 +1019,8 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
   private onGossip(plain: Uint8Array, start: number, end: number, transmitter: Neighbor | undefined, repaired: boolean, now: number): void {
     // The origin is the body's first 8 bytes: the lookups below read it in place.
     const seq = readU32(plain, start + GOSSIP_SEQ_OFFSET);
-    if (transmitter && !this.neighbors.hasId(transmitter, plain, start)) this.relayWatch.heardRelaying(transmitter.slot);
+    // Relayed, not its own: the transmitter's id is the frame's sender, read from the header (its row is cold).
+    if (transmitter && !equalAt(this.header.sender, 0, plain, start, NODE_ID_BYTES)) this.relayWatch.heardRelaying(transmitter.slot);
     if (this.seen.has(plain, seq, start)) {
       this.counters.messagesDuplicate++;
       const p = this.pending.find(plain, seq, start);

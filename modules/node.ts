@@ -251,6 +251,12 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
   private readonly peerBySlot: CertificateSlots;
   private readonly replayBySlot: Int32Array;
   /**
+   * Wall seconds within which every row's certificate in peerBySlot is valid (the latest notBefore, the
+   * earliest notAfter), NaN when a certificate was copied in since: a row's frame then reads none.
+   */
+  private rowsValidFrom = NaN;
+  private rowsValidTo = NaN;
+  /**
    * Rows (slot mask) whose link address sent a frame that failed to open since the row's last accepted
    * frame: their frames are opened on the open budget until one is accepted. Others' frames from the
    * row's link address (its last HELLO's) are opened outside the budget.
@@ -741,7 +747,7 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
     if (transmitter && (!carried || this.peerBySlot.equals(transmitter.slot, carried))) {
       // A neighbor: its verified certificate and replay window hang off its row (no lookup by id).
       senderHex = transmitter.idHex;
-      if (this.expired(this.peerBySlot, transmitter.slot, header.sender, senderHex, now)) return;
+      if (!this.rowsValidAt(now) && this.expired(this.peerBySlot, transmitter.slot, header.sender, senderHex, now)) return;
       window = this.replayBySlot[transmitter.slot];
     } else {
       senderHex = toHex(header.sender);
@@ -985,6 +991,30 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
     return true;
   }
 
+  /** Row `slot` takes the certificate of certificate-cache slot `peer`. */
+  private copyPeer(slot: number, peer: number): void {
+    this.peerBySlot.copy(slot, this.certificates.entries, peer);
+    this.rowsValidFrom = this.rowsValidTo = NaN;
+  }
+
+  /** Whether every row's certificate is valid at `now` (false: some may not be, ask expired). */
+  private rowsValidAt(now: number): boolean {
+    const wall = this.wallSeconds(now);
+    if (wall === undefined) return true;
+    if (this.rowsValidFrom !== this.rowsValidFrom) {
+      let from = -Infinity;
+      let to = Infinity;
+      for (let k = 0; k < this.neighbors.size; k++) {
+        const slot = this.neighbors.slotAt(k);
+        from = Math.max(from, this.peerBySlot.notBefore(slot));
+        to = Math.min(to, this.peerBySlot.notAfter(slot));
+      }
+      this.rowsValidFrom = from;
+      this.rowsValidTo = to;
+    }
+    return wall >= this.rowsValidFrom && wall <= this.rowsValidTo;
+  }
+
   /**
    * `n` is the sender's row if it has one (found by id when the frame came in); `peer` its
    * certificate-cache slot if the cache admitted it (always so without a row), -1 if its row did.
@@ -993,7 +1023,7 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
     const hello = this.hello;
     const cache = this.certificates;
     if (n) {
-      if (peer >= 0) this.peerBySlot.copy(n.slot, cache.entries, peer);
+      if (peer >= 0) this.copyPeer(n.slot, peer);
     } else {
       const role = cache.entries.role(peer);
       const admitted = this.neighbors.admit(cache.idOf(peer), senderHex, link, role, hello.beaconSeq, hello.intervalMs, now);
@@ -1001,7 +1031,7 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
         this.counters.drop(DropReason.TableFull);
       } else {
         n = admitted.neighbor;
-        this.peerBySlot.copy(n.slot, cache.entries, peer);
+        this.copyPeer(n.slot, peer);
         // The slot's previous window (if any) is let go only now, as a slot held it until reused.
         const previous = this.replayBySlot[n.slot];
         this.windows.hold(window);

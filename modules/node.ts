@@ -234,6 +234,8 @@ const SCRATCH = {
 export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContext, ContentContext {
   readonly id: Uint8Array;
   readonly idHex: string;
+  /** idKey of our id: a frame whose sender's differs is not ours, without a read of `id` (cold). */
+  private readonly idKey: number;
   readonly role: Role;
   /** Whether the owner granted this node the right to command others (sendCommand). */
   readonly mayCommand: boolean;
@@ -381,6 +383,7 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
     if (status !== CertificateStatus.Valid) throw new TypeError(`own certificate does not verify (${CertificateStatus[status]})`);
     this.id = nodeIdOf(this.crypto, cert.publicKey);
     this.idHex = toHex(this.id);
+    this.idKey = idKey(this.id, 0);
     this.role = cert.role;
     this.mayCommand = cert.command;
     this.ownerId = ownerIdOf(this.crypto, ownerPublicKey);
@@ -672,7 +675,7 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
     const header = this.header;
     const headerError = sealer.readHeader(frame, header);
     if (headerError !== WireError.None) return this.counters.drop(headerError);
-    if (equalBytes(header.sender, this.id)) return this.counters.drop(DropReason.Self);
+    if (idKey(header.sender, 0) === this.idKey && equalBytes(header.sender, this.id)) return this.counters.drop(DropReason.Self);
     let transmitter = this.neighbors.findAt(header.sender, 0);
     const unopened = this.judgeUnopened(transmitter, link, now);
     if (unopened === Unopened.Refused) return;
@@ -1642,10 +1645,10 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
     let unacknowledged = this.neighbors.size === 0;
     const avoided = this.avoidedSlots(now);
     const relays = this.config.relayPolicy === "coverage"
-      ? selectRelays(this.neighbors, idKey(this.id, 0), this.config.relaySelectionMiss, this.notToDesignate(now)) : 0;
+      ? selectRelays(this.neighbors, this.idKey, this.config.relaySelectionMiss, this.notToDesignate(now)) : 0;
     this.designated = relays;
     this.bridges = this.config.relayPolicy === "coverage"
-      ? (soleBridges(this.neighbors, idKey(this.id, 0)) | sparseNeighbors(this.neighbors, WELL_LINKED_NEIGHBORS)) >>> 0 : 0;
+      ? (soleBridges(this.neighbors, this.idKey) | sparseNeighbors(this.neighbors, WELL_LINKED_NEIGHBORS)) >>> 0 : 0;
     const signs = this.eclipseWatch.check(now, popcount16(avoided & 0xffff) + popcount16(avoided >>> 16), this.neighbors.size);
     if (signs) this.emit({ type: "eclipse-suspected", ...signs });
     for (const n of this.neighbors) {

@@ -399,6 +399,9 @@ export class NeighborTable {
 
   /** Removes and returns the rows silent for longer than allowed at `now`. */
   expire(now: number): readonly Neighbor[] {
+    // Every tick asks, and rows rarely die: none can before the known expiry (a millisecond of margin
+    // covers its rounding), and then the walk would find none and the same expiry.
+    if (now <= this.knownExpiry - 2) return NONE;
     let dead: Neighbor[] | null = null;
     let next = Infinity;
     for (let k = 0; k < this.count; k++) {

@@ -874,8 +874,11 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
     this.commandsDue(now);
     if (now >= this.certificateGossipAt) this.gossipCertificate(now);
     this.checkpointIfDue(now);
-    this.monitor.tick(now);
-    this.monitorDueAt = this.monitor.deadline;
+    // Most ticks are a relay's: the monitor (two cold objects) is asked only when it has something due.
+    if (now >= this.monitorDueAt) {
+      this.monitor.tick(now);
+      this.monitorDueAt = this.monitor.deadline;
+    }
     this.forward.tick(now);
     this.content?.tick(now);
     this.flush(now);

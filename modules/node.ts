@@ -58,7 +58,7 @@ import { NodeMonitor, type MonitorContext } from "./monitor/node-monitor.js";
 import { OpenBudget } from "./limits/open-budget.js";
 import { OriginLimiter } from "./limits/origin-limiter.js";
 import { typedArrays } from "./typed-arrays.js";
-import { TokenBucket, TokenBuckets } from "./limits/token-bucket.js";
+import { resetIn, takeFrom, TokenBucket } from "./limits/token-bucket.js";
 import { EclipseWatch } from "./reputation/eclipse-watch.js";
 import { CustodyTrust } from "./reputation/custody-trust.js";
 import { DroppedStanding } from "./reputation/dropped-standing.js";
@@ -212,6 +212,11 @@ const WELL_LINKED_NEEDED = 3;
  */
 const COMMANDS_PENDING = 16;
 
+/** A row's words in MeshNode.rowWords: its replay window, then its frame-rate bucket (two words). */
+const ROW_WINDOW = 0;
+const ROW_FRAMES = 1;
+const ROW_WORDS = 3;
+
 /**
  * Scratch for the input being handled, shared by every node of the process: a node handles one input
  * to the end, and lets go of the frame's bytes, before another starts (nodes call no node), so no two
@@ -249,9 +254,15 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
   /** Senders' replay windows, held by their certificate-cache entries and neighbor rows. */
   private readonly windows: ReplayWindows;
   private readonly certificates: CertificateCache;
-  /** Per neighbor-table slot: the row's verified certificate and replay window (-1: none yet). */
+  /** Per neighbor-table slot: the row's verified certificate… */
   private readonly peerBySlot: CertificateSlots;
-  private readonly replayBySlot: Int32Array;
+  /**
+   * …and ROW_WORDS side by side, one run of memory for a row's frame: its replay window (-1: none yet),
+   * then its frame-rate bucket (token-bucket.ts; reset when the slot gets a new neighbor).
+   */
+  private readonly rowWords: Float64Array;
+  /** The frame-rate buckets' rate (config.neighborFramesPerSecond); they bank twice as many. */
+  private readonly framesPerSecond: number;
   /**
    * Wall seconds within which every row's certificate in peerBySlot is valid (the latest notBefore, the
    * earliest notAfter), NaN when a certificate was copied in since: a row's frame then reads none.
@@ -264,8 +275,6 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
    * row's link address (its last HELLO's) are opened outside the budget.
    */
   private forgedRows = 0;
-  /** Per neighbor-table slot: its frame-rate bucket (reset when the slot gets a new neighbor). */
-  private readonly framesBySlot: TokenBuckets;
   private readonly originLimiter: OriginLimiter;
   /** Opens spent on frames not from an admitted sender's bound link address (config.unboundOpensPerSecond). */
   private readonly openBudget: OpenBudget;
@@ -391,9 +400,9 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
     this.windows = new ReplayWindows(config.certificateCacheCapacity + config.neighborCapacity);
     this.certificates = new CertificateCache(config.certificateCacheCapacity, this.windows, new ReplayFloors(REPLAY_FLOORS));
     this.peerBySlot = new CertificateSlots(config.neighborCapacity);
-    [this.replayBySlot, this.recentKeys] = typedArrays([Int32Array, config.neighborCapacity], [Uint16Array, Math.min(MAX_RECENT_KEYS, config.recentCapacity)]);
-    this.replayBySlot.fill(-1);
-    this.framesBySlot = new TokenBuckets(config.neighborCapacity, config.neighborFramesPerSecond, 2 * config.neighborFramesPerSecond);
+    [this.rowWords, this.recentKeys] = typedArrays([Float64Array, config.neighborCapacity * ROW_WORDS], [Uint16Array, Math.min(MAX_RECENT_KEYS, config.recentCapacity)]);
+    for (let slot = 0; slot < config.neighborCapacity; slot++) this.rowWords[ROW_WORDS * slot + ROW_WINDOW] = -1;
+    this.framesPerSecond = config.neighborFramesPerSecond;
     this.neighbors = new NeighborTable(config.neighborCapacity, config.deadAfterBeacons);
     // The repair store's bodies, shared with the relay queue (recent-messages.ts).
     const arena = new Uint8Array(config.recentCapacity * RECENT_ARENA_PER_ENTRY);
@@ -751,7 +760,7 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
       // A neighbor: its verified certificate and replay window hang off its row (no lookup by id).
       senderHex = transmitter.idHex;
       if (!this.rowsValidAt(now) && this.expired(this.peerBySlot, transmitter.slot, header.sender, senderHex, now)) return;
-      window = this.replayBySlot[transmitter.slot];
+      window = this.rowWords[ROW_WORDS * transmitter.slot + ROW_WINDOW];
     } else {
       senderHex = toHex(header.sender);
       if (this.scores.isIgnored(senderHex, now)) return this.counters.drop(DropReason.Ignored);
@@ -763,7 +772,7 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
     if (transmitter) this.forgedRows &= ~(1 << transmitter.slot);
     if (peer >= 0) this.certificates.heardOn(peer, link);
     // An authenticated neighbor over its frame rate: nothing of the frame is applied.
-    if (transmitter && !this.framesBySlot.take(transmitter.slot, now)) {
+    if (transmitter && !takeFrom(this.rowWords, ROW_WORDS * transmitter.slot + ROW_FRAMES, this.framesPerSecond, 2 * this.framesPerSecond, now)) {
       this.judgeNeighbor(transmitter, Behavior.RateLimited, now);
       return this.counters.drop(DropReason.RateLimited);
     }
@@ -824,7 +833,7 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
     const { sender, epoch, counter } = this.header;
     const cache = this.certificates;
     if (transmitter) {
-      if (this.windows.refuses(this.replayBySlot[transmitter.slot], epoch, counter) &&
+      if (this.windows.refuses(this.rowWords[ROW_WORDS * transmitter.slot + ROW_WINDOW], epoch, counter) &&
           cache.refuses(cache.find(sender), sender, epoch, counter)) {
         this.counters.drop(DropReason.Replay);
         return Unopened.Refused;
@@ -1039,12 +1048,13 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
         n = admitted.neighbor;
         this.copyPeer(n.slot, peer);
         // The slot's previous window (if any) is let go only now, as a slot held it until reused.
-        const previous = this.replayBySlot[n.slot];
+        const row = ROW_WORDS * n.slot;
+        const previous = this.rowWords[row + ROW_WINDOW];
         this.windows.hold(window);
         if (previous >= 0) this.windows.release(previous);
-        this.replayBySlot[n.slot] = window;
+        this.rowWords[row + ROW_WINDOW] = window;
         this.forgedRows &= ~(1 << n.slot);
-        this.framesBySlot.reset(n.slot, now);
+        resetIn(this.rowWords, row + ROW_FRAMES, 2 * this.framesPerSecond, now);
         // The evicted neighbor's reputation is still the slot's until the newcomer's replaces it.
         if (admitted.evicted) this.rememberStanding(admitted.evicted, now);
         this.droppedStanding.restore(senderHex, n.slot, now, this.scores, this.relayWatch, this.custodyTrust);

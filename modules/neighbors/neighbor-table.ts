@@ -13,8 +13,9 @@
  * Expiry: a row silent for `deadAfterBeacons` of its own beacon periods is removed.
  *
  * Memory: the rows live in typed arrays shared by the whole table, one element (or one fixed run)
- * per slot, allocated once; a `Neighbor` is only a handle on its slot. On XS every object and typed
- * array costs slots, so objects and arrays per row would cost several times the bytes they hold.
+ * per slot, allocated once; a `Neighbor` is a handle on its slot, holding only its link address (which
+ * no typed array can). On XS every object and typed array costs slots, so objects and arrays per row
+ * would cost several times the bytes they hold.
  */
 import { typedArrays } from "../typed-arrays.js";
 import { equalAt, readU32 } from "../bytes.js";
@@ -72,7 +73,15 @@ const PRESENT_STRIDE = 4;
  * slot is given to a newcomer (which gets a handle of its own).
  */
 export class Neighbor {
-  constructor(private readonly table: NeighborTable, readonly slot: number, readonly idHex: string) {}
+  /**
+   * The link address its last HELLO came from, on the handle itself: every frame of the neighbor
+   * compares it, and the handle is read then anyway (an array of the table's was one more cold read).
+   */
+  link: unknown;
+
+  constructor(private readonly table: NeighborTable, readonly slot: number, readonly idHex: string, link: unknown) {
+    this.link = link;
+  }
 
   /** Where this row starts in the table's u8, u32 and f64 arrays. */
   private get u8(): number {
@@ -90,10 +99,6 @@ export class Neighbor {
   /** The 8-byte id (a view into the table). */
   get id(): Uint8Array {
     return this.table.u8.subarray(this.u8, this.u8 + NODE_ID_BYTES);
-  }
-
-  get link(): unknown {
-    return this.table.links[this.slot];
   }
 
   get role(): number {
@@ -200,7 +205,6 @@ export class NeighborTable {
   readonly u8: Uint8Array;
   readonly u32: Uint32Array;
   readonly f64: Float64Array;
-  readonly links: unknown[];
   /**
    * Per slot, how well its neighbor hears us (Neighbor.hearsUs), apart from the rows: the relay
    * policy reads it for every neighbor per message, and side by side that is one read of memory.
@@ -218,7 +222,6 @@ export class NeighborTable {
     [this.f64, this.u32, this.presentWords, this.u8, this.hearsUs] = typedArrays(
       [Float64Array, capacity * F64_STRIDE], [Uint32Array, capacity * U32_STRIDE], [Uint32Array, capacity * PRESENT_STRIDE],
       [Uint8Array, capacity * this.u8Stride], [Uint8Array, capacity]);
-    this.links = new Array<unknown>(capacity).fill(null);
   }
 
   get size(): number {
@@ -312,9 +315,8 @@ export class NeighborTable {
     this.f64[f64 + LAST_HEARD] = now;
     this.f64[f64 + INTERVAL] = intervalMs;
     this.knownExpiry = NaN;
-    this.links[slot] = link;
     this.hearsUs[slot] = 0;
-    const neighbor = new Neighbor(this, slot, idHex);
+    const neighbor = new Neighbor(this, slot, idHex, link);
     this.rows[slot] = neighbor;
     this.count++;
     this.compact();
@@ -340,7 +342,7 @@ export class NeighborTable {
     this.f64[f64 + LAST_HEARD] = now;
     this.f64[f64 + INTERVAL] = hello.intervalMs;
     this.knownExpiry = NaN;
-    this.links[n.slot] = link;
+    n.link = link;
     let hearsUs = 0;
     let adjacency = 0;
     let selectsUs = false;

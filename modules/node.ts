@@ -217,25 +217,6 @@ const ROW_WINDOW = 0;
 const ROW_FRAMES = 1;
 const ROW_WORDS = 3;
 
-/**
- * Scratch for the input being handled, shared by every node of the process: a node handles one input
- * to the end, and lets go of the frame's bytes, before another starts (nodes call no node), so no two
- * use it at once. Shared, it stays in cache where a host runs many nodes (the simulator: a node's own
- * was cold at each of its frames); a board runs one node.
- */
-const SCRATCH = {
-  header: newFrameHeader(),
-  spans: new RecordSpans(),
-  records: [] as RecordView[],
-  hello: newHelloView(),
-  gossip: newGossipView(),
-  routeView: newRouteView(),
-  dataView: newDataView(),
-  haveView: newHaveView(),
-  pieceView: newPieceView(),
-  parts: [] as { type: RecordType; body: Uint8Array }[],
-};
-
 export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContext, ContentContext {
   readonly id: Uint8Array;
   readonly idHex: string;
@@ -318,7 +299,7 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
   /** Gossip bodies of our own to send at the next flush. */
   private readonly ownQueue: Uint8Array[] = [];
   /** flush()'s records, reused: it runs after every frame received and every tick. */
-  private readonly parts = SCRATCH.parts;
+  private readonly parts: { type: RecordType; body: Uint8Array }[] = [];
 
   private sealer: FrameSealer | null = null;
   private nextSeq = 1;
@@ -341,19 +322,19 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
   private wallBase: number | undefined;
   private wallAt = 0;
 
-  // Decoding scratch, reused for every frame (SCRATCH); records are checked first, decoded one at a time when applied.
-  private readonly header = SCRATCH.header;
-  private readonly spans = SCRATCH.spans;
+  // Decoding scratch, reused for every frame; records are checked first, decoded one at a time when applied.
+  private readonly header = newFrameHeader();
+  private readonly spans = new RecordSpans();
   /** The frame's records other than gossip, as views (gossip is read from `spans`). */
-  private readonly records = SCRATCH.records;
-  private readonly hello = SCRATCH.hello;
-  private readonly gossip = SCRATCH.gossip;
+  private readonly records: RecordView[] = [];
+  private readonly hello = newHelloView();
+  private readonly gossip: GossipView = newGossipView();
   /** `gossip` views a frame's bytes (releaseFrame lets go of them). */
   private gossipHeld = false;
-  private readonly routeView = SCRATCH.routeView;
-  private readonly dataView = SCRATCH.dataView;
-  private readonly haveView = SCRATCH.haveView;
-  private readonly pieceView = SCRATCH.pieceView;
+  private readonly routeView = newRouteView();
+  private readonly dataView = newDataView();
+  private readonly haveView = newHaveView();
+  private readonly pieceView = newPieceView();
   private readonly forward: StoreAndForward;
   private readonly monitor: NodeMonitor;
   private readonly commands: CommandInbox;

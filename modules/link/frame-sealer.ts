@@ -10,13 +10,9 @@ import {
 import { WireError } from "../wire/errors.js";
 import { typedArrays } from "../typed-arrays.js";
 
-/**
- * The nonce and header being built, shared by every sealer of the process: each seal and open uses them
- * to its end, and shared they stay in cache where a host runs many nodes.
- */
-const [NONCE, HEADER] = typedArrays([Uint8Array, NONCE_BYTES], [Uint8Array, HEADER_BYTES]);
-
 export class FrameSealer {
+  private readonly nonce: Uint8Array;
+  private readonly header: Uint8Array;
   /** Frames sealed in this epoch; (id, epoch, counter) never repeats, so neither does the nonce. */
   private counter = 0;
 
@@ -29,6 +25,7 @@ export class FrameSealer {
   ) {
     if (networkKey.length !== 32) throw new RangeError("network key must be 32 bytes");
     if (!Number.isInteger(networkId) || networkId < 0 || networkId > 0xffffffff) throw new RangeError("network id must be a u32");
+    [this.nonce, this.header] = typedArrays([Uint8Array, NONCE_BYTES], [Uint8Array, HEADER_BYTES]);
   }
 
   /** Returns a sealed frame, or null when the counter space of this epoch is spent (reboot to renew). */
@@ -37,10 +34,10 @@ export class FrameSealer {
       throw new RangeError(`payload must be 1..${MAX_PAYLOAD_BYTES} bytes`);
     }
     if (this.counter >= 0xffffffff) return null;
-    encodeFrameHeader(HEADER, this.networkId, this.selfId, this.epoch, this.counter++);
-    const box = this.crypto.seal(payload, frameNonce(HEADER, NONCE), this.networkKey);
+    encodeFrameHeader(this.header, this.networkId, this.selfId, this.epoch, this.counter++);
+    const box = this.crypto.seal(payload, frameNonce(this.header, this.nonce), this.networkKey);
     const frame = new Uint8Array(HEADER_BYTES + box.length);
-    frame.set(HEADER);
+    frame.set(this.header);
     frame.set(box, HEADER_BYTES);
     return frame;
   }
@@ -64,6 +61,6 @@ export class FrameSealer {
 
   /** Opens the box of `frame`, whose header readHeader decoded into `header`: the plaintext, or null if it was not sealed under the network key. */
   openBox(frame: Uint8Array, header: FrameHeader): Uint8Array | null {
-    return this.crypto.open(header.box, frameNonce(frame, NONCE), this.networkKey);
+    return this.crypto.open(header.box, frameNonce(frame, this.nonce), this.networkKey);
   }
 }

@@ -21,7 +21,7 @@
  * then its records are applied: a HELLO updates the neighbor table, each gossip message is
  * delivered once and perhaps scheduled for relay.
  */
-import { equalBytes, idHexAt, readU32, toHex, writeU32 } from "./bytes.js";
+import { equalAt, equalBytes, idHexAt, readU32, toHex, writeU32 } from "./bytes.js";
 import { createNodeConfig, type NodeConfig } from "./config.js";
 import { Counters, DropReason } from "./counters.js";
 import type { MeshEvent, Transmit } from "./events.js";
@@ -45,7 +45,7 @@ import { popcount16, toQualityByte } from "./neighbors/link-quality.js";
 import { idKey, NeighborTable, type Neighbor } from "./neighbors/neighbor-table.js";
 import { unitFloat, type Crypto, type Random, type Storage } from "./ports.js";
 import { WireError } from "./wire/errors.js";
-import { MAX_PAYLOAD_BYTES, newFrameHeader } from "./wire/frame.js";
+import { MAX_PAYLOAD_BYTES, newFrameHeader, NODE_ID_BYTES } from "./wire/frame.js";
 import { checkGossipAt, decodeGossip, encodeGossip, GOSSIP_HOPS_OFFSET, GOSSIP_KIND_OFFSET, GOSSIP_SEQ_OFFSET, GossipKind, newGossipView, type GossipView } from "./wire/gossip.js";
 import { decodeHello, encodeHello, helloNeighborQuality, MAX_RECENT_KEYS, newHelloView, type HelloNeighbor, type HelloView } from "./wire/hello.js";
 import { decodeRoute, encodeRoute, INFINITE_METRIC, MAX_ROUTE_ENTRIES, newRouteView, type RouteEntry } from "./wire/route.js";
@@ -58,7 +58,7 @@ import { NodeMonitor, type MonitorContext } from "./monitor/node-monitor.js";
 import { OpenBudget } from "./limits/open-budget.js";
 import { OriginLimiter } from "./limits/origin-limiter.js";
 import { typedArrays } from "./typed-arrays.js";
-import { TokenBucket, TokenBuckets } from "./limits/token-bucket.js";
+import { resetIn, takeFrom, TokenBucket } from "./limits/token-bucket.js";
 import { EclipseWatch } from "./reputation/eclipse-watch.js";
 import { CustodyTrust } from "./reputation/custody-trust.js";
 import { DroppedStanding } from "./reputation/dropped-standing.js";
@@ -212,9 +212,16 @@ const WELL_LINKED_NEEDED = 3;
  */
 const COMMANDS_PENDING = 16;
 
+/** A row's words in MeshNode.rowWords: its replay window, then its frame-rate bucket (two words). */
+const ROW_WINDOW = 0;
+const ROW_FRAMES = 1;
+const ROW_WORDS = 3;
+
 export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContext, ContentContext {
   readonly id: Uint8Array;
   readonly idHex: string;
+  /** idKey of our id: a frame whose sender's differs is not ours, without a read of `id` (cold). */
+  private readonly idKey: number;
   readonly role: Role;
   /** Whether the owner granted this node the right to command others (sendCommand). */
   readonly mayCommand: boolean;
@@ -228,17 +235,27 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
   /** Senders' replay windows, held by their certificate-cache entries and neighbor rows. */
   private readonly windows: ReplayWindows;
   private readonly certificates: CertificateCache;
-  /** Per neighbor-table slot: the row's verified certificate and replay window (-1: none yet). */
+  /** Per neighbor-table slot: the row's verified certificate… */
   private readonly peerBySlot: CertificateSlots;
-  private readonly replayBySlot: Int32Array;
+  /**
+   * …and ROW_WORDS side by side, one run of memory for a row's frame: its replay window (-1: none yet),
+   * then its frame-rate bucket (token-bucket.ts; reset when the slot gets a new neighbor).
+   */
+  private readonly rowWords: Float64Array;
+  /** The frame-rate buckets' rate (config.neighborFramesPerSecond); they bank twice as many. */
+  private readonly framesPerSecond: number;
+  /**
+   * Wall seconds within which every row's certificate in peerBySlot is valid (the latest notBefore, the
+   * earliest notAfter), NaN when a certificate was copied in since: a row's frame then reads none.
+   */
+  private rowsValidFrom = NaN;
+  private rowsValidTo = NaN;
   /**
    * Rows (slot mask) whose link address sent a frame that failed to open since the row's last accepted
    * frame: their frames are opened on the open budget until one is accepted. Others' frames from the
    * row's link address (its last HELLO's) are opened outside the budget.
    */
   private forgedRows = 0;
-  /** Per neighbor-table slot: its frame-rate bucket (reset when the slot gets a new neighbor). */
-  private readonly framesBySlot: TokenBuckets;
   private readonly originLimiter: OriginLimiter;
   /** Opens spent on frames not from an admitted sender's bound link address (config.unboundOpensPerSecond). */
   private readonly openBudget: OpenBudget;
@@ -289,6 +306,13 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
   private reservedSeq = 0;
   private beaconSeq = 0;
   private nextBeaconAt = Infinity;
+  /**
+   * The checkpoint writer's and the monitor's deadlines, copied here when they change (they change only
+   * through the calls below): nextTimeout runs after every input, and reading them from their objects
+   * cost two cold objects each time when many nodes run.
+   */
+  private checkpointDueAt = Infinity;
+  private monitorDueAt = Infinity;
   /** Gateways: when our certificate is gossiped next (GOSSIP kind 7). */
   private certificateGossipAt = Infinity;
   private certificateWanted = true;
@@ -349,6 +373,7 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
     if (status !== CertificateStatus.Valid) throw new TypeError(`own certificate does not verify (${CertificateStatus[status]})`);
     this.id = nodeIdOf(this.crypto, cert.publicKey);
     this.idHex = toHex(this.id);
+    this.idKey = idKey(this.id, 0);
     this.role = cert.role;
     this.mayCommand = cert.command;
     this.ownerId = ownerIdOf(this.crypto, ownerPublicKey);
@@ -356,9 +381,9 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
     this.windows = new ReplayWindows(config.certificateCacheCapacity + config.neighborCapacity);
     this.certificates = new CertificateCache(config.certificateCacheCapacity, this.windows, new ReplayFloors(REPLAY_FLOORS));
     this.peerBySlot = new CertificateSlots(config.neighborCapacity);
-    [this.replayBySlot, this.recentKeys] = typedArrays([Int32Array, config.neighborCapacity], [Uint16Array, Math.min(MAX_RECENT_KEYS, config.recentCapacity)]);
-    this.replayBySlot.fill(-1);
-    this.framesBySlot = new TokenBuckets(config.neighborCapacity, config.neighborFramesPerSecond, 2 * config.neighborFramesPerSecond);
+    [this.rowWords, this.recentKeys] = typedArrays([Float64Array, config.neighborCapacity * ROW_WORDS], [Uint16Array, Math.min(MAX_RECENT_KEYS, config.recentCapacity)]);
+    for (let slot = 0; slot < config.neighborCapacity; slot++) this.rowWords[ROW_WORDS * slot + ROW_WINDOW] = -1;
+    this.framesPerSecond = config.neighborFramesPerSecond;
     this.neighbors = new NeighborTable(config.neighborCapacity, config.deadAfterBeacons);
     // The repair store's bodies, shared with the relay queue (recent-messages.ts).
     const arena = new Uint8Array(config.recentCapacity * RECENT_ARENA_PER_ENTRY);
@@ -415,6 +440,7 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
     this.nextBeaconAt = now + Math.floor(unitFloat(this.random) * this.config.beaconIntervalMs);
     // The first report once the neighborhood has formed, at a random point so nodes do not report together.
     this.monitor.start(now, epoch, Math.floor((0.5 + unitFloat(this.random)) * this.config.healthIntervalMs));
+    this.monitorDueAt = this.monitor.deadline;
     this.forward.start(now);
     this.content?.start();
   }
@@ -465,6 +491,7 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
     const payload = encodeCommand(this.crypto, secretKey, certificate, this.id, seq, target, path, value);
     // Covered now, though it may wait behind an earlier command to the same target: every seq taken is.
     this.checkpoints.add(seq, messageDigest(this.crypto, this.id, seq, GossipKind.Command, payload), now);
+    this.checkpointDueAt = this.checkpoints.deadline();
     const targetHex = toHex(target);
     const evicted = this.commandOutbox!.add(targetHex, seq, path, payload, now, this.wallSeconds(now) ?? 0);
     if (evicted) this.commandGone(evicted, "evicted", now);
@@ -514,6 +541,7 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
    */
   private publishOwn(seq: number, kind: GossipKind, payload: Uint8Array, now: number): void {
     this.checkpoints.add(seq, messageDigest(this.crypto, this.id, seq, kind, payload), now, kind !== GossipKind.GatewayCertificate);
+    this.checkpointDueAt = this.checkpoints.deadline();
     this.sendOwn(seq, kind, payload, now);
   }
 
@@ -637,7 +665,7 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
     const header = this.header;
     const headerError = sealer.readHeader(frame, header);
     if (headerError !== WireError.None) return this.counters.drop(headerError);
-    if (equalBytes(header.sender, this.id)) return this.counters.drop(DropReason.Self);
+    if (idKey(header.sender, 0) === this.idKey && equalBytes(header.sender, this.id)) return this.counters.drop(DropReason.Self);
     let transmitter = this.neighbors.findAt(header.sender, 0);
     const unopened = this.judgeUnopened(transmitter, link, now);
     if (unopened === Unopened.Refused) return;
@@ -712,8 +740,8 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
     if (transmitter && (!carried || this.peerBySlot.equals(transmitter.slot, carried))) {
       // A neighbor: its verified certificate and replay window hang off its row (no lookup by id).
       senderHex = transmitter.idHex;
-      if (this.expired(this.peerBySlot, transmitter.slot, header.sender, senderHex, now)) return;
-      window = this.replayBySlot[transmitter.slot];
+      if (!this.rowsValidAt(now) && this.expired(this.peerBySlot, transmitter.slot, header.sender, senderHex, now)) return;
+      window = this.rowWords[ROW_WORDS * transmitter.slot + ROW_WINDOW];
     } else {
       senderHex = toHex(header.sender);
       if (this.scores.isIgnored(senderHex, now)) return this.counters.drop(DropReason.Ignored);
@@ -725,7 +753,7 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
     if (transmitter) this.forgedRows &= ~(1 << transmitter.slot);
     if (peer >= 0) this.certificates.heardOn(peer, link);
     // An authenticated neighbor over its frame rate: nothing of the frame is applied.
-    if (transmitter && !this.framesBySlot.take(transmitter.slot, now)) {
+    if (transmitter && !takeFrom(this.rowWords, ROW_WORDS * transmitter.slot + ROW_FRAMES, this.framesPerSecond, 2 * this.framesPerSecond, now)) {
       this.judgeNeighbor(transmitter, Behavior.RateLimited, now);
       return this.counters.drop(DropReason.RateLimited);
     }
@@ -786,7 +814,7 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
     const { sender, epoch, counter } = this.header;
     const cache = this.certificates;
     if (transmitter) {
-      if (this.windows.refuses(this.replayBySlot[transmitter.slot], epoch, counter) &&
+      if (this.windows.refuses(this.rowWords[ROW_WORDS * transmitter.slot + ROW_WINDOW], epoch, counter) &&
           cache.refuses(cache.find(sender), sender, epoch, counter)) {
         this.counters.drop(DropReason.Replay);
         return Unopened.Refused;
@@ -836,7 +864,11 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
     this.commandsDue(now);
     if (now >= this.certificateGossipAt) this.gossipCertificate(now);
     this.checkpointIfDue(now);
-    this.monitor.tick(now);
+    // Most ticks are a relay's: the monitor (two cold objects) is asked only when it has something due.
+    if (now >= this.monitorDueAt) {
+      this.monitor.tick(now);
+      this.monitorDueAt = this.monitor.deadline;
+    }
     this.forward.tick(now);
     this.content?.tick(now);
     this.flush(now);
@@ -844,16 +876,17 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
 
   /** Signs and queues a checkpoint when enough messages are uncovered or the first has waited long enough. */
   private checkpointIfDue(now: number): void {
-    if (now < this.checkpoints.deadline()) return;
+    if (now < this.checkpointDueAt) return;
     const seq = this.takeSeq();
     const payload = this.checkpoints.take(this.crypto, this.provisioning.secretKey, this.provisioning.certificate, this.id, seq);
+    this.checkpointDueAt = this.checkpoints.deadline();
     this.seen.add(this.id, seq);
     this.ownQueue.push(encodeGossip(this.id, seq, GossipKind.Checkpoint, 0, this.config.hopLimit, payload));
   }
 
   nextTimeout(): number {
-    return Math.min(this.nextBeaconAt, this.expiryAt, this.checkpoints.deadline(), this.forward.nextDeadline(), this.routeUpdateAt,
-      this.pending.earliest(), this.monitor.deadline, this.content ? this.content.nextDeadline() : Infinity, this.discovery.nextDeadline(),
+    return Math.min(this.nextBeaconAt, this.expiryAt, this.checkpointDueAt, this.forward.nextDeadline(), this.routeUpdateAt,
+      this.pending.earliest(), this.monitorDueAt, this.content ? this.content.nextDeadline() : Infinity, this.discovery.nextDeadline(),
       this.commandOutbox ? this.commandOutbox.nextDeadline() : Infinity, this.certificateGossipAt);
   }
 
@@ -954,6 +987,30 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
     return true;
   }
 
+  /** Row `slot` takes the certificate of certificate-cache slot `peer`. */
+  private copyPeer(slot: number, peer: number): void {
+    this.peerBySlot.copy(slot, this.certificates.entries, peer);
+    this.rowsValidFrom = this.rowsValidTo = NaN;
+  }
+
+  /** Whether every row's certificate is valid at `now` (false: some may not be, ask expired). */
+  private rowsValidAt(now: number): boolean {
+    const wall = this.wallSeconds(now);
+    if (wall === undefined) return true;
+    if (this.rowsValidFrom !== this.rowsValidFrom) {
+      let from = -Infinity;
+      let to = Infinity;
+      for (let k = 0; k < this.neighbors.size; k++) {
+        const slot = this.neighbors.slotAt(k);
+        from = Math.max(from, this.peerBySlot.notBefore(slot));
+        to = Math.min(to, this.peerBySlot.notAfter(slot));
+      }
+      this.rowsValidFrom = from;
+      this.rowsValidTo = to;
+    }
+    return wall >= this.rowsValidFrom && wall <= this.rowsValidTo;
+  }
+
   /**
    * `n` is the sender's row if it has one (found by id when the frame came in); `peer` its
    * certificate-cache slot if the cache admitted it (always so without a row), -1 if its row did.
@@ -962,7 +1019,7 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
     const hello = this.hello;
     const cache = this.certificates;
     if (n) {
-      if (peer >= 0) this.peerBySlot.copy(n.slot, cache.entries, peer);
+      if (peer >= 0) this.copyPeer(n.slot, peer);
     } else {
       const role = cache.entries.role(peer);
       const admitted = this.neighbors.admit(cache.idOf(peer), senderHex, link, role, hello.beaconSeq, hello.intervalMs, now);
@@ -970,14 +1027,15 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
         this.counters.drop(DropReason.TableFull);
       } else {
         n = admitted.neighbor;
-        this.peerBySlot.copy(n.slot, cache.entries, peer);
+        this.copyPeer(n.slot, peer);
         // The slot's previous window (if any) is let go only now, as a slot held it until reused.
-        const previous = this.replayBySlot[n.slot];
+        const row = ROW_WORDS * n.slot;
+        const previous = this.rowWords[row + ROW_WINDOW];
         this.windows.hold(window);
         if (previous >= 0) this.windows.release(previous);
-        this.replayBySlot[n.slot] = window;
+        this.rowWords[row + ROW_WINDOW] = window;
         this.forgedRows &= ~(1 << n.slot);
-        this.framesBySlot.reset(n.slot, now);
+        resetIn(this.rowWords, row + ROW_FRAMES, 2 * this.framesPerSecond, now);
         // The evicted neighbor's reputation is still the slot's until the newcomer's replaces it.
         if (admitted.evicted) this.rememberStanding(admitted.evicted, now);
         this.droppedStanding.restore(senderHex, n.slot, now, this.scores, this.relayWatch, this.custodyTrust);
@@ -1007,7 +1065,8 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
   private onGossip(plain: Uint8Array, start: number, end: number, transmitter: Neighbor | undefined, repaired: boolean, now: number): void {
     // The origin is the body's first 8 bytes: the lookups below read it in place.
     const seq = readU32(plain, start + GOSSIP_SEQ_OFFSET);
-    if (transmitter && !this.neighbors.hasId(transmitter, plain, start)) this.relayWatch.heardRelaying(transmitter.slot);
+    // Relayed, not its own: the transmitter's id is the frame's sender, read from the header (its row is cold).
+    if (transmitter && !equalAt(this.header.sender, 0, plain, start, NODE_ID_BYTES)) this.relayWatch.heardRelaying(transmitter.slot);
     if (this.seen.has(plain, seq, start)) {
       this.counters.messagesDuplicate++;
       const p = this.pending.find(plain, seq, start);
@@ -1580,10 +1639,10 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
     let unacknowledged = this.neighbors.size === 0;
     const avoided = this.avoidedSlots(now);
     const relays = this.config.relayPolicy === "coverage"
-      ? selectRelays(this.neighbors, idKey(this.id, 0), this.config.relaySelectionMiss, this.notToDesignate(now)) : 0;
+      ? selectRelays(this.neighbors, this.idKey, this.config.relaySelectionMiss, this.notToDesignate(now)) : 0;
     this.designated = relays;
     this.bridges = this.config.relayPolicy === "coverage"
-      ? (soleBridges(this.neighbors, idKey(this.id, 0)) | sparseNeighbors(this.neighbors, WELL_LINKED_NEIGHBORS)) >>> 0 : 0;
+      ? (soleBridges(this.neighbors, this.idKey) | sparseNeighbors(this.neighbors, WELL_LINKED_NEIGHBORS)) >>> 0 : 0;
     const signs = this.eclipseWatch.check(now, popcount16(avoided & 0xffff) + popcount16(avoided >>> 16), this.neighbors.size);
     if (signs) this.emit({ type: "eclipse-suspected", ...signs });
     for (const n of this.neighbors) {

@@ -3,6 +3,11 @@
  * Flat typed arrays (no per-message allocation): keys live in an insertion ring (origin as two u32
  * words, then seq: three words per slot); an open-addressed index with linear probing maps a key to
  * its ring slot. 16 bytes per entry.
+ *
+ * An index entry holds the ring slot in its low bits and, in the bits the slot leaves free, a tag of
+ * the key's hash: a probe passes entries of other tags without reading the ring, which is a random
+ * read of memory per entry passed (cold when many nodes run; most keys looked up are new or found
+ * at the first probe).
  */
 import { readU32 } from "../bytes.js";
 import { typedArrays } from "../typed-arrays.js";
@@ -14,6 +19,10 @@ export class SeenCache {
   /** Ring slot of each key, EMPTY where free; twice the capacity keeps probes short. */
   private readonly index: Uint16Array;
   private readonly mask: number;
+  /** Bits of an index entry that hold the ring slot (log2 capacity); the rest hold the tag. */
+  private readonly slotBits: number;
+  private readonly slotMask: number;
+  private readonly tagMax: number;
   private head = 0;
   private count = 0;
 
@@ -24,6 +33,15 @@ export class SeenCache {
     [this.ring, this.index] = typedArrays([Uint32Array, capacity * 3], [Uint16Array, capacity * 2]);
     this.index.fill(EMPTY);
     this.mask = capacity * 2 - 1;
+    this.slotBits = 31 - Math.clz32(capacity);
+    this.slotMask = capacity - 1;
+    // The highest tag is not used: with the last slot it would spell EMPTY.
+    this.tagMax = (1 << (16 - this.slotBits)) - 2;
+  }
+
+  /** The tag of a key hashed to `h`: its top bits, which the index position (low bits) does not use. */
+  private tagOf(h: number): number {
+    return Math.min(h >>> (16 + this.slotBits), this.tagMax);
   }
 
   get size(): number {
@@ -46,19 +64,25 @@ export class SeenCache {
     this.ring[3 * slot] = a;
     this.ring[3 * slot + 1] = b;
     this.ring[3 * slot + 2] = seq;
-    let i = messageHash(a, b, seq) & this.mask;
+    const h = messageHash(a, b, seq);
+    let i = h & this.mask;
     while (this.index[i] !== EMPTY) i = (i + 1) & this.mask;
-    this.index[i] = slot;
+    this.index[i] = (this.tagOf(h) << this.slotBits) | slot;
     this.head = (slot + 1) % this.capacity;
     return true;
   }
 
   private find(a: number, b: number, seq: number): number {
-    let i = messageHash(a, b, seq) & this.mask;
+    const h = messageHash(a, b, seq);
+    const tag = this.tagOf(h);
+    let i = h & this.mask;
     for (;;) {
-      const slot = this.index[i];
-      if (slot === EMPTY) return -1;
-      if (this.ring[3 * slot + 2] === seq && this.ring[3 * slot] === a && this.ring[3 * slot + 1] === b) return i;
+      const entry = this.index[i];
+      if (entry === EMPTY) return -1;
+      if (entry >>> this.slotBits === tag) {
+        const slot = entry & this.slotMask;
+        if (this.ring[3 * slot + 2] === seq && this.ring[3 * slot] === a && this.ring[3 * slot + 1] === b) return i;
+      }
       i = (i + 1) & this.mask;
     }
   }
@@ -71,7 +95,8 @@ export class SeenCache {
       j = (j + 1) & this.mask;
       const moved = this.index[j];
       if (moved === EMPTY) break;
-      const home = messageHash(this.ring[3 * moved], this.ring[3 * moved + 1], this.ring[3 * moved + 2]) & this.mask;
+      const at = 3 * (moved & this.slotMask);
+      const home = messageHash(this.ring[at], this.ring[at + 1], this.ring[at + 2]) & this.mask;
       // Move `moved` into the hole at i unless its home lies cyclically in (i, j].
       if (i <= j ? home <= i || home > j : home <= i && home > j) {
         this.index[i] = moved;

@@ -43,11 +43,17 @@ export class CertificateSlots {
     return (this.bytes[slot * CERTIFICATE_BYTES + ROLE_AT] & COMMAND_RIGHT) !== 0;
   }
 
+  notBefore(slot: number): number {
+    return readU32(this.bytes, slot * CERTIFICATE_BYTES + NOT_BEFORE_AT);
+  }
+
+  notAfter(slot: number): number {
+    return readU32(this.bytes, slot * CERTIFICATE_BYTES + NOT_AFTER_AT);
+  }
+
   /** Where `wallSeconds` falls in the validity window of `slot` (certificate.ts validityStatus). */
   validity(slot: number, wallSeconds: number | undefined): CertificateStatus {
-    const at = slot * CERTIFICATE_BYTES;
-    const window = { notBefore: readU32(this.bytes, at + NOT_BEFORE_AT), notAfter: readU32(this.bytes, at + NOT_AFTER_AT) };
-    return validityStatus(window, wallSeconds);
+    return validityStatus({ notBefore: this.notBefore(slot), notAfter: this.notAfter(slot) }, wallSeconds);
   }
 
   /** The public key of `slot`, as a view: copy it before the slot changes. */

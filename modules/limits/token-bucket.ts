@@ -1,8 +1,8 @@
 /**
  * Token buckets: `rate` tokens per second, at most `burst` banked. Time is the caller's `now` (ms).
- * `TokenBucket` is one bucket; `TokenBuckets` a table of them, one per slot, in one typed array
- * (tokens, last refill: 16 bytes a bucket, no object), for budgets kept per neighbor;
- * `heldIn` and `takeFrom` work a bucket kept in a caller's own Float64Array (open-budget.ts, origin-limiter.ts).
+ * `TokenBucket` is one bucket; `heldIn`, `takeFrom` and `resetIn` work a bucket kept in a caller's own
+ * Float64Array (tokens, last refill: 16 bytes a bucket, no object), for budgets kept per neighbor or
+ * origin (node.ts, open-budget.ts, origin-limiter.ts).
  */
 export class TokenBucket {
   private tokens: number;
@@ -51,27 +51,4 @@ export function takeFrom(f64: Float64Array, at: number, ratePerSecond: number, b
 export function resetIn(f64: Float64Array, at: number, tokens: number, now: number): void {
   f64[at + TOKENS] = tokens;
   f64[at + AT] = now;
-}
-
-export class TokenBuckets {
-  private readonly f64: Float64Array;
-
-  constructor(readonly capacity: number, private readonly ratePerSecond: number, private readonly burst: number) {
-    this.f64 = new Float64Array(capacity * 2);
-  }
-
-  /** Bucket `i` starts over at `now` with `initial` tokens (default: a full burst). */
-  reset(i: number, now: number, initial = this.burst): void {
-    resetIn(this.f64, 2 * i, initial, now);
-  }
-
-  /** The tokens bucket `i` holds at `now` (takes none). */
-  held(i: number, now: number): number {
-    return heldIn(this.f64, 2 * i, this.ratePerSecond, this.burst, now);
-  }
-
-  /** Takes one token from bucket `i` if it has one. */
-  take(i: number, now: number): boolean {
-    return takeFrom(this.f64, 2 * i, this.ratePerSecond, this.burst, now);
-  }
 }

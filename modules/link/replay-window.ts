@@ -12,56 +12,59 @@ import { typedArrays } from "../typed-arrays.js";
 
 export const REPLAY_WINDOW = 32;
 
-/** Per window: f64 [epoch (-1 until the first frame), highest counter]; u32 [seen bitmap, holders]. */
+/**
+ * Per window, in `f64`: epoch (-1 until the first frame), highest counter, seen bitmap (a u32 value),
+ * side by side, so that judging a frame reads one short run of memory; its holders apart, in `holders`.
+ */
 const EPOCH = 0;
 const HIGHEST = 1;
 /** Bit i set = counter (highest - i) seen. */
-const BITS = 0;
-/** Holders of the window; 0 = free. */
-const HOLDERS = 1;
+const BITS = 2;
+const STRIDE = 3;
 
 export class ReplayWindows {
   private readonly f64: Float64Array;
-  private readonly u32: Uint32Array;
+  /** Holders of each window; 0 = free. */
+  private readonly holders: Uint32Array;
 
   constructor(readonly capacity: number) {
-    [this.f64, this.u32] = typedArrays([Float64Array, capacity * 2], [Uint32Array, capacity * 2]);
+    [this.f64, this.holders] = typedArrays([Float64Array, capacity * STRIDE], [Uint32Array, capacity]);
   }
 
   /** A fresh window with one holder. Throws when every window is held (the caller sized the table too small). */
   open(): number {
     let i = 0;
-    while (i < this.capacity && this.u32[2 * i + HOLDERS] !== 0) i++;
+    while (i < this.capacity && this.holders[i] !== 0) i++;
     if (i === this.capacity) throw new RangeError("every replay window is held");
-    this.u32[2 * i + HOLDERS] = 1;
-    this.u32[2 * i + BITS] = 0;
-    this.f64[2 * i + EPOCH] = -1;
-    this.f64[2 * i + HIGHEST] = -1;
+    this.holders[i] = 1;
+    this.f64[STRIDE * i + BITS] = 0;
+    this.f64[STRIDE * i + EPOCH] = -1;
+    this.f64[STRIDE * i + HIGHEST] = -1;
     return i;
   }
 
   hold(i: number): void {
-    this.u32[2 * i + HOLDERS]++;
+    this.holders[i]++;
   }
 
   /** One holder lets go; the window is freed with the last. */
   release(i: number): void {
-    this.u32[2 * i + HOLDERS]--;
+    this.holders[i]--;
   }
 
   /** Window `i` starts as if every frame up to (epoch, highest) had been seen (a forgotten sender's floor). */
   startAt(i: number, epoch: number, highest: number): void {
-    this.f64[2 * i + EPOCH] = epoch;
-    this.f64[2 * i + HIGHEST] = highest;
-    this.u32[2 * i + BITS] = 0xffffffff;
+    this.f64[STRIDE * i + EPOCH] = epoch;
+    this.f64[STRIDE * i + HIGHEST] = highest;
+    this.f64[STRIDE * i + BITS] = 0xffffffff;
   }
 
   epoch(i: number): number {
-    return this.f64[2 * i + EPOCH];
+    return this.f64[STRIDE * i + EPOCH];
   }
 
   highestCounter(i: number): number {
-    return this.f64[2 * i + HIGHEST];
+    return this.f64[STRIDE * i + HIGHEST];
   }
 
   /**
@@ -69,33 +72,33 @@ export class ReplayWindows {
    * older epoch. Records nothing, so it may judge a frame before it is opened (a forgery moves nothing).
    */
   refuses(i: number, epoch: number, counter: number): boolean {
-    const f = 2 * i;
+    const f = STRIDE * i;
     if (epoch !== this.f64[f + EPOCH]) return epoch < this.f64[f + EPOCH];
     const highest = this.f64[f + HIGHEST];
     if (counter > highest) return false;
     const age = highest - counter;
-    return age >= REPLAY_WINDOW || (this.u32[f + BITS] & (1 << age)) !== 0;
+    return age >= REPLAY_WINDOW || (this.f64[f + BITS] & (1 << age)) !== 0;
   }
 
   /** True if (epoch, counter) has not been accepted by window `i` before and is not too old; records it. */
   accept(i: number, epoch: number, counter: number): boolean {
     if (this.refuses(i, epoch, counter)) return false;
-    const f = 2 * i;
+    const f = STRIDE * i;
     if (epoch > this.f64[f + EPOCH]) {
       this.f64[f + EPOCH] = epoch;
       this.f64[f + HIGHEST] = counter;
-      this.u32[f + BITS] = 1;
+      this.f64[f + BITS] = 1;
       return true;
     }
     const highest = this.f64[f + HIGHEST];
-    const bits = this.u32[f + BITS];
+    const bits = this.f64[f + BITS];
     if (counter > highest) {
       const shift = counter - highest;
-      this.u32[f + BITS] = shift >= REPLAY_WINDOW ? 1 : ((bits << shift) | 1) >>> 0;
+      this.f64[f + BITS] = shift >= REPLAY_WINDOW ? 1 : ((bits << shift) | 1) >>> 0;
       this.f64[f + HIGHEST] = counter;
       return true;
     }
-    this.u32[f + BITS] = (bits | (1 << (highest - counter))) >>> 0;
+    this.f64[f + BITS] = (bits | (1 << (highest - counter))) >>> 0;
     return true;
   }
 }

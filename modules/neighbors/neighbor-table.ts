@@ -13,8 +13,9 @@
  * Expiry: a row silent for `deadAfterBeacons` of its own beacon periods is removed.
  *
  * Memory: the rows live in typed arrays shared by the whole table, one element (or one fixed run)
- * per slot, allocated once; a `Neighbor` is only a handle on its slot. On XS every object and typed
- * array costs slots, so objects and arrays per row would cost several times the bytes they hold.
+ * per slot, allocated once; a `Neighbor` is a handle on its slot, holding only its link address (which
+ * no typed array can). On XS every object and typed array costs slots, so objects and arrays per row
+ * would cost several times the bytes they hold.
  */
 import { typedArrays } from "../typed-arrays.js";
 import { equalAt, readU32 } from "../bytes.js";
@@ -59,6 +60,12 @@ const FIRST_HEARD = 0;
 const LAST_HEARD = 1;
 const INTERVAL = 2;
 const F64_STRIDE = 3;
+/** `present` per occupied row: its id as two u32 words (big-endian halves), its idKey, its slot. */
+const PRESENT_HIGH = 0;
+const PRESENT_LOW = 1;
+const PRESENT_KEY = 2;
+const PRESENT_SLOT = 3;
+const PRESENT_STRIDE = 4;
 
 /**
  * One admitted neighbor: a handle on its row. Its fields read the table's arrays, so a handle is
@@ -66,7 +73,15 @@ const F64_STRIDE = 3;
  * slot is given to a newcomer (which gets a handle of its own).
  */
 export class Neighbor {
-  constructor(private readonly table: NeighborTable, readonly slot: number, readonly idHex: string) {}
+  /**
+   * The link address its last HELLO came from, on the handle itself: every frame of the neighbor
+   * compares it, and the handle is read then anyway (an array of the table's was one more cold read).
+   */
+  link: unknown;
+
+  constructor(private readonly table: NeighborTable, readonly slot: number, readonly idHex: string, link: unknown) {
+    this.link = link;
+  }
 
   /** Where this row starts in the table's u8, u32 and f64 arrays. */
   private get u8(): number {
@@ -84,10 +99,6 @@ export class Neighbor {
   /** The 8-byte id (a view into the table). */
   get id(): Uint8Array {
     return this.table.u8.subarray(this.u8, this.u8 + NODE_ID_BYTES);
-  }
-
-  get link(): unknown {
-    return this.table.links[this.slot];
   }
 
   get role(): number {
@@ -179,13 +190,13 @@ export class NeighborTable {
   private readonly rows: (Neighbor | null)[];
   /** The occupied rows, compact, for hot loops (rebuilt on admit and remove, which are rare). */
   private present: Neighbor[] = [];
-  /** Their slots, for the hottest loops (findAt runs for every frame and every neighbor a HELLO lists). */
-  private readonly presentSlots: Uint8Array;
   /**
-   * Their idKeys, side by side: a lookup reads one short run of memory, not one row each (rows are
-   * ~80 B apart in u8 and ~150 B in u32; with many nodes simulated each row read is a cache miss).
+   * Their ids, idKeys and slots side by side (PRESENT_STRIDE words each), for the hottest loops:
+   * findAt runs for every frame and every neighbor a HELLO lists, and reads this one short run of
+   * memory alone, not the rows (~80 B apart in u8, ~150 B in u32: with many nodes simulated each
+   * array and row read is a cache miss).
    */
-  private readonly presentKeys: Uint32Array;
+  private readonly presentWords: Uint32Array;
   private count = 0;
   /** nextExpiry's answer, NaN when it must be found again: every change to a row's hearing or to the rows clears it. */
   private knownExpiry = NaN;
@@ -194,7 +205,6 @@ export class NeighborTable {
   readonly u8: Uint8Array;
   readonly u32: Uint32Array;
   readonly f64: Float64Array;
-  readonly links: unknown[];
   /**
    * Per slot, how well its neighbor hears us (Neighbor.hearsUs), apart from the rows: the relay
    * policy reads it for every neighbor per message, and side by side that is one read of memory.
@@ -209,10 +219,9 @@ export class NeighborTable {
     this.rows = new Array<Neighbor | null>(capacity).fill(null);
     this.twoHopQualityAt = ADJACENCY_QUALITY + capacity;
     this.u8Stride = this.twoHopQualityAt + MAX_HELLO_NEIGHBORS;
-    [this.f64, this.u32, this.presentKeys, this.u8, this.hearsUs, this.presentSlots] = typedArrays(
-      [Float64Array, capacity * F64_STRIDE], [Uint32Array, capacity * U32_STRIDE], [Uint32Array, capacity],
-      [Uint8Array, capacity * this.u8Stride], [Uint8Array, capacity], [Uint8Array, capacity]);
-    this.links = new Array<unknown>(capacity).fill(null);
+    [this.f64, this.u32, this.presentWords, this.u8, this.hearsUs] = typedArrays(
+      [Float64Array, capacity * F64_STRIDE], [Uint32Array, capacity * U32_STRIDE], [Uint32Array, capacity * PRESENT_STRIDE],
+      [Uint8Array, capacity * this.u8Stride], [Uint8Array, capacity]);
   }
 
   get size(): number {
@@ -226,27 +235,23 @@ export class NeighborTable {
 
   /** Row holding the 8-byte id at `bytes[at..]`, compared in place. */
   findAt(bytes: Uint8Array, at: number): Neighbor | undefined {
-    const key = idKey(bytes, at);
+    const high = readU32(bytes, at);
+    const low = readU32(bytes, at + 4);
     // The occupied rows only (in slot order): a HELLO looks up each neighbor it lists.
-    const keys = this.presentKeys;
-    for (let k = 0; k < this.count; k++) {
-      if (keys[k] !== key) continue;
-      const slot = this.presentSlots[k];
-      if (equalAt(this.u8, slot * this.u8Stride, bytes, at, NODE_ID_BYTES)) return this.rows[slot]!;
+    const words = this.presentWords;
+    const end = this.count * PRESENT_STRIDE;
+    for (let w = 0; w < end; w += PRESENT_STRIDE) {
+      if (words[w + PRESENT_HIGH] === high && words[w + PRESENT_LOW] === low) return this.rows[words[w + PRESENT_SLOT]]!;
     }
     return undefined;
   }
 
   /** Whether some row has this idKey (a two-hop key). */
   hasKey(key: number): boolean {
-    const keys = this.presentKeys;
-    for (let k = 0; k < this.count; k++) if (keys[k] === key) return true;
+    const words = this.presentWords;
+    const end = this.count * PRESENT_STRIDE;
+    for (let w = PRESENT_KEY; w < end; w += PRESENT_STRIDE) if (words[w] === key) return true;
     return false;
-  }
-
-  /** Whether row `n` holds the 8-byte id at `bytes[at..]` (Neighbor.id without its view). */
-  hasId(n: Neighbor, bytes: Uint8Array, at: number): boolean {
-    return equalAt(this.u8, n.slot * this.u8Stride, bytes, at, NODE_ID_BYTES);
   }
 
   bySlot(slot: number): Neighbor | null {
@@ -255,7 +260,7 @@ export class NeighborTable {
 
   /** Slot of the `k`-th occupied row (k < size), in slot order as `all`: hot loops read the table's per-slot arrays with it. */
   slotAt(k: number): number {
-    return this.presentSlots[k];
+    return this.presentWords[k * PRESENT_STRIDE + PRESENT_SLOT];
   }
 
   /** Occupied rows; read only, replaced (not mutated) when the table changes. */
@@ -310,9 +315,8 @@ export class NeighborTable {
     this.f64[f64 + LAST_HEARD] = now;
     this.f64[f64 + INTERVAL] = intervalMs;
     this.knownExpiry = NaN;
-    this.links[slot] = link;
     this.hearsUs[slot] = 0;
-    const neighbor = new Neighbor(this, slot, idHex);
+    const neighbor = new Neighbor(this, slot, idHex, link);
     this.rows[slot] = neighbor;
     this.count++;
     this.compact();
@@ -338,7 +342,7 @@ export class NeighborTable {
     this.f64[f64 + LAST_HEARD] = now;
     this.f64[f64 + INTERVAL] = hello.intervalMs;
     this.knownExpiry = NaN;
-    this.links[n.slot] = link;
+    n.link = link;
     let hearsUs = 0;
     let adjacency = 0;
     let selectsUs = false;
@@ -376,13 +380,16 @@ export class NeighborTable {
     for (const other of this.rows) if (other) this.u32[other.slot * U32_STRIDE + ADJACENCY] &= clear;
   }
 
-  /** Rebuilds `present`, `presentSlots` and `presentKeys` after a row came or went. */
+  /** Rebuilds `present` and `presentWords` after a row came or went. */
   private compact(): void {
     this.present = this.rows.filter((r): r is Neighbor => r !== null);
     for (let k = 0; k < this.present.length; k++) {
       const slot = this.present[k].slot;
-      this.presentSlots[k] = slot;
-      this.presentKeys[k] = this.u32[slot * U32_STRIDE + KEY];
+      const w = k * PRESENT_STRIDE;
+      this.presentWords[w + PRESENT_HIGH] = readU32(this.u8, slot * this.u8Stride);
+      this.presentWords[w + PRESENT_LOW] = readU32(this.u8, slot * this.u8Stride + 4);
+      this.presentWords[w + PRESENT_KEY] = this.u32[slot * U32_STRIDE + KEY];
+      this.presentWords[w + PRESENT_SLOT] = slot;
     }
   }
 
@@ -394,14 +401,17 @@ export class NeighborTable {
 
   /** Removes and returns the rows silent for longer than allowed at `now`. */
   expire(now: number): readonly Neighbor[] {
+    // Every tick asks, and rows rarely die: none can before the known expiry (a millisecond of margin
+    // covers its rounding), and then the walk would find none and the same expiry.
+    if (now <= this.knownExpiry - 2) return NONE;
     let dead: Neighbor[] | null = null;
     let next = Infinity;
-    const slots = this.presentSlots;
     for (let k = 0; k < this.count; k++) {
-      const f64 = slots[k] * F64_STRIDE;
+      const slot = this.slotAt(k);
+      const f64 = slot * F64_STRIDE;
       const lastHeard = this.f64[f64 + LAST_HEARD];
       const allowed = this.silenceAllowed(f64);
-      if (now - lastHeard > allowed) (dead ??= []).push(this.rows[slots[k]]!);
+      if (now - lastHeard > allowed) (dead ??= []).push(this.rows[slot]!);
       else next = Math.min(next, lastHeard + allowed + 1);
     }
     if (!dead) {
@@ -417,9 +427,8 @@ export class NeighborTable {
   nextExpiry(): number {
     if (this.knownExpiry === this.knownExpiry) return this.knownExpiry;
     let t = Infinity;
-    const slots = this.presentSlots;
     for (let k = 0; k < this.count; k++) {
-      const f64 = slots[k] * F64_STRIDE;
+      const f64 = this.slotAt(k) * F64_STRIDE;
       t = Math.min(t, this.f64[f64 + LAST_HEARD] + this.silenceAllowed(f64) + 1);
     }
     this.knownExpiry = t;

@@ -331,6 +331,11 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
   private nearestHop = -1;
   /** The first moment a selected route's next hop goes stale (Infinity: none): routes are chosen again then. */
   private staleCheckAt = Infinity;
+  /** The first moment the neighbor in `slot` is stale (every selected route's next hop is in the table). */
+  private readonly staleCheckOf = (slot: number): number => {
+    const n = this.neighbors.bySlot(slot);
+    return n ? Math.floor(staleAt(n)) + 1 : Infinity;
+  };
   /** A triggered ROUTE record is due then (Infinity: none); the last ROUTE went out at routeUpdatedAt. */
   private routeUpdateAt = Infinity;
   private routeUpdatedAt = -Infinity;
@@ -1376,10 +1381,7 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
     this.routes.select((slot) => this.linkCost(slot, now, false));
     // A next hop that falls silent loses its routes the moment it goes stale, not at the next
     // ROUTE record heard or sent, which may come a beacon later: the repair starts that much sooner.
-    this.staleCheckAt = this.routes.earliest((slot) => {
-      const n = this.neighbors.bySlot(slot);
-      return n ? Math.floor(staleAt(n)) + 1 : now;
-    });
+    this.staleCheckAt = this.routes.earliest(this.staleCheckOf);
     // A route lost (to any gateway), or the one to the nearest gateway found or moved to another next
     // hop, is news worth telling before the next beacon: neighbors that route through us repair one
     // hop per trigger instead of one per beacon.

@@ -144,10 +144,6 @@ const REPLAY_FLOORS = 64;
 const DROPPED_STANDINGS = 8;
 /** A next hop not heard for this many of its beacon periods carries no route. */
 const STALE_BEACONS = 2.2;
-/** The last moment neighbor `n` is not yet stale: after it, it carries no route. */
-function staleAt(n: Neighbor): number {
-  return n.lastHeardAt + STALE_BEACONS * n.intervalMs;
-}
 /** A triggered ROUTE record waits 50–100 ms (so one frame carries several changes)… */
 const TRIGGER_DELAY_MS = 50;
 /** …and comes at most once a second. */
@@ -353,13 +349,6 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
   private readonly routeEntries: RouteEntry[] = [];
   /** Next hop of the nearest gateway route at the last selection (-1: none), to notice changes. */
   private nearestHop = -1;
-  /** The first moment a selected route's next hop goes stale (Infinity: none): routes are chosen again then. */
-  private staleCheckAt = Infinity;
-  /** The first moment the neighbor in `slot` is stale (every selected route's next hop is in the table). */
-  private readonly staleCheckOf = (slot: number): number => {
-    const n = this.neighbors.bySlot(slot);
-    return n ? Math.floor(staleAt(n)) + 1 : Infinity;
-  };
   /** A triggered ROUTE record is due then (Infinity: none); the last ROUTE went out at routeUpdatedAt. */
   private routeUpdateAt = Infinity;
   private routeUpdatedAt = -Infinity;
@@ -872,7 +861,6 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
       this.emit({ type: "neighbor-down", id: dead.idHex, reason: "silent" });
     }
     this.expiryAt = this.neighbors.nextExpiry();
-    if (now >= this.staleCheckAt) this.selectRoutes(now);
     this.commandsDue(now);
     if (now >= this.certificateGossipAt) this.gossipCertificate(now);
     this.checkpointIfDue(now);
@@ -897,7 +885,7 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
   }
 
   nextTimeout(): number {
-    return Math.min(this.nextBeaconAt, this.expiryAt, this.checkpointDueAt, this.forward.nextDeadline(), this.routeUpdateAt, this.staleCheckAt,
+    return Math.min(this.nextBeaconAt, this.expiryAt, this.checkpointDueAt, this.forward.nextDeadline(), this.routeUpdateAt,
       this.pending.earliest(), this.monitorDueAt, this.content ? this.content.nextDeadline() : Infinity, this.discovery.nextDeadline(),
       this.commandOutbox ? this.commandOutbox.nextDeadline() : Infinity, this.certificateGossipAt);
   }
@@ -1430,7 +1418,7 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
     if (!n || (n.role === Role.Leaf && !leafOk) || this.avoids(slot, now)) return Infinity;
     // Silent for two beacons and more: probably gone, so it carries no route (the table waits
     // longer before dropping it); a route through it would hold readings for nothing.
-    if (now > staleAt(n)) return Infinity;
+    if (now - n.lastHeardAt > STALE_BEACONS * n.intervalMs) return Infinity;
     const cost = n.etx(now) * 256 * (n.role === Role.Node ? NODE_HOP_PENALTY : 1);
     const deficit = this.custodyTrust.deficit(slot, now);
     return deficit > 0 ? cost + DISTRUSTED_HOP_COST + Math.min(MAX_DEFICIT, deficit) * BROKEN_READING_COST : cost;
@@ -1438,9 +1426,6 @@ export class MeshNode implements ForwardContext, DiscoveryContext, MonitorContex
 
   private selectRoutes(now: number): void {
     this.routes.select((slot) => this.linkCost(slot, now, false));
-    // A next hop that falls silent loses its routes the moment it goes stale, not at the next
-    // ROUTE record heard or sent, which may come a beacon later: the repair starts that much sooner.
-    this.staleCheckAt = this.routes.earliest(this.staleCheckOf);
     // A route lost (to any gateway), or the one to the nearest gateway found or moved to another next
     // hop, is news worth telling before the next beacon: neighbors that route through us repair one
     // hop per trigger instead of one per beacon.

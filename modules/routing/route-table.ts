@@ -285,16 +285,6 @@ export class RouteTable {
     return best;
   }
 
-  /** The earliest `at(nextHop)` over the selected routes (Infinity without any). */
-  earliest(at: (nextHop: number) => number): number {
-    let earliest = Infinity;
-    for (let k = 0; k < this.count; k++) {
-      const row = this.order[k];
-      if (this.bytes[row * BYTES_STRIDE + SELECTED]) earliest = Math.min(earliest, at(this.rows[row]!.nextHop));
-    }
-    return earliest;
-  }
-
   /** The selected route to `destination` (updated in place as routes change), or null. */
   routeTo(destination: Uint8Array): Route | null {
     const row = this.find(destination);

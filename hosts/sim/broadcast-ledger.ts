@@ -102,6 +102,12 @@ interface Cut {
   to: number;
 }
 
+/** Where an origin's open flight of `seq` is in its list, -1 if none (a list holds one or two). */
+function indexOfSeq(ofOrigin: Flight[], seq: number): number {
+  for (let k = 0; k < ofOrigin.length; k++) if (ofOrigin[k].seq === seq) return k;
+  return -1;
+}
+
 export class BroadcastLedger {
   /**
    * Open broadcasts by origin (a node has one or two open at a time: scanned for the seq), found
@@ -144,7 +150,7 @@ export class BroadcastLedger {
     const ofOrigin = this.open.get(origin);
     if (!ofOrigin) this.open.set(origin, [flight]);
     else {
-      const k = ofOrigin.findIndex((f) => f.seq === seq);
+      const k = indexOfSeq(ofOrigin, seq);
       if (k >= 0) ofOrigin[k] = flight;
       else ofOrigin.push(flight);
     }
@@ -181,8 +187,8 @@ export class BroadcastLedger {
   private flight(origin: string, seq: number): Flight | undefined {
     const ofOrigin = this.open.get(origin);
     if (ofOrigin === undefined) return undefined;
-    for (let k = 0; k < ofOrigin.length; k++) if (ofOrigin[k].seq === seq) return ofOrigin[k];
-    return undefined;
+    const k = indexOfSeq(ofOrigin, seq);
+    return k >= 0 ? ofOrigin[k] : undefined;
   }
 
   /** Closes every open broadcast and returns the totals. */
@@ -208,7 +214,7 @@ export class BroadcastLedger {
     for (; this.closedUpTo < flights.length && flights[this.closedUpTo].at < t; this.closedUpTo++) {
       const f = flights[this.closedUpTo];
       const ofOrigin = this.open.get(f.origin)!;
-      const k = ofOrigin.findIndex((g) => g.seq === f.seq);
+      const k = indexOfSeq(ofOrigin, f.seq);
       if (k >= 0) ofOrigin.splice(k, 1);
       if (ofOrigin.length === 0) this.open.delete(f.origin);
       const { source, seq, at, reachable, eccentricity, delivered, hopsSum, bfsSum, maxHops, relays } = f;

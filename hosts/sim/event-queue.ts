@@ -141,6 +141,12 @@ export class EventQueue<P> {
     return slots[a + SEQ] < slots[b + SEQ];
   }
 
+  /** Whether slot `at` sorts after keys (rank, order) of the same time. */
+  private sortsAfter(at: number, rank: number, order: number): boolean {
+    const r = this.slots[at * STRIDE + RANK];
+    return r > rank || (r === rank && this.slots[at * STRIDE + ORDER] > order);
+  }
+
   /**
    * Puts `slot` into its bucket's sorted list. A bucket holds one time, and an event sorts after the
    * ones with equal keys pushed before it, so the walk compares (rank, order) alone: it stops at
@@ -157,8 +163,7 @@ export class EventQueue<P> {
       this.tail[bucket] = slot;
       return;
     }
-    const lastRank = slots[last * STRIDE + RANK];
-    if (lastRank < rank || (lastRank === rank && slots[last * STRIDE + ORDER] <= order)) {
+    if (!this.sortsAfter(last, rank, order)) {
       slots[slot * STRIDE + NEXT] = NONE;
       slots[last * STRIDE + NEXT] = slot;
       this.tail[bucket] = slot;
@@ -167,9 +172,7 @@ export class EventQueue<P> {
     // The tail sorts after `slot`, so the walk ends before it.
     let prev = NONE;
     let at = this.head[bucket];
-    for (;;) {
-      const r = slots[at * STRIDE + RANK];
-      if (r > rank || (r === rank && slots[at * STRIDE + ORDER] > order)) break;
+    while (!this.sortsAfter(at, rank, order)) {
       prev = at;
       at = slots[at * STRIDE + NEXT];
     }

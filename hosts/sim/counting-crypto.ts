@@ -37,9 +37,8 @@ interface VerifyMemo {
  * was lost is never opened and is overwritten. A memo overwritten sooner only costs a real open.
  */
 const SEAL_SLOTS = 4096;
-/** A seal memo's bytes: the nonce, the key, the box, the plaintext. */
-const SEAL_KEY_AT = 24;
-const SEAL_BOX_AT = SEAL_KEY_AT + 32;
+/** Secretbox keys are 32 bytes; seals under any other length are not remembered. */
+const KEY_BYTES = 32;
 /**
  * Opens remembered, one per slot chosen by the nonce's hash (a power of two). A frame's receivers
  * open it within a few ms of each other; a memo overwritten sooner only costs a real open.
@@ -47,6 +46,9 @@ const SEAL_BOX_AT = SEAL_KEY_AT + 32;
 const OPEN_SLOTS = 16384;
 /** Secretbox nonces are 24 bytes; opens under any other length are not remembered. */
 const NONCE_BYTES = 24;
+/** A seal memo's bytes: the nonce, the key, the box, the plaintext. */
+const SEAL_KEY_AT = NONCE_BYTES;
+const SEAL_BOX_AT = SEAL_KEY_AT + KEY_BYTES;
 /** An open memo's references (buffer, key, result), and its bytes: the nonce, then two Int32 words (offset, length). */
 const OPEN_REFS = 3;
 const OPEN_STRIDE = 32;
@@ -122,7 +124,7 @@ export class CountingCrypto implements Crypto {
     const box = this.inner.seal(plaintext, nonce, key);
     if (this.share) {
       // Copies: the caller may reuse its nonce and plaintext buffers, and owns the box.
-      if (nonce.length === NONCE_BYTES && key.length === 32) {
+      if (nonce.length === NONCE_BYTES && key.length === KEY_BYTES) {
         const slot = bytesHash(nonce) & (SEAL_SLOTS - 1);
         const memo = new Uint8Array(SEAL_BOX_AT + box.length + plaintext.length);
         memo.set(nonce);
@@ -167,8 +169,8 @@ export class CountingCrypto implements Crypto {
     const slot = hash & (SEAL_SLOTS - 1);
     const memo = this.sealed[slot];
     const boxLength = this.sealedBoxLength[slot];
-    if (memo === undefined || box.length !== boxLength || key.length !== 32 || !equalAt(memo, 0, nonce, 0, NONCE_BYTES) ||
-        !equalAt(memo, SEAL_KEY_AT, key, 0, 32) || !equalAt(memo, SEAL_BOX_AT, box, 0, boxLength)) return null;
+    if (memo === undefined || box.length !== boxLength || key.length !== KEY_BYTES || !equalAt(memo, 0, nonce, 0, NONCE_BYTES) ||
+        !equalAt(memo, SEAL_KEY_AT, key, 0, KEY_BYTES) || !equalAt(memo, SEAL_BOX_AT, box, 0, boxLength)) return null;
     this.sealed[slot] = undefined; // later receivers of the same buffer hit the open memo
     return memo.subarray(SEAL_BOX_AT + boxLength);
   }
